@@ -1,0 +1,57 @@
+# Entry points of thb-analysis. Every target sets up .venv first when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+# uv lives outside the venv so that `uv pip sync` can make the venv exactly the lock.
+UV := .tools/bin/uv
+KERNEL := thb-analysis
+# The data mirror: ../shared/data when it is beside the checkout; override on the command line.
+ANALYSIS_DATA_MIRROR ?= $(wildcard $(abspath ../shared/data))
+export ANALYSIS_DATA_MIRROR
+
+.PHONY: help setup data reports test lint lab bench lock clean-reports
+
+help:
+	@echo "make reports   run every notebook and write HTML reports to reports/"
+	@echo "make test      run the test suite (fetches data from the mirror first)"
+	@echo "make lab       open JupyterLab on notebooks/ with the project kernel"
+	@echo "make data      fetch and verify the registered raw data"
+	@echo "make lint      ruff check and format check"
+	@echo "make lock      re-resolve requirements.lock from pyproject.toml"
+
+setup: $(STAMP)
+
+# The venv is rebuilt from the lock when the lock or pyproject.toml changes.
+$(UV):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (thb-analysis)" >/dev/null
+	touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/python -m analysis data fetch
+
+reports: data
+	$(BIN)/python -m analysis run
+
+test: data
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)
+
+lock: | $(UV)
+	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean-reports:
+	rm -rf reports/*

@@ -1,0 +1,84 @@
+"""Country codes, UN regions and EU membership, on top of country_converter.
+
+Workaround (country_converter 1.3.2 with pandas 3): `CountryConverter()` fails to construct
+("first argument must be string or compiled pattern") because pandas 3 turns the empty ISO2
+and regex cells of its bundled table into NaN. We read the same table ourselves with empty
+strings kept and pass it in. Remove `_country_table` once a fixed upstream release is locked.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import country_converter as coco
+import pandas as pd
+
+# coco logs every unmatched value; to_iso3 reports them as a table instead.
+logging.getLogger("country_converter").setLevel(logging.ERROR)
+
+INT_COLUMNS = ["ISOnumeric", "UNcode", "FAOcode", "GBDcode", "EURO", "UN", "UNmember",
+               "obsolete", "GEOnumeric"]  # fmt: skip
+
+
+def _country_table() -> pd.DataFrame:
+    table = pd.read_csv(
+        Path(coco.__file__).with_name("country_data.tsv"),
+        sep="\t",
+        dtype=object,
+        keep_default_na=False,  # "NA" is Namibia
+        na_values=[""],
+        encoding="utf-8",
+    )
+    table[["ISO2", "regex"]] = table[["ISO2", "regex"]].fillna("")
+    return table.astype({col: "Int64" for col in INT_COLUMNS})
+
+
+@cache
+def converter() -> coco.CountryConverter:
+    return coco.CountryConverter(country_data=_country_table())
+
+
+@dataclass(frozen=True)
+class Harmonised:
+    iso3: pd.Series  # string dtype, <NA> where the input was missing or unmatched
+    unmatched: pd.Series  # count of rows per input value that matched no country
+
+
+def to_iso3(values: pd.Series, src: str = "ISO2") -> Harmonised:
+    """Convert codes (ISO2, ISO3, ...) to ISO3; unmatched values are counted, never hidden."""
+    values = values.astype("string")
+    known = set(converter().data["ISO3"])
+    lookup = {}
+    for value in values.dropna().unique():
+        iso3 = converter().convert(value, src=src, to="ISO3", not_found=None)
+        lookup[value] = iso3 if iso3 in known else None  # not_found=None echoes the input
+    iso3 = values.map(lookup).astype("string")
+    unmatched_rows = values.notna() & iso3.isna()
+    unmatched = values[unmatched_rows].value_counts().rename("rows")
+    return Harmonised(iso3, unmatched)
+
+
+@cache
+def _attribute(to: str) -> dict[str, str]:
+    table = converter().data[["ISO3", to]].dropna()
+    return dict(zip(table["ISO3"], table[to], strict=True))
+
+
+def un_region(iso3: pd.Series) -> pd.Series:
+    """UN M49 sub-region name (e.g. 'Eastern Europe') per ISO3 code; <NA> when unknown."""
+    return iso3.astype("string").map(_attribute("UNregion")).astype("string")
+
+
+def is_eu27(iso3: pd.Series) -> pd.Series:
+    """EU membership as of 2020 (EU27_2020), as a nullable boolean; <NA> for missing codes."""
+    members = set(_attribute("EU27"))
+    iso3 = iso3.astype("string")
+    return iso3.isin(members).astype("boolean").mask(iso3.isna())
+
+
+def name(iso3: pd.Series) -> pd.Series:
+    """Short English name per ISO3 code."""
+    return iso3.astype("string").map(_attribute("name_short")).astype("string")

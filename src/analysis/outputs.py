@@ -1,4 +1,4 @@
-"""Writing processed tables and JSON: atomically (temporary file, then rename) and deterministically."""
+"""Writing processed tables and JSON atomically (temporary file, then rename)."""
 
 from __future__ import annotations
 

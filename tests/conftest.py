@@ -1,0 +1,35 @@
+"""Shared fixtures. Tests that read real data go through the registry (data/raw, fetched from the
+mirror before the suite runs); they fail, never skip, when a file is missing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests draw without a screen; notebooks keep their inline backend
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """An empty project folder that analysis.paths resolves to (for CLI and runner tests)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "thb-analysis"\n')
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def no_mirror(monkeypatch):
+    monkeypatch.delenv("ANALYSIS_DATA_MIRROR", raising=False)
+
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_mirror() -> str:
+    """The real mirror folder ($ANALYSIS_DATA_MIRROR, or ../shared/data beside the checkout)."""
+    folder = os.environ.get("ANALYSIS_DATA_MIRROR") or CHECKOUT.parent / "shared" / "data"
+    return os.path.abspath(folder)

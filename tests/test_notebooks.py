@@ -1,0 +1,28 @@
+"""Notebook hygiene (committed clean, parameterised, project kernel) and a real execution."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import pipeline
+
+NOTEBOOKS = pipeline.notebooks(Path(__file__).resolve().parents[1] / "notebooks")
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean_and_parameterised(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c for c in code if c.outputs or c.execution_count is not None] == []
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    assert nb.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME
+    assert nb.metadata["language_info"]["name"] == "python"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert all("matplotlib.use(" not in c.source for c in code)

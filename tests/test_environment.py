@@ -1,4 +1,4 @@
-"""The locked environment, environment.yml and pyproject.toml name the same packages and versions."""
+"""requirements.lock, environment.yml and pyproject.toml name the same packages and versions."""
 
 import re
 import tomllib

@@ -230,7 +230,8 @@ def test_cli_list_shows_every_source(project, capsys):
 def test_mirror_from_environment(project, shared_mirror, monkeypatch):
     monkeypatch.setenv("ANALYSIS_DATA_MIRROR", shared_mirror)
     assert cli.main(["data", "fetch", "mse_tables"]) == 0
-    assert all(f.path(project / "data/raw").is_file() for f in sources.select(["mse_tables"])[0].files)
+    (mse,) = sources.select(["mse_tables"])
+    assert all(f.path(project / "data/raw").is_file() for f in mse.files)
 
 
 def test_shared_mirror_copy_is_not_modified(shared_mirror, tmp_path):

@@ -1,0 +1,584 @@
+"""Clean the CTDC victim releases into one tidy table (`analysis.schemas.victims`).
+
+The three releases describe the same kind of record with different conventions (see
+`ctdc/SOURCE.md` in the shared data and the k-anon data dictionary 20210825):
+
+- synthetic 2021-08-25: ISO3 codes; flags are 1 or empty; age bands like `09--17`;
+- k-anon 2021-07-15: ISO2 codes; flags 1/0; gender `Not Known`; a `Datasource` column;
+- Global Dataset 2020-04-14 subset: ISO2; flags 0/1/empty (empty was -99); citizenship `0`.
+
+`RELEASES` states these quirks as data, so one set of small functions cleans all three. A
+row is quarantined (with a reason) when a value is not one the release can hold; a missing
+column or an unreadable file is a `DataError` naming the file. Every raw row ends up either
+in the table or in the quarantine, and `quality.accounting` checks that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis import countries, outputs, paths, quality, sources
+from analysis.quality import Cleaned
+from analysis.schemas import victims as schema
+from analysis.sources import DataError
+
+# Country codes that mean "unknown": '00' is "Unknown Country" in the dictionary's country
+# lookup; '0' is the same code after a numeric read (Global Dataset 2020).
+UNKNOWN_COUNTRY = ["0", "00"]
+# Dictionary "Lookups": -99 = missing (case management), Unknown = not collected (hotline).
+MISSING_FLAG = ["-99", "Unknown"]
+
+GENDER = {
+    "Female": "female",
+    "Male": "male",
+    "Transgender/NonConforming": "transgender_nonconforming",
+    "Unknown": "unknown",
+    "Not Known": "unknown",  # k-anon 2021: the intermediary's label for a blank
+}
+AGE = {
+    "0--8": "0-8",
+    "09--17": "9-17",  # synthetic 2021
+    "9--17": "9-17",
+    "18--20": "18-20",
+    "21--23": "21-23",
+    "24--26": "24-26",
+    "27--29": "27-29",
+    "30--38": "30-38",
+    "39--47": "39-47",
+    "48+": "48+",
+    "Not Specified": "unknown",  # k-anon 2021: probably a filled blank
+    "Unknown": "unknown",
+}
+MAJORITY = {"Minor": True, "Adult": False, "Unknown": pd.NA}
+DATASOURCE = {"case management": "case_management", "hotline": "hotline"}
+MONTHS = {
+    "0--12 (0-1 yr)": "0-12",
+    "13--24 (1-2 yrs)": "13-24",
+    "25--60 (2-5 yrs)": "25-60",
+    "61+ (5+ yrs)": "61+",
+}
+MINOR_BANDS = ["0-8", "9-17"]
+
+# Raw CTDC flag name -> tidy name (schema.FLAGS).
+FLAG_NAMES = {
+    "isSexualExploit": "is_sexual_exploit",
+    "isForcedLabour": "is_forced_labour",
+    "isOtherExploit": "is_other_exploit",
+    "isSexAndLabour": "is_sex_and_labour",
+    "isForcedMarriage": "is_forced_marriage",
+    "isSlaveryAndPractices": "is_slavery_and_practices",
+    "isAbduction": "is_abduction",
+    "meansOfControlDebtBondage": "control_debt_bondage",
+    "meansOfControlTakesEarnings": "control_takes_earnings",
+    "meansOfControlRestrictsFinancialAccess": "control_restricts_financial_access",
+    "meansOfControlThreats": "control_threats",
+    "meansOfControlPsychologicalAbuse": "control_psychological_abuse",
+    "meansOfControlPhysicalAbuse": "control_physical_abuse",
+    "meansOfControlSexualAbuse": "control_sexual_abuse",
+    "meansOfControlFalsePromises": "control_false_promises",
+    "meansOfControlPsychoactiveSubstances": "control_psychoactive_substances",
+    "meansOfControlRestrictsMovement": "control_restricts_movement",
+    "meansOfControlRestrictsMedicalCare": "control_restricts_medical_care",
+    "meansOfControlExcessiveWorkingHours": "control_excessive_working_hours",
+    "meansOfControlUsesChildren": "control_uses_children",
+    "meansOfControlThreatOfLawEnforcement": "control_threat_of_law_enforcement",
+    "meansOfControlThreatOfLawEnforce": "control_threat_of_law_enforcement",  # synthetic
+    "meansOfControlWithholdsNecessities": "control_withholds_necessities",
+    "meansOfControlWithholdsDocuments": "control_withholds_documents",
+    "meansOfControlOther": "control_other",
+    "typeOfLabourAgriculture": "labour_agriculture",
+    "typeOfLabourAquafarming": "labour_aquafarming",
+    "typeOfLabourBegging": "labour_begging",
+    "typeOfLabourConstruction": "labour_construction",
+    "typeOfLabourDomesticWork": "labour_domestic_work",
+    "typeOfLabourHospitality": "labour_hospitality",
+    "typeOfLabourIllicitActivities": "labour_illicit_activities",
+    "typeOfLabourManufacturing": "labour_manufacturing",
+    "typeOfLabourPeddling": "labour_peddling",
+    "typeOfLabourTransportation": "labour_transportation",
+    "typeOfLabourOther": "labour_other",
+    "typeOfSexProstitution": "sex_prostitution",
+    "typeOfSexPornography": "sex_pornography",
+    "typeOfSexRemoteInteractiveServices": "sex_remote_interactive_services",
+    "typeOfSexPrivateSexualServices": "sex_private_sexual_services",
+    "typeOfSexOther": "sex_other",
+    "recruiterRelationIntimatePartner": "recruiter_intimate_partner",
+    "recruiterRelationFriend": "recruiter_friend",
+    "recruiterRelationFamily": "recruiter_family",
+    "recruiterRelationOther": "recruiter_other",
+}
+# "Not specified" flags (k-anon): read and checked, but carried by the group rule instead.
+NOT_SPECIFIED = [
+    "meansOfControlNotSpecified",
+    "typeOfLabourNotSpecified",
+    "recruiterRelationUnknown",
+]
+
+
+@dataclass(frozen=True)
+class Release:
+    """One CTDC release: where its file is and how its values are written."""
+
+    name: str
+    source: str
+    file: str | None
+    codes: str  # "ISO2" or "ISO3"
+    columns: tuple[str, ...]  # raw columns other than flags that the reader needs
+    flags: tuple[str, ...]  # raw flag columns (FLAG_NAMES keys or NOT_SPECIFIED)
+    flag_values: dict[str, bool]  # raw flag text -> value; MISSING_FLAG always means unknown
+    empty_flag: bool | None  # what an empty flag cell means (None: unknown)
+    group_rule: bool  # a group with no flag set is unknown (0 and unknown not told apart)
+    false_means: str  # schema.FALSE_MEANS
+    case_column: str | None = None  # raw case number; None: the 0-based data-row number
+    majority: str | None = None  # majority status at registration
+    majority_at_exploit: str | None = None
+    datasource: str | None = None
+    months: str | None = None
+    ignored: tuple[str, ...] = field(default=())  # columns a re-publisher added
+
+    def raw_file(self, raw_root: Path | None = None) -> Path:
+        return sources.raw_path(self.source, self.file, raw_root)
+
+
+BASE = ("yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation")
+SYNTHETIC_FLAGS = tuple(
+    name
+    for name in FLAG_NAMES
+    if name
+    not in {
+        "isSexAndLabour",
+        "isForcedMarriage",
+        "isSlaveryAndPractices",
+        "isAbduction",
+        "meansOfControlRestrictsFinancialAccess",
+        "meansOfControlUsesChildren",
+        "meansOfControlThreatOfLawEnforcement",
+        "typeOfLabourAquafarming",
+        "typeOfLabourBegging",
+        "typeOfLabourIllicitActivities",
+        "typeOfLabourManufacturing",
+        "typeOfLabourPeddling",
+        "typeOfLabourTransportation",
+        "typeOfSexRemoteInteractiveServices",
+        "typeOfSexPrivateSexualServices",
+    }
+)
+KANON_FLAGS = tuple(
+    name
+    for name in FLAG_NAMES
+    if name not in {"meansOfControlThreatOfLawEnforce", "typeOfSexOther"}
+) + tuple(NOT_SPECIFIED)
+
+RELEASES: dict[str, Release] = {
+    "synthetic_2021": Release(
+        name="synthetic_2021",
+        source="ctdc_synthetic_2021",
+        file=None,
+        codes="ISO3",
+        columns=BASE + ("majorityStatusAtExploit", "traffickMonths"),
+        flags=SYNTHETIC_FLAGS,
+        flag_values={"1": True},
+        empty_flag=False,
+        group_rule=True,
+        false_means="not_flagged_or_unknown",
+        majority_at_exploit="majorityStatusAtExploit",
+        months="traffickMonths",
+    ),
+    "kanon_2021": Release(
+        name="kanon_2021",
+        source="ctdc_kanon_2021",
+        file="ctdc_global_kanon_20210715_cases.csv.gz",
+        codes="ISO2",
+        columns=BASE
+        + ("caseNo", "Datasource", "majorityStatus", "majorityStatusAtExploit", "majorityEntry"),
+        flags=KANON_FLAGS,
+        flag_values={"0": False, "1": True},
+        empty_flag=None,
+        group_rule=True,
+        false_means="not_flagged_or_unknown",
+        case_column="caseNo",
+        majority="majorityStatus",
+        majority_at_exploit="majorityStatusAtExploit",
+        datasource="Datasource",
+    ),
+    "global_2020": Release(
+        name="global_2020",
+        source="ctdc_global_2020",
+        file=None,
+        codes="ISO2",
+        columns=BASE,
+        flags=("isForcedLabour", "isSexualExploit"),
+        flag_values={"0": False, "1": True, "0.0": False, "1.0": True},
+        empty_flag=None,  # the re-publisher read -99 as missing
+        group_rule=False,
+        false_means="not_flagged",
+        ignored=(
+            "nacionalidade_lat",
+            "nacionalidade_long",
+            "nacionalidade",
+            "pais_exploracao_lat",
+            "pais_exploracao_long",
+            "pais_exploracao",
+            "nacionalidade_alpha3",
+            "pais_exploracao_alpha3",
+        ),
+    ),
+}
+
+
+@dataclass
+class Victims:
+    """The cleaned table of all selected releases, their quarantine, and the quality report."""
+
+    table: pd.DataFrame
+    quarantine: pd.DataFrame
+    quality: dict
+
+
+def release(name: str) -> Release:
+    if name not in RELEASES:
+        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(RELEASES)}")
+    return RELEASES[name]
+
+
+def read_raw(rel: Release, path: Path) -> pd.DataFrame:
+    """All columns as text (`NA` stays Namibia); a missing column is an error naming the file."""
+    raw = sources.read_csv(path, dtype="string", engine="pyarrow")
+    missing = [c for c in (*rel.columns, *rel.flags) if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(map(repr, missing))} that release "
+            f"{rel.name} needs (all rows); found: {', '.join(raw.columns)}"
+        )
+    return raw
+
+
+def _unknown_label(raw: pd.Series, known: pd.Series, column: str) -> pd.Series:
+    """Reason text for the rows (only those) whose value is present but not a known label."""
+    bad = raw[raw.notna() & ~known]
+    return bad.map(lambda v: f"{column}: unknown value {str(v)[:40]!r}").astype("string")
+
+
+def _labels(raw: pd.Series, mapping: dict, default, column: str) -> tuple[pd.Series, pd.Series]:
+    """Map labels; empty becomes `default`; a label outside `mapping` gives a reason."""
+    known = raw.isin(list(mapping))
+    mapped = raw.where(known).map(mapping, na_action="ignore").astype(object)
+    return mapped.where(raw.notna(), default), _unknown_label(raw, known, column)
+
+
+def _year(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    number = pd.to_numeric(raw, errors="coerce")
+    ok = number.notna() & (number % 1 == 0) & number.between(*schema.YEARS)
+    low, high = schema.YEARS
+    reasons = raw[raw.notna() & ~ok].map(
+        lambda v: f"yearOfRegistration: not a year in {low}-{high} {str(v)[:40]!r}"
+    )
+    return number.where(ok).astype("Int64"), reasons.astype("string")
+
+
+CODE_FORMAT = {"ISO2": re.compile(r"^[A-Z]{2}$"), "ISO3": re.compile(r"^[A-Z]{3}$")}
+
+
+def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd.Series, ...]:
+    """ISO3 per row; the 'unknown country' code becomes missing; other misses give a reason."""
+    unknown = raw.isin(UNKNOWN_COUNTRY)
+    iso3 = raw.map(iso3_of).astype("string")
+    bad = raw.notna() & ~unknown & iso3.isna()
+    reasons = raw[bad].map(lambda v: f"{column}: not an {codes} country code {str(v)[:40]!r}")
+    return iso3, reasons.astype("string"), _counts(raw[bad]), _counts(raw[unknown])
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
+def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str, str]:
+    """ISO3 for every distinct well-formed code of `columns`, in one country_converter call.
+
+    The format check matters: country_converter echoes an unmatched value, so 'USA' would
+    pass as a valid ISO3 in an ISO2 file.
+    """
+    values = pd.concat([raw[c] for c in columns]).dropna().drop_duplicates()
+    values = values[
+        values.str.fullmatch(CODE_FORMAT[codes].pattern) & ~values.isin(UNKNOWN_COUNTRY)
+    ]
+    iso3 = countries.to_iso3(values.reset_index(drop=True), src=codes).iso3
+    return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
+
+
+def _flags(raw: pd.DataFrame, rel: Release) -> tuple[pd.DataFrame, list[pd.Series]]:
+    """Nullable booleans per tidy flag; <NA> where unknown or absent from the release."""
+    block = raw[list(rel.flags)]
+    true = block.isin([k for k, v in rel.flag_values.items() if v])
+    false = block.isin([k for k, v in rel.flag_values.items() if not v])
+    known = true | false | block.isin(MISSING_FLAG)
+    reasons = [_unknown_label(block[c], known[c], c) for c in rel.flags if not known[c].all()]
+    values = true.astype("boolean").mask(~(true | false))  # <NA> for -99, Unknown and empty
+    if rel.empty_flag is not None:
+        values = values.mask(block.isna(), rel.empty_flag)
+    flags = pd.DataFrame(pd.NA, index=raw.index, columns=schema.FLAGS, dtype="boolean")
+    for column in rel.flags:
+        if column in FLAG_NAMES:
+            flags[FLAG_NAMES[column]] = values[column]
+    if rel.group_rule:
+        flags = _unknown_groups(flags, rel)
+    return flags, reasons
+
+
+def _unknown_groups(flags: pd.DataFrame, rel: Release) -> pd.DataFrame:
+    """Where 0 cannot be told from unknown, a group with no flag set is unknown as a whole.
+
+    Every victim has some form of exploitation; a row with none flagged says nothing about
+    it. The same holds for means of control, recruiter relation and the labour and sex types.
+    """
+    present = {FLAG_NAMES[c] for c in rel.flags if c in FLAG_NAMES}
+    flags = flags.copy()
+    for group in schema.FLAG_GROUPS.values():
+        columns = [c for c in group if c in present]
+        if columns:
+            none_set = ~flags[columns].fillna(False).any(axis=1)
+            flags.loc[none_set, columns] = pd.NA
+    return flags
+
+
+def _first_reason(index: pd.Index, problems: list[pd.Series]) -> pd.Series:
+    """The first problem found per row (rules run in order); <NA> for a clean row.
+
+    Each problem holds only the rows it rejects, so this stays cheap on clean data.
+    """
+    found = [p for p in problems if len(p)]
+    if not found:
+        return pd.Series(pd.NA, index=index, dtype="string")
+    stacked = pd.concat(found)
+    return stacked[~stacked.index.duplicated()].reindex(index).astype("string")
+
+
+def _record_ids(raw: pd.DataFrame, rel: Release) -> tuple[pd.Series, list[pd.Series]]:
+    if rel.case_column is None:
+        return pd.Series(raw.index.astype(str), index=raw.index, dtype="string"), []
+    case = raw[rel.case_column]
+    missing = _reason_where(case.isna(), f"{rel.case_column}: missing")
+    duplicate = _reason_where(
+        case.notna() & case.duplicated(keep=False), f"{rel.case_column}: duplicate case number"
+    )
+    return case, [missing, duplicate]
+
+
+def _majority(raw: pd.DataFrame, column: str | None) -> tuple[pd.Series, list[pd.Series]]:
+    if column is None:
+        return pd.Series(pd.NA, index=raw.index, dtype="boolean"), []
+    value, reasons = _labels(raw[column], MAJORITY, pd.NA, column)
+    return value.astype("boolean"), [reasons]
+
+
+def _reason_where(mask: pd.Series, text: str) -> pd.Series:
+    rows = mask.index[mask.fillna(False).to_numpy(dtype=bool)]
+    return pd.Series(text, index=rows, dtype="string")
+
+
+def harmonise(raw: pd.DataFrame, rel: Release) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """The tidy frame for every raw row, the quarantine reason per row, and country counts."""
+    record_id, problems = _record_ids(raw, rel)
+    year, reason = _year(raw["yearOfRegistration"])
+    problems.append(reason)
+    gender, reason = _labels(raw["gender"], GENDER, "unknown", "gender")
+    problems.append(reason)
+    age_band, reason = _labels(raw["ageBroad"], AGE, "unknown", "ageBroad")
+    problems.append(reason)
+
+    band_minor = age_band.isin(MINOR_BANDS).where(age_band.notna() & (age_band != "unknown"))
+    stated_minor, reasons = _majority(raw, rel.majority)
+    problems += reasons
+    problems.append(
+        _reason_where(
+            stated_minor.notna()
+            & band_minor.notna()
+            & (stated_minor != band_minor.astype("boolean")),
+            f"{rel.majority}: disagrees with ageBroad",
+        )
+    )
+    is_minor = band_minor.astype("boolean").fillna(stated_minor)
+    at_exploit, reasons = _majority(raw, rel.majority_at_exploit)
+    problems += reasons
+    problems.append(
+        _reason_where(
+            (at_exploit == False) & (band_minor == True),  # noqa: E712 (nullable booleans)
+            "majorityStatusAtExploit: adult at exploitation but a minor at registration",
+        )
+    )
+
+    datasource = pd.Series(pd.NA, index=raw.index, dtype=object)
+    if rel.datasource:
+        text = raw[rel.datasource]
+        datasource, reason = _labels(text.str.lower(), DATASOURCE, pd.NA, rel.datasource)
+        problems.append(reason)
+    months = pd.Series(pd.NA, index=raw.index, dtype=object)
+    if rel.months:
+        months, reason = _labels(raw[rel.months], MONTHS, pd.NA, rel.months)
+        problems.append(reason)
+
+    country_counts = {"unmatched": {}, "unknown": {}}
+    iso3 = {}
+    iso3_of = _iso3_lookup(raw, ["citizenship", "CountryOfExploitation"], rel.codes)
+    for column, tidy in [("citizenship", "citizenship"), ("CountryOfExploitation", "exploitation")]:
+        iso3[tidy], reason, unmatched, unknown = _country(raw[column], iso3_of, rel.codes, column)
+        problems.append(reason)
+        country_counts["unmatched"][column] = unmatched
+        country_counts["unknown"][column] = unknown
+
+    flags, reasons = _flags(raw, rel)
+    problems += reasons
+
+    table = pd.DataFrame(
+        {
+            "release": pd.Series(rel.name, index=raw.index, dtype="string"),
+            "record_id": record_id.astype("string"),
+            "year": year,
+            "datasource": datasource.astype("string"),
+            "gender": gender.astype("string"),
+            "age_band": age_band.astype(schema.AGE_BAND),
+            "is_minor": is_minor,
+            "is_minor_at_exploit": at_exploit,
+            "months_trafficked": months.astype(schema.MONTHS),
+            "citizenship": iso3["citizenship"],
+            "citizenship_un_region": countries.un_region(iso3["citizenship"]),
+            "citizenship_eu27": countries.is_eu27(iso3["citizenship"]),
+            "exploitation_country": iso3["exploitation"],
+            "exploitation_un_region": countries.un_region(iso3["exploitation"]),
+            "exploitation_eu27": countries.is_eu27(iso3["exploitation"]),
+        },
+        index=raw.index,
+    )
+    table = pd.concat([table, flags], axis=1)
+    table["flag_false_means"] = pd.Series(rel.false_means, index=raw.index, dtype="string")
+    return table, _first_reason(raw.index, problems), country_counts
+
+
+def validate(table: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """The schema check; a failure is a DataError naming the file and the failing columns."""
+    try:
+        return schema.VICTIMS.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise DataError(f"{origin}: cleaned table fails the victims schema:\n{exc}") from exc
+
+
+def clean_release(
+    name: str, path: Path | None = None, raw_root: Path | None = None
+) -> tuple[Cleaned, dict]:
+    """Clean one release: its table, its quarantine, and its part of the quality report."""
+    rel = release(name)
+    path = Path(path) if path is not None else rel.raw_file(raw_root)
+    raw = read_raw(rel, path)
+    table, reason, country_counts = harmonise(raw, rel)
+    rejected = reason.notna()
+    parts = [
+        quality.quarantine(raw, reason == text, text).assign(release=rel.name)
+        for text in sorted(reason[rejected].unique())
+    ]
+    quarantine = pd.concat(parts, ignore_index=True) if parts else _no_quarantine(raw, rel)
+    cleaned = Cleaned(validate(table[~rejected].reset_index(drop=True), str(path)), quarantine)
+    report = quality.accounting(rel.name, len(raw), cleaned)
+    report.update(
+        file=path.name,
+        source=rel.source,
+        country_codes=rel.codes,
+        unmatched_country_codes=country_counts["unmatched"],
+        unknown_country_codes=country_counts["unknown"],
+        ignored_columns=[c for c in raw.columns if c in rel.ignored],
+        unexpected_columns=[
+            c for c in raw.columns if c not in (*rel.columns, *rel.flags, *rel.ignored)
+        ],
+        flags_in_release=sorted({FLAG_NAMES[c] for c in rel.flags if c in FLAG_NAMES}),
+        flag_false_means=rel.false_means,
+    )
+    return cleaned, report
+
+
+def _no_quarantine(raw: pd.DataFrame, rel: Release) -> pd.DataFrame:
+    return quality.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
+
+
+def _stack_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One quarantine table: release, source_row, reason, then the raw columns as text."""
+    rows = [f for f in frames if len(f)]
+    stacked = pd.concat(rows, ignore_index=True) if rows else frames[0].iloc[0:0]
+    front = ["release", "source_row", "reason"]
+    columns = front + sorted(c for c in stacked.columns if c not in front)
+    text = [c for c in columns if c != "source_row"]
+    return stacked[columns].astype({c: "string" for c in text} | {"source_row": "int64"})
+
+
+def clean(
+    releases: list[str] | None = None,
+    raw_root: Path | None = None,
+    files: dict[str, Path] | None = None,
+) -> Victims:
+    """Clean the named releases (all by default) into one table with a `release` column."""
+    names = list(releases or RELEASES)
+    files = files or {}
+    results = {name: clean_release(name, files.get(name), raw_root) for name in names}
+    table = pd.concat([cleaned.table for cleaned, _ in results.values()], ignore_index=True)
+    table = validate(table, "victims (all releases)")
+    quarantine = _stack_quarantine([cleaned.quarantine for cleaned, _ in results.values()])
+    reports = {name: report for name, (_, report) in results.items()}
+    totals = {
+        key: sum(r[key] for r in reports.values())
+        for key in ("rows_in", "rows_out", "rows_quarantined")
+    }
+    report = {"releases": reports, "total": totals, "missingness": quality.missingness(table)}
+    return Victims(table, quarantine, report)
+
+
+def output_paths(output_dir: Path | None = None) -> dict[str, Path]:
+    folder = Path(output_dir) if output_dir is not None else paths.processed_dir()
+    return {
+        "table": folder / "victims.parquet",
+        "quarantine": folder / "quarantine" / "victims.parquet",
+        "quality": folder / "quality" / "victims.json",
+    }
+
+
+def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
+    """Write the three outputs, each atomically (a failure leaves earlier files as they were)."""
+    target = output_paths(output_dir)
+    outputs.write_parquet(victims.table, target["table"])
+    outputs.write_parquet(victims.quarantine, target["quarantine"])
+    outputs.write_json(victims.quality, target["quality"])
+    return target
+
+
+def run(
+    releases: list[str] | None = None,
+    raw_root: Path | None = None,
+    output_dir: Path | None = None,
+    files: dict[str, Path] | None = None,
+) -> Victims:
+    """Clean, then write. Nothing is written unless every release cleans and validates."""
+    victims = clean(releases, raw_root, files)
+    write(victims, output_dir)
+    return victims
+
+
+def accounting_table(victims: Victims) -> pd.DataFrame:
+    """Rows in, out and quarantined per release and reason, for display (aggregates only)."""
+    rows = []
+    for name, report in victims.quality["releases"].items():
+        rows.append(
+            {
+                "release": name,
+                "rows_in": report["rows_in"],
+                "rows_out": report["rows_out"],
+                "rows_quarantined": report["rows_quarantined"],
+                "quarantine_reasons": "; ".join(
+                    f"{reason}: {count:,}"
+                    for reason, count in report["quarantined_by_reason"].items()
+                )
+                or "none",
+            }
+        )
+    return pd.DataFrame(rows)

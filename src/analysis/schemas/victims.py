@@ -1,0 +1,137 @@
+"""Schema of `data/processed/victims.parquet`: one row per CTDC record, all releases stacked.
+
+The column lists here are the contract that cleaning (`analysis.clean.ctdc`), the data
+dictionary (`analysis/data_dictionary/victims.csv`) and every analysis share.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis import countries
+
+RELEASES = ["synthetic_2021", "kanon_2021", "global_2020"]
+GENDERS = ["female", "male", "transgender_nonconforming", "unknown"]
+AGE_BANDS = ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"]
+MONTH_BANDS = ["0-12", "13-24", "25-60", "61+"]
+DATASOURCES = ["case_management", "hotline"]
+YEARS = (2002, 2021)  # years of registration covered by the three releases
+
+AGE_BAND = pd.CategoricalDtype(AGE_BANDS, ordered=True)
+MONTHS = pd.CategoricalDtype(MONTH_BANDS, ordered=True)
+
+# Flags by group. Within a group, a row with no flag set has the whole group unknown (<NA>)
+# where the release cannot tell 0 from unknown; see analysis.clean.ctdc.
+EXPLOITATION = [
+    "is_sexual_exploit",
+    "is_forced_labour",
+    "is_other_exploit",
+    "is_sex_and_labour",
+    "is_forced_marriage",
+    "is_slavery_and_practices",
+]
+CONTROL = [
+    "control_debt_bondage",
+    "control_takes_earnings",
+    "control_restricts_financial_access",
+    "control_threats",
+    "control_psychological_abuse",
+    "control_physical_abuse",
+    "control_sexual_abuse",
+    "control_false_promises",
+    "control_psychoactive_substances",
+    "control_restricts_movement",
+    "control_restricts_medical_care",
+    "control_excessive_working_hours",
+    "control_uses_children",
+    "control_threat_of_law_enforcement",
+    "control_withholds_necessities",
+    "control_withholds_documents",
+    "control_other",
+]
+LABOUR = [
+    "labour_agriculture",
+    "labour_aquafarming",
+    "labour_begging",
+    "labour_construction",
+    "labour_domestic_work",
+    "labour_hospitality",
+    "labour_illicit_activities",
+    "labour_manufacturing",
+    "labour_peddling",
+    "labour_transportation",
+    "labour_other",
+]
+SEX = [
+    "sex_prostitution",
+    "sex_pornography",
+    "sex_remote_interactive_services",
+    "sex_private_sexual_services",
+    "sex_other",
+]
+RECRUITER = [
+    "recruiter_intimate_partner",
+    "recruiter_friend",
+    "recruiter_family",
+    "recruiter_other",
+]
+STANDALONE = ["is_abduction"]
+FLAG_GROUPS = {
+    "exploitation": EXPLOITATION,
+    "control": CONTROL,
+    "labour": LABOUR,
+    "sex": SEX,
+    "recruiter": RECRUITER,
+}
+FLAGS = [*EXPLOITATION, *STANDALONE, *CONTROL, *LABOUR, *SEX, *RECRUITER]
+FALSE_MEANS = ["not_flagged", "not_flagged_or_unknown"]
+
+_ISO3_CHECK = pa.Check.isin(sorted(set(countries.converter().data["ISO3"].dropna())))
+
+
+def _text(values: list[str] | None = None, nullable: bool = False) -> pa.Column:
+    checks = [pa.Check.isin(values)] if values else []
+    return pa.Column("string", checks, nullable=nullable)
+
+
+def _country() -> pa.Column:
+    return pa.Column("string", _ISO3_CHECK, nullable=True)
+
+
+COLUMNS: dict[str, pa.Column] = {
+    "release": _text(RELEASES),
+    "record_id": _text(),
+    "year": pa.Column("Int64", pa.Check.in_range(*YEARS), nullable=True),
+    "datasource": _text(DATASOURCES, nullable=True),
+    "gender": _text(GENDERS),
+    "age_band": pa.Column(AGE_BAND),
+    "is_minor": pa.Column("boolean", nullable=True),
+    "is_minor_at_exploit": pa.Column("boolean", nullable=True),
+    "months_trafficked": pa.Column(MONTHS, nullable=True),
+    "citizenship": _country(),
+    "citizenship_un_region": _text(nullable=True),
+    "citizenship_eu27": pa.Column("boolean", nullable=True),
+    "exploitation_country": _country(),
+    "exploitation_un_region": _text(nullable=True),
+    "exploitation_eu27": pa.Column("boolean", nullable=True),
+    **{flag: pa.Column("boolean", nullable=True) for flag in FLAGS},
+    "flag_false_means": _text(FALSE_MEANS),
+}
+
+
+def _minor_matches_age(frame: pd.DataFrame) -> pd.Series:
+    """A known age band decides is_minor; the two can never disagree."""
+    minor_band = frame["age_band"].isin(["0-8", "9-17"])
+    known = frame["age_band"] != "unknown"
+    return ~known | frame["is_minor"].eq(minor_band).fillna(False)
+
+
+VICTIMS = pa.DataFrameSchema(
+    COLUMNS,
+    checks=[pa.Check(_minor_matches_age, error="is_minor disagrees with age_band")],
+    strict=True,
+    ordered=True,
+    unique=["release", "record_id"],
+    name="victims",
+)

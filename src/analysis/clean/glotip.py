@@ -1,0 +1,407 @@
+"""UNODC GLOTIP country data (data_glotip.xlsx exports) to one tidy, validated long table.
+
+The export is text throughout: two banner rows (`UNODC`, export date) come before the header,
+`txtVALUE` holds counts as text with `<5` for suppressed cells and `1,192` for thousands, and
+each vintage has its own junk (questionnaire codes, date-like values, regional aggregates).
+Every raw row ends up either in the table or in the quarantine with a reason; repeated keys
+are summed explicitly (see `aggregate_repeats`), never left for a pivot to pick one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import countries, outputs, paths, quality, sources
+from analysis.schemas.enforcement import GLOTIP, GLOTIP_VINTAGE_DIFF, validate
+from analysis.sources import DataError
+
+VINTAGES = {"2025": "glotip_2025", "2023": "glotip_2023"}
+COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
+           "Sex", "Age", "Year", "Unit of measurement", "txtVALUE", "Source"]  # fmt: skip
+BANNER = "UNODC"
+HEADER_ROWS = 3  # banner, export date, header: data row i is spreadsheet row i + 4
+SUPPRESSED = "<5"
+SUPPRESSED_BOUNDS = (1, 4)  # "<5" is 1 to 4: a published zero is written as 0
+DATE_LIKE_ABOVE = 200_000  # PAK/SLE/AND/SLV convictions such as 6,112,019 are dates, not counts
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
+KEY = ["iso3", "year", "indicator", "dimension", "category", "sex", "age"]
+MAPPING_FILE = Path(__file__).resolve().parents[1] / "mappings" / "glotip_citizenship.csv"
+COUNTRY_DIMENSIONS = ["by citizenship", "by country of repatriation"]
+MAPPING_KINDS = ["nationals", "foreigners", "stateless", "unknown", "region", "total", "other"]
+OTHER_FORMS = "Other forms of exploitation"
+PARSER_VERSION = "1"  # bump when `parse_export` changes, so the cached parse is rebuilt
+
+
+@dataclass
+class Vintage:
+    """One export after cleaning: the tidy table, its quarantine and what was done to it."""
+
+    vintage: str
+    export_date: str
+    cleaned: quality.Cleaned  # row level: every raw row is in `table` or `quarantine`
+    table: pd.DataFrame  # after summing repeated keys: one row per key
+    report: dict
+
+
+def where(path: Path | str, sheet: str) -> str:
+    return f"{path}, sheet {sheet!r}"
+
+
+def excel_rows(index: pd.Index, limit: int = 10) -> str:
+    rows = [str(i + HEADER_ROWS + 1) for i in index[:limit]]
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return ", ".join(rows) + more
+
+
+def parse_export(grid: pd.DataFrame, path: Path | str, sheet: str) -> pd.DataFrame:
+    """Check the banner and header of a sheet read without a header; return the data rows.
+
+    A sheet without the banner, or with a renamed or moved column, is refused: reading it
+    with `skiprows=2` would silently take a data row as the header.
+    """
+    if grid.shape[0] < HEADER_ROWS or str(grid.iat[0, 0]).strip() != BANNER:
+        first = "empty" if grid.empty else repr(grid.iat[0, 0])
+        raise DataError(
+            f"{where(path, sheet)}: row 1 should be the {BANNER!r} banner (two banner rows, "
+            f"then the header in row 3), found {first}; is this a GLOTIP data-portal export?"
+        )
+    header = [str(v).strip() for v in grid.iloc[2].tolist()]
+    if header != COLUMNS:
+        missing = [c for c in COLUMNS if c not in header]
+        unexpected = [c for c in header if c not in COLUMNS]
+        raise DataError(
+            f"{where(path, sheet)}, header row 3: columns differ from the GLOTIP layout; "
+            f"missing {missing}, unexpected {unexpected} (expected, in order: {COLUMNS})"
+        )
+    data = grid.iloc[HEADER_ROWS:].reset_index(drop=True)
+    data.columns = COLUMNS
+    data = data.astype("string").apply(lambda col: col.str.strip())
+    return data.assign(sheet=sheet, export_date=str(grid.iat[1, 0]).strip())
+
+
+def read_export(path: Path) -> pd.DataFrame:
+    """Read the first sheet as text (~6 s with openpyxl) and check its layout."""
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheet = book.sheet_names[0]
+        grid = book.parse(sheet, header=None, dtype=str, keep_default_na=False, na_values=[""])
+    return parse_export(grid, path, sheet)
+
+
+def read_vintage(vintage: str, raw_root: Path | None = None) -> tuple[pd.DataFrame, Path]:
+    """The raw rows of one registered vintage, parsed once and cached by the file's sha256."""
+    path = sources.raw_path(VINTAGES[vintage], raw_root=raw_root)
+    return sources.cached_parse(path, read_export, f"glotip-raw-v{PARSER_VERSION}"), path
+
+
+def parse_values(raw: pd.DataFrame, path: Path | str = "") -> pd.DataFrame:
+    """`txtVALUE` as numbers: `<5` is suppressed (bounds 1-4), `1,192` is 1192.
+
+    Anything else is an error naming the sheet, the column and the spreadsheet rows.
+    """
+    text = raw["txtVALUE"]
+    units = raw["Unit of measurement"] != "Counts"
+    if units.fillna(True).any():
+        raise DataError(
+            f"{where(path, raw['sheet'].iat[0])}, column 'Unit of measurement': not 'Counts' "
+            f"in rows {excel_rows(raw.index[units.fillna(True).astype(bool)])}"
+        )
+    suppressed = text == SUPPRESSED
+    number = text.str.fullmatch(NUMBER.pattern).fillna(False).astype(bool)
+    bad = ~(suppressed.fillna(False) | number)
+    if bad.any():
+        sheet = raw["sheet"].iat[0] if "sheet" in raw else "?"
+        examples = sorted(map(repr, text[bad].fillna("<empty>").unique()[:5]))
+        raise DataError(
+            f"{where(path, sheet)}, column 'txtVALUE': {int(bad.sum())} value(s) are neither a "
+            f"count nor {SUPPRESSED!r} ({', '.join(examples)}) in rows "
+            f"{excel_rows(raw.index[bad])}"
+        )
+    value = pd.to_numeric(text.where(number).str.replace(",", "", regex=False)).astype("Int64")
+    low, high = SUPPRESSED_BOUNDS
+    return pd.DataFrame(
+        {
+            "value": value,
+            "is_suppressed": suppressed.astype("boolean"),
+            "lower": value.mask(suppressed, low).astype("Int64"),
+            "upper": value.mask(suppressed, high).astype("Int64"),
+        },
+        index=raw.index,
+    )
+
+
+def parse_years(raw: pd.DataFrame, path: Path | str = "") -> pd.Series:
+    year = pd.to_numeric(raw["Year"], errors="coerce").astype("Int64")
+    bad = year.isna() | (year < 1990) | (year > 2100)
+    if bad.any():
+        raise DataError(
+            f"{where(path, raw['sheet'].iat[0])}, column 'Year': not a year in rows "
+            f"{excel_rows(raw.index[bad])} ({sorted(set(raw['Year'][bad].fillna('<empty>')))[:5]})"
+        )
+    return year
+
+
+def junk_reasons(raw: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
+    """The first reason each junk row is rejected, <NA> for rows to keep (order matters)."""
+    iso3 = raw["Iso3_code"]
+    valid = countries.to_iso3(iso3, src="ISO3").iso3.notna()
+    rules = [
+        ("questionnaire code as category (Q6.…)", raw["Category"].str.startswith("Q6.")),
+        (f"date-like value above {DATE_LIKE_ABOVE:,}", values["value"] > DATE_LIKE_ABOVE),
+        ("no ISO3 code (Sark, part of the Bailiwick of Guernsey)", iso3.isna()),
+        ("not a country code (regional aggregate or combined territory)", iso3.notna() & ~valid),
+    ]
+    reason = pd.Series(pd.NA, index=raw.index, dtype="string")
+    for text, mask in rules:
+        reason = reason.mask(reason.isna() & mask.fillna(False).astype(bool), text)
+    return reason
+
+
+def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
+    """The reviewed citizenship mapping: label -> ISO3 or one of MAPPING_KINDS, with a note."""
+    table = sources.read_csv(path, dtype="string")
+    known = set(countries.converter().data["ISO3"])
+    bad = ~(table["target"].isin(known) | table["target"].isin(MAPPING_KINDS))
+    if bad.any() or table["label"].duplicated().any():
+        raise DataError(
+            f"{path}: column 'target' must be an ISO3 code or one of {MAPPING_KINDS}, and each "
+            f"label must appear once; bad rows {list(table.index[bad] + 2)}, repeated labels "
+            f"{table['label'][table['label'].duplicated()].tolist()}"
+        )
+    return table
+
+
+def map_categories(frame: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Add `category_iso3` and `category_kind` for citizenship and repatriation categories.
+
+    Labels missing from the mapping are kept, with kind 'unmapped', and counted in the report.
+    """
+    lookup = mapping.set_index("label")["target"]
+    target = frame["category"].map(lookup).astype("string")
+    in_scope = frame["dimension"].isin(COUNTRY_DIMENSIONS)
+    is_country = target.str.len().eq(3) & target.str.isupper()
+    kind = target.where(~is_country.fillna(False).astype(bool), "country")
+    kind = kind.mask(frame["category"].isna(), "unknown").fillna("unmapped")
+    return frame.assign(
+        category_iso3=target.where(in_scope & is_country.fillna(False).astype(bool)),
+        category_kind=kind.where(in_scope).astype("string"),
+    )
+
+
+def tidy(raw: pd.DataFrame, values: pd.DataFrame, year: pd.Series, vintage: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "iso3": raw["Iso3_code"],
+            "country": raw["Country"],
+            "year": year,
+            "indicator": raw["Indicator"],
+            "dimension": raw["Dimension"],
+            "category": raw["Category"],
+            "sex": raw["Sex"],
+            "age": raw["Age"],
+            **values,
+            "vintage": vintage,
+            "source_row": raw.index.astype("int64"),
+        }
+    ).astype({"vintage": "string"})
+
+
+def repeat_kind(frame: pd.DataFrame) -> pd.Series:
+    """Name the two known kinds of repeated key; anything else is 'unrecognised'.
+
+    - 'age parts labelled Total': dimension Total, one sex, age Total, with one row per age
+      band whose age label was lost (e.g. BGR 2019 female victims 31 and 322 = the 0-17 and
+      18+ rows). Their sum equals the published age bands in every case checked.
+    - 'sub-forms of other exploitation': "Other forms of exploitation" comes as several rows,
+      the sub-forms of the questionnaire (begging, criminal activity, forced marriage, organ
+      removal, mixed, other) whose own labels the export dropped.
+    """
+    kind = pd.Series("unrecognised", index=frame.index, dtype="string")
+    age_parts = (
+        (frame["dimension"] == "Total") & (frame["sex"] != "Total") & (frame["age"] == "Total")
+    )
+    kind = kind.mask(age_parts, "age parts labelled Total")
+    return kind.mask(frame["category"] == OTHER_FORMS, "sub-forms of other exploitation")
+
+
+def aggregate_repeats(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Sum rows that share a key, explicitly; return (table, unrecognised repeats, report).
+
+    A sum with any suppressed part is itself suppressed: `value` is <NA> and `lower`/`upper`
+    add the parts' bounds (1-4 for each `<5`). Repeats of an unrecognised kind are not summed:
+    they go back to the caller for the quarantine, so no pivot ever takes one of them silently.
+    """
+    repeated = table.duplicated(KEY, keep=False)
+    kind = repeat_kind(table)
+    unrecognised = repeated & (kind == "unrecognised")
+    single = table[~repeated].assign(n_parts=1)
+    parts = table[repeated & ~unrecognised]
+    summed = (
+        parts.groupby(KEY, dropna=False, sort=False)
+        .agg(
+            country=("country", "first"),
+            value=("value", lambda s: s.sum() if s.notna().all() else pd.NA),
+            is_suppressed=("is_suppressed", "any"),
+            lower=("lower", "sum"),
+            upper=("upper", "sum"),
+            vintage=("vintage", "first"),
+            source_row=("source_row", "min"),
+            n_parts=("source_row", "size"),
+            category_iso3=("category_iso3", "first"),
+            category_kind=("category_kind", "first"),
+        )
+        .reset_index()
+    )
+    out = pd.concat([single, summed[single.columns]], ignore_index=True)
+    out = out.astype(single.dtypes.to_dict()).astype({"n_parts": "Int64"})
+    groups = parts.assign(kind=kind[parts.index]).groupby(KEY + ["kind"], dropna=False).size()
+    report = {
+        "rows_with_repeated_key": int(repeated.sum()),
+        "summed_rows": int(len(parts)),
+        "summed_groups": int(len(summed)),
+        "rows_removed_by_summing": int(len(parts) - len(summed)),
+        "groups_by_kind": {k: int(v) for k, v in groups.groupby(level="kind").size().items()},
+        "groups_by_size": {
+            str(k): int(v) for k, v in summed["n_parts"].value_counts().sort_index().items()
+        },
+        "unrecognised_rows": int(unrecognised.sum()),
+    }
+    return out, table[unrecognised], report
+
+
+def sort_table(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(KEY + ["source_row"], na_position="first", kind="stable").reset_index(
+        drop=True
+    )
+
+
+def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
+    """One raw export to the tidy table; a pure function of the raw rows."""
+    missing = [c for c in COLUMNS if c not in raw]
+    if missing:
+        raise DataError(f"{path}: columns {missing} are missing from the GLOTIP rows")
+    values = parse_values(raw, path)
+    year = parse_years(raw, path)
+    reasons = junk_reasons(raw, values)
+    keep = reasons.isna()
+    rejected = [quality.quarantine(raw, reasons == r, r) for r in reasons.dropna().unique()]
+    rows = tidy(raw[keep], values[keep], year[keep], vintage)
+    rows = map_categories(rows, load_mapping())
+    table, unrecognised, repeats = aggregate_repeats(rows)
+    if len(unrecognised):
+        rejected.append(
+            quality.quarantine(
+                raw,
+                raw.index.isin(unrecognised["source_row"]),
+                "repeated key of an unrecognised kind",
+            )
+        )
+        rows = rows[~rows["source_row"].isin(unrecognised["source_row"])]
+    quarantined = pd.concat([quality.empty_quarantine(raw), *rejected], ignore_index=True)
+    cleaned = quality.Cleaned(rows, quarantined.sort_values("source_row", ignore_index=True))
+    table = validate(sort_table(table), GLOTIP, f"glotip {vintage} ({path})")
+    report = quality.accounting(f"glotip {vintage}", len(raw), cleaned)
+    report |= {
+        "file": str(path),
+        "sheet": str(raw["sheet"].iat[0]) if len(raw) else "",
+        "export_date": str(raw["export_date"].iat[0]) if len(raw) else "",
+        "suppressed_cells_in": int((raw["txtVALUE"] == SUPPRESSED).sum()),
+        "suppressed_cells_kept": int(cleaned.table["is_suppressed"].sum()),
+        "values_with_thousands_separator": int(
+            raw["txtVALUE"].str.contains(",", regex=False).sum()
+        ),
+        "repeated_keys": repeats,
+        "rows_written": len(table),
+        "categories": category_report(cleaned.table),
+    }
+    return Vintage(vintage, report["export_date"], cleaned, table, report)
+
+
+def category_report(rows: pd.DataFrame) -> dict:
+    """How citizenship/repatriation labels were mapped, and how the mojibake ones fared."""
+    in_scope = rows[rows["dimension"].isin(COUNTRY_DIMENSIONS)]
+    mojibake = in_scope[in_scope["category"].str.contains("\ufffd", regex=False).fillna(False)]
+    return {
+        "rows_by_kind": {
+            str(k): int(v) for k, v in in_scope["category_kind"].value_counts().sort_index().items()
+        },
+        "mojibake_rows": len(mojibake),
+        "mojibake_labels": int(mojibake["category"].nunique()),
+        "mojibake_rows_by_kind": {
+            str(k): int(v) for k, v in mojibake["category_kind"].value_counts().sort_index().items()
+        },
+        "unmapped_labels": sorted(
+            in_scope.loc[in_scope["category_kind"] == "unmapped", "category"].unique().tolist()
+        ),
+    }
+
+
+def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """Cells added, dropped, revised or unchanged between two vintages, per indicator and dimension.
+
+    Cells are compared on their bounds, so `<5` against `<5` is unchanged and `<5` against 3
+    is revised.
+    """
+    cols = KEY + ["lower", "upper"]
+    both = new[cols].merge(
+        old[cols], on=KEY, how="outer", suffixes=("_new", "_old"), indicator=True
+    )
+    same = (both["lower_new"] == both["lower_old"]) & (both["upper_new"] == both["upper_old"])
+    status = pd.Series("revised", index=both.index, dtype="string")
+    status = status.mask(same.fillna(False).astype(bool), "unchanged")
+    status = status.mask(both["_merge"] == "left_only", "added").mask(
+        both["_merge"] == "right_only", "dropped"
+    )
+    summary = (
+        both.assign(status=status)
+        .groupby(["indicator", "dimension", "status"])
+        .agg(
+            cells=("year", "size"),
+            countries=("iso3", "nunique"),
+            first_year=("year", "min"),
+            last_year=("year", "max"),
+        )
+        .reset_index()
+    )
+    return summary.astype(
+        {"cells": "Int64", "countries": "Int64", "first_year": "Int64", "last_year": "Int64"}
+    )
+
+
+def run(
+    vintages: list[str] | None = None, output_dir: Path | None = None, raw_root: Path | None = None
+) -> dict[str, Vintage]:
+    """Clean the vintages and write glotip.parquet, its quarantine and the vintage diff.
+
+    Nothing is written until every vintage has been cleaned and validated, so a failure
+    leaves the previous outputs as they were.
+    """
+    results = {}
+    for vintage in vintages or list(VINTAGES):
+        raw, path = read_vintage(vintage, raw_root)
+        results[vintage] = clean(raw, vintage, path)
+    write(results, output_dir)
+    return results
+
+
+def write(results: dict[str, Vintage], output_dir: Path | None = None) -> None:
+    out = Path(output_dir) if output_dir else paths.processed_dir()
+    table = pd.concat([r.table for r in results.values()], ignore_index=True)
+    quarantined = pd.concat(
+        [r.cleaned.quarantine.assign(vintage=r.vintage) for r in results.values()],
+        ignore_index=True,
+    )
+    diff = None
+    if {"2025", "2023"} <= set(results):
+        diff = validate(
+            vintage_diff(results["2025"].table, results["2023"].table),
+            GLOTIP_VINTAGE_DIFF,
+            "glotip vintage diff",
+        )
+    outputs.write_parquet(table, out / "glotip.parquet")
+    outputs.write_parquet(quarantined, out / "quarantine" / "glotip.parquet")
+    if diff is not None:
+        outputs.write_parquet(diff, out / "glotip_vintage_diff.parquet")

@@ -305,7 +305,7 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
     table = validate(sort_table(table), GLOTIP, f"glotip {vintage} ({path})")
     report = quality.accounting(f"glotip {vintage}", len(raw), cleaned)
     report |= {
-        "file": str(path),
+        "file": Path(path).name,
         "sheet": str(raw["sheet"].iat[0]) if len(raw) else "",
         "export_date": str(raw["export_date"].iat[0]) if len(raw) else "",
         "suppressed_cells_in": int((raw["txtVALUE"] == SUPPRESSED).sum()),
@@ -371,6 +371,17 @@ def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def clean_vintages(
+    vintages: list[str] | None = None, raw_root: Path | None = None
+) -> dict[str, Vintage]:
+    """Read (cached) and clean each vintage; writes nothing."""
+    results = {}
+    for vintage in vintages or list(VINTAGES):
+        raw, path = read_vintage(vintage, raw_root)
+        results[vintage] = clean(raw, vintage, path)
+    return results
+
+
 def run(
     vintages: list[str] | None = None, output_dir: Path | None = None, raw_root: Path | None = None
 ) -> dict[str, Vintage]:
@@ -379,10 +390,7 @@ def run(
     Nothing is written until every vintage has been cleaned and validated, so a failure
     leaves the previous outputs as they were.
     """
-    results = {}
-    for vintage in vintages or list(VINTAGES):
-        raw, path = read_vintage(vintage, raw_root)
-        results[vintage] = clean(raw, vintage, path)
+    results = clean_vintages(vintages, raw_root)
     write(results, output_dir)
     return results
 

@@ -87,7 +87,9 @@ def read_export(path: Path) -> pd.DataFrame:
     """Read the first sheet as text (~6 s with openpyxl) and check its layout."""
     with pd.ExcelFile(path, engine="openpyxl") as book:
         sheet = book.sheet_names[0]
-        grid = book.parse(sheet, header=None, dtype=str, keep_default_na=False, na_values=[""])
+        grid = pd.read_excel(
+            book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, na_values=[""]
+        )
     return parse_export(grid, path, sheet)
 
 

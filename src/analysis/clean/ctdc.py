@@ -55,7 +55,11 @@ AGE = {
     "Unknown": "unknown",
 }
 MAJORITY = {"Minor": True, "Adult": False, "Unknown": pd.NA}
-DATASOURCE = {"case management": "case_management", "hotline": "hotline"}
+DATASOURCE = {
+    "Case Management": "case_management",
+    "Case management": "case_management",  # the dictionary's spelling
+    "Hotline": "hotline",
+}
 MONTHS = {
     "0--12 (0-1 yr)": "0-12",
     "13--24 (1-2 yrs)": "13-24",
@@ -414,8 +418,7 @@ def harmonise(raw: pd.DataFrame, rel: Release) -> tuple[pd.DataFrame, pd.Series,
 
     datasource = pd.Series(pd.NA, index=raw.index, dtype=object)
     if rel.datasource:
-        text = raw[rel.datasource]
-        datasource, reason = _labels(text.str.lower(), DATASOURCE, pd.NA, rel.datasource)
+        datasource, reason = _labels(raw[rel.datasource], DATASOURCE, pd.NA, rel.datasource)
         problems.append(reason)
     months = pd.Series(pd.NA, index=raw.index, dtype=object)
     if rel.months:

@@ -1,11 +1,15 @@
-"""Command line: `python -m analysis data fetch|verify|list` and `python -m analysis run`."""
+"""Command line: `python -m analysis data fetch|verify|list`, `run` and `verify`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from analysis import paths, pipeline, sources
+import yaml
+
+from analysis import paths, runner, sources
 
 
 def _cmd_fetch(args) -> int:
@@ -15,7 +19,7 @@ def _cmd_fetch(args) -> int:
     return 0
 
 
-def _cmd_verify(args) -> int:
+def _cmd_data_verify(args) -> int:
     results = sources.verify(args.sources)
     for r in results:
         print(f"{r.state.upper():8} {r.file.key}" + (f"  {r.detail}" if r.detail else ""))
@@ -39,32 +43,50 @@ def _cmd_list(args) -> int:
 
 
 def _parse_parameter(text: str) -> tuple[str, object]:
-    import yaml
-
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected key=value or notebook.key=value, got {text!r}")
     return key, yaml.safe_load(value)
 
 
+def _load_params_file(path: str) -> dict[str, object]:
+    """A YAML mapping: `key: value` for every notebook that declares `key`, or
+    `notebook: {key: value}` for one notebook. Flattened to `key` / `notebook.key`."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise runner.RunError(f"cannot read parameters file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise runner.RunError(
+            f"{path}: expected a mapping of parameters, got {type(data).__name__}"
+        )
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and key[:2].isdigit():
+            flat.update({f"{key}.{name}": v for name, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
 def _cmd_run(args) -> int:
-    selected = pipeline.notebooks()
-    if args.only:
-        unknown = set(args.only) - {nb.stem for nb in selected}
-        if unknown:
-            raise sources.DataError(
-                f"no notebook named {', '.join(sorted(unknown))}; "
-                f"have {', '.join(nb.stem for nb in selected)}"
-            )
-        selected = [nb for nb in selected if nb.stem in args.only]
-    parameters = dict(args.parameter)
-    failed = 0
-    for nb in selected:
-        outcome = pipeline.run_notebook(nb, paths.reports_dir(), parameters, args.with_code)
-        state = "ok" if outcome.ok else f"FAILED ({outcome.error})"
-        print(f"{nb.stem}: {state} in {outcome.seconds:.1f} s", flush=True)
-        failed += not outcome.ok
-    return 1 if failed else 0
+    plan = runner.resolve_steps(paths.notebooks_dir())
+    values = _load_params_file(args.params) if args.params else {}
+    values.update(dict(args.parameter))
+    options = runner.RunOptions(
+        only=args.only,
+        parameters=runner.resolve_parameters(plan, values),
+        jobs=args.jobs,
+        force=args.force,
+        with_code=args.with_code,
+        keep_going=args.keep_going,
+    )
+    status, _ = runner.run(options)
+    return status
+
+
+def _cmd_verify(args) -> int:
+    return runner.verify(Path(args.run) if args.run else None, jobs=args.jobs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--mirror", help=f"mirror folder (default: ${sources.MIRROR_ENV})")
     fetch.set_defaults(handler=_cmd_fetch)
     verify = data_commands.add_parser("verify", help="check present files against the registry")
-    verify.set_defaults(handler=_cmd_verify)
+    verify.set_defaults(handler=_cmd_data_verify)
     listing = data_commands.add_parser("list", help="registered sources and what is present")
     listing.set_defaults(handler=_cmd_list)
     for sub in (fetch, verify, listing):
@@ -92,10 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         type=_parse_parameter,
         metavar="KEY=VALUE",
-        help="notebook parameter (YAML value), repeatable",
+        help="parameter for every notebook that declares it, or notebook.key=value "
+        "for one (YAML value); repeatable",
     )
+    run.add_argument("--params", metavar="FILE", help="YAML file of parameters")
+    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks at once")
+    run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
+    run.add_argument(
+        "--keep-going", action="store_true", help="after a failure, finish the other notebooks"
+    )
     run.set_defaults(handler=_cmd_run)
+
+    check = commands.add_parser(
+        "verify", help="re-execute a run and compare its figures, results and data"
+    )
+    check.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
+    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    check.set_defaults(handler=_cmd_verify)
     return parser
 
 
@@ -103,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except sources.DataError as exc:
+    except (sources.DataError, runner.RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

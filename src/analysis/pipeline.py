@@ -1,4 +1,4 @@
-"""Execute the notebooks with papermill and render them to HTML.
+"""Execute one notebook with papermill and render it to HTML.
 
 Every execution uses the project kernel (`KERNEL_NAME`), explicit start and execution
 timeouts, the notebook's own folder as working directory, and IPC sockets in a private
@@ -25,43 +25,48 @@ START_TIMEOUT_S = 120
 EXECUTION_TIMEOUT_S = 1800
 
 
-def _ipc_kernel_manager(folder: Path) -> type[AsyncKernelManager]:
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(transport="ipc", ip=str(folder / "kernel"), **kwargs)
+def _peak_rss_bytes(pid: int | None) -> int | None:
+    """The peak resident memory (VmHWM) of a live process, from /proc (Linux only)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
 
-    return IPCKernelManager
+
+def _kernel_manager(sockets: Path) -> type[AsyncKernelManager]:
+    """A kernel manager on IPC sockets in `sockets` that notes the kernel's peak memory."""
+
+    class ProjectKernelManager(AsyncKernelManager):
+        peak_rss: int | None = None
+
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", ip=str(sockets / "kernel"), **kwargs)
+
+        async def start_kernel(self, **kwargs) -> None:
+            # The kernel process's own log (e.g. "KeyboardInterrupt caught in kernel" at
+            # shutdown) goes to a file, not into scheduled-run logs; cell output is unaffected.
+            with open(sockets / "kernel.log", "ab") as log:
+                await super().start_kernel(stdout=log, stderr=log, **kwargs)
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            process = getattr(self.provisioner, "process", None)
+            type(self).peak_rss = _peak_rss_bytes(getattr(process, "pid", None))
+            await super().shutdown_kernel(now=now, restart=restart)
+
+    return ProjectKernelManager
 
 
 def notebooks(folder: Path | None = None) -> list[Path]:
-    """The pipeline's notebooks, in run order (their numeric prefix)."""
+    """The pipeline's notebooks, in name order (their numeric prefix)."""
     return sorted((folder or paths.notebooks_dir()).glob("[0-9][0-9]_*.ipynb"))
 
 
-def execute(notebook: Path, output: Path, parameters: dict | None = None) -> None:
-    """Run `notebook` into `output`; papermill saves the output even when a cell fails."""
-    with tempfile.TemporaryDirectory(prefix="thb-kernel-") as sockets:
-        papermill.execute_notebook(
-            notebook,
-            output,
-            parameters=parameters or {},
-            kernel_name=KERNEL_NAME,
-            cwd=notebook.parent,
-            start_timeout=START_TIMEOUT_S,
-            execution_timeout=EXECUTION_TIMEOUT_S,
-            kernel_manager_class=_ipc_kernel_manager(Path(sockets)),
-            progress_bar=False,
-            log_output=False,
-        )
-
-
-def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
-    """Render an executed notebook to one self-contained HTML file (images are inline)."""
-    exporter = HTMLExporter(exclude_input=not with_code, exclude_input_prompt=True)
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    with paths.atomic_path(html) as tmp:
-        tmp.write_text(body, encoding="utf-8")
+def declared_parameters(notebook: Path) -> set[str]:
+    """The names assigned in the notebook's `parameters` cell."""
+    return set(papermill.inspect_notebook(str(notebook)))
 
 
 @dataclass
@@ -70,19 +75,53 @@ class Outcome:
     ok: bool
     seconds: float
     error: str = ""
+    peak_rss: int | None = None
 
 
-def run_notebook(
-    notebook: Path, out_dir: Path, parameters: dict | None = None, with_code: bool = False
-) -> Outcome:
-    """Execute and render one notebook. A failed notebook is still saved and rendered."""
+def execute(notebook: Path, output: Path, parameters: dict) -> Outcome:
+    """Run `notebook` into `output`. Papermill saves the output even when a cell fails."""
     start = time.perf_counter()
-    executed = out_dir / notebook.name
     error = ""
-    with paths.atomic_path(executed) as tmp:
+    with tempfile.TemporaryDirectory(prefix="thb-kernel-") as sockets:
+        manager = _kernel_manager(Path(sockets))
         try:
-            execute(notebook, tmp, parameters)
+            papermill.execute_notebook(
+                notebook,
+                output,
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                cwd=notebook.parent,
+                start_timeout=START_TIMEOUT_S,
+                execution_timeout=EXECUTION_TIMEOUT_S,
+                kernel_manager_class=manager,
+                progress_bar=False,
+                log_output=False,
+            )
         except papermill.PapermillExecutionError as exc:
             error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        except Exception as exc:  # timeouts, a dead kernel: still a failed notebook, not a crash
+            log = Path(sockets) / "kernel.log"
+            tail = log.read_text(errors="replace").strip()[-500:] if log.is_file() else ""
+            error = f"{type(exc).__name__}: {exc}" + (f" (kernel log: {tail})" if tail else "")
+    return Outcome(notebook.stem, not error, time.perf_counter() - start, error, manager.peak_rss)
+
+
+def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
+    """Render an executed notebook to one self-contained HTML file (images are inline)."""
+    exporter = HTMLExporter(
+        exclude_input=not with_code, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    with paths.atomic_path(html) as tmp:
+        tmp.write_text(body, encoding="utf-8")
+
+
+def run_notebook(notebook: Path, out_dir: Path, parameters: dict, with_code: bool) -> Outcome:
+    """Execute and render one notebook into `out_dir`; a failed notebook is still rendered."""
+    executed = out_dir / notebook.name
+    with paths.atomic_path(executed) as tmp:
+        outcome = execute(notebook, tmp, parameters)
+        if not tmp.stat().st_size:  # the kernel never started: keep the source notebook
+            tmp.write_bytes(notebook.read_bytes())
     render_html(executed, executed.with_suffix(".html"), with_code)
-    return Outcome(notebook.stem, not error, time.perf_counter() - start, error)
+    return outcome

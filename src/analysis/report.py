@@ -1,0 +1,52 @@
+"""What a notebook hands to its report: key numbers (results JSON) and figure files.
+
+In a run, the runner injects `report_dir` (the run folder); opened in JupyterLab it is None and
+nothing is written, so exploring never touches a published report.
+
+    report = Report("10_victim_trends", report_dir)
+    report.record("female_share", 0.71)
+    report.figure(fig, "female_share_by_year")
+    report.save()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+
+from analysis import outputs
+from analysis.paths import atomic_path
+
+# Deterministic figure files: no dates or software versions in the metadata, fixed SVG ids.
+mpl.rcParams["svg.hashsalt"] = "thb-analysis"
+PNG_METADATA = {"Software": None}
+SVG_METADATA = {"Date": None, "Creator": None}
+
+
+class Report:
+    def __init__(self, notebook: str, report_dir: str | Path | None):
+        self.notebook = notebook
+        self.folder = Path(report_dir) if report_dir else None
+        self.results: dict = {}
+
+    def record(self, key: str, value) -> None:
+        """Keep a key number for results/<notebook>.json (JSON-serialisable values)."""
+        self.results[key] = value
+
+    def figure(self, fig, name: str) -> Path | None:
+        """Save `fig` as PNG and SVG under figures/<notebook>/ in the run folder."""
+        if self.folder is None:
+            return None
+        target = self.folder / "figures" / self.notebook
+        for suffix, metadata in ((".png", PNG_METADATA), (".svg", SVG_METADATA)):
+            path = target / f"{name}{suffix}"
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=suffix[1:], metadata=metadata, dpi=150)
+        return target / f"{name}.png"
+
+    def save(self) -> Path | None:
+        if self.folder is None:
+            return None
+        path = self.folder / "results" / f"{self.notebook}.json"
+        return outputs.write_json({"notebook": self.notebook, "results": self.results}, path)

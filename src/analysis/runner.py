@@ -1,0 +1,484 @@
+"""Run the notebook DAG into a dated report folder: incremental, parallel, atomic, locked.
+
+A run writes into `reports/.partial-<run>/` and renames it to `reports/<run>/` only at the
+end, then points `reports/latest` at it: a crash or Ctrl-C leaves the previous report as it
+was. A notebook is re-executed only when its source, parameters, inputs or the `analysis`
+package changed since the latest run (or with `force`); otherwise its outputs are carried
+over from that run. Independent notebooks run side by side in worker processes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analysis import outputs, paths, pipeline, sources
+from analysis.index_page import write_index
+from analysis.steps import STEPS, Step, dependencies
+
+MANIFEST = "manifest.json"
+LATEST = "latest"
+REPORT_DIR_PARAMETER = "report_dir"
+BROKEN = ("failed", "blocked")
+
+
+class RunError(Exception):
+    """The run cannot start (bad options, a lock held by another run)."""
+
+
+@dataclass
+class RunOptions:
+    only: list[str] | None = None
+    parameters: dict[str, dict] = field(default_factory=dict)  # notebook -> parameters
+    jobs: int = os.cpu_count() or 1
+    force: bool = False
+    with_code: bool = False
+    keep_going: bool = False
+    reports_root: Path | None = None
+
+
+@dataclass
+class StepResult:
+    status: str  # ok, failed, unchanged, blocked, not run
+    seconds: float = 0.0
+    key: str = ""
+    error: str = ""
+    peak_rss_bytes: int | None = None
+    reused_from: str | None = None
+    blocked_by: list[str] = field(default_factory=list)
+
+
+# Hashes that decide whether a notebook is out of date.
+
+
+def sha256_file(path: Path) -> str:
+    return sources.sha256_of(path)
+
+
+def package_hash() -> str:
+    """One hash over the analysis package's files and the lock file."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in [*files, paths.project_root() / "requirements.lock"]:
+        if path.is_file():
+            digest.update(str(path.relative_to(path.parent.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_hashes(step: Step) -> dict[str, str]:
+    """sha256 of every input: registered raw files (from the registry) and processed files."""
+    names = None if "*" in step.raw_sources else step.raw_sources
+    hashes = {f"raw:{f.key}": f.sha256 for s in sources.select(names) for f in s.files}
+    for rel in step.processed_inputs:
+        path = paths.project_root() / rel
+        hashes[rel] = sha256_file(path) if path.is_file() else "missing"
+    return hashes
+
+
+def output_hashes(step: Step) -> dict[str, str]:
+    root = paths.project_root()
+    return {rel: sha256_file(root / rel) for rel in step.writes if (root / rel).is_file()}
+
+
+def step_key(step: Step, notebook: Path, parameters: dict, with_code: bool, package: str) -> str:
+    blob = json.dumps(
+        {
+            "notebook": sha256_file(notebook),
+            "parameters": parameters,
+            "inputs": input_hashes(step),
+            "package": package,
+            "with_code": with_code,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# The report folder: lock, previous run, carrying outputs over.
+
+
+class ReportLock:
+    """An exclusive lock on a reports folder, so that two runs never write it at once."""
+
+    def __init__(self, root: Path):
+        root.mkdir(parents=True, exist_ok=True)
+        self.path = root / ".lock"
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "unknown"
+            self.handle.close()
+            raise RunError(
+                f"another run is writing {self.path.parent} ({holder}); wait for it to finish"
+            ) from None
+        self.handle.truncate(0)
+        self.handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.truncate(0)
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def latest_run(root: Path) -> Path | None:
+    link = root / LATEST
+    return link.resolve() if link.is_symlink() and (link / MANIFEST).is_file() else None
+
+
+def load_manifest(run: Path) -> dict:
+    return json.loads((run / MANIFEST).read_text(encoding="utf-8"))
+
+
+def notebook_files(run: Path, notebook: str) -> list[Path]:
+    """A notebook's files in a run folder, relative to it."""
+    found = [
+        run / f"{notebook}.ipynb",
+        run / f"{notebook}.html",
+        run / "results" / f"{notebook}.json",
+    ]
+    figures = run / "figures" / notebook
+    found += sorted(p for p in figures.rglob("*") if p.is_file()) if figures.is_dir() else []
+    return [p.relative_to(run) for p in found if p.is_file()]
+
+
+def carry_over(previous: Path, target: Path, notebook: str) -> None:
+    for rel in notebook_files(previous, notebook):
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(previous / rel, target / rel)
+        except OSError:
+            shutil.copy2(previous / rel, target / rel)
+
+
+def new_run_id(root: Path) -> str:
+    base = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    run_id, n = base, 1
+    while (root / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+def publish(partial: Path, final: Path) -> None:
+    """Rename the finished run into place, then point `latest` at it (both atomic renames)."""
+    os.replace(partial, final)
+    tmp_link = final.parent / f".{LATEST}.tmp"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(final.name)
+    os.replace(tmp_link, final.parent / LATEST)
+
+
+# Progress: a bar and one line per notebook in a terminal; timestamped lines for cron.
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.tty = sys.stderr.isatty()
+        self.bar = tqdm(total=total, unit="notebook", file=sys.stderr) if self.tty else None
+
+    def line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            print(f"{stamp} {text}", file=sys.stderr, flush=True)
+
+    def done(self, notebook: str, result: StepResult) -> None:
+        detail = {
+            "ok": f"ok in {result.seconds:.1f} s",
+            "failed": f"FAILED after {result.seconds:.1f} s: {result.error}",
+            "unchanged": f"unchanged, carried over from {result.reused_from}",
+            "blocked": f"skipped: needs {', '.join(result.blocked_by)}",
+            "not run": "not run",
+        }[result.status]
+        self.line(f"{notebook}: {detail}")
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# The run.
+
+
+def resolve_steps(
+    notebook_dir: Path, steps: tuple[Step, ...] = STEPS
+) -> dict[str, tuple[Step, Path]]:
+    """Match the declared steps with the notebooks on disk; a mismatch is an error."""
+    on_disk = {nb.stem: nb for nb in pipeline.notebooks(notebook_dir)}
+    declared = {s.notebook: s for s in steps}
+    if set(on_disk) != set(declared):
+        raise RunError(
+            "notebooks and steps disagree: "
+            f"not declared in analysis/steps.py: {sorted(set(on_disk) - set(declared))}; "
+            f"declared but missing from {notebook_dir}: {sorted(set(declared) - set(on_disk))}"
+        )
+    return {name: (declared[name], on_disk[name]) for name in declared}
+
+
+def check_parameters(plan: dict[str, tuple[Step, Path]], parameters: dict[str, dict]) -> None:
+    for notebook, values in parameters.items():
+        if notebook not in plan:
+            raise RunError(f"parameters given for unknown notebook {notebook!r}")
+        unknown = set(values) - pipeline.declared_parameters(plan[notebook][1])
+        if unknown:
+            raise RunError(f"{notebook} has no parameter {', '.join(sorted(unknown))}")
+
+
+def run(
+    options: RunOptions, notebook_dir: Path | None = None, steps: tuple[Step, ...] = STEPS
+) -> tuple[int, Path]:
+    """Run the DAG; return the exit status and the run folder that `latest` points to."""
+    root = options.reports_root or paths.reports_dir()
+    plan = resolve_steps(notebook_dir or paths.notebooks_dir(), steps)
+    if options.only and (unknown := set(options.only) - set(plan)):
+        raise RunError(f"no notebook named {', '.join(sorted(unknown))}; have {', '.join(plan)}")
+    check_parameters(plan, options.parameters)
+    with ReportLock(root):
+        for stale in root.glob(".partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
+        return Run(options, plan, root).execute()
+
+
+class Run:
+    """One run of the DAG into a partial folder; `execute` decides, schedules and collects."""
+
+    def __init__(self, options: RunOptions, plan: dict[str, tuple[Step, Path]], root: Path):
+        self.options, self.plan, self.root = options, plan, root
+        self.previous = latest_run(root)
+        self.before = load_manifest(self.previous)["notebooks"] if self.previous else {}
+        self.run_id = new_run_id(root)
+        self.partial = root / f".partial-{self.run_id}"
+        self.package = package_hash()
+        self.deps = dependencies(tuple(step for step, _ in plan.values()))
+        self.results: dict[str, StepResult] = {}
+        self.parameters: dict[str, dict] = {}
+        self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
+        self.stop = False
+        self.progress = Progress(len(plan))
+
+    def ready(self) -> list[str]:
+        busy = {name for name, _ in self.running.values()}
+        return [
+            n
+            for n in self.plan
+            if n not in self.results and n not in busy and self.deps[n] <= set(self.results)
+        ]
+
+    def is_fresh(self, name: str, key: str) -> bool:
+        old = self.before.get(name, {})
+        return (
+            old.get("key") == key
+            and old.get("status") in ("ok", "unchanged")
+            and old.get("processed_outputs") == output_hashes(self.plan[name][0])
+        )
+
+    def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
+        step, notebook = self.plan[name]
+        params = dict(self.options.parameters.get(name, {}))
+        self.parameters[name] = params
+        key = step_key(step, notebook, params, self.options.with_code, self.package)
+        failed = sorted(d for d in self.deps[name] if self.results[d].status in BROKEN)
+        selected = self.options.only is None or name in self.options.only
+        if failed:
+            self.finish(name, StepResult("blocked", key=key, blocked_by=failed))
+        elif self.is_fresh(name, key) and not (selected and self.options.force):
+            carry_over(self.previous, self.partial, name)
+            reused = self.before[name].get("reused_from") or self.previous.name
+            self.finish(name, StepResult("unchanged", key=key, reused_from=reused))
+        elif self.stop or not selected:
+            self.finish(name, StepResult("not run", key=key))
+        else:
+            injected = {**params, REPORT_DIR_PARAMETER: str(self.partial)}
+            args = (notebook, self.partial, injected, self.options.with_code)
+            self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
+            self.progress.line(f"{name}: running")
+
+    def collect(self) -> None:
+        finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            name, key = self.running.pop(future)
+            outcome = future.result()
+            status = "ok" if outcome.ok else "failed"
+            seconds = round(outcome.seconds, 2)
+            self.finish(name, StepResult(status, seconds, key, outcome.error, outcome.peak_rss))
+            if not outcome.ok and not self.options.keep_going:
+                self.stop = True
+
+    def finish(self, name: str, result: StepResult) -> None:
+        self.results[name] = result
+        self.progress.done(name, result)
+
+    def execute(self) -> tuple[int, Path | None]:
+        self.partial.mkdir(parents=True)
+        started = time.perf_counter()
+        context = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(max(1, self.options.jobs), mp_context=context) as pool:
+                while len(self.results) < len(self.plan):
+                    for name in self.ready():
+                        if len(self.running) >= self.options.jobs:
+                            break
+                        self.decide(name, pool)
+                    if self.running:
+                        self.collect()
+        except BaseException:
+            shutil.rmtree(self.partial, ignore_errors=True)
+            raise
+        finally:
+            self.progress.close()
+        return self.publish(started)
+
+    def publish(self, started: float) -> tuple[int, Path | None]:
+        statuses = [r.status for r in self.results.values()]
+        executed = sum(s in ("ok", "failed") for s in statuses)
+        broken = sum(s in BROKEN for s in statuses)
+        if self.previous is not None and not executed and not broken:
+            shutil.rmtree(self.partial)
+            self.progress.line(f"nothing changed since {self.previous.name}: report is up to date")
+            return 0, self.previous
+        manifest = build_manifest(self, started)
+        outputs.write_json(manifest, self.partial / MANIFEST)
+        write_index(manifest, self.partial)
+        final = self.root / self.run_id
+        publish(self.partial, final)
+        self.progress.line(
+            f"run {self.run_id}: {executed} executed, {statuses.count('unchanged')} unchanged, "
+            f"{broken} failed or blocked, {time.perf_counter() - started:.1f} s; "
+            f"report: {final / 'index.html'}"
+        )
+        return (1 if broken else 0), final
+
+
+def git_state() -> dict:
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=paths.project_root(), capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain"))}
+
+
+def build_manifest(run: Run, started: float) -> dict:
+    notebooks = {}
+    for name, result in run.results.items():
+        step, _ = run.plan[name]
+        entry = {k: v for k, v in vars(result).items() if v not in (None, [], "")}
+        entry["parameters"] = run.parameters.get(name, {})
+        entry["inputs"] = input_hashes(step)
+        entry["processed_outputs"] = output_hashes(step)
+        entry["files"] = [str(p) for p in notebook_files(run.partial, name)]
+        notebooks[name] = entry
+    files = sorted(p for p in run.partial.rglob("*") if p.is_file() and p.name != MANIFEST)
+    return {
+        "run_id": run.run_id,
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(time.perf_counter() - started, 2),
+        "git": git_state(),
+        "python": platform.python_version(),
+        "kernel": pipeline.KERNEL_NAME,
+        "packages": {d.metadata["Name"]: d.version for d in metadata.distributions()},
+        "notebooks": notebooks,
+        "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in files},
+        "sources": {
+            s.name: {"title": s.title, "vintage": s.vintage, "citation": s.citation}
+            for s in sources.select(sorted(used_sources(run.plan)))
+        },
+    }
+
+
+def used_sources(plan) -> set[str]:
+    names = {src for step, _ in plan.values() for src in step.raw_sources}
+    return set(sources.registry()) if "*" in names else names
+
+
+def resolve_parameters(
+    plan: dict[str, tuple[Step, Path]], values: dict[str, object]
+) -> dict[str, dict]:
+    """Spread `key` / `notebook.key` values to the notebooks that declare the parameter."""
+    declared = {name: pipeline.declared_parameters(nb) for name, (_, nb) in plan.items()}
+    resolved: dict[str, dict] = {}
+    for key, value in values.items():
+        notebook, _, name = key.rpartition(".")
+        targets = [notebook] if notebook else [n for n in plan if name in declared[n]]
+        if notebook and notebook not in plan:
+            raise RunError(f"parameter {key}: no notebook named {notebook!r}")
+        if not targets or (notebook and name not in declared[notebook]):
+            raise RunError(f"no notebook declares a parameter {key!r}")
+        for target in targets:
+            resolved.setdefault(target, {})[name] = value
+    return resolved
+
+
+def verify(
+    run_dir: Path | None = None,
+    jobs: int | None = None,
+    notebook_dir: Path | None = None,
+    steps: tuple[Step, ...] = STEPS,
+) -> int:
+    """Re-execute a run's notebooks into a temporary folder; compare figures, results, data."""
+    root = paths.reports_dir()
+    run_dir = run_dir.resolve() if run_dir else latest_run(root)
+    if run_dir is None or not (run_dir / MANIFEST).is_file():
+        raise RunError(f"no run to verify: {run_dir or root / LATEST} has no {MANIFEST}")
+    recorded = load_manifest(run_dir)
+    parameters = {n: e.get("parameters", {}) for n, e in recorded["notebooks"].items()}
+    with tempfile.TemporaryDirectory(prefix="thb-verify-") as scratch:
+        options = RunOptions(
+            parameters=parameters,
+            force=True,
+            keep_going=True,
+            jobs=jobs or os.cpu_count() or 1,
+            reports_root=Path(scratch),
+        )
+        _, fresh_dir = run(options, notebook_dir, steps)
+        fresh = load_manifest(fresh_dir)
+    expected, actual = _checked_items(recorded), _checked_items(fresh)
+    mismatches = 0
+    for item in sorted(expected):
+        got = actual.get(item)
+        state = "match" if got == expected[item] else ("MISSING" if got is None else "MISMATCH")
+        mismatches += state != "match"
+        print(f"{state:9} {item}")
+    print(f"{len(expected) - mismatches} of {len(expected)} items match run {recorded['run_id']}")
+    return 0 if expected and not mismatches else 1
+
+
+def _checked_items(manifest: dict) -> dict[str, str]:
+    """The figures, results files and processed data of a run, with their sha256."""
+    items = {
+        rel: sha
+        for rel, sha in manifest["outputs"].items()
+        if rel.startswith(("figures/", "results/"))
+    }
+    for entry in manifest["notebooks"].values():
+        items.update(entry.get("processed_outputs", {}))
+    return items

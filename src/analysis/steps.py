@@ -1,0 +1,74 @@
+"""The notebook DAG, declared in one place: which notebook reads and writes what.
+
+`reads` names raw sources (registry names, prefixed `raw:`) and processed files (paths relative
+to the project root). A notebook runs after every notebook that writes something it reads.
+Every notebook in notebooks/ must have a step here, and every step a notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    notebook: str  # file stem in notebooks/
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+
+    @property
+    def raw_sources(self) -> list[str]:
+        return [r.removeprefix("raw:") for r in self.reads if r.startswith("raw:")]
+
+    @property
+    def processed_inputs(self) -> list[str]:
+        return [r for r in self.reads if not r.startswith("raw:")]
+
+
+CTDC = ("raw:ctdc_synthetic_2021", "raw:ctdc_kanon_2021", "raw:ctdc_global_2020")
+ENFORCEMENT = (
+    "raw:glotip_2025",
+    "raw:glotip_2023",
+    "raw:us_tip_law_enforcement",
+    "raw:eurostat_thb_headlines",
+    "raw:belarus_press",
+)
+
+STEPS: tuple[Step, ...] = (
+    Step("00_data_sources", reads=("raw:*",)),
+    Step(
+        "01_clean_victims",
+        reads=CTDC,
+        writes=(
+            "data/processed/victims.parquet",
+            "data/processed/quarantine/victims.parquet",
+            "data/processed/quality/victims.json",
+        ),
+    ),
+    Step(
+        "02_clean_enforcement",
+        reads=ENFORCEMENT,
+        writes=(
+            "data/processed/glotip.parquet",
+            "data/processed/quarantine/glotip.parquet",
+            "data/processed/quality/enforcement.json",
+        ),
+    ),
+)
+
+
+def dependencies(steps: tuple[Step, ...] = STEPS) -> dict[str, set[str]]:
+    """For each notebook, the notebooks that write something it reads."""
+    writer = {path: s.notebook for s in steps for path in s.writes}
+    return {s.notebook: {writer[r] for r in s.processed_inputs if r in writer} for s in steps}
+
+
+def dependents(notebook: str, steps: tuple[Step, ...] = STEPS) -> set[str]:
+    """Every notebook downstream of `notebook`, directly or not."""
+    deps = dependencies(steps)
+    found: set[str] = set()
+    frontier = {notebook}
+    while frontier:
+        frontier = {n for n, before in deps.items() if before & frontier} - found
+        found |= frontier
+    return found

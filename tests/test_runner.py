@@ -83,7 +83,8 @@ def dag(project, package):
         MAKE,
     )
     write_notebook(notebooks / "02_use.ipynb", "report_dir = None", USE)
-    write_notebook(notebooks / "03_alone.ipynb", "fail = False\nreport_dir = None", "assert not fail")
+    alone = "fail = False\nreport_dir = None"
+    write_notebook(notebooks / "03_alone.ipynb", alone, "assert not fail")
     (project / "data/processed").mkdir(parents=True)
     (project / "data/processed/seed.txt").write_text("s1")
     return project
@@ -100,7 +101,8 @@ def statuses(run_dir: Path) -> dict[str, str]:
 
 
 def test_dependents_follow_reads_and_writes():
-    assert runner.dependencies(STEPS) == {"01_make": set(), "02_use": {"01_make"}, "03_alone": set()}
+    expected = {"01_make": set(), "02_use": {"01_make"}, "03_alone": set()}
+    assert runner.dependencies(STEPS) == expected
     assert dependents("01_make", STEPS) == {"02_use"}
 
 
@@ -114,7 +116,7 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
         assert rel in manifest["outputs"]
     assert json.loads((first / "results/01_make.json").read_text())["results"] == {"made": "s1-1"}
     html = (first / "02_use.html").read_text()
-    assert "data:image/png;base64" in html and "<img src=\"http" not in html
+    assert "data:image/png;base64" in html and '<img src="http' not in html
     assert "report_dir" not in manifest["notebooks"]["01_make"]["parameters"]
     assert manifest["notebooks"]["01_make"]["peak_rss_bytes"] > 10 * 2**20
     index = (first / "index.html").read_text()

@@ -11,11 +11,13 @@ KERNEL := thb-analysis
 ANALYSIS_DATA_MIRROR ?= $(wildcard $(abspath ../shared/data))
 export ANALYSIS_DATA_MIRROR
 
-.PHONY: help setup data reports test lint lab bench lock clean-reports
+.PHONY: help setup data reports verify test lint lab bench lock clean-reports
 
 help:
 	@echo "make reports   run every notebook and write HTML reports to reports/"
 	@echo "make test      run the test suite (fetches data from the mirror first)"
+	@echo "make verify    re-execute the latest run and compare every figure and number"
+	@echo "make bench     time the runner on the real data against sequential nbconvert"
 	@echo "make lab       open JupyterLab on notebooks/ with the project kernel"
 	@echo "make data      fetch and verify the registered raw data"
 	@echo "make lint      ruff check and format check"
@@ -39,6 +41,12 @@ data: $(STAMP)
 
 reports: data
 	$(BIN)/python -m analysis run
+
+verify: data
+	$(BIN)/python -m analysis verify
+
+bench: data
+	$(BIN)/python -m analysis bench
 
 test: data
 	$(BIN)/python -m pytest

@@ -26,3 +26,14 @@ def test_notebook_is_committed_clean_and_parameterised(path):
     assert nb.metadata["language_info"]["name"] == "python"
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     assert all("matplotlib.use(" not in c.source for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_takes_the_report_folder(path):
+    assert "report_dir" in pipeline.declared_parameters(path)
+
+
+def test_every_notebook_is_a_declared_step():
+    from analysis import steps
+
+    assert [s.notebook for s in steps.STEPS] == [p.stem for p in NOTEBOOKS]

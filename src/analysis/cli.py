@@ -89,6 +89,13 @@ def _cmd_verify(args) -> int:
     return runner.verify(Path(args.run) if args.run else None, jobs=args.jobs)
 
 
+def _cmd_bench(args) -> int:
+    from analysis import bench
+
+    bench.main(args.jobs)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     check.set_defaults(handler=_cmd_verify)
+
+    timing = commands.add_parser("bench", help="time the runner against sequential nbconvert")
+    timing.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    timing.set_defaults(handler=_cmd_bench)
     return parser
 
 

@@ -45,8 +45,8 @@ class Report:
                 fig.savefig(tmp, format=suffix[1:], metadata=metadata, dpi=150)
         return target / f"{name}.png"
 
-    def save(self) -> Path | None:
-        if self.folder is None:
-            return None
-        path = self.folder / "results" / f"{self.notebook}.json"
-        return outputs.write_json({"notebook": self.notebook, "results": self.results}, path)
+    def save(self) -> None:
+        """Write results/<notebook>.json (returns nothing, so the notebook shows nothing)."""
+        if self.folder is not None:
+            path = self.folder / "results" / f"{self.notebook}.json"
+            outputs.write_json({"notebook": self.notebook, "results": self.results}, path)

@@ -316,7 +316,9 @@ class Run:
         elif self.stop or not selected:
             self.finish(name, StepResult("not run", key=key))
         else:
-            injected = {**params, REPORT_DIR_PARAMETER: str(self.partial)}
+            injected = dict(params)
+            if REPORT_DIR_PARAMETER in pipeline.declared_parameters(notebook):
+                injected[REPORT_DIR_PARAMETER] = str(self.partial)
             args = (notebook, self.partial, injected, self.options.with_code)
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")

@@ -1,0 +1,105 @@
+"""`make bench`: the runner on the real data against plain sequential `jupyter nbconvert`.
+
+Measures a cold full run, a warm run with nothing changed, a run after one notebook changed,
+the peak memory of each kernel, and the baseline (each notebook executed one after another with
+`jupyter nbconvert --execute --to html`). Works on copies in a temporary folder, so the
+project's reports/ are not touched; the parse cache in data/processed/.cache is cleared
+before each cold measurement.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analysis import paths, pipeline, runner
+from analysis.steps import STEPS
+
+
+def _clear_parse_cache() -> None:
+    shutil.rmtree(paths.processed_dir() / ".cache", ignore_errors=True)
+
+
+def _timed(action) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = action()
+    return time.perf_counter() - start, value
+
+
+def baseline(notebooks: list[Path], out_dir: Path) -> float:
+    """Each notebook executed in turn by the `jupyter nbconvert` command line."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    start = time.perf_counter()
+    for nb in notebooks:
+        subprocess.run(
+            [str(jupyter), "nbconvert", "--execute", "--to", "html", "--no-input",
+             f"--ExecutePreprocessor.kernel_name={pipeline.KERNEL_NAME}",
+             "--ExecutePreprocessor.timeout=1800", f"--output-dir={out_dir}", str(nb)],
+            check=True, capture_output=True, cwd=nb.parent,
+        )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def touch(notebook: Path) -> None:
+    """Change a notebook's source without changing what it computes."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb["cells"][0]["source"] = "".join(nb["cells"][0]["source"]) + "\n"
+    notebook.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def scratch_project(folder: Path) -> Path:
+    """A copy of the project's notebooks beside its real data, with reports of its own."""
+    root = paths.project_root()
+    for name in ("pyproject.toml", "requirements.lock"):
+        shutil.copy2(root / name, folder / name)
+    shutil.copytree(root / "notebooks", folder / "notebooks")
+    (folder / "data").symlink_to(root / "data")
+    return folder
+
+
+def cli_run(project: Path, *args: str) -> float:
+    """Time `python -m analysis run` as a user or cron would call it."""
+    env = {**os.environ, "ANALYSIS_ROOT": str(project)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", *args], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"analysis run {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def main(jobs: int | None = None) -> dict:
+    jobs = jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="thb-bench-") as scratch:
+        project = scratch_project(Path(scratch))
+        order = [project / "notebooks" / f"{s.notebook}.ipynb" for s in STEPS]
+        _clear_parse_cache()
+        base = baseline(order, project / "baseline")
+        _clear_parse_cache()
+        cold = cli_run(project, "--force", "--jobs", str(jobs))
+        manifest = runner.load_manifest((project / "reports" / runner.LATEST).resolve())
+        warm = cli_run(project, "--jobs", str(jobs))
+        touch(order[-1])
+        one = cli_run(project, "--jobs", str(jobs))
+    memory = {n: e.get("peak_rss_bytes", 0) for n, e in manifest["notebooks"].items()}
+    figures = {
+        "notebooks": len(order),
+        "jobs": jobs,
+        "baseline_nbconvert_sequential_s": round(base, 1),
+        "cold_full_run_s": round(cold, 1),
+        "speedup_cold_vs_baseline": round(base / cold, 2),
+        "warm_no_change_s": round(warm, 2),
+        f"after_touching_{order[-1].stem}_s": round(one, 1),
+        "peak_kernel_memory_mib": {n: round(b / 2**20) for n, b in sorted(memory.items())},
+    }
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+    return figures

@@ -161,6 +161,23 @@ def test_bad_rows_are_quarantined_with_a_reason_each():
     assert set(quarantine["source_row"]) == set(range(1, 10))
 
 
+def test_three_letter_code_in_an_iso2_file_is_not_matched_by_fragment(tmp_path):
+    raw = pd.read_csv(FIXTURES / "kanon_2021.csv", dtype=str, keep_default_na=False)
+    raw.loc[2, "citizenship"] = "GBR"  # as ISO2 fragments country_converter would say BRA
+    changed = tmp_path / "kanon.csv"
+    raw.to_csv(changed, index=False)
+    cleaned, _ = ctdc.clean_release("kanon_2021", changed)
+    assert cleaned.quarantine["reason"].tolist() == ["citizenship: not an ISO2 country code 'GBR'"]
+    assert "BRA" not in set(cleaned.table["citizenship"].dropna())
+
+
+def test_schema_failure_is_an_error_naming_the_origin_and_column():
+    table, _ = fixture_table("kanon_2021")
+    broken = table.assign(citizenship=table["citizenship"].fillna("ZZZ"))
+    with pytest.raises(DataError, match=r"fixture\.csv: cleaned table fails(.|\n)*citizenship"):
+        ctdc.validate(broken, "fixture.csv")
+
+
 def test_missing_column_is_an_error_naming_file_and_column(tmp_path):
     raw = pd.read_csv(FIXTURES / "synthetic_2021.csv", dtype=str, keep_default_na=False)
     broken = tmp_path / "synthetic.csv"

@@ -304,8 +304,8 @@ def _counts(values: pd.Series) -> dict[str, int]:
 def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str, str]:
     """ISO3 for every distinct well-formed code of `columns`, in one country_converter call.
 
-    The format check matters: country_converter echoes an unmatched value, so 'USA' would
-    pass as a valid ISO3 in an ISO2 file.
+    The format check matters: country_converter 1.3.2 matches ISO2 codes as fragments, so an
+    ISO2 column holding 'GBR' would become BRA, and 'USA' gives two matches.
     """
     values = pd.concat([raw[c] for c in columns]).dropna().drop_duplicates()
     values = values[

@@ -43,3 +43,10 @@ def test_regions_and_eu_membership():
 def test_eu27_has_27_members():
     members = pd.Series(sorted(countries.converter().data["ISO3"]))
     assert int(countries.is_eu27(members).sum()) == 27
+
+
+def test_names_by_regex_and_ambiguous_names():
+    names = pd.Series(["Belarus", "Republic of Moldova", "Niger Nigeria"])
+    result = countries.to_iso3(names, src="regex")
+    assert result.iso3.tolist()[:2] == ["BLR", "MDA"]
+    assert result.unmatched.to_dict() == {"Niger Nigeria": 1}  # matches two countries

@@ -54,7 +54,8 @@ def to_iso3(values: pd.Series, src: str = "ISO2") -> Harmonised:
     lookup = {}
     for value in values.dropna().unique():
         iso3 = converter().convert(value, src=src, to="ISO3", not_found=None)
-        lookup[value] = iso3 if iso3 in known else None  # not_found=None echoes the input
+        # not_found=None echoes the input; an ambiguous name gives a list: both unmatched.
+        lookup[value] = iso3 if isinstance(iso3, str) and iso3 in known else None
     iso3 = values.map(lookup).astype("string")
     unmatched_rows = values.notna() & iso3.isna()
     unmatched = values[unmatched_rows].value_counts().rename("rows")

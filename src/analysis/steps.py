@@ -50,7 +50,11 @@ STEPS: tuple[Step, ...] = (
         reads=ENFORCEMENT,
         writes=(
             "data/processed/glotip.parquet",
+            "data/processed/glotip_vintage_diff.parquet",
             "data/processed/quarantine/glotip.parquet",
+            "data/processed/us_tip.parquet",
+            "data/processed/eurostat_thb.parquet",
+            "data/processed/belarus_press.parquet",
             "data/processed/quality/enforcement.json",
         ),
     ),

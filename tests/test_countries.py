@@ -17,6 +17,12 @@ def test_iso2_to_iso3(code, iso3):
     assert countries.to_iso3(pd.Series([code])).iso3.tolist() == [iso3]
 
 
+def test_codes_of_the_wrong_shape_never_match_a_fragment():
+    result = countries.to_iso3(pd.Series(["GBR", "USA", "us", "GB"]))
+    assert result.iso3.tolist()[3] == "GBR"
+    assert result.unmatched.to_dict() == {"GBR": 1, "USA": 1, "us": 1}
+
+
 def test_unmatched_codes_are_counted_not_hidden():
     result = countries.to_iso3(pd.Series(["US", "0", "0", None, "ZZ"]))
     assert result.iso3.isna().tolist() == [False, True, True, True, True]

@@ -9,6 +9,7 @@ strings kept and pass it in. Remove `_country_table` once a fixed upstream relea
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,12 +48,20 @@ class Harmonised:
     unmatched: pd.Series  # count of rows per input value that matched no country
 
 
+CODE_SHAPE = {"ISO2": "[A-Z]{2}", "ISO3": "[A-Z]{3}"}
+
+
 def to_iso3(values: pd.Series, src: str = "ISO2") -> Harmonised:
     """Convert codes (ISO2, ISO3, ...) to ISO3; unmatched values are counted, never hidden."""
     values = values.astype("string")
     known = set(converter().data["ISO3"])
+    # coco matches ISO2 codes by regex, so a 3-letter code would match a fragment (GBR -> BRA).
+    shape = CODE_SHAPE.get(src)
     lookup = {}
     for value in values.dropna().unique():
+        if shape and not re.fullmatch(shape, value):
+            lookup[value] = None
+            continue
         iso3 = converter().convert(value, src=src, to="ISO3", not_found=None)
         # not_found=None echoes the input; an ambiguous name gives a list: both unmatched.
         lookup[value] = iso3 if isinstance(iso3, str) and iso3 in known else None

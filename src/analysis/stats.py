@@ -1,0 +1,78 @@
+"""Small-cell suppression and proportions with confidence intervals.
+
+Suppression rule (one rule for every published table and figure): a count of 1 to
+`threshold - 1` is a small cell. It is shown as `<threshold` and never plotted as an exact
+value. Zero is shown as zero (it concerns nobody). A share is suppressed when its numerator
+or the rest of its denominator is a small cell, since the share and the total would reveal it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+DEFAULT_THRESHOLD = 10
+
+
+def is_small(counts: pd.Series | pd.DataFrame, threshold: int = DEFAULT_THRESHOLD):
+    """True where a count is a small cell (1 to threshold - 1)."""
+    if threshold < 1:
+        raise ValueError(f"the small-cell threshold must be at least 1, got {threshold}")
+    return (counts > 0) & (counts < threshold)
+
+
+def mask_small(counts: pd.Series | pd.DataFrame, threshold: int = DEFAULT_THRESHOLD):
+    """Counts as floats with small cells set to NaN: what a figure may plot."""
+    return counts.astype("Float64").mask(is_small(counts, threshold)).astype(float)
+
+
+def suppress(counts: pd.Series | pd.DataFrame, threshold: int = DEFAULT_THRESHOLD):
+    """Counts as display text: small cells become '<threshold', others '1,234'."""
+
+    def label(value) -> str:
+        if pd.isna(value):
+            return ""
+        return f"<{threshold}" if 0 < value < threshold else f"{int(value):,}"
+
+    if isinstance(counts, pd.DataFrame):
+        is_small(counts, threshold)  # validates the threshold
+        return counts.apply(lambda col: col.map(label)).astype("string")
+    is_small(counts, threshold)
+    return counts.map(label).astype("string")
+
+
+def proportion_ci(
+    successes, totals, confidence: float = 0.95, method: str = "wilson"
+) -> pd.DataFrame:
+    """Share with its confidence interval (Wilson by default; 'beta' is Clopper-Pearson)."""
+    successes = pd.Series(successes, dtype="float64")
+    totals = pd.Series(totals, dtype="float64", index=successes.index)
+    if ((successes < 0) | (successes > totals)).any():
+        bad = successes.index[(successes < 0) | (successes > totals)].tolist()
+        raise ValueError(f"successes must lie between 0 and the total; rows {bad}")
+    valid = totals > 0
+    lower = pd.Series(np.nan, index=successes.index)
+    upper = pd.Series(np.nan, index=successes.index)
+    if valid.any():
+        low, high = proportion_confint(
+            successes[valid], totals[valid], alpha=1 - confidence, method=method
+        )
+        lower[valid], upper[valid] = low, high
+    share = (successes / totals).where(valid)
+    return pd.DataFrame(
+        {"successes": successes, "total": totals, "share": share, "lower": lower, "upper": upper}
+    )
+
+
+def suppressed_shares(
+    successes, totals, threshold: int = DEFAULT_THRESHOLD, confidence: float = 0.95
+) -> pd.DataFrame:
+    """`proportion_ci` with the share and interval removed where they would reveal a small cell."""
+    table = proportion_ci(successes, totals, confidence)
+    hidden = is_small(table["successes"], threshold) | is_small(
+        table["total"] - table["successes"], threshold
+    )
+    table[["share", "lower", "upper"]] = table[["share", "lower", "upper"]].mask(hidden, axis=0)
+    table["suppressed"] = hidden
+    return table

@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     except (sources.DataError, runner.RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published; earlier outputs are intact", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -92,3 +92,15 @@ def is_eu27(iso3: pd.Series) -> pd.Series:
 def name(iso3: pd.Series) -> pd.Series:
     """Short English name per ISO3 code."""
     return iso3.astype("string").map(_attribute("name_short")).astype("string")
+
+
+# --- Population codes (UN WPP 2024 via Our World in Data) -------------------------------------
+# WPP/OWID codes Kosovo as OWID_KOS (country_converter and the World Bank use XKX) and keeps
+# Taiwan as TWN; its other OWID_ codes are aggregates (OWID_WRL). Handled here, once.
+WPP_CODES = {"OWID_KOS": "XKX"}
+
+
+def wpp_to_iso3(codes: pd.Series) -> pd.Series:
+    """ISO3 per WPP/OWID code: Kosovo OWID_KOS -> XKX; aggregates (OWID_*, blank) -> <NA>."""
+    codes = codes.astype("string").replace(WPP_CODES)
+    return codes.where(codes.str.fullmatch("[A-Z]{3}").fillna(False)).astype("string")

@@ -58,6 +58,15 @@ STEPS: tuple[Step, ...] = (
             "data/processed/quality/enforcement.json",
         ),
     ),
+    Step(
+        "20_enforcement_trends",
+        reads=(
+            "raw:un_wpp2024_population",
+            "data/processed/glotip.parquet",
+            "data/processed/us_tip.parquet",
+            "data/processed/eurostat_thb.parquet",
+        ),
+    ),
 )
 
 

@@ -1,0 +1,264 @@
+"""Enforcement trends: bounds through sums, rates and ratios on hand-computed fixtures; the
+real-data EU-27 comparison; and the notebook on a small scope."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis import enforcement as en
+from analysis import paths, pipeline
+from analysis import population as wpp
+from analysis.sources import DataError
+
+EU27 = ["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GRC", "HRV",
+        "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN",
+        "SWE"]  # fmt: skip
+
+
+def cell(iso3, year, indicator, value, sex="Total"):
+    """One published total; value None is a `<5` cell (bounds 1-4)."""
+    suppressed = value is None
+    return {"iso3": iso3, "year": year, "indicator": indicator, "sex": sex,
+            "value": pd.NA if suppressed else value, "lower": 1 if suppressed else value,
+            "upper": 4 if suppressed else value, "is_suppressed": suppressed}  # fmt: skip
+
+
+def frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows).astype(
+        {"iso3": "string", "year": "Int64", "indicator": "string", "sex": "string",
+         "value": "Int64", "lower": "Int64", "upper": "Int64", "is_suppressed": "boolean"}
+    )  # fmt: skip
+
+
+POPULATION = pd.DataFrame(
+    {"iso3": ["AAA", "BBB", "AAA", "BBB"], "year": pd.array([2020, 2020, 2021, 2021], "Int64"),
+     "population": pd.array([200_000, 100_000, 250_000, 100_000], "Int64"),
+     "variant": ["estimate"] * 4}
+)  # fmt: skip
+
+
+def test_sum_with_a_suppressed_cell_carries_bounds():
+    totals = frame([cell("AAA", 2020, "victims", 10), cell("BBB", 2020, "victims", None),
+                    cell("CCC", 2020, "victims", 0)])  # fmt: skip
+    (row,) = en.sum_bounds(totals, ["indicator", "year"]).itertuples()
+    assert (row.lower, row.upper) == (11, 14)  # 10 + 0 + (1..4)
+    assert pd.isna(row.value)  # never guessed
+    assert (row.n_countries, row.n_suppressed) == (3, 1)
+
+
+def test_sum_without_suppressed_cells_is_exact():
+    totals = frame([cell("AAA", 2020, "victims", 10), cell("BBB", 2020, "victims", 7)])
+    (row,) = en.sum_bounds(totals, ["year"]).itertuples()
+    assert row.value == row.lower == row.upper == 17
+
+
+def test_two_suppressed_cells_add_two_to_eight():
+    totals = frame([cell("AAA", 2020, "convicted", None), cell("BBB", 2020, "convicted", None)])
+    (row,) = en.sum_bounds(totals, ["year"]).itertuples()
+    assert (row.lower, row.upper) == (2, 8)
+
+
+def test_rates_per_100k_for_countries_and_their_sum():
+    totals = frame([cell("AAA", 2020, "victims", 10), cell("BBB", 2020, "victims", None)])
+    with_pop = en.attach_population(totals, POPULATION)
+    countries = en.add_rates(with_pop).set_index("iso3")
+    assert countries.at["AAA", "rate"] == pytest.approx(5.0)  # 10 / 200,000 * 100,000
+    assert countries.at["BBB", "rate_lower"] == pytest.approx(1.0)  # 1 / 100,000
+    assert countries.at["BBB", "rate_upper"] == pytest.approx(4.0)
+    assert pd.isna(countries.at["BBB", "rate"])
+    (total,) = en.add_rates(en.sum_bounds(with_pop, ["year"])).itertuples()
+    assert total.population == 300_000  # only the reporting countries
+    assert total.rate_lower == pytest.approx(11 / 3)  # 11 / 300,000 * 100,000
+    assert total.rate_upper == pytest.approx(14 / 3)
+
+
+def test_rate_needs_a_population_for_every_country_year():
+    totals = frame([cell("CCC", 2020, "victims", 10)])
+    with pytest.raises(DataError, match=r"CCC', 2020"):
+        en.attach_population(totals, POPULATION)
+
+
+def test_ratio_bounds_by_hand():
+    got = en.ratio_bounds(pd.Series([5, 1, 3]), pd.Series([5, 4, 3]), pd.Series([10, 8, 0]),
+                          pd.Series([10, 11, 4]))  # fmt: skip
+    assert got.loc[0].tolist() == [0.5, 0.5, 0.5]
+    assert pd.isna(got.at[1, "value"])
+    assert got.at[1, "lower"] == pytest.approx(1 / 11) and got.at[1, "upper"] == pytest.approx(0.5)
+    assert got.at[2, "lower"] == pytest.approx(0.75) and pd.isna(got.at[2, "upper"])
+
+
+def test_conviction_ratios_use_countries_reporting_both():
+    totals = frame(
+        [cell("AAA", 2020, "convicted", 6), cell("AAA", 2020, "prosecuted", 20),
+         cell("BBB", 2020, "convicted", None), cell("BBB", 2020, "prosecuted", 10),
+         cell("CCC", 2020, "convicted", 50),  # no prosecutions: left out of the ratio
+         cell("AAA", 2020, "victims", 30)]
+    )  # fmt: skip
+    got = en.ratios(totals).set_index("ratio")
+    per_pros = got.loc["convictions per prosecution"]
+    assert per_pros["n_countries"] == 2
+    assert per_pros["lower"] == pytest.approx(7 / 30) and per_pros["upper"] == pytest.approx(
+        10 / 30
+    )
+    per_victim = got.loc["convictions per detected victim"]
+    assert per_victim["value"] == pytest.approx(6 / 30) and per_victim["n_countries"] == 1
+
+
+def test_female_share_bounds_by_hand():
+    totals = frame(
+        [cell("AAA", 2020, "convicted", 20), cell("AAA", 2020, "convicted", 5, "Female"),
+         cell("BBB", 2020, "convicted", 10), cell("BBB", 2020, "convicted", None, "Female"),
+         cell("CCC", 2020, "convicted", 8)]  # no female figure: not in the share
+    )  # fmt: skip
+    (row,) = en.female_share(totals).itertuples()
+    assert row.n_countries == 2
+    assert row.lower == pytest.approx(600 / 30) and row.upper == pytest.approx(900 / 30)
+
+
+def test_coverage_counts_reporting_countries_and_their_population():
+    totals = frame([cell("AAA", 2020, "victims", 3), cell("BBB", 2020, "victims", None),
+                    cell("AAA", 2021, "victims", 4)])  # fmt: skip
+    got = en.coverage(totals, ["AAA", "BBB"], [2020, 2021], POPULATION).set_index("year")
+    assert got["n_reporting"].tolist() == [2, 1]
+    assert got["share"].tolist() == [1.0, 0.5]
+    assert got.at[2021, "population_share"] == pytest.approx(250 / 350)
+
+
+def test_balanced_panel_keeps_countries_reporting_every_year():
+    totals = frame([cell("AAA", 2020, "victims", 3), cell("AAA", 2021, "victims", 4),
+                    cell("BBB", 2021, "victims", 9)])  # fmt: skip
+    assert set(en.balanced_panel(totals, [2020, 2021])["iso3"]) == {"AAA"}
+
+
+def test_largest_contributor_share():
+    totals = frame([cell("AAA", 2020, "victims", 30), cell("BBB", 2020, "victims", 10)])
+    (row,) = en.largest_contributor(totals).itertuples()
+    assert row.iso3 == "AAA" and row.share_value == pytest.approx(75.0)
+
+
+def test_gap_percent_is_zero_inside_the_range_and_signed_outside():
+    got = en.gap_percent(pd.Series([100, 100, 100]), pd.Series([90, 110, 80]),
+                         pd.Series([105, 120, 90]))  # fmt: skip
+    assert got.tolist() == pytest.approx([0.0, 10.0, -10.0])
+
+
+def test_tip_comparison_keeps_the_edition():
+    us_tip = pd.DataFrame(
+        {"year": pd.array([2020], "Int64"), "prosecutions": pd.array([100], "Int64"),
+         "convictions": pd.array([40], "Int64"), "victims_identified": pd.array([pd.NA], "Int64"),
+         "tip_report_edition": ["2024 TIP Report"], "is_secondary": [True]}
+    )  # fmt: skip
+    world = en.sum_bounds(
+        frame([cell("AAA", 2020, "prosecuted", 45), cell("BBB", 2020, "prosecuted", None),
+               cell("AAA", 2020, "convicted", 40)]), ["indicator", "year"])  # fmt: skip
+    got = en.tip_comparison(us_tip, world).set_index("measure")
+    assert "victims_identified" not in got.index  # no TIP figure, no row
+    assert got.at["prosecutions", "tip_report_edition"] == "2024 TIP Report"
+    assert got.at["prosecutions", "ratio_low"] == pytest.approx(100 / 49)
+    assert got.at["prosecutions", "ratio_high"] == pytest.approx(100 / 46)
+    assert got.at["convictions", "ratio_low"] == got.at["convictions", "ratio_high"] == 1.0
+
+
+def test_format_bounds():
+    got = en.format_bounds(pd.Series([1234, 5, None]), pd.Series([1246, 5, None]))
+    assert got.tolist() == ["1,234–1,246", "5", ""]
+
+
+def test_one_vintage_per_series():
+    glotip = pd.DataFrame({"vintage": ["2025", "2023"]})
+    with pytest.raises(DataError, match="never splice"):
+        en.country_totals(glotip)
+
+
+def test_bad_selection_is_named():
+    with pytest.raises(ValueError, match="unknown region 'Atlantis'"):
+        en.select(pd.Series(["FRA"]), region="Atlantis")
+    with pytest.raises(ValueError, match=r"\['XXX'\]"):
+        en.select(pd.Series(["FRA"]), ["fra", "XXX"])
+    with pytest.raises(ValueError, match="indicators must be"):
+        en.indicator_keys(["arrests"])
+
+
+def test_region_selection():
+    iso3 = pd.Series(["FRA", "NOR", "BLR", "XKX"])
+    assert en.select(iso3, region="EU27").tolist() == [True, False, False, False]
+    assert en.select(iso3, region="Eastern Europe").tolist() == [False, False, True, False]
+    assert en.select(iso3, ["blr"]).tolist() == [False, False, True, False]
+    assert en.eu27_members() == EU27
+
+
+# --- Real data --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    glotip = en.load_glotip("2025")
+    totals = en.country_totals(glotip, sexes=("Total", "Female", "Male"))
+    eurostat = pd.read_parquet(paths.processed_dir() / "eurostat_thb.parquet")
+    return glotip, totals, eurostat, wpp.load()
+
+
+@pytest.mark.realdata
+def test_eu27_comparison_reports_both_sources_for_2019_to_2022(real):
+    glotip, totals, eurostat, population = real
+    table = en.eu27_comparison(totals, eurostat, population, [2019, 2020, 2021, 2022])
+    both = table[table["eurostat"].notna() & table["glotip_lower"].notna()]
+    assert sorted(both["year"].unique()) == [2019, 2020, 2021, 2022]
+    assert (table["glotip_countries"] <= 27).all()
+    keyed = table.set_index(["measure", "year"])
+    # Eurostat figures as transcribed (Feb 2023 release; Dec 2022 release for the 2019 rate).
+    assert keyed.at[("registered victims", 2021), "eurostat"] == 7155
+    assert keyed.at[("registered victims per million inhabitants", 2019), "eurostat"] == 17
+    # The GLOTIP side, recomputed here from the raw long table without the package's helpers.
+    raw = glotip[(glotip["indicator"] == "Detected trafficking victims")
+                 & (glotip["dimension"] == "Total") & (glotip["sex"] == "Total")
+                 & (glotip["age"] == "Total") & glotip["iso3"].isin(EU27)
+                 & (glotip["year"] == 2021)]  # fmt: skip
+    row = keyed.loc[("registered victims", 2021)]
+    assert (row["glotip_lower"], row["glotip_upper"]) == (raw["lower"].sum(), raw["upper"].sum())
+    assert row["glotip_countries"] == raw["iso3"].nunique()
+    for year in [2020, 2021, 2022]:
+        assert pd.notna(keyed.at[("registered victims", year), "eurostat"])
+        assert pd.notna(keyed.at[("convicted persons", year), "eurostat"])
+
+
+@pytest.mark.realdata
+def test_world_sums_match_the_raw_table(real):
+    glotip, totals, _, _ = real
+    world = en.sum_bounds(totals[totals["sex"] == "Total"], ["indicator", "year"])
+    got = world.set_index(["indicator", "year"]).loc[("convicted", 2020)]
+    raw = glotip[(glotip["indicator"] == "Persons convicted") & (glotip["dimension"] == "Total")
+                 & (glotip["sex"] == "Total") & (glotip["age"] == "Total")
+                 & (glotip["year"] == 2020)]  # fmt: skip
+    suppressed = int(raw["is_suppressed"].sum())
+    published = int(raw["value"].sum())
+    assert (got["lower"], got["upper"]) == (published + suppressed, published + 4 * suppressed)
+    assert got["n_countries"] == len(raw)
+
+
+@pytest.mark.realdata
+def test_notebook_on_the_eu(tmp_path, real):
+    glotip, *_ = real
+    notebook = paths.notebooks_dir() / "20_enforcement_trends.ipynb"
+    params = {"region": "EU27", "years": [2019, 2022], "panel_years": 3,
+              "report_dir": str(tmp_path)}  # fmt: skip
+    outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", params)
+    assert outcome.ok, outcome.error
+    results = json.loads((tmp_path / "results" / "20_enforcement_trends.json").read_text())
+    results = results["results"]
+    assert results["scope"] == "EU27" and results["countries_in_scope"] == 27
+    assert sorted({r["year"] for r in results["eu27_comparison"]}) == [2019, 2020, 2021, 2022]
+    raw = glotip[(glotip["indicator"] == "Persons prosecuted") & (glotip["dimension"] == "Total")
+                 & (glotip["sex"] == "Total") & (glotip["age"] == "Total")
+                 & glotip["iso3"].isin(EU27) & (glotip["year"] == 2022)]  # fmt: skip
+    got = results["totals_last_year"]["prosecuted"]
+    assert (got["lower"], got["upper"], got["countries"]) == (
+        raw["lower"].sum(),
+        raw["upper"].sum(),
+        len(raw),
+    )
+    assert results["coverage_last_year"]["prosecuted"]["countries"] == len(raw)
+    assert (tmp_path / "figures" / "20_enforcement_trends" / "trends.png").is_file()

@@ -843,3 +843,69 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
                  xlabel="instrument", ylabel="element of the definition",
                  source=source)  # fmt: skip
     return fig
+
+
+def share_text(
+    table: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD, prefix: str = ""
+) -> pd.Series:
+    """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
+    'suppressed (<threshold)' where the share would reveal a small cell; '' without a share."""
+    name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
+    share, lower, upper = (
+        pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")
+    )
+    text = (
+        (100 * share).map("{:.1f}%".format)
+        + " ("
+        + (100 * lower).map("{:.1f}".format)
+        + "–"
+        + (100 * upper).map("{:.1f}".format)
+        + ")"
+    )
+    text = text.where(share.notna(), "")
+    if "suppressed" in table and not prefix:
+        text = text.mask(
+            table["suppressed"].fillna(False).astype(bool), f"suppressed (<{threshold})"
+        )
+    return text.astype("string")
+
+
+def results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
+    """Nested {key: ... {instrument: {share, lower, upper, explicit, of}}} for results JSON."""
+    total = "known_form" if "known_form" in table else "victims"
+    out: dict = {}
+    for row in table.to_dict("records"):
+        node = out
+        for key in keys:
+            node = node.setdefault(str(row[key]), {})
+        node[row["instrument"]] = {
+            "share": None if pd.isna(row["share"]) else float(row["share"]),
+            "lower": None if pd.isna(row["lower"]) else float(row["lower"]),
+            "upper": None if pd.isna(row["upper"]) else float(row["upper"]),
+            "explicit": int(row["explicit"]),
+            "of": int(row[total]),
+        }
+    return out
+
+
+def plot_shares(shares: pd.DataFrame, source: str):
+    """Explicit share per release (rows) and instrument (markers), with Wilson intervals."""
+    from analysis import plots
+
+    fig, ax = plots.figure(width=10, height=3.8)
+    releases = sorted(shares["release"].unique())
+    offsets = {inst.key: (k - 1.5) * 0.15 for k, inst in enumerate(INSTRUMENTS)}
+    markers = dict(zip([i.key for i in INSTRUMENTS], ["o", "s", "^", "D"], strict=True))
+    for inst in INSTRUMENTS:
+        part = shares[shares["instrument"] == inst.key].set_index("release").reindex(releases)
+        y = [r + offsets[inst.key] for r in range(len(releases))]
+        err = [100 * (part["share"] - part["lower"]), 100 * (part["upper"] - part["share"])]
+        ax.errorbar(100 * part["share"], y, xerr=err, fmt=markers[inst.key], label=inst.short,
+                    capsize=2, markersize=5)  # fmt: skip
+    ax.set_yticks(range(len(releases)), releases)
+    ax.invert_yaxis()
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=True)
+    plots.finish(fig, ax, title="Records whose recorded form the instrument names explicitly",
+                 xlabel="share of records with a known form (%, 95% Wilson interval)",
+                 ylabel="CTDC release", source=source)  # fmt: skip
+    return fig

@@ -67,6 +67,7 @@ STEPS: tuple[Step, ...] = (
             "data/processed/eurostat_thb.parquet",
         ),
     ),
+    Step("30_definitions", reads=("data/processed/victims.parquet", "data/processed/glotip.parquet")),
 )
 
 

@@ -1,0 +1,706 @@
+"""Multiple systems estimation (MSE): the hidden total behind several overlapping lists.
+
+A table has one 0/1 column per list and a last column of counts: how many cases were seen on
+exactly that combination of lists. Poisson log-linear models are fitted to all 2^t - 1
+observable capture histories (absent histories count zero); the estimate is the observed total
+plus the fitted count of the history no list sees. Models always hold every main effect and a
+set of two-list interactions, chosen
+
+- stepwise, after Chan, Silverman and Vincent (2021): from the main-effects model, add the
+  interaction whose overlap is least plausible under the current fit (two-sided Poisson tail
+  p-value) while that p-value is below `pthresh`; or
+- by BIC over every subset of two-list interactions.
+
+Sparse tables make some interactions go to minus infinity (two lists with no common case).
+Every candidate model is checked for existence of the extended MLE (the Fienberg-Rinaldo
+condition, a linear programme) and identifiability (rank of the design on the histories left);
+a failing model is refused with the reason, and selection skips it. Intervals are BCa
+bootstrap intervals that repeat the whole selection in every replicate. The conventions
+(p-value, BIC sample size, BCa quantiles) follow the R package MultipleSystemsEstimation, so
+published figures can be reproduced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+from tqdm import tqdm
+
+from analysis import sources
+from analysis.sources import DataError
+
+SOURCE = "mse_tables"
+TABLES = (
+    "UKdat_5",
+    "UKdat",
+    "Ned_5",
+    "Ned",
+    "NewOrl_5",
+    "NewOrl",
+    "Western",
+    "Korea",
+    "Kosovo",
+    "Artificial_3",
+)
+MAX_BIC_LISTS = 6
+# Models refit in each bootstrap replicate under BIC (the best on the original data), as in
+# the R package: exhaustive refitting of 2^10 or 2^15 models per replicate is not practical.
+BIC_TOP_MODELS = {2: None, 3: None, 4: 20, 5: 100, 6: 100}
+_LP_TOLERANCE = 1e-7
+
+
+class ModelError(ValueError):
+    """A log-linear model that cannot be fitted to a table (the message says why)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """A validated capture-history table: counts for every observable history 1 .. 2^t - 1.
+
+    History h is a bit mask: bit i set means the case is on list i.
+    """
+
+    lists: tuple[str, ...]
+    counts: np.ndarray  # int64, length 2^t - 1, counts[h - 1] for history h
+    label: str = "table"
+
+    @property
+    def t(self) -> int:
+        return len(self.lists)
+
+    @property
+    def observed(self) -> int:
+        return int(self.counts.sum())
+
+    def with_counts(self, counts: np.ndarray) -> Table:
+        return Table(self.lists, np.asarray(counts, dtype=np.int64), self.label)
+
+    def frame(self) -> pd.DataFrame:
+        """The table back as one row per observable history (zeros included)."""
+        hist = np.arange(1, 2**self.t)
+        cols = {name: ((hist >> i) & 1).astype("int64") for i, name in enumerate(self.lists)}
+        return pd.DataFrame({**cols, "count": self.counts})
+
+
+def _rows(mask: pd.Series, limit: int = 5) -> str:
+    where = [str(i) for i in mask[mask].index[:limit]]
+    more = f" and {int(mask.sum()) - limit} more" if mask.sum() > limit else ""
+    return ", ".join(where) + more
+
+
+def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
+    """Validate a frame with one 0/1 column per list and a last column of counts.
+
+    Repeated histories are summed; histories that are absent count zero. Errors name the
+    table, the column and the rows (frame index labels).
+    """
+    if frame.shape[1] < 3:
+        raise DataError(
+            f"{label}: needs at least two list columns and a count column, "
+            f"found columns {list(frame.columns)}"
+        )
+    *list_cols, count_col = [str(c) for c in frame.columns]
+    frame = frame.set_axis(list_cols + [count_col], axis=1)
+    if len(set(list_cols)) != len(list_cols):
+        raise DataError(f"{label}: list columns must have distinct names, found {list_cols}")
+    for col in list_cols:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = ~values.isin([0, 1])
+        if bad.any():
+            raise DataError(
+                f"{label}: list column {col!r} must hold only 0 or 1; rows {_rows(bad)} "
+                f"hold {sorted(map(str, frame.loc[bad, col].unique()))[:5]}"
+            )
+    counts = pd.to_numeric(frame[count_col], errors="coerce")
+    bad = counts.isna() | (counts != np.floor(counts))
+    if bad.any():
+        raise DataError(
+            f"{label}: count column {count_col!r} is not a whole number in rows {_rows(bad)}"
+        )
+    bad = counts < 0
+    if bad.any():
+        raise DataError(f"{label}: count column {count_col!r} is negative in rows {_rows(bad)}")
+    bits = frame[list_cols].apply(pd.to_numeric).astype("int64").to_numpy()
+    hist = bits @ (1 << np.arange(len(list_cols)))
+    bad = pd.Series((hist == 0) & (counts.to_numpy() > 0), index=frame.index)
+    if bad.any():
+        raise DataError(
+            f"{label}: rows {_rows(bad)} count cases on no list at all; such cases cannot be "
+            "observed (the unobserved history is what MSE estimates)"
+        )
+    full = np.zeros(2 ** len(list_cols), dtype=np.int64)
+    np.add.at(full, hist, counts.to_numpy().astype(np.int64))
+    table = Table(tuple(list_cols), full[1:], label)
+    _check_informative(table)
+    return table
+
+
+def _check_informative(table: Table) -> None:
+    total = table.observed
+    if total == 0:
+        raise DataError(f"{table.label}: no cases at all")
+    hist = np.flatnonzero(table.counts) + 1
+    if len(hist) == 1 and bin(int(hist[0])).count("1") == 1:
+        only = table.lists[int(hist[0]).bit_length() - 1]
+        raise DataError(
+            f"{table.label}: all {total} cases are on list {only!r} alone; with no second "
+            "list to overlap with, nothing can be estimated"
+        )
+    for i, name in enumerate(table.lists):
+        if table.counts[[h - 1 for h in range(1, 2**table.t) if h >> i & 1]].sum() == 0:
+            raise DataError(f"{table.label}: list {name!r} has no cases; drop it or merge it")
+
+
+def read_table(name: str) -> Table:
+    """One of the registered published tables (source `mse_tables`), e.g. "UKdat_5"."""
+    path = sources.raw_path(SOURCE, f"{name}.csv")
+    return as_table(sources.read_csv(path), label=path.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Models: a model is a sorted tuple of pair indices into _pairs(t); main effects always in.
+
+
+@cache
+def _pairs(t: int) -> tuple[tuple[int, int], ...]:
+    return tuple(combinations(range(t), 2))
+
+
+@cache
+def _design(t: int) -> np.ndarray:
+    """0/1 design: rows histories 1..2^t-1; columns intercept, t main effects, all pairs."""
+    hist = np.arange(1, 2**t)
+    masks = [0] + [1 << i for i in range(t)] + [(1 << i) | (1 << j) for i, j in _pairs(t)]
+    return np.array([[(h & m) == m for m in masks] for h in hist], dtype=float)
+
+
+def pair_label(table: Table, pair: tuple[int, int]) -> str:
+    return f"{table.lists[pair[0]]}×{table.lists[pair[1]]}"
+
+
+def _model_of(table: Table, interactions: Iterable) -> tuple[int, ...]:
+    """Pair indices from pairs of list names or list positions, e.g. [("LA", "NG")]."""
+    index = {p: k for k, p in enumerate(_pairs(table.t))}
+    model = set()
+    for a, b in interactions:
+        i, j = (table.lists.index(x) if isinstance(x, str) else int(x) for x in (a, b))
+        if (min(i, j), max(i, j)) not in index:
+            raise ModelError(f"{table.label}: ({a}, {b}) is not a pair of two different lists")
+        model.add(index[(min(i, j), max(i, j))])
+    return tuple(sorted(model))
+
+
+@dataclass(frozen=True)
+class Check:
+    """Whether a model can be fitted to a table with this support (which histories are seen)."""
+
+    exists: bool  # extended MLE exists (Fienberg-Rinaldo)
+    identifiable: bool  # design on the histories left has full column rank
+    neginf: tuple[int, ...]  # pairs with no common case: interaction at minus infinity
+    keep: np.ndarray = field(repr=False)  # histories not forced to zero
+    columns: tuple[int, ...] = ()  # design columns of the finite parameters
+    rank: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.exists and self.identifiable
+
+    def reason(self, table: Table) -> str:
+        """Why the model cannot be fitted ("" when it can), naming the lists."""
+        reasons = []
+        if not self.exists:
+            reasons.append(
+                "no extended MLE: the observed margins force a zero fitted count on some "
+                "history (the Fienberg-Rinaldo condition fails)"
+            )
+        if not self.identifiable:
+            at = ", ".join(pair_label(table, _pairs(table.t)[k]) for k in self.neginf)
+            reasons.append(
+                f"not identifiable: {len(self.columns)} parameters but the design on the "
+                f"{int(self.keep.sum())} histories left (interactions at minus infinity: "
+                f"{at or 'none'}) has rank {self.rank}"
+            )
+        return "; ".join(reasons)
+
+
+@cache
+def _check(t: int, model: tuple[int, ...], support: bytes) -> Check:
+    """Existence and identifiability depend on the model and the support only, so cache them.
+
+    A pair with no common case has its interaction at minus infinity: the histories holding
+    both lists are fitted as zero and left out, with that parameter.
+    """
+    seen = np.frombuffer(support, dtype=bool)
+    design = _design(t)
+    pair_cols = {k: 1 + t + k for k in model}
+    neginf = tuple(k for k, c in pair_cols.items() if not (design[seen, c] > 0).any())
+    keep = np.ones(len(seen), dtype=bool)
+    for k in neginf:
+        keep &= design[:, pair_cols[k]] == 0
+    columns = tuple(range(1 + t)) + tuple(c for k, c in pair_cols.items() if k not in neginf)
+    x = design[np.ix_(keep, columns)]
+    rank = int(np.linalg.matrix_rank(x))
+    exists = _mle_exists(x, seen[keep])
+    return Check(exists, rank == len(columns), neginf, keep, columns, rank)
+
+
+def _mle_exists(x: np.ndarray, seen: np.ndarray) -> bool:
+    """Fienberg-Rinaldo: the (extended) MLE on these histories exists unless some direction
+    d = x @ b is zero on every seen history, non-negative on the unseen ones and positive on
+    one of them (the likelihood then keeps rising along d, pushing those fitted counts to zero).
+
+    Such b lie in the null space of the seen rows, so a full-rank seen block settles it;
+    otherwise a small linear programme over that null space decides.
+    """
+    if seen.all():
+        return True
+    null = _null_space(x[seen])
+    if null.shape[1] == 0:
+        return True
+    d = x[~seen] @ null  # directions on the unseen histories
+    res = optimize.linprog(
+        c=-d.sum(axis=0),
+        A_ub=np.vstack([-d, d]),
+        b_ub=np.r_[np.zeros(len(d)), np.ones(len(d))],
+        bounds=[(None, None)] * null.shape[1],
+        method="highs",
+    )
+    if res.status != 0:
+        raise RuntimeError(f"linear programme for the Fienberg-Rinaldo check failed: {res.message}")
+    return -res.fun <= _LP_TOLERANCE
+
+
+def _null_space(a: np.ndarray) -> np.ndarray:
+    if a.shape[0] == 0:
+        return np.eye(a.shape[1])
+    _, sv, vt = np.linalg.svd(a)
+    rank = int(np.sum(sv > max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0)))
+    return vt[rank:].T
+
+
+def _positive_solution(a: np.ndarray, y: np.ndarray) -> bool:
+    """Is there x > 0 with a @ x = a @ y? The primal form of the existence check (tests)."""
+    n = a.shape[1]
+    res = optimize.linprog(
+        c=np.r_[np.zeros(n), -1.0],
+        A_eq=np.c_[a, np.zeros(a.shape[0])],
+        b_eq=a @ y,
+        A_ub=np.c_[-np.eye(n), np.ones(n)],
+        b_ub=np.zeros(n),
+        bounds=[(0, None)] * n + [(0, 1)],
+        method="highs",
+    )
+    if res.status != 0:
+        raise RuntimeError(f"linear programme for the Fienberg-Rinaldo check failed: {res.message}")
+    return -res.fun > _LP_TOLERANCE
+
+
+def _check_table(table: Table, model: tuple[int, ...]) -> Check:
+    return _check(table.t, model, (table.counts > 0).tobytes())
+
+
+def check_model(table: Table, interactions: Iterable) -> Check:
+    """Existence of the extended MLE and identifiability of the model with these interactions."""
+    return _check_table(table, _model_of(table, interactions))
+
+
+@dataclass(frozen=True)
+class Fit:
+    model: tuple[int, ...]
+    estimate: float
+    loglik: float
+    bic: float
+    fitted: np.ndarray  # fitted counts of histories 1..2^t-1 (zero where forced to zero)
+    neginf: tuple[int, ...]
+    params: dict[int, float] = field(default_factory=dict, repr=False)  # design column: value
+
+
+def _fit(
+    table: Table, model: tuple[int, ...], check: Check | None = None, start: Fit | None = None
+) -> Fit:
+    """Poisson GLM on the histories left; `start` (a nested model's fit) speeds up IRLS."""
+    check = check or _check_table(table, model)
+    if not check.ok:
+        name = f"model {_labels(table, model)}" if model else "main-effects model"
+        raise ModelError(f"{table.label}: {name}: {check.reason(table)}")
+    x = _design(table.t)[np.ix_(check.keep, check.columns)]
+    y = table.counts[check.keep].astype(float)
+    start_params = None if start is None else [start.params.get(c, 0.0) for c in check.columns]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.GLM(y, x, family=sm.families.Poisson()).fit(start_params=start_params)
+    mu = np.asarray(res.fittedvalues)
+    loglik = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
+    n_params = 1 + table.t + len(model)  # minus-infinity parameters count in the penalty
+    fitted = np.zeros(len(table.counts))
+    fitted[check.keep] = mu
+    return Fit(
+        model=model,
+        estimate=table.observed + math.exp(res.params[0]),
+        loglik=loglik,
+        bic=n_params * math.log(table.observed) - 2 * loglik,
+        fitted=fitted,
+        neginf=check.neginf,
+        params=dict(zip(check.columns, map(float, res.params), strict=True)),
+    )
+
+
+def fit_model(table: Table, interactions: Iterable = ()) -> Fit:
+    """Fit the model with all main effects and these two-list interactions, or say why not."""
+    return _fit(table, _model_of(table, interactions))
+
+
+# --------------------------------------------------------------------------------------------
+# Selection
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stepwise cycle: the interaction added (or None when the search stopped)."""
+
+    added: str | None
+    p_value: float
+    estimate_after: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    fit: Fit
+    steps: tuple[Step, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (model, reason) of candidates that failed
+
+
+def _main_effects(table: Table) -> Fit:
+    return _fit(table, ())
+
+
+def _labels(table: Table, model: Sequence[int]) -> str:
+    return "[" + ", ".join(pair_label(table, _pairs(table.t)[k]) for k in model) + "]"
+
+
+def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
+    """Forward selection of two-list interactions (Chan, Silverman and Vincent 2021).
+
+    For each pair not yet in the model, the p-value is the smaller Poisson tail probability
+    P(X <= n) or P(X >= n), X ~ Poisson(expected), of the n cases seen on both lists, given the
+    expected number under the current fit. Candidates whose model fails the checks are skipped.
+    The best candidate is added while its p-value is below `pthresh`.
+    """
+    if not 0 <= pthresh <= 1:
+        raise ValueError(f"pthresh must lie in [0, 1], got {pthresh}")
+    pair_cols = _design(table.t)[:, 1 + table.t :]
+    overlaps = table.counts @ pair_cols  # cases seen on both lists of each pair
+    current = _main_effects(table)
+    steps, skipped = [], {}
+    while True:
+        expected = current.fitted @ pair_cols
+        p_values = np.minimum(
+            stats.poisson.cdf(overlaps, expected), stats.poisson.sf(overlaps - 1, expected)
+        )
+        chosen, best_p = None, 1.0
+        # The best candidate whose model passes the checks (failing ones are skipped).
+        for k in np.argsort(p_values, kind="stable"):
+            if k in current.model:
+                continue
+            if p_values[k] >= pthresh:
+                best_p = float(p_values[k])
+                break
+            candidate = tuple(sorted((*current.model, int(k))))
+            check = _check_table(table, candidate)
+            if check.ok:
+                chosen, best_p = candidate, float(p_values[k])
+                break
+            skipped[_labels(table, candidate)] = check.reason(table)
+        if chosen is None or best_p >= pthresh:
+            steps.append(Step(None, best_p, current.estimate))
+            break
+        added = next(k for k in chosen if k not in current.model)
+        current = _fit(table, chosen, start=current)
+        steps.append(Step(pair_label(table, _pairs(table.t)[added]), best_p, current.estimate))
+    return Selection(current, tuple(steps), tuple(skipped.items()))
+
+
+def _all_models(t: int) -> list[tuple[int, ...]]:
+    n = len(_pairs(t))
+    return [m for size in range(n + 1) for m in combinations(range(n), size)]
+
+
+def bic_table(table: Table, models: Iterable[tuple[int, ...]] | None = None) -> pd.DataFrame:
+    """Every model (all main effects, any subset of two-list interactions): estimate and BIC.
+
+    Models failing the checks are kept with their reason and no BIC; sorted by BIC.
+    """
+    if models is None:
+        if table.t > MAX_BIC_LISTS:
+            raise ModelError(
+                f"{table.label}: BIC over all two-list models is limited to {MAX_BIC_LISTS} "
+                f"lists ({2 ** len(_pairs(MAX_BIC_LISTS)):,} models); this table has {table.t}. "
+                "Use method='stepwise' or merge lists."
+            )
+        models = _all_models(table.t)
+    rows = []
+    for model in models:
+        check = _check_table(table, model)
+        if check.ok:
+            fit = _fit(table, model, check)
+            rows.append((model, _labels(table, model), fit.estimate, fit.bic, ""))
+        else:
+            rows.append((model, _labels(table, model), np.nan, np.nan, check.reason(table)))
+    out = pd.DataFrame(rows, columns=["pairs", "model", "estimate", "bic", "reason"])
+    return out.sort_values("bic", kind="stable", na_position="last").reset_index(drop=True)
+
+
+def select_bic(table: Table, models: Iterable[tuple[int, ...]] | None = None) -> Selection:
+    """The model with the smallest BIC (sample size: number of cases, as in the R package)."""
+    ranked = bic_table(table, models)
+    ok = ranked[ranked["reason"] == ""]
+    if ok.empty:
+        raise ModelError(f"{table.label}: no candidate model passes the existence checks")
+    failed = ranked[ranked["reason"] != ""]
+    skipped = tuple(zip(failed["model"], failed["reason"], strict=True))
+    return Selection(_fit(table, ok["pairs"].iloc[0]), (), skipped)
+
+
+def _select(table: Table, method: str, pthresh: float, models=None) -> Selection:
+    if method == "stepwise":
+        return select_stepwise(table, pthresh)
+    if method == "bic":
+        return select_bic(table, models)
+    raise ValueError(f"method must be 'stepwise' or 'bic', got {method!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Bootstrap
+
+
+def _replicate_estimates(
+    lists: tuple[str, ...], counts: np.ndarray, method: str, pthresh: float, models
+) -> np.ndarray:
+    """Selection and estimate for each row of `counts`; NaN where no model can be fitted."""
+    out = np.full(len(counts), np.nan)
+    for r, row in enumerate(counts):
+        with contextlib.suppress(ModelError, DataError):
+            out[r] = _select(Table(lists, row), method, pthresh, models).fit.estimate
+    return out
+
+
+def _run_all(table, counts, method, pthresh, models, jobs, progress, desc) -> np.ndarray:
+    """Estimates for each row of `counts`, in order, on `jobs` processes, with a progress bar."""
+    chunk = max(1, min(25, len(counts) // (4 * max(jobs, 1)) or 1))
+    starts = range(0, len(counts), chunk)
+    out = np.full(len(counts), np.nan)
+    with tqdm(total=len(counts), desc=desc, disable=not progress, leave=False) as bar:
+        if jobs <= 1:
+            for s in starts:
+                out[s : s + chunk] = _replicate_estimates(
+                    table.lists, counts[s : s + chunk], method, pthresh, models
+                )
+                bar.update(len(counts[s : s + chunk]))
+            return out
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            args = (method, pthresh, models)
+            futures = {
+                pool.submit(_replicate_estimates, table.lists, counts[s : s + chunk], *args): s
+                for s in starts
+            }
+            for future in as_completed(futures):
+                s = futures[future]
+                out[s : s + chunk] = future.result()
+                bar.update(len(out[s : s + chunk]))
+    return out
+
+
+def bca_interval(
+    boot: np.ndarray, estimate: float, acceleration: float, level: float = 0.95
+) -> tuple[float, float]:
+    """BCa endpoints (Efron 1987), with the R package's conventions (type-8 quantiles)."""
+    boot = boot[np.isfinite(boot)]
+    below = np.mean(boot < estimate)
+    if not 0 < below < 1:
+        raise ModelError(
+            f"BCa interval undefined: {below:.0%} of bootstrap estimates lie below the point "
+            "estimate"
+        )
+    z0 = stats.norm.ppf(below)
+    za = stats.norm.ppf([(1 - level) / 2, 1 - (1 - level) / 2])
+    probs = stats.norm.cdf(z0 + (za + z0) / (1 - acceleration * (za + z0)))
+    lo, hi = np.quantile(boot, probs, method="median_unbiased")
+    return float(lo), float(hi)
+
+
+def _acceleration(counts: np.ndarray, jack: np.ndarray) -> float:
+    """Jackknife acceleration, each delete-one estimate weighted by its history's count."""
+    use = (counts > 0) & np.isfinite(jack)
+    w, j = counts[use].astype(float), jack[use]
+    d = np.sum(w * j) / w.sum() - j
+    denom = np.sum(w * d**2)
+    return float(np.sum(w * d**3) / (6 * denom**1.5)) if denom > 0 else 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# The estimate
+
+
+@dataclass(frozen=True)
+class Estimate:
+    table: str
+    lists: tuple[str, ...]
+    method: str
+    pthresh: float | None
+    observed: int
+    estimate: float
+    model: tuple[str, ...]  # the two-list interactions chosen, e.g. ("LA×NG",)
+    neginf: tuple[str, ...]  # interactions estimated at minus infinity (no common case)
+    bic: float
+    steps: tuple[Step, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    ci: tuple[float, float] | None = None
+    level: float = 0.95
+    nboot: int = 0
+    seed: int | None = None
+    acceleration: float | None = None
+    failed_replicates: int = 0
+    boot: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def hidden(self) -> float:
+        return self.estimate - self.observed
+
+    def summary(self) -> dict:
+        """JSON-ready key numbers."""
+        return {
+            "table": self.table,
+            "lists": list(self.lists),
+            "method": self.method,
+            "pthresh": self.pthresh,
+            "observed": self.observed,
+            "estimate": round(self.estimate, 2),
+            "hidden": round(self.hidden, 2),
+            "model": list(self.model),
+            "minus_infinity": list(self.neginf),
+            "ci": [round(v, 1) for v in self.ci] if self.ci else None,
+            "level": self.level,
+            "nboot": self.nboot,
+            "seed": self.seed,
+            "acceleration": None if self.acceleration is None else round(self.acceleration, 5),
+            "failed_replicates": self.failed_replicates,
+        }
+
+
+def estimate_population(
+    table: Table | pd.DataFrame,
+    method: str = "stepwise",
+    pthresh: float = 0.02,
+    nboot: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
+    jobs: int = 1,
+    progress: bool = True,
+    top_models: int | None = None,
+) -> Estimate:
+    """Estimate the total population (observed plus hidden) behind a capture-history table.
+
+    With nboot > 0: multinomial bootstrap of the observed histories, the whole selection
+    repeated in every replicate, and a BCa interval whose acceleration comes from a jackknife
+    over the distinct histories. Replicates are drawn up front from `seed`, so the interval does
+    not depend on `jobs`. Under BIC, replicates choose among the `top_models` best models on
+    the original data (default as in the R package: all up to 3 lists, 20 for 4, 100 for 5-6).
+    """
+    if not isinstance(table, Table):
+        table = as_table(table)
+    if nboot < 0 or int(nboot) != nboot:
+        raise ValueError(f"nboot must be a non-negative integer, got {nboot}")
+    models = None
+    if method == "bic":
+        ranked = bic_table(table)
+        ok = ranked.loc[ranked["reason"] == "", "pairs"].tolist()
+        n_top = top_models if top_models is not None else BIC_TOP_MODELS.get(table.t)
+        models = ok[:n_top] if n_top else ok
+    chosen = _select(table, method, pthresh, models)
+    fit = chosen.fit
+    pairs = _pairs(table.t)
+    result = dict(
+        table=table.label,
+        lists=table.lists,
+        method=method,
+        pthresh=pthresh if method == "stepwise" else None,
+        observed=table.observed,
+        estimate=fit.estimate,
+        model=tuple(pair_label(table, pairs[k]) for k in fit.model),
+        neginf=tuple(pair_label(table, pairs[k]) for k in fit.neginf),
+        bic=fit.bic,
+        steps=chosen.steps,
+        skipped=chosen.skipped,
+        level=level,
+        nboot=int(nboot),
+        seed=seed,
+    )
+    if nboot == 0:
+        return Estimate(**result)
+    rng = np.random.default_rng(seed)
+    boot_counts = rng.multinomial(table.observed, table.counts / table.observed, size=nboot)
+    seen = np.flatnonzero(table.counts)
+    jack_counts = np.repeat(table.counts[None, :], len(seen), axis=0)
+    jack_counts[np.arange(len(seen)), seen] -= 1
+    both = np.vstack([boot_counts, jack_counts])
+    desc = f"MSE bootstrap {table.label}"
+    values = _run_all(table, both, method, pthresh, models, jobs, progress, desc)
+    boot, jack_seen = values[:nboot], values[nboot:]
+    jack = np.full(len(table.counts), np.nan)
+    jack[seen] = jack_seen
+    accel = _acceleration(table.counts, jack)
+    return Estimate(
+        **result,
+        ci=bca_interval(boot, fit.estimate, accel, level),
+        acceleration=accel,
+        failed_replicates=int(np.sum(~np.isfinite(boot))),
+        boot=boot,
+    )
+
+
+def sensitivity(
+    table: Table, pthresholds: Sequence[float] = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+) -> pd.DataFrame:
+    """Point estimates under each stepwise threshold and under BIC (where feasible)."""
+    rows = []
+    for p in pthresholds:
+        e = estimate_population(table, "stepwise", pthresh=p, progress=False)
+        rows.append(("stepwise", p, e.estimate, ", ".join(e.model) or "main effects only"))
+    if table.t <= 5:
+        e = estimate_population(table, "bic", progress=False)
+        rows.append(("bic", None, e.estimate, ", ".join(e.model) or "main effects only"))
+    out = pd.DataFrame(rows, columns=["method", "pthresh", "estimate", "model"])
+    return out.astype({"pthresh": "Float64"})
+
+
+def bench_bootstrap(
+    name: str = "UKdat_5", nboot: int = 1000, jobs: int = 2, seed: int = 1234
+) -> dict:
+    """Time the full stepwise bootstrap (1,000 replicates plus jackknife) on one table."""
+    table = read_table(name)
+    _check.cache_clear()
+    start = time.perf_counter()
+    est = estimate_population(table, nboot=nboot, seed=seed, jobs=jobs, progress=False)
+    seconds = time.perf_counter() - start
+    return {
+        f"mse_bootstrap_{name}_{nboot}_replicates_s": round(seconds, 1),
+        "mse_bootstrap_jobs": jobs,
+        "mse_estimate": round(est.estimate, 1),
+        "mse_ci": [round(v) for v in est.ci],
+    }

@@ -15,6 +15,7 @@ class Step:
     notebook: str  # file stem in notebooks/
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    fan_out: str | None = None  # a parameter: one report per value (`run --country ...`)
 
     @property
     def raw_sources(self) -> list[str]:

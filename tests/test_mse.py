@@ -1,0 +1,219 @@
+"""Multiple systems estimation: published results, hand-computed fits, checks, bootstrap, input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import mse
+from analysis.sources import DataError
+
+
+@pytest.fixture(scope="module")
+def korea() -> mse.Table:
+    return mse.read_table("Korea")
+
+
+@pytest.fixture(scope="module")
+def artificial() -> mse.Table:
+    return mse.read_table("Artificial_3")
+
+
+# Published results (Chan, Silverman and Vincent 2021; Home Office 2014)
+
+
+def test_korea_stepwise_reproduces_published_estimate(korea):
+    est = mse.estimate_population(korea, method="stepwise", pthresh=0.02)
+    assert est.estimate == pytest.approx(268.78, abs=0.005)
+    assert est.model == ("L1×L2",)
+    assert est.observed == 123
+
+
+def test_korea_bic_reproduces_published_estimate(korea):
+    est = mse.estimate_population(korea, method="bic")
+    assert est.estimate == pytest.approx(157.17, abs=0.005)
+    assert est.model == ("L1×L2", "L2×L3")
+
+
+def test_uk_five_lists_stepwise_gives_the_home_office_central_figure():
+    est = mse.estimate_population(mse.read_table("UKdat_5"))
+    assert est.estimate == pytest.approx(11_313, abs=1)
+    assert est.observed == 2_744
+    assert est.steps[0].added == "LA×NG"  # the strongest overlap enters first
+
+
+# Existence and identifiability (Artificial_3, Chan, Silverman and Vincent 2021, Table 2)
+
+
+def test_all_three_interactions_are_not_identifiable(artificial):
+    check = mse.check_model(artificial, [("A", "B"), ("A", "C"), ("B", "C")])
+    assert check.exists and not check.identifiable
+    assert "not identifiable" in check.reason(artificial)
+    assert "A×C, B×C" in check.reason(artificial)  # the two interactions at minus infinity
+
+
+def test_a_times_b_only_has_no_extended_mle(artificial):
+    check = mse.check_model(artificial, [("A", "B")])
+    assert check.identifiable and not check.exists
+    with pytest.raises(mse.ModelError, match="Fienberg-Rinaldo"):
+        mse.fit_model(artificial, [("A", "B")])
+
+
+def test_a_times_c_and_b_times_c_passes_and_fits_the_four_seen_histories(artificial):
+    check = mse.check_model(artificial, [("A", "C"), ("B", "C")])
+    assert check.ok and len(check.neginf) == 2
+    # Four free parameters on four histories: saturated, so the hidden count is
+    # n(A only) * n(B only) / n(A and B) = 40 * 30 / 6 = 200.
+    fit = mse.fit_model(artificial, [(0, 2), (1, 2)])
+    assert fit.estimate == pytest.approx(96 + 200, abs=1e-6)
+
+
+def test_stepwise_skips_a_candidate_that_fails_the_checks(artificial):
+    est = mse.estimate_population(artificial, pthresh=0.2)
+    assert dict(est.skipped)["[A×B]"].startswith("no extended MLE")
+    assert est.model == ("A×C", "B×C")
+    assert est.neginf == ("A×C", "B×C")
+
+
+def test_bic_table_marks_failing_models_with_a_reason(artificial):
+    table = mse.bic_table(artificial)
+    assert len(table) == 8
+    failing = table[table["reason"] != ""]
+    assert set(failing["model"]) == {"[A×B]", "[A×B, A×C]", "[A×B, B×C]", "[A×B, A×C, B×C]"}
+    assert failing["bic"].isna().all()
+
+
+def test_existence_check_agrees_with_the_primal_linear_programme():
+    """The null-space form of the Fienberg-Rinaldo check against the textbook form: is there a
+    strictly positive table with the observed margins?"""
+    rng = np.random.default_rng(7)
+    failures = 0
+    for _ in range(300):
+        t = int(rng.integers(3, 6))
+        seen = rng.random(2**t - 1) < rng.uniform(0.2, 0.9)
+        n_pairs = t * (t - 1) // 2
+        size = int(rng.integers(0, n_pairs + 1))
+        model = tuple(sorted(rng.choice(n_pairs, size=size, replace=False).tolist()))
+        check = mse._check(t, model, seen.tobytes())
+        x = mse._design(t)[np.ix_(check.keep, check.columns)]
+        assert check.exists == mse._positive_solution(x.T, seen[check.keep].astype(float))
+        failures += not check.exists
+    assert 50 < failures < 250  # both outcomes are exercised
+
+
+# Fits and selection on hand-computed tables
+
+
+def test_two_lists_give_the_lincoln_petersen_estimate():
+    table = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "n": [30, 20, 10]})
+    # N = n_A * n_B / m = 40 * 30 / 10 = 120
+    assert mse.estimate_population(table).estimate == pytest.approx(120, abs=1e-6)
+
+
+def test_stepwise_threshold_decides_whether_the_interaction_enters(korea):
+    first_p = mse.estimate_population(korea).steps[0].p_value
+    below = mse.estimate_population(korea, pthresh=first_p * 0.99)
+    assert below.model == ()
+    assert below.steps[0].added is None
+
+
+def test_bic_is_refused_beyond_six_lists():
+    with pytest.raises(mse.ModelError, match="limited to 6 lists"):
+        mse.estimate_population(mse.read_table("NewOrl"), method="bic")
+
+
+def test_lists_with_no_overlap_at_all_cannot_be_estimated():
+    table = pd.DataFrame({"A": [1, 0], "B": [0, 1], "n": [3, 4]})
+    with pytest.raises(mse.ModelError, match="main-effects model: no extended MLE"):
+        mse.estimate_population(table)
+
+
+# Bootstrap
+
+
+def test_bca_interval_with_no_bias_and_no_acceleration_is_the_type_8_percentile():
+    boot = np.arange(1000.0)  # half below 499.5: no bias correction
+    lo, hi = mse.bca_interval(boot, 499.5, acceleration=0.0, level=0.95)
+    # R type 8: h = (n + 1/3) p + 1/3; x_(25) + 0.3417 and x_(975) + 0.6583 (1-based)
+    assert lo == pytest.approx(24.3417, abs=1e-3)
+    assert hi == pytest.approx(974.6583, abs=1e-3)
+
+
+def test_jackknife_acceleration_weights_each_history_by_its_count():
+    # weights 2 and 1, estimates 0 and 3: mean 1, d = (1, -2),
+    # a = (2 - 8) / (6 * (2 + 4) ** 1.5) = -0.068041
+    assert mse._acceleration(np.array([2, 1]), np.array([0.0, 3.0])) == pytest.approx(
+        -0.068041, abs=1e-6
+    )
+
+
+def test_bootstrap_is_seeded_and_its_interval_holds_the_estimate(korea):
+    one = mse.estimate_population(korea, nboot=50, seed=11, progress=False)
+    again = mse.estimate_population(korea, nboot=50, seed=11, progress=False)
+    other = mse.estimate_population(korea, nboot=50, seed=12, progress=False)
+    assert one.ci[0] < one.estimate < one.ci[1]
+    assert one.ci == again.ci
+    np.testing.assert_array_equal(one.boot, again.boot)
+    assert not np.array_equal(one.boot, other.boot)
+    assert one.acceleration is not None and one.failed_replicates == 0
+
+
+def test_bootstrap_on_two_processes_gives_the_same_replicates(korea):
+    serial = mse.estimate_population(korea, nboot=40, seed=3, progress=False, jobs=1)
+    parallel = mse.estimate_population(korea, nboot=40, seed=3, progress=False, jobs=2)
+    np.testing.assert_allclose(parallel.boot, serial.boot, rtol=1e-9)
+    assert parallel.ci == pytest.approx(serial.ci)
+
+
+def test_bic_bootstrap_reselects_in_every_replicate(korea):
+    est = mse.estimate_population(korea, method="bic", nboot=30, seed=5, progress=False)
+    assert est.ci[0] < est.estimate < est.ci[1]
+    assert len(np.unique(est.boot.round(6))) > 5
+
+
+# Bad input
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (
+            pd.DataFrame({"A": [1, 0, 2], "B": [0, 1, 1], "n": [3, 4, 5]}),
+            r"list column 'A' must hold only 0 or 1; rows 2",
+        ),
+        (
+            pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "n": [3, -4, 5]}),
+            r"count column 'n' is negative in rows 1",
+        ),
+        (pd.DataFrame({"A": [1, 0], "n": [3, 4]}), "needs at least two list columns"),
+        (
+            pd.DataFrame({"A": [1, 0], "B": [0, 1], "C": [0, 0], "n": [30, 0]}),
+            "all 30 cases are on list 'A' alone",
+        ),
+        (
+            pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "n": [3, 4.5, 5]}),
+            "not a whole number in rows 1",
+        ),
+        (
+            pd.DataFrame({"A": [1, 0, 0], "B": [0, 1, 0], "n": [3, 4, 5]}),
+            "rows 2 count cases on no list at all",
+        ),
+    ],
+    ids=["not-0-1", "negative", "one-list", "all-on-one-list", "fractional", "no-list"],
+)
+def test_bad_tables_are_refused_with_a_clear_error(frame, message):
+    with pytest.raises(DataError, match=message):
+        mse.estimate_population(frame)
+
+
+def test_repeated_histories_are_summed():
+    table = mse.as_table(
+        pd.DataFrame({"A": [1, 1, 0, 1], "B": [0, 0, 1, 1], "n": [10, 20, 20, 10]})
+    )
+    assert table.counts.tolist() == [30, 20, 10]  # histories A only, B only, both
+
+
+def test_bad_method_is_refused(korea):
+    with pytest.raises(ValueError, match="method must be"):
+        mse.estimate_population(korea, method="aic")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import paths, pipeline, runner
+from analysis import mse, paths, pipeline, runner
 from analysis.steps import STEPS
 
 
@@ -99,6 +99,7 @@ def main(jobs: int | None = None) -> dict:
         f"after_touching_{order[-1].stem}_s": round(one, 1),
         "peak_kernel_memory_mib": {n: round(b / 2**20) for n, b in sorted(memory.items())},
     }
+    figures.update(mse.bench_bootstrap(jobs=jobs))  # MSE: 1,000 bootstrap replicates
     width = max(map(len, figures))
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")

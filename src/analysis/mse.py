@@ -244,19 +244,21 @@ def _check(t: int, model: tuple[int, ...], support: bytes) -> Check:
     """Existence and identifiability depend on the model and the support only, so cache them.
 
     A pair with no common case has its interaction at minus infinity: the histories holding
-    both lists are fitted as zero and left out, with that parameter.
+    both lists are fitted as zero and left out, with that parameter. A list with no case (only
+    possible in a bootstrap replicate; input tables are refused) is left out the same way.
     """
     seen = np.frombuffer(support, dtype=bool)
     design = _design(t)
-    pair_cols = {k: 1 + t + k for k in model}
-    neginf = tuple(k for k, c in pair_cols.items() if not (design[seen, c] > 0).any())
+    model_cols = list(range(1, 1 + t)) + [1 + t + k for k in model]
+    at_minus_inf = [c for c in model_cols if not (design[seen, c] > 0).any()]
     keep = np.ones(len(seen), dtype=bool)
-    for k in neginf:
-        keep &= design[:, pair_cols[k]] == 0
-    columns = tuple(range(1 + t)) + tuple(c for k, c in pair_cols.items() if k not in neginf)
+    for c in at_minus_inf:
+        keep &= design[:, c] == 0
+    columns = (0, *(c for c in model_cols if c not in at_minus_inf))
     x = design[np.ix_(keep, columns)]
     rank = int(np.linalg.matrix_rank(x))
     exists = _mle_exists(x, seen[keep])
+    neginf = tuple(c - 1 - t for c in at_minus_inf if c > t)
     return Check(exists, rank == len(columns), neginf, keep, columns, rank)
 
 
@@ -341,10 +343,15 @@ def _fit(
         raise ModelError(f"{table.label}: {name}: {check.reason(table)}")
     x = _design(table.t)[np.ix_(check.keep, check.columns)]
     y = table.counts[check.keep].astype(float)
-    start_params = None if start is None else [start.params.get(c, 0.0) for c in check.columns]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sm.GLM(y, x, family=sm.families.Poisson()).fit(start_params=start_params)
+    res = None
+    if start is not None:
+        res = _glm(y, x, [start.params.get(c, 0.0) for c in check.columns])
+    if res is None:
+        res = _glm(y, x, None)
+    if res is None:
+        raise ModelError(
+            f"{table.label}: the Poisson fit of {_labels(table, model)} did not converge"
+        )
     mu = np.asarray(res.fittedvalues)
     loglik = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
     n_params = 1 + table.t + len(model)  # minus-infinity parameters count in the penalty
@@ -359,6 +366,18 @@ def _fit(
         neginf=check.neginf,
         params=dict(zip(check.columns, map(float, res.params), strict=True)),
     )
+
+
+def _glm(y: np.ndarray, x: np.ndarray, start: list[float] | None):
+    """statsmodels Poisson GLM (IRLS); None when it fails or does not converge."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.GLM(y, x, family=sm.families.Poisson()).fit(start_params=start)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+    ok = res.converged and np.all(np.isfinite(res.params))
+    return res if ok else None
 
 
 def fit_model(table: Table, interactions: Iterable = ()) -> Fit:

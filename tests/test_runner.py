@@ -253,3 +253,43 @@ def test_verify_matches_a_fresh_run_and_catches_an_altered_figure(dag, capsys):
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     assert runner.verify(run_dir, jobs=2, notebook_dir=dag / "notebooks", steps=STEPS) == 1
     assert "MISMATCH  figures/02_use/bars.svg" in capsys.readouterr().out
+
+
+PROFILE = """
+from analysis.report import Report
+report = Report(f"04_profile-{iso3}", report_dir)
+report.record("iso3", iso3)
+report.save()
+"""
+
+
+def test_fan_out_renders_one_report_per_value(dag):
+    write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', PROFILE)
+    steps = (*STEPS, Step("04_profile", fan_out="iso3"))
+    options = RunOptions(jobs=2, only=["04_profile"], fan_out={"iso3": ["BLR", "UKR", "MDA"]})
+    status, run_dir = runner.run(options, dag / "notebooks", steps)
+    assert status == 0
+    profiles = {n: s for n, s in statuses(run_dir).items() if n.startswith("04_")}
+    assert profiles == {"04_profile-BLR": "ok", "04_profile-UKR": "ok", "04_profile-MDA": "ok"}
+    for iso3 in ("BLR", "UKR", "MDA"):
+        assert (run_dir / f"04_profile-{iso3}.html").is_file()
+        recorded = json.loads((run_dir / f"results/04_profile-{iso3}.json").read_text())
+        assert recorded["results"] == {"iso3": iso3}
+    assert "04_profile-UKR.html" in (run_dir / "index.html").read_text()
+    # The same fan-out again: nothing changed, nothing to do.
+    assert runner.run(options, dag / "notebooks", steps) == (0, run_dir)
+    # Without values, the notebook's default value: one profile, BLR.
+    plan = runner.resolve_steps(dag / "notebooks", steps)
+    assert [n for n in runner.expand(plan, {}) if n.startswith("04_")] == ["04_profile-BLR"]
+
+
+def test_country_options_of_the_command_line(tmp_path):
+    from analysis import cli
+
+    listing = tmp_path / "countries.txt"
+    listing.write_text("ukr  # Ukraine\n\nMDA\n")
+    assert cli._countries(["blr"], str(listing)) == ["BLR", "UKR", "MDA"]
+    with pytest.raises(RunError, match="not ISO 3166 alpha-3 codes: BY"):
+        cli._countries(["BY"], None)
+    with pytest.raises(RunError, match="cannot read country list"):
+        cli._countries(None, str(tmp_path / "missing.txt"))

@@ -69,12 +69,34 @@ def _load_params_file(path: str) -> dict[str, object]:
     return flat
 
 
+def _countries(codes: list[str] | None, list_file: str | None) -> list[str]:
+    """ISO3 codes from --country (or `all`: every country with data) and --country-file."""
+    codes = [c.upper() for c in codes or []]
+    if list_file:
+        try:
+            lines = Path(list_file).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise runner.RunError(f"cannot read country list {list_file}: {exc}") from exc
+        codes += [line.split("#")[0].strip().upper() for line in lines]
+    codes = [c for c in codes if c]
+    if "ALL" in codes:
+        from analysis.profiles import countries_with_data
+
+        return countries_with_data()
+    bad = [c for c in codes if not (len(c) == 3 and c.isalpha())]
+    if bad:
+        raise runner.RunError(f"not ISO 3166 alpha-3 codes: {', '.join(bad)}")
+    return codes
+
+
 def _cmd_run(args) -> int:
     plan = runner.resolve_steps(paths.notebooks_dir())
     values = _load_params_file(args.params) if args.params else {}
     values.update(dict(args.parameter))
+    countries = _countries(args.country, args.country_file)
     options = runner.RunOptions(
         only=args.only,
+        fan_out={"iso3": countries} if countries else {},
         parameters=runner.resolve_parameters(plan, values),
         jobs=args.jobs,
         force=args.force,
@@ -125,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
         "for one (YAML value); repeatable",
     )
     run.add_argument("--params", metavar="FILE", help="YAML file of parameters")
+    run.add_argument(
+        "--country",
+        nargs="+",
+        metavar="ISO3",
+        help="one country profile per code (or `all`: every country with data)",
+    )
+    run.add_argument("--country-file", metavar="FILE", help="ISO3 codes, one per line")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks at once")
     run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")

@@ -116,9 +116,14 @@ def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
         tmp.write_text(body, encoding="utf-8")
 
 
-def run_notebook(notebook: Path, out_dir: Path, parameters: dict, with_code: bool) -> Outcome:
-    """Execute and render one notebook into `out_dir`; a failed notebook is still rendered."""
-    executed = out_dir / notebook.name
+def run_notebook(
+    notebook: Path, out_dir: Path, parameters: dict, with_code: bool, name: str | None = None
+) -> Outcome:
+    """Execute and render one notebook into `out_dir` as `name` (default: the notebook's stem).
+
+    A failed notebook is still saved and rendered, with its error.
+    """
+    executed = out_dir / f"{name or notebook.stem}.ipynb"
     with paths.atomic_path(executed) as tmp:
         outcome = execute(notebook, tmp, parameters)
         if not tmp.stat().st_size:  # the kernel never started: keep the source notebook

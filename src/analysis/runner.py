@@ -9,6 +9,7 @@ over from that run. Independent notebooks run side by side in worker processes.
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import hashlib
 import json
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import papermill
 from tqdm import tqdm
 
 from analysis import outputs, paths, pipeline, sources
@@ -46,6 +48,7 @@ class RunError(Exception):
 class RunOptions:
     only: list[str] | None = None
     parameters: dict[str, dict] = field(default_factory=dict)  # notebook -> parameters
+    fan_out: dict[str, list] = field(default_factory=dict)  # parameter -> one report per value
     jobs: int = os.cpu_count() or 1
     force: bool = False
     with_code: bool = False
@@ -252,6 +255,49 @@ def check_parameters(plan: dict[str, tuple[Step, Path]], parameters: dict[str, d
             raise RunError(f"{notebook} has no parameter {', '.join(sorted(unknown))}")
 
 
+@dataclass(frozen=True)
+class Task:
+    """One notebook execution: a step, or one instance of a fan-out step (`stem-VALUE`)."""
+
+    name: str
+    step: Step
+    notebook: Path
+    fixed: dict = field(default_factory=dict)  # the fan-out parameter of an instance
+
+
+def fan_out_default(notebook: Path, parameter: str) -> object:
+    declared = papermill.inspect_notebook(str(notebook))
+    if parameter not in declared:
+        raise RunError(f"{notebook.name} fans out over {parameter!r} but does not declare it")
+    return ast.literal_eval(declared[parameter]["default"])
+
+
+def expand(plan: dict[str, tuple[Step, Path]], fan_out: dict[str, list]) -> dict[str, Task]:
+    """The tasks of a run: each step once, and each fan-out step once per value."""
+    tasks = {}
+    for stem, (step, notebook) in plan.items():
+        if step.fan_out is None:
+            tasks[stem] = Task(stem, step, notebook)
+            continue
+        values = fan_out.get(step.fan_out) or [fan_out_default(notebook, step.fan_out)]
+        for value in dict.fromkeys(values):
+            name = f"{stem}-{value}"
+            tasks[name] = Task(name, step, notebook, {step.fan_out: value})
+    return tasks
+
+
+def task_dependencies(tasks: dict[str, Task]) -> dict[str, set[str]]:
+    steps = {t.step.notebook: t.step for t in tasks.values()}
+    by_step = dependencies(tuple(steps.values()))
+    instances: dict[str, set[str]] = {}
+    for task in tasks.values():
+        instances.setdefault(task.step.notebook, set()).add(task.name)
+    return {
+        t.name: set().union(*(instances[d] for d in by_step[t.step.notebook]))
+        for t in tasks.values()
+    }
+
+
 def run(
     options: RunOptions, notebook_dir: Path | None = None, steps: tuple[Step, ...] = STEPS
 ) -> tuple[int, Path]:
@@ -261,34 +307,35 @@ def run(
     if options.only and (unknown := set(options.only) - set(plan)):
         raise RunError(f"no notebook named {', '.join(sorted(unknown))}; have {', '.join(plan)}")
     check_parameters(plan, options.parameters)
+    tasks = expand(plan, options.fan_out)
     with ReportLock(root):
         for stale in root.glob(".partial-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
-        return Run(options, plan, root).execute()
+        return Run(options, tasks, root).execute()
 
 
 class Run:
     """One run of the DAG into a partial folder; `execute` decides, schedules and collects."""
 
-    def __init__(self, options: RunOptions, plan: dict[str, tuple[Step, Path]], root: Path):
-        self.options, self.plan, self.root = options, plan, root
+    def __init__(self, options: RunOptions, tasks: dict[str, Task], root: Path):
+        self.options, self.tasks, self.root = options, tasks, root
         self.previous = latest_run(root)
         self.before = load_manifest(self.previous)["notebooks"] if self.previous else {}
         self.run_id = new_run_id(root)
         self.partial = root / f".partial-{self.run_id}"
         self.package = package_hash()
-        self.deps = dependencies(tuple(step for step, _ in plan.values()))
+        self.deps = task_dependencies(tasks)
         self.results: dict[str, StepResult] = {}
         self.parameters: dict[str, dict] = {}
         self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
         self.stop = False
-        self.progress = Progress(len(plan))
+        self.progress = Progress(len(tasks))
 
     def ready(self) -> list[str]:
         busy = {name for name, _ in self.running.values()}
         return [
             n
-            for n in self.plan
+            for n in self.tasks
             if n not in self.results and n not in busy and self.deps[n] <= set(self.results)
         ]
 
@@ -297,16 +344,17 @@ class Run:
         return (
             old.get("key") == key
             and old.get("status") in ("ok", "unchanged")
-            and old.get("processed_outputs") == output_hashes(self.plan[name][0])
+            and old.get("processed_outputs") == output_hashes(self.tasks[name].step)
         )
 
     def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
-        step, notebook = self.plan[name]
-        params = dict(self.options.parameters.get(name, {}))
+        task = self.tasks[name]
+        params = {**self.options.parameters.get(task.step.notebook, {}), **task.fixed}
         self.parameters[name] = params
-        key = step_key(step, notebook, params, self.options.with_code, self.package)
+        key = step_key(task.step, task.notebook, params, self.options.with_code, self.package)
         failed = sorted(d for d in self.deps[name] if self.results[d].status in BROKEN)
-        selected = self.options.only is None or name in self.options.only
+        only = self.options.only
+        selected = only is None or name in only or task.step.notebook in only
         if failed:
             self.finish(name, StepResult("blocked", key=key, blocked_by=failed))
         elif self.is_fresh(name, key) and not (selected and self.options.force):
@@ -317,9 +365,9 @@ class Run:
             self.finish(name, StepResult("not run", key=key))
         else:
             injected = dict(params)
-            if REPORT_DIR_PARAMETER in pipeline.declared_parameters(notebook):
+            if REPORT_DIR_PARAMETER in pipeline.declared_parameters(task.notebook):
                 injected[REPORT_DIR_PARAMETER] = str(self.partial)
-            args = (notebook, self.partial, injected, self.options.with_code)
+            args = (task.notebook, self.partial, injected, self.options.with_code, name)
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
 
@@ -344,7 +392,7 @@ class Run:
         context = multiprocessing.get_context("spawn")
         try:
             with ProcessPoolExecutor(max(1, self.options.jobs), mp_context=context) as pool:
-                while len(self.results) < len(self.plan):
+                while len(self.results) < len(self.tasks):
                     for name in self.ready():
                         if len(self.running) >= self.options.jobs:
                             break
@@ -392,9 +440,12 @@ def git_state() -> dict:
 def build_manifest(run: Run, started: float) -> dict:
     notebooks = {}
     for name, result in run.results.items():
-        step, _ = run.plan[name]
+        step = run.tasks[name].step
         entry = {k: v for k, v in vars(result).items() if v not in (None, [], "")}
+        entry["notebook"] = step.notebook
         entry["parameters"] = run.parameters.get(name, {})
+        if run.tasks[name].fixed:
+            entry["fan_out"] = run.tasks[name].fixed
         entry["inputs"] = input_hashes(step)
         entry["processed_outputs"] = output_hashes(step)
         entry["files"] = [str(p) for p in notebook_files(run.partial, name)]
@@ -412,13 +463,13 @@ def build_manifest(run: Run, started: float) -> dict:
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in files},
         "sources": {
             s.name: {"title": s.title, "vintage": s.vintage, "citation": s.citation}
-            for s in sources.select(sorted(used_sources(run.plan)))
+            for s in sources.select(sorted(used_sources(run.tasks)))
         },
     }
 
 
-def used_sources(plan) -> set[str]:
-    names = {src for step, _ in plan.values() for src in step.raw_sources}
+def used_sources(tasks: dict[str, Task]) -> set[str]:
+    names = {src for task in tasks.values() for src in task.step.raw_sources}
     return set(sources.registry()) if "*" in names else names
 
 
@@ -452,10 +503,18 @@ def verify(
     if run_dir is None or not (run_dir / MANIFEST).is_file():
         raise RunError(f"no run to verify: {run_dir or root / LATEST} has no {MANIFEST}")
     recorded = load_manifest(run_dir)
-    parameters = {n: e.get("parameters", {}) for n, e in recorded["notebooks"].items()}
+    parameters: dict[str, dict] = {}
+    fan_out: dict[str, list] = {}
+    for entry in recorded["notebooks"].values():
+        fixed = entry.get("fan_out", {})
+        for key, value in fixed.items():
+            fan_out.setdefault(key, []).append(value)
+        shared = {k: v for k, v in entry.get("parameters", {}).items() if k not in fixed}
+        parameters[entry["notebook"]] = shared
     with tempfile.TemporaryDirectory(prefix="thb-verify-") as scratch:
         options = RunOptions(
             parameters=parameters,
+            fan_out=fan_out,
             force=True,
             keep_going=True,
             jobs=jobs or os.cpu_count() or 1,

@@ -47,3 +47,44 @@ def finish(fig, ax, *, title: str, xlabel: str, ylabel: str, source: str):
     fig.text(0.01, 0.01, source, fontsize=7.5, color="#555555", ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str):
+    """`finish` for small multiples: one title, shared axis labels and the source line."""
+    if not (title and xlabel and ylabel and source):
+        raise ValueError("every figure needs a title, both axis labels and a source")
+    grid = axes if hasattr(axes, "ndim") and axes.ndim == 2 else None
+    for ax in getattr(axes, "flat", [axes]):
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    if grid is not None:
+        for ax in grid[:, 0]:
+            ax.set_ylabel(ylabel, fontsize=9)
+        for ax in grid[-1, :]:
+            ax.set_xlabel(xlabel, fontsize=9)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.text(0.01, 0.005, source, fontsize=7.5, color="#555555", ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues"):
+    """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured."""
+    import numpy as np
+
+    from analysis import stats
+
+    shown = stats.mask_small(counts, threshold)
+    mesh = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype=float)), cmap=cmap, aspect="auto")
+    labels = stats.suppress(counts, threshold)
+    top = np.nanmax(shown.to_numpy(dtype=float)) if shown.notna().any().any() else 1.0
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            value = shown.iat[i, j]
+            dark = not np.isnan(value) and value > 0.6 * top
+            ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=7,
+                    color="white" if dark else "#333333")  # fmt: skip
+    ax.set_xticks(range(counts.shape[1]), counts.columns, rotation=45, ha="right")
+    ax.set_yticks(range(counts.shape[0]), counts.index)
+    ax.grid(False)
+    return mesh

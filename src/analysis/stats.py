@@ -76,3 +76,40 @@ def suppressed_shares(
     table[["share", "lower", "upper"]] = table[["share", "lower", "upper"]].mask(hidden, axis=0)
     table["suppressed"] = hidden
     return table
+
+
+def hidden_cells(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, lines: str = "columns"):
+    """Cells to hide: small cells, plus one more in any line whose total is published.
+
+    If a line (each column, each row, or the whole table) holds exactly one small cell, its
+    published total would give that cell away by subtraction, so the smallest other non-zero
+    cell of the line is hidden too (secondary suppression).
+    """
+    if lines not in ("columns", "rows", "table"):
+        raise ValueError(f"lines must be 'columns', 'rows' or 'table', got {lines!r}")
+    values = counts.astype("float64")
+    hidden = is_small(values, threshold).fillna(False).to_numpy().copy()
+    grid = values.to_numpy()
+    if lines == "table":
+        groups = [np.ones_like(hidden, dtype=bool)]
+    elif lines == "columns":
+        groups = [np.eye(grid.shape[1], dtype=bool)[j][None, :].repeat(grid.shape[0], 0)
+                  for j in range(grid.shape[1])]  # fmt: skip
+    else:
+        groups = [np.eye(grid.shape[0], dtype=bool)[i][:, None].repeat(grid.shape[1], 1)
+                  for i in range(grid.shape[0])]  # fmt: skip
+    for line in groups:
+        if (hidden & line).sum() == 1:
+            candidates = np.where(line & ~hidden & (grid > 0), grid, np.inf)
+            if np.isfinite(candidates).any():
+                hidden[np.unravel_index(np.argmin(candidates), grid.shape)] = True
+    return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
+
+
+def suppress_table(
+    counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, lines: str = "columns"
+):
+    """`suppress` with secondary suppression: a cell hidden only to protect a total reads '(s)'."""
+    text = suppress(counts, threshold)
+    secondary = hidden_cells(counts, threshold, lines) & ~is_small(counts, threshold).fillna(False)
+    return text.mask(secondary, "(s)")

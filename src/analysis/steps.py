@@ -60,6 +60,10 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
+        "10_victim_trends",
+        reads=("data/processed/victims.parquet", "data/processed/glotip.parquet"),
+    ),
+    Step(
         "20_enforcement_trends",
         reads=(
             "raw:un_wpp2024_population",

@@ -1,0 +1,58 @@
+"""10_victim_trends executed with papermill: on the fixture (known counts) and on real data."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_victims import FEMALE, KNOWN_GENDER, write_fixture_data
+
+from analysis import paths, pipeline
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "10_victim_trends.ipynb"
+
+
+def run(tmp_path: Path, **parameters) -> dict:
+    report_dir = tmp_path / "report"
+    outcome = pipeline.execute(
+        NOTEBOOK, tmp_path / "out.ipynb", {**parameters, "report_dir": str(report_dir)}
+    )
+    assert outcome.ok, outcome.error
+    return json.loads((report_dir / "results" / "10_victim_trends.json").read_text())["results"]
+
+
+@pytest.mark.notebooks
+def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
+    data = write_fixture_data(tmp_path / "data")
+    results = run(tmp_path, release="kanon_2021", year_min=2015, year_max=2018, top_n=3,
+                  n_origins=3, data_dir=str(data))  # fmt: skip
+    female = results["female_share"]
+    assert (female["count"], female["total"]) == (FEMALE, KNOWN_GENDER)
+    assert female["share"] == pytest.approx(FEMALE / KNOWN_GENDER)
+    assert female["lower"] < female["share"] < female["upper"]
+    assert set(results["top_destinations"]) == {"USA", "RUS", "POL"}
+    assert results["top_destinations"]["USA"]["female_share"]["count"] == 344
+    # Female counts fall by ~10% a year in every destination, male counts rise by ~10%.
+    irr = results["irr_year_by_gender"]
+    assert irr["female"]["irr"] == pytest.approx(0.9, abs=0.02)
+    assert irr["male"]["irr"] == pytest.approx(1.1, abs=0.02)
+    assert results["female_share_agreement"]["country_years"] == 6
+    assert results["records"] == {"release": 992, "selected": 992, "without_year": 0}
+    figures = {p.name for p in (tmp_path / "report" / "figures" / "10_victim_trends").glob("*.png")}
+    assert {"corridors.png", "trend_model_diagnostics.png", "female_share_agreement.png"} <= figures
+
+
+@pytest.mark.realdata
+@pytest.mark.notebooks
+def test_recorded_female_share_of_the_synthetic_release_is_the_cleaned_count(tmp_path):
+    results = run(tmp_path, release="synthetic_2021", top_n=4)
+    table = pd.read_parquet(paths.processed_dir() / "victims.parquet",
+                            columns=["release", "year", "gender"])  # fmt: skip
+    rows = table[(table["release"] == "synthetic_2021") & table["year"].between(2002, 2021)]
+    female = int((rows["gender"] == "female").sum())
+    known = int(rows["gender"].isin(["female", "male", "transgender_nonconforming"]).sum())
+    assert (results["female_share"]["count"], results["female_share"]["total"]) == (female, known)
+    assert results["female_share"]["share"] == pytest.approx(female / known)
+    assert results["records"]["without_year"] == int(
+        table.loc[table["release"] == "synthetic_2021", "year"].isna().sum()
+    )

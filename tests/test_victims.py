@@ -1,0 +1,265 @@
+"""Victim aggregations on a small fixture whose counts are stated here, and GLOTIP shares."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportion_confint
+
+from analysis import stats
+from analysis import victims as vic
+from analysis.sources import DataError
+
+# Records per (year, destination, gender). Female counts fall by about 10% a year, male rise.
+COUNTS = {
+    "USA": {"female": [100, 90, 81, 73], "male": [20, 22, 24, 27]},
+    "RUS": {"female": [50, 45, 40, 36], "male": [40, 44, 48, 53]},
+    "POL": {"female": [30, 27, 24, 22], "male": [12, 13, 15, 16]},
+}
+YEARS = [2015, 2016, 2017, 2018]
+EXTRA = [  # (year, destination, gender, n): small and unknown cells
+    (2018, "POL", "transgender_nonconforming", 3),
+    (2016, "RUS", "unknown", 12),
+    (2017, None, "female", 25),
+]
+CITIZENSHIP = {"USA": "MEX", "RUS": "UKR", "POL": "UKR"}
+FEMALE = sum(sum(c["female"]) for c in COUNTS.values()) + 25  # 618 + 25 = 643
+KNOWN_GENDER = FEMALE + sum(sum(c["male"]) for c in COUNTS.values()) + 3  # 643 + 334 + 3
+
+
+def fixture_records() -> pd.DataFrame:
+    """One row per record; every 4th is a child, every 7th has no age; forms cycle by gender."""
+    rows = []
+    cells = [(y, d, g, n) for d, c in COUNTS.items() for g, ns in c.items()
+             for y, n in zip(YEARS, ns, strict=True)] + EXTRA  # fmt: skip
+    for year, dest, gender, n in cells:
+        for i in range(n):
+            minor = pd.NA if i % 7 == 6 else (i % 4 == 0)
+            sexual = gender == "female" and i % 5 != 0 or gender == "male" and i % 5 == 0
+            rows.append({
+                "release": "kanon_2021", "year": year, "datasource": "case_management",
+                "gender": gender, "is_minor": minor,
+                "citizenship": CITIZENSHIP.get(dest), "exploitation_country": dest,
+                "exploitation_un_region": {"USA": "Northern America", "RUS": "Eastern Europe",
+                                           "POL": "Eastern Europe"}.get(dest),
+                "is_sexual_exploit": sexual, "is_forced_labour": not sexual,
+                "is_other_exploit": False, "is_sex_and_labour": pd.NA,
+                "is_forced_marriage": pd.NA, "is_slavery_and_practices": pd.NA,
+            })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    for col in ["release", "datasource", "gender", "citizenship", "exploitation_country",
+                "exploitation_un_region"]:  # fmt: skip
+        frame[col] = frame[col].astype("string")
+    bools = ["is_minor", "is_sexual_exploit", "is_forced_labour", "is_other_exploit",
+             "is_sex_and_labour", "is_forced_marriage", "is_slavery_and_practices"]  # fmt: skip
+    frame[bools] = frame[bools].astype("boolean")
+    return frame.astype({"year": "Int64"})
+
+
+def fixture_glotip() -> pd.DataFrame:
+    """GLOTIP detected victims for USA and RUS 2015-2018; RUS 2016 male is suppressed (<5)."""
+    rows = []
+    for iso3, female, male in [("USA", [80, 85, 90, 95], [20, 15, 10, 5]),
+                               ("RUS", [30, 30, 30, 30], [30, None, 30, 30])]:  # fmt: skip
+        for year, f, m in zip(YEARS, female, male, strict=True):
+            cells = [
+                ("Female", "Total", f),
+                ("Male", "Total", m),
+                ("Total", "Total", f + (m or 2)),
+                ("Total", "0 to 17 years", 10),
+                ("Total", "18 years or over", 90),
+            ]
+            for sex, age, value in cells:
+                rows.append(
+                    {
+                        "iso3": iso3,
+                        "year": year,
+                        "indicator": "Detected trafficking victims",
+                        "dimension": "Total",
+                        "category": "Total",
+                        "sex": sex,
+                        "age": age,
+                        "value": value,
+                        "is_suppressed": value is None,
+                        "vintage": "2025",
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    return frame.astype({"value": "Int64", "year": "Int64"})
+
+
+def write_fixture_data(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    fixture_records().to_parquet(folder / "victims.parquet", index=False)
+    fixture_glotip().to_parquet(folder / "glotip.parquet", index=False)
+    return folder
+
+
+@pytest.fixture
+def records(tmp_path):
+    return vic.load("kanon_2021", write_fixture_data(tmp_path))
+
+
+def test_load_refuses_unknown_releases_and_incomplete_files(tmp_path):
+    with pytest.raises(ValueError, match="release must be one of"):
+        vic.load("synthetic_2024", tmp_path)
+    with pytest.raises(DataError, match="victims.parquet is missing"):
+        vic.load("kanon_2021", tmp_path)
+    fixture_records().drop(columns=["gender"]).to_parquet(tmp_path / "victims.parquet")
+    with pytest.raises(DataError, match=r"victims.parquet: columns \['gender'\] are missing"):
+        vic.load("kanon_2021", tmp_path)
+    fixture_records().to_parquet(tmp_path / "victims.parquet")
+    with pytest.raises(DataError, match="no rows for release 'global_2020'"):
+        vic.load("global_2020", tmp_path)
+
+
+def test_forms_follow_their_priority_and_unknown_stays_missing():
+    flags = pd.DataFrame({
+        "is_sexual_exploit": [True, True, False, False, pd.NA, False],
+        "is_forced_labour": [True, False, True, False, pd.NA, False],
+        "is_other_exploit": [False, True, False, True, pd.NA, False],
+        "is_sex_and_labour": [pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, True],
+        "is_forced_marriage": pd.NA, "is_slavery_and_practices": pd.NA,
+    }).astype("boolean")  # fmt: skip
+    assert vic.exploitation_form(flags).tolist() == [
+        "sexual and labour",
+        "sexual exploitation",
+        "forced labour",
+        "other forms",
+        pd.NA,
+        "sexual and labour",
+    ]
+
+
+def test_person_groups_need_a_known_gender_and_age(records):
+    groups = records.groupby(["gender", "age_group"], observed=True)["person_group"].unique()
+    assert list(groups[("female", "child (0-17)")]) == ["girls"]
+    assert list(groups[("male", "adult (18+)")]) == ["men"]
+    assert records.loc[records["is_minor"].isna(), "person_group"].isna().all()
+    assert records.loc[records["gender"] == "unknown", "person_group"].isna().all()
+
+
+def test_overall_shares_are_the_stated_counts_with_wilson_intervals(records):
+    chosen = vic.select(records, (2015, 2018))
+    row = vic.shares(chosen, [], 10, 0.9).iloc[0]
+    assert (row["records"], row["female"], row["female_of"]) == (len(chosen), FEMALE, KNOWN_GENDER)
+    low, high = proportion_confint(FEMALE, KNOWN_GENDER, alpha=0.1, method="wilson")
+    assert (row["female_lower"], row["female_upper"]) == pytest.approx((low, high))
+    known_age = chosen["is_minor"].notna()
+    assert row["child_of"] == known_age.sum()
+    assert row["child"] == chosen.loc[known_age, "is_minor"].sum()
+
+
+def test_select_filters_years_destinations_and_region(records):
+    assert len(vic.select(records, (2017, 2017))) == 81 + 24 + 40 + 48 + 24 + 15 + 25
+    only = vic.select(records, (2015, 2018), destinations=["POL"])
+    assert set(only["exploitation_country"]) == {"POL"} and len(only) == 103 + 56 + 3
+    east = vic.select(records, (2015, 2018), region="Eastern Europe")
+    assert set(east["exploitation_country"]) == {"RUS", "POL"}
+    with pytest.raises(ValueError, match="year range is empty"):
+        vic.select(records, (2018, 2015))
+
+
+def test_top_destinations_counts(records):
+    top = vic.top_destinations(records, 3).set_index("iso3")["records"]
+    assert top.to_dict() == {"USA": 437, "RUS": 368, "POL": 162}
+
+
+def test_year_grid_has_zeros_but_not_for_destination_years_without_records(records):
+    grid = vic.year_destination_gender(records, ["USA", "POL"])
+    usa = grid[grid["destination"] == "USA"]
+    assert len(usa) == 4 * len(vic.GENDERS)  # four reporting years, every gender
+    assert usa.query("gender == 'unknown'")["records"].eq(0).all()
+    assert (
+        grid.query("destination == 'POL' and year == 2018 and gender == 'male'")["records"].item()
+        == 16
+    )
+    dropped = records[~((records["exploitation_country"] == "USA") & (records["year"] == 2016))]
+    assert 2016 not in set(vic.year_destination_gender(dropped, ["USA"])["year"])
+
+
+def test_counts_table_never_shows_a_small_cell_and_protects_totals(records):
+    grid = vic.year_destination_gender(records, ["USA", "RUS", "POL"])
+    table = vic.counts_table(grid, ["USA", "RUS", "POL"], threshold=15)
+    # POL male: 12, 13 are small (primary); USA, RUS have none below 15.
+    assert table.loc[2015, "POL"] == "30 / <15" and table.loc[2016, "POL"] == "27 / <15"
+    assert table.loc[2015, "USA"] == "100 / 20"
+    # A single small cell in a column gets a partner: threshold 13 leaves only POL male 12 small.
+    table = vic.counts_table(grid, ["USA", "RUS", "POL"], threshold=13)
+    assert table.loc[2015, "POL"] == "30 / <13" and table.loc[2016, "POL"] == "27 / (s)"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=2, max_size=6),
+    st.integers(2, 20),
+    st.sampled_from(["columns", "rows", "table"]),
+)
+def test_a_published_total_never_reveals_a_single_small_cell(cells, threshold, lines):
+    counts = pd.DataFrame(cells, columns=list("abc"))
+    hidden = stats.hidden_cells(counts, threshold, lines)
+    small = stats.is_small(counts, threshold)
+    assert hidden[small].all().all()  # every small cell is hidden
+    groups = {"columns": [hidden[c] for c in hidden], "rows": [r for _, r in hidden.iterrows()],
+              "table": [hidden.stack()]}[lines]  # fmt: skip
+    values = {"columns": [counts[c] for c in counts], "rows": [r for _, r in counts.iterrows()],
+              "table": [counts.stack()]}[lines]  # fmt: skip
+    for line, value in zip(groups, values, strict=True):
+        if line.sum() == 1:  # allowed only when there is no other non-zero cell to hide
+            assert (value[~line] > 0).sum() == 0
+    text = stats.suppress_table(counts, threshold, lines)
+    assert (text[small] == f"<{threshold}").all().all()
+    assert set(text.where(hidden & ~small).stack().dropna()) <= {"(s)"}
+
+
+def test_shares_by_destination_are_suppressed_when_they_would_reveal_a_small_cell(records):
+    pol = vic.shares(vic.select(records, (2018, 2018), ["POL"]), ["exploitation_country"], 10, 0.95)
+    # 22 female of 22 + 16 + 3 known: the rest (19) is not small, so the share is shown.
+    assert pol.loc[0, "female_share"] == pytest.approx(22 / 41)
+    strict = vic.shares(
+        vic.select(records, (2018, 2018), ["POL"]), ["exploitation_country"], 20, 0.95
+    )
+    assert strict.loc[0, "female_suppressed"] and np.isnan(strict.loc[0, "female_share"])
+    record = vic.share_record(strict.iloc[0], "female")
+    assert record["count"] is None and record["share"] is None and record["total"] == 41
+
+
+def test_corridors_and_source_mix(records):
+    table = vic.corridors(records, ["USA", "RUS", "POL"], 5)
+    assert table.loc["UKR"].to_dict() == {"USA": 0, "RUS": 368, "POL": 162}
+    mix = vic.source_mix(records).set_index("year")
+    assert mix.loc[2017, "unknown_destination_share"] == pytest.approx(
+        25 / (81 + 24 + 40 + 48 + 24 + 15 + 25)
+    )
+    assert mix.loc[2015, "hotline_share"] == 0 and mix.loc[2015, "destinations"] == 3
+
+
+def test_glotip_shares_keep_suppressed_cells_missing():
+    table = vic.glotip_by_sex_age(fixture_glotip(), "2025")
+    rus = table.set_index(["iso3", "year"]).loc[("RUS", 2016)]
+    assert pd.isna(rus["male"])  # suppressed: never summed to zero
+    shares = vic.glotip_shares(table, 10, 0.95).set_index(["iso3", "year"])
+    assert np.isnan(shares.loc[("RUS", 2016), "female_share"])
+    assert shares.loc[("USA", 2015), "female_share"] == pytest.approx(0.8)
+    assert np.isnan(shares.loc[("USA", 2018), "female_share"])  # 5 male records < 10
+    assert shares.loc[("USA", 2015), "child_share"] == pytest.approx(0.1)
+    with pytest.raises(DataError, match="no detected-victim totals for vintage '2023'"):
+        vic.glotip_by_sex_age(fixture_glotip(), "2023")
+    twice = pd.concat([fixture_glotip(), fixture_glotip().head(1)])
+    with pytest.raises(DataError, match="repeated"):
+        vic.glotip_by_sex_age(twice, "2025")
+
+
+def test_female_shares_are_compared_on_shared_country_years(records):
+    ctdc = vic.shares(records[records["exploitation_country"].notna()],
+                      ["exploitation_country", "year"], 10, 0.95)  # fmt: skip
+    glotip = vic.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
+    pairs, summary = vic.compare_female_shares(ctdc, glotip)
+    # USA 2015-2017 (2018 GLOTIP suppressed) and RUS 2015, 2017, 2018 (2016 suppressed).
+    assert summary["country_years"] == 6 and summary["countries"] == 2
+    usa15 = pairs.set_index(["iso3", "year"]).loc[("USA", 2015)]
+    assert usa15["difference"] == pytest.approx(100 / 120 - 0.8)
+    assert summary["mean_abs_difference"] == pytest.approx(pairs["difference"].abs().mean())

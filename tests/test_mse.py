@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import mse
+from analysis import mse, paths, pipeline
 from analysis.sources import DataError
 
 
@@ -217,3 +220,52 @@ def test_repeated_histories_are_summed():
 def test_bad_method_is_refused(korea):
     with pytest.raises(ValueError, match="method must be"):
         mse.estimate_population(korea, method="aic")
+
+
+# The notebook
+
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "60_hidden_population.ipynb"
+
+
+@pytest.fixture(scope="module")
+def glotip_table() -> pd.DataFrame:
+    """The cleaned GLOTIP table the notebook compares with (built from raw data if absent)."""
+    path = paths.processed_dir() / "glotip.parquet"
+    if not path.is_file():
+        from analysis.clean import enforcement_tables
+
+        enforcement_tables.build()
+    return pd.read_parquet(path)
+
+
+@pytest.mark.realdata
+@pytest.mark.notebooks
+def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_path, glotip_table):
+    report_dir = tmp_path / "report"
+    params = {"dataset": "Korea", "nboot": 30, "nboot_all": 0, "tables": ["Korea", "UKdat_5"]}
+    params["report_dir"] = str(report_dir)
+    outcome = pipeline.execute(NOTEBOOK, tmp_path / "out.ipynb", params)
+    assert outcome.ok, outcome.error
+    results = json.loads((report_dir / "results" / "60_hidden_population.json").read_text())
+    results = results["results"]
+    headline = results["headline"]
+    assert headline["estimate"] == pytest.approx(268.78, abs=0.005)
+    assert headline["model"] == ["L1×L2"]
+    assert headline["ci"][0] < headline["estimate"] < headline["ci"][1]
+    assert results["sensitivity"]["BIC"] == pytest.approx(157.17, abs=0.005)
+    tables = results["tables"]
+    assert set(tables) == {"Korea", "UKdat_5"}
+    assert tables["UKdat_5"]["estimate"] == pytest.approx(11_313, abs=1)
+    assert tables["UKdat_5"]["ci"] is None  # nboot_all = 0
+    assert tables["Korea"]["ci"] == headline["ci"]  # the headline is reused, not redone
+    uk = glotip_table[
+        (glotip_table["iso3"] == "GBR")
+        & (glotip_table["indicator"] == "Detected trafficking victims")
+        & (glotip_table["year"] == 2013)
+        & (glotip_table["vintage"] == glotip_table["vintage"].max())
+        & (glotip_table[["dimension", "category", "sex", "age"]] == "Total").all(axis=1)
+    ]
+    assert results["uk_glotip_detected_2013"] == int(uk["value"].item())
+    figures = {p.name for p in (report_dir / "figures" / "60_hidden_population").glob("*.png")}
+    assert figures == {"bootstrap.png", "sensitivity.png"}

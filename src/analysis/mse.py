@@ -723,3 +723,64 @@ def bench_bootstrap(
         "mse_estimate": round(est.estimate, 1),
         "mse_ci": [round(v) for v in est.ci],
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Tables for reports
+
+
+def overlaps(table: Table) -> pd.DataFrame:
+    """Cases on each list (diagonal) and on both lists of each pair (off the diagonal)."""
+    bits = (np.arange(1, 2**table.t)[:, None] >> np.arange(table.t)) & 1
+    both = (bits * table.counts[:, None]).T @ bits
+    return pd.DataFrame(both, index=list(table.lists), columns=list(table.lists))
+
+
+def steps_frame(est: Estimate) -> pd.DataFrame:
+    """The stepwise path: the interaction added at each cycle, its p-value, the estimate after."""
+    return pd.DataFrame(
+        {
+            "step": range(1, len(est.steps) + 1),
+            "interaction added": [s.added or "none: stop" for s in est.steps],
+            "p-value": [s.p_value for s in est.steps],
+            "estimate after": [s.estimate_after for s in est.steps],
+        }
+    )
+
+
+def overview(
+    names: Sequence[str] = TABLES,
+    nboot: int = 0,
+    seed: int | None = None,
+    pthresh: float = 0.02,
+    level: float = 0.95,
+    jobs: int = 1,
+    known: dict[str, Estimate] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Estimate]]:
+    """Stepwise (with interval when nboot > 0) and BIC (up to 5 lists) for several tables.
+
+    `known` holds stepwise estimates already made (e.g. the headline table with more
+    replicates), used as they are so that one report never shows two intervals for one table.
+    """
+    rows, estimates = [], {}
+    for name in names:
+        table = read_table(name)
+        est = (known or {}).get(name) or estimate_population(
+            table, "stepwise", pthresh, nboot, seed, level, jobs, False
+        )
+        bic = estimate_population(table, "bic", progress=False) if table.t <= 5 else None
+        estimates[name] = est
+        rows.append(
+            {
+                "table": name,
+                "lists": table.t,
+                "observed": table.observed,
+                "estimate": est.estimate,
+                "lower": est.ci[0] if est.ci else np.nan,
+                "upper": est.ci[1] if est.ci else np.nan,
+                "seen share": table.observed / est.estimate,
+                "interactions": ", ".join(est.model) or "none",
+                "BIC estimate": bic.estimate if bic else np.nan,
+            }
+        )
+    return pd.DataFrame(rows), estimates

@@ -73,6 +73,7 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step("30_definitions", reads=("data/processed/victims.parquet", "data/processed/glotip.parquet")),
+    Step("60_hidden_population", reads=("raw:mse_tables", "data/processed/glotip.parquet")),
 )
 
 

@@ -73,6 +73,25 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step("30_definitions", reads=("data/processed/victims.parquet", "data/processed/glotip.parquet")),
+    Step(
+        "40_country_profile",
+        reads=(
+            "raw:un_wpp2024_population",
+            "raw:natural_earth_110m",
+            "data/processed/victims.parquet",
+            "data/processed/glotip.parquet",
+        ),
+        fan_out="iso3",
+    ),
+    Step(
+        "50_claims_check",
+        reads=(
+            "data/processed/victims.parquet",
+            "data/processed/glotip.parquet",
+            "data/processed/us_tip.parquet",
+            "data/processed/belarus_press.parquet",
+        ),
+    ),
     Step("60_hidden_population", reads=("raw:mse_tables", "data/processed/glotip.parquet")),
 )
 

@@ -1,0 +1,274 @@
+"""Offline choropleth maps from the Natural Earth 1:110m country polygons (matplotlib only).
+
+Countries are joined on `ADM0_A3`, which is always filled (ISO_A3 is -99 for France, Norway,
+Kosovo...), with the remaps of the reference SOURCE.md: KOS->XKX, PSX->PSE, SDS->SSD, SAH->ESH.
+N. Cyprus (CYN) and Somaliland (SOL) have no ISO3 code and are drawn as part of the base map
+only. Many small states (Malta, Singapore, most small island states) have no polygon at this
+scale: `choropleth` returns them so that a notebook can list them next to the map.
+
+Small cells are never coloured by value: a count of 1 to threshold-1 falls in one grey, hatched
+"fewer than N" class. The drawing order and the class breaks depend only on the data, so the
+saved files are byte-for-byte reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+
+from analysis import plots, sources, stats
+from analysis.sources import DataError
+
+SOURCE = "natural_earth_110m"
+NE_TO_ISO3 = {"KOS": "XKX", "PSX": "PSE", "SDS": "SSD", "SAH": "ESH"}
+WORLD_EXTENT = (-180.0, 180.0, -58.0, 84.0)  # lon_min, lon_max, lat_min, lat_max (no Antarctica)
+NO_DATA_COLOUR = "#f2f2f2"
+SMALL_COLOUR = "#bdbdbd"
+HOME_EDGE = "#222222"
+CMAP = "YlOrRd"
+NICE = (1, 2.5, 5)
+WIDE_DEGREES = 45.0  # a country wider than this does not set an automatic map window
+
+Ring = np.ndarray  # (n, 2) lon/lat
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One country of the base map: its code (ISO3 where one exists) and its polygons."""
+
+    code: str
+    name: str
+    polygons: tuple[tuple[Ring, ...], ...]  # each: exterior ring, then holes
+
+    def largest(self) -> tuple[Ring, ...]:
+        return max(self.polygons, key=lambda rings: abs(signed_area(rings[0])))
+
+    def centroid(self) -> tuple[float, float]:
+        """Mean point of the largest part's exterior: good enough to place a map extent."""
+        ring = self.largest()[0]
+        return float(ring[:, 0].mean()), float(ring[:, 1].mean())
+
+
+@dataclass
+class MapInfo:
+    """What a map shows, for the notebook's text and the results JSON."""
+
+    breaks: list[float]
+    classes: dict[str, str]  # ISO3 -> class label, for every country with a value
+    not_drawn: list[str] = field(default_factory=list)  # codes with a value but no polygon
+    extent: tuple[float, float, float, float] = WORLD_EXTENT
+
+
+def signed_area(ring: Ring) -> float:
+    """Shoelace area, positive for counter-clockwise rings."""
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+def _rings(coordinates) -> tuple[Ring, ...]:
+    return tuple(np.asarray(ring, dtype=float)[:, :2] for ring in coordinates)
+
+
+def parse(geojson: dict, path: Path | str = "") -> dict[str, Shape]:
+    """Shapes keyed by ISO3 (ADM0_A3 with the Natural Earth remaps), from a FeatureCollection."""
+    features = geojson.get("features")
+    if not isinstance(features, list):
+        raise DataError(f"{path}: not a GeoJSON FeatureCollection (no 'features' list)")
+    shapes: dict[str, Shape] = {}
+    for number, feature in enumerate(features):
+        props = feature.get("properties") or {}
+        adm0 = props.get("ADM0_A3")
+        geometry = feature.get("geometry") or {}
+        if not adm0 or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            raise DataError(
+                f"{path}: feature {number} has no ADM0_A3 or a geometry of type "
+                f"{geometry.get('type')!r} (expected Polygon or MultiPolygon)"
+            )
+        parts = geometry["coordinates"]
+        polygons = [parts] if geometry["type"] == "Polygon" else parts
+        code = NE_TO_ISO3.get(adm0, adm0)
+        if code in shapes:
+            raise DataError(f"{path}: two features for ADM0_A3 {adm0!r}")
+        shapes[code] = Shape(code, str(props.get("NAME", code)), tuple(_rings(p) for p in polygons))
+    return shapes
+
+
+@cache
+def load_shapes(path: Path | None = None) -> dict[str, Shape]:
+    """The registered, checksum-verified Natural Earth 1:110m countries."""
+    path = path or sources.raw_path(SOURCE)
+    return parse(json.loads(Path(path).read_text(encoding="utf-8")), path)
+
+
+def country_path(shape: Shape) -> MplPath:
+    """One compound path: exteriors counter-clockwise, holes clockwise (nonzero fill rule)."""
+    vertices, codes = [], []
+    for rings in shape.polygons:
+        for i, ring in enumerate(rings):
+            ccw = signed_area(ring) > 0
+            if ccw != (i == 0):  # exterior must be CCW, holes CW
+                ring = ring[::-1]
+            vertices.append(ring)
+            codes.append(
+                [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 2) + [MplPath.CLOSEPOLY]
+            )
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def breaks(maximum: float, threshold: int, max_classes: int = 5) -> list[float]:
+    """Class lower bounds for counts from `threshold` to `maximum`: round numbers, log-spaced.
+
+    The first class starts at the threshold (below it everything is 'fewer than N').
+    """
+    if maximum < threshold:
+        return []
+    nice = sorted({m * 10**k for k in range(0, 9) for m in NICE})
+    inner = [b for b in nice if threshold < b <= maximum]
+    if len(inner) > max_classes - 1:
+        picks = np.linspace(0, len(inner) - 1, max_classes - 1).round().astype(int)
+        inner = [inner[i] for i in sorted(set(picks))]
+    return [float(threshold), *(float(b) for b in inner)]
+
+
+def class_labels(bounds: list[float]) -> list[str]:
+    """'10–24', '25–99', ..., '1,000 or more' for integer counts."""
+    labels = []
+    for i, low in enumerate(bounds):
+        if i + 1 < len(bounds):
+            high = int(np.ceil(bounds[i + 1])) - 1
+            labels.append(f"{int(np.ceil(low)):,}–{high:,}" if high > low else f"{int(low):,}")
+        else:
+            labels.append(f"{int(np.ceil(low)):,} or more")
+    return labels
+
+
+def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Series:
+    """Class label per code: 'fewer than N' for small cells, else its range; zeros drop out."""
+    values = values[values.fillna(0) > 0]
+    small = stats.is_small(values, threshold)
+    labels = class_labels(bounds)
+    out = pd.Series(f"fewer than {threshold}", index=values.index, dtype="string")
+    if bounds:
+        position = np.searchsorted(np.asarray(bounds), values.to_numpy(dtype=float), "right") - 1
+        big = ~small.to_numpy()
+        out[big] = [labels[i] for i in position[big]]
+    return out
+
+
+def lon_span(shape: Shape) -> float:
+    ring = shape.largest()[0]
+    return float(ring[:, 0].max() - ring[:, 0].min())
+
+
+def extent_for(codes: list[str], shapes: dict[str, Shape], pad: float = 12.0):
+    """A lon/lat window around the given countries (their largest parts' mean points).
+
+    Very wide countries (Russia, Canada, the USA...) would stretch the window to the whole
+    world; they are left out of the window when smaller ones are present (they still show).
+    """
+    present = [c for c in codes if c in shapes]
+    compact = [c for c in present if lon_span(shapes[c]) <= WIDE_DEGREES]
+    points = [shapes[c].centroid() for c in (compact or present)]
+    if not points:
+        return WORLD_EXTENT
+    lon, lat = np.array(points).T
+    lon_min, lon_max = lon.min() - pad, lon.max() + pad
+    lat_min, lat_max = lat.min() - pad, lat.max() + pad
+    if lon_max - lon_min < 50:  # at least a region's width, centred
+        mid = (lon_max + lon_min) / 2
+        lon_min, lon_max = mid - 25, mid + 25
+    if lat_max - lat_min < 30:
+        mid = (lat_max + lat_min) / 2
+        lat_min, lat_max = mid - 15, mid + 15
+    w = WORLD_EXTENT
+    return (max(lon_min, w[0]), min(lon_max, w[1]), max(lat_min, w[2]), min(lat_max, w[3]))
+
+
+def base_map_credit() -> str:
+    entry = sources.registry()[SOURCE]
+    return f"{entry.publisher} 1:110m Admin 0 countries, {entry.vintage}"
+
+
+def choropleth(
+    values: pd.Series,
+    threshold: int,
+    *,
+    title: str,
+    units: str,
+    source: str,
+    home: str | None = None,
+    extent: str | tuple[float, float, float, float] = "world",
+    shapes: dict[str, Shape] | None = None,
+    width: float = 10,
+):
+    """A choropleth of counts per ISO3 code (index), with small cells in a hatched grey class.
+
+    `home` is outlined (not coloured: the map shows other countries). `extent` is "world",
+    "auto" (around the coloured countries and home) or (lon_min, lon_max, lat_min, lat_max).
+    Returns (figure, MapInfo).
+    """
+    shapes = shapes if shapes is not None else load_shapes()
+    values = pd.Series(values, dtype="Float64").dropna()
+    values = values[values > 0].sort_index()
+    shown = stats.mask_small(values, threshold)
+    bounds = breaks(float(shown.max()) if shown.notna().any() else 0.0, threshold)
+    classes = classify(values, threshold, bounds)
+    labels = class_labels(bounds)
+    cmap = plt.get_cmap(CMAP)
+    shades = np.linspace(0.2, 0.95, len(labels))
+    colour = {label: cmap(x) for label, x in zip(labels, shades, strict=True)}
+    small_label = f"fewer than {threshold}"
+
+    if extent == "world":
+        window = WORLD_EXTENT
+    elif extent == "auto":
+        window = extent_for([*classes.index, *([home] if home else [])], shapes)
+    else:
+        window = tuple(float(x) for x in extent)
+    mid_lat = np.radians((window[2] + window[3]) / 2)
+    aspect = 1 / max(np.cos(mid_lat), 0.3)
+    shape_ratio = (window[3] - window[2]) / (window[1] - window[0]) * aspect  # height / width
+    height = min(max(width * shape_ratio + 1.2, 4.0), 7.5)
+    width = min(width, max((height - 1.2) / shape_ratio + 1.5, 7.0))
+    fig, ax = plots.figure(width, height)
+
+    for code in sorted(shapes):
+        label = classes.get(code)
+        face = NO_DATA_COLOUR if label is None else colour.get(label, SMALL_COLOUR)
+        patch = PathPatch(
+            country_path(shapes[code]),
+            facecolor=face,
+            edgecolor=HOME_EDGE if code == home else "#ffffff",
+            linewidth=1.6 if code == home else 0.4,
+            hatch="////" if label == small_label else None,
+            zorder=3 if code == home else 2,
+        )
+        ax.add_patch(patch)
+    ax.set_xlim(window[0], window[1])
+    ax.set_ylim(window[2], window[3])
+    ax.set_aspect(aspect)
+    ax.grid(False)
+
+    handles = [Patch(facecolor=colour[label], edgecolor="#999999", label=label) for label in labels]
+    handles.append(Patch(facecolor=SMALL_COLOUR, hatch="////", edgecolor="#777777",
+                         label=f"{small_label} (suppressed)"))  # fmt: skip
+    handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="no records"))
+    if home:
+        handles.append(Patch(facecolor="none", edgecolor=HOME_EDGE, linewidth=1.6,
+                             label=f"{home} (outlined, not coloured)"))  # fmt: skip
+    ax.legend(handles=handles, title=units, loc="lower left", fontsize=7.5, title_fontsize=8,
+              frameon=True, framealpha=0.9)  # fmt: skip
+    not_drawn = sorted(c for c in classes.index if c not in shapes)
+    plots.finish(fig, ax, title=title, xlabel="longitude (degrees east)",
+                 ylabel="latitude (degrees north)",
+                 source=f"{source}; map: {base_map_credit()}")  # fmt: skip
+    info = MapInfo(bounds, {k: str(v) for k, v in classes.items()}, not_drawn, window)
+    return fig, info

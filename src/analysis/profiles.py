@@ -1,0 +1,457 @@
+"""Country profiles: where a country's citizens were exploited, who was exploited in it, and its
+GLOTIP enforcement series against its region, with a summary paragraph written from the numbers.
+
+CTDC releases overlap (the same cases appear in several), so every count here is per release and
+releases are set side by side, never added. A place of exploitation equal to the country itself
+is domestic trafficking; an unknown place stays a visible row. Counts below the small-cell
+threshold are shown as 'fewer than N', never as a number, in tables, maps and the paragraph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import countries, paths, stats, victims
+from analysis import enforcement as en
+from analysis import population as wpp
+from analysis.sources import DataError
+
+RELEASE_LABELS = {
+    "kanon_2021": "CTDC K-anonymised release (2021)",
+    "synthetic_2021": "CTDC synthetic release (2021)",
+    "global_2020": "CTDC Global Dataset (2020)",
+}
+RELEASE_SOURCES = {
+    "kanon_2021": "ctdc_kanon_2021",
+    "synthetic_2021": "ctdc_synthetic_2021",
+    "global_2020": "ctdc_global_2020",
+}
+ROLES = {  # role: (the column that selects the country, the column that names the other place)
+    "destinations": ("citizenship", "exploitation_country"),
+    "origins": ("exploitation_country", "citizenship"),
+}
+UNKNOWN = "unknown"
+OTHER = "other countries"
+
+
+# --- Which countries, and their records ------------------------------------------------------
+
+
+def _processed(name: str, data_dir: str | Path | None) -> Path:
+    path = Path(data_dir or paths.processed_dir()) / name
+    if not path.is_file():
+        raise DataError(f"{path} is missing: run the cleaning notebooks (python -m analysis run)")
+    return path
+
+
+def known_codes() -> set[str]:
+    return set(countries.converter().data["ISO3"].dropna())
+
+
+def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
+    """Sorted ISO3 codes of every country with any CTDC victim record (as citizenship or place
+    of exploitation, any release) or any GLOTIP row (as reporting country or as citizenship)."""
+    ctdc = pd.read_parquet(
+        _processed("victims.parquet", data_dir), columns=list(ROLES["destinations"])
+    )
+    glotip = pd.read_parquet(
+        _processed("glotip.parquet", data_dir), columns=["iso3", "category_iso3"]
+    )
+    codes = pd.concat([ctdc[c] for c in ctdc.columns] + [glotip[c] for c in glotip.columns])
+    codes = set(codes.dropna().astype(str))
+    return sorted(codes & known_codes())
+
+
+def check_iso3(iso3: str) -> str:
+    """The code in upper case, or a ValueError naming it when no country has that code."""
+    code = str(iso3).strip().upper()
+    if code not in known_codes():
+        raise ValueError(f"iso3 {iso3!r} is not an ISO 3166-1 alpha-3 code of a country")
+    return code
+
+
+def country_name(iso3: str) -> str:
+    found = countries.name(pd.Series([iso3])).iloc[0]
+    return iso3 if pd.isna(found) else str(found)
+
+
+def load_victims(
+    iso3: str, years: Sequence[int], data_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """CTDC records (all releases, `release` column) of citizens of `iso3` or exploited in it,
+    registered in `years` (first, last), with the derived groups (form, age group)."""
+    first, last = int(years[0]), int(years[-1])
+    if first > last:
+        raise ValueError(f"the year range is empty: {first} > {last}")
+    path = _processed("victims.parquet", data_dir)
+    frame = pd.read_parquet(
+        path,
+        columns=victims.REQUIRED,
+        filters=[[("citizenship", "==", iso3)], [("exploitation_country", "==", iso3)]],
+    )
+    frame = frame[frame["year"].between(first, last).fillna(False)].reset_index(drop=True)
+    return victims.add_groups(frame)
+
+
+# --- Places: destinations of the country's citizens, origins of those exploited in it -----------
+
+
+def place_counts(frame: pd.DataFrame, iso3: str, role: str) -> pd.DataFrame:
+    """Records per release and place (ISO3, or 'unknown'); `role` 'destinations' or 'origins'."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {list(ROLES)}, got {role!r}")
+    select, place = ROLES[role]
+    rows = frame[frame[select].eq(iso3).fillna(False)]
+    places = rows[place].astype("string").fillna(UNKNOWN)
+    counts = rows.assign(place=places).groupby(["release", "place"]).size()
+    out = counts.rename("records").reset_index()
+    return out.astype({"release": "string", "place": "string", "records": "int64"})
+
+
+def _label(code: str, iso3: str, role: str) -> str:
+    if code == UNKNOWN:
+        return "place of exploitation unknown" if role == "destinations" else "citizenship unknown"
+    if code == iso3:
+        where = "within the country" if role == "destinations" else "the country's own citizens"
+        return f"{country_name(code)} ({where})"
+    return country_name(code)
+
+
+def ranked(
+    counts: pd.DataFrame, release: str, iso3: str, role: str, threshold: int, top: int = 10
+) -> pd.DataFrame:
+    """One release's places, largest first: the top `top` foreign places with at least
+    `threshold` records, one row for the other foreign places, then domestic and unknown.
+
+    `share` is of the records with a known place (domestic included), suppressed where it would
+    reveal a small cell; `records` is exact and for internal use only, `records_text` is shown.
+    """
+    part = counts[counts["release"] == release].set_index("place")["records"]
+    known = int(part.drop(UNKNOWN, errors="ignore").sum())
+    foreign = part.drop([UNKNOWN, iso3], errors="ignore")
+    foreign = foreign.sort_index().sort_values(ascending=False, kind="stable")
+    big = foreign[~stats.is_small(foreign, threshold)]
+    head = big.iloc[:top]
+    rest = foreign.drop(head.index)
+    rows = [(code, int(n), "foreign") for code, n in head.items()]
+    if len(rest):
+        rows.append((f"{OTHER} ({len(rest)})", int(rest.sum()), "other"))
+    for code, kind in ((iso3, "domestic"), (UNKNOWN, "unknown")):
+        if code in part.index:
+            rows.append((code, int(part[code]), kind))
+    table = pd.DataFrame(rows, columns=["place", "records", "kind"])
+    if table.empty:
+        return table.assign(country=[], records_text=[], share=[], share_text=[])
+    pairs = zip(table["place"], table["kind"], strict=True)
+    table["country"] = [p if k == "other" else _label(p, iso3, role) for p, k in pairs]
+    if len(rest) > 1 and stats.is_small(rest, threshold).all():
+        table.loc[table["kind"] == "other", "country"] += f", each fewer than {threshold}"
+    table["records_text"] = stats.suppress(table["records"], threshold)
+    with_place = table["kind"] != "unknown"
+    shares = stats.suppressed_shares(
+        table["records"].where(with_place, 0), pd.Series(known, index=table.index), threshold
+    )
+    table["share"] = shares["share"].where(with_place)
+    hidden = shares["suppressed"] & with_place
+    table["share_text"] = [
+        "suppressed" if h else "" if pd.isna(v) else f"{v:.0%}"
+        for v, h in zip(table["share"], hidden, strict=True)
+    ]
+    return table[["place", "country", "kind", "records", "records_text", "share", "share_text"]]
+
+
+def top_records(table: pd.DataFrame) -> list[dict]:
+    """The ranked foreign places for results JSON (only those shown with an exact count)."""
+    rows = table[table["kind"] == "foreign"]
+    return [
+        {"iso3": r.place, "country": r.country, "records": int(r.records),
+         "share_of_known": None if pd.isna(r.share) else round(float(r.share), 4)}
+        for r in rows.itertuples()
+    ]  # fmt: skip
+
+
+def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: int) -> pd.DataFrame:
+    """Places x releases, suppressed text; never summed across releases.
+
+    Foreign places that are small cells in every release share one row of suppressed sums.
+    """
+    wide = counts.pivot(index="place", columns="release", values="records").fillna(0)
+    wide = wide.astype("int64")
+    releases = [r for r in victims.RELEASES if r in wide.columns]
+    wide = wide[releases]
+    specials = [p for p in (iso3, UNKNOWN) if p in wide.index]
+    foreign = wide.drop(specials)
+    always_small = (stats.is_small(foreign, threshold) | (foreign == 0)).all(axis=1)
+    kept = foreign[~always_small]
+    kept = kept.loc[kept.max(axis=1).sort_values(ascending=False, kind="stable").index]
+    parts = [kept]
+    if always_small.sum():
+        label = f"{OTHER} ({int(always_small.sum())}), each fewer than {threshold} in every release"
+        parts.append(foreign[always_small].sum().to_frame(label).T)
+    parts.append(wide.loc[specials])
+    table = pd.concat(parts)
+    text = stats.suppress(table, threshold).replace("0", "–")
+    names = [i if i.startswith(OTHER) else _label(i, iso3, role) for i in table.index]
+    text.index = pd.Index(names, name="country")
+    text.columns = [RELEASE_LABELS.get(c, c) for c in text.columns]
+    return text
+
+
+def _groups(frame: pd.DataFrame, iso3: str, release: str, role: str) -> pd.DataFrame:
+    select, place = ROLES[role]
+    rows = frame[(frame["release"] == release) & frame[select].eq(iso3).fillna(False)]
+    return rows.assign(place=rows[place].astype("string").fillna(UNKNOWN))
+
+
+def main_places(table: pd.DataFrame) -> list[str]:
+    """The ISO3 codes of the ranked foreign places (a `ranked` table)."""
+    return table.loc[table["kind"] == "foreign", "place"].tolist()
+
+
+def _bucket(places: pd.Series, keep: list[str], iso3: str) -> pd.Series:
+    """A place, or 'other foreign' when not among `keep`; domestic and unknown stay."""
+    special = places.isin([*keep, iso3, UNKNOWN])
+    return places.where(special, "other foreign").astype("string")
+
+
+def over_time(
+    frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str]
+) -> pd.DataFrame:
+    """Records per year (rows) and place (columns: `keep`, other foreign, domestic, unknown)."""
+    rows = _groups(frame, iso3, release, role)
+    rows = rows.assign(bucket=_bucket(rows["place"], keep, iso3))
+    table = pd.crosstab(rows["year"], rows["bucket"])
+    order = [*keep, "other foreign", iso3, UNKNOWN]
+    return table.reindex(columns=[c for c in order if c in table.columns]).rename_axis(
+        index="year", columns="place"
+    )
+
+
+def by_group(
+    frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str], column: str
+) -> pd.DataFrame:
+    """Records per place (rows) and gender or form of exploitation (columns, unknown kept)."""
+    if column not in ("gender", "form", "age_group"):
+        raise ValueError(f"column must be gender, form or age_group, got {column!r}")
+    rows = _groups(frame, iso3, release, role)
+    rows = rows.assign(bucket=_bucket(rows["place"], keep, iso3))
+    group = rows[column].astype("string").fillna(UNKNOWN)
+    table = pd.crosstab(rows["bucket"], group)
+    order = {"gender": victims.GENDERS, "form": [*victims.FORMS, UNKNOWN],
+             "age_group": victims.AGE_GROUPS}[column]  # fmt: skip
+    table = table.reindex(columns=[c for c in order if c in table.columns])
+    places = [*keep, "other foreign", iso3, UNKNOWN]
+    return table.reindex([p for p in places if p in table.index]).rename_axis(
+        index="place", columns=column
+    )
+
+
+def readable_places(table: pd.DataFrame, iso3: str, role: str, axis: str = "index"):
+    """Replace ISO3 codes in an index (or columns) by country names for display."""
+
+    def name(code):
+        return code if code == "other foreign" else _label(code, iso3, role)
+
+    return table.rename(index=name) if axis == "index" else table.rename(columns=name)
+
+
+# --- GLOTIP: the country's enforcement series against its region -------------------------------
+
+
+def region_of(iso3: str) -> str | None:
+    found = countries.un_region(pd.Series([iso3])).iloc[0]
+    return None if pd.isna(found) else str(found)
+
+
+def enforcement_series(
+    glotip: pd.DataFrame,
+    population: pd.DataFrame,
+    iso3: str,
+    years: Sequence[int],
+    indicators: Sequence[str] = tuple(en.INDICATORS),
+) -> pd.DataFrame:
+    """Per indicator and year: the country's published total and rate per 100,000, and the
+    pooled total and rate of the other reporting countries of its UN sub-region.
+
+    `<5` cells are carried as bounds (see analysis.enforcement); regional sums run over the
+    countries that reported that year (`n_countries`), without those lacking a population.
+    """
+    first, last = int(years[0]), int(years[-1])
+    totals = en.country_totals(glotip, en.indicator_keys(indicators))
+    totals = totals[totals["year"].between(first, last)]
+    totals = totals.assign(population=wpp.lookup(population, totals["iso3"], totals["year"]))
+    region = region_of(iso3)
+    own = totals[totals["iso3"] == iso3].assign(n_countries=1)
+    own = en.add_rates(own.astype({"value": "Int64"}))
+    parts = [own.assign(scope="country")]
+    if region:
+        members = totals["iso3"].astype("string")
+        rest = totals[(countries.un_region(members) == region).fillna(False).to_numpy()]
+        rest = rest[(rest["iso3"] != iso3) & rest["population"].notna()]
+        if len(rest):
+            pooled = en.add_rates(en.sum_bounds(rest, ["indicator", "year"]))
+            parts.append(pooled.assign(scope=f"rest of {region}"))
+    columns = ["scope", "indicator", "year", "value", "lower", "upper", "population", "rate",
+               "rate_lower", "rate_upper", "n_countries"]  # fmt: skip
+    out = pd.concat([p[columns] for p in parts], ignore_index=True)
+    return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
+
+
+def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
+    """The country's counts (ranges for `<5`) and rates per 100,000, one row per year."""
+    own = series[series["scope"] == "country"]
+    table = pd.DataFrame(index=pd.Index(sorted(own["year"].unique()), name="year"))
+    for key in [k for k in en.INDICATORS if k in set(own["indicator"])]:
+        part = own[own["indicator"] == key].set_index("year").reindex(table.index)
+        table[en.LABELS[key]] = en.format_bounds(part["lower"], part["upper"]).to_numpy()
+        table[f"{key} per 100,000"] = en.format_bounds(
+            part["rate_lower"], part["rate_upper"], 2
+        ).to_numpy()
+    return table
+
+
+def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
+    """GLOTIP victims with the country's citizenship detected by other countries, per
+    reporting country: years reported and the sum over them (bounds where `<5` cells)."""
+    first, last = int(years[0]), int(years[-1])
+    rows = glotip[
+        (glotip["indicator"] == en.INDICATORS["victims"])
+        & (glotip["dimension"] == "by citizenship")
+        & (glotip["category_iso3"] == iso3)
+        & (glotip["iso3"] != iso3)
+        & (glotip["sex"] == "Total")
+        & (glotip["age"] == "Total")
+        & glotip["year"].between(first, last)
+    ]
+    if rows.empty:
+        return pd.DataFrame(
+            columns=["iso3", "country", "years", "first", "last", "lower", "upper", "text"]
+        )
+    out = rows.groupby("iso3").agg(
+        years=("year", "nunique"), first=("year", "min"), last=("year", "max"),
+        lower=("lower", "sum"), upper=("upper", "sum"),
+    )  # fmt: skip
+    out = out.reset_index().sort_values(["upper", "iso3"], ascending=[False, True])
+    out.insert(1, "country", countries.name(out["iso3"]).fillna(out["iso3"]).to_numpy())
+    out["text"] = en.format_bounds(out["lower"], out["upper"]).to_numpy()
+    return out.reset_index(drop=True)
+
+
+# --- The summary paragraph ----------------------------------------------------------------------
+
+
+def count_text(n: int, threshold: int) -> str:
+    """A count as the paragraph says it: '1,234', or 'fewer than 10' for a small cell."""
+    return f"fewer than {threshold}" if 0 < n < threshold else f"{n:,}"
+
+
+def _places_sentence(table: pd.DataFrame, n: int = 3) -> str:
+    rows = table[table["kind"] == "foreign"].head(n)
+    parts = [
+        f"{r.country} ({r.records:,}" + (f", {r.share:.0%}" if pd.notna(r.share) else "") + ")"
+        for r in rows.itertuples()
+    ]
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if parts else ""
+
+
+def summary_facts(
+    iso3: str,
+    release: str,
+    years: Sequence[int],
+    destinations: pd.DataFrame,
+    origins: pd.DataFrame,
+    series: pd.DataFrame,
+    abroad: pd.DataFrame,
+    threshold: int,
+) -> dict:
+    """The numbers the paragraph states, gathered from the profile's tables."""
+    facts: dict = {"iso3": iso3, "country": country_name(iso3), "release": release,
+                   "release_label": RELEASE_LABELS.get(release, release),
+                   "years": [int(years[0]), int(years[-1])], "threshold": threshold}  # fmt: skip
+    for role, table in (("destinations", destinations), ("origins", origins)):
+        total = int(table["records"].sum()) if len(table) else 0
+        known = int(table.loc[table["kind"] != "unknown", "records"].sum()) if len(table) else 0
+        domestic = table[table["kind"] == "domestic"]
+        facts[role] = {
+            "records": total,
+            "known": known,
+            "domestic": int(domestic["records"].sum()),
+            "foreign": int(table.loc[table["kind"].isin(["foreign", "other"]), "records"].sum()),
+            "sentence": _places_sentence(table),
+        }
+    own = series[series["scope"] == "country"].dropna(subset=["lower"])
+    latest = {}
+    for key in [k for k in en.INDICATORS if k in set(own["indicator"])]:
+        rows = own[own["indicator"] == key]
+        row = rows.loc[rows["year"].idxmax()]
+        pooled = series[(series["scope"] != "country") & (series["indicator"] == key)
+                        & (series["year"] == row["year"])]  # fmt: skip
+        latest[key] = {
+            "year": int(row["year"]),
+            "count": en.format_bounds([row["lower"]], [row["upper"]]).iloc[0],
+            "rate": en.format_bounds([row["rate_lower"]], [row["rate_upper"]], 2).iloc[0],
+            "region_rate": en.format_bounds(pooled["rate_lower"], pooled["rate_upper"], 2).iloc[0]
+            if len(pooled) else None,
+            "region": pooled["scope"].iloc[0] if len(pooled) else None,
+        }  # fmt: skip
+    facts["glotip"] = latest or None
+    facts["abroad_countries"] = int(len(abroad))
+    return facts
+
+
+def summary_paragraph(facts: dict) -> str:
+    """Plain sentences from `summary_facts`; every number in it comes from there."""
+    name, n = facts["country"], facts["threshold"]
+    first, last = facts["years"]
+    text = []
+    dest = facts["destinations"]
+    if dest["records"] == 0:
+        text.append(f"The {facts['release_label']} holds no records of citizens of {name} "
+                    f"registered in {first}–{last}.")  # fmt: skip
+    else:
+        text.append(
+            f"In the {facts['release_label']}, {count_text(dest['records'], n)} records registered "
+            f"in {first}–{last} concern citizens of {name}; "
+            f"{count_text(dest['known'], n)} of them name the place of exploitation."
+        )
+        if dest["sentence"]:
+            text.append(f"The main foreign destinations were {dest['sentence']}.")
+        if dest["domestic"]:
+            text.append(f"{count_text(dest['domestic'], n).capitalize()} were exploited "
+                        f"within {name}.")  # fmt: skip
+    orig = facts["origins"]
+    if orig["records"] == 0:
+        text.append(f"No record of that release names {name} as the place of exploitation.")
+    else:
+        own = (f"; {count_text(orig['domestic'], n)} of them concern its own citizens"
+               if orig["domestic"] else "")  # fmt: skip
+        foreign = f"; the main foreign origins were {orig['sentence']}" if orig["sentence"] else ""
+        text.append(f"{count_text(orig['records'], n).capitalize()} records name {name} as the "
+                    f"place of exploitation{own}{foreign}.")  # fmt: skip
+    glotip = facts["glotip"]
+    if glotip is None:
+        text.append(f"GLOTIP publishes no enforcement totals for {name} in these years.")
+    else:
+        parts = []
+        for key, f in glotip.items():
+            part = f"{f['count']} {en.LABELS[key]} in {f['year']} ({f['rate']} per 100,000"
+            if f["region_rate"]:
+                part += f"; {f['region_rate']} in the {f['region']}"
+            parts.append(part + ")")
+        listing = "; ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        text.append(f"In GLOTIP, {name} last reported {listing}.")
+    if facts["abroad_countries"]:
+        text.append(f"{facts['abroad_countries']} other countries reported detecting victims "
+                    f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
+    return " ".join(text)
+
+
+def mask_for_plot(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Counts a figure may draw: small cells become NaN (gaps), zeros stay zero."""
+    return stats.mask_small(table, threshold).astype(float).replace({np.inf: np.nan})

@@ -72,7 +72,9 @@ STEPS: tuple[Step, ...] = (
             "data/processed/eurostat_thb.parquet",
         ),
     ),
-    Step("30_definitions", reads=("data/processed/victims.parquet", "data/processed/glotip.parquet")),
+    Step(
+        "30_definitions", reads=("data/processed/victims.parquet", "data/processed/glotip.parquet")
+    ),
     Step(
         "40_country_profile",
         reads=(

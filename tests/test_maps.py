@@ -1,0 +1,92 @@
+"""Offline choropleths: Natural Earth codes, class breaks, small cells never coloured by value."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import maps
+from analysis.report import Report
+from analysis.sources import DataError
+
+SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
+HOLE = [[2, 2], [2, 4], [4, 4], [4, 2], [2, 2]]
+
+
+def feature(adm0, coordinates, kind="Polygon"):
+    return {"type": "Feature", "properties": {"ADM0_A3": adm0, "NAME": adm0},
+            "geometry": {"type": kind, "coordinates": coordinates}}  # fmt: skip
+
+
+def test_natural_earth_codes_are_remapped_to_iso3():
+    france = feature("FRA", [[SQUARE], [SQUARE]], "MultiPolygon")
+    shapes = maps.parse({"features": [feature("KOS", [SQUARE]), feature("SDS", [SQUARE]), france]})
+    assert sorted(shapes) == ["FRA", "SSD", "XKX"]
+    assert len(shapes["FRA"].polygons) == 2
+
+
+def test_bad_features_are_refused_with_their_number():
+    with pytest.raises(DataError, match="feature 1 has no ADM0_A3"):
+        maps.parse({"features": [feature("AAA", [SQUARE]), feature(None, [SQUARE])]}, "x.geojson")
+    with pytest.raises(DataError, match="two features for ADM0_A3 'AAA'"):
+        maps.parse({"features": [feature("AAA", [SQUARE]), feature("AAA", [SQUARE])]})
+
+
+def test_holes_are_left_unfilled():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import PathPatch
+
+    shape = maps.parse({"features": [feature("AAA", [SQUARE, HOLE[::-1]])]})["AAA"]  # same winding
+    fig = plt.figure(figsize=(1, 1), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.add_patch(PathPatch(maps.country_path(shape), facecolor="black", edgecolor="none"))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.axis("off")
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    plt.close(fig)
+    assert pixels[100 - 70, 70][:3].tolist() == [0, 0, 0]  # inside the country at (7, 7)
+    assert pixels[100 - 30, 30][:3].tolist() == [255, 255, 255]  # in the hole at (3, 3)
+
+
+def test_real_polygons_use_iso3_codes():
+    shapes = maps.load_shapes()
+    assert len(shapes) == 177
+    assert {"XKX", "PSE", "SSD", "ESH", "FRA", "NOR", "BLR"} <= set(shapes)
+    assert not {"KOS", "PSX", "SDS", "SAH"} & set(shapes)
+    assert "MLT" not in shapes  # small states have no polygon at 1:110m
+
+
+def test_breaks_are_round_numbers_from_the_threshold():
+    # nice numbers in (10, 1314]: 25 50 100 250 500 1000 -> 4 picked at positions 0, 2, 3, 5
+    assert maps.breaks(1314, 10) == [10, 25, 100, 250, 1000]
+    assert maps.breaks(40, 10) == [10, 25]
+    assert maps.breaks(7, 10) == []
+    assert maps.class_labels([10, 25, 100]) == ["10–24", "25–99", "100 or more"]
+
+
+def test_small_cells_fall_in_one_suppressed_class():
+    values = pd.Series({"AAA": 3, "BBB": 9, "CCC": 10, "DDD": 30, "EEE": 0})
+    classes = maps.classify(values, 10, maps.breaks(30, 10))
+    assert classes.to_dict() == {"AAA": "fewer than 10", "BBB": "fewer than 10",
+                                 "CCC": "10–24", "DDD": "25 or more"}  # fmt: skip
+
+
+def test_choropleth_hides_small_cells_and_lists_countries_without_polygon(tmp_path):
+    values = pd.Series({"RUS": 800, "POL": 23, "AUT": 4, "MLT": 3})
+    fig, info = maps.choropleth(values, 10, title="t", units="victim records (count)",
+                                source="Source: test", home="BLR", extent="auto")  # fmt: skip
+    assert info.classes["AUT"] == "fewer than 10" and info.classes["MLT"] == "fewer than 10"
+    assert info.not_drawn == ["MLT"]
+    small_faces = {tuple(np.round(p.get_facecolor(), 3)) for p in fig.axes[0].patches
+                   if p.get_hatch() == "////"}  # fmt: skip
+    assert len(small_faces) == 1  # one grey for every small cell, whatever its count
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "fewer than 10 (suppressed)" in legend
+    assert fig.axes[0].get_legend().get_title().get_text() == "victim records (count)"
+    # deterministic files
+    Report("m", tmp_path / "a").figure(fig, "map")
+    Report("m", tmp_path / "b").figure(fig, "map")
+    for suffix in ("png", "svg"):
+        a = (tmp_path / "a/figures/m" / f"map.{suffix}").read_bytes()
+        assert a == (tmp_path / "b/figures/m" / f"map.{suffix}").read_bytes()

@@ -293,3 +293,11 @@ def test_country_options_of_the_command_line(tmp_path):
         cli._countries(["BY"], None)
     with pytest.raises(RunError, match="cannot read country list"):
         cli._countries(None, str(tmp_path / "missing.txt"))
+
+
+def test_slowest_ready_task_starts_first(dag):
+    tasks = runner.expand(runner.resolve_steps(dag / "notebooks", STEPS), {})
+    pending = runner.Run(RunOptions(), tasks, dag / "reports")
+    assert pending.ready() == ["01_make", "03_alone"]  # no history: declared order
+    pending.before = {"01_make": {"seconds": 1.0}, "03_alone": {"last_seconds": 9.0}}
+    assert pending.ready() == ["03_alone", "01_make"]

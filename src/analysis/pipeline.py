@@ -19,8 +19,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
 from analysis import paths
+from analysis.steps import KERNEL_NAME
 
-KERNEL_NAME = "thb-analysis"
 START_TIMEOUT_S = 120
 EXECUTION_TIMEOUT_S = 1800
 
@@ -57,16 +57,6 @@ def _kernel_manager(sockets: Path) -> type[AsyncKernelManager]:
             await super().shutdown_kernel(now=now, restart=restart)
 
     return ProjectKernelManager
-
-
-def notebooks(folder: Path | None = None) -> list[Path]:
-    """The pipeline's notebooks, in name order (their numeric prefix)."""
-    return sorted((folder or paths.notebooks_dir()).glob("[0-9][0-9]_*.ipynb"))
-
-
-def declared_parameters(notebook: Path) -> set[str]:
-    """The names assigned in the notebook's `parameters` cell."""
-    return set(papermill.inspect_notebook(str(notebook)))
 
 
 @dataclass

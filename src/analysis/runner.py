@@ -24,15 +24,22 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-import papermill
 from tqdm import tqdm
 
-from analysis import outputs, paths, pipeline, sources
+from analysis import outputs, paths, sources
 from analysis.index_page import write_index
-from analysis.steps import STEPS, Step, dependencies
+from analysis.steps import (
+    KERNEL_NAME,
+    STEPS,
+    Step,
+    dependencies,
+    notebook_parameters,
+    notebook_paths,
+)
 
 MANIFEST = "manifest.json"
 LATEST = "latest"
@@ -64,6 +71,7 @@ class StepResult:
     error: str = ""
     peak_rss_bytes: int | None = None
     reused_from: str | None = None
+    last_seconds: float | None = None  # an unchanged notebook's time when it last ran
     blocked_by: list[str] = field(default_factory=list)
 
 
@@ -71,6 +79,13 @@ class StepResult:
 
 
 def sha256_file(path: Path) -> str:
+    stat = path.stat()
+    return _sha256_unchanged(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _sha256_unchanged(path: Path, mtime_ns: int, size: int) -> str:
+    """Each file is hashed once per process while it does not change (steps share inputs)."""
     return sources.sha256_of(path)
 
 
@@ -235,7 +250,7 @@ def resolve_steps(
     notebook_dir: Path, steps: tuple[Step, ...] = STEPS
 ) -> dict[str, tuple[Step, Path]]:
     """Match the declared steps with the notebooks on disk; a mismatch is an error."""
-    on_disk = {nb.stem: nb for nb in pipeline.notebooks(notebook_dir)}
+    on_disk = {nb.stem: nb for nb in notebook_paths(notebook_dir)}
     declared = {s.notebook: s for s in steps}
     if set(on_disk) != set(declared):
         raise RunError(
@@ -250,7 +265,7 @@ def check_parameters(plan: dict[str, tuple[Step, Path]], parameters: dict[str, d
     for notebook, values in parameters.items():
         if notebook not in plan:
             raise RunError(f"parameters given for unknown notebook {notebook!r}")
-        unknown = set(values) - pipeline.declared_parameters(plan[notebook][1])
+        unknown = set(values) - set(notebook_parameters(plan[notebook][1]))
         if unknown:
             raise RunError(f"{notebook} has no parameter {', '.join(sorted(unknown))}")
 
@@ -266,10 +281,10 @@ class Task:
 
 
 def fan_out_default(notebook: Path, parameter: str) -> object:
-    declared = papermill.inspect_notebook(str(notebook))
+    declared = notebook_parameters(notebook)
     if parameter not in declared:
         raise RunError(f"{notebook.name} fans out over {parameter!r} but does not declare it")
-    return ast.literal_eval(declared[parameter]["default"])
+    return ast.literal_eval(declared[parameter])
 
 
 def expand(plan: dict[str, tuple[Step, Path]], fan_out: dict[str, list]) -> dict[str, Task]:
@@ -332,12 +347,18 @@ class Run:
         self.progress = Progress(len(tasks))
 
     def ready(self) -> list[str]:
+        """Tasks whose dependencies are done, the slowest last time first (shorter makespan)."""
         busy = {name for name, _ in self.running.values()}
-        return [
+        ready = [
             n
             for n in self.tasks
             if n not in self.results and n not in busy and self.deps[n] <= set(self.results)
         ]
+        return sorted(ready, key=lambda n: -self.last_seconds(n))
+
+    def last_seconds(self, name: str) -> float:
+        old = self.before.get(name, {})
+        return old.get("seconds") or old.get("last_seconds") or 0.0
 
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})
@@ -360,14 +381,18 @@ class Run:
         elif self.is_fresh(name, key) and not (selected and self.options.force):
             carry_over(self.previous, self.partial, name)
             reused = self.before[name].get("reused_from") or self.previous.name
-            self.finish(name, StepResult("unchanged", key=key, reused_from=reused))
+            result = StepResult("unchanged", key=key, reused_from=reused)
+            result.last_seconds = self.last_seconds(name)
+            self.finish(name, result)
         elif self.stop or not selected:
             self.finish(name, StepResult("not run", key=key))
         else:
             injected = dict(params)
-            if REPORT_DIR_PARAMETER in pipeline.declared_parameters(task.notebook):
+            if REPORT_DIR_PARAMETER in notebook_parameters(task.notebook):
                 injected[REPORT_DIR_PARAMETER] = str(self.partial)
             args = (task.notebook, self.partial, injected, self.options.with_code, name)
+            from analysis import pipeline  # papermill and nbconvert: only when something runs
+
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
 
@@ -457,7 +482,7 @@ def build_manifest(run: Run, started: float) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
         "git": git_state(),
         "python": platform.python_version(),
-        "kernel": pipeline.KERNEL_NAME,
+        "kernel": KERNEL_NAME,
         "packages": {d.metadata["Name"]: d.version for d in metadata.distributions()},
         "notebooks": notebooks,
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in files},
@@ -477,7 +502,7 @@ def resolve_parameters(
     plan: dict[str, tuple[Step, Path]], values: dict[str, object]
 ) -> dict[str, dict]:
     """Spread `key` / `notebook.key` values to the notebooks that declare the parameter."""
-    declared = {name: pipeline.declared_parameters(nb) for name, (_, nb) in plan.items()}
+    declared = {name: set(notebook_parameters(nb)) for name, (_, nb) in plan.items()}
     resolved: dict[str, dict] = {}
     for key, value in values.items():
         notebook, _, name = key.rpartition(".")

@@ -7,7 +7,12 @@ Every notebook in notebooks/ must have a step here, and every step a notebook.
 
 from __future__ import annotations
 
+import ast
+import json
 from dataclasses import dataclass
+from pathlib import Path
+
+KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 
 
 @dataclass(frozen=True)
@@ -112,4 +117,30 @@ def dependents(notebook: str, steps: tuple[Step, ...] = STEPS) -> set[str]:
     while frontier:
         frontier = {n for n, before in deps.items() if before & frontier} - found
         found |= frontier
+    return found
+
+
+def notebook_paths(folder: Path) -> list[Path]:
+    """The pipeline's notebooks in a folder, in name order (their numeric prefix)."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_parameters(notebook: Path) -> dict[str, str]:
+    """Each name assigned in the cell tagged `parameters`, with its default's source text.
+
+    Plain json and ast, not papermill: importing papermill/nbformat takes seconds, and a run
+    with nothing to do should not.
+    """
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        return {}
+    source = "".join(tagged[0]["source"])
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = ast.get_source_segment(source, node.value)
     return found

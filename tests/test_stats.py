@@ -72,3 +72,29 @@ def test_figures_need_labels_and_a_source():
     assert line.startswith("Source: United Nations Office on Drugs and Crime (UNODC), UNODC GLOTIP")
     plots.finish(fig, ax, title="t", xlabel="year", ylabel="victims (count)", source=line)
     assert any(t.get_text() == line for t in fig.texts)
+
+
+def test_misaligned_series_are_refused_not_silently_reindexed():
+    with pytest.raises(ValueError, match="same index"):
+        stats.proportion_ci(pd.Series([1, 2], index=[0, 1]), pd.Series([5, 5], index=[1, 2]))
+
+
+def test_results_json_has_no_nan():
+    import json
+
+    from analysis import outputs
+
+    text = outputs.to_json({"share": float("nan"), "cells": [np.float64("inf"), 1.5]})
+    assert json.loads(text) == {"share": None, "cells": [None, 1.5]}
+
+
+def test_read_processed_names_the_missing_file_and_columns(tmp_path):
+    from analysis import outputs
+    from analysis.sources import DataError
+
+    with pytest.raises(DataError, match=r"victims\.parquet is missing"):
+        outputs.read_processed("victims.parquet", data_dir=tmp_path)
+    outputs.write_parquet(pd.DataFrame({"a": [1]}), tmp_path / "t.parquet")
+    with pytest.raises(DataError, match=r"t\.parquet: columns \['b'\] are missing"):
+        outputs.read_processed("t.parquet", required=["a", "b"], data_dir=tmp_path)
+    assert outputs.read_processed("t.parquet", ["a"], data_dir=tmp_path)["a"].tolist() == [1]

@@ -1,4 +1,5 @@
-"""Writing processed tables and JSON atomically (temporary file, then rename)."""
+"""Processed tables and JSON: written atomically (temporary file, then rename), read with
+a message that names the file and what is missing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import paths
+from analysis.sources import DataError
 
 
 def _json_default(value):
@@ -25,8 +27,26 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
 
 
+def _finite(obj):
+    """NaN and infinity become null: results files must be valid JSON for every reader."""
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(value) for value in obj]
+    if isinstance(obj, float | np.floating) and not np.isfinite(obj):
+        return None
+    return obj
+
+
 def to_json(obj) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default)
+    return json.dumps(
+        _finite(obj),
+        indent=2,
+        sort_keys=True,
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
 
 
 def write_json(obj, path: Path) -> Path:
@@ -39,3 +59,22 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     with paths.atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
     return path
+
+
+def read_processed(
+    name: str,
+    required: list[str] | tuple[str, ...] = (),
+    columns: list[str] | None = None,
+    data_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """A table from data/processed (or `data_dir`); a missing file or column is a DataError."""
+    path = Path(data_dir or paths.processed_dir()) / name
+    if not path.is_file():
+        raise DataError(
+            f"{path} is missing: run the cleaning notebooks first (python -m analysis run)"
+        )
+    frame = pd.read_parquet(path, columns=columns)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: columns {missing} are missing")
+    return frame

@@ -13,9 +13,9 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from analysis import sources
+from analysis.schemas.victims import GENDERS
 
 PALETTE = "colorblind"
-GENDERS = ["female", "male", "transgender_nonconforming", "unknown"]
 GENDER_COLOURS = dict(zip(GENDERS, sns.color_palette(PALETTE, len(GENDERS)), strict=True))
 
 

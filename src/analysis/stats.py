@@ -35,10 +35,9 @@ def suppress(counts: pd.Series | pd.DataFrame, threshold: int = DEFAULT_THRESHOL
             return ""
         return f"<{threshold}" if 0 < value < threshold else f"{int(value):,}"
 
+    is_small(counts, threshold)  # validates the threshold
     if isinstance(counts, pd.DataFrame):
-        is_small(counts, threshold)  # validates the threshold
         return counts.apply(lambda col: col.map(label)).astype("string")
-    is_small(counts, threshold)
     return counts.map(label).astype("string")
 
 
@@ -46,8 +45,11 @@ def proportion_ci(
     successes, totals, confidence: float = 0.95, method: str = "wilson"
 ) -> pd.DataFrame:
     """Share with its confidence interval (Wilson by default; 'beta' is Clopper-Pearson)."""
+    both_series = isinstance(successes, pd.Series) and isinstance(totals, pd.Series)
+    if both_series and not successes.index.equals(totals.index):
+        raise ValueError("successes and totals must have the same index")
     successes = pd.Series(successes, dtype="float64")
-    totals = pd.Series(totals, dtype="float64", index=successes.index)
+    totals = pd.Series(np.asarray(totals, dtype="float64"), index=successes.index)
     if ((successes < 0) | (successes > totals)).any():
         bad = successes.index[(successes < 0) | (successes > totals)].tolist()
         raise ValueError(f"successes must lie between 0 and the total; rows {bad}")

@@ -21,6 +21,7 @@ from nbconvert import HTMLExporter
 from analysis import paths
 from analysis.steps import KERNEL_NAME
 
+TEMPLATES = Path(__file__).with_name("templates")  # thb: the lab template, nothing from the web
 START_TIMEOUT_S = 120
 EXECUTION_TIMEOUT_S = 1800
 
@@ -99,7 +100,11 @@ def execute(notebook: Path, output: Path, parameters: dict) -> Outcome:
 def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
     """Render an executed notebook to one self-contained HTML file (images are inline)."""
     exporter = HTMLExporter(
-        exclude_input=not with_code, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="thb",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=not with_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     with paths.atomic_path(html) as tmp:

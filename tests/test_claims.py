@@ -1,13 +1,15 @@
 """The 2009 claims: the committed table, a verdict and reason for each, numbers from the data."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
 
 from analysis import claims as cl
 from analysis import enforcement as en
-from analysis import paths, pipeline
+from analysis import outputs, paths, pipeline
+from analysis.clean import glotip as glotip_raw
 from analysis.sources import DataError
 
 
@@ -17,11 +19,22 @@ def checked():
     ev = cl.evidence(
         glotip,
         cl.load_belarus_victims(),
-        pd.read_parquet(paths.processed_dir() / "us_tip.parquet"),
-        pd.read_parquet(paths.processed_dir() / "belarus_press.parquet"),
+        outputs.read_processed("us_tip.parquet"),
+        outputs.read_processed("belarus_press.parquet"),
         cl.load_ilo(),
     )
     return cl.assess(cl.load_claims(), ev).set_index("claim_id"), ev
+
+
+@pytest.fixture(scope="module")
+def raw_blr_2009() -> dict[tuple[str, str], int]:
+    """Belarus 2009 totals read from the registered GLOTIP export itself (not the processed
+    table): (indicator, sex) -> count."""
+    raw, _ = glotip_raw.read_vintage("2025")
+    rows = raw[(raw["Iso3_code"] == "BLR") & (raw["Year"] == "2009") & (raw["Dimension"] == "Total")
+               & (raw["Category"] == "Total") & (raw["Age"] == "Total")]  # fmt: skip
+    assert not rows.duplicated(["Indicator", "Sex"]).any()
+    return {(r.Indicator, r.Sex): int(r.txtVALUE.replace(",", "")) for r in rows.itertuples()}
 
 
 def test_the_claims_table_holds_the_2009_figures_with_their_sources():
@@ -51,22 +64,17 @@ def test_every_claim_has_a_verdict_and_a_reason(checked):
     assert table.loc["crimes_recorded", "verdict"] == "not comparable"
 
 
-def test_verdict_numbers_are_recomputed_from_the_data(checked):
+def test_verdict_numbers_are_recomputed_from_the_data(checked, raw_blr_2009):
     table, _ = checked
-    g = pd.read_parquet(paths.processed_dir() / "glotip.parquet")
-    blr = g[(g["vintage"] == "2025") & (g["iso3"] == "BLR") & (g["year"] == 2009)
-            & (g["dimension"] == "Total") & (g["age"] == "Total")]  # fmt: skip
-    victims = blr[blr["indicator"] == "Detected trafficking victims"].set_index("sex")["value"]
-    share = 100 * victims["Female"] / victims["Total"]
+    female = raw_blr_2009[(en.INDICATORS["victims"], "Female")]
+    total = raw_blr_2009[(en.INDICATORS["victims"], "Total")]
     reason = table.loc["female_share", "reason"]
-    assert f"{share:.1f}% in Belarus ({victims['Female']} of {victims['Total']})" in reason
-    prosecuted = blr[(blr["indicator"] == "Persons prosecuted") & (blr["sex"] == "Total")]
-    assert (
-        f"it gives {int(prosecuted['value'].iloc[0])} persons prosecuted"
-        in table.loc["crimes_recorded", "reason"]
+    assert f"{100 * female / total:.1f}% in Belarus ({female:,} of {total:,})" in reason
+    prosecuted = raw_blr_2009[(en.INDICATORS["prosecuted"], "Total")]
+    assert f"it gives {prosecuted:,} persons prosecuted" in table.loc["crimes_recorded", "reason"]
+    v = outputs.read_processed(
+        "victims.parquet", columns=["release", "citizenship", "exploitation_country"]
     )
-    v = pd.read_parquet(paths.processed_dir() / "victims.parquet",
-                        columns=["release", "citizenship", "exploitation_country"])  # fmt: skip
     kanon = v[(v["release"] == "kanon_2021") & (v["citizenship"] == "BLR")]
     foreign = kanon["exploitation_country"].dropna()
     n_any = foreign[foreign != "BLR"].nunique()
@@ -84,17 +92,72 @@ def test_verdict_rules_follow_the_evidence(checked):
     not_ilo = claim.copy()
     not_ilo["value"] = 85.0
     assert cl.RULES["female_share"](not_ilo, ev)[0] == "contradicted"
-    same_year = dict(ev, belarus=dict(ev["belarus"], offences=321))
+    same_year = dict(ev, belarus=dict(ev["belarus"], offences={"value": 321, "bounds": [321, 321]}))
     assert cl.RULES["glotip_crimes"](table.loc["crimes_recorded"], same_year)[0] == "consistent"
 
 
-def test_the_claims_notebook_records_each_verdict(tmp_path):
+def test_suppressed_figures_are_written_as_ranges(checked):
+    table, ev = checked
+    suppressed = {"value": None, "bounds": [1, 4]}
+    small = dict(ev, belarus=dict(ev["belarus"], offences=suppressed))
+    verdict, reason = cl.RULES["glotip_crimes"](table.loc["crimes_recorded"], small)
+    assert verdict == "contradicted" and "GLOTIP records 1–4 offences" in reason
+    blr = dict(ev["belarus"], offences=None, offences_first=suppressed, prosecuted=suppressed,
+               victims_female=suppressed, victims={"value": 8, "bounds": [8, 8]})  # fmt: skip
+    small = dict(ev, belarus=blr)
+    reason = cl.RULES["glotip_crimes"](table.loc["crimes_recorded"], small)[1]
+    assert "(1–4 offences)" in reason and "it gives 1–4 persons prosecuted" in reason
+    reason = cl.RULES["female_share"](table.loc["female_share"], small)[1]
+    assert "12.5–50.0% in Belarus (1–4 of 8)" in reason  # 1/8 to 4/8
+
+
+def test_a_missing_figure_names_the_indicator_year_and_file(checked):
+    table, ev = checked
+    no_victims = dict(ev, belarus={k: v for k, v in ev["belarus"].items() if k != "victims"})
+    message = (
+        rf"glotip\.parquet \(vintage 2025\): no published total of "
+        rf"'{re.escape(en.INDICATORS['victims'])}' \(sex Total\) for BLR in 2009"
+    )
+    with pytest.raises(DataError, match=message):
+        cl.RULES["female_share"](table.loc["female_share"], no_victims)
+    no_tip = dict(ev, us_tip_victims_2009=None)
+    with pytest.raises(DataError, match=r"us_tip\.parquet: no victims_identified figure for 2009"):
+        cl.RULES["victims_total"](table.loc["victims_total"], no_tip)
+
+
+def test_the_belarus_series_table_marks_small_cells_as_ranges():
+    rows = [("BLR", 2010, en.INDICATORS["victims"], 30, 30, 30, False),
+            ("BLR", 2010, cl.OFFENCES, pd.NA, 1, 4, True),
+            ("BLR", 2011, en.INDICATORS["convicted"], 7, 7, 7, False),
+            ("UKR", 2010, en.INDICATORS["victims"], 99, 99, 99, False)]  # fmt: skip
+    glotip = pd.DataFrame(
+        rows, columns=["iso3", "year", "indicator", "value", "lower", "upper", "is_suppressed"]
+    ).assign(  # fmt: skip
+        dimension="Total", sex="Total", age="Total", vintage="2025"
+    )
+    glotip = glotip.astype({"value": "Int64", "lower": "Int64", "upper": "Int64"})
+    table = cl.glotip_series(glotip, "BLR", (2009, 2011))
+    assert table.index.tolist() == [2010, 2011]  # 2009: nothing published
+    assert table.loc[2010].tolist() == ["30", "", "", "1–4"]
+    assert list(table.columns) == ["detected victims", "persons prosecuted", "persons convicted",
+                                   "offences"]  # fmt: skip
+
+
+def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
     notebook = paths.notebooks_dir() / "50_claims_check.ipynb"
     outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", {"report_dir": str(tmp_path)})
     assert outcome.ok, outcome.error
     results = json.loads((tmp_path / "results/50_claims_check.json").read_text())["results"]
     assert len(results["claims"]) == 10
     assert all(c["verdict"] in cl.VERDICTS and c["reason"] for c in results["claims"])
-    assert results["belarus_glotip_2009"]["prosecuted"] == 154
-    assert results["belarus_glotip_2009"]["convicted"] == 63
+    blr = results["belarus_glotip_2009"]
+    for key in ("prosecuted", "convicted", "victims"):
+        assert blr[key]["value"] == raw_blr_2009[(en.INDICATORS[key], "Total")]
+    assert blr["victims_female"]["value"] == raw_blr_2009[(en.INDICATORS["victims"], "Female")]
+    raw, _ = glotip_raw.read_vintage("2025")
+    offences = raw[(raw["Iso3_code"] == "BLR") & (raw["Indicator"] == cl.OFFENCES)
+                   & (raw[["Dimension", "Sex", "Age"]] == "Total").all(axis=1)]  # fmt: skip
+    assert blr["offences"] is None  # no 2009 offences row in the export
+    assert "2009" not in set(offences["Year"])
+    assert blr["offences_first_year"] == int(offences["Year"].astype(int).min())
     assert sum(results["verdict_counts"].values()) == 10

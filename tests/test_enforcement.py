@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import enforcement as en
-from analysis import paths, pipeline
+from analysis import outputs, paths, pipeline
 from analysis import population as wpp
 from analysis.sources import DataError
 
@@ -171,6 +171,47 @@ def test_one_vintage_per_series():
     glotip = pd.DataFrame({"vintage": ["2025", "2023"]})
     with pytest.raises(DataError, match="never splice"):
         en.country_totals(glotip)
+    with pytest.raises(DataError, match="never splice"):
+        en.total_and_later_peak(glotip, "GBR", 2013)
+
+
+def long_glotip(rows) -> pd.DataFrame:
+    """Cells in the processed GLOTIP layout (all sexes, ages and forms), one vintage."""
+    out = frame(rows).assign(dimension="Total", age="Total", vintage="2025")
+    return out.assign(indicator=out["indicator"].map(en.INDICATORS))
+
+
+def test_total_and_later_peak_keeps_bounds_and_names_a_missing_year():
+    glotip = long_glotip([cell("GBR", 2013, "victims", 816), cell("GBR", 2014, "victims", None),
+                          cell("GBR", 2016, "victims", 900), cell("GBR", 2015, "victims", 950),
+                          cell("FRA", 2017, "victims", 5000)])  # fmt: skip
+    got = en.total_and_later_peak(glotip, "GBR", 2013)
+    assert (got["vintage"], got["value"], got["lower"], got["upper"]) == ("2025", 816, 816, 816)
+    assert got["later_peak"] == {"year": 2015, "value": 950, "lower": 950, "upper": 950}
+    small = en.total_and_later_peak(glotip, "GBR", 2014)
+    assert (small["value"], small["lower"], small["upper"]) == (None, 1, 4)
+    assert en.total_and_later_peak(glotip, "FRA", 2017)["later_peak"] is None
+    message = r"vintage 2025: no published total of '.+' for GBR in 2012; years published: \[2013"
+    with pytest.raises(DataError, match=message):
+        en.total_and_later_peak(glotip, "GBR", 2012)
+
+
+def test_bounds_table_one_row_per_year_with_ranges_and_countries():
+    sums = en.sum_bounds(
+        frame([cell("AAA", 2020, "victims", 10), cell("BBB", 2020, "victims", None),
+               cell("AAA", 2022, "victims", 1234), cell("AAA", 2022, "convicted", 3)]),
+        ["indicator", "year"],
+    )  # fmt: skip
+    table = en.bounds_table(sums, "indicator", [2020, 2021, 2022], ["victims", "convicted"],
+                            labels=en.LABELS, countries={"victims": "countries"})  # fmt: skip
+    assert list(table.columns) == ["detected victims", "countries", "persons convicted"]
+    assert table.index.tolist() == [2020, 2022]  # 2021 has no figure at all
+    assert table.loc[2020].tolist() == ["11–14", "2", ""]
+    assert table.loc[2022].tolist() == ["1,234", "1", "3"]
+    kept = en.bounds_table(sums, "indicator", [2021], ["victims"], drop_empty=False)
+    assert kept.loc[2021, "victims"] == ""
+    with pytest.raises(ValueError, match=r"indicator 'victims' has more than one row for year"):
+        en.bounds_table(pd.concat([sums, sums]), "indicator", [2020], ["victims"])
 
 
 def test_bad_selection_is_named():
@@ -197,7 +238,7 @@ def test_region_selection():
 def real():
     glotip = en.load_glotip("2025")
     totals = en.country_totals(glotip, sexes=("Total", "Female", "Male"))
-    eurostat = pd.read_parquet(paths.processed_dir() / "eurostat_thb.parquet")
+    eurostat = outputs.read_processed("eurostat_thb.parquet")
     return glotip, totals, eurostat, wpp.load()
 
 
@@ -213,7 +254,7 @@ def test_eu27_comparison_reports_both_sources_for_2019_to_2022(real):
     assert keyed.at[("registered victims", 2021), "eurostat"] == 7155
     assert keyed.at[("registered victims per million inhabitants", 2019), "eurostat"] == 17
     # The GLOTIP side, recomputed here from the raw long table without the package's helpers.
-    raw = glotip[(glotip["indicator"] == "Detected trafficking victims")
+    raw = glotip[(glotip["indicator"] == en.INDICATORS["victims"])
                  & (glotip["dimension"] == "Total") & (glotip["sex"] == "Total")
                  & (glotip["age"] == "Total") & glotip["iso3"].isin(EU27)
                  & (glotip["year"] == 2021)]  # fmt: skip

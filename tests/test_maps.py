@@ -1,11 +1,13 @@
 """Offline choropleths: Natural Earth codes, class breaks, small cells never coloured by value."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import maps
-from analysis.report import Report
 from analysis.sources import DataError
 
 SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
@@ -72,7 +74,7 @@ def test_small_cells_fall_in_one_suppressed_class():
                                  "CCC": "10–24", "DDD": "25 or more"}  # fmt: skip
 
 
-def test_choropleth_hides_small_cells_and_lists_countries_without_polygon(tmp_path):
+def test_choropleth_hides_small_cells_and_lists_countries_without_polygon():
     values = pd.Series({"RUS": 800, "POL": 23, "AUT": 4, "MLT": 3})
     fig, info = maps.choropleth(values, 10, title="t", units="victim records (count)",
                                 source="Source: test", home="BLR", extent="auto")  # fmt: skip
@@ -84,9 +86,35 @@ def test_choropleth_hides_small_cells_and_lists_countries_without_polygon(tmp_pa
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "fewer than 10 (suppressed)" in legend
     assert fig.axes[0].get_legend().get_title().get_text() == "victim records (count)"
-    # deterministic files
-    Report("m", tmp_path / "a").figure(fig, "map")
-    Report("m", tmp_path / "b").figure(fig, "map")
+
+
+DRAW_AND_SAVE = """
+import sys
+import pandas as pd
+from analysis import maps
+from analysis.report import Report
+values = pd.Series({"RUS": 800, "POL": 23, "AUT": 4, "MLT": 3})
+fig, _ = maps.choropleth(values, 10, title="t", units="victim records (count)",
+                         source="Source: test", home="BLR", extent="auto")
+Report("m", sys.argv[1]).figure(fig, "map")
+"""
+
+
+def test_two_runs_write_identical_map_files(tmp_path):
+    """Deterministic files: two separate interpreters (own hash seeds, fresh matplotlib state)
+    draw and save the same map, byte for byte."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DRAW_AND_SAVE, str(tmp_path / name)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
     for suffix in ("png", "svg"):
         a = (tmp_path / "a/figures/m" / f"map.{suffix}").read_bytes()
+        assert len(a) > 1000
         assert a == (tmp_path / "b/figures/m" / f"map.{suffix}").read_bytes()

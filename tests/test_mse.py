@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import mse, paths, pipeline
+from analysis import enforcement as en
+from analysis import mse, pipeline
+from analysis.clean import glotip as glotip_raw
 from analysis.sources import DataError
 
 
@@ -121,9 +123,19 @@ def test_stepwise_threshold_decides_whether_the_interaction_enters(korea):
     assert below.steps[0].added is None
 
 
-def test_bic_is_refused_beyond_six_lists():
-    with pytest.raises(mse.ModelError, match="limited to 6 lists"):
-        mse.estimate_population(mse.read_table("NewOrl"), method="bic")
+def test_bic_is_refused_beyond_five_lists():
+    assert mse.read_table("UKdat").t == mse.MAX_BIC_LISTS + 1
+    with pytest.raises(mse.ModelError, match="limited to 5 lists"):
+        mse.estimate_population(mse.read_table("UKdat"), method="bic")
+
+
+def test_overview_names_each_table_and_leaves_bic_out_beyond_five_lists():
+    table, _ = mse.overview(["Korea", "UKdat", "Artificial_3"])
+    rows = table.set_index("table")
+    assert rows.loc["UKdat", "title"] == "UK 2013, 6 lists"
+    assert rows["trafficking"].to_dict() == {"Korea": True, "UKdat": True, "Artificial_3": False}
+    assert np.isnan(rows.loc["UKdat", "BIC estimate"])  # six lists
+    assert rows.loc["Korea", "BIC estimate"] == pytest.approx(157.17, abs=0.005)
 
 
 def test_lists_with_no_overlap_at_all_cannot_be_estimated():
@@ -229,19 +241,20 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "60_hidden_popula
 
 
 @pytest.fixture(scope="module")
-def glotip_table() -> pd.DataFrame:
-    """The cleaned GLOTIP table the notebook compares with (built from raw data if absent)."""
-    path = paths.processed_dir() / "glotip.parquet"
-    if not path.is_file():
-        from analysis.clean import enforcement_tables
-
-        enforcement_tables.build()
-    return pd.read_parquet(path)
+def uk_raw() -> pd.DataFrame:
+    """UK detected victims (all sexes and ages) per year, read from the registered 2025 GLOTIP
+    export itself rather than the processed table the notebook uses."""
+    raw, _ = glotip_raw.read_vintage("2025")
+    rows = raw[(raw["Iso3_code"] == "GBR") & (raw["Indicator"] == en.INDICATORS["victims"])
+               & (raw[["Dimension", "Category", "Sex", "Age"]] == "Total").all(axis=1)]  # fmt: skip
+    assert not rows["Year"].duplicated().any()
+    return pd.Series(rows["txtVALUE"].str.replace(",", "").astype(int).to_numpy(),
+                     index=rows["Year"].astype(int).to_numpy())  # fmt: skip
 
 
 @pytest.mark.realdata
 @pytest.mark.notebooks
-def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_path, glotip_table):
+def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_path, uk_raw):
     report_dir = tmp_path / "report"
     params = {"dataset": "Korea", "nboot": 30, "nboot_all": 0, "tables": ["Korea", "UKdat_5"]}
     params["report_dir"] = str(report_dir)
@@ -259,13 +272,11 @@ def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_
     assert tables["UKdat_5"]["estimate"] == pytest.approx(11_313, abs=1)
     assert tables["UKdat_5"]["ci"] is None  # nboot_all = 0
     assert tables["Korea"]["ci"] == headline["ci"]  # the headline is reused, not redone
-    uk = glotip_table[
-        (glotip_table["iso3"] == "GBR")
-        & (glotip_table["indicator"] == "Detected trafficking victims")
-        & (glotip_table["year"] == 2013)
-        & (glotip_table["vintage"] == glotip_table["vintage"].max())
-        & (glotip_table[["dimension", "category", "sex", "age"]] == "Total").all(axis=1)
-    ]
-    assert results["uk_glotip_detected_2013"] == int(uk["value"].item())
+    uk = results["uk_glotip_detected_2013"]
+    assert (uk["vintage"], uk["year"]) == ("2025", 2013)
+    assert uk["value"] == uk["lower"] == uk["upper"] == uk_raw[2013]
+    later = uk_raw[uk_raw.index > 2013]
+    peak = results["uk_glotip_detected_peak"]
+    assert (peak["year"], peak["value"]) == (later.idxmax(), later.max())
     figures = {p.name for p in (report_dir / "figures" / "60_hidden_population").glob("*.png")}
     assert figures == {"bootstrap.png", "sensitivity.png"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import enforcement as en
-from analysis import paths, victims
+from analysis import outputs, paths, victims
 from analysis.sources import DataError
 
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
@@ -28,6 +28,8 @@ COUNTRY = "BLR"
 YEAR = 2009
 WINDOW = (2008, 2010)  # "around 2009" for sparse victim records
 SEXUAL_FORMS = ("sexual exploitation", "sexual and labour")
+OFFENCES = "Offences of trafficking in persons"
+US_TIP_FILE = "us_tip.parquet"
 
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -75,14 +77,14 @@ def ilo_value(ilo: pd.DataFrame, estimate_year: int, measure: str) -> float:
 
 
 def load_belarus_victims(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """CTDC records (all releases) of Belarusian citizens, with forms of exploitation."""
-    path = Path(data_dir or paths.processed_dir()) / "victims.parquet"
-    if not path.is_file():
-        raise DataError(f"{path} is missing: run the cleaning notebooks (python -m analysis run)")
-    frame = pd.read_parquet(
-        path, columns=victims.REQUIRED, filters=[("citizenship", "==", COUNTRY)]
-    )
-    return victims.add_groups(frame)
+    """CTDC records (all releases) of Belarusian citizens, with forms of exploitation.
+
+    Records without a year are kept: "over all years" counts them (profiles.load_victims
+    selects a year range and so leaves them out).
+    """
+    frame = outputs.read_processed("victims.parquet", victims.REQUIRED, victims.REQUIRED, data_dir)
+    mine = frame[frame["citizenship"].eq(COUNTRY).fillna(False)].reset_index(drop=True)
+    return victims.add_groups(mine)
 
 
 def ctdc_destinations(records: pd.DataFrame, country: str = COUNTRY) -> pd.DataFrame:
@@ -122,27 +124,55 @@ def glotip_reporters(glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW)
     return sorted(rows["iso3"].unique())
 
 
-def glotip_country_year(glotip: pd.DataFrame, country: str = COUNTRY, year: int = YEAR) -> dict:
-    """The country's published totals for one year (sex Total and Female), and where its
-    offences series starts."""
-    totals = en.country_totals(glotip, sexes=("Total", "Female"))
-    mine = totals[totals["iso3"] == country]
-    out: dict = {}
-    for row in mine[mine["year"] == year].itertuples():
-        key = row.indicator if row.sex == "Total" else f"{row.indicator}_female"
-        out[key] = None if pd.isna(row.value) else int(row.value)
-    offences = glotip[
+def _figure(value, lower, upper) -> dict:
+    exact = None if pd.isna(value) else int(value)
+    return {"value": exact, "bounds": [int(lower), int(upper)]}
+
+
+def offences(glotip: pd.DataFrame, country: str = COUNTRY) -> pd.DataFrame:
+    """The country's published offences totals (all sexes and ages), one row per year."""
+    en.vintage_of(glotip)
+    rows = glotip[
         (glotip["iso3"] == country)
-        & (glotip["indicator"] == "Offences of trafficking in persons")
+        & (glotip["indicator"] == OFFENCES)
         & (glotip["dimension"] == "Total")
         & (glotip["sex"] == "Total")
         & (glotip["age"] == "Total")
-    ].sort_values("year")
-    same_year = offences[offences["year"] == year]
-    out["offences"] = int(same_year["value"].iloc[0]) if len(same_year) else None
-    if len(offences):
-        out["offences_first_year"] = int(offences["year"].iloc[0])
-        out["offences_first_value"] = int(offences["value"].iloc[0])
+    ]
+    columns = ["iso3", "year", "value", "lower", "upper", "is_suppressed"]
+    return rows[columns].sort_values("year", ignore_index=True)
+
+
+def glotip_series(glotip: pd.DataFrame, country: str = COUNTRY, years=(2007, 2011)) -> pd.DataFrame:
+    """The country's published totals per year as text: persons (victims, prosecuted,
+    convicted) and offences, a range where a `<5` cell stands, '' where nothing is published."""
+    totals = en.country_totals(glotip)
+    persons = totals[totals["iso3"] == country]
+    crimes = offences(glotip, country).assign(indicator="offences")
+    both = pd.concat([persons, crimes], ignore_index=True)
+    keys = [*en.INDICATORS, "offences"]
+    return en.bounds_table(both, "indicator", range(years[0], years[1] + 1), keys,
+                           labels=en.LABELS)  # fmt: skip
+
+
+def glotip_country_year(glotip: pd.DataFrame, country: str = COUNTRY, year: int = YEAR) -> dict:
+    """The country's published totals for one year (sex Total and Female), and where its
+    offences series starts. Each figure is its exact value (None for a `<5` cell) and bounds."""
+    totals = en.country_totals(glotip, sexes=("Total", "Female"))
+    mine = totals[(totals["iso3"] == country) & (totals["year"] == year)]
+    out: dict = {"vintage": en.vintage_of(glotip), "iso3": country, "year": year}
+    for row in mine.itertuples():
+        key = row.indicator if row.sex == "Total" else f"{row.indicator}_female"
+        out[key] = _figure(row.value, row.lower, row.upper)
+    series = offences(glotip, country)
+    same_year = series[series["year"] == year]
+    out["offences"] = (
+        _figure(*same_year[["value", "lower", "upper"]].iloc[0]) if len(same_year) else None
+    )
+    if len(series):
+        first = series.iloc[0]
+        out["offences_first_year"] = int(first["year"])
+        out["offences_first"] = _figure(first["value"], first["lower"], first["upper"])
     return out
 
 
@@ -150,6 +180,11 @@ def glotip_world(glotip: pd.DataFrame, year: int = YEAR) -> dict:
     """World sums of detected victims (bounds, countries) and their female share (percent)."""
     totals = en.country_totals(glotip, ["victims"], sexes=("Total", "Female"))
     totals = totals[totals["year"] == year]
+    if not (totals["sex"] == "Total").any():
+        raise DataError(
+            f"{paths.processed_dir() / en.GLOTIP_FILE} (vintage {en.vintage_of(glotip)}): no "
+            f"country publishes a total of {en.INDICATORS['victims']!r} for {year}"
+        )
     sums = en.sum_bounds(totals[totals["sex"] == "Total"], ["indicator"]).iloc[0]
     share = en.female_share(totals).iloc[0]
     return {
@@ -179,20 +214,41 @@ def evidence(
     ilo: pd.DataFrame,
 ) -> dict:
     """Every number the verdicts use, computed from the tables given."""
-    tip = us_tip[us_tip["year"] == YEAR]
+    tip = us_tip.loc[us_tip["year"] == YEAR, "victims_identified"].dropna()
     return {
         "belarus": glotip_country_year(glotip),
         "world": glotip_world(glotip),
         "ctdc": ctdc_destinations(records),
         "glotip_reporters_around_2009": glotip_reporters(glotip),
         "glotip_reporters_all_years": glotip_reporters(glotip, years=(1900, 2100)),
-        "us_tip_victims_2009": int(tip["victims_identified"].iloc[0]) if len(tip) else None,
+        "us_tip_victims_2009": int(tip.iloc[0]) if len(tip) else None,
         "press": press_aggregate(press),
         "ilo": ilo,
     }
 
 
 # --- Verdicts -----------------------------------------------------------------------------------
+
+
+def _text(figure: dict, decimals: int = 0) -> str:
+    """A figure as published: exact, or the range its `<5` cells leave."""
+    lower, upper = figure["bounds"]
+    return str(en.format_bounds([lower], [upper], decimals).iloc[0])
+
+
+def _needed(ev: dict, key: str, claim: pd.Series) -> dict:
+    """A Belarus GLOTIP figure a reason is written from; a missing one names what is missing."""
+    blr = ev["belarus"]
+    if blr.get(key) is None:
+        indicator, _, female = key.partition("_")
+        name = OFFENCES if indicator == "offences" else en.INDICATORS[indicator]
+        raise DataError(
+            f"{paths.processed_dir() / en.GLOTIP_FILE} (vintage {blr.get('vintage')}): no "
+            f"published total of {name!r} (sex {'Female' if female else 'Total'}) for "
+            f"{blr.get('iso3', COUNTRY)} in {blr.get('year', YEAR)}; claim "
+            f"{claim.get('claim_id', claim.name)!r} needs it"
+        )
+    return blr[key]
 
 
 def _no_data(claim: pd.Series, ev: dict) -> tuple[str, str]:
@@ -206,14 +262,21 @@ def _no_data(claim: pd.Series, ev: dict) -> tuple[str, str]:
 def _crimes(claim: pd.Series, ev: dict) -> tuple[str, str]:
     blr, value = ev["belarus"], int(claim["value"])
     if blr.get("offences") is not None:
-        same = abs(blr["offences"] - value) <= 0.05 * value
+        lower, upper = blr["offences"]["bounds"]
+        same = lower <= 1.05 * value and upper >= 0.95 * value  # within 5%
         verdict = "consistent" if same else "contradicted"
-        return verdict, f"GLOTIP records {blr['offences']} offences for Belarus in {YEAR}."
+        return verdict, f"GLOTIP records {_text(blr['offences'])} offences for Belarus in {YEAR}."
+    if blr.get("offences_first") is None:
+        start = "it publishes no offences series for Belarus"
+    else:
+        start = (
+            f"its offences series starts in {blr['offences_first_year']} "
+            f"({_text(blr['offences_first'])} offences)"
+        )
     text = (
-        f"GLOTIP has no offences figure for Belarus in {YEAR}: its offences series starts in "
-        f"{blr.get('offences_first_year')} ({blr.get('offences_first_value')} offences). "
-        f"For {YEAR} it gives {blr.get('prosecuted')} persons prosecuted and "
-        f"{blr.get('convicted')} convicted, which count persons, not crimes."
+        f"GLOTIP has no offences figure for Belarus in {YEAR}: {start}. "
+        f"For {YEAR} it gives {_text(_needed(ev, 'prosecuted', claim))} persons prosecuted and "
+        f"{_text(_needed(ev, 'convicted', claim))} convicted, which count persons, not crimes."
     )
     if ev["press"]:
         p = ev["press"]
@@ -254,6 +317,12 @@ def _countries(claim: pd.Series, ev: dict) -> tuple[str, str]:
 
 def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
     ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
+    us_tip = ev["us_tip_victims_2009"]
+    if us_tip is None:
+        raise DataError(
+            f"{paths.processed_dir() / US_TIP_FILE}: no victims_identified figure for {YEAR}; "
+            f"claim {claim.get('claim_id', claim.name)!r} needs it"
+        )
     trafficked = ilo_value(ilo, 2005, "persons trafficked (within forced labour)")
     fcse = ilo_value(ilo, 2005, "persons in forced commercial sexual exploitation")
     text = (
@@ -263,26 +332,28 @@ def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
         f"exploitation at {fcse / 1e6:.1f} million. Detected victims are far fewer: GLOTIP "
         f"{YEAR} sums "
         f"{w['victims_lower']:,}–{w['victims_upper']:,} over {w['victims_countries']} countries, "
-        f"the US TIP Report {ev['us_tip_victims_2009']:,}. Detections are not prevalence, and the "
+        f"the US TIP Report {us_tip:,}. Detections are not prevalence, and the "
         "estimate behind 1.25 million is not named."
     )
     return "not comparable", text
 
 
 def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    ilo, w, blr, value = ev["ilo"], ev["world"], ev["belarus"], float(claim["value"])
+    ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
     fcse_2005 = ilo_value(ilo, 2005, "female share of forced commercial sexual exploitation")
     fcse_2012 = ilo_value(ilo, 2012, "female share of forced sexual exploitation")
     all_2012 = ilo_value(ilo, 2012, "female share of forced labour")
-    blr_share = 100 * blr["victims_female"] / blr["victims"]
+    female, total = _needed(ev, "victims_female", claim), _needed(ev, "victims", claim)
+    share = en.ratio_bounds(female["bounds"][:1], female["bounds"][1:], total["bounds"][:1],
+                            total["bounds"][1:]) * 100  # fmt: skip
+    blr_share = en.format_bounds(share["lower"], share["upper"].clip(upper=100), 1).iloc[0]
     text = (
         f"{value:.0f}% is the ILO's share of women and girls among victims of forced commercial "
         f"sexual exploitation ({fcse_2005:.0f}% in 2005, {fcse_2012:.0f}% in 2012), not among all "
         f"victims: the ILO 2012 share for all forced labour is {all_2012:.0f}%. Among victims "
         f"detected in {YEAR}, females were {w['female_share_lower']:.1f}–"
         f"{w['female_share_upper']:.1f}% worldwide (GLOTIP, {w['female_share_countries']} "
-        f"countries) and {blr_share:.1f}% in Belarus ({blr['victims_female']} of "
-        f"{blr['victims']})."
+        f"countries) and {blr_share}% in Belarus ({_text(female)} of {_text(total)})."
     )
     matches_fcse = abs(value - fcse_2005) < 0.5 or abs(value - fcse_2012) < 0.5
     if w["female_share_lower"] <= value <= w["female_share_upper"]:

@@ -12,12 +12,12 @@ vintage are refused rather than spliced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from analysis import countries, paths
+from analysis import countries, outputs, paths
 from analysis import population as wpp
 from analysis.sources import DataError
 
@@ -28,6 +28,7 @@ INDICATORS = {
 }
 LABELS = {"victims": "detected victims", "prosecuted": "persons prosecuted",
           "convicted": "persons convicted"}  # fmt: skip
+GLOTIP_FILE = "glotip.parquet"
 PER = 100_000  # rates per 100,000 population
 WORLD, EU27 = "World", "EU27"
 RATIOS = {  # name: (numerator, denominator)
@@ -56,16 +57,23 @@ EUROSTAT_MEASURES = {  # measure: (Eurostat indicator, GLOTIP indicator, kind)
 
 def load_glotip(vintage: str = "2025") -> pd.DataFrame:
     """The cleaned GLOTIP table of one vintage (export), read from data/processed."""
-    path = paths.processed_dir() / "glotip.parquet"
-    if not path.is_file():
-        raise DataError(
-            f"{path} is missing: run `python -m analysis run --only 02_clean_enforcement`"
-        )
-    table = pd.read_parquet(path)
+    table = outputs.read_processed(GLOTIP_FILE, required=["vintage"])
     found = sorted(table["vintage"].unique())
     if vintage not in found:
+        path = paths.processed_dir() / GLOTIP_FILE
         raise DataError(f"{path}: no GLOTIP vintage {vintage!r}; the table holds {found}")
     return table[table["vintage"] == vintage].reset_index(drop=True)
+
+
+def vintage_of(glotip: pd.DataFrame) -> str:
+    """The one vintage the rows come from; rows from several exports are refused."""
+    vintages = glotip["vintage"].unique()
+    if len(vintages) != 1:
+        raise DataError(
+            f"GLOTIP rows from {len(vintages)} vintages {sorted(vintages)}: one series must come "
+            "from one export (filter on `vintage` first; never splice vintages)"
+        )
+    return str(vintages[0])
 
 
 def indicator_keys(indicators: Iterable[str]) -> list[str]:
@@ -87,12 +95,7 @@ def country_totals(
     Only published totals are used: a country-year with a breakdown but no total is not
     reconstructed from its parts.
     """
-    vintages = glotip["vintage"].unique()
-    if len(vintages) != 1:
-        raise DataError(
-            f"GLOTIP rows from {len(vintages)} vintages {sorted(vintages)}: one series must come "
-            "from one export (filter on `vintage` first; never splice vintages)"
-        )
+    vintage_of(glotip)
     keys = indicator_keys(indicators)
     wanted = glotip["indicator"].isin([INDICATORS[k] for k in keys])
     rows = glotip[
@@ -105,6 +108,35 @@ def country_totals(
     out = rows.assign(indicator=rows["indicator"].map(short).astype("string"))
     columns = ["iso3", "year", "indicator", "sex", "value", "lower", "upper", "is_suppressed"]
     return out[columns].sort_values(["indicator", "sex", "iso3", "year"], ignore_index=True)
+
+
+def total_and_later_peak(
+    glotip: pd.DataFrame, iso3: str, year: int, indicator: str = "victims"
+) -> dict:
+    """One country's published total in `year` and its largest total in a later year, as bounds.
+
+    Comparing an estimate for one year with the detections of that year and after needs one
+    export (vintage) throughout. A year without a published total is a DataError naming it.
+    """
+    vintage = vintage_of(glotip)
+    totals = country_totals(glotip, [indicator])
+    series = totals[totals["iso3"] == iso3].set_index("year")
+    if year not in series.index:
+        raise DataError(
+            f"{GLOTIP_FILE}, vintage {vintage}: no published total of {INDICATORS[indicator]!r} "
+            f"for {iso3} in {year}; years published: {sorted(int(y) for y in series.index)}"
+        )
+    later = series[series.index > year].sort_values(["lower", "upper"], ascending=False)
+
+    def figure(row: pd.Series) -> dict:
+        value = None if pd.isna(row["value"]) else int(row["value"])
+        return {"value": value, "lower": int(row["lower"]), "upper": int(row["upper"])}
+
+    peak = None
+    if len(later):
+        peak = {"year": int(later.index[0]), **figure(later.iloc[0])}
+    return {"vintage": vintage, "iso3": iso3, "indicator": indicator, "year": int(year),
+            **figure(series.loc[year]), "later_peak": peak}  # fmt: skip
 
 
 def eu27_members() -> list[str]:
@@ -209,9 +241,9 @@ def paired(totals: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFra
     t = totals[totals["sex"] == "Total"]
     num = t[t["indicator"] == numerator].set_index(keys)[["lower", "upper", "is_suppressed"]]
     den = t[t["indicator"] == denominator].set_index(keys)[["lower", "upper", "is_suppressed"]]
-    both = num.merge(den, left_index=True, right_index=True, suffixes=("_num", "_den"))
-    both = both.reset_index()
-    return both
+    return num.merge(
+        den, left_index=True, right_index=True, suffixes=("_num", "_den")
+    ).reset_index()
 
 
 def ratios(totals: pd.DataFrame, by_country: bool = False) -> pd.DataFrame:
@@ -463,3 +495,41 @@ def format_bounds(lower, upper, decimals: int = 0) -> pd.Series:
 
     labels = [text(lo, hi) for lo, hi in zip(lower, upper, strict=True)]
     return pd.Series(labels, index=lower.index, dtype="string")
+
+
+def bounds_table(
+    frame: pd.DataFrame,
+    key_col: str,
+    years: Sequence[int],
+    keys: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    bounds: tuple[str, str] = ("lower", "upper"),
+    decimals: int = 0,
+    countries: Mapping[str, str] | None = None,
+    drop_empty: bool = True,
+) -> pd.DataFrame:
+    """One row per year, one text column per key of `key_col` (named by `labels`): the figure,
+    or its range where `<5` cells took part, '' where there is none (see `format_bounds`).
+
+    `countries` maps a key to the name of a column holding its `n_countries` next to it;
+    `drop_empty` leaves out the years in which no key has a figure.
+    """
+    years = list(years)
+    keys = list(dict.fromkeys(frame[key_col])) if keys is None else list(keys)
+    labels, countries = labels or {}, countries or {}
+    table = pd.DataFrame(index=pd.Index(years, name="year"))
+    lower, upper = bounds
+    for key in keys:
+        part = frame[frame[key_col] == key]
+        repeated = sorted(part.loc[part["year"].duplicated(), "year"].unique())
+        if repeated:
+            raise ValueError(f"{key_col} {key!r} has more than one row for year(s) {repeated}")
+        part = part.set_index("year").reindex(years)
+        table[labels.get(key, key)] = format_bounds(part[lower], part[upper], decimals).to_numpy()
+        if key in countries:
+            n = part["n_countries"].astype("Int64").astype("string").fillna("0")
+            table[countries[key]] = n.to_numpy()
+    if drop_empty:
+        shown = [labels.get(k, k) for k in keys]
+        table = table[(table[shown] != "").any(axis=1)]
+    return table

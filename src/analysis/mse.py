@@ -42,22 +42,35 @@ from analysis import sources
 from analysis.sources import DataError
 
 SOURCE = "mse_tables"
-TABLES = (
-    "UKdat_5",
-    "UKdat",
-    "Ned_5",
-    "Ned",
-    "NewOrl_5",
-    "NewOrl",
-    "Western",
-    "Korea",
-    "Kosovo",
-    "Artificial_3",
-)
-MAX_BIC_LISTS = 6
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What a published table is: a title for reports, and whether it holds trafficking or
+    modern-slavery cases (False: a methods benchmark)."""
+
+    title: str
+    trafficking: bool = True
+
+
+TABLES = {
+    "UKdat_5": TableInfo("UK 2013, 5 lists"),
+    "UKdat": TableInfo("UK 2013, 6 lists"),
+    "Ned_5": TableInfo("Netherlands, 5 lists"),
+    "Ned": TableInfo("Netherlands, 6 lists"),
+    "NewOrl_5": TableInfo("New Orleans, 5 lists"),
+    "NewOrl": TableInfo("New Orleans, 8 lists"),
+    "Western": TableInfo("US Western site"),
+    "Korea": TableInfo("Korea"),
+    "Kosovo": TableInfo("Kosovo 1999 (killings)", trafficking=False),
+    "Artificial_3": TableInfo("artificial example", trafficking=False),
+}
+# BIC fits every subset of two-list interactions: 2^10 = 1,024 models for 5 lists, 32,768 for
+# 6, so BIC stops at 5 lists (the selection, the sensitivity table and the overview alike).
+MAX_BIC_LISTS = 5
 # Models refit in each bootstrap replicate under BIC (the best on the original data), as in
 # the R package: exhaustive refitting of 2^10 or 2^15 models per replicate is not practical.
-BIC_TOP_MODELS = {2: None, 3: None, 4: 20, 5: 100, 6: 100}
+BIC_TOP_MODELS = {2: None, 3: None, 4: 20, 5: 100}
 _LP_TOLERANCE = 1e-7
 
 
@@ -639,7 +652,7 @@ def estimate_population(
     repeated in every replicate, and a BCa interval whose acceleration comes from a jackknife
     over the distinct histories. Replicates are drawn up front from `seed`, so the interval does
     not depend on `jobs`. Under BIC, replicates choose among the `top_models` best models on
-    the original data (default as in the R package: all up to 3 lists, 20 for 4, 100 for 5-6).
+    the original data (default as in the R package: all up to 3 lists, 20 for 4, 100 for 5).
     """
     if not isinstance(table, Table):
         table = as_table(table)
@@ -701,7 +714,7 @@ def sensitivity(
     for p in pthresholds:
         e = estimate_population(table, "stepwise", pthresh=p, progress=False)
         rows.append(("stepwise", p, e.estimate, ", ".join(e.model) or "main effects only"))
-    if table.t <= 5:
+    if table.t <= MAX_BIC_LISTS:
         e = estimate_population(table, "bic", progress=False)
         rows.append(("bic", None, e.estimate, ", ".join(e.model) or "main effects only"))
     out = pd.DataFrame(rows, columns=["method", "pthresh", "estimate", "model"])
@@ -749,7 +762,7 @@ def steps_frame(est: Estimate) -> pd.DataFrame:
 
 
 def overview(
-    names: Sequence[str] = TABLES,
+    names: Sequence[str] = tuple(TABLES),
     nboot: int = 0,
     seed: int | None = None,
     pthresh: float = 0.02,
@@ -757,7 +770,8 @@ def overview(
     jobs: int = 1,
     known: dict[str, Estimate] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Estimate]]:
-    """Stepwise (with interval when nboot > 0) and BIC (up to 5 lists) for several tables.
+    """Stepwise (with interval when nboot > 0) and BIC (up to MAX_BIC_LISTS lists) per table,
+    with each table's title and whether it holds trafficking cases (TABLES).
 
     `known` holds stepwise estimates already made (e.g. the headline table with more
     replicates), used as they are so that one report never shows two intervals for one table.
@@ -768,11 +782,16 @@ def overview(
         est = (known or {}).get(name) or estimate_population(
             table, "stepwise", pthresh, nboot, seed, level, jobs, False
         )
-        bic = estimate_population(table, "bic", progress=False) if table.t <= 5 else None
+        bic = None
+        if table.t <= MAX_BIC_LISTS:
+            bic = estimate_population(table, "bic", progress=False)
         estimates[name] = est
+        info = TABLES.get(name, TableInfo(name))
         rows.append(
             {
                 "table": name,
+                "title": info.title,
+                "trafficking": info.trafficking,
                 "lists": table.t,
                 "observed": table.observed,
                 "estimate": est.estimate,

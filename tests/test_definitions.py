@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import definitions as defs
-from analysis import paths, pipeline
+from analysis import paths, pipeline, stats
 from analysis.schemas import victims as schema
 from analysis.sources import DataError
 
@@ -305,13 +308,11 @@ def test_ctdc_shares_by_gender_and_age_group():
     kanon = shares[shares["release"] == "kanon_2021"].set_index(
         ["instrument", "gender", "age_group"]
     )
-    assert kanon.loc[("palermo_2000", "female", "adult"), ["explicit", "known_form"]].tolist() == [
-        2,
-        3,
-    ]
-    assert kanon.loc[("eu_2024", "female", "minor"), ["explicit", "known_form"]].tolist() == [1, 1]
-    assert kanon.loc[("palermo_2000", "male", "adult"), "explicit"] == 0  # begging alone
-    assert kanon.loc[("eu_2011", "male", "adult"), "explicit"] == 1
+    counts = ["explicit", "known_form"]
+    assert kanon.loc[("palermo_2000", "female", "adult (18+)"), counts].tolist() == [2, 3]
+    assert kanon.loc[("eu_2024", "female", "child (0-17)"), counts].tolist() == [1, 1]
+    assert kanon.loc[("palermo_2000", "male", "adult (18+)"), "explicit"] == 0  # begging alone
+    assert kanon.loc[("eu_2011", "male", "adult (18+)"), "explicit"] == 1
 
 
 def test_small_cells_suppress_the_share_and_interval():
@@ -335,9 +336,9 @@ def test_eu_only_counts_on_the_fixture():
 
 def test_minors_and_means_on_the_fixture():
     limits = defs.minors_and_means(_victims_fixture(), threshold=1).set_index("release")
-    assert limits.loc["kanon_2021", ["minor_n", "minor_of"]].tolist() == [2, 6]
+    assert limits.loc["kanon_2021", ["minor_count", "minor_total"]].tolist() == [2, 6]
     assert limits.loc["kanon_2021", "minor_share"] == pytest.approx(2 / 6)
-    assert limits.loc["kanon_2021", "no_means_n"] == 6  # one record with threats, of 7
+    assert limits.loc["kanon_2021", "no_means_count"] == 6  # one record with threats, of 7
     assert limits.loc["kanon_2021", "means_in_release"]
 
 
@@ -382,7 +383,7 @@ def test_glotip_shares_on_a_fixture_equal_hand_computed_values():
     first = groups.iloc[0]
     assert (first["gender"], first["age_group"], first["explicit"], first["victims"]) == (
         "female",
-        "minor",
+        "child (0-17)",
         8,
         10,
     )
@@ -408,29 +409,117 @@ def test_share_text_formats_and_suppresses():
 # --- the notebook, executed on the real data ---------------------------------------------------
 
 
+def _shares(counts: dict, known: int, threshold: int, groups: dict | None = None):
+    """A ctdc_explicit_shares-like table from explicit counts per instrument (and group)."""
+    rows = []
+    for group, (group_counts, group_known) in (groups or {"all": (counts, known)}).items():
+        for key, explicit in group_counts.items():
+            rows.append({"release": "r", "group": group, "instrument": key,
+                         "explicit": explicit, "known_form": group_known})  # fmt: skip
+    table = pd.DataFrame(rows)
+    ci = stats.suppressed_shares(table["explicit"], table["known_form"], threshold)
+    table = table.assign(share=ci["share"], lower=ci["lower"], upper=ci["upper"],
+                         suppressed=ci["suppressed"])  # fmt: skip
+    by = ["group"] if groups else []
+    return defs.protect_shares(table, ["release"], by, "known_form", threshold)
+
+
+def test_a_small_gain_between_instruments_reads_fewer_than_n():
+    counts = {"palermo_2000": 500, "coe_2005": 500, "eu_2011": 503, "eu_2024": 700}
+    table = _shares(counts, 1000, 10)
+    (line,) = defs.gains_text(table, 10)
+    assert "by EU 2011 a suppressed number (+fewer than 10)" in line
+    assert "by EU 2024 700 (gain suppressed)" in line  # 700 - 503 would give the 503 back
+    assert "503" not in line and "+3" not in line
+    record = defs.results_shares(table, ["release"], 10)["r"]
+    assert record["eu_2011"]["count"] is None and record["eu_2011"]["share"] is None
+    assert record["palermo_2000"]["count"] == 500 and record["eu_2024"]["count"] == 700
+
+
+def test_the_last_instrument_hides_when_the_rest_of_the_total_is_small():
+    counts = {"palermo_2000": 500, "coe_2005": 500, "eu_2011": 600, "eu_2024": 996}
+    table = _shares(counts, 1000, 10).set_index("instrument")
+    assert table.loc["eu_2024", "suppressed"] and not table.loc["eu_2011", "suppressed"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 15), st.integers(0, 15), st.integers(0, 40)),
+        min_size=1,
+        max_size=4,
+    ),  # fmt: skip
+    st.integers(2, 12),
+)
+def test_no_published_explicit_count_reveals_a_small_cell_by_subtraction(parts, threshold):
+    """Explicit counts are nested (Palermo <= EU 2011 <= EU 2024 <= known); every published
+    number is a sum of parts, and no difference of published numbers may be a small cell."""
+    groups = {}
+    for i, (un, gain11, gain24, rest) in enumerate(parts):
+        counts = {"palermo_2000": un, "coe_2005": un, "eu_2011": un + gain11,
+                  "eu_2024": un + gain11 + gain24}  # fmt: skip
+        groups[f"g{i}"] = (counts, un + gain11 + gain24 + rest)
+    table = _shares({}, 0, threshold, groups)
+    published = defs.results_shares(table, ["group"], threshold)
+    for group in groups:
+        records = published[group].values()
+        shown = sorted({r["count"] for r in records if r["count"] is not None})
+        totals = {r["total"] for r in records if r["total"] is not None}  # None when small
+        numbers = [0, *shown, *totals]
+        gaps = [b - a for a, b in pairwise(numbers)]
+        assert not any(0 < g < threshold for g in gaps), (group, numbers)
+    for key in defs.BY_KEY:  # each instrument: groups add up to a published release count
+        hidden = [published[g][key]["count"] is None for g in groups]
+        nonzero = [groups[g][0][key] > 0 for g in groups]
+        if sum(hidden) == 1:
+            assert sum(n for n, h in zip(nonzero, hidden, strict=True) if not h) == 0
+
+
+def test_eu_only_counts_hide_a_second_category_of_the_same_text():
+    eu_only = pd.DataFrame({
+        "release": ["r"] * 3, "category": ["begging", "illicit", "marriage"],
+        "first_explicit_in": ["eu_2011", "eu_2011", "eu_2024"],
+        "flagged": [3, 50, 4], "only_eu_explicit": [3, 40, 4], "records": [900] * 3,
+    })  # fmt: skip
+    text, record = defs.eu_only_published(eu_only, 10)
+    assert text["only_eu_explicit"].tolist() == ["<10", "(s)", "<10"]
+    assert record["r"]["illicit"] == {"flagged": 50, "only_eu_explicit": None}
+    assert record["r"]["begging"] == {"flagged": None, "only_eu_explicit": None}
+
+
 @pytest.mark.notebooks
-def test_notebook_records_the_shares_it_computes(tmp_path):
+def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
+    """Run with a threshold above today's EU 2024 gain (235 forced-marriage records in the
+    K-anon release) so that the suppression paths run on the real data."""
+    from test_victims import small_counts
+
+    threshold = 300
     notebook = paths.notebooks_dir() / "30_definitions.ipynb"
     outcome = pipeline.execute(
-        notebook, tmp_path / "out.ipynb", {"min_cell": 10, "report_dir": str(tmp_path)}
+        notebook, tmp_path / "out.ipynb", {"min_cell": threshold, "report_dir": str(tmp_path)}
     )
     assert outcome.ok, outcome.error
     results = json.loads((tmp_path / "results" / "30_definitions.json").read_text())["results"]
-    victims = pd.read_parquet(paths.processed_dir() / "victims.parquet")
-    mapping = defs.load_mapping()
+    assert small_counts(results, threshold) == []
     kanon = results["ctdc_explicit_share"]["kanon_2021"]
-    gain_2011 = kanon["eu_2011"]["explicit"] - kanon["palermo_2000"]["explicit"]
-    eu_only = defs.eu_only_counts(victims, mapping)
-    eu_only = eu_only[eu_only["release"] == "kanon_2021"].set_index("category")["only_eu_explicit"]
-    assert gain_2011 == eu_only["labour_begging"] + eu_only["labour_illicit_activities"] > 0
-    assert (
-        kanon["eu_2024"]["explicit"] - kanon["eu_2011"]["explicit"] == eu_only["is_forced_marriage"]
+    victims = pd.read_parquet(paths.processed_dir() / "victims.parquet")
+    forced_marriage = victims.loc[victims["release"] == "kanon_2021", "is_forced_marriage"]
+    assert 0 < forced_marriage.fillna(False).sum() < 2 * threshold  # the gain is near the limit
+    shown = sorted(r["count"] for r in kanon.values() if r["count"] is not None)
+    numbers = [0, *shown, kanon["palermo_2000"]["total"]]
+    assert not any(0 < b - a < threshold for a, b in pairwise(numbers))
+    for record in results["eu_only_records"]["kanon_2021"].values():
+        assert all(v is None or v >= threshold for v in record.values())
+    text = "\n".join(
+        "".join(o.get("data", {}).get("text/markdown", ""))
+        for cell in json.loads((tmp_path / "out.ipynb").read_text())["cells"]
+        for o in cell.get("outputs", [])
     )
+    assert f"(+fewer than {threshold})" in text
     assert kanon["palermo_2000"] == kanon["coe_2005"]
     glotip = results["glotip_explicit_share"]
     assert len({v["share"] for v in glotip.values()}) == 1  # GLOTIP forms cannot tell them apart
     assert results["eu_purposes_without_data"] == ["surrogacy", "illegal_adoption"]
-    assert results["minor_share"]["kanon_2021"] == pytest.approx(
-        victims.loc[victims["release"] == "kanon_2021", "is_minor"].mean()
-    )
+    kanon_minor = victims.loc[victims["release"] == "kanon_2021", "is_minor"]
+    assert results["minor_share"]["kanon_2021"] == pytest.approx(kanon_minor.mean())
     assert (tmp_path / "figures" / "30_definitions" / "element_matrix.png").is_file()

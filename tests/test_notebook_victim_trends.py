@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_victims import FEMALE, KNOWN_GENDER, write_fixture_data
+from test_victims import FEMALE, KNOWN_GENDER, small_counts, write_fixture_data
 
 from analysis import paths, pipeline
 
@@ -40,12 +40,14 @@ def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
     assert results["records"] == {"release": 992, "selected": 992, "without_year": 0}
     figures = {p.name for p in (tmp_path / "report" / "figures" / "10_victim_trends").glob("*.png")}
     assert {"corridors.png", "trend_model_diagnostics.png", "female_share_agreement.png"} <= figures
+    assert small_counts(results, 10) == []  # the JSON hides what the tables hide
 
 
 @pytest.mark.realdata
 @pytest.mark.notebooks
 def test_recorded_female_share_of_the_synthetic_release_is_the_cleaned_count(tmp_path):
     results = run(tmp_path, release="synthetic_2021", top_n=4)
+    assert small_counts(results, 10) == []
     table = pd.read_parquet(paths.processed_dir() / "victims.parquet",
                             columns=["release", "year", "gender"])  # fmt: skip
     rows = table[(table["release"] == "synthetic_2021") & table["year"].between(2002, 2021)]

@@ -263,3 +263,120 @@ def test_female_shares_are_compared_on_shared_country_years(records):
     usa15 = pairs.set_index(["iso3", "year"]).loc[("USA", 2015)]
     assert usa15["difference"] == pytest.approx(100 / 120 - 0.8)
     assert summary["mean_abs_difference"] == pytest.approx(pairs["difference"].abs().mean())
+
+
+# --- One rule for every published output: JSON, text and figures hide what the table hides ------
+
+COUNT_KEYS = {"count", "total", "records", "explicit", "of", "n", "flagged", "only_eu_explicit",
+              "known", "domestic"}  # fmt: skip
+
+
+def small_counts(results, threshold: int, path: str = "") -> list[str]:
+    """Every count in a results JSON tree that is a small cell (1 to threshold - 1)."""
+    found = []
+    if isinstance(results, dict):
+        for key, value in results.items():
+            where = f"{path}/{key}"
+            if key in COUNT_KEYS and isinstance(value, int) and not isinstance(value, bool):
+                if 0 < value < threshold:
+                    found.append(f"{where}={value}")
+            else:
+                found += small_counts(value, threshold, where)
+    elif isinstance(results, list):
+        for i, value in enumerate(results):
+            found += small_counts(value, threshold, f"{path}[{i}]")
+    return found
+
+
+def test_small_counts_finds_a_small_count_anywhere():
+    tree = {"a": {"count": 3, "total": 40}, "b": [{"records": 12}, {"explicit": 9}], "year": 5}
+    assert small_counts(tree, 10) == ["/a/count=3", "/b[1]/explicit=9"]
+
+
+def test_one_share_record_and_one_share_text():
+    shown = stats.share_record(30, 80, 0.375, 0.27, 0.49, threshold=10)
+    assert shown == {"count": 30, "total": 80, "suppressed": False, "share": 0.375,
+                     "lower": 0.27, "upper": 0.49}  # fmt: skip
+    rest_small = stats.share_record(75, 80, 0.9375, 0.86, 0.97, threshold=10)
+    assert rest_small["count"] is None and rest_small["share"] is None  # 80 - 75 = 5
+    assert rest_small["total"] == 80 and rest_small["suppressed"]
+    assert stats.share_record(3, 5, 0.6, 0.2, 0.9, threshold=10)["total"] is None
+    assert stats.share_record(40, 80, 0.5, 0.4, 0.6, 10, hidden=True)["count"] is None
+    assert stats.share_text(0.764, 0.761, 0.766) == "76.4% (76.1–76.6)"
+    assert stats.share_text(0.93, digits=0) == "93%"
+    assert stats.share_text(float("nan")) == "suppressed"
+    assert vic.share_text(float("nan"), 0.1, 0.2) == "suppressed"
+
+
+def test_source_mix_hides_shares_that_would_reveal_a_small_count():
+    rows = pd.DataFrame({
+        "year": [2019] * 100 + [2020] * 100,
+        "exploitation_country": ["USA"] * 97 + [None] * 3 + ["USA"] * 50 + [None] * 50,
+        "datasource": ["hotline"] * 200,
+    })  # fmt: skip
+    mix = vic.source_mix(rows, threshold=10).set_index("year")
+    assert np.isnan(mix.loc[2019, "unknown_destination_share"])  # 3 of 100
+    assert mix.loc[2019, "unknown_destination_share_suppressed"]
+    assert np.isnan(mix.loc[2019, "usa_share"])  # 97 of 100: the rest is 3
+    assert mix.loc[2020, "usa_share"] == pytest.approx(0.5)
+    assert mix.loc[2020, "hotline_share"] == 1.0 and not mix.loc[2020, "hotline_share_suppressed"]
+
+
+def test_a_suppressed_other_sex_leaves_the_glotip_female_share_unknown():
+    glotip = fixture_glotip()
+    extra = glotip[(glotip["sex"] == "Male") & (glotip["iso3"] == "USA")].assign(
+        sex="Other", value=pd.NA, is_suppressed=True
+    )
+    table = vic.glotip_by_sex_age(pd.concat([glotip, extra.head(1)], ignore_index=True), "2025")
+    shares = vic.glotip_shares(table, 10, 0.95).set_index(["iso3", "year"])
+    assert np.isnan(shares.loc[("USA", 2015), "female_share"])  # 80 of 100 + (1 to 4)
+    assert shares.loc[("USA", 2016), "female_share"] == pytest.approx(85 / 100)  # no Other row
+
+
+def test_observed_totals_hide_a_total_that_holds_a_hidden_cell():
+    fitted = pd.DataFrame({"year": [2015, 2015, 2016, 2016], "gender": ["female"] * 4,
+                           "records": [40, 3, 40, 30], "fitted": [39.0, 4, 41, 29]})  # fmt: skip
+    hidden = stats.is_small(fitted["records"], 10)
+    totals = vic.observed_totals(fitted, hidden, 10).set_index("year")
+    assert np.isnan(totals.loc[2015, "observed"])  # 43 would give away the 3
+    assert totals.loc[2016, "observed"] == 70
+
+
+def _bar_heights(ax, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Heights drawn per row: plain segments (rows x containers) and the hatched segment."""
+    plain, hatched = [], np.zeros(n_rows)
+    for container in ax.containers:
+        heights = np.zeros(n_rows)
+        for patch in container.patches:
+            row = int(round(patch.get_x() + patch.get_width() / 2))
+            heights[row] = patch.get_height()
+        if container.patches and container.patches[0].get_hatch():
+            hatched = heights
+        else:
+            plain.append(heights)
+    return np.array(plain).T, hatched
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 60), min_size=4, max_size=4), min_size=1, max_size=6),
+    st.integers(2, 15),
+)
+def test_stacked_bars_never_draw_a_cell_the_table_hides(cells, threshold):
+    import matplotlib.pyplot as plt
+
+    from analysis import plots
+
+    counts = pd.DataFrame(cells, columns=list("abcd"))
+    hidden = stats.hidden_cells(counts, threshold, "rows")
+    totals = stats.mask_small(counts.sum(axis=1), threshold)
+    fig, ax = plt.subplots()
+    plots.stacked_bars(ax, counts, hidden, totals)
+    plain, hatched = _bar_heights(ax, len(counts))
+    plt.close(fig)
+    drawn = totals.notna().to_numpy()
+    expected = counts.where(~hidden, 0).to_numpy(dtype=float)
+    assert np.allclose(plain[drawn], expected[drawn])  # a hidden cell is never a segment
+    assert not plain[~drawn].any() and not hatched[~drawn].any()  # a small total: a gap
+    rest = counts.where(hidden, 0).sum(axis=1).to_numpy(dtype=float)
+    assert np.allclose(hatched[drawn], rest[drawn])  # hidden cells only together

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import enforcement as en
 from analysis import sources, stats
+from analysis import victims as vic
 from analysis.schemas import victims as victims_schema
 from analysis.sources import DataError
 
@@ -465,7 +467,7 @@ MAPPING_COLUMNS = [
 DATASETS = ("ctdc", "glotip")
 NO_LISTED_FORM = "no_listed_form"  # CTDC: form group known, but no listed form flagged
 GLOTIP_DIMENSION = "by form of exploitation"
-GLOTIP_INDICATOR = "Detected trafficking victims"
+GLOTIP_INDICATOR = en.INDICATORS["victims"]
 CTDC_FORM_COLUMNS = [
     *victims_schema.EXPLOITATION,
     *victims_schema.LABOUR,
@@ -602,13 +604,7 @@ def record_levels(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def age_group(victims: pd.DataFrame) -> pd.Series:
-    """minor / adult / unknown from is_minor (under 18 at registration)."""
-    group = victims["is_minor"].map({True: "minor", False: "adult"}).astype("string")
-    return group.fillna("unknown")
-
-
-AGE_GROUPS = ["minor", "adult", "unknown"]
+AGE_GROUPS = vic.AGE_GROUPS  # child (0-17) / adult (18+) / unknown, from is_minor
 GROUPING = ["gender", "age_group"]
 
 
@@ -621,11 +617,14 @@ def ctdc_explicit_shares(
     """Share of records with a known form whose form each instrument names explicitly.
 
     One row per release x instrument x group; releases are never added together. Shares and
-    Wilson intervals are suppressed where they would reveal a small cell.
+    Wilson intervals are suppressed where they would reveal a small cell, also by subtraction
+    between instruments or groups (`protect_shares`).
     """
     by = list(by or [])
     levels_ = record_levels(victims, mapping)
-    frame = victims[["release", "gender"]].assign(age_group=age_group(victims))
+    frame = victims[["release", "gender"]].assign(
+        age_group=pd.Series(vic.age_group(victims), index=victims.index).astype("string")
+    )
     rows = []
     for inst in INSTRUMENTS:
         known = levels_[inst.key].notna()
@@ -636,8 +635,45 @@ def ctdc_explicit_shares(
     out = pd.concat(rows, ignore_index=True)
     out = out.rename(columns={"successes": "explicit", "total": "known_form"})
     out[["explicit", "known_form"]] = out[["explicit", "known_form"]].astype("int64")
+    out = protect_shares(out, ["release"], by, "known_form", threshold)
     return out[["release", "instrument", *by, "explicit", "known_form", "share", "lower",
-                "upper", "suppressed"]]  # fmt: skip
+                "upper", "suppressed", "known_form_hidden"]]  # fmt: skip
+
+
+def protect_shares(
+    table: pd.DataFrame, keys: list[str], by: list[str], total: str, threshold: int
+) -> pd.DataFrame:
+    """Hide shares that subtraction would turn into a small cell, beyond `suppressed_shares`.
+
+    Across instruments: the explicit counts of one release (and group) are nested (each EU text
+    names what Palermo names and more), so two shown counts must differ by 0 or at least
+    `threshold`, and the last shown count must leave at least `threshold` (or 0) of the total.
+    Across groups: each instrument's groups add up to the release's published count, so a
+    line with one hidden group hides another (`stats.hidden_cells`); group totals likewise.
+    """
+    out = table.copy()
+    hidden = out["suppressed"].astype(bool).copy()
+    for _, part in out.groupby([*keys, *by], sort=False):
+        shown, previous = [], 0
+        for idx, count in part["explicit"].sort_values(kind="stable").items():
+            if not hidden[idx] and not stats.is_small(count - previous, threshold):
+                shown.append(idx)
+                previous = count
+            hidden[idx] = hidden[idx] or idx not in shown
+        while shown and stats.is_small(part.at[shown[-1], total] - previous, threshold):
+            hidden[shown.pop()] = True
+            previous = part.at[shown[-1], "explicit"] if shown else 0
+    out[f"{total}_hidden"] = False
+    if by:
+        for _, part in out.groupby([*keys, "instrument"], sort=False):
+            also = hidden[part.index].to_frame("explicit")
+            more = stats.hidden_cells(part[["explicit"]], threshold, "columns", also=also)
+            hidden[part.index] = more["explicit"].to_numpy()
+            totals = stats.hidden_cells(part[[total]], threshold, "columns")[total]
+            out.loc[part.index, f"{total}_hidden"] = totals.to_numpy()
+    out["suppressed"] = hidden
+    out[["share", "lower", "upper"]] = out[["share", "lower", "upper"]].mask(hidden, axis=0)
+    return out
 
 
 def eu_only_categories(mapping: pd.DataFrame) -> pd.DataFrame:
@@ -687,9 +723,8 @@ def eu_only_counts(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame
 
 
 def _share(successes: int, total: int, threshold: int) -> dict:
-    row = stats.suppressed_shares(pd.Series([successes]), pd.Series([total]), threshold).iloc[0]
-    return {"n": successes, "of": total, "share": row["share"], "lower": row["lower"],
-            "upper": row["upper"]}  # fmt: skip
+    ci = stats.proportion_ci([successes], [total]).iloc[0]
+    return stats.share_record(successes, total, ci["share"], ci["lower"], ci["upper"], threshold)
 
 
 def minors_and_means(
@@ -715,7 +750,8 @@ def minors_and_means(
         none = int((~means_flagged[part.index]).sum())
         share = _share(none, len(part), threshold)
         if not in_release:
-            share = {**share, "n": pd.NA, "share": pd.NA, "lower": pd.NA, "upper": pd.NA}
+            share = {**share, "count": None, "share": None, "lower": None, "upper": None,
+                     "suppressed": False}  # fmt: skip
         row["means_in_release"] = in_release
         row.update({f"no_means_{k}": v for k, v in share.items()})
         rows.append(row)
@@ -726,7 +762,7 @@ def minors_and_means(
 # GLOTIP: detected victims by form of exploitation
 
 GLOTIP_SEX = {"Female": "female", "Male": "male", "Other": "other", "Unknown": "unknown"}
-GLOTIP_AGE = {"0 to 17 years": "minor", "18 years or over": "adult", "Unknown": "unknown"}
+GLOTIP_AGE = dict(zip(["0 to 17 years", "18 years or over", "Unknown"], AGE_GROUPS, strict=True))
 
 
 def glotip_complete_groups(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
@@ -788,12 +824,13 @@ def glotip_explicit_shares(
     result = pd.concat(out, ignore_index=True)
     result = result.rename(columns={"successes": "explicit", "total": "victims"})
     result[["explicit", "victims"]] = result[["explicit", "victims"]].astype("int64")
+    result = protect_shares(result, ["vintage"], by, "victims", threshold)
     return result[["vintage", "instrument", *by, "explicit", "victims", "share", "lower", "upper",
-                   "suppressed", "suppressed_cells"]]  # fmt: skip
+                   "suppressed", "suppressed_cells", "victims_hidden"]]  # fmt: skip
 
 
 def glotip_form_totals(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
-    """Detected victims by form (sex Total, age Total) in complete groups, with levels."""
+    """Detected victims and country-years per form (sex Total, age Total), complete groups only."""
     rows = glotip_complete_groups(glotip, vintage)
     rows = rows[(rows["sex"] == "Total") & (rows["age"] == "Total")]
     totals = rows.groupby("category").agg(
@@ -851,41 +888,104 @@ def share_text(
     """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
     'suppressed (<threshold)' where the share would reveal a small cell; '' without a share."""
     name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
-    share, lower, upper = (
-        pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")
-    )
-    text = (
-        (100 * share).map("{:.1f}%".format)
-        + " ("
-        + (100 * lower).map("{:.1f}".format)
-        + "–"
-        + (100 * upper).map("{:.1f}".format)
-        + ")"
-    )
-    text = text.where(share.notna(), "")
-    if "suppressed" in table and not prefix:
-        text = text.mask(
-            table["suppressed"].fillna(False).astype(bool), f"suppressed (<{threshold})"
-        )
-    return text.astype("string")
+    columns = [pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")]
+    text = pd.Series([stats.share_text(*r, hidden="") for r in zip(*columns, strict=True)],
+                     index=table.index, dtype="string")  # fmt: skip
+    if name("suppressed") in table:
+        hidden = table[name("suppressed")].fillna(False).astype(bool)
+        text = text.mask(hidden, f"suppressed (<{threshold})")
+    return text
 
 
-def results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
-    """Nested {key: ... {instrument: {share, lower, upper, explicit, of}}} for results JSON."""
+def results_shares(
+    table: pd.DataFrame, keys: list[str], threshold: int = stats.DEFAULT_THRESHOLD
+) -> dict:
+    """Nested {key: ... {instrument: stats.share_record}} for results JSON: `count` is the
+    explicit count, `total` the records (or victims) with a known form; None where hidden."""
     total = "known_form" if "known_form" in table else "victims"
     out: dict = {}
     for row in table.to_dict("records"):
         node = out
         for key in keys:
             node = node.setdefault(str(row[key]), {})
-        node[row["instrument"]] = {
-            "share": None if pd.isna(row["share"]) else float(row["share"]),
-            "lower": None if pd.isna(row["lower"]) else float(row["lower"]),
-            "upper": None if pd.isna(row["upper"]) else float(row["upper"]),
-            "explicit": int(row["explicit"]),
-            "of": int(row[total]),
-        }
+        numbers = [row[c] for c in ("explicit", total, "share", "lower", "upper")]
+        record = stats.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
+        if row.get(f"{total}_hidden"):
+            record["total"] = None
+        node[row["instrument"]] = record
     return out
+
+
+def count_text(counts: pd.Series, hidden: pd.Series, threshold: int) -> pd.Series:
+    """Counts as shown: '<threshold' for a small cell, '(s)' for one hidden to protect it."""
+    small = stats.is_small(counts, threshold)
+    return stats.suppress(counts, threshold).mask(hidden.astype(bool) & ~small, "(s)")
+
+
+def _explicit_text(part: pd.DataFrame, key: str) -> str:
+    hidden = part.at[key, "suppressed"]
+    return "a suppressed number" if hidden else f"{int(part.at[key, 'explicit']):,}"
+
+
+def _gain_text(part: pd.DataFrame, before: str, after: str, threshold: int) -> str:
+    diff = int(part.at[after, "explicit"] - part.at[before, "explicit"])
+    if stats.is_small(diff, threshold):
+        return f"+fewer than {threshold}"
+    if part.at[before, "suppressed"] or part.at[after, "suppressed"]:
+        return "gain suppressed"
+    return f"+{diff:,}"
+
+
+def gains_text(shares: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD) -> list[str]:
+    """Per release: records named explicitly by Palermo/CoE, EU 2011 and EU 2024, and the gain
+    of each EU text. A gain of 1 to threshold - 1 reads 'fewer than N'; a count whose share is
+    suppressed is not given, nor a gain that would reveal it."""
+    un, eu11, eu24 = PALERMO_2000.key, EU_2011.key, EU_2024.key
+    lines = []
+    for release, part in shares.groupby("release", sort=True):
+        part = part.set_index("instrument")
+        known = stats.suppress(part["known_form"].iloc[:1], threshold).iloc[0]
+        lines.append(
+            f"- **{release}**: {known} records with a known form; named explicitly by "
+            f"Palermo/CoE {_explicit_text(part, un)}, by EU 2011 {_explicit_text(part, eu11)} "
+            f"({_gain_text(part, un, eu11, threshold)}), by EU 2024 "
+            f"{_explicit_text(part, eu24)} ({_gain_text(part, eu11, eu24, threshold)})."
+        )
+    return lines
+
+
+def eu_only_published(eu_only: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, dict]:
+    """`eu_only_counts` as a display table and a results record under one rule.
+
+    The only-EU counts of the categories one EU text adds sum to that text's gain over the
+    previous one (published), so each release x text is a line for secondary suppression.
+    """
+    hidden = pd.Series(False, index=eu_only.index)
+    for _, part in eu_only.groupby(["release", "first_explicit_in"], sort=False):
+        cells = stats.hidden_cells(part[["only_eu_explicit"]], threshold, "columns")
+        hidden[part.index] = cells["only_eu_explicit"].to_numpy()
+    text = eu_only.assign(
+        flagged=stats.suppress(eu_only["flagged"], threshold),
+        only_eu_explicit=count_text(eu_only["only_eu_explicit"], hidden, threshold),
+        records=stats.suppress(eu_only["records"], threshold),
+    )
+    shown = eu_only.assign(
+        flagged=eu_only["flagged"].mask(stats.is_small(eu_only["flagged"], threshold)),
+        only_eu_explicit=eu_only["only_eu_explicit"].mask(hidden),
+    )
+    record = {
+        release: {
+            r.category: {
+                "flagged": None if pd.isna(r.flagged) else int(r.flagged),
+                "only_eu_explicit": None
+                if pd.isna(r.only_eu_explicit)
+                else int(r.only_eu_explicit),
+            }  # fmt: skip
+            for r in part.itertuples()
+        }
+        for release, part in shown.groupby("release")
+    }
+    return text, record
 
 
 def plot_shares(shares: pd.DataFrame, source: str):

@@ -10,9 +10,11 @@ report.figure(fig, "name")   # deterministic PNG and SVG (analysis.report)
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import seaborn as sns
 
-from analysis import sources
+from analysis import sources, stats
 from analysis.schemas.victims import GENDERS
 
 PALETTE = "colorblind"
@@ -68,15 +70,19 @@ def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str)
     return fig
 
 
-def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues"):
-    """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured."""
-    import numpy as np
+def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None):
+    """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured.
 
-    from analysis import stats
-
-    shown = stats.mask_small(counts, threshold)
+    `hidden` (e.g. `stats.hidden_cells`) blanks more cells, labelled '(s)' as in the table, so a
+    figure never shows a cell its table hides.
+    """
+    mask = stats.is_small(counts, threshold)
+    if hidden is not None:
+        mask = mask | hidden.reindex_like(counts).fillna(False).astype(bool)
+    shown = counts.astype("float64").mask(mask)
     mesh = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype=float)), cmap=cmap, aspect="auto")
-    labels = stats.suppress(counts, threshold)
+    secondary = mask & ~stats.is_small(counts, threshold)
+    labels = stats.suppress(counts, threshold).mask(secondary, "(s)")
     top = np.nanmax(shown.to_numpy(dtype=float)) if shown.notna().any().any() else 1.0
     for i in range(counts.shape[0]):
         for j in range(counts.shape[1]):
@@ -88,3 +94,29 @@ def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues"):
     ax.set_yticks(range(counts.shape[0]), counts.index)
     ax.grid(False)
     return mesh
+
+
+def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)", horizontal=False):
+    """Stacked bars (one per row of `values`) that never draw a hidden cell as zero or at a
+    position that would give it away: the shown segments come first, then one hatched segment
+    for the hidden cells together (total minus shown), and a row whose total is missing or
+    hidden is left out (a gap)."""
+    hidden = hidden.reindex_like(values).fillna(False).astype(bool)
+    shown = values.astype("float64").mask(hidden).fillna(0.0)
+    totals = pd.Series(totals, index=values.index, dtype="float64")
+    keep = totals.notna().to_numpy()
+    position = np.arange(len(values))[keep]
+    bar = ax.barh if horizontal else ax.bar
+    base = np.zeros(keep.sum())
+    for column in values.columns:
+        height = shown[column].to_numpy()[keep]
+        bar(position, height, 0.8, base, label=str(column))
+        base = base + height
+    rest = np.clip(totals.to_numpy()[keep] - base, 0, None)
+    rest = np.where(hidden.any(axis=1).to_numpy()[keep], rest, 0.0)
+    if rest.any():
+        bar(position, rest, 0.8, base, label=label, color="white", edgecolor="#777777",
+            hatch="///", linewidth=0.5)  # fmt: skip
+    ticks = ax.set_yticks if horizontal else ax.set_xticks
+    ticks(range(len(values)), [str(i) for i in values.index])
+    return ax

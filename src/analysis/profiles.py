@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from analysis import countries, paths, stats, victims
+from analysis import countries, outputs, stats, victims
 from analysis import enforcement as en
 from analysis import population as wpp
-from analysis.sources import DataError
 
 RELEASE_LABELS = {
     "kanon_2021": "CTDC K-anonymised release (2021)",
@@ -41,13 +39,6 @@ OTHER = "other countries"
 # --- Which countries, and their records ------------------------------------------------------
 
 
-def _processed(name: str, data_dir: str | Path | None) -> Path:
-    path = Path(data_dir or paths.processed_dir()) / name
-    if not path.is_file():
-        raise DataError(f"{path} is missing: run the cleaning notebooks (python -m analysis run)")
-    return path
-
-
 def known_codes() -> set[str]:
     return set(countries.converter().data["ISO3"].dropna())
 
@@ -55,11 +46,11 @@ def known_codes() -> set[str]:
 def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
     """Sorted ISO3 codes of every country with any CTDC victim record (as citizenship or place
     of exploitation, any release) or any GLOTIP row (as reporting country or as citizenship)."""
-    ctdc = pd.read_parquet(
-        _processed("victims.parquet", data_dir), columns=list(ROLES["destinations"])
+    ctdc = outputs.read_processed(
+        "victims.parquet", columns=list(ROLES["destinations"]), data_dir=data_dir
     )
-    glotip = pd.read_parquet(
-        _processed("glotip.parquet", data_dir), columns=["iso3", "category_iso3"]
+    glotip = outputs.read_processed(
+        "glotip.parquet", columns=["iso3", "category_iso3"], data_dir=data_dir
     )
     codes = pd.concat([ctdc[c] for c in ctdc.columns] + [glotip[c] for c in glotip.columns])
     codes = set(codes.dropna().astype(str))
@@ -87,13 +78,12 @@ def load_victims(
     first, last = int(years[0]), int(years[-1])
     if first > last:
         raise ValueError(f"the year range is empty: {first} > {last}")
-    path = _processed("victims.parquet", data_dir)
-    frame = pd.read_parquet(
-        path,
-        columns=victims.REQUIRED,
-        filters=[[("citizenship", "==", iso3)], [("exploitation_country", "==", iso3)]],
+    frame = outputs.read_processed(
+        "victims.parquet", victims.REQUIRED, columns=victims.REQUIRED, data_dir=data_dir
     )
-    frame = frame[frame["year"].between(first, last).fillna(False)].reset_index(drop=True)
+    mine = frame["citizenship"].eq(iso3) | frame["exploitation_country"].eq(iso3)
+    frame = frame[(mine & frame["year"].between(first, last)).fillna(False)]
+    frame = frame.reset_index(drop=True)
     return victims.add_groups(frame)
 
 
@@ -129,6 +119,9 @@ def ranked(
 
     `share` is of the records with a known place (domestic included), suppressed where it would
     reveal a small cell; `records` is exact and for internal use only, `records_text` is shown.
+    The rows add up to the release's published total, so a single small row hides one more
+    (`hidden`, shown as '(s)'); when the unknown row is hidden, the number of known places
+    is too, and so is every share of it.
     """
     part = counts[counts["release"] == release].set_index("place")["records"]
     known = int(part.drop(UNKNOWN, errors="ignore").sum())
@@ -145,28 +138,34 @@ def ranked(
             rows.append((code, int(part[code]), kind))
     table = pd.DataFrame(rows, columns=["place", "records", "kind"])
     if table.empty:
-        return table.assign(country=[], records_text=[], share=[], share_text=[])
+        return table.assign(country=[], records_text=[], hidden=[], share=[], share_text=[])
     pairs = zip(table["place"], table["kind"], strict=True)
     table["country"] = [p if k == "other" else _label(p, iso3, role) for p, k in pairs]
     if len(rest) > 1 and stats.is_small(rest, threshold).all():
         table.loc[table["kind"] == "other", "country"] += f", each fewer than {threshold}"
-    table["records_text"] = stats.suppress(table["records"], threshold)
+    table["hidden"] = stats.hidden_cells(table[["records"]], threshold, "columns")["records"]
+    small = stats.is_small(table["records"], threshold)
+    table["records_text"] = stats.suppress(table["records"], threshold).mask(
+        table["hidden"] & ~small, "(s)"
+    )
     with_place = table["kind"] != "unknown"
     shares = stats.suppressed_shares(
         table["records"].where(with_place, 0), pd.Series(known, index=table.index), threshold
     )
-    table["share"] = shares["share"].where(with_place)
-    hidden = shares["suppressed"] & with_place
+    hidden = shares["suppressed"] | table["hidden"] | table.loc[~with_place, "hidden"].any()
+    table["share"] = shares["share"].where(with_place & ~hidden)
     table["share_text"] = [
-        "suppressed" if h else "" if pd.isna(v) else f"{v:.0%}"
-        for v, h in zip(table["share"], hidden, strict=True)
+        stats.share_text(v, digits=0, hidden="suppressed" if h else "")
+        for v, h in zip(table["share"], hidden & with_place, strict=True)
     ]
-    return table[["place", "country", "kind", "records", "records_text", "share", "share_text"]]
+    columns = ["place", "country", "kind", "records", "records_text", "hidden", "share",
+               "share_text"]  # fmt: skip
+    return table[columns]
 
 
 def top_records(table: pd.DataFrame) -> list[dict]:
     """The ranked foreign places for results JSON (only those shown with an exact count)."""
-    rows = table[table["kind"] == "foreign"]
+    rows = table[(table["kind"] == "foreign") & ~table["hidden"]]
     return [
         {"iso3": r.place, "country": r.country, "records": int(r.records),
          "share_of_known": None if pd.isna(r.share) else round(float(r.share), 4)}
@@ -178,6 +177,8 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
     """Places x releases, suppressed text; never summed across releases.
 
     Foreign places that are small cells in every release share one row of suppressed sums.
+    Each column adds up to the release's published total, so a column with a single small
+    cell hides one more, shown as '(s)'.
     """
     wide = counts.pivot(index="place", columns="release", values="records").fillna(0)
     wide = wide.astype("int64")
@@ -194,7 +195,7 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
         parts.append(foreign[always_small].sum().to_frame(label).T)
     parts.append(wide.loc[specials])
     table = pd.concat(parts)
-    text = stats.suppress(table, threshold).replace("0", "–")
+    text = stats.suppress_table(table, threshold, lines="columns").replace("0", "–")
     names = [i if i.startswith(OTHER) else _label(i, iso3, role) for i in table.index]
     text.index = pd.Index(names, name="country")
     text.columns = [RELEASE_LABELS.get(c, c) for c in text.columns]
@@ -278,7 +279,8 @@ def enforcement_series(
     pooled total and rate of the other reporting countries of its UN sub-region.
 
     `<5` cells are carried as bounds (see analysis.enforcement); regional sums run over the
-    countries that reported that year (`n_countries`), without those lacking a population.
+    countries that reported that year (`n_countries`). A member without a WPP population stays
+    in the sums but not in the pooled rate, and is named in `no_population`.
     """
     first, last = int(years[0]), int(years[-1])
     totals = en.country_totals(glotip, en.indicator_keys(indicators))
@@ -291,12 +293,22 @@ def enforcement_series(
     if region:
         members = totals["iso3"].astype("string")
         rest = totals[(countries.un_region(members) == region).fillna(False).to_numpy()]
-        rest = rest[(rest["iso3"] != iso3) & rest["population"].notna()]
+        rest = rest[rest["iso3"] != iso3]
         if len(rest):
-            pooled = en.add_rates(en.sum_bounds(rest, ["indicator", "year"]))
+            keys = ["indicator", "year"]
+            pooled = en.sum_bounds(rest.drop(columns="population"), keys)
+            with_pop = rest[rest["population"].notna()]
+            rated = en.add_rates(en.sum_bounds(with_pop, keys))
+            rated = rated[[*keys, "population", "rate", "rate_lower", "rate_upper"]]
+            pooled = pooled.merge(rated, on=keys, how="left")
+            lacking = rest[rest["population"].isna()].groupby(keys)["iso3"]
+            lacking = lacking.agg(lambda s: ", ".join(sorted(set(s)))).rename("no_population")
+            pooled = pooled.merge(lacking.reset_index(), on=keys, how="left")
+            pooled["no_population"] = pooled["no_population"].fillna("")
             parts.append(pooled.assign(scope=f"rest of {region}"))
+    parts[0] = parts[0].assign(no_population="")
     columns = ["scope", "indicator", "year", "value", "lower", "upper", "population", "rate",
-               "rate_lower", "rate_upper", "n_countries"]  # fmt: skip
+               "rate_lower", "rate_upper", "n_countries", "no_population"]  # fmt: skip
     out = pd.concat([p[columns] for p in parts], ignore_index=True)
     return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
 
@@ -350,9 +362,11 @@ def count_text(n: int, threshold: int) -> str:
 
 
 def _places_sentence(table: pd.DataFrame, n: int = 3) -> str:
-    rows = table[table["kind"] == "foreign"].head(n)
+    rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
     parts = [
-        f"{r.country} ({r.records:,}" + (f", {r.share:.0%}" if pd.notna(r.share) else "") + ")"
+        f"{r.country} ({r.records:,}"
+        + (f", {stats.share_text(r.share, digits=0)}" if pd.notna(r.share) else "")
+        + ")"
         for r in rows.itertuples()
     ]
     if len(parts) > 1:
@@ -370,19 +384,19 @@ def summary_facts(
     abroad: pd.DataFrame,
     threshold: int,
 ) -> dict:
-    """The numbers the paragraph states, gathered from the profile's tables."""
+    """The numbers the paragraph states, gathered from the profile's tables after their
+    suppression: a count a table hides is None here, or a 'fewer than N' text when small."""
     facts: dict = {"iso3": iso3, "country": country_name(iso3), "release": release,
                    "release_label": RELEASE_LABELS.get(release, release),
                    "years": [int(years[0]), int(years[-1])], "threshold": threshold}  # fmt: skip
     for role, table in (("destinations", destinations), ("origins", origins)):
         total = int(table["records"].sum()) if len(table) else 0
-        known = int(table.loc[table["kind"] != "unknown", "records"].sum()) if len(table) else 0
+        unknown = table[table["kind"] == "unknown"]
         domestic = table[table["kind"] == "domestic"]
         facts[role] = {
             "records": total,
-            "known": known,
-            "domestic": int(domestic["records"].sum()),
-            "foreign": int(table.loc[table["kind"].isin(["foreign", "other"]), "records"].sum()),
+            "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
+            "domestic": _stated(domestic, threshold),
             "sentence": _places_sentence(table),
         }
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
@@ -405,6 +419,17 @@ def summary_facts(
     return facts
 
 
+def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
+    """A ranked row's count as the paragraph may state it: exact, 'fewer than N', or None when
+    the row is absent or hidden only to protect another."""
+    if rows.empty or int(rows["records"].iloc[0]) == 0:
+        return None
+    n = int(rows["records"].iloc[0])
+    if stats.is_small(n, threshold):
+        return f"fewer than {threshold}"
+    return None if bool(rows["hidden"].iloc[0]) else f"{n:,}"
+
+
 def summary_paragraph(facts: dict) -> str:
     """Plain sentences from `summary_facts`; every number in it comes from there."""
     name, n = facts["country"], facts["threshold"]
@@ -415,21 +440,21 @@ def summary_paragraph(facts: dict) -> str:
         text.append(f"The {facts['release_label']} holds no records of citizens of {name} "
                     f"registered in {first}–{last}.")  # fmt: skip
     else:
+        known = (f"; {count_text(dest['known'], n)} of them name the place of exploitation"
+                 if dest["known"] is not None else "")  # fmt: skip
         text.append(
             f"In the {facts['release_label']}, {count_text(dest['records'], n)} records registered "
-            f"in {first}–{last} concern citizens of {name}; "
-            f"{count_text(dest['known'], n)} of them name the place of exploitation."
+            f"in {first}–{last} concern citizens of {name}{known}."
         )
         if dest["sentence"]:
             text.append(f"The main foreign destinations were {dest['sentence']}.")
         if dest["domestic"]:
-            text.append(f"{count_text(dest['domestic'], n).capitalize()} were exploited "
-                        f"within {name}.")  # fmt: skip
+            text.append(f"{dest['domestic'].capitalize()} were exploited within {name}.")
     orig = facts["origins"]
     if orig["records"] == 0:
         text.append(f"No record of that release names {name} as the place of exploitation.")
     else:
-        own = (f"; {count_text(orig['domestic'], n)} of them concern its own citizens"
+        own = (f"; {orig['domestic']} of them concern its own citizens"
                if orig["domestic"] else "")  # fmt: skip
         foreign = f"; the main foreign origins were {orig['sentence']}" if orig["sentence"] else ""
         text.append(f"{count_text(orig['records'], n).capitalize()} records name {name} as the "
@@ -450,8 +475,3 @@ def summary_paragraph(facts: dict) -> str:
         text.append(f"{facts['abroad_countries']} other countries reported detecting victims "
                     f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
     return " ".join(text)
-
-
-def mask_for_plot(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Counts a figure may draw: small cells become NaN (gaps), zeros stay zero."""
-    return stats.mask_small(table, threshold).astype(float).replace({np.inf: np.nan})

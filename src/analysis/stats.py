@@ -80,17 +80,25 @@ def suppressed_shares(
     return table
 
 
-def hidden_cells(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, lines: str = "columns"):
-    """Cells to hide: small cells, plus one more in any line whose total is published.
+def hidden_cells(
+    counts: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    lines: str = "columns",
+    also: pd.DataFrame | None = None,
+):
+    """Cells to hide: small cells (and `also`), plus one more in any line whose total is published.
 
-    If a line (each column, each row, or the whole table) holds exactly one small cell, its
+    If a line (each column, each row, or the whole table) holds exactly one hidden cell, its
     published total would give that cell away by subtraction, so the smallest other non-zero
-    cell of the line is hidden too (secondary suppression).
+    cell of the line is hidden too (secondary suppression). `also` marks cells hidden for a
+    reason found elsewhere (another table of the same report).
     """
     if lines not in ("columns", "rows", "table"):
         raise ValueError(f"lines must be 'columns', 'rows' or 'table', got {lines!r}")
     values = counts.astype("float64")
     hidden = is_small(values, threshold).fillna(False).to_numpy().copy()
+    if also is not None:
+        hidden |= also.reindex_like(counts).fillna(False).to_numpy(dtype=bool)
     grid = values.to_numpy()
     if lines == "table":
         groups = [np.ones_like(hidden, dtype=bool)]
@@ -115,3 +123,35 @@ def suppress_table(
     text = suppress(counts, threshold)
     secondary = hidden_cells(counts, threshold, lines) & ~is_small(counts, threshold).fillna(False)
     return text.mask(secondary, "(s)")
+
+
+def share_text(share, lower=None, upper=None, hidden: str = "suppressed", digits: int = 1) -> str:
+    """'76.4% (76.1–76.6)' (or '76%' without an interval); `hidden` where the share is missing,
+    which is where it would reveal a small cell. The one formatter of every published share."""
+    if share is None or pd.isna(share):
+        return hidden
+    text = f"{100 * share:.{digits}f}%"
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return text
+    return f"{text} ({100 * lower:.{digits}f}–{100 * upper:.{digits}f})"
+
+
+def share_record(
+    count, total, share, lower, upper, threshold: int = DEFAULT_THRESHOLD, hidden: bool = False
+) -> dict:
+    """A share for results JSON, under the one rule: the count and the share are None when the
+    count or the rest of the total is a small cell (or `hidden` says so), the total when small."""
+    count = None if pd.isna(count) else int(count)
+    total = None if pd.isna(total) else int(total)
+    if count is not None and total is not None:
+        hidden = bool(hidden or is_small(count, threshold) or is_small(total - count, threshold))
+    else:
+        hidden = True
+    record = {
+        "count": None if hidden else count,
+        "total": None if total is None or is_small(total, threshold) else total,
+        "suppressed": hidden,
+    }
+    for key, value in (("share", share), ("lower", lower), ("upper", upper)):
+        record[key] = None if hidden or pd.isna(value) else float(value)
+    return record

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import countries, paths, stats
+from analysis import countries, outputs, stats
+from analysis import enforcement as en
+from analysis.schemas.victims import GENDERS
 from analysis.sources import DataError
 
 RELEASES = ("synthetic_2021", "kanon_2021", "global_2020")
-GENDERS = ["female", "male", "transgender_nonconforming", "unknown"]
 KNOWN_GENDERS = GENDERS[:3]
 AGE_GROUPS = ["child (0-17)", "adult (18+)", "unknown"]
 PERSON_GROUPS = ["women", "men", "girls", "boys"]
@@ -30,25 +31,14 @@ REQUIRED = [
 GLOTIP_REQUIRED = ["iso3", "year", "indicator", "dimension", "sex", "age", "value", "vintage"]
 
 
-def _read(path: Path, required: list[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path} is missing: run the cleaning notebooks (python -m analysis run)")
-    frame = pd.read_parquet(path)
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise DataError(f"{path}: columns {missing} are missing")
-    return frame
-
-
 def load(release: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """One CTDC release from victims.parquet, with the derived groups added."""
     if release not in RELEASES:
         raise ValueError(f"release must be one of {RELEASES}, got {release!r}")
-    path = Path(data_dir or paths.processed_dir()) / "victims.parquet"
-    frame = _read(path, REQUIRED)
+    frame = outputs.read_processed("victims.parquet", REQUIRED, data_dir=data_dir)
     frame = frame[frame["release"] == release].reset_index(drop=True)
     if frame.empty:
-        raise DataError(f"{path}: no rows for release {release!r}")
+        raise DataError(f"victims.parquet: no rows for release {release!r}")
     return add_groups(frame)
 
 
@@ -70,15 +60,21 @@ def select(
     return frame[keep].reset_index(drop=True)
 
 
-def add_groups(frame: pd.DataFrame) -> pd.DataFrame:
-    """Age group, person group (women, men, girls, boys) and one form of exploitation per record."""
-    out = frame.copy()
-    minor = out["is_minor"]
-    out["age_group"] = pd.Categorical(
+def age_group(frame: pd.DataFrame) -> pd.Categorical:
+    """The one age coding of the project: child (0-17), adult (18+) or unknown, from is_minor."""
+    minor = frame["is_minor"]
+    return pd.Categorical(
         np.select([minor.eq(True).fillna(False), minor.eq(False).fillna(False)],
                   AGE_GROUPS[:2], "unknown"),
         categories=AGE_GROUPS,
     )  # fmt: skip
+
+
+def add_groups(frame: pd.DataFrame) -> pd.DataFrame:
+    """Age group, person group (women, men, girls, boys) and one form of exploitation per record."""
+    out = frame.copy()
+    minor = out["is_minor"]
+    out["age_group"] = age_group(out)
     female, male = out["gender"].eq("female"), out["gender"].eq("male")
     adult, child = minor.eq(False).fillna(False), minor.eq(True).fillna(False)
     out["person_group"] = pd.Series(
@@ -183,7 +179,7 @@ def shares(frame: pd.DataFrame, by: list[str], threshold: int, confidence: float
     child = stats.suppressed_shares(sums["_child"], sums["_known_age"], threshold, confidence)
     out = pd.DataFrame({"records": records})
     for name, table in (("female", female), ("child", child)):
-        out[f"{name}"] = table["successes"].astype("int64")
+        out[name] = table["successes"].astype("int64")
         out[f"{name}_of"] = table["total"].astype("int64")
         for col in ("share", "lower", "upper", "suppressed"):
             out[f"{name}_{col}"] = table[col]
@@ -200,8 +196,12 @@ def corridors(frame: pd.DataFrame, destinations: list[str], n_origins: int) -> p
     return table.loc[order, columns]
 
 
-def source_mix(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per year: records, reporting destinations, US share, unknown destination, hotline share."""
+def source_mix(frame: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Per year: records, reporting destinations, US share, unknown destination, hotline share.
+
+    A share is missing where it would reveal a small cell (its count or the rest of the year's
+    records is 1 to threshold - 1), as it would next to the year's published total.
+    """
     dest = frame["exploitation_country"]
     keyed = frame.assign(
         _usa=dest.eq("USA").fillna(False),
@@ -210,17 +210,65 @@ def source_mix(frame: pd.DataFrame) -> pd.DataFrame:
         _has_source=frame["datasource"].notna(),
     )
     grouped = keyed.groupby("year")
+    records = grouped.size()
     out = pd.DataFrame(
-        {
-            "records": grouped.size(),
-            "destinations": grouped["exploitation_country"].nunique(),
-            "usa_share": grouped["_usa"].mean(),
-            "unknown_destination_share": grouped["_unknown"].mean(),
-        }
+        {"records": records, "destinations": grouped["exploitation_country"].nunique()}
     )
-    with_source = grouped["_has_source"].sum()
-    out["hotline_share"] = (grouped["_hotline"].sum() / with_source).where(with_source > 0)
+    for name, flag, total in (
+        ("usa_share", "_usa", records),
+        ("unknown_destination_share", "_unknown", records),
+        ("hotline_share", "_hotline", grouped["_has_source"].sum()),
+    ):
+        table = stats.suppressed_shares(grouped[flag].sum(), total, threshold)
+        out[name] = table["share"].where(total > 0)
+        out[f"{name}_suppressed"] = table["suppressed"] & (total > 0)
     return out.reset_index()
+
+
+DESTINATION_GROUPS = [
+    "United States", "other top destinations", "other known destinations", "unknown destination"
+]  # fmt: skip
+
+
+def destination_groups(frame: pd.DataFrame, top: list[str]) -> pd.DataFrame:
+    """Records per year (rows) and destination group (United States, the other `top`
+    destinations, other known destinations, unknown destination)."""
+    dest = frame["exploitation_country"]
+    group = np.select(
+        [dest.eq("USA").fillna(False), dest.isin(top).fillna(False), dest.notna()],
+        DESTINATION_GROUPS[:3],
+        DESTINATION_GROUPS[3],
+    )
+    table = pd.crosstab(frame["year"].astype(int), group)
+    return table.reindex(columns=[c for c in DESTINATION_GROUPS if c in table.columns])
+
+
+def forms_by_group(
+    frame: pd.DataFrame, threshold: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Women, men, girls, boys x form: counts (sparse forms merged), the cells to hide (the
+    table total is published) and row shares, missing for a row with a hidden cell."""
+    known = frame.dropna(subset=["person_group", "form"])
+    forms = pd.crosstab(known["person_group"], known["form"]).reindex(
+        index=[g for g in PERSON_GROUPS if g in set(known["person_group"])],
+        columns=[f for f in FORMS if f in set(known["form"])],
+        fill_value=0,
+    )
+    forms = merge_sparse_columns(forms, threshold, "other or combined forms")
+    forms = forms.rename_axis(index="group", columns="form")
+    hidden = stats.hidden_cells(forms, threshold, lines="table")
+    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden.any(axis=1), axis=0)
+    return forms, hidden, row_share
+
+
+def observed_totals(fitted: pd.DataFrame, hidden: pd.Series, threshold: int) -> pd.DataFrame:
+    """Observed and fitted records per year x gender (summed over destinations); the observed
+    total is missing where it is small or holds a hidden cell, which it would give away."""
+    keyed = fitted.assign(_hidden=hidden.to_numpy(dtype=bool))
+    totals = keyed.groupby(["year", "gender"])[["records", "fitted"]].sum()
+    holds_hidden = keyed.groupby(["year", "gender"])["_hidden"].any()
+    totals["observed"] = stats.mask_small(totals["records"], threshold).mask(holds_hidden)
+    return totals.reset_index()
 
 
 def model_grid(grid: pd.DataFrame, genders: tuple[str, ...] = ("female", "male")) -> pd.DataFrame:
@@ -237,13 +285,14 @@ def glotip_by_sex_age(
 ) -> pd.DataFrame:
     """GLOTIP detected victims per country-year: counts by sex (all ages) and by age (all sexes).
 
-    Cells GLOTIP suppressed (<5) have no value here (<NA>), so shares that need them are missing.
+    Cells GLOTIP suppressed (<5) have no value here (<NA>), so shares that need them are missing;
+    `other_suppressed` tells a suppressed 'Other' sex (1 to 4 victims) from one not reported.
     """
     missing = [c for c in GLOTIP_REQUIRED if c not in glotip.columns]
     if missing:
         raise DataError(f"glotip table: columns {missing} are missing")
     rows = glotip[
-        (glotip["indicator"] == "Detected trafficking victims")
+        (glotip["indicator"] == en.INDICATORS["victims"])
         & (glotip["dimension"] == "Total")
         & (glotip["vintage"] == vintage)
     ]
@@ -260,6 +309,9 @@ def glotip_by_sex_age(
     out["child"] = by_age["0 to 17 years"] if "0 to 17 years" in by_age.columns else pd.NA
     out["adult"] = by_age["18 years or over"] if "18 years or over" in by_age.columns else pd.NA
     out = out.astype("Int64")
+    other = rows[(rows["age"] == "Total") & (rows["sex"] == "Other")]
+    suppressed = other.set_index(["iso3", "year"])["value"].isna()
+    out["other_suppressed"] = suppressed.reindex(out.index, fill_value=False).astype(bool)
     return out.reset_index().astype({"year": "int64"})
 
 
@@ -275,9 +327,15 @@ def _unstack(rows: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def glotip_shares(table: pd.DataFrame, threshold: int, confidence: float) -> pd.DataFrame:
-    """GLOTIP female share of known sex (female + male + other) and child share of known age."""
+    """GLOTIP female share of known sex (female + male + other) and child share of known age.
+
+    An 'Other' sex not reported counts as zero; a suppressed one (1 to 4) leaves the
+    denominator unknown, so that country-year has no female share.
+    """
     known_sex = table[["female", "male"]].sum(axis=1, skipna=False) + table["other"].fillna(0)
     ok_sex = table["female"].notna() & table["male"].notna() & (known_sex > 0)
+    if "other_suppressed" in table:
+        ok_sex &= ~table["other_suppressed"].astype(bool)
     known_age = table["child"] + table["adult"]
     ok_age = table["child"].notna() & table["adult"].notna() & (known_age > 0)
     out = table[["iso3", "year"]].copy()
@@ -330,23 +388,24 @@ def compare_female_shares(ctdc: pd.DataFrame, glotip: pd.DataFrame) -> tuple[pd.
 
 def share_text(share: float, lower: float, upper: float) -> str:
     """'76.4% (76.1–76.6)', or 'suppressed' where the share would reveal a small cell."""
-    if pd.isna(share):
-        return "suppressed"
-    return f"{share:.1%} ({lower:.1%}–{upper:.1%})".replace("%–", "–")
+    return stats.share_text(share, lower, upper)
 
 
-def share_record(row: pd.Series, name: str) -> dict:
-    """A share with its counts and interval for results JSON; None where suppressed."""
-    hidden = bool(row[f"{name}_suppressed"])
-    value = {
-        "count": None if hidden else int(row[name]),
-        "total": int(row[f"{name}_of"]),
-        "suppressed": hidden,
-    }
-    for key in ("share", "lower", "upper"):
-        number = row[f"{name}_{key}"]
-        value[key] = None if pd.isna(number) else float(number)
-    return value
+def share_record(row: pd.Series, name: str, threshold: int = stats.DEFAULT_THRESHOLD) -> dict:
+    """A `shares` row's share for results JSON (stats.share_record: None where suppressed)."""
+    return stats.share_record(
+        row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
+        row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
+    )  # fmt: skip
+
+
+def glotip_pooled_female_share(shares_: pd.DataFrame, threshold: int, confidence: float) -> dict:
+    """Female share pooled over the country-years with a usable GLOTIP share, for results JSON."""
+    usable = shares_.dropna(subset=["female_share"])
+    female, known = int(usable["female"].sum()), int(usable["female_of"].sum())
+    ci = stats.proportion_ci([female], [known], confidence).iloc[0]
+    record = stats.share_record(female, known, ci["share"], ci["lower"], ci["upper"], threshold)
+    return {**record, "country_years": int(len(usable)), "countries": int(usable["iso3"].nunique())}
 
 
 def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:

@@ -243,3 +243,22 @@ def test_small_country_profiles_suppress_small_cells(fanned):
     assert "holds no records of citizens of Tuvalu" in results["TUV"]["summary"]
     mus_origins = results["MUS"]["summary"]
     assert "records name Mauritius as the place of exploitation" in mus_origins
+
+
+def test_a_region_member_without_population_stays_in_the_sums_but_not_the_rate():
+    glotip = en.load_glotip("2025")
+    population = wpp.load()
+    full = profiles.enforcement_series(glotip, population, "BLR", [2015, 2015])
+    lacking = profiles.enforcement_series(
+        glotip, population[population["iso3"] != "UKR"], "BLR", [2015, 2015]
+    )
+    rest = "rest of Eastern Europe"
+    both = full[full["scope"] == rest].merge(
+        lacking[lacking["scope"] == rest], on=["indicator", "year"], suffixes=("", "_lacking")
+    )
+    assert len(both) and (both["lower"] == both["lower_lacking"]).all()  # counts unchanged
+    named = both["no_population_lacking"] == "UKR"  # where Ukraine reported that indicator
+    assert named.any() and set(both["no_population_lacking"]) <= {"UKR", ""}
+    assert (both.loc[named, "population_lacking"] < both.loc[named, "population"]).all()
+    assert (both.loc[~named, "population_lacking"] == both.loc[~named, "population"]).all()
+    assert set(both["no_population"]) == {""}

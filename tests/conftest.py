@@ -33,3 +33,20 @@ def shared_mirror() -> str:
     """The real mirror folder ($ANALYSIS_DATA_MIRROR, or ../shared/data beside the checkout)."""
     folder = os.environ.get("ANALYSIS_DATA_MIRROR") or CHECKOUT.parent / "shared" / "data"
     return os.path.abspath(folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def processed_tables():
+    """The cleaned tables the analysis tests read, built from the registered raw data when any
+    is missing (a fresh clone has none) by the same functions the cleaning notebooks call."""
+    from analysis import paths, steps
+    from analysis.clean import ctdc, enforcement_tables
+
+    writes = {s.notebook: s.writes for s in steps.STEPS}
+    root = paths.project_root()
+    for notebook, build in (
+        ("01_clean_victims", ctdc.run),
+        ("02_clean_enforcement", enforcement_tables.build),
+    ):
+        if not all((root / rel).is_file() for rel in writes[notebook]):
+            build()

@@ -109,17 +109,6 @@ def dependencies(steps: tuple[Step, ...] = STEPS) -> dict[str, set[str]]:
     return {s.notebook: {writer[r] for r in s.processed_inputs if r in writer} for s in steps}
 
 
-def dependents(notebook: str, steps: tuple[Step, ...] = STEPS) -> set[str]:
-    """Every notebook downstream of `notebook`, directly or not."""
-    deps = dependencies(steps)
-    found: set[str] = set()
-    frontier = {notebook}
-    while frontier:
-        frontier = {n for n, before in deps.items() if before & frontier} - found
-        found |= frontier
-    return found
-
-
 def notebook_paths(folder: Path) -> list[Path]:
     """The pipeline's notebooks in a folder, in name order (their numeric prefix)."""
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))

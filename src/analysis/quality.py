@@ -47,3 +47,14 @@ def accounting(name: str, rows_in: int, cleaned: Cleaned) -> dict:
         "quarantined_by_reason": {str(k): int(v) for k, v in by_reason.items()},
         "missingness": missingness(cleaned.table),
     }
+
+
+def check_columns(found: list[str], expected: list[str], place: str, layout: str) -> None:
+    """A DataError naming the missing and unexpected columns unless `found` is `expected`."""
+    if found != expected:
+        missing = [c for c in expected if c not in found]
+        unexpected = [c for c in found if c not in expected]
+        raise DataError(
+            f"{place}: columns differ from the {layout}; missing {missing}, unexpected "
+            f"{unexpected} (expected, in order: {expected})"
+        )

@@ -39,14 +39,7 @@ EUROSTAT_HOST = "europa.eu"  # rows from other hosts quote Eurostat second-hand
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     """Read a transcribed CSV as text, with exactly the expected columns in order."""
     frame = sources.read_csv(path, dtype="string")
-    found = list(frame.columns)
-    if found != columns:
-        missing = [c for c in columns if c not in found]
-        unexpected = [c for c in found if c not in columns]
-        raise DataError(
-            f"{path}: columns differ from the expected layout; missing {missing}, unexpected "
-            f"{unexpected} (expected, in order: {columns})"
-        )
+    quality.check_columns(list(frame.columns), columns, str(path), "expected layout")
     return frame.apply(lambda col: col.str.strip())
 
 

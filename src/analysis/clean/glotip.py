@@ -70,13 +70,7 @@ def parse_export(grid: pd.DataFrame, path: Path | str, sheet: str) -> pd.DataFra
             f"then the header in row 3), found {first}; is this a GLOTIP data-portal export?"
         )
     header = [str(v).strip() for v in grid.iloc[2].tolist()]
-    if header != COLUMNS:
-        missing = [c for c in COLUMNS if c not in header]
-        unexpected = [c for c in header if c not in COLUMNS]
-        raise DataError(
-            f"{where(path, sheet)}, header row 3: columns differ from the GLOTIP layout; "
-            f"missing {missing}, unexpected {unexpected} (expected, in order: {COLUMNS})"
-        )
+    quality.check_columns(header, COLUMNS, f"{where(path, sheet)}, header row 3", "GLOTIP layout")
     data = grid.iloc[HEADER_ROWS:].reset_index(drop=True)
     data.columns = COLUMNS
     data = data.astype("string").apply(lambda col: col.str.strip())

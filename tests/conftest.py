@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # tests draw without a screen; notebooks keep their inlin
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """An empty project folder that analysis.paths resolves to (for CLI and runner tests)."""
+    """An empty project folder that analysis.data.paths resolves to (for CLI and runner tests)."""
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "thb-analysis"\n')
     monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
     return tmp_path
@@ -39,14 +39,12 @@ def shared_mirror() -> str:
 def processed_tables():
     """The cleaned tables the analysis tests read, built from the registered raw data when any
     is missing (a fresh clone has none) by the same functions the cleaning notebooks call."""
-    from analysis import paths, steps
+    from analysis import catalog
     from analysis.clean import ctdc, enforcement_tables
 
-    writes = {s.notebook: s.writes for s in steps.STEPS}
-    root = paths.project_root()
-    for notebook, build in (
+    for step, build in (
         ("01_clean_victims", ctdc.run),
         ("02_clean_enforcement", enforcement_tables.build),
     ):
-        if not all((root / rel).is_file() for rel in writes[notebook]):
+        if not all(path.is_file() for path in catalog.outputs_of(step).values()):
             build()

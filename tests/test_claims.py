@@ -8,9 +8,10 @@ import pytest
 
 from analysis import claims as cl
 from analysis import enforcement as en
-from analysis import outputs, paths, pipeline
 from analysis.clean import glotip as glotip_raw
-from analysis.sources import DataError
+from analysis.data import files, paths
+from analysis.data.errors import DataError
+from analysis.run import pipeline
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +20,8 @@ def checked():
     ev = cl.evidence(
         glotip,
         cl.load_belarus_victims(),
-        outputs.read_processed("us_tip.parquet"),
-        outputs.read_processed("belarus_press.parquet"),
+        files.read_processed("us_tip.parquet"),
+        files.read_processed("belarus_press.parquet"),
         cl.load_ilo(),
     )
     return cl.assess(cl.load_claims(), ev).set_index("claim_id"), ev
@@ -72,7 +73,7 @@ def test_verdict_numbers_are_recomputed_from_the_data(checked, raw_blr_2009):
     assert f"{100 * female / total:.1f}% in Belarus ({female:,} of {total:,})" in reason
     prosecuted = raw_blr_2009[(en.INDICATORS["prosecuted"], "Total")]
     assert f"it gives {prosecuted:,} persons prosecuted" in table.loc["crimes_recorded", "reason"]
-    v = outputs.read_processed(
+    v = files.read_processed(
         "victims.parquet", columns=["release", "citizenship", "exploitation_country"]
     )
     kanon = v[(v["release"] == "kanon_2021") & (v["citizenship"] == "BLR")]

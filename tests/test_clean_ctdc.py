@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import countries
+from analysis import catalog
 from analysis.clean import ctdc
+from analysis.data import countries
+from analysis.data.errors import DataError
 from analysis.schemas import victims as schema
-from analysis.sources import DataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ctdc"
 DICTIONARY = Path(ctdc.__file__).parents[1] / "data_dictionary" / "victims.csv"
@@ -203,25 +204,26 @@ def test_unknown_release_is_an_error():
         ctdc.clean(["kanon_2024"])
 
 
+STEP = "01_clean_victims"
 FIXTURE_FILES = {name: FIXTURES / f"{name}.csv" for name in ctdc.RELEASES}
 
 
 def test_outputs_are_written_and_accounted(tmp_path):
     victims = ctdc.run(files=FIXTURE_FILES, output_dir=tmp_path)
-    target = ctdc.output_paths(tmp_path)
-    table = pd.read_parquet(target["table"])
+    target = catalog.outputs_of(STEP, tmp_path)
+    table = pd.read_parquet(target["victims"])
     assert len(table) == 11 and table["age_band"].dtype == schema.AGE_BAND
-    assert pd.read_parquet(target["quarantine"]).empty
+    assert pd.read_parquet(target["victims_quarantine"]).empty
     assert victims.quality["total"] == {"rows_in": 11, "rows_out": 11, "rows_quarantined": 0}
 
 
 def test_earlier_outputs_stay_untouched_on_failure(tmp_path):
     ctdc.run(files=FIXTURE_FILES, output_dir=tmp_path)
-    before = {k: p.read_bytes() for k, p in ctdc.output_paths(tmp_path).items()}
+    before = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}
     broken = truncated_gzip(FIXTURES / "global_2020.csv", tmp_path / "global.csv.gz")
     with pytest.raises(DataError):
         ctdc.run(files={**FIXTURE_FILES, "global_2020": broken}, output_dir=tmp_path)
-    after = {k: p.read_bytes() for k, p in ctdc.output_paths(tmp_path).items()}
+    after = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}
     assert after == before
     assert sorted(p.name for p in tmp_path.rglob("*.part*")) == []
 
@@ -230,8 +232,8 @@ def test_outputs_are_deterministic(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     ctdc.run(files=FIXTURE_FILES, output_dir=first)
     ctdc.run(files=FIXTURE_FILES, output_dir=second)
-    for key, path in ctdc.output_paths(first).items():
-        assert path.read_bytes() == ctdc.output_paths(second)[key].read_bytes(), key
+    for key, path in catalog.outputs_of(STEP, first).items():
+        assert path.read_bytes() == catalog.outputs_of(STEP, second)[key].read_bytes(), key
 
 
 def test_data_dictionary_documents_every_column_for_every_release():

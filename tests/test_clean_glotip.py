@@ -9,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import countries, sources
 from analysis.clean import glotip
-from analysis.sources import DataError
+from analysis.data import countries, sources
+from analysis.data.errors import DataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glotip"
 SHEET = "data_glotip_1"

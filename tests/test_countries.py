@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analysis import countries
+from analysis.data import countries
 
 
 def test_converter_constructs_under_pandas_3():

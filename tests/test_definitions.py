@@ -13,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import definitions as defs
-from analysis import paths, pipeline, stats
+from analysis.data import paths
+from analysis.data.errors import DataError
+from analysis.publish import disclosure
+from analysis.run import pipeline
 from analysis.schemas import victims as schema
-from analysis.sources import DataError
 
 PAL, COE, EU11, EU24 = defs.PALERMO_2000, defs.COE_2005, defs.EU_2011, defs.EU_2024
 
@@ -417,7 +419,7 @@ def _shares(counts: dict, known: int, threshold: int, groups: dict | None = None
             rows.append({"release": "r", "group": group, "instrument": key,
                          "explicit": explicit, "known_form": group_known})  # fmt: skip
     table = pd.DataFrame(rows)
-    ci = stats.suppressed_shares(table["explicit"], table["known_form"], threshold)
+    ci = disclosure.suppressed_shares(table["explicit"], table["known_form"], threshold)
     table = table.assign(share=ci["share"], lower=ci["lower"], upper=ci["upper"],
                          suppressed=ci["suppressed"])  # fmt: skip
     by = ["group"] if groups else []

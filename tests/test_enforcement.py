@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from analysis import enforcement as en
-from analysis import outputs, paths, pipeline
-from analysis import population as wpp
-from analysis.sources import DataError
+from analysis.data import files, paths
+from analysis.data import population as wpp
+from analysis.data.errors import DataError
+from analysis.run import pipeline
 
 EU27 = ["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GRC", "HRV",
         "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN",
@@ -238,7 +239,7 @@ def test_region_selection():
 def real():
     glotip = en.load_glotip("2025")
     totals = en.country_totals(glotip, sexes=("Total", "Female", "Male"))
-    eurostat = outputs.read_processed("eurostat_thb.parquet")
+    eurostat = files.read_processed("eurostat_thb.parquet")
     return glotip, totals, eurostat, wpp.load()
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import sources
 from analysis.clean import enforcement_tables as et
-from analysis.sources import DataError
+from analysis.data import sources
+from analysis.data.errors import DataError
 
 
 def raw(name: str) -> tuple[pd.DataFrame, Path]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis import pipeline
+from analysis.run import pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 

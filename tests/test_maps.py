@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import maps
-from analysis.sources import DataError
+from analysis.data.errors import DataError
+from analysis.publish import maps
 
 SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
 HOLE = [[2, 2], [2, 4], [4, 4], [4, 2], [2, 2]]
@@ -91,8 +91,8 @@ def test_choropleth_hides_small_cells_and_lists_countries_without_polygon():
 DRAW_AND_SAVE = """
 import sys
 import pandas as pd
-from analysis import maps
-from analysis.report import Report
+from analysis.publish import maps
+from analysis.publish.report import Report
 values = pd.Series({"RUS": 800, "POL": 23, "AUT": 4, "MLT": 3})
 fig, _ = maps.choropleth(values, 10, title="t", units="victim records (count)",
                          source="Source: test", home="BLR", extent="auto")

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from analysis import enforcement as en
-from analysis import mse, pipeline
+from analysis import mse
 from analysis.clean import glotip as glotip_raw
-from analysis.sources import DataError
+from analysis.data.errors import DataError
+from analysis.run import pipeline
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from test_victims import FEMALE, KNOWN_GENDER, small_counts, write_fixture_data
 
-from analysis import paths, pipeline
+from analysis.data import paths
+from analysis.run import pipeline
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "10_victim_trends.ipynb"
 

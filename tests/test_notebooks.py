@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import steps
+from analysis.run import steps
 
 NOTEBOOKS = steps.notebook_paths(Path(__file__).resolve().parents[1] / "notebooks")
 

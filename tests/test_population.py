@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import countries, population
-from analysis.sources import DataError
+from analysis.data import countries, population
+from analysis.data.errors import DataError
 
 HEADER = (
     "Entity,Code,Year,population__sex_all__age_all__variant_estimates,"

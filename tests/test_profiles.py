@@ -12,9 +12,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analysis import enforcement as en
-from analysis import paths, profiles, runner
-from analysis import population as wpp
-from analysis.runner import RunOptions
+from analysis import profiles
+from analysis.data import paths
+from analysis.data import population as wpp
+from analysis.run import runner
+from analysis.run.runner import RunOptions
 
 COUNTS = pd.DataFrame(
     {
@@ -147,13 +149,13 @@ def test_no_combination_of_stated_numbers_gives_a_small_cell_back(dest, orig, th
 def test_the_heatmap_hides_every_cell_its_table_hides(cells, threshold):
     import matplotlib.pyplot as plt
 
-    from analysis import plots, stats
+    from analysis.publish import disclosure, plots
 
     counts = pd.DataFrame(cells, columns=["female", "male", "unknown"])
-    table = stats.suppress_table(counts, threshold, lines="rows")
+    table = disclosure.suppress_table(counts, threshold, lines="rows")
     fig, ax = plt.subplots()
-    mesh = plots.count_heatmap(ax, counts, threshold,
-                               hidden=stats.hidden_cells(counts, threshold, "rows"))  # fmt: skip
+    hidden = disclosure.hidden_cells(counts, threshold, "rows")
+    mesh = plots.count_heatmap(ax, counts, threshold, hidden=hidden)
     labels = np.array([t.get_text() for t in ax.texts]).reshape(counts.shape)
     image = np.ma.getmaskarray(mesh.get_array()).reshape(counts.shape)
     plt.close(fig)

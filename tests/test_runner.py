@@ -13,19 +13,25 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import runner
-from analysis.runner import RunError, RunOptions
-from analysis.steps import Step
+from analysis import catalog
+from analysis.catalog import Table
+from analysis.run import runner
+from analysis.run.runner import RunError, RunOptions
+from analysis.run.steps import Step
 
 STEPS = (
-    Step("01_make", reads=("data/processed/seed.txt",), writes=("data/processed/made.txt",)),
-    Step("02_use", reads=("data/processed/made.txt",)),
+    Step("01_make", reads=("seed",)),
+    Step("02_use", reads=("made",)),
     Step("03_alone"),
 )
+TABLES = {  # the fixture DAG's catalog: seed.txt comes from outside, 01_make writes made.txt
+    "seed": Table("seed", "seed.txt", "outside"),
+    "made": Table("made", "made.txt", "01_make"),
+}
 
 MAKE = """
-from analysis import paths
-from analysis.report import Report
+from analysis.data import paths
+from analysis.publish.report import Report
 seed = (paths.processed_dir() / "seed.txt").read_text().strip()
 if fail:
     raise ValueError("asked to fail")
@@ -38,8 +44,8 @@ report.save()
 
 USE = """
 import matplotlib.pyplot as plt
-from analysis import paths
-from analysis.report import Report
+from analysis.data import paths
+from analysis.publish.report import Report
 made = (paths.processed_dir() / "made.txt").read_text()
 fig, ax = plt.subplots(figsize=(3, 2))
 ax.bar(["a", "b"], [len(made), 3])
@@ -71,6 +77,11 @@ def package(monkeypatch):
     state = {"hash": "package-v1"}
     monkeypatch.setattr(runner, "package_hash", lambda: state["hash"])
     return state
+
+
+@pytest.fixture(autouse=True)
+def tables(monkeypatch):
+    monkeypatch.setattr(catalog, "TABLES", TABLES)
 
 
 @pytest.fixture
@@ -207,7 +218,9 @@ def test_lock_stops_a_second_run(dag):
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from analysis import runner
+from analysis import catalog
+from analysis.catalog import Table
+from analysis.run import runner
 sys.path.insert(0, {tests!r})
 from test_runner import STEPS
 runner.run(runner.RunOptions(jobs=1, parameters={{"01_make": {{"pause": 60}}}}),
@@ -256,7 +269,7 @@ def test_verify_matches_a_fresh_run_and_catches_an_altered_figure(dag, capsys):
 
 
 PROFILE = """
-from analysis.report import Report
+from analysis.publish.report import Report
 report = Report(f"04_profile-{iso3}", report_dir)
 report.record("iso3", iso3)
 report.save()
@@ -284,7 +297,7 @@ def test_fan_out_renders_one_report_per_value(dag):
 
 
 def test_country_options_of_the_command_line(tmp_path):
-    from analysis import cli
+    from analysis.run import cli
 
     listing = tmp_path / "countries.txt"
     listing.write_text("ukr  # Ukraine\n\nMDA\n")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import cli, sources
-from analysis.sources import DataError
+from analysis.data import sources
+from analysis.data.errors import DataError
+from analysis.run import cli
 
 BELARUS = sources.find_file("belarus_press")
 CTDC_2020 = sources.find_file("ctdc_global_2020")

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import stats
 from analysis import victims as vic
-from analysis.sources import DataError
+from analysis.data.errors import DataError
+from analysis.publish import disclosure
 
 # Records per (year, destination, gender). Female counts fall by about 10% a year, male rise.
 COUNTS = {
@@ -200,8 +200,8 @@ def test_counts_table_never_shows_a_small_cell_and_protects_totals(records):
 )
 def test_a_published_total_never_reveals_a_single_small_cell(cells, threshold, lines):
     counts = pd.DataFrame(cells, columns=list("abc"))
-    hidden = stats.hidden_cells(counts, threshold, lines)
-    small = stats.is_small(counts, threshold)
+    hidden = disclosure.hidden_cells(counts, threshold, lines)
+    small = disclosure.is_small(counts, threshold)
     assert hidden[small].all().all()  # every small cell is hidden
     groups = {"columns": [hidden[c] for c in hidden], "rows": [r for _, r in hidden.iterrows()],
               "table": [hidden.stack()]}[lines]  # fmt: skip
@@ -210,7 +210,7 @@ def test_a_published_total_never_reveals_a_single_small_cell(cells, threshold, l
     for line, value in zip(groups, values, strict=True):
         if line.sum() == 1:  # allowed only when there is no other non-zero cell to hide
             assert (value[~line] > 0).sum() == 0
-    text = stats.suppress_table(counts, threshold, lines)
+    text = disclosure.suppress_table(counts, threshold, lines)
     assert (text[small] == f"<{threshold}").all().all()
     assert set(text.where(hidden & ~small).stack().dropna()) <= {"(s)"}
 
@@ -294,17 +294,17 @@ def test_small_counts_finds_a_small_count_anywhere():
 
 
 def test_one_share_record_and_one_share_text():
-    shown = stats.share_record(30, 80, 0.375, 0.27, 0.49, threshold=10)
+    shown = disclosure.share_record(30, 80, 0.375, 0.27, 0.49, threshold=10)
     assert shown == {"count": 30, "total": 80, "suppressed": False, "share": 0.375,
                      "lower": 0.27, "upper": 0.49}  # fmt: skip
-    rest_small = stats.share_record(75, 80, 0.9375, 0.86, 0.97, threshold=10)
+    rest_small = disclosure.share_record(75, 80, 0.9375, 0.86, 0.97, threshold=10)
     assert rest_small["count"] is None and rest_small["share"] is None  # 80 - 75 = 5
     assert rest_small["total"] == 80 and rest_small["suppressed"]
-    assert stats.share_record(3, 5, 0.6, 0.2, 0.9, threshold=10)["total"] is None
-    assert stats.share_record(40, 80, 0.5, 0.4, 0.6, 10, hidden=True)["count"] is None
-    assert stats.share_text(0.764, 0.761, 0.766) == "76.4% (76.1–76.6)"
-    assert stats.share_text(0.93, digits=0) == "93%"
-    assert stats.share_text(float("nan")) == "suppressed"
+    assert disclosure.share_record(3, 5, 0.6, 0.2, 0.9, threshold=10)["total"] is None
+    assert disclosure.share_record(40, 80, 0.5, 0.4, 0.6, 10, hidden=True)["count"] is None
+    assert disclosure.share_text(0.764, 0.761, 0.766) == "76.4% (76.1–76.6)"
+    assert disclosure.share_text(0.93, digits=0) == "93%"
+    assert disclosure.share_text(float("nan")) == "suppressed"
     assert vic.share_text(float("nan"), 0.1, 0.2) == "suppressed"
 
 
@@ -336,7 +336,7 @@ def test_a_suppressed_other_sex_leaves_the_glotip_female_share_unknown():
 def test_observed_totals_hide_a_total_that_holds_a_hidden_cell():
     fitted = pd.DataFrame({"year": [2015, 2015, 2016, 2016], "gender": ["female"] * 4,
                            "records": [40, 3, 40, 30], "fitted": [39.0, 4, 41, 29]})  # fmt: skip
-    hidden = stats.is_small(fitted["records"], 10)
+    hidden = disclosure.is_small(fitted["records"], 10)
     totals = vic.observed_totals(fitted, hidden, 10).set_index("year")
     assert np.isnan(totals.loc[2015, "observed"])  # 43 would give away the 3
     assert totals.loc[2016, "observed"] == 70
@@ -365,11 +365,11 @@ def _bar_heights(ax, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
 def test_stacked_bars_never_draw_a_cell_the_table_hides(cells, threshold):
     import matplotlib.pyplot as plt
 
-    from analysis import plots
+    from analysis.publish import plots
 
     counts = pd.DataFrame(cells, columns=list("abcd"))
-    hidden = stats.hidden_cells(counts, threshold, "rows")
-    totals = stats.mask_small(counts.sum(axis=1), threshold)
+    hidden = disclosure.hidden_cells(counts, threshold, "rows")
+    totals = disclosure.mask_small(counts.sum(axis=1), threshold)
     fig, ax = plt.subplots()
     plots.stacked_bars(ax, counts, hidden, totals)
     plain, hatched = _bar_heights(ax, len(counts))

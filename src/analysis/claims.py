@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import catalog, victims
 from analysis import enforcement as en
-from analysis import outputs, paths, victims
-from analysis.sources import DataError
+from analysis.data.errors import DataError
 
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
 CLAIMS_FILE = MAPPINGS / "claims_2009.csv"
@@ -29,7 +29,6 @@ YEAR = 2009
 WINDOW = (2008, 2010)  # "around 2009" for sparse victim records
 SEXUAL_FORMS = ("sexual exploitation", "sexual and labour")
 OFFENCES = "Offences of trafficking in persons"
-US_TIP_FILE = "us_tip.parquet"
 
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -82,7 +81,7 @@ def load_belarus_victims(data_dir: str | Path | None = None) -> pd.DataFrame:
     Records without a year are kept: "over all years" counts them (profiles.load_victims
     selects a year range and so leaves them out).
     """
-    frame = outputs.read_processed("victims.parquet", victims.REQUIRED, victims.REQUIRED, data_dir)
+    frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED, data_dir)
     mine = frame[frame["citizenship"].eq(COUNTRY).fillna(False)].reset_index(drop=True)
     return victims.add_groups(mine)
 
@@ -182,7 +181,7 @@ def glotip_world(glotip: pd.DataFrame, year: int = YEAR) -> dict:
     totals = totals[totals["year"] == year]
     if not (totals["sex"] == "Total").any():
         raise DataError(
-            f"{paths.processed_dir() / en.GLOTIP_FILE} (vintage {en.vintage_of(glotip)}): no "
+            f"{catalog.table('glotip').location()} (vintage {en.vintage_of(glotip)}): no "
             f"country publishes a total of {en.INDICATORS['victims']!r} for {year}"
         )
     sums = en.sum_bounds(totals[totals["sex"] == "Total"], ["indicator"]).iloc[0]
@@ -243,7 +242,7 @@ def _needed(ev: dict, key: str, claim: pd.Series) -> dict:
         indicator, _, female = key.partition("_")
         name = OFFENCES if indicator == "offences" else en.INDICATORS[indicator]
         raise DataError(
-            f"{paths.processed_dir() / en.GLOTIP_FILE} (vintage {blr.get('vintage')}): no "
+            f"{catalog.table('glotip').location()} (vintage {blr.get('vintage')}): no "
             f"published total of {name!r} (sex {'Female' if female else 'Total'}) for "
             f"{blr.get('iso3', COUNTRY)} in {blr.get('year', YEAR)}; claim "
             f"{claim.get('claim_id', claim.name)!r} needs it"
@@ -320,7 +319,7 @@ def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
     us_tip = ev["us_tip_victims_2009"]
     if us_tip is None:
         raise DataError(
-            f"{paths.processed_dir() / US_TIP_FILE}: no victims_identified figure for {YEAR}; "
+            f"{catalog.table('us_tip').location()}: no victims_identified figure for {YEAR}; "
             f"claim {claim.get('claim_id', claim.name)!r} needs it"
         )
     trafficked = ilo_value(ilo, 2005, "persons trafficked (within forced labour)")

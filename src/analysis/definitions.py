@@ -26,10 +26,12 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import enforcement as en
-from analysis import sources, stats
+from analysis import proportions
 from analysis import victims as vic
+from analysis.data import sources
+from analysis.data.errors import DataError
+from analysis.publish import disclosure
 from analysis.schemas import victims as victims_schema
-from analysis.sources import DataError
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary shared by all instruments (keys are stable; labels are for tables and figures)
@@ -612,7 +614,7 @@ def ctdc_explicit_shares(
     victims: pd.DataFrame,
     mapping: pd.DataFrame,
     by: list[str] | None = None,
-    threshold: int = stats.DEFAULT_THRESHOLD,
+    threshold: int = disclosure.DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Share of records with a known form whose form each instrument names explicitly.
 
@@ -630,7 +632,7 @@ def ctdc_explicit_shares(
         known = levels_[inst.key].notna()
         part = frame[known].assign(explicit=(levels_.loc[known, inst.key] == "explicit"))
         counts = part.groupby(["release", *by], observed=True)["explicit"].agg(["sum", "size"])
-        shares = stats.suppressed_shares(counts["sum"], counts["size"], threshold)
+        shares = disclosure.suppressed_shares(counts["sum"], counts["size"], threshold)
         rows.append(shares.reset_index().assign(instrument=inst.key))
     out = pd.concat(rows, ignore_index=True)
     out = out.rename(columns={"successes": "explicit", "total": "known_form"})
@@ -649,27 +651,27 @@ def protect_shares(
     names what Palermo names and more), so two shown counts must differ by 0 or at least
     `threshold`, and the last shown count must leave at least `threshold` (or 0) of the total.
     Across groups: each instrument's groups add up to the release's published count, so a
-    line with one hidden group hides another (`stats.hidden_cells`); group totals likewise.
+    line with one hidden group hides another (`disclosure.hidden_cells`); group totals likewise.
     """
     out = table.copy()
     hidden = out["suppressed"].astype(bool).copy()
     for _, part in out.groupby([*keys, *by], sort=False):
         shown, previous = [], 0
         for idx, count in part["explicit"].sort_values(kind="stable").items():
-            if not hidden[idx] and not stats.is_small(count - previous, threshold):
+            if not hidden[idx] and not disclosure.is_small(count - previous, threshold):
                 shown.append(idx)
                 previous = count
             hidden[idx] = hidden[idx] or idx not in shown
-        while shown and stats.is_small(part.at[shown[-1], total] - previous, threshold):
+        while shown and disclosure.is_small(part.at[shown[-1], total] - previous, threshold):
             hidden[shown.pop()] = True
             previous = part.at[shown[-1], "explicit"] if shown else 0
     out[f"{total}_hidden"] = False
     if by:
         for _, part in out.groupby([*keys, "instrument"], sort=False):
             also = hidden[part.index].to_frame("explicit")
-            more = stats.hidden_cells(part[["explicit"]], threshold, "columns", also=also)
+            more = disclosure.hidden_cells(part[["explicit"]], threshold, "columns", also=also)
             hidden[part.index] = more["explicit"].to_numpy()
-            totals = stats.hidden_cells(part[[total]], threshold, "columns")[total]
+            totals = disclosure.hidden_cells(part[[total]], threshold, "columns")[total]
             out.loc[part.index, f"{total}_hidden"] = totals.to_numpy()
     out["suppressed"] = hidden
     out[["share", "lower", "upper"]] = out[["share", "lower", "upper"]].mask(hidden, axis=0)
@@ -723,12 +725,14 @@ def eu_only_counts(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame
 
 
 def _share(successes: int, total: int, threshold: int) -> dict:
-    ci = stats.proportion_ci([successes], [total]).iloc[0]
-    return stats.share_record(successes, total, ci["share"], ci["lower"], ci["upper"], threshold)
+    ci = proportions.proportion_ci([successes], [total]).iloc[0]
+    return disclosure.share_record(
+        successes, total, ci["share"], ci["lower"], ci["upper"], threshold
+    )
 
 
 def minors_and_means(
-    victims: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD
+    victims: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
     """Per release: share of minors, and share of records with no means of control recorded.
 
@@ -785,7 +789,7 @@ def glotip_explicit_shares(
     mapping: pd.DataFrame,
     vintage: str,
     by: list[str] | None = None,
-    threshold: int = stats.DEFAULT_THRESHOLD,
+    threshold: int = disclosure.DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
     """Share of GLOTIP detected victims whose form each instrument names explicitly.
 
@@ -817,7 +821,7 @@ def glotip_explicit_shares(
             victims=("value", "sum"),
             suppressed_cells=("suppressed_cell", "sum"),
         )
-        shares = stats.suppressed_shares(counts["explicit"], counts["victims"], threshold)
+        shares = disclosure.suppressed_shares(counts["explicit"], counts["victims"], threshold)
         shares["suppressed_cells"] = counts["suppressed_cells"]
         frame = shares.reset_index() if by else shares.reset_index(drop=True)
         out.append(frame.assign(instrument=inst.key, vintage=vintage))
@@ -859,7 +863,7 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
     """Instruments x elements as a labelled grid (deterministic: no randomness, fixed order)."""
     from matplotlib.colors import ListedColormap
 
-    from analysis import plots
+    from analysis.publish import plots
 
     fig, ax = plots.figure(width=10, height=0.28 * len(matrix) + 1.8)
     colours = ListedColormap(["#f2f2f2", "#f4c27a", "#3b7dbf"])
@@ -883,13 +887,13 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
 
 
 def share_text(
-    table: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD, prefix: str = ""
+    table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD, prefix: str = ""
 ) -> pd.Series:
     """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
     'suppressed (<threshold)' where the share would reveal a small cell; '' without a share."""
     name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
     columns = [pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")]
-    text = pd.Series([stats.share_text(*r, hidden="") for r in zip(*columns, strict=True)],
+    text = pd.Series([disclosure.share_text(*r, hidden="") for r in zip(*columns, strict=True)],
                      index=table.index, dtype="string")  # fmt: skip
     if name("suppressed") in table:
         hidden = table[name("suppressed")].fillna(False).astype(bool)
@@ -898,9 +902,9 @@ def share_text(
 
 
 def results_shares(
-    table: pd.DataFrame, keys: list[str], threshold: int = stats.DEFAULT_THRESHOLD
+    table: pd.DataFrame, keys: list[str], threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict:
-    """Nested {key: ... {instrument: stats.share_record}} for results JSON: `count` is the
+    """Nested {key: ... {instrument: disclosure.share_record}} for results JSON: `count` is the
     explicit count, `total` the records (or victims) with a known form; None where hidden."""
     total = "known_form" if "known_form" in table else "victims"
     out: dict = {}
@@ -909,7 +913,7 @@ def results_shares(
         for key in keys:
             node = node.setdefault(str(row[key]), {})
         numbers = [row[c] for c in ("explicit", total, "share", "lower", "upper")]
-        record = stats.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
+        record = disclosure.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
         if row.get(f"{total}_hidden"):
             record["total"] = None
         node[row["instrument"]] = record
@@ -918,8 +922,8 @@ def results_shares(
 
 def count_text(counts: pd.Series, hidden: pd.Series, threshold: int) -> pd.Series:
     """Counts as shown: '<threshold' for a small cell, '(s)' for one hidden to protect it."""
-    small = stats.is_small(counts, threshold)
-    return stats.suppress(counts, threshold).mask(hidden.astype(bool) & ~small, "(s)")
+    small = disclosure.is_small(counts, threshold)
+    return disclosure.suppress(counts, threshold).mask(hidden.astype(bool) & ~small, "(s)")
 
 
 def _explicit_text(part: pd.DataFrame, key: str) -> str:
@@ -929,14 +933,14 @@ def _explicit_text(part: pd.DataFrame, key: str) -> str:
 
 def _gain_text(part: pd.DataFrame, before: str, after: str, threshold: int) -> str:
     diff = int(part.at[after, "explicit"] - part.at[before, "explicit"])
-    if stats.is_small(diff, threshold):
+    if disclosure.is_small(diff, threshold):
         return f"+fewer than {threshold}"
     if part.at[before, "suppressed"] or part.at[after, "suppressed"]:
         return "gain suppressed"
     return f"+{diff:,}"
 
 
-def gains_text(shares: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD) -> list[str]:
+def gains_text(shares: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> list[str]:
     """Per release: records named explicitly by Palermo/CoE, EU 2011 and EU 2024, and the gain
     of each EU text. A gain of 1 to threshold - 1 reads 'fewer than N'; a count whose share is
     suppressed is not given, nor a gain that would reveal it."""
@@ -944,7 +948,7 @@ def gains_text(shares: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD) -
     lines = []
     for release, part in shares.groupby("release", sort=True):
         part = part.set_index("instrument")
-        known = stats.suppress(part["known_form"].iloc[:1], threshold).iloc[0]
+        known = disclosure.suppress(part["known_form"].iloc[:1], threshold).iloc[0]
         lines.append(
             f"- **{release}**: {known} records with a known form; named explicitly by "
             f"Palermo/CoE {_explicit_text(part, un)}, by EU 2011 {_explicit_text(part, eu11)} "
@@ -962,15 +966,15 @@ def eu_only_published(eu_only: pd.DataFrame, threshold: int) -> tuple[pd.DataFra
     """
     hidden = pd.Series(False, index=eu_only.index)
     for _, part in eu_only.groupby(["release", "first_explicit_in"], sort=False):
-        cells = stats.hidden_cells(part[["only_eu_explicit"]], threshold, "columns")
+        cells = disclosure.hidden_cells(part[["only_eu_explicit"]], threshold, "columns")
         hidden[part.index] = cells["only_eu_explicit"].to_numpy()
     text = eu_only.assign(
-        flagged=stats.suppress(eu_only["flagged"], threshold),
+        flagged=disclosure.suppress(eu_only["flagged"], threshold),
         only_eu_explicit=count_text(eu_only["only_eu_explicit"], hidden, threshold),
-        records=stats.suppress(eu_only["records"], threshold),
+        records=disclosure.suppress(eu_only["records"], threshold),
     )
     shown = eu_only.assign(
-        flagged=eu_only["flagged"].mask(stats.is_small(eu_only["flagged"], threshold)),
+        flagged=eu_only["flagged"].mask(disclosure.is_small(eu_only["flagged"], threshold)),
         only_eu_explicit=eu_only["only_eu_explicit"].mask(hidden),
     )
     record = {
@@ -990,7 +994,7 @@ def eu_only_published(eu_only: pd.DataFrame, threshold: int) -> tuple[pd.DataFra
 
 def plot_shares(shares: pd.DataFrame, source: str):
     """Explicit share per release (rows) and instrument (markers), with Wilson intervals."""
-    from analysis import plots
+    from analysis.publish import plots
 
     fig, ax = plots.figure(width=10, height=3.8)
     releases = sorted(shares["release"].unique())

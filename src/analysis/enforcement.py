@@ -17,18 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis import countries, outputs, paths
-from analysis import population as wpp
-from analysis.sources import DataError
+from analysis import catalog
+from analysis.data import countries
+from analysis.data import population as wpp
+from analysis.data.errors import DataError
+from analysis.schemas.enforcement import INDICATOR_NAMES as INDICATORS
 
-INDICATORS = {
-    "victims": "Detected trafficking victims",
-    "prosecuted": "Persons prosecuted",
-    "convicted": "Persons convicted",
-}
 LABELS = {"victims": "detected victims", "prosecuted": "persons prosecuted",
           "convicted": "persons convicted"}  # fmt: skip
-GLOTIP_FILE = "glotip.parquet"
 PER = 100_000  # rates per 100,000 population
 WORLD, EU27 = "World", "EU27"
 RATIOS = {  # name: (numerator, denominator)
@@ -57,10 +53,10 @@ EUROSTAT_MEASURES = {  # measure: (Eurostat indicator, GLOTIP indicator, kind)
 
 def load_glotip(vintage: str = "2025") -> pd.DataFrame:
     """The cleaned GLOTIP table of one vintage (export), read from data/processed."""
-    table = outputs.read_processed(GLOTIP_FILE, required=["vintage"])
+    table = catalog.read("glotip", required=["vintage"])
     found = sorted(table["vintage"].unique())
     if vintage not in found:
-        path = paths.processed_dir() / GLOTIP_FILE
+        path = catalog.table("glotip").location()
         raise DataError(f"{path}: no GLOTIP vintage {vintage!r}; the table holds {found}")
     return table[table["vintage"] == vintage].reset_index(drop=True)
 
@@ -123,8 +119,9 @@ def total_and_later_peak(
     series = totals[totals["iso3"] == iso3].set_index("year")
     if year not in series.index:
         raise DataError(
-            f"{GLOTIP_FILE}, vintage {vintage}: no published total of {INDICATORS[indicator]!r} "
-            f"for {iso3} in {year}; years published: {sorted(int(y) for y in series.index)}"
+            f"{catalog.table('glotip').location()}, vintage {vintage}: no published total of "
+            f"{INDICATORS[indicator]!r} for {iso3} in {year}; "
+            f"years published: {sorted(int(y) for y in series.index)}"
         )
     later = series[series.index > year].sort_values(["lower", "upper"], ascending=False)
 

@@ -38,8 +38,8 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 from tqdm import tqdm
 
-from analysis import sources
-from analysis.sources import DataError
+from analysis.data import sources
+from analysis.data.errors import DataError
 
 SOURCE = "mse_tables"
 

@@ -14,20 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import countries, outputs, stats, victims
+from analysis import catalog, victims
 from analysis import enforcement as en
-from analysis import population as wpp
+from analysis.data import countries, releases
+from analysis.data import population as wpp
+from analysis.publish import disclosure
 
-RELEASE_LABELS = {
-    "kanon_2021": "CTDC K-anonymised release (2021)",
-    "synthetic_2021": "CTDC synthetic release (2021)",
-    "global_2020": "CTDC Global Dataset (2020)",
-}
-RELEASE_SOURCES = {
-    "kanon_2021": "ctdc_kanon_2021",
-    "synthetic_2021": "ctdc_synthetic_2021",
-    "global_2020": "ctdc_global_2020",
-}
 ROLES = {  # role: (the column that selects the country, the column that names the other place)
     "destinations": ("citizenship", "exploitation_country"),
     "origins": ("exploitation_country", "citizenship"),
@@ -46,12 +38,8 @@ def known_codes() -> set[str]:
 def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
     """Sorted ISO3 codes of every country with any CTDC victim record (as citizenship or place
     of exploitation, any release) or any GLOTIP row (as reporting country or as citizenship)."""
-    ctdc = outputs.read_processed(
-        "victims.parquet", columns=list(ROLES["destinations"]), data_dir=data_dir
-    )
-    glotip = outputs.read_processed(
-        "glotip.parquet", columns=["iso3", "category_iso3"], data_dir=data_dir
-    )
+    ctdc = catalog.read("victims", columns=list(ROLES["destinations"]), folder=data_dir)
+    glotip = catalog.read("glotip", columns=["iso3", "category_iso3"], folder=data_dir)
     codes = pd.concat([ctdc[c] for c in ctdc.columns] + [glotip[c] for c in glotip.columns])
     codes = set(codes.dropna().astype(str))
     return sorted(codes & known_codes())
@@ -78,9 +66,7 @@ def load_victims(
     first, last = int(years[0]), int(years[-1])
     if first > last:
         raise ValueError(f"the year range is empty: {first} > {last}")
-    frame = outputs.read_processed(
-        "victims.parquet", victims.REQUIRED, columns=victims.REQUIRED, data_dir=data_dir
-    )
+    frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED, data_dir)
     mine = frame["citizenship"].eq(iso3) | frame["exploitation_country"].eq(iso3)
     frame = frame[(mine & frame["year"].between(first, last)).fillna(False)]
     frame = frame.reset_index(drop=True)
@@ -127,7 +113,7 @@ def ranked(
     known = int(part.drop(UNKNOWN, errors="ignore").sum())
     foreign = part.drop([UNKNOWN, iso3], errors="ignore")
     foreign = foreign.sort_index().sort_values(ascending=False, kind="stable")
-    big = foreign[~stats.is_small(foreign, threshold)]
+    big = foreign[~disclosure.is_small(foreign, threshold)]
     head = big.iloc[:top]
     rest = foreign.drop(head.index)
     rows = [(code, int(n), "foreign") for code, n in head.items()]
@@ -141,21 +127,21 @@ def ranked(
         return table.assign(country=[], records_text=[], hidden=[], share=[], share_text=[])
     pairs = zip(table["place"], table["kind"], strict=True)
     table["country"] = [p if k == "other" else _label(p, iso3, role) for p, k in pairs]
-    if len(rest) > 1 and stats.is_small(rest, threshold).all():
+    if len(rest) > 1 and disclosure.is_small(rest, threshold).all():
         table.loc[table["kind"] == "other", "country"] += f", each fewer than {threshold}"
-    table["hidden"] = stats.hidden_cells(table[["records"]], threshold, "columns")["records"]
-    small = stats.is_small(table["records"], threshold)
-    table["records_text"] = stats.suppress(table["records"], threshold).mask(
+    table["hidden"] = disclosure.hidden_cells(table[["records"]], threshold, "columns")["records"]
+    small = disclosure.is_small(table["records"], threshold)
+    table["records_text"] = disclosure.suppress(table["records"], threshold).mask(
         table["hidden"] & ~small, "(s)"
     )
     with_place = table["kind"] != "unknown"
-    shares = stats.suppressed_shares(
+    shares = disclosure.suppressed_shares(
         table["records"].where(with_place, 0), pd.Series(known, index=table.index), threshold
     )
     hidden = shares["suppressed"] | table["hidden"] | table.loc[~with_place, "hidden"].any()
     table["share"] = shares["share"].where(with_place & ~hidden)
     table["share_text"] = [
-        stats.share_text(v, digits=0, hidden="suppressed" if h else "")
+        disclosure.share_text(v, digits=0, hidden="suppressed" if h else "")
         for v, h in zip(table["share"], hidden & with_place, strict=True)
     ]
     columns = ["place", "country", "kind", "records", "records_text", "hidden", "share",
@@ -182,11 +168,10 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
     """
     wide = counts.pivot(index="place", columns="release", values="records").fillna(0)
     wide = wide.astype("int64")
-    releases = [r for r in victims.RELEASES if r in wide.columns]
-    wide = wide[releases]
+    wide = wide[[r for r in victims.RELEASES if r in wide.columns]]
     specials = [p for p in (iso3, UNKNOWN) if p in wide.index]
     foreign = wide.drop(specials)
-    always_small = (stats.is_small(foreign, threshold) | (foreign == 0)).all(axis=1)
+    always_small = (disclosure.is_small(foreign, threshold) | (foreign == 0)).all(axis=1)
     kept = foreign[~always_small]
     kept = kept.loc[kept.max(axis=1).sort_values(ascending=False, kind="stable").index]
     parts = [kept]
@@ -195,10 +180,10 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
         parts.append(foreign[always_small].sum().to_frame(label).T)
     parts.append(wide.loc[specials])
     table = pd.concat(parts)
-    text = stats.suppress_table(table, threshold, lines="columns").replace("0", "–")
+    text = disclosure.suppress_table(table, threshold, lines="columns").replace("0", "–")
     names = [i if i.startswith(OTHER) else _label(i, iso3, role) for i in table.index]
     text.index = pd.Index(names, name="country")
-    text.columns = [RELEASE_LABELS.get(c, c) for c in text.columns]
+    text.columns = [releases.CTDC[c].label for c in text.columns]
     return text
 
 
@@ -365,7 +350,7 @@ def _places_sentence(table: pd.DataFrame, n: int = 3) -> str:
     rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
     parts = [
         f"{r.country} ({r.records:,}"
-        + (f", {stats.share_text(r.share, digits=0)}" if pd.notna(r.share) else "")
+        + (f", {disclosure.share_text(r.share, digits=0)}" if pd.notna(r.share) else "")
         + ")"
         for r in rows.itertuples()
     ]
@@ -387,7 +372,7 @@ def summary_facts(
     """The numbers the paragraph states, gathered from the profile's tables after their
     suppression: a count a table hides is None here, or a 'fewer than N' text when small."""
     facts: dict = {"iso3": iso3, "country": country_name(iso3), "release": release,
-                   "release_label": RELEASE_LABELS.get(release, release),
+                   "release_label": releases.CTDC[release].label,
                    "years": [int(years[0]), int(years[-1])], "threshold": threshold}  # fmt: skip
     for role, table in (("destinations", destinations), ("origins", origins)):
         total = int(table["records"].sum()) if len(table) else 0
@@ -425,7 +410,7 @@ def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
     if rows.empty or int(rows["records"].iloc[0]) == 0:
         return None
     n = int(rows["records"].iloc[0])
-    if stats.is_small(n, threshold):
+    if disclosure.is_small(n, threshold):
         return f"fewer than {threshold}"
     return None if bool(rows["hidden"].iloc[0]) else f"{n:,}"
 

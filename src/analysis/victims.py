@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import countries, outputs, stats
-from analysis import enforcement as en
+from analysis import catalog, proportions
+from analysis.data import countries, releases
+from analysis.data.errors import DataError
+from analysis.publish import disclosure
+from analysis.schemas.enforcement import INDICATOR_NAMES
 from analysis.schemas.victims import GENDERS
-from analysis.sources import DataError
 
-RELEASES = ("synthetic_2021", "kanon_2021", "global_2020")
+RELEASES = tuple(releases.CTDC)
 KNOWN_GENDERS = GENDERS[:3]
 AGE_GROUPS = ["child (0-17)", "adult (18+)", "unknown"]
 PERSON_GROUPS = ["women", "men", "girls", "boys"]
@@ -35,7 +37,7 @@ def load(release: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """One CTDC release from victims.parquet, with the derived groups added."""
     if release not in RELEASES:
         raise ValueError(f"release must be one of {RELEASES}, got {release!r}")
-    frame = outputs.read_processed("victims.parquet", REQUIRED, data_dir=data_dir)
+    frame = catalog.read("victims", required=REQUIRED, folder=data_dir)
     frame = frame[frame["release"] == release].reset_index(drop=True)
     if frame.empty:
         raise DataError(f"victims.parquet: no rows for release {release!r}")
@@ -138,7 +140,9 @@ def hide_in_grid(grid: pd.DataFrame, threshold: int) -> pd.Series:
     """Which grid counts to hide: small cells, and one more per destination x gender with a
     single small year (its total over the years is published with the shares)."""
     wide = grid.pivot(index="year", columns=["destination", "gender"], values="records")
-    hidden = stats.hidden_cells(wide, threshold, lines="columns").stack(["destination", "gender"])
+    hidden = disclosure.hidden_cells(wide, threshold, lines="columns").stack(
+        ["destination", "gender"]
+    )
     keys = pd.MultiIndex.from_frame(grid[["year", "destination", "gender"]])
     return pd.Series(hidden.reindex(keys).fillna(False).to_numpy(dtype=bool), index=grid.index)
 
@@ -149,8 +153,8 @@ def counts_table(grid: pd.DataFrame, destinations: list[str], threshold: int) ->
     '<N' is a small cell; '(s)' a cell hidden so that a published total cannot reveal one.
     """
     hidden = hide_in_grid(grid, threshold)
-    small = stats.is_small(grid["records"], threshold)
-    text = stats.suppress(grid["records"], threshold).mask(hidden & ~small, "(s)")
+    small = disclosure.is_small(grid["records"], threshold)
+    text = disclosure.suppress(grid["records"], threshold).mask(hidden & ~small, "(s)")
     cells = grid.assign(text=text.to_numpy())
     wide = cells.pivot(index=["year", "destination"], columns="gender", values="text")
     cell = (wide["female"] + " / " + wide["male"]).rename("cell").reset_index()
@@ -175,8 +179,10 @@ def shares(frame: pd.DataFrame, by: list[str], threshold: int, confidence: float
     else:
         sums = keyed[["_female", "_known_gender", "_child", "_known_age"]].sum().to_frame("all").T
         records = pd.Series([len(keyed)], index=sums.index)
-    female = stats.suppressed_shares(sums["_female"], sums["_known_gender"], threshold, confidence)
-    child = stats.suppressed_shares(sums["_child"], sums["_known_age"], threshold, confidence)
+    female = disclosure.suppressed_shares(
+        sums["_female"], sums["_known_gender"], threshold, confidence
+    )
+    child = disclosure.suppressed_shares(sums["_child"], sums["_known_age"], threshold, confidence)
     out = pd.DataFrame({"records": records})
     for name, table in (("female", female), ("child", child)):
         out[name] = table["successes"].astype("int64")
@@ -196,7 +202,7 @@ def corridors(frame: pd.DataFrame, destinations: list[str], n_origins: int) -> p
     return table.loc[order, columns]
 
 
-def source_mix(frame: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD) -> pd.DataFrame:
+def source_mix(frame: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Per year: records, reporting destinations, US share, unknown destination, hotline share.
 
     A share is missing where it would reveal a small cell (its count or the rest of the year's
@@ -219,7 +225,7 @@ def source_mix(frame: pd.DataFrame, threshold: int = stats.DEFAULT_THRESHOLD) ->
         ("unknown_destination_share", "_unknown", records),
         ("hotline_share", "_hotline", grouped["_has_source"].sum()),
     ):
-        table = stats.suppressed_shares(grouped[flag].sum(), total, threshold)
+        table = disclosure.suppressed_shares(grouped[flag].sum(), total, threshold)
         out[name] = table["share"].where(total > 0)
         out[f"{name}_suppressed"] = table["suppressed"] & (total > 0)
     return out.reset_index()
@@ -256,7 +262,7 @@ def forms_by_group(
     )
     forms = merge_sparse_columns(forms, threshold, "other or combined forms")
     forms = forms.rename_axis(index="group", columns="form")
-    hidden = stats.hidden_cells(forms, threshold, lines="table")
+    hidden = disclosure.hidden_cells(forms, threshold, lines="table")
     row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden.any(axis=1), axis=0)
     return forms, hidden, row_share
 
@@ -267,7 +273,7 @@ def observed_totals(fitted: pd.DataFrame, hidden: pd.Series, threshold: int) -> 
     keyed = fitted.assign(_hidden=hidden.to_numpy(dtype=bool))
     totals = keyed.groupby(["year", "gender"])[["records", "fitted"]].sum()
     holds_hidden = keyed.groupby(["year", "gender"])["_hidden"].any()
-    totals["observed"] = stats.mask_small(totals["records"], threshold).mask(holds_hidden)
+    totals["observed"] = disclosure.mask_small(totals["records"], threshold).mask(holds_hidden)
     return totals.reset_index()
 
 
@@ -292,7 +298,7 @@ def glotip_by_sex_age(
     if missing:
         raise DataError(f"glotip table: columns {missing} are missing")
     rows = glotip[
-        (glotip["indicator"] == en.INDICATORS["victims"])
+        (glotip["indicator"] == INDICATOR_NAMES["victims"])
         & (glotip["dimension"] == "Total")
         & (glotip["vintage"] == vintage)
     ]
@@ -343,7 +349,7 @@ def glotip_shares(table: pd.DataFrame, threshold: int, confidence: float) -> pd.
         ("female", table["female"], known_sex, ok_sex),
         ("child", table["child"], known_age, ok_age),
     ):
-        shares_ = stats.suppressed_shares(
+        shares_ = disclosure.suppressed_shares(
             num.where(ok, 0).astype("float64").fillna(0),
             den.where(ok, 0).astype("float64").fillna(0),
             threshold,
@@ -388,12 +394,12 @@ def compare_female_shares(ctdc: pd.DataFrame, glotip: pd.DataFrame) -> tuple[pd.
 
 def share_text(share: float, lower: float, upper: float) -> str:
     """'76.4% (76.1–76.6)', or 'suppressed' where the share would reveal a small cell."""
-    return stats.share_text(share, lower, upper)
+    return disclosure.share_text(share, lower, upper)
 
 
-def share_record(row: pd.Series, name: str, threshold: int = stats.DEFAULT_THRESHOLD) -> dict:
-    """A `shares` row's share for results JSON (stats.share_record: None where suppressed)."""
-    return stats.share_record(
+def share_record(row: pd.Series, name: str, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
+    """A `shares` row's share for results JSON (disclosure.share_record: None where suppressed)."""
+    return disclosure.share_record(
         row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
         row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
     )  # fmt: skip
@@ -403,15 +409,17 @@ def glotip_pooled_female_share(shares_: pd.DataFrame, threshold: int, confidence
     """Female share pooled over the country-years with a usable GLOTIP share, for results JSON."""
     usable = shares_.dropna(subset=["female_share"])
     female, known = int(usable["female"].sum()), int(usable["female_of"].sum())
-    ci = stats.proportion_ci([female], [known], confidence).iloc[0]
-    record = stats.share_record(female, known, ci["share"], ci["lower"], ci["upper"], threshold)
+    ci = proportions.proportion_ci([female], [known], confidence).iloc[0]
+    record = disclosure.share_record(
+        female, known, ci["share"], ci["lower"], ci["upper"], threshold
+    )
     return {**record, "country_years": int(len(usable)), "countries": int(usable["iso3"].nunique())}
 
 
 def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:
     """Merge the columns that hold hidden cells into one `label` column, so that fewer cells
     (and percentages) must be hidden. Needs at least two such columns to merge anything."""
-    hidden = stats.hidden_cells(table, threshold, lines="table")
+    hidden = disclosure.hidden_cells(table, threshold, lines="table")
     sparse = [c for c in table.columns if hidden[c].any()]
     if len(sparse) < 2:
         return table

@@ -22,10 +22,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis import countries, outputs, paths, quality, sources
-from analysis.quality import Cleaned
+from analysis import catalog
+from analysis.clean import quality
+from analysis.clean.quality import Cleaned
+from analysis.data import countries, sources
+from analysis.data.errors import DataError
 from analysis.schemas import victims as schema
-from analysis.sources import DataError
 
 # Country codes that mean "unknown": '00' is "Unknown Country" in the dictionary's country
 # lookup; '0' is the same code after a numeric read (Global Dataset 2020).
@@ -537,22 +539,13 @@ def clean(
     return Victims(table, quarantine, report)
 
 
-def output_paths(output_dir: Path | None = None) -> dict[str, Path]:
-    folder = Path(output_dir) if output_dir is not None else paths.processed_dir()
-    return {
-        "table": folder / "victims.parquet",
-        "quarantine": folder / "quarantine" / "victims.parquet",
-        "quality": folder / "quality" / "victims.json",
-    }
-
-
 def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
     """Write the three outputs, each atomically (a failure leaves earlier files as they were)."""
-    target = output_paths(output_dir)
-    outputs.write_parquet(victims.table, target["table"])
-    outputs.write_parquet(victims.quarantine, target["quarantine"])
-    outputs.write_json(victims.quality, target["quality"])
-    return target
+    return {
+        "table": catalog.write("victims", victims.table, output_dir),
+        "quarantine": catalog.write("victims_quarantine", victims.quarantine, output_dir),
+        "quality": catalog.write("victims_quality", victims.quality, output_dir),
+    }
 
 
 def run(

@@ -13,8 +13,10 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from analysis import outputs, paths, quality, sources
-from analysis.clean import glotip
+from analysis import catalog
+from analysis.clean import glotip, quality
+from analysis.data import sources
+from analysis.data.errors import DataError
 from analysis.schemas.enforcement import (
     BELARUS,
     EUROSTAT,
@@ -22,7 +24,6 @@ from analysis.schemas.enforcement import (
     US_TIP_COUNTS,
     validate,
 )
-from analysis.sources import DataError
 
 US_TIP_SOURCE = "us_tip_law_enforcement"
 EUROSTAT_SOURCE = "eurostat_thb_headlines"
@@ -158,15 +159,13 @@ def clean_all(raw_root: Path | None = None) -> tuple[dict[str, pd.DataFrame], di
 
 
 def write(tables: dict[str, pd.DataFrame], output_dir: Path | None = None) -> None:
-    out = Path(output_dir) if output_dir else paths.processed_dir()
     for name, table in tables.items():
-        outputs.write_parquet(table, out / f"{name}.parquet")
+        catalog.write(name, table, output_dir)
 
 
 def write_quality(report: dict, output_dir: Path | None = None) -> Path:
     """The row accounting of every enforcement source in one JSON file."""
-    out = Path(output_dir) if output_dir else paths.processed_dir()
-    return outputs.write_json(report, out / "quality" / "enforcement.json")
+    return catalog.write("enforcement_quality", report, output_dir)
 
 
 def build(

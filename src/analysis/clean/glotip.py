@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import countries, outputs, paths, quality, sources
+from analysis import catalog
+from analysis.clean import quality
+from analysis.data import countries, releases, sources
+from analysis.data.errors import DataError
 from analysis.schemas.enforcement import GLOTIP, GLOTIP_VINTAGE_DIFF, validate
-from analysis.sources import DataError
 
-VINTAGES = {"2025": "glotip_2025", "2023": "glotip_2023"}
+VINTAGES = {v.name: v.source for v in releases.GLOTIP.values()}
 COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
            "Sex", "Age", "Year", "Unit of measurement", "txtVALUE", "Source"]  # fmt: skip
 BANNER = "UNODC"
@@ -396,7 +398,6 @@ def run(
 
 
 def write(results: dict[str, Vintage], output_dir: Path | None = None) -> None:
-    out = Path(output_dir) if output_dir else paths.processed_dir()
     table = pd.concat([r.table for r in results.values()], ignore_index=True)
     quarantined = pd.concat(
         [r.cleaned.quarantine.assign(vintage=r.vintage) for r in results.values()],
@@ -409,7 +410,7 @@ def write(results: dict[str, Vintage], output_dir: Path | None = None) -> None:
             GLOTIP_VINTAGE_DIFF,
             "glotip vintage diff",
         )
-    outputs.write_parquet(table, out / "glotip.parquet")
-    outputs.write_parquet(quarantined, out / "quarantine" / "glotip.parquet")
+    catalog.write("glotip", table, output_dir)
+    catalog.write("glotip_quarantine", quarantined, output_dir)
     if diff is not None:
-        outputs.write_parquet(diff, out / "glotip_vintage_diff.parquet")
+        catalog.write("glotip_vintage_diff", diff, output_dir)

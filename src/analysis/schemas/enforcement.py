@@ -9,20 +9,23 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis import countries
-from analysis.sources import DataError
+from analysis.data import countries, releases
+from analysis.data.errors import DataError
 
+INDICATOR_NAMES = {  # the three headline indicators by short key
+    "victims": "Detected trafficking victims",
+    "prosecuted": "Persons prosecuted",
+    "convicted": "Persons convicted",
+}
 INDICATORS = [
-    "Detected trafficking victims",
-    "Persons prosecuted",
-    "Persons convicted",
+    *INDICATOR_NAMES.values(),
     "Persons brought into formal contact",
     "Offences of trafficking in persons",
 ]
 DIMENSIONS = ["Total", "by form of exploitation", "by citizenship", "by country of repatriation"]
 SEXES = ["Total", "Female", "Male", "Other", "Unknown"]
 AGES = ["Total", "0 to 17 years", "18 years or over", "Unknown"]
-VINTAGES = ["2025", "2023"]
+VINTAGES = list(releases.GLOTIP)
 CATEGORY_KINDS = ["country", "nationals", "foreigners", "stateless", "unknown", "region", "total",
                   "other", "unmapped"]  # fmt: skip
 DIFF_STATUSES = ["added", "dropped", "revised", "unchanged"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis import countries
+from analysis.data import countries, releases
 
-RELEASES = ["synthetic_2021", "kanon_2021", "global_2020"]
+RELEASES = list(releases.CTDC)
 GENDERS = ["female", "male", "transgender_nonconforming", "unknown"]
 AGE_BANDS = ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"]
 MONTH_BANDS = ["0-12", "13-24", "25-60", "61+"]

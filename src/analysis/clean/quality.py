@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.sources import DataError
+from analysis.data.errors import DataError
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""The notebook DAG, declared in one place: which notebook reads and writes what.
+"""The notebook DAG, declared in one place: which notebook reads what.
 
-`reads` names raw sources (registry names, prefixed `raw:`) and processed files (paths relative
-to the project root). A notebook runs after every notebook that writes something it reads.
-Every notebook in notebooks/ must have a step here, and every step a notebook.
+`reads` names raw sources (registry names, prefixed `raw:`) and processed tables (names in
+`analysis.catalog`). What a step writes comes from the catalog, which names each table's
+writer. A notebook runs after every notebook that writes something it reads. Every notebook in
+notebooks/ must have a step here, and every step a notebook; in a run, a notebook that reads
+anything its step does not declare fails (`catalog.UndeclaredRead`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis import catalog
+
 KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 
 
@@ -19,7 +23,6 @@ KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 class Step:
     notebook: str  # file stem in notebooks/
     reads: tuple[str, ...] = ()
-    writes: tuple[str, ...] = ()
     fan_out: str | None = None  # a parameter: one report per value (`run --country ...`)
 
     @property
@@ -28,7 +31,13 @@ class Step:
 
     @property
     def processed_inputs(self) -> list[str]:
+        """The catalog names of the processed tables it reads."""
         return [r for r in self.reads if not r.startswith("raw:")]
+
+    @property
+    def writes(self) -> list[str]:
+        """The catalog names of the tables it writes."""
+        return [t.name for t in catalog.written_by(self.notebook)]
 
 
 CTDC = ("raw:ctdc_synthetic_2021", "raw:ctdc_kanon_2021", "raw:ctdc_global_2020")
@@ -42,64 +51,21 @@ ENFORCEMENT = (
 
 STEPS: tuple[Step, ...] = (
     Step("00_data_sources", reads=("raw:*",)),
-    Step(
-        "01_clean_victims",
-        reads=CTDC,
-        writes=(
-            "data/processed/victims.parquet",
-            "data/processed/quarantine/victims.parquet",
-            "data/processed/quality/victims.json",
-        ),
-    ),
-    Step(
-        "02_clean_enforcement",
-        reads=ENFORCEMENT,
-        writes=(
-            "data/processed/glotip.parquet",
-            "data/processed/glotip_vintage_diff.parquet",
-            "data/processed/quarantine/glotip.parquet",
-            "data/processed/us_tip.parquet",
-            "data/processed/eurostat_thb.parquet",
-            "data/processed/belarus_press.parquet",
-            "data/processed/quality/enforcement.json",
-        ),
-    ),
-    Step(
-        "10_victim_trends",
-        reads=("data/processed/victims.parquet", "data/processed/glotip.parquet"),
-    ),
+    Step("01_clean_victims", reads=CTDC),
+    Step("02_clean_enforcement", reads=ENFORCEMENT),
+    Step("10_victim_trends", reads=("victims", "glotip")),
     Step(
         "20_enforcement_trends",
-        reads=(
-            "raw:un_wpp2024_population",
-            "data/processed/glotip.parquet",
-            "data/processed/us_tip.parquet",
-            "data/processed/eurostat_thb.parquet",
-        ),
+        reads=("raw:un_wpp2024_population", "glotip", "us_tip", "eurostat_thb"),
     ),
-    Step(
-        "30_definitions", reads=("data/processed/victims.parquet", "data/processed/glotip.parquet")
-    ),
+    Step("30_definitions", reads=("victims", "glotip")),
     Step(
         "40_country_profile",
-        reads=(
-            "raw:un_wpp2024_population",
-            "raw:natural_earth_110m",
-            "data/processed/victims.parquet",
-            "data/processed/glotip.parquet",
-        ),
+        reads=("raw:un_wpp2024_population", "raw:natural_earth_110m", "victims", "glotip"),
         fan_out="iso3",
     ),
-    Step(
-        "50_claims_check",
-        reads=(
-            "data/processed/victims.parquet",
-            "data/processed/glotip.parquet",
-            "data/processed/us_tip.parquet",
-            "data/processed/belarus_press.parquet",
-        ),
-    ),
-    Step("60_hidden_population", reads=("raw:mse_tables", "data/processed/glotip.parquet")),
+    Step("50_claims_check", reads=("victims", "glotip", "us_tip", "belarus_press")),
+    Step("60_hidden_population", reads=("raw:mse_tables", "glotip")),
 )
 
 

@@ -1,9 +1,11 @@
 """What a notebook hands to its report: key numbers (results JSON) and figure files.
 
 In a run, the runner injects `report_dir` (the run folder); opened in JupyterLab it is None and
-nothing is written, so exploring never touches a published report.
+nothing is written, so exploring never touches a published report. `save` is the gate every
+results file passes: it refuses one that holds a small count or any part of a hidden share
+(`disclosure.check_results`), in JupyterLab too.
 
-    report = Report("10_victim_trends", report_dir)
+    report = Report("10_victim_trends", report_dir, min_cell)
     report.record("female_share", 0.71)
     report.figure(fig, "female_share_by_year")
     report.save()
@@ -15,8 +17,9 @@ from pathlib import Path
 
 import matplotlib as mpl
 
-from analysis import outputs
-from analysis.paths import atomic_path
+from analysis.data import files
+from analysis.data.paths import atomic_path
+from analysis.publish import disclosure
 
 # Deterministic figure files: no dates or software versions in the metadata, fixed SVG ids.
 mpl.rcParams["svg.hashsalt"] = "thb-analysis"
@@ -25,9 +28,15 @@ SVG_METADATA = {"Date": None, "Creator": None}
 
 
 class Report:
-    def __init__(self, notebook: str, report_dir: str | Path | None):
+    def __init__(
+        self,
+        notebook: str,
+        report_dir: str | Path | None,
+        min_cell: int = disclosure.DEFAULT_THRESHOLD,
+    ):
         self.notebook = notebook
         self.folder = Path(report_dir) if report_dir else None
+        self.min_cell = disclosure.check_threshold(min_cell)
         self.results: dict = {}
 
     def record(self, key: str, value) -> None:
@@ -46,7 +55,17 @@ class Report:
         return target / f"{name}.png"
 
     def save(self) -> None:
-        """Write results/<notebook>.json (returns nothing, so the notebook shows nothing)."""
+        """Write results/<notebook>.json (returns nothing, so the notebook shows nothing).
+
+        A `DisclosureError` naming every offending key, and nothing written, when a count
+        is a small cell or a suppressed record still holds its count, share or interval."""
+        leaks = disclosure.check_results(self.results, self.min_cell)
+        if leaks:
+            raise disclosure.DisclosureError(
+                f"{self.notebook}: results would reveal small cells (below {self.min_cell}): "
+                + "; ".join(leaks[:10])
+                + (f"; and {len(leaks) - 10} more" if len(leaks) > 10 else "")
+            )
         if self.folder is not None:
             path = self.folder / "results" / f"{self.notebook}.json"
-            outputs.write_json({"notebook": self.notebook, "results": self.results}, path)
+            files.write_json({"notebook": self.notebook, "results": self.results}, path)

@@ -4,7 +4,7 @@ fig, ax = plots.figure()
 ax.plot(...)
 plots.finish(fig, ax, title="...", xlabel="year", ylabel="victims (count)",
              source=plots.source_line("ctdc_synthetic_2021"))
-report.figure(fig, "name")   # deterministic PNG and SVG (analysis.report)
+report.figure(fig, "name")   # deterministic PNG and SVG (analysis.publish.report)
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from analysis import sources, stats
+from analysis.data import sources
+from analysis.publish import disclosure
 from analysis.schemas.victims import GENDERS
 
 PALETTE = "colorblind"
@@ -73,16 +74,15 @@ def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str)
 def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None):
     """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured.
 
-    `hidden` (e.g. `stats.hidden_cells`) blanks more cells, labelled '(s)' as in the table, so a
+    `hidden` (`disclosure.hidden_cells`) blanks more cells, labelled "(s)" as in the table, so a
     figure never shows a cell its table hides.
     """
-    mask = stats.is_small(counts, threshold)
+    mask = disclosure.is_small(counts, threshold)
     if hidden is not None:
         mask = mask | hidden.reindex_like(counts).fillna(False).astype(bool)
     shown = counts.astype("float64").mask(mask)
     mesh = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype=float)), cmap=cmap, aspect="auto")
-    secondary = mask & ~stats.is_small(counts, threshold)
-    labels = stats.suppress(counts, threshold).mask(secondary, "(s)")
+    labels = disclosure.cell_text(counts, mask, threshold)
     top = np.nanmax(shown.to_numpy(dtype=float)) if shown.notna().any().any() else 1.0
     for i in range(counts.shape[0]):
         for j in range(counts.shape[1]):

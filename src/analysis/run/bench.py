@@ -19,8 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import mse, paths, pipeline, runner
-from analysis.steps import STEPS
+from analysis import mse
+from analysis.data import paths
+from analysis.run import pipeline, runner
+from analysis.run.steps import STEPS
 
 
 def _clear_parse_cache() -> None:

@@ -8,8 +8,11 @@ temporary folder: no TCP ports to clash between kernels run side by side, and no
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +21,8 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
-from analysis import paths
-from analysis.steps import KERNEL_NAME
+from analysis.data import paths
+from analysis.run.steps import KERNEL_NAME
 
 TEMPLATES = Path(__file__).with_name("templates")  # thb: the lab template, nothing from the web
 START_TIMEOUT_S = 120
@@ -69,11 +72,31 @@ class Outcome:
     peak_rss: int | None = None
 
 
-def execute(notebook: Path, output: Path, parameters: dict) -> Outcome:
-    """Run `notebook` into `output`. Papermill saves the output even when a cell fails."""
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the kernel started inside the block (it inherits them)."""
+    before = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute(
+    notebook: Path, output: Path, parameters: dict, env: dict[str, str] | None = None
+) -> Outcome:
+    """Run `notebook` into `output`. Papermill saves the output even when a cell fails.
+
+    `env` goes to the kernel's environment: the runner names the step and its declared reads
+    there (`analysis.data.guard`)."""
     start = time.perf_counter()
     error = ""
-    with tempfile.TemporaryDirectory(prefix="thb-kernel-") as sockets:
+    with tempfile.TemporaryDirectory(prefix="thb-kernel-") as sockets, environment(env or {}):
         manager = _kernel_manager(Path(sockets))
         try:
             papermill.execute_notebook(
@@ -112,7 +135,12 @@ def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
 
 
 def run_notebook(
-    notebook: Path, out_dir: Path, parameters: dict, with_code: bool, name: str | None = None
+    notebook: Path,
+    out_dir: Path,
+    parameters: dict,
+    with_code: bool,
+    name: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Outcome:
     """Execute and render one notebook into `out_dir` as `name` (default: the notebook's stem).
 
@@ -120,7 +148,7 @@ def run_notebook(
     """
     executed = out_dir / f"{name or notebook.stem}.ipynb"
     with paths.atomic_path(executed) as tmp:
-        outcome = execute(notebook, tmp, parameters)
+        outcome = execute(notebook, tmp, parameters, env)
         if not tmp.stat().st_size:  # the kernel never started: keep the source notebook
             tmp.write_bytes(notebook.read_bytes())
     render_html(executed, executed.with_suffix(".html"), with_code)

@@ -23,16 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import paths
+from analysis.data import guard, paths
+from analysis.data.errors import DataError
 
 REGISTRY_FILE = Path(__file__).with_name("registry.toml")
 MIRROR_ENV = "ANALYSIS_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_S = 60
 CHUNK = 1 << 20
-
-
-class DataError(Exception):
-    """A problem with input data; the message names the file (and column and rows where known)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +229,7 @@ def _verified(path: Path, mtime_ns: int, size: int, sha256: str) -> bool:
 
 def raw_path(source: str, name: str | None = None, raw_root: Path | None = None) -> Path:
     """The path of a registered raw file, after checking that it is present and unaltered."""
+    guard.check_read(f"raw:{source}")
     f = find_file(source, name)
     path = f.path(raw_root)
     if not path.is_file():

@@ -30,9 +30,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from analysis import outputs, paths, sources
-from analysis.index_page import write_index
-from analysis.steps import (
+from analysis import catalog
+from analysis.data import files, guard, paths, sources
+from analysis.run.index_page import write_index
+from analysis.run.steps import (
     KERNEL_NAME,
     STEPS,
     Step,
@@ -91,7 +92,7 @@ def _sha256_unchanged(path: Path, mtime_ns: int, size: int) -> str:
 
 def package_hash() -> str:
     """One hash over the analysis package's files and the lock file."""
-    root = Path(__file__).parent
+    root = Path(__file__).parents[1]
     digest = hashlib.sha256()
     files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in [*files, paths.project_root() / "requirements.lock"]:
@@ -102,18 +103,22 @@ def package_hash() -> str:
 
 
 def input_hashes(step: Step) -> dict[str, str]:
-    """sha256 of every input: registered raw files (from the registry) and processed files."""
+    """sha256 of every input: registered raw files (from the registry) and processed tables."""
     names = None if "*" in step.raw_sources else step.raw_sources
     hashes = {f"raw:{f.key}": f.sha256 for s in sources.select(names) for f in s.files}
-    for rel in step.processed_inputs:
-        path = paths.project_root() / rel
-        hashes[rel] = sha256_file(path) if path.is_file() else "missing"
+    for name in step.processed_inputs:
+        path = catalog.table(name).location()
+        hashes[project_relative(path)] = sha256_file(path) if path.is_file() else "missing"
     return hashes
 
 
 def output_hashes(step: Step) -> dict[str, str]:
-    root = paths.project_root()
-    return {rel: sha256_file(root / rel) for rel in step.writes if (root / rel).is_file()}
+    written = (t.location() for t in catalog.written_by(step.notebook))
+    return {project_relative(p): sha256_file(p) for p in written if p.is_file()}
+
+
+def project_relative(path: Path) -> str:
+    return str(path.relative_to(paths.project_root()))
 
 
 def step_key(step: Step, notebook: Path, parameters: dict, with_code: bool, package: str) -> str:
@@ -258,6 +263,9 @@ def resolve_steps(
             f"not declared in analysis/steps.py: {sorted(set(on_disk) - set(declared))}; "
             f"declared but missing from {notebook_dir}: {sorted(set(declared) - set(on_disk))}"
         )
+    unknown = {r for s in steps for r in s.processed_inputs if r not in catalog.TABLES}
+    if unknown:
+        raise RunError(f"steps read tables the catalog does not declare: {sorted(unknown)}")
     return {name: (declared[name], on_disk[name]) for name in declared}
 
 
@@ -409,8 +417,10 @@ class Run:
             injected = dict(params)
             if REPORT_DIR_PARAMETER in notebook_parameters(task.notebook):
                 injected[REPORT_DIR_PARAMETER] = str(self.partial)
-            args = (task.notebook, self.partial, injected, self.options.with_code, name)
-            from analysis import pipeline  # papermill and nbconvert: only when something runs
+            reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
+            env = guard.environment(task.step.notebook, reads)
+            args = (task.notebook, self.partial, injected, self.options.with_code, name, env)
+            from analysis.run import pipeline  # papermill and nbconvert: only when something runs
 
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
@@ -459,7 +469,7 @@ class Run:
             self.progress.line(f"nothing changed since {self.previous.name}: report is up to date")
             return 0, self.previous
         manifest = build_manifest(self, started)
-        outputs.write_json(manifest, self.partial / MANIFEST)
+        files.write_json(manifest, self.partial / MANIFEST)
         write_index(manifest, self.partial)
         final = self.root / self.run_id
         publish(self.partial, final)
@@ -494,7 +504,7 @@ def build_manifest(run: Run, started: float) -> dict:
         entry["processed_outputs"] = output_hashes(step)
         entry["files"] = [str(p) for p in notebook_files(run.partial, name)]
         notebooks[name] = entry
-    files = sorted(p for p in run.partial.rglob("*") if p.is_file() and p.name != MANIFEST)
+    written = sorted(p for p in run.partial.rglob("*") if p.is_file() and p.name != MANIFEST)
     return {
         "run_id": run.run_id,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -504,7 +514,7 @@ def build_manifest(run: Run, started: float) -> dict:
         "kernel": KERNEL_NAME,
         "packages": {d.metadata["Name"]: d.version for d in metadata.distributions()},
         "notebooks": notebooks,
-        "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in files},
+        "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in written},
         "sources": {
             s.name: {"title": s.title, "vintage": s.vintage, "citation": s.citation}
             for s in sources.select(sorted(used_sources(run.tasks)))

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import countries, sources
-from analysis.sources import DataError
+from analysis.data import countries
+from analysis.data import sources
+from analysis.data.errors import DataError
 
 SOURCE = "un_wpp2024_population"
 COLUMNS = {

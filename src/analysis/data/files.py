@@ -1,5 +1,4 @@
-"""Processed tables and JSON: written atomically (temporary file, then rename), read with
-a message that names the file and what is missing."""
+"""Writing JSON and parquet files atomically (a temporary file, then a rename)."""
 
 from __future__ import annotations
 
@@ -9,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import paths
-from analysis.sources import DataError
+from analysis.data import paths
+from analysis.data.errors import DataError
 
 
 def _json_default(value):
@@ -59,22 +58,3 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     with paths.atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
     return path
-
-
-def read_processed(
-    name: str,
-    required: list[str] | tuple[str, ...] = (),
-    columns: list[str] | None = None,
-    data_dir: str | Path | None = None,
-) -> pd.DataFrame:
-    """A table from data/processed (or `data_dir`); a missing file or column is a DataError."""
-    path = Path(data_dir or paths.processed_dir()) / name
-    if not path.is_file():
-        raise DataError(
-            f"{path} is missing: run the cleaning notebooks first (python -m analysis run)"
-        )
-    frame = pd.read_parquet(path, columns=columns)
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise DataError(f"{path}: columns {missing} are missing")
-    return frame

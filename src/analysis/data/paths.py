@@ -25,7 +25,7 @@ def _is_project_root(folder: Path) -> bool:
 def project_root() -> Path:
     if env := os.environ.get("ANALYSIS_ROOT"):
         return Path(env).resolve()
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]
     if _is_project_root(checkout):
         return checkout
     for folder in [Path.cwd().resolve(), *Path.cwd().resolve().parents]:

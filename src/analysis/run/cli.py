@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from analysis import paths, runner, sources
+from analysis.data import paths, sources
+from analysis.run import runner
 
 
 def _cmd_fetch(args) -> int:
@@ -112,7 +113,7 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from analysis import bench
+    from analysis.run import bench
 
     bench.main(args.jobs)
     return 0

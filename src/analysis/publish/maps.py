@@ -24,8 +24,9 @@ import pandas as pd
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from analysis import plots, sources, stats
-from analysis.sources import DataError
+from analysis.data import sources
+from analysis.data.errors import DataError
+from analysis.publish import disclosure, plots
 
 SOURCE = "natural_earth_110m"
 NE_TO_ISO3 = {"KOS": "XKX", "PSX": "PSE", "SDS": "SSD", "SAH": "ESH"}
@@ -153,7 +154,7 @@ def class_labels(bounds: list[float]) -> list[str]:
 def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Series:
     """Class label per code: 'fewer than N' for small cells, else its range; zeros drop out."""
     values = values[values.fillna(0) > 0]
-    small = stats.is_small(values, threshold)
+    small = disclosure.is_small(values, threshold)
     labels = class_labels(bounds)
     out = pd.Series(f"fewer than {threshold}", index=values.index, dtype="string")
     if bounds:
@@ -218,7 +219,7 @@ def choropleth(
     shapes = shapes if shapes is not None else load_shapes()
     values = pd.Series(values, dtype="Float64").dropna()
     values = values[values > 0].sort_index()
-    shown = stats.mask_small(values, threshold)
+    shown = disclosure.mask_small(values, threshold)
     bounds = breaks(float(shown.max()) if shown.notna().any() else 0.0, threshold)
     classes = classify(values, threshold, bounds)
     labels = class_labels(bounds)

@@ -1,0 +1,131 @@
+"""Every processed table, declared once: its name, file, schema and the step that writes it.
+
+Cleaning steps write through `write`, analyses read through `read`, and the run's DAG takes
+each step's outputs from here (`written_by`). In a run, reading a table the step did not
+declare, or writing one another step owns, is an `UndeclaredRead` (`analysis.data.guard`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.data import files, guard, paths
+from analysis.data.errors import DataError
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    path: str  # relative to data/processed
+    writer: str  # the step (notebook stem) that writes it
+    schema: str | None = None  # "module:NAME" of its pandera schema under analysis.schemas
+    description: str = ""
+
+    def location(self, folder: str | Path | None = None) -> Path:
+        return Path(folder or paths.processed_dir()) / self.path
+
+    @property
+    def project_path(self) -> str:
+        """The path relative to the project root, as the manifest names it."""
+        return f"data/processed/{self.path}"
+
+    def load_schema(self):
+        if self.schema is None:
+            return None
+        module, _, name = self.schema.partition(":")
+        return getattr(importlib.import_module(f"analysis.schemas.{module}"), name)
+
+
+VICTIMS_STEP = "01_clean_victims"
+ENFORCEMENT_STEP = "02_clean_enforcement"
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("victims", "victims.parquet", VICTIMS_STEP, "victims:VICTIMS",
+              "CTDC victim records of every release, one row per record"),
+        Table("victims_quarantine", "quarantine/victims.parquet", VICTIMS_STEP, None,
+              "CTDC raw rows rejected by cleaning, with a reason each"),
+        Table("victims_quality", "quality/victims.json", VICTIMS_STEP, None,
+              "rows in, out and quarantined per CTDC release; missingness"),
+        Table("glotip", "glotip.parquet", ENFORCEMENT_STEP, "enforcement:GLOTIP",
+              "UNODC GLOTIP country figures of both vintages, with <5 bounds"),
+        Table("glotip_vintage_diff", "glotip_vintage_diff.parquet", ENFORCEMENT_STEP,
+              "enforcement:GLOTIP_VINTAGE_DIFF", "GLOTIP figures that differ between vintages"),
+        Table("glotip_quarantine", "quarantine/glotip.parquet", ENFORCEMENT_STEP, None,
+              "GLOTIP raw rows rejected by cleaning, with a reason each"),
+        Table("us_tip", "us_tip.parquet", ENFORCEMENT_STEP, "enforcement:US_TIP",
+              "US TIP Report global law-enforcement figures"),
+        Table("eurostat_thb", "eurostat_thb.parquet", ENFORCEMENT_STEP, "enforcement:EUROSTAT",
+              "Eurostat EU-27 headline figures"),
+        Table("belarus_press", "belarus_press.parquet", ENFORCEMENT_STEP,
+              "enforcement:BELARUS", "Belarus Interior Ministry figures quoted in the press"),
+        Table("enforcement_quality", "quality/enforcement.json", ENFORCEMENT_STEP, None,
+              "rows in, out and quarantined per enforcement source"),
+    )
+}  # fmt: skip
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(
+            f"no processed table {name!r}; the catalog has {', '.join(TABLES)}"
+        ) from None
+
+
+def written_by(step: str) -> list[Table]:
+    return [t for t in TABLES.values() if t.writer == step]
+
+
+def outputs_of(step: str, folder: str | Path | None = None) -> dict[str, Path]:
+    """The files a step writes, by table name."""
+    return {t.name: t.location(folder) for t in written_by(step)}
+
+
+def read(
+    name: str,
+    columns: list[str] | None = None,
+    required: list[str] | tuple[str, ...] = (),
+    folder: str | Path | None = None,
+) -> pd.DataFrame:
+    """A processed table; a missing file or column is a DataError naming the file."""
+    entry = table(name)
+    guard.check_read(name)
+    path = entry.location(folder)
+    if not path.is_file():
+        raise DataError(
+            f"{path} is missing: run the step {entry.writer} first (python -m analysis run)"
+        )
+    frame = pd.read_parquet(path, columns=columns)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: columns {missing} are missing")
+    return frame
+
+
+def read_json(name: str, folder: str | Path | None = None):
+    entry = table(name)
+    guard.check_read(name)
+    path = entry.location(folder)
+    if not path.is_file():
+        raise DataError(f"{path} is missing: run the step {entry.writer} first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write(name: str, data, folder: str | Path | None = None) -> Path:
+    """Write a processed table (a frame as parquet, anything else as JSON), atomically."""
+    entry = table(name)
+    step = guard.running_step()
+    if step and step != entry.writer:
+        raise guard.UndeclaredRead(f"step {step} writes table {name!r}, which {entry.writer} owns")
+    path = entry.location(folder)
+    if isinstance(data, pd.DataFrame):
+        return files.write_parquet(data, path)
+    return files.write_json(data, path)

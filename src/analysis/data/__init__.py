@@ -1,0 +1,1 @@
+"""Data access: paths, the raw-file registry and fetch, countries, population."""

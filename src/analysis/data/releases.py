@@ -1,0 +1,33 @@
+"""The CTDC releases and GLOTIP vintages the project reads: one table of each, imported by
+everything that names a release or a vintage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Release:
+    """A CTDC release (`victims.release`) or a GLOTIP vintage (`glotip.vintage`)."""
+
+    name: str  # the value in the processed table
+    source: str  # its registry entry
+    label: str  # how a report names it
+
+
+CTDC: dict[str, Release] = {
+    r.name: r
+    for r in (
+        Release("synthetic_2021", "ctdc_synthetic_2021", "CTDC synthetic release (2021)"),
+        Release("kanon_2021", "ctdc_kanon_2021", "CTDC K-anonymised release (2021)"),
+        Release("global_2020", "ctdc_global_2020", "CTDC Global Dataset (2020)"),
+    )
+}
+
+GLOTIP: dict[str, Release] = {
+    r.name: r
+    for r in (
+        Release("2025", "glotip_2025", "UNODC GLOTIP export of 14 April 2025"),
+        Release("2023", "glotip_2023", "UNODC GLOTIP export of 30 May 2023"),
+    )
+}

@@ -1,0 +1,1 @@
+"""The only way out of a notebook: figures, maps, formatting, disclosure control, the Report."""

@@ -43,7 +43,7 @@ def processed_tables():
     from analysis.clean import ctdc, enforcement_tables
 
     for step, build in (
-        ("01_clean_victims", ctdc.run),
+        ("01_clean_victims", ctdc.build),
         ("02_clean_enforcement", enforcement_tables.build),
     ):
         if not all(path.is_file() for path in catalog.outputs_of(step).values()):

@@ -209,7 +209,7 @@ FIXTURE_FILES = {name: FIXTURES / f"{name}.csv" for name in ctdc.RELEASES}
 
 
 def test_outputs_are_written_and_accounted(tmp_path):
-    victims = ctdc.run(files=FIXTURE_FILES, output_dir=tmp_path)
+    victims = ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
     target = catalog.outputs_of(STEP, tmp_path)
     table = pd.read_parquet(target["victims"])
     assert len(table) == 11 and table["age_band"].dtype == schema.AGE_BAND
@@ -217,12 +217,26 @@ def test_outputs_are_written_and_accounted(tmp_path):
     assert victims.quality["total"] == {"rows_in": 11, "rows_out": 11, "rows_quarantined": 0}
 
 
+def test_country_codes_table_lists_every_unknown_and_unmatched_code(tmp_path):
+    victims = ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
+    table = ctdc.country_codes_table(victims)
+    expected = sum(
+        n
+        for quality in victims.quality["releases"].values()
+        for kind in ("unknown_country_codes", "unmatched_country_codes")
+        for codes in quality[kind].values()
+        for n in codes.values()
+    )
+    assert table["rows"].sum() == expected > 0
+    assert set(table["kind"]) <= {"unknown", "unmatched"}
+
+
 def test_earlier_outputs_stay_untouched_on_failure(tmp_path):
-    ctdc.run(files=FIXTURE_FILES, output_dir=tmp_path)
+    ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
     before = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}
     broken = truncated_gzip(FIXTURES / "global_2020.csv", tmp_path / "global.csv.gz")
     with pytest.raises(DataError):
-        ctdc.run(files={**FIXTURE_FILES, "global_2020": broken}, output_dir=tmp_path)
+        ctdc.build(files={**FIXTURE_FILES, "global_2020": broken}, output_dir=tmp_path)
     after = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}
     assert after == before
     assert sorted(p.name for p in tmp_path.rglob("*.part*")) == []
@@ -230,8 +244,8 @@ def test_earlier_outputs_stay_untouched_on_failure(tmp_path):
 
 def test_outputs_are_deterministic(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
-    ctdc.run(files=FIXTURE_FILES, output_dir=first)
-    ctdc.run(files=FIXTURE_FILES, output_dir=second)
+    ctdc.build(files=FIXTURE_FILES, output_dir=first)
+    ctdc.build(files=FIXTURE_FILES, output_dir=second)
     for key, path in catalog.outputs_of(STEP, first).items():
         assert path.read_bytes() == catalog.outputs_of(STEP, second)[key].read_bytes(), key
 

@@ -73,7 +73,7 @@ def test_junk_rows_are_quarantined_with_reasons(cleaned):
     assert q.loc["SLE", "reason"].startswith("date-like value")
     assert q.loc["SAM", "reason"].startswith("not a country code")
     assert q["Iso3_code"].isna().sum() == 1  # Sark
-    report = cleaned.report
+    report = cleaned.quality
     assert report["rows_in"] == len(fixture_rows()) - 1
     assert report["rows_out"] + report["rows_quarantined"] == report["rows_in"]
     assert set(cleaned.table["iso3"]).isdisjoint({"PAK", "SLE", "SAM"})
@@ -89,7 +89,7 @@ def test_repeated_sub_forms_with_a_suppressed_part_stay_suppressed(cleaned):
     assert row["is_suppressed"] and pd.isna(row["value"])
     assert (row["lower"], row["upper"]) == (1 + 22 + 7, 4 + 22 + 7)
     assert row["n_parts"] == 3
-    assert cleaned.report["repeated_keys"]["rows_removed_by_summing"] == 1 + 2
+    assert cleaned.quality["repeated_keys"]["rows_removed_by_summing"] == 1 + 2
 
 
 def test_unrecognised_repeat_is_quarantined_not_summed(tmp_path):
@@ -110,8 +110,8 @@ def test_mojibake_and_national_labels_are_mapped(cleaned):
     assert (peru["category_kind"], peru["category_iso3"]) == ("country", "PER")
     assert one(cleaned.table, iso3="COL", category="Atlantis")["category_kind"] == "unmapped"
     assert one(cleaned.table, iso3="ARE")["category_kind"] == "unknown"
-    assert cleaned.report["categories"]["unmapped_labels"] == ["Atlantis"]
-    assert cleaned.report["categories"]["mojibake_rows"] == 2
+    assert cleaned.quality["categories"]["unmapped_labels"] == ["Atlantis"]
+    assert cleaned.quality["categories"]["mojibake_rows"] == 2
 
 
 def test_mapping_table_is_valid():
@@ -151,14 +151,14 @@ def test_failure_leaves_earlier_outputs_intact(tmp_path, quirks, monkeypatch):
     bad = glotip.read_export(write_xlsx(tmp_path / "bad.xlsx", rows))
     out = tmp_path / "processed"
     monkeypatch.setattr(glotip, "read_vintage", lambda v, raw_root=None: (good, quirks))
-    glotip.run(["2025", "2023"], output_dir=out)
+    glotip.build(["2025", "2023"], output_dir=out)
     before = {p: p.read_bytes() for p in out.rglob("*.parquet")}
     assert len(before) == 3
     monkeypatch.setattr(
         glotip, "read_vintage", lambda v, raw_root=None: (good if v == "2025" else bad, quirks)
     )
     with pytest.raises(DataError, match="'five'"):
-        glotip.run(["2025", "2023"], output_dir=out)
+        glotip.build(["2025", "2023"], output_dir=out)
     assert {p: p.read_bytes() for p in out.rglob("*.parquet")} == before
 
 
@@ -180,7 +180,7 @@ def real_raw() -> dict[str, pd.DataFrame]:
     ("vintage", "rows", "date"), [("2025", 58_769, "14/04/2025"), ("2023", 46_556, "30/05/2023")]
 )
 def test_real_row_accounting(real, vintage, rows, date):
-    report = real[vintage].report
+    report = real[vintage].quality
     assert report["rows_in"] == rows  # as documented in enforcement/SOURCE.md
     assert report["export_date"] == date
     assert report["rows_out"] + report["rows_quarantined"] == rows
@@ -237,7 +237,7 @@ def test_real_codes_valid_and_labels_mapped(real, vintage):
     table = real[vintage].table
     assert table["iso3"].isin(valid).all()
     assert table["category_iso3"].dropna().isin(valid).all()
-    assert real[vintage].report["categories"]["unmapped_labels"] == []
+    assert real[vintage].quality["categories"]["unmapped_labels"] == []
     assert not table.duplicated(glotip.KEY).any()
 
 

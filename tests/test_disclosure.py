@@ -87,3 +87,48 @@ def test_results_json_has_no_nan():
 
     text = files.to_json({"share": float("nan"), "cells": [np.float64("inf"), 1.5]})
     assert json.loads(text) == {"share": None, "cells": [None, 1.5]}
+
+
+def test_cell_text_marks_small_and_secondary_cells_differently():
+    counts = pd.Series([0, 4, 25, 40, None], dtype="Int64")
+    hidden = pd.Series([False, True, True, False, False])
+    assert disclosure.cell_text(counts, hidden, 10).tolist() == ["0", "<10", "(s)", "40", ""]
+    assert disclosure.cell_text(counts, None, 10).tolist() == ["0", "<10", "25", "40", ""]
+    table = pd.DataFrame({"a": [3, 30, 31], "b": [50, 60, 70]})
+    text = disclosure.suppress_table(table, 10, lines="columns")
+    assert text["a"].tolist() == ["<10", "(s)", "31"]  # 30 hides with 3: the total gives it away
+    assert text["b"].tolist() == ["50", "60", "70"]
+
+
+def test_sentences_name_small_cells_in_words():
+    assert disclosure.fewer_than(10) == "fewer than 10"
+    assert [disclosure.count_words(n, 10) for n in (0, 9, 10, 12345)] == [
+        "0", "fewer than 10", "10", "12,345"
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="at least 1"):
+        disclosure.fewer_than(0)
+
+
+def test_check_results_finds_every_small_count_and_every_leaking_hidden_record():
+    tree = {
+        "a": {"count": 3, "total": 40, "year": 5},
+        "b": [{"records": 12}, {"explicit": np.int64(9)}],
+        "c": {"count": None, "share": 0.2, "suppressed": True},
+        "d": {"count": 0, "known": 10, "flag": True},
+    }
+    assert disclosure.check_results(tree, 10) == [
+        "/a/count=3", "/b[1]/explicit=9", "/c/share=0.2"
+    ]  # fmt: skip
+    assert disclosure.check_results(tree, 3) == ["/c/share=0.2"]
+
+
+def test_share_records_hide_whatever_would_reveal_a_small_cell():
+    rest_small = disclosure.share_record(75, 80, 0.9375, 0.86, 0.97, threshold=10)
+    assert rest_small["count"] is None and rest_small["share"] is None  # 80 - 75 = 5
+    assert rest_small["total"] == 80 and rest_small["suppressed"]
+    shown = disclosure.share_record(30, 80, 0.375, 0.27, 0.49, threshold=10)
+    assert shown == {"count": 30, "total": 80, "suppressed": False, "share": 0.375,
+                     "lower": 0.27, "upper": 0.49}  # fmt: skip
+    assert disclosure.check_results({"x": rest_small, "y": shown}, 10) == []
+    assert disclosure.share_text(None) == "suppressed"
+    assert disclosure.share_text(0.764, 0.761, 0.766) == "76.4% (76.1–76.6)"

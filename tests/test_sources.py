@@ -48,7 +48,7 @@ def test_registry_entries_are_complete():
 
 def test_fetch_copies_from_mirror_and_verifies(tmp_path, shared_mirror):
     raw = tmp_path / "raw"
-    results = sources.fetch(["belarus_press"], mirror=shared_mirror, raw_root=raw, report=print)
+    results = sources.fetch(["belarus_press"], mirror=shared_mirror, raw_root=raw, log=print)
     assert [r.state for r in results] == ["ok"]
     assert hashlib.sha256(BELARUS.path(raw).read_bytes()).hexdigest() == BELARUS.sha256
     # A second fetch finds the file present and does nothing.

@@ -10,7 +10,7 @@ The three releases describe the same kind of record with different conventions (
 `RELEASES` states these quirks as data, so one set of small functions cleans all three. A
 row is quarantined (with a reason) when a value is not one the release can hold; a missing
 column or an unreadable file is a `DataError` naming the file. Every raw row ends up either
-in the table or in the quarantine, and `quality.accounting` checks that.
+in the table or in the quarantine, and `accounting.summarise` checks that.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis import catalog
-from analysis.clean import quality
-from analysis.clean.quality import Cleaned
+from analysis.clean import accounting
+from analysis.clean.accounting import Cleaned
 from analysis.data import countries, sources
 from analysis.data.errors import DataError
 from analysis.schemas import victims as schema
@@ -239,7 +239,7 @@ RELEASES: dict[str, Release] = {
 
 @dataclass
 class Victims:
-    """The cleaned table of all selected releases, their quarantine, and the quality report."""
+    """The cleaned table of all selected releases, their quarantine, and the quality summary."""
 
     table: pd.DataFrame
     quarantine: pd.DataFrame
@@ -475,20 +475,20 @@ def validate(table: pd.DataFrame, origin: str) -> pd.DataFrame:
 def clean_release(
     name: str, path: Path | None = None, raw_root: Path | None = None
 ) -> tuple[Cleaned, dict]:
-    """Clean one release: its table, its quarantine, and its part of the quality report."""
+    """Clean one release: its table, its quarantine, and its part of the quality summary."""
     rel = release(name)
     path = Path(path) if path is not None else rel.raw_file(raw_root)
     raw = read_raw(rel, path)
     table, reason, country_counts = harmonise(raw, rel)
     rejected = reason.notna()
     parts = [
-        quality.quarantine(raw, reason == text, text).assign(release=rel.name)
+        accounting.quarantine(raw, reason == text, text).assign(release=rel.name)
         for text in sorted(reason[rejected].unique())
     ]
     quarantine = pd.concat(parts, ignore_index=True) if parts else _no_quarantine(raw, rel)
     cleaned = Cleaned(validate(table[~rejected].reset_index(drop=True), str(path)), quarantine)
-    report = quality.accounting(rel.name, len(raw), cleaned)
-    report.update(
+    quality = accounting.summarise(rel.name, len(raw), cleaned)
+    quality.update(
         file=path.name,
         source=rel.source,
         country_codes=rel.codes,
@@ -501,11 +501,11 @@ def clean_release(
         flags_in_release=sorted({FLAG_NAMES[c] for c in rel.flags if c in FLAG_NAMES}),
         flag_false_means=rel.false_means,
     )
-    return cleaned, report
+    return cleaned, quality
 
 
 def _no_quarantine(raw: pd.DataFrame, rel: Release) -> pd.DataFrame:
-    return quality.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
+    return accounting.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
 
 
 def _stack_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -530,13 +530,17 @@ def clean(
     table = pd.concat([cleaned.table for cleaned, _ in results.values()], ignore_index=True)
     table = validate(table, "victims (all releases)")
     quarantine = _stack_quarantine([cleaned.quarantine for cleaned, _ in results.values()])
-    reports = {name: report for name, (_, report) in results.items()}
+    by_release = {name: quality for name, (_, quality) in results.items()}
     totals = {
-        key: sum(r[key] for r in reports.values())
+        key: sum(r[key] for r in by_release.values())
         for key in ("rows_in", "rows_out", "rows_quarantined")
     }
-    report = {"releases": reports, "total": totals, "missingness": quality.missingness(table)}
-    return Victims(table, quarantine, report)
+    quality = {
+        "releases": by_release,
+        "total": totals,
+        "missingness": accounting.missingness(table),
+    }
+    return Victims(table, quarantine, quality)
 
 
 def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
@@ -548,7 +552,7 @@ def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
     }
 
 
-def run(
+def build(
     releases: list[str] | None = None,
     raw_root: Path | None = None,
     output_dir: Path | None = None,
@@ -560,21 +564,37 @@ def run(
     return victims
 
 
+SUMMARY_KEYS = ["rows_in", "rows_out", "rows_quarantined", "quarantined_by_reason",
+                "unknown_country_codes", "unmatched_country_codes", "flag_false_means"]  # fmt: skip
+
+
 def accounting_table(victims: Victims) -> pd.DataFrame:
     """Rows in, out and quarantined per release and reason, for display (aggregates only)."""
     rows = []
-    for name, report in victims.quality["releases"].items():
+    for name, quality in victims.quality["releases"].items():
         rows.append(
             {
                 "release": name,
-                "rows_in": report["rows_in"],
-                "rows_out": report["rows_out"],
-                "rows_quarantined": report["rows_quarantined"],
+                "rows_in": quality["rows_in"],
+                "rows_out": quality["rows_out"],
+                "rows_quarantined": quality["rows_quarantined"],
                 "quarantine_reasons": "; ".join(
                     f"{reason}: {count:,}"
-                    for reason, count in report["quarantined_by_reason"].items()
+                    for reason, count in quality["quarantined_by_reason"].items()
                 )
                 or "none",
             }
         )
     return pd.DataFrame(rows)
+
+
+def country_codes_table(victims: Victims) -> pd.DataFrame:
+    """Unknown and unmatched country codes per release and column, with their rows (aggregates)."""
+    rows = [
+        {"release": name, "column": column, "kind": kind.split("_")[0], "code": code, "rows": n}
+        for name, quality in victims.quality["releases"].items()
+        for kind in ("unknown_country_codes", "unmatched_country_codes")
+        for column, codes in quality[kind].items()
+        for code, n in codes.items()
+    ]
+    return pd.DataFrame(rows, columns=["release", "column", "kind", "code", "rows"])

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from analysis import catalog
-from analysis.clean import glotip, quality
+from analysis.clean import accounting, glotip
 from analysis.data import sources
 from analysis.data.errors import DataError
 from analysis.schemas.enforcement import (
@@ -40,7 +40,7 @@ EUROSTAT_HOST = "europa.eu"  # rows from other hosts quote Eurostat second-hand
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     """Read a transcribed CSV as text, with exactly the expected columns in order."""
     frame = sources.read_csv(path, dtype="string")
-    quality.check_columns(list(frame.columns), columns, str(path), "expected layout")
+    accounting.check_columns(list(frame.columns), columns, str(path), "expected layout")
     return frame.apply(lambda col: col.str.strip())
 
 
@@ -64,7 +64,7 @@ def is_secondary_address(address: pd.Series, host: str) -> pd.Series:
     return (~hosts.str.endswith(host)).astype("boolean")
 
 
-def clean_us_tip(raw: pd.DataFrame, path: Path | str = "") -> quality.Cleaned:
+def clean_us_tip(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned:
     """One row per year, as the TIP table prints it; labour figures are subsets of the totals."""
     table = pd.DataFrame({"year": to_number(raw, "year", path)})
     for col in US_TIP_COUNTS:
@@ -74,10 +74,10 @@ def clean_us_tip(raw: pd.DataFrame, path: Path | str = "") -> quality.Cleaned:
     table["source_address"] = raw["source_address"]
     table["note"] = raw["note"]
     table = validate(table, US_TIP, f"US TIP table ({path})")
-    return quality.Cleaned(table, quality.empty_quarantine(raw))
+    return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 
-def clean_eurostat(raw: pd.DataFrame, path: Path | str = "") -> quality.Cleaned:
+def clean_eurostat(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned:
     """Long form as transcribed, plus the release as a month and a secondary-source flag."""
     release_month = pd.to_datetime(
         raw["release"].str.removesuffix(" release"), format="%b %Y", errors="coerce"
@@ -101,7 +101,7 @@ def clean_eurostat(raw: pd.DataFrame, path: Path | str = "") -> quality.Cleaned:
         }
     )
     table = validate(table, EUROSTAT, f"Eurostat headlines ({path})")
-    return quality.Cleaned(table, quality.empty_quarantine(raw))
+    return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 
 def split_years(raw: pd.DataFrame, path: Path | str = "") -> tuple[pd.Series, pd.Series]:
@@ -115,7 +115,7 @@ def split_years(raw: pd.DataFrame, path: Path | str = "") -> tuple[pd.Series, pd
     return start, parts[1].fillna(parts[0]).astype("Int64")
 
 
-def clean_belarus(raw: pd.DataFrame, path: Path | str = "") -> quality.Cleaned:
+def clean_belarus(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned:
     """Press-quoted figures; indicators mix definitions, so they are kept as named in the source."""
     year_start, year_end = split_years(raw, path)
     table = pd.DataFrame(
@@ -133,7 +133,7 @@ def clean_belarus(raw: pd.DataFrame, path: Path | str = "") -> quality.Cleaned:
         }
     )
     table = validate(table, BELARUS, f"Belarus press figures ({path})")
-    return quality.Cleaned(table, quality.empty_quarantine(raw))
+    return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 
 TABLES = {  # output name: (registered source, expected columns, cleaning function)
@@ -145,17 +145,17 @@ TABLES = {  # output name: (registered source, expected columns, cleaning functi
 
 def clean_all(raw_root: Path | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Clean the three tables; return them and their row accounting, writing nothing."""
-    tables, report = {}, {}
+    tables, quality = {}, {}
     for name, (source, columns, clean) in TABLES.items():
         path = sources.raw_path(source, raw_root=raw_root)
         raw = read_table(path, columns)
         cleaned = clean(raw, path)
         tables[name] = cleaned.table
-        report[name] = quality.accounting(name, len(raw), cleaned) | {
+        quality[name] = accounting.summarise(name, len(raw), cleaned) | {
             "file": path.name,
             "source": source,
         }
-    return tables, report
+    return tables, quality
 
 
 def write(tables: dict[str, pd.DataFrame], output_dir: Path | None = None) -> None:
@@ -163,9 +163,9 @@ def write(tables: dict[str, pd.DataFrame], output_dir: Path | None = None) -> No
         catalog.write(name, table, output_dir)
 
 
-def write_quality(report: dict, output_dir: Path | None = None) -> Path:
+def write_quality(quality: dict, output_dir: Path | None = None) -> Path:
     """The row accounting of every enforcement source in one JSON file."""
-    return catalog.write("enforcement_quality", report, output_dir)
+    return catalog.write("enforcement_quality", quality, output_dir)
 
 
 def build(
@@ -178,9 +178,9 @@ def build(
     Any error is raised before the first write, so earlier outputs stay intact.
     """
     vintage_results = glotip.clean_vintages(vintages, raw_root)
-    tables, report = clean_all(raw_root)
-    report = {"glotip": {v: r.report for v, r in vintage_results.items()}, **report}
+    tables, quality = clean_all(raw_root)
+    quality = {"glotip": {v: r.quality for v, r in vintage_results.items()}, **quality}
     glotip.write(vintage_results, output_dir)
     write(tables, output_dir)
-    write_quality(report, output_dir)
-    return vintage_results, tables, report
+    write_quality(quality, output_dir)
+    return vintage_results, tables, quality

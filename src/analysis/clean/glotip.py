@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import catalog
-from analysis.clean import quality
+from analysis.clean import accounting
 from analysis.data import countries, releases, sources
 from analysis.data.errors import DataError
 from analysis.schemas.enforcement import GLOTIP, GLOTIP_VINTAGE_DIFF, validate
@@ -44,9 +44,9 @@ class Vintage:
 
     vintage: str
     export_date: str
-    cleaned: quality.Cleaned  # row level: every raw row is in `table` or `quarantine`
+    cleaned: accounting.Cleaned  # row level: every raw row is in `table` or `quarantine`
     table: pd.DataFrame  # after summing repeated keys: one row per key
-    report: dict
+    quality: dict
 
 
 def where(path: Path | str, sheet: str) -> str:
@@ -72,7 +72,9 @@ def parse_export(grid: pd.DataFrame, path: Path | str, sheet: str) -> pd.DataFra
             f"then the header in row 3), found {first}; is this a GLOTIP data-portal export?"
         )
     header = [str(v).strip() for v in grid.iloc[2].tolist()]
-    quality.check_columns(header, COLUMNS, f"{where(path, sheet)}, header row 3", "GLOTIP layout")
+    accounting.check_columns(
+        header, COLUMNS, f"{where(path, sheet)}, header row 3", "GLOTIP layout"
+    )
     data = grid.iloc[HEADER_ROWS:].reset_index(drop=True)
     data.columns = COLUMNS
     data = data.astype("string").apply(lambda col: col.str.strip())
@@ -179,7 +181,8 @@ def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
 def map_categories(frame: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     """Add `category_iso3` and `category_kind` for citizenship and repatriation categories.
 
-    Labels missing from the mapping are kept, with kind 'unmapped', and counted in the report.
+    Labels missing from the mapping are kept, with kind 'unmapped', and counted in the quality
+    summary.
     """
     lookup = mapping.set_index("label")["target"]
     target = frame["category"].map(lookup).astype("string")
@@ -289,24 +292,24 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
     year = parse_years(raw, path)
     reasons = junk_reasons(raw, values)
     keep = reasons.isna()
-    rejected = [quality.quarantine(raw, reasons == r, r) for r in reasons.dropna().unique()]
+    rejected = [accounting.quarantine(raw, reasons == r, r) for r in reasons.dropna().unique()]
     rows = tidy(raw[keep], values[keep], year[keep], vintage)
     rows = map_categories(rows, load_mapping())
     table, unrecognised, repeats = aggregate_repeats(rows)
     if len(unrecognised):
         rejected.append(
-            quality.quarantine(
+            accounting.quarantine(
                 raw,
                 raw.index.isin(unrecognised["source_row"]),
                 "repeated key of an unrecognised kind",
             )
         )
         rows = rows[~rows["source_row"].isin(unrecognised["source_row"])]
-    quarantined = pd.concat([quality.empty_quarantine(raw), *rejected], ignore_index=True)
-    cleaned = quality.Cleaned(rows, quarantined.sort_values("source_row", ignore_index=True))
+    quarantined = pd.concat([accounting.empty_quarantine(raw), *rejected], ignore_index=True)
+    cleaned = accounting.Cleaned(rows, quarantined.sort_values("source_row", ignore_index=True))
     table = validate(sort_table(table), GLOTIP, f"glotip {vintage} ({path})")
-    report = quality.accounting(f"glotip {vintage}", len(raw), cleaned)
-    report |= {
+    quality = accounting.summarise(f"glotip {vintage}", len(raw), cleaned)
+    quality |= {
         "file": Path(path).name,
         "sheet": str(raw["sheet"].iat[0]) if len(raw) else "",
         "export_date": str(raw["export_date"].iat[0]) if len(raw) else "",
@@ -319,7 +322,7 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
         "rows_written": len(table),
         "categories": category_report(cleaned.table),
     }
-    return Vintage(vintage, report["export_date"], cleaned, table, report)
+    return Vintage(vintage, quality["export_date"], cleaned, table, quality)
 
 
 def category_report(rows: pd.DataFrame) -> dict:
@@ -384,7 +387,7 @@ def clean_vintages(
     return results
 
 
-def run(
+def build(
     vintages: list[str] | None = None, output_dir: Path | None = None, raw_root: Path | None = None
 ) -> dict[str, Vintage]:
     """Clean the vintages and write glotip.parquet, its quarantine and the vintage diff.

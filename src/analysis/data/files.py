@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import paths
-from analysis.data.errors import DataError
 
 
 def _json_default(value):

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import countries
-from analysis.data import sources
+from analysis.data import countries, sources
 from analysis.data.errors import DataError
 
 SOURCE = "un_wpp2024_population"

@@ -190,7 +190,7 @@ def fetch(
     names: Iterable[str] | None = None,
     mirror: str | Path | None = None,
     raw_root: Path | None = None,
-    report: Callable[[str], None] = print,
+    log: Callable[[str], None] = print,
 ) -> list[FileStatus]:
     """Make every file of the named sources present and verified; raise if any cannot be."""
     mirror_dir = mirror_from_env(mirror)
@@ -209,14 +209,14 @@ def fetch(
                 failures.append(f"  {exc}{kept}")
                 results.append(FileStatus(f, status.state, str(exc)))
                 continue
-            report(f"fetched {f.key}: {how}")
+            log(f"fetched {f.key}: {how}")
     if failures:
         raise DataError(
             f"{len(failures)} file(s) could not be fetched:\n"
             + "\n".join(failures)
             + f"\nGet them from a mirror folder: set ${MIRROR_ENV} or pass --mirror DIR "
             "(a checkout of the project's shared data, laid out as in each `mirror` path "
-            "of src/analysis/registry.toml); see the landing page of each source in "
+            "of src/analysis/data/registry.toml); see the landing page of each source in "
             "`python -m analysis data list`."
         )
     return results

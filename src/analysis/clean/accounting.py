@@ -32,7 +32,7 @@ def missingness(frame: pd.DataFrame) -> dict[str, float]:
     return {col: round(float(share), 4) for col, share in frame.isna().mean().items()}
 
 
-def accounting(name: str, rows_in: int, cleaned: Cleaned) -> dict:
+def summarise(name: str, rows_in: int, cleaned: Cleaned) -> dict:
     """Rows in, out and quarantined by reason; an error if any row is unaccounted for."""
     by_reason = cleaned.quarantine["reason"].value_counts().sort_index()
     rows_out, rows_quarantined = len(cleaned.table), int(by_reason.sum())

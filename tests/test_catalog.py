@@ -1,0 +1,94 @@
+"""The table catalog: one declaration per processed table, reads and writes through it, and the
+guard that refuses a read the running step did not declare."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import catalog
+from analysis.data import guard, paths, sources
+from analysis.data.errors import DataError
+from analysis.run import steps
+
+
+@pytest.fixture
+def running(monkeypatch):
+    """Pretend to be a kernel the runner started for a step that reads `reads`."""
+
+    def start(step: str, *reads: str) -> None:
+        for key, value in guard.environment(step, reads).items():
+            monkeypatch.setenv(key, value)
+
+    monkeypatch.delenv(guard.STEP_ENV, raising=False)
+    return start
+
+
+def test_every_step_reads_declared_tables_and_every_table_has_a_writing_step():
+    step_names = {s.notebook for s in steps.STEPS}
+    read = {name for s in steps.STEPS for name in s.processed_inputs}
+    assert read <= set(catalog.TABLES)
+    assert {t.writer for t in catalog.TABLES.values()} <= step_names
+    assert steps.dependencies()["10_victim_trends"] == {"01_clean_victims", "02_clean_enforcement"}
+
+
+def test_a_step_writes_exactly_the_tables_the_catalog_gives_it():
+    by_step = {s.notebook: s.writes for s in steps.STEPS}
+    assert by_step["01_clean_victims"] == ["victims", "victims_quarantine", "victims_quality"]
+    assert "glotip_vintage_diff" in by_step["02_clean_enforcement"]
+    assert by_step["10_victim_trends"] == []
+
+
+def test_each_processed_table_has_the_columns_of_its_schema():
+    for entry in catalog.TABLES.values():
+        schema = entry.load_schema()
+        if schema is None:
+            continue
+        frame = catalog.read(entry.name)
+        assert list(frame.columns) == list(schema.columns), entry.name
+
+
+def test_read_names_the_missing_file_and_columns(tmp_path):
+    with pytest.raises(DataError, match=r"victims\.parquet is missing: run the step 01_clean"):
+        catalog.read("victims", folder=tmp_path)
+    catalog.write("us_tip", pd.DataFrame({"a": [1]}), tmp_path)
+    with pytest.raises(DataError, match=r"us_tip\.parquet: columns \['b'\] are missing"):
+        catalog.read("us_tip", required=["a", "b"], folder=tmp_path)
+    assert catalog.read("us_tip", ["a"], folder=tmp_path)["a"].tolist() == [1]
+    with pytest.raises(KeyError, match="no processed table 'nope'"):
+        catalog.read("nope")
+
+
+def test_json_tables_round_trip(tmp_path):
+    catalog.write("victims_quality", {"total": {"rows_in": 3}}, tmp_path)
+    assert catalog.read_json("victims_quality", tmp_path) == {"total": {"rows_in": 3}}
+
+
+def test_a_running_step_may_read_only_what_it_declares(running, tmp_path):
+    catalog.write("glotip", pd.DataFrame({"iso3": ["BLR"]}), tmp_path)
+    running("10_victim_trends", "victims", "glotip")
+    assert catalog.read("glotip", folder=tmp_path)["iso3"].tolist() == ["BLR"]
+    with pytest.raises(guard.UndeclaredRead, match="step 10_victim_trends reads table 'us_tip'"):
+        catalog.read("us_tip", folder=tmp_path)
+    with pytest.raises(guard.UndeclaredRead, match="raw source 'mse_tables'"):
+        sources.raw_path("mse_tables", "UKdat_5.csv")
+
+
+def test_a_step_may_not_write_a_table_another_step_owns(running, tmp_path):
+    running("10_victim_trends", "victims")
+    with pytest.raises(guard.UndeclaredRead, match="which 02_clean_enforcement owns"):
+        catalog.write("glotip", pd.DataFrame({"a": [1]}), tmp_path)
+    assert not (tmp_path / "glotip.parquet").exists()
+
+
+def test_the_data_sources_step_may_read_every_raw_source(running):
+    running("00_data_sources", "raw:*")
+    assert sources.raw_path("mse_tables", "UKdat_5.csv").is_file()
+    with pytest.raises(guard.UndeclaredRead):
+        catalog.read("victims")
+
+
+def test_without_a_runner_every_read_is_allowed(running):
+    assert guard.running_step() is None
+    assert len(catalog.read("belarus_press")) > 0
+    assert catalog.table("glotip").location() == paths.processed_dir() / "glotip.parquet"

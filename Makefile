@@ -20,7 +20,7 @@ help:
 	@echo "make bench     time the runner on the real data against sequential nbconvert"
 	@echo "make lab       open JupyterLab on notebooks/ with the project kernel"
 	@echo "make data      fetch and verify the registered raw data"
-	@echo "make lint      ruff check and format check"
+	@echo "make lint      ruff check and format check (package, tests, notebooks)"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml"
 
 setup: $(STAMP)
@@ -52,8 +52,8 @@ test: data
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff format --check src tests notebooks
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)

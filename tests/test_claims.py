@@ -6,10 +6,11 @@ import re
 import pandas as pd
 import pytest
 
+from analysis import catalog
 from analysis import claims as cl
 from analysis import enforcement as en
 from analysis.clean import glotip as glotip_raw
-from analysis.data import files, paths
+from analysis.data import paths
 from analysis.data.errors import DataError
 from analysis.run import pipeline
 
@@ -20,8 +21,8 @@ def checked():
     ev = cl.evidence(
         glotip,
         cl.load_belarus_victims(),
-        files.read_processed("us_tip.parquet"),
-        files.read_processed("belarus_press.parquet"),
+        catalog.read("us_tip"),
+        catalog.read("belarus_press"),
         cl.load_ilo(),
     )
     return cl.assess(cl.load_claims(), ev).set_index("claim_id"), ev
@@ -73,9 +74,7 @@ def test_verdict_numbers_are_recomputed_from_the_data(checked, raw_blr_2009):
     assert f"{100 * female / total:.1f}% in Belarus ({female:,} of {total:,})" in reason
     prosecuted = raw_blr_2009[(en.INDICATORS["prosecuted"], "Total")]
     assert f"it gives {prosecuted:,} persons prosecuted" in table.loc["crimes_recorded", "reason"]
-    v = files.read_processed(
-        "victims.parquet", columns=["release", "citizenship", "exploitation_country"]
-    )
+    v = catalog.read("victims", columns=["release", "citizenship", "exploitation_country"])
     kanon = v[(v["release"] == "kanon_2021") & (v["citizenship"] == "BLR")]
     foreign = kanon["exploitation_country"].dropna()
     n_any = foreign[foreign != "BLR"].nunique()
@@ -83,6 +82,14 @@ def test_verdict_numbers_are_recomputed_from_the_data(checked, raw_blr_2009):
         f"of {n_any} for any form"
         in table.loc["channel_countries", "reason"].split("kanon_2021")[1]
     )
+
+
+def test_verdict_counts_name_every_verdict_in_order():
+    checked = pd.DataFrame({"verdict": ["contradicted", "consistent", "contradicted"]})
+    counts = cl.verdict_counts(checked)
+    assert list(counts) == list(cl.VERDICTS)
+    assert counts == {"consistent": 1, "partly consistent": 0, "not comparable": 0,
+                      "contradicted": 2}  # fmt: skip
 
 
 def test_verdict_rules_follow_the_evidence(checked):

@@ -205,7 +205,7 @@ def test_unknown_release_is_an_error():
 
 
 STEP = "01_clean_victims"
-FIXTURE_FILES = {name: FIXTURES / f"{name}.csv" for name in ctdc.RELEASES}
+FIXTURE_FILES = {name: FIXTURES / f"{name}.csv" for name in ctdc.CODINGS}
 
 
 def test_outputs_are_written_and_accounted(tmp_path):
@@ -278,10 +278,10 @@ def real() -> ctdc.Victims:
 @pytest.fixture(scope="module")
 def raw() -> dict[str, dict[str, list[str]]]:
     names = ["gender", "CountryOfExploitation"]
-    return {name: raw_columns(rel.raw_file(), names) for name, rel in ctdc.RELEASES.items()}
+    return {name: raw_columns(rel.raw_file(), names) for name, rel in ctdc.CODINGS.items()}
 
 
-@pytest.mark.parametrize("name", list(ctdc.RELEASES))
+@pytest.mark.parametrize("name", list(ctdc.CODINGS))
 def test_real_every_raw_row_is_processed_or_quarantined(real, raw, name):
     processed = int((real.table["release"] == name).sum())
     quarantined = int((real.quarantine["release"] == name).sum())
@@ -296,7 +296,7 @@ def test_real_synthetic_gender_counts_survive_cleaning(real):
     assert counts["male"] == 39_530
 
 
-@pytest.mark.parametrize("name", list(ctdc.RELEASES))
+@pytest.mark.parametrize("name", list(ctdc.CODINGS))
 def test_real_gender_counts_equal_the_raw_labels(real, raw, name):
     expected = Counter(ctdc.GENDER.get(label, "unknown") for label in raw[name]["gender"])
     got = real.table.loc[real.table["release"] == name, "gender"].value_counts()

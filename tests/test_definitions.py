@@ -9,24 +9,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from analysis import definitions as defs
 from analysis.data import paths
 from analysis.data.errors import DataError
-from analysis.publish import disclosure
+from analysis.definitions import instruments as ins
+from analysis.definitions import mapping as mp
+from analysis.definitions import shares
 from analysis.run import pipeline
 from analysis.schemas import victims as schema
 
-PAL, COE, EU11, EU24 = defs.PALERMO_2000, defs.COE_2005, defs.EU_2011, defs.EU_2024
+PAL, COE, EU11, EU24 = ins.PALERMO_2000, ins.COE_2005, ins.EU_2011, ins.EU_2024
 
 
 # --- the instruments, against their articles -----------------------------------------------
 
 
 def test_eu_2011_adds_exchange_or_transfer_of_control_to_the_acts():
-    assert defs.differences(PAL, EU11)["acts"] == {
+    assert ins.differences(PAL, EU11)["acts"] == {
         "added": ["exchange_or_transfer_of_control"],
         "removed": [],
     }
@@ -40,16 +39,16 @@ def test_only_the_eu_texts_define_the_position_of_vulnerability():
     assert EU24.vulnerability_definition == EU11.vulnerability_definition
     assert PAL.vulnerability_definition is None and COE.vulnerability_definition is None
     # the phrase is a means in every text, defined or not
-    assert all("abuse_of_vulnerability" in i.means for i in defs.INSTRUMENTS)
+    assert all("abuse_of_vulnerability" in i.means for i in ins.INSTRUMENTS)
 
 
 def test_eu_2011_adds_begging_and_criminal_activities_to_palermo():
-    assert defs.differences(PAL, EU11)["purposes"]["added"] == ["begging", "criminal_activities"]
+    assert ins.differences(PAL, EU11)["purposes"]["added"] == ["begging", "criminal_activities"]
     assert EU11.articles["purposes"] == "Art. 2(3)"
 
 
 def test_directive_2024_1712_adds_three_purposes_and_changes_nothing_else_in_the_definition():
-    diff = defs.differences(EU11, EU24)
+    diff = ins.differences(EU11, EU24)
     assert diff["purposes"] == {
         "added": ["surrogacy", "forced_marriage", "illegal_adoption"],
         "removed": [],
@@ -67,7 +66,7 @@ def test_only_the_council_of_europe_convention_defines_the_victim():
         COE.victim_definition == "any natural person who is subject to trafficking in human beings"
     )
     assert COE.articles["victim"] == "Art. 4(e)"
-    assert [i.key for i in defs.INSTRUMENTS if i.victim_definition] == ["coe_2005"]
+    assert [i.key for i in ins.INSTRUMENTS if i.victim_definition] == ["coe_2005"]
 
 
 def test_palermo_applies_only_to_transnational_offences_with_an_organised_criminal_group():
@@ -80,8 +79,8 @@ def test_palermo_applies_only_to_transnational_offences_with_an_organised_crimin
 
 
 def test_consent_and_child_rules_with_their_articles():
-    assert all(i.consent_irrelevant_if_means and i.child_needs_no_means for i in defs.INSTRUMENTS)
-    assert all(i.child_below_age == 18 and i.purposes_minimum for i in defs.INSTRUMENTS)
+    assert all(i.consent_irrelevant_if_means and i.child_needs_no_means for i in ins.INSTRUMENTS)
+    assert all(i.child_below_age == 18 and i.purposes_minimum for i in ins.INSTRUMENTS)
     assert [PAL.articles[k] for k in ("consent", "child_rule", "child_age")] == [
         "Art. 3(b)",
         "Art. 3(c)",
@@ -102,18 +101,18 @@ def test_consent_and_child_rules_with_their_articles():
 
 
 def test_palermo_and_coe_share_acts_means_and_purposes():
-    diff = defs.differences(PAL, COE)
+    diff = ins.differences(PAL, COE)
     assert all(part == {"added": [], "removed": []} for part in diff.values())
     assert PAL.term == "trafficking in persons" and COE.term == "trafficking in human beings"
 
 
 def test_element_matrix_is_computed_from_the_instruments():
-    matrix = defs.element_matrix()
-    assert list(matrix.columns) == [i.short for i in defs.INSTRUMENTS]
+    matrix = ins.element_matrix()
+    assert list(matrix.columns) == [i.short for i in ins.INSTRUMENTS]
     assert matrix.loc[("defined", "victim defined")].tolist() == [0, 2, 0, 0]
     assert matrix.loc[("defined", "position of vulnerability defined")].tolist() == [0, 0, 2, 2]
-    assert matrix.loc[("purpose", defs.PURPOSES["surrogacy"])].tolist() == [0, 0, 0, 2]
-    assert matrix.loc[("act", defs.ACTS["exchange_or_transfer_of_control"])].tolist() == [
+    assert matrix.loc[("purpose", ins.PURPOSES["surrogacy"])].tolist() == [0, 0, 0, 2]
+    assert matrix.loc[("act", ins.ACTS["exchange_or_transfer_of_control"])].tolist() == [
         0,
         0,
         2,
@@ -121,12 +120,12 @@ def test_element_matrix_is_computed_from_the_instruments():
     ]
     assert matrix.loc[("offence", "knowing use of victim's services")].tolist() == [0, 1, 1, 2]
     purposes = matrix.xs("purpose", level="group")
-    assert (purposes == 2).sum().tolist() == [len(i.purposes) for i in defs.INSTRUMENTS]
+    assert (purposes == 2).sum().tolist() == [len(i.purposes) for i in ins.INSTRUMENTS]
 
 
 def test_side_by_side_names_every_instrument_and_element():
-    table = defs.side_by_side()
-    assert list(table.columns) == [i.short for i in defs.INSTRUMENTS]
+    table = ins.side_by_side()
+    assert list(table.columns) == [i.short for i in ins.INSTRUMENTS]
     assert "Art. 4(e)" in table.loc["victim", COE.short]
     assert table.loc["victim", PAL.short] == "not defined"
     assert "begging" in table.loc["purposes", EU11.short]
@@ -135,22 +134,22 @@ def test_side_by_side_names_every_instrument_and_element():
 
 def test_an_instrument_with_an_unknown_purpose_is_refused():
     with pytest.raises(ValueError, match="unknown purposes"):
-        defs.amend(EU11, key="bad", purposes=("organ_trade",))
+        ins.amend(EU11, key="bad", purposes=("organ_trade",))
 
 
 # --- the reviewed mapping --------------------------------------------------------------------
 
 
 def test_mapping_loads_with_a_reason_and_a_level_on_every_row():
-    mapping = defs.load_mapping()
+    mapping = mp.load_mapping()
     assert mapping["reason"].str.len().min() > 20
-    for inst in defs.INSTRUMENTS:
-        assert mapping[inst.key].isin(defs.LEVELS).all()
+    for inst in ins.INSTRUMENTS:
+        assert mapping[inst.key].isin(mp.LEVELS).all()
 
 
 def test_mapping_encodes_the_eu_widening():
-    mapping = defs.load_mapping().set_index(["dataset", "category"])
-    levels = [i.key for i in defs.INSTRUMENTS]
+    mapping = mp.load_mapping().set_index(["dataset", "category"])
+    levels = [i.key for i in ins.INSTRUMENTS]
     assert mapping.loc[("ctdc", "labour_begging"), levels].tolist() == [
         "open_ended",
         "open_ended",
@@ -163,17 +162,17 @@ def test_mapping_encodes_the_eu_widening():
         "open_ended",
         "explicit",
     ]
-    extra = defs.eu_only_categories(mapping.reset_index())
+    extra = mp.eu_only_categories(mapping.reset_index())
     assert sorted(extra["category"]) == [
         "is_forced_marriage",
         "labour_begging",
         "labour_illicit_activities",
     ]
-    assert defs.eu_purposes_without_data(mapping.reset_index()) == ["surrogacy", "illegal_adoption"]
+    assert mp.eu_purposes_without_data(mapping.reset_index()) == ["surrogacy", "illegal_adoption"]
 
 
 def test_every_ctdc_form_column_of_the_schema_is_mapped():
-    mapping = defs.load_mapping()
+    mapping = mp.load_mapping()
     ctdc = set(mapping.loc[mapping["dataset"] == "ctdc", "category"])
     expected = {*schema.EXPLOITATION, *schema.LABOUR, *schema.SEX}
     assert expected <= ctdc
@@ -182,12 +181,12 @@ def test_every_ctdc_form_column_of_the_schema_is_mapped():
 def test_mapping_covers_every_category_in_the_cleaned_data():
     victims = pd.read_parquet(paths.processed_dir() / "victims.parquet")
     glotip = pd.read_parquet(paths.processed_dir() / "glotip.parquet")
-    assert defs.unmapped(defs.load_mapping(), victims, glotip) == {"ctdc": [], "glotip": []}
-    assert len(defs.glotip_forms(glotip)["category"].unique()) == 3
+    assert mp.unmapped(mp.load_mapping(), victims, glotip) == {"ctdc": [], "glotip": []}
+    assert len(mp.glotip_forms(glotip)["category"].unique()) == 3
 
 
 def _write_mapping(tmp_path: Path, edit) -> Path:
-    table = pd.read_csv(defs.MAPPING_FILE, dtype="string", keep_default_na=False, na_values=[""])
+    table = pd.read_csv(mp.MAPPING_FILE, dtype="string", keep_default_na=False, na_values=[""])
     edit(table)
     path = tmp_path / "mapping.csv"
     table.to_csv(path, index=False)
@@ -199,9 +198,9 @@ def test_mapping_that_calls_begging_explicit_under_palermo_is_refused(tmp_path):
         table.loc[table["category"] == "labour_begging", "palermo_2000"] = "explicit"
 
     path = _write_mapping(tmp_path, edit)
-    row = defs.load_mapping().index[defs.load_mapping()["category"] == "labour_begging"][0] + 2
+    row = mp.load_mapping().index[mp.load_mapping()["category"] == "labour_begging"][0] + 2
     with pytest.raises(DataError, match=rf"mapping.csv.*'palermo_2000'.*rows \[{row}\]"):
-        defs.load_mapping(path)
+        mp.load_mapping(path)
 
 
 def test_mapping_without_a_reason_or_with_an_unknown_level_is_refused(tmp_path):
@@ -210,21 +209,21 @@ def test_mapping_without_a_reason_or_with_an_unknown_level_is_refused(tmp_path):
         table.loc[1, "eu_2011"] = "maybe"
 
     with pytest.raises(DataError, match=r"empty reason in rows \[2\].*'eu_2011'.*rows \[3\]"):
-        defs.load_mapping(_write_mapping(tmp_path, edit))
+        mp.load_mapping(_write_mapping(tmp_path, edit))
 
 
 def test_a_new_glotip_form_without_a_mapping_row_is_an_error():
-    rows = _glotip_fixture()
+    rows = glotip_rows()
     rows.loc[len(rows)] = {**rows.iloc[0].to_dict(), "category": "Organ removal"}
-    mapping = defs.load_mapping()
-    assert defs.unmapped(mapping, glotip=rows) == {"glotip": ["Organ removal"]}
+    mapping = mp.load_mapping()
+    assert mp.unmapped(mapping, glotip=rows) == {"glotip": ["Organ removal"]}
     with pytest.raises(DataError, match="Organ removal"):
-        defs.glotip_explicit_shares(rows, mapping, "2025")
+        shares.glotip_explicit_shares(rows, mapping, "2025")
 
 
 # --- shares on fixtures, against hand-computed values ------------------------------------------
 
-FLAG_COLUMNS = [*defs.CTDC_FORM_COLUMNS, *schema.CONTROL, *schema.STANDALONE]
+FLAG_COLUMNS = [*mp.CTDC_FORM_COLUMNS, *schema.CONTROL, *schema.STANDALONE]
 
 
 def _record(release, gender, is_minor, **flags):
@@ -234,7 +233,7 @@ def _record(release, gender, is_minor, **flags):
     return row
 
 
-def _victims_fixture() -> pd.DataFrame:
+def victim_records() -> pd.DataFrame:
     no_other = {c: False for c in schema.EXPLOITATION}
     records = [
         # kanon: 6 records with a known form, 1 without
@@ -283,8 +282,8 @@ def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
 
 
 def test_ctdc_explicit_shares_on_a_fixture_equal_hand_computed_values():
-    shares = defs.ctdc_explicit_shares(_victims_fixture(), defs.load_mapping(), threshold=1)
-    kanon = shares[shares["release"] == "kanon_2021"].set_index("instrument")
+    table = shares.ctdc_explicit_shares(victim_records(), mp.load_mapping())
+    kanon = table[table["release"] == "kanon_2021"].set_index("instrument")
     # explicit: Palermo/CoE = sexual, sexual+illicit, agriculture+begging; EU 2011 + begging
     # alone; EU 2024 + forced marriage. Other exploitation stays open-ended everywhere.
     assert kanon["known_form"].tolist() == [6, 6, 6, 6]
@@ -299,17 +298,13 @@ def test_ctdc_explicit_shares_on_a_fixture_equal_hand_computed_values():
         pytest.approx(_wilson(3, 6)[0]),
         pytest.approx(_wilson(3, 6)[1]),
     )
-    synthetic = shares[shares["release"] == "synthetic_2021"]
+    synthetic = table[table["release"] == "synthetic_2021"]
     assert synthetic["explicit"].tolist() == [1, 1, 1, 1]  # releases never added together
 
 
 def test_ctdc_shares_by_gender_and_age_group():
-    shares = defs.ctdc_explicit_shares(
-        _victims_fixture(), defs.load_mapping(), by=defs.GROUPING, threshold=1
-    )
-    kanon = shares[shares["release"] == "kanon_2021"].set_index(
-        ["instrument", "gender", "age_group"]
-    )
+    table = shares.ctdc_explicit_shares(victim_records(), mp.load_mapping(), by=shares.GROUPING)
+    kanon = table[table["release"] == "kanon_2021"].set_index(["instrument", "gender", "age_group"])
     counts = ["explicit", "known_form"]
     assert kanon.loc[("palermo_2000", "female", "adult (18+)"), counts].tolist() == [2, 3]
     assert kanon.loc[("eu_2024", "female", "child (0-17)"), counts].tolist() == [1, 1]
@@ -317,14 +312,8 @@ def test_ctdc_shares_by_gender_and_age_group():
     assert kanon.loc[("eu_2011", "male", "adult (18+)"), "explicit"] == 1
 
 
-def test_small_cells_suppress_the_share_and_interval():
-    shares = defs.ctdc_explicit_shares(_victims_fixture(), defs.load_mapping(), threshold=10)
-    assert shares["suppressed"].all()
-    assert shares["share"].isna().all() and shares["lower"].isna().all()
-
-
 def test_eu_only_counts_on_the_fixture():
-    counts = defs.eu_only_counts(_victims_fixture(), defs.load_mapping())
+    counts = shares.eu_only_counts(victim_records(), mp.load_mapping())
     kanon = counts[counts["release"] == "kanon_2021"].set_index("category")
     # begging twice, but one begging record is also agriculture (explicit everywhere)
     assert kanon.loc["labour_begging", ["flagged", "only_eu_explicit"]].tolist() == [2, 1]
@@ -337,21 +326,26 @@ def test_eu_only_counts_on_the_fixture():
 
 
 def test_minors_and_means_on_the_fixture():
-    limits = defs.minors_and_means(_victims_fixture(), threshold=1).set_index("release")
+    limits = shares.minors_and_means(victim_records()).set_index("release")
     assert limits.loc["kanon_2021", ["minor_count", "minor_total"]].tolist() == [2, 6]
     assert limits.loc["kanon_2021", "minor_share"] == pytest.approx(2 / 6)
     assert limits.loc["kanon_2021", "no_means_count"] == 6  # one record with threats, of 7
+    assert limits.loc["kanon_2021", "no_means_share"] == pytest.approx(6 / 7)
     assert limits.loc["kanon_2021", "means_in_release"]
+    # the synthetic record has no means field filled: no count and no share, not a zero
+    assert not limits.loc["synthetic_2021", "means_in_release"]
+    assert pd.isna(limits.loc["synthetic_2021", ["no_means_count", "no_means_share"]]).all()
+    assert limits.loc["synthetic_2021", "minor_at_exploit_total"] == 0
 
 
-def _glotip_fixture() -> pd.DataFrame:
+def glotip_rows() -> pd.DataFrame:
     def row(iso3, category, value, sex="Total", age="Total"):
         suppressed = value is None
         return {
             "iso3": iso3,
             "year": 2020,
-            "indicator": defs.GLOTIP_INDICATOR,
-            "dimension": defs.GLOTIP_DIMENSION,
+            "indicator": mp.GLOTIP_INDICATOR,
+            "dimension": mp.GLOTIP_DIMENSION,
             "category": category,
             "sex": sex,
             "age": age,
@@ -373,15 +367,13 @@ def _glotip_fixture() -> pd.DataFrame:
 
 
 def test_glotip_shares_on_a_fixture_equal_hand_computed_values():
-    mapping = defs.load_mapping()
-    overall = defs.glotip_explicit_shares(_glotip_fixture(), mapping, "2025", threshold=1)
+    mapping = mp.load_mapping()
+    overall = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025")
     assert overall["explicit"].tolist() == [120] * 4  # 50 + 30 + 40
     assert overall["victims"].tolist() == [150] * 4  # 100 + 50; BBB left out
     assert overall["suppressed_cells"].tolist() == [1] * 4
     assert overall["share"].iloc[0] == pytest.approx(0.8)
-    groups = defs.glotip_explicit_shares(
-        _glotip_fixture(), mapping, "2025", by=defs.GROUPING, threshold=1
-    )
+    groups = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025", shares.GROUPING)
     first = groups.iloc[0]
     assert (first["gender"], first["age_group"], first["explicit"], first["victims"]) == (
         "female",
@@ -393,100 +385,7 @@ def test_glotip_shares_on_a_fixture_equal_hand_computed_values():
 
 def test_glotip_unknown_vintage_is_an_error():
     with pytest.raises(DataError, match="vintage '1999'"):
-        defs.glotip_explicit_shares(_glotip_fixture(), defs.load_mapping(), "1999")
-
-
-def test_share_text_formats_and_suppresses():
-    table = pd.DataFrame(
-        {
-            "share": [0.5, None],
-            "lower": [0.25, None],
-            "upper": [0.75, None],
-            "suppressed": [False, True],
-        }  # fmt: skip
-    )
-    assert defs.share_text(table, 10).tolist() == ["50.0% (25.0–75.0)", "suppressed (<10)"]
-
-
-# --- the notebook, executed on the real data ---------------------------------------------------
-
-
-def _shares(counts: dict, known: int, threshold: int, groups: dict | None = None):
-    """A ctdc_explicit_shares-like table from explicit counts per instrument (and group)."""
-    rows = []
-    for group, (group_counts, group_known) in (groups or {"all": (counts, known)}).items():
-        for key, explicit in group_counts.items():
-            rows.append({"release": "r", "group": group, "instrument": key,
-                         "explicit": explicit, "known_form": group_known})  # fmt: skip
-    table = pd.DataFrame(rows)
-    ci = disclosure.suppressed_shares(table["explicit"], table["known_form"], threshold)
-    table = table.assign(share=ci["share"], lower=ci["lower"], upper=ci["upper"],
-                         suppressed=ci["suppressed"])  # fmt: skip
-    by = ["group"] if groups else []
-    return defs.protect_shares(table, ["release"], by, "known_form", threshold)
-
-
-def test_a_small_gain_between_instruments_reads_fewer_than_n():
-    counts = {"palermo_2000": 500, "coe_2005": 500, "eu_2011": 503, "eu_2024": 700}
-    table = _shares(counts, 1000, 10)
-    (line,) = defs.gains_text(table, 10)
-    assert "by EU 2011 a suppressed number (+fewer than 10)" in line
-    assert "by EU 2024 700 (gain suppressed)" in line  # 700 - 503 would give the 503 back
-    assert "503" not in line and "+3" not in line
-    record = defs.results_shares(table, ["release"], 10)["r"]
-    assert record["eu_2011"]["count"] is None and record["eu_2011"]["share"] is None
-    assert record["palermo_2000"]["count"] == 500 and record["eu_2024"]["count"] == 700
-
-
-def test_the_last_instrument_hides_when_the_rest_of_the_total_is_small():
-    counts = {"palermo_2000": 500, "coe_2005": 500, "eu_2011": 600, "eu_2024": 996}
-    table = _shares(counts, 1000, 10).set_index("instrument")
-    assert table.loc["eu_2024", "suppressed"] and not table.loc["eu_2011", "suppressed"]
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 40), st.integers(0, 15), st.integers(0, 15), st.integers(0, 40)),
-        min_size=1,
-        max_size=4,
-    ),  # fmt: skip
-    st.integers(2, 12),
-)
-def test_no_published_explicit_count_reveals_a_small_cell_by_subtraction(parts, threshold):
-    """Explicit counts are nested (Palermo <= EU 2011 <= EU 2024 <= known); every published
-    number is a sum of parts, and no difference of published numbers may be a small cell."""
-    groups = {}
-    for i, (un, gain11, gain24, rest) in enumerate(parts):
-        counts = {"palermo_2000": un, "coe_2005": un, "eu_2011": un + gain11,
-                  "eu_2024": un + gain11 + gain24}  # fmt: skip
-        groups[f"g{i}"] = (counts, un + gain11 + gain24 + rest)
-    table = _shares({}, 0, threshold, groups)
-    published = defs.results_shares(table, ["group"], threshold)
-    for group in groups:
-        records = published[group].values()
-        shown = sorted({r["count"] for r in records if r["count"] is not None})
-        totals = {r["total"] for r in records if r["total"] is not None}  # None when small
-        numbers = [0, *shown, *totals]
-        gaps = [b - a for a, b in pairwise(numbers)]
-        assert not any(0 < g < threshold for g in gaps), (group, numbers)
-    for key in defs.BY_KEY:  # each instrument: groups add up to a published release count
-        hidden = [published[g][key]["count"] is None for g in groups]
-        nonzero = [groups[g][0][key] > 0 for g in groups]
-        if sum(hidden) == 1:
-            assert sum(n for n, h in zip(nonzero, hidden, strict=True) if not h) == 0
-
-
-def test_eu_only_counts_hide_a_second_category_of_the_same_text():
-    eu_only = pd.DataFrame({
-        "release": ["r"] * 3, "category": ["begging", "illicit", "marriage"],
-        "first_explicit_in": ["eu_2011", "eu_2011", "eu_2024"],
-        "flagged": [3, 50, 4], "only_eu_explicit": [3, 40, 4], "records": [900] * 3,
-    })  # fmt: skip
-    text, record = defs.eu_only_published(eu_only, 10)
-    assert text["only_eu_explicit"].tolist() == ["<10", "(s)", "<10"]
-    assert record["r"]["illicit"] == {"flagged": 50, "only_eu_explicit": None}
-    assert record["r"]["begging"] == {"flagged": None, "only_eu_explicit": None}
+        shares.glotip_explicit_shares(glotip_rows(), mp.load_mapping(), "1999")
 
 
 @pytest.mark.notebooks

@@ -46,7 +46,7 @@ def test_uk_five_lists_stepwise_gives_the_home_office_central_figure():
     est = mse.estimate_population(mse.read_table("UKdat_5"))
     assert est.estimate == pytest.approx(11_313, abs=1)
     assert est.observed == 2_744
-    assert est.steps[0].added == "LA×NG"  # the strongest overlap enters first
+    assert est.moves[0].added == "LA×NG"  # the strongest overlap enters first
 
 
 # Existence and identifiability (Artificial_3, Chan, Silverman and Vincent 2021, Table 2)
@@ -117,11 +117,22 @@ def test_two_lists_give_the_lincoln_petersen_estimate():
     assert mse.estimate_population(table).estimate == pytest.approx(120, abs=1e-6)
 
 
+def test_a_table_is_read_under_its_file_name_and_each_move_is_recorded(korea):
+    assert korea.label == "Korea.csv"
+    est = mse.estimate_population(korea)
+    assert [m.added for m in est.moves] == ["L1×L2", None]  # one interaction, then stop
+    assert est.moves[-1].p_value >= 0.02
+    assert est.moves[0].estimate_after == pytest.approx(268.78, abs=0.005)
+    path = mse.moves_frame(est)
+    assert path["interaction added"].tolist() == ["L1×L2", "none: stop"]
+    assert path["step"].tolist() == [1, 2]
+
+
 def test_stepwise_threshold_decides_whether_the_interaction_enters(korea):
-    first_p = mse.estimate_population(korea).steps[0].p_value
+    first_p = mse.estimate_population(korea).moves[0].p_value
     below = mse.estimate_population(korea, pthresh=first_p * 0.99)
     assert below.model == ()
-    assert below.steps[0].added is None
+    assert below.moves[0].added is None
 
 
 def test_bic_is_refused_beyond_five_lists():

@@ -1,5 +1,9 @@
-"""Victim aggregations on a small fixture whose counts are stated here, and GLOTIP shares."""
+"""Victim aggregations on a small fixture whose counts are stated here, and GLOTIP shares.
 
+What a report may show of them (suppression, texts) is tested in test_victim_views.py.
+"""
+
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 from analysis import victims as vic
 from analysis.data.errors import DataError
 from analysis.publish import disclosure
+from analysis.publish import victim_views as views
 
 # Records per (year, destination, gender). Female counts fall by about 10% a year, male rise.
 COUNTS = {
@@ -28,14 +33,14 @@ EXTRA = [  # (year, destination, gender, n): small and unknown cells
 CITIZENSHIP = {"USA": "MEX", "RUS": "UKR", "POL": "UKR"}
 FEMALE = sum(sum(c["female"]) for c in COUNTS.values()) + 25  # 618 + 25 = 643
 KNOWN_GENDER = FEMALE + sum(sum(c["male"]) for c in COUNTS.values()) + 3  # 643 + 334 + 3
+CELLS = [(y, d, g, n) for d, c in COUNTS.items() for g, ns in c.items()
+         for y, n in zip(YEARS, ns, strict=True)] + EXTRA  # fmt: skip
 
 
 def fixture_records() -> pd.DataFrame:
     """One row per record; every 4th is a child, every 7th has no age; forms cycle by gender."""
     rows = []
-    cells = [(y, d, g, n) for d, c in COUNTS.items() for g, ns in c.items()
-             for y, n in zip(YEARS, ns, strict=True)] + EXTRA  # fmt: skip
-    for year, dest, gender, n in cells:
+    for year, dest, gender, n in CELLS:
         for i in range(n):
             minor = pd.NA if i % 7 == 6 else (i % 4 == 0)
             sexual = gender == "female" and i % 5 != 0 or gender == "male" and i % 5 == 0
@@ -57,6 +62,23 @@ def fixture_records() -> pd.DataFrame:
              "is_sex_and_labour", "is_forced_marriage", "is_slavery_and_practices"]  # fmt: skip
     frame[bools] = frame[bools].astype("boolean")
     return frame.astype({"year": "Int64"})
+
+
+GROUPS = {("female", False): "women", ("male", False): "men",
+          ("female", True): "girls", ("male", True): "boys"}  # fmt: skip
+
+
+def fixture_forms() -> Counter:
+    """(person group, form) -> records, counted from the rules `fixture_records` states."""
+    expected = Counter()
+    for _, _, gender, n in CELLS:
+        for i in range(n):
+            if gender not in ("female", "male") or i % 7 == 6:  # no person group
+                continue
+            group = GROUPS[gender, i % 4 == 0]  # every 4th record is a child
+            sexual = (i % 5 != 0) if gender == "female" else (i % 5 == 0)
+            expected[group, "sexual exploitation" if sexual else "forced labour"] += 1
+    return expected
 
 
 def fixture_glotip() -> pd.DataFrame:
@@ -144,7 +166,7 @@ def test_person_groups_need_a_known_gender_and_age(records):
 
 def test_overall_shares_are_the_stated_counts_with_wilson_intervals(records):
     chosen = vic.select(records, (2015, 2018))
-    row = vic.shares(chosen, [], 10, 0.9).iloc[0]
+    row = vic.shares(chosen, [], 0.9).iloc[0]
     assert (row["records"], row["female"], row["female_of"]) == (len(chosen), FEMALE, KNOWN_GENDER)
     low, high = proportion_confint(FEMALE, KNOWN_GENDER, alpha=0.1, method="wilson")
     assert (row["female_lower"], row["female_upper"]) == pytest.approx((low, high))
@@ -181,17 +203,6 @@ def test_year_grid_has_zeros_but_not_for_destination_years_without_records(recor
     assert 2016 not in set(vic.year_destination_gender(dropped, ["USA"])["year"])
 
 
-def test_counts_table_never_shows_a_small_cell_and_protects_totals(records):
-    grid = vic.year_destination_gender(records, ["USA", "RUS", "POL"])
-    table = vic.counts_table(grid, ["USA", "RUS", "POL"], threshold=15)
-    # POL male: 12, 13 are small (primary); USA, RUS have none below 15.
-    assert table.loc[2015, "POL"] == "30 / <15" and table.loc[2016, "POL"] == "27 / <15"
-    assert table.loc[2015, "USA"] == "100 / 20"
-    # A single small cell in a column gets a partner: threshold 13 leaves only POL male 12 small.
-    table = vic.counts_table(grid, ["USA", "RUS", "POL"], threshold=13)
-    assert table.loc[2015, "POL"] == "30 / <13" and table.loc[2016, "POL"] == "27 / (s)"
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=2, max_size=6),
@@ -215,18 +226,6 @@ def test_a_published_total_never_reveals_a_single_small_cell(cells, threshold, l
     assert set(text.where(hidden & ~small).stack().dropna()) <= {"(s)"}
 
 
-def test_shares_by_destination_are_suppressed_when_they_would_reveal_a_small_cell(records):
-    pol = vic.shares(vic.select(records, (2018, 2018), ["POL"]), ["exploitation_country"], 10, 0.95)
-    # 22 female of 22 + 16 + 3 known: the rest (19) is not small, so the share is shown.
-    assert pol.loc[0, "female_share"] == pytest.approx(22 / 41)
-    strict = vic.shares(
-        vic.select(records, (2018, 2018), ["POL"]), ["exploitation_country"], 20, 0.95
-    )
-    assert strict.loc[0, "female_suppressed"] and np.isnan(strict.loc[0, "female_share"])
-    record = vic.share_record(strict.iloc[0], "female")
-    assert record["count"] is None and record["share"] is None and record["total"] == 41
-
-
 def test_corridors_and_source_mix(records):
     table = vic.corridors(records, ["USA", "RUS", "POL"], 5)
     assert table.loc["UKR"].to_dict() == {"USA": 0, "RUS": 368, "POL": 162}
@@ -237,14 +236,60 @@ def test_corridors_and_source_mix(records):
     assert mix.loc[2015, "hotline_share"] == 0 and mix.loc[2015, "destinations"] == 3
 
 
+def test_shares_hide_nothing(records):
+    # POL 2018: 22 female of 41 known; a threshold would hide it, but this table has none.
+    pol = vic.shares(vic.select(records, (2018, 2018), ["POL"]), ["exploitation_country"], 0.95)
+    assert (pol.loc[0, "female"], pol.loc[0, "female_of"]) == (22, 41)
+    assert pol.loc[0, "female_share"] == pytest.approx(22 / 41)
+    assert "female_suppressed" not in pol
+
+
+def test_source_mix_counts_each_share(records):
+    mix = vic.source_mix(records).set_index("year")
+    year_2017 = 81 + 24 + 40 + 48 + 24 + 15 + 25
+    assert (mix.loc[2017, "records"], mix.loc[2017, "unknown_destination"]) == (year_2017, 25)
+    assert (mix.loc[2017, "usa"], mix.loc[2017, "usa_of"]) == (81 + 24, year_2017)
+    assert mix.loc[2017, "usa_share"] == pytest.approx((81 + 24) / year_2017)
+    assert mix.loc[2016, "hotline_of"] == 90 + 22 + 45 + 44 + 12 + 27 + 13  # every record
+
+
+def test_forms_by_group_are_the_fixture_counts(records):
+    forms = vic.forms_by_group(records)
+    assert list(forms.index) == ["women", "men", "girls", "boys"]
+    assert list(forms.columns) == ["sexual exploitation", "forced labour"]
+    assert forms.stack().to_dict() == dict(fixture_forms())
+
+
+def test_glotip_country_years_are_selected_like_records(tmp_path):
+    table = vic.load_glotip("2025", write_fixture_data(tmp_path))
+    assert len(table) == 8  # USA and RUS, 2015-2018
+    picked = vic.select_country_years(table, (2016, 2017), region="Eastern Europe")
+    assert set(zip(picked["iso3"], picked["year"], strict=True)) == {("RUS", 2016), ("RUS", 2017)}
+    assert set(vic.select_country_years(table, (2015, 2018), ["USA"])["iso3"]) == {"USA"}
+
+
+def test_pooled_female_share_sums_the_country_years_with_a_share():
+    shares = views.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
+    pooled = vic.pooled_female_share(shares, 0.9)
+    # USA 2015-2017 (2018 hidden: 5 male) and RUS 2015, 2017, 2018 (2016 male suppressed).
+    assert (pooled["country_years"], pooled["countries"]) == (6, 2)
+    female, known = 80 + 85 + 90 + 3 * 30, 3 * 100 + 3 * 60
+    assert (pooled["female"], pooled["known"]) == (female, known)
+    low, high = proportion_confint(female, known, alpha=0.1, method="wilson")
+    assert (pooled["share"], pooled["lower"], pooled["upper"]) == pytest.approx(
+        (female / known, low, high)
+    )
+
+
 def test_glotip_shares_keep_suppressed_cells_missing():
     table = vic.glotip_by_sex_age(fixture_glotip(), "2025")
     rus = table.set_index(["iso3", "year"]).loc[("RUS", 2016)]
     assert pd.isna(rus["male"])  # suppressed: never summed to zero
-    shares = vic.glotip_shares(table, 10, 0.95).set_index(["iso3", "year"])
+    shares = vic.glotip_shares(table, 0.95).set_index(["iso3", "year"])
     assert np.isnan(shares.loc[("RUS", 2016), "female_share"])
     assert shares.loc[("USA", 2015), "female_share"] == pytest.approx(0.8)
-    assert np.isnan(shares.loc[("USA", 2018), "female_share"])  # 5 male records < 10
+    assert shares.loc[("USA", 2018), "female_share"] == pytest.approx(0.95)  # nothing hidden here
+    assert shares.loc[("USA", 2018), "female_of"] == 100
     assert shares.loc[("USA", 2015), "child_share"] == pytest.approx(0.1)
     with pytest.raises(DataError, match="no detected-victim totals for vintage '2023'"):
         vic.glotip_by_sex_age(fixture_glotip(), "2023")
@@ -254,9 +299,10 @@ def test_glotip_shares_keep_suppressed_cells_missing():
 
 
 def test_female_shares_are_compared_on_shared_country_years(records):
-    ctdc = vic.shares(records[records["exploitation_country"].notna()],
-                      ["exploitation_country", "year"], 10, 0.95)  # fmt: skip
-    glotip = vic.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
+    # Compared are the shares a report shows (suppressed), as in the notebook.
+    ctdc = views.shares(records[records["exploitation_country"].notna()],
+                        ["exploitation_country", "year"], 10, 0.95)  # fmt: skip
+    glotip = views.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
     pairs, summary = vic.compare_female_shares(ctdc, glotip)
     # USA 2015-2017 (2018 GLOTIP suppressed) and RUS 2015, 2017, 2018 (2016 suppressed).
     assert summary["country_years"] == 6 and summary["countries"] == 2
@@ -305,21 +351,6 @@ def test_one_share_record_and_one_share_text():
     assert disclosure.share_text(0.764, 0.761, 0.766) == "76.4% (76.1–76.6)"
     assert disclosure.share_text(0.93, digits=0) == "93%"
     assert disclosure.share_text(float("nan")) == "suppressed"
-    assert vic.share_text(float("nan"), 0.1, 0.2) == "suppressed"
-
-
-def test_source_mix_hides_shares_that_would_reveal_a_small_count():
-    rows = pd.DataFrame({
-        "year": [2019] * 100 + [2020] * 100,
-        "exploitation_country": ["USA"] * 97 + [None] * 3 + ["USA"] * 50 + [None] * 50,
-        "datasource": ["hotline"] * 200,
-    })  # fmt: skip
-    mix = vic.source_mix(rows, threshold=10).set_index("year")
-    assert np.isnan(mix.loc[2019, "unknown_destination_share"])  # 3 of 100
-    assert mix.loc[2019, "unknown_destination_share_suppressed"]
-    assert np.isnan(mix.loc[2019, "usa_share"])  # 97 of 100: the rest is 3
-    assert mix.loc[2020, "usa_share"] == pytest.approx(0.5)
-    assert mix.loc[2020, "hotline_share"] == 1.0 and not mix.loc[2020, "hotline_share_suppressed"]
 
 
 def test_a_suppressed_other_sex_leaves_the_glotip_female_share_unknown():
@@ -328,18 +359,9 @@ def test_a_suppressed_other_sex_leaves_the_glotip_female_share_unknown():
         sex="Other", value=pd.NA, is_suppressed=True
     )
     table = vic.glotip_by_sex_age(pd.concat([glotip, extra.head(1)], ignore_index=True), "2025")
-    shares = vic.glotip_shares(table, 10, 0.95).set_index(["iso3", "year"])
+    shares = vic.glotip_shares(table, 0.95).set_index(["iso3", "year"])
     assert np.isnan(shares.loc[("USA", 2015), "female_share"])  # 80 of 100 + (1 to 4)
     assert shares.loc[("USA", 2016), "female_share"] == pytest.approx(85 / 100)  # no Other row
-
-
-def test_observed_totals_hide_a_total_that_holds_a_hidden_cell():
-    fitted = pd.DataFrame({"year": [2015, 2015, 2016, 2016], "gender": ["female"] * 4,
-                           "records": [40, 3, 40, 30], "fitted": [39.0, 4, 41, 29]})  # fmt: skip
-    hidden = disclosure.is_small(fitted["records"], 10)
-    totals = vic.observed_totals(fitted, hidden, 10).set_index("year")
-    assert np.isnan(totals.loc[2015, "observed"])  # 43 would give away the 3
-    assert totals.loc[2016, "observed"] == 70
 
 
 def _bar_heights(ax, n_rows: int) -> tuple[np.ndarray, np.ndarray]:

@@ -383,3 +383,9 @@ def assess(claims: pd.DataFrame, ev: dict) -> pd.DataFrame:
     if bad:
         raise ValueError(f"verdicts must be among {VERDICTS}; got {bad}")
     return out
+
+
+def verdict_counts(checked: pd.DataFrame) -> dict[str, int]:
+    """Claims per verdict, in the order of VERDICTS, a verdict no claim got included as 0."""
+    counts = checked["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
+    return {verdict: int(n) for verdict, n in counts.items()}

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -38,33 +37,9 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 from tqdm import tqdm
 
-from analysis.data import sources
+from analysis.data import mse_tables
 from analysis.data.errors import DataError
 
-SOURCE = "mse_tables"
-
-
-@dataclass(frozen=True)
-class TableInfo:
-    """What a published table is: a title for reports, and whether it holds trafficking or
-    modern-slavery cases (False: a methods benchmark)."""
-
-    title: str
-    trafficking: bool = True
-
-
-TABLES = {
-    "UKdat_5": TableInfo("UK 2013, 5 lists"),
-    "UKdat": TableInfo("UK 2013, 6 lists"),
-    "Ned_5": TableInfo("Netherlands, 5 lists"),
-    "Ned": TableInfo("Netherlands, 6 lists"),
-    "NewOrl_5": TableInfo("New Orleans, 5 lists"),
-    "NewOrl": TableInfo("New Orleans, 8 lists"),
-    "Western": TableInfo("US Western site"),
-    "Korea": TableInfo("Korea"),
-    "Kosovo": TableInfo("Kosovo 1999 (killings)", trafficking=False),
-    "Artificial_3": TableInfo("artificial example", trafficking=False),
-}
 # BIC fits every subset of two-list interactions: 2^10 = 1,024 models for 5 lists, 32,768 for
 # 6, so BIC stops at 5 lists (the selection, the sensitivity table and the overview alike).
 MAX_BIC_LISTS = 5
@@ -181,9 +156,8 @@ def _check_informative(table: Table) -> None:
 
 
 def read_table(name: str) -> Table:
-    """One of the registered published tables (source `mse_tables`), e.g. "UKdat_5"."""
-    path = sources.raw_path(SOURCE, f"{name}.csv")
-    return as_table(sources.read_csv(path), label=path.name)
+    """One of the registered published tables (`data.mse_tables`), e.g. "UKdat_5", validated."""
+    return as_table(mse_tables.read(name), label=mse_tables.file_name(name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,6 +247,11 @@ def _check(t: int, model: tuple[int, ...], support: bytes) -> Check:
     exists = _mle_exists(x, seen[keep])
     neginf = tuple(c - 1 - t for c in at_minus_inf if c > t)
     return Check(exists, rank == len(columns), neginf, keep, columns, rank)
+
+
+def clear_cache() -> None:
+    """Forget the cached model checks, so that a benchmark times a cold start."""
+    _check.cache_clear()
 
 
 def _mle_exists(x: np.ndarray, seen: np.ndarray) -> bool:
@@ -403,8 +382,8 @@ def fit_model(table: Table, interactions: Iterable = ()) -> Fit:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One stepwise cycle: the interaction added (or None when the search stopped)."""
+class Move:
+    """One cycle of the stepwise search: the interaction added (or None when it stopped)."""
 
     added: str | None
     p_value: float
@@ -414,7 +393,7 @@ class Step:
 @dataclass(frozen=True)
 class Selection:
     fit: Fit
-    steps: tuple[Step, ...] = ()
+    moves: tuple[Move, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (model, reason) of candidates that failed
 
 
@@ -439,7 +418,7 @@ def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
     pair_cols = _design(table.t)[:, 1 + table.t :]
     overlaps = table.counts @ pair_cols  # cases seen on both lists of each pair
     current = _main_effects(table)
-    steps, skipped = [], {}
+    moves, skipped = [], {}
     while True:
         expected = current.fitted @ pair_cols
         p_values = np.minimum(
@@ -460,12 +439,12 @@ def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
                 break
             skipped[_labels(table, candidate)] = check.reason(table)
         if chosen is None or best_p >= pthresh:
-            steps.append(Step(None, best_p, current.estimate))
+            moves.append(Move(None, best_p, current.estimate))
             break
         added = next(k for k in chosen if k not in current.model)
         current = _fit(table, chosen, start=current)
-        steps.append(Step(pair_label(table, _pairs(table.t)[added]), best_p, current.estimate))
-    return Selection(current, tuple(steps), tuple(skipped.items()))
+        moves.append(Move(pair_label(table, _pairs(table.t)[added]), best_p, current.estimate))
+    return Selection(current, tuple(moves), tuple(skipped.items()))
 
 
 def _all_models(t: int) -> list[tuple[int, ...]]:
@@ -600,7 +579,7 @@ class Estimate:
     model: tuple[str, ...]  # the two-list interactions chosen, e.g. ("LA×NG",)
     neginf: tuple[str, ...]  # interactions estimated at minus infinity (no common case)
     bic: float
-    steps: tuple[Step, ...] = ()
+    moves: tuple[Move, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     ci: tuple[float, float] | None = None
     level: float = 0.95
@@ -677,7 +656,7 @@ def estimate_population(
         model=tuple(pair_label(table, pairs[k]) for k in fit.model),
         neginf=tuple(pair_label(table, pairs[k]) for k in fit.neginf),
         bic=fit.bic,
-        steps=chosen.steps,
+        moves=chosen.moves,
         skipped=chosen.skipped,
         level=level,
         nboot=int(nboot),
@@ -721,23 +700,6 @@ def sensitivity(
     return out.astype({"pthresh": "Float64"})
 
 
-def bench_bootstrap(
-    name: str = "UKdat_5", nboot: int = 1000, jobs: int = 2, seed: int = 1234
-) -> dict:
-    """Time the full stepwise bootstrap (1,000 replicates plus jackknife) on one table."""
-    table = read_table(name)
-    _check.cache_clear()
-    start = time.perf_counter()
-    est = estimate_population(table, nboot=nboot, seed=seed, jobs=jobs, progress=False)
-    seconds = time.perf_counter() - start
-    return {
-        f"mse_bootstrap_{name}_{nboot}_replicates_s": round(seconds, 1),
-        "mse_bootstrap_jobs": jobs,
-        "mse_estimate": round(est.estimate, 1),
-        "mse_ci": [round(v) for v in est.ci],
-    }
-
-
 # --------------------------------------------------------------------------------------------
 # Tables for reports
 
@@ -749,20 +711,20 @@ def overlaps(table: Table) -> pd.DataFrame:
     return pd.DataFrame(both, index=list(table.lists), columns=list(table.lists))
 
 
-def steps_frame(est: Estimate) -> pd.DataFrame:
+def moves_frame(est: Estimate) -> pd.DataFrame:
     """The stepwise path: the interaction added at each cycle, its p-value, the estimate after."""
     return pd.DataFrame(
         {
-            "step": range(1, len(est.steps) + 1),
-            "interaction added": [s.added or "none: stop" for s in est.steps],
-            "p-value": [s.p_value for s in est.steps],
-            "estimate after": [s.estimate_after for s in est.steps],
+            "step": range(1, len(est.moves) + 1),
+            "interaction added": [m.added or "none: stop" for m in est.moves],
+            "p-value": [m.p_value for m in est.moves],
+            "estimate after": [m.estimate_after for m in est.moves],
         }
     )
 
 
 def overview(
-    names: Sequence[str] = tuple(TABLES),
+    names: Sequence[str] | None = None,
     nboot: int = 0,
     seed: int | None = None,
     pthresh: float = 0.02,
@@ -770,14 +732,15 @@ def overview(
     jobs: int = 1,
     known: dict[str, Estimate] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Estimate]]:
-    """Stepwise (with interval when nboot > 0) and BIC (up to MAX_BIC_LISTS lists) per table,
-    with each table's title and whether it holds trafficking cases (TABLES).
+    """Stepwise (with interval when nboot > 0) and BIC (up to MAX_BIC_LISTS lists) per table
+    (`names`; all published tables when None), with each table's title and whether it holds
+    trafficking cases (`mse_tables.TABLES`).
 
     `known` holds stepwise estimates already made (e.g. the headline table with more
     replicates), used as they are so that one report never shows two intervals for one table.
     """
     rows, estimates = [], {}
-    for name in names:
+    for name in names or mse_tables.TABLES:
         table = read_table(name)
         est = (known or {}).get(name) or estimate_population(
             table, "stepwise", pthresh, nboot, seed, level, jobs, False
@@ -786,7 +749,7 @@ def overview(
         if table.t <= MAX_BIC_LISTS:
             bic = estimate_population(table, "bic", progress=False)
         estimates[name] = est
-        info = TABLES.get(name, TableInfo(name))
+        info = mse_tables.TABLES.get(name, mse_tables.TableInfo(name))
         rows.append(
             {
                 "table": name,

@@ -15,7 +15,6 @@ import pandas as pd
 from analysis import catalog, proportions
 from analysis.data import countries, releases
 from analysis.data.errors import DataError
-from analysis.publish import disclosure
 from analysis.schemas.enforcement import INDICATOR_NAMES
 from analysis.schemas.victims import GENDERS
 
@@ -136,58 +135,31 @@ def year_destination_gender(frame: pd.DataFrame, destinations: list[str]) -> pd.
     return out.astype({"year": "int64", "records": "int64"})
 
 
-def hide_in_grid(grid: pd.DataFrame, threshold: int) -> pd.Series:
-    """Which grid counts to hide: small cells, and one more per destination x gender with a
-    single small year (its total over the years is published with the shares)."""
-    wide = grid.pivot(index="year", columns=["destination", "gender"], values="records")
-    hidden = disclosure.hidden_cells(wide, threshold, lines="columns").stack(
-        ["destination", "gender"]
-    )
-    keys = pd.MultiIndex.from_frame(grid[["year", "destination", "gender"]])
-    return pd.Series(hidden.reindex(keys).fillna(False).to_numpy(dtype=bool), index=grid.index)
+def shares(frame: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
+    """Female share (of known gender) and child share (of known age) per group, with intervals.
 
-
-def counts_table(grid: pd.DataFrame, destinations: list[str], threshold: int) -> pd.DataFrame:
-    """Year x destination table whose cells read 'female / male' records, suppressed.
-
-    '<N' is a small cell; '(s)' a cell hidden so that a published total cannot reveal one.
+    Nothing is hidden here: `victim_views.shares` hides what would reveal a small cell.
     """
-    hidden = hide_in_grid(grid, threshold)
-    small = disclosure.is_small(grid["records"], threshold)
-    text = disclosure.suppress(grid["records"], threshold).mask(hidden & ~small, "(s)")
-    cells = grid.assign(text=text.to_numpy())
-    wide = cells.pivot(index=["year", "destination"], columns="gender", values="text")
-    cell = (wide["female"] + " / " + wide["male"]).rename("cell").reset_index()
-    table = cell.pivot(index="year", columns="destination", values="cell")
-    table = table.reindex(columns=[d for d in destinations if d in table.columns])
-    return table.fillna("–")
-
-
-def shares(frame: pd.DataFrame, by: list[str], threshold: int, confidence: float) -> pd.DataFrame:
-    """Female share (of known gender) and child share (of known age) per group, suppressed."""
     keyed = frame.assign(
         _female=frame["gender"].eq("female"),
         _known_gender=frame["gender"].isin(KNOWN_GENDERS),
         _child=frame["is_minor"].eq(True).fillna(False),
         _known_age=frame["is_minor"].notna(),
     )
+    flags = ["_female", "_known_gender", "_child", "_known_age"]
     if by:
-        sums = keyed.groupby(by, observed=True)[
-            ["_female", "_known_gender", "_child", "_known_age"]
-        ].sum()
+        sums = keyed.groupby(by, observed=True)[flags].sum()
         records = keyed.groupby(by, observed=True).size()
     else:
-        sums = keyed[["_female", "_known_gender", "_child", "_known_age"]].sum().to_frame("all").T
+        sums = keyed[flags].sum().to_frame("all").T
         records = pd.Series([len(keyed)], index=sums.index)
-    female = disclosure.suppressed_shares(
-        sums["_female"], sums["_known_gender"], threshold, confidence
-    )
-    child = disclosure.suppressed_shares(sums["_child"], sums["_known_age"], threshold, confidence)
     out = pd.DataFrame({"records": records})
-    for name, table in (("female", female), ("child", child)):
+    for name, count, known in (("female", "_female", "_known_gender"),
+                               ("child", "_child", "_known_age")):  # fmt: skip
+        table = proportions.proportion_ci(sums[count], sums[known], confidence)
         out[name] = table["successes"].astype("int64")
         out[f"{name}_of"] = table["total"].astype("int64")
-        for col in ("share", "lower", "upper", "suppressed"):
+        for col in ("share", "lower", "upper"):
             out[f"{name}_{col}"] = table[col]
     return out.reset_index() if by else out.reset_index(drop=True)
 
@@ -202,12 +174,9 @@ def corridors(frame: pd.DataFrame, destinations: list[str], n_origins: int) -> p
     return table.loc[order, columns]
 
 
-def source_mix(frame: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Per year: records, reporting destinations, US share, unknown destination, hotline share.
-
-    A share is missing where it would reveal a small cell (its count or the rest of the year's
-    records is 1 to threshold - 1), as it would next to the year's published total.
-    """
+def source_mix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per year: records, reporting destinations, and the records in the United States, without
+    a destination and from the hotline (of those with a known source), each with its share."""
     dest = frame["exploitation_country"]
     keyed = frame.assign(
         _usa=dest.eq("USA").fillna(False),
@@ -221,13 +190,13 @@ def source_mix(frame: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOL
         {"records": records, "destinations": grouped["exploitation_country"].nunique()}
     )
     for name, flag, total in (
-        ("usa_share", "_usa", records),
-        ("unknown_destination_share", "_unknown", records),
-        ("hotline_share", "_hotline", grouped["_has_source"].sum()),
+        ("usa", "_usa", records),
+        ("unknown_destination", "_unknown", records),
+        ("hotline", "_hotline", grouped["_has_source"].sum().astype("int64")),
     ):
-        table = disclosure.suppressed_shares(grouped[flag].sum(), total, threshold)
-        out[name] = table["share"].where(total > 0)
-        out[f"{name}_suppressed"] = table["suppressed"] & (total > 0)
+        out[name] = grouped[flag].sum().astype("int64")
+        out[f"{name}_of"] = total
+        out[f"{name}_share"] = (out[name] / total).where(total > 0)
     return out.reset_index()
 
 
@@ -249,41 +218,15 @@ def destination_groups(frame: pd.DataFrame, top: list[str]) -> pd.DataFrame:
     return table.reindex(columns=[c for c in DESTINATION_GROUPS if c in table.columns])
 
 
-def forms_by_group(
-    frame: pd.DataFrame, threshold: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Women, men, girls, boys x form: counts (sparse forms merged), the cells to hide (the
-    table total is published) and row shares, missing for a row with a hidden cell."""
+def forms_by_group(frame: pd.DataFrame) -> pd.DataFrame:
+    """Records of women, men, girls and boys (rows) by form of exploitation (columns); records
+    without a known group or form are left out."""
     known = frame.dropna(subset=["person_group", "form"])
-    forms = pd.crosstab(known["person_group"], known["form"]).reindex(
+    return pd.crosstab(known["person_group"], known["form"]).reindex(
         index=[g for g in PERSON_GROUPS if g in set(known["person_group"])],
         columns=[f for f in FORMS if f in set(known["form"])],
         fill_value=0,
     )
-    forms = merge_sparse_columns(forms, threshold, "other or combined forms")
-    forms = forms.rename_axis(index="group", columns="form")
-    hidden = disclosure.hidden_cells(forms, threshold, lines="table")
-    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden.any(axis=1), axis=0)
-    return forms, hidden, row_share
-
-
-def observed_totals(fitted: pd.DataFrame, hidden: pd.Series, threshold: int) -> pd.DataFrame:
-    """Observed and fitted records per year x gender (summed over destinations); the observed
-    total is missing where it is small or holds a hidden cell, which it would give away."""
-    keyed = fitted.assign(_hidden=hidden.to_numpy(dtype=bool))
-    totals = keyed.groupby(["year", "gender"])[["records", "fitted"]].sum()
-    holds_hidden = keyed.groupby(["year", "gender"])["_hidden"].any()
-    totals["observed"] = disclosure.mask_small(totals["records"], threshold).mask(holds_hidden)
-    return totals.reset_index()
-
-
-def model_grid(grid: pd.DataFrame, genders: tuple[str, ...] = ("female", "male")) -> pd.DataFrame:
-    """The counts a trend model uses: chosen genders, with year centred on the first year."""
-    data = grid[grid["gender"].isin(genders)].copy()
-    data["year_c"] = data["year"] - data["year"].min()
-    data["gender"] = data["gender"].astype(str)
-    data["destination"] = data["destination"].astype(str)
-    return data.reset_index(drop=True)
 
 
 def glotip_by_sex_age(
@@ -332,7 +275,28 @@ def _unstack(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     return rows.set_index(keys)["value"].unstack(column)
 
 
-def glotip_shares(table: pd.DataFrame, threshold: int, confidence: float) -> pd.DataFrame:
+def load_glotip(vintage: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """GLOTIP detected victims by sex and by age per country-year, of one vintage."""
+    return glotip_by_sex_age(catalog.read("glotip", folder=data_dir), vintage)
+
+
+def select_country_years(
+    table: pd.DataFrame,
+    years: tuple[int, int],
+    destinations: list[str] | None = None,
+    region: str | None = None,
+) -> pd.DataFrame:
+    """Country-years (iso3, year) in `years`, optionally of some countries or a UN sub-region:
+    the GLOTIP counterpart of `select`."""
+    keep = table["year"].between(*years)
+    if destinations:
+        keep &= table["iso3"].isin(destinations)
+    if region:
+        keep &= countries.un_region(table["iso3"]).eq(region).fillna(False)
+    return table[keep]
+
+
+def glotip_shares(table: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """GLOTIP female share of known sex (female + male + other) and child share of known age.
 
     An 'Other' sex not reported counts as zero; a suppressed one (1 to 4) leaves the
@@ -349,22 +313,21 @@ def glotip_shares(table: pd.DataFrame, threshold: int, confidence: float) -> pd.
         ("female", table["female"], known_sex, ok_sex),
         ("child", table["child"], known_age, ok_age),
     ):
-        shares_ = disclosure.suppressed_shares(
+        ci = proportions.proportion_ci(
             num.where(ok, 0).astype("float64").fillna(0),
             den.where(ok, 0).astype("float64").fillna(0),
-            threshold,
             confidence,
         )
         out[name] = num.where(ok)
         out[f"{name}_of"] = den.where(ok)
-        out[f"{name}_share"] = shares_["share"].where(ok.to_numpy())
-        out[f"{name}_lower"] = shares_["lower"].where(ok.to_numpy())
-        out[f"{name}_upper"] = shares_["upper"].where(ok.to_numpy())
+        for col in ("share", "lower", "upper"):
+            out[f"{name}_{col}"] = ci[col].where(ok.to_numpy())
     return out
 
 
 def compare_female_shares(ctdc: pd.DataFrame, glotip: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """CTDC vs GLOTIP female shares on the country-years both publish (unsuppressed in both)."""
+    """CTDC vs GLOTIP female shares on the country-years where both tables hold one (a report
+    passes the shares it may show: `victim_views.shares` and `victim_views.glotip_shares`)."""
     left = ctdc.rename(columns={"exploitation_country": "iso3"})[
         ["iso3", "year", "female_of", "female_share", "female_lower", "female_upper"]
     ].dropna(subset=["female_share"])
@@ -392,37 +355,14 @@ def compare_female_shares(ctdc: pd.DataFrame, glotip: pd.DataFrame) -> tuple[pd.
     return both, summary
 
 
-def share_text(share: float, lower: float, upper: float) -> str:
-    """'76.4% (76.1–76.6)', or 'suppressed' where the share would reveal a small cell."""
-    return disclosure.share_text(share, lower, upper)
-
-
-def share_record(row: pd.Series, name: str, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
-    """A `shares` row's share for results JSON (disclosure.share_record: None where suppressed)."""
-    return disclosure.share_record(
-        row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
-        row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
-    )  # fmt: skip
-
-
-def glotip_pooled_female_share(shares_: pd.DataFrame, threshold: int, confidence: float) -> dict:
-    """Female share pooled over the country-years with a usable GLOTIP share, for results JSON."""
+def pooled_female_share(shares_: pd.DataFrame, confidence: float) -> dict:
+    """Female share pooled over the country-years of `shares_` that have one (after suppression:
+    those a report may show), with its interval."""
     usable = shares_.dropna(subset=["female_share"])
     female, known = int(usable["female"].sum()), int(usable["female_of"].sum())
     ci = proportions.proportion_ci([female], [known], confidence).iloc[0]
-    record = disclosure.share_record(
-        female, known, ci["share"], ci["lower"], ci["upper"], threshold
-    )
-    return {**record, "country_years": int(len(usable)), "countries": int(usable["iso3"].nunique())}
-
-
-def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:
-    """Merge the columns that hold hidden cells into one `label` column, so that fewer cells
-    (and percentages) must be hidden. Needs at least two such columns to merge anything."""
-    hidden = disclosure.hidden_cells(table, threshold, lines="table")
-    sparse = [c for c in table.columns if hidden[c].any()]
-    if len(sparse) < 2:
-        return table
-    merged = table.drop(columns=sparse)
-    merged[label] = table[sparse].sum(axis=1)
-    return merged
+    return {
+        "female": female, "known": known,
+        "share": ci["share"], "lower": ci["lower"], "upper": ci["upper"],
+        "country_years": int(len(usable)), "countries": int(usable["iso3"].nunique()),
+    }  # fmt: skip

@@ -7,7 +7,7 @@ The three releases describe the same kind of record with different conventions (
 - k-anon 2021-07-15: ISO2 codes; flags 1/0; gender `Not Known`; a `Datasource` column;
 - Global Dataset 2020-04-14 subset: ISO2; flags 0/1/empty (empty was -99); citizenship `0`.
 
-`RELEASES` states these quirks as data, so one set of small functions cleans all three. A
+`CODINGS` states these quirks as data, so one set of small functions cleans all three. A
 row is quarantined (with a reason) when a value is not one the release can hold; a missing
 column or an unreadable file is a `DataError` naming the file. Every raw row ends up either
 in the table or in the quarantine, and `accounting.summarise` checks that.
@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from analysis import catalog
 from analysis.clean import accounting
 from analysis.clean.accounting import Cleaned
-from analysis.data import countries, sources
+from analysis.data import countries, releases, sources
 from analysis.data.errors import DataError
 from analysis.schemas import victims as schema
 
@@ -127,11 +127,10 @@ NOT_SPECIFIED = [
 
 
 @dataclass(frozen=True)
-class Release:
-    """One CTDC release: where its file is and how its values are written."""
+class Coding:
+    """How one CTDC release (`releases.CTDC`) writes its values, and which file holds them."""
 
-    name: str
-    source: str
+    name: str  # the release
     file: str | None
     codes: str  # "ISO2" or "ISO3"
     columns: tuple[str, ...]  # raw columns other than flags that the reader needs
@@ -146,6 +145,10 @@ class Release:
     datasource: str | None = None
     months: str | None = None
     ignored: tuple[str, ...] = field(default=())  # columns a re-publisher added
+
+    @property
+    def source(self) -> str:
+        return releases.CTDC[self.name].source
 
     def raw_file(self, raw_root: Path | None = None) -> Path:
         return sources.raw_path(self.source, self.file, raw_root)
@@ -180,10 +183,9 @@ KANON_FLAGS = tuple(
     if name not in {"meansOfControlThreatOfLawEnforce", "typeOfSexOther"}
 ) + tuple(NOT_SPECIFIED)
 
-RELEASES: dict[str, Release] = {
-    "synthetic_2021": Release(
+CODINGS: dict[str, Coding] = {
+    "synthetic_2021": Coding(
         name="synthetic_2021",
-        source="ctdc_synthetic_2021",
         file=None,
         codes="ISO3",
         columns=BASE + ("majorityStatusAtExploit", "traffickMonths"),
@@ -195,9 +197,8 @@ RELEASES: dict[str, Release] = {
         majority_at_exploit="majorityStatusAtExploit",
         months="traffickMonths",
     ),
-    "kanon_2021": Release(
+    "kanon_2021": Coding(
         name="kanon_2021",
-        source="ctdc_kanon_2021",
         file="ctdc_global_kanon_20210715_cases.csv.gz",
         codes="ISO2",
         columns=BASE
@@ -212,9 +213,8 @@ RELEASES: dict[str, Release] = {
         majority_at_exploit="majorityStatusAtExploit",
         datasource="Datasource",
     ),
-    "global_2020": Release(
+    "global_2020": Coding(
         name="global_2020",
-        source="ctdc_global_2020",
         file=None,
         codes="ISO2",
         columns=BASE,
@@ -246,13 +246,13 @@ class Victims:
     quality: dict
 
 
-def release(name: str) -> Release:
-    if name not in RELEASES:
-        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(RELEASES)}")
-    return RELEASES[name]
+def coding(name: str) -> Coding:
+    if name not in CODINGS:
+        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(CODINGS)}")
+    return CODINGS[name]
 
 
-def read_raw(rel: Release, path: Path) -> pd.DataFrame:
+def read_raw(rel: Coding, path: Path) -> pd.DataFrame:
     """All columns as text (`NA` stays Namibia); a missing column is an error naming the file."""
     raw = sources.read_csv(path, dtype="string", engine="pyarrow")
     missing = [c for c in (*rel.columns, *rel.flags) if c not in raw.columns]
@@ -317,7 +317,7 @@ def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str,
     return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
 
 
-def _flags(raw: pd.DataFrame, rel: Release) -> tuple[pd.DataFrame, list[pd.Series]]:
+def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series]]:
     """Nullable booleans per tidy flag; <NA> where unknown or absent from the release."""
     block = raw[list(rel.flags)]
     true = block.isin([k for k, v in rel.flag_values.items() if v])
@@ -336,7 +336,7 @@ def _flags(raw: pd.DataFrame, rel: Release) -> tuple[pd.DataFrame, list[pd.Serie
     return flags, reasons
 
 
-def _unknown_groups(flags: pd.DataFrame, rel: Release) -> pd.DataFrame:
+def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
     """Where 0 cannot be told from unknown, a group with no flag set is unknown as a whole.
 
     Every victim has some form of exploitation; a row with none flagged says nothing about
@@ -364,7 +364,7 @@ def _first_reason(index: pd.Index, problems: list[pd.Series]) -> pd.Series:
     return stacked[~stacked.index.duplicated()].reindex(index).astype("string")
 
 
-def _record_ids(raw: pd.DataFrame, rel: Release) -> tuple[pd.Series, list[pd.Series]]:
+def _record_ids(raw: pd.DataFrame, rel: Coding) -> tuple[pd.Series, list[pd.Series]]:
     if rel.case_column is None:
         return pd.Series(raw.index.astype(str), index=raw.index, dtype="string"), []
     case = raw[rel.case_column]
@@ -387,7 +387,7 @@ def _reason_where(mask: pd.Series, text: str) -> pd.Series:
     return pd.Series(text, index=rows, dtype="string")
 
 
-def harmonise(raw: pd.DataFrame, rel: Release) -> tuple[pd.DataFrame, pd.Series, dict]:
+def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, dict]:
     """The tidy frame for every raw row, the quarantine reason per row, and country counts."""
     record_id, problems = _record_ids(raw, rel)
     year, reason = _year(raw["yearOfRegistration"])
@@ -476,7 +476,7 @@ def clean_release(
     name: str, path: Path | None = None, raw_root: Path | None = None
 ) -> tuple[Cleaned, dict]:
     """Clean one release: its table, its quarantine, and its part of the quality summary."""
-    rel = release(name)
+    rel = coding(name)
     path = Path(path) if path is not None else rel.raw_file(raw_root)
     raw = read_raw(rel, path)
     table, reason, country_counts = harmonise(raw, rel)
@@ -504,7 +504,7 @@ def clean_release(
     return cleaned, quality
 
 
-def _no_quarantine(raw: pd.DataFrame, rel: Release) -> pd.DataFrame:
+def _no_quarantine(raw: pd.DataFrame, rel: Coding) -> pd.DataFrame:
     return accounting.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
 
 
@@ -524,7 +524,7 @@ def clean(
     files: dict[str, Path] | None = None,
 ) -> Victims:
     """Clean the named releases (all by default) into one table with a `release` column."""
-    names = list(releases or RELEASES)
+    names = list(releases or CODINGS)
     files = files or {}
     results = {name: clean_release(name, files.get(name), raw_root) for name in names}
     table = pd.concat([cleaned.table for cleaned, _ in results.values()], ignore_index=True)

@@ -1,0 +1,420 @@
+"""The four legal definitions of trafficking as data, and the comparisons derived from them.
+
+The UN Palermo Protocol (2000, Art. 3), the Council of Europe Convention (2005, Art. 4), EU
+Directive 2011/36/EU (Art. 2) and that Directive as amended by Directive (EU) 2024/1712. Each
+is one `Instrument`; the amended Directive is built from the 2011 text by `amend`, so what
+2024/1712 changed is computed, never typed twice. Every comparison (the side-by-side table, the
+element matrix, the differences) is derived from these objects.
+
+Wording is paraphrased; the few quoted phrases are short. Points that rest on knowledge of a
+text rather than on a retrieved copy are listed in each instrument's `unverified`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary shared by all instruments (keys are stable; labels are for tables and figures)
+
+ACTS: dict[str, str] = {
+    "recruitment": "recruitment",
+    "transportation": "transportation",
+    "transfer": "transfer",
+    "harbouring": "harbouring",
+    "receipt": "receipt (EU: reception) of persons",
+    "exchange_or_transfer_of_control": "exchange or transfer of control over persons",
+}
+MEANS: dict[str, str] = {
+    "threat_or_use_of_force": "threat or use of force",
+    "other_coercion": "other forms of coercion",
+    "abduction": "abduction",
+    "fraud": "fraud",
+    "deception": "deception",
+    "abuse_of_power": "abuse of power",
+    "abuse_of_vulnerability": "abuse of a position of vulnerability",
+    "payments_to_person_in_control": "payments or benefits to a person in control",
+}
+PURPOSES: dict[str, str] = {
+    "sexual_exploitation": "prostitution of others or other sexual exploitation",
+    "forced_labour_or_services": "forced labour or services",
+    "begging": "begging (as forced labour or services)",
+    "slavery_or_similar_practices": "slavery or practices similar to slavery",
+    "servitude": "servitude",
+    "criminal_activities": "exploitation of criminal activities",
+    "removal_of_organs": "removal of organs",
+    "surrogacy": "exploitation of surrogacy",
+    "forced_marriage": "exploitation of forced marriage",
+    "illegal_adoption": "exploitation of illegal adoption",
+}
+KNOWING_USE = ("none", "consider", "mandatory")  # criminalising knowing use of services
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One legal definition of trafficking, element by element, with its article references."""
+
+    key: str
+    short: str
+    title: str
+    citation: str
+    adopted: str
+    in_force: str
+    term: str
+    definition_article: str
+    acts: tuple[str, ...]
+    means: tuple[str, ...]
+    purposes: tuple[str, ...]
+    purposes_minimum: bool  # "at a minimum" / "as a minimum": the list is open
+    consent_irrelevant_if_means: bool
+    consent_covers: str  # which exploitation the consent rule speaks of
+    child_needs_no_means: bool
+    child_below_age: int
+    vulnerability_definition: str | None  # None: the text does not define the phrase
+    victim_definition: str | None
+    requires_transnational: bool  # for the instrument to apply
+    requires_organised_group: bool
+    knowing_use_offence: str  # one of KNOWING_USE
+    articles: Mapping[str, str]  # element -> article reference
+    quote: str
+    sources: tuple[str, ...]  # page addresses read (see shared/data/definitions/NOTES.md)
+    unverified: tuple[str, ...] = ()  # points resting on knowledge, not on a retrieved text
+    notes: tuple[str, ...] = ()
+    amends: str | None = None
+    scope_note: str = ""
+
+    def __post_init__(self) -> None:
+        for name, vocabulary in (("acts", ACTS), ("means", MEANS), ("purposes", PURPOSES)):
+            unknown = set(getattr(self, name)) - set(vocabulary)
+            if unknown:
+                raise ValueError(f"{self.key}: unknown {name} {sorted(unknown)}")
+        if self.knowing_use_offence not in KNOWING_USE:
+            raise ValueError(f"{self.key}: knowing_use_offence must be one of {KNOWING_USE}")
+
+
+_PALERMO_ACTS = ("recruitment", "transportation", "transfer", "harbouring", "receipt")
+_PALERMO_PURPOSES = (
+    "sexual_exploitation",
+    "forced_labour_or_services",
+    "slavery_or_similar_practices",
+    "servitude",
+    "removal_of_organs",
+)
+
+PALERMO_2000 = Instrument(
+    key="palermo_2000",
+    short="UN Palermo Protocol 2000",
+    title=(
+        "Protocol to Prevent, Suppress and Punish Trafficking in Persons, Especially Women and "
+        "Children, supplementing the UN Convention against Transnational Organized Crime"
+    ),
+    citation="UN General Assembly resolution 55/25, Annex II (15 November 2000)",
+    adopted="2000-11-15",
+    in_force="2003-12-25",
+    term="trafficking in persons",
+    definition_article="Art. 3",
+    acts=_PALERMO_ACTS,
+    means=tuple(MEANS),
+    purposes=_PALERMO_PURPOSES,
+    purposes_minimum=True,
+    consent_irrelevant_if_means=True,
+    consent_covers="intended exploitation",
+    child_needs_no_means=True,
+    child_below_age=18,
+    vulnerability_definition=None,
+    victim_definition=None,
+    requires_transnational=True,
+    requires_organised_group=True,
+    knowing_use_offence="none",
+    articles={
+        "acts": "Art. 3(a)",
+        "means": "Art. 3(a)",
+        "purposes": "Art. 3(a)",
+        "consent": "Art. 3(b)",
+        "child_rule": "Art. 3(c)",
+        "child_age": "Art. 3(d)",
+        "scope": "Art. 4",
+        "knowing_use": "Art. 9(5) (discourage demand; no offence)",
+    },
+    quote="for the purpose of exploitation",
+    sources=(
+        "http://www.ungift.org/about/human-trafficking.html",
+        "https://sherloc.unodc.org/cld/ru/education/tertiary/tip-and-som/module-6/key-issues/"
+        "international-legal-framework.html",
+        "https://sherloc.unodc.org/cld/ar/education/tertiary/tip-and-som/module-8/key-issues/"
+        "trafficked-persons-as-victims.html",
+        "https://anti-thb.org/en/normative-framework/council-of-europe",
+    ),
+    unverified=(
+        "The interpretative note (travaux preparatoires, A/55/383/Add.1 para. 63) reads abuse "
+        "of a position of vulnerability as a situation with 'no real and acceptable "
+        "alternative'; the note is not part of Art. 3 and was not retrieved.",
+        "UNTOC Art. 34(2) with Protocol Art. 1(2): domestic offences must be established "
+        "without a transnational or organised-crime element; Art. 4 limits only the "
+        "Protocol's application (cooperation, protection). Not retrieved.",
+        "Art. 9(5) asks States to discourage demand; it creates no offence. Not retrieved.",
+    ),
+    notes=(
+        "The scope condition (transnational + organised criminal group) limits where the "
+        "Protocol applies between States; it is not an element of the domestic offence.",
+    ),
+    scope_note="domestic offences need neither (UNTOC Art. 34(2), Protocol Art. 1(2))",
+)
+
+COE_2005 = Instrument(
+    key="coe_2005",
+    short="Council of Europe Convention 2005",
+    title="Council of Europe Convention on Action against Trafficking in Human Beings",
+    citation="CETS No. 197, Warsaw, 16 May 2005",
+    adopted="2005-05-16",
+    in_force="2008-02-01",
+    term="trafficking in human beings",
+    definition_article="Art. 4",
+    acts=_PALERMO_ACTS,
+    means=tuple(MEANS),
+    purposes=_PALERMO_PURPOSES,
+    purposes_minimum=True,
+    consent_irrelevant_if_means=True,
+    consent_covers="intended exploitation",
+    child_needs_no_means=True,
+    child_below_age=18,
+    vulnerability_definition=None,
+    victim_definition="any natural person who is subject to trafficking in human beings",
+    requires_transnational=False,
+    requires_organised_group=False,
+    knowing_use_offence="consider",
+    articles={
+        "acts": "Art. 4(a)",
+        "means": "Art. 4(a)",
+        "purposes": "Art. 4(a)",
+        "consent": "Art. 4(b)",
+        "child_rule": "Art. 4(c)",
+        "child_age": "Art. 4(d)",
+        "victim": "Art. 4(e)",
+        "scope": "Art. 2",
+        "knowing_use": "Art. 19 (shall consider)",
+    },
+    quote="any natural person who is subject to trafficking in human beings",
+    sources=(
+        "https://acse-alc.org/en/features/definition-de-la-traite",
+        "https://sherloc.unodc.org/cld/ar/education/tertiary/tip-and-som/module-8/key-issues/"
+        "trafficked-persons-as-victims.html",
+        "https://anti-thb.org/en/normative-framework/council-of-europe",
+        "http://www.worldlii.org/int/other/treaties/COETSER/2005/3.html",
+    ),
+    unverified=(
+        "Art. 4(c) (child: no means) and 4(d) (under eighteen): from knowledge of the text; "
+        "the retrieved pages cite 4(b) and 4(e) only.",
+        "Art. 19 asks Parties to consider criminalising the knowing use of a victim's services: "
+        "from knowledge, not retrieved.",
+        "Entry into force 1 February 2008: from knowledge, not retrieved.",
+        "The Explanatory Report (para. 83) explains abuse of a position of vulnerability; the "
+        "Convention text does not define it. From knowledge.",
+    ),
+)
+
+EU_2011 = Instrument(
+    key="eu_2011",
+    short="EU Directive 2011/36/EU",
+    title=(
+        "Directive 2011/36/EU on preventing and combating trafficking in human beings and "
+        "protecting its victims, replacing Council Framework Decision 2002/629/JHA"
+    ),
+    citation="Directive 2011/36/EU of 5 April 2011, OJ L 101, 15.4.2011, p. 1",
+    adopted="2011-04-05",
+    in_force="2011-04-15",
+    term="trafficking in human beings",
+    definition_article="Art. 2",
+    acts=(*_PALERMO_ACTS, "exchange_or_transfer_of_control"),
+    means=tuple(MEANS),
+    purposes=(
+        "sexual_exploitation",
+        "forced_labour_or_services",
+        "begging",
+        "slavery_or_similar_practices",
+        "servitude",
+        "criminal_activities",
+        "removal_of_organs",
+    ),
+    purposes_minimum=True,
+    consent_irrelevant_if_means=True,
+    consent_covers="intended or actual exploitation",
+    child_needs_no_means=True,
+    child_below_age=18,
+    vulnerability_definition=(
+        "a situation in which the person concerned has no real or acceptable alternative but "
+        "to submit to the abuse involved"
+    ),
+    victim_definition=None,
+    requires_transnational=False,
+    requires_organised_group=False,
+    knowing_use_offence="consider",
+    articles={
+        "acts": "Art. 2(1)",
+        "means": "Art. 2(1)",
+        "vulnerability": "Art. 2(2)",
+        "purposes": "Art. 2(3)",
+        "consent": "Art. 2(4)",
+        "child_rule": "Art. 2(5)",
+        "child_age": "Art. 2(6)",
+        "scope": "Art. 2(1) (intentional acts; no cross-border or organised-crime element)",
+        "knowing_use": "Art. 18(4) (shall consider)",
+    },
+    quote="no real or acceptable alternative",
+    sources=(
+        "https://eur-lex.europa.eu/eli/dir/2011/36",
+        "https://www.teamwork-against-trafficking-for-labour-exploitation.nl/introduction/"
+        "phenomenon/definition",
+        "https://pdfslide.us/documents/key-concepts-ejtn.html",
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX%3A52016DC0719",
+    ),
+    unverified=(
+        "Recital 11 says the definition also covers, for instance, illegal adoption or forced "
+        "marriage where they fulfil the constitutive elements; from knowledge, not retrieved.",
+        "Art. 2(4) speaks of exploitation 'whether intended or actual' (Palermo: intended); "
+        "from knowledge of the text.",
+    ),
+    notes=(
+        "Art. 18(4) (Member States shall consider criminalising the knowing use of a victim's "
+        "services) is quoted in Commission report COM(2016) 719; NOTES.md's 'not an offence' "
+        "is right, but the Directive already asked States to consider one.",
+    ),
+)
+
+
+def amend(base: Instrument, **changes) -> Instrument:
+    """A new Instrument from `base` with some elements replaced (an amending act)."""
+    articles = {**base.articles, **changes.pop("articles", {})}
+    return dataclasses.replace(base, amends=base.key, articles=articles, **changes)
+
+
+EU_2024 = amend(
+    EU_2011,
+    key="eu_2024",
+    short="EU 2011/36 as amended by 2024/1712",
+    title="Directive 2011/36/EU as amended by Directive (EU) 2024/1712",
+    citation="Directive (EU) 2024/1712 of 13 June 2024, OJ L, 2024/1712, 24.6.2024",
+    adopted="2024-06-13",
+    in_force="2024-07-14",
+    purposes=(*EU_2011.purposes, "surrogacy", "forced_marriage", "illegal_adoption"),
+    knowing_use_offence="mandatory",
+    articles={"knowing_use": "Art. 18a (mandatory offence)"},
+    quote="the exploitation of surrogacy, of forced marriage or of illegal adoption",
+    sources=(
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A32024L1712",
+        "https://eur-lex.europa.eu/eli/dir/2011/36",
+        "https://eucrim.eu/news/new-directive-to-strengthen-anti-human-trafficking",
+    ),
+    unverified=(
+        "Transposition deadline 15 July 2026: from a secondary source and knowledge.",
+        "Art. 18a numbering: from the consolidated text as summarised in NOTES.md.",
+    ),
+    notes=(
+        "The new purposes fall under the Directive's existing penalties (maximum of at least "
+        "5 years, 10 when aggravated, Art. 4); no separate penalty for the new forms.",
+    ),
+)
+
+INSTRUMENTS: tuple[Instrument, ...] = (PALERMO_2000, COE_2005, EU_2011, EU_2024)
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons, all computed from the Instrument objects
+
+
+def differences(before: Instrument, after: Instrument) -> dict[str, dict[str, list[str]]]:
+    """Acts, means and purposes that `after` adds to or drops from `before`."""
+    out = {}
+    for name in ("acts", "means", "purposes"):
+        a, b = getattr(before, name), getattr(after, name)
+        out[name] = {
+            "added": [x for x in b if x not in a],
+            "removed": [x for x in a if x not in b],
+        }
+    return out
+
+
+def side_by_side(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
+    """A readable table: one row per element, one column per instrument."""
+    rows: dict[str, dict[str, str]] = {}
+    for inst in instruments:
+        a = inst.articles
+        rows.setdefault("citation", {})[inst.short] = inst.citation
+        rows.setdefault("in force", {})[inst.short] = inst.in_force
+        rows.setdefault("definition", {})[inst.short] = f"{inst.definition_article}: {inst.term}"
+        rows.setdefault("acts", {})[inst.short] = "; ".join(ACTS[x] for x in inst.acts)
+        rows.setdefault("means", {})[inst.short] = "; ".join(MEANS[x] for x in inst.means)
+        rows.setdefault("purposes", {})[inst.short] = "; ".join(
+            PURPOSES[x] for x in inst.purposes
+        ) + (" (a minimum: open list)" if inst.purposes_minimum else "")
+        rows.setdefault("position of vulnerability", {})[inst.short] = (
+            f"defined ({a['vulnerability']}): {inst.vulnerability_definition}"
+            if inst.vulnerability_definition
+            else "not defined in the text"
+        )
+        rows.setdefault("consent", {})[inst.short] = (
+            f"irrelevant once a means is used, {inst.consent_covers} ({a['consent']})"
+        )
+        rows.setdefault("child", {})[inst.short] = (
+            f"under {inst.child_below_age} ({a['child_age']}); "
+            + ("no means needed" if inst.child_needs_no_means else "means needed")
+            + f" ({a['child_rule']})"
+        )
+        rows.setdefault("victim", {})[inst.short] = (
+            f"defined ({a['victim']}): {inst.victim_definition}"
+            if inst.victim_definition
+            else "not defined"
+        )
+        rows.setdefault("scope", {})[inst.short] = (
+            (
+                "applies to transnational offences involving an organised criminal group"
+                if inst.requires_transnational and inst.requires_organised_group
+                else "national or transnational, with or without organised crime"
+            )
+            + f" ({a['scope']})"
+            + (f"; {inst.scope_note}" if inst.scope_note else "")
+        )
+        rows.setdefault("knowing use of a victim's services", {})[inst.short] = {
+            "none": "no offence",
+            "consider": "states shall consider an offence",
+            "mandatory": "mandatory offence",
+        }[inst.knowing_use_offence] + f" ({a['knowing_use']})"
+    table = pd.DataFrame(rows).T
+    table.index.name = "element"
+    return table.astype("string")
+
+
+# Matrix cell values: 2 = yes, 1 = partly / only "shall consider", 0 = no
+def element_matrix(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
+    """Instruments x elements as 0/1/2 (no / partly / yes); rows are elements, grouped."""
+    columns = {}
+    for inst in instruments:
+        cells: dict[tuple[str, str], int] = {}
+        for key, label in ACTS.items():
+            cells[("act", label)] = 2 * (key in inst.acts)
+        for key, label in MEANS.items():
+            cells[("means", label)] = 2 * (key in inst.means)
+        for key, label in PURPOSES.items():
+            cells[("purpose", label)] = 2 * (key in inst.purposes)
+        cells[("rule", "purposes are a minimum (open list)")] = 2 * inst.purposes_minimum
+        cells[("rule", "consent irrelevant once means used")] = 2 * inst.consent_irrelevant_if_means
+        cells[("rule", "child: no means needed")] = 2 * inst.child_needs_no_means
+        cells[("rule", "child = under 18")] = 2 * (inst.child_below_age == 18)
+        cells[("defined", "position of vulnerability defined")] = 2 * bool(
+            inst.vulnerability_definition
+        )
+        cells[("defined", "victim defined")] = 2 * bool(inst.victim_definition)
+        cells[("scope", "applies only to transnational offences")] = 2 * inst.requires_transnational
+        cells[("scope", "applies only with organised criminal group")] = (
+            2 * inst.requires_organised_group
+        )
+        cells[("offence", "knowing use of victim's services")] = KNOWING_USE.index(
+            inst.knowing_use_offence
+        )
+        columns[inst.short] = cells
+    matrix = pd.DataFrame(columns)
+    matrix.index.names = ["group", "element"]
+    return matrix.astype("int64")

@@ -1,0 +1,200 @@
+"""The reviewed mapping of dataset categories to each instrument's purposes, and what it says
+about each record.
+
+The dataset categories (CTDC exploitation flags, types of labour and of sexual exploitation;
+GLOTIP forms of exploitation) are mapped to each instrument's purposes in the reviewed table
+`mappings/definitions_categories.csv`: `explicit` (the text names the purpose), `open_ended`
+(covered only through the open list, "at a minimum", or by interpretation), `not_covered`.
+`load_mapping` refuses a table whose `explicit` cells disagree with the encoded articles, and
+every analysis refuses data categories the table lacks (`require_mapped`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import enforcement as en
+from analysis.data import sources
+from analysis.data.errors import DataError
+from analysis.definitions.instruments import (
+    COE_2005,
+    EU_2011,
+    EU_2024,
+    INSTRUMENTS,
+    PALERMO_2000,
+    PURPOSES,
+    differences,
+)
+from analysis.schemas import victims as victims_schema
+
+LEVELS = ("explicit", "open_ended", "not_covered")  # best first
+LEVEL_LABELS = {
+    "explicit": "named explicitly",
+    "open_ended": "open list / interpretation only",
+    "not_covered": "not covered",
+}
+MAPPING_FILE = Path(__file__).resolve().parents[1] / "mappings" / "definitions_categories.csv"
+MAPPING_COLUMNS = [
+    "dataset",
+    "category",
+    "group",
+    "parent",
+    "purpose",
+    *[i.key for i in INSTRUMENTS],
+    "reason",
+]
+DATASETS = ("ctdc", "glotip")
+NO_LISTED_FORM = "no_listed_form"  # CTDC: form group known, but no listed form flagged
+GLOTIP_DIMENSION = "by form of exploitation"
+GLOTIP_INDICATOR = en.INDICATORS["victims"]
+CTDC_FORM_COLUMNS = [
+    *victims_schema.EXPLOITATION,
+    *victims_schema.LABOUR,
+    *victims_schema.SEX,
+]
+
+
+def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
+    """The reviewed mapping, checked: levels, reasons, and `explicit` agreeing with the texts.
+
+    A row may say `explicit` for an instrument only when its `purpose` is in that instrument's
+    list, and must say so when it is: the table cannot drift from the encoded articles.
+    """
+    table = sources.read_csv(path, dtype="string")
+    if list(table.columns) != MAPPING_COLUMNS:
+        raise DataError(f"{path}: columns should be {MAPPING_COLUMNS}, found {list(table.columns)}")
+    problems = []
+    row = table.index + 2  # spreadsheet row numbers (header is row 1)
+    if table["reason"].isna().any():
+        problems.append(f"empty reason in rows {list(row[table['reason'].isna()])}")
+    if table.duplicated(["dataset", "category"]).any():
+        problems.append(
+            f"repeated category in rows {list(row[table.duplicated(['dataset', 'category'])])}"
+        )
+    if (~table["dataset"].isin(DATASETS)).any():
+        problems.append(
+            f"dataset not in {DATASETS} in rows {list(row[~table['dataset'].isin(DATASETS)])}"
+        )
+    bad_purpose = table["purpose"].notna() & ~table["purpose"].isin(list(PURPOSES))
+    if bad_purpose.any():
+        problems.append(f"unknown purpose in rows {list(row[bad_purpose])}")
+    for inst in INSTRUMENTS:
+        level = table[inst.key]
+        bad = ~level.isin(LEVELS)
+        if bad.any():
+            problems.append(f"column {inst.key!r}: level not in {LEVELS} in rows {list(row[bad])}")
+        named = table["purpose"].isin(list(inst.purposes)).fillna(False)
+        disagree = (level == "explicit").fillna(False) != named
+        if disagree.any():
+            problems.append(
+                f"column {inst.key!r}: 'explicit' must hold exactly where the purpose is in "
+                f"{inst.definition_article} of {inst.short}; rows {list(row[disagree])}"
+            )
+    if problems:
+        raise DataError(f"{path}: " + "; ".join(problems))
+    return table
+
+
+def levels(mapping: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """category -> level per instrument, for one dataset."""
+    part = mapping[mapping["dataset"] == dataset].set_index("category")
+    return part[[i.key for i in INSTRUMENTS]]
+
+
+def ctdc_categories_present(victims: pd.DataFrame) -> list[str]:
+    """CTDC form columns with at least one recorded True, plus NO_LISTED_FORM when it occurs."""
+    present = [c for c in CTDC_FORM_COLUMNS if victims[c].fillna(False).any()]
+    if (form_known(victims) & ~victims[CTDC_FORM_COLUMNS].fillna(False).any(axis=1)).any():
+        present.append(NO_LISTED_FORM)
+    return present
+
+
+def glotip_forms(glotip: pd.DataFrame) -> pd.DataFrame:
+    return glotip[
+        (glotip["dimension"] == GLOTIP_DIMENSION) & (glotip["indicator"] == GLOTIP_INDICATOR)
+    ]
+
+
+def unmapped(
+    mapping: pd.DataFrame, victims: pd.DataFrame | None = None, glotip: pd.DataFrame | None = None
+) -> dict[str, list[str]]:
+    """Categories present in the data that the mapping lacks (empty lists when complete)."""
+    out = {}
+    if victims is not None:
+        known = set(mapping.loc[mapping["dataset"] == "ctdc", "category"])
+        out["ctdc"] = [c for c in ctdc_categories_present(victims) if c not in known]
+    if glotip is not None:
+        known = set(mapping.loc[mapping["dataset"] == "glotip", "category"])
+        found = sorted(glotip_forms(glotip)["category"].dropna().unique())
+        out["glotip"] = [c for c in found if c not in known]
+    return out
+
+
+def require_mapped(mapping: pd.DataFrame, **data) -> None:
+    missing = {k: v for k, v in unmapped(mapping, **data).items() if v}
+    if missing:
+        raise DataError(
+            f"{MAPPING_FILE.name}: categories in the data without a mapping row: {missing}; "
+            "add a reviewed row with a reason for each"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# CTDC: the most specific recorded form of each record, and its level per instrument
+
+
+def form_known(victims: pd.DataFrame) -> pd.Series:
+    """A record says something about its form: any form flag True, or the form group known."""
+    flags = victims[CTDC_FORM_COLUMNS]
+    return flags.fillna(False).any(axis=1) | victims[victims_schema.EXPLOITATION].notna().any(
+        axis=1
+    )
+
+
+def recorded_forms(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Boolean frame of the most specific forms recorded per record (mapping categories).
+
+    A parent flag (forced labour, sexual exploitation) gives way to its types when a type is
+    flagged: CTDC records begging as a type of forced labour, and the question is whether an
+    instrument names begging, not whether it names forced labour.
+    """
+    ctdc = mapping[mapping["dataset"] == "ctdc"]
+    flags = victims[CTDC_FORM_COLUMNS].fillna(False).astype(bool)
+    forms = flags.copy()
+    for parent, children in ctdc.dropna(subset=["parent"]).groupby("parent")["category"]:
+        forms[parent] = forms[parent] & ~flags[list(children)].any(axis=1)
+    forms[NO_LISTED_FORM] = form_known(victims) & ~flags.any(axis=1)
+    return forms
+
+
+def record_levels(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Best level per record and instrument (explicit > open_ended > not_covered); <NA> if the
+    form is unknown."""
+    require_mapped(mapping, victims=victims)
+    forms = recorded_forms(victims, mapping)
+    table = levels(mapping, "ctdc").reindex(forms.columns)
+    out = {}
+    for inst in INSTRUMENTS:
+        best = pd.Series(pd.NA, index=victims.index, dtype="string")
+        for level in reversed(LEVELS):  # later (better) levels overwrite
+            cats = table.index[table[inst.key] == level]
+            best = best.mask(forms[list(cats)].any(axis=1), level)
+        out[inst.key] = best
+    return pd.DataFrame(out)
+
+
+def eu_only_categories(mapping: pd.DataFrame) -> pd.DataFrame:
+    """Mapping rows named explicitly by an EU text but by neither Palermo nor the CoE."""
+    un_coe = (mapping[PALERMO_2000.key] == "explicit") | (mapping[COE_2005.key] == "explicit")
+    eu = (mapping[EU_2011.key] == "explicit") | (mapping[EU_2024.key] == "explicit")
+    part = mapping[eu & ~un_coe].copy()
+    part["first_explicit_in"] = part[EU_2011.key].map({"explicit": EU_2011.key}).fillna(EU_2024.key)
+    return part
+
+
+def eu_purposes_without_data(mapping: pd.DataFrame) -> list[str]:
+    """Purposes the EU texts add to Palermo that no dataset category records."""
+    added = differences(PALERMO_2000, EU_2024)["purposes"]["added"]
+    return [p for p in added if p not in set(mapping["purpose"].dropna())]

@@ -1,0 +1,201 @@
+"""What the hidden-population report shows of its estimates: sentences, tables, results records
+and figures, from the `analysis.mse` estimates and the GLOTIP detections they are set against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import enforcement as en
+from analysis import mse
+from analysis.publish import enforcement_views, plots
+
+ESTIMATE_AXIS = "estimated total population (persons)"
+INTERVAL_COLOUR = "#c0392b"
+
+
+def _percent(level: float) -> str:
+    return f"{level:.0%}"
+
+
+def _thousands(ax) -> None:
+    ax.xaxis.set_major_formatter(plots.plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def _observed_line(ax, observed: int) -> None:
+    ax.axvline(observed, color="#333333", linestyle=":", label=f"observed {observed:,}")
+
+
+def headline_text(est: mse.Estimate) -> str:
+    """The observed and estimated totals, the interval, the share the lists saw and the model."""
+    if est.ci:
+        lo, hi = est.ci
+        interval = (
+            f" ({_percent(est.level)} BCa interval {lo:,.0f} to {hi:,.0f}, from {est.nboot:,} "
+            "bootstrap replicates)"
+        )
+        seen_range = f" (between {est.observed / hi:.0%} and {est.observed / lo:.0%})"
+    else:
+        interval, seen_range = " (no interval: nboot = 0)", ""
+    chosen = ", ".join(est.model) or "none (the lists are treated as independent)"
+    rule = f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
+    text = (
+        f"The lists saw **{est.observed:,}** cases. The estimated total is "
+        f"**{est.estimate:,.0f}**{interval}, so about **{est.hidden:,.0f}** were seen by none "
+        f"of the lists: the lists found **{est.observed / est.estimate:.0%}** of the estimated "
+        f"total{seen_range}.\n\n"
+        f"Model ({rule}): main effects of every list plus the interactions **{chosen}**."
+    )
+    if est.neginf:
+        text += (
+            " Interactions estimated at minus infinity (pairs of lists with no common case): "
+            f"{', '.join(est.neginf)}."
+        )
+    return text
+
+
+def plot_bootstrap(est: mse.Estimate, dataset: str, source: str):
+    """The bootstrap estimates of the total, with the observed count, estimate and interval."""
+    fig, ax = plots.figure()
+    ax.hist(est.boot[np.isfinite(est.boot)], bins=40, color="#9db4c0", edgecolor="white")
+    _observed_line(ax, est.observed)
+    ax.axvline(est.estimate, color=INTERVAL_COLOUR, label=f"estimate {est.estimate:,.0f}")
+    for x in est.ci:
+        ax.axvline(x, color=INTERVAL_COLOUR, linestyle="--", linewidth=1)
+    ax.plot([], [], color=INTERVAL_COLOUR, linestyle="--", linewidth=1,
+            label=f"{_percent(est.level)} BCa interval")  # fmt: skip
+    _thousands(ax)
+    ax.legend(frameon=False)
+    plots.finish(
+        fig, ax, title=f"{dataset}: bootstrap estimates of the total ({est.nboot:,} replicates)",
+        xlabel=ESTIMATE_AXIS, ylabel="bootstrap replicates (count)", source=source,
+    )  # fmt: skip
+    return fig
+
+
+def sensitivity_labels(sens: pd.DataFrame) -> list[str]:
+    """How each row of `mse.sensitivity` is named: 'stepwise p < 0.02' or 'BIC'."""
+    return [f"stepwise p < {p:g}" if m == "stepwise" else "BIC"
+            for m, p in zip(sens["method"], sens["pthresh"], strict=True)]  # fmt: skip
+
+
+def sensitivity_record(sens: pd.DataFrame) -> dict[str, float]:
+    """The estimate under each model choice, for results JSON."""
+    return {label: round(v, 2) for label, v in zip(sens["label"], sens["estimate"], strict=True)}
+
+
+def sensitivity_table(sens: pd.DataFrame) -> pd.DataFrame:
+    return sens[["label", "estimate", "model"]].rename(
+        columns={"label": "choice", "model": "interactions"}
+    )
+
+
+def plot_sensitivity(sens: pd.DataFrame, est: mse.Estimate, dataset: str, source: str):
+    """The estimate under each model choice, beside the observed count and the headline interval."""
+    fig, ax = plots.figure(height=0.45 * len(sens) + 1.5)
+    ax.scatter(sens["estimate"], sens["label"], color="#2c7fb8", zorder=3)
+    _observed_line(ax, est.observed)
+    if est.ci:
+        ax.axvspan(*est.ci, color=INTERVAL_COLOUR, alpha=0.12,
+                   label=f"{_percent(est.level)} interval of the headline")  # fmt: skip
+    _thousands(ax)
+    ax.invert_yaxis()
+    ax.legend(frameon=False, loc="center right")
+    plots.finish(
+        fig, ax, title=f"{dataset}: estimated total by model choice",
+        xlabel=ESTIMATE_AXIS, ylabel="model choice", source=source,
+    )  # fmt: skip
+    return fig
+
+
+def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) -> dict:
+    """Each table's stepwise summary and BIC estimate (None beyond MAX_BIC_LISTS lists)."""
+    return {
+        name: est.summary() | {"bic_estimate": None if np.isnan(bic) else round(bic, 2)}
+        for (name, est), bic in zip(estimates.items(), overview["BIC estimate"], strict=True)
+    }
+
+
+OVERVIEW_COLUMNS = ["table", "observed", "estimate", "lower", "upper", "seen share",
+                    "BIC estimate", "interactions"]  # fmt: skip
+OVERVIEW_FORMAT = {
+    "observed": "{:,}",
+    "estimate": "{:,.0f}",
+    "lower": "{:,.0f}",
+    "upper": "{:,.0f}",
+    "seen share": "{:.0%}",
+    "BIC estimate": "{:,.0f}",
+}
+
+
+def overview_table(
+    overview: pd.DataFrame,
+    pthresh: float,
+    level: float,
+    nboot: int,
+    known: dict[str, mse.Estimate],
+):
+    """`mse.overview` as shown (a Styler): titled tables, intervals when `nboot` > 0, and a
+    caption naming the replicates of any reused estimate (`known`) that has a different number."""
+    shown = overview.assign(table=overview["title"] + " (" + overview["table"] + ")")
+    columns = [c for c in OVERVIEW_COLUMNS if nboot or c not in ("lower", "upper")]
+    caption = (
+        f"Stepwise (p < {pthresh}) estimates; {_percent(level)} BCa intervals from {nboot} "
+        "replicates"
+    ) + "".join(f" ({e.nboot} for {name})" for name, e in known.items() if e.nboot != nboot)
+    return (
+        shown[columns]
+        .style.hide(axis="index")
+        .format(OVERVIEW_FORMAT, na_rep="–")
+        .set_properties(subset=["table", "interactions"], **{"text-align": "left"})
+        .set_caption(caption)
+    )
+
+
+def _bounds(figure: dict) -> str:
+    return enforcement_views.bounds_text(figure["lower"], figure["upper"])
+
+
+def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame) -> str:
+    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`), and what MSE
+    can and cannot say about the '1.25 million' claim."""
+    peak = uk["later_peak"]
+    ci_text = ""
+    if uk_mse.ci:
+        lo, hi = uk_mse.ci
+        ci_text = f" ({_percent(uk_mse.level)} interval {lo:,.0f} to {hi:,.0f})"
+    if peak is None:
+        later = "GLOTIP has no later UK figure in this export; "
+    else:
+        above = "above" if peak["lower"] > uk_mse.estimate else "not above"
+        later = (f"Detections then grew to **{_bounds(peak)}** in {peak['year']}, {above} the "
+                 "2013 estimate; ")  # fmt: skip
+    trafficking = overview[overview["trafficking"]]
+    return (
+        f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
+        f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "
+        f"of the 2013 strategic assessment held **{uk_mse.observed:,}** potential victims of "
+        "modern slavery (a wider notion that includes forced labour and servitude without a "
+        "trafficking process, and cases not formally identified), and MSE puts the 2013 total at "
+        f"**{uk_mse.estimate:,.0f}**{ci_text}: about {uk_mse.estimate / uk['upper']:.0f} times "
+        f"the GLOTIP detections. {later}MSE cannot say whether victims became more numerous, "
+        "identification widened (the UK's referral system and its definition changed after the "
+        "Modern Slavery Act 2015), or the 2013 estimate was too low (heterogeneity, above). A "
+        "2013 estimate is not a ceiling for later years.\n\n"
+        '**The "1.25 million".** The figure that prompted this project was quoted in 2009 by a '
+        "European Commission representative (in Belarusian press coverage of an EU-UNDP "
+        "programme) as the number of trafficking victims, 98% of them women: a **global** "
+        "figure, whose method the press reports do not give (the global estimates of the time, "
+        "such as the ILO's 2005 estimate of 2.45 million people in forced labour as a result of "
+        "trafficking, extrapolated from samples of reported cases). The estimates here cannot "
+        "confirm or refute it. MSE estimates the hidden part of one closed population covered by "
+        "one set of linked lists, here at most about "
+        f"{trafficking['estimate'].max():,.0f} people in one country and period; no such lists "
+        "exist for the world, and summing national estimates made with different lists, "
+        "definitions and years would not give a global total. What MSE does show is the size of "
+        "the gap between detection and the hidden total where lists exist: in the trafficking "
+        "and modern-slavery tables above, the lists saw between "
+        f"{trafficking['seen share'].min():.0%} and {trafficking['seen share'].max():.0%} of the "
+        "estimated total."
+    )

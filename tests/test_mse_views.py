@@ -1,0 +1,99 @@
+"""What the hidden-population report says about its estimates: sentences, tables, records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import enforcement as en
+from analysis import mse
+from analysis.publish import mse_views as views
+
+
+@pytest.fixture(scope="module")
+def korea() -> mse.Estimate:
+    """Korea, stepwise: 268.78 with the L1×L2 interaction (Chan, Silverman and Vincent 2021)."""
+    return mse.estimate_population(mse.read_table("Korea"), progress=False)
+
+
+def test_headline_names_the_totals_the_model_and_that_there_is_no_interval(korea):
+    text = views.headline_text(korea)
+    assert text.startswith("The lists saw **123** cases. The estimated total is **269** (no ")
+    assert "about **146** were seen by none of the lists" in text  # 268.78 - 123
+    assert "the lists found **46%** of the estimated total." in text  # 123 / 268.78
+    assert text.endswith("Model (stepwise, p < 0.02): main effects of every list plus the "
+                         "interactions **L1×L2**.")  # fmt: skip
+
+
+def test_headline_with_an_interval_and_interactions_at_minus_infinity():
+    est = mse.estimate_population(mse.read_table("Artificial_3"), pthresh=0.2, progress=False)
+    assert views.headline_text(est).endswith("(pairs of lists with no common case): A×C, B×C.")
+    boot = mse.estimate_population(mse.read_table("Korea"), nboot=30, seed=11, progress=False)
+    lo, hi = boot.ci
+    assert f"(95% BCa interval {lo:,.0f} to {hi:,.0f}, from 30 bootstrap replicates)" in (
+        views.headline_text(boot)
+    )
+    assert f"(between {123 / hi:.0%} and {123 / lo:.0%})" in views.headline_text(boot)
+    fig = views.plot_bootstrap(boot, "Korea", "Source: test.")
+    assert fig.axes[0].get_title(loc="left") == (
+        "Korea: bootstrap estimates of the total (30 replicates)"
+    )
+
+
+def test_sensitivity_labels_and_record():
+    sens = pd.DataFrame(
+        {
+            "method": ["stepwise", "stepwise", "bic"],
+            "pthresh": pd.array([0.02, 0.1, None], dtype="Float64"),
+            "estimate": [100.123, 120.0, 157.171],
+            "model": ["a", "b", "c"],
+        }
+    )
+    sens["label"] = views.sensitivity_labels(sens)
+    assert sens["label"].tolist() == ["stepwise p < 0.02", "stepwise p < 0.1", "BIC"]
+    assert views.sensitivity_record(sens) == {
+        "stepwise p < 0.02": 100.12,
+        "stepwise p < 0.1": 120.0,
+        "BIC": 157.17,
+    }
+    assert list(views.sensitivity_table(sens).columns) == ["choice", "estimate", "interactions"]
+
+
+def test_overview_record_and_table(korea):
+    overview, estimates = mse.overview(["Korea", "UKdat"], known={"Korea": korea})
+    record = views.tables_record(overview, estimates)
+    assert record["UKdat"]["bic_estimate"] is None  # six lists: no BIC
+    assert record["Korea"]["bic_estimate"] == pytest.approx(157.17, abs=0.005)
+    assert record["Korea"]["estimate"] == pytest.approx(268.78, abs=0.005)
+    shown = views.overview_table(overview, 0.02, 0.95, 0, {})
+    assert "lower" not in shown.data.columns  # no replicates, no interval columns
+    assert shown.data["table"].tolist() == ["Korea (Korea)", "UK 2013, 6 lists (UKdat)"]
+    assert shown.caption == "Stepwise (p < 0.02) estimates; 95% BCa intervals from 0 replicates"
+    boot = mse.estimate_population(mse.read_table("Korea"), nboot=30, seed=11, progress=False)
+    with_ci, _ = mse.overview(["Korea"], known={"Korea": boot})
+    shown = views.overview_table(with_ci, 0.02, 0.95, 100, {"Korea": boot})
+    assert "lower" in shown.data.columns
+    assert shown.caption.endswith("from 100 replicates (30 for Korea)")
+
+
+def test_uk_text_sets_the_estimate_against_the_detections(korea):
+    overview = pd.DataFrame({"trafficking": [True, True, False], "estimate": [500.0, 12_000, 9e5],
+                             "seen share": [0.4, 0.25, 0.01]})  # fmt: skip
+    uk = {"vintage": "2025", "lower": 1_000, "upper": 1_004, "later_peak": None}
+    text = views.uk_text(uk, korea, overview)
+    assert f"count **1,000–1,004** {en.INDICATORS['victims'].lower()} in the UK in 2013" in text
+    assert "GLOTIP has no later UK figure in this export; " in text
+    assert "here at most about 12,000 people" in text  # the benchmark table is left out
+    assert "the lists saw between 25% and 40% of the estimated total." in text
+    peak = {"year": 2020, "lower": 300, "upper": 300}
+    text = views.uk_text(dict(uk, later_peak=peak), korea, overview)
+    assert "grew to **300** in 2020, above the 2013 estimate; " in text  # 300 > 268.78
+
+
+def test_sensitivity_plot_marks_each_model_choice(korea):
+    sens = mse.sensitivity(mse.read_table("Korea"), pthresholds=(0.02,))
+    sens["label"] = views.sensitivity_labels(sens)
+    fig = views.plot_sensitivity(sens, korea, "Korea", "Source: test.")
+    points = fig.axes[0].collections[0].get_offsets()
+    np.testing.assert_allclose(points[:, 0], sens["estimate"])

@@ -47,7 +47,7 @@ def test_share_text_formats_and_suppresses():
             "suppressed": [False, True, True, False],
         }  # fmt: skip
     )
-    assert views.share_text(table, 10).tolist() == [
+    assert views.share_column(table, 10).tolist() == [
         "50.0% (25.0–75.0)",
         "suppressed (<10)",
         "suppressed (<10)",  # a hidden row never shows its share
@@ -179,7 +179,7 @@ def test_glotip_tables_and_text(mapping):
             "gender": "female",
             "age_group": "child (0-17)",
             "victims": "10",
-            "named explicitly (every instrument)": views.share_text(
+            "named explicitly (every instrument)": views.share_column(
                 views.protect_shares(groups, 1), 1
             ).iloc[0],
             "suppressed_cells": 0,

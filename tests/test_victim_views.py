@@ -40,7 +40,8 @@ def wilson_text(count: int, total: int) -> str:
 def test_a_share_is_hidden_when_its_count_or_the_rest_is_small():
     counts = pd.Series([0, 3, 50, 95, pd.NA], dtype="Int64")
     totals = pd.Series([100, 100, 100, 100, pd.NA], dtype="Int64")
-    assert views.hidden_shares(counts, totals, 10).tolist() == [False, True, False, True, False]
+    hidden = disclosure.hidden_shares(counts, totals, 10)
+    assert hidden.tolist() == [False, True, False, True, False]
     table = pd.DataFrame({"x": [3, 50], "x_of": [100, 100], "x_share": [0.03, 0.5]})
     hidden = views.hide_shares(table, ("x",), 10)
     assert np.isnan(hidden.loc[0, "x_share"]) and hidden.loc[1, "x_share"] == 0.5
@@ -55,7 +56,7 @@ def test_shares_by_destination_are_suppressed_when_they_would_reveal_a_small_cel
     assert shown.loc[0, "female_share"] == pytest.approx(22 / 41)
     strict = views.shares_by_destination(pol_2018, ["POL"], 20, 0.95)
     assert strict.loc[0, "female_suppressed"] and np.isnan(strict.loc[0, "female_share"])
-    record = views.share_record(strict.iloc[0], "female", 20)
+    record = views.row_share_record(strict.iloc[0], "female", 20)
     assert record["count"] is None and record["share"] is None and record["total"] == 41
     assert views.row_share_text(strict.iloc[0], "female") == "suppressed"
 

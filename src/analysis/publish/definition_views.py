@@ -160,12 +160,7 @@ def protect_shares(table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRE
     return out
 
 
-def hidden_share_text(threshold: int = disclosure.DEFAULT_THRESHOLD) -> str:
-    """How a table names a share hidden by the small-cell rule."""
-    return f"{disclosure.HIDDEN_SHARE} (<{disclosure.check_threshold(threshold)})"
-
-
-def share_text(
+def share_column(
     table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD, prefix: str = ""
 ) -> pd.Series:
     """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
@@ -173,8 +168,9 @@ def share_text(
     name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
     columns = [pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")]
     hidden = table[name("suppressed")].fillna(False).astype(bool)
+    gone_text = disclosure.hidden_share_text(threshold)
     text = [
-        hidden_share_text(threshold) if gone else disclosure.share_text(*numbers, hidden="")
+        gone_text if gone else disclosure.share_text(*numbers, hidden="")
         for *numbers, gone in zip(*columns, hidden, strict=True)
     ]
     return pd.Series(text, index=table.index, dtype="string")
@@ -184,7 +180,7 @@ def share_table(
     table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD, index=("release",)
 ) -> pd.DataFrame:
     """Share texts of a protected table, one column per instrument, one row per `index`."""
-    wide = table.assign(share=share_text(table, threshold)).pivot(
+    wide = table.assign(share=share_column(table, threshold)).pivot(
         index=list(index), columns="instrument", values="share"
     )
     return wide[list(NAMES)].rename(columns=NAMES)
@@ -202,7 +198,7 @@ def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT
     the instruments apart, so one instrument's rows stand for all."""
     part = groups[groups["instrument"] == PALERMO_2000.key]
     shown = part.assign(
-        share=share_text(part, threshold),
+        share=share_column(part, threshold),
         victims=disclosure.cell_text(part["victims"], part["victims_hidden"], threshold),
     )
     columns = [*shares.GROUPING, "victims", "share", "suppressed_cells"]
@@ -382,13 +378,13 @@ def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
 def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
     """Per release: records, the shares of minors, and the share with no means recorded."""
     published = _published_limits(limits, threshold)
-    at_exploit = share_text(published, threshold, "minor_at_exploit")
-    no_means = share_text(published, threshold, "no_means")
+    at_exploit = share_column(published, threshold, "minor_at_exploit")
+    no_means = share_column(published, threshold, "no_means")
     return pd.DataFrame(
         {
             "release": published["release"],
             "records": disclosure.suppress(published["records"], threshold),
-            "minors at registration": share_text(published, threshold, "minor"),
+            "minors at registration": share_column(published, threshold, "minor"),
             "minors when exploitation began": at_exploit.mask(
                 limits["minor_at_exploit_total"] == 0, NOT_IN_RELEASE
             ),

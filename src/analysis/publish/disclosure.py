@@ -22,7 +22,8 @@ SECONDARY = "(s)"  # the text of a cell hidden to protect another
 HIDDEN_SHARE = "suppressed"  # the text of a hidden share
 # Keys under which a results JSON holds counts of people: each is checked against the rule.
 COUNT_KEYS = frozenset({"count", "total", "records", "explicit", "of", "n", "flagged",
-                        "only_eu_explicit", "known", "domestic"})  # fmt: skip
+                        "only_eu_explicit", "known", "domestic", "selected",
+                        "without_year"})  # fmt: skip
 SHARE_KEYS = ("share", "lower", "upper")
 
 
@@ -128,14 +129,19 @@ def suppress_table(
     return cell_text(counts, hidden_cells(counts, threshold, lines), threshold)
 
 
+def hidden_shares(counts: pd.Series, totals: pd.Series, threshold: int = DEFAULT_THRESHOLD):
+    """Where a share would reveal a small cell: its count or the rest of its total is small.
+    (Missing counts hide nothing: their share is missing anyway.)"""
+    small = is_small(counts, threshold) | is_small(totals - counts, threshold)
+    return pd.Series(small, index=counts.index).fillna(False).astype(bool)
+
+
 def suppressed_shares(
     successes, totals, threshold: int = DEFAULT_THRESHOLD, confidence: float = 0.95
 ) -> pd.DataFrame:
     """`proportion_ci` with the share and interval removed where they would reveal a small cell."""
     table = proportion_ci(successes, totals, confidence)
-    hidden = is_small(table["successes"], threshold) | is_small(
-        table["total"] - table["successes"], threshold
-    )
+    hidden = hidden_shares(table["successes"], table["total"], threshold)
     table[list(SHARE_KEYS)] = table[list(SHARE_KEYS)].mask(hidden, axis=0)
     table["suppressed"] = hidden
     return table
@@ -150,6 +156,11 @@ def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits
     if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
         return text
     return f"{text} ({100 * lower:.{digits}f}–{100 * upper:.{digits}f})"
+
+
+def hidden_share_text(threshold: int = DEFAULT_THRESHOLD) -> str:
+    """How a table names a share hidden by the small-cell rule: 'suppressed (<10)'."""
+    return f"{HIDDEN_SHARE} (<{check_threshold(threshold)})"
 
 
 def share_record(

@@ -23,19 +23,12 @@ MERGED_FORMS = "other or combined forms"
 # --- Suppression -------------------------------------------------------------------------------
 
 
-def hidden_shares(counts: pd.Series, totals: pd.Series, threshold: int) -> pd.Series:
-    """Where a share would reveal a small cell: its count or the rest of its total is small.
-    (Missing counts hide nothing: their share is missing anyway.)"""
-    small = disclosure.is_small(counts, threshold) | disclosure.is_small(totals - counts, threshold)
-    return pd.Series(small, index=counts.index).fillna(False).astype(bool)
-
-
 def hide_shares(table: pd.DataFrame, names: tuple[str, ...], threshold: int) -> pd.DataFrame:
     """`table` with each `name` share (`{name}_share`, and `_lower`, `_upper` where present)
-    missing where `hidden_shares` says so, and `{name}_suppressed` marking those rows."""
+    missing where `disclosure.hidden_shares` says so, and `{name}_suppressed` marking those rows."""
     out = table.copy()
     for name in names:
-        hidden = hidden_shares(out[name], out[f"{name}_of"], threshold)
+        hidden = disclosure.hidden_shares(out[name], out[f"{name}_of"], threshold)
         columns = [f"{name}_{k}" for k in disclosure.SHARE_KEYS if f"{name}_{k}" in out]
         out[columns] = out[columns].mask(hidden, axis=0)
         out[f"{name}_suppressed"] = hidden
@@ -64,7 +57,7 @@ def shares_by_destination(
     return table.set_index("exploitation_country").loc[codes].reset_index()
 
 
-def share_record(row: pd.Series, name: str, threshold: int) -> dict:
+def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
     """The `name` share of a `shares` row for results JSON (`disclosure.share_record`)."""
     return disclosure.share_record(
         row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
@@ -273,8 +266,8 @@ def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
         row["exploitation_country"]: {
             "records": None if disclosure.is_small(row["records"], threshold)
             else int(row["records"]),
-            "female_share": share_record(row, "female", threshold),
-            "child_share": share_record(row, "child", threshold),
+            "female_share": row_share_record(row, "female", threshold),
+            "child_share": row_share_record(row, "child", threshold),
         }
         for _, row in per_dest.iterrows()
     }  # fmt: skip

@@ -8,8 +8,9 @@ import json
 import pandas as pd
 import pytest
 
+from analysis import catalog
 from analysis import enforcement as en
-from analysis.data import files, paths
+from analysis.data import paths
 from analysis.data import population as wpp
 from analysis.data.errors import DataError
 from analysis.run import pipeline
@@ -163,9 +164,16 @@ def test_tip_comparison_keeps_the_edition():
     assert got.at["convictions", "ratio_low"] == got.at["convictions", "ratio_high"] == 1.0
 
 
-def test_format_bounds():
-    got = en.format_bounds(pd.Series([1234, 5, None]), pd.Series([1246, 5, None]))
-    assert got.tolist() == ["1,234–1,246", "5", ""]
+def test_glotip_above_tip_names_the_largest_contributor():
+    tip = pd.DataFrame({"measure": ["prosecutions", "convictions", "convictions"],
+                        "year": [2020, 2020, 2021], "ratio_high": [0.8, 1.5, pd.NA]}).astype(
+        {"ratio_high": "Float64"})  # fmt: skip
+    top = pd.DataFrame({"indicator": ["prosecuted", "convicted"], "year": [2020, 2020],
+                        "iso3": ["AAA", "BBB"], "share_lower": [60.0, 40.0]})  # fmt: skip
+    got = en.glotip_above_tip(tip, top)
+    assert got[["measure", "year", "indicator", "iso3"]].values.tolist() == [
+        ["prosecutions", 2020, "prosecuted", "AAA"]
+    ]
 
 
 def test_one_vintage_per_series():
@@ -197,24 +205,6 @@ def test_total_and_later_peak_keeps_bounds_and_names_a_missing_year():
         en.total_and_later_peak(glotip, "GBR", 2012)
 
 
-def test_bounds_table_one_row_per_year_with_ranges_and_countries():
-    sums = en.sum_bounds(
-        frame([cell("AAA", 2020, "victims", 10), cell("BBB", 2020, "victims", None),
-               cell("AAA", 2022, "victims", 1234), cell("AAA", 2022, "convicted", 3)]),
-        ["indicator", "year"],
-    )  # fmt: skip
-    table = en.bounds_table(sums, "indicator", [2020, 2021, 2022], ["victims", "convicted"],
-                            labels=en.LABELS, countries={"victims": "countries"})  # fmt: skip
-    assert list(table.columns) == ["detected victims", "countries", "persons convicted"]
-    assert table.index.tolist() == [2020, 2022]  # 2021 has no figure at all
-    assert table.loc[2020].tolist() == ["11–14", "2", ""]
-    assert table.loc[2022].tolist() == ["1,234", "1", "3"]
-    kept = en.bounds_table(sums, "indicator", [2021], ["victims"], drop_empty=False)
-    assert kept.loc[2021, "victims"] == ""
-    with pytest.raises(ValueError, match=r"indicator 'victims' has more than one row for year"):
-        en.bounds_table(pd.concat([sums, sums]), "indicator", [2020], ["victims"])
-
-
 def test_bad_selection_is_named():
     with pytest.raises(ValueError, match="unknown region 'Atlantis'"):
         en.select(pd.Series(["FRA"]), region="Atlantis")
@@ -222,6 +212,15 @@ def test_bad_selection_is_named():
         en.select(pd.Series(["FRA"]), ["fra", "XXX"])
     with pytest.raises(ValueError, match="indicators must be"):
         en.indicator_keys(["arrests"])
+
+
+def test_the_scope_is_every_country_of_the_export_in_it():
+    cells = [cell("FRA", 2020, "victims", 3), cell("BLR", 2015, "convicted", 9),
+             cell("DEU", 2021, "victims", None), cell("FRA", 2021, "victims", 4)]  # fmt: skip
+    glotip = long_glotip(cells)
+    assert en.scope_countries(glotip) == ["BLR", "DEU", "FRA"]
+    assert en.scope_countries(glotip, region="EU27") == ["DEU", "FRA"]
+    assert en.scope_countries(glotip, ["blr", "UKR"]) == ["BLR"]  # UKR is not in this export
 
 
 def test_region_selection():
@@ -239,7 +238,7 @@ def test_region_selection():
 def real():
     glotip = en.load_glotip("2025")
     totals = en.country_totals(glotip, sexes=("Total", "Female", "Male"))
-    eurostat = files.read_processed("eurostat_thb.parquet")
+    eurostat = catalog.read("eurostat_thb")
     return glotip, totals, eurostat, wpp.load()
 
 

@@ -1,43 +1,24 @@
-"""Offline choropleths: Natural Earth codes, class breaks, small cells never coloured by value."""
+"""Offline choropleths: holes, class breaks, small cells never coloured by value, same files."""
 
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
-import pytest
+from test_shapes import SQUARE, feature
 
-from analysis.data.errors import DataError
+from analysis.data import shapes
 from analysis.publish import maps
 
-SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
 HOLE = [[2, 2], [2, 4], [4, 4], [4, 2], [2, 2]]
-
-
-def feature(adm0, coordinates, kind="Polygon"):
-    return {"type": "Feature", "properties": {"ADM0_A3": adm0, "NAME": adm0},
-            "geometry": {"type": kind, "coordinates": coordinates}}  # fmt: skip
-
-
-def test_natural_earth_codes_are_remapped_to_iso3():
-    france = feature("FRA", [[SQUARE], [SQUARE]], "MultiPolygon")
-    shapes = maps.parse({"features": [feature("KOS", [SQUARE]), feature("SDS", [SQUARE]), france]})
-    assert sorted(shapes) == ["FRA", "SSD", "XKX"]
-    assert len(shapes["FRA"].polygons) == 2
-
-
-def test_bad_features_are_refused_with_their_number():
-    with pytest.raises(DataError, match="feature 1 has no ADM0_A3"):
-        maps.parse({"features": [feature("AAA", [SQUARE]), feature(None, [SQUARE])]}, "x.geojson")
-    with pytest.raises(DataError, match="two features for ADM0_A3 'AAA'"):
-        maps.parse({"features": [feature("AAA", [SQUARE]), feature("AAA", [SQUARE])]})
 
 
 def test_holes_are_left_unfilled():
     import matplotlib.pyplot as plt
     from matplotlib.patches import PathPatch
 
-    shape = maps.parse({"features": [feature("AAA", [SQUARE, HOLE[::-1]])]})["AAA"]  # same winding
+    # The hole is given with the exterior's winding: the path must reverse it.
+    shape = shapes.parse({"features": [feature("AAA", [SQUARE, HOLE[::-1]])]})["AAA"]
     fig = plt.figure(figsize=(1, 1), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.add_patch(PathPatch(maps.country_path(shape), facecolor="black", edgecolor="none"))
@@ -49,14 +30,6 @@ def test_holes_are_left_unfilled():
     plt.close(fig)
     assert pixels[100 - 70, 70][:3].tolist() == [0, 0, 0]  # inside the country at (7, 7)
     assert pixels[100 - 30, 30][:3].tolist() == [255, 255, 255]  # in the hole at (3, 3)
-
-
-def test_real_polygons_use_iso3_codes():
-    shapes = maps.load_shapes()
-    assert len(shapes) == 177
-    assert {"XKX", "PSE", "SSD", "ESH", "FRA", "NOR", "BLR"} <= set(shapes)
-    assert not {"KOS", "PSX", "SDS", "SAH"} & set(shapes)
-    assert "MLT" not in shapes  # small states have no polygon at 1:110m
 
 
 def test_breaks_are_round_numbers_from_the_threshold():

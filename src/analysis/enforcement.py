@@ -169,6 +169,15 @@ def select(
     return (countries.un_region(iso3) == region).fillna(False)
 
 
+def scope_countries(
+    glotip: pd.DataFrame, country_codes: Sequence[str] | None = None, region: str = WORLD
+) -> list[str]:
+    """Every country of the export (any indicator, any year) in the chosen countries or region:
+    the denominator of coverage."""
+    codes = pd.Series(sorted(glotip["iso3"].unique()), dtype="string")
+    return codes[select(codes, country_codes, region).to_numpy()].tolist()
+
+
 # --- Sums, rates and ratios with bounds ------------------------------------------------------
 
 
@@ -385,6 +394,13 @@ def tip_comparison(us_tip: pd.DataFrame, world: pd.DataFrame) -> pd.DataFrame:
     return out[lead + [c for c in out.columns if c not in lead]].reset_index(drop=True)
 
 
+def glotip_above_tip(tip: pd.DataFrame, top: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `tip_comparison` where even the GLOTIP lower bound exceeds the TIP figure
+    (ratio below 1), with that year's largest GLOTIP contributor (`largest_contributor`)."""
+    rows = tip.assign(indicator=tip["measure"].map(TIP_MEASURES))
+    return rows[rows["ratio_high"] < 1].merge(top, on=["indicator", "year"], how="left")
+
+
 def _glotip_eu_figures(totals: pd.DataFrame, population: pd.DataFrame, years) -> pd.DataFrame:
     """GLOTIP EU-27 figures per year and measure: bounds and the number of members reporting."""
     members = eu27_members()
@@ -475,6 +491,8 @@ def largest_gaps(table: pd.DataFrame, column: str = "gap_pct", n: int = 3) -> pd
 
 
 # --- Display ---------------------------------------------------------------------------------
+# Only analysis.claims still calls these two; they move out with its display. Every report
+# formats bounds with analysis.publish.enforcement_views (bounds_text, format_bounds, bounds_table).
 
 
 def format_bounds(lower, upper, decimals: int = 0) -> pd.Series:

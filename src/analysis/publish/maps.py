@@ -1,10 +1,9 @@
 """Offline choropleth maps from the Natural Earth 1:110m country polygons (matplotlib only).
 
-Countries are joined on `ADM0_A3`, which is always filled (ISO_A3 is -99 for France, Norway,
-Kosovo...), with the remaps of the reference SOURCE.md: KOS->XKX, PSX->PSE, SDS->SSD, SAH->ESH.
-N. Cyprus (CYN) and Somaliland (SOL) have no ISO3 code and are drawn as part of the base map
-only. Many small states (Malta, Singapore, most small island states) have no polygon at this
-scale: `choropleth` returns them so that a notebook can list them next to the map.
+The polygons come from `analysis.data.shapes` (keyed by ISO3). N. Cyprus and Somaliland have
+no ISO3 code and are drawn as part of the base map only. Many small states (Malta, Singapore,
+most small island states) have no polygon at this scale: `choropleth` returns them so that a
+notebook can list them next to the map.
 
 Small cells are never coloured by value: a count of 1 to threshold-1 falls in one grey, hatched
 "fewer than N" class. The drawing order and the class breaks depend only on the data, so the
@@ -13,10 +12,7 @@ saved files are byte-for-byte reproducible.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,12 +20,10 @@ import pandas as pd
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
+from analysis.data import shapes as base_map
 from analysis.data import sources
-from analysis.data.errors import DataError
 from analysis.publish import disclosure, plots
 
-SOURCE = "natural_earth_110m"
-NE_TO_ISO3 = {"KOS": "XKX", "PSX": "PSE", "SDS": "SSD", "SAH": "ESH"}
 WORLD_EXTENT = (-180.0, 180.0, -58.0, 84.0)  # lon_min, lon_max, lat_min, lat_max (no Antarctica)
 NO_DATA_COLOUR = "#f2f2f2"
 SMALL_COLOUR = "#bdbdbd"
@@ -37,25 +31,6 @@ HOME_EDGE = "#222222"
 CMAP = "YlOrRd"
 NICE = (1, 2.5, 5)
 WIDE_DEGREES = 45.0  # a country wider than this does not set an automatic map window
-
-Ring = np.ndarray  # (n, 2) lon/lat
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One country of the base map: its code (ISO3 where one exists) and its polygons."""
-
-    code: str
-    name: str
-    polygons: tuple[tuple[Ring, ...], ...]  # each: exterior ring, then holes
-
-    def largest(self) -> tuple[Ring, ...]:
-        return max(self.polygons, key=lambda rings: abs(signed_area(rings[0])))
-
-    def centroid(self) -> tuple[float, float]:
-        """Mean point of the largest part's exterior: good enough to place a map extent."""
-        ring = self.largest()[0]
-        return float(ring[:, 0].mean()), float(ring[:, 1].mean())
 
 
 @dataclass
@@ -68,53 +43,12 @@ class MapInfo:
     extent: tuple[float, float, float, float] = WORLD_EXTENT
 
 
-def signed_area(ring: Ring) -> float:
-    """Shoelace area, positive for counter-clockwise rings."""
-    x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
-
-
-def _rings(coordinates) -> tuple[Ring, ...]:
-    return tuple(np.asarray(ring, dtype=float)[:, :2] for ring in coordinates)
-
-
-def parse(geojson: dict, path: Path | str = "") -> dict[str, Shape]:
-    """Shapes keyed by ISO3 (ADM0_A3 with the Natural Earth remaps), from a FeatureCollection."""
-    features = geojson.get("features")
-    if not isinstance(features, list):
-        raise DataError(f"{path}: not a GeoJSON FeatureCollection (no 'features' list)")
-    shapes: dict[str, Shape] = {}
-    for number, feature in enumerate(features):
-        props = feature.get("properties") or {}
-        adm0 = props.get("ADM0_A3")
-        geometry = feature.get("geometry") or {}
-        if not adm0 or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            raise DataError(
-                f"{path}: feature {number} has no ADM0_A3 or a geometry of type "
-                f"{geometry.get('type')!r} (expected Polygon or MultiPolygon)"
-            )
-        parts = geometry["coordinates"]
-        polygons = [parts] if geometry["type"] == "Polygon" else parts
-        code = NE_TO_ISO3.get(adm0, adm0)
-        if code in shapes:
-            raise DataError(f"{path}: two features for ADM0_A3 {adm0!r}")
-        shapes[code] = Shape(code, str(props.get("NAME", code)), tuple(_rings(p) for p in polygons))
-    return shapes
-
-
-@cache
-def load_shapes(path: Path | None = None) -> dict[str, Shape]:
-    """The registered, checksum-verified Natural Earth 1:110m countries."""
-    path = path or sources.raw_path(SOURCE)
-    return parse(json.loads(Path(path).read_text(encoding="utf-8")), path)
-
-
-def country_path(shape: Shape) -> MplPath:
+def country_path(shape: base_map.Shape) -> MplPath:
     """One compound path: exteriors counter-clockwise, holes clockwise (nonzero fill rule)."""
     vertices, codes = [], []
     for rings in shape.polygons:
         for i, ring in enumerate(rings):
-            ccw = signed_area(ring) > 0
+            ccw = base_map.signed_area(ring) > 0
             if ccw != (i == 0):  # exterior must be CCW, holes CW
                 ring = ring[::-1]
             vertices.append(ring)
@@ -156,7 +90,7 @@ def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Serie
     values = values[values.fillna(0) > 0]
     small = disclosure.is_small(values, threshold)
     labels = class_labels(bounds)
-    out = pd.Series(f"fewer than {threshold}", index=values.index, dtype="string")
+    out = pd.Series(disclosure.fewer_than(threshold), index=values.index, dtype="string")
     if bounds:
         position = np.searchsorted(np.asarray(bounds), values.to_numpy(dtype=float), "right") - 1
         big = ~small.to_numpy()
@@ -164,12 +98,12 @@ def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Serie
     return out
 
 
-def lon_span(shape: Shape) -> float:
+def lon_span(shape: base_map.Shape) -> float:
     ring = shape.largest()[0]
     return float(ring[:, 0].max() - ring[:, 0].min())
 
 
-def extent_for(codes: list[str], shapes: dict[str, Shape], pad: float = 12.0):
+def extent_for(codes: list[str], shapes: dict[str, base_map.Shape], pad: float = 12.0):
     """A lon/lat window around the given countries (their largest parts' mean points).
 
     Very wide countries (Russia, Canada, the USA...) would stretch the window to the whole
@@ -194,7 +128,7 @@ def extent_for(codes: list[str], shapes: dict[str, Shape], pad: float = 12.0):
 
 
 def base_map_credit() -> str:
-    entry = sources.registry()[SOURCE]
+    entry = sources.registry()[base_map.SOURCE]
     return f"{entry.publisher} 1:110m Admin 0 countries, {entry.vintage}"
 
 
@@ -207,7 +141,7 @@ def choropleth(
     source: str,
     home: str | None = None,
     extent: str | tuple[float, float, float, float] = "world",
-    shapes: dict[str, Shape] | None = None,
+    shapes: dict[str, base_map.Shape] | None = None,
     width: float = 10,
 ):
     """A choropleth of counts per ISO3 code (index), with small cells in a hatched grey class.
@@ -216,7 +150,7 @@ def choropleth(
     "auto" (around the coloured countries and home) or (lon_min, lon_max, lat_min, lat_max).
     Returns (figure, MapInfo).
     """
-    shapes = shapes if shapes is not None else load_shapes()
+    shapes = shapes if shapes is not None else base_map.load_shapes()
     values = pd.Series(values, dtype="Float64").dropna()
     values = values[values > 0].sort_index()
     shown = disclosure.mask_small(values, threshold)
@@ -226,7 +160,7 @@ def choropleth(
     cmap = plt.get_cmap(CMAP)
     shades = np.linspace(0.2, 0.95, len(labels))
     colour = {label: cmap(x) for label, x in zip(labels, shades, strict=True)}
-    small_label = f"fewer than {threshold}"
+    small_label = disclosure.fewer_than(threshold)
 
     if extent == "world":
         window = WORLD_EXTENT

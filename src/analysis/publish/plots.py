@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from analysis.data import sources
 from analysis.publish import disclosure
@@ -69,6 +70,53 @@ def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str)
     fig.text(0.01, 0.005, source, fontsize=7.5, color="#555555", ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def small_multiples(
+    panels: dict, draw, *, title: str, xlabel: str, ylabel: str, source: str, sharey=False
+):
+    """One small panel per key of `panels` (titled with its value), four to a row, sharing the
+    x axis: `draw(ax, key)` draws a panel; the first panel holds the legend."""
+    ncols = 4
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig, axes = figure(
+        11, 2.6 * nrows + 0.8, nrows=nrows, ncols=ncols, sharex=True, sharey=sharey, squeeze=False
+    )
+    for ax, (key, label) in zip(axes.flat, panels.items(), strict=False):
+        draw(ax, key)
+        ax.set_title(label, fontsize=9, loc="left")
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7, frameon=False)
+    return finish_grid(fig, axes, title=title, xlabel=xlabel, ylabel=ylabel, source=source)
+
+
+def rows_of(table: pd.DataFrame, column: str, key, years) -> pd.DataFrame:
+    """The rows of `table` whose `column` is `key`, indexed by year over all of `years`: a year
+    without a row is a gap in a line, not a zero."""
+    return table[table[column] == key].set_index("year").reindex(years)
+
+
+def share_band(ax, table: pd.DataFrame, name: str, *, color, label: str):
+    """The `{name}_share` line of `table` (x: its index) with its `_lower`-`_upper` band."""
+    ax.plot(table.index, table[f"{name}_share"], marker="o", ms=3, color=color, label=label)
+    ax.fill_between(
+        table.index, table[f"{name}_lower"], table[f"{name}_upper"], color=color, alpha=0.2, lw=0
+    )
+
+
+def bounds_band(ax, x, lower, upper, label: str, *, marker: str = "o", alpha=0.3, color=None):
+    """A series known only within bounds (`<5` cells): a line at the lower bound and a band up
+    to the upper one, so the figure shows the range rather than one guessed value."""
+    colour = {} if color is None else {"color": color}  # else both follow the colour cycle
+    ax.plot(x, lower.astype(float), marker=marker, ms=3, label=label, **colour)
+    ax.fill_between(x, lower.astype(float), upper.astype(float), alpha=alpha, **colour)
+
+
+def integer_years(axes, nbins: int = 6) -> None:
+    """Year axes ticked at whole years only (no 2010.5)."""
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
 
 
 def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None):

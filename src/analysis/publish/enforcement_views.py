@@ -1,0 +1,442 @@
+"""How enforcement figures are shown: bounds as text, and the tables, sentences and results
+records of the enforcement report. The figures come from `analysis.enforcement`.
+
+A figure that GLOTIP's `<5` cells leave open is shown as its range, '1,234–1,246', an exact one
+as a number, '1,234': `bounds_text` is the one formatter of bounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from analysis import enforcement as en
+from analysis.data import countries as cty
+
+TIP_ORDER = ["prosecutions", "convictions", "victims_identified"]
+
+
+# --- Bounds as text -------------------------------------------------------------------------------
+
+
+def bounds_text(lower, upper, decimals: int = 0) -> str:
+    """'1,234' when exact, '1,234–1,246' when suppressed cells leave a range, '≥1,234' without
+    an upper bound, '' when there is no figure."""
+    if pd.isna(lower):
+        return ""
+    if pd.isna(upper):
+        return f"≥{lower:,.{decimals}f}"
+    a, b = f"{lower:,.{decimals}f}", f"{upper:,.{decimals}f}"
+    return a if a == b else f"{a}–{b}"
+
+
+def format_bounds(lower, upper, decimals: int = 0) -> pd.Series:
+    """`bounds_text` for each pair of a column of lower and a column of upper bounds."""
+    lower = pd.Series(lower, dtype="Float64")
+    upper = pd.Series(upper, dtype="Float64", index=lower.index)
+    labels = [bounds_text(lo, hi, decimals) for lo, hi in zip(lower, upper, strict=True)]
+    return pd.Series(labels, index=lower.index, dtype="string")
+
+
+def bounds_table(
+    frame: pd.DataFrame,
+    key_col: str,
+    years: Sequence[int],
+    keys: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    bounds: tuple[str, str] = ("lower", "upper"),
+    decimals: int = 0,
+    countries: Mapping[str, str] | None = None,
+    drop_empty: bool = True,
+) -> pd.DataFrame:
+    """One row per year, one text column per key of `key_col` (named by `labels`): the figure,
+    or its range where `<5` cells took part, '' where there is none (see `bounds_text`).
+
+    `countries` maps a key to the name of a column holding its `n_countries` next to it;
+    `drop_empty` leaves out the years in which no key has a figure.
+    """
+    years = list(years)
+    keys = list(dict.fromkeys(frame[key_col])) if keys is None else list(keys)
+    labels, countries = labels or {}, countries or {}
+    table = pd.DataFrame(index=pd.Index(years, name="year"))
+    lower, upper = bounds
+    for key in keys:
+        part = frame[frame[key_col] == key]
+        repeated = sorted(part.loc[part["year"].duplicated(), "year"].unique())
+        if repeated:
+            raise ValueError(f"{key_col} {key!r} has more than one row for year(s) {repeated}")
+        part = part.set_index("year").reindex(years)
+        table[labels.get(key, key)] = format_bounds(part[lower], part[upper], decimals).to_numpy()
+        if key in countries:
+            n = part["n_countries"].astype("Int64").astype("string").fillna("0")
+            table[countries[key]] = n.to_numpy()
+    if drop_empty:
+        shown = [labels.get(k, k) for k in keys]
+        table = table[(table[shown] != "").any(axis=1)]
+    return table
+
+
+# --- Coverage and the largest contributor ---------------------------------------------------------
+
+
+def coverage_table(cover: pd.DataFrame, shown: Sequence[str]) -> pd.DataFrame:
+    """Countries reporting each indicator per year, as 'n (share of the scope's countries %)'."""
+    part = cover[cover["indicator"].isin(shown)]
+    share = (part["share"] * 100).round().astype(int).astype(str)
+    text = part.assign(text=part["n_reporting"].astype(str) + " (" + share + "%)")
+    table = text.pivot(index="year", columns="indicator", values="text")[list(shown)]
+    table.columns = [en.LABELS[k] for k in shown]
+    return table
+
+
+def coverage_record(cover: pd.DataFrame, shown: Sequence[str], year: int) -> dict:
+    """Countries reporting each indicator in `year`, of how many, and their population share."""
+    latest = cover[cover["year"] == year].set_index("indicator")
+    return {
+        k: {
+            "countries": int(latest.at[k, "n_reporting"]),
+            "of": int(latest.at[k, "n_universe"]),
+            "population_share": round(float(latest.at[k, "population_share"]), 4),
+        }
+        for k in shown
+    }
+
+
+def coverage_sentence(cover: pd.DataFrame, shown: Sequence[str], year: int) -> str:
+    """When coverage peaked for each indicator, and where it stood in `year`."""
+    latest = cover[cover["year"] == year].set_index("indicator")
+    peak = cover.loc[cover.groupby("indicator")["n_reporting"].idxmax()].set_index("indicator")
+    return "Countries reporting each indicator (share of the scope's countries). " + " ".join(
+        f"For {en.LABELS[k]}, coverage peaked at {int(peak.at[k, 'n_reporting'])} countries "
+        f"in {int(peak.at[k, 'year'])} and stood at {int(latest.at[k, 'n_reporting'])} in {year}."
+        for k in shown
+    )
+
+
+def contributor_table(top: pd.DataFrame, shown: Sequence[str]) -> pd.DataFrame:
+    """Per year and indicator: the largest contributor and its share of the sum, 'USA 40–41%'."""
+    top = top[top["indicator"].isin(shown)]
+    text = top["iso3"] + " " + format_bounds(top["share_lower"], top["share_upper"]) + "%"
+    table = top.assign(text=text).pivot(index="year", columns="indicator", values="text")
+    table = table[[k for k in shown if k in set(top["indicator"])]]
+    table.columns = [en.LABELS[k] for k in table.columns]
+    return table.fillna("")
+
+
+def contributor_record(top: pd.DataFrame, shown: Sequence[str], year: int) -> dict:
+    rows = top[top["indicator"].isin(shown) & (top["year"] == year)].set_index("indicator")
+    return {
+        k: {
+            "iso3": r.iso3,
+            "share_pct_lower": round(float(r.share_lower), 1),
+            "share_pct_upper": round(float(r.share_upper), 1),
+        }
+        for k, r in rows.iterrows()
+    }
+
+
+# --- Totals, rates, ratios and the sexes of the last year -----------------------------------------
+
+
+def totals_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+    """Per year: each indicator's sum over the reporting countries, and how many they were."""
+    countries = {k: f"countries ({k})" for k in shown}
+    return bounds_table(sums, "indicator", years, shown, labels=en.LABELS, countries=countries)
+
+
+def rates_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+    """Per year: each indicator's rate per 100,000 population of the reporting countries."""
+    labels = {k: f"{en.LABELS[k]} per 100,000" for k in shown}
+    return bounds_table(sums, "indicator", years, shown, labels, ("rate_lower", "rate_upper"), 2)
+
+
+def ratios_table(ratio: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """Per year: both conviction ratios and the countries each runs over."""
+    countries = {n: f"countries ({n.split()[-1]})" for n in en.RATIOS}
+    return bounds_table(ratio, "ratio", years, sorted(en.RATIOS), decimals=2, countries=countries)
+
+
+def totals_record(sums: pd.DataFrame, shown: Sequence[str], year: int) -> dict:
+    rows = sums[sums["year"] == year].set_index("indicator")
+    return {
+        k: {"lower": int(r.lower), "upper": int(r.upper), "countries": int(r.n_countries)}
+        for k, r in rows.iterrows()
+        if k in shown
+    }
+
+
+def rates_record(sums: pd.DataFrame, shown: Sequence[str], year: int) -> dict:
+    rows = sums[sums["year"] == year].set_index("indicator")
+    return {
+        k: [round(float(rows.at[k, "rate_lower"]), 4), round(float(rows.at[k, "rate_upper"]), 4)]
+        for k in shown
+        if k in rows.index
+    }
+
+
+def ratios_record(ratio: pd.DataFrame, year: int) -> dict:
+    rows = ratio[ratio["year"] == year].set_index("ratio")
+    return {
+        n: {
+            "lower": round(float(r.lower), 4),
+            "upper": round(float(r.upper), 4),
+            "countries": int(r.n_countries),
+        }
+        for n, r in rows.iterrows()
+    }
+
+
+def sex_table(by_sex: pd.DataFrame, share: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """Persons convicted by sex per year, the female share (%) and the countries it covers."""
+    share_table = bounds_table(
+        share,
+        "indicator",
+        years,
+        ["convicted"],
+        decimals=1,
+        drop_empty=False,
+        labels={"convicted": "female share (%)"},
+        countries={"convicted": "countries (share)"},
+    )
+    sexes = bounds_table(
+        by_sex, "sex", years, ["Female", "Male"], labels={"Female": "female", "Male": "male"}
+    )
+    return sexes.join(share_table)
+
+
+def sex_sentence(by_sex: pd.DataFrame) -> str:
+    """Since when, and for how many countries at most, convictions by sex are published."""
+    return (
+        "In this export and scope, convictions by sex are published from "
+        f"{int(by_sex['year'].min())}, for at most {int(by_sex['n_countries'].max())} "
+        "countries a year."
+    )
+
+
+def female_share_record(share: pd.DataFrame, year: int) -> list[float] | None:
+    """The bounds of the female share (%) of persons convicted in `year`; None without one."""
+    rows = share[(share["indicator"] == "convicted") & (share["year"] == year)]
+    rows = rows.dropna(subset=["lower"])
+    if rows.empty:
+        return None
+    return [round(float(rows["lower"].iloc[0]), 2), round(float(rows["upper"].iloc[0]), 2)]
+
+
+def country_table(
+    country_year: pd.DataFrame, shown: Sequence[str], top: int, per_capita: bool, year: int
+) -> tuple[pd.DataFrame, str]:
+    """The `top` countries with the largest totals in `year` (ranked by detected victims, or the
+    first indicator shown), with their rates; and the sentence saying how many of how many
+    countries the table lists. `country_year`: that year's totals with `add_rates`."""
+    wide = country_year.pivot(index="iso3", columns="indicator")
+    rank_by = "victims" if "victims" in shown else shown[0]
+    order = wide["lower"][rank_by].dropna().sort_values(ascending=False).index[:top]
+    table = pd.DataFrame(index=order)
+    table.insert(0, "country", cty.name(pd.Series(order, index=order)).to_numpy())
+
+    def text(key: str, lower: str = "lower", upper: str = "upper", decimals: int = 0):
+        return format_bounds(
+            wide[lower][key].reindex(order), wide[upper][key].reindex(order), decimals
+        ).to_numpy()
+
+    for key in shown:
+        table[en.LABELS[key]] = text(key) if key in wide["lower"] else ""
+    if per_capita:
+        for key in [k for k in ("victims", "convicted") if k in shown and k in wide["lower"]]:
+            table[f"{key} per 100,000"] = text(key, "rate_lower", "rate_upper", 2)
+    table.index.name = "ISO3"
+    ranked = int(wide["lower"][rank_by].notna().sum()) if rank_by in wide["lower"] else 0
+    sentence = (
+        f"{min(top, ranked)} of the {ranked} countries reporting {en.LABELS[rank_by]} in {year}."
+    )
+    return table, sentence
+
+
+# --- US TIP against GLOTIP ------------------------------------------------------------------------
+
+
+def tip_editions(tip: pd.DataFrame) -> str:
+    """The TIP report editions the comparison uses and the years each supplies."""
+    editions = tip.groupby("tip_report_edition")["year"].agg(["min", "max"]).sort_values("min")
+    years = editions["min"].astype(str) + "–" + editions["max"].astype(str)
+    return "**TIP editions used:** " + "; ".join(f"{y}: {ed}" for ed, y in years.items())
+
+
+def tip_table(tip: pd.DataFrame) -> pd.DataFrame:
+    """Per year and measure: the TIP figure, the GLOTIP world sum (a range from `<5` cells)
+    and their ratio."""
+    table = tip.assign(
+        TIP=tip["tip"].map("{:,}".format),
+        GLOTIP=format_bounds(tip["glotip_lower"], tip["glotip_upper"]),
+        ratio=format_bounds(tip["ratio_low"], tip["ratio_high"], 2),
+    ).pivot(index="year", columns="measure", values=["TIP", "GLOTIP", "ratio"])
+    table = table.reorder_levels([1, 0], axis=1)
+    order = [
+        (m, c) for m in TIP_ORDER for c in ["TIP", "GLOTIP", "ratio"] if (m, c) in table.columns
+    ]
+    table = table[order].fillna("")
+    table.columns.names = [None, None]
+    return table.rename(columns={"victims_identified": "victims identified"}, level=0)
+
+
+def tip_ratio_summary(tip: pd.DataFrame) -> dict:
+    """Per measure: the smallest and largest ratio TIP / GLOTIP, and the year of the largest."""
+    return {
+        m: {
+            "min_ratio": round(float(p["ratio_low"].min()), 3),
+            "max_ratio": round(float(p["ratio_high"].max()), 3),
+            "year_of_max": int(p.loc[p["ratio_high"].astype(float).idxmax(), "year"]),
+        }
+        for m, p in tip.groupby("measure")
+    }
+
+
+def tip_below_text(below: pd.DataFrame) -> str:
+    """Where the GLOTIP sum exceeds the TIP figure (the rows of `enforcement.glotip_above_tip`,
+    at least one), and the largest single contributor there."""
+    big = below.loc[below["share_lower"].astype(float).idxmax()]
+    where = "; for ".join(
+        f"{m.replace('_', ' ')} in {', '.join(str(y) for y in p['year'])} (largest GLOTIP "
+        f"contributors in those years: {', '.join(sorted(set(p['iso3'].dropna())))})"
+        for m, p in below.groupby("measure")
+    )
+    return (
+        f"The GLOTIP sum exceeds the TIP figure (ratio below 1) for {where}. At the extreme, "
+        f"{big.iso3} alone makes up at least {big.share_lower:.0f}% of the GLOTIP "
+        f"{en.LABELS[big.indicator]} sum in {int(big.year)}: one large reporter can outweigh "
+        "the TIP global figure."
+    )
+
+
+# --- EU-27: Eurostat against GLOTIP ---------------------------------------------------------------
+
+
+def _decimals(measure: str) -> int:
+    """Shares (%) and rates per million are shown with one decimal, counts with none."""
+    return 1 if "%" in measure or "per million" in measure else 0
+
+
+def _eurostat_text(value, decimals: int, secondary) -> str:
+    if pd.isna(value):
+        return ""
+    return f"{value:,.{decimals}f}" + ("†" if secondary is True else "")
+
+
+def eu27_table(eu: pd.DataFrame) -> pd.DataFrame:
+    """The years and measures with a figure from either source, side by side; † marks a
+    Eurostat value taken from a secondary quotation."""
+    digits = [_decimals(m) for m in eu["measure"]]
+    eurostat = [
+        _eurostat_text(v, d, s)
+        for v, d, s in zip(eu["eurostat"], digits, eu["eurostat_secondary"], strict=True)
+    ]
+    glotip = [
+        bounds_text(lo, hi, d)
+        for lo, hi, d in zip(eu["glotip_lower"], eu["glotip_upper"], digits, strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "year": eu["year"],
+            "measure": eu["measure"],
+            "Eurostat": eurostat,
+            "release": eu["eurostat_release"].fillna(""),
+            "GLOTIP": glotip,
+            "members reporting": eu["glotip_countries"].astype(str) + " of 27",
+            "gap (%)": eu["gap_pct"].map(lambda g: "" if pd.isna(g) else f"{g:+.1f}"),
+        }
+    )
+    return table[eu["eurostat"].notna() | eu["glotip_lower"].notna()]
+
+
+def eu27_records(both: pd.DataFrame) -> list[dict]:
+    """The year-measures with both sources, for results JSON."""
+    return [
+        {
+            "year": int(r.year),
+            "measure": r.measure,
+            "eurostat": float(r.eurostat),
+            "eurostat_release": r.eurostat_release,
+            "glotip_lower": round(float(r.glotip_lower), 3),
+            "glotip_upper": round(float(r.glotip_upper), 3),
+            "glotip_members": int(r.glotip_countries),
+            "gap_pct": round(float(r.gap_pct), 2),
+        }
+        for r in both.itertuples()
+    ]
+
+
+def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
+    """The largest discrepancies, each with the members missing from the GLOTIP sum."""
+    members = en.eu27_members()
+    notes = []
+    for r in gaps.itertuples():
+        key = en.EUROSTAT_MEASURES[r.measure][1]
+        missing = en.not_reporting(totals, members, key, int(r.year))
+        digits = _decimals(r.measure)
+        notes.append(
+            f"- **{r.measure}, {int(r.year)}**: Eurostat {r.eurostat:,.{digits}f}, GLOTIP "
+            f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} ({r.gap_pct:+.1f}%); "
+            f"members without a GLOTIP {en.LABELS[key]} total: "
+            f"{', '.join(missing) if missing else 'none'}."
+        )
+    if not notes:
+        return "No year has both sources."
+    return "**Largest discrepancies.**\n\n" + "\n".join(notes)
+
+
+def gaps_record(gaps: pd.DataFrame) -> list[dict]:
+    return [
+        {"year": int(r.year), "measure": r.measure, "gap_pct": round(float(r.gap_pct), 2)}
+        for r in gaps.itertuples()
+    ]
+
+
+# --- The closing note -----------------------------------------------------------------------------
+
+
+def total_lines(
+    sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int, per_capita: bool
+) -> list[str]:
+    """One bullet per indicator: its sum in `year`, over how many countries, and its rate."""
+    rows = sums[sums["year"] == year].set_index("indicator")
+    lines = []
+    for key in [k for k in shown if k in rows.index]:
+        r = rows.loc[key]
+        rate = ""
+        if per_capita:
+            rate = f" ({bounds_text(r.rate_lower, r.rate_upper, 2)} per 100,000 in the reporting"
+            rate += " countries)"
+        lines.append(
+            f"- **{en.LABELS[key].capitalize()}, {year}:** "
+            f"{bounds_text(r.lower, r.upper)} in {int(r.n_countries)} of {universe} "
+            f"countries{rate}."
+        )
+    return lines
+
+
+def ratio_lines(ratio: pd.DataFrame, year: int) -> list[str]:
+    rows = ratio[ratio["year"] == year].set_index("ratio")
+    return [
+        f"- **{name.capitalize()}, {year}:** {bounds_text(r.lower, r.upper, 2)} over "
+        f"{int(r.n_countries)} countries reporting both (not a cohort rate)."
+        for name, r in rows.iterrows()
+    ]
+
+
+def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
+    first, last = years[0], years[-1]
+    return [
+        f"- **US TIP vs GLOTIP, {m.replace('_', ' ')}:** TIP is {s['min_ratio']:.2f}–"
+        f"{s['max_ratio']:.2f} times the GLOTIP world sum over {first}–{last} "
+        f"(largest in {s['year_of_max']})."
+        for m, s in summary.items()
+    ]
+
+
+def gap_lines(gaps: pd.DataFrame) -> list[str]:
+    return [
+        f"- **EU-27, {r.measure}, {int(r.year)}:** GLOTIP differs from Eurostat by "
+        f"{r.gap_pct:+.1f}% ({int(r.glotip_countries)} of 27 members in GLOTIP)."
+        for r in gaps.itertuples()
+    ]

@@ -1,0 +1,231 @@
+"""How enforcement figures are shown: bounds as text, the report's tables, sentences and results
+records on hand-computed fixtures, and the bounds band of its figures."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from test_enforcement import POPULATION, cell, frame
+
+from analysis import enforcement as en
+from analysis.publish import enforcement_views as ev
+from analysis.publish import plots
+
+
+def test_bounds_text():
+    assert ev.bounds_text(1234, 1246) == "1,234–1,246"
+    assert ev.bounds_text(5, 5) == "5"
+    assert ev.bounds_text(0.123, 0.1249, 2) == "0.12"  # equal once rounded: one number
+    assert ev.bounds_text(12, pd.NA) == "≥12"
+    assert ev.bounds_text(pd.NA, 4) == ""
+
+
+def test_format_bounds():
+    got = ev.format_bounds(pd.Series([1234, 5, None]), pd.Series([1246, 5, None]))
+    assert got.tolist() == ["1,234–1,246", "5", ""]
+
+
+def test_bounds_table_one_row_per_year_with_ranges_and_countries():
+    sums = en.sum_bounds(
+        frame([cell("AAA", 2020, "victims", 10), cell("BBB", 2020, "victims", None),
+               cell("AAA", 2022, "victims", 1234), cell("AAA", 2022, "convicted", 3)]),
+        ["indicator", "year"],
+    )  # fmt: skip
+    table = ev.bounds_table(sums, "indicator", [2020, 2021, 2022], ["victims", "convicted"],
+                            labels=en.LABELS, countries={"victims": "countries"})  # fmt: skip
+    assert list(table.columns) == ["detected victims", "countries", "persons convicted"]
+    assert table.index.tolist() == [2020, 2022]  # 2021 has no figure at all
+    assert table.loc[2020].tolist() == ["11–14", "2", ""]
+    assert table.loc[2022].tolist() == ["1,234", "1", "3"]
+    kept = ev.bounds_table(sums, "indicator", [2021], ["victims"], drop_empty=False)
+    assert kept.loc[2021, "victims"] == ""
+    with pytest.raises(ValueError, match=r"indicator 'victims' has more than one row for year"):
+        ev.bounds_table(pd.concat([sums, sums]), "indicator", [2020], ["victims"])
+
+
+# AAA reports victims in 2020 and 2021, BBB a `<5` total in 2020 only; CCC never reports.
+TOTALS = frame([cell("AAA", 2020, "victims", 30), cell("BBB", 2020, "victims", None),
+                cell("AAA", 2021, "victims", 40), cell("AAA", 2021, "convicted", 6),
+                cell("BBB", 2021, "convicted", 2)])  # fmt: skip
+
+
+def test_coverage_text_and_record():
+    cover = en.coverage(TOTALS, ["AAA", "BBB", "CCC"], [2020, 2021], POPULATION)
+    table = ev.coverage_table(cover, ["victims", "convicted"])
+    assert table.loc[2020].tolist() == ["2 (67%)", "0 (0%)"]
+    assert table.loc[2021].tolist() == ["1 (33%)", "2 (67%)"]
+    record = ev.coverage_record(cover, ["victims"], 2021)
+    assert record == {"victims": {"countries": 1, "of": 3, "population_share": round(250 / 350, 4)}}
+    assert ev.coverage_sentence(cover, ["victims"], 2021) == (
+        "Countries reporting each indicator (share of the scope's countries). For detected "
+        "victims, coverage peaked at 2 countries in 2020 and stood at 1 in 2021."
+    )
+
+
+def test_the_largest_contributor_and_its_share_of_the_sum():
+    top = en.largest_contributor(TOTALS)
+    table = ev.contributor_table(top, ["victims", "convicted"])
+    # 2020: AAA's 30 of 31-34 is 88.2-96.8%; 2021: AAA's 6 of 8 convictions is 75%.
+    assert table.loc[2020].tolist() == ["AAA 88–97%", ""]
+    assert table.loc[2021].tolist() == ["AAA 100%", "AAA 75%"]
+    assert ev.contributor_record(top, ["convicted"], 2021) == {
+        "convicted": {"iso3": "AAA", "share_pct_lower": 75.0, "share_pct_upper": 75.0}
+    }
+
+
+def test_totals_rates_and_the_closing_lines():
+    with_pop = en.attach_population(TOTALS[TOTALS["indicator"] == "victims"], POPULATION)
+    sums = en.add_rates(en.sum_bounds(with_pop, ["indicator", "year"]))
+    assert ev.totals_table(sums, ["victims"], [2020, 2021]).loc[2020].tolist() == ["31–34", "2"]
+    assert ev.totals_record(sums, ["victims"], 2020) == {
+        "victims": {"lower": 31, "upper": 34, "countries": 2}
+    }
+    # 31-34 per 300,000 people: 10.33-11.33 per 100,000
+    assert ev.rates_table(sums, ["victims"], [2020]).loc[2020].tolist() == ["10.33–11.33"]
+    assert ev.rates_record(sums, ["victims"], 2020) == {"victims": [10.3333, 11.3333]}
+    assert ev.total_lines(sums, ["victims"], 2020, 3, per_capita=True) == [
+        "- **Detected victims, 2020:** 31–34 in 2 of 3 countries (10.33–11.33 per 100,000 in "
+        "the reporting countries)."
+    ]
+    assert ev.total_lines(sums, ["victims"], 2021, 3, per_capita=False) == [
+        "- **Detected victims, 2021:** 40 in 1 of 3 countries."
+    ]
+
+
+def test_ratios_by_sex_and_their_lines():
+    totals = frame([cell("AAA", 2020, "convicted", 20), cell("AAA", 2020, "prosecuted", 40),
+                    cell("AAA", 2020, "convicted", 5, "Female"),
+                    cell("AAA", 2020, "convicted", 15, "Male")])  # fmt: skip
+    ratio = en.ratios(totals)
+    assert ev.ratios_record(ratio, 2020)["convictions per prosecution"] == {
+        "lower": 0.5, "upper": 0.5, "countries": 1
+    }  # fmt: skip
+    assert ev.ratio_lines(ratio, 2020) == [
+        "- **Convictions per prosecution, 2020:** 0.50 over 1 countries reporting both "
+        "(not a cohort rate)."
+    ]
+    by_sex = en.sum_bounds(totals[totals["sex"] != "Total"], ["sex", "year"])
+    share = en.female_share(totals)
+    table = ev.sex_table(by_sex, share, [2020, 2021])
+    assert table.loc[2020].tolist() == ["5", "15", "25.0", "1"]
+    assert table.index.tolist() == [2020]  # no figure by sex in 2021
+    assert ev.female_share_record(share, 2020) == [25.0, 25.0]
+    assert ev.female_share_record(share, 2021) is None
+    assert ev.sex_sentence(by_sex) == (
+        "In this export and scope, convictions by sex are published from 2020, for at most 1 "
+        "countries a year."
+    )
+
+
+def test_the_country_table_ranks_by_detected_victims():
+    year = frame([cell("FRA", 2021, "victims", 40), cell("FRA", 2021, "convicted", 6),
+                  cell("DEU", 2021, "victims", 90), cell("ITA", 2021, "convicted", 2)])  # fmt: skip
+    population = POPULATION.assign(iso3=POPULATION["iso3"].map({"AAA": "FRA", "BBB": "DEU"}))
+    population = pd.concat([population, population[population["iso3"] == "DEU"].assign(iso3="ITA")])
+    country_year = en.add_rates(en.attach_population(year, population))
+    table, sentence = ev.country_table(country_year, ["victims", "convicted"], 1, True, 2021)
+    assert list(table.columns) == ["country", "detected victims", "persons convicted",
+                                   "victims per 100,000", "convicted per 100,000"]  # fmt: skip
+    assert table.index.tolist() == ["DEU"]  # the one row asked for: most detected victims
+    assert table.loc["DEU"].tolist() == ["Germany", "90", "", "90.00", ""]
+    assert sentence == "1 of the 2 countries reporting detected victims in 2021."
+    table, _ = ev.country_table(country_year, ["victims", "convicted"], 5, True, 2021)
+    assert table.loc["FRA"].tolist() == ["France", "40", "6", "16.00", "2.40"]
+
+
+TIP = pd.DataFrame(
+    {"measure": ["prosecutions", "prosecutions", "convictions"], "year": [2020, 2021, 2020],
+     "tip": [100, 90, 40], "tip_report_edition": ["2021 TIP Report", "2022 TIP Report",
+                                                  "2021 TIP Report"],
+     "glotip_lower": [46.0, 120.0, 40.0], "glotip_upper": [49.0, 120.0, 40.0],
+     "ratio_low": [100 / 49, 0.75, 1.0], "ratio_high": [100 / 46, 0.75, 1.0]}
+)  # fmt: skip
+
+
+def test_tip_against_glotip():
+    assert ev.tip_editions(TIP) == (
+        "**TIP editions used:** 2020–2020: 2021 TIP Report; 2021–2021: 2022 TIP Report"
+    )
+    table = ev.tip_table(TIP)
+    assert list(table.columns) == [("prosecutions", "TIP"), ("prosecutions", "GLOTIP"),
+                                   ("prosecutions", "ratio"), ("convictions", "TIP"),
+                                   ("convictions", "GLOTIP"), ("convictions", "ratio")]  # fmt: skip
+    assert table.loc[2020].tolist() == ["100", "46–49", "2.04–2.17", "40", "40", "1.00"]
+    assert table.loc[2021, ("convictions", "TIP")] == ""
+    summary = ev.tip_ratio_summary(TIP)
+    assert summary["prosecutions"] == {"min_ratio": 0.75, "max_ratio": 2.174, "year_of_max": 2020}
+    assert ev.tip_lines(summary, [2020, 2021])[1] == (
+        "- **US TIP vs GLOTIP, prosecutions:** TIP is 0.75–2.17 times the GLOTIP world sum over "
+        "2020–2021 (largest in 2020)."
+    )
+    top = pd.DataFrame({"indicator": ["prosecuted"], "year": [2021], "iso3": ["AAA"],
+                        "share_lower": [83.4]})  # fmt: skip
+    below = en.glotip_above_tip(TIP, top)
+    assert ev.tip_below_text(below) == (
+        "The GLOTIP sum exceeds the TIP figure (ratio below 1) for prosecutions in 2021 "
+        "(largest GLOTIP contributors in those years: AAA). At the extreme, AAA alone makes up "
+        "at least 83% of the GLOTIP persons prosecuted sum in 2021: one large reporter can "
+        "outweigh the TIP global figure."
+    )
+
+
+def test_eurostat_against_glotip():
+    eu = pd.DataFrame(
+        {"year": [2020, 2020, 2021], "measure": ["registered victims",
+         "female share of registered victims (%)", "registered victims"],
+         "eurostat": pd.array([7000.0, 63.27, pd.NA], "Float64"),
+         "eurostat_release": ["Feb 2023", "Feb 2023", pd.NA],
+         "eurostat_secondary": [False, True, pd.NA],
+         "glotip_lower": pd.array([6000.0, 61.04, pd.NA], "Float64"),
+         "glotip_upper": pd.array([6004.0, 62.5, pd.NA], "Float64"),
+         "glotip_countries": pd.array([20, 18, 0], "Int64"),
+         "gap_pct": pd.array([-14.2, -1.2, pd.NA], "Float64")}
+    )  # fmt: skip
+    table = ev.eu27_table(eu)
+    assert len(table) == 2  # 2021 has a figure from neither source
+    assert table["Eurostat"].tolist() == ["7,000", "63.3†"]
+    assert table["GLOTIP"].tolist() == ["6,000–6,004", "61.0–62.5"]
+    assert table["members reporting"].tolist() == ["20 of 27", "18 of 27"]
+    assert table["gap (%)"].tolist() == ["-14.2", "-1.2"]
+    both = eu.iloc[:2]
+    assert ev.eu27_records(both)[1] == {
+        "year": 2020, "measure": "female share of registered victims (%)", "eurostat": 63.27,
+        "eurostat_release": "Feb 2023", "glotip_lower": 61.04, "glotip_upper": 62.5,
+        "glotip_members": 18, "gap_pct": -1.2,
+    }  # fmt: skip
+    totals = frame([cell("DEU", 2020, "victims", 100)])
+    notes = ev.gap_notes(both.iloc[:1], totals)
+    assert notes.startswith("**Largest discrepancies.**\n\n- **registered victims, 2020**: "
+                            "Eurostat 7,000, GLOTIP 6,000–6,004 (-14.2%); members without a "
+                            "GLOTIP detected victims total: AUT, BEL, BGR,")  # fmt: skip
+    assert "DEU" not in notes
+    assert ev.gap_notes(both.iloc[:0], totals) == "No year has both sources."
+    assert ev.gaps_record(both.iloc[:1]) == [
+        {"year": 2020, "measure": "registered victims", "gap_pct": -14.2}
+    ]
+    assert ev.gap_lines(both.iloc[:1]) == [
+        "- **EU-27, registered victims, 2020:** GLOTIP differs from Eurostat by -14.2% "
+        "(20 of 27 members in GLOTIP)."
+    ]
+
+
+def test_a_bounds_band_draws_the_lower_bound_and_fills_up_to_the_upper():
+    fig, ax = plt.subplots()
+    years = pd.Series([2020, 2021, 2022])
+    plots.bounds_band(ax, years, pd.Series([10, 12, 8], dtype="Int64"),
+                      pd.Series([10, 15, 8], dtype="Int64"), "sum")  # fmt: skip
+    plots.bounds_band(ax, years, pd.Series([1, 2, 3]), pd.Series([1, 2, 3]), "other",
+                      color="#ff0000")  # fmt: skip
+    plots.integer_years(fig.axes)
+    fig.canvas.draw()
+    first, second = ax.get_lines()
+    assert first.get_label() == "sum" and first.get_ydata().tolist() == [10.0, 12.0, 8.0]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].max() == 15.0 and band[:, 1].min() == 8.0
+    assert second.get_color() == "#ff0000"
+    assert np.allclose(ax.collections[1].get_facecolor()[0][:3], [1, 0, 0])
+    ticks = [t for t in ax.get_xticks() if 2020 <= t <= 2022]
+    assert all(float(t).is_integer() for t in ticks)
+    plt.close(fig)

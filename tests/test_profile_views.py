@@ -1,0 +1,241 @@
+"""What a country profile shows: ranked places with small cells collapsed, releases never
+added, the generated paragraph never giving a small cell away, figures hiding what tables hide."""
+
+import itertools
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from analysis.publish import disclosure, maps, plots
+from analysis.publish import profile_views as pv
+
+COUNTS = pd.DataFrame(
+    {
+        "release": ["kanon_2021"] * 6 + ["global_2020"] * 2,
+        "place": ["RUS", "POL", "AUT", "GRC", "BLR", "unknown", "RUS", "POL"],
+        "records": [800, 23, 4, 3, 33, 596, 751, 12],
+    }
+)
+
+
+def test_ranked_places_collapse_small_cells_and_keep_domestic_and_unknown():
+    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
+    assert table["place"].tolist() == ["RUS", "POL", "other countries (2)", "BLR", "unknown"]
+    other = table.iloc[2]
+    assert other["country"] == "other countries (2), each fewer than 10"
+    assert other["records_text"] == "<10"  # 4 + 3 = 7: still a small cell
+    # The total (1,459) is published, so the 7 needs a second hidden row: the smallest, Poland.
+    assert table.iloc[1]["records_text"] == "(s)" and table.iloc[1]["share_text"] == "suppressed"
+    known = 800 + 23 + 7 + 33
+    assert table.iloc[0]["share"] == pytest.approx(800 / known)
+    assert table.iloc[2]["share_text"] == "suppressed"
+    assert table.iloc[-1]["share_text"] == ""  # unknown place has no share of known places
+    share = round(800 / known, 4)
+    assert pv.top_records(table) == [
+        {"iso3": "RUS", "country": "Russia", "records": 800, "share_of_known": share}
+    ]
+
+
+def test_release_comparison_never_adds_releases():
+    table = pv.release_comparison(COUNTS, "BLR", "destinations", threshold=10)
+    assert list(table.columns) == ["CTDC K-anonymised release (2021)", "CTDC Global Dataset (2020)"]
+    assert table.loc["Russia"].tolist() == ["800", "751"]
+    assert table.loc["Poland"].tolist() == ["(s)", "12"]  # protects the 7 in the K-anon column
+    other = [i for i in table.index if i.startswith("other countries")]
+    assert other == ["other countries (2), each fewer than 10 in every release"]
+    assert table.loc[other[0]].tolist() == ["<10", "–"]
+
+
+def _paragraph(dest_counts: pd.DataFrame, orig_counts: pd.DataFrame, threshold: int = 10):
+    dest = pv.ranked(dest_counts, "kanon_2021", "BLR", "destinations", threshold)
+    orig = pv.ranked(orig_counts, "kanon_2021", "BLR", "origins", threshold)
+    empty = pd.DataFrame(columns=["scope", "indicator", "year", "lower", "upper"])
+    facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2021], dest, orig, empty,
+                                   pd.DataFrame(), threshold)  # fmt: skip
+    return pv.summary_paragraph(facts), dest, orig
+
+
+def _stated_counts(text: str) -> set[int]:
+    """Counts the text states: numbers not part of a year range, a share or 'fewer than N'."""
+    text = re.sub(r"(?i)\d{4}–\d{4}|\d+%|fewer than \d+|\(\d{4}\)", " ", text)
+    return {int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text)}
+
+
+def _recoverable_small_cells(counts: pd.Series, stated: set[int], threshold: int) -> list[str]:
+    """Small cells that a signed sum of stated numbers gives back: a cell is recoverable when
+    its indicator lies in the span of the row sets whose sums are stated."""
+    rows = list(counts.index)
+    spans = [np.array(s, dtype=float) for s in itertools.product([0, 1], repeat=len(rows))
+             if any(s) and int(np.dot(s, counts.to_numpy())) in stated]  # fmt: skip
+    if not spans:
+        return []
+    basis = np.array(spans)
+    rank = np.linalg.matrix_rank(basis)
+    leaks = []
+    for i, row in enumerate(rows):
+        if 0 < counts.iloc[i] < threshold:
+            unit = np.eye(len(rows))[i]
+            if np.linalg.matrix_rank(np.vstack([basis, unit])) == rank:
+                leaks.append(f"{row}={counts.iloc[i]}")
+    return leaks
+
+
+def test_the_paragraph_states_small_counts_as_fewer_than_n():
+    origins = pd.DataFrame({"release": ["kanon_2021"] * 2, "place": ["BLR", "UKR"],
+                            "records": [4, 12]})  # fmt: skip
+    text, _, orig = _paragraph(COUNTS, origins)
+    assert "1,459 records registered in 2002–2021 concern citizens of Belarus" in text
+    assert "Russia (800, 93%)." in text  # 800 / 863 known; Poland protects the other 7
+    assert "Poland" not in text
+    assert "16 records name Belarus as the place of exploitation; fewer than 10 of them" in text
+    assert "Ukraine" not in text  # 16 - 12 would give the 4 domestic records away
+    assert "GLOTIP publishes no enforcement totals for Belarus" in text
+    by_place = orig.set_index("place")["records"]
+    assert _recoverable_small_cells(by_place, _stated_counts(text), 10) == []
+    assert _recoverable_small_cells(by_place, {16, 12}, 10) == ["BLR=4"]  # the old paragraph
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 400), min_size=6, max_size=6),
+    st.lists(st.integers(0, 60), min_size=4, max_size=4),
+    st.integers(5, 12),
+)
+def test_no_combination_of_stated_numbers_gives_a_small_cell_back(dest, orig, threshold):
+    """Destinations RUS, POL, DEU, AUT, BLR (domestic), unknown; origins UKR, RUS, BLR, unknown.
+    The paragraph and the ranked tables state counts; none of their signed sums may equal a
+    small cell of either table."""
+    places = ["RUS", "POL", "DEU", "AUT", "BLR", "unknown"]
+    dest_counts = pd.DataFrame({"release": "kanon_2021", "place": places, "records": dest})
+    orig_counts = pd.DataFrame({"release": "kanon_2021", "place": ["UKR", "RUS", "BLR", "unknown"],
+                                "records": orig})  # fmt: skip
+    dest_counts = dest_counts[dest_counts["records"] > 0]
+    orig_counts = orig_counts[orig_counts["records"] > 0]
+    text, dest_table, orig_table = _paragraph(dest_counts, orig_counts, threshold)
+    sentences = re.split(r"(?<=\.) ", text)
+    about_origins = [" as the place of exploitation" in x for x in sentences]
+    parts = {
+        "destinations": " ".join(x for x, o in zip(sentences, about_origins, strict=True) if not o),
+        "origins": " ".join(x for x, o in zip(sentences, about_origins, strict=True) if o),
+    }
+    for role, table in (("destinations", dest_table), ("origins", orig_table)):
+        if table.empty:
+            continue
+        by_row = table.set_index("place")["records"]
+        shown = {int(n) for n, t in zip(table["records"], table["records_text"], strict=True)
+                 if not t.startswith("<") and t != "(s)"}  # fmt: skip
+        stated = _stated_counts(parts[role]) | shown
+        assume(
+            len({int(np.dot(s, by_row)) for s in itertools.product([0, 1], repeat=len(by_row))})
+            == 2 ** len(by_row)
+        )  # distinct subset sums: a stated number names one set
+        assert _recoverable_small_cells(by_row, stated, threshold) == [], (text, table)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), min_size=3, max_size=3), min_size=1, max_size=5),
+    st.integers(2, 12),
+)
+def test_the_heatmap_hides_every_cell_its_table_hides(cells, threshold):
+    counts = pd.DataFrame(cells, columns=["female", "male", "unknown"])
+    table = disclosure.suppress_table(counts, threshold, lines="rows")
+    fig, ax = plt.subplots()
+    hidden = disclosure.hidden_cells(counts, threshold, "rows")
+    mesh = plots.count_heatmap(ax, counts, threshold, hidden=hidden)
+    labels = np.array([t.get_text() for t in ax.texts]).reshape(counts.shape)
+    image = np.ma.getmaskarray(mesh.get_array()).reshape(counts.shape)
+    plt.close(fig)
+    table_hidden = table.isin([f"<{threshold}", "(s)"]).to_numpy()
+    assert (labels == table.to_numpy()).all()
+    assert image[table_hidden].all()  # no colour for a hidden cell
+    assert not image[~table_hidden].any()
+
+
+def test_places_are_named_with_domestic_and_unknown_said_in_words():
+    assert pv.place_label("RUS", "BLR", "destinations") == "Russia"
+    assert pv.place_label("BLR", "BLR", "destinations") == "Belarus (within the country)"
+    assert pv.place_label("BLR", "BLR", "origins") == "Belarus (the country's own citizens)"
+    assert pv.place_label("unknown", "BLR", "origins") == "citizenship unknown"
+    table = pd.DataFrame({"RUS": [1], "other foreign": [2]})
+    renamed = pv.readable_places(table, "BLR", "destinations", axis="columns")
+    assert list(renamed.columns) == ["Russia", "other foreign"]
+
+
+def test_records_by_release_state_small_totals_in_words():
+    assert pv.records_by_release(COUNTS, 10) == {"global_2020": "763", "kanon_2021": "1,459"}
+    small = COUNTS.assign(records=[1, 1, 1, 1, 1, 1, 800, 3])
+    assert pv.records_by_release(small, 10) == {"global_2020": "803", "kanon_2021": "fewer than 10"}
+
+
+def test_places_without_a_polygon_are_listed_with_their_table_text():
+    values = pd.Series({"RUS": 800, "MLT": 3, "SGP": 12})
+    info = maps.MapInfo(breaks=[], classes={}, not_drawn=["MLT", "SGP"])
+    assert pv.not_drawn_text(values, info, 10) == (
+        "Not drawn (no polygon at 1:110m): Malta (<10), Singapore (12)."
+    )
+    assert pv.not_drawn_text(values, maps.MapInfo([], {}), 10) is None
+
+
+def test_figure_notes_name_the_small_cell_and_secondary_texts():
+    assert pv.not_drawn_note(5) == "Counts the table hides (<5, (s)) not drawn"
+    assert pv.heatmap_note(10) == "Cells below 10 shown as <10; (s): hidden to protect one"
+    with pytest.raises(ValueError, match="at least 1"):
+        pv.small_text(0)
+
+
+def test_the_timeline_leaves_out_every_point_its_table_hides():
+    timeline = pd.DataFrame(
+        {"RUS": [40, 3, 25], "POL": [12, 15, 11]}, index=pd.Index([2019, 2020, 2021], name="year")
+    )
+    fig = pv.over_time_figure(timeline, "BLR", "destinations", 10, title="t", source="Source: x")
+    lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].get_lines()}
+    plt.close(fig)
+    # 3 is small; the column's total is published, so 25 (the smallest other) is hidden too.
+    assert np.isnan(lines["Russia"][1]) and np.isnan(lines["Russia"][2])
+    assert lines["Russia"][0] == 40 and list(lines["Poland"]) == [12, 15, 11]
+    table = pv.over_time_table(timeline, "BLR", "destinations", 10)
+    assert table["Russia"].tolist() == ["40", "<10", "(s)"]
+
+
+def test_the_heatmaps_come_with_the_tables_they_show():
+    gender = pd.DataFrame({"female": [30, 4], "male": [20, 12]}, index=["RUS", "unknown"])
+    fig, tables = pv.group_heatmaps({"gender": gender, "form": gender}, ["RUS"], "BLR",
+                                    "destinations", 10, title="t", source="Source: x")  # fmt: skip
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert list(tables) == ["gender", "form"]
+    assert tables["gender"].loc["place of exploitation unknown"].tolist() == ["<10", "(s)"]
+    assert labels == ["30", "20", "<10", "(s)"]
+
+
+def test_glotip_tables_show_ranges_for_suppressed_cells():
+    series = pd.DataFrame(
+        {"scope": ["country", "country", "rest of Eastern Europe"],
+         "indicator": ["victims", "victims", "victims"], "year": [2020, 2021, 2021],
+         "lower": [12, 1, 50], "upper": [12, 4, 53], "rate_lower": [0.125, 0.01, 0.2],
+         "rate_upper": [0.125, 0.04, 0.21], "no_population": ["", "", "UKR, MDA"]}
+    )  # fmt: skip
+    table = pv.enforcement_table(series)
+    assert table.loc[2021].tolist() == ["1–4", "0.01–0.04"]
+    assert table.loc[2020].tolist() == ["12", "0.12"]
+    assert pv.series_record(series) == {"victims": {2020: [12, 12], 2021: [1, 4]}}
+    assert pv.no_population_text(series) == (
+        "Without a WPP population, so in the regional counts but not in the regional rates: "
+        "MDA, UKR."
+    )
+    assert pv.no_population_text(series.assign(no_population="")) is None
+    abroad = pd.DataFrame({"iso3": ["POL"], "country": ["Poland"], "years": [3], "first": [2018],
+                           "last": [2020], "lower": [7], "upper": [13]})  # fmt: skip
+    assert pv.abroad_table(abroad).to_dict("records") == [
+        {"country": "Poland", "first year": 2018, "last year": 2020, "years reported": 3,
+         "victims (sum)": "7–13"}
+    ]  # fmt: skip
+    assert pv.abroad_records(abroad) == [
+        {"iso3": "POL", "years": 3, "first": 2018, "last": 2020, "lower": 7, "upper": 13}
+    ]

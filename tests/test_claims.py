@@ -12,6 +12,7 @@ from analysis import enforcement as en
 from analysis.clean import glotip as glotip_raw
 from analysis.data import paths
 from analysis.data.errors import DataError
+from analysis.publish import claims_views as views
 from analysis.run import pipeline
 
 
@@ -25,7 +26,7 @@ def checked():
         catalog.read("belarus_press"),
         cl.load_ilo(),
     )
-    return cl.assess(cl.load_claims(), ev).set_index("claim_id"), ev
+    return views.assess(cl.load_claims(), ev).set_index("claim_id"), ev
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_verdict_numbers_are_recomputed_from_the_data(checked, raw_blr_2009):
 
 def test_verdict_counts_name_every_verdict_in_order():
     checked = pd.DataFrame({"verdict": ["contradicted", "consistent", "contradicted"]})
-    counts = cl.verdict_counts(checked)
+    counts = views.verdict_counts(checked)
     assert list(counts) == list(cl.VERDICTS)
     assert counts == {"consistent": 1, "partly consistent": 0, "not comparable": 0,
                       "contradicted": 2}  # fmt: skip
@@ -96,26 +97,26 @@ def test_verdict_rules_follow_the_evidence(checked):
     table, ev = checked
     claim = table.loc["female_share"]
     inside = dict(ev, world=dict(ev["world"], female_share_lower=97.5, female_share_upper=98.5))
-    assert cl.RULES["female_share"](claim, inside)[0] == "consistent"
+    assert views.RULES["female_share"](claim, inside)[0] == "consistent"
     not_ilo = claim.copy()
     not_ilo["value"] = 85.0
-    assert cl.RULES["female_share"](not_ilo, ev)[0] == "contradicted"
+    assert views.RULES["female_share"](not_ilo, ev)[0] == "contradicted"
     same_year = dict(ev, belarus=dict(ev["belarus"], offences={"value": 321, "bounds": [321, 321]}))
-    assert cl.RULES["glotip_crimes"](table.loc["crimes_recorded"], same_year)[0] == "consistent"
+    assert views.RULES["glotip_crimes"](table.loc["crimes_recorded"], same_year)[0] == "consistent"
 
 
 def test_suppressed_figures_are_written_as_ranges(checked):
     table, ev = checked
     suppressed = {"value": None, "bounds": [1, 4]}
     small = dict(ev, belarus=dict(ev["belarus"], offences=suppressed))
-    verdict, reason = cl.RULES["glotip_crimes"](table.loc["crimes_recorded"], small)
+    verdict, reason = views.RULES["glotip_crimes"](table.loc["crimes_recorded"], small)
     assert verdict == "contradicted" and "GLOTIP records 1–4 offences" in reason
     blr = dict(ev["belarus"], offences=None, offences_first=suppressed, prosecuted=suppressed,
                victims_female=suppressed, victims={"value": 8, "bounds": [8, 8]})  # fmt: skip
     small = dict(ev, belarus=blr)
-    reason = cl.RULES["glotip_crimes"](table.loc["crimes_recorded"], small)[1]
+    reason = views.RULES["glotip_crimes"](table.loc["crimes_recorded"], small)[1]
     assert "(1–4 offences)" in reason and "it gives 1–4 persons prosecuted" in reason
-    reason = cl.RULES["female_share"](table.loc["female_share"], small)[1]
+    reason = views.RULES["female_share"](table.loc["female_share"], small)[1]
     assert "12.5–50.0% in Belarus (1–4 of 8)" in reason  # 1/8 to 4/8
 
 
@@ -127,10 +128,10 @@ def test_a_missing_figure_names_the_indicator_year_and_file(checked):
         rf"'{re.escape(en.INDICATORS['victims'])}' \(sex Total\) for BLR in 2009"
     )
     with pytest.raises(DataError, match=message):
-        cl.RULES["female_share"](table.loc["female_share"], no_victims)
+        views.RULES["female_share"](table.loc["female_share"], no_victims)
     no_tip = dict(ev, us_tip_victims_2009=None)
     with pytest.raises(DataError, match=r"us_tip\.parquet: no victims_identified figure for 2009"):
-        cl.RULES["victims_total"](table.loc["victims_total"], no_tip)
+        views.RULES["victims_total"](table.loc["victims_total"], no_tip)
 
 
 def test_the_belarus_series_table_marks_small_cells_as_ranges():
@@ -144,7 +145,7 @@ def test_the_belarus_series_table_marks_small_cells_as_ranges():
         dimension="Total", sex="Total", age="Total", vintage="2025"
     )
     glotip = glotip.astype({"value": "Int64", "lower": "Int64", "upper": "Int64"})
-    table = cl.glotip_series(glotip, "BLR", (2009, 2011))
+    table = views.glotip_series(glotip, "BLR", (2009, 2011))
     assert table.index.tolist() == [2010, 2011]  # 2009: nothing published
     assert table.loc[2010].tolist() == ["30", "", "", "1–4"]
     assert list(table.columns) == ["detected victims", "persons prosecuted", "persons convicted",

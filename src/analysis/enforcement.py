@@ -12,7 +12,7 @@ vintage are refused rather than spliced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -488,63 +488,3 @@ def largest_gaps(table: pd.DataFrame, column: str = "gap_pct", n: int = 3) -> pd
     ranked = table[table[column].notna()]
     order = ranked[column].abs().astype(float).sort_values(ascending=False).index
     return ranked.loc[order[:n]]
-
-
-# --- Display ---------------------------------------------------------------------------------
-# Only analysis.claims still calls these two; they move out with its display. Every report
-# formats bounds with analysis.publish.enforcement_views (bounds_text, format_bounds, bounds_table).
-
-
-def format_bounds(lower, upper, decimals: int = 0) -> pd.Series:
-    """'1,234' when exact, '1,234-1,246' when suppressed cells leave a range; '' when missing."""
-    lower = pd.Series(lower, dtype="Float64")
-    upper = pd.Series(upper, dtype="Float64", index=lower.index)
-
-    def text(lo, hi) -> str:
-        if pd.isna(lo):
-            return ""
-        if pd.isna(hi):
-            return f"≥{lo:,.{decimals}f}"
-        a, b = f"{lo:,.{decimals}f}", f"{hi:,.{decimals}f}"
-        return a if a == b else f"{a}–{b}"
-
-    labels = [text(lo, hi) for lo, hi in zip(lower, upper, strict=True)]
-    return pd.Series(labels, index=lower.index, dtype="string")
-
-
-def bounds_table(
-    frame: pd.DataFrame,
-    key_col: str,
-    years: Sequence[int],
-    keys: Sequence[str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    bounds: tuple[str, str] = ("lower", "upper"),
-    decimals: int = 0,
-    countries: Mapping[str, str] | None = None,
-    drop_empty: bool = True,
-) -> pd.DataFrame:
-    """One row per year, one text column per key of `key_col` (named by `labels`): the figure,
-    or its range where `<5` cells took part, '' where there is none (see `format_bounds`).
-
-    `countries` maps a key to the name of a column holding its `n_countries` next to it;
-    `drop_empty` leaves out the years in which no key has a figure.
-    """
-    years = list(years)
-    keys = list(dict.fromkeys(frame[key_col])) if keys is None else list(keys)
-    labels, countries = labels or {}, countries or {}
-    table = pd.DataFrame(index=pd.Index(years, name="year"))
-    lower, upper = bounds
-    for key in keys:
-        part = frame[frame[key_col] == key]
-        repeated = sorted(part.loc[part["year"].duplicated(), "year"].unique())
-        if repeated:
-            raise ValueError(f"{key_col} {key!r} has more than one row for year(s) {repeated}")
-        part = part.set_index("year").reindex(years)
-        table[labels.get(key, key)] = format_bounds(part[lower], part[upper], decimals).to_numpy()
-        if key in countries:
-            n = part["n_countries"].astype("Int64").astype("string").fillna("0")
-            table[countries[key]] = n.to_numpy()
-    if drop_empty:
-        shown = [labels.get(k, k) for k in keys]
-        table = table[(table[shown] != "").any(axis=1)]
-    return table

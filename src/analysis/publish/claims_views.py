@@ -1,0 +1,193 @@
+"""The verdicts of the 2009 claims check, each with its reason written from the evidence
+numbers (`analysis.claims.evidence`), and the tables the report shows beside them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import catalog, claims
+from analysis import enforcement as en
+from analysis.data.errors import DataError
+from analysis.publish import enforcement_views as ev_views
+
+
+def glotip_series(
+    glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)
+) -> pd.DataFrame:
+    """The country's published totals per year as text: persons (victims, prosecuted,
+    convicted) and offences, a range where a `<5` cell stands, '' where nothing is published."""
+    totals = en.country_totals(glotip)
+    persons = totals[totals["iso3"] == country]
+    crimes = claims.offences(glotip, country).assign(indicator="offences")
+    both = pd.concat([persons, crimes], ignore_index=True)
+    keys = [*en.INDICATORS, "offences"]
+    return ev_views.bounds_table(both, "indicator", range(years[0], years[1] + 1), keys,
+                           labels=en.LABELS)  # fmt: skip
+
+
+def _text(figure: dict, decimals: int = 0) -> str:
+    """A figure as published: exact, or the range its `<5` cells leave."""
+    lower, upper = figure["bounds"]
+    return str(ev_views.format_bounds([lower], [upper], decimals).iloc[0])
+
+
+def _needed(ev: dict, key: str, claim: pd.Series) -> dict:
+    """A Belarus GLOTIP figure a reason is written from; a missing one names what is missing."""
+    blr = ev["belarus"]
+    if blr.get(key) is None:
+        indicator, _, female = key.partition("_")
+        name = claims.OFFENCES if indicator == "offences" else en.INDICATORS[indicator]
+        raise DataError(
+            f"{catalog.table('glotip').location()} (vintage {blr.get('vintage')}): no "
+            f"published total of {name!r} (sex {'Female' if female else 'Total'}) for "
+            f"{blr.get('iso3', claims.COUNTRY)} in {blr.get('year', claims.YEAR)}; claim "
+            f"{claim.get('claim_id', claim.name)!r} needs it"
+        )
+    return blr[key]
+
+
+def _no_data(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    why = str(claim["testable_with"]).removeprefix("none: ")
+    return (
+        "not comparable",
+        f"Not testable with the data here ({why}): neither confirmed nor contradicted.",
+    )
+
+
+def _crimes(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    blr, value = ev["belarus"], int(claim["value"])
+    if blr.get("offences") is not None:
+        lower, upper = blr["offences"]["bounds"]
+        same = lower <= 1.05 * value and upper >= 0.95 * value  # within 5%
+        verdict = "consistent" if same else "contradicted"
+        return (
+            verdict,
+            f"GLOTIP records {_text(blr['offences'])} offences for Belarus in {claims.YEAR}.",
+        )
+    if blr.get("offences_first") is None:
+        start = "it publishes no offences series for Belarus"
+    else:
+        start = (
+            f"its offences series starts in {blr['offences_first_year']} "
+            f"({_text(blr['offences_first'])} offences)"
+        )
+    prosecuted = _text(_needed(ev, "prosecuted", claim))
+    convicted = _text(_needed(ev, "convicted", claim))
+    text = (
+        f"GLOTIP has no offences figure for Belarus in {claims.YEAR}: {start}. "
+        f"For {claims.YEAR} it gives {prosecuted} persons prosecuted and "
+        f"{convicted} convicted, which count persons, not crimes."
+    )
+    if ev["press"]:
+        p = ev["press"]
+        text += (
+            f" The Ministry's own 'trafficking-related crimes' total was {p['value']} in "
+            f"{p['year']} ({p['note']}), so {value} may also be such an aggregate."
+        )
+    return "not comparable", text
+
+
+def _countries(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    ctdc, value = ev["ctdc"], int(claim["value"])
+    around = ev["glotip_reporters_around_2009"]
+    ever = ev["glotip_reporters_all_years"]
+    best_all = int(ctdc["sexual_all_years"].max())
+    best_2009 = int(ctdc["sexual_around_2009"].max())
+    per_release = "; ".join(
+        f"{r.release}: {r.sexual_all_years} (of {r.any_form_all_years} for any form), "
+        f"{r.sexual_around_2009} in {claims.WINDOW[0]}–{claims.WINDOW[1]}"
+        for r in ctdc.itertuples()
+    )
+    text = (
+        f"CTDC names these numbers of foreign countries where Belarusian citizens were sexually "
+        f"exploited, per release: {per_release}. In GLOTIP, {len(around)} other countries "
+        "reported Belarusian victims (by citizenship or repatriation) in "
+        f"{claims.WINDOW[0]}–{claims.WINDOW[1]} and {len(ever)} in any year. "
+        "Both sources cover only some destinations and neither counts channels."
+    )
+    if best_2009 >= value:
+        return "consistent", text
+    if best_all >= value or len(ever) >= value:
+        return "partly consistent", text + (
+            f" Over all years the data name at least {value} destination countries, but not "
+            f"around {claims.YEAR}."
+        )
+    return "not comparable", text
+
+
+def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
+    us_tip = ev["us_tip_victims_2009"]
+    if us_tip is None:
+        raise DataError(
+            f"{catalog.table('us_tip').location()}: no victims_identified figure for "
+            f"{claims.YEAR}; "
+            f"claim {claim.get('claim_id', claim.name)!r} needs it"
+        )
+    trafficked = claims.ilo_value(ilo, 2005, "persons trafficked (within forced labour)")
+    fcse = claims.ilo_value(ilo, 2005, "persons in forced commercial sexual exploitation")
+    text = (
+        f"The claim gives no area or period. The ILO 2005 global estimate puts persons trafficked "
+        f"at {trafficked / 1e6:.2f} million at any time in 1995–2004 ({value / 1e6:.2f} million "
+        f"is {value / trafficked:.0%} of that) and persons in forced commercial sexual "
+        f"exploitation at {fcse / 1e6:.1f} million. Detected victims are far fewer: GLOTIP "
+        f"{claims.YEAR} sums "
+        f"{w['victims_lower']:,}–{w['victims_upper']:,} over {w['victims_countries']} countries, "
+        f"the US TIP Report {us_tip:,}. Detections are not prevalence, and the "
+        "estimate behind 1.25 million is not named."
+    )
+    return "not comparable", text
+
+
+def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
+    fcse_2005 = claims.ilo_value(ilo, 2005, "female share of forced commercial sexual exploitation")
+    fcse_2012 = claims.ilo_value(ilo, 2012, "female share of forced sexual exploitation")
+    all_2012 = claims.ilo_value(ilo, 2012, "female share of forced labour")
+    female, total = _needed(ev, "victims_female", claim), _needed(ev, "victims", claim)
+    share = en.ratio_bounds(female["bounds"][:1], female["bounds"][1:], total["bounds"][:1],
+                            total["bounds"][1:]) * 100  # fmt: skip
+    blr_share = ev_views.format_bounds(share["lower"], share["upper"].clip(upper=100), 1).iloc[0]
+    text = (
+        f"{value:.0f}% is the ILO's share of women and girls among victims of forced commercial "
+        f"sexual exploitation ({fcse_2005:.0f}% in 2005, {fcse_2012:.0f}% in 2012), not among all "
+        f"victims: the ILO 2012 share for all forced labour is {all_2012:.0f}%. Among victims "
+        f"detected in {claims.YEAR}, females were {w['female_share_lower']:.1f}–"
+        f"{w['female_share_upper']:.1f}% worldwide (GLOTIP, {w['female_share_countries']} "
+        f"countries) and {blr_share}% in Belarus ({_text(female)} of {_text(total)})."
+    )
+    matches_fcse = abs(value - fcse_2005) < 0.5 or abs(value - fcse_2012) < 0.5
+    if w["female_share_lower"] <= value <= w["female_share_upper"]:
+        return "consistent", text
+    if matches_fcse:
+        return "partly consistent", text + (
+            " The figure is right for sexual exploitation, not for trafficking as a whole."
+        )
+    return "contradicted", text
+
+
+RULES = {
+    "none": _no_data,
+    "glotip_crimes": _crimes,
+    "destination_countries": _countries,
+    "victims_total": _victims_total,
+    "female_share": _female_share,
+}
+
+
+def assess(table: pd.DataFrame, ev: dict) -> pd.DataFrame:
+    """The claims table with a verdict and its reason for each claim."""
+    verdicts = [RULES[claim["check"]](claim, ev) for _, claim in table.iterrows()]
+    out = table.copy()
+    out["verdict"] = [v for v, _ in verdicts]
+    out["reason"] = [r for _, r in verdicts]
+    bad = sorted(set(out["verdict"]) - set(claims.VERDICTS))
+    if bad:
+        raise ValueError(f"verdicts must be among {claims.VERDICTS}; got {bad}")
+    return out
+
+
+def verdict_counts(checked: pd.DataFrame) -> dict[str, int]:
+    """Claims per verdict, in the order of claims.VERDICTS, a verdict no claim got included as 0."""
+    counts = checked["verdict"].value_counts().reindex(list(claims.VERDICTS), fill_value=0)
+    return {verdict: int(n) for verdict, n in counts.items()}

@@ -186,7 +186,7 @@ def test_figure_notes_name_the_small_cell_and_secondary_texts():
     assert pv.not_drawn_note(5) == "Counts the table hides (<5, (s)) not drawn"
     assert pv.heatmap_note(10) == "Cells below 10 shown as <10; (s): hidden to protect one"
     with pytest.raises(ValueError, match="at least 1"):
-        pv.small_text(0)
+        disclosure.small_text(0)
 
 
 def test_the_timeline_leaves_out_every_point_its_table_hides():

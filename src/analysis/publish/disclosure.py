@@ -43,6 +43,11 @@ def is_small(counts, threshold: int = DEFAULT_THRESHOLD):
     return (counts > 0) & (counts < threshold)
 
 
+def small_text(threshold: int = DEFAULT_THRESHOLD) -> str:
+    """How a table names a small cell: '<10'."""
+    return f"<{check_threshold(threshold)}"
+
+
 def fewer_than(threshold: int = DEFAULT_THRESHOLD) -> str:
     """How a sentence names a small cell."""
     return f"fewer than {check_threshold(threshold)}"
@@ -60,12 +65,12 @@ def mask_small(counts, threshold: int = DEFAULT_THRESHOLD):
 
 def suppress(counts, threshold: int = DEFAULT_THRESHOLD):
     """Counts as display text: small cells become '<threshold', others '1,234'."""
-    check_threshold(threshold)
+    small = small_text(threshold)
 
     def label(value) -> str:
         if pd.isna(value):
             return ""
-        return f"<{threshold}" if 0 < value < threshold else f"{int(value):,}"
+        return small if 0 < value < threshold else f"{int(value):,}"
 
     if isinstance(counts, pd.DataFrame):
         return counts.apply(lambda col: col.map(label)).astype("string")

@@ -167,19 +167,14 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
 # --- Figures: notes under them and maps -----------------------------------------------------------
 
 
-def small_text(threshold: int) -> str:
-    """'<N', the text `disclosure.suppress` gives a small cell, for the notes under figures."""
-    return f"<{disclosure.check_threshold(threshold)}"
-
-
 def not_drawn_note(threshold: int) -> str:
     """The note under a line chart that leaves out what its table hides."""
-    return f"Counts the table hides ({small_text(threshold)}, {disclosure.SECONDARY}) not drawn"
+    return f"Counts the table hides ({disclosure.small_text(threshold)}, {disclosure.SECONDARY}) not drawn"
 
 
 def heatmap_note(threshold: int) -> str:
     """The note under a heatmap that labels the cells its table hides."""
-    return (f"Cells below {threshold} shown as {small_text(threshold)}; {disclosure.SECONDARY}: "
+    return (f"Cells below {threshold} shown as {disclosure.small_text(threshold)}; {disclosure.SECONDARY}: "
             "hidden to protect one")  # fmt: skip
 
 

@@ -169,13 +169,14 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
 
 def not_drawn_note(threshold: int) -> str:
     """The note under a line chart that leaves out what its table hides."""
-    return f"Counts the table hides ({disclosure.small_text(threshold)}, {disclosure.SECONDARY}) not drawn"
+    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
+    return f"Counts the table hides ({small}, {secondary}) not drawn"
 
 
 def heatmap_note(threshold: int) -> str:
     """The note under a heatmap that labels the cells its table hides."""
-    return (f"Cells below {threshold} shown as {disclosure.small_text(threshold)}; {disclosure.SECONDARY}: "
-            "hidden to protect one")  # fmt: skip
+    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
+    return f"Cells below {threshold} shown as {small}; {secondary}: hidden to protect one"
 
 
 def over_time_figure(

@@ -269,5 +269,33 @@ def test_real_vintage_diff_accounts_for_every_cell(real):
 
 
 @pytest.mark.realdata
+def test_revisions_agree_with_the_written_diff(real):
+    cells = glotip.vintage_cells(real["2025"].table, real["2023"].table)
+    changed = glotip.revisions(cells)
+    by_status = glotip.vintage_diff(real["2025"].table, real["2023"].table)
+    by_status = by_status.groupby("status")["cells"].sum()
+    assert [changed[s] for s in ("added", "dropped", "revised")] == [
+        by_status["added"], by_status["dropped"], by_status["revised"]
+    ]  # fmt: skip
+    totals = changed["revised_totals"]
+    assert len(totals) == 224  # headline totals revised by the 2025 export (notebook 02)
+    assert (totals[["dimension", "sex", "age"]] == "Total").all().all()
+    assert (totals["status"] == "revised").all()
+    assert 0 < changed["added_recent_share"] <= 1
+
+
+def test_vintage_cells_compare_bounds_not_values():
+    key = dict.fromkeys(glotip.KEY[1:], "x") | {"year": 2020}
+    new = pd.DataFrame([key | {"iso3": "A", "lower": 1, "upper": 4},
+                        key | {"iso3": "B", "lower": 3, "upper": 3},
+                        key | {"iso3": "C", "lower": 7, "upper": 7}])  # fmt: skip
+    old = pd.DataFrame([key | {"iso3": "A", "lower": 1, "upper": 4},
+                        key | {"iso3": "B", "lower": 1, "upper": 4},
+                        key | {"iso3": "D", "lower": 2, "upper": 2}])  # fmt: skip
+    cells = glotip.vintage_cells(new, old).set_index("iso3")["status"]
+    assert cells.to_dict() == {"A": "unchanged", "B": "revised", "C": "added", "D": "dropped"}
+
+
+@pytest.mark.realdata
 def test_raw_path_is_registered():
     assert sources.raw_path("glotip_2025").suffix == ".xlsx"

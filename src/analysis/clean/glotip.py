@@ -344,24 +344,26 @@ def category_report(rows: pd.DataFrame) -> dict:
     }
 
 
-def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
-    """Cells added, dropped, revised or unchanged between two vintages, per indicator and dimension.
-
-    Cells are compared on their bounds, so `<5` against `<5` is unchanged and `<5` against 3
-    is revised.
-    """
+def vintage_cells(
+    new: pd.DataFrame, old: pd.DataFrame, suffixes: tuple[str, str] = ("_new", "_old")
+) -> pd.DataFrame:
+    """Every cell of either vintage, with its bounds in each and its `status`: added, dropped,
+    revised or unchanged. Cells are compared on their bounds, so `<5` against `<5` is
+    unchanged and `<5` against 3 is revised."""
     cols = KEY + ["lower", "upper"]
-    both = new[cols].merge(
-        old[cols], on=KEY, how="outer", suffixes=("_new", "_old"), indicator=True
-    )
-    same = (both["lower_new"] == both["lower_old"]) & (both["upper_new"] == both["upper_old"])
+    both = new[cols].merge(old[cols], on=KEY, how="outer", suffixes=suffixes, indicator=True)
+    lower, upper = (both[f"{b}{suffixes[0]}"].eq(both[f"{b}{suffixes[1]}"]) for b in cols[-2:])
     status = pd.Series("revised", index=both.index, dtype="string")
-    status = status.mask(same.fillna(False).astype(bool), "unchanged")
-    status = status.mask(both["_merge"] == "left_only", "added").mask(
-        both["_merge"] == "right_only", "dropped"
-    )
+    status = status.mask((lower & upper).fillna(False).astype(bool), "unchanged")
+    status = status.mask(both["_merge"] == "left_only", "added")
+    status = status.mask(both["_merge"] == "right_only", "dropped")
+    return both.drop(columns="_merge").assign(status=status)
+
+
+def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """`vintage_cells` counted per indicator, dimension and status."""
     summary = (
-        both.assign(status=status)
+        vintage_cells(new, old)
         .groupby(["indicator", "dimension", "status"])
         .agg(
             cells=("year", "size"),
@@ -374,6 +376,23 @@ def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     return summary.astype(
         {"cells": "Int64", "countries": "Int64", "first_year": "Int64", "last_year": "Int64"}
     )
+
+
+def revisions(cells: pd.DataFrame, recent: tuple[int, ...] = (2021, 2022)) -> dict:
+    """What a newer export changed (`vintage_cells`): cells added (and the share of them in the
+    `recent` years), dropped (and the share that are citizenship categories), revised, and the
+    revised headline totals (all sexes, all ages)."""
+    added, dropped = cells[cells["status"] == "added"], cells[cells["status"] == "dropped"]
+    revised = cells[cells["status"] == "revised"]
+    headline = (revised["dimension"] == "Total") & (revised["sex"] == "Total")
+    return {
+        "added": len(added),
+        "added_recent_share": float(added["year"].isin(recent).mean()),
+        "dropped": len(dropped),
+        "dropped_citizenship_share": float((dropped["dimension"] == "by citizenship").mean()),
+        "revised": len(revised),
+        "revised_totals": revised[headline & (revised["age"] == "Total")],
+    }
 
 
 def clean_vintages(

@@ -152,6 +152,7 @@ def test_the_belarus_series_table_marks_small_cells_as_ranges():
                                    "offences"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
     notebook = paths.notebooks_dir() / "50_claims_check.ipynb"
     outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", {"report_dir": str(tmp_path)})

@@ -388,7 +388,7 @@ def test_glotip_unknown_vintage_is_an_error():
         shares.glotip_explicit_shares(glotip_rows(), mp.load_mapping(), "1999")
 
 
-@pytest.mark.notebooks
+@pytest.mark.slow
 def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     """Run with a threshold above today's EU 2024 gain (235 forced-marriage records in the
     K-anon release) so that the suppression paths run on the real data."""

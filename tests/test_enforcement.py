@@ -281,6 +281,7 @@ def test_world_sums_match_the_raw_table(real):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_notebook_on_the_eu(tmp_path, real):
     glotip, *_ = real
     notebook = paths.notebooks_dir() / "20_enforcement_trends.ipynb"

@@ -265,7 +265,7 @@ def uk_raw() -> pd.DataFrame:
 
 
 @pytest.mark.realdata
-@pytest.mark.notebooks
+@pytest.mark.slow
 def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_path, uk_raw):
     report_dir = tmp_path / "report"
     params = {"dataset": "Korea", "nboot": 30, "nboot_all": 0, "tables": ["Korea", "UKdat_5"]}

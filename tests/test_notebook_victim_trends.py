@@ -22,7 +22,7 @@ def run(tmp_path: Path, **parameters) -> dict:
     return json.loads((report_dir / "results" / "10_victim_trends.json").read_text())["results"]
 
 
-@pytest.mark.notebooks
+@pytest.mark.slow
 def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
     data = write_fixture_data(tmp_path / "data")
     results = run(tmp_path, release="kanon_2021", year_min=2015, year_max=2018, top_n=3,
@@ -45,7 +45,7 @@ def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
 
 
 @pytest.mark.realdata
-@pytest.mark.notebooks
+@pytest.mark.slow
 def test_recorded_female_share_of_the_synthetic_release_is_the_cleaned_count(tmp_path):
     results = run(tmp_path, release="synthetic_2021", top_n=4)
     assert small_counts(results, 10) == []

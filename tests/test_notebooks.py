@@ -1,11 +1,15 @@
-"""Notebook hygiene (committed clean, parameterised, project kernel) and a real execution."""
+"""Notebook hygiene (committed clean, parameterised, project kernel, valid nbformat).
 
+The hygiene checks read the JSON directly; only the schema check imports nbformat, whose
+jsonschema import alone takes seconds, so it runs in the slow lane.
+"""
+
+import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from analysis.run import steps
+from analysis.run import pipeline, steps
 
 NOTEBOOKS = steps.notebook_paths(Path(__file__).resolve().parents[1] / "notebooks")
 
@@ -14,18 +18,30 @@ def test_there_are_notebooks():
     assert NOTEBOOKS
 
 
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_committed_clean_and_parameterised(path):
-    nb = nbformat.read(path, as_version=4)
-    nbformat.validate(nb)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [c for c in code if c.outputs or c.execution_count is not None] == []
-    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert [c for c in code if c["outputs"] or c["execution_count"] is not None] == []
+    tagged = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
-    assert nb.metadata["kernelspec"]["name"] == steps.KERNEL_NAME
-    assert nb.metadata["language_info"]["name"] == "python"
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    assert all("matplotlib.use(" not in c.source for c in code)
+    assert nb["metadata"]["kernelspec"]["name"] == pipeline.KERNEL_NAME
+    assert nb["metadata"]["language_info"]["name"] == "python"
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown" and source(first).startswith("# ")
+    assert all("matplotlib.use(" not in source(c) for c in code)
+
+
+@pytest.mark.slow
+def test_notebooks_are_valid_nbformat():
+    import nbformat
+
+    for path in NOTEBOOKS:
+        nbformat.validate(nbformat.read(path, as_version=4))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -38,15 +54,12 @@ def test_every_notebook_is_a_declared_step():
 
 
 def test_notebook_parameters_are_read_from_the_tagged_cell(tmp_path):
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(
-        'iso3 = "BLR"  # a country\nyears: list = [2010, 2020]\nx = y = 1'
-    )
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_code_cell("z = 2"), cell]
-    nbformat.write(nb, tmp_path / "01_x.ipynb")
+    tagged = 'iso3 = "BLR"  # a country\nyears: list = [2010, 2020]\nx = y = 1'
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": ["z = 2"]},
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": [tagged]},
+    ]
+    (tmp_path / "01_x.ipynb").write_text(json.dumps({"cells": cells}))
     assert steps.notebook_parameters(tmp_path / "01_x.ipynb") == {
         "iso3": '"BLR"',
         "years": "[2010, 2020]",

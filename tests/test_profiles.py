@@ -98,6 +98,7 @@ def fanned(tmp_path_factory):
     return run_dir, {c: r["results"] for c, r in results.items()}
 
 
+@pytest.mark.slow
 def test_a_fan_out_of_three_countries_renders_three_reports(fanned):
     run_dir, results = fanned
     for code in FAN:
@@ -107,6 +108,7 @@ def test_a_fan_out_of_three_countries_renders_three_reports(fanned):
     assert (run_dir / "figures/40_country_profile-BLR/destinations_map.png").is_file()
 
 
+@pytest.mark.slow
 def test_belarus_profile_names_its_top_destinations_from_the_data(fanned):
     _, results = fanned
     top = results["BLR"]["top_destinations"]
@@ -120,6 +122,7 @@ def test_belarus_profile_names_its_top_destinations_from_the_data(fanned):
     assert results["BLR"]["glotip_series"]["prosecuted"]["2009"] == [154, 154]
 
 
+@pytest.mark.slow
 def test_small_country_profiles_suppress_small_cells(fanned):
     _, results = fanned
     for code in ("MUS", "TUV"):

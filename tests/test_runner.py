@@ -1,8 +1,15 @@
-"""The runner on a small fixture DAG of tiny notebooks (each starts a real kernel)."""
+"""The runner on a small fixture DAG of tiny notebooks.
+
+Tests marked `slow` start real kernels; each runs one scenario through several runs. The
+fixture notebooks import only light modules (paths, guard), write their results JSON with
+plain json and draw no figures, except the one notebook that checks figures and `verify`.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,7 +17,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from analysis import catalog
@@ -22,61 +28,73 @@ from analysis.run.steps import Step
 STEPS = (
     Step("01_make", reads=("seed",)),
     Step("02_use", reads=("made",)),
-    Step("03_alone"),
+    Step("03_alone", reads=("note",)),
 )
-TABLES = {  # the fixture DAG's catalog: seed.txt comes from outside, 01_make writes made.txt
+TABLES = {  # the fixture DAG's catalog: seed and note come from outside, 01_make writes made
     "seed": Table("seed", "seed.txt", "outside"),
+    "note": Table("note", "note.txt", "outside"),
     "made": Table("made", "made.txt", "01_make"),
 }
+FAIL_ENV = "FIXTURE_FAIL"  # notebooks named here raise: a failure outside every key
+
+SAVE = """
+import json
+from pathlib import Path
+
+def save(notebook, results):  # results/<notebook>.json, as Report.save writes it
+    if report_dir:
+        target = Path(report_dir) / "results" / f"{notebook}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"notebook": notebook, "results": results}))
+"""  # a cell of every fixture notebook
 
 MAKE = """
+import os, time
 from analysis.data import paths
-from analysis.publish.report import Report
 seed = (paths.processed_dir() / "seed.txt").read_text().strip()
-if fail:
+if "01_make" in os.environ.get("FIXTURE_FAIL", ""):
     raise ValueError("asked to fail")
 time.sleep(pause)
 (paths.processed_dir() / "made.txt").write_text(f"{seed}-{value}")
-report = Report("01_make", report_dir)
-report.record("made", f"{seed}-{value}")
-report.save()
+save("01_make", {"made": f"{seed}-{value}"})
 """
 
 USE = """
-import matplotlib.pyplot as plt
-from analysis.data import paths
-from analysis.publish.report import Report
+import os
+from analysis.data import guard, paths
 made = (paths.processed_dir() / "made.txt").read_text()
-fig, ax = plt.subplots(figsize=(3, 2))
-ax.bar(["a", "b"], [len(made), 3])
-ax.set_title(made)
-report = Report("02_use", report_dir)
-report.figure(fig, "bars")
-report.record("length", len(made))
-report.save()
+reads = sorted(os.environ[guard.READS_ENV].split(","))
+save("02_use", {"length": len(made), "step": guard.running_step(), "reads": reads})
 """
+
+ALONE = "import time\ntime.sleep(pause)"
 
 
 def write_notebook(path: Path, parameters: str, body: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(parameters)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(f"# {path.stem}"),
-        cell,
-        nbformat.v4.new_code_cell(body),
+    """A notebook in nbformat 4.5 written as plain JSON (nbformat takes seconds to import)."""
+
+    def code(source: str, tags: list[str]) -> dict:
+        metadata = {"tags": tags}
+        return {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": metadata,
+            "outputs": [],
+            "source": source,
+        }
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": f"# {path.stem}"},
+        code(parameters, ["parameters"]),
+        code(SAVE, []),
+        code(body, []),
     ]
-    nb.metadata["kernelspec"] = {"name": "thb-analysis", "display_name": "P", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nbformat.write(nb, path)
-
-
-@pytest.fixture
-def package(monkeypatch):
-    """A stand-in for the analysis package's hash, which tests can change."""
-    state = {"hash": "package-v1"}
-    monkeypatch.setattr(runner, "package_hash", lambda: state["hash"])
-    return state
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
+    kernel = {"name": "thb-analysis", "display_name": "P", "language": "python"}
+    metadata = {"kernelspec": kernel, "language_info": {"name": "python"}}
+    notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(notebook, indent=1, sort_keys=True), encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)
@@ -85,112 +103,52 @@ def tables(monkeypatch):
 
 
 @pytest.fixture
+def package(tmp_path, monkeypatch) -> Path:
+    """A copy of the analysis package that the runner hashes, so tests can edit modules
+    (the kernels still import the installed package)."""
+    copy = tmp_path / "code" / "analysis"
+    shutil.copytree(runner.PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runner, "PACKAGE_ROOT", copy)
+    return copy
+
+
+@pytest.fixture
 def dag(project, package):
     notebooks = project / "notebooks"
     notebooks.mkdir()
-    write_notebook(
-        notebooks / "01_make.ipynb",
-        "value = 1\nfail = False\npause = 0\nreport_dir = None\nimport time",
-        MAKE,
-    )
+    make = "value = 1\npause = 0\nreport_dir = None"
+    write_notebook(notebooks / "01_make.ipynb", make, MAKE)
     write_notebook(notebooks / "02_use.ipynb", "report_dir = None", USE)
-    alone = "fail = False\nreport_dir = None"
-    write_notebook(notebooks / "03_alone.ipynb", alone, "assert not fail")
+    write_notebook(notebooks / "03_alone.ipynb", "pause = 0\nreport_dir = None", ALONE)
     (project / "data/processed").mkdir(parents=True)
     (project / "data/processed/seed.txt").write_text("s1")
+    (project / "data/processed/note.txt").write_text("n1")
     return project
 
 
-def run(dag: Path, **options) -> tuple[int, Path]:
+def run(dag: Path, steps: tuple[Step, ...] = STEPS, **options) -> tuple[int, Path]:
     options.setdefault("jobs", 2)
-    return runner.run(RunOptions(**options), dag / "notebooks", STEPS)
+    return runner.run(RunOptions(**options), dag / "notebooks", steps)
+
+
+def manifest_of(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
 
 
 def statuses(run_dir: Path) -> dict[str, str]:
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    return {name: entry["status"] for name, entry in manifest["notebooks"].items()}
+    return {name: entry["status"] for name, entry in manifest_of(run_dir)["notebooks"].items()}
+
+
+def results(run_dir: Path, notebook: str) -> dict:
+    return json.loads((run_dir / f"results/{notebook}.json").read_text())["results"]
+
+
+# Without kernels.
 
 
 def test_dependents_follow_reads_and_writes():
     expected = {"01_make": set(), "02_use": {"01_make"}, "03_alone": set()}
     assert runner.dependencies(STEPS) == expected
-
-
-def test_full_run_then_nothing_changed_then_changes(dag, package):
-    status, first = run(dag)
-    assert status == 0
-    assert statuses(first) == {"01_make": "ok", "02_use": "ok", "03_alone": "ok"}
-    assert (dag / "reports/latest").resolve() == first
-    manifest = json.loads((first / "manifest.json").read_text())
-    for rel in ("01_make.html", "02_use.ipynb", "results/02_use.json", "figures/02_use/bars.png"):
-        assert rel in manifest["outputs"]
-    assert json.loads((first / "results/01_make.json").read_text())["results"] == {"made": "s1-1"}
-    html = (first / "02_use.html").read_text()
-    assert "data:image/png;base64" in html
-    assert 'src="http' not in html  # self-contained: no scripts or images from the web
-    assert "report_dir" not in manifest["notebooks"]["01_make"]["parameters"]
-    assert manifest["notebooks"]["01_make"]["peak_rss_bytes"] > 10 * 2**20
-    index = (first / "index.html").read_text()
-    assert "01_make.html" in index and manifest["git"] is not None
-
-    # Nothing changed: no new run folder, and fast.
-    start = time.perf_counter()
-    status, again = run(dag)
-    assert (status, again) == (0, first)
-    assert time.perf_counter() - start < 5
-    assert len([p for p in (dag / "reports").iterdir() if p.is_dir() and not p.is_symlink()]) == 1
-
-    # A parameter changes: 01 re-runs, its output changes, so 02 re-runs; 03 is carried over.
-    status, second = run(dag, parameters={"01_make": {"value": 2}})
-    assert status == 0 and second != first
-    assert statuses(second) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
-    assert (second / "03_alone.html").read_bytes() == (first / "03_alone.html").read_bytes()
-    assert (dag / "data/processed/made.txt").read_text() == "s1-2"
-
-    # An input changes: 01 and 02 again.
-    (dag / "data/processed/seed.txt").write_text("s2")
-    _, third = run(dag, parameters={"01_make": {"value": 2}})
-    assert statuses(third) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
-
-    # The source of one notebook changes: only that one.
-    nb = dag / "notebooks/03_alone.ipynb"
-    nb.write_text(nb.read_text().replace("# 03_alone", "# 03_alone, edited"))
-    _, fourth = run(dag, parameters={"01_make": {"value": 2}})
-    assert statuses(fourth) == {"01_make": "unchanged", "02_use": "unchanged", "03_alone": "ok"}
-
-    # The analysis package changes: everything re-runs.
-    package["hash"] = "package-v2"
-    _, fifth = run(dag, parameters={"01_make": {"value": 2}})
-    assert set(statuses(fifth).values()) == {"ok"}
-
-    # --force re-runs everything.
-    _, sixth = run(dag, parameters={"01_make": {"value": 2}}, force=True)
-    assert set(statuses(sixth).values()) == {"ok"}
-
-
-def test_failure_skips_dependents_and_stops_without_keep_going(dag):
-    status, run_dir = run(dag, jobs=1, parameters={"01_make": {"fail": True}})
-    assert status == 1
-    assert statuses(run_dir) == {"01_make": "failed", "02_use": "blocked", "03_alone": "not run"}
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert "ValueError: asked to fail" in manifest["notebooks"]["01_make"]["error"]
-    assert manifest["notebooks"]["02_use"]["blocked_by"] == ["01_make"]
-    assert "asked to fail" in (run_dir / "01_make.html").read_text()  # rendered with its error
-    index = (run_dir / "index.html").read_text()
-    assert "failed" in index and "needs 01_make" in index
-
-
-def test_keep_going_finishes_the_others(dag):
-    status, run_dir = run(dag, jobs=1, keep_going=True, parameters={"01_make": {"fail": True}})
-    assert status == 1
-    assert statuses(run_dir) == {"01_make": "failed", "02_use": "blocked", "03_alone": "ok"}
-
-
-def test_a_failed_notebook_is_retried_next_time(dag):
-    run(dag, parameters={"03_alone": {"fail": True}}, keep_going=True)
-    status, run_dir = run(dag)
-    assert status == 0
-    assert statuses(run_dir)["03_alone"] == "ok"
 
 
 def test_bad_options_are_refused_before_running(dag):
@@ -201,10 +159,12 @@ def test_bad_options_are_refused_before_running(dag):
     with pytest.raises(RunError, match="no notebook declares a parameter 'colour'"):
         runner.resolve_parameters(runner.resolve_steps(dag / "notebooks", STEPS), {"colour": 1})
     plan = runner.resolve_steps(dag / "notebooks", STEPS)
-    assert runner.resolve_parameters(plan, {"fail": True, "01_make.value": 3}) == {
-        "01_make": {"fail": True, "value": 3},
-        "03_alone": {"fail": True},
+    assert runner.resolve_parameters(plan, {"pause": 1, "01_make.value": 3}) == {
+        "01_make": {"pause": 1, "value": 3},
+        "03_alone": {"pause": 1},
     }
+    with pytest.raises(RunError, match=r"steps read tables the catalog does not declare: \['x'\]"):
+        run(dag, (*STEPS[:2], Step("03_alone", reads=("x",))))
     (dag / "notebooks/04_new.ipynb").write_text((dag / "notebooks/03_alone.ipynb").read_text())
     with pytest.raises(RunError, match=r"not declared in analysis/steps.py: \['04_new'\]"):
         run(dag)
@@ -213,87 +173,6 @@ def test_bad_options_are_refused_before_running(dag):
 def test_lock_stops_a_second_run(dag):
     with runner.ReportLock(dag / "reports"), pytest.raises(RunError, match="another run"):
         run(dag)
-
-
-KILL_SCRIPT = """
-import sys
-from pathlib import Path
-from analysis import catalog
-from analysis.catalog import Table
-from analysis.run import runner
-sys.path.insert(0, {tests!r})
-from test_runner import STEPS
-runner.run(runner.RunOptions(jobs=1, parameters={{"01_make": {{"pause": 60}}}}),
-           Path({notebooks!r}), STEPS)
-"""
-
-
-def test_a_killed_run_leaves_the_previous_report_intact(dag):
-    _, first = run(dag)
-    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
-    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    for line in proc.stderr:
-        if "01_make: running" in line:
-            break
-    time.sleep(3)  # inside the notebook's pause
-    import os
-
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert (dag / "reports/latest").resolve() == first
-    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
-    # The next run clears the partial folder the killed run left.
-    status, _ = run(dag)
-    assert status == 0
-    assert not list((dag / "reports").glob(".partial-*"))
-
-
-def test_verify_matches_a_fresh_run_and_catches_an_altered_figure(dag, capsys):
-    _, run_dir = run(dag)
-    assert runner.verify(run_dir, jobs=2, notebook_dir=dag / "notebooks", steps=STEPS) == 0
-    out = capsys.readouterr().out
-    assert "match     figures/02_use/bars.png" in out and "MISMATCH" not in out
-    figure = run_dir / "figures/02_use/bars.svg"
-    figure.write_text(figure.read_text().replace("</svg>", "<!-- edited --></svg>"))
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    manifest["outputs"]["figures/02_use/bars.svg"] = runner.sha256_file(figure)
-    (run_dir / "manifest.json").write_text(json.dumps(manifest))
-    assert runner.verify(run_dir, jobs=2, notebook_dir=dag / "notebooks", steps=STEPS) == 1
-    assert "MISMATCH  figures/02_use/bars.svg" in capsys.readouterr().out
-
-
-PROFILE = """
-from analysis.publish.report import Report
-report = Report(f"04_profile-{iso3}", report_dir)
-report.record("iso3", iso3)
-report.save()
-"""
-
-
-def test_fan_out_renders_one_report_per_value(dag):
-    write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', PROFILE)
-    steps = (*STEPS, Step("04_profile", fan_out="iso3"))
-    options = RunOptions(jobs=2, only=["04_profile"], fan_out={"iso3": ["BLR", "UKR", "MDA"]})
-    status, run_dir = runner.run(options, dag / "notebooks", steps)
-    assert status == 0
-    profiles = {n: s for n, s in statuses(run_dir).items() if n.startswith("04_")}
-    assert profiles == {"04_profile-BLR": "ok", "04_profile-UKR": "ok", "04_profile-MDA": "ok"}
-    for iso3 in ("BLR", "UKR", "MDA"):
-        assert (run_dir / f"04_profile-{iso3}.html").is_file()
-        recorded = json.loads((run_dir / f"results/04_profile-{iso3}.json").read_text())
-        assert recorded["results"] == {"iso3": iso3}
-    assert "04_profile-UKR.html" in (run_dir / "index.html").read_text()
-    # The same fan-out again: nothing changed, nothing to do.
-    assert runner.run(options, dag / "notebooks", steps) == (0, run_dir)
-    # Without values, the notebook's default value: one profile, BLR.
-    plan = runner.resolve_steps(dag / "notebooks", steps)
-    assert [n for n in runner.expand(plan, {}) if n.startswith("04_")] == ["04_profile-BLR"]
 
 
 def test_country_options_of_the_command_line(tmp_path):
@@ -321,3 +200,303 @@ def test_slowest_ready_task_starts_first(dag):
     }
     assert history.priority == {"01_make": 4.0, "02_use": 3.0, "03_alone": 5.0}
     assert history.ready() == ["03_alone", "01_make"]
+
+
+def test_fan_out_values_expand_to_one_task_each_and_default_to_the_notebook(dag):
+    write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', "")
+    plan = runner.resolve_steps(dag / "notebooks", (*STEPS, Step("04_profile", fan_out="iso3")))
+    expanded = runner.expand(plan, {"iso3": ["UKR", "MDA", "UKR"]})
+    assert {n: t.fixed for n, t in expanded.items() if n.startswith("04_")} == {
+        "04_profile-UKR": {"iso3": "UKR"},
+        "04_profile-MDA": {"iso3": "MDA"},
+    }
+    assert [n for n in runner.expand(plan, {}) if n.startswith("04_")] == ["04_profile-BLR"]
+
+
+# The code a notebook's key counts.
+
+
+def test_code_closure_of_the_real_notebooks():
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    hidden = runner.code_hashes(notebooks / "60_hidden_population.ipynb")
+    assert "analysis/mse.py" in hidden and "analysis/profiles.py" not in hidden
+    profile = runner.code_hashes(notebooks / "40_country_profile.ipynb")
+    assert {"analysis/profiles.py", "analysis/publish/maps.py"} <= set(profile)
+    for counted in (hidden, profile):  # the same for every notebook
+        assert {"requirements.lock", "analysis/data/registry.toml"} <= set(counted)
+        assert "analysis/run/templates/thb/index.html.j2" in counted
+        assert "analysis/run/runner.py" not in counted
+
+
+MODULES = {
+    "__init__.py": "",
+    "alpha.py": "from analysis import beta\n",
+    "beta.py": "def later():\n    from .sub import gamma\n",  # inside a function, relative
+    "sub/__init__.py": "from .. import delta\n",
+    "sub/gamma.py": "import os\nfrom analysis.data.errors import DataError\n",
+    "delta.py": "",
+    "lone.py": "import alpha\n",  # a top-level name, not the package's
+    "data/__init__.py": "",
+    "data/errors.py": "",
+    "data/table.csv": "a,b\n",
+}
+
+
+@pytest.fixture
+def toy(project, monkeypatch) -> Path:
+    """A toy `analysis` package that the runner hashes, and a project with a lock file."""
+    root = project / "toy" / "analysis"
+    for name, source in MODULES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(source)
+    (project / "requirements.lock").write_text("pandas==3.0\n")
+    monkeypatch.setattr(runner, "PACKAGE_ROOT", root)
+    return root
+
+
+def code_of(project: Path, source: str) -> dict[str, str]:
+    notebook = project / "notebook.ipynb"
+    write_notebook(notebook, "report_dir = None", source)
+    return runner.code_hashes(notebook)
+
+
+def test_a_notebook_counts_the_modules_it_imports_and_theirs(toy):
+    project = toy.parents[1]
+    shared = {"analysis/data/table.csv", "requirements.lock"}
+    imports_alpha = code_of(project, "%matplotlib inline\nimport analysis.alpha as a")
+    assert set(imports_alpha) == shared | {
+        "analysis/__init__.py",
+        "analysis/alpha.py",
+        "analysis/beta.py",
+        "analysis/sub/__init__.py",
+        "analysis/sub/gamma.py",
+        "analysis/delta.py",
+        "analysis/data/__init__.py",
+        "analysis/data/errors.py",
+    }
+    imports_lone = code_of(project, "from analysis.lone import something")
+    assert set(imports_lone) == shared | {"analysis/__init__.py", "analysis/lone.py"}
+    assert set(code_of(project, "import pandas")) == shared
+    every_module = {f"analysis/{name}" for name in MODULES if name.endswith(".py")}
+    assert set(code_of(project, "this does not parse")) == shared | every_module
+
+
+def test_editing_a_module_changes_the_key_of_its_importers_only(toy):
+    project = toy.parents[1]
+    sources = ("import analysis.alpha", "import analysis.lone")
+
+    def changed_since(before: dict) -> dict[str, list[str]]:
+        now = {s: code_of(project, s) for s in sources}
+        return {s: [f for f in now[s] if now[s][f] != before[s][f]] for s in sources}
+
+    before = {s: code_of(project, s) for s in sources}
+    with open(toy / "sub/gamma.py", "a") as module:
+        module.write("# edited\n")
+    assert changed_since(before) == {sources[0]: ["analysis/sub/gamma.py"], sources[1]: []}
+    before = {s: code_of(project, s) for s in sources}
+    (toy / "data/table.csv").write_text("a,b\n1,2\n")
+    (project / "requirements.lock").write_text("pandas==3.1\n")
+    both = ["analysis/data/table.csv", "requirements.lock"]
+    assert changed_since(before) == {sources[0]: both, sources[1]: both}
+
+
+# Real runs (each starts kernels).
+
+
+@pytest.mark.slow
+def test_full_run_then_nothing_changed_then_changes(dag, package):
+    status, first = run(dag)
+    assert status == 0
+    assert statuses(first) == {"01_make": "ok", "02_use": "ok", "03_alone": "ok"}
+    assert (dag / "reports/latest").resolve() == first
+    manifest = manifest_of(first)
+    for rel in ("01_make.html", "02_use.ipynb", "results/02_use.json"):
+        assert rel in manifest["outputs"]
+    assert results(first, "01_make") == {"made": "s1-1"}
+    # The kernel got the step and its declared reads (the guard's environment).
+    assert results(first, "02_use") == {"length": 4, "step": "02_use", "reads": ["made"]}
+    assert "report_dir" not in manifest["notebooks"]["01_make"]["parameters"]
+    assert manifest["notebooks"]["01_make"]["peak_rss_bytes"] > 10 * 2**20
+    index = (first / "index.html").read_text()
+    assert "01_make.html" in index and manifest["git"] is not None
+    # Each notebook's key counts the package modules it imports, directly or not.
+    code = {name: set(entry["code"]) for name, entry in manifest["notebooks"].items()}
+    assert "analysis/data/paths.py" in code["01_make"] & code["02_use"]
+    assert "analysis/data/errors.py" in code["02_use"] - code["01_make"]  # through guard.py
+    assert not [f for f in code["03_alone"] if f.endswith(".py")]
+
+    # Nothing changed: no new run folder, and fast.
+    start = time.perf_counter()
+    status, again = run(dag)
+    assert (status, again) == (0, first)
+    assert time.perf_counter() - start < 5
+    assert len([p for p in (dag / "reports").iterdir() if p.is_dir() and not p.is_symlink()]) == 1
+
+    # A parameter changes: 01 re-runs, its output changes, so 02 re-runs; 03 is carried over.
+    status, second = run(dag, parameters={"01_make": {"value": 2}})
+    assert status == 0 and second != first
+    assert statuses(second) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
+    assert (second / "03_alone.html").read_bytes() == (first / "03_alone.html").read_bytes()
+    assert (dag / "data/processed/made.txt").read_text() == "s1-2"
+
+    # An input of 03 and the source of 01 change: those two re-run. 01 writes what it wrote
+    # before, so 02 does not.
+    (dag / "data/processed/note.txt").write_text("n2")
+    nb = dag / "notebooks/01_make.ipynb"
+    nb.write_text(nb.read_text().replace("# 01_make", "# 01_make, edited"))
+    _, third = run(dag, parameters={"01_make": {"value": 2}})
+    assert statuses(third) == {"01_make": "ok", "02_use": "unchanged", "03_alone": "ok"}
+
+    # A package module changes: only the notebooks that import it (02 through guard.py).
+    errors = package / "data/errors.py"
+    errors.write_text(errors.read_text() + "# edited\n")
+    _, fourth = run(dag, parameters={"01_make": {"value": 2}})
+    assert statuses(fourth) == {"01_make": "unchanged", "02_use": "ok", "03_alone": "unchanged"}
+    code_before = manifest_of(third)["notebooks"]["02_use"]["code"]
+    code_after = manifest_of(fourth)["notebooks"]["02_use"]["code"]
+    assert [f for f in code_after if code_after[f] != code_before[f]] == ["analysis/data/errors.py"]
+
+    # --force re-runs everything.
+    _, fifth = run(dag, parameters={"01_make": {"value": 2}}, force=True)
+    assert set(statuses(fifth).values()) == {"ok"}
+
+
+@pytest.mark.slow
+def test_a_failure_blocks_dependents_stops_the_run_and_is_retried(dag, monkeypatch):
+    monkeypatch.setenv(FAIL_ENV, "01_make")
+    status, run_dir = run(dag, jobs=1)
+    assert status == 1
+    assert statuses(run_dir) == {"01_make": "failed", "02_use": "blocked", "03_alone": "not run"}
+    manifest = manifest_of(run_dir)
+    assert "ValueError: asked to fail" in manifest["notebooks"]["01_make"]["error"]
+    assert manifest["notebooks"]["02_use"]["blocked_by"] == ["01_make"]
+    assert "asked to fail" in (run_dir / "01_make.html").read_text()  # rendered with its error
+    index = (run_dir / "index.html").read_text()
+    assert "failed" in index and "needs 01_make" in index
+
+    # --keep-going finishes the others; the failed notebook runs again though its key is the
+    # same.
+    status, run_dir = run(dag, jobs=1, keep_going=True)
+    assert status == 1
+    assert statuses(run_dir) == {"01_make": "failed", "02_use": "blocked", "03_alone": "ok"}
+
+    monkeypatch.delenv(FAIL_ENV)
+    status, run_dir = run(dag)
+    assert status == 0
+    assert statuses(run_dir) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
+
+
+PEEK = """
+from analysis import catalog
+catalog.read("victims")
+"""
+
+
+@pytest.mark.slow
+def test_a_notebook_that_reads_an_undeclared_table_fails_naming_step_and_table(dag):
+    write_notebook(dag / "notebooks/04_peek.ipynb", "report_dir = None", PEEK)
+    steps = (*STEPS, Step("04_peek", reads=("seed",)))
+    status, run_dir = run(dag, steps, only=["04_peek"])
+    assert status == 1
+    assert statuses(run_dir)["04_peek"] == "failed"
+    error = manifest_of(run_dir)["notebooks"]["04_peek"]["error"]
+    assert "UndeclaredRead: step 04_peek reads table 'victims' but does not declare it" in error
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+from analysis import catalog
+from analysis.run import runner
+sys.path.insert(0, {tests!r})
+from test_runner import STEPS, TABLES
+catalog.TABLES = TABLES
+runner.run(runner.RunOptions(jobs=1, only=["01_make"], parameters={{"01_make": {{"pause": 60}}}}),
+           Path({notebooks!r}), STEPS)
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_the_previous_report_intact(dag):
+    _, first = run(dag, only=["01_make"])
+    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    started = any("01_make: running" in line for line in proc.stderr)
+    assert started
+    time.sleep(3)  # inside the notebook's pause
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert list((dag / "reports").glob(".partial-*"))  # the killed run's half-written folder
+    assert (dag / "reports/latest").resolve() == first
+    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
+    # The next run clears the partial folder the killed run left.
+    status, latest = run(dag, only=["01_make"])
+    assert (status, latest) == (0, first)
+    assert not list((dag / "reports").glob(".partial-*"))
+
+
+FIGURE = """
+import matplotlib.pyplot as plt
+plt.rcParams["svg.hashsalt"] = "fixture"  # SVG ids and dates as Report fixes them
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.bar(["a", "b"], [len(label), 3])
+ax.set_title(label)
+if report_dir:
+    target = Path(report_dir) / "figures" / "01_figure"
+    target.mkdir(parents=True)
+    fig.savefig(target / "bars.png", metadata={"Software": None})
+    fig.savefig(target / "bars.svg", metadata={"Date": None, "Creator": None})
+save("01_figure", {"label": label})
+"""
+
+
+@pytest.mark.slow
+def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, capsys):
+    notebooks = project / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_figure.ipynb", 'label = "abc"\nreport_dir = None', FIGURE)
+    steps = (Step("01_figure"),)
+    _, run_dir = run(project, steps)
+    outputs = manifest_of(run_dir)["outputs"]
+    assert {"figures/01_figure/bars.png", "figures/01_figure/bars.svg"} <= set(outputs)
+    assert results(run_dir, "01_figure") == {"label": "abc"}
+    html = (run_dir / "01_figure.html").read_text()
+    assert "data:image/png;base64" in html
+    assert 'src="http' not in html  # self-contained: no scripts or images from the web
+
+    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 0
+    out = capsys.readouterr().out
+    assert "match     figures/01_figure/bars.png" in out and "MISMATCH" not in out
+    figure = run_dir / "figures/01_figure/bars.svg"
+    figure.write_text(figure.read_text().replace("</svg>", "<!-- edited --></svg>"))
+    manifest = manifest_of(run_dir)
+    manifest["outputs"]["figures/01_figure/bars.svg"] = runner.sha256_file(figure)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
+    assert "MISMATCH  figures/01_figure/bars.svg" in capsys.readouterr().out
+
+
+PROFILE = 'save(f"04_profile-{iso3}", {"iso3": iso3})'
+
+
+@pytest.mark.slow
+def test_fan_out_renders_one_report_per_value(dag):
+    write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', PROFILE)
+    steps = (*STEPS, Step("04_profile", fan_out="iso3"))
+    options = {"only": ["04_profile"], "fan_out": {"iso3": ["UKR", "MDA"]}}
+    status, run_dir = run(dag, steps, **options)
+    assert status == 0
+    profiles = {n: s for n, s in statuses(run_dir).items() if n.startswith("04_")}
+    assert profiles == {"04_profile-UKR": "ok", "04_profile-MDA": "ok"}
+    for iso3 in ("UKR", "MDA"):
+        assert (run_dir / f"04_profile-{iso3}.html").is_file()
+        assert results(run_dir, f"04_profile-{iso3}") == {"iso3": iso3}
+    assert "04_profile-UKR.html" in (run_dir / "index.html").read_text()
+    # The same fan-out again: nothing changed, nothing to do.
+    assert run(dag, steps, **options) == (0, run_dir)

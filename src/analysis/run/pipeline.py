@@ -4,6 +4,11 @@ Every execution uses the project kernel (`KERNEL_NAME`), explicit start and exec
 timeouts, the notebook's own folder as working directory, and IPC sockets in a private
 temporary folder: no TCP ports to clash between kernels run side by side, and no
 "running over TCP without encryption" warning from ipykernel 7 in scheduled-run logs.
+
+Each runner worker imports this module, so it imports little at the top (not pandas, which
+analysis.run.steps pulls in through the catalog); papermill, nbconvert, nbformat and
+jupyter_client, which take seconds, are imported where they are used, so that neither a run
+with nothing to do nor a test that only names KERNEL_NAME pays for them.
 """
 
 from __future__ import annotations
@@ -16,14 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-import papermill
-from jupyter_client.manager import AsyncKernelManager
-from nbconvert import HTMLExporter
-
 from analysis.data import paths
-from analysis.run.steps import KERNEL_NAME
 
+KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 TEMPLATES = Path(__file__).with_name("templates")  # thb: the lab template, nothing from the web
 START_TIMEOUT_S = 120
 EXECUTION_TIMEOUT_S = 1800
@@ -40,8 +40,9 @@ def _peak_rss_bytes(pid: int | None) -> int | None:
     return None
 
 
-def _kernel_manager(sockets: Path) -> type[AsyncKernelManager]:
+def _kernel_manager(sockets: Path) -> type:
     """A kernel manager on IPC sockets in `sockets` that notes the kernel's peak memory."""
+    from jupyter_client.manager import AsyncKernelManager
 
     class ProjectKernelManager(AsyncKernelManager):
         peak_rss: int | None = None
@@ -94,6 +95,8 @@ def execute(
 
     `env` goes to the kernel's environment: the runner names the step and its declared reads
     there (`analysis.data.guard`)."""
+    import papermill
+
     start = time.perf_counter()
     error = ""
     with tempfile.TemporaryDirectory(prefix="thb-kernel-") as sockets, environment(env or {}):
@@ -122,6 +125,9 @@ def execute(
 
 def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
     """Render an executed notebook to one self-contained HTML file (images are inline)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(
         template_name="thb",
         extra_template_basedirs=[str(TEMPLATES)],

@@ -2,9 +2,9 @@
 
 A run writes into `reports/.partial-<run>/` and renames it to `reports/<run>/` only at the
 end, then points `reports/latest` at it: a crash or Ctrl-C leaves the previous report as it
-was. A notebook is re-executed only when its source, parameters, inputs or the `analysis`
-package changed since the latest run (or with `force`); otherwise its outputs are carried
-over from that run. Independent notebooks run side by side in worker processes.
+was. A notebook is re-executed only when its source, parameters, inputs or the code it
+imports (`code_hashes`) changed since the latest run (or with `force`); otherwise its outputs
+are carried over from that run. Independent notebooks run side by side in worker processes.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from tqdm import tqdm
 
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
+from analysis.run import pipeline
 from analysis.run.index_page import write_index
 from analysis.run.steps import (
-    KERNEL_NAME,
     STEPS,
     Step,
     dependencies,
@@ -90,16 +90,105 @@ def _sha256_unchanged(path: Path, mtime_ns: int, size: int) -> str:
     return sources.sha256_of(path)
 
 
-def package_hash() -> str:
-    """One hash over the analysis package's files and the lock file."""
-    root = Path(__file__).parents[1]
-    digest = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for path in [*files, paths.project_root() / "requirements.lock"]:
-        if path.is_file():
-            digest.update(str(path.relative_to(path.parent.parent)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+PACKAGE_ROOT = Path(__file__).parents[1]  # the `analysis` package whose code notebooks import
+LOCK_FILE = "requirements.lock"
+
+
+def code_hashes(notebook: Path) -> dict[str, str]:
+    """sha256 of the code a notebook's outputs depend on, by path (`analysis/mse.py`).
+
+    The `analysis` modules its code cells import, closed over those modules' own imports, so
+    that editing a module re-runs only the notebooks that use it. Counted for every notebook:
+    the lock file (library versions) and the package's non-Python files (mappings, registry,
+    templates), which code reads by path at run time where imports cannot trace them. A
+    notebook whose code does not parse counts every module.
+    """
+    modules = _imported_files(_notebook_code(notebook))
+    closure = _closure(modules) if modules is not None else _package_files("*.py")
+    data = [p for p in _package_files("*") if p.suffix != ".py"]
+    hashes = {_code_name(p): sha256_file(p) for p in sorted({*closure, *data})}
+    lock = paths.project_root() / LOCK_FILE
+    hashes[LOCK_FILE] = sha256_file(lock) if lock.is_file() else "missing"
+    return hashes
+
+
+def _package_files(pattern: str) -> list[Path]:
+    found = PACKAGE_ROOT.rglob(pattern)
+    return [p for p in found if p.is_file() and "__pycache__" not in p.parts]
+
+
+def _code_name(path: Path) -> str:
+    return str(path.relative_to(PACKAGE_ROOT.parent))
+
+
+def _notebook_code(notebook: Path) -> str:
+    """The code cells' source, IPython magics and shell lines (`%`, `!`) blanked."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    lines = [
+        line
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+    ]
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def _closure(files: set[Path]) -> set[Path]:
+    """The package files `files` import, directly or through each other."""
+    seen: set[Path] = set()
+    todo = list(files)
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            stat = path.stat()
+            todo.extend(_module_imports(path, stat.st_mtime_ns, stat.st_size))
+    return seen
+
+
+@functools.cache
+def _module_imports(path: Path, mtime_ns: int, size: int) -> frozenset[Path]:
+    """The package files a module imports (cached while the module does not change)."""
+    package = path.parent.relative_to(PACKAGE_ROOT.parent).parts  # of its relative imports
+    return frozenset(_imported_files(path.read_text(encoding="utf-8"), package) or ())
+
+
+def _imported_files(source: str, package: tuple[str, ...] = ()) -> set[Path] | None:
+    """The package files that the imports in `source` run (every import statement, also
+    inside functions); None when the source does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            start = package[: len(package) - node.level + 1] if node.level else ()
+            base = ".".join([*start, *([node.module] if node.module else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)  # maybe submodules
+    return {path for name in names for path in _files_of(name)}
+
+
+def _files_of(name: str) -> list[Path]:
+    """The files importing module `name` runs: each package's __init__.py, then the module
+    (nothing outside the package; a trailing name that is no module, e.g. a function, is
+    ignored)."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE_ROOT.name:
+        return []
+    found, folder = [], PACKAGE_ROOT.parent
+    for part in parts:
+        folder = folder / part
+        if (folder / "__init__.py").is_file():
+            found.append(folder / "__init__.py")
+        elif folder.with_suffix(".py").is_file():
+            return [*found, folder.with_suffix(".py")]
+        else:
+            break
+    return found
 
 
 def input_hashes(step: Step) -> dict[str, str]:
@@ -121,13 +210,15 @@ def project_relative(path: Path) -> str:
     return str(path.relative_to(paths.project_root()))
 
 
-def step_key(step: Step, notebook: Path, parameters: dict, with_code: bool, package: str) -> str:
+def step_key(
+    step: Step, notebook: Path, parameters: dict, with_code: bool, code: dict[str, str]
+) -> str:
     blob = json.dumps(
         {
             "notebook": sha256_file(notebook),
             "parameters": parameters,
             "inputs": input_hashes(step),
-            "package": package,
+            "code": code,
             "with_code": with_code,
         },
         sort_keys=True,
@@ -346,10 +437,10 @@ class Run:
         self.before = load_manifest(self.previous)["notebooks"] if self.previous else {}
         self.run_id = new_run_id(root)
         self.partial = root / f".partial-{self.run_id}"
-        self.package = package_hash()
         self.deps = task_dependencies(tasks)
         self.results: dict[str, StepResult] = {}
         self.parameters: dict[str, dict] = {}
+        self.code: dict[str, dict[str, str]] = {}  # task -> the code files its key counts
         self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
         self.stop = False
         self.progress = Progress(len(tasks))
@@ -399,7 +490,8 @@ class Run:
         task = self.tasks[name]
         params = {**self.options.parameters.get(task.step.notebook, {}), **task.fixed}
         self.parameters[name] = params
-        key = step_key(task.step, task.notebook, params, self.options.with_code, self.package)
+        self.code[name] = code_hashes(task.notebook)
+        key = step_key(task.step, task.notebook, params, self.options.with_code, self.code[name])
         failed = sorted(d for d in self.deps[name] if self.results[d].status in BROKEN)
         only = self.options.only
         selected = only is None or name in only or task.step.notebook in only
@@ -420,8 +512,6 @@ class Run:
             reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
             env = guard.environment(task.step.notebook, reads)
             args = (task.notebook, self.partial, injected, self.options.with_code, name, env)
-            from analysis.run import pipeline  # papermill and nbconvert: only when something runs
-
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
 
@@ -501,6 +591,7 @@ def build_manifest(run: Run, started: float) -> dict:
         if run.tasks[name].fixed:
             entry["fan_out"] = run.tasks[name].fixed
         entry["inputs"] = input_hashes(step)
+        entry["code"] = run.code.get(name, {})
         entry["processed_outputs"] = output_hashes(step)
         entry["files"] = [str(p) for p in notebook_files(run.partial, name)]
         notebooks[name] = entry
@@ -511,7 +602,7 @@ def build_manifest(run: Run, started: float) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
         "git": git_state(),
         "python": platform.python_version(),
-        "kernel": KERNEL_NAME,
+        "kernel": pipeline.KERNEL_NAME,
         "packages": {d.metadata["Name"]: d.version for d in metadata.distributions()},
         "notebooks": notebooks,
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in written},

@@ -4,7 +4,7 @@
 `analysis.catalog`). What a step writes comes from the catalog, which names each table's
 writer. A notebook runs after every notebook that writes something it reads. Every notebook in
 notebooks/ must have a step here, and every step a notebook; in a run, a notebook that reads
-anything its step does not declare fails (`catalog.UndeclaredRead`).
+anything its step does not declare fails (`analysis.data.guard.UndeclaredRead`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import catalog
-
-KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,14 @@ help:
 
 setup: $(STAMP)
 
-# The venv is rebuilt from the lock when the lock or pyproject.toml changes.
+# The venv is rebuilt from the lock when the lock or pyproject.toml changes. Bytecode is compiled
+# at install: every kernel and runner worker would otherwise compile pandas, scipy, statsmodels.
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
 
 $(STAMP): requirements.lock pyproject.toml | $(UV)
 	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
-	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (thb-analysis)" >/dev/null
 	touch $(STAMP)

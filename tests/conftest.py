@@ -22,6 +22,21 @@ def project(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def as_step(monkeypatch):
+    """Act as a kernel the runner started: `as_step(name, *reads)` sets the step's environment
+    (analysis.data.guard); without a call, no step is running."""
+    from analysis.data import guard
+
+    def start(name: str, *reads: str) -> None:
+        for key, value in guard.environment(name, reads).items():
+            monkeypatch.setenv(key, value)
+
+    monkeypatch.delenv(guard.STEP_ENV, raising=False)
+    monkeypatch.delenv(guard.READS_ENV, raising=False)
+    return start
+
+
+@pytest.fixture
 def no_mirror(monkeypatch):
     monkeypatch.delenv("ANALYSIS_DATA_MIRROR", raising=False)
 

@@ -12,18 +12,6 @@ from analysis.data.errors import DataError
 from analysis.run import steps
 
 
-@pytest.fixture
-def running(monkeypatch):
-    """Pretend to be a kernel the runner started for a step that reads `reads`."""
-
-    def start(step: str, *reads: str) -> None:
-        for key, value in guard.environment(step, reads).items():
-            monkeypatch.setenv(key, value)
-
-    monkeypatch.delenv(guard.STEP_ENV, raising=False)
-    return start
-
-
 def test_every_step_reads_declared_tables_and_every_table_has_a_writing_step():
     step_names = {s.notebook for s in steps.STEPS}
     read = {name for s in steps.STEPS for name in s.processed_inputs}
@@ -64,9 +52,9 @@ def test_json_tables_round_trip(tmp_path):
     assert catalog.read_json("victims_quality", tmp_path) == {"total": {"rows_in": 3}}
 
 
-def test_a_running_step_may_read_only_what_it_declares(running, tmp_path):
+def test_a_running_step_may_read_only_what_it_declares(as_step, tmp_path):
     catalog.write("glotip", pd.DataFrame({"iso3": ["BLR"]}), tmp_path)
-    running("10_victim_trends", "victims", "glotip")
+    as_step("10_victim_trends", "victims", "glotip")
     assert catalog.read("glotip", folder=tmp_path)["iso3"].tolist() == ["BLR"]
     with pytest.raises(guard.UndeclaredRead, match="step 10_victim_trends reads table 'us_tip'"):
         catalog.read("us_tip", folder=tmp_path)
@@ -74,21 +62,21 @@ def test_a_running_step_may_read_only_what_it_declares(running, tmp_path):
         sources.raw_path("mse_tables", "UKdat_5.csv")
 
 
-def test_a_step_may_not_write_a_table_another_step_owns(running, tmp_path):
-    running("10_victim_trends", "victims")
+def test_a_step_may_not_write_a_table_another_step_owns(as_step, tmp_path):
+    as_step("10_victim_trends", "victims")
     with pytest.raises(guard.UndeclaredRead, match="which 02_clean_enforcement owns"):
         catalog.write("glotip", pd.DataFrame({"a": [1]}), tmp_path)
     assert not (tmp_path / "glotip.parquet").exists()
 
 
-def test_the_data_sources_step_may_read_every_raw_source(running):
-    running("00_data_sources", "raw:*")
+def test_the_data_sources_step_may_read_every_raw_source(as_step):
+    as_step("00_data_sources", "raw:*")
     assert sources.raw_path("mse_tables", "UKdat_5.csv").is_file()
     with pytest.raises(guard.UndeclaredRead):
         catalog.read("victims")
 
 
-def test_without_a_runner_every_read_is_allowed(running):
+def test_without_a_runner_every_read_is_allowed(as_step):
     assert guard.running_step() is None
     assert len(catalog.read("belarus_press")) > 0
     assert catalog.table("glotip").location() == paths.processed_dir() / "glotip.parquet"

@@ -330,8 +330,3 @@ def test_real_years_and_missing_years(real):
     assert missing["synthetic_2021"] == 39_285  # SOURCE.md
     assert missing["kanon_2021"] == 2_011  # SOURCE.md
     assert "global_2020" not in missing
-
-
-def test_real_table_passes_the_schema(real):
-    schema.VICTIMS.validate(real.table)
-    assert not real.table.duplicated(["release", "record_id"]).any()

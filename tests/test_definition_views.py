@@ -83,7 +83,7 @@ def test_the_last_instrument_hides_when_the_rest_of_the_total_is_small():
     assert table.loc["eu_2024", "suppressed"] and not table.loc["eu_2011", "suppressed"]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(0, 40), st.integers(0, 15), st.integers(0, 15), st.integers(0, 40)),

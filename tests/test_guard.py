@@ -7,19 +7,6 @@ import pytest
 from analysis.data import guard
 
 
-@pytest.fixture
-def step(monkeypatch):
-    """Set the environment the runner gives a kernel executing `name` with `reads`."""
-
-    def start(name: str, *reads: str) -> None:
-        for key, value in guard.environment(name, reads).items():
-            monkeypatch.setenv(key, value)
-
-    monkeypatch.delenv(guard.STEP_ENV, raising=False)
-    monkeypatch.delenv(guard.READS_ENV, raising=False)
-    return start
-
-
 def test_the_runner_environment_names_the_step_and_its_reads():
     assert guard.environment("10_x", ("victims", "raw:mse_tables")) == {
         guard.STEP_ENV: "10_x",
@@ -27,8 +14,8 @@ def test_the_runner_environment_names_the_step_and_its_reads():
     }
 
 
-def test_a_step_reads_what_it_declares_and_nothing_else(step):
-    step("10_x", "victims", "raw:mse_tables")
+def test_a_step_reads_what_it_declares_and_nothing_else(as_step):
+    as_step("10_x", "victims", "raw:mse_tables")
     assert guard.running_step() == "10_x"
     guard.check_read("victims")
     guard.check_read("raw:mse_tables")
@@ -40,20 +27,20 @@ def test_a_step_reads_what_it_declares_and_nothing_else(step):
         guard.check_read("mse_tables")
 
 
-def test_a_step_without_reads_may_read_nothing(step):
-    step("03_x")
+def test_a_step_without_reads_may_read_nothing(as_step):
+    as_step("03_x")
     with pytest.raises(guard.UndeclaredRead, match="add 'victims' to its reads"):
         guard.check_read("victims")
 
 
-def test_every_raw_source_but_no_table_for_raw_star(step):
-    step("00_x", "raw:*")
+def test_every_raw_source_but_no_table_for_raw_star(as_step):
+    as_step("00_x", "raw:*")
     guard.check_read("raw:ctdc_kanon_2021")
     with pytest.raises(guard.UndeclaredRead, match="table 'victims'"):
         guard.check_read("victims")
 
 
-def test_without_a_runner_everything_may_be_read(step):
+def test_without_a_runner_everything_may_be_read(as_step):
     assert guard.running_step() is None
     guard.check_read("victims")
     guard.check_read("raw:anything")

@@ -100,7 +100,7 @@ def test_the_paragraph_states_small_counts_as_fewer_than_n():
     assert _recoverable_small_cells(by_place, {16, 12}, 10) == ["BLR=4"]  # the old paragraph
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     st.lists(st.integers(0, 400), min_size=6, max_size=6),
     st.lists(st.integers(0, 60), min_size=4, max_size=4),

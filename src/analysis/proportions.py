@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 
 def proportion_ci(
     successes, totals, confidence: float = 0.95, method: str = "wilson"
 ) -> pd.DataFrame:
     """Share with its confidence interval (Wilson by default; 'beta' is Clopper-Pearson)."""
+    # Imported here: statsmodels takes about 2 s to import, and most kernels that import the
+    # publishing layer (through disclosure) never compute an interval.
+    from statsmodels.stats.proportion import proportion_confint
+
     both_series = isinstance(successes, pd.Series) and isinstance(totals, pd.Series)
     if both_series and not successes.index.equals(totals.index):
         raise ValueError("successes and totals must have the same index")

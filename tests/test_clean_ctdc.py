@@ -272,7 +272,13 @@ def raw_columns(path: Path, names: list[str]) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def real() -> ctdc.Victims:
-    return ctdc.clean()
+    """What the cleaning step wrote from the registered raw files (the session fixture in
+    conftest.py builds it when missing), held below against the raw files themselves."""
+    return ctdc.Victims(
+        catalog.read("victims"),
+        catalog.read("victims_quarantine"),
+        catalog.read_json("victims_quality"),
+    )
 
 
 @pytest.fixture(scope="module")

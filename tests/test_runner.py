@@ -166,7 +166,7 @@ def test_bad_options_are_refused_before_running(dag):
     with pytest.raises(RunError, match=r"steps read tables the catalog does not declare: \['x'\]"):
         run(dag, (*STEPS[:2], Step("03_alone", reads=("x",))))
     (dag / "notebooks/04_new.ipynb").write_text((dag / "notebooks/03_alone.ipynb").read_text())
-    with pytest.raises(RunError, match=r"not declared in analysis/steps.py: \['04_new'\]"):
+    with pytest.raises(RunError, match=r"not declared in analysis/run/steps.py: \['04_new'\]"):
         run(dag)
 
 

@@ -29,11 +29,6 @@ class Table:
     def location(self, folder: str | Path | None = None) -> Path:
         return Path(folder or paths.processed_dir()) / self.path
 
-    @property
-    def project_path(self) -> str:
-        """The path relative to the project root, as the manifest names it."""
-        return f"data/processed/{self.path}"
-
     def load_schema(self):
         if self.schema is None:
             return None

@@ -76,9 +76,6 @@ class Table:
     def observed(self) -> int:
         return int(self.counts.sum())
 
-    def with_counts(self, counts: np.ndarray) -> Table:
-        return Table(self.lists, np.asarray(counts, dtype=np.int64), self.label)
-
     def frame(self) -> pd.DataFrame:
         """The table back as one row per observable history (zeros included)."""
         hist = np.arange(1, 2**self.t)

@@ -519,12 +519,12 @@ def _stack_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def clean(
-    releases: list[str] | None = None,
+    names: list[str] | None = None,
     raw_root: Path | None = None,
     files: dict[str, Path] | None = None,
 ) -> Victims:
     """Clean the named releases (all by default) into one table with a `release` column."""
-    names = list(releases or CODINGS)
+    names = list(names or CODINGS)
     files = files or {}
     results = {name: clean_release(name, files.get(name), raw_root) for name in names}
     table = pd.concat([cleaned.table for cleaned, _ in results.values()], ignore_index=True)
@@ -553,13 +553,13 @@ def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
 
 
 def build(
-    releases: list[str] | None = None,
+    names: list[str] | None = None,
     raw_root: Path | None = None,
     output_dir: Path | None = None,
     files: dict[str, Path] | None = None,
 ) -> Victims:
     """Clean, then write. Nothing is written unless every release cleans and validates."""
-    victims = clean(releases, raw_root, files)
+    victims = clean(names, raw_root, files)
     write(victims, output_dir)
     return victims
 

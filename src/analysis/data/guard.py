@@ -17,7 +17,8 @@ READS_ENV = "ANALYSIS_READS"  # catalog names and `raw:<source>`, comma-separate
 
 
 class UndeclaredRead(DataError):
-    """A step read a table or raw source that its declaration in analysis/run/steps.py lacks."""
+    """A step read a table or raw source that its declaration in analysis/run/steps.py lacks,
+    or wrote a table that the catalog gives to another step."""
 
 
 def environment(step: str, reads: tuple[str, ...] | list[str]) -> dict[str, str]:

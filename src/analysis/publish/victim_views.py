@@ -102,7 +102,8 @@ def counts_table(grid: pd.DataFrame, destinations: list[str], threshold: int) ->
 def grid_legend(threshold: int) -> str:
     """The key to the marks of `counts_table`."""
     return (
-        f"`<{threshold}`: a small cell; `{disclosure.SECONDARY}`: a cell hidden so that a "
+        f"`{disclosure.small_text(threshold)}`: a small cell; `{disclosure.SECONDARY}`: a cell "
+        "hidden so that a "
         "published total cannot reveal a small one."
     )
 
@@ -301,7 +302,7 @@ def label_corridors(corridor: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
 def corridor_records(corridor: pd.DataFrame, threshold: int, n: int = 5) -> list[dict]:
     """The `n` largest citizenship -> destination flows that are not small cells."""
     flows = corridor.stack().sort_values(ascending=False)
-    flows = flows[flows >= threshold].head(n)
+    flows = flows[(flows > 0) & ~disclosure.is_small(flows, threshold)].head(n)
     return [{"citizenship": a, "destination": b, "records": int(k)} for (a, b), k in flows.items()]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from analysis.data import paths, sources
+from analysis.data.errors import DataError
 from analysis.run import runner
 
 
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (sources.DataError, runner.RunError) as exc:
+    except (DataError, runner.RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

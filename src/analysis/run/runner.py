@@ -133,10 +133,10 @@ def _notebook_code(notebook: Path) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
 
 
-def _closure(files: set[Path]) -> set[Path]:
-    """The package files `files` import, directly or through each other."""
+def _closure(roots: set[Path]) -> set[Path]:
+    """The package files `roots` import, directly or through each other."""
     seen: set[Path] = set()
-    todo = list(files)
+    todo = list(roots)
     while todo:
         path = todo.pop()
         if path not in seen:
@@ -351,7 +351,7 @@ def resolve_steps(
     if set(on_disk) != set(declared):
         raise RunError(
             "notebooks and steps disagree: "
-            f"not declared in analysis/steps.py: {sorted(set(on_disk) - set(declared))}; "
+            f"not declared in analysis/run/steps.py: {sorted(set(on_disk) - set(declared))}; "
             f"declared but missing from {notebook_dir}: {sorted(set(declared) - set(on_disk))}"
         )
     unknown = {r for s in steps for r in s.processed_inputs if r not in catalog.TABLES}

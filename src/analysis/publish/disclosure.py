@@ -12,10 +12,14 @@ Every table, figure, sentence and results JSON of a report goes through these fu
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from analysis.proportions import proportion_ci
+from analysis.publish import bounds
 
 DEFAULT_THRESHOLD = 10
 SECONDARY = "(s)"  # the text of a cell hidden to protect another
@@ -91,39 +95,31 @@ def cell_text(counts, hidden=None, threshold: int = DEFAULT_THRESHOLD):
     return text.mask(hidden & ~small, SECONDARY)
 
 
+LINES = {"columns": [("column",)], "rows": [("row",)], "table": [()]}
+
+
 def hidden_cells(
     counts: pd.DataFrame,
     threshold: int = DEFAULT_THRESHOLD,
     lines: str = "columns",
     also: pd.DataFrame | None = None,
 ):
-    """Cells to hide: small cells (and `also`), plus one more in any line whose total is published.
-
-    If a line (each column, each row, or the whole table) holds exactly one hidden cell, its
-    published total would give that cell away by subtraction, so the smallest other non-zero
-    cell of the line is hidden too (secondary suppression). `also` marks cells hidden for a
-    reason found elsewhere (another table of the same report).
-    """
-    if lines not in ("columns", "rows", "table"):
+    """Cells to hide in a table that publishes the totals of its `lines` (each column, each
+    row, or only the whole table): small cells (and `also`, cells hidden for a reason found
+    elsewhere), and as many more as `protect` needs so that no total gives a hidden cell away.
+    Missing counts are shown blank and count as zero."""
+    if lines not in LINES:
         raise ValueError(f"lines must be 'columns', 'rows' or 'table', got {lines!r}")
-    values = counts.astype("float64")
-    hidden = is_small(values, threshold).fillna(False).to_numpy().copy()
+    grid = counts.astype("float64").fillna(0).astype("int64").to_numpy()
+    index = pd.MultiIndex.from_product([range(grid.shape[0]), range(grid.shape[1])],
+                                       names=["row", "column"])  # fmt: skip
+    cells = pd.Series(grid.ravel(), index=index)
+    extra = None
     if also is not None:
-        hidden |= also.reindex_like(counts).fillna(False).to_numpy(dtype=bool)
-    grid = values.to_numpy()
-    if lines == "table":
-        groups = [np.ones_like(hidden, dtype=bool)]
-    elif lines == "columns":
-        groups = [np.eye(grid.shape[1], dtype=bool)[j][None, :].repeat(grid.shape[0], 0)
-                  for j in range(grid.shape[1])]  # fmt: skip
-    else:
-        groups = [np.eye(grid.shape[0], dtype=bool)[i][:, None].repeat(grid.shape[1], 1)
-                  for i in range(grid.shape[0])]  # fmt: skip
-    for line in groups:
-        if (hidden & line).sum() == 1:
-            candidates = np.where(line & ~hidden & (grid > 0), grid, np.inf)
-            if np.isfinite(candidates).any():
-                hidden[np.unravel_index(np.argmin(candidates), grid.shape)] = True
+        extra = also.reindex_like(counts).fillna(False).to_numpy(dtype=bool).ravel()
+        extra = pd.Series(extra, index=index)
+    table = protect("table", "", cells, margins(cells, LINES[lines]), threshold, also=extra)
+    hidden = table.hidden.to_numpy().reshape(grid.shape)
     return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
 
 
@@ -214,3 +210,225 @@ def check_results(results, threshold: int = DEFAULT_THRESHOLD, path: str = "") -
         for i, value in enumerate(results):
             found += check_results(value, threshold, f"{path}[{i}]")
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Protected tables: what a reader sees of a count table, and what they can work out from it
+#
+# A table is a complete grid of counts over named dimensions (zeros included). What it
+# publishes: each cell (a number, `<10`, or `(s)`) and sums of cells (its margins, and margins
+# of the same population that other reports publish: a "shared margin"). The record of a table
+# (`CountTable.record`) holds exactly that, never a hidden value. Tables with the same
+# `population` count the same people, so their common margins are equal: this links the
+# tables of a whole run (`feasible_ranges`, used by `analysis audit`).
+
+
+@dataclass
+class CountTable:
+    name: str  # the table's title in its report
+    population: str  # who is counted, e.g. "CTDC kanon_2021 records"
+    counts: pd.Series  # one count per cell, indexed by the dimensions (every combination)
+    hidden: pd.Series  # True where the cell is not shown
+    sums: tuple[dict, ...] = ()  # published sums: {dimension: values}; a missing one: all
+    threshold: int = DEFAULT_THRESHOLD
+    partial: tuple[str, ...] = ()  # dimensions whose categories do not cover the population
+
+    @property
+    def dims(self) -> list[str]:
+        return [str(n) for n in self.counts.index.names]
+
+    def kinds(self) -> pd.Series:
+        """'shown', 'small' (a `<threshold` cell) or 'secondary' (a `(s)` cell) per cell."""
+        small = is_small(self.counts, self.threshold)
+        kind = np.where(small, "small", np.where(self.hidden, "secondary", "shown"))
+        return pd.Series(kind, index=self.counts.index)
+
+    def members(self, pattern: dict) -> np.ndarray:
+        """Positions of the cells a sum adds up."""
+        keep = np.ones(len(self.counts), dtype=bool)
+        for dim, values in pattern.items():
+            level = self.counts.index.get_level_values(dim).astype(str)
+            keep &= np.isin(level, [str(v) for v in values])
+        return np.flatnonzero(keep)
+
+    def record(self) -> dict:
+        """The table as a reader sees it: shown cells and sums, `<N` and `(s)`; no hidden value."""
+        small = small_text(self.threshold)
+
+        def shown(value, kind) -> int | str:
+            return {"small": small, "secondary": SECONDARY}.get(kind, int(value))
+
+        index = self.counts.index
+        keys = [[str(v) for v in (k if isinstance(k, tuple) else (k,))] for k in index]
+        kinds = self.kinds()
+        cells = [{"key": key, "shown": shown(value, kind)}
+                 for key, value, kind in zip(keys, self.counts, kinds, strict=True)]  # fmt: skip
+        sums = []
+        for pattern in self.sums:
+            total = int(self.counts.iloc[self.members(pattern)].sum())
+            sums.append({"of": {d: [str(v) for v in vs] for d, vs in pattern.items()},
+                         "shown": small if is_small(total, self.threshold) else total})  # fmt: skip
+        return {"name": self.name, "population": self.population,
+                "threshold": self.threshold, "dims": self.dims, "partial": list(self.partial),
+                "cells": cells, "sums": sums}  # fmt: skip
+
+
+def margins(counts: pd.Series, keep: list[tuple[str, ...]]) -> tuple[dict, ...]:
+    """The sums a table publishes as margins: for each tuple of dimensions in `keep`, one sum
+    per combination of their values (`()`: the grand total)."""
+    out = []
+    for dims in keep:
+        if not dims:
+            out.append({})
+            continue
+        frame = counts.index.to_frame(index=False)[list(dims)].drop_duplicates()
+        out += [{d: [v] for d, v in zip(dims, row, strict=True)} for row in frame.itertuples(False)]
+    return tuple(out)
+
+
+def _bounds_of(shown) -> tuple[float, float]:
+    """What a reader knows of a published cell or sum from its text."""
+    if isinstance(shown, int | np.integer):
+        return float(shown), float(shown)
+    if shown == SECONDARY:
+        return 0.0, np.inf
+    if isinstance(shown, str) and shown.startswith("<"):
+        return 1.0, float(int(shown[1:]) - 1)
+    raise ValueError(f"a published cell reads {shown!r}: not a count, '<N' or {SECONDARY!r}")
+
+
+def _key_frame(record: dict) -> pd.DataFrame:
+    return pd.DataFrame([c["key"] for c in record["cells"]], columns=record["dims"], dtype=str)
+
+
+def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]]:
+    """The linear system of a set of table records: one unknown per cell, within what its text
+    says; each published sum; and, between two tables of the same population, equal sums over
+    every combination of their common dimensions (partial dimensions must be common)."""
+    system = bounds.System()
+    unknowns = []
+    for record in records:
+        ids = [system.unknown(*_bounds_of(c["shown"])) for c in record["cells"]]
+        unknowns.append(ids)
+        keys = _key_frame(record)
+        for total in record["sums"]:
+            keep = np.ones(len(keys), dtype=bool)
+            for dim, values in total["of"].items():
+                keep &= keys[dim].isin(values).to_numpy()
+            system.add_sum([ids[i] for i in np.flatnonzero(keep)], *_bounds_of(total["shown"]))
+    for a, b in itertools.combinations(range(len(records)), 2):
+        ra, rb = records[a], records[b]
+        if ra["population"] != rb["population"]:
+            continue
+        common = [d for d in ra["dims"] if d in rb["dims"]]
+        if not set(ra["partial"]) | set(rb["partial"]) <= set(common):
+            continue
+        ka, kb = _key_frame(ra), _key_frame(rb)
+        groups_a = ka.groupby(common).indices if common else {(): np.arange(len(ka))}
+        groups_b = kb.groupby(common).indices if common else {(): np.arange(len(kb))}
+        partial = bool(ra["partial"] or rb["partial"])
+        for combo in sorted(set(groups_a) | set(groups_b)):
+            if partial and not (combo in groups_a and combo in groups_b):
+                continue
+            members = {unknowns[a][i]: 1.0 for i in groups_a.get(combo, [])}
+            members.update({unknowns[b][i]: -1.0 for i in groups_b.get(combo, [])})
+            system.add_sum(members, 0.0)
+    return system, unknowns
+
+
+def _hidden_kind(shown) -> str | None:
+    if isinstance(shown, int | np.integer):
+        return None
+    return "secondary" if shown == SECONDARY else "small"
+
+
+def exposed_cells(records: list[dict]) -> list[dict]:
+    """Every hidden cell of linked tables whose feasible range gives too much away
+    (`bounds.exposed`), as {table, key, kind, low, high}: the range, never the value."""
+    system, unknowns = feasible_system(records)
+    found = []
+    for record, ids in zip(records, unknowns, strict=True):
+        for cell, unknown in zip(record["cells"], ids, strict=True):
+            kind = _hidden_kind(cell["shown"])
+            if kind is None:
+                continue
+            low, high = system.ranges([unknown])[0]
+            if bounds.exposed(low, high, kind, record["threshold"]):
+                found.append({"table": record["name"], "key": cell["key"], "kind": kind,
+                              "low": low, "high": high})  # fmt: skip
+    return found
+
+
+def protect(
+    name: str,
+    population: str,
+    counts: pd.Series,
+    sums: tuple[dict, ...] = (),
+    threshold: int = DEFAULT_THRESHOLD,
+    also: pd.Series | None = None,
+    partial: tuple[str, ...] = (),
+) -> CountTable:
+    """A `CountTable` whose hidden cells no published cell or sum gives away.
+
+    Small cells are hidden; a sum with one hidden cell hides its smallest other non-zero cell
+    (`_hide_partners`); then each hidden cell's feasible range is checked (`bounds.exposed`),
+    and while it is too narrow the smallest shown non-zero cell of the shortest sum through it
+    is hidden too. Hiding only widens ranges, so a cell once safe stays safe. `also` marks
+    cells hidden for a reason found elsewhere.
+    """
+    check_threshold(threshold)
+    counts = counts.astype("int64")
+    hidden = pd.Series(is_small(counts, threshold).to_numpy(), index=counts.index)
+    if also is not None:
+        hidden |= also.reindex(counts.index).fillna(False).astype(bool).to_numpy()
+    table = CountTable(name, population, counts, hidden, tuple(sums), threshold, partial)
+    groups = [table.members(p) for p in table.sums]
+    _hide_partners(table, groups)
+    system, _ = feasible_system([table.record()])
+    kinds = table.kinds()
+    checked: set[int] = set()
+    while todo := [i for i in np.flatnonzero(table.hidden.to_numpy()) if i not in checked]:
+        where = todo[0]
+        low, high = system.ranges([where])[0]
+        if not bounds.exposed(low, high, kinds.iloc[where], threshold):
+            checked.add(where)
+            continue
+        candidates = _candidates(table, [g for g in groups if where in g])
+        if not candidates:
+            raise DisclosureError(
+                f"{name}: cell {list(table.counts.index[where])} cannot be protected: its "
+                "sums hold no other shown cell to hide"
+            )
+        before = set(np.flatnonzero(table.hidden.to_numpy()))
+        table.hidden.iloc[min(candidates, key=lambda i: (counts.iloc[i], i))] = True
+        _hide_partners(table, groups)
+        kinds = table.kinds()
+        for i in set(np.flatnonzero(table.hidden.to_numpy())) - before:
+            system.set_bounds(i, *_bounds_of(SECONDARY))
+    return table
+
+
+def _candidates(table: CountTable, sums: list[np.ndarray]) -> list[int]:
+    """Shown non-zero cells of the shortest of `sums` that has any: where a secondary goes."""
+    for size in sorted({len(g) for g in sums}):
+        near = {i for g in sums if len(g) == size for i in g}
+        found = [i for i in sorted(near) if not table.hidden.iloc[i] and table.counts.iloc[i] > 0]
+        if found:
+            return found
+    return []
+
+
+def _hide_partners(table: CountTable, sums: list[np.ndarray]) -> None:
+    """Until none is left: in a published sum with exactly one hidden cell, which the sum would
+    give away by subtraction, hide its smallest shown non-zero cell too (the quick rule;
+    `protect`'s range check then catches what it leaves, such as two small cells of a line)."""
+    changed = True
+    while changed:
+        changed = False
+        for members in sums:
+            if table.hidden.iloc[members].sum() != 1:
+                continue
+            found = [i for i in members if not table.hidden.iloc[i] and table.counts.iloc[i] > 0]
+            if found:
+                table.hidden.iloc[min(found, key=lambda i: (table.counts.iloc[i], i))] = True
+                changed = True

@@ -25,6 +25,7 @@ from analysis.publish import disclosure
 mpl.rcParams["svg.hashsalt"] = "thb-analysis"
 PNG_METADATA = {"Software": None}
 SVG_METADATA = {"Date": None, "Creator": None}
+TABLES_VERSION = 1  # of the table records in results/<notebook>.tables.json
 
 
 class Report:
@@ -38,10 +39,17 @@ class Report:
         self.folder = Path(report_dir) if report_dir else None
         self.min_cell = disclosure.check_threshold(min_cell)
         self.results: dict = {}
+        self.tables: list[dict] = []
 
     def record(self, key: str, value) -> None:
         """Keep a key number for results/<notebook>.json (JSON-serialisable values)."""
         self.results[key] = value
+
+    def table(self, table: disclosure.CountTable) -> disclosure.CountTable:
+        """Keep a protected table's record (what a reader sees of it, no hidden value) for
+        results/<notebook>.tables.json, which `analysis audit` reads; returns the table."""
+        self.tables.append(table.record())
+        return table
 
     def figure(self, fig, name: str) -> Path | None:
         """Save `fig` as PNG and SVG under figures/<notebook>/ in the run folder."""
@@ -57,8 +65,10 @@ class Report:
     def save(self) -> None:
         """Write results/<notebook>.json (returns nothing, so the notebook shows nothing).
 
+        Also writes results/<notebook>.tables.json, the records of its protected tables.
         A `DisclosureError` naming every offending key, and nothing written, when a count
-        is a small cell or a suppressed record still holds its count, share or interval."""
+        is a small cell, a suppressed record still holds its count, share or interval, or
+        the notebook's own tables give a hidden cell away (`disclosure.exposed_cells`)."""
         leaks = disclosure.check_results(self.results, self.min_cell)
         if leaks:
             raise disclosure.DisclosureError(
@@ -66,6 +76,17 @@ class Report:
                 + "; ".join(leaks[:10])
                 + (f"; and {len(leaks) - 10} more" if len(leaks) > 10 else "")
             )
+        exposed = disclosure.exposed_cells(self.tables)
+        if exposed:
+            where = "; ".join(f"{c['table']}: {c['kind']} cell {c['key']}" for c in exposed[:5])
+            raise disclosure.DisclosureError(
+                f"{self.notebook}: its published tables give hidden cells away: {where}"
+            )
         if self.folder is not None:
-            path = self.folder / "results" / f"{self.notebook}.json"
-            files.write_json({"notebook": self.notebook, "results": self.results}, path)
+            results = self.folder / "results"
+            files.write_json({"notebook": self.notebook, "results": self.results},
+                             results / f"{self.notebook}.json")  # fmt: skip
+            files.write_json(
+                {"notebook": self.notebook, "version": TABLES_VERSION, "tables": self.tables},
+                results / f"{self.notebook}.tables.json",
+            )

@@ -16,7 +16,7 @@ from analysis import catalog, proportions
 from analysis.data import countries, releases
 from analysis.data.errors import DataError
 from analysis.schemas.enforcement import INDICATOR_NAMES
-from analysis.schemas.victims import GENDERS
+from analysis.schemas.victims import AGE_BANDS, GENDERS
 
 RELEASES = tuple(releases.CTDC)
 KNOWN_GENDERS = GENDERS[:3]
@@ -30,6 +30,28 @@ REQUIRED = [
     "is_sex_and_labour", "is_forced_marriage", "is_slavery_and_practices",
 ]  # fmt: skip
 GLOTIP_REQUIRED = ["iso3", "year", "indicator", "dimension", "sex", "age", "value", "vintage"]
+# Every category of the dimensions that tables of several reports share (`cell_counts`).
+DOMAINS = {"gender": GENDERS, "age_group": AGE_GROUPS, "age_band": AGE_BANDS}
+
+
+def population(release: str) -> str:
+    """The name of one release's records in every report's tables: tables of the same
+    population are linked by the disclosure audit through their common margins."""
+    return f"CTDC {release}: all records"
+
+
+def cell_counts(frame: pd.DataFrame, domains: dict[str, list]) -> pd.Series:
+    """Records per combination of the `domains` (column -> every category), zeros included:
+    the complete grid a protected table needs. A value outside its domain is an error."""
+    for column, categories in domains.items():
+        outside = sorted(set(frame[column].dropna().astype(str)) - {str(c) for c in categories})
+        if outside or frame[column].isna().any():
+            raise DataError(f"column {column!r}: values outside {list(categories)}: "
+                            f"{outside or ['<missing>']}")  # fmt: skip
+    index = pd.MultiIndex.from_product(list(domains.values()), names=list(domains))
+    keys = [frame[c].astype(str) for c in domains]
+    counts = frame.groupby(keys, observed=True).size()
+    return counts.reindex(index, fill_value=0).astype("int64")
 
 
 def load(release: str, data_dir: str | Path | None = None) -> pd.DataFrame:

@@ -33,26 +33,77 @@ SHARE_COLUMNS = ["share", "lower", "upper"]
 # CTDC: records with a known form, by release (and group)
 
 
+NOT_NAMED, FORM_UNKNOWN = "not_named", "form_unknown"
+NAMED = (*(i.key for i in INSTRUMENTS), NOT_NAMED, FORM_UNKNOWN)  # the `named` categories
+
+
+def first_named(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.Series:
+    """Per record, the earliest instrument whose text names its recorded form explicitly,
+    `not_named` when none does, `form_unknown` without a recorded form.
+
+    The texts are nested (each names what the earlier ones name and more), so a record's
+    explicit count under an instrument is the records first named by it or an earlier one:
+    one dimension holds all four shares. A mapping that breaks the nesting is an error.
+    """
+    levels_ = record_levels(victims, mapping)
+    named = pd.Series(NOT_NAMED, index=victims.index, dtype="string")
+    named = named.mask(levels_[INSTRUMENTS[0].key].isna(), FORM_UNKNOWN)
+    before = pd.Series(False, index=victims.index)
+    for inst in INSTRUMENTS:
+        explicit = levels_[inst.key].eq("explicit").fillna(False)
+        if (before & ~explicit).any():
+            raise ValueError(
+                f"the mapping names {int((before & ~explicit).sum())} records explicitly under "
+                f"an earlier text but not under {inst.key}: the instruments are not nested"
+            )
+        named = named.mask(explicit & ~before, inst.key)
+        before = explicit
+    return named
+
+
+def ctdc_named_counts(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.Series:
+    """Records per release, gender, age group and `first_named` category: the complete grid
+    (zeros included) from which every explicit share of the definitions report comes."""
+    frame = victims[["release", "gender"]].assign(
+        age_group=pd.Series(vic.age_group(victims), index=victims.index).astype("string"),
+        named=first_named(victims, mapping),
+    )
+    releases = sorted(frame["release"].astype(str).unique())
+    domains = {"release": releases, "gender": vic.DOMAINS["gender"],
+               "age_group": vic.DOMAINS["age_group"], "named": list(NAMED)}  # fmt: skip
+    return vic.cell_counts(frame, domains)
+
+
+def explicit_sums(instrument: str) -> list[str]:
+    """The `named` categories whose records the instrument names explicitly."""
+    return list(NAMED[: NAMED.index(instrument) + 1])
+
+
+KNOWN_FORM = [n for n in NAMED if n != FORM_UNKNOWN]
+
+
 def ctdc_explicit_shares(
     victims: pd.DataFrame, mapping: pd.DataFrame, by: list[str] | None = None
 ) -> pd.DataFrame:
+    """`explicit_shares` of the records' `ctdc_named_counts`."""
+    return explicit_shares(ctdc_named_counts(victims, mapping), by)
+
+
+def explicit_shares(counts: pd.Series, by: list[str] | None = None) -> pd.DataFrame:
     """Share of records with a known form whose form each instrument names explicitly.
 
-    One row per release x instrument x group (`by`: columns of GROUPING): the count named
-    explicitly (`explicit`), the records with a known form (`known_form`), the share and its
-    Wilson interval.
+    One row per release x instrument x group (`by`: columns of GROUPING) with a record of
+    known form: the count named explicitly (`explicit`), the records with a known form
+    (`known_form`), the share and its Wilson interval; from `ctdc_named_counts`.
     """
     by = list(by or [])
-    levels_ = record_levels(victims, mapping)
-    frame = victims[["release", "gender"]].assign(
-        age_group=pd.Series(vic.age_group(victims), index=victims.index).astype("string")
-    )
+    grid = counts.unstack("named")
+    grid = grid.groupby(level=["release", *by], observed=True).sum()
+    grid = grid[grid[KNOWN_FORM].sum(axis=1) > 0]  # no share without a record of known form
     rows = []
     for inst in INSTRUMENTS:
-        known = levels_[inst.key].notna()
-        part = frame[known].assign(explicit=(levels_.loc[known, inst.key] == "explicit"))
-        counts = part.groupby(["release", *by], observed=True)["explicit"].agg(["sum", "size"])
-        shares = proportions.proportion_ci(counts["sum"], counts["size"])
+        explicit = grid[explicit_sums(inst.key)].sum(axis=1)
+        shares = proportions.proportion_ci(explicit, grid[KNOWN_FORM].sum(axis=1))
         rows.append(shares.reset_index().assign(instrument=inst.key))
     out = pd.concat(rows, ignore_index=True)
     out = out.rename(columns={"successes": "explicit", "total": "known_form"})
@@ -149,55 +200,111 @@ def glotip_complete_groups(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
     return forms[complete]
 
 
+BOUND_COLUMNS = ["explicit_lower", "explicit_upper", "victims_lower", "victims_upper"]
+RANGE_COLUMNS = ["share_min", "share_max"]
+
+
+def share_range(explicit_lower, explicit_upper, victims_lower, victims_upper) -> pd.DataFrame:
+    """The explicit share over every fill of the `<5` cells within their bounds.
+
+    Explicit and other forms are separate cells, so explicit = E and the rest = O vary on their
+    own; E / (E + O) rises with E and falls with O: the least share takes the fewest explicit
+    and the most other victims, the largest the reverse (both are fills). `share` is the point
+    share where the two agree. `lower` and `upper` widen the Wilson interval to the whole
+    range: Wilson's lower bound at the least share, its upper bound at the largest. An end
+    whose fill has no victims is NaN (with every cell published: no share at all).
+    """
+    e_low = pd.Series(explicit_lower, dtype="float64")
+    e_up = pd.Series(explicit_upper, dtype="float64", index=e_low.index)
+    other_low = pd.Series(victims_lower, dtype="float64", index=e_low.index) - e_low
+    other_up = pd.Series(victims_upper, dtype="float64", index=e_low.index) - e_up
+    least = proportions.proportion_ci(e_low, e_low + other_up)
+    most = proportions.proportion_ci(e_up, e_up + other_low)
+    return pd.DataFrame(
+        {
+            "share": least["share"].where(least["share"] == most["share"]),
+            "share_min": least["share"],
+            "share_max": most["share"],
+            "lower": least["lower"],
+            "upper": most["upper"],
+        },
+        index=e_low.index,
+    )
+
+
+def _exact(lower: pd.Series, upper: pd.Series) -> pd.Series:
+    """The count where its bounds agree, else <NA>."""
+    return lower.astype("Int64").where(lower == upper)
+
+
+def _glotip_rows(glotip: pd.DataFrame, vintage: str, by: list[str]) -> pd.DataFrame:
+    """Complete groups of one vintage, the disaggregated rows (with `by`) or the Total rows."""
+    rows = glotip_complete_groups(glotip, vintage)
+    totals = (rows["sex"] == "Total") & (rows["age"] == "Total")
+    disaggregated = (rows["sex"] != "Total") & (rows["age"] != "Total")
+    rows = rows[disaggregated if by else totals]
+    return rows.assign(
+        gender=rows["sex"].map(GLOTIP_SEX).astype("string"),
+        age_group=rows["age"].map(GLOTIP_AGE).astype("string"),
+        suppressed_cell=rows["is_suppressed"].fillna(False).astype("int64"),
+    )
+
+
 def glotip_explicit_shares(
     glotip: pd.DataFrame, mapping: pd.DataFrame, vintage: str, by: list[str] | None = None
 ) -> pd.DataFrame:
     """Share of GLOTIP detected victims whose form each instrument names explicitly.
 
     Without `by`: the sex Total / age Total rows; with `by` (gender, age_group): the
-    disaggregated rows. Cells the export publishes as `<5` are left out of both numerator and
-    denominator and counted in `suppressed_cells`.
+    disaggregated rows. Every count is a sum of cells within their bounds (a published cell
+    is exact, a `<5` cell 1 to 4, a sum with a `<5` part its own range), so each row has
+    `explicit_lower`/`_upper` and `victims_lower`/`_upper`, `explicit` and `victims` where the
+    bounds agree (else <NA>), and the share as a range (`share_range`). `suppressed_cells`
+    counts the `<5` cells and sums that took part.
     """
     require_mapped(mapping, glotip=glotip)
     by = list(by or [])
-    rows = glotip_complete_groups(glotip, vintage)
-    if by:
-        rows = rows[(rows["sex"] != "Total") & (rows["age"] != "Total")]
-    else:
-        rows = rows[(rows["sex"] == "Total") & (rows["age"] == "Total")]
-    rows = rows.assign(
-        gender=rows["sex"].map(GLOTIP_SEX).astype("string"),
-        age_group=rows["age"].map(GLOTIP_AGE).astype("string"),
-        value=rows["value"].fillna(0).astype("int64"),
-        suppressed_cell=rows["is_suppressed"].fillna(False).astype("int64"),
-    )
+    rows = _glotip_rows(glotip, vintage, by)
     table = levels(mapping, "glotip")
+    keys = by or (lambda _: "all")
     out = []
     for inst in INSTRUMENTS:
         explicit = rows["category"].map(table[inst.key]).eq("explicit").fillna(False)
-        part = rows.assign(explicit_value=rows["value"].where(explicit, 0))
-        keys = by or (lambda _: "all")
+        part = rows.assign(
+            explicit_lower=rows["lower"].where(explicit, 0),
+            explicit_upper=rows["upper"].where(explicit, 0),
+        )
         counts = part.groupby(keys).agg(
-            explicit=("explicit_value", "sum"),
-            victims=("value", "sum"),
+            explicit_lower=("explicit_lower", "sum"),
+            explicit_upper=("explicit_upper", "sum"),
+            victims_lower=("lower", "sum"),
+            victims_upper=("upper", "sum"),
             suppressed_cells=("suppressed_cell", "sum"),
         )
-        shares = proportions.proportion_ci(counts["explicit"], counts["victims"])
-        counts[SHARE_COLUMNS] = shares[SHARE_COLUMNS]
+        counts = counts.astype("int64")
+        counts = counts.join(share_range(*(counts[c] for c in BOUND_COLUMNS)))
         frame = counts.reset_index() if by else counts.reset_index(drop=True)
         out.append(frame.assign(instrument=inst.key, vintage=vintage))
     result = pd.concat(out, ignore_index=True)
-    result[["explicit", "victims"]] = result[["explicit", "victims"]].astype("int64")
-    return result[["vintage", "instrument", *by, "explicit", "victims", *SHARE_COLUMNS,
-                   "suppressed_cells"]]  # fmt: skip
+    result["explicit"] = _exact(result["explicit_lower"], result["explicit_upper"])
+    result["victims"] = _exact(result["victims_lower"], result["victims_upper"])
+    return result[["vintage", "instrument", *by, "explicit", "victims", *BOUND_COLUMNS,
+                   "share", *RANGE_COLUMNS, "lower", "upper", "suppressed_cells"]]  # fmt: skip
 
 
 def glotip_form_totals(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
-    """Detected victims and country-years per form (sex Total, age Total), complete groups only."""
-    rows = glotip_complete_groups(glotip, vintage)
-    rows = rows[(rows["sex"] == "Total") & (rows["age"] == "Total")]
+    """Per form (sex Total, age Total, complete groups only): detected victims within their
+    bounds (`victims` where they agree), country-years, and the cells behind a range:
+    `suppressed_cells` (`<5` cells and sums with a `<5` part), `suppressed_sums` (the latter)."""
+    rows = _glotip_rows(glotip, vintage, [])
+    rows = rows.assign(suppressed_sum=rows["suppressed_cell"] * (rows["n_parts"] > 1))
     totals = rows.groupby("category").agg(
-        victims=("value", lambda s: int(s.fillna(0).sum())),
+        victims_lower=("lower", "sum"),
+        victims_upper=("upper", "sum"),
         country_years=("iso3", "size"),
+        suppressed_cells=("suppressed_cell", "sum"),
+        suppressed_sums=("suppressed_sum", "sum"),
     )
+    totals = totals.astype("int64")
+    totals.insert(0, "victims", _exact(totals["victims_lower"], totals["victims_upper"]))
     return totals

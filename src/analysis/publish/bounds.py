@@ -29,6 +29,7 @@ class System:
     upper: list[float] = field(default_factory=list)
     sums: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
     _matrices: tuple | None = field(default=None, repr=False)
+    _reduced_for: tuple | None = field(default=None, repr=False)
 
     def set_bounds(self, unknown: int, lower: float, upper: float) -> None:
         self.lower[unknown], self.upper[unknown] = float(lower), float(upper)
@@ -46,7 +47,7 @@ class System:
         if not isinstance(members, dict):
             members = dict.fromkeys((int(m) for m in members), 1.0)
         self.sums.append((members, float(lower), float(upper)))
-        self._matrices = None
+        self._matrices = self._reduced_for = None
 
     def matrices(self):
         """A_ub, b_ub, A_eq, b_eq of the sums (kept until a sum is added)."""
@@ -85,23 +86,52 @@ class System:
     def ranges(self, targets) -> np.ndarray:
         """[[min, max], ...] of each target unknown (max may be inf). `Inconsistent` when the
         published numbers cannot all hold."""
-        a_ub, b_ub, a_eq, b_eq = self.matrices()
-        bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(self.lower, self.upper,
+        return np.array([self.sum_range([t]) for t in targets], dtype=float).reshape(-1, 2)
+
+    def sum_range(self, members) -> tuple[float, float]:
+        """The least and the greatest value of the sum of the unknowns `members`."""
+        lower, upper = np.array(self.lower), np.array(self.upper)
+        free = np.flatnonzero(lower != upper)  # the LP runs on the free unknowns only
+        members = np.asarray(list(members), dtype=int)
+        constant = float(lower[members[lower[members] == upper[members]]].sum())
+        chosen = np.isin(free, members)
+        if not chosen.any():
+            return constant, constant
+        a_ub, b_ub, a_eq, b_eq = self._reduced(lower, free)
+        bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower[free], upper[free],
                                                                         strict=True)]  # fmt: skip
-        n = len(self.lower)
-        out = []
-        for target in targets:
-            found = []
-            for sign in (1.0, -1.0):
-                c = np.zeros(n)
-                c[target] = sign
-                result = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                                 method="highs")  # fmt: skip
-                if result.status == 2:
-                    raise Inconsistent("the published numbers cannot all hold")
-                found.append(np.inf if result.status == 3 else sign * result.fun)
-            out.append(found)
-        return np.array(out, dtype=float).reshape(-1, 2)
+        found = []
+        for sign in (1.0, -1.0):
+            c = np.where(chosen, sign, 0.0)
+            result = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+                             method="highs")  # fmt: skip
+            if result.status == 2:
+                raise Inconsistent("the published numbers cannot all hold")
+            found.append(np.inf if result.status == 3 else sign * result.fun)
+        return constant + found[0], constant + found[1]
+
+    def _reduced(self, fixed_values: np.ndarray, free: np.ndarray):
+        """The sums over the free unknowns, the fixed ones moved to the right-hand side (kept
+        while the same unknowns are fixed at the same values)."""
+        key = (free.tobytes(), fixed_values.tobytes())
+        if self._reduced_for is not None and self._reduced_for[0] == key:
+            return self._reduced_for[1]
+        a_ub, b_ub, a_eq, b_eq = self.matrices()
+        fixed = np.setdiff1d(np.arange(len(fixed_values)), free)
+        values = fixed_values[fixed]
+
+        def part(a, b):
+            if a is None:
+                return None, None
+            return a[:, free], b - a[:, fixed] @ values
+
+        self._reduced_for = (key, (*part(a_ub, b_ub), *part(a_eq, b_eq)))
+        return self._reduced_for[1]
+
+
+def pinned(low: float, high: float) -> bool:
+    """A feasible range that leaves one value (or none between integers): the number is known."""
+    return high - low < 1 - TOLERANCE
 
 
 def exposed(low: float, high: float, kind: str, threshold: int) -> bool:
@@ -110,4 +140,4 @@ def exposed(low: float, high: float, kind: str, threshold: int) -> bool:
     another ('secondary') must not be pinned to one value."""
     if kind == "small":
         return low > 1 + TOLERANCE or high < threshold - 1 - TOLERANCE
-    return high - low < 1 - TOLERANCE
+    return pinned(low, high)

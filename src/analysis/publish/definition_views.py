@@ -8,9 +8,11 @@ its total, or a difference between two published counts would be a small cell.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 
+from analysis import victims as vic
 from analysis.data import releases
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
@@ -25,7 +27,8 @@ from analysis.definitions.instruments import (
     differences,
 )
 from analysis.definitions.mapping import LEVEL_LABELS
-from analysis.publish import disclosure, plots
+from analysis.publish import bounds, disclosure, plots
+from analysis.publish.enforcement_views import bounds_text, format_bounds
 
 NAMES = {i.key: i.short for i in INSTRUMENTS}  # column headings of every table
 NOT_IN_RELEASE = "not in this release"
@@ -114,49 +117,108 @@ def mapping_table(mapping: pd.DataFrame) -> pd.DataFrame:
 # Shares named explicitly: what may be published
 
 
-def _layout(table: pd.DataFrame) -> tuple[list[str], list[str], str]:
-    """The keys, the groups and the total column of a CTDC or GLOTIP explicit-shares table."""
-    keys, total = (["release"], "known_form") if "known_form" in table else (["vintage"], "victims")
-    return keys, [c for c in shares.GROUPING if c in table], total
+NAMED_LABELS = {
+    PALERMO_2000.key: "named by Palermo 2000",
+    COE_2005.key: "added by CoE 2005",
+    EU_2011.key: "added by EU 2011",
+    EU_2024.key: "added by EU 2024",
+    shares.NOT_NAMED: "named by none",
+    shares.FORM_UNKNOWN: "form not recorded",
+}
 
 
-def protect_shares(table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """An explicit-shares table (`shares.ctdc_explicit_shares`, `glotip_explicit_shares`) with
-    `suppressed` and `<total>_hidden` columns and the hidden shares removed.
+def protect_named(
+    counts: pd.Series, threshold: int = disclosure.DEFAULT_THRESHOLD
+) -> dict[str, disclosure.CountTable]:
+    """Per release, the grid of `shares.ctdc_named_counts` as a protected table.
 
-    A share is hidden when its count or the rest of its total is a small cell, and beyond:
-    across instruments, the explicit counts of one release (and group) are nested (each EU text
-    names what Palermo names and more), so two shown counts must differ by 0 or at least
-    `threshold`, and the last shown count must leave at least `threshold` (or 0) of the total.
-    Across groups, each instrument's groups add up to the release's published count, so a
-    line with one hidden group hides another (`disclosure.hidden_cells`); group totals likewise.
-    """
-    keys, by, total = _layout(table)
+    What it publishes: every cell not hidden; the records per `named` category (the gain of
+    each text), per gender (the cleaning report publishes them), per age group (the minors
+    below), and the release's total. No row totals: a row's total is shown only through the
+    shares, where the grid already fixes it."""
+    tables = {}
+    for release, part in counts.groupby(level="release", sort=True):
+        part = part.droplevel("release")
+        keep = [("named",), ("gender",), ("age_group",), ()]
+        tables[release] = disclosure.protect(
+            f"Records by gender, age group and the first text that names their form "
+            f"explicitly ({release})",
+            vic.population(release),
+            part,
+            disclosure.margins(part, keep),
+            threshold,
+        )
+    return tables
+
+
+def named_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
+    """The protected grids as shown: one row per release, gender and age group (and one for
+    the release's totals), one column per `named` category."""
+    frames = []
+    for release, table in tables.items():
+        text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
+        wide = text.unstack("named")[list(NAMED_LABELS)].rename(columns=NAMED_LABELS)
+        wide = wide.reindex(pd.MultiIndex.from_product(
+            [vic.DOMAINS["gender"], vic.DOMAINS["age_group"]]))  # fmt: skip
+        totals = table.counts.groupby(level="named").sum().reindex(list(NAMED_LABELS))
+        wide.loc[("all", "all"), :] = disclosure.suppress(totals, table.threshold).to_numpy()
+        keys = [(release, *k) for k in wide.index]
+        wide.index = pd.MultiIndex.from_tuples(keys, names=["release", "gender", "age group"])
+        frames.append(wide)
+    return pd.concat(frames)
+
+
+def _share_patterns(row: dict, by: list[str]) -> tuple[dict, dict]:
+    """The sums of the grid behind one share: its explicit count and the rest of the records
+    with a known form."""
+    group = {d: [row[d]] for d in by}
+    explicit = shares.explicit_sums(row["instrument"])
+    rest = [n for n in shares.KNOWN_FORM if n not in explicit]
+    return {**group, "named": explicit}, {**group, "named": rest}
+
+
+def _ratio_range(count: tuple, rest: tuple) -> tuple[float, float]:
+    """The least and greatest count / (count + rest) over the two ranges."""
+    (c_low, c_high), (r_low, r_high) = count, rest
+    low = c_low / (c_low + r_high) if c_low + r_high > 0 else np.nan
+    high = c_high / (c_high + r_low) if c_high + r_low > 0 else np.nan
+    return (0.0 if np.isinf(r_high) else low), (1.0 if np.isinf(c_high) else high)
+
+
+def protect_shares(
+    table: pd.DataFrame,
+    tables: dict[str, disclosure.CountTable],
+    threshold: int = disclosure.DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """A CTDC explicit-shares table (`shares.ctdc_explicit_shares`) as it may be published.
+
+    A share comes from two sums of its release's grid (`protect_named`): the explicit count
+    and the rest of the records with a known form. Where the published grid fixes both and
+    neither is a small cell, the share and its interval are shown. Elsewhere (`suppressed`)
+    only the range that the published grid leaves for the share is shown (`share_min`,
+    `share_max`): a reader can work it out from the grid, so it reveals nothing more. The
+    count and total are kept only where shown (`known_form_hidden` otherwise)."""
+    by = [c for c in shares.GROUPING if c in table]
     out = table.copy()
-    hidden = disclosure.is_small(out["explicit"], threshold) | disclosure.is_small(
-        out[total] - out["explicit"], threshold
-    )
-    for _, part in out.groupby([*keys, *by], sort=False):
-        shown, previous = [], 0
-        for idx, count in part["explicit"].sort_values(kind="stable").items():
-            if not hidden[idx] and not disclosure.is_small(count - previous, threshold):
-                shown.append(idx)
-                previous = count
-            hidden[idx] = hidden[idx] or idx not in shown
-        while shown and disclosure.is_small(part.at[shown[-1], total] - previous, threshold):
-            hidden[shown.pop()] = True
-            previous = part.at[shown[-1], "explicit"] if shown else 0
-    out[f"{total}_hidden"] = False
-    if by:
-        for _, part in out.groupby([*keys, "instrument"], sort=False):
-            also = hidden[part.index].to_frame("explicit")
-            more = disclosure.hidden_cells(part[["explicit"]], threshold, "columns", also=also)
-            hidden[part.index] = more["explicit"].to_numpy()
-            totals = disclosure.hidden_cells(part[[total]], threshold, "columns")[total]
-            out.loc[part.index, f"{total}_hidden"] = totals.to_numpy()
-    out["suppressed"] = hidden
+    suppressed, total_hidden, low, high = [], [], [], []
+    for row in out.to_dict("records"):
+        grid = tables[row["release"]]
+        count, rest = (grid.sum_range(p) for p in _share_patterns(row, by))
+        fixed = bounds.pinned(*count) and bounds.pinned(*rest)
+        small = disclosure.is_small(row["explicit"], threshold) or disclosure.is_small(
+            row["known_form"] - row["explicit"], threshold
+        )
+        suppressed.append(bool(small or not fixed))
+        total_hidden.append(bool(small or not fixed))
+        share_low, share_high = _ratio_range(count, rest)
+        low.append(share_low)
+        high.append(share_high)
+    out["suppressed"] = suppressed
+    out["known_form_hidden"] = total_hidden
+    out["share_min"] = pd.Series(low, index=out.index).where(out["suppressed"], out["share"])
+    out["share_max"] = pd.Series(high, index=out.index).where(out["suppressed"], out["share"])
     columns = list(shares.SHARE_COLUMNS)
-    out[columns] = out[columns].mask(hidden, axis=0)
+    out[columns] = out[columns].mask(out["suppressed"], axis=0)
     return out
 
 
@@ -164,14 +226,19 @@ def share_column(
     table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD, prefix: str = ""
 ) -> pd.Series:
     """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
-    'suppressed (<threshold)' where the share would reveal a small cell; '' without a share."""
+    where the share is suppressed, the range its table leaves ('99.1–99.6%', columns
+    share_min/share_max) or 'suppressed (<threshold)'; '' without a share."""
     name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
     columns = [pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")]
     hidden = table[name("suppressed")].fillna(False).astype(bool)
     gone_text = disclosure.hidden_share_text(threshold)
+    ranges = zip(*(table.get(name(c), pd.Series(np.nan, index=table.index))
+                   for c in ("share_min", "share_max")), strict=True)  # fmt: skip
     text = [
-        gone_text if gone else disclosure.share_text(*numbers, hidden="")
-        for *numbers, gone in zip(*columns, hidden, strict=True)
+        disclosure.share_range_text(*ends, hidden=gone_text)
+        if gone
+        else disclosure.share_text(*numbers, hidden="")
+        for *numbers, gone, ends in zip(*columns, hidden, ranges, strict=True)
     ]
     return pd.Series(text, index=table.index, dtype="string")
 
@@ -187,30 +254,36 @@ def share_table(
 
 
 def group_share_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """`share_table` of a protected CTDC table by gender and age group, with its records."""
-    records = disclosure.cell_text(groups["known_form"], groups["known_form_hidden"], threshold)
-    index = ["release", *shares.GROUPING, "records"]
-    return share_table(groups.assign(records=records), threshold, index)
+    """`share_table` of a protected CTDC table by gender and age group."""
+    return share_table(groups, threshold, ["release", *shares.GROUPING])
 
 
 def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """A protected GLOTIP table by gender and age group, as shown: GLOTIP's forms cannot tell
-    the instruments apart, so one instrument's rows stand for all."""
+    """A GLOTIP table by gender and age group protected by `protect_glotip_shares`, as shown:
+    victims and shares as ranges where `<5` cells leave one ('35,597–38,867', '77.7–81.4%');
+    hidden victims read '<10' when every value of their range is small, else '(s)'. GLOTIP's
+    forms cannot tell the instruments apart, so one instrument's rows stand for all."""
     part = groups[groups["instrument"] == PALERMO_2000.key]
-    shown = part.assign(
-        share=share_column(part, threshold),
-        victims=disclosure.cell_text(part["victims"], part["victims_hidden"], threshold),
+    hidden = part["victims_hidden"].astype(bool)
+    victims = format_bounds(part["victims_lower"], part["victims_upper"]).where(
+        ~hidden, disclosure.cell_text(part["victims_upper"], hidden, threshold)
     )
+    shown = part.assign(share=glotip_share_column(part, threshold), victims=victims)
     columns = [*shares.GROUPING, "victims", "share", "suppressed_cells"]
     return shown[columns].rename(columns={"share": "named explicitly (every instrument)"})
 
 
-def glotip_coverage_text(forms: pd.DataFrame, overall: pd.DataFrame, vintage: str) -> str:
-    """Victims and country-years behind the GLOTIP shares, and the export's own `<5` cells."""
+def glotip_coverage_text(forms: pd.DataFrame, vintage: str) -> str:
+    """Victims and country-years behind the GLOTIP shares (`shares.glotip_form_totals`), and
+    the export's `<5` cells, which make them ranges."""
+    cells, sums = int(forms["suppressed_cells"].sum()), int(forms["suppressed_sums"].sum())
+    victims = bounds_text(forms["victims_lower"].sum(), forms["victims_upper"].sum())
     return (
-        f"GLOTIP {vintage}: {forms['victims'].sum():,} detected victims in "
+        f"GLOTIP {vintage}: {victims} detected victims in "
         f"{int(forms['country_years'].iloc[0]):,} country-years with a complete breakdown by "
-        f"form; {int(overall['suppressed_cells'].iloc[0]):,} cells `<5` left out."
+        f"form. Of their {int(forms['country_years'].sum()):,} cells, {cells - sums:,} are "
+        f"`<5` and {sums:,} are sums of sub-forms with a `<5` part; each counts within its "
+        "bounds (a `<5` cell as 1 to 4), so counts and shares are ranges."
     )
 
 
@@ -218,49 +291,36 @@ def results_shares(
     table: pd.DataFrame, keys: list[str], threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict:
     """Nested {key: ... {instrument: disclosure.share_record}} for results JSON: `count` is the
-    explicit count, `total` the records (or victims) with a known form; None where hidden."""
-    total = _layout(table)[2]
+    explicit count, `total` the records with a known form; None where hidden, and then
+    `share_range`, the range the published grid leaves for the share."""
     out: dict = {}
     for row in table.to_dict("records"):
         node = out
         for key in keys:
             node = node.setdefault(str(row[key]), {})
-        numbers = [row[c] for c in ("explicit", total, "share", "lower", "upper")]
+        numbers = [row[c] for c in ("explicit", "known_form", "share", "lower", "upper")]
         record = disclosure.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
-        if row.get(f"{total}_hidden"):
+        if row["known_form_hidden"]:
             record["total"] = None
+        if record["suppressed"] and pd.notna(row.get("share_min")):
+            record["share_range"] = [float(row["share_min"]), float(row["share_max"])]
         node[row["instrument"]] = record
     return out
 
 
-def _explicit_text(part: pd.DataFrame, key: str) -> str:
-    hidden = part.at[key, "suppressed"]
-    return "a suppressed number" if hidden else f"{int(part.at[key, 'explicit']):,}"
-
-
-def _gain_text(part: pd.DataFrame, before: str, after: str, threshold: int) -> str:
-    diff = int(part.at[after, "explicit"] - part.at[before, "explicit"])
-    if disclosure.is_small(diff, threshold):
-        return f"+{disclosure.fewer_than(threshold)}"
-    if part.at[before, "suppressed"] or part.at[after, "suppressed"]:
-        return "gain suppressed"
-    return f"+{diff:,}"
-
-
-def gains_text(table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> str:
-    """Per release, as Markdown bullets: records named explicitly by Palermo/CoE, EU 2011 and
-    EU 2024, and the gain of each EU text. A gain of 1 to threshold - 1 reads 'fewer than N'; a
-    count whose share is suppressed is not given, nor a gain that would reveal it."""
-    un, eu11, eu24 = PALERMO_2000.key, EU_2011.key, EU_2024.key
+def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
+    """Per release, as Markdown bullets: records with a known form, those named explicitly by
+    Palermo, and what each later text adds (the grid's column totals, 'fewer than N' when
+    small)."""
     lines = []
-    for release, part in table.groupby("release", sort=True):
-        part = part.set_index("instrument")
-        known = disclosure.suppress(part["known_form"].iloc[:1], threshold).iloc[0]
+    for release, table in tables.items():
+        totals = table.counts.groupby(level="named").sum()
+        words = {k: disclosure.count_words(v, table.threshold) for k, v in totals.items()}
+        known = disclosure.count_words(totals[shares.KNOWN_FORM].sum(), table.threshold)
         lines.append(
             f"- **{release}**: {known} records with a known form; named explicitly by "
-            f"Palermo/CoE {_explicit_text(part, un)}, by EU 2011 {_explicit_text(part, eu11)} "
-            f"({_gain_text(part, un, eu11, threshold)}), by EU 2024 "
-            f"{_explicit_text(part, eu24)} ({_gain_text(part, eu11, eu24, threshold)})."
+            f"Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
+            f"{words[EU_2011.key]}, EU 2024 {words[EU_2024.key]}."
         )
     return "\n".join(lines)
 
@@ -290,16 +350,17 @@ def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str)
     """The key findings as Markdown bullets, from protected CTDC and GLOTIP tables."""
     share = ctdc.set_index(["release", "instrument"])["share"].map(disclosure.share_text)
     k, un, eu11, eu24 = REAL_CASES, PALERMO_2000.key, EU_2011.key, EU_2024.key
-    glotip_share = disclosure.share_text(glotip_overall["share"].iloc[0])
+    glotip_share = glotip_share_text(*glotip_overall[shares.RANGE_COLUMNS].iloc[0])
     return (
         f"- In the real CTDC cases ({k}), the share of records with a known form that the text "
         f"names explicitly rises from **{share[k, un]}** (Palermo, CoE) to "
         f"**{share[k, eu11]}** (EU 2011: begging, criminal activities) and "
         f"**{share[k, eu24]}** (EU 2024: forced marriage). The other two releases do not "
         "record these forms, so their shares do not move.\n"
-        f"- GLOTIP {vintage}: **{glotip_share}** of detected victims (complete country-years) "
-        "have a form that every instrument names; the rest sit in UNODC's bundled 'other forms', "
-        "which the export does not split.\n"
+        f"- GLOTIP {vintage}: **{glotip_share}** of detected victims (complete country-years; "
+        "a range where the export's `<5` cells leave one) have a form that every instrument "
+        "names; the rest sit in UNODC's bundled 'other forms', which the export does not "
+        "split.\n"
         "- The widening of the EU definition concerns few recorded cases; it matters more for "
         "what a court or prosecutor may charge than for the counts. Surrogacy and illegal "
         "adoption are not recorded by any dataset here."
@@ -404,3 +465,115 @@ def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRE
         values = published[f"{name}_share"].items()
         record[f"{name}_share"] = {r: None if pd.isna(v) else float(v) for r, v in values}
     return record
+
+
+# ---------------------------------------------------------------------------------------------
+# GLOTIP: counts and shares within the bounds of the export's `<5` cells
+
+
+def _may_be_small(lower, upper, threshold: int):
+    """Whether a count known only to lie in [lower, upper] may be a small cell: its least
+    non-zero value is one."""
+    least = np.maximum(lower, 1)
+    return (least <= upper) & disclosure.is_small(least, threshold)
+
+
+def protect_glotip_shares(
+    table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """A GLOTIP explicit-shares table (`shares.glotip_explicit_shares`) with `suppressed` and
+    `victims_hidden` columns and the hidden shares removed. Its counts are ranges, so the
+    small-cell rule must hold for every fill of the `<5` cells.
+
+    A share is hidden when its explicit count or the rest of its victims may be a small cell,
+    or when, across instruments (nested: each names what the one before names and more), the
+    gain over the last shown count may be one; a group's victims are hidden when they may be
+    a small cell. Nothing more: no published figure is a sum of the groups (the overall share
+    comes from the sex Total / age Total rows, not from the groups, and its complete
+    country-years are others), so no subtraction gives a hidden group away.
+    """
+    by = [c for c in shares.GROUPING if c in table]
+    out = table.copy()
+    rest_lower = out["victims_lower"] - out["explicit_lower"]
+    rest_upper = out["victims_upper"] - out["explicit_upper"]
+    hidden = _may_be_small(out["explicit_lower"], out["explicit_upper"], threshold)
+    hidden |= _may_be_small(rest_lower, rest_upper, threshold)
+    for _, part in out.groupby(["vintage", *by], sort=False):
+        before, nested = (0, 0), part.sort_values(["explicit_lower", "explicit_upper"])
+        for row in nested.itertuples():
+            gain = (row.explicit_lower - before[0], row.explicit_upper - before[1])
+            hidden[row.Index] = hidden[row.Index] or bool(_may_be_small(*gain, threshold))
+            if not hidden[row.Index]:
+                before = (row.explicit_lower, row.explicit_upper)
+    out["suppressed"] = hidden
+    out["victims_hidden"] = _may_be_small(out["victims_lower"], out["victims_upper"], threshold)
+    columns = ["share", *shares.RANGE_COLUMNS, "lower", "upper"]
+    out[columns] = out[columns].mask(hidden, axis=0)
+    return out
+
+
+def glotip_share_text(share_min, share_max, lower=None, upper=None,
+                      hidden: str = disclosure.HIDDEN_SHARE) -> str:  # fmt: skip
+    """A GLOTIP share: as `disclosure.share_text` where its bounds agree, else its range,
+    '74.8–75.4%', with the widened interval when given, '74.8–75.4% (74.7–75.5)'."""
+    if pd.isna(share_min) or pd.isna(share_max):
+        return hidden
+    if share_min == share_max:
+        return disclosure.share_text(share_min, lower, upper, hidden)
+    text = f"{bounds_text(100 * share_min, 100 * share_max, 1)}%"
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return text
+    return f"{text} ({bounds_text(100 * lower, 100 * upper, 1)})"
+
+
+def glotip_share_column(
+    table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
+) -> pd.Series:
+    """`glotip_share_text` per row of a protected GLOTIP table; 'suppressed (<threshold)'
+    where the share would reveal a small cell."""
+    columns = [table[c].astype(float) for c in [*shares.RANGE_COLUMNS, "lower", "upper"]]
+    gone_text = disclosure.hidden_share_text(threshold)
+    text = [
+        gone_text if gone else glotip_share_text(*numbers)
+        for *numbers, gone in zip(*columns, table["suppressed"].astype(bool), strict=True)
+    ]
+    return pd.Series(text, index=table.index, dtype="string")
+
+
+def _count(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _share_number(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def glotip_share_record(row: dict) -> dict:
+    """A row of a protected GLOTIP table for results JSON: `count` (explicit) and `total`
+    (victims) where exact, their bounds, the share (where exact), its range and widened
+    interval; counts and shares None where hidden, the total where `victims_hidden`."""
+    hidden, total_hidden = bool(row["suppressed"]), bool(row.get("victims_hidden"))
+    record = {
+        "count": None if hidden else _count(row["explicit"]),
+        "count_lower": None if hidden else _count(row["explicit_lower"]),
+        "count_upper": None if hidden else _count(row["explicit_upper"]),
+        "total": None if total_hidden else _count(row["victims"]),
+        "total_lower": None if total_hidden else _count(row["victims_lower"]),
+        "total_upper": None if total_hidden else _count(row["victims_upper"]),
+        "suppressed": hidden,
+        "suppressed_cells": int(row["suppressed_cells"]),
+    }
+    for key in ("share", *shares.RANGE_COLUMNS, "lower", "upper"):
+        record[key] = None if hidden else _share_number(row[key])
+    return record
+
+
+def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
+    """Nested {key: ... {instrument: glotip_share_record}} of a protected GLOTIP table."""
+    out: dict = {}
+    for row in table.to_dict("records"):
+        node = out
+        for key in keys:
+            node = node.setdefault(str(row[key]), {})
+        node[row["instrument"]] = glotip_share_record(row)
+    return out

@@ -13,7 +13,7 @@ Every table, figure, sentence and results JSON of a report goes through these fu
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -159,6 +159,15 @@ def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits
     return f"{text} ({100 * lower:.{digits}f}–{100 * upper:.{digits}f})"
 
 
+def share_range_text(low, high, hidden: str = HIDDEN_SHARE, digits: int = 1) -> str:
+    """A share known only to lie between `low` and `high`: '74.8–75.4%', or one value where
+    both ends read the same; `hidden` where either end is missing."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return hidden
+    low_text, high_text = f"{100 * low:.{digits}f}", f"{100 * high:.{digits}f}"
+    return f"{low_text}%" if low_text == high_text else f"{low_text}–{high_text}%"
+
+
 def hidden_share_text(threshold: int = DEFAULT_THRESHOLD) -> str:
     """How a table names a share hidden by the small-cell rule: 'suppressed (<10)'."""
     return f"{HIDDEN_SHARE} (<{check_threshold(threshold)})"
@@ -232,6 +241,7 @@ class CountTable:
     sums: tuple[dict, ...] = ()  # published sums: {dimension: values}; a missing one: all
     threshold: int = DEFAULT_THRESHOLD
     partial: tuple[str, ...] = ()  # dimensions whose categories do not cover the population
+    _system: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def dims(self) -> list[str]:
@@ -250,6 +260,24 @@ class CountTable:
             level = self.counts.index.get_level_values(dim).astype(str)
             keep &= np.isin(level, [str(v) for v in values])
         return np.flatnonzero(keep)
+
+    def sum_range(self, pattern: dict) -> tuple[float, float]:
+        """The least and the greatest value that the published table leaves for the sum of
+        the cells `pattern` selects: a number computed from these alone reveals nothing more."""
+        members = self.members(pattern)
+        if not self.hidden.iloc[members].any():
+            value = float(self.counts.iloc[members].sum())
+            return value, value
+        hidden = tuple(self.hidden.to_numpy())
+        if self._system is None or self._system[0] != hidden:
+            self._system = (hidden, feasible_system([self.record()])[0])
+        low, high = self._system[1].sum_range(members)
+        return float(low), float(high)
+
+    def determined(self, pattern: dict) -> bool:
+        """Whether the published table already fixes the sum of the cells `pattern` selects:
+        only then may a number computed from the sum itself (a share, an interval) be shown."""
+        return bounds.pinned(*self.sum_range(pattern))
 
     def record(self) -> dict:
         """The table as a reader sees it: shown cells and sums, `<N` and `(s)`; no hidden value."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-from itertools import pairwise
+from itertools import pairwise, product
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from analysis import proportions
 from analysis.data import paths
 from analysis.data.errors import DataError
 from analysis.definitions import instruments as ins
@@ -338,49 +341,190 @@ def test_minors_and_means_on_the_fixture():
     assert limits.loc["synthetic_2021", "minor_at_exploit_total"] == 0
 
 
+SX, FL, OT = "Sexual exploitation", "Forced labour", "Other forms of exploitation"
+EXPLICIT_FORMS = (SX, FL)  # what every instrument names, per the reviewed mapping
+
+
+def glotip_row(iso3, category, value, sex="Total", age="Total", bounds=(1, 4), parts=1):
+    """One GLOTIP form cell: `value` published, or None for a cell within `bounds` (a `<5`
+    cell by default; a sum of `parts` sub-forms with a `<5` part when given)."""
+    lower, upper = (value, value) if value is not None else bounds
+    return {"iso3": iso3, "year": 2020, "indicator": mp.GLOTIP_INDICATOR,
+            "dimension": mp.GLOTIP_DIMENSION, "category": category, "sex": sex, "age": age,
+            "value": value, "is_suppressed": value is None, "lower": lower, "upper": upper,
+            "vintage": "2025", "n_parts": parts}  # fmt: skip
+
+
+GLOTIP_TYPES = {"value": "Int64", "is_suppressed": "boolean", "year": "Int64",
+                "lower": "Int64", "upper": "Int64", "n_parts": "Int64"}  # fmt: skip
+
+
+def glotip_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows).astype(GLOTIP_TYPES)
+
+
 def glotip_rows() -> pd.DataFrame:
-    def row(iso3, category, value, sex="Total", age="Total"):
-        suppressed = value is None
-        return {
-            "iso3": iso3,
-            "year": 2020,
-            "indicator": mp.GLOTIP_INDICATOR,
-            "dimension": mp.GLOTIP_DIMENSION,
-            "category": category,
-            "sex": sex,
-            "age": age,
-            "value": value,
-            "is_suppressed": suppressed,
-            "vintage": "2025",
-        }
-
-    sx, fl, ot = "Sexual exploitation", "Forced labour", "Other forms of exploitation"
+    fc, mc = ("Female", "0 to 17 years"), ("Male", "0 to 17 years")
     rows = [
-        row("AAA", sx, 50), row("AAA", fl, 30), row("AAA", ot, 20),
-        row("BBB", sx, 10),  # incomplete breakdown: left out
-        row("CCC", sx, 40), row("CCC", fl, None), row("CCC", ot, 10),  # FL published as <5
-        row("AAA", sx, 5, "Female", "0 to 17 years"), row("AAA", fl, 3, "Female", "0 to 17 years"),
-        row("AAA", ot, 2, "Female", "0 to 17 years"),
+        glotip_row("AAA", SX, 50), glotip_row("AAA", FL, 30), glotip_row("AAA", OT, 20),
+        glotip_row("BBB", SX, 10),  # incomplete breakdown: left out
+        glotip_row("CCC", SX, 40), glotip_row("CCC", FL, None), glotip_row("CCC", OT, 10),
+        # other forms: a sum of two sub-forms, 11 published and one <5
+        glotip_row("DDD", SX, 60), glotip_row("DDD", FL, 15),
+        glotip_row("DDD", OT, None, bounds=(12, 15), parts=2),
+        glotip_row("AAA", SX, 5, *fc), glotip_row("AAA", FL, 3, *fc),
+        glotip_row("AAA", OT, 2, *fc),
+        glotip_row("AAA", SX, None, *mc), glotip_row("AAA", FL, 0, *mc),
+        glotip_row("AAA", OT, None, *mc),
     ]  # fmt: skip
-    frame = pd.DataFrame(rows)
-    return frame.astype({"value": "Int64", "is_suppressed": "boolean", "year": "Int64"})
+    return glotip_frame(rows)
 
 
-def test_glotip_shares_on_a_fixture_equal_hand_computed_values():
+def test_glotip_shares_on_a_fixture_equal_hand_computed_ranges():
     mapping = mp.load_mapping()
     overall = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025")
-    assert overall["explicit"].tolist() == [120] * 4  # 50 + 30 + 40
-    assert overall["victims"].tolist() == [150] * 4  # 100 + 50; BBB left out
-    assert overall["suppressed_cells"].tolist() == [1] * 4
-    assert overall["share"].iloc[0] == pytest.approx(0.8)
+    # explicit: 50 + 30 + 40 + <5 + 60 + 15 = 196..199; other: 20 + 10 + (12..15) = 42..45
+    assert overall[shares.BOUND_COLUMNS].drop_duplicates().values.tolist() == [[196, 199, 238, 244]]
+    assert overall["explicit"].isna().all() and overall["victims"].isna().all()
+    assert overall["suppressed_cells"].tolist() == [2] * 4
+    first = overall.iloc[0]
+    assert first["share_min"] == pytest.approx(196 / (196 + 45))  # fewest explicit, most other
+    assert first["share_max"] == pytest.approx(199 / (199 + 42))  # the reverse
+    assert pd.isna(first["share"])  # no point share: the bounds differ
     groups = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025", shares.GROUPING)
-    first = groups.iloc[0]
-    assert (first["gender"], first["age_group"], first["explicit"], first["victims"]) == (
-        "female",
-        "child (0-17)",
-        8,
-        10,
+    groups = groups[groups["instrument"] == PAL.key].set_index(shares.GROUPING)
+    female = groups.loc[("female", "child (0-17)")]
+    assert (female["explicit"], female["victims"], female["suppressed_cells"]) == (8, 10, 0)
+    assert female["share"] == female["share_min"] == female["share_max"] == pytest.approx(0.8)
+    male = groups.loc[("male", "child (0-17)")]  # explicit <5 + 0, other <5
+    assert male[shares.BOUND_COLUMNS].tolist() == [1, 4, 2, 8]
+    assert (male["share_min"], male["share_max"]) == (pytest.approx(1 / 5), pytest.approx(4 / 5))
+    forms = shares.glotip_form_totals(glotip_rows(), "2025")
+    assert forms.loc[OT, ["victims_lower", "victims_upper", "suppressed_sums"]].tolist() == [
+        42, 45, 1
+    ]  # fmt: skip
+    assert forms.loc[SX, "victims"] == 150 and forms["country_years"].tolist() == [3, 3, 3]
+
+
+@st.composite
+def glotip_fixtures(draw):
+    """A few complete country-years (sex Total, age Total): each cell published (0 to 30),
+    `<5`, or a sum with a `<5` part (a small range); at most three cells within bounds."""
+    rows = []
+    for k in range(draw(st.integers(1, 3))):
+        for category in (SX, FL, OT):
+            kind = draw(st.sampled_from(["published", "published", "lt5", "sum"]))
+            if kind == "published":
+                rows.append(glotip_row(f"C{k}", category, draw(st.integers(0, 30))))
+            elif kind == "lt5":
+                rows.append(glotip_row(f"C{k}", category, None))
+            else:
+                low = draw(st.integers(2, 20))
+                bounds = (low, low + draw(st.integers(0, 6)))
+                rows.append(glotip_row(f"C{k}", category, None, bounds=bounds, parts=2))
+    assume(sum(r["value"] is None for r in rows) <= 3)
+    return glotip_frame(rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(glotip_fixtures())
+def test_the_glotip_share_range_is_the_least_and_largest_share_over_every_fill(rows):
+    """Every fill of the cells within their bounds, enumerated: its share lies in the range,
+    both ends are some fill's share, and its Wilson interval lies in the widened one."""
+    result = shares.glotip_explicit_shares(rows, mp.load_mapping(), "2025").iloc[0]
+    explicit = rows["category"].isin(EXPLICIT_FORMS).tolist()
+    bounds = zip(rows["lower"], rows["upper"], strict=True)
+    fills = product(*(range(int(low), int(high) + 1) for low, high in bounds))
+    pairs = {
+        (sum(x for x, named in zip(fill, explicit, strict=True) if named), sum(fill))
+        for fill in fills
+    }
+    assert {e for e, _ in pairs} == set(
+        range(result["explicit_lower"], result["explicit_upper"] + 1)
     )
+    assert {v for _, v in pairs} == set(range(result["victims_lower"], result["victims_upper"] + 1))
+    defined = {(e, v) for e, v in pairs if v > 0}
+    if not defined:  # every cell published as 0
+        assert pd.isna(result["share_min"]) and pd.isna(result["share_max"])
+        return
+    values = [e / v for e, v in defined]
+    assert result["share_min"] == pytest.approx(min(values))
+    assert result["share_max"] == pytest.approx(max(values))
+    exact = len(set(values)) == 1
+    assert pd.isna(result["share"]) != exact
+    ci = proportions.proportion_ci([e for e, _ in defined], [v for _, v in defined])
+    assert (ci["lower"] >= result["lower"] - 1e-12).all()
+    assert (ci["upper"] <= result["upper"] + 1e-12).all()
+
+
+def _independent_bounds(cells: pd.DataFrame) -> tuple[int, int, int]:
+    """Published sum, and the least and largest sums once the `<5` cells (and sums with a
+    `<5` part) take any value within their bounds."""
+    published = cells["value"].notna()
+    visible = int(cells.loc[published, "value"].sum())
+    return (visible, visible + int(cells.loc[~published, "lower"].sum()),
+            visible + int(cells.loc[~published, "upper"].sum()))  # fmt: skip
+
+
+def _real_glotip_cells(vintage: str) -> pd.DataFrame:
+    """The GLOTIP form cells of one vintage in complete country-year-sex-age groups, selected
+    here without the analysis code."""
+    glotip = pd.read_parquet(paths.processed_dir() / "glotip.parquet")
+    forms = glotip[
+        (glotip["vintage"] == vintage)
+        & (glotip["dimension"] == "by form of exploitation")
+        & (glotip["indicator"] == "Detected trafficking victims")
+    ]
+    per_group = forms.groupby(["iso3", "year", "sex", "age"])["category"].transform("size")
+    return forms[per_group == 3]
+
+
+@pytest.mark.parametrize("vintage", ["2025", "2023"])
+def test_glotip_share_range_on_the_real_data_matches_an_independent_sum(vintage):
+    glotip = pd.read_parquet(paths.processed_dir() / "glotip.parquet")
+    result = shares.glotip_explicit_shares(glotip, mp.load_mapping(), vintage).iloc[0]
+    cells = _real_glotip_cells(vintage)
+    top = cells[(cells["sex"] == "Total") & (cells["age"] == "Total")]
+    is_explicit = top["category"].isin(EXPLICIT_FORMS)
+    e_visible, e_low, e_high = _independent_bounds(top[is_explicit])
+    o_visible, o_low, o_high = _independent_bounds(top[~is_explicit])
+    assert result[shares.BOUND_COLUMNS].tolist() == [e_low, e_high, e_low + o_low, e_high + o_high]
+    assert result["share_min"] == pytest.approx(e_low / (e_low + o_high))
+    assert result["share_max"] == pytest.approx(e_high / (e_high + o_low))
+    assert result["suppressed_cells"] == int(top["value"].isna().sum())
+    old = e_visible / (e_visible + o_visible)  # the `<5` cells read as 0
+    assert not result["share_min"] <= old <= result["share_max"]
+    shown = (round(100 * result["share_min"], 1), round(100 * result["share_max"], 1))
+    assert vintage != "2025" or shown == (74.8, 75.4)  # the range issue 14 measured
+
+
+def test_glotip_group_ranges_on_the_real_data_hold_every_fill():
+    glotip = pd.read_parquet(paths.processed_dir() / "glotip.parquet")
+    groups = shares.glotip_explicit_shares(glotip, mp.load_mapping(), "2025", shares.GROUPING)
+    groups = groups[groups["instrument"] == PAL.key]
+    cells = _real_glotip_cells("2025")
+    cells = cells[(cells["sex"] != "Total") & (cells["age"] != "Total")]
+    assert len(groups) == cells.groupby(["sex", "age"]).ngroups
+    sexes = {v: k for k, v in shares.GLOTIP_SEX.items()}
+    ages = {v: k for k, v in shares.GLOTIP_AGE.items()}
+    old = {}
+    for row in groups.itertuples():
+        group = cells[(cells["sex"] == sexes[row.gender]) & (cells["age"] == ages[row.age_group])]
+        is_explicit = group["category"].isin(EXPLICIT_FORMS)
+        e_visible, e_low, e_high = _independent_bounds(group[is_explicit])
+        visible, low, high = _independent_bounds(group)
+        assert (row.explicit_lower, row.explicit_upper) == (e_low, e_high)
+        assert (row.victims_lower, row.victims_upper) == (low, high)
+        assert row.share_min == pytest.approx(e_low / (e_low + high - e_high))
+        assert row.share_max == pytest.approx(e_high / (e_high + low - e_low))
+        # each `<5` cell holds at least one victim: the published cells alone (the old
+        # table's total) fall below every possible total
+        assert visible + row.suppressed_cells <= low
+        old[row.gender, row.age_group] = (visible, e_visible / visible, row)
+    visible, _, row = old["other", "child (0-17)"]
+    assert visible < row.victims_lower  # the old 189 against at least 422
+    _, share, row = old["female", "adult (18+)"]
+    assert not row.share_min <= share <= row.share_max  # the old 89.3% against 88.0-89.1%
 
 
 def test_glotip_unknown_vintage_is_an_error():
@@ -419,7 +563,8 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     assert f"(+fewer than {threshold})" in text
     assert kanon["palermo_2000"] == kanon["coe_2005"]
     glotip = results["glotip_explicit_share"]
-    assert len({v["share"] for v in glotip.values()}) == 1  # GLOTIP forms cannot tell them apart
+    # GLOTIP forms cannot tell the instruments apart
+    assert len({(v["share_min"], v["share_max"]) for v in glotip.values()}) == 1
     assert results["eu_purposes_without_data"] == ["surrogacy", "illegal_adoption"]
     kanon_minor = victims.loc[victims["release"] == "kanon_2021", "is_minor"]
     assert results["minor_share"]["kanon_2021"] == pytest.approx(kanon_minor.mean())

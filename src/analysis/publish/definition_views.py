@@ -139,14 +139,14 @@ def protect_named(
     tables = {}
     for release, part in counts.groupby(level="release", sort=True):
         part = part.droplevel("release")
-        keep = [("named",), ("gender",), ("age_group",), ()]
         tables[release] = disclosure.protect(
             f"Records by gender, age group and the first text that names their form "
             f"explicitly ({release})",
             vic.population(release),
             part,
-            disclosure.margins(part, keep),
+            disclosure.margins(part, [("named",)]),
             threshold,
+            shared=disclosure.margins(part, [("gender",), ("age_group",), ()]),
         )
     return tables
 
@@ -160,8 +160,7 @@ def named_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
         wide = text.unstack("named")[list(NAMED_LABELS)].rename(columns=NAMED_LABELS)
         wide = wide.reindex(pd.MultiIndex.from_product(
             [vic.DOMAINS["gender"], vic.DOMAINS["age_group"]]))  # fmt: skip
-        totals = table.counts.groupby(level="named").sum().reindex(list(NAMED_LABELS))
-        wide.loc[("all", "all"), :] = disclosure.suppress(totals, table.threshold).to_numpy()
+        wide.loc[("all", "all"), :] = [table.sum_text({"named": [n]}) for n in NAMED_LABELS]
         keys = [(release, *k) for k in wide.index]
         wide.index = pd.MultiIndex.from_tuples(keys, names=["release", "gender", "age group"])
         frames.append(wide)
@@ -314,9 +313,11 @@ def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
     small)."""
     lines = []
     for release, table in tables.items():
-        totals = table.counts.groupby(level="named").sum()
-        words = {k: disclosure.count_words(v, table.threshold) for k, v in totals.items()}
-        known = disclosure.count_words(totals[shares.KNOWN_FORM].sum(), table.threshold)
+        words = {n: table.sum_text({"named": [n]}, words=True) for n in shares.NAMED}
+        unknown = table.sum_range({"named": [shares.FORM_UNKNOWN]})
+        known = disclosure.count_words(int(table.counts.sum()) - unknown[0], table.threshold)
+        if not bounds.pinned(*unknown):
+            known = "an undisclosed number of"
         lines.append(
             f"- **{release}**: {known} records with a known form; named explicitly by "
             f"Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "

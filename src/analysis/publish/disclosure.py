@@ -27,7 +27,8 @@ HIDDEN_SHARE = "suppressed"  # the text of a hidden share
 # Keys under which a results JSON holds counts of people: each is checked against the rule.
 COUNT_KEYS = frozenset({"count", "total", "records", "explicit", "of", "n", "flagged",
                         "only_eu_explicit", "known", "domestic", "selected",
-                        "without_year"})  # fmt: skip
+                        "without_year", "count_lower", "count_upper", "total_lower",
+                        "total_upper"})  # fmt: skip
 SHARE_KEYS = ("share", "lower", "upper")
 
 
@@ -241,6 +242,8 @@ class CountTable:
     sums: tuple[dict, ...] = ()  # published sums: {dimension: values}; a missing one: all
     threshold: int = DEFAULT_THRESHOLD
     partial: tuple[str, ...] = ()  # dimensions whose categories do not cover the population
+    shared: int = 0  # the first `shared` sums are published elsewhere too: never withheld
+    withheld: set[int] = field(default_factory=set)  # sums not published after all: `(s)`
     _system: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -268,9 +271,9 @@ class CountTable:
         if not self.hidden.iloc[members].any():
             value = float(self.counts.iloc[members].sum())
             return value, value
-        hidden = tuple(self.hidden.to_numpy())
-        if self._system is None or self._system[0] != hidden:
-            self._system = (hidden, feasible_system([self.record()])[0])
+        state = (tuple(self.hidden.to_numpy()), frozenset(self.withheld))
+        if self._system is None or self._system[0] != state:
+            self._system = (state, feasible_system([self.record()])[0])
         low, high = self._system[1].sum_range(members)
         return float(low), float(high)
 
@@ -278,6 +281,27 @@ class CountTable:
         """Whether the published table already fixes the sum of the cells `pattern` selects:
         only then may a number computed from the sum itself (a share, an interval) be shown."""
         return bounds.pinned(*self.sum_range(pattern))
+
+    def _sum_shown(self, k: int) -> int | str:
+        if k in self.withheld:
+            return SECONDARY
+        total = int(self.counts.iloc[self.members(self.sums[k])].sum())
+        return small_text(self.threshold) if is_small(total, self.threshold) else total
+
+    def sum_text(self, pattern: dict, words: bool = False) -> str:
+        """How the table shows one of its sums: '1,234', '<10' or '(s)' (in a sentence:
+        'fewer than 10', 'an undisclosed number')."""
+        normal = {d: [str(v) for v in vs] for d, vs in pattern.items()}
+        found = [k for k, p in enumerate(self.sums)
+                 if {d: [str(v) for v in vs] for d, vs in p.items()} == normal]  # fmt: skip
+        if not found:
+            raise KeyError(f"{self.name}: publishes no sum of {normal}")
+        shown = self._sum_shown(found[0])
+        if isinstance(shown, int):
+            return f"{shown:,}"
+        if not words:
+            return shown
+        return "an undisclosed number" if shown == SECONDARY else fewer_than(self.threshold)
 
     def record(self) -> dict:
         """The table as a reader sees it: shown cells and sums, `<N` and `(s)`; no hidden value."""
@@ -291,11 +315,8 @@ class CountTable:
         kinds = self.kinds()
         cells = [{"key": key, "shown": shown(value, kind)}
                  for key, value, kind in zip(keys, self.counts, kinds, strict=True)]  # fmt: skip
-        sums = []
-        for pattern in self.sums:
-            total = int(self.counts.iloc[self.members(pattern)].sum())
-            sums.append({"of": {d: [str(v) for v in vs] for d, vs in pattern.items()},
-                         "shown": small if is_small(total, self.threshold) else total})  # fmt: skip
+        sums = [{"of": {d: [str(v) for v in vs] for d, vs in pattern.items()},
+                 "shown": self._sum_shown(k)} for k, pattern in enumerate(self.sums)]  # fmt: skip
         return {"name": self.name, "population": self.population,
                 "threshold": self.threshold, "dims": self.dims, "partial": list(self.partial),
                 "cells": cells, "sums": sums}  # fmt: skip
@@ -395,45 +416,89 @@ def protect(
     threshold: int = DEFAULT_THRESHOLD,
     also: pd.Series | None = None,
     partial: tuple[str, ...] = (),
+    shared: tuple[dict, ...] = (),
 ) -> CountTable:
     """A `CountTable` whose hidden cells no published cell or sum gives away.
 
     Small cells are hidden; a sum with one hidden cell hides its smallest other non-zero cell
-    (`_hide_partners`); then each hidden cell's feasible range is checked (`bounds.exposed`),
-    and while it is too narrow the smallest shown non-zero cell of the shortest sum through it
-    is hidden too. Hiding only widens ranges, so a cell once safe stays safe. `also` marks
-    cells hidden for a reason found elsewhere.
+    (`_hide_partners`); then each small cell's feasible range is checked (`bounds.exposed`):
+    while it is too narrow, the smallest shown non-zero cell of the shortest sum through it is
+    hidden too, or, with none left, the shortest of its sums that is not `shared` (published
+    elsewhere too) is withheld (`(s)`). Where the sums alone would pin it, they are withheld
+    first (`_withhold_sums`). Hiding only widens ranges, so a cell once safe stays safe.
+    Last, a secondary cell that the published numbers fix anyway is shown again
+    (`_show_pinned`). `also` marks cells hidden for a reason found elsewhere.
     """
     check_threshold(threshold)
     counts = counts.astype("int64")
     hidden = pd.Series(is_small(counts, threshold).to_numpy(), index=counts.index)
     if also is not None:
         hidden |= also.reindex(counts.index).fillna(False).astype(bool).to_numpy()
-    table = CountTable(name, population, counts, hidden, tuple(sums), threshold, partial)
+    table = CountTable(name, population, counts, hidden, (*shared, *sums), threshold, partial,
+                       len(shared))  # fmt: skip
     groups = [table.members(p) for p in table.sums]
     _hide_partners(table, groups)
     system, _ = feasible_system([table.record()])
-    kinds = table.kinds()
-    checked: set[int] = set()
-    while todo := [i for i in np.flatnonzero(table.hidden.to_numpy()) if i not in checked]:
-        where = todo[0]
-        low, high = system.ranges([where])[0]
-        if not bounds.exposed(low, high, kinds.iloc[where], threshold):
-            checked.add(where)
-            continue
-        candidates = _candidates(table, [g for g in groups if where in g])
-        if not candidates:
-            raise DisclosureError(
-                f"{name}: cell {list(table.counts.index[where])} cannot be protected: its "
-                "sums hold no other shown cell to hide"
-            )
-        before = set(np.flatnonzero(table.hidden.to_numpy()))
-        table.hidden.iloc[min(candidates, key=lambda i: (counts.iloc[i], i))] = True
-        _hide_partners(table, groups)
-        kinds = table.kinds()
-        for i in set(np.flatnonzero(table.hidden.to_numpy())) - before:
-            system.set_bounds(i, *_bounds_of(SECONDARY))
+    small = set(np.flatnonzero(is_small(counts, threshold).to_numpy()))
+    for where in sorted(small):
+        if _withhold_sums(table, groups, where):
+            system, _ = feasible_system([table.record()])
+        while bounds.exposed(*system.ranges([where])[0], "small", threshold):
+            through = [k for k, g in enumerate(groups) if where in g and k not in table.withheld]
+            candidates = _candidates(table, [groups[k] for k in through])
+            if candidates:
+                before = set(np.flatnonzero(table.hidden.to_numpy()))
+                table.hidden.iloc[min(candidates, key=lambda i: (counts.iloc[i], i))] = True
+                _hide_partners(table, groups)
+                for i in set(np.flatnonzero(table.hidden.to_numpy())) - before:
+                    system.set_bounds(i, *_bounds_of(SECONDARY))
+                continue
+            own = [k for k in through if k >= table.shared]
+            if not own:
+                raise DisclosureError(
+                    f"{name}: cell {list(table.counts.index[where])} cannot be protected: "
+                    "the sums published elsewhere give it away"
+                )
+            table.withheld.add(min(own, key=lambda k: (len(groups[k]), k)))
+            system, _ = feasible_system([table.record()])
+    _show_pinned(table, system, small)
     return table
+
+
+def _withhold_sums(table: CountTable, groups: list[np.ndarray], where: int) -> bool:
+    """Withhold sums of the table's own (those through the cell first, then the smallest)
+    until its sums alone, with every non-zero cell hidden, no longer pin the small cell
+    `where`: no hiding of cells could protect it then. Whether any was withheld."""
+    changed = False
+    while True:
+        record = table.record()
+        for cell in record["cells"]:
+            if isinstance(cell["shown"], int) and cell["shown"] > 0:
+                cell["shown"] = SECONDARY
+        system, _ = feasible_system([record])
+        if not bounds.exposed(*system.ranges([where])[0], "small", table.threshold):
+            return changed
+        own = [k for k in range(table.shared, len(groups))
+               if k not in table.withheld and table.counts.iloc[groups[k]].sum() > 0]  # fmt: skip
+        if not own:
+            raise DisclosureError(
+                f"{table.name}: cell {list(table.counts.index[where])} cannot be protected: "
+                "the sums published elsewhere give it away"
+            )
+        key = {k: (where not in groups[k], table.counts.iloc[groups[k]].sum(), k) for k in own}
+        table.withheld.add(min(own, key=key.get))
+        changed = True
+
+
+def _show_pinned(table: CountTable, system: bounds.System, small: set[int]) -> None:
+    """Show again each secondary cell that the published numbers fix anyway: hiding it
+    protects nothing, and showing a fixed value changes no range."""
+    for where in np.flatnonzero(table.hidden.to_numpy()):
+        if where in small:
+            continue
+        if bounds.pinned(*system.ranges([where])[0]):
+            table.hidden.iloc[where] = False
+            system.set_bounds(where, *_bounds_of(int(table.counts.iloc[where])))
 
 
 def _candidates(table: CountTable, sums: list[np.ndarray]) -> list[int]:
@@ -453,8 +518,8 @@ def _hide_partners(table: CountTable, sums: list[np.ndarray]) -> None:
     changed = True
     while changed:
         changed = False
-        for members in sums:
-            if table.hidden.iloc[members].sum() != 1:
+        for k, members in enumerate(sums):
+            if k in table.withheld or table.hidden.iloc[members].sum() != 1:
                 continue
             found = [i for i in members if not table.hidden.iloc[i] and table.counts.iloc[i] > 0]
             if found:

@@ -1,8 +1,9 @@
-"""Command line: `python -m analysis data fetch|verify|list`, `run` and `verify`."""
+"""Command line: `python -m analysis data fetch|verify|list`, `run`, `audit` and `verify`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -109,6 +110,24 @@ def _cmd_run(args) -> int:
     return status
 
 
+def _cmd_audit(args) -> int:
+    """0 the audit passes, 1 a cell is exposed or numbers disagree, 2 it cannot run."""
+    from analysis.run import audit
+
+    run_dir = Path(args.run) if args.run else paths.reports_dir() / runner.LATEST
+    try:
+        result = audit.audit(run_dir)
+    except audit.AuditError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(audit.report_text(summary))
+    return result.status
+
+
 def _cmd_verify(args) -> int:
     return runner.verify(Path(args.run) if args.run else None, jobs=args.jobs)
 
@@ -163,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-going", action="store_true", help="after a failure, finish the other notebooks"
     )
     run.set_defaults(handler=_cmd_run)
+
+    audit = commands.add_parser(
+        "audit",
+        help="check that no hidden cell of a run's tables can be worked out from all its "
+        "reports together (exit 0 pass, 1 a cell is exposed, 2 cannot audit)",
+    )
+    audit.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
+    audit.add_argument("--json", action="store_true", help="print the summary as JSON")
+    audit.set_defaults(handler=_cmd_audit)
 
     check = commands.add_parser(
         "verify", help="re-execute a run and compare its figures, results and data"

@@ -1,4 +1,5 @@
-"""The index.html of a run: when, from which commit, each notebook's status and links, sources."""
+"""The index.html of a run: when, from which commit, the disclosure audit's verdict, each
+notebook's status and links, sources."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; 
 td { vertical-align: top; }
 .ok { color: #1a7f37; } .unchanged { color: #57606a; } .failed, .blocked { color: #cf222e; }
 .status { font-weight: 600; white-space: nowrap; } small, .meta { color: #57606a; }
+.audit-failed { border-left: 4px solid #cf222e; padding: .2rem 1rem; }
 """
 
 
@@ -32,7 +34,11 @@ def _row(name: str, entry: dict) -> str:
     title = f'<a href="{name}.html">{name}</a>' if f"{name}.html" in files else name
     links = " · ".join(
         f'<a href="{rel}">{label}</a>'
-        for rel, label in ((f"{name}.ipynb", "notebook"), (f"results/{name}.json", "results"))
+        for rel, label in (
+            (f"{name}.ipynb", "notebook"),
+            (f"results/{name}.json", "results"),
+            (f"results/{name}.tables.json", "tables"),
+        )
         if rel in files
     )
     seconds = f"{entry['seconds']:.1f} s" if entry.get("seconds") else ""
@@ -41,6 +47,22 @@ def _row(name: str, entry: dict) -> str:
     return (
         f"<tr><td>{title}</td><td class='status {status.replace(' ', '-')}'>{status}</td>"
         f"<td>{seconds}</td><td>{memory}</td><td>{links}</td><td>{_notes(entry)}</td></tr>"
+    )
+
+
+def _audit(found: dict | None) -> str:
+    """The audit's verdict (recorded in the manifest by the runner); when it failed, each
+    exposed cell (report, table, cell key, range: never a value) and each inconsistency."""
+    if found is None:
+        return ""
+    if found["passed"]:
+        return f'<p class="meta">{escape(found["verdict"])}.</p>'
+    items = [c["text"] for c in found.get("exposed", [])] + found.get("inconsistent", [])
+    listed = "".join(f"<li>{escape(item)}</li>" for item in items)
+    return (
+        '<div class="audit-failed"><h2 class="failed">Disclosure audit failed</h2>'
+        f"<p>{escape(found['verdict'])}. This run is not published: <code>reports/latest</code> "
+        f"still points at the previous run.</p>{f'<ul>{listed}</ul>' if listed else ''}</div>"
     )
 
 
@@ -64,6 +86,7 @@ def render(manifest: dict) -> str:
 commit {escape(commit)} · Python {escape(manifest["python"])} ·
 {manifest["seconds"]:.1f} s · <a href="manifest.json">manifest (sha256 of every input and
 output)</a></p>
+{_audit(manifest.get("audit"))}
 <table><thead><tr><th>notebook</th><th>status</th><th>time</th><th>peak memory</th>
 <th>files</th><th>notes</th></tr></thead>
 <tbody>

@@ -2,9 +2,11 @@
 
 A run writes into `reports/.partial-<run>/` and renames it to `reports/<run>/` only at the
 end, then points `reports/latest` at it: a crash or Ctrl-C leaves the previous report as it
-was. A notebook is re-executed only when its source, parameters, inputs or the code it
-imports (`code_hashes`) changed since the latest run (or with `force`); otherwise its outputs
-are carried over from that run. Independent notebooks run side by side in worker processes.
+was. Before that, the disclosure audit (`audit.py`) checks the tables of all its reports
+together; when it fails, the run folder is still written but `latest` stays where it was.
+A notebook is re-executed only when its source, parameters, inputs or the code it imports
+(`code_hashes`) changed since the latest run (or with `force`); otherwise its outputs are
+carried over from that run. Independent notebooks run side by side in worker processes.
 """
 
 from __future__ import annotations
@@ -274,6 +276,7 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
         run / f"{notebook}.ipynb",
         run / f"{notebook}.html",
         run / "results" / f"{notebook}.json",
+        run / "results" / f"{notebook}.tables.json",  # its table records, for the audit
     ]
     figures = run / "figures" / notebook
     found += sorted(p for p in figures.rglob("*") if p.is_file()) if figures.is_dir() else []
@@ -298,9 +301,19 @@ def new_run_id(root: Path) -> str:
     return run_id
 
 
-def publish(partial: Path, final: Path) -> None:
-    """Rename the finished run into place, then point `latest` at it (both atomic renames)."""
+def has_records(entry: dict, notebook: str) -> bool:
+    """Whether a notebook's files in a manifest include its table records wherever they
+    include its results (a run made before the audit has none: its reports must re-run)."""
+    files = entry.get("files", [])
+    return f"results/{notebook}.json" not in files or f"results/{notebook}.tables.json" in files
+
+
+def publish(partial: Path, final: Path, latest: bool = True) -> None:
+    """Rename the finished run into place, then point `latest` at it (both atomic renames);
+    `latest=False` leaves `latest` where it was (a run that failed its audit)."""
     os.replace(partial, final)
+    if not latest:
+        return
     tmp_link = final.parent / f".{LATEST}.tmp"
     tmp_link.unlink(missing_ok=True)
     tmp_link.symlink_to(final.name)
@@ -415,7 +428,8 @@ def task_dependencies(tasks: dict[str, Task]) -> dict[str, set[str]]:
 def run(
     options: RunOptions, notebook_dir: Path | None = None, steps: tuple[Step, ...] = STEPS
 ) -> tuple[int, Path]:
-    """Run the DAG; return the exit status and the run folder that `latest` points to."""
+    """Run the DAG; return the exit status and the run folder written (when nothing changed,
+    the one `latest` points to). 1 when a notebook failed or the run failed its audit."""
     root = options.reports_root or paths.reports_dir()
     plan = resolve_steps(notebook_dir or paths.notebooks_dir(), steps)
     if options.only and (unknown := set(options.only) - set(plan)):
@@ -484,6 +498,7 @@ class Run:
             old.get("key") == key
             and old.get("status") in ("ok", "unchanged")
             and old.get("processed_outputs") == output_hashes(self.tasks[name].step)
+            and has_records(old, name)
         )
 
     def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
@@ -558,17 +573,38 @@ class Run:
             shutil.rmtree(self.partial)
             self.progress.line(f"nothing changed since {self.previous.name}: report is up to date")
             return 0, self.previous
+        final = self.root / self.run_id
+        found = self.audit(final)
         manifest = build_manifest(self, started)
+        manifest["audit"] = found
         files.write_json(manifest, self.partial / MANIFEST)
         write_index(manifest, self.partial)
-        final = self.root / self.run_id
-        publish(self.partial, final)
+        publish(self.partial, final, latest=found["passed"])
         self.progress.line(
             f"run {self.run_id}: {executed} executed, {statuses.count('unchanged')} unchanged, "
             f"{broken} failed or blocked, {time.perf_counter() - started:.1f} s; "
             f"report: {final / 'index.html'}"
         )
-        return (1 if broken else 0), final
+        if not found["passed"]:
+            kept = f"still points at {self.previous.name}" if self.previous else "is not made"
+            self.progress.line(f"this run failed its audit: {LATEST} {kept}")
+        return (1 if broken or not found["passed"] else 0), final
+
+    def audit(self, final: Path) -> dict:
+        """The disclosure audit of the partial run (all its reports' tables together), as
+        the manifest records it; its verdict and any exposed cell go to the log too."""
+        from analysis.run import audit  # scipy: imported only by a run that publishes
+
+        try:
+            result = audit.audit(self.partial, list(self.tasks), audit.display(final))
+            found = result.summary()
+        except audit.AuditError as exc:
+            found = {"passed": False, "status": 2, "error": str(exc),
+                     "verdict": f"Disclosure audit could not run: {exc}"}  # fmt: skip
+        self.progress.line(found["verdict"])
+        for line in [c["text"] for c in found.get("exposed", [])] + found.get("inconsistent", []):
+            self.progress.line(f"  {line}")
+        return found
 
 
 def git_state() -> dict:

@@ -1,0 +1,610 @@
+"""The disclosure audit of a run: `python -m analysis audit`, and the last step of every run.
+
+Each report of a run leaves `results/<report>.tables.json`, its protected count tables as a
+reader sees them (`disclosure.CountTable.record`: shown cells and sums, `<10` and `(s)`, never
+a hidden value). Tables of the same population count the same people, so a reader who holds
+several reports can combine them: the audit links every table of the run
+(`disclosure.feasible_system`), works out the feasible range of each hidden cell by linear
+programming, and fails when a range gives a cell away (`bounds.exposed`) or when the
+published numbers cannot all hold.
+
+A range is written out only while it holds two whole numbers or more; one that leaves a single
+possible value reads "pinned to one value", so nothing the audit prints states a hidden count.
+
+Exit status of the command: 0 the audit passes, 1 a hidden cell is exposed or published
+numbers are inconsistent, 2 the run cannot be audited (`AuditError`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from analysis.publish import bounds, disclosure
+from analysis.publish.report import TABLES_VERSION
+
+SUFFIX = ".tables.json"
+FIELDS = ("name", "population", "threshold", "dims", "partial", "cells", "sums")  # of a record
+PINNED = "pinned to one value"
+
+
+class AuditError(Exception):
+    """The run cannot be audited: no records, a report without them, a record of another
+    version or shape. The message is one line."""
+
+
+@dataclass(eq=False)
+class Table:
+    """One table record and the report that published it (equal only to itself)."""
+
+    report: str
+    record: dict
+    system: bounds.System | None = None  # of this table alone (`_check_shape`)
+
+    @property
+    def file(self) -> str:
+        return f"results/{self.report}{SUFFIX}"
+
+    @property
+    def name(self) -> str:
+        return self.record["name"]
+
+
+def hidden_positions(table: Table) -> list[int]:
+    """The cells a table does not show (`<10` or `(s)`)."""
+    return [i for i, c in enumerate(table.record["cells"]) if not isinstance(c["shown"], int)]
+
+
+# Reading the records of a run.
+
+
+def display(path: Path) -> str:
+    """A path as the messages name it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def report_names(run_dir: Path) -> list[str]:
+    """The reports of a run folder: those its manifest lists, then any with a record file."""
+    names: dict[str, None] = {}
+    manifest = run_dir / "manifest.json"
+    if manifest.is_file():
+        names.update(dict.fromkeys(json.loads(manifest.read_text(encoding="utf-8"))["notebooks"]))
+    found = sorted((run_dir / "results").glob(f"*{SUFFIX}"))
+    names.update(dict.fromkeys(p.name.removesuffix(SUFFIX) for p in found))
+    return list(names)
+
+
+def load(
+    run_dir: Path, reports: list[str] | None = None, label: str = ""
+) -> tuple[list[str], list[Table]]:
+    """The reports that have records (of `reports`, default: all of the run) and every table
+    record of theirs. A report with a results file but no record file, or a record file of
+    another version, is an `AuditError`; so is a run folder without any record file when no
+    reports are named."""
+    where = label or display(run_dir)
+    if not run_dir.is_dir():
+        raise AuditError(f"{where}: no such run folder")
+    names = report_names(run_dir) if reports is None else reports
+    results = run_dir / "results"
+    present = [n for n in names if (results / f"{n}{SUFFIX}").is_file()]
+    missing = [n for n in names if (results / f"{n}.json").is_file() and n not in present]
+    if (missing and not present) or (reports is None and not present):
+        raise AuditError(
+            f"{where}: no disclosure records (made by a version before the audit); re-run it"
+        )
+    if missing:
+        raise AuditError(
+            f"{where}: {', '.join(missing)} without disclosure records "
+            f"(results/<report>{SUFFIX}; made by a version before the audit); "
+            "re-run them"
+        )
+    tables = []
+    for name in present:
+        tables += _read(run_dir / "results" / f"{name}{SUFFIX}", name, f"{where}/results")
+    return present, tables
+
+
+def _read(path: Path, report: str, folder: str) -> list[Table]:
+    where = f"{folder}/{path.name}"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AuditError(f"{where}: unreadable ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != TABLES_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        raise AuditError(
+            f"{where}: disclosure records of version {version}, this audit reads "
+            f"version {TABLES_VERSION}; re-run it"
+        )
+    tables = [Table(report, record) for record in data.get("tables", [])]
+    for table in tables:
+        _check_shape(table, where)
+    return tables
+
+
+def _check_shape(table: Table, where: str) -> None:
+    """A record the linear system can read: one key part per dimension, margins over the
+    table's own dimensions, cells and sums that read as counts, `<N` or `(s)`. Keeps the
+    table's own system."""
+    record = table.record
+    try:
+        dims = record.get("dims", [])
+        bad_key = [c["key"] for c in record["cells"] if len(c["key"]) != len(dims)]
+        unknown = [d for s in record["sums"] for d in s["of"] if d not in dims]
+        if bad_key or unknown:
+            problem = f"cell key {bad_key[0]}" if bad_key else f"margin over {unknown[0]!r}"
+            raise ValueError(f"{problem} does not fit the dimensions {dims}")
+        if absent := [k for k in FIELDS if k not in record]:
+            raise ValueError(f"no {', '.join(absent)}")
+        table.system = disclosure.feasible_system([record])[0]
+    except (KeyError, TypeError, ValueError) as exc:
+        name = record.get("name", "?") if isinstance(record, dict) else "?"
+        raise AuditError(f"{where}, table {name!r}: not a table record ({exc})") from None
+
+
+# Consistency: each published margin against the cells it adds up.
+
+
+def margin_text(pattern: dict) -> str:
+    parts = [f"{d}: [{', '.join(str(v) for v in vs)}]" for d, vs in pattern.items()]
+    return "{" + ", ".join(parts) + "}"
+
+
+def margin_problems(table: Table) -> list[str]:
+    """Margins of one table that its own cells cannot meet: all shown and a different total,
+    or beyond what the shown and hidden cells can add up to."""
+    lower, upper = np.asarray(table.system.lower), np.asarray(table.system.upper)
+    found = []
+    for total, (members, low, high) in zip(table.record["sums"], table.system.sums, strict=True):
+        ids = list(members)
+        least, most = lower[ids].sum(), upper[ids].sum()
+        if least <= high + bounds.TOLERANCE and most >= low - bounds.TOLERANCE:
+            continue
+        if least == most:
+            adds = f"cells add up to {number(least)}"
+        else:
+            adds = f"cells add up to {range_text(least, most, exact=True)}"
+        found.append(
+            f"{table.file}, table {table.name!r}, margin {margin_text(total['of'])}: "
+            f"{adds}, the margin reads {total['shown']}"
+        )
+    return found
+
+
+# Feasible ranges: the linked system of each population, split into independent parts.
+
+
+class Part:
+    """An independent part of a population's linked system: hidden cells that share sums,
+    directly or through each other, once the shown cells are moved into the sums.
+
+    Ranges are worked out on demand. The solution of each linear program is a point that the
+    published numbers allow, so it widens the range seen of every cell of the part (`low`,
+    `high`): the true range holds the seen one, and a cell whose seen range is already wide
+    enough needs no program of its own. `settle` first pushes many cells at once."""
+
+    def __init__(self, rows: list, lower: np.ndarray, upper: np.ndarray):
+        self.members = sorted({i for row in rows for i in row[3]})  # for naming the tables
+        self.index: dict[int, int] = {}
+        system = bounds.System()
+        for free, low, high, _ in rows:
+            for i in free:
+                if i not in self.index:
+                    self.index[i] = system.unknown(lower[i], upper[i])
+            system.add_sum({self.index[i]: c for i, c in free.items()}, low, high)
+        self.matrices = system.matrices()
+        self.lower, self.upper = np.array(system.lower), np.array(system.upper)
+        self.low = np.full(len(self.lower), np.inf)  # the range seen of each unknown
+        self.high = np.full(len(self.lower), -np.inf)
+        self.exact: dict[tuple[int, float], float] = {}
+        self.boxes: dict[bool, list[tuple]] = {}
+        self.cells: list[Hidden] = []
+        self.failed = False  # its published numbers cannot all hold
+        self.programs = 0
+
+    def least(self, weights: np.ndarray, capped: bool = False) -> float:
+        """The least value of weights . x that the published numbers allow (-inf when there
+        is none); `bounds.Inconsistent` when they cannot all hold. `capped`: unbounded cells
+        held below a cap above every published number, so that pushing them up still gives a
+        point (one the published numbers allow, as every point found is)."""
+        a_ub, b_ub, a_eq, b_eq = self.matrices
+        self.programs += 1
+        result = linprog(weights, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                         bounds=self.box(capped), method="highs")  # fmt: skip
+        if result.status == 2:
+            if capped:
+                return self.least(weights)
+            raise bounds.Inconsistent("the published numbers cannot all hold")
+        if result.status == 3:
+            return -np.inf
+        self.low, self.high = np.minimum(self.low, result.x), np.maximum(self.high, result.x)
+        return float(result.fun)
+
+    def box(self, capped: bool) -> list[tuple]:
+        """The bounds of the unknowns for linprog, capped or not (see `least`); kept."""
+        if capped not in self.boxes:
+            top = self.upper
+            if capped:
+                rhs = sum(abs(b).sum() for b in self.matrices[1::2] if b is not None)
+                top = np.minimum(self.upper, rhs + self.lower.sum() + 1.0)
+            self.boxes[capped] = [(lo, None if np.isinf(hi) else hi)
+                                  for lo, hi in zip(self.lower, top, strict=True)]  # fmt: skip
+        return self.boxes[capped]
+
+    def end(self, unknown: int, sign: float) -> float:
+        """The least (sign 1) or the greatest (sign -1) value of one unknown: a bound of its
+        own that a seen point reaches, else one program."""
+        if (unknown, sign) not in self.exact:
+            low, high = self.lower[unknown], self.upper[unknown]
+            if sign > 0 and self.low[unknown] <= low + bounds.TOLERANCE:
+                found = low
+            elif sign < 0 and self.high[unknown] >= high - bounds.TOLERANCE:
+                found = high
+            else:
+                weights = np.zeros(len(self.lower))
+                weights[unknown] = sign
+                found = sign * self.least(weights)
+            self.exact[unknown, sign] = float(found)
+        return self.exact[unknown, sign]
+
+    def settle(self) -> None:
+        """Push all cells not yet shown safe down together, then up, while that shows more
+        of them safe; the rest are left to `Hidden.decide`. Marks the part `failed` when its
+        numbers cannot all hold."""
+        try:
+            for sign in (1.0, -1.0):
+                todo = self.cells
+                while todo := [c for c in todo if c.unsettled(sign)]:
+                    weights = np.zeros(len(self.lower))
+                    weights[[c.unknown for c in todo]] = sign
+                    self.least(weights, capped=sign < 0)
+                    if all(c.unsettled(sign) for c in todo):
+                        break
+        except bounds.Inconsistent:
+            self.failed = True
+
+
+@dataclass
+class Hidden:
+    """A hidden cell of a table and what a reader can work out of it: from its own text when
+    it is in no sum, else from its part of the linked system."""
+
+    table: Table
+    position: int
+    part: Part | None = None
+    unknown: int = 0  # in the part
+    text: tuple[float, float] = (math.nan, math.nan)  # the range its text gives
+    exposed: bool = False
+
+    @property
+    def kind(self) -> str:
+        shown = self.table.record["cells"][self.position]["shown"]
+        return "secondary" if shown == disclosure.SECONDARY else "small"
+
+    @property
+    def threshold(self) -> int:
+        return self.table.record["threshold"]
+
+    def seen(self) -> tuple[float, float]:
+        """A range the cell's true range holds (NaN when its part's numbers cannot hold)."""
+        if self.part is None:
+            return self.text
+        if self.part.failed:
+            return math.nan, math.nan
+        return float(self.part.low[self.unknown]), float(self.part.high[self.unknown])
+
+    def range(self) -> tuple[float, float]:
+        """The feasible range: the least and the greatest value the published numbers allow."""
+        if self.part is None or self.part.failed:
+            return self.seen()
+        return self.part.end(self.unknown, 1.0), self.part.end(self.unknown, -1.0)
+
+    def unsettled(self, sign: float) -> bool:
+        """Whether the seen range does not yet show the cell safe at its low end (sign 1) or
+        its high end (-1): a small cell must reach 1 and threshold - 1; a secondary cell
+        must move by 1 (`bounds.exposed`)."""
+        low, high = self.seen()
+        if self.kind == "secondary":
+            return not high - low >= 1 - bounds.TOLERANCE
+        if sign > 0:
+            return not low <= 1 + bounds.TOLERANCE
+        return not high >= self.threshold - 1 - bounds.TOLERANCE
+
+    def decide(self) -> None:
+        """Whether the cell is exposed, with the programs its seen range still needs."""
+        if self.part is not None and self.part.failed:
+            return
+        for sign in (1.0, -1.0):
+            if self.part is not None and self.unsettled(sign):
+                self.part.end(self.unknown, sign)
+        if self.unsettled(1.0) or self.unsettled(-1.0):
+            self.exposed = bounds.exposed(*self.range(), self.kind, self.threshold)
+
+    def describe(self) -> dict:
+        record = self.table.record
+        key = record["cells"][self.position]["key"]
+        return {
+            "report": self.table.report,
+            "table": self.table.name,
+            "key": dict(zip(record["dims"], key, strict=True)),
+            "kind": self.kind,
+            "range": range_record(*self.range()),
+        }
+
+
+def feasible_ranges(tables: list[Table]) -> tuple[list[Hidden], list[str]]:
+    """Every hidden cell of `tables`, decided (`Hidden.decide`) given all of them, and the
+    groups of tables whose published numbers cannot all hold. Tables of one population are
+    linked (`disclosure.feasible_system`); populations are independent."""
+    populations: dict[str, list[Table]] = {}
+    for table in tables:
+        populations.setdefault(table.record["population"], []).append(table)
+    cells, problems = [], []
+    for population, group in populations.items():
+        system, unknowns = disclosure.feasible_system([t.record for t in group])
+        owner = {u: t for t, ids in zip(group, unknowns, strict=True) for u in ids}
+        hidden = {
+            ids[i]: Hidden(table, i)
+            for table, ids in zip(group, unknowns, strict=True)
+            for i in hidden_positions(table)
+        }
+        for members in split(system, hidden):
+            problems.append(_inconsistent(population, {owner[u] for u in members}))
+        for cell in hidden.values():
+            cell.decide()
+        cells += hidden.values()
+    return cells, problems
+
+
+def _inconsistent(population: str, tables: set[Table]) -> str:
+    named = "; ".join(sorted(f"{t.report}, table {t.name!r}" for t in tables))
+    return (
+        f"population {population!r}: the published numbers of {named} cannot all hold "
+        "(their common margins disagree)"
+    )
+
+
+def split(system: bounds.System, hidden: dict[int, Hidden]) -> list[list[int]]:
+    """Give each hidden cell its part of the system (or its text's range when it is in no
+    sum), and probe each part; returns the members of each sum or part whose numbers cannot
+    all hold. The shown cells are moved into the sums, which leaves independent parts."""
+    lower, upper = np.asarray(system.lower), np.asarray(system.upper)
+    fixed = lower == upper
+    rows, broken = [], []
+    for members, low, high in system.sums:
+        shift = sum(c * lower[i] for i, c in members.items() if fixed[i])
+        free = {i: c for i, c in members.items() if not fixed[i]}
+        low, high = low - shift, high - shift
+        if free:
+            rows.append((free, low, high, members))
+        elif low > bounds.TOLERANCE or high < -bounds.TOLERANCE:
+            broken.append(list(members))
+    label = _labels(len(lower), [r[0] for r in rows])
+    by_label: dict[int, list] = {}
+    for row in rows:
+        by_label.setdefault(label[next(iter(row[0]))], []).append(row)
+    parts = {k: Part(part_rows, lower, upper) for k, part_rows in by_label.items()}
+    for unknown, cell in hidden.items():
+        cell.text = (float(lower[unknown]), float(upper[unknown]))
+        if not fixed[unknown] and label[unknown] in parts:
+            cell.part = parts[label[unknown]]
+            cell.unknown = cell.part.index[unknown]
+    for cell in hidden.values():
+        if cell.part is not None:
+            cell.part.cells.append(cell)
+    for part in parts.values():
+        part.settle()
+        if part.failed:
+            broken.append(part.members)
+    return broken
+
+
+def _labels(n: int, rows: list[dict]) -> np.ndarray:
+    """A part label per unknown: unknowns that share a sum, directly or not, share a label."""
+    pairs = [(n + k, i) for k, free in enumerate(rows) for i in free]
+    if not pairs:
+        return np.arange(n)
+    a, b = np.array(pairs).T
+    size = n + len(rows)
+    graph = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
+    return connected_components(graph, directed=False)[1][:n]
+
+
+# The result.
+
+
+def number(value: float) -> str:
+    return f"{round(float(value), 2):,.2f}".rstrip("0").rstrip(".")
+
+
+def one_value(low: float, high: float) -> bool:
+    """Whether a range leaves at most one whole number."""
+    if math.isinf(high):
+        return False
+    tol = bounds.TOLERANCE
+    return math.floor(high + tol) - math.ceil(low - tol) < 1
+
+
+def range_text(low: float, high: float, exact: bool = False) -> str:
+    """'[1, 9]', '[12, ∞)', or 'pinned to one value' (a range is never printed when it
+    gives the value; `exact`: sums of published bounds, which give nothing hidden away)."""
+    if not exact and one_value(low, high):
+        return PINNED
+    top = "∞)" if math.isinf(high) else f"{number(high)}]"
+    return f"[{number(low)}, {top}"
+
+
+def range_record(low: float, high: float) -> dict | None:
+    """A range for JSON: low, high (None: unbounded) and width; only the width when pinned."""
+    if math.isnan(low):
+        return None
+    width = None if math.isinf(high) else round(high - low, 6)
+    if one_value(low, high):
+        return {"pinned": True, "width": width}
+    return {
+        "low": round(low, 6),
+        "high": None if math.isinf(high) else round(high, 6),
+        "width": width,
+    }
+
+
+def record_text(found: dict | None) -> str:
+    if found is None:
+        return "not computed"
+    if found.get("pinned"):
+        return PINNED
+    return range_text(found["low"], math.inf if found["high"] is None else found["high"])
+
+
+@dataclass
+class AuditResult:
+    run: Path
+    reports: list[str]  # the reports that have records, in run order
+    tables: list[Table]
+    cells: list[Hidden]
+    problems: list[str] = field(default_factory=list)  # inconsistent published numbers
+    seconds: float = 0.0
+
+    @property
+    def exposed(self) -> list[Hidden]:
+        return [c for c in self.cells if c.exposed]
+
+    @property
+    def status(self) -> int:
+        return 1 if self.exposed or self.problems else 0
+
+    def summary(self) -> dict:
+        """Everything the audit found, as JSON (the manifest and `--json` hold it)."""
+        per_report = []
+        for report in self.reports:
+            cells = [c for c in self.cells if c.table.report == report]
+            per_report.append(
+                {
+                    "report": report,
+                    "tables": sum(t.report == report for t in self.tables),
+                    "hidden_cells": len(cells),
+                    "narrowest": _narrowest(cells),
+                }
+            )
+        found = {
+            "run": self.run.resolve().name,
+            "passed": self.status == 0,
+            "status": self.status,
+            "tables": len(self.tables),
+            "reports": len(self.reports),
+            "hidden_cells": len(self.cells),
+            "narrowest": _narrowest(self.cells),
+            "per_report": per_report,
+            "exposed": [c.describe() for c in self.exposed],
+            "inconsistent": self.problems,
+            "seconds": round(self.seconds, 2),
+        }
+        for cell in found["exposed"]:
+            cell["text"] = exposed_text(cell)
+        return {**found, "verdict": verdict(found)}
+
+
+def _narrowest(cells: list[Hidden]) -> dict | None:
+    """The cell with the narrowest feasible range. Only cells whose seen range is narrower
+    than the best found need their programs: the true range holds the seen one."""
+    ranged = [(c, _width(c.seen())) for c in cells if not math.isnan(c.seen()[0])]
+    if not ranged:
+        return None
+    ranged.sort(key=lambda pair: pair[1])
+    best, best_width = ranged[0][0], math.inf
+    for cell, seen in ranged:
+        if seen >= best_width:
+            break
+        if (width := _width(cell.range())) < best_width:
+            best, best_width = cell, width
+    return best.describe()
+
+
+def _width(found: tuple[float, float]) -> float:
+    return found[1] - found[0]
+
+
+def audit(run_dir: Path, reports: list[str] | None = None, label: str = "") -> AuditResult:
+    """The disclosure audit of a run folder: every record of its reports (default: all),
+    checked margin by margin, then linked and solved. `AuditError` when it cannot run;
+    `label` names the folder in its message (default: its path)."""
+    started = time.perf_counter()
+    present, tables = load(run_dir, reports, label)
+    problems, good, left_out = [], [], []
+    for table in tables:
+        found = margin_problems(table)
+        problems += found
+        if found:  # left out of the linear program: it would only fail again
+            left_out += [Hidden(table, i) for i in hidden_positions(table)]
+        else:
+            good.append(table)
+    cells, linked = feasible_ranges(good)
+    result = AuditResult(run_dir, present, tables, cells + left_out, problems + linked)
+    result.summary()  # the narrowest ranges: the programs they still need run now
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# What it prints: one home for the command line, the run's log and index.html.
+
+
+def cell_text(cell: dict) -> str:
+    key = ", ".join(f"{d}: {v}" for d, v in cell["key"].items())
+    return f"{cell['report']}, table {cell['table']!r}, cell {{{key}}}"
+
+
+def exposed_text(cell: dict) -> str:
+    return f"{cell_text(cell)} ({cell['kind']}): feasible range {record_text(cell['range'])}"
+
+
+def verdict(summary: dict) -> str:
+    counted = (
+        f"{plural(summary['tables'], 'table')} in {plural(summary['reports'], 'report')}, "
+        f"{plural(summary['hidden_cells'], 'hidden cell')}"
+    )
+    if summary["passed"]:
+        narrowest = summary["narrowest"]
+        tail = f"; narrowest range {record_text(narrowest['range'])}" if narrowest else ""
+        return f"Disclosure audit: {counted}, none recoverable{tail}"
+    found = [
+        plural(len(summary["exposed"]), "hidden cell") + " recoverable",
+        plural(len(summary["inconsistent"]), "inconsistency", "inconsistencies"),
+    ]
+    return f"Disclosure audit FAILED: {', '.join(found)} ({counted})"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def report_lines(summary: dict) -> list[str]:
+    """A header, then per report: tables, hidden cells, the narrowest range among them."""
+    width = max([len("report"), *(len(r["report"]) for r in summary["per_report"])])
+    lines = [f"{'report':<{width}}  tables  hidden cells  narrowest range"]
+    for r in summary["per_report"]:
+        narrowest = record_text(r["narrowest"]["range"]) if r["narrowest"] else "-"
+        lines.append(
+            f"{r['report']:<{width}}  {r['tables']:>6}  {r['hidden_cells']:>12}  {narrowest}"
+        )
+    return lines
+
+
+def report_text(summary: dict) -> str:
+    """The human report: one line per report, the exposed cells, the problems, the verdict."""
+    lines = report_lines(summary)
+    if summary["exposed"]:
+        lines += ["", "exposed cells:", *(f"  {c['text']}" for c in summary["exposed"])]
+    if summary["inconsistent"]:
+        lines += ["", "inconsistent:", *(f"  {line}" for line in summary["inconsistent"])]
+    return "\n".join([*lines, "", f"{summary['verdict']} ({summary['seconds']:.1f} s)"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 from test_definitions import glotip_rows, victim_records
@@ -56,7 +58,17 @@ def test_eu_only_counts_hide_a_second_category_of_the_same_text():
         "recorded_in_release": [True, True, True, False],
         "flagged": [3, 50, 4, 0], "only_eu_explicit": [3, 40, 4, 0], "records": [900] * 4,
     })  # fmt: skip
-    text, record = views.eu_only_published(eu_only, 10)
+    fixed = SimpleNamespace(determined=lambda pattern: True)  # the grid publishes each gain
+    text, record, tables = views.eu_only_published(eu_only, 10, {"r": fixed})
+    assert [t.population for t in tables] == [
+        f"CTDC r: records first named explicitly by {ins.EU_2011.short}",
+        f"CTDC r: records first named explicitly by {ins.EU_2024.short}",
+    ]
+    assert disclosure.exposed_cells([t.record() for t in tables]) == []
+    hidden = views.eu_only_published(
+        eu_only, 10, {"r": SimpleNamespace(determined=lambda p: False)}
+    )
+    assert hidden[0]["only_eu_explicit"].tolist() == ["<10", "(s)", "<10"]  # all of r hidden
     assert text["only_eu_explicit"].tolist() == ["<10", "(s)", "<10"]  # release q not recorded
     assert text["first_explicit_in"].tolist() == [ins.EU_2011.short] * 2 + [ins.EU_2024.short]
     assert record == {

@@ -372,18 +372,31 @@ def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str)
 # Forms only the EU texts name; minors and means
 
 
-def eu_only_published(eu_only: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, dict]:
+def eu_only_published(
+    eu_only: pd.DataFrame, threshold: int, grids: dict[str, disclosure.CountTable]
+) -> tuple[pd.DataFrame, dict, list[disclosure.CountTable]]:
     """The rows of `shares.eu_only_counts` for releases that record the form, as a display
-    table and a results record under one rule.
+    table, a results record and protected tables under one rule.
 
-    The only-EU counts of the categories one EU text adds sum to that text's gain over the
-    previous one (published), so each release x text is a line for secondary suppression.
+    The only-EU counts of the categories one EU text adds sum to that text's gain, which the
+    grid of `protect_named` publishes: each release x text is a protected table with that
+    total, and where the grid does not fix the gain, every count of the line is hidden.
     """
     eu_only = eu_only[eu_only["recorded_in_release"]]
     hidden = pd.Series(False, index=eu_only.index)
-    for _, part in eu_only.groupby(["release", "first_explicit_in"], sort=False):
-        cells = disclosure.hidden_cells(part[["only_eu_explicit"]], threshold, "columns")
-        hidden[part.index] = cells["only_eu_explicit"].to_numpy()
+    tables = []
+    for (release, text), part in eu_only.groupby(["release", "first_explicit_in"], sort=False):
+        index = pd.Index(part["category"].astype(str), name="category")
+        counts = pd.Series(part["only_eu_explicit"].to_numpy(), index=index)
+        gain_fixed = grids[release].determined({"named": [text]})
+        table = disclosure.protect(
+            f"Records that only {NAMES[text]} names explicitly, by the form it adds ({release})",
+            f"CTDC {release}: records first named explicitly by {NAMES[text]}",
+            counts, shared=disclosure.margins(counts, [()]) if gain_fixed else (),
+            threshold=threshold, also=None if gain_fixed else counts > 0,
+        )  # fmt: skip
+        tables.append(table)
+        hidden[part.index] = table.hidden.to_numpy()
     text = eu_only.assign(
         first_explicit_in=eu_only["first_explicit_in"].map(NAMES),
         flagged=disclosure.suppress(eu_only["flagged"], threshold),
@@ -408,7 +421,7 @@ def eu_only_published(eu_only: pd.DataFrame, threshold: int) -> tuple[pd.DataFra
         }
         for release, part in shown.groupby("release")
     }
-    return text[columns], record
+    return text[columns], record, tables
 
 
 def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
@@ -472,13 +485,6 @@ def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRE
 # GLOTIP: counts and shares within the bounds of the export's `<5` cells
 
 
-def _may_be_small(lower, upper, threshold: int):
-    """Whether a count known only to lie in [lower, upper] may be a small cell: its least
-    non-zero value is one."""
-    least = np.maximum(lower, 1)
-    return (least <= upper) & disclosure.is_small(least, threshold)
-
-
 def protect_glotip_shares(
     table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
@@ -497,17 +503,17 @@ def protect_glotip_shares(
     out = table.copy()
     rest_lower = out["victims_lower"] - out["explicit_lower"]
     rest_upper = out["victims_upper"] - out["explicit_upper"]
-    hidden = _may_be_small(out["explicit_lower"], out["explicit_upper"], threshold)
-    hidden |= _may_be_small(rest_lower, rest_upper, threshold)
+    hidden = disclosure.may_be_small(out["explicit_lower"], out["explicit_upper"], threshold)
+    hidden |= disclosure.may_be_small(rest_lower, rest_upper, threshold)
     for _, part in out.groupby(["vintage", *by], sort=False):
         before, nested = (0, 0), part.sort_values(["explicit_lower", "explicit_upper"])
         for row in nested.itertuples():
             gain = (row.explicit_lower - before[0], row.explicit_upper - before[1])
-            hidden[row.Index] = hidden[row.Index] or bool(_may_be_small(*gain, threshold))
+            hidden[row.Index] = hidden[row.Index] or bool(disclosure.may_be_small(*gain, threshold))
             if not hidden[row.Index]:
                 before = (row.explicit_lower, row.explicit_upper)
     out["suppressed"] = hidden
-    out["victims_hidden"] = _may_be_small(out["victims_lower"], out["victims_upper"], threshold)
+    out["victims_hidden"] = disclosure.may_be_small(out["victims_lower"], out["victims_upper"], threshold)
     columns = ["share", *shares.RANGE_COLUMNS, "lower", "upper"]
     out[columns] = out[columns].mask(hidden, axis=0)
     return out

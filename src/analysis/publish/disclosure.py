@@ -48,6 +48,13 @@ def is_small(counts, threshold: int = DEFAULT_THRESHOLD):
     return (counts > 0) & (counts < threshold)
 
 
+def may_be_small(lower, upper, threshold: int = DEFAULT_THRESHOLD):
+    """Whether a count known only to lie in [lower, upper] (a sum with a publisher's `<5`
+    cell) may be a small cell: its least non-zero value is."""
+    least = np.maximum(lower, 1)
+    return (least <= upper) & is_small(least, threshold)
+
+
 def small_text(threshold: int = DEFAULT_THRESHOLD) -> str:
     """How a table names a small cell: '<10'."""
     return f"<{check_threshold(threshold)}"

@@ -513,7 +513,8 @@ def protect_glotip_shares(
             if not hidden[row.Index]:
                 before = (row.explicit_lower, row.explicit_upper)
     out["suppressed"] = hidden
-    out["victims_hidden"] = disclosure.may_be_small(out["victims_lower"], out["victims_upper"], threshold)
+    victims = (out["victims_lower"], out["victims_upper"])
+    out["victims_hidden"] = disclosure.may_be_small(*victims, threshold)
     columns = ["share", *shares.RANGE_COLUMNS, "lower", "upper"]
     out[columns] = out[columns].mask(hidden, axis=0)
     return out

@@ -126,7 +126,8 @@ def hidden_cells(
     if also is not None:
         extra = also.reindex_like(counts).fillna(False).to_numpy(dtype=bool).ravel()
         extra = pd.Series(extra, index=index)
-    table = protect("table", "", cells, margins(cells, LINES[lines]), threshold, also=extra)
+    lines_ = margins(cells, LINES[lines])  # shown by the caller: never withheld
+    table = protect("table", "", cells, threshold=threshold, also=extra, shared=lines_)
     hidden = table.hidden.to_numpy().reshape(grid.shape)
     return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 
 TOLERANCE = 1e-6
 
@@ -56,6 +54,8 @@ class System:
         return self._matrices
 
     def _build(self):
+        from scipy import sparse  # imported on first use: most reports solve no LP at import
+
         exact = [(m, lo) for m, lo, hi in self.sums if lo == hi]
         ranged = [(m, lo, hi) for m, lo, hi in self.sums if lo != hi]
         n = len(self.lower)
@@ -100,6 +100,8 @@ class System:
         a_ub, b_ub, a_eq, b_eq = self._reduced(lower, free)
         bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower[free], upper[free],
                                                                         strict=True)]  # fmt: skip
+        from scipy.optimize import linprog
+
         found = []
         for sign in (1.0, -1.0):
             c = np.where(chosen, sign, 0.0)

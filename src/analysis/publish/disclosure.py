@@ -6,8 +6,13 @@ concerns nobody). A cell hidden only so that a published total cannot give a sma
 (secondary suppression) reads `(s)`. A share, and its interval, is hidden whenever its count or
 the rest of its total is hidden: a Wilson interval at 0% or 100% gives its n away.
 
+A count table is published as a `CountTable` (`protect`): its secondary cells are chosen, and
+checked by linear programming (`analysis.publish.bounds`), so that no shown cell or sum, in
+this report or, through shared margins, in another, lets a reader work a small cell out.
+
 Every table, figure, sentence and results JSON of a report goes through these functions, and
-`Report.save()` refuses a results file that breaks the rule (`check_results`).
+`Report.save()` refuses a results file that breaks the rule (`check_results`) and tables that
+give a hidden cell away (`exposed_cells`).
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """The runner on a small fixture DAG of tiny notebooks.
 
 Tests marked `slow` start real kernels; each runs one scenario through several runs. The
-fixture notebooks import only light modules (paths, guard), write their results JSON with
-plain json and draw no figures, except the one notebook that checks figures and `verify`.
+fixture notebooks import only light modules (paths, guard), write their results JSON and
+table records with plain json and draw no figures, except the one notebook that checks
+figures and `verify`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -41,30 +43,52 @@ SAVE = """
 import json
 from pathlib import Path
 
-def save(notebook, results):  # results/<notebook>.json, as Report.save writes it
-    if report_dir:
-        target = Path(report_dir) / "results" / f"{notebook}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps({"notebook": notebook, "results": results}))
+def save(notebook, results, tables=()):  # results/<notebook>.json and .tables.json, as
+    if report_dir:                         # Report.save writes them
+        target = Path(report_dir) / "results"
+        target.mkdir(parents=True, exist_ok=True)
+        written = {"notebook": notebook, "results": results}
+        (target / f"{notebook}.json").write_text(json.dumps(written))
+        records = {"notebook": notebook, "version": 1, "tables": list(tables)}
+        (target / f"{notebook}.tables.json").write_text(json.dumps(records))
 """  # a cell of every fixture notebook
 
-MAKE = """
+
+def record(name: str, dims: list[str], cells: dict) -> dict:
+    """A table record of the fixture population, as `CountTable.record` writes one."""
+    return {"name": name, "population": "people", "threshold": 10, "dims": dims,
+            "partial": [], "cells": [{"key": list(k), "shown": v} for k, v in cells.items()],
+            "sums": []}  # fmt: skip
+
+
+# 01_make may publish the total by gender; 02_use publishes gender by age, the third female
+# cell hidden. Each alone gives nothing away; together they pin the hidden cell (64 - 61).
+BY_GENDER = record("By gender", ["gender"], {("female",): 64, ("male",): 67})
+BY_AGE = record(
+    "By gender and age",
+    ["gender", "age"],
+    {("female", "child"): 28, ("female", "adult"): 33, ("female", "older"): "<10",
+     ("male", "child"): 40, ("male", "adult"): 12, ("male", "older"): 15},
+)  # fmt: skip
+
+MAKE = f"""
 import os, time
 from analysis.data import paths
 seed = (paths.processed_dir() / "seed.txt").read_text().strip()
 if "01_make" in os.environ.get("FIXTURE_FAIL", ""):
     raise ValueError("asked to fail")
 time.sleep(pause)
-(paths.processed_dir() / "made.txt").write_text(f"{seed}-{value}")
-save("01_make", {"made": f"{seed}-{value}"})
+(paths.processed_dir() / "made.txt").write_text(f"{{seed}}-{{value}}")
+save("01_make", {{"made": f"{{seed}}-{{value}}"}}, [{BY_GENDER!r}] if publish_total else [])
 """
 
-USE = """
+USE = f"""
 import os
 from analysis.data import guard, paths
 made = (paths.processed_dir() / "made.txt").read_text()
 reads = sorted(os.environ[guard.READS_ENV].split(","))
-save("02_use", {"length": len(made), "step": guard.running_step(), "reads": reads})
+save("02_use", {{"length": len(made), "step": guard.running_step(), "reads": reads}},
+     [{BY_AGE!r}])
 """
 
 ALONE = "import time\ntime.sleep(pause)"
@@ -116,7 +140,7 @@ def package(tmp_path, monkeypatch) -> Path:
 def dag(project, package):
     notebooks = project / "notebooks"
     notebooks.mkdir()
-    make = "value = 1\npause = 0\nreport_dir = None"
+    make = "value = 1\npause = 0\npublish_total = False\nreport_dir = None"
     write_notebook(notebooks / "01_make.ipynb", make, MAKE)
     write_notebook(notebooks / "02_use.ipynb", "report_dir = None", USE)
     write_notebook(notebooks / "03_alone.ipynb", "pause = 0\nreport_dir = None", ALONE)
@@ -211,6 +235,38 @@ def test_fan_out_values_expand_to_one_task_each_and_default_to_the_notebook(dag)
         "04_profile-MDA": {"iso3": "MDA"},
     }
     assert [n for n in runner.expand(plan, {}) if n.startswith("04_")] == ["04_profile-BLR"]
+
+
+def test_a_failed_audit_writes_the_run_but_leaves_latest(tmp_path):
+    old, new = tmp_path / "old", tmp_path / ".partial-new"
+    old.mkdir()
+    new.mkdir()
+    (tmp_path / "latest").symlink_to("old")
+    runner.publish(new, tmp_path / "new", latest=False)
+    assert (tmp_path / "new").is_dir() and not new.exists()
+    assert (tmp_path / "latest").resolve() == old.resolve()
+    runner.publish(tmp_path / "new", tmp_path / "newer")
+    assert (tmp_path / "latest").resolve() == (tmp_path / "newer").resolve()
+
+
+def test_a_report_without_records_fails_the_audit_of_its_run(dag, capsys):
+    tasks = runner.expand(runner.resolve_steps(dag / "notebooks", STEPS), {})
+    pending = runner.Run(RunOptions(), tasks, dag / "reports")
+    (pending.partial / "results").mkdir(parents=True)
+    (pending.partial / "results/01_make.json").write_text("{}")  # and no 01_make.tables.json
+    found = pending.audit(dag / "reports" / pending.run_id)
+    assert (found["passed"], found["status"]) == (False, 2)
+    assert "no disclosure records (made by a version before the audit)" in found["error"]
+    assert found["verdict"].startswith("Disclosure audit could not run: ")
+    assert pending.run_id in found["error"] and ".partial" not in found["error"]
+    assert "Disclosure audit could not run" in capsys.readouterr().err
+
+
+def test_a_report_made_before_the_audit_is_not_fresh():
+    files = ["10_x.ipynb", "results/10_x.json"]
+    assert not runner.has_records({"files": files}, "10_x")
+    assert runner.has_records({"files": [*files, "results/10_x.tables.json"]}, "10_x")
+    assert runner.has_records({"files": ["02_clean.html"]}, "02_clean")  # it publishes nothing
 
 
 # The code a notebook's key counts.
@@ -310,7 +366,12 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     assert statuses(first) == {"01_make": "ok", "02_use": "ok", "03_alone": "ok"}
     assert (dag / "reports/latest").resolve() == first
     manifest = manifest_of(first)
-    for rel in ("01_make.html", "02_use.ipynb", "results/02_use.json"):
+    for rel in (
+        "01_make.html",
+        "02_use.ipynb",
+        "results/02_use.json",
+        "results/02_use.tables.json",
+    ):
         assert rel in manifest["outputs"]
     assert results(first, "01_make") == {"made": "s1-1"}
     # The kernel got the step and its declared reads (the guard's environment).
@@ -319,6 +380,12 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     assert manifest["notebooks"]["01_make"]["peak_rss_bytes"] > 10 * 2**20
     index = (first / "index.html").read_text()
     assert "01_make.html" in index and manifest["git"] is not None
+    # The audit: 02_use's one hidden cell, in no sum and in no other table, may be 1 to 9.
+    assert manifest["audit"]["passed"] and manifest["audit"]["hidden_cells"] == 1
+    assert (
+        "Disclosure audit: 1 table in 2 reports, 1 hidden cell, none recoverable; "
+        "narrowest range [1, 9]."
+    ) in index
     # Each notebook's key counts the package modules it imports, directly or not.
     code = {name: set(entry["code"]) for name, entry in manifest["notebooks"].items()}
     assert "analysis/data/paths.py" in code["01_make"] & code["02_use"]
@@ -346,6 +413,11 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     nb.write_text(nb.read_text().replace("# 01_make", "# 01_make, edited"))
     _, third = run(dag, parameters={"01_make": {"value": 2}})
     assert statuses(third) == {"01_make": "ok", "02_use": "unchanged", "03_alone": "ok"}
+    # The unchanged 02_use brought its table records along, and the audit read them.
+    records = "results/02_use.tables.json"
+    assert (third / records).read_bytes() == (second / records).read_bytes()
+    assert records in manifest_of(third)["notebooks"]["02_use"]["files"]
+    assert manifest_of(third)["audit"]["hidden_cells"] == 1
 
     # A package module changes: only the notebooks that import it (02 through guard.py).
     errors = package / "data/errors.py"
@@ -384,6 +456,31 @@ def test_a_failure_blocks_dependents_stops_the_run_and_is_retried(dag, monkeypat
     status, run_dir = run(dag)
     assert status == 0
     assert statuses(run_dir) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
+
+
+@pytest.mark.slow
+def test_tables_that_leak_across_reports_fail_the_run_and_latest_stays(dag):
+    status, first = run(dag)
+    assert status == 0 and manifest_of(first)["audit"]["passed"]
+    # 01_make now publishes the total by gender: with 02_use's table (carried over) it pins
+    # a hidden cell. The run is written, fails, and latest stays on the first run.
+    status, leaked = run(dag, parameters={"01_make": {"publish_total": True}})
+    assert status == 1 and leaked != first and (leaked / "index.html").is_file()
+    assert (dag / "reports/latest").resolve() == first
+    assert statuses(leaked) == {"01_make": "ok", "02_use": "unchanged", "03_alone": "unchanged"}
+    found = manifest_of(leaked)["audit"]
+    assert found["passed"] is False
+    exposed = [(c["report"], c["table"], c["key"]) for c in found["exposed"]]
+    assert exposed == [("02_use", "By gender and age", {"gender": "female", "age": "older"})]
+    index = (leaked / "index.html").read_text()
+    section = index[index.index('<div class="audit-failed">') :].split("</div>")[0]
+    assert "Disclosure audit failed" in section
+    assert (
+        "02_use, table &#x27;By gender and age&#x27;, cell {gender: female, age: older}" in section
+    )
+    assert "pinned to one value" in section and not re.search(r"(?<![\d.])3(?![\d.])", section)
+    # Back to the parameters of the latest run: nothing to do, latest holds.
+    assert run(dag) == (0, first)
 
 
 PEEK = """

@@ -377,7 +377,7 @@ def _inconsistent(population: str, tables: set[Table]) -> str:
 
 def split(system: bounds.System, hidden: dict[int, Hidden]) -> list[list[int]]:
     """Give each hidden cell its part of the system (or its text's range when it is in no
-    sum), and probe each part; returns the members of each sum or part whose numbers cannot
+    sum), and settle each part; returns the members of each sum or part whose numbers cannot
     all hold. The shown cells are moved into the sums, which leaves independent parts."""
     lower, upper = np.asarray(system.lower), np.asarray(system.upper)
     fixed = lower == upper
@@ -386,6 +386,8 @@ def split(system: bounds.System, hidden: dict[int, Hidden]) -> list[list[int]]:
         shift = sum(c * lower[i] for i, c in members.items() if fixed[i])
         free = {i: c for i, c in members.items() if not fixed[i]}
         low, high = low - shift, high - shift
+        if np.isinf(high) and low <= bounds.TOLERANCE and min(free.values(), default=1) > 0:
+            continue  # a withheld sum, `(s)`: counts of 0 or more meet it anyway
         if free:
             rows.append((free, low, high, members))
         elif low > bounds.TOLERANCE or high < -bounds.TOLERANCE:

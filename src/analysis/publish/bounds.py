@@ -131,15 +131,25 @@ class System:
         return self._reduced_for[1]
 
 
+def whole_numbers(low: float, high: float) -> tuple[float, float]:
+    """The least and greatest whole number in [low, high] (a count is one)."""
+    return float(np.ceil(low - TOLERANCE)), float(np.floor(high + TOLERANCE))
+
+
 def pinned(low: float, high: float) -> bool:
-    """A feasible range that leaves one value (or none between integers): the number is known."""
-    return high - low < 1 - TOLERANCE
+    """A feasible range that leaves at most one whole number: the count is known."""
+    least, most = whole_numbers(low, high)
+    return most <= least
 
 
-def exposed(low: float, high: float, kind: str, threshold: int) -> bool:
+def exposed(
+    low: float, high: float, kind: str, threshold: int, required: tuple | None = None
+) -> bool:
     """Whether a hidden cell's feasible range gives too much away: a small cell (`kind`
-    'small') must be able to take every value 1 .. threshold - 1; a cell hidden to protect
-    another ('secondary') must not be pinned to one value."""
+    'small') must be able to take every value 1 .. threshold - 1 (or the `required` part of
+    it); a cell hidden to protect another ('secondary') must not be pinned to one value."""
     if kind == "small":
-        return low > 1 + TOLERANCE or high < threshold - 1 - TOLERANCE
+        least, most = whole_numbers(low, high)
+        first, last = required or (1, threshold - 1)
+        return least > first or most < last
     return pinned(low, high)

@@ -404,18 +404,48 @@ def _hidden_kind(shown) -> str | None:
     return "secondary" if shown == SECONDARY else "small"
 
 
+def _small_totals_only(record: dict) -> dict:
+    """A record as if every non-zero cell were hidden and only its small sums (`<N`) shown."""
+    cells = [{**c, "shown": SECONDARY} if isinstance(c["shown"], int) and c["shown"] > 0
+             else c for c in record["cells"]]  # fmt: skip
+    sums = [t for t in record["sums"] if isinstance(t["shown"], str) and t["shown"] != SECONDARY]
+    return {**record, "cells": cells, "sums": sums}
+
+
+def required_range(records: list[dict], table: int, cell: int) -> tuple[float, float]:
+    """The values a small cell must be able to take: 1 .. threshold - 1, as far as the small
+    totals (`<N`) of the tables alone allow. (Two small cells of a `<10` total cannot both
+    reach 9 whatever else is hidden; a total shown exactly can always be protected.)"""
+    system, unknowns = feasible_system([_small_totals_only(r) for r in records])
+    least, most = bounds.whole_numbers(*system.ranges([unknowns[table][cell]])[0])
+    return max(least, 1.0), min(most, records[table]["threshold"] - 1.0)
+
+
+def is_exposed(records: list[dict], table: int, cell: int, low: float, high: float) -> bool:
+    """`bounds.exposed` for cell `cell` of table `table` of linked `records`, whose feasible
+    range is [low, high]; a small cell against its `required_range`."""
+    record = records[table]
+    kind = _hidden_kind(record["cells"][cell]["shown"])
+    if not bounds.exposed(low, high, kind, record["threshold"]):
+        return False
+    if kind == "secondary":
+        return True
+    return bounds.exposed(low, high, kind, record["threshold"],
+                          required_range(records, table, cell))  # fmt: skip
+
+
 def exposed_cells(records: list[dict]) -> list[dict]:
     """Every hidden cell of linked tables whose feasible range gives too much away
-    (`bounds.exposed`), as {table, key, kind, low, high}: the range, never the value."""
+    (`is_exposed`), as {table, key, kind, low, high}: the range, never the value."""
     system, unknowns = feasible_system(records)
     found = []
-    for record, ids in zip(records, unknowns, strict=True):
-        for cell, unknown in zip(record["cells"], ids, strict=True):
+    for t, (record, ids) in enumerate(zip(records, unknowns, strict=True)):
+        for i, (cell, unknown) in enumerate(zip(record["cells"], ids, strict=True)):
             kind = _hidden_kind(cell["shown"])
             if kind is None:
                 continue
             low, high = system.ranges([unknown])[0]
-            if bounds.exposed(low, high, kind, record["threshold"]):
+            if is_exposed(records, t, i, low, high):
                 found.append({"table": record["name"], "key": cell["key"], "kind": kind,
                               "low": low, "high": high})  # fmt: skip
     return found
@@ -456,7 +486,7 @@ def protect(
     for where in sorted(small):
         if _withhold_sums(table, groups, where):
             system, _ = feasible_system([table.record()])
-        while bounds.exposed(*system.ranges([where])[0], "small", threshold):
+        while is_exposed([table.record()], 0, where, *system.ranges([where])[0]):
             through = [k for k, g in enumerate(groups) if where in g and k not in table.withheld]
             candidates = _candidates(table, [groups[k] for k in through])
             if candidates:
@@ -489,7 +519,7 @@ def _withhold_sums(table: CountTable, groups: list[np.ndarray], where: int) -> b
             if isinstance(cell["shown"], int) and cell["shown"] > 0:
                 cell["shown"] = SECONDARY
         system, _ = feasible_system([record])
-        if not bounds.exposed(*system.ranges([where])[0], "small", table.threshold):
+        if not is_exposed([record], 0, where, *system.ranges([where])[0]):
             return changed
         own = [k for k in range(table.shared, len(groups))
                if k not in table.withheld and table.counts.iloc[groups[k]].sum() > 0]  # fmt: skip

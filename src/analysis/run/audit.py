@@ -282,6 +282,7 @@ class Hidden:
 
     table: Table
     position: int
+    group: list[Table] = field(default_factory=list)  # the tables of its population
     part: Part | None = None
     unknown: int = 0  # in the part
     text: tuple[float, float] = (math.nan, math.nan)  # the range its text gives
@@ -329,7 +330,9 @@ class Hidden:
             if self.part is not None and self.unsettled(sign):
                 self.part.end(self.unknown, sign)
         if self.unsettled(1.0) or self.unsettled(-1.0):
-            self.exposed = bounds.exposed(*self.range(), self.kind, self.threshold)
+            records = [t.record for t in self.group]
+            where = self.group.index(self.table)
+            self.exposed = disclosure.is_exposed(records, where, self.position, *self.range())
 
     def describe(self) -> dict:
         record = self.table.record
@@ -355,7 +358,7 @@ def feasible_ranges(tables: list[Table]) -> tuple[list[Hidden], list[str]]:
         system, unknowns = disclosure.feasible_system([t.record for t in group])
         owner = {u: t for t, ids in zip(group, unknowns, strict=True) for u in ids}
         hidden = {
-            ids[i]: Hidden(table, i)
+            ids[i]: Hidden(table, i, group)
             for table, ids in zip(group, unknowns, strict=True)
             for i in hidden_positions(table)
         }

@@ -483,10 +483,21 @@ def protect(
     _hide_partners(table, groups)
     system, _ = feasible_system([table.record()])
     small = set(np.flatnonzero(is_small(counts, threshold).to_numpy()))
+    required: dict = {}  # what each small cell must reach, while the same sums are withheld
+
+    def exposed(where: int) -> bool:
+        low, high = system.ranges([where])[0]
+        if not bounds.exposed(low, high, "small", threshold):
+            return False
+        key = (where, frozenset(table.withheld))
+        if key not in required:
+            required[key] = required_range([table.record()], 0, where)
+        return bounds.exposed(low, high, "small", threshold, required[key])
+
     for where in sorted(small):
-        if _withhold_sums(table, groups, where):
+        if exposed(where) and _withhold_sums(table, groups, where):
             system, _ = feasible_system([table.record()])
-        while is_exposed([table.record()], 0, where, *system.ranges([where])[0]):
+        while exposed(where):
             through = [k for k, g in enumerate(groups) if where in g and k not in table.withheld]
             candidates = _candidates(table, [groups[k] for k in through])
             if candidates:

@@ -60,6 +60,43 @@ def mse_bootstrap(
     }
 
 
+def audit_time(run_dir: Path) -> dict:
+    """Time the disclosure audit of a whole run, and what it covered."""
+    from analysis.run import audit
+
+    start = time.perf_counter()
+    summary = audit.audit(run_dir).summary()
+    seconds = time.perf_counter() - start
+    return {"audit_of_full_run_s": round(seconds, 2), "audit": audit.verdict(summary)}
+
+
+def protect_time(rows: int = 40, columns: int = 12, seed: int = 1) -> dict:
+    """Time `disclosure.protect` and the audit of one table on a random grid of counts."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.publish import disclosure
+
+    rng = np.random.default_rng(seed)
+    index = pd.MultiIndex.from_product([range(rows), range(columns)], names=["r", "c"])
+    counts = pd.Series(rng.choice([0, 0, 1, 3, 5, 8, 12, 30, 100, 500], size=len(index)),
+                       index=index)  # fmt: skip
+    start = time.perf_counter()
+    table = disclosure.protect("bench", "bench", counts,
+                               shared=disclosure.margins(counts, [("r",), ("c",), ()]))  # fmt: skip
+    protected = time.perf_counter() - start
+    start = time.perf_counter()
+    disclosure.exposed_cells([table.record()])
+    return {
+        f"protect_{rows}x{columns}_s": round(protected, 2),
+        f"exposed_cells_{rows}x{columns}_s": round(time.perf_counter() - start, 2),
+        f"protect_{rows}x{columns}_hidden_of_small": [
+            int(table.hidden.sum()),
+            int(disclosure.is_small(counts).sum()),
+        ],
+    }
+
+
 def touch(notebook: Path) -> None:
     """Change a notebook's source without changing what it computes."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
@@ -104,6 +141,7 @@ def main(jobs: int | None = None) -> dict:
         one = cli_run(project, "--jobs", str(jobs))
         _clear_parse_cache()
         forced = cli_run(project, "--force", "--jobs", str(jobs))  # now with run-time history
+        audited = audit_time((project / "reports" / runner.LATEST).resolve())
     memory = {n: e.get("peak_rss_bytes", 0) for n, e in manifest["notebooks"].items()}
     figures = {
         "notebooks": len(order),
@@ -117,6 +155,8 @@ def main(jobs: int | None = None) -> dict:
         "speedup_forced_vs_baseline": round(base / forced, 2),
         "peak_kernel_memory_mib": {n: round(b / 2**20) for n, b in sorted(memory.items())},
     }
+    figures.update(audited)
+    figures.update(protect_time())
     figures.update(mse_bootstrap(jobs=jobs))  # MSE: 1,000 bootstrap replicates
     width = max(map(len, figures))
     for key, value in figures.items():

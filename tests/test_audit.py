@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.publish import disclosure
+from analysis.publish import bounds, disclosure
 from analysis.run import audit, cli
 from analysis.run.index_page import render
 
@@ -302,28 +302,54 @@ def table_members(grid: pd.Series, pattern: dict) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
+def plain_exposed(records: list[dict]) -> list[dict]:
+    """The reference: two programs per hidden cell on the whole linked system
+    (`System.ranges`, no parts, nothing settled), judged by `disclosure.is_exposed`."""
+    system, unknowns = disclosure.feasible_system(records)
+    found = []
+    for t, (record, ids) in enumerate(zip(records, unknowns, strict=True)):
+        for i, (cell, unknown) in enumerate(zip(record["cells"], ids, strict=True)):
+            if isinstance(cell["shown"], int):
+                continue
+            low, high = system.ranges([unknown])[0]
+            if disclosure.is_exposed(records, t, i, low, high):
+                found.append({"table": record["name"], "key": cell["key"], "range": (low, high)})
+    return found
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_the_audit_agrees_with_plain_linear_programs(tmp_path, seed):
     records = random_run(seed)
     run = write_run(tmp_path / "run", {f"{k}0_r": [r] for k, r in enumerate(records, 1)})
     summary = audit.audit(run).summary()
-    reference = disclosure.exposed_cells(records)
+    reference = plain_exposed(records)
     assert 0 < len(reference) < summary["hidden_cells"]  # the fixture tells both apart
     found = {(c["table"], tuple(c["key"].values())): c["range"] for c in summary["exposed"]}
     assert sorted(found) == sorted((c["table"], tuple(c["key"])) for c in reference)
     for cell in reference:  # the same ranges, where they may be printed
-        expected = audit.range_record(cell["low"], cell["high"])
+        expected = audit.range_record(*cell["range"])
         got = found[cell["table"], tuple(cell["key"])]
         assert got.keys() == expected.keys()
         assert list(got.values()) == pytest.approx(list(expected.values()), abs=1e-6)
-    # Every range of the plain programs, for the narrowest width.
+    # exposed_cells, on the same engine as the audit, finds the same cells and ranges.
+    engine = disclosure.exposed_cells(records)
+    assert [(c["table"], c["key"]) for c in engine] == [(c["table"], c["key"]) for c in reference]
+    for ours, plain in zip(engine, reference, strict=True):
+        assert (ours["low"], ours["high"]) == pytest.approx(plain["range"], abs=1e-6)
+    # Every range of the plain programs, for the narrowest width and the engine's ranges.
     system, unknowns = disclosure.feasible_system(records)
     pairs = [zip(r["cells"], ids, strict=True) for r, ids in zip(records, unknowns, strict=True)]
     hidden = [u for cell, u in itertools.chain(*pairs) if not isinstance(cell["shown"], int)]
-    widths = [high - low for low, high in system.ranges(hidden)]
+    plain_ranges = system.ranges(hidden)
+    widths = [high - low for low, high in plain_ranges]
     assert summary["hidden_cells"] == len(hidden)
     if hidden:
         assert summary["narrowest"]["range"]["width"] == pytest.approx(min(widths), abs=1e-6)
+    ranges = bounds.Ranges(system, hidden)  # no test: every range is solved
+    np.testing.assert_allclose([ranges.range(u) for u in hidden], plain_ranges, atol=1e-6)
+    for u, (low, high) in zip(hidden, plain_ranges, strict=True):
+        seen_low, seen_high = ranges.seen(u)  # what settling saw lies within the range
+        assert low - 1e-6 <= seen_low <= seen_high <= high + 1e-6
 
 
 def test_a_range_is_printed_only_when_it_leaves_two_values():

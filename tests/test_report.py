@@ -1,12 +1,14 @@
 """Figures and results that notebooks hand to the report are written deterministically."""
 
 import json
+import re
 
 import matplotlib.pyplot as plt
 import pytest
+from test_disclosure import grid, issue_14_tables, line_sums, naive
 
 from analysis.publish import disclosure
-from analysis.publish.report import Report
+from analysis.publish.report import TABLES_VERSION, Report
 
 
 def draw():
@@ -72,4 +74,49 @@ def test_the_guard_works_without_a_report_folder_too():
     report = Report("10_x", None)
     report.record("count", 3)
     with pytest.raises(disclosure.DisclosureError, match="count=3"):
+        report.save()
+
+
+def test_save_writes_the_table_records_with_their_version(tmp_path):
+    counts = grid([[3, 20, 30], [40, 50, 60], [70, 80, 90]])
+    report = Report("20_x", tmp_path)
+    table = disclosure.protect("Victims by row", "p", counts, line_sums(counts))
+    assert report.table(table) is table
+    report.record("count", 12)
+    report.save()
+    written = json.loads((tmp_path / "results/20_x.tables.json").read_text())
+    record = json.loads(json.dumps(table.record()))
+    assert written == {"notebook": "20_x", "version": TABLES_VERSION, "tables": [record]}
+    cells = written["tables"][0]["cells"]
+    assert cells[0] == {"key": ["0", "0"], "shown": "<10"}  # the 3 is nowhere
+    assert sum(c["shown"] == "(s)" for c in cells) == 3
+    assert json.loads((tmp_path / "results/20_x.json").read_text())["results"] == {"count": 12}
+
+
+def test_save_refuses_tables_that_give_a_cell_away_together_and_writes_nothing(tmp_path):
+    a, b = issue_14_tables()  # A's transgender total 64 pins B's small cell to 64 - 28 - 33
+    report = Report("20_x", tmp_path)
+    report.record("count", 12)
+    report.table(a)
+    report.table(b)
+    expected = "20_x: its published tables give hidden cells away: B: small cell ['transgender'"
+    with pytest.raises(disclosure.DisclosureError, match=re.escape(expected)):
+        report.save()
+    assert not (tmp_path / "results").exists()
+    shared = disclosure.margins(b.counts, [("gender",)])
+    fixed = Report("20_x", tmp_path)
+    fixed.table(a)
+    fixed.table(disclosure.protect("B", b.population, b.counts, shared=shared))
+    fixed.save()
+    assert len(json.loads((tmp_path / "results/20_x.tables.json").read_text())["tables"]) == 2
+
+
+def test_the_table_guard_works_without_a_report_folder_too():
+    counts = grid([[3, 20, 30], [40, 50, 60], [70, 80, 90]])
+    hidden = counts.isin([3, 20])  # the old row rule: column 0 gives the 3 away
+    report = Report("20_x", None)
+    report.table(naive(counts, hidden, line_sums(counts), name="Victims by row"))
+    with pytest.raises(
+        disclosure.DisclosureError, match=r"Victims by row: small cell \['0', '0'\]"
+    ):
         report.save()

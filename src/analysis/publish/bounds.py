@@ -4,12 +4,16 @@ can take, given every published cell and sum (linear programs, SciPy's HiGHS).
 A `System` holds unknown counts, each with the bounds a reader knows (a published cell is
 fixed, a `<10` cell lies in [1, 9], a `(s)` cell is >= 0) and published sums of them (a
 margin, a total published in another report). `ranges` gives the feasible range of each
-unknown asked for. The LP relaxation is used, as in tau-ARGUS's audit: its range contains
-every integer range, so a cell it calls safe is safe.
+unknown asked for, two programs each on the whole system. `Ranges` is the engine for many
+hidden cells at once: it splits the system into independent parts, settles many cells with
+one program, and solves a cell's own programs only when a test still needs them (used by
+`disclosure.exposed_cells` and `analysis audit`). The LP relaxation is used, as in
+tau-ARGUS's audit: its range contains every integer range, so a cell it calls safe is safe.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,18 +102,9 @@ class System:
         if not chosen.any():
             return constant, constant
         a_ub, b_ub, a_eq, b_eq = self._reduced(lower, free)
-        bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower[free], upper[free],
-                                                                        strict=True)]  # fmt: skip
-        from scipy.optimize import linprog
-
-        found = []
-        for sign in (1.0, -1.0):
-            c = np.where(chosen, sign, 0.0)
-            result = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                             method="highs")  # fmt: skip
-            if result.status == 2:
-                raise Inconsistent("the published numbers cannot all hold")
-            found.append(np.inf if result.status == 3 else sign * result.fun)
+        box = _box(lower[free], upper[free])
+        found = [sign * minimize(np.where(chosen, sign, 0.0), (a_ub, b_ub, a_eq, b_eq), box)[0]
+                 for sign in (1.0, -1.0)]  # fmt: skip
         return constant + found[0], constant + found[1]
 
     def _reduced(self, fixed_values: np.ndarray, free: np.ndarray):
@@ -131,6 +126,261 @@ class System:
         return self._reduced_for[1]
 
 
+def minimize(weights: np.ndarray, matrices: tuple, box: list[tuple]) -> tuple[float, object]:
+    """The least value of weights . x over the unknowns' `box` and the sums (`matrices`:
+    A_ub, b_ub, A_eq, b_eq), and a point that reaches it: (-inf, None) when there is no least
+    value; `Inconsistent` when the published numbers cannot all hold. The one linear program."""
+    from scipy.optimize import linprog  # imported on first use: most reports solve no LP
+
+    a_ub, b_ub, a_eq, b_eq = matrices
+    result = linprog(weights, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box,
+                     method="highs")  # fmt: skip
+    if result.status == 2:
+        raise Inconsistent("the published numbers cannot all hold")
+    if result.status == 3:
+        return -np.inf, None
+    return float(result.fun), result.x
+
+
+def _box(lower: np.ndarray, upper: np.ndarray) -> list[tuple]:
+    """Bounds of unknowns as linprog reads them (None: no upper end)."""
+    return [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper, strict=True)]
+
+
+# Many hidden cells at once: the independent parts of a system, settled together.
+
+# safe(target, sign, low, high): whether a range that the target's feasible range holds already
+# shows it safe at its low end (sign 1) or its high end (-1); stays true for any wider range.
+SafeTest = Callable[[int, float, float, float], bool]
+# rule(target, low, high): whether a target whose feasible range is [low, high] is exposed.
+Rule = Callable[[int, float, float], bool]
+
+
+class Part:
+    """An independent part of a system: free unknowns that share sums, directly or through
+    each other, once the fixed unknowns are moved into the sums (`rows`: free members, lower,
+    upper, all members).
+
+    The solution of each program is a point that the published numbers allow, so it widens
+    the range seen of every unknown of the part (`low`, `high`): the true range holds the seen
+    one, and an unknown whose seen range is already wide enough needs no program of its own.
+    `settle` first pushes many targets at once."""
+
+    def __init__(self, rows: list, lower: np.ndarray, upper: np.ndarray):
+        self.members = sorted({i for row in rows for i in row[3]})  # for naming the tables
+        self.index: dict[int, int] = {}  # unknown of the whole system -> unknown of the part
+        system = System()
+        for free, low, high, _ in rows:
+            for i in free:
+                if i not in self.index:
+                    self.index[i] = system.unknown(lower[i], upper[i])
+            system.add_sum({self.index[i]: c for i, c in free.items()}, low, high)
+        self.matrices = system.matrices()
+        self.lower, self.upper = np.array(system.lower), np.array(system.upper)
+        self.low = np.full(len(self.lower), np.inf)  # the range seen of each unknown
+        self.high = np.full(len(self.lower), -np.inf)
+        self.exact: dict[tuple[int, float], float] = {}
+        self.boxes: dict[bool, list[tuple]] = {}
+        self.targets: list[int] = []  # the unknowns of the whole system asked for, in order
+        self.failed = False  # its published numbers cannot all hold
+        self.programs = 0
+
+    def seen(self, unknown: int) -> tuple[float, float]:
+        k = self.index[unknown]
+        return float(self.low[k]), float(self.high[k])
+
+    def least(self, weights: np.ndarray, capped: bool = False) -> float:
+        """The least value of weights . x (-inf when there is none), widening the seen
+        ranges; `Inconsistent` when the numbers cannot all hold. `capped`: unbounded unknowns
+        held below a cap above every published number, so that pushing them up still gives
+        a point (one the published numbers allow, as every point found is)."""
+        self.programs += 1
+        try:
+            value, point = minimize(weights, self.matrices, self.box(capped))
+        except Inconsistent:
+            if capped:
+                return self.least(weights)
+            raise
+        if point is not None:
+            self.low, self.high = np.minimum(self.low, point), np.maximum(self.high, point)
+        return value
+
+    def box(self, capped: bool) -> list[tuple]:
+        """The bounds of the unknowns for linprog, capped or not (see `least`); kept."""
+        if capped not in self.boxes:
+            top = self.upper
+            if capped:
+                rhs = sum(abs(b).sum() for b in self.matrices[1::2] if b is not None)
+                top = np.minimum(self.upper, rhs + self.lower.sum() + 1.0)
+            self.boxes[capped] = _box(self.lower, top)
+        return self.boxes[capped]
+
+    def end(self, unknown: int, sign: float) -> float:
+        """The least (sign 1) or the greatest (sign -1) value of one unknown of the whole
+        system: a bound of its own that a seen point reaches, else one program."""
+        k = self.index[unknown]
+        if (k, sign) not in self.exact:
+            low, high = self.lower[k], self.upper[k]
+            if sign > 0 and self.low[k] <= low + TOLERANCE:
+                found = low
+            elif sign < 0 and self.high[k] >= high - TOLERANCE:
+                found = high
+            else:
+                weights = np.zeros(len(self.lower))
+                weights[k] = sign
+                found = sign * self.least(weights)
+            self.exact[k, sign] = float(found)
+        return self.exact[k, sign]
+
+    def settle(self, safe: SafeTest) -> None:
+        """Push all targets not yet seen safe down together, then up, while that shows more
+        of them safe; the rest are left to `Ranges.exposed`. Marks the part `failed` when its
+        numbers cannot all hold."""
+
+        def unsafe(target: int, sign: float) -> bool:
+            return not safe(target, sign, *self.seen(target))
+
+        try:
+            for sign in (1.0, -1.0):
+                todo = self.targets
+                while todo := [t for t in todo if unsafe(t, sign)]:
+                    weights = np.zeros(len(self.lower))
+                    weights[[self.index[t] for t in todo]] = sign
+                    self.least(weights, capped=sign < 0)
+                    if all(unsafe(t, sign) for t in todo):
+                        break
+        except Inconsistent:
+            self.failed = True
+
+
+def never_safe(target: int, sign: float, low: float, high: float) -> bool:
+    return False
+
+
+class Ranges:
+    """The feasible ranges of the `targets` of a system, each worked out only as far as a test
+    needs it. The fixed unknowns are moved into the sums, which splits the rest into
+    independent parts (`Part`; a sum that its members' bounds meet anyway, a withheld one,
+    links nothing); each part that holds a target is settled at once (`Part.settle`).
+
+    `safe` (a `SafeTest`; default: never) tells when a range seen is wide enough; `rule` (a
+    `Rule`; default: not safe at both ends) decides on a feasible range, and must say no where
+    `safe` holds at both ends. `broken`: the members of each sum or part whose numbers cannot
+    all hold (only parts that hold a target are solved)."""
+
+    def __init__(
+        self,
+        system: System,
+        targets: Iterable[int],
+        safe: SafeTest = never_safe,
+        rule: Rule | None = None,
+    ):
+        self.safe = safe
+        self.rule = rule or (lambda t, low, high: not self.safe_both(t, low, high))
+        self.lower = np.array(system.lower, dtype=float)
+        self.upper = np.array(system.upper, dtype=float)
+        self.targets = list(dict.fromkeys(int(t) for t in targets))
+        rows, self.broken = _free_rows(system, self.lower, self.upper)
+        label = _labels(len(self.lower), [row[0] for row in rows])
+        by_label: dict[int, list] = {}
+        for row in rows:
+            by_label.setdefault(label[next(iter(row[0]))], []).append(row)
+        parts: dict[int, Part] = {}
+        self.part: dict[int, Part] = {}  # the part of each target that has one
+        for target in self.targets:
+            key = label[target]
+            if self.lower[target] != self.upper[target] and key in by_label:
+                if key not in parts:
+                    parts[key] = Part(by_label[key], self.lower, self.upper)
+                self.part[target] = parts[key]
+                parts[key].targets.append(target)
+        self.parts = [parts[k] for k in by_label if k in parts]
+        for part in self.parts:
+            part.settle(self.safe)
+            if part.failed:
+                self.broken.append(part.members)
+
+    @property
+    def programs(self) -> int:
+        return sum(part.programs for part in self.parts)
+
+    def failed(self, target: int) -> bool:
+        return target in self.part and self.part[target].failed
+
+    def seen(self, target: int) -> tuple[float, float]:
+        """A range the target's feasible range holds (NaN when its part cannot hold)."""
+        if self.failed(target):
+            return np.nan, np.nan
+        if target not in self.part:
+            return float(self.lower[target]), float(self.upper[target])
+        return self.part[target].seen(target)
+
+    def range(self, target: int) -> tuple[float, float]:
+        """The feasible range: the least and the greatest value the sums allow (NaN when its
+        part cannot hold; its own bounds when it is in no sum)."""
+        if self.failed(target) or target not in self.part:
+            return self.seen(target)
+        part = self.part[target]
+        return part.end(target, 1.0), part.end(target, -1.0)
+
+    def safe_both(self, target: int, low: float, high: float) -> bool:
+        return self.safe(target, 1.0, low, high) and self.safe(target, -1.0, low, high)
+
+    def exposed(self) -> list[int]:
+        """The targets that `rule` calls exposed, in order (none of a part that cannot hold):
+        each end not yet seen safe is solved, and `rule` is asked only where one still is
+        not."""
+        found = []
+        for target in self.targets:
+            if self.failed(target):
+                continue
+            for sign in (1.0, -1.0):
+                if target in self.part and not self.safe(target, sign, *self.seen(target)):
+                    self.part[target].end(target, sign)
+            if not self.safe_both(target, *self.seen(target)) and self.rule(
+                target, *self.range(target)
+            ):
+                found.append(target)
+        return found
+
+
+def _free_rows(system: System, lower: np.ndarray, upper: np.ndarray) -> tuple[list, list]:
+    """The sums over the free unknowns, the fixed ones moved to the right-hand side, as
+    (free members, lower, upper, all members), leaving out those that the bounds of their
+    members meet anyway; and the members of each sum left without free members that fails."""
+    fixed = lower == upper
+    rows, broken = [], []
+    for members, low, high in system.sums:
+        shift = sum(c * lower[i] for i, c in members.items() if fixed[i])
+        free = {i: c for i, c in members.items() if not fixed[i]}
+        low, high = low - shift, high - shift
+        least_sum = sum(c * lower[i] for i, c in free.items())
+        if np.isinf(high) and all(c > 0 for c in free.values()) and least_sum >= low - TOLERANCE:
+            continue  # a withheld sum, `(s)`: counts within their bounds meet it anyway
+        if free:
+            rows.append((free, low, high, members))
+        elif low > TOLERANCE or high < -TOLERANCE:
+            broken.append(list(members))
+    return rows, broken
+
+
+def _labels(n: int, rows: list[dict]) -> np.ndarray:
+    """A part label per unknown: unknowns that share a sum, directly or not, share a label."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    pairs = [(n + k, i) for k, free in enumerate(rows) for i in free]
+    if not pairs:
+        return np.arange(n)
+    a, b = np.array(pairs).T
+    size = n + len(rows)
+    graph = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
+    return connected_components(graph, directed=False)[1][:n]
+
+
+# The rule on one range.
+
+
 def whole_numbers(low: float, high: float) -> tuple[float, float]:
     """The least and greatest whole number in [low, high] (a count is one)."""
     return float(np.ceil(low - TOLERANCE)), float(np.floor(high + TOLERANCE))
@@ -142,14 +392,29 @@ def pinned(low: float, high: float) -> bool:
     return most <= least
 
 
+def safe_end(
+    low: float,
+    high: float,
+    sign: float,
+    kind: str,
+    threshold: int,
+    required: tuple | None = None,
+) -> bool:
+    """Whether a hidden cell's range (its feasible range, or one that range holds) shows it
+    safe at its low end (`sign` 1) or its high end (-1): a small cell (`kind` 'small') reaches
+    1 at the low end and threshold - 1 at the high end (or the ends of `required`); a cell
+    hidden to protect another ('secondary') is not pinned to one value (at either end)."""
+    if kind == "small":
+        least, most = whole_numbers(low, high)
+        first, last = required or (1, threshold - 1)
+        return least <= first if sign > 0 else most >= last
+    return not pinned(low, high)
+
+
 def exposed(
     low: float, high: float, kind: str, threshold: int, required: tuple | None = None
 ) -> bool:
     """Whether a hidden cell's feasible range gives too much away: a small cell (`kind`
     'small') must be able to take every value 1 .. threshold - 1 (or the `required` part of
     it); a cell hidden to protect another ('secondary') must not be pinned to one value."""
-    if kind == "small":
-        least, most = whole_numbers(low, high)
-        first, last = required or (1, threshold - 1)
-        return least > first or most < last
-    return pinned(low, high)
+    return not all(safe_end(low, high, sign, kind, threshold, required) for sign in (1.0, -1.0))

@@ -434,18 +434,40 @@ def is_exposed(records: list[dict], table: int, cell: int, low: float, high: flo
                           required_range(records, table, cell))  # fmt: skip
 
 
+def linked_ranges(records: list[dict]) -> tuple[bounds.Ranges, list[list[int]]]:
+    """The feasible ranges of the hidden cells of linked `records` (`bounds.Ranges`), settled
+    as far as the quick test of `is_exposed` (`bounds.safe_end`, 1 .. threshold - 1) needs,
+    with `is_exposed` as its rule; and the unknown of each cell, per record."""
+    system, unknowns = feasible_system(records)
+    cells = {u: (t, i) for t, (record, ids) in enumerate(zip(records, unknowns, strict=True))
+             for i, (cell, u) in enumerate(zip(record["cells"], ids, strict=True))
+             if _hidden_kind(cell["shown"]) is not None}  # fmt: skip
+
+    def safe(unknown: int, sign: float, low: float, high: float) -> bool:
+        t, i = cells[unknown]
+        kind = _hidden_kind(records[t]["cells"][i]["shown"])
+        return bounds.safe_end(low, high, sign, kind, records[t]["threshold"])
+
+    def rule(unknown: int, low: float, high: float) -> bool:
+        return is_exposed(records, *cells[unknown], low, high)
+
+    return bounds.Ranges(system, cells, safe, rule), unknowns
+
+
 def exposed_cells(records: list[dict]) -> list[dict]:
     """Every hidden cell of linked tables whose feasible range gives too much away
-    (`is_exposed`), as {table, key, kind, low, high}: the range, never the value."""
-    system, unknowns = feasible_system(records)
+    (`is_exposed`), as {table, key, kind, low, high}: the range, never the value.
+    `bounds.Inconsistent` when the published numbers cannot all hold."""
+    ranges, unknowns = linked_ranges(records)
+    # Only a cell that needs a program can fail (as with `System.ranges`): not a fixed one.
+    if ranges.broken and any(ranges.lower[u] != ranges.upper[u] for u in ranges.targets):
+        raise bounds.Inconsistent("the published numbers cannot all hold")
+    exposed = set(ranges.exposed())
     found = []
-    for t, (record, ids) in enumerate(zip(records, unknowns, strict=True)):
-        for i, (cell, unknown) in enumerate(zip(record["cells"], ids, strict=True)):
-            kind = _hidden_kind(cell["shown"])
-            if kind is None:
-                continue
-            low, high = system.ranges([unknown])[0]
-            if is_exposed(records, t, i, low, high):
+    for record, ids in zip(records, unknowns, strict=True):
+        for cell, unknown in zip(record["cells"], ids, strict=True):
+            if unknown in exposed:
+                kind, (low, high) = _hidden_kind(cell["shown"]), ranges.range(unknown)
                 found.append({"table": record["name"], "key": cell["key"], "kind": kind,
                               "low": low, "high": high})  # fmt: skip
     return found

@@ -5,8 +5,8 @@ reader sees them (`disclosure.CountTable.record`: shown cells and sums, `<10` an
 a hidden value). Tables of the same population count the same people, so a reader who holds
 several reports can combine them: the audit links every table of the run
 (`disclosure.feasible_system`), works out the feasible range of each hidden cell by linear
-programming, and fails when a range gives a cell away (`bounds.exposed`) or when the
-published numbers cannot all hold.
+programming (`bounds.Ranges`, through `disclosure.linked_ranges`), and fails when a range
+gives a cell away (`disclosure.is_exposed`) or when the published numbers cannot all hold.
 
 A range is written out only while it holds two whole numbers or more; one that leaves a single
 possible value reads "pinned to one value", so nothing the audit prints states a hidden count.
@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
 from analysis.publish import bounds, disclosure
 from analysis.publish.report import TABLES_VERSION
@@ -182,110 +179,19 @@ def margin_problems(table: Table) -> list[str]:
     return found
 
 
-# Feasible ranges: the linked system of each population, split into independent parts.
-
-
-class Part:
-    """An independent part of a population's linked system: hidden cells that share sums,
-    directly or through each other, once the shown cells are moved into the sums.
-
-    Ranges are worked out on demand. The solution of each linear program is a point that the
-    published numbers allow, so it widens the range seen of every cell of the part (`low`,
-    `high`): the true range holds the seen one, and a cell whose seen range is already wide
-    enough needs no program of its own. `settle` first pushes many cells at once."""
-
-    def __init__(self, rows: list, lower: np.ndarray, upper: np.ndarray):
-        self.members = sorted({i for row in rows for i in row[3]})  # for naming the tables
-        self.index: dict[int, int] = {}
-        system = bounds.System()
-        for free, low, high, _ in rows:
-            for i in free:
-                if i not in self.index:
-                    self.index[i] = system.unknown(lower[i], upper[i])
-            system.add_sum({self.index[i]: c for i, c in free.items()}, low, high)
-        self.matrices = system.matrices()
-        self.lower, self.upper = np.array(system.lower), np.array(system.upper)
-        self.low = np.full(len(self.lower), np.inf)  # the range seen of each unknown
-        self.high = np.full(len(self.lower), -np.inf)
-        self.exact: dict[tuple[int, float], float] = {}
-        self.boxes: dict[bool, list[tuple]] = {}
-        self.cells: list[Hidden] = []
-        self.failed = False  # its published numbers cannot all hold
-        self.programs = 0
-
-    def least(self, weights: np.ndarray, capped: bool = False) -> float:
-        """The least value of weights . x that the published numbers allow (-inf when there
-        is none); `bounds.Inconsistent` when they cannot all hold. `capped`: unbounded cells
-        held below a cap above every published number, so that pushing them up still gives a
-        point (one the published numbers allow, as every point found is)."""
-        a_ub, b_ub, a_eq, b_eq = self.matrices
-        self.programs += 1
-        result = linprog(weights, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                         bounds=self.box(capped), method="highs")  # fmt: skip
-        if result.status == 2:
-            if capped:
-                return self.least(weights)
-            raise bounds.Inconsistent("the published numbers cannot all hold")
-        if result.status == 3:
-            return -np.inf
-        self.low, self.high = np.minimum(self.low, result.x), np.maximum(self.high, result.x)
-        return float(result.fun)
-
-    def box(self, capped: bool) -> list[tuple]:
-        """The bounds of the unknowns for linprog, capped or not (see `least`); kept."""
-        if capped not in self.boxes:
-            top = self.upper
-            if capped:
-                rhs = sum(abs(b).sum() for b in self.matrices[1::2] if b is not None)
-                top = np.minimum(self.upper, rhs + self.lower.sum() + 1.0)
-            self.boxes[capped] = [(lo, None if np.isinf(hi) else hi)
-                                  for lo, hi in zip(self.lower, top, strict=True)]  # fmt: skip
-        return self.boxes[capped]
-
-    def end(self, unknown: int, sign: float) -> float:
-        """The least (sign 1) or the greatest (sign -1) value of one unknown: a bound of its
-        own that a seen point reaches, else one program."""
-        if (unknown, sign) not in self.exact:
-            low, high = self.lower[unknown], self.upper[unknown]
-            if sign > 0 and self.low[unknown] <= low + bounds.TOLERANCE:
-                found = low
-            elif sign < 0 and self.high[unknown] >= high - bounds.TOLERANCE:
-                found = high
-            else:
-                weights = np.zeros(len(self.lower))
-                weights[unknown] = sign
-                found = sign * self.least(weights)
-            self.exact[unknown, sign] = float(found)
-        return self.exact[unknown, sign]
-
-    def settle(self) -> None:
-        """Push all cells not yet shown safe down together, then up, while that shows more
-        of them safe; the rest are left to `Hidden.decide`. Marks the part `failed` when its
-        numbers cannot all hold."""
-        try:
-            for sign in (1.0, -1.0):
-                todo = self.cells
-                while todo := [c for c in todo if c.unsettled(sign)]:
-                    weights = np.zeros(len(self.lower))
-                    weights[[c.unknown for c in todo]] = sign
-                    self.least(weights, capped=sign < 0)
-                    if all(c.unsettled(sign) for c in todo):
-                        break
-        except bounds.Inconsistent:
-            self.failed = True
+# Feasible ranges: the linked system of each population, split into independent parts
+# (`bounds.Ranges`, through `disclosure.linked_ranges`).
 
 
 @dataclass
 class Hidden:
-    """A hidden cell of a table and what a reader can work out of it: from its own text when
-    it is in no sum, else from its part of the linked system."""
+    """A hidden cell of a table and what a reader can work out of it (`ranges`: of its
+    population's linked system; None when its table was left out)."""
 
     table: Table
     position: int
-    group: list[Table] = field(default_factory=list)  # the tables of its population
-    part: Part | None = None
-    unknown: int = 0  # in the part
-    text: tuple[float, float] = (math.nan, math.nan)  # the range its text gives
+    ranges: bounds.Ranges | None = None
+    unknown: int = 0  # in the linked system
     exposed: bool = False
 
     @property
@@ -293,46 +199,17 @@ class Hidden:
         shown = self.table.record["cells"][self.position]["shown"]
         return "secondary" if shown == disclosure.SECONDARY else "small"
 
-    @property
-    def threshold(self) -> int:
-        return self.table.record["threshold"]
-
     def seen(self) -> tuple[float, float]:
-        """A range the cell's true range holds (NaN when its part's numbers cannot hold)."""
-        if self.part is None:
-            return self.text
-        if self.part.failed:
+        """A range the cell's true range holds (NaN when its numbers cannot all hold)."""
+        if self.ranges is None:
             return math.nan, math.nan
-        return float(self.part.low[self.unknown]), float(self.part.high[self.unknown])
+        return self.ranges.seen(self.unknown)
 
     def range(self) -> tuple[float, float]:
         """The feasible range: the least and the greatest value the published numbers allow."""
-        if self.part is None or self.part.failed:
-            return self.seen()
-        return self.part.end(self.unknown, 1.0), self.part.end(self.unknown, -1.0)
-
-    def unsettled(self, sign: float) -> bool:
-        """Whether the seen range does not yet show the cell safe at its low end (sign 1) or
-        its high end (-1): a small cell must reach 1 and threshold - 1; a secondary cell
-        must move by 1 (`bounds.exposed`)."""
-        low, high = self.seen()
-        if self.kind == "secondary":
-            return not high - low >= 1 - bounds.TOLERANCE
-        if sign > 0:
-            return not low <= 1 + bounds.TOLERANCE
-        return not high >= self.threshold - 1 - bounds.TOLERANCE
-
-    def decide(self) -> None:
-        """Whether the cell is exposed, with the programs its seen range still needs."""
-        if self.part is not None and self.part.failed:
-            return
-        for sign in (1.0, -1.0):
-            if self.part is not None and self.unsettled(sign):
-                self.part.end(self.unknown, sign)
-        if self.unsettled(1.0) or self.unsettled(-1.0):
-            records = [t.record for t in self.group]
-            where = self.group.index(self.table)
-            self.exposed = disclosure.is_exposed(records, where, self.position, *self.range())
+        if self.ranges is None:
+            return math.nan, math.nan
+        return self.ranges.range(self.unknown)
 
     def describe(self) -> dict:
         record = self.table.record
@@ -347,26 +224,24 @@ class Hidden:
 
 
 def feasible_ranges(tables: list[Table]) -> tuple[list[Hidden], list[str]]:
-    """Every hidden cell of `tables`, decided (`Hidden.decide`) given all of them, and the
-    groups of tables whose published numbers cannot all hold. Tables of one population are
-    linked (`disclosure.feasible_system`); populations are independent."""
+    """Every hidden cell of `tables`, decided (`disclosure.is_exposed`) given all of them, and
+    the groups of tables whose published numbers cannot all hold. Tables of one population
+    are linked (`disclosure.linked_ranges`); populations are independent."""
     populations: dict[str, list[Table]] = {}
     for table in tables:
         populations.setdefault(table.record["population"], []).append(table)
     cells, problems = [], []
     for population, group in populations.items():
-        system, unknowns = disclosure.feasible_system([t.record for t in group])
+        ranges, unknowns = disclosure.linked_ranges([t.record for t in group])
         owner = {u: t for t, ids in zip(group, unknowns, strict=True) for u in ids}
-        hidden = {
-            ids[i]: Hidden(table, i, group)
+        for members in ranges.broken:
+            problems.append(_inconsistent(population, {owner[u] for u in members}))
+        exposed = set(ranges.exposed())
+        cells += [
+            Hidden(table, i, ranges, ids[i], ids[i] in exposed)
             for table, ids in zip(group, unknowns, strict=True)
             for i in hidden_positions(table)
-        }
-        for members in split(system, hidden):
-            problems.append(_inconsistent(population, {owner[u] for u in members}))
-        for cell in hidden.values():
-            cell.decide()
-        cells += hidden.values()
+        ]
     return cells, problems
 
 
@@ -376,54 +251,6 @@ def _inconsistent(population: str, tables: set[Table]) -> str:
         f"population {population!r}: the published numbers of {named} cannot all hold "
         "(their common margins disagree)"
     )
-
-
-def split(system: bounds.System, hidden: dict[int, Hidden]) -> list[list[int]]:
-    """Give each hidden cell its part of the system (or its text's range when it is in no
-    sum), and settle each part; returns the members of each sum or part whose numbers cannot
-    all hold. The shown cells are moved into the sums, which leaves independent parts."""
-    lower, upper = np.asarray(system.lower), np.asarray(system.upper)
-    fixed = lower == upper
-    rows, broken = [], []
-    for members, low, high in system.sums:
-        shift = sum(c * lower[i] for i, c in members.items() if fixed[i])
-        free = {i: c for i, c in members.items() if not fixed[i]}
-        low, high = low - shift, high - shift
-        if np.isinf(high) and low <= bounds.TOLERANCE and min(free.values(), default=1) > 0:
-            continue  # a withheld sum, `(s)`: counts of 0 or more meet it anyway
-        if free:
-            rows.append((free, low, high, members))
-        elif low > bounds.TOLERANCE or high < -bounds.TOLERANCE:
-            broken.append(list(members))
-    label = _labels(len(lower), [r[0] for r in rows])
-    by_label: dict[int, list] = {}
-    for row in rows:
-        by_label.setdefault(label[next(iter(row[0]))], []).append(row)
-    parts = {k: Part(part_rows, lower, upper) for k, part_rows in by_label.items()}
-    for unknown, cell in hidden.items():
-        cell.text = (float(lower[unknown]), float(upper[unknown]))
-        if not fixed[unknown] and label[unknown] in parts:
-            cell.part = parts[label[unknown]]
-            cell.unknown = cell.part.index[unknown]
-    for cell in hidden.values():
-        if cell.part is not None:
-            cell.part.cells.append(cell)
-    for part in parts.values():
-        part.settle()
-        if part.failed:
-            broken.append(part.members)
-    return broken
-
-
-def _labels(n: int, rows: list[dict]) -> np.ndarray:
-    """A part label per unknown: unknowns that share a sum, directly or not, share a label."""
-    pairs = [(n + k, i) for k, free in enumerate(rows) for i in free]
-    if not pairs:
-        return np.arange(n)
-    a, b = np.array(pairs).T
-    size = n + len(rows)
-    graph = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
-    return connected_components(graph, directed=False)[1][:n]
 
 
 # The result.

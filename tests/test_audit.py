@@ -286,7 +286,7 @@ def random_run(seed: int) -> list[dict]:
         cells = {}
         for key, value, hide in zip(grid.index, grid, hidden, strict=True):
             small = disclosure.is_small(value)
-            cells[key] = "<10" if small else ("(s)" if hide else int(value))
+            cells[key] = "<10" if small else ("(s)" if hide and value else int(value))
         totals = []
         for pattern in sums:
             value = int(grid.iloc[table_members(grid, pattern)].sum())

@@ -44,11 +44,17 @@ def _protected(records, mapping, by=None, threshold=10):
     return views.protect_shares(shares.explicit_shares(named, by), grids, threshold)
 
 
-def test_a_grid_whose_published_totals_are_themselves_small_is_refused(mapping):
-    """Seven records: the gender totals the cleaning report publishes are `<10`, so two small
-    cells of one gender can never take every value up to 9; the report must not be made."""
-    with pytest.raises(disclosure.DisclosureError, match=r"\(kanon_2021\): cell \["):
-        _protected(victim_records(), mapping)
+def test_small_cells_suppress_the_share_and_interval(mapping):
+    """Seven records: every cell and every total is small. Two small cells of a `<10` total
+    cannot both reach 9, so each must reach what the small totals alone allow."""
+    records = victim_records()
+    named = shares.ctdc_named_counts(records, mapping)
+    grids = views.protect_named(named, 10)
+    assert all(t.hidden[t.counts > 0].all() for t in grids.values())
+    assert disclosure.exposed_cells([t.record() for t in grids.values()]) == []
+    protected = views.protect_shares(shares.explicit_shares(named), grids, 10)
+    assert protected["suppressed"].all()
+    assert protected["share"].isna().all() and protected["lower"].isna().all()
 
 
 def test_eu_only_counts_hide_a_second_category_of_the_same_text():

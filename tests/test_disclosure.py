@@ -447,7 +447,6 @@ def test_protected_three_way_tables_give_nothing_away(table):
 # Found while writing these tests (issue 14): each fails now; the reason names the cause.
 
 
-@pytest.mark.xfail(strict=True, reason="a (s) cell reads as 0 or >= threshold, not [0, inf)")
 def test_a_secondary_cell_is_known_not_to_be_small():
     # A reader sees '<10', '(s)' and 40 of a row of 52: '(s)' is no small cell, so at least
     # 10 (it cannot be 0: the small cell is at most 9), and the small cell at most 2.
@@ -457,14 +456,12 @@ def test_a_secondary_cell_is_known_not_to_be_small():
     assert [c["key"] for c in disclosure.exposed_cells([record])] == [["0", "0"]]
 
 
-@pytest.mark.xfail(strict=True, reason="a (s) cell reads as 0 or >= threshold, not [0, inf)")
 def test_protect_leaves_the_small_cell_open_to_a_reader_who_reads_the_marks():
     counts = grid([[2, 10, 40], [50, 60, 70]])
     table = disclosure.protect("t", "p", counts, disclosure.margins(counts, [("row",)]))
     assert reader_ranges(table.record())[0] == (1, 9)
 
 
-@pytest.mark.xfail(strict=True, reason="a (s) cell reads as 0 or >= threshold, not [0, inf)")
 @settings(max_examples=10, deadline=None, derandomize=True, database=None,
           phases=[Phase.generate])  # fmt: skip
 @given(tables((4, 3), [("a",), ("b",)]))

@@ -2,13 +2,16 @@
 can take, given every published cell and sum (linear programs, SciPy's HiGHS).
 
 A `System` holds unknown counts, each with the bounds a reader knows (a published cell is
-fixed, a `<10` cell lies in [1, 9], a `(s)` cell is >= 0) and published sums of them (a
+fixed, a `<10` cell lies in [1, 9], a `(s)` cell is >= 10) and published sums of them (a
 margin, a total published in another report). `ranges` gives the feasible range of each
 unknown asked for, two programs each on the whole system. `Ranges` is the engine for many
 hidden cells at once: it splits the system into independent parts, settles many cells with
 one program, and solves a cell's own programs only when a test still needs them (used by
 `disclosure.exposed_cells` and `analysis audit`). The LP relaxation is used, as in
-tau-ARGUS's audit: its range contains every integer range, so a cell it calls safe is safe.
+tau-ARGUS's audit: its range holds every whole-number solution, so it can be wider than what a
+reader who uses whole numbers works out; ranges are rounded inward to whole numbers
+(`whole_numbers`), and on the project's tables (margins of two-way tables) the two agree
+(tests/test_disclosure.py compares them with an exact mixed-integer reader).
 """
 
 from __future__ import annotations

@@ -129,8 +129,8 @@ def hidden_cells(
     cells = pd.Series(grid.ravel(), index=index)
     extra = None
     if also is not None:
-        extra = also.reindex_like(counts).fillna(False).to_numpy(dtype=bool).ravel()
-        extra = pd.Series(extra, index=index)
+        extra = also.reindex(index=counts.index, columns=counts.columns, fill_value=False)
+        extra = pd.Series(extra.to_numpy(dtype=bool).ravel(), index=index)
     lines_ = margins(cells, LINES[lines])  # shown by the caller: never withheld
     table = protect("table", "", cells, threshold=threshold, also=extra, shared=lines_)
     hidden = table.hidden.to_numpy().reshape(grid.shape)
@@ -264,9 +264,11 @@ class CountTable:
         return [str(n) for n in self.counts.index.names]
 
     def kinds(self) -> pd.Series:
-        """'shown', 'small' (a `<threshold` cell) or 'secondary' (a `(s)` cell) per cell."""
+        """'shown', 'small' (a `<threshold` cell) or 'secondary' (a `(s)` cell) per cell; a
+        zero is always shown."""
         small = is_small(self.counts, self.threshold)
-        kind = np.where(small, "small", np.where(self.hidden, "secondary", "shown"))
+        secondary = self.hidden.to_numpy() & (self.counts.to_numpy() > 0)
+        kind = np.where(small, "small", np.where(secondary, "secondary", "shown"))
         return pd.Series(kind, index=self.counts.index)
 
     def members(self, pattern: dict) -> np.ndarray:
@@ -348,12 +350,14 @@ def margins(counts: pd.Series, keep: list[tuple[str, ...]]) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def _bounds_of(shown) -> tuple[float, float]:
-    """What a reader knows of a published cell or sum from its text."""
+def _bounds_of(shown, threshold: int | None = None) -> tuple[float, float]:
+    """What a reader knows of a published cell or sum from its text. A cell (one with its
+    table's `threshold`) read `(s)` is not small, or it would read `<N`, and not zero, which
+    is always shown: at least `threshold`. A withheld sum may be anything."""
     if isinstance(shown, int | np.integer):
         return float(shown), float(shown)
     if shown == SECONDARY:
-        return 0.0, np.inf
+        return float(threshold or 0), np.inf
     if isinstance(shown, str) and shown.startswith("<"):
         return 1.0, float(int(shown[1:]) - 1)
     raise ValueError(f"a published cell reads {shown!r}: not a count, '<N' or {SECONDARY!r}")
@@ -370,7 +374,8 @@ def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]
     system = bounds.System()
     unknowns = []
     for record in records:
-        ids = [system.unknown(*_bounds_of(c["shown"])) for c in record["cells"]]
+        ids = [system.unknown(*_bounds_of(c["shown"], record["threshold"]))
+               for c in record["cells"]]  # fmt: skip
         unknowns.append(ids)
         keys = _key_frame(record)
         for total in record["sums"]:
@@ -497,8 +502,11 @@ def protect(
     check_threshold(threshold)
     counts = counts.astype("int64")
     hidden = pd.Series(is_small(counts, threshold).to_numpy(), index=counts.index)
+    kept = np.zeros(len(counts), dtype=bool)  # hidden for a reason found elsewhere: stay so
     if also is not None:
-        hidden |= also.reindex(counts.index).fillna(False).astype(bool).to_numpy()
+        kept = also.reindex(counts.index, fill_value=False).astype(bool).to_numpy()
+        kept = kept & (counts.to_numpy() > 0)  # a zero concerns nobody: always shown
+        hidden |= kept
     table = CountTable(name, population, counts, hidden, (*shared, *sums), threshold, partial,
                        len(shared))  # fmt: skip
     groups = [table.members(p) for p in table.sums]
@@ -527,17 +535,17 @@ def protect(
                 table.hidden.iloc[min(candidates, key=lambda i: (counts.iloc[i], i))] = True
                 _hide_partners(table, groups)
                 for i in set(np.flatnonzero(table.hidden.to_numpy())) - before:
-                    system.set_bounds(i, *_bounds_of(SECONDARY))
+                    system.set_bounds(i, *_bounds_of(SECONDARY, threshold))
                 continue
             own = [k for k in through if k >= table.shared]
             if not own:
                 raise DisclosureError(
-                    f"{name}: cell {list(table.counts.index[where])} cannot be protected: "
+                    f"{name}: cell {_key(table.counts.index[where])} cannot be protected: "
                     "the sums published elsewhere give it away"
                 )
             table.withheld.add(min(own, key=lambda k: (len(groups[k]), k)))
             system, _ = feasible_system([table.record()])
-    _show_pinned(table, system, small)
+    _show_pinned(table, system, small | set(np.flatnonzero(kept)))
     return table
 
 
@@ -558,7 +566,7 @@ def _withhold_sums(table: CountTable, groups: list[np.ndarray], where: int) -> b
                if k not in table.withheld and table.counts.iloc[groups[k]].sum() > 0]  # fmt: skip
         if not own:
             raise DisclosureError(
-                f"{table.name}: cell {list(table.counts.index[where])} cannot be protected: "
+                f"{table.name}: cell {_key(table.counts.index[where])} cannot be protected: "
                 "the sums published elsewhere give it away"
             )
         key = {k: (where not in groups[k], table.counts.iloc[groups[k]].sum(), k) for k in own}
@@ -566,15 +574,19 @@ def _withhold_sums(table: CountTable, groups: list[np.ndarray], where: int) -> b
         changed = True
 
 
-def _show_pinned(table: CountTable, system: bounds.System, small: set[int]) -> None:
-    """Show again each secondary cell that the published numbers fix anyway: hiding it
-    protects nothing, and showing a fixed value changes no range."""
+def _show_pinned(table: CountTable, system: bounds.System, keep: set[int]) -> None:
+    """Show again each secondary cell (but those in `keep`) that the published numbers fix
+    anyway: hiding it protects nothing, and showing a fixed value changes no range."""
     for where in np.flatnonzero(table.hidden.to_numpy()):
-        if where in small:
+        if where in keep:
             continue
         if bounds.pinned(*system.ranges([where])[0]):
             table.hidden.iloc[where] = False
             system.set_bounds(where, *_bounds_of(int(table.counts.iloc[where])))
+
+
+def _key(key) -> list:
+    return list(key) if isinstance(key, tuple) else [key]
 
 
 def _candidates(table: CountTable, sums: list[np.ndarray]) -> list[int]:

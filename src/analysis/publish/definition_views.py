@@ -128,17 +128,23 @@ NAMED_LABELS = {
 
 
 def protect_named(
-    counts: pd.Series, threshold: int = disclosure.DEFAULT_THRESHOLD
+    counts: pd.Series,
+    threshold: int = disclosure.DEFAULT_THRESHOLD,
+    linked: dict[str, list[dict]] | None = None,
 ) -> dict[str, disclosure.CountTable]:
     """Per release, the grid of `shares.ctdc_named_counts` as a protected table.
 
     What it publishes: every cell not hidden; the records per `named` category (the gain of
-    each text), per gender (the cleaning report publishes them), per age group (the minors
-    below), and the release's total. No row totals: a row's total is shown only through the
-    shares, where the grid already fixes it."""
+    each text), per age group (the minors below) and the release's total. The records per
+    gender come from the cleaning report: `linked` holds its tables of each release (records
+    of `cleaning_views.release_tables`), which the protection takes as they are published;
+    without them the gender totals count as shown. No row totals: a row's total is shown only
+    through the shares, where the grid already fixes it."""
     tables = {}
     for release, part in counts.groupby(level="release", sort=True):
         part = part.droplevel("release")
+        others = (linked or {}).get(release)
+        keep = [("age_group",), ()] if others else [("gender",), ("age_group",), ()]
         tables[release] = disclosure.protect(
             f"Records by gender, age group and the first text that names their form "
             f"explicitly ({release})",
@@ -146,7 +152,8 @@ def protect_named(
             part,
             disclosure.margins(part, [("named",)]),
             threshold,
-            shared=disclosure.margins(part, [("gender",), ("age_group",), ()]),
+            shared=disclosure.margins(part, keep),
+            linked=tuple(others or ()),
         )
     return tables
 

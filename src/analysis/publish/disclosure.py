@@ -487,8 +487,10 @@ def protect(
     also: pd.Series | None = None,
     partial: tuple[str, ...] = (),
     shared: tuple[dict, ...] = (),
+    linked: tuple[dict, ...] = (),
 ) -> CountTable:
-    """A `CountTable` whose hidden cells no published cell or sum gives away.
+    """A `CountTable` whose hidden cells no published cell or sum gives away, in this table or
+    together with `linked`, the records of other reports' tables of the same population.
 
     Small cells are hidden; a sum with one hidden cell hides its smallest other non-zero cell
     (`_hide_partners`); then each small cell's feasible range is checked (`bounds.exposed`):
@@ -511,7 +513,7 @@ def protect(
                        len(shared))  # fmt: skip
     groups = [table.members(p) for p in table.sums]
     _hide_partners(table, groups)
-    system, _ = feasible_system([table.record()])
+    system, _ = feasible_system([table.record(), *linked])
     small = set(np.flatnonzero(is_small(counts, threshold).to_numpy()))
     required: dict = {}  # what each small cell must reach, while the same sums are withheld
 
@@ -521,15 +523,20 @@ def protect(
             return False
         key = (where, frozenset(table.withheld))
         if key not in required:
-            required[key] = required_range([table.record()], 0, where)
+            required[key] = required_range([table.record(), *linked], 0, where)
         return bounds.exposed(low, high, "small", threshold, required[key])
 
     for where in sorted(small):
-        if exposed(where) and _withhold_sums(table, groups, where):
-            system, _ = feasible_system([table.record()])
+        if exposed(where) and _withhold_sums(table, groups, where, linked):
+            system, _ = feasible_system([table.record(), *linked])
         while exposed(where):
             through = [k for k, g in enumerate(groups) if where in g and k not in table.withheld]
             candidates = _candidates(table, [groups[k] for k in through])
+            if not candidates:  # further out: a sum through any hidden cell
+                hidden_now = set(np.flatnonzero(table.hidden.to_numpy()))
+                candidates = _candidates(table, [g for k, g in enumerate(groups)
+                                                 if k not in table.withheld
+                                                 and hidden_now.intersection(g)])  # fmt: skip
             if candidates:
                 before = set(np.flatnonzero(table.hidden.to_numpy()))
                 table.hidden.iloc[min(candidates, key=lambda i: (counts.iloc[i], i))] = True
@@ -544,12 +551,14 @@ def protect(
                     "the sums published elsewhere give it away"
                 )
             table.withheld.add(min(own, key=lambda k: (len(groups[k]), k)))
-            system, _ = feasible_system([table.record()])
+            system, _ = feasible_system([table.record(), *linked])
     _show_pinned(table, system, small | set(np.flatnonzero(kept)))
     return table
 
 
-def _withhold_sums(table: CountTable, groups: list[np.ndarray], where: int) -> bool:
+def _withhold_sums(
+    table: CountTable, groups: list[np.ndarray], where: int, linked: tuple[dict, ...] = ()
+) -> bool:
     """Withhold sums of the table's own (those through the cell first, then the smallest)
     until its sums alone, with every non-zero cell hidden, no longer pin the small cell
     `where`: no hiding of cells could protect it then. Whether any was withheld."""
@@ -559,8 +568,8 @@ def _withhold_sums(table: CountTable, groups: list[np.ndarray], where: int) -> b
         for cell in record["cells"]:
             if isinstance(cell["shown"], int) and cell["shown"] > 0:
                 cell["shown"] = SECONDARY
-        system, _ = feasible_system([record])
-        if not is_exposed([record], 0, where, *system.ranges([where])[0]):
+        system, _ = feasible_system([record, *linked])
+        if not is_exposed([record, *linked], 0, where, *system.ranges([where])[0]):
             return changed
         own = [k for k in range(table.shared, len(groups))
                if k not in table.withheld and table.counts.iloc[groups[k]].sum() > 0]  # fmt: skip

@@ -473,3 +473,26 @@ def test_protected_tables_hold_for_a_reader_who_reads_the_marks(table):
             assert (low, high) == (1, 9)
         else:
             assert low < high
+
+
+def test_unshown_cells_are_those_no_sum_gives_away():
+    index = pd.MultiIndex.from_product([["a", "b"], ["x", "y", "z"]], names=["row", "col"])
+    counts = pd.Series([5, 20, 30, 0, 0, 40], index=index)
+    shown = [False, True, False, False, False, True]
+    sums = [{"row": ["a"]}, {"row": ["b"], "col": ["x", "y"]}]
+    also = disclosure.unshown(counts, shown, sums, 10)
+    # (a, x) is small (protect hides it anyway); (a, z) shares its row with it, so stays
+    # unshown; (b, x) and (b, y) are zeros, always shown; (b, z) is shown.
+    assert also.tolist() == [False, False, True, False, False, False]
+    assert (
+        disclosure.unshown(counts, shown, [{"row": ["a"], "col": ["y", "z"]}], 10)[("a", "z")] == 0
+    )
+
+
+def test_shares_are_shown_only_where_the_tables_fix_them():
+    counts = pd.Series([30, 3, 20], index=pd.Index(["f", "t", "m"], name="g"))
+    table = disclosure.protect("t", "p", counts, ({},))
+    assert disclosure.share_hidden((table, {"g": ["m"]}), (table, {}), 10)  # (s): m is a partner
+    table = disclosure.protect("t", "p", counts.rename({"t": "u"}).replace(3, 30), ({},))
+    assert not disclosure.share_hidden((table, {"g": ["m"]}), (table, {}), 10)
+    assert disclosure.share_hidden((table, {"g": ["m"]}), (table, {}), 60)  # the rest, 60, is small

@@ -200,29 +200,114 @@ def test_figure_notes_name_the_small_cell_and_secondary_texts():
         disclosure.small_text(0)
 
 
+def ranked_of(totals: dict[str, int], threshold: int = 10) -> pv.Places:
+    counts = pd.DataFrame({"release": "kanon_2021", "place": list(totals),
+                           "records": list(totals.values())})  # fmt: skip
+    return pv.places(counts, "kanon_2021", "BLR", "destinations", threshold, 5, [2019, 2021])
+
+
 def test_the_timeline_leaves_out_every_point_its_table_hides():
     timeline = pd.DataFrame(
         {"RUS": [40, 3, 25], "POL": [12, 15, 11]}, index=pd.Index([2019, 2020, 2021], name="year")
-    )
-    fig = pv.over_time_figure(timeline, "BLR", "destinations", 10, title="t", source="Source: x")
+    ).rename_axis(columns="place")
+    places = ranked_of({"RUS": 68, "POL": 38})
+    table = places.breakdown("t", timeline.stack())
+    assert table.shared == 2 and table.population == places.table.population
+    fig = pv.over_time_figure(timeline, table, "BLR", "destinations", title="t", source="Source: x")
     lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].get_lines()}
     plt.close(fig)
-    # 3 is small; the column's total is published, so 25 (the smallest other) is hidden too.
+    # 3 is small; the ranked table publishes Russia's total, so 25 (the smallest other) hides.
     assert np.isnan(lines["Russia"][1]) and np.isnan(lines["Russia"][2])
     assert lines["Russia"][0] == 40 and list(lines["Poland"]) == [12, 15, 11]
-    table = pv.over_time_table(timeline, "BLR", "destinations", 10)
-    assert table["Russia"].tolist() == ["40", "<10", "(s)"]
+    table_text = pv.over_time_table(timeline, table, "BLR", "destinations")
+    assert table_text["Russia"].tolist() == ["40", "<10", "(s)"]
+    places.check()
+    assert disclosure.exposed_cells([t.record() for t in places.tables()]) == []
 
 
 def test_the_heatmaps_come_with_the_tables_they_show():
     gender = pd.DataFrame({"female": [30, 4], "male": [20, 40]}, index=["RUS", "unknown"])
-    fig, tables = pv.group_heatmaps({"gender": gender, "form": gender}, ["RUS"], "BLR",
-                                    "destinations", 10, title="t", source="Source: x")  # fmt: skip
+    gender = gender.rename_axis(index="place", columns="gender")
+    places = ranked_of({"RUS": 50, "unknown": 44})
+    form = gender.rename_axis(columns="form").rename(columns={"female": "sexual exploitation",
+                                                              "male": "forced labour"})  # fmt: skip
+    groups = {"gender": gender, "form": form}
+    tables = {c: places.breakdown(f"by {c}", g.stack()) for c, g in groups.items()}
+    fig, shown = pv.group_heatmaps(groups, tables, ["RUS"], "BLR", "destinations", title="t",
+                                   source="Source: x")  # fmt: skip
     labels = [t.get_text() for t in fig.axes[0].texts]
     plt.close(fig)
-    assert list(tables) == ["gender", "form"]
-    assert tables["gender"].loc["place of exploitation unknown"].tolist() == ["<10", "(s)"]
+    assert list(shown) == ["gender", "form"]
+    assert shown["gender"].loc["place of exploitation unknown"].tolist() == ["<10", "(s)"]
     assert labels == ["30", "20", "<10", "(s)"]
+
+
+def test_a_place_the_ranked_table_hides_is_hidden_in_every_breakdown():
+    """Poland is hidden in the ranked table (to protect the 7 records of the other places):
+    a breakdown showing all of Poland's cells would add up to it."""
+    places = pv.places(COUNTS, "kanon_2021", "BLR", "destinations", 10, 5, [2002, 2021])
+    assert places.ranked.set_index("place").loc["POL", "records_text"] == "(s)"
+    cells = {"RUS": [800, 0], "POL": [12, 11], "other foreign": [7, 0], "BLR": [33, 0],
+             "unknown": [500, 96]}  # fmt: skip
+    by_year = pd.DataFrame(cells, index=pd.Index([2019, 2020], name="year")).rename_axis(
+        columns="place"
+    )
+    table = places.breakdown("by year", by_year.stack())
+    kinds = table.kinds()
+    assert kinds[(2019, "POL")] == kinds[(2020, "POL")] == "secondary"
+    places.check()
+    assert disclosure.exposed_cells([t.record() for t in places.tables()]) == []
+
+
+def test_the_profile_populations_and_the_release_comparison_tables():
+    places = pv.places(COUNTS, "kanon_2021", "BLR", "destinations", 10, 5, [2002, 2021])
+    assert places.table.population == "CTDC kanon_2021: records of citizens of BLR registered " \
+        "2002–2021"  # fmt: skip
+    assert pv.population("global_2020", "BLR", "origins", [2002, 2021]) == (
+        "CTDC global_2020: records of people exploited in BLR registered 2002–2021"
+    )
+    kanon = places.comparison["kanon_2021"]
+    assert kanon.population == places.table.population and kanon.partial == ("place",)
+    assert kanon.kinds()[("POL",)] == "secondary"  # hidden in the ranked table: here too
+    assert places.comparison["global_2020"].population.startswith("CTDC global_2020: ")
+    text = pv.release_comparison(COUNTS, "BLR", "destinations", 10, places.comparison)
+    assert text.loc["Poland"].tolist() == ["(s)", "12"]
+
+
+def test_the_map_hides_what_protects_a_small_place():
+    """Austria (4) and Greece (3) are the other foreign places, 7 together: the map shows each
+    as fewer than 10; Cyprus (15) in the other places too would give their sum away less
+    Cyprus, so the map hides it (not drawn)."""
+    counts = pd.concat([COUNTS, pd.DataFrame({"release": ["kanon_2021"], "place": ["CYP"],
+                                              "records": [15]})])  # fmt: skip
+    places = pv.places(counts, "kanon_2021", "BLR", "destinations", 10, 1, [2002, 2021])
+    foreign = pd.Series({"RUS": 800, "POL": 23, "AUT": 4, "GRC": 3, "CYP": 15})
+    table = places.map_table(foreign)
+    kinds = table.kinds()
+    assert kinds[("AUT",)] == kinds[("GRC",)] == "small"
+    drawn = pv.drawable(foreign, table)
+    assert set(drawn.index) == set(foreign.index) - {
+        c for (c,), k in kinds.items() if k == "secondary"
+    }
+    places.check()
+    assert disclosure.exposed_cells([t.record() for t in places.tables()]) == []
+
+
+def test_the_profile_tables_and_the_cleaning_tables_of_the_release_pass_the_audit():
+    """A profile counts the records of one country's citizens: another population than the
+    cleaning report's tables of the whole release, audited together all the same."""
+    from test_victims import fixture_records
+
+    from analysis import victims as vic
+    from analysis.publish import cleaning_views
+
+    records = vic.add_groups(fixture_records())
+    cleaning = cleaning_views.release_tables(records, "gender", vic.DOMAINS["gender"], "g")
+    places = pv.places(COUNTS, "kanon_2021", "BLR", "destinations", 10, 5, [2002, 2021])
+    tables = [*places.tables(), *cleaning.values()]
+    assert {t.population for t in tables} >= {vic.population("kanon_2021"),
+                                              places.table.population}  # fmt: skip
+    assert disclosure.exposed_cells([t.record() for t in tables]) == []
 
 
 def test_glotip_tables_show_ranges_for_suppressed_cells():

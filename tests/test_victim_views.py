@@ -8,23 +8,35 @@ import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
-from test_victims import FEMALE, KNOWN_GENDER, fixture_glotip, write_fixture_data
+from test_victims import fixture_glotip, write_fixture_data
 
 from analysis import models, trends
 from analysis import victims as vic
-from analysis.publish import disclosure
+from analysis.publish import cleaning_views, disclosure
 from analysis.publish import victim_views as views
 
 CODES = ["USA", "RUS", "POL"]
 NAMES = {"USA": "United States", "RUS": "Russia", "POL": "Poland"}
 
 
-@pytest.fixture
-def records(tmp_path):
-    return vic.load("kanon_2021", write_fixture_data(tmp_path))
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    return vic.load("kanon_2021", write_fixture_data(tmp_path_factory.mktemp("data")))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def chosen(records):
+    """The records of the three destinations: all but the 25 without a destination."""
+    return vic.select(records, (2015, 2018), CODES)
+
+
+@pytest.fixture(scope="module")
+def published(records):
+    """The tables of `chosen` at the threshold 10."""
+    return protected(records)
+
+
+@pytest.fixture(scope="module")
 def fit(records):
     return trends.gender_trend(vic.year_destination_gender(records, CODES), 0.95)
 
@@ -34,81 +46,165 @@ def wilson_text(count: int, total: int) -> str:
     return f"{100 * count / total:.1f}% ({100 * low:.1f}–{100 * high:.1f})"
 
 
-# --- Suppression -------------------------------------------------------------------------------
+# --- The selection's protected tables -----------------------------------------------------
 
 
-def test_a_share_is_hidden_when_its_count_or_the_rest_is_small():
-    counts = pd.Series([0, 3, 50, 95, pd.NA], dtype="Int64")
-    totals = pd.Series([100, 100, 100, 100, pd.NA], dtype="Int64")
-    hidden = disclosure.hidden_shares(counts, totals, 10)
-    assert hidden.tolist() == [False, True, False, True, False]
-    table = pd.DataFrame({"x": [3, 50], "x_of": [100, 100], "x_share": [0.03, 0.5]})
-    hidden = views.hide_shares(table, ("x",), 10)
-    assert np.isnan(hidden.loc[0, "x_share"]) and hidden.loc[1, "x_share"] == 0.5
-    assert hidden["x_suppressed"].tolist() == [True, False]
-    assert table.loc[0, "x_share"] == 0.03  # the input is left as it was
+MEMO: dict = {}  # protected tables of the module's fixture records, by their arguments
 
 
-def test_shares_by_destination_are_suppressed_when_they_would_reveal_a_small_cell(records):
-    pol_2018 = vic.select(records, (2018, 2018), ["POL"])
-    # 22 female of 22 + 16 + 3 known: the rest (19) is not small, so the share is shown.
-    shown = views.shares_by_destination(pol_2018, ["POL"], 10, 0.95)
-    assert shown.loc[0, "female_share"] == pytest.approx(22 / 41)
-    strict = views.shares_by_destination(pol_2018, ["POL"], 20, 0.95)
-    assert strict.loc[0, "female_suppressed"] and np.isnan(strict.loc[0, "female_share"])
-    record = views.row_share_record(strict.iloc[0], "female", 20)
-    assert record["count"] is None and record["share"] is None and record["total"] == 41
-    assert views.row_share_text(strict.iloc[0], "female") == "suppressed"
+def protected(records, threshold=10, codes=CODES, years=(2015, 2018), scope=(CODES, "")):
+    key = (id(records), threshold, tuple(codes), years, tuple(scope[0]), scope[1])
+    if key not in MEMO or MEMO[key][0] is not records:  # (the frame is kept: its id stays)
+        chosen = vic.select(records, years, scope[0] or None, scope[1] or None)
+        MEMO[key] = records, views.protect_selection(records, chosen, "kanon_2021", years, scope,
+                                                     codes, threshold)  # fmt: skip
+    return MEMO[key][1]
 
 
-def test_shares_by_destination_keep_the_order_of_the_codes(records):
-    table = views.shares_by_destination(records, ["POL", "USA"], 10, 0.95)
-    assert table["exploitation_country"].tolist() == ["POL", "USA"]
-    assert table["records"].tolist() == [162, 437]
-    by_year = views.shares_by_destination(records, CODES, 10, 0.95, by_year=True)
-    assert len(by_year) == 3 * 4 and by_year["records"].sum() == 437 + 368 + 162
+def records_of(published, *more) -> list[dict]:
+    return [t.record() for t in [*published.tables(), *more]]
 
 
-def test_counts_table_never_shows_a_small_cell_and_protects_totals(records):
-    grid = vic.year_destination_gender(records, CODES)
-    table = views.counts_table(grid, CODES, threshold=15)
-    # POL male: 12, 13 are small (primary); USA, RUS have none below 15.
-    assert table.loc[2015, "POL"] == "30 / <15" and table.loc[2016, "POL"] == "27 / <15"
-    assert table.loc[2015, "USA"] == "100 / 20"
-    # A single small cell in a column gets a partner: threshold 13 leaves only POL male 12 small.
-    table = views.counts_table(grid, CODES, threshold=13)
-    assert table.loc[2015, "POL"] == "30 / <13" and table.loc[2016, "POL"] == "27 / (s)"
+def test_a_selection_names_who_it_counts():
+    assert views.selection_population("kanon_2021", (2002, 2021), ([], ""), True) == (
+        vic.population("kanon_2021")
+    )
+    assert views.selection_population("kanon_2021", (2010, 2015), (["RUS", "POL"], ""),
+                                      False) == (
+        "CTDC kanon_2021: records registered 2010–2015, exploited in POL, RUS"
+    )  # fmt: skip
+    assert views.selection_population("x", (2010, 2015), ([], "Eastern Europe"), False).endswith(
+        "2010–2015, exploited in Eastern Europe"
+    )
+
+
+def test_the_whole_release_is_its_population_and_a_selection_its_own(records, published):
+    whole = protected(records, scope=([], ""))  # every fixture record lies in 2015-2018
+    assert {t.population for t in whole.tables()} == {vic.population("kanon_2021")}
+    assert published.selection.population == vic.population("kanon_2021")
+    assert {t.population for t in published.tables()[1:]} == {published.population}
+    assert published.population == (
+        "CTDC kanon_2021: records registered 2015–2018, exploited in POL, RUS, USA"
+    )
+    assert published.selection.counts.to_dict() == {
+        "selected": 992 - 25, "not selected": 25, "no year of registration": 0
+    }  # fmt: skip
+
+
+def test_no_table_of_the_selection_gives_a_small_cell_away(records, published):
+    for tables in (published, protected(records, 13), protected(records, 20)):
+        threshold = tables.grid.threshold
+        assert disclosure.exposed_cells(records_of(tables)) == []
+        for table in tables.tables():
+            small = disclosure.is_small(table.counts, threshold)
+            assert table.hidden[small].all()  # every small cell is hidden
+
+
+def test_a_whole_release_links_to_its_cleaning_tables(records):
+    """Over the whole release, the selection's tables and the cleaning report's (records by
+    gender and by age band, each with its total) are audited together. The cleaning table
+    hides the 3 transgender records and, to protect them, the male and unknown ones: no
+    table of the selection may give those away either."""
+    cleaning = [*cleaning_views.release_tables(records, "gender", vic.DOMAINS["gender"],
+                                               "Records by gender").values(),
+                *cleaning_views.release_tables(records.assign(age_band="unknown"), "age_band",
+                                               vic.DOMAINS["age_band"],
+                                               "Records by age band").values()]  # fmt: skip
+    assert cleaning[0].kinds().to_dict() == {
+        ("female",): "shown", ("male",): "secondary",
+        ("transgender_nonconforming",): "small", ("unknown",): "secondary",
+    }  # fmt: skip
+    whole = protected(records, scope=([], ""))
+    assert disclosure.exposed_cells(records_of(whole, *cleaning)) == []
+    overall = views.overall_shares(records, whole, 0.95)
+    assert overall["female_suppressed"] and overall["female_of_text"] == "an undisclosed number"
+    # The grid's male cells would add up to the male records: shown, the audit objects.
+    grid = whole.grid
+    male = grid.counts.index.get_level_values("gender") == "male"
+    shown = grid.hidden & ~(male & grid.counts.index.get_level_values("destination").isin(CODES))
+    leaky = disclosure.CountTable("leaky", grid.population, grid.counts, shown, grid.sums, 10,
+                                  grid.partial, grid.shared)  # fmt: skip
+    assert disclosure.exposed_cells([leaky.record(), cleaning[0].record()])
+
+
+def test_a_small_cell_of_the_grid_is_protected_against_every_sum(chosen, published):
+    """POL 2018 holds 3 transgender records. POL's known-gender total (the top table) less
+    the female and male cells the grid shows would give them away, so POL 2018 male is
+    hidden too; POL 2018's own known-gender total is not published as a share total (a cell
+    of it is small), and its shares are shown only where the published sums fix them."""
+    grid = published.grid
+    kinds = grid.kinds()
+    assert kinds[("2018", "POL", "transgender_nonconforming")] == "small"
+    assert kinds[("2018", "POL", "male")] == "secondary"
+    known = {"year": ["2018"], "destination": ["POL"], "gender": views.KNOWN_GENDERS}
+    assert known not in grid.sums
+    by_year = views.year_shares(chosen, published, 0.95).set_index(["exploitation_country", "year"])
+    female = {"year": ["2018"], "destination": ["POL"], "gender": ["female"]}
+    assert by_year.loc[("POL", 2018), "female_suppressed"] == disclosure.share_hidden(
+        (grid, female), (grid, known), 10
+    )
+    usa = by_year.loc[("USA", 2017)]  # a destination-year without a hidden cell
+    assert not grid.hidden.xs(("2017", "USA"), level=["year", "destination"]).any()
+    assert usa["female_share"] == pytest.approx(81 / 105) and not usa["female_suppressed"]
+    # With POL 2018 male shown, the 3 would follow: the audit says so.
+    hidden = grid.hidden.copy()
+    hidden[("2018", "POL", "male")] = False
+    leaky = disclosure.CountTable("leaky", grid.population, grid.counts, hidden, grid.sums, 10,
+                                  grid.partial, grid.shared)  # fmt: skip
+    assert disclosure.exposed_cells([leaky.record()])
+
+
+def test_a_masked_share_loses_its_interval_too():
+    frame = pd.DataFrame({"x": [3], "x_share": [0.5], "x_lower": [0.1], "x_upper": [0.9]})
+    masked = views.mask_share(frame, "x", [True])
+    assert (
+        masked[["x_share", "x_lower", "x_upper"]].isna().all().all() and masked["x_suppressed"][0]
+    )
+    assert frame.loc[0, "x_share"] == 0.5  # the input is left as it was
+
+
+def test_counts_table_never_shows_a_small_cell_and_protects_totals(records, published):
+    grid = protected(records, 15)
+    table = views.counts_table(grid)
+    # POL male 12 (2015) and 13 (2016) are small at 15.
+    assert table.loc[2015, "POL"].endswith(" / <15") and table.loc[2016, "POL"].endswith("<15")
+    cells = views.grid_cells(grid)
+    assert set(cells.loc[cells["hidden"], "text"]) <= {"<15", "(s)"}
+    assert not (disclosure.is_small(cells["records"], 15) & ~cells["hidden"]).any()
+    table = views.counts_table(published)
+    assert table.loc[2018, "POL"].endswith(" / (s)")  # a partner of the 3 transgender records
+    assert table.loc[2017, "USA"] == "81 / 24" and list(table.columns) == CODES
     assert "`<13`" in views.grid_legend(13) and "`(s)`" in views.grid_legend(13)
 
 
 def test_a_figure_draws_no_count_the_table_hides(records):
-    grid = vic.year_destination_gender(records, CODES)
-    shown = views.shown_grid(grid, 13).set_index(["year", "destination", "gender"])["shown"]
-    assert np.isnan(shown[(2015, "POL", "male")]) and np.isnan(shown[(2016, "POL", "male")])
-    assert shown[(2017, "POL", "male")] == 15
-    # The 3 transgender records of POL 2018 are small; the zeros beside them are drawn.
-    assert np.isnan(shown[(2018, "POL", "transgender_nonconforming")])
-    assert shown[(2018, "USA", "unknown")] == 0
+    cells = views.grid_cells(protected(records, 13))
+    shown = cells.set_index(["year", "destination", "gender"])["shown"]
+    assert np.isnan(shown[(2015, "POL", "male")])  # 12 < 13
+    assert (cells["shown"].isna() == cells["hidden"]).all()  # every destination-year reports
+    assert set(cells["gender"]) == {"female", "male"} and set(cells["destination"]) == set(CODES)
 
 
-def test_observed_totals_hide_a_total_that_holds_a_hidden_cell():
-    fitted = pd.DataFrame({"year": [2015, 2015, 2016, 2016], "gender": ["female"] * 4,
-                           "records": [40, 3, 40, 30], "fitted": [39.0, 4, 41, 29]})  # fmt: skip
-    hidden = disclosure.is_small(fitted["records"], 10)
-    totals = views.observed_totals(fitted, hidden, 10).set_index("year")
-    assert np.isnan(totals.loc[2015, "observed"])  # 43 would give away the 3
-    assert totals.loc[2016, "observed"] == 70
-    assert totals.loc[2015, "fitted"] == 43
+def test_a_destination_year_without_records_is_a_gap(records):
+    dropped = records[~((records["exploitation_country"] == "USA") & (records["year"] == 2016))]
+    published = protected(dropped)
+    cells = views.grid_cells(published).set_index(["year", "destination", "gender"])
+    assert np.isnan(cells.loc[(2016, "USA", "female"), "shown"])
+    assert views.counts_table(published).loc[2016, "USA"] == "–"
 
 
-def test_the_trend_figure_leaves_out_the_hidden_cells(fit):
-    totals, drawn = views.drawable_fit(fit, 13)
-    assert len(drawn) == len(fit.data) - 2  # POL male 2015 (12) and its partner 2016 (13)
-    assert not ((drawn["destination"] == "POL") & drawn["year"].isin([2015, 2016])
-                & (drawn["gender"] == "male")).any()  # fmt: skip
-    pol_2015_male = totals.set_index(["year", "gender"]).loc[(2015, "male")]
-    assert np.isnan(pol_2015_male["observed"])  # it holds the hidden 12
-    fig = views.trend_figure(fit, 13, "Source: test")
+def test_observed_totals_only_where_the_grid_fixes_them(records, published, fit):
+    for tables in (published, protected(records, 13)):
+        totals, drawn = views.drawable_fit(fit, tables)
+        cells = tables.grid.hidden.unstack("gender")[["female", "male"]]
+        assert len(drawn) == len(fit.data) - int(cells.to_numpy().sum())
+        for row in totals.itertuples():
+            pattern = {"year": [str(row.year)], "destination": CODES, "gender": [row.gender]}
+            assert np.isnan(row.observed) == (not tables.grid.determined(pattern))
+    totals, drawn = views.drawable_fit(fit, published)
+    observed = totals.dropna(subset=["observed"])
+    assert len(observed) and (observed["observed"] == observed["records"]).all()
+    fig = views.trend_figure(fit, published, "Source: test")
     assert len(fig.axes[1].collections[0].get_offsets()) == len(drawn)
     plt.close(fig)
 
@@ -117,13 +213,15 @@ def test_the_trend_figure_leaves_out_the_hidden_cells(fit):
 
 
 def test_selection_text_and_record(records):
-    chosen = vic.select(records, (2016, 2018), ["POL"])
-    assert views.selection_record(records, chosen) == {
-        "release": 992, "selected": 27 + 13 + 24 + 15 + 22 + 16 + 3, "without_year": 0
+    published = protected(records, years=(2016, 2018), scope=(["POL"], ""))
+    selected = 27 + 13 + 24 + 15 + 22 + 16 + 3
+    assert views.selection_record(published.selection) == {
+        "release": 992, "selected": selected, "without_year": 0
     }  # fmt: skip
-    text = views.selection_text(records, chosen, "kanon_2021", (2016, 2018), (["POL"], ""),
-                                0.9, 10)  # fmt: skip
-    assert text.startswith("**Release `kanon_2021`**: 992 records, of which **120** were ")
+    chosen = vic.select(records, (2016, 2018), ["POL"])
+    text = views.selection_text(published.selection, chosen, "kanon_2021", (2016, 2018),
+                                (["POL"], ""), 0.9)  # fmt: skip
+    assert text.startswith(f"**Release `kanon_2021`**: 992 records, of which **{selected}** ")
     assert "for destinations POL. 0 records" in text and "90% Wilson" in text
     assert views.scope_text([], "") == "all destinations (including unknown)"
     assert views.scope_text(["POL", "RUS"], "Eastern Europe") == (
@@ -131,80 +229,108 @@ def test_selection_text_and_record(records):
     )
 
 
-def test_source_mix_hides_shares_that_would_reveal_a_small_count():
-    rows = pd.DataFrame({
-        "year": [2019] * 100 + [2020] * 100,
-        "exploitation_country": ["USA"] * 97 + [None] * 3 + ["USA"] * 50 + [None] * 50,
-        "datasource": ["hotline"] * 200,
-    })  # fmt: skip
-    mix = views.source_mix(rows, threshold=10)
-    by_year = mix.set_index("year")
-    assert np.isnan(by_year.loc[2019, "unknown_destination_share"])  # 3 of 100
-    assert by_year.loc[2019, "unknown_destination_suppressed"]
-    assert np.isnan(by_year.loc[2019, "usa_share"])  # 97 of 100: the rest is 3
-    assert by_year.loc[2020, "usa_share"] == pytest.approx(0.5)
-    assert by_year.loc[2020, "hotline_share"] == 1.0 and not by_year.loc[2020, "hotline_suppressed"]
-    table = views.mix_table(mix, 10, has_source=True).set_index("year")
-    assert table.loc[2019, "US share"] == "suppressed" and table.loc[2020, "US share"] == "50.0%"
-    assert table.loc[2020, "hotline share"] == "100.0%"
-    assert views.mix_records(mix, True) == {
-        "destinations_by_year": {2019: 1, 2020: 1},
-        "hotline_share_by_year": {2019: 1.0, 2020: 1.0},
-    }
-    note = views.mix_note(mix, 10, has_source=True)
-    assert "Hotline records exist only for 2019-2020" in note
+def test_the_yearly_bars_are_sums_of_the_grid(records, published):
+    values, hidden, totals = views.destination_bars(published)
+    assert list(values.columns) == ["United States", "other top destinations"]
+    assert values.loc[2017].tolist() == [81 + 24, 40 + 48 + 24 + 15]
+    assert totals[2017] == 81 + 24 + 40 + 48 + 24 + 15
+    whole = protected(records, 13, scope=([], ""))
+    values, hidden, totals = views.destination_bars(whole)
+    assert values.loc[2017, "unknown destination"] == 25
+    groups = views.bar_groups(CODES)
+    for year in values.index:
+        for group in values.columns:
+            text = disclosure.sum_words(whole.grid, {"year": [str(year)],
+                                                "destination": groups[group]}, False)  # fmt: skip
+            assert hidden.loc[year, group] == (not text[0].isdigit())
+
+
+def test_source_mix_hides_shares_the_tables_do_not_fix(records):
+    hotline = records.assign(datasource=records["datasource"].where(
+        records["exploitation_country"] != "USA", "hotline"))  # fmt: skip
+    published = protected(hotline)
+    chosen = vic.select(hotline, (2015, 2018), CODES)
+    mix = views.source_mix(chosen, published).set_index("year")
+    assert mix.loc[2016, "usa_share"] == pytest.approx(112 / 253)
+    assert mix.loc[2016, "hotline_share"] == pytest.approx(112 / 253)
+    for year, row in mix.iterrows():
+        total = (published.grid, {"year": [str(year)]})
+        usa = (published.grid, {"year": [str(year)], "destination": ["USA"]})
+        assert row["usa_suppressed"] == disclosure.share_hidden(usa, total, 10)
+    table = views.mix_table(mix.reset_index(), has_source=True).set_index("year")
+    assert table.loc[2016, "hotline share"] == f"{100 * 112 / 253:.1f}%"
+    assert table.loc[2016, "records"] == published.grid.sum_text({"year": ["2016"]}) == "253"
+    assert views.mix_records(mix.reset_index(), True)["hotline_share_by_year"][2016] == (
+        pytest.approx(112 / 253)
+    )
+    note = views.mix_note(mix.reset_index(), published, has_source=True)
+    assert "Hotline records exist only for 2015-2018" in note
     assert "reveal fewer than 10 records reads *suppressed*" in note
 
 
-def test_without_sources_the_us_share_is_the_proxy(records):
-    mix = views.source_mix(records, 10)
-    assert "hotline share" not in views.mix_table(mix, 10, has_source=False)
+def test_without_sources_the_us_share_is_the_proxy(chosen, published):
+    mix = views.source_mix(chosen, published)
+    assert published.sources is not None  # the fixture names case management everywhere
+    assert "hotline share" not in views.mix_table(mix, has_source=False)
     assert "hotline_share_by_year" not in views.mix_records(mix, False)
-    note = views.mix_note(mix, 10, has_source=False)
-    assert note.startswith("The busiest year, 2017, holds 26% of all selected records; 3 to 3 ")
+    note = views.mix_note(mix, published, has_source=False)
+    assert note.startswith(f"The busiest year, 2016, holds {253 / 967:.0%} of all selected ")
     assert note.endswith("the US share (hotline-dominated) is the closest proxy.")
 
 
 # --- Top destinations and corridors ------------------------------------------------------------
 
 
-def test_top_destinations_table_records_and_text(records):
-    top = vic.top_destinations(records, 3)
-    per_dest = views.shares_by_destination(records, CODES, 10, 0.95)
-    table = views.top_table(top, per_dest, 10).set_index("destination")
+def test_top_destinations_table_records_and_text(records, chosen, published):
+    top = vic.top_destinations(chosen, 3)
+    per_dest = views.destination_shares(chosen, published, 0.95)
+    assert per_dest["exploitation_country"].tolist() == CODES
+    table = views.top_table(top, per_dest, published).set_index("destination")
     usa = table.loc["United States (USA)"]
     assert (usa["records"], usa["gender known"]) == ("437", "437")
     assert usa["female share"] == wilson_text(344, 437)
-    assert usa["% of known destinations"] == f"{100 * 437 / (437 + 368 + 162):.1f}%"
-    strict = views.destination_records(per_dest, 200)
-    assert strict["POL"]["records"] is None and strict["USA"]["records"] == 437
-    assert strict["POL"]["female_share"]["total"] is None  # all 162 known: small at 200
-    overall = views.shares(records, [], 10, 0.95).iloc[0]
-    text = views.overall_text(overall, top, 10)
-    assert text.startswith(f"Across the selection, **{wilson_text(FEMALE, KNOWN_GENDER)}** of ")
-    assert f"of the {KNOWN_GENDER} records with a known gender" in text
+    assert usa["% of known destinations"] == f"{100 * 437 / 967:.1f}%"
+    record = views.destination_records(per_dest, 10)
+    assert record["USA"]["records"] == 437 and record["USA"]["female_share"]["count"] == 344
+    overall = views.overall_shares(chosen, published, 0.95)
+    text = views.overall_text(overall, published)
+    assert text.startswith(f"Across the selection, **{views.row_share_text(overall, 'female')}")
     assert text.endswith(
         "The top 3 destinations hold 100% of the records with a known destination."
     )
+    pol = records.index[records["exploitation_country"].eq("POL").fillna(False)]
+    few = records.drop(index=pol[7:])
+    small = protected(few)
+    rows = views.destination_shares(vic.select(few, (2015, 2018), CODES), small, 0.95)
+    strict = views.destination_records(rows, 10)
+    assert len(few[few["exploitation_country"] == "POL"]) < 10
+    assert strict["POL"]["records"] is None and strict["POL"]["female_share"]["total"] is None
 
 
 def test_a_sentence_says_fewer_than_for_a_small_count(records):
     few = vic.select(records, (2018, 2018), ["POL"]).head(7)
-    overall = views.shares(few, [], 10, 0.95).iloc[0]
-    text = views.overall_text(overall, vic.top_destinations(few, 1), 10)
+    published = views.protect_selection(records, few, "kanon_2021", (2018, 2018), (["POL"], ""),
+                                        ["POL"], 10)  # fmt: skip
+    text = views.overall_text(views.overall_shares(few, published, 0.95), published)
     assert "**suppressed** of the fewer than 10 records with a known gender" in text
     assert "7" not in text.split("hold")[0]
 
 
-def test_corridors_are_labelled_and_only_large_flows_recorded(records):
-    corridor = views.label_corridors(vic.corridors(records, CODES, 5), NAMES)
-    assert corridor.loc["Ukraine (UKR)"].to_dict() == {"United States": 0, "Russia": 368,
+def test_corridors_are_protected_labelled_and_only_shown_flows_recorded(records):
+    corridor = vic.corridors(records, CODES, 5)
+    table = views.protect_corridors(corridor, "p", 200)
+    assert table.partial == ("citizenship", "destination") and not table.sums
+    hidden = views.corridor_hidden(table, corridor)
+    assert hidden.loc["UKR", "POL"] and not hidden.loc["UKR", "RUS"]  # 162 < 200 <= 368
+    labelled = views.label_corridors(corridor, NAMES)
+    assert labelled.loc["Ukraine (UKR)"].to_dict() == {"United States": 0, "Russia": 368,
                                                        "Poland": 162}  # fmt: skip
-    assert views.corridor_records(corridor, 200) == [
+    assert views.corridor_records(labelled, views.label_corridors(hidden, NAMES)) == [
         {"citizenship": "Mexico (MEX)", "destination": "United States", "records": 437},
         {"citizenship": "Ukraine (UKR)", "destination": "Russia", "records": 368},
     ]
-    assert len(views.corridor_records(corridor, 10)) == 3  # the zeros are no flows
+    shown = views.protect_corridors(corridor, "p", 10)
+    assert len(views.corridor_records(corridor, views.corridor_hidden(shown, corridor))) == 3
 
 
 # --- Forms -------------------------------------------------------------------------------------
@@ -213,28 +339,31 @@ def test_corridors_are_labelled_and_only_large_flows_recorded(records):
 def test_sparse_forms_are_merged_and_rows_with_a_hidden_cell_lose_their_shares():
     counts = pd.DataFrame({"sexual": [50, 40, 30], "labour": [20, 30, 3], "other": [4, 0, 25],
                            "marriage": [2, 11, 30]}, index=["women", "men", "girls"])  # fmt: skip
-    forms, hidden, row_share = views.forms_table(counts, 10)
+    forms, table, row_share = views.forms_table(counts, "p", 10)
     assert list(forms.columns) == ["sexual", views.MERGED_FORMS]  # labour, other, marriage merged
     assert forms[views.MERGED_FORMS].tolist() == [26, 41, 58]
-    assert not hidden.any().any()
+    assert not table.hidden.any() and table.partial == ("person_group", "form")
     assert row_share.loc["women", "sexual"] == pytest.approx(50 / 76)
     single = pd.DataFrame({"a": [50, 40], "b": [3, 30]}, index=["women", "men"])
-    forms, hidden, row_share = views.forms_table(single, 10)  # one sparse column: no merge
+    forms, table, row_share = views.forms_table(single, "p", 10)  # one sparse column: no merge
     # The 3 is small; the table total is published, so the smallest other cell (30) hides too.
+    hidden = views.forms_hidden(forms, table)
     assert list(forms.columns) == ["a", "b"] and hidden["b"].all() and not hidden["a"].any()
     assert row_share.isna().all().all()
-    cells = views.forms_cells(forms, hidden, row_share, 10)
+    cells = views.forms_cells(forms, table, row_share)
     assert cells.to_numpy().tolist() == [["50", "<10"], ["40", "(s)"]]
-    shown = views.forms_cells(*views.forms_table(counts, 10), 10)
+    residuals = views.forms_residuals(models.adjusted_residuals(forms), table)
+    assert residuals.isna().all().all()  # every row and column total holds a hidden cell
+    shown = views.forms_cells(*views.forms_table(counts, "p", 10))
     assert shown.loc["women", "sexual"] == f"50 ({50 / 76:.0%})"
 
 
-def test_forms_text_on_the_fixture(records):
-    forms, hidden, row_share = views.forms_table(vic.forms_by_group(records), 10)
+def test_forms_text_on_the_fixture(chosen, published):
+    forms, table, row_share = views.forms_table(vic.forms_by_group(chosen), "p", 10)
     test = models.association(forms)
-    text = views.forms_text(test, len(records), 10)
+    text = views.forms_text(test, table, published)
     n = int(forms.to_numpy().sum())
-    assert text.startswith(f"{n} records have a known group and form ({len(records) - n} do not)")
+    assert text.startswith(f"{n} records have a known group and form ({len(chosen) - n} do not)")
     assert f"on {test['dof']} df, p < 0.001;" in text
     assert views.row_share_records(row_share)["women"]["sexual exploitation"] == pytest.approx(
         forms.loc["women", "sexual exploitation"] / forms.loc["women"].sum()
@@ -310,16 +439,20 @@ def test_glotip_shares_as_published_and_pooled():
     assert views.pooled_record({**pooled, "female": 3, "known": 8}, 10)["total"] is None
 
 
-def test_glotip_text_and_the_widest_disagreements(records):
-    ctdc = views.shares(records[records["exploitation_country"].notna()],
-                        ["exploitation_country", "year"], 10, 0.95)  # fmt: skip
+def test_glotip_text_and_the_widest_disagreements(chosen, published):
     glotip = views.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
+    ctdc, tables = views.country_year_shares(chosen, glotip, published, 0.95)
+    assert tables == []  # USA and RUS are top destinations: the gender grid fixes their shares
     pairs, agreement = vic.compare_female_shares(ctdc, glotip)
+    both = ctdc.dropna(subset=["female_share"]).merge(
+        glotip.dropna(subset=["female_share"]), left_on=["exploitation_country", "year"],
+        right_on=["iso3", "year"])  # fmt: skip
+    assert agreement["country_years"] == len(both) == len(pairs) > 0
     pooled = vic.pooled_female_share(glotip, 0.95)
     text = views.glotip_text(pooled, agreement, "66%", "2025", 10)
     assert text.startswith("GLOTIP (2025 export) publishes a usable female share for 6 ")
     assert "of their 480 detected victims of known sex are female (CTDC: 66%)." in text
-    assert "**6 country-years in 2 countries** are in both." in text
+    assert f"**{len(pairs)} country-years in {pairs['iso3'].nunique()} countries** are in" in text
     none = views.glotip_text(pooled, {"country_years": 0, "countries": 0}, "66%", "2025", 10)
     assert none.endswith("No country-year is in both sources with an unsuppressed share.")
     widest = views.widest_disagreements(pairs, 2)
@@ -329,28 +462,46 @@ def test_glotip_text_and_the_widest_disagreements(records):
         "CTDC known gender": "105", "GLOTIP": "90.0%", "GLOTIP known sex": "100",
     }  # fmt: skip
     fig = views.agreement_figure(pairs, "Source: test")
-    assert len(fig.axes[0].lines[0].get_xdata()) == 6
+    assert len(fig.axes[0].lines[0].get_xdata()) == len(pairs)
     plt.close(fig)
 
 
-def test_findings_state_the_fixture_numbers(records, fit):
-    per_dest = views.shares_by_destination(records, CODES, 10, 0.95)
-    overall = views.shares(records, [], 10, 0.95).iloc[0]
-    forms, _, _ = views.forms_table(vic.forms_by_group(records), 10)
+def test_shares_compared_outside_the_top_destinations_come_from_their_own_tables(records, chosen):
+    """With USA the only top destination, RUS's shares come from one protected table: its
+    female and known-gender records in the years GLOTIP has a share for (2016 has none)."""
+    glotip = views.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
+    ctdc, tables = views.country_year_shares(chosen, glotip, protected(records, codes=["USA"]),
+                                             0.95)  # fmt: skip
+    (table,) = tables
+    assert table.partial == ("destination", "year", "gender")
+    assert list(table.counts.index.unique("year")) == ["2015", "2017", "2018"]
+    assert table.sum_text({"year": ["2017"], "gender": views.KNOWN_GENDERS}) == str(40 + 48)
+    # Its female cells and known-gender totals are shown; with no transgender record, the
+    # male ones follow from them.
+    assert set(table.kinds()) == {"shown"}
+    rus = ctdc.set_index(["exploitation_country", "year"]).loc["RUS"]
+    assert rus.loc[2017, "female_share"] == pytest.approx(40 / 88)
+    assert disclosure.exposed_cells([t.record() for t in tables]) == []
+
+
+def test_findings_state_the_fixture_numbers(chosen, published, fit):
+    per_dest = views.destination_shares(chosen, published, 0.95)
+    overall = views.overall_shares(chosen, published, 0.95)
+    forms, table, _ = views.forms_table(vic.forms_by_group(chosen), "p", 10)
     test = models.association(forms)
     agreement = {"country_years": 6, "countries": 2, "mean_abs_difference": 0.0675}
-    text = views.findings(overall, per_dest, NAMES, test, fit, agreement, "kanon_2021",
-                          (2015, 2018), 10)  # fmt: skip
+    text = views.findings(overall, per_dest, NAMES, test, table, fit, agreement, "kanon_2021",
+                          (2015, 2018))  # fmt: skip
     lines = text.split("\n")
     assert lines[0] == (
-        f"- **Female share.** {wilson_text(FEMALE, KNOWN_GENDER)} of {KNOWN_GENDER} CTDC "
-        f"`kanon_2021` records with known gender (2015-2018); children are "
-        f"{views.row_share_text(overall, 'child')} of those with known age."
+        f"- **Female share.** {views.row_share_text(overall, 'female')} of "
+        f"{overall['female_of_text']} CTDC `kanon_2021` records with known gender (2015-2018); "
+        f"children are {views.row_share_text(overall, 'child')} of those with known age."
     )
     assert lines[1].startswith(
         f"- **Destinations.** United States 437 records, {wilson_text(344, 437)} female; Russia "
     )
-    assert f"n = {int(forms.to_numpy().sum())})" in lines[2]
+    assert f"n = {int(forms.to_numpy().sum()):,})" in lines[2]
     assert lines[3].startswith("- **Trend** (poisson, within destinations): female records -")
     assert lines[3].endswith(".") and "overdispersed" not in lines[3]
     assert lines[4].startswith("- **Second source.** On 6 shared country-years")

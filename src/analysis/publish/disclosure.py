@@ -622,3 +622,113 @@ def _hide_partners(table: CountTable, sums: list[np.ndarray]) -> None:
             if found:
                 table.hidden.iloc[min(found, key=lambda i: (table.counts.iloc[i], i))] = True
                 changed = True
+
+
+# --- Tables published together: cells not shown, sums fixed elsewhere ----------------------
+
+
+def fixed_sums(table: CountTable, patterns) -> tuple[dict, ...]:
+    """The sums of `patterns` that `table` fixes: another table of the same people publishes
+    them too (its `shared` sums)."""
+    return tuple(p for p in patterns if table.determined(p))
+
+
+def protect_shown(
+    name: str,
+    population: str,
+    counts: pd.Series,
+    shown,
+    sums,
+    threshold: int,
+    shared=(),
+    partial: tuple[str, ...] = (),
+) -> CountTable:
+    """`protect` of a table that shows only some of its cells (`shown`) and its
+    `sums`: the others are hidden (`also`) unless the published sums give them away
+    (`unshown`). A cell worked out from a sum that protection then withholds is hidden after
+    all (and the table protected again)."""
+    sums, shared, withheld = list(sums), list(shared), set()
+    while True:
+        published = [*shared, *(p for k, p in enumerate(sums) if k not in withheld)]
+        table = protect(
+            name, population, counts, tuple(sums), threshold,
+            also=unshown(counts, shown, published, threshold), partial=partial,
+            shared=tuple(shared),
+        )  # fmt: skip
+        own = {k - len(shared) for k in table.withheld}
+        if own <= withheld:
+            return table
+        withheld |= own
+
+
+def unshown(counts: pd.Series, shown, sums, threshold: int) -> pd.Series:
+    """The cells a table does not show (`shown` False) that no published sum lets a reader
+    work out either (a sum, not small, whose other cells are all known; a zero is always
+    shown): what `protect` gets as `also`. A cell that can be worked out is recorded as
+    shown."""
+    levels = {n: counts.index.get_level_values(n).astype(str).to_numpy()
+              for n in counts.index.names}  # fmt: skip
+    groups = []
+    for pattern in sums:
+        keep = np.ones(len(counts), dtype=bool)
+        for dim, values in pattern.items():
+            keep &= np.isin(levels[dim], [str(v) for v in values])
+        if not is_small(counts.to_numpy()[keep].sum(), threshold):
+            groups.append(np.flatnonzero(keep))
+    small = is_small(counts, threshold).to_numpy()
+    hidden = (~np.asarray(shown, dtype=bool) | small) & (counts.to_numpy() > 0)  # 0: shown
+    changed = True
+    while changed:
+        changed = False
+        for members in groups:
+            left = members[hidden[members]]
+            if len(left) == 1 and not small[left[0]]:
+                hidden[left[0]], changed = False, True
+    return pd.Series(hidden & ~small, index=counts.index)
+
+
+def show_derived(tables: list[CountTable]) -> list[dict]:
+    """Show each hidden cell of linked `tables` that their published numbers fix anyway, as
+    `protect` does within one table (hiding it protects nothing, showing it changes no
+    range): a cell a table does not show may follow from another table's sums. Returns the
+    small cells they give away (`exposed_cells`), if any."""
+    by_name = {t.name: t for t in tables}
+    while exposed := exposed_cells([t.record() for t in tables]):
+        small = [e for e in exposed if e["kind"] == "small"]
+        if small:
+            return small
+        for cell in exposed:
+            table = by_name[cell["table"]]
+            keys = [[str(v) for v in (k if isinstance(k, tuple) else (k,))]
+                    for k in table.counts.index]  # fmt: skip
+            table.hidden.iloc[keys.index(cell["key"])] = False
+    return []
+
+
+def share_hidden(count, total, threshold: int) -> bool:
+    """Whether a share must be hidden: `count` and `total` are (table, pattern) pairs, and the
+    share is shown only where the published tables fix both and neither the count nor the rest
+    of the total is a small cell."""
+    (c_table, c_pattern), (t_table, t_pattern) = count, total
+    dims = set(c_table.dims) & set(t_table.dims)
+    if not set(c_pattern) | set(t_pattern) <= dims:
+        return True  # the table does not break its records down so far
+    if not (c_table.determined(c_pattern) and t_table.determined(t_pattern)):
+        return True
+    n, of = c_table.sum_range(c_pattern)[0], t_table.sum_range(t_pattern)[0]
+    return bool(is_small(n, threshold) or is_small(of - n, threshold))
+
+
+def sum_words(table: CountTable, pattern: dict, words: bool = True) -> str:
+    """A sum as a sentence (or, not `words`, a table) states it: as its table shows it where
+    it publishes it; else its value where the table fixes it anyway, or 'an undisclosed
+    number' ('(s)')."""
+    try:
+        return table.sum_text(pattern, words=words)
+    except KeyError:
+        if not set(pattern) <= set(table.dims) or not table.determined(pattern):
+            return "an undisclosed number" if words else SECONDARY
+    value = int(table.sum_range(pattern)[0])
+    if words:
+        return count_words(value, table.threshold)
+    return suppress(pd.Series([value]), table.threshold).iloc[0]

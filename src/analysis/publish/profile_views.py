@@ -10,6 +10,7 @@ and a share that would reveal either is 'suppressed'.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -20,6 +21,86 @@ from analysis.publish import disclosure, maps, plots
 from analysis.publish.enforcement_views import bounds_text, format_bounds
 
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
+ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
+
+
+# --- Who is counted: the populations and their protected tables ----------------------------------
+
+
+def population(release: str, iso3: str, role: str, years: Sequence[int] | None = None) -> str:
+    """Who a profile's tables of one release and role count: the records of the country's
+    citizens (destinations) or of people exploited in it (origins), registered in `years`.
+    Tables of the same population are linked by the disclosure audit."""
+    who = f"citizens of {iso3}" if role == "destinations" else f"people exploited in {iso3}"
+    when = f" registered {int(years[0])}–{int(years[-1])}" if years is not None else ""
+    return f"CTDC {release}: records of {who}{when}"
+
+
+def members(table: pd.DataFrame) -> list[str]:
+    """The codes of the other foreign places of a ranked table (its row of kind 'other')."""
+    rows = table.loc[table["kind"] == "other", "members"]
+    return list(rows.iloc[0]) if len(rows) else []
+
+
+def place_patterns(table: pd.DataFrame) -> list[dict]:
+    """Per ranked row, the sum of its ranked table (`ranked_table`) that the row shows."""
+    return [{"place": list(r["members"])} if r["kind"] == "other" else {"place": [r["place"]]}
+            for _, r in table.iterrows()]  # fmt: skip
+
+
+def ranked_table(
+    table: pd.DataFrame,
+    population_: str,
+    threshold: int,
+    compared: disclosure.CountTable | None = None,
+) -> disclosure.CountTable:
+    """A ranked table's counts as a protected table, each foreign place a cell (those of the
+    row of other places too: shown as each fewer than N where they all are, as a map shows
+    them). Published: each row, the total (in the release comparison too) and the records with
+    a known place (the shares' total); shared: what the release comparison of the same records
+    (`compared`, protected first: it names every place) fixes."""
+    keys, values, shown = [], [], []
+    for _, row in table.iterrows():
+        if row["kind"] == "other":
+            each = all(disclosure.is_small(n, threshold) for n in row["members"].values())
+            for code, n in row["members"].items():
+                keys, values, shown = [*keys, code], [*values, n], [*shown, each]
+        else:
+            keys, values, shown = [*keys, row["place"]], [*values, row["records"]], [*shown, True]
+    counts = pd.Series(values, index=pd.MultiIndex.from_arrays([keys], names=["place"]),
+                       dtype="int64")  # fmt: skip
+    known = [k for k in keys if k != pr.UNKNOWN]
+    sums = [p for p in place_patterns(table) if len(p["place"]) > 1]
+    sums += [{"place": known}] if known and len(known) < len(keys) else []
+    shared = [{}]
+    if compared is not None:
+        shared += disclosure.fixed_sums(compared, [{"place": [k]} for k in keys])
+    return disclosure.protect_shown("Records by place (ranked)", population_, counts, shown, sums,
+                         threshold, shared)  # fmt: skip
+
+
+def linked_table(
+    name: str,
+    counts: pd.Series,
+    ranked: disclosure.CountTable,
+    others: list[str],
+    threshold: int,
+) -> disclosure.CountTable:
+    """A breakdown of the ranked places (`counts` indexed by place and another dimension; the
+    other foreign places, `others` in the ranked table, as one: its places are `partial`) as
+    a protected table: the place totals the ranked table fixes are shared; a place it does
+    not fix is hidden here throughout, so that the breakdown cannot add up to it."""
+    places = [str(p) for p in counts.index.unique("place")]
+    cells = set(ranked.counts.index.get_level_values("place").astype(str))
+    own = {p: [p] for p in places if p in cells}
+    if others and pr.OTHER_FOREIGN in places:
+        own[pr.OTHER_FOREIGN] = others
+    fixed = {p for p, m in own.items() if ranked.determined({"place": m})}
+    shared = tuple({"place": [p]} for p in own if p in fixed)
+    open_ = [p for p in own if p not in fixed]
+    also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
+    return disclosure.protect(name, ranked.population, counts, threshold=threshold, also=also,
+                              partial=("place",), shared=shared)  # fmt: skip
 
 
 # --- Names of places ------------------------------------------------------------------------------
@@ -48,7 +129,14 @@ def readable_places(table: pd.DataFrame, iso3: str, role: str, axis: str = "inde
 
 
 def ranked(
-    counts: pd.DataFrame, release: str, iso3: str, role: str, threshold: int, top: int = 10
+    counts: pd.DataFrame,
+    release: str,
+    iso3: str,
+    role: str,
+    threshold: int,
+    top: int = 10,
+    years: Sequence[int] | None = None,
+    compared: disclosure.CountTable | None = None,
 ) -> pd.DataFrame:
     """One release's places, largest first: the top `top` foreign places with at least
     `threshold` records, one row for the other foreign places, then domestic and unknown.
@@ -66,13 +154,14 @@ def ranked(
     big = foreign[~disclosure.is_small(foreign, threshold)]
     head = big.iloc[:top]
     rest = foreign.drop(head.index)
-    rows = [(code, int(n), "foreign") for code, n in head.items()]
+    rows = [(code, int(n), "foreign", {}) for code, n in head.items()]
     if len(rest):
-        rows.append((f"{OTHER} ({len(rest)})", int(rest.sum()), "other"))
+        each = {str(c): int(n) for c, n in rest.items()}
+        rows.append((f"{OTHER} ({len(rest)})", int(rest.sum()), "other", each))
     for code, kind in ((iso3, "domestic"), (pr.UNKNOWN, "unknown")):
         if code in part.index:
-            rows.append((code, int(part[code]), kind))
-    table = pd.DataFrame(rows, columns=["place", "records", "kind"])
+            rows.append((code, int(part[code]), kind, {}))
+    table = pd.DataFrame(rows, columns=["place", "records", "kind", "members"])
     if table.empty:
         return table.assign(country=[], records_text=[], hidden=[], share=[], share_text=[])
     pairs = zip(table["place"], table["kind"], strict=True)
@@ -80,20 +169,23 @@ def ranked(
     if len(rest) > 1 and disclosure.is_small(rest, threshold).all():
         each = f", each {disclosure.fewer_than(threshold)}"
         table.loc[table["kind"] == "other", "country"] += each
-    table["hidden"] = disclosure.hidden_cells(table[["records"]], threshold, "columns")["records"]
-    table["records_text"] = disclosure.cell_text(table["records"], table["hidden"], threshold)
+    protected = ranked_table(table, population(release, iso3, role, years), threshold, compared)
+    patterns = place_patterns(table)
+    table["records_text"] = [disclosure.sum_words(protected, p, words=False) for p in patterns]
+    table["hidden"] = ~table["records_text"].str[0].str.isdigit()
     with_place = table["kind"] != "unknown"
-    shares = disclosure.suppressed_shares(
-        table["records"].where(with_place, 0), pd.Series(known, index=table.index), threshold
-    )
-    hidden = shares["suppressed"] | table["hidden"] | table.loc[~with_place, "hidden"].any()
-    table["share"] = shares["share"].where(with_place & ~hidden)
+    known = {"place": [c for p, w in zip(patterns, with_place, strict=True) if w
+                       for c in p["place"]]}  # fmt: skip
+    hidden = [not place or disclosure.share_hidden((protected, p), (protected, known), threshold)
+              for place, p in zip(with_place, patterns, strict=True)]  # fmt: skip
+    shares = table["records"] / int(table.loc[with_place, "records"].sum() or 1)
+    table["share"] = shares.where(~pd.Series(hidden, index=table.index))
     table["share_text"] = [
         disclosure.share_text(v, digits=0, hidden=disclosure.HIDDEN_SHARE if h else "")
-        for v, h in zip(table["share"], hidden & with_place, strict=True)
+        for v, h in zip(table["share"], pd.Series(hidden) & with_place.to_numpy(), strict=True)
     ]
     columns = ["place", "country", "kind", "records", "records_text", "hidden", "share",
-               "share_text"]  # fmt: skip
+               "share_text", "members"]  # fmt: skip
     return table[columns]
 
 
@@ -135,13 +227,10 @@ def records_by_release(counts: pd.DataFrame, threshold: int) -> dict[str, str]:
     return {r: disclosure.count_words(int(n), threshold) for r, n in totals.items()}
 
 
-def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: int) -> pd.DataFrame:
-    """Places x releases, suppressed text; never summed across releases.
-
-    Foreign places that are small cells in every release share one row of suppressed sums.
-    Each column adds up to the release's published total, so a column with a single small
-    cell hides one more, shown as '(s)'.
-    """
+def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd.DataFrame, list]:
+    """Places (rows) x releases: the foreign places not small in some release, largest first,
+    those small in every release, domestic and unknown; and the codes of those small in
+    every release (one row of the comparison: their sum, each of them fewer than N)."""
     wide = counts.pivot(index="place", columns="release", values="records").fillna(0)
     wide = wide.astype("int64")
     wide = wide[[r for r in releases.CTDC if r in wide.columns]]
@@ -150,18 +239,135 @@ def release_comparison(counts: pd.DataFrame, iso3: str, role: str, threshold: in
     always_small = (disclosure.is_small(foreign, threshold) | (foreign == 0)).all(axis=1)
     kept = foreign[~always_small]
     kept = kept.loc[kept.max(axis=1).sort_values(ascending=False, kind="stable").index]
-    parts = [kept]
-    if always_small.sum():
-        label = (f"{OTHER} ({int(always_small.sum())}), each {disclosure.fewer_than(threshold)} "
+    table = pd.concat([kept, foreign[always_small], wide.loc[specials]])
+    return table.rename_axis(index="place"), list(foreign.index[always_small])
+
+
+def comparison_tables(
+    counts: pd.DataFrame, iso3: str, role: str, threshold: int, years: Sequence[int] | None = None
+) -> dict[str, disclosure.CountTable]:
+    """Per release, its column of `release_comparison` as a protected table: each place a
+    cell (those small in every release are shown as such, and their sum as one row), its total
+    published (the paragraph and the results state it). It groups the places otherwise than
+    the ranked table and its breakdowns (`partial`: linked through the places both name)."""
+    rows, small = comparison_rows(counts, iso3, threshold)
+    tables = {}
+    for release in rows.columns:
+        column = rows[release]
+        index = pd.MultiIndex.from_arrays([column.index.astype(str)], names=["place"])
+        cells = pd.Series(column.to_numpy(dtype="int64"), index=index)
+        tables[release] = disclosure.protect(
+            f"Records by place in each release ({release})",
+            population(release, iso3, role, years), cells, ({"place": small},) if small else (),
+            threshold, partial=("place",), shared=({},),
+        )  # fmt: skip
+    return tables
+
+
+def release_comparison(
+    counts: pd.DataFrame,
+    iso3: str,
+    role: str,
+    threshold: int,
+    tables: dict[str, disclosure.CountTable] | None = None,
+) -> pd.DataFrame:
+    """Places x releases as their protected tables (`comparison_tables`) show them ('–' for
+    none); never summed across releases. Foreign places that are small cells in every
+    release share one row, their sum."""
+    rows, small = comparison_rows(counts, iso3, threshold)
+    tables = tables or comparison_tables(counts, iso3, role, threshold)
+    text = pd.DataFrame({
+        release: disclosure.cell_text(t.counts, t.hidden, threshold).to_numpy()
+        for release, t in tables.items()
+    }, index=rows.index).drop(index=small)  # fmt: skip
+    names = [place_label(i, iso3, role) for i in text.index]
+    if small:
+        label = (f"{OTHER} ({len(small)}), each {disclosure.fewer_than(threshold)} "
                  "in every release")  # fmt: skip
-        parts.append(foreign[always_small].sum().to_frame(label).T)
-    parts.append(wide.loc[specials])
-    table = pd.concat(parts)
-    text = disclosure.suppress_table(table, threshold, lines="columns").replace("0", "–")
-    names = [i if i.startswith(OTHER) else place_label(i, iso3, role) for i in table.index]
+        row = pd.DataFrame({r: [t.sum_text({"place": small})] for r, t in tables.items()},
+                           index=[ALWAYS_SMALL])  # fmt: skip
+        at = len(text) - sum(p in text.index for p in (iso3, pr.UNKNOWN))
+        text = pd.concat([text.iloc[:at], row, text.iloc[at:]])
+        names = [*names[:at], label, *names[at:]]
+    text = text.replace("0", "–")
     text.index = pd.Index(names, name="country")
     text.columns = [releases.CTDC[c].label for c in text.columns]
     return text
+
+
+@dataclass
+class Places:
+    """One role's places in the chosen release (`places`): the ranked table and its protected
+    counts, the release comparison's tables, and the breakdowns protected against them."""
+
+    release: str
+    ranked: pd.DataFrame
+    table: disclosure.CountTable | None  # None: the release holds no record of the role
+    comparison: dict[str, disclosure.CountTable]
+    breakdowns: list[disclosure.CountTable] = field(default_factory=list)
+
+    def breakdown(self, name: str, counts: pd.Series) -> disclosure.CountTable:
+        """A breakdown of the ranked places (`linked_table`), kept with the others."""
+        table = linked_table(name, counts, self.table, members(self.ranked),
+                             self.table.threshold)  # fmt: skip
+        self.breakdowns.append(table)
+        return table
+
+    def map_table(self, values: pd.Series) -> disclosure.CountTable:
+        """The foreign places of a map (`profiles.foreign_places`), each shown with its count
+        (its class, or its number where it has no polygon): what the ranked table and the
+        release comparison fix of each is shared, and a place either hides stays hidden."""
+        counts = pd.Series(values.to_numpy(dtype="int64"),
+                           index=pd.MultiIndex.from_arrays([values.index.astype(str)],
+                                                           names=["place"]))  # fmt: skip
+        shared, open_ = [], []
+        for table in (self.table, self.comparison.get(self.release)):
+            if table is None:
+                continue
+            cells = set(table.counts.index.get_level_values("place").astype(str))
+            for code in counts.index.get_level_values("place"):
+                if code in cells:
+                    fixed = table.determined({"place": [code]})
+                    (shared if fixed else open_).append(code)
+        also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
+        shared = [{"place": [c]} for c in dict.fromkeys(shared) if c not in open_]
+        table = disclosure.protect("Records by foreign place (map)", self.table.population, counts,
+                                   threshold=self.table.threshold, also=also, partial=("place",),
+                                   shared=tuple(shared))  # fmt: skip
+        self.breakdowns.append(table)
+        return table
+
+    def tables(self) -> list[disclosure.CountTable]:
+        found = [self.table] if self.table is not None else []
+        return [*found, *self.comparison.values(), *self.breakdowns]
+
+    def check(self) -> None:
+        """Show what the linked tables fix anyway; a small cell they give away is an error."""
+        if exposed := disclosure.show_derived(self.tables()):
+            raise disclosure.DisclosureError(
+                f"{exposed[0]['table']}: cell {exposed[0]['key']} is given away by the "
+                "profile's tables together"
+            )
+
+
+def places(
+    counts: pd.DataFrame,
+    release: str,
+    iso3: str,
+    role: str,
+    threshold: int,
+    top: int,
+    years: Sequence[int],
+) -> Places:
+    """The release comparison and the ranked places of `release` (`ranked`), protected in that
+    order: the comparison names every place, the ranked table shares what it fixes."""
+    comparison = comparison_tables(counts, iso3, role, threshold, years) if len(counts) else {}
+    table = ranked(counts, release, iso3, role, threshold, top, years, comparison.get(release))
+    protected = None
+    if not table.empty:
+        protected = ranked_table(table, population(release, iso3, role, years), threshold,
+                                 comparison.get(release))  # fmt: skip
+    return Places(release, table, protected, comparison)
 
 
 # --- Figures: notes under them and maps -----------------------------------------------------------
@@ -179,12 +385,29 @@ def heatmap_note(threshold: int) -> str:
     return f"Cells below {threshold} shown as {small}; {secondary}: hidden to protect one"
 
 
+def hidden_frame(table: disclosure.CountTable, columns: str) -> pd.DataFrame:
+    """A two-dimensional protected table's hidden cells with `columns` as columns, rows and
+    columns in the order of its cells."""
+    rows = [d for d in table.dims if d != columns][0]
+    return table.hidden.unstack(columns).reindex(
+        index=list(table.counts.index.unique(rows)),
+        columns=list(table.counts.index.unique(columns)),
+    )
+
+
 def over_time_figure(
-    timeline: pd.DataFrame, iso3: str, role: str, threshold: int, *, title: str, source: str
+    timeline: pd.DataFrame,
+    table: disclosure.CountTable,
+    iso3: str,
+    role: str,
+    *,
+    title: str,
+    source: str,
 ):
     """Records per year (`profiles.over_time`), one line per place, without the points its
-    table hides (small cells and the cells hidden to protect them): those are gaps."""
-    hidden = disclosure.hidden_cells(timeline, threshold, lines="columns")  # as in the table
+    protected table (`table`) hides (small cells and the cells hidden to protect them): those
+    are gaps."""
+    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
     drawn = readable_places(timeline.astype(float).mask(hidden), iso3, role, axis="columns")
     fig, ax = plots.figure(9, 4.2)
     for column in drawn.columns:
@@ -193,42 +416,43 @@ def over_time_figure(
     plots.integer_years([ax], nbins=8)
     plots.finish(fig, ax, title=title, xlabel="year of registration",
                  ylabel="victim records (count)",
-                 source=f"{source}. {not_drawn_note(threshold)}")  # fmt: skip
+                 source=f"{source}. {not_drawn_note(table.threshold)}")  # fmt: skip
     return fig
 
 
-def over_time_table(timeline: pd.DataFrame, iso3: str, role: str, threshold: int):
-    """`profiles.over_time` as its table shows it, places named, small cells hidden."""
-    table = disclosure.suppress_table(timeline, threshold, lines="columns")
-    return readable_places(table, iso3, role, axis="columns")
+def over_time_table(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str):
+    """`profiles.over_time` as its protected table shows it, places named."""
+    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
+    text = disclosure.cell_text(timeline, hidden, table.threshold)
+    return readable_places(text, iso3, role, axis="columns")
 
 
 def group_heatmaps(
     groups: dict[str, pd.DataFrame],
+    tables: dict[str, disclosure.CountTable],
     keep: list[str],
     iso3: str,
     role: str,
-    threshold: int,
     *,
     title: str,
     source: str,
 ) -> tuple:
     """Two or more heatmaps side by side, one per breakdown (`profiles.by_group` by gender, by
-    form...) of the places `keep` names, and the tables that go with them. Each row adds up to
-    the ranked table, so a row with one small cell hides one more, in the heatmap as in its
-    table. The height leaves room for every row a breakdown can have (`keep`, other foreign,
-    domestic, unknown)."""
+    form...) of the places `keep` names, hiding what its protected table (`tables`) hides,
+    and the tables that go with them. The height leaves room for every row a breakdown can
+    have (`keep`, other foreign, domestic, unknown)."""
     fig, axes = plots.figure(11, 0.45 * (len(keep) + 3) + 2.2, ncols=len(groups))
-    tables = {}
+    shown = {}
     for ax, (column, counts) in zip(axes, groups.items(), strict=True):
-        counts = readable_places(counts, iso3, role)
-        hidden = disclosure.hidden_cells(counts, threshold, lines="rows")
+        threshold = tables[column].threshold
+        hidden = hidden_frame(tables[column], column).reindex_like(counts).fillna(False)
+        counts, hidden = (readable_places(f, iso3, role) for f in (counts, hidden.astype(bool)))
         plots.count_heatmap(ax, counts, threshold, hidden=hidden)
         ax.set_title(f"by {column}", loc="left", fontsize=10)
-        tables[column] = disclosure.suppress_table(counts, threshold, lines="rows")
+        shown[column] = disclosure.cell_text(counts, hidden, threshold)
     plots.finish_grid(fig, axes, title=title, xlabel="group", ylabel="place of exploitation",
                       source=f"{source}. {heatmap_note(threshold)}")  # fmt: skip
-    return fig, tables
+    return fig, shown
 
 
 def rates_figure(series: pd.DataFrame, name: str, *, source: str):
@@ -250,20 +474,48 @@ def rates_figure(series: pd.DataFrame, name: str, *, source: str):
     return fig
 
 
+def drawable(values: pd.Series, table: disclosure.CountTable | None) -> pd.Series:
+    """The counts a map may draw: without those its table hides only to protect another (a
+    small one is drawn hatched, as fewer than the threshold)."""
+    if table is None:
+        return values
+    kinds = table.kinds()
+    secondary = kinds[kinds == "secondary"].index.get_level_values("place")
+    return values.drop(index=[c for c in values.index if c in set(secondary)])
+
+
 def place_map(
-    values: pd.Series, iso3: str, threshold: int, *, title: str, source: str, extent
+    values: pd.Series,
+    iso3: str,
+    threshold: int,
+    *,
+    title: str,
+    source: str,
+    extent,
+    table: disclosure.CountTable | None = None,
 ) -> tuple:
-    """A choropleth of victim records per foreign place, the country itself outlined."""
-    return maps.choropleth(values, threshold, title=title, units="victim records (count)",
-                           source=source, home=iso3, extent=extent)  # fmt: skip
+    """A choropleth of victim records per foreign place, the country itself outlined; a place
+    its protected `table` hides to protect another is not drawn."""
+    return maps.choropleth(drawable(values, table), threshold, title=title,
+                           units="victim records (count)", source=source, home=iso3,
+                           extent=extent)  # fmt: skip
 
 
-def not_drawn_text(values: pd.Series, info: maps.MapInfo, threshold: int) -> str | None:
-    """The places a map has a value for but no polygon, with their counts as the table shows
-    them; None when every place is drawn."""
+def not_drawn_text(
+    values: pd.Series,
+    info: maps.MapInfo,
+    threshold: int,
+    table: disclosure.CountTable | None = None,
+) -> str | None:
+    """The places a map has a value for but no polygon, with their counts as its protected
+    `table` shows them; None when every place is drawn."""
     if not info.not_drawn:
         return None
-    counts = disclosure.suppress(values[info.not_drawn], threshold)
+    hidden = None
+    if table is not None:
+        hidden = pd.Series(table.hidden.to_numpy(), index=table.counts.index.get_level_values(0))
+        hidden = hidden.reindex(values.index, fill_value=False)
+    counts = disclosure.cell_text(values, hidden, threshold)
     listed = ", ".join(f"{pr.country_name(c)} ({counts[c]})" for c in info.not_drawn)
     return f"Not drawn (no polygon at 1:110m): {listed}."
 

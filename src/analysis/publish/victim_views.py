@@ -1,130 +1,485 @@
-"""What the victims report shows: suppressed tables and shares, texts, results records.
+"""What the victims report shows: protected tables and the shares they fix, texts, figures and
+results records.
 
 `analysis.victims` and `analysis.trends` compute counts, shares and models with nothing hidden;
 everything here decides what a reader may see, under the one small-cell rule of
-`analysis.publish.disclosure`: a small count reads '<N' ('fewer than N' in a sentence), a cell
-hidden to protect a published total reads '(s)', and a share is hidden when its count or the
-rest of its total is a small cell.
+`analysis.publish.disclosure`. Every count the report shows is a cell or a sum of a protected
+table (`protect_selection` and the corridor, forms and comparison tables), recorded for the
+audit: a small count reads '<N' ('fewer than N' in a sentence), a cell hidden so that a
+published total cannot give a small one away reads '(s)', and a share is shown only where its
+table fixes its count and total and neither the count nor the rest is a small cell.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from analysis import trends, victims
 from analysis.data import countries
-from analysis.publish import disclosure, plots
+from analysis.publish import bounds, cleaning_views, disclosure, plots
+from analysis.schemas.victims import DATASOURCES
 
 SHARES = ("female", "child")  # the shares of `victims.shares`
 MIX_SHARES = ("usa", "unknown_destination", "hotline")  # the shares of `victims.source_mix`
 MERGED_FORMS = "other or combined forms"
 
 
-# --- Suppression -------------------------------------------------------------------------------
+# --- Who is counted: the selection's protected tables ------------------------------------------
+
+USA = "USA"
+OTHER_KNOWN = "other known destinations"
+UNKNOWN = "unknown"
+SELECTION = ["selected", "not selected", "no year of registration"]
+KNOWN_GENDERS = list(victims.KNOWN_GENDERS)
+KNOWN_AGES = victims.AGE_GROUPS[:2]
+DROPS = 3  # age sums dropped at most before the age grid falls back to the age groups alone
+SOURCES = [*DATASOURCES, UNKNOWN]
+
+
+def selection_population(release: str, years: tuple[int, int], scope, whole: bool) -> str:
+    """Who the tables of a selection count: the release (`whole`: the selection is all of
+    it), or its records registered in `years` and exploited in the chosen places (`scope`:
+    destinations, region). Tables of the same population are linked by the audit."""
+    if whole:
+        return victims.population(release)
+    destinations, region = scope
+    text = f"CTDC {release}: records registered {years[0]}–{years[1]}"
+    if destinations:
+        text += f", exploited in {', '.join(sorted(destinations))}"
+    if region:
+        text += f", exploited in {region}"
+    return text
+
+
+@dataclass
+class Published:
+    """The protected count tables of one selection (`protect_selection`): every count, total
+    and share of the report's first sections is a cell or a sum of one of them."""
+
+    population: str
+    codes: list[str]  # the top destinations
+    years: list[str]  # every year of the range, as table keys
+    selection: disclosure.CountTable  # the release: selected, not selected, without a year
+    grid: disclosure.CountTable  # year x destination (`columns_of`) x gender
+    ages: disclosure.CountTable  # year x destination x age group
+    sources: disclosure.CountTable | None  # year x source, where the release names sources
+
+    def tables(self) -> list[disclosure.CountTable]:
+        found = [self.selection, self.grid, self.ages]
+        return found + ([self.sources] if self.sources is not None else [])
+
+
+def columns_of(codes: list[str]) -> list[str]:
+    """The destinations of the grids: the top ones, the United States (always: the report
+    gives its share per year), the other known ones together, and unknown."""
+    return [*codes, *([] if USA in codes else [USA]), OTHER_KNOWN, UNKNOWN]
+
+
+def _keyed(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """The selection with the keys of its tables as plain text: year, destination, its
+    destination in the grids (`group`, `columns_of`), gender, age group and source."""
+    dest = frame["exploitation_country"]
+    named = dest.isin(columns_of(codes)[:-2]).fillna(False)
+    group = np.where(named, dest.astype(object), np.where(dest.notna(), OTHER_KNOWN, UNKNOWN))
+    return pd.DataFrame({
+        "year": frame["year"].astype("Int64").astype(str).astype(object),
+        "group": group.astype(object),
+        "destination": dest.astype(object).where(dest.notna(), UNKNOWN),
+        "gender": frame["gender"].astype(object),
+        "age_group": frame["age_group"].astype(str).astype(object),
+        "source": frame["datasource"].astype(object).where(frame["datasource"].notna(), UNKNOWN),
+    })  # fmt: skip
+
+
+def _selection_table(records: pd.DataFrame, selected: int, release: str, threshold: int):
+    """The release's records: in the selection, not, and without a year of registration."""
+    no_year = int(records["year"].isna().sum())
+    counts = pd.Series([selected, len(records) - selected - no_year, no_year],
+                       index=pd.Index(SELECTION, name="selection"))  # fmt: skip
+    return disclosure.protect(
+        f"Records of the release in the selection ({release})", victims.population(release),
+        counts, threshold=threshold, shared=({}, {"selection": [SELECTION[0]]}),
+    )  # fmt: skip
+
+
+def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshold: int):
+    """Per year x top destination: whether its shares may be published (True), it has no
+    record (None: a table shows '–') or neither (False: a cell of it, by gender or by age, is
+    small; its records by gender and by age are linked through their total, so both go)."""
+
+    def holds_small(counts):
+        small = disclosure.is_small(counts, threshold)
+        return small.groupby(level=["year", "destination"]).any()
+
+    totals = genders.groupby(level=["year", "destination"]).sum()
+    clean = ~(holds_small(genders) | holds_small(ages))
+    clean = clean.astype(object).where(totals > 0, None)
+    return clean[clean.index.get_level_values("destination").isin(codes)]
+
+
+def _year_sums(clean: pd.Series, column: str, counts: list[str]) -> list[dict]:
+    """The sums of a year x destination grid its shares publish: per destination-year with
+    published shares, the records with a known `column` and each of `counts`."""
+    known = {"gender": KNOWN_GENDERS, "age_group": KNOWN_AGES}[column]
+    sums = []
+    for (y, d), ok in clean.items():
+        if ok:
+            where = {"year": [y], "destination": [d]}
+            sums += [{**where, column: known}, *({**where, column: [c]} for c in counts)]
+    return sums
+
+
+def protect_selection(
+    records: pd.DataFrame,
+    chosen: pd.DataFrame,
+    release: str,
+    years: tuple[int, int],
+    scope: tuple[list[str], str],
+    codes: list[str],
+    threshold: int,
+) -> Published:
+    """The selection's count tables, protected in turn: each takes the sums that the tables
+    before it fix as `shared` (published elsewhere too). Over a whole release, what the
+    cleaning report (gender) and the definitions report (age group) publish of the same
+    records is shared too, and no more is published of it."""
+    whole = len(chosen) == len(records)
+    population = selection_population(release, years, scope, whole)
+    keys = [str(y) for y in range(years[0], years[1] + 1)]
+    keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
+    domains = {"year": keys, "destination": columns_of(codes)}
+    genders = victims.cell_counts(keyed, {**domains, "gender": victims.DOMAINS["gender"]})
+    ages = victims.cell_counts(keyed, {**domains, "age_group": victims.AGE_GROUPS})
+    clean = _clean_years(genders, ages, codes, threshold)
+    selection = _selection_table(records, len(chosen), release, threshold)
+    grid = _protect_grid(genders, clean, codes, population, records if whole else None,
+                         threshold)  # fmt: skip
+    release_records = records if whole else None
+    ages = _settled_ages(ages, clean, codes, population, grid, release_records, threshold)
+    sources = None
+    if chosen["datasource"].notna().any():
+        counts = victims.cell_counts(keyed, {"year": keys, "source": SOURCES})
+        sums = [p for y in keys if grid.determined({"year": [y]})  # else the share gives it away
+                for p in ({"year": [y], "source": ["hotline"]},
+                          {"year": [y], "source": DATASOURCES})]  # fmt: skip
+        shared = disclosure.fixed_sums(grid, [*disclosure.margins(counts, [("year",)]), {}])
+        sources = disclosure.protect_shown("Records per year of registration, by source",
+                                           population, counts, False, sums, threshold,
+                                           shared)  # fmt: skip
+    published = Published(population, list(codes), keys, selection, grid, ages, sources)
+    if exposed := disclosure.show_derived(published.tables()):
+        raise disclosure.DisclosureError(
+            f"{exposed[0]['table']}: cell {exposed[0]['key']} is given away by the selection's "
+            "tables together"
+        )
+    return published
+
+
+def _settled_ages(counts, clean, codes, population, grid, release, threshold):
+    """The age grid (`_protect_ages`), its sums through a destination-year dropped one at a
+    time (the one that covers least first, at most `DROPS`) while it and the gender grid
+    together give a small cell away. Where even that fails (a cell no table shows but whose
+    destination-year total is published), only the age groups of the whole selection: then
+    no child share per destination or destination-year is shown."""
+    dropped = []
+    try:
+        for _ in range(DROPS + 1):
+            ages = _protect_ages(counts, clean, codes, population, grid, release, threshold,
+                                 dropped)  # fmt: skip
+            exposed = disclosure.show_derived([grid, ages])
+            if not exposed:
+                return ages
+            blocks = {(e["key"][0], e["key"][1]) for e in exposed}
+            through = [p for p in ages.sums[ages.shared:]
+                       if p not in dropped and any(_covers(p, b) for b in blocks)]  # fmt: skip
+            if not through:
+                break
+            dropped.append(min(through, key=lambda p: len(ages.members(p))))
+    except disclosure.DisclosureError:
+        pass
+    overall = counts.groupby(level="age_group", sort=False).sum()
+    overall.index = pd.MultiIndex.from_arrays([overall.index], names=["age_group"])
+    shared = list(disclosure.fixed_sums(grid, [{}]))
+    if release is not None:
+        table = _release_table(release, "age_group", threshold)
+        shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
+    return disclosure.protect(
+        "Records by age group",
+        population,
+        overall,
+        ({"age_group": KNOWN_AGES},),
+        threshold,
+        shared=tuple(shared),
+    )
+
+
+def _covers(pattern: dict, block: tuple[str, str]) -> bool:
+    """Whether a sum over a year x destination grid adds up cells of the destination-year."""
+    year, destination = block
+    return year in pattern.get("year", [year]) and destination in pattern.get(
+        "destination", [destination]
+    )
+
+
+def _release_table(records: pd.DataFrame, column: str, threshold: int):
+    """The cleaning report's table of a whole release by `column` (`cleaning_views`)."""
+    release = str(records["release"].iloc[0])
+    return cleaning_views.release_tables(records, column, victims.DOMAINS[column],
+                                         f"Records by {column}", threshold)[release]  # fmt: skip
+
+
+def _protect_grid(counts, clean, codes, population, release, threshold) -> disclosure.CountTable:
+    """Year x destination x gender. Shown: the female and male cells of the top destinations;
+    published: the records per year and destination group (the yearly figure), per year, per
+    destination, and in all; per top destination its records of known gender and its female
+    ones, and the records of known gender per destination-year with published shares
+    (`_year_sums`); the female records and those of known gender in all. Over a whole
+    `release`, its gender margins are shared where the cleaning report shows them, a sum over
+    gender is published only where that report fixes it, and while the grid gives a cell
+    that report hides away, its smallest shown cell of a gender that report hides is hidden
+    too (with none left, its smallest sum over some genders goes)."""
+    sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
+            *({"year": [y], "destination": m} for y in counts.index.unique("year")
+              for m in bar_groups(codes).values()),
+            *_year_sums(clean, "gender", [])]  # fmt: skip
+    for d in codes:
+        sums += [{"destination": [d], "gender": KNOWN_GENDERS},
+                 {"destination": [d], "gender": ["female"]}]  # fmt: skip
+    overall, shared, cleaning = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}], None
+    if release is not None:
+        cleaning = _release_table(release, "gender", threshold)
+        shared += disclosure.fixed_sums(
+            cleaning, disclosure.margins(cleaning.counts, [("gender",)])
+        )
+        overall = [p for p in overall if cleaning.determined(p)]
+    shown = counts.index.get_level_values("gender").isin(["female", "male"])
+    shown &= counts.index.get_level_values("destination").isin(codes)
+    while True:
+        grid = disclosure.protect_shown(
+            "Records by year of registration, destination and gender", population, counts,
+            shown, [*sums, *overall], threshold, shared,
+        )  # fmt: skip
+        if cleaning is None:
+            return grid
+        given = [e["key"][0] for e in disclosure.exposed_cells([cleaning.record(), grid.record()])
+                 if e["table"] == cleaning.name]  # fmt: skip
+        if not given:
+            return grid
+        hides = cleaning.counts.index.get_level_values("gender")[cleaning.hidden.to_numpy()]
+        gender = grid.counts.index.get_level_values("gender")
+        open_ = np.flatnonzero(~grid.hidden.to_numpy() & shown & (grid.counts.to_numpy() > 0)
+                               & np.isin(gender, hides))  # fmt: skip
+        if len(open_):
+            shown = shown.copy()
+            shown[min(open_, key=lambda i: (grid.counts.iloc[i], i))] = False
+            continue
+        by_gender = [p for p in sums if "gender" in p]  # a share's total, say
+        if not by_gender:
+            raise disclosure.DisclosureError(
+                f"{grid.name}: gives away a cell the cleaning report hides ({given[0]})"
+            )
+        sums.remove(min(by_gender, key=lambda p: grid.counts.iloc[grid.members(p)].sum()))
+
+
+def _protect_ages(counts, clean, codes, population, grid, release, threshold, dropped=()):
+    """Year x destination x age group, of which only sums are shown: per top destination and
+    per destination-year with published shares, the child records and those of known age,
+    and both in all (but those `dropped`); shared: the totals the gender grid fixes, and over
+    a whole `release` the age groups (the definitions report publishes them)."""
+    sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
+            {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
+    for d in codes:
+        sums += [{"destination": [d], "age_group": KNOWN_AGES},
+                 {"destination": [d], "age_group": KNOWN_AGES[:1]}]  # fmt: skip
+    sums = [p for p in sums if p not in dropped]
+    totals = disclosure.margins(counts, [("year", "destination"), ("year",), ("destination",)])
+    shared = list(disclosure.fixed_sums(grid, [*totals, {}]))
+    if release is not None:
+        table = _release_table(release, "age_group", threshold)
+        shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
+    return disclosure.protect_shown(
+        "Records by year of registration, destination and age group", population, counts,
+        False, sums, threshold, shared,
+    )  # fmt: skip
+
+
+# --- Shares next to protected tables -----------------------------------------------------------
+
+
+def mask_share(table: pd.DataFrame, name: str, hidden) -> pd.DataFrame:
+    """`table` with the `name` share and interval removed where `hidden`, and
+    `{name}_suppressed` marking those rows."""
+    hidden = pd.Series(hidden, index=table.index, dtype=bool)
+    columns = [f"{name}_{k}" for k in disclosure.SHARE_KEYS if f"{name}_{k}" in table]
+    out = table.copy()
+    out[columns] = out[columns].mask(hidden, axis=0)
+    out[f"{name}_suppressed"] = hidden
+    return out
 
 
 def hide_shares(table: pd.DataFrame, names: tuple[str, ...], threshold: int) -> pd.DataFrame:
-    """`table` with each `name` share (`{name}_share`, and `_lower`, `_upper` where present)
-    missing where `disclosure.hidden_shares` says so, and `{name}_suppressed` marking those rows."""
-    out = table.copy()
+    """`table` with each `name` share hidden where `disclosure.hidden_shares` says so: for
+    shares of a source whose counts come without a protected table (GLOTIP)."""
+    out = table
     for name in names:
-        hidden = disclosure.hidden_shares(out[name], out[f"{name}_of"], threshold)
-        columns = [f"{name}_{k}" for k in disclosure.SHARE_KEYS if f"{name}_{k}" in out]
-        out[columns] = out[columns].mask(hidden, axis=0)
-        out[f"{name}_suppressed"] = hidden
+        out = mask_share(out, name, disclosure.hidden_shares(out[name], out[f"{name}_of"],
+                                                             threshold))  # fmt: skip
     return out
 
 
 def shares(frame: pd.DataFrame, by: list[str], threshold: int, confidence: float) -> pd.DataFrame:
-    """`victims.shares` with the female and child shares a report may show."""
+    """`victims.shares` with the female and child shares hidden where their count or the rest
+    of their total is a small cell."""
     return hide_shares(victims.shares(frame, by, confidence), SHARES, threshold)
 
 
-def shares_by_destination(
-    frame: pd.DataFrame,
-    codes: list[str],
-    threshold: int,
-    confidence: float,
-    by_year: bool = False,
+def overall_shares(chosen: pd.DataFrame, published: Published, confidence: float) -> pd.Series:
+    """The selection's female and child shares, where its gender and age tables fix them."""
+    row = victims.shares(chosen, [], confidence)
+    grid, ages, t = published.grid, published.ages, published.grid.threshold
+    female = disclosure.share_hidden(
+        (grid, {"gender": ["female"]}), (grid, {"gender": KNOWN_GENDERS}), t
+    )
+    child = disclosure.share_hidden((ages, {"age_group": KNOWN_AGES[:1]}),
+                         (ages, {"age_group": KNOWN_AGES}), t)  # fmt: skip
+    row = mask_share(mask_share(row, "female", [female]), "child", [child]).iloc[0]
+    row["female_of_text"] = disclosure.sum_words(grid, {"gender": KNOWN_GENDERS})
+    row["child_of_text"] = disclosure.sum_words(ages, {"age_group": KNOWN_AGES})
+    return row
+
+
+def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.DataFrame:
+    """Hide the shares of `table` (per destination, or destination and year) that the grids
+    do not fix."""
+    grid, ages, t = published.grid, published.ages, published.grid.threshold
+    female, child = [], []
+    for row in table.itertuples():
+        where = {"destination": [row.exploitation_country]}
+        if by_year:
+            where["year"] = [str(row.year)]
+        female.append(disclosure.share_hidden((grid, {**where, "gender": ["female"]}),
+                                   (grid, {**where, "gender": KNOWN_GENDERS}), t))  # fmt: skip
+        child.append(disclosure.share_hidden((ages, {**where, "age_group": [KNOWN_AGES[0]]}),
+                                  (ages, {**where, "age_group": KNOWN_AGES}), t))  # fmt: skip
+    return mask_share(mask_share(table, "female", female), "child", child)
+
+
+def destination_shares(
+    chosen: pd.DataFrame, published: Published, confidence: float
 ) -> pd.DataFrame:
-    """`shares` of the records in the destinations `codes` (in that order), per destination
-    or per destination and year."""
-    chosen = frame[frame["exploitation_country"].isin(codes).fillna(False)]
-    by = ["exploitation_country", "year"] if by_year else ["exploitation_country"]
-    table = shares(chosen, by, threshold, confidence)
-    if by_year:
-        return table
-    return table.set_index("exploitation_country").loc[codes].reset_index()
+    """Records and shares per top destination (in the order of `published.codes`), as the
+    grids publish them (`records_text`, `female_of_text`, `child_of_text`)."""
+    codes = published.codes
+    table = victims.shares(chosen[chosen["exploitation_country"].isin(codes).fillna(False)],
+                           ["exploitation_country"], confidence)  # fmt: skip
+    table = table.set_index("exploitation_country").loc[codes].reset_index()
+    table = _shares_of(table, published, by_year=False)
+    grid, ages = published.grid, published.ages
+    table["records_text"] = [grid.sum_text({"destination": [d]}) for d in codes]
+    table["female_of_text"] = [
+        disclosure.sum_words(grid, {"destination": [d], "gender": KNOWN_GENDERS}, False)
+        for d in codes
+    ]
+    table["child_of_text"] = [
+        disclosure.sum_words(ages, {"destination": [d], "age_group": KNOWN_AGES}, False)
+        for d in codes
+    ]
+    return table
+
+
+def year_shares(chosen: pd.DataFrame, published: Published, confidence: float) -> pd.DataFrame:
+    """Female and child shares per top destination and year, where the grids fix them."""
+    rows = chosen[chosen["exploitation_country"].isin(published.codes).fillna(False)]
+    table = victims.shares(rows, ["exploitation_country", "year"], confidence)
+    return _shares_of(table, published, by_year=True)
 
 
 def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
-    """The `name` share of a `shares` row for results JSON (`disclosure.share_record`)."""
-    return disclosure.share_record(
+    """The `name` share of a shares row for results JSON (`disclosure.share_record`); the total
+    is None too where its table does not show it (`{name}_of_text`)."""
+    record = disclosure.share_record(
         row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
         row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
     )  # fmt: skip
+    text = row.get(f"{name}_of_text")
+    if text is not None and _count_record(str(text)) is None:
+        record["total"] = None
+    return record
 
 
 def row_share_text(row: pd.Series, name: str) -> str:
-    """The `name` share of a `shares` row with its interval, or 'suppressed'."""
+    """The `name` share of a shares row with its interval, or 'suppressed'."""
     return disclosure.share_text(row[f"{name}_share"], row[f"{name}_lower"], row[f"{name}_upper"])
 
 
-def hide_in_grid(grid: pd.DataFrame, threshold: int) -> pd.Series:
-    """Which year x destination x gender counts to hide: small cells, and one more per
-    destination x gender with a single small year (its total over the years is published with
-    the shares)."""
-    wide = grid.pivot(index="year", columns=["destination", "gender"], values="records")
-    hidden = disclosure.hidden_cells(wide, threshold, lines="columns").stack(
-        ["destination", "gender"]
-    )
-    keys = pd.MultiIndex.from_frame(grid[["year", "destination", "gender"]])
-    return pd.Series(hidden.reindex(keys).fillna(False).to_numpy(dtype=bool), index=grid.index)
+# --- The year x destination x gender grid ------------------------------------------------------
 
 
-def shown_grid(grid: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """The grid with `shown`: the count a figure may draw (missing where the table hides it)."""
-    return grid.assign(shown=grid["records"].astype(float).mask(hide_in_grid(grid, threshold)))
+def grid_cells(published: Published) -> pd.DataFrame:
+    """The female and male cells of the top destinations: year, destination, gender, records,
+    hidden, text and `shown` (the count a figure may draw: missing where the table hides it,
+    and in a year without any record of the destination, which is a gap rather than a zero)."""
+    grid = published.grid
+    frame = grid.counts.rename("records").reset_index()
+    frame["hidden"] = grid.hidden.to_numpy()
+    frame["text"] = disclosure.cell_text(grid.counts, grid.hidden, grid.threshold).to_numpy()
+    reporting = grid.counts.groupby(level=["year", "destination"]).transform("sum") > 0
+    frame["shown"] = frame["records"].astype(float).mask(frame["hidden"] | ~reporting.to_numpy())
+    frame["year"] = frame["year"].astype(int)
+    keep = frame["gender"].isin(["female", "male"]) & frame["destination"].isin(published.codes)
+    return frame[keep].reset_index(drop=True)
 
 
-def counts_table(grid: pd.DataFrame, destinations: list[str], threshold: int) -> pd.DataFrame:
-    """Year x destination table whose cells read 'female / male' records, suppressed; '–' where
-    a destination has no record at all that year."""
-    text = disclosure.cell_text(grid["records"], hide_in_grid(grid, threshold), threshold)
-    cells = grid.assign(text=text.to_numpy())
+def counts_table(published: Published) -> pd.DataFrame:
+    """Year x top destination table whose cells read 'female / male' records as protected;
+    '–' where a destination has no record at all that year."""
+    cells = grid_cells(published)
     wide = cells.pivot(index=["year", "destination"], columns="gender", values="text")
-    cell = (wide["female"] + " / " + wide["male"]).rename("cell").reset_index()
-    table = cell.pivot(index="year", columns="destination", values="cell")
-    table = table.reindex(columns=[d for d in destinations if d in table.columns])
-    return table.fillna("–")
+    text = wide["female"] + " / " + wide["male"]
+    counts = published.grid.counts
+    totals = counts[counts.index.get_level_values("destination").isin(published.codes)]
+    totals = totals.groupby(level=["year", "destination"]).sum()
+    totals.index = totals.index.set_levels(totals.index.levels[0].astype(int), level=0)
+    text = text.where(totals.reindex(text.index).to_numpy() > 0, "–")
+    table = text.rename("cell").reset_index().pivot(index="year", columns="destination",
+                                                    values="cell")  # fmt: skip
+    years = totals.groupby(level="year").sum()
+    return table[published.codes].loc[years.index[years > 0]]
 
 
 def grid_legend(threshold: int) -> str:
     """The key to the marks of `counts_table`."""
     return (
         f"`{disclosure.small_text(threshold)}`: a small cell; `{disclosure.SECONDARY}`: a cell "
-        "hidden so that a "
-        "published total cannot reveal a small one."
+        "hidden so that a published total cannot reveal a small one."
     )
 
 
-def drawable_fit(fit: trends.GenderTrend, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def drawable_fit(fit: trends.GenderTrend, published: Published) -> tuple[pd.DataFrame, ...]:
     """What a figure of the trend model may draw: observed (`observed_totals`) and fitted totals
-    per year x gender, and the fitted values and Pearson residuals of the cells not hidden (a
-    count follows from its fitted value and residual)."""
-    fitted = trends.fitted(fit)
-    hidden = hide_in_grid(fit.data, threshold)
-    return observed_totals(fitted, hidden, threshold), fitted[~hidden.to_numpy()]
+    per year x gender, and the fitted values and Pearson residuals of the cells the grid shows
+    (a count follows from its fitted value and residual)."""
+    fitted, grid = trends.fitted(fit), published.grid
+    keys = list(zip(fitted["year"].astype(str), fitted["destination"], fitted["gender"],
+                    strict=True))  # fmt: skip
+    hidden = grid.hidden.reindex(pd.MultiIndex.from_tuples(keys)).to_numpy(dtype=bool)
+    return observed_totals(fitted, published), fitted[~hidden]
 
 
-def observed_totals(fitted: pd.DataFrame, hidden: pd.Series, threshold: int) -> pd.DataFrame:
-    """Observed and fitted records per year x gender (summed over destinations); the observed
-    total is missing where it is small or holds a hidden cell, which it would give away."""
-    keyed = fitted.assign(_hidden=hidden.to_numpy(dtype=bool))
-    totals = keyed.groupby(["year", "gender"])[["records", "fitted"]].sum()
-    holds_hidden = keyed.groupby(["year", "gender"])["_hidden"].any()
-    totals["observed"] = disclosure.mask_small(totals["records"], threshold).mask(holds_hidden)
-    return totals.reset_index()
+def observed_totals(fitted: pd.DataFrame, published: Published) -> pd.DataFrame:
+    """Observed and fitted records per year x gender (over the top destinations); the observed
+    total only where the grid fixes it (it adds nothing to the table then) and it is not small."""
+    totals = fitted.groupby(["year", "gender"])[["records", "fitted"]].sum().reset_index()
+    observed = []
+    for row in totals.itertuples():
+        pattern = {"year": [str(row.year)], "destination": published.codes,
+                   "gender": [row.gender]}  # fmt: skip
+        low, high = published.grid.sum_range(pattern)
+        fixed = bounds.pinned(low, high) and not disclosure.is_small(low, published.grid.threshold)
+        observed.append(low if fixed else np.nan)
+    return totals.assign(observed=observed)
 
 
 # --- The selection and who reported ------------------------------------------------------------
@@ -139,41 +494,97 @@ def scope_text(destinations: list[str], region: str) -> str:
     return ", ".join(filter(None, parts)) or "all destinations (including unknown)"
 
 
-def selection_record(records: pd.DataFrame, chosen: pd.DataFrame) -> dict:
+def _cell(table: disclosure.CountTable, key: str) -> int | None:
+    """A one-dimensional table's cell as results JSON holds it: None where hidden or small."""
+    value, hidden = int(table.counts[key]), bool(table.hidden[key])
+    return None if hidden or disclosure.is_small(value, table.threshold) else value
+
+
+def selection_record(selection: disclosure.CountTable) -> dict:
     """Records of the release, selected, and without a year of registration (left out)."""
+    total = int(selection.counts.sum())
     return {
-        "release": int(len(records)),
-        "selected": int(len(chosen)),
-        "without_year": int(records["year"].isna().sum()),
+        "release": None if disclosure.is_small(total, selection.threshold) else total,
+        "selected": _cell(selection, SELECTION[0]),
+        "without_year": _cell(selection, SELECTION[2]),
     }
 
 
+def _cell_words(table: disclosure.CountTable, key: str) -> str:
+    if table.hidden[key] and not disclosure.is_small(table.counts[key], table.threshold):
+        return "an undisclosed number of"
+    return disclosure.count_words(int(table.counts[key]), table.threshold)
+
+
 def selection_text(
-    records: pd.DataFrame,
+    selection: disclosure.CountTable,
     chosen: pd.DataFrame,
     release: str,
     years: tuple[int, int],
     scope: tuple[list[str], str],
     confidence: float,
-    threshold: int,
 ) -> str:
     """What was selected (`scope`: the destinations and region chosen) and what was left out."""
     seen = chosen["year"].dropna().astype(int)
-    counts = {k: disclosure.count_words(n, threshold)
-              for k, n in selection_record(records, chosen).items()}  # fmt: skip
+    total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
     return (
-        f"**Release `{release}`**: {counts['release']} records, of which "
-        f"**{counts['selected']}** were registered in {years[0]}-{years[1]} "
+        f"**Release `{release}`**: {total} records, of which "
+        f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
         f"({seen.min()}-{seen.max()} present) for {scope_text(*scope)}. "
-        f"{counts['without_year']} records of the release have no year of registration and are "
-        f"left out of everything below. Intervals are {confidence:.0%} Wilson intervals; the "
-        f"small-cell threshold is {threshold}."
+        f"{_cell_words(selection, SELECTION[2])} records of the release have no year of "
+        f"registration and are left out of everything below. Intervals are {confidence:.0%} "
+        f"Wilson intervals; the small-cell threshold is {selection.threshold}."
     )
 
 
-def source_mix(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """`victims.source_mix` with the shares a report may show next to the yearly totals."""
-    return hide_shares(victims.source_mix(frame), MIX_SHARES, threshold)
+def bar_groups(codes: list[str]) -> dict[str, list[str]]:
+    """The destination groups of the yearly figure and the grid's destinations in each (the
+    other top destinations may be none)."""
+    members = [[USA], [c for c in codes if c != USA], [OTHER_KNOWN], [UNKNOWN]]
+    return {g: m for g, m in zip(victims.DESTINATION_GROUPS, members, strict=True) if m}
+
+
+def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
+    """The yearly figure's bars, sums of the grid: records per year with records (rows) and
+    destination group (columns: the United States, the other top destinations, other known
+    and unknown destinations, where any), whether the grid leaves a group's count open or
+    small (drawn hatched), and the bar totals (missing where the grid does not show them)."""
+    grid, groups = published.grid, bar_groups(published.codes)
+    counts = grid.counts.groupby(level=["year", "destination"]).sum().unstack("destination")
+    values = pd.DataFrame({g: counts[m].sum(axis=1) for g, m in groups.items()})
+    keep = values.sum(axis=1) > 0
+    values = values.loc[keep, [g for g in values if values[g].sum() > 0]]
+    hidden = pd.DataFrame(
+        [[_count_record(disclosure.sum_words(grid, {"year": [y], "destination": groups[g]},
+                                             False)) is None
+          for g in values] for y in values.index],
+        index=values.index, columns=values.columns,
+    )  # fmt: skip
+    totals = [_count_record(grid.sum_text({"year": [y]})) for y in values.index]
+    values.index = hidden.index = values.index.astype(int)
+    values.columns.name = hidden.columns.name = "destination"
+    totals = pd.Series([np.nan if t is None else t for t in totals], index=values.index)
+    return values, hidden, totals
+
+
+def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:
+    """`victims.source_mix` with each year's records as the grid shows them and the shares
+    it may show: those the grid and the source table fix."""
+    mix = victims.source_mix(frame)
+    grid, sources, t = published.grid, published.sources, published.grid.threshold
+    hidden = {name: [] for name in MIX_SHARES}
+    for year in mix["year"].astype(int).astype(str):
+        total = (grid, {"year": [year]})
+        for name, group in (("usa", USA), ("unknown_destination", UNKNOWN)):
+            count = (grid, {"year": [year], "destination": [group]})
+            hidden[name].append(disclosure.share_hidden(count, total, t))
+        hidden["hotline"].append(sources is None or disclosure.share_hidden(
+            (sources, {"year": [year], "source": ["hotline"]}),
+            (sources, {"year": [year], "source": DATASOURCES}), t))  # fmt: skip
+    for name in MIX_SHARES:
+        mix = mask_share(mix, name, hidden[name])
+    mix["records_text"] = [grid.sum_text({"year": [str(int(y))]}) for y in mix["year"]]
+    return mix
 
 
 def mix_records(mix: pd.DataFrame, has_source: bool) -> dict:
@@ -191,7 +602,7 @@ def mix_records(mix: pd.DataFrame, has_source: bool) -> dict:
     return out
 
 
-def mix_table(mix: pd.DataFrame, threshold: int, has_source: bool) -> pd.DataFrame:
+def mix_table(mix: pd.DataFrame, has_source: bool) -> pd.DataFrame:
     """Per year: records, destination countries and the shares ('suppressed' where hidden)."""
 
     def column(name: str) -> list[str]:
@@ -203,7 +614,7 @@ def mix_table(mix: pd.DataFrame, threshold: int, has_source: bool) -> pd.DataFra
     table = pd.DataFrame(
         {
             "year": mix["year"].astype(int),
-            "records": disclosure.suppress(mix["records"], threshold),
+            "records": mix["records_text"],
             "destination countries": mix["destinations"],
             "US share": column("usa"),
             "no destination": column("unknown_destination"),
@@ -214,23 +625,26 @@ def mix_table(mix: pd.DataFrame, threshold: int, has_source: bool) -> pd.DataFra
     return table
 
 
-def mix_note(mix: pd.DataFrame, threshold: int, has_source: bool) -> str:
+def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
     """What the contributor mix says about reading a trend: the busiest year, the reporting
     destinations, and the years the hotline contributed (or the US share as its proxy)."""
     peak = mix.loc[mix["records"].idxmax()]
+    year = str(int(peak["year"]))
+    grid = published.grid
+    hidden = disclosure.share_hidden((grid, {"year": [year]}), (grid, {}), grid.threshold)
+    part = "an undisclosed share" if hidden else f"{peak['records'] / mix['records'].sum():.0%}"
     note = (
-        f"The busiest year, {int(peak['year'])}, holds "
-        f"{peak['records'] / mix['records'].sum():.0%} of all selected records; "
+        f"The busiest year, {year}, holds {part} of all selected records; "
         f"{int(mix['destinations'].min())} to {int(mix['destinations'].max())} destination "
-        f"countries appear per year. A share that would reveal {disclosure.fewer_than(threshold)} "
-        f"records reads *{disclosure.HIDDEN_SHARE}*."
+        f"countries appear per year. A share that would reveal "
+        f"{disclosure.fewer_than(grid.threshold)} records reads *{disclosure.HIDDEN_SHARE}*."
     )
     if not has_source:
         return note + (
             " This release does not say which contributor a record came from; the US share "
             "(hotline-dominated) is the closest proxy."
         )
-    hot = mix[mix["hotline_share"] > 0]["year"].astype(int)
+    hot = mix[mix["hotline"] > 0]["year"].astype(int)
     if len(hot):
         note += (
             f" Hotline records exist only for {hot.min()}-{hot.max()}: a change in the count "
@@ -242,51 +656,84 @@ def mix_note(mix: pd.DataFrame, threshold: int, has_source: bool) -> str:
 # --- Top destinations --------------------------------------------------------------------------
 
 
-def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def known_share(published: Published, codes: list[str]) -> float:
+    """The share of the records with a known destination that `codes` (top destinations) hold,
+    or NaN where the yearly table does not fix it or it would reveal a small cell."""
+    table = published.grid
+    known = (table, {"destination": columns_of(published.codes)[:-1]})
+    count = (table, {"destination": codes})
+    if disclosure.share_hidden(count, known, table.threshold):
+        return np.nan
+    return table.sum_range(count[1])[0] / table.sum_range(known[1])[0]
+
+
+def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, published: Published) -> pd.DataFrame:
     """Records, share of known destinations, female and child shares of the top destinations
-    (`per_dest`: `shares_by_destination` in the order of `top`)."""
-    small = disclosure.is_small(top["records"], threshold)
+    (`per_dest`: `destination_shares` in the order of `top`)."""
     return pd.DataFrame(
         {
             "destination": [f"{n} ({c})" for n, c in zip(top["country"], top["iso3"], strict=True)],
-            "records": disclosure.suppress(per_dest["records"], threshold).to_numpy(),
+            "records": per_dest["records_text"].to_numpy(),
             "% of known destinations": [
-                disclosure.share_text(v) for v in top["share_of_known"].mask(small)
+                disclosure.share_text(known_share(published, [c])) for c in top["iso3"]
             ],
             "female share": [row_share_text(r, "female") for _, r in per_dest.iterrows()],
-            "gender known": disclosure.suppress(per_dest["female_of"], threshold).to_numpy(),
+            "gender known": per_dest["female_of_text"].to_numpy(),
             "child share": [row_share_text(r, "child") for _, r in per_dest.iterrows()],
-            "age known": disclosure.suppress(per_dest["child_of"], threshold).to_numpy(),
+            "age known": per_dest["child_of_text"].to_numpy(),
         }
     )
+
+
+def _count_record(text: str) -> int | None:
+    """A count as a table shows it ('1,234', '<10', '(s)') for results JSON: the number or None."""
+    return int(text.replace(",", "")) if text.replace(",", "").isdigit() else None
 
 
 def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
     """Records and shares per top destination for results JSON."""
     return {
         row["exploitation_country"]: {
-            "records": None if disclosure.is_small(row["records"], threshold)
-            else int(row["records"]),
+            "records": _count_record(row["records_text"]),
             "female_share": row_share_record(row, "female", threshold),
             "child_share": row_share_record(row, "child", threshold),
         }
         for _, row in per_dest.iterrows()
-    }  # fmt: skip
+    }
 
 
-def overall_text(overall: pd.Series, top: pd.DataFrame, threshold: int) -> str:
+def overall_text(overall: pd.Series, published: Published) -> str:
     """The female and child shares of the selection, and how much the top destinations hold."""
+    codes = published.codes
+    held = known_share(published, codes)
+    held = "an undisclosed share" if np.isnan(held) else f"{held:.0%}"
     return (
         f"Across the selection, **{row_share_text(overall, 'female')}** of the "
-        f"{disclosure.count_words(overall['female_of'], threshold)} records with a known gender "
-        f"are female, and **{row_share_text(overall, 'child')}** of the "
-        f"{disclosure.count_words(overall['child_of'], threshold)} with a known age were "
-        f"children at registration. The top {len(top)} destinations hold "
-        f"{top['share_of_known'].sum():.0%} of the records with a known destination."
+        f"{overall['female_of_text']} records with a known gender are female, and "
+        f"**{row_share_text(overall, 'child')}** of the {overall['child_of_text']} with a known "
+        f"age were children at registration. The top {len(codes)} destinations hold "
+        f"{held} of the records with a known destination."
     )
 
 
 # --- Corridors ---------------------------------------------------------------------------------
+
+
+def protect_corridors(
+    corridor: pd.DataFrame, population: str, threshold: int
+) -> disclosure.CountTable:
+    """Records by citizenship x destination (`victims.corridors`: the most frequent of each)
+    as a protected table: no total is published, so only small cells are hidden."""
+    counts = corridor.rename_axis(index="citizenship", columns="destination").stack()
+    return disclosure.protect("Records by citizenship and destination (main corridors)",
+                              population, counts, threshold=threshold,
+                              partial=("citizenship", "destination"))  # fmt: skip
+
+
+def corridor_hidden(table: disclosure.CountTable, corridor: pd.DataFrame) -> pd.DataFrame:
+    """The cells the corridor table hides, shaped as `corridor` (`victims.corridors`)."""
+    return table.hidden.unstack("destination").reindex(index=corridor.index,
+                                                       columns=corridor.columns)  # fmt: skip
 
 
 def label_corridors(corridor: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -299,18 +746,27 @@ def label_corridors(corridor: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
     return labelled
 
 
-def corridor_records(corridor: pd.DataFrame, threshold: int, n: int = 5) -> list[dict]:
-    """The `n` largest citizenship -> destination flows that are not small cells."""
-    flows = corridor.stack().sort_values(ascending=False)
-    flows = flows[(flows > 0) & ~disclosure.is_small(flows, threshold)].head(n)
+def labelled_corridors(
+    corridor: pd.DataFrame, table: disclosure.CountTable, names: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The corridor counts and the cells their table hides, both labelled (`label_corridors`)."""
+    return label_corridors(corridor, names), label_corridors(corridor_hidden(table, corridor),
+                                                            names)  # fmt: skip
+
+
+def corridor_records(corridor: pd.DataFrame, hidden: pd.DataFrame, n: int = 5) -> list[dict]:
+    """The `n` largest citizenship -> destination flows that the table shows."""
+    flows = corridor.stack().sort_values(ascending=False, kind="stable")
+    shown = ~hidden.reindex_like(corridor).stack().reindex(flows.index).astype(bool)
+    flows = flows[(flows > 0) & shown].head(n)
     return [{"citizenship": a, "destination": b, "records": int(k)} for (a, b), k in flows.items()]
 
 
-# --- Forms of exploitation ---------------------------------------------------------------------
+# --- Forms -------------------------------------------------------------------------------------
 
 
 def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:
-    """Merge the columns that hold hidden cells into one `label` column, so that fewer cells
+    """Merge the columns holding a hidden cell into one `label` column, so that fewer cells
     (and percentages) must be hidden. Needs at least two such columns to merge anything."""
     hidden = disclosure.hidden_cells(table, threshold, lines="table")
     sparse = [c for c in table.columns if hidden[c].any()]
@@ -322,24 +778,69 @@ def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.
 
 
 def forms_table(
-    counts: pd.DataFrame, threshold: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The published group x form table of `victims.forms_by_group` (sparse forms merged), the
-    cells to hide (the table total is published) and row shares, missing for a row with a
-    hidden cell."""
+    counts: pd.DataFrame, population: str, threshold: int
+) -> tuple[pd.DataFrame, disclosure.CountTable, pd.DataFrame]:
+    """The published group x form table of `victims.forms_by_group` (sparse forms merged), as
+    a protected table (its total is published) and row shares, shown where the table fixes
+    the row's total and the cell."""
     forms = merge_sparse_columns(counts, threshold, MERGED_FORMS)
     forms = forms.rename_axis(index="group", columns="form")
-    hidden = disclosure.hidden_cells(forms, threshold, lines="table")
-    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden.any(axis=1), axis=0)
-    return forms, hidden, row_share
+    table = disclosure.protect(
+        "Records by person group and form of exploitation", population,
+        forms.rename_axis(index="person_group").stack(),
+        ({},), threshold, partial=("person_group", "form"),
+    )  # fmt: skip
+    hidden = table.hidden.unstack("form").reindex_like(forms)
+    rows = pd.Series([table.determined({"person_group": [g]}) for g in forms.index],
+                     index=forms.index)  # fmt: skip
+    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden | ~rows.to_numpy()[:, None])
+    return forms, table, row_share
+
+
+def forms_hidden(forms: pd.DataFrame, table: disclosure.CountTable) -> pd.DataFrame:
+    """The cells the forms table hides, shaped as `forms`."""
+    return table.hidden.unstack("form").reindex_like(forms)
+
+
+def forms_residuals(residuals: pd.DataFrame, table: disclosure.CountTable) -> pd.DataFrame:
+    """Adjusted residuals as they may be shown: of a shown cell whose row and column totals
+    the table fixes (a residual follows from the cell and those totals)."""
+    hidden = forms_hidden(residuals, table)
+    rows = [table.determined({"person_group": [g]}) for g in residuals.index]
+    columns = [table.determined({"form": [f]}) for f in residuals.columns]
+    fixed = np.outer(rows, columns)
+    return residuals.mask(hidden | ~fixed)
+
+
+RESIDUALS_NOTE = (
+    "Adjusted standardised residuals (cells beyond ±2 drive the association; positive: more "
+    "records than independence would give; blank where the count or its row or column total "
+    "is hidden):"
+)
+
+
+def forms_figure(row_share: pd.DataFrame, source: str):
+    """Horizontal stacked bars: each group's records by form, as shares of those with a known
+    form (`forms_table`); a group whose shares are hidden is one hatched bar."""
+    fig, ax = plots.figure(9, 3.8)
+    plots.stacked_bars(ax, row_share, row_share.isna(), pd.Series(1.0, index=row_share.index),
+                       label="shares hidden (a cell below the threshold)",
+                       horizontal=True)  # fmt: skip
+    ax.legend(title="", fontsize=8, frameon=False, ncols=2, loc="upper center",
+              bbox_to_anchor=(0.5, -0.22))  # fmt: skip
+    ax.set_xlim(0, 1)
+    plots.finish(fig, ax, title="Form of exploitation by gender and age group",
+                 xlabel="share of the group's records with a known form", ylabel="group",
+                 source=source)  # fmt: skip
+    return fig
 
 
 def forms_cells(
-    forms: pd.DataFrame, hidden: pd.DataFrame, row_share: pd.DataFrame, threshold: int
+    forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
 ) -> pd.DataFrame:
     """Counts with the row percentage, as the forms table shows them."""
     percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
-    return disclosure.cell_text(forms, hidden, threshold) + percent
+    return disclosure.cell_text(forms, forms_hidden(forms, table), table.threshold) + percent
 
 
 def row_share_records(row_share: pd.DataFrame) -> dict:
@@ -358,11 +859,15 @@ def p_text(p: float, relation: bool = False) -> str:
     return f"= {p:.3f}" if relation else f"{p:.3f}"
 
 
-def forms_text(test: dict, selected: int, threshold: int) -> str:
+def forms_text(test: dict, forms: disclosure.CountTable, published: Published) -> str:
     """The test of association between group and form (`models.association`), in words."""
+    n = forms.sum_text({}, words=True)
+    rest = "an undisclosed number"
+    if forms.determined({}):
+        left = published.grid.sum_range({})[0] - forms.sum_range({})[0]
+        rest = disclosure.count_words(int(left), forms.threshold)
     return (
-        f"{disclosure.count_words(test['n'], threshold)} records have a known group and form "
-        f"({disclosure.count_words(selected - test['n'], threshold)} do not). "
+        f"{n} records have a known group and form ({rest} do not). "
         f"Chi-square test of independence: χ² = {test['chi2']:,.0f} on {test['dof']} df, "
         f"p {p_text(test['p_value'], relation=True)}; "
         f"**Cramér's V = {test['cramers_v']:.2f}** (0 = no association, 1 = complete; "
@@ -443,10 +948,10 @@ def trend_text(fit: trends.GenderTrend) -> str:
     )
 
 
-def trend_figure(fit: trends.GenderTrend, threshold: int, source: str):
+def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
     """Observed and fitted totals per year and gender (left), Pearson residuals against fitted
     counts (right); nothing `drawable_fit` hides is drawn."""
-    totals, drawn = drawable_fit(fit, threshold)
+    totals, drawn = drawable_fit(fit, published)
     fig, axes = plots.figure(11, 4.2, ncols=2, squeeze=False)
     left, right = axes[0]
     for gender in fit.levels:
@@ -462,7 +967,7 @@ def trend_figure(fit: trends.GenderTrend, threshold: int, source: str):
     right.axhline(0, color="black", lw=0.8)
     right.set_xscale("log")
     right.set_title(
-        f"Pearson residuals against fitted counts (cells below {threshold} left out)",
+        "Pearson residuals against fitted counts (cells the table hides left out)",
         fontsize=9,
         loc="left",
     )
@@ -562,6 +1067,55 @@ def glotip_text(
     )
 
 
+def country_year_shares(
+    chosen: pd.DataFrame,
+    glotip: pd.DataFrame,
+    published: Published,
+    confidence: float,
+) -> tuple[pd.DataFrame, list[disclosure.CountTable]]:
+    """CTDC female shares per destination-year that GLOTIP also has a share for, as they may
+    be compared: for a top destination where the gender grid fixes them (the same shares as
+    its figure), elsewhere from one protected table per destination (female records and those
+    of known gender per year, the only numbers shown of it). Also those tables."""
+    threshold = published.grid.threshold
+    known = chosen[chosen["exploitation_country"].notna()]
+    table = shares(known, ["exploitation_country", "year"], threshold, confidence)
+    both = glotip.dropna(subset=["female_share"])[["iso3", "year"]]
+    pairs = table.dropna(subset=["female_share"]).merge(
+        both, left_on=["exploitation_country", "year"], right_on=["iso3", "year"]
+    )
+    hidden = pd.Series(table["female_suppressed"].to_numpy(), index=table.index)
+    top = table["exploitation_country"].isin(published.codes)
+    hidden[top] |= _shares_of(table[top], published, by_year=True)["female_suppressed"]
+    tables = []
+    for code, part in pairs[~pairs["exploitation_country"].isin(published.codes)].groupby(
+        "exploitation_country", sort=True
+    ):
+        rows = known[(known["exploitation_country"] == code) & known["year"].isin(part["year"])]
+        years = [str(int(y)) for y in sorted(part["year"])]
+        keyed = rows[rows["gender"].isin(KNOWN_GENDERS)].assign(
+            destination=code, year=rows["year"].astype("Int64").astype(str)
+        )
+        counts = victims.cell_counts(keyed, {"destination": [code], "year": years,
+                                             "gender": KNOWN_GENDERS})  # fmt: skip
+        sums = tuple({"year": [y], "gender": KNOWN_GENDERS} for y in years)
+        shown = counts.index.get_level_values("gender") == "female"
+        grid = disclosure.protect_shown(
+            f"Records of known gender in the destination-years compared with GLOTIP ({code})",
+            published.population, counts, shown, sums, threshold,
+            partial=("destination", "year", "gender"),
+        )  # fmt: skip
+        if exposed := disclosure.show_derived([grid]):
+            raise disclosure.DisclosureError(f"{grid.name}: cell {exposed[0]['key']} exposed")
+        tables.append(grid)
+        for y in years:
+            where = (table["exploitation_country"] == code) & (table["year"] == int(y))
+            hidden[where] |= disclosure.share_hidden(
+                (grid, {"year": [y], "gender": ["female"]}),
+                (grid, {"year": [y], "gender": KNOWN_GENDERS}), threshold)  # fmt: skip
+    return mask_share(table, "female", hidden), tables
+
+
 def widest_disagreements(pairs: pd.DataFrame, n: int = 8) -> pd.DataFrame:
     """The `n` country-years whose CTDC and GLOTIP female shares differ most."""
     widest = pairs.assign(gap=pairs["difference"].abs()).sort_values("gap", ascending=False).head(n)
@@ -613,16 +1167,16 @@ def findings(
     per_dest: pd.DataFrame,
     names: dict[str, str],
     test: dict,
+    forms: disclosure.CountTable,
     fit: trends.GenderTrend,
     agreement: dict,
     release: str,
     years: tuple[int, int],
-    threshold: int,
 ) -> str:
     """The report's findings as a Markdown list, from the numbers shown above it."""
     destinations = "; ".join(
-        f"{names[r['exploitation_country']]} {disclosure.count_words(r['records'], threshold)} "
-        f"records, {row_share_text(r, 'female')} female"
+        f"{names[r['exploitation_country']]} {r['records_text']} records, "
+        f"{row_share_text(r, 'female')} female"
         for _, r in per_dest.head(4).iterrows()
     )
     diag = fit.diagnostics
@@ -634,12 +1188,12 @@ def findings(
     )
     lines = [
         f"- **Female share.** {row_share_text(overall, 'female')} of "
-        f"{disclosure.count_words(overall['female_of'], threshold)} CTDC `{release}` records "
+        f"{overall['female_of_text']} CTDC `{release}` records "
         f"with known gender ({years[0]}-{years[1]}); children are "
         f"{row_share_text(overall, 'child')} of those with known age.",
         f"- **Destinations.** {destinations}.",
         "- **Forms.** The form of exploitation depends strongly on gender and age (Cramér's V = "
-        f"{test['cramers_v']:.2f}, n = {disclosure.count_words(test['n'], threshold)}).",
+        f"{test['cramers_v']:.2f}, n = {forms.sum_text({}, words=True)}).",
         f"- **Trend** ({diag['family']}, within destinations): {trend_words(fit)}{overdispersed}",
     ]
     if agreement["country_years"]:

@@ -20,6 +20,7 @@ import matplotlib as mpl
 from analysis.data import files
 from analysis.data.paths import atomic_path
 from analysis.publish import disclosure
+from analysis.publish.tables import Table
 
 # Deterministic figure files: no dates or software versions in the metadata, fixed SVG ids.
 mpl.rcParams["svg.hashsalt"] = "thb-analysis"
@@ -49,6 +50,17 @@ class Report:
         """Keep a protected table's record (what a reader sees of it, no hidden value) for
         results/<notebook>.tables.json, which `analysis audit` reads; returns the table."""
         self.tables.append(table.record())
+        return table
+
+    def show_table(self, table: Table, name: str) -> Table:
+        """A table for the reader (`publish.tables.Table`): in a run, also written as
+        tables/<notebook>/<name>.csv (the text the reader sees, after suppression) and linked
+        under the table. Returns it, so that a notebook cell ending with it displays it."""
+        if self.folder is not None:
+            rel = f"tables/{self.notebook}/{name}.csv"
+            with atomic_path(self.folder / rel) as tmp:
+                table.shown().to_csv(tmp, index=False, lineterminator="\n")
+            table.link = rel
         return table
 
     def figure(self, fig, name: str) -> Path | None:

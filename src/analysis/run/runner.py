@@ -278,8 +278,8 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
         run / "results" / f"{notebook}.json",
         run / "results" / f"{notebook}.tables.json",  # its table records, for the audit
     ]
-    figures = run / "figures" / notebook
-    found += sorted(p for p in figures.rglob("*") if p.is_file()) if figures.is_dir() else []
+    for folder in (run / "figures" / notebook, run / "tables" / notebook):
+        found += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return [p.relative_to(run) for p in found if p.is_file()]
 
 

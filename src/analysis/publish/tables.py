@@ -1,0 +1,173 @@
+"""The one table formatter: how every table of a report looks to a reader.
+
+`Table(frame)` renders a DataFrame as an HTML table, the same way everywhere:
+
+- missing values read '–'; True/False read 'yes'/'no';
+- whole numbers (also when stored as floats, e.g. 1295.0) read with thousands separators;
+- columns named in `shares` read as per cent (0.748 → '74.8%');
+- other numbers get `digits` decimals, with thousands separators;
+- text (already formatted counts such as '<10', '(s)', '1,234', or ranges) is shown as is;
+- column names read in words ('size_kb' → 'size kb', or `labels`), the pandas index is not shown
+  unless `index=True` (then it becomes the first columns);
+- every cell, header and caption is HTML-escaped;
+- a wide table scrolls inside the page instead of widening it.
+
+`Report.show_table` (publish/report.py) displays a `Table` and writes it as CSV to the run folder.
+
+    display(Table(frame, caption="Records per year", shares=["female_share"]))
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+MISSING = "–"
+WRAP_STYLE = "overflow-x:auto;max-width:100%;margin:0.5rem 0 1rem 0"
+TABLE_CLASS = "thb-table"
+_TERM = re.compile(r"C\((?P<var>[^),]+).*?\)\[T\.(?P<level>[^\]]+)\]|(?P<plain>[^:]+)")
+
+
+def words(name) -> str:
+    """A column or index name as words: underscores become spaces ('rows_quarantined' →
+    'rows quarantined'); a tuple (MultiIndex column) joins its parts with ' – '."""
+    if isinstance(name, tuple):
+        return " – ".join(words(part) for part in name if str(part) != "")
+    return str(name).replace("_", " ").strip()
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def number_text(value, digits: int = 1) -> str:
+    """A number as a reader reads it: whole numbers with thousands separators, others with
+    `digits` decimals; missing as '–'."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def percent_text(value, digits: int = 1) -> str:
+    """A share (0–1) as per cent; missing as '–'; text (a range, 'suppressed') as is."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return value
+    return f"{float(value):.{digits}%}"
+
+
+def cell_text(value, digits: int = 1) -> str:
+    """Any cell as text: numbers by `number_text`, booleans as yes/no, text as is."""
+    if isinstance(value, str):
+        return value
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_ | numbers.Number):
+        return number_text(value, digits)
+    try:
+        if pd.isna(value):
+            return MISSING
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def model_term(term: str, references: Mapping[str, str] | None = None) -> str:
+    """A patsy model term in words, with the reference category stated where given:
+    'C(destination)[T.IDN]:C(gender)[T.male]' → 'destination IDN (against USA) × gender male
+    (against female)'; 'Intercept' → 'baseline (all reference categories)'."""
+    if term == "Intercept":
+        return "baseline (all reference categories)"
+    references = references or {}
+    parts = []
+    for piece in term.split(":"):
+        match = _TERM.fullmatch(piece.strip())
+        if match is None or match.group("plain"):
+            parts.append(words(piece.strip()))
+            continue
+        var, level = match.group("var").strip(), match.group("level")
+        text = f"{words(var)} {level}"
+        if var in references:
+            text += f" (against {references[var]})"
+        parts.append(text)
+    return " × ".join(parts)
+
+
+@dataclass
+class Table:
+    """A DataFrame as a reader sees it (see the module docstring)."""
+
+    frame: pd.DataFrame
+    caption: str = ""
+    shares: Sequence[str] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    index: bool = False
+    digits: int = 1
+    share_digits: int = 1
+    note: str = ""  # a line under the table (a key to its marks, say)
+    link: str = ""  # set by `Report.show_table`: the table's CSV in the run folder
+
+    def shown(self) -> pd.DataFrame:
+        """The table as text, with reader's column names: what the HTML and the CSV hold."""
+        frame = self.frame.reset_index() if self.index else self.frame
+        text = pd.DataFrame(index=range(len(frame)))
+        for position, column in enumerate(frame.columns):
+            values = frame.iloc[:, position]
+            if column in self.shares:
+                cells = [percent_text(v, self.share_digits) for v in values]
+            else:
+                cells = [cell_text(v, self.digits) for v in values]
+            text[position] = cells
+        text.columns = [self.labels.get(c, words(c)) for c in frame.columns]
+        return text
+
+    def html(self) -> str:
+        text = self.shown()
+        head = "".join(f"<th>{escape(str(c))}</th>" for c in text.columns)
+        numeric = [self._numeric(text.iloc[:, k]) for k in range(text.shape[1])]
+        rows = []
+        for row in text.itertuples(index=False):
+            cells = "".join(
+                f'<td style="text-align:right">{escape(v)}</td>' if num else f"<td>{escape(v)}</td>"
+                for v, num in zip(row, numeric, strict=True)
+            )
+            rows.append(f"<tr>{cells}</tr>")
+        caption = f"<caption>{escape(self.caption)}</caption>" if self.caption else ""
+        body = (f'<table class="{TABLE_CLASS}">{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
+        under = []
+        if self.note:
+            under.append(escape(self.note))
+        if self.link:
+            under.append(f'<a href="{escape(self.link)}">table as CSV</a>')
+        foot = f"<p><small>{' · '.join(under)}</small></p>" if under else ""
+        return f'<div style="{WRAP_STYLE}">{body}</div>{foot}'
+
+    @staticmethod
+    def _numeric(column: pd.Series) -> bool:
+        """Right-align a column of numbers (as text: '1,234', '<10', '74.8%', '–')."""
+        pattern = re.compile(r"^[<>≥≤−+\-–]?[\d,.\s%–−-]*%?$|^\(s\)$")
+        cells = [c for c in column if c != MISSING]
+        return bool(cells) and all(pattern.match(c) for c in cells)
+
+    def _repr_html_(self) -> str:
+        return self.html()

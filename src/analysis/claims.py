@@ -1,6 +1,9 @@
-"""The figures quoted in the 2009 report that started the project, checked against the data here.
+"""The claims of the 2009 report that started the project, checked against the data here.
 
-Each claim (mappings/claims_2009.csv) names a `check`: the evidence this module computes for it
+The report is a registered raw file (`euroradio_2009`, read by `article_text`); each claim
+(mappings/claims_2009.csv) quotes it word for word (`unquoted` finds any that it does not
+contain), with the speaker as the report names them and the date of the press conference, and
+names a `check`: the evidence this module computes for it
 from the processed tables (CTDC, GLOTIP, US TIP, Belarus press figures) and the ILO estimates
 recorded in definitions/NOTES.md (mappings/ilo_estimates.csv). A verdict is one of VERDICTS and
 its reason is written from the evidence numbers, so a reviewer can recompute every one of them.
@@ -14,7 +17,9 @@ import pandas as pd
 
 from analysis import catalog, victims
 from analysis import enforcement as en
+from analysis.data import sources
 from analysis.data.errors import DataError
+from analysis.definitions import instruments
 
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
 CLAIMS_FILE = MAPPINGS / "claims_2009.csv"
@@ -23,7 +28,9 @@ VERDICTS = ("consistent", "partly consistent", "not comparable", "contradicted")
 CLAIM_COLUMNS = ["claim_id", "figure", "value", "unit", "reference_period", "source_sentence",
                  "sentence_status", "source_date", "said_by", "reported_in", "testable_with",
                  "check"]  # fmt: skip
-CHECKS = ("none", "glotip_crimes", "destination_countries", "victims_total", "female_share")
+CHECKS = ("none", "glotip_crimes", "destination_countries", "victims_total", "female_share",
+          "definition")  # fmt: skip
+ARTICLE = "euroradio_2009"  # the registered raw file of the report
 COUNTRY = "BLR"
 YEAR = 2009
 WINDOW = (2008, 2010)  # "around 2009" for sparse victim records
@@ -46,8 +53,9 @@ def load_claims(path: Path = CLAIMS_FILE) -> pd.DataFrame:
     if repeated:
         raise DataError(f"{path}: repeated claim_id {repeated}")
     value = pd.to_numeric(table["value"], errors="coerce")
-    if value.isna().any():
-        rows = [int(i) + 2 for i in table.index[value.isna()]]
+    bad = value.isna() & table["value"].notna()  # empty: a claim without a figure
+    if bad.any():
+        rows = [int(i) + 2 for i in table.index[bad]]
         raise DataError(f"{path}: column value is not a number in line(s) {rows}")
     unknown = sorted(set(table["check"]) - set(CHECKS))
     if unknown:
@@ -57,6 +65,22 @@ def load_claims(path: Path = CLAIMS_FILE) -> pd.DataFrame:
         rows = [int(i) + 2 for i in table.index[empty]]
         raise DataError(f"{path}: source_sentence, source_date or said_by empty in line(s) {rows}")
     return table.assign(value=value.astype("Float64"))
+
+
+def article_text(raw_root: Path | None = None) -> str:
+    """The full text of the 2009 report, from its registered (checksum-verified) raw file."""
+    return sources.raw_path(ARTICLE, raw_root=raw_root).read_text(encoding="utf-8")
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())  # the report has no-break spaces inside some sentences
+
+
+def unquoted(table: pd.DataFrame, text: str) -> list[str]:
+    """The claims whose quote (`source_sentence`) the report does not contain word for word
+    (white space aside)."""
+    whole = _spaced(text)
+    return [row.claim_id for row in table.itertuples() if _spaced(row.source_sentence) not in whole]
 
 
 def load_ilo(path: Path = ILO_FILE) -> pd.DataFrame:
@@ -211,4 +235,8 @@ def evidence(
         "us_tip_victims_2009": int(tip.iloc[0]) if len(tip) else None,
         "press": press_aggregate(press),
         "ilo": ilo,
-    }
+        "definition": instruments.widening(
+            instruments.FRAMEWORK_2002, instruments.EU_2011,
+            (instruments.PALERMO_2000, instruments.COE_2005),
+        ),
+    }  # fmt: skip

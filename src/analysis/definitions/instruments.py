@@ -217,6 +217,68 @@ COE_2005 = Instrument(
     ),
 )
 
+FRAMEWORK_2002 = Instrument(
+    key="fd_2002",
+    short="EU Framework Decision 2002/629/JHA",
+    title="Council Framework Decision of 19 July 2002 on combating trafficking in human beings",
+    citation="Council Framework Decision 2002/629/JHA, OJ L 203, 1.8.2002, p. 1 (CELEX 32002F0629)",
+    adopted="2002-07-19",
+    in_force="2002-08-01",
+    term="trafficking in human beings",
+    definition_article="Art. 1",
+    acts=(*_PALERMO_ACTS, "exchange_or_transfer_of_control"),
+    means=tuple(MEANS),
+    purposes=(
+        "forced_labour_or_services",
+        "slavery_or_similar_practices",
+        "servitude",
+        "sexual_exploitation",
+    ),
+    purposes_minimum=False,  # labour or services "including at least" three kinds; sexual
+    consent_irrelevant_if_means=True,
+    consent_covers="intended or actual exploitation",
+    child_needs_no_means=True,
+    child_below_age=18,
+    vulnerability_definition=(
+        "abuse of authority or of a position of vulnerability, such that the person has no real "
+        "and acceptable alternative but to submit to the abuse involved"
+    ),
+    victim_definition=None,
+    requires_transnational=False,
+    requires_organised_group=False,
+    knowing_use_offence="none",
+    articles={
+        "acts": "Art. 1(1)",
+        "means": "Art. 1(1)(a)-(d)",
+        "purposes": "Art. 1(1)",
+        "vulnerability": "Art. 1(1)(c)",
+        "consent": "Art. 1(2)",
+        "child_rule": "Art. 1(3)",
+        "child_age": "Art. 1(4)",
+        "scope": "Art. 1",
+        "knowing_use": "no provision",
+    },
+    quote="no real and acceptable alternative",
+    sources=(
+        "https://parlementairemonitor.nl/9353000/1/j9tvgajcor7dxyk_j9vvij5epmj1ey0/vitgbgib41zl",
+        "http://eur-lex.europa.eu/legal-content/SK/TXT/?uri=URISERV:l33137&print=true",
+        "http://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A52009PC0136",
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A52010PC0095&print=true",
+    ),
+    unverified=(
+        "the wording of its acts, means and purposes follows the EUR-Lex summary and the "
+        "legislative record, not a full copy of the Official Journal text",
+    ),
+    notes=(
+        "in effect from 1 August 2002 until 14 April 2011, when Directive 2011/36/EU replaced it",
+        "the Commission proposed a new framework decision on 25 March 2009 (COM(2009) 136); the "
+        "Lisbon Treaty ended that form, and the text was re-tabled as a directive proposal on "
+        "29 March 2010 (COM(2010) 95), adopted as Directive 2011/36/EU",
+        "its purposes also name pornography, as a form of sexual exploitation",
+    ),
+    scope_note="the EU text in force in 2009",
+)
+
 EU_2011 = Instrument(
     key="eu_2011",
     short="EU Directive 2011/36/EU",
@@ -320,6 +382,8 @@ EU_2024 = amend(
 )
 
 INSTRUMENTS: tuple[Instrument, ...] = (PALERMO_2000, COE_2005, EU_2011, EU_2024)
+# The EU text the 2011 Directive replaced: the baseline of the 2009 report's "widening".
+EU_HISTORY: tuple[Instrument, ...] = (FRAMEWORK_2002, EU_2011, EU_2024)
 
 # ---------------------------------------------------------------------------------------------
 # Comparisons, all computed from the Instrument objects
@@ -335,6 +399,25 @@ def differences(before: Instrument, after: Instrument) -> dict[str, dict[str, li
             "removed": [x for x in a if x not in b],
         }
     return out
+
+
+def widening(
+    before: Instrument, after: Instrument, references: Iterable[Instrument]
+) -> pd.DataFrame:
+    """What `after` adds to `before` (acts, means, purposes; an open list of purposes), one row
+    per addition, with whether each of `references` already names it (True/False)."""
+    references = list(references)
+    rows = []
+    for kind, change in differences(before, after).items():
+        vocabulary = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}[kind]
+        for key in change["added"]:
+            named = {r.key: key in getattr(r, kind) for r in references}
+            rows.append({"kind": kind, "element": key, "label": vocabulary[key], **named})
+    if after.purposes_minimum and not before.purposes_minimum:
+        named = {r.key: r.purposes_minimum for r in references}
+        rows.append({"kind": "rule", "element": "purposes_minimum",
+                     "label": "purposes as a minimum (an open list)", **named})  # fmt: skip
+    return pd.DataFrame(rows, columns=["kind", "element", "label", *(r.key for r in references)])
 
 
 def side_by_side(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:

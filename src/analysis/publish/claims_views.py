@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis import catalog, claims
 from analysis import enforcement as en
+from analysis.data import releases
 from analysis.data.errors import DataError
 from analysis.publish import enforcement_views as ev_views
 
@@ -54,7 +55,19 @@ def _no_data(claim: pd.Series, ev: dict) -> tuple[str, str]:
     )
 
 
+PART_YEAR = (
+    "The Ministry's figure covers 1 January to mid-October 2009 (\"This year\", said on 19 "
+    "October) and \"crimes in the field of trafficking in people\", a wider category than "
+    "trafficking offences. "
+)
+
+
 def _crimes(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    verdict, text = _crimes_evidence(claim, ev)
+    return verdict, PART_YEAR + text
+
+
+def _crimes_evidence(claim: pd.Series, ev: dict) -> tuple[str, str]:
     blr, value = ev["belarus"], int(claim["value"])
     if blr.get("offences") is not None:
         lower, upper = blr["offences"]["bounds"]
@@ -91,50 +104,42 @@ def _countries(claim: pd.Series, ev: dict) -> tuple[str, str]:
     ctdc, value = ev["ctdc"], int(claim["value"])
     around = ev["glotip_reporters_around_2009"]
     ever = ev["glotip_reporters_all_years"]
-    best_all = int(ctdc["sexual_all_years"].max())
-    best_2009 = int(ctdc["sexual_around_2009"].max())
+    first, last = claims.WINDOW
     per_release = "; ".join(
-        f"{r.release}: {r.sexual_all_years} (of {r.any_form_all_years} for any form), "
-        f"{r.sexual_around_2009} in {claims.WINDOW[0]}–{claims.WINDOW[1]}"
+        f"{releases.CTDC[r.release].label}: {r.sexual_around_2009} in {first}–{last} "
+        f"({r.sexual_all_years} over all years)"
         for r in ctdc.itertuples()
     )
-    text = (
-        f"CTDC names these numbers of foreign countries where Belarusian citizens were sexually "
-        f"exploited, per release: {per_release}. In GLOTIP, {len(around)} other countries "
-        "reported Belarusian victims (by citizenship or repatriation) in "
-        f"{claims.WINDOW[0]}–{claims.WINDOW[1]} and {len(ever)} in any year. "
-        "Both sources cover only some destinations and neither counts channels."
+    return "not comparable", (
+        f"Around {claims.YEAR} ({first}–{last}) the data name few destinations of Belarusian "
+        f"victims: {len(around)} countries reported Belarusian victims to GLOTIP (by citizenship "
+        "or repatriation), and CTDC names these numbers of foreign countries where Belarusian "
+        f"citizens were sexually exploited: {per_release}. Both sources see only the cases some "
+        "countries and organisations detected or reported, so their counts are lower bounds, "
+        f"and neither counts channels: they can neither confirm nor contradict {value} countries. "
+        f"Over all years GLOTIP has {len(ever)} reporting countries; that is context, not "
+        "evidence about 2009."
     )
-    if best_2009 >= value:
-        return "consistent", text
-    if best_all >= value or len(ever) >= value:
-        return "partly consistent", text + (
-            f" Over all years the data name at least {value} destination countries, but not "
-            f"around {claims.YEAR}."
-        )
-    return "not comparable", text
 
 
 def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
+    ilo, w = ev["ilo"], ev["world"]
     us_tip = ev["us_tip_victims_2009"]
     if us_tip is None:
         raise DataError(
             f"{catalog.table('us_tip').location()}: no victims_identified figure for "
-            f"{claims.YEAR}; "
-            f"claim {claim.get('claim_id', claim.name)!r} needs it"
+            f"{claims.YEAR}; claim {claim.get('claim_id', claim.name)!r} needs it"
         )
     trafficked = claims.ilo_value(ilo, 2005, "persons trafficked (within forced labour)")
     fcse = claims.ilo_value(ilo, 2005, "persons in forced commercial sexual exploitation")
     text = (
-        f"The claim gives no area or period. The ILO 2005 global estimate puts persons trafficked "
-        f"at {trafficked / 1e6:.2f} million at any time in 1995–2004 ({value / 1e6:.2f} million "
-        f"is {value / trafficked:.0%} of that) and persons in forced commercial sexual "
-        f"exploitation at {fcse / 1e6:.1f} million. Detected victims are far fewer: GLOTIP "
-        f"{claims.YEAR} sums "
-        f"{w['victims_lower']:,}–{w['victims_upper']:,} over {w['victims_countries']} countries, "
-        f"the US TIP Report {us_tip:,}. Detections are not prevalence, and the "
-        "estimate behind 1.25 million is not named."
+        "The report states the figure in its own words, without a speaker, an area, a period "
+        "or a source, so it cannot be tested. For scale: the ILO's 2005 estimate puts persons "
+        f"trafficked at {trafficked / 1e6:.2f} million at any time in 1995–2004 and persons in "
+        f"forced commercial sexual exploitation at {fcse / 1e6:.1f} million; detected victims "
+        f"are far fewer: GLOTIP {claims.YEAR} sums {w['victims_lower']:,}–{w['victims_upper']:,} "
+        f"over {w['victims_countries']} countries, the US TIP Report {us_tip:,}. Detections are "
+        "not prevalence."
     )
     return "not comparable", text
 
@@ -149,21 +154,50 @@ def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
                             total["bounds"][1:]) * 100  # fmt: skip
     blr_share = ev_views.format_bounds(share["lower"], share["upper"].clip(upper=100), 1).iloc[0]
     text = (
-        f"{value:.0f}% is the ILO's share of women and girls among victims of forced commercial "
-        f"sexual exploitation ({fcse_2005:.0f}% in 2005, {fcse_2012:.0f}% in 2012), not among all "
-        f"victims: the ILO 2012 share for all forced labour is {all_2012:.0f}%. Among victims "
-        f"detected in {claims.YEAR}, females were {w['female_share_lower']:.1f}–"
+        f"As stated, for all victims, every figure here contradicts it: among victims detected "
+        f"in {claims.YEAR}, females were {w['female_share_lower']:.1f}–"
         f"{w['female_share_upper']:.1f}% worldwide (GLOTIP, {w['female_share_countries']} "
-        f"countries) and {blr_share}% in Belarus ({_text(female)} of {_text(total)})."
+        f"countries) and {blr_share}% in Belarus ({_text(female)} of {_text(total)}); the ILO's "
+        f"2012 share of women and girls in all forced labour is {all_2012:.0f}%."
     )
-    matches_fcse = abs(value - fcse_2005) < 0.5 or abs(value - fcse_2012) < 0.5
     if w["female_share_lower"] <= value <= w["female_share_upper"]:
         return "consistent", text
-    if matches_fcse:
-        return "partly consistent", text + (
-            " The figure is right for sexual exploitation, not for trafficking as a whole."
+    if abs(value - fcse_2005) < 0.5 or abs(value - fcse_2012) < 0.5:
+        text += (
+            f" {value:.0f}% is the ILO's share of women and girls among victims of forced "
+            f"commercial sexual exploitation ({fcse_2005:.0f}% in 2005, {fcse_2012:.0f}% in "
+            "2012): right for that form, not for trafficking as a whole."
         )
     return "contradicted", text
+
+
+def _definition(claim: pd.Series, ev: dict) -> tuple[str, str]:
+    """The 2011 Directive against the Framework Decision it replaced: each addition, and
+    whether the UN Protocol and the Council of Europe Convention already named it."""
+    added = ev["definition"]
+    references = [c for c in added.columns if c not in ("kind", "element", "label")]
+    both = added[added[references].all(axis=1)]["label"].tolist()
+    neither = added[~added[references].any(axis=1)]["label"].tolist()
+    text = (
+        "The EU text then in force was Council Framework Decision 2002/629/JHA; the amendments "
+        "drafted in 2009 became Directive 2011/36/EU. Against the Framework Decision, the "
+        f"Directive adds: {'; '.join(added['label'])}. The UN Protocol and the Council of "
+        f"Europe Convention already name {_listed(both)}"
+    )
+    text += f"; neither names {_listed(neither, 'or')}." if neither else "."
+    if len(both) == len(added):
+        return "consistent", text
+    if both:
+        return "partly consistent", text + (
+            " The definition was widened in line with those instruments, and beyond them."
+        )
+    return "contradicted", text
+
+
+def _listed(labels: list[str], conjunction: str = "and") -> str:
+    if len(labels) < 2:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} {conjunction} {labels[-1]}"
 
 
 RULES = {
@@ -172,6 +206,7 @@ RULES = {
     "destination_countries": _countries,
     "victims_total": _victims_total,
     "female_share": _female_share,
+    "definition": _definition,
 }
 
 

@@ -183,13 +183,13 @@ def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame) -> str:
         "identification widened (the UK's referral system and its definition changed after the "
         "Modern Slavery Act 2015), or the 2013 estimate was too low (heterogeneity, above). A "
         "2013 estimate is not a ceiling for later years.\n\n"
-        '**The "1.25 million".** The figure that prompted this project was quoted in 2009 by a '
-        "European Commission representative (in Belarusian press coverage of an EU-UNDP "
-        "programme) as the number of trafficking victims, 98% of them women: a **global** "
-        "figure, whose method the press reports do not give (the global estimates of the time, "
-        "such as the ILO's 2005 estimate of 2.45 million people in forced labour as a result of "
-        "trafficking, extrapolated from samples of reported cases). The estimates here cannot "
-        "confirm or refute it. MSE estimates the hidden part of one closed population covered by "
+        '**The "1.25 million".** The 2009 news report that prompted this project says, in its '
+        'own words and without naming a speaker, an area, a period or a source: "1 million 250 '
+        'thousand people have become victims of trafficking, including 98 percent of women". '
+        "How the figure was made is not known (the estimates of the time, such as the ILO's "
+        "2005 estimate of 2.45 million people in forced labour as a result of trafficking, "
+        "extrapolated from samples of reported cases). The estimates here cannot confirm or "
+        "refute it. MSE estimates the hidden part of one closed population covered by "
         "one set of linked lists, here at most about "
         f"{trafficking['estimate'].max():,.0f} people in one country and period; no such lists "
         "exist for the world, and summing national estimates made with different lists, "

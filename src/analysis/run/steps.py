@@ -62,7 +62,10 @@ STEPS: tuple[Step, ...] = (
         reads=("raw:un_wpp2024_population", "raw:natural_earth_110m", "victims", "glotip"),
         fan_out="iso3",
     ),
-    Step("50_claims_check", reads=("victims", "glotip", "us_tip", "belarus_press")),
+    Step(
+        "50_claims_check",
+        reads=("raw:euroradio_2009", "victims", "glotip", "us_tip", "belarus_press"),
+    ),
     Step("60_hidden_population", reads=("raw:mse_tables", "glotip")),
 )
 

@@ -12,7 +12,7 @@ import yaml
 
 from analysis.data import paths, sources
 from analysis.data.errors import DataError
-from analysis.run import runner
+from analysis.run import parameters, runner
 
 
 def _cmd_fetch(args) -> int:
@@ -49,7 +49,23 @@ def _parse_parameter(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected key=value or notebook.key=value, got {text!r}")
-    return key, yaml.safe_load(value)
+    try:
+        return key, yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem", None) or "not a YAML value"
+        raise argparse.ArgumentTypeError(
+            f"{key}: cannot read the value {value!r} ({where})"
+        ) from None
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 notebook at once, got {jobs}")
+    return jobs
 
 
 def _load_params_file(path: str) -> dict[str, object]:
@@ -65,7 +81,12 @@ def _load_params_file(path: str) -> dict[str, object]:
         )
     flat: dict[str, object] = {}
     for key, value in data.items():
+        if not isinstance(key, str):
+            raise runner.RunError(f"{path}: parameter names are text; got {key!r}")
         if isinstance(value, dict) and key[:2].isdigit():
+            bad = [name for name in value if not isinstance(name, str)]
+            if bad:
+                raise runner.RunError(f"{path}: {key}: parameter names are text; got {bad[0]!r}")
             flat.update({f"{key}.{name}": v for name, v in value.items()})
         else:
             flat[key] = value
@@ -86,9 +107,11 @@ def _countries(codes: list[str] | None, list_file: str | None) -> list[str]:
         from analysis.profiles import countries_with_data
 
         return countries_with_data()
-    bad = [c for c in codes if not (len(c) == 3 and c.isalpha())]
+    from analysis.profiles import known_codes
+
+    bad = [c for c in codes if c not in known_codes()]
     if bad:
-        raise runner.RunError(f"not ISO 3166 alpha-3 codes: {', '.join(bad)}")
+        raise runner.RunError(f"not ISO 3166-1 alpha-3 codes of a country: {', '.join(bad)}")
     return codes
 
 
@@ -175,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one country profile per code (or `all`: every country with data)",
     )
     run.add_argument("--country-file", metavar="FILE", help="ISO3 codes, one per line")
-    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks at once")
+    run.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, help="notebooks at once")
     run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
     run.add_argument(
@@ -196,11 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="re-execute a run and compare its figures, results and data"
     )
     check.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
-    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    check.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1)
     check.set_defaults(handler=_cmd_verify)
 
     timing = commands.add_parser("bench", help="time the runner against sequential nbconvert")
-    timing.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    timing.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1)
     timing.set_defaults(handler=_cmd_bench)
     return parser
 
@@ -209,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (DataError, runner.RunError) as exc:
+    except (DataError, runner.RunError, parameters.ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

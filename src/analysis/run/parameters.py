@@ -1,0 +1,99 @@
+"""Parameter values from the command line or a parameters file, checked before any kernel starts.
+
+Each value must have the type of the notebook's default (in its `parameters` cell): int, float,
+str, bool, a list (of str or of int), or None. A whole number given for a text default (`-p
+glotip_vintage=2023`, which YAML reads as a number) becomes text, as does each item of a list
+whose default holds text or is empty; anything else that does not fit is an error naming the
+notebook, the parameter, the value and the type expected.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from analysis.publish import disclosure
+
+
+class ParameterError(ValueError):
+    """A parameter value that does not fit the notebook's default."""
+
+
+def default_value(source: str):
+    """A default as Python sees it (its source text from the parameters cell), or ... where it
+    is an expression that is not a literal."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return ...
+
+
+def _type_name(default) -> str:
+    if default is None:
+        return "text or nothing (null)"
+    if isinstance(default, list):
+        kinds = {type(v).__name__ for v in default} or {"str"}
+        return f"a list of {' or '.join(sorted(_PLURAL.get(k, k) for k in kinds))}"
+    return _SINGULAR.get(type(default).__name__, type(default).__name__)
+
+
+_SINGULAR = {"int": "a whole number", "str": "text", "float": "a number", "bool": "true or false"}
+_PLURAL = {"int": "whole numbers", "str": "texts", "float": "numbers", "bool": "true/false values"}
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _fits(value, default):
+    """`value` as the default's type, or raise TypeError."""
+    if default is ...:
+        return value
+    if default is None or isinstance(default, str):
+        if value is None and default is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # -p glotip_vintage=2023: YAML reads a number
+    elif isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(default, float):
+        if _number(value):
+            return float(value)
+    elif isinstance(default, list) and isinstance(value, list):
+        text = not default or all(isinstance(v, str) for v in default)
+        return [_fits(v, "" if text else default[0]) for v in value]
+    raise TypeError
+
+
+def check(notebook: str, name: str, value, default_source: str):
+    """`value` converted to the type of the default (`default_source`), or a ParameterError."""
+    default = default_value(default_source)
+    try:
+        value = _fits(value, default)
+    except TypeError:
+        raise ParameterError(
+            f"{notebook}: parameter {name} must be {_type_name(default)} like its default "
+            f"{default_source}; got {value!r}"
+        ) from None
+    if name == "min_cell":
+        _check_threshold(notebook, value)
+    return value
+
+
+def _check_threshold(notebook: str, value: int) -> None:
+    try:
+        disclosure.check_threshold(value)
+    except ValueError as exc:
+        raise ParameterError(f"{notebook}: parameter min_cell: {exc}") from None
+    if value < disclosure.DEFAULT_THRESHOLD:
+        print(
+            f"warning: {notebook}: small-cell threshold {value} is below "
+            f"{disclosure.DEFAULT_THRESHOLD}: its tables are NOT safe to publish",
+            file=sys.stderr,
+        )

@@ -9,6 +9,7 @@ import shutil
 import urllib.error
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.data import sources
@@ -242,3 +243,33 @@ def test_shared_mirror_copy_is_not_modified(shared_mirror, tmp_path):
     sources.fetch(["belarus_press"], mirror=shared_mirror, raw_root=tmp_path)
     assert source.read_bytes() == before
     shutil.rmtree(tmp_path / "belarus_press")
+
+
+def _parse_counting(calls):
+    def parse(path):
+        calls.append(path)
+        return pd.DataFrame({"victims": [int(path.read_text())]})
+
+    return parse
+
+
+def test_a_cached_parse_is_reused_only_while_its_checksum_holds(project, capsys):
+    raw = project / "export.txt"
+    raw.write_text("126")
+    calls = []
+    parse = _parse_counting(calls)
+    assert sources.cached_parse(raw, parse, "x")["victims"].tolist() == [126]
+    assert sources.cached_parse(raw, parse, "x")["victims"].tolist() == [126]
+    assert len(calls) == 1
+    (cached,) = (project / "data/processed/.cache").glob("x-*.parquet")
+    pd.DataFrame({"victims": [9126]}).to_parquet(cached)  # an edited copy
+    assert sources.cached_parse(raw, parse, "x")["victims"].tolist() == [126]
+    assert "does not match its checksum" in capsys.readouterr().err and len(calls) == 2
+    cached.write_bytes(cached.read_bytes()[:20])  # a truncated copy
+    assert sources.cached_parse(raw, parse, "x")["victims"].tolist() == [126]
+    assert "parsing export.txt again" in capsys.readouterr().err and len(calls) == 3
+    cached.with_suffix(".sha256").unlink()
+    assert sources.cached_parse(raw, parse, "x")["victims"].tolist() == [126]
+    assert "no checksum beside it" in capsys.readouterr().err
+    raw.write_text("130")  # a new raw file: a new key
+    assert sources.cached_parse(raw, parse, "x")["victims"].tolist() == [130]

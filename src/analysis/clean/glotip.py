@@ -35,7 +35,6 @@ MAPPING_FILE = Path(__file__).resolve().parents[1] / "mappings" / "glotip_citize
 COUNTRY_DIMENSIONS = ["by citizenship", "by country of repatriation"]
 MAPPING_KINDS = ["nationals", "foreigners", "stateless", "unknown", "region", "total", "other"]
 OTHER_FORMS = "Other forms of exploitation"
-PARSER_VERSION = "1"  # bump when `parse_export` changes, so the cached parse is rebuilt
 
 
 @dataclass
@@ -96,9 +95,9 @@ def read_export(path: Path) -> pd.DataFrame:
 
 
 def read_vintage(vintage: str, raw_root: Path | None = None) -> tuple[pd.DataFrame, Path]:
-    """The raw rows of one registered vintage, parsed once and cached by the file's sha256."""
+    """The raw rows of one registered vintage, parsed once (`sources.cached_parse`)."""
     path = sources.raw_path(VINTAGES[vintage], raw_root=raw_root)
-    return sources.cached_parse(path, read_export, f"glotip-raw-v{PARSER_VERSION}"), path
+    return sources.cached_parse(path, read_export, "glotip-raw"), path
 
 
 def parse_values(raw: pd.DataFrame, path: Path | str = "") -> pd.DataFrame:

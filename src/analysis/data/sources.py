@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import inspect
 import os
+import sys
 import tomllib
 import urllib.error
 import urllib.request
@@ -265,14 +267,35 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
 
 
 def cached_parse(path: Path, parse: Callable[[Path], pd.DataFrame], label: str) -> pd.DataFrame:
-    """Parse a slow raw file once; later calls read a parquet copy keyed on the file's sha256."""
-    cached = paths.processed_dir() / ".cache" / f"{label}-{sha256_of(path)[:16]}.parquet"
+    """Parse a slow raw file once; later calls read a parquet copy.
+
+    The copy is keyed on the raw file's sha256 and on the parser's code (the source of the
+    module that defines `parse`), and the sha256 of the copy itself is kept beside it: a copy
+    that is damaged, edited or stale is never trusted but parsed again, with a warning."""
+    code = hashlib.sha256(inspect.getsource(inspect.getmodule(parse)).encode()).hexdigest()
+    cached = paths.processed_dir() / ".cache" / f"{label}-{sha256_of(path)[:16]}-{code[:8]}.parquet"
+    stamp = cached.with_suffix(".sha256")
     if cached.is_file():
-        return pd.read_parquet(cached)
+        problem = _cache_problem(cached, stamp)
+        if problem is None:
+            return pd.read_parquet(cached)
+        print(f"warning: {cached}: {problem}; parsing {path.name} again", file=sys.stderr)
     frame = parse(path)
     with paths.atomic_path(cached) as tmp:
         frame.to_parquet(tmp)
+        digest = sha256_of(tmp)
+    with paths.atomic_path(stamp) as tmp:
+        tmp.write_text(digest + "\n", encoding="utf-8")
     return frame
+
+
+def _cache_problem(cached: Path, stamp: Path) -> str | None:
+    """Why a cached parse cannot be trusted, or None."""
+    if not stamp.is_file():
+        return "no checksum beside it"
+    if stamp.read_text(encoding="utf-8").strip() != sha256_of(cached):
+        return "its content does not match its checksum (edited or damaged)"
+    return None
 
 
 def inventory(names: Iterable[str] | None = None, raw_root: Path | None = None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from analysis import catalog
 from analysis import claims as cl
 from analysis import enforcement as en
 from analysis.clean import glotip as glotip_raw
-from analysis.data import paths
+from analysis.data import paths, seed
 from analysis.data.errors import DataError
 from analysis.definitions import instruments as ins
 from analysis.publish import claims_views as views
@@ -58,7 +58,7 @@ def test_the_claims_table_holds_the_2009_figures_with_their_sources():
 
 
 def test_every_quote_is_found_word_for_word_in_the_report():
-    text = cl.article_text()
+    text = seed.article_text()
     claims = cl.load_claims()
     assert cl.unquoted(claims, text) == []
     for quote in claims["source_sentence"]:  # white space aside: the report has no-break spaces

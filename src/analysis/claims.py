@@ -1,6 +1,6 @@
 """The claims of the 2009 report that started the project, checked against the data here.
 
-The report is a registered raw file (`euroradio_2009`, read by `article_text`); each claim
+The report is a registered raw file (read by `analysis.data.seed.article_text`); each claim
 (mappings/claims_2009.csv) quotes it word for word (`unquoted` finds any that it does not
 contain), with the speaker as the report names them and the date of the press conference, and
 names a `check`: the evidence this module computes for it
@@ -17,7 +17,6 @@ import pandas as pd
 
 from analysis import catalog, victims
 from analysis import enforcement as en
-from analysis.data import sources
 from analysis.data.errors import DataError
 from analysis.definitions import instruments
 
@@ -30,7 +29,6 @@ CLAIM_COLUMNS = ["claim_id", "figure", "value", "unit", "reference_period", "sou
                  "check"]  # fmt: skip
 CHECKS = ("none", "glotip_crimes", "destination_countries", "victims_total", "female_share",
           "definition")  # fmt: skip
-ARTICLE = "euroradio_2009"  # the registered raw file of the report
 COUNTRY = "BLR"
 YEAR = 2009
 WINDOW = (2008, 2010)  # "around 2009" for sparse victim records
@@ -65,11 +63,6 @@ def load_claims(path: Path = CLAIMS_FILE) -> pd.DataFrame:
         rows = [int(i) + 2 for i in table.index[empty]]
         raise DataError(f"{path}: source_sentence, source_date or said_by empty in line(s) {rows}")
     return table.assign(value=value.astype("Float64"))
-
-
-def article_text(raw_root: Path | None = None) -> str:
-    """The full text of the 2009 report, from its registered (checksum-verified) raw file."""
-    return sources.raw_path(ARTICLE, raw_root=raw_root).read_text(encoding="utf-8")
 
 
 def _spaced(text: str) -> str:

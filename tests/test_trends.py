@@ -2,11 +2,12 @@
 and on simulated overdispersed counts."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_models import simulated_counts
 from test_victims import write_fixture_data
 
-from analysis import trends
+from analysis import models, trends
 from analysis import victims as vic
 
 DESTINATIONS = ["USA", "RUS", "POL"]
@@ -74,3 +75,70 @@ def test_overdispersed_counts_are_fitted_as_negative_binomial():
     assert fit.model.family == "negative binomial" and fit.diagnostics["alpha"] > 0
     irr = fit.trend.set_index("gender")["irr"]
     assert irr.to_dict() == pytest.approx({"female": 0.9, "male": 1.1}, abs=0.05)
+
+
+def _simulated_grid(seed: int, alpha: float | None = 0.05):
+    """`simulated_counts` as a `year_destination_gender` grid (years from 2005), with a few
+    records of unknown gender that count in the exposure only."""
+    counts = simulated_counts(seed, alpha).assign(year=lambda f: f["year_c"] + 2005)
+    unknown = counts[counts["gender"] == "female"].assign(gender="unknown", records=3)
+    return pd.concat([counts, unknown], ignore_index=True).drop(columns="year_c")
+
+
+def test_the_sensitivity_table_fits_every_specification_and_recovers_the_rates():
+    table = trends.sensitivity(_simulated_grid(3), 0.95, hotline_years=(2010, 2011))
+    names = table["model"].tolist()
+    assert names[:4] == [
+        "negative binomial (NB2), the report's model",
+        "negative binomial (NB1)",
+        "quasi-Poisson",
+        "Poisson, standard errors clustered by destination",
+    ]
+    assert "NB2 without the hotline years (2010–2011)" in names
+    assert {"NB2 without A", "NB2 without B", "NB2 without C"} <= set(names)
+    assert (table["note"] == "").all()
+    assert table["female_irr"].between(0.85, 0.95).all()  # simulated: x0.9 and x1.1 a year
+    assert table["male_irr"].between(1.05, 1.15).all()
+    without_hotline = table.set_index("model").loc["NB2 without the hotline years (2010–2011)"]
+    assert without_hotline["n_obs"] == 3 * 10 * 2  # 12 years less 2, female and male
+    assert pd.isna(table.set_index("model").loc["quasi-Poisson", "aic"])  # no likelihood
+
+
+def test_quasi_poisson_scales_the_poisson_errors_by_pearson_dispersion():
+    data = trends.model_grid(_simulated_grid(4).query("gender != 'unknown'"))
+    formula = trends.TREND + " + C(destination) * C(gender)"
+    plain = models.fit_poisson(formula, data)
+    quasi = models.fit_poisson(formula, data, cov="quasi-poisson")
+    mu = plain.fittedvalues.to_numpy()
+    x2 = (((data["records"] - mu) ** 2) / mu).sum() / plain.df_resid  # Pearson chi2 / df
+    assert np.allclose(quasi.params, plain.params)
+    assert np.allclose(quasi.bse, plain.bse * np.sqrt(x2))
+
+
+def test_a_destination_with_few_years_is_left_out():
+    grid = _simulated_grid(5)
+    short = grid[grid["destination"] == "C"].query("year < 2007")  # 2 years only
+    grid = pd.concat([grid[grid["destination"] != "C"], short], ignore_index=True)
+    assert set(trends.sensitivity_data(grid, min_years=3)["destination"]) == {"A", "B"}
+    assert set(trends.sensitivity_data(grid, min_years=2)["destination"]) == {"A", "B", "C"}
+
+
+def test_a_trend_is_robust_only_when_every_interval_agrees():
+    rows = pd.DataFrame({"female_lower": [1.01, 1.2], "female_upper": [1.3, 1.5],
+                         "male_lower": [0.9, 1.1], "male_upper": [1.2, 1.3]})  # fmt: skip
+    assert trends.robust_direction(rows, "female") == "rising"
+    assert trends.robust_direction(rows, "male") is None
+    falling = pd.DataFrame({"female_lower": [0.7, 0.8], "female_upper": [0.9, 0.95]})
+    assert trends.robust_direction(falling, "female") == "falling"
+    failed = pd.concat(
+        [falling, pd.DataFrame({"female_lower": [np.nan], "female_upper": [np.nan]})]
+    )
+    assert trends.robust_direction(failed, "female") is None  # a row that did not fit
+
+
+def test_the_share_trend_recovers_the_odds_ratio_of_the_gender_mix():
+    # female x0.9, male x1.1 a year: the odds female/male fall by 0.9/1.1 a year
+    result = trends.share_trend(_simulated_grid(6, alpha=None), 0.95)
+    assert result["irr"] == pytest.approx(0.9 / 1.1, abs=0.02)
+    assert result["lower"] < result["irr"] < result["upper"]
+    assert result["n_obs"] == 3 * 12

@@ -53,19 +53,41 @@ def _check_counts(data: pd.DataFrame, response: str) -> None:
         )
 
 
-def fit_poisson(formula: str, data: pd.DataFrame):
-    """Poisson GLM with a log link."""
+def fit_poisson(formula: str, data: pd.DataFrame, offset=None, cov: str = "model", groups=None):
+    """Poisson GLM with a log link. `cov`: "model" (Poisson standard errors), "quasi-poisson"
+    (scaled by Pearson chi2/df) or "poisson-clustered" (robust, clustered by `groups`)."""
     _check_counts(data, formula.split("~")[0].strip())
-    return smf.glm(formula, data, family=sm.families.Poisson()).fit()
+    model = smf.glm(formula, data, family=sm.families.Poisson(), offset=offset)
+    if cov == "quasi-poisson":
+        return model.fit(scale="X2")
+    if cov == "poisson-clustered":
+        codes = pd.factorize(pd.Series(groups).to_numpy())[0]
+        return model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+    return model.fit()
 
 
-def estimate_alpha(formula: str, data: pd.DataFrame, start) -> float:
-    """NB2 alpha by maximum likelihood, started from the Poisson coefficients."""
-    nb = smf.negativebinomial(formula, data, loglike_method="nb2")
+def _fit_nb(formula: str, data: pd.DataFrame, start, kind: str, offset=None):
+    """A negative binomial model by maximum likelihood (statsmodels' discrete model, `kind`
+    "nb2" or "nb1"), started from the Poisson coefficients; alpha is its last parameter."""
+    nb = smf.negativebinomial(formula, data, loglike_method=kind, offset=offset)
     start_params = np.append(np.asarray(start), 0.1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = nb.fit(start_params=start_params, method="bfgs", maxiter=2000, disp=0)
+        return nb.fit(start_params=start_params, method="bfgs", maxiter=2000, disp=0)
+
+
+def fit_nb1(formula: str, data: pd.DataFrame, offset=None):
+    """NB1 (variance proportional to the mean) by maximum likelihood."""
+    start = fit_poisson(formula, data, offset=offset).params
+    result = _fit_nb(formula, data, start, "nb1", offset)
+    if not result.mle_retvals.get("converged", True):
+        raise ValueError("the NB1 model did not converge")
+    return result
+
+
+def estimate_alpha(formula: str, data: pd.DataFrame, start, offset=None) -> float:
+    """NB2 alpha by maximum likelihood, started from the Poisson coefficients."""
+    fit = _fit_nb(formula, data, start, "nb2", offset)
     alpha = float(fit.params.iloc[-1])
     if not np.isfinite(alpha) or alpha <= 0:
         raise ValueError(
@@ -75,17 +97,27 @@ def estimate_alpha(formula: str, data: pd.DataFrame, start) -> float:
 
 
 def fit_counts(
-    formula: str, data: pd.DataFrame, dispersion_limit: float = DISPERSION_LIMIT
+    formula: str, data: pd.DataFrame, dispersion_limit: float = DISPERSION_LIMIT, offset=None
 ) -> CountModel:
-    """Poisson, or negative binomial when the Poisson fit is overdispersed."""
-    poisson = fit_poisson(formula, data)
+    """Poisson, or negative binomial (NB2) when the Poisson fit is overdispersed (a limit of 0:
+    always NB2). `offset`: log exposure per row."""
+    poisson = fit_poisson(formula, data, offset=offset)
     dispersion = pearson_dispersion(poisson)
     if dispersion <= dispersion_limit:
         return CountModel("poisson", poisson, poisson, dispersion, None)
-    alpha = estimate_alpha(formula, data, poisson.params)
+    alpha = estimate_alpha(formula, data, poisson.params, offset)
     family = sm.families.NegativeBinomial(alpha=alpha)
-    result = smf.glm(formula, data, family=family).fit()
+    result = smf.glm(formula, data, family=family, offset=offset).fit()
     return CountModel("negative binomial", result, poisson, dispersion, alpha)
+
+
+def fit_share(successes: str, failures: str, terms: str, data: pd.DataFrame):
+    """Binomial GLM (logit) of `successes` out of `successes + failures` per row, its standard
+    errors scaled by Pearson chi2/df (quasi-binomial: records are not independent trials)."""
+    for column in (successes, failures):
+        _check_counts(data, column)
+    formula = f"{successes} + {failures} ~ {terms}"
+    return smf.glm(formula, data, family=sm.families.Binomial()).fit(scale="X2")  # quasi-binomial
 
 
 def tidy(result, confidence: float = 0.95) -> pd.DataFrame:

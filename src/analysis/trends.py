@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis import models
@@ -80,3 +81,123 @@ def fitted(fit: GenderTrend) -> pd.DataFrame:
     """The modelled counts with their fitted values and Pearson residuals."""
     result = fit.model.result
     return fit.data.assign(fitted=result.fittedvalues, resid=result.resid_pearson)
+
+
+# --- Does the trend hold? The same question under other models and data ---------------------
+
+MIN_YEARS = 3  # a destination enters the sensitivity table only with at least this many years
+
+
+@dataclass
+class Specification:
+    """One row of the sensitivity table: a model and the data it is fitted to."""
+
+    name: str  # how the report names it
+    family: str  # "nb2", "nb1", "quasi-poisson", "poisson-clustered"
+    drop_destination: str | None = None
+    drop_years: tuple[int, ...] = ()
+    exposure: bool = False  # offset: log of the destination-year's records of any gender
+
+
+def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> dict:
+    """The female and male IRRs per year under one specification, and its AIC (None for
+    quasi-likelihood fits)."""
+    several = data["destination"].nunique() > 1
+    formula = TREND + (" + C(destination) * C(gender)" if several else "")
+    offset = np.log(data["exposure"]) if spec.exposure else None
+    if spec.family == "nb2":
+        model = models.fit_counts(formula, data, dispersion_limit=0.0, offset=offset)
+        result, aic = model.result, float(model.result.aic)
+    elif spec.family == "nb1":
+        result = models.fit_nb1(formula, data, offset=offset)
+        aic = float(result.aic)
+    else:
+        result = models.fit_poisson(formula, data, offset=offset, cov=spec.family,
+                                    groups=data["destination"])  # fmt: skip
+        aic = None
+    levels = [g for g in GENDERS if g in set(data["gender"])]
+    slopes = models.slope_by_group(result, "year_c", "gender", levels, confidence)
+    row = {"model": spec.name, "n_obs": int(len(data)), "aic": aic}
+    for _, slope in slopes.iterrows():
+        for key in ("irr", "lower", "upper", "p_value"):
+            row[f"{slope['gender']}_{key}"] = float(slope[key])
+    return row
+
+
+def specifications(data: pd.DataFrame, hotline_years: tuple[int, ...] = ()) -> list[Specification]:
+    """The rows of the sensitivity table for `data` (a `model_grid`)."""
+    specs = [
+        Specification("negative binomial (NB2), the report's model", "nb2"),
+        Specification("negative binomial (NB1)", "nb1"),
+        Specification("quasi-Poisson", "quasi-poisson"),
+        Specification("Poisson, standard errors clustered by destination", "poisson-clustered"),
+        Specification("NB2 with the destination-year's records as exposure", "nb2",
+                      exposure=True),
+    ]  # fmt: skip
+    if hotline_years:
+        first, last = min(hotline_years), max(hotline_years)
+        specs.append(Specification(f"NB2 without the hotline years ({first}–{last})", "nb2",
+                                   drop_years=tuple(hotline_years)))  # fmt: skip
+    for destination in sorted(data["destination"].unique()):
+        specs.append(Specification(f"NB2 without {destination}", "nb2",
+                                   drop_destination=destination))  # fmt: skip
+    return specs
+
+
+def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
+    """The female and male counts of the destinations with at least `min_years` years of
+    records, with the destination-year's records of any gender (`exposure`)."""
+    exposure = grid.groupby(["year", "destination"])["records"].transform("sum")
+    data = model_grid(grid.assign(exposure=exposure))
+    years = data.groupby("destination")["year"].nunique()
+    return data[data["destination"].isin(years.index[years >= min_years])].reset_index(drop=True)
+
+
+def sensitivity(
+    grid: pd.DataFrame,
+    confidence: float,
+    hotline_years: tuple[int, ...] = (),
+    min_years: int = MIN_YEARS,
+) -> pd.DataFrame:
+    """The gender trend (`gender_trend`) under every specification: one row each, with the
+    female and male IRR per year and interval, and AIC where the fit has a likelihood. A row
+    whose fit fails says why in `note`."""
+    data = sensitivity_data(grid, min_years)
+    rows = []
+    for spec in specifications(data, hotline_years):
+        part = data[~data["year"].isin(spec.drop_years)]
+        if spec.drop_destination:
+            part = part[part["destination"] != spec.drop_destination]
+        part = part.assign(year_c=part["year"] - part["year"].min()).reset_index(drop=True)
+        try:
+            rows.append({**_fit_trend(spec, part, confidence), "note": ""})
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            rows.append({"model": spec.name, "n_obs": int(len(part)), "note": str(exc)})
+    return pd.DataFrame(rows)
+
+
+def robust_direction(table: pd.DataFrame, gender: str) -> str | None:
+    """'rising' or 'falling' where every fitted row's interval for `gender` lies above or
+    below 1; None (no robust trend) otherwise."""
+    fitted = table.dropna(subset=[f"{gender}_lower", f"{gender}_upper"])
+    if fitted.empty or len(fitted) < len(table):
+        return None
+    if (fitted[f"{gender}_lower"] > 1).all():
+        return "rising"
+    if (fitted[f"{gender}_upper"] < 1).all():
+        return "falling"
+    return None
+
+
+def share_trend(grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEARS) -> dict:
+    """The female share of records of known gender (female or male) within destination-years:
+    a quasi-binomial GLM `female share ~ year_c + C(destination)`; odds ratio per year."""
+    data = sensitivity_data(grid, min_years)
+    wide = data.pivot_table(index=["year", "destination"], columns="gender", values="records",
+                            fill_value=0).reset_index()  # fmt: skip
+    wide = wide[(wide["female"] + wide["male"]) > 0]
+    wide["year_c"] = wide["year"] - wide["year"].min()
+    several = wide["destination"].nunique() > 1
+    result = models.fit_share("female", "male", "year_c" + (" + C(destination)" if several else ""),
+                              wide)  # fmt: skip
+    return {"n_obs": int(len(wide)), **models.combined_irr(result, ["year_c"], confidence)}

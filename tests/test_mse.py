@@ -150,6 +150,26 @@ def test_overview_names_each_table_and_leaves_bic_out_beyond_five_lists():
     assert rows.loc["Korea", "BIC estimate"] == pytest.approx(157.17, abs=0.005)
 
 
+def test_the_spread_holds_the_published_korea_results_and_flags_the_netherlands():
+    korea = mse.spread(mse.read_table("Korea"))
+    assert korea["estimates"]["stepwise p = 0.02"] == pytest.approx(268.78, abs=0.005)
+    assert korea["estimates"]["BIC"] == pytest.approx(157.17, abs=0.005)  # both published
+    assert set(korea["estimates"]) == {"stepwise p = 0.001", "stepwise p = 0.02",
+                                       "stepwise p = 0.05", "BIC", "main effects only"}  # fmt: skip
+    assert korea["low"] == min(korea["estimates"].values())
+    assert korea["flagged"] == (korea["high"] > 2 * korea["low"])
+    netherlands = mse.spread(mse.read_table("Ned"))  # six lists pooled over 2010-2015
+    assert "BIC" not in netherlands["estimates"]  # beyond five lists
+    assert netherlands["flagged"] and netherlands["high"] > 2 * netherlands["low"]
+    table, _ = mse.overview(["Korea", "Ned"])
+    rows = table.set_index("table")
+    assert rows["fragile"].to_dict() == {"Korea": korea["flagged"], "Ned": True}
+    assert rows.loc["Ned", "pooled years"] == "2010–2015"
+    assert rows.loc["Ned", "published low"] == 6250  # the Dutch Rapporteur's yearly estimate
+    assert rows.loc["Ned", "spread high"] == pytest.approx(netherlands["high"])
+    assert np.isnan(rows.loc["Korea", "published low"])
+
+
 def test_lists_with_no_overlap_at_all_cannot_be_estimated():
     table = pd.DataFrame({"A": [1, 0], "B": [0, 1], "n": [3, 4]})
     with pytest.raises(mse.ModelError, match="main-effects model: no extended MLE"):
@@ -274,7 +294,12 @@ def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_
     assert outcome.ok, outcome.error
     results = json.loads((report_dir / "results" / "60_hidden_population.json").read_text())
     results = results["results"]
-    headline = results["headline"]
+    headline = results["headline_estimate"]
+    assert results["headline"] == [
+        f"Korea: the lists saw 123 cases; multiple systems estimation puts the total at "
+        f"{headline['estimate']:,.0f} ({headline['level']:.0%} interval {headline['ci'][0]:,.0f} "
+        f"to {headline['ci'][1]:,.0f})."
+    ]
     assert headline["estimate"] == pytest.approx(268.78, abs=0.005)
     assert headline["model"] == ["L1×L2"]
     assert headline["ci"][0] < headline["estimate"] < headline["ci"][1]

@@ -697,6 +697,28 @@ def sensitivity(
     return out.astype({"pthresh": "Float64"})
 
 
+SPREAD_PTHRESHOLDS = (0.001, 0.02, 0.05)
+SPREAD_FACTOR = 2.0  # estimates further apart than this factor: the table's estimate is fragile
+
+
+def spread(table: Table, known: dict[str, float] | None = None) -> dict:
+    """The estimate under stepwise selection at each of SPREAD_PTHRESHOLDS, under BIC (up to
+    MAX_BIC_LISTS lists) and with main effects only; their lowest and highest, and `flagged`
+    where the highest is more than SPREAD_FACTOR times the lowest. `known`: estimates already
+    made, by the same names ('stepwise p = 0.02', 'BIC')."""
+    estimates = dict(known or {})
+    for p in SPREAD_PTHRESHOLDS:
+        name = f"stepwise p = {p:g}"
+        if name not in estimates:
+            estimates[name] = estimate_population(table, "stepwise", p, progress=False).estimate
+    if table.t <= MAX_BIC_LISTS and "BIC" not in estimates:
+        estimates["BIC"] = estimate_population(table, "bic", progress=False).estimate
+    estimates["main effects only"] = _main_effects(table).estimate
+    low, high = min(estimates.values()), max(estimates.values())
+    return {"estimates": estimates, "low": low, "high": high,
+            "flagged": bool(high > SPREAD_FACTOR * low)}  # fmt: skip
+
+
 # --------------------------------------------------------------------------------------------
 # Tables for reports
 
@@ -746,6 +768,10 @@ def overview(
         if table.t <= MAX_BIC_LISTS:
             bic = estimate_population(table, "bic", progress=False)
         estimates[name] = est
+        known_fits = {f"stepwise p = {pthresh:g}": est.estimate}
+        if bic is not None:
+            known_fits["BIC"] = bic.estimate
+        spreads = spread(table, known_fits)
         info = mse_tables.TABLES.get(name, mse_tables.TableInfo(name))
         rows.append(
             {
@@ -760,6 +786,12 @@ def overview(
                 "seen share": table.observed / est.estimate,
                 "interactions": ", ".join(est.model) or "none",
                 "BIC estimate": bic.estimate if bic else np.nan,
+                "spread low": spreads["low"],
+                "spread high": spreads["high"],
+                "fragile": spreads["flagged"],
+                "pooled years": info.years,
+                "published low": info.published[0] if info.published else np.nan,
+                "published high": info.published[1] if info.published else np.nan,
             }
         )
     return pd.DataFrame(rows), estimates

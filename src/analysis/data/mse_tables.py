@@ -18,25 +18,39 @@ SOURCE = "mse_tables"
 
 @dataclass(frozen=True)
 class TableInfo:
-    """What a published table is: a title for reports, and whether it holds trafficking or
-    modern-slavery cases (False: a methods benchmark)."""
+    """What a published table is: a title for reports, whether it holds trafficking or
+    modern-slavery cases (False: a methods benchmark), the years its lists pool (one table over
+    several years breaks the closed-population assumption of MSE), and a published estimate of
+    the same population to hold a result against (as in the deposit's description)."""
 
     title: str
     trafficking: bool = True
+    years: str = ""  # the registration years pooled in the table, where several
+    published: tuple[float, float] | None = None  # low and high of a published estimate
+    published_note: str = ""  # what the published estimate is, and who published it
 
+
+_NED_PUBLISHED = (6250.0, 6250.0)
+_NED_NOTE = ("around 6,250 victims a year (Dutch National Rapporteur and UNODC, van Dijk, "
+             "Cruyff, van der Heijden and Kragten-Heerdink, 2017): a yearly figure, while the "
+             "table pools six years")  # fmt: skip
+_UK_PUBLISHED = (10000.0, 13000.0)
+_UK_NOTE = "10,000–13,000 potential victims in 2013 (Home Office, 2014, B. W. Silverman)"
 
 TABLES = {
-    "UKdat_5": TableInfo("UK 2013, 5 lists"),
-    "UKdat": TableInfo("UK 2013, 6 lists"),
-    "Ned_5": TableInfo("Netherlands, 5 lists"),
-    "Ned": TableInfo("Netherlands, 6 lists"),
+    "UKdat_5": TableInfo("UK 2013, 5 lists", published=_UK_PUBLISHED, published_note=_UK_NOTE),
+    "UKdat": TableInfo("UK 2013, 6 lists", published=_UK_PUBLISHED, published_note=_UK_NOTE),
+    "Ned_5": TableInfo("Netherlands, 5 lists", years="2010–2015", published=_NED_PUBLISHED,
+                       published_note=_NED_NOTE),
+    "Ned": TableInfo("Netherlands, 6 lists", years="2010–2015", published=_NED_PUBLISHED,
+                     published_note=_NED_NOTE),
     "NewOrl_5": TableInfo("New Orleans, 5 lists"),
     "NewOrl": TableInfo("New Orleans, 8 lists"),
     "Western": TableInfo("US Western site"),
     "Korea": TableInfo("Korea"),
     "Kosovo": TableInfo("Kosovo 1999 (killings)", trafficking=False),
     "Artificial_3": TableInfo("artificial example", trafficking=False),
-}
+}  # fmt: skip
 
 
 def file_name(name: str) -> str:

@@ -1,8 +1,18 @@
 """Parameter values checked against the notebooks' defaults before any kernel starts."""
 
+import signal
+
 import pytest
 
 from analysis.run import cli, parameters
+
+
+@pytest.fixture(autouse=True)
+def sigterm_handler():
+    """cli.main installs a SIGTERM handler; the test process gets its own back."""
+    previous = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.mark.parametrize(
@@ -74,3 +84,16 @@ def test_bad_parameters_and_countries_are_refused_before_any_kernel(tmp_path, ca
     params.write_text("10_victim_trends:\n  2: x\n")
     assert cli.main(["run", "--params", str(params)]) == 1
     assert "10_victim_trends: parameter names are text; got 2" in capsys.readouterr().err
+
+
+def test_sigterm_ends_the_command_with_143_and_one_line(monkeypatch, capsys):
+    from analysis.run import lifetime, runner
+
+    def terminated(options):
+        raise lifetime.Terminated()
+
+    monkeypatch.setattr(runner, "run", terminated)
+    assert cli.main(["run", "--only", "00_data_sources"]) == 143
+    assert capsys.readouterr().err.strip() == (
+        "terminated: nothing was published; earlier outputs are intact"
+    )

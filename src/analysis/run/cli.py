@@ -12,7 +12,7 @@ import yaml
 
 from analysis.data import paths, sources
 from analysis.data.errors import DataError
-from analysis.run import parameters, runner
+from analysis.run import lifetime, parameters, runner
 
 
 def _cmd_fetch(args) -> int:
@@ -230,11 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    lifetime.handle_sigterm()
     try:
         return args.handler(args)
     except (DataError, runner.RunError, parameters.ParameterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except lifetime.Terminated:
+        print("terminated: nothing was published; earlier outputs are intact", file=sys.stderr)
+        return lifetime.TERMINATED_STATUS
     except KeyboardInterrupt:
         print("interrupted: nothing was published; earlier outputs are intact", file=sys.stderr)
         return 130

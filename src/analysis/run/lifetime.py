@@ -1,0 +1,57 @@
+"""Processes that end with the runner: nothing it starts outlives it.
+
+- Pool workers ask Linux to kill them when the runner dies (`die_with_parent`, as the pool's
+  initializer), even by SIGKILL; their kernels (ipykernel) exit when their parent is gone.
+- SIGTERM (what `timeout`, CI and systemd send) is handled like Ctrl-C: `Terminated` is raised
+  in the runner, which stops its workers (`stop_pool`), removes its partial folder and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+TERMINATED_STATUS = 128 + signal.SIGTERM  # 143, as a shell reports a process ended by SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """The runner received SIGTERM."""
+
+
+def die_with_parent() -> None:
+    """Have this process killed when its parent ends (Linux; elsewhere nothing happens)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent ended before the request took effect
+        os._exit(1)
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def handle_sigterm() -> None:
+    """From now on SIGTERM raises `Terminated` in the main thread."""
+    signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def stop_pool(pool, timeout: float = 5.0) -> None:
+    """Stop a ProcessPoolExecutor now: cancel what has not started and end its workers
+    (SIGTERM, then SIGKILL after `timeout` seconds)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle
+    pool.shutdown(wait=False, cancel_futures=True)  # forgets its processes: taken before
+    for process in processes:
+        with contextlib.suppress(OSError):
+            process.terminate()
+    for process in processes:
+        process.join(timeout)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout)

@@ -10,7 +10,7 @@ from analysis import catalog
 from analysis import claims as cl
 from analysis import enforcement as en
 from analysis.clean import glotip as glotip_raw
-from analysis.data import paths, seed
+from analysis.data import paths, releases, seed
 from analysis.data.errors import DataError
 from analysis.definitions import instruments as ins
 from analysis.publish import claims_views as views
@@ -197,6 +197,9 @@ def test_the_belarus_series_table_marks_small_cells_as_ranges():
     assert table.loc[2010].tolist() == ["30", "", "", "1–4"]
     assert list(table.columns) == ["detected victims", "persons prosecuted", "persons convicted",
                                    "offences"]  # fmt: skip
+    shown = views.glotip_view(glotip, "BLR", (2009, 2011))
+    assert shown.caption == "Belarus in GLOTIP, 2009–2011"
+    assert shown.shown().iloc[0].tolist() == ["2010", "30", "–", "–", "1–4"]
 
 
 @pytest.mark.slow
@@ -218,3 +221,28 @@ def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
     assert "2009" not in set(offences["Year"])
     assert blr["offences_first_year"] == int(offences["Year"].astype(int).min())
     assert sum(results["verdict_counts"].values()) == len(cl.load_claims())
+
+
+def test_the_reader_sees_names_and_words_not_codes(checked):
+    table, ev = checked
+    table = table.reset_index()
+    ctdc = views.ctdc_view(ev["ctdc"]).shown()
+    assert set(ctdc["CTDC release"]) <= {r.label for r in releases.CTDC.values()}
+    assert not any(re.search(r"\b[A-Z]{3}\b", c) for c in ctdc["countries (sexual exploitation)"])
+    assert "Russia" in ctdc["countries (sexual exploitation)"].iloc[0]
+    reporters = views.reporters_text(ev)
+    assert not any(code in reporters for code in ev["glotip_reporters_around_2009"])
+    ilo = views.ilo_view(cl.load_ilo()).shown()
+    assert "<NA>" not in ilo.to_numpy() and "98%" in set(ilo["value"])
+    findings = views.findings_text(table).splitlines()
+    assert findings[0].startswith(f"Of {len(table)} figures quoted in 2009: ")
+    bullets = [line for line in findings if line.startswith("- **")]
+    assert len(bullets) == sum(1 for n in views.verdict_counts(table).values() if n)
+    assert all(figure in "\n".join(bullets) for figure in table["figure"])
+    counts = views.verdict_counts(table)
+    assert views.headlines(table)[0].endswith(
+        ", ".join(f"{n} {v}" for v, n in counts.items() if n) + "."
+    )
+    quoted = views.quoted_table(table)
+    assert quoted.note.startswith("Source of every row: ")
+    assert list(quoted.shown().columns) == ["figure", "source sentence", "who said it", "date"]

@@ -241,7 +241,14 @@ def test_the_texts_about_the_instruments():
     )
     assert "(Art. 4(e))" in text[3] and "(Art. 4);" in text[4]
     unverified = views.unverified_text().splitlines()
-    assert len(unverified) == sum(len(i.unverified) for i in ins.INSTRUMENTS)
+    points = [line for line in unverified if line.startswith("- ")]
+    assert len(points) == sum(len(i.unverified) for i in ins.INSTRUMENTS)
+    assert all(line.endswith(". †") for line in points)
+    assert unverified[-1] == f"† {views.UNCHECKED_NOTE}"
+    for word in ("knowledge", "retrieved", "NOTES.md", "secondary source"):
+        assert not any(word in line for line in points), word
+    assert views.unchecked_point("Entry into force 1 February 2008: from knowledge, not "
+                                 "retrieved.") == "Entry into force 1 February 2008."  # fmt: skip
     assert views.purposes_added() == {
         "eu_2011_vs_palermo": ["begging", "criminal_activities"],
         "eu_2024_vs_eu_2011": ["surrogacy", "forced_marriage", "illegal_adoption"],
@@ -253,6 +260,26 @@ def test_mapping_table_names_each_level(mapping):
     assert list(shown.columns) == ["dataset", *views.NAMES.values(), "reason"]
     assert shown.loc["labour_begging", ins.PALERMO_2000.short] == mp.LEVEL_LABELS["open_ended"]
     assert shown.loc["labour_begging", ins.EU_2011.short] == "named explicitly"
+    seen = views.table_view(views.mapping_table(mapping), "m", index=False).shown()
+    assert "forced labour: begging" in set(seen["category"]) and "CTDC" in set(seen["dataset"])
+    assert not any("_" in c for c in seen["category"])
+
+
+def test_readable_tables_name_releases_and_groups_in_words():
+    frame = pd.DataFrame(
+        {"first_explicit_in": ["EU 2011"], "records": ["12"]},
+        index=pd.MultiIndex.from_tuples([("kanon_2021", "transgender_nonconforming")],
+                                        names=["release", "age_group"]),
+    )  # fmt: skip
+    shown = views.table_view(frame, "t").shown()
+    assert list(shown.columns) == ["release", "age group", "first named explicitly in",
+                                   "records of the release"]  # fmt: skip
+    assert shown.iloc[0].tolist() == [
+        "CTDC K-anonymised release (2021)", "transgender or gender non-conforming", "EU 2011", "12",
+    ]  # fmt: skip
+    assert views.category_label("sex_remote_interactive_services") == (
+        "sexual exploitation: remote interactive services"
+    )
 
 
 def test_closing_text_quotes_the_real_cases_and_glotip(mapping):
@@ -261,7 +288,8 @@ def test_closing_text_quotes_the_real_cases_and_glotip(mapping):
         shares.glotip_explicit_shares(glotip_rows(), mapping, "2025"), 1
     )
     text = views.closing_text(ctdc, overall, "2025")
-    assert "(kanon_2021)" in text
+    assert "real cases of the CTDC K-anonymised release (2021), " in text
+    assert "kanon_2021" not in text
     assert "rises from **50.0%** (Palermo, CoE) to **66.7%**" in text  # 3, 4 and 5 of 6
     assert "and **83.3%** (EU 2024" in text
     assert "GLOTIP 2025: **81.3–82.6%** of detected victims" in text  # 196 / 241, 199 / 241

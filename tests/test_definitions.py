@@ -560,7 +560,8 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
         for cell in json.loads((tmp_path / "out.ipynb").read_text())["cells"]
         for o in cell.get("outputs", [])
     )
-    gains = [line for line in text.splitlines() if line.startswith("- **kanon_2021**")]
+    gains = [line for line in text.splitlines()
+             if line.startswith("- **CTDC K-anonymised release (2021)**")]  # fmt: skip
     assert len(gains) == 1 and "235" not in gains[0]  # the EU 2024 gain is below the threshold
     assert f"EU 2024 fewer than {threshold}." in gains[0] or "EU 2024 an undisclosed" in gains[0]
     assert kanon["palermo_2000"] == kanon["coe_2005"]

@@ -92,6 +92,27 @@ def test_totals_rates_and_the_closing_lines():
     assert ev.total_lines(sums, ["victims"], 2021, 3, per_capita=False) == [
         "- **Detected victims, 2021:** 40 in 1 of 3 countries."
     ]
+    assert ev.headlines(sums, ["victims"], 2020, 3) == [
+        "Detected victims, 2020: 31–34 in the 2 of 3 countries that reported."
+    ]
+
+
+def test_a_bounds_table_reads_with_years_as_a_column_and_dashes_for_no_figure():
+    sums = en.sum_bounds(TOTALS[TOTALS["sex"] == "Total"], ["indicator", "year"])
+    table = ev.view(ev.totals_table(sums, ["victims", "convicted"], [2020, 2021]), "Totals")
+    shown = table.shown()
+    assert shown.columns[0] == "year" and shown["year"].tolist() == ["2020", "2021"]
+    assert "countries reporting detected victims" in shown.columns
+    assert (shown == "").sum().sum() == 0 and tables_missing(shown) > 0
+    assert "<td></td>" not in table.html() and "1,234–1,246" in table.html()
+
+
+def tables_missing(shown: pd.DataFrame) -> int:
+    return int((shown == "–").sum().sum())
+
+
+def test_countries_are_named_and_unknown_codes_kept():
+    assert ev.country_names(["DEU", "AAA"]) == ["Germany", "AAA"]
 
 
 def test_ratios_by_sex_and_their_lines():
@@ -146,8 +167,10 @@ TIP = pd.DataFrame(
 
 def test_tip_against_glotip():
     assert ev.tip_editions(TIP) == (
-        "**TIP editions used:** 2020–2020: 2021 TIP Report; 2021–2021: 2022 TIP Report"
+        "**TIP editions used:** 2020: 2021 TIP Report; 2021: 2022 TIP Report"
     )
+    one_edition = TIP.assign(tip_report_edition="2021 TIP Report")
+    assert ev.tip_editions(one_edition) == "**TIP editions used:** 2020–2021: 2021 TIP Report"
     table = ev.tip_table(TIP)
     assert list(table.columns) == [("prosecutions", "TIP"), ("prosecutions", "GLOTIP"),
                                    ("prosecutions", "ratio"), ("convictions", "TIP"),
@@ -198,16 +221,17 @@ def test_eurostat_against_glotip():
     totals = frame([cell("DEU", 2020, "victims", 100)])
     notes = ev.gap_notes(both.iloc[:1], totals)
     assert notes.startswith("**Largest discrepancies.**\n\n- **registered victims, 2020**: "
-                            "Eurostat 7,000, GLOTIP 6,000–6,004 (-14.2%); members without a "
-                            "GLOTIP detected victims total: AUT, BEL, BGR,")  # fmt: skip
-    assert "DEU" not in notes
+                            "Eurostat 7,000, GLOTIP 6,000–6,004 (gap -14.2% of the Eurostat "
+                            "figure); members without a GLOTIP detected victims total: Austria, "
+                            "Belgium, Bulgaria,")  # fmt: skip
+    assert "Germany" not in notes
     assert ev.gap_notes(both.iloc[:0], totals) == "No year has both sources."
     assert ev.gaps_record(both.iloc[:1]) == [
         {"year": 2020, "measure": "registered victims", "gap_pct": -14.2}
     ]
     assert ev.gap_lines(both.iloc[:1]) == [
         "- **EU-27, registered victims, 2020:** GLOTIP differs from Eurostat by -14.2% "
-        "(20 of 27 members in GLOTIP)."
+        "of the Eurostat figure (20 of 27 members in GLOTIP)."
     ]
 
 

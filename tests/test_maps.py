@@ -32,19 +32,20 @@ def test_holes_are_left_unfilled():
     assert pixels[100 - 30, 30][:3].tolist() == [255, 255, 255]  # in the hole at (3, 3)
 
 
-def test_breaks_are_round_numbers_from_the_threshold():
-    # nice numbers in (10, 1314]: 25 50 100 250 500 1000 -> 4 picked at positions 0, 2, 3, 5
-    assert maps.breaks(1314, 10) == [10, 25, 100, 250, 1000]
-    assert maps.breaks(40, 10) == [10, 25]
-    assert maps.breaks(7, 10) == []
+def test_breaks_are_fixed_and_start_at_the_threshold():
+    # the same classes for every map, whatever its values; the lowest starts at the threshold
+    assert maps.breaks(10) == [10, 25, 50, 250, 1000]
+    assert maps.breaks(5) == [5, 10, 25, 50, 250, 1000]
+    assert maps.breaks(30) == [30, 50, 250, 1000]
     assert maps.class_labels([10, 25, 100]) == ["10–24", "25–99", "100 or more"]
+    assert len(set(maps.class_colours(maps.breaks(10)).values())) == 5
 
 
 def test_small_cells_fall_in_one_suppressed_class():
     values = pd.Series({"AAA": 3, "BBB": 9, "CCC": 10, "DDD": 30, "EEE": 0})
-    classes = maps.classify(values, 10, maps.breaks(30, 10))
+    classes = maps.classify(values, 10, maps.breaks(10))
     assert classes.to_dict() == {"AAA": "fewer than 10", "BBB": "fewer than 10",
-                                 "CCC": "10–24", "DDD": "25 or more"}  # fmt: skip
+                                 "CCC": "10–24", "DDD": "25–49"}  # fmt: skip
 
 
 def test_choropleth_hides_small_cells_and_lists_countries_without_polygon():

@@ -67,14 +67,39 @@ def test_overview_record_and_table(korea):
     assert record["Korea"]["bic_estimate"] == pytest.approx(157.17, abs=0.005)
     assert record["Korea"]["estimate"] == pytest.approx(268.78, abs=0.005)
     shown = views.overview_table(overview, 0.02, 0.95, 0, {})
-    assert "lower" not in shown.data.columns  # no replicates, no interval columns
-    assert shown.data["table"].tolist() == ["Korea (Korea)", "UK 2013, 6 lists (UKdat)"]
+    text = shown.shown()
+    assert "95% interval" not in text.columns  # no replicates, no interval column
+    assert text["table"].tolist() == ["Korea", "UK 2013, 6 lists (UKdat)"]
+    assert text["estimate"].tolist()[0] == "269" and text["share seen"].tolist()[0] == "46%"
+    assert text["BIC estimate"].tolist() == ["157", "–"]  # six lists: no BIC
     assert shown.caption == "Stepwise (p < 0.02) estimates; 95% BCa intervals from 0 replicates"
     boot = mse.estimate_population(mse.read_table("Korea"), nboot=30, seed=11, progress=False)
     with_ci, _ = mse.overview(["Korea"], known={"Korea": boot})
     shown = views.overview_table(with_ci, 0.02, 0.95, 100, {"Korea": boot})
-    assert "lower" in shown.data.columns
+    lo, hi = boot.ci
+    assert shown.shown()["95% interval"].tolist() == [f"{lo:,.0f}–{hi:,.0f}"]
     assert shown.caption.endswith("from 100 replicates (30 for Korea)")
+
+
+def test_the_lists_are_named_in_words_where_the_documentation_names_them():
+    uk = mse.read_table("UKdat_5")
+    text = views.lists_text("UKdat_5", uk.lists)
+    for code in uk.lists:
+        assert f"**{code}**, " in text
+    assert "police forces and the National Crime Agency" in text
+    assert "MultipleSystemsEstimation" in text
+    assert "does not say" in views.lists_text("Korea", mse.read_table("Korea").lists)
+    sizes = views.overlaps_view(mse.overlaps(uk), "UKdat_5").shown()
+    assert sizes.columns[0] == "list" and sizes["list"].tolist() == list(uk.lists)
+
+
+def test_the_stepwise_path_and_the_headline_sentence(korea):
+    moves = views.moves_view(korea).shown()
+    assert moves["interaction added"].tolist()[-1] == "none: stop"
+    assert moves["estimate after"].tolist()[-1] == "269"
+    assert views.headline_sentence(korea, "Korea") == (
+        "Korea: the lists saw 123 cases; multiple systems estimation puts the total at 269."
+    )
 
 
 def test_uk_text_sets_the_estimate_against_the_detections(korea):

@@ -105,6 +105,12 @@ def test_a_fan_out_of_three_countries_renders_three_reports(fanned):
         assert (run_dir / f"40_country_profile-{code}.html").is_file()
         assert results[code]["iso3"] == code
         assert results[code]["summary"]
+        # Each report is titled with its country's name and says nothing of another country.
+        page = (run_dir / f"40_country_profile-{code}.html").read_text()
+        name = results[code]["country"]
+        assert f"<title>Country profile: {name}</title>" in page
+        assert "Belarus by default" not in page, code
+        assert f"citizens of {name} identified as victims" in page, code
     assert (run_dir / "figures/40_country_profile-BLR/destinations_map.png").is_file()
 
 

@@ -205,7 +205,7 @@ def test_country_options_of_the_command_line(tmp_path):
     listing = tmp_path / "countries.txt"
     listing.write_text("ukr  # Ukraine\n\nMDA\n")
     assert cli._countries(["blr"], str(listing)) == ["BLR", "UKR", "MDA"]
-    with pytest.raises(RunError, match="not ISO 3166 alpha-3 codes: BY"):
+    with pytest.raises(RunError, match="not ISO 3166-1 alpha-3 codes of a country: BY"):
         cli._countries(["BY"], None)
     with pytest.raises(RunError, match="cannot read country list"):
         cli._countries(None, str(tmp_path / "missing.txt"))
@@ -213,10 +213,10 @@ def test_country_options_of_the_command_line(tmp_path):
 
 def test_slowest_ready_task_starts_first(dag):
     tasks = runner.expand(runner.resolve_steps(dag / "notebooks", STEPS), {})
-    pending = runner.Run(RunOptions(), tasks, dag / "reports")
+    pending = runner.Run(RunOptions(), tasks, dag / "reports", None, {})
     assert pending.ready() == ["01_make", "03_alone"]  # no history: 01 heads a longer chain
     assert pending.priority == {"01_make": 2.0, "02_use": 1.0, "03_alone": 1.0}
-    history = runner.Run(RunOptions(), tasks, dag / "reports")
+    history = runner.Run(RunOptions(), tasks, dag / "reports", None, {})
     history.before = {
         "01_make": {"seconds": 1.0},
         "02_use": {"seconds": 3.0},
@@ -237,6 +237,32 @@ def test_fan_out_values_expand_to_one_task_each_and_default_to_the_notebook(dag)
     assert [n for n in runner.expand(plan, {}) if n.startswith("04_")] == ["04_profile-BLR"]
 
 
+def test_progress_counts_tasks_and_estimates_the_time_left(capsys):
+    progress = runner.Progress(4, jobs=2)
+    progress.done("01_make", runner.StepResult("unchanged", reused_from="2026-01-01T000000Z"))
+    progress.done("02_use", runner.StepResult("ok", 60.0))
+    progress.done("40_profile-DEU", runner.StepResult("ok", 120.0))
+    lines = [line.split(" ", 1)[1] for line in capsys.readouterr().err.splitlines()]
+    assert lines == [
+        "[1/4] 01_make: unchanged, carried over from 2026-01-01T000000Z",
+        "[2/4] 02_use: ok in 60.0 s · 60 s left",  # 60 s x 2 left / 2 workers
+        "[3/4] 40_profile-DEU: ok in 120.0 s · 45 s left",  # mean 90 s x 1 left / 2
+    ]
+
+
+def test_a_profile_once_published_stays_until_dropped(dag):
+    write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', "")
+    plan = runner.resolve_steps(dag / "notebooks", (*STEPS, Step("04_profile", fan_out="iso3")))
+    before = {f"04_profile-{c}": {"notebook": "04_profile", "fan_out": {"iso3": c}}
+              for c in ("BLR", "MDA")}  # fmt: skip
+    assert runner.kept_fan_out(plan, {}, {}, {}) == {"iso3": ["BLR"]}  # first run: the default
+    assert runner.kept_fan_out(plan, before, {}, {}) == {"iso3": ["BLR", "MDA"]}  # plain run
+    asked = {"iso3": ["UKR", "MDA"]}
+    assert runner.kept_fan_out(plan, before, asked, {}) == {"iso3": ["UKR", "MDA", "BLR"]}
+    assert runner.kept_fan_out(plan, before, {}, {"iso3": ["MDA"]}) == {"iso3": ["BLR"]}
+    assert runner.kept_fan_out(plan, before, {}, {"iso3": ["BLR", "MDA"]}) == {"iso3": []}
+
+
 def test_a_failed_audit_writes_the_run_but_leaves_latest(tmp_path):
     old, new = tmp_path / "old", tmp_path / ".partial-new"
     old.mkdir()
@@ -251,7 +277,7 @@ def test_a_failed_audit_writes_the_run_but_leaves_latest(tmp_path):
 
 def test_a_report_without_records_fails_the_audit_of_its_run(dag, capsys):
     tasks = runner.expand(runner.resolve_steps(dag / "notebooks", STEPS), {})
-    pending = runner.Run(RunOptions(), tasks, dag / "reports")
+    pending = runner.Run(RunOptions(), tasks, dag / "reports", None, {})
     (pending.partial / "results").mkdir(parents=True)
     (pending.partial / "results/01_make.json").write_text("{}")  # and no 01_make.tables.json
     found = pending.audit(dag / "reports" / pending.run_id)
@@ -380,6 +406,9 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     assert manifest["notebooks"]["01_make"]["peak_rss_bytes"] > 10 * 2**20
     index = (first / "index.html").read_text()
     assert "01_make.html" in index and manifest["git"] is not None
+    page = (first / "01_make.html").read_text()  # titled, with the header line of its run
+    assert "<title>01_make</title>" in page and f"Run {first.name}" in page
+    assert 'href="index.html"' in page
     # The audit: 02_use's one hidden cell, in no sum and in no other table, may be 1 to 9.
     assert manifest["audit"]["passed"] and manifest["audit"]["hidden_cells"] == 1
     assert (
@@ -397,7 +426,8 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     status, again = run(dag)
     assert (status, again) == (0, first)
     assert time.perf_counter() - start < 5
-    assert len([p for p in (dag / "reports").iterdir() if p.is_dir() and not p.is_symlink()]) == 1
+    runs = [p for p in (dag / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
+    assert [p.name for p in runs if p.name != ".store"] == [first.name]
 
     # A parameter changes: 01 re-runs, its output changes, so 02 re-runs; 03 is carried over.
     status, second = run(dag, parameters={"01_make": {"value": 2}})
@@ -452,10 +482,29 @@ def test_a_failure_blocks_dependents_stops_the_run_and_is_retried(dag, monkeypat
     assert status == 1
     assert statuses(run_dir) == {"01_make": "failed", "02_use": "blocked", "03_alone": "ok"}
 
+    assert not (dag / "reports/latest").exists()  # latest only points at a complete run
+
     monkeypatch.delenv(FAIL_ENV)
     status, run_dir = run(dag)
     assert status == 0
+    # 03_alone finished in the failed run: taken from the store, not executed again.
     assert statuses(run_dir) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
+    assert (dag / "reports/latest").resolve() == run_dir
+
+
+@pytest.mark.slow
+def test_any_earlier_run_s_reports_are_reused_from_the_store(dag):
+    status, first = run(dag)
+    assert status == 0
+    made = results(first, "02_use")
+    shutil.rmtree(first)  # the run folder and latest are lost; the store keeps their files
+    (dag / "reports/latest").unlink()
+    status, again = run(dag)
+    assert status == 0
+    assert set(statuses(again).values()) == {"unchanged"}
+    entry = manifest_of(again)["notebooks"]["02_use"]
+    assert entry["reused_from"] == first.name
+    assert results(again, "02_use") == made
 
 
 @pytest.mark.slow
@@ -515,7 +564,7 @@ runner.run(runner.RunOptions(jobs=1, only=["01_make"], parameters={{"01_make": {
 
 @pytest.mark.slow
 def test_a_killed_run_leaves_the_previous_report_intact(dag):
-    _, first = run(dag, only=["01_make"])
+    _, first = run(dag)
     before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
     script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
     proc = subprocess.Popen(
@@ -536,6 +585,86 @@ def test_a_killed_run_leaves_the_previous_report_intact(dag):
     status, latest = run(dag, only=["01_make"])
     assert (status, latest) == (0, first)
     assert not list((dag / "reports").glob(".partial-*"))
+
+
+WAIT = """
+import os, time
+from analysis.data import paths
+(paths.processed_dir() / "pids.txt").write_text(f"{os.getppid()} {os.getpid()}")
+time.sleep(60)
+"""
+
+STOP_SCRIPT = """
+import sys
+from pathlib import Path
+from analysis import catalog
+from analysis.run import lifetime, runner
+from analysis.run.steps import Step
+sys.path.insert(0, {tests!r})
+from test_runner import STEPS, TABLES
+catalog.TABLES = TABLES
+lifetime.handle_sigterm()
+try:
+    runner.run(runner.RunOptions(jobs=1, only=["05_wait"]), Path({notebooks!r}),
+               (*STEPS, Step("05_wait", reads=("seed",))))
+except lifetime.Terminated:
+    print("terminated", file=sys.stderr)
+    sys.exit(lifetime.TERMINATED_STATUS)
+"""
+
+
+def _start_waiting_run(dag: Path) -> tuple[subprocess.Popen, list[int]]:
+    """A run of a notebook that sleeps, in a subprocess; the pids of its worker and kernel."""
+    write_notebook(dag / "notebooks/05_wait.ipynb", "report_dir = None", WAIT)
+    script = STOP_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    pids = dag / "data/processed/pids.txt"
+    for _ in range(600):  # the kernel writes its pids once it runs the notebook
+        if pids.is_file() and pids.read_text():
+            return proc, [int(p) for p in pids.read_text().split()]
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the waiting notebook never started")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.is_file() and "State:\tZ" in status.read_text())  # a zombie is gone
+
+
+def _gone(pids: list[int], seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_workers_and_kernels_end_when_the_runner_is_killed(dag):
+    proc, pids = _start_waiting_run(dag)
+    os.kill(proc.pid, signal.SIGKILL)  # the runner only, as `kill -9 PID` does
+    proc.wait()
+    assert _gone(pids), f"worker and kernel {pids} outlived the killed runner"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_run_like_ctrl_c(dag):
+    _, first = run(dag)
+    proc, pids = _start_waiting_run(dag)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "terminated" in err
+    assert _gone(pids)
+    assert not list((dag / "reports").glob(".partial-*"))  # removed, not left behind
+    assert (dag / "reports/latest").resolve() == first
 
 
 FIGURE = """
@@ -569,14 +698,47 @@ def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, 
 
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 0
     out = capsys.readouterr().out
-    assert "match     figures/01_figure/bars.png" in out and "MISMATCH" not in out
+    assert "match     figures/01_figure/bars.png" in out and "ALTERED" not in out
+    assert "match     01_figure.html" in out  # the published files are hashed first
+    published = run_dir / "results/01_figure.json"
+    original = published.read_bytes()
+    published.write_bytes(original.replace(b"abc", b"abd"))  # tampered after publication
+    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
+    assert "ALTERED   results/01_figure.json" in capsys.readouterr().out
+    published.write_bytes(original)
     figure = run_dir / "figures/01_figure/bars.svg"
     figure.write_text(figure.read_text().replace("</svg>", "<!-- edited --></svg>"))
     manifest = manifest_of(run_dir)
     manifest["outputs"]["figures/01_figure/bars.svg"] = runner.sha256_file(figure)
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
-    assert "MISMATCH  figures/01_figure/bars.svg" in capsys.readouterr().out
+    assert "ALTERED   figures/01_figure/bars.svg" in capsys.readouterr().out
+
+
+def test_verify_names_a_processed_table_altered_after_the_run(project):
+    table = project / "data/processed/us_tip.parquet"
+    table.parent.mkdir(parents=True)
+    table.write_bytes(b"written by the run")
+    manifest = {"outputs": {}, "notebooks": {"02_x": {"processed_outputs": {
+        "data/processed/us_tip.parquet": runner.sha256_file(table)}}}}  # fmt: skip
+    assert runner._published_states(project, manifest) == {"data/processed/us_tip.parquet": "match"}
+    table.write_bytes(b"written by the run, then edited")
+    assert runner._published_states(project, manifest) == {
+        "data/processed/us_tip.parquet": "ALTERED"
+    }
+    table.unlink()
+    assert set(runner._published_states(project, manifest).values()) == {"MISSING"}
+
+
+def test_a_damaged_manifest_is_named_and_the_run_starts_afresh(project, capsys):
+    run_dir = project / "reports" / "2026-01-01T000000Z"
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text('{"notebooks": ')  # cut short
+    (project / "reports" / "latest").symlink_to(run_dir.name)
+    with pytest.raises(RunError, match=r"manifest\.json is damaged or unreadable"):
+        runner.load_manifest(run_dir)
+    assert runner.previous_run(project / "reports") == (None, {})
+    assert "running as if there were no earlier run" in capsys.readouterr().err
 
 
 PROFILE = 'save(f"04_profile-{iso3}", {"iso3": iso3})'
@@ -586,14 +748,24 @@ PROFILE = 'save(f"04_profile-{iso3}", {"iso3": iso3})'
 def test_fan_out_renders_one_report_per_value(dag):
     write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', PROFILE)
     steps = (*STEPS, Step("04_profile", fan_out="iso3"))
+    status, first = run(dag, steps)  # a plain first run: the notebook's default profile
+    assert status == 0 and statuses(first)["04_profile-BLR"] == "ok"
     options = {"only": ["04_profile"], "fan_out": {"iso3": ["UKR", "MDA"]}}
     status, run_dir = run(dag, steps, **options)
-    assert status == 0
+    assert status == 0 and (dag / "reports/latest").resolve() == run_dir
     profiles = {n: s for n, s in statuses(run_dir).items() if n.startswith("04_")}
-    assert profiles == {"04_profile-UKR": "ok", "04_profile-MDA": "ok"}
+    assert profiles == {"04_profile-UKR": "ok", "04_profile-MDA": "ok",
+                        "04_profile-BLR": "unchanged"}  # kept: published once  # fmt: skip
     for iso3 in ("UKR", "MDA"):
         assert (run_dir / f"04_profile-{iso3}.html").is_file()
         assert results(run_dir, f"04_profile-{iso3}") == {"iso3": iso3}
     assert "04_profile-UKR.html" in (run_dir / "index.html").read_text()
-    # The same fan-out again: nothing changed, nothing to do.
+    # The same fan-out again, or a plain run: nothing changed, nothing to do.
     assert run(dag, steps, **options) == (0, run_dir)
+    assert run(dag, steps) == (0, run_dir)
+    status, dropped = run(dag, steps, drop={"iso3": ["MDA"]})
+    assert status == 0 and (dag / "reports/latest").resolve() == dropped
+    assert {n for n in statuses(dropped) if n.startswith("04_")} == {
+        "04_profile-BLR",
+        "04_profile-UKR",
+    }

@@ -42,7 +42,7 @@ def test_names_read_in_words_and_the_index_is_not_shown():
     assert "1242" not in html and "_" not in html.split("<table")[1]
     shown = tables.Table(frame.rename_axis("year"), index=True).shown()
     assert list(shown.columns) == ["year", "rows quarantined", "size kb"]
-    assert shown["year"].tolist() == ["1,242"]
+    assert shown["year"].tolist() == ["1242"]  # a year: no thousands separator
 
 
 def test_every_text_is_escaped_and_wide_tables_scroll():
@@ -56,7 +56,10 @@ def test_numeric_columns_are_right_aligned():
     frame = pd.DataFrame({"place": ["Russia", "Poland"], "records": ["1,234", "<10"]})
     html = tables.Table(frame).html()
     assert '<td style="text-align:right">1,234</td>' in html
-    assert "<td>Russia</td>" in html
+    assert '<td style="text-align:left">Russia</td>' in html  # the page would right-align it
+    assert '<th style="text-align:right">records</th>' in html
+    with_share = tables.Table(pd.DataFrame({"countries": ["14 (7%)", "0 (0%)"]})).html()
+    assert '<td style="text-align:right">14 (7%)</td>' in with_share
 
 
 @pytest.mark.parametrize(
@@ -73,6 +76,12 @@ def test_model_terms_read_in_words_with_their_reference(term, text):
     assert tables.model_term(term, {"destination": "USA", "gender": "female"}) == text
 
 
+def test_model_terms_take_words_for_variables_and_levels():
+    names = {"year_c": "year", "IDN": "Indonesia", "GHA": "Ghana"}
+    term = tables.model_term("year_c:C(destination)[T.IDN]", {"destination": "GHA"}, names)
+    assert term == "year × destination Indonesia (against Ghana)"
+
+
 def test_a_shown_table_is_written_as_csv_and_linked(tmp_path):
     report = Report("10_x", tmp_path, 10)
     table = report.show_table(tables.Table(pd.DataFrame({"n_records": [1295.0]})), "counts")
@@ -81,3 +90,14 @@ def test_a_shown_table_is_written_as_csv_and_linked(tmp_path):
     assert 'href="tables/10_x/counts.csv"' in table.html()
     outside = Report("10_x", None, 10).show_table(tables.Table(pd.DataFrame({"a": [1]})), "a")
     assert "href" not in outside.html()
+
+
+def test_year_columns_read_without_thousands_separators():
+    frame = pd.DataFrame({"year": [2019.0, None], "year_start": [2004, 2006], "cells": [2019, 1]})
+    shown = tables.Table(frame).shown()
+    assert shown["year"].tolist() == ["2019", "–"]
+    assert shown["year start"].tolist() == ["2004", "2006"]
+    assert shown["cells"].tolist() == ["2,019", "1"]
+    assert not tables.is_year_column("years reporting")
+    labelled = tables.Table(pd.DataFrame({"first": [2007]}), labels={"first": "first year"})
+    assert labelled.shown()["first year"].tolist() == ["2007"]

@@ -175,6 +175,9 @@ def test_counts_table_never_shows_a_small_cell_and_protects_totals(records, publ
     assert table.loc[2018, "POL"].endswith(" / (s)")  # a partner of the 3 transgender records
     assert table.loc[2017, "USA"] == "81 / 24" and list(table.columns) == CODES
     assert "`<13`" in views.grid_legend(13) and "`(s)`" in views.grid_legend(13)
+    shown = views.grid_table(published).shown().set_index("year of registration")
+    assert shown.loc["2017", "United States"] == "81 / 24" and "POL" not in shown.columns
+    assert list(shown.columns) == views.country_names(CODES)
 
 
 def test_a_figure_draws_no_count_the_table_hides(records):
@@ -221,11 +224,13 @@ def test_selection_text_and_record(records):
     chosen = vic.select(records, (2016, 2018), ["POL"])
     text = views.selection_text(published.selection, chosen, "kanon_2021", (2016, 2018),
                                 (["POL"], ""), 0.9)  # fmt: skip
-    assert text.startswith(f"**Release `kanon_2021`**: 992 records, of which **{selected}** ")
-    assert "for destinations POL. 0 records" in text and "90% Wilson" in text
+    assert text.startswith(
+        f"**CTDC K-anonymised release (2021)**: 992 records, of which **{selected}** "
+    )
+    assert "for destinations Poland. 0 records" in text and "90% Wilson" in text
     assert views.scope_text([], "") == "all destinations (including unknown)"
     assert views.scope_text(["POL", "RUS"], "Eastern Europe") == (
-        "destinations POL, RUS, region Eastern Europe"
+        "destinations Poland, Russia, region Eastern Europe"
     )
 
 
@@ -257,9 +262,10 @@ def test_source_mix_hides_shares_the_tables_do_not_fix(records):
         total = (published.grid, {"year": [str(year)]})
         usa = (published.grid, {"year": [str(year)], "destination": ["USA"]})
         assert row["usa_suppressed"] == disclosure.share_hidden(usa, total, 10)
-    table = views.mix_table(mix.reset_index(), has_source=True).set_index("year")
-    assert table.loc[2016, "hotline share"] == f"{100 * 112 / 253:.1f}%"
-    assert table.loc[2016, "records"] == published.grid.sum_text({"year": ["2016"]}) == "253"
+    table = views.mix_table(mix.reset_index(), has_source=True).shown()
+    table = table.set_index("year of registration")
+    assert table.loc["2016", "share from the US hotline"] == f"{100 * 112 / 253:.1f}%"
+    assert table.loc["2016", "records"] == published.grid.sum_text({"year": ["2016"]}) == "253"
     assert views.mix_records(mix.reset_index(), True)["hotline_share_by_year"][2016] == (
         pytest.approx(112 / 253)
     )
@@ -271,7 +277,7 @@ def test_source_mix_hides_shares_the_tables_do_not_fix(records):
 def test_without_sources_the_us_share_is_the_proxy(chosen, published):
     mix = views.source_mix(chosen, published)
     assert published.sources is not None  # the fixture names case management everywhere
-    assert "hotline share" not in views.mix_table(mix, has_source=False)
+    assert "share from the US hotline" not in views.mix_table(mix, has_source=False).frame
     assert "hotline_share_by_year" not in views.mix_records(mix, False)
     note = views.mix_note(mix, published, has_source=False)
     assert note.startswith(f"The busiest year, 2016, holds {253 / 967:.0%} of all selected ")
@@ -285,11 +291,11 @@ def test_top_destinations_table_records_and_text(records, chosen, published):
     top = vic.top_destinations(chosen, 3)
     per_dest = views.destination_shares(chosen, published, 0.95)
     assert per_dest["exploitation_country"].tolist() == CODES
-    table = views.top_table(top, per_dest, published).set_index("destination")
+    table = views.top_table(top, per_dest, published).shown().set_index("destination")
     usa = table.loc["United States (USA)"]
-    assert (usa["records"], usa["gender known"]) == ("437", "437")
-    assert usa["female share"] == wilson_text(344, 437)
-    assert usa["% of known destinations"] == f"{100 * 437 / 967:.1f}%"
+    assert (usa["records"], usa["records of known gender"]) == ("437", "437")
+    assert usa["female share (interval)"] == wilson_text(344, 437)
+    assert usa["share of records with a known destination"] == f"{100 * 437 / 967:.1f}%"
     record = views.destination_records(per_dest, 10)
     assert record["USA"]["records"] == 437 and record["USA"]["female_share"]["count"] == 344
     overall = views.overall_shares(chosen, published, 0.95)
@@ -356,6 +362,11 @@ def test_sparse_forms_are_merged_and_rows_with_a_hidden_cell_lose_their_shares()
     assert residuals.isna().all().all()  # every row and column total holds a hidden cell
     shown = views.forms_cells(*views.forms_table(counts, "p", 10))
     assert shown.loc["women", "sexual"] == f"50 ({50 / 76:.0%})"
+    view = views.forms_view(forms, table, row_share).shown()
+    assert view.to_numpy().tolist() == [["women", "50", "<10"], ["men", "40", "(s)"]]
+    assert list(view.columns) == ["person group", "a", "b"]
+    hidden_residuals = views.residuals_view(residuals).shown()
+    assert (hidden_residuals[["a", "b"]] == "–").all().all()
 
 
 def test_forms_text_on_the_fixture(chosen, published):
@@ -391,14 +402,15 @@ def test_trend_records_hold_the_model_numbers(fit):
 
 
 def test_trend_table_and_text(fit):
-    table = views.trend_table(fit, 0.95).set_index("gender")
+    table = views.trend_table(fit, 0.95).shown().set_index("gender")
     change = table["change per year"]
     assert all(re.fullmatch(r"[+-]\d+\.\d%", c) for c in change)
     # The fixture's counts fall ~10% a year for women and rise ~10% for men.
     assert float(change["female"][:-1]) == pytest.approx(-10, abs=0.5)
     assert float(change["male"][:-1]) == pytest.approx(10, abs=0.5)
     assert re.fullmatch(
-        r"0\.\d{3} \(0\.\d{3}–0\.\d{3}\)", table.loc["female", "IRR per year (95% CI)"]
+        r"0\.\d{3} \(0\.\d{3}–0\.\d{3}\)",
+        table.loc["female", "incidence-rate ratio per year (95% interval)"],
     )
     text = views.trend_text(fit)
     assert text.startswith("24 year × destination × gender counts.")
@@ -408,12 +420,20 @@ def test_trend_table_and_text(fit):
 
 
 def test_coefficient_and_diagnostics_tables(fit):
-    coef = views.coefficient_table(fit, 0.95).set_index("term")
-    assert "Intercept" not in coef.index and "year_c" in coef.index
-    assert coef.loc["year_c:C(gender)[T.male]", "p"] == "< 0.001"  # the slopes differ clearly
-    diag = views.diagnostics_table(fit.diagnostics)["value"]
-    assert diag["family"] == "poisson" and diag["observations"] == 24
-    assert diag["residual df"] == "16" and diag["NB α"] == ""  # 24 - 8 terms; Poisson
+    table = views.coefficient_table(fit, 0.95)
+    coef = table.shown().set_index("term")
+    assert not any("C(" in t or "[T." in t or "_" in t for t in coef.index)
+    assert "yearly trend" in coef.index and "baseline (all reference categories)" not in coef.index
+    # patsy's reference categories: the first gender and the first destination code
+    refs = views.references(fit)
+    assert refs == {"gender": "female", "destination": sorted(set(fit.data["destination"]))[0]}
+    male_trend = "yearly trend × gender male (against female)"
+    assert coef.loc[male_trend, "p-value"] == "< 0.001"  # the slopes differ clearly
+    assert "Reference categories: gender female, destination " in table.note
+    diag = views.diagnostics_table(fit.diagnostics).shown().set_index("measure")["value"]
+    assert diag["model family"] == "poisson" and diag["observations"] == "24"
+    assert diag["residual degrees of freedom"] == "16"  # 24 - 8 terms
+    assert diag["negative binomial α"] == "–" and diag["fit converged"] == "yes"  # Poisson
 
 
 def test_an_overdispersed_fit_names_its_alpha():
@@ -422,7 +442,8 @@ def test_an_overdispersed_fit_names_its_alpha():
     data = simulated_counts(2, alpha=0.3)
     fit = trends.gender_trend(data.assign(year=2000 + data["year_c"]), 0.95)
     assert "the model used is **negative binomial** (α = " in views.trend_text(fit)
-    assert views.diagnostics_table(fit.diagnostics)["value"]["NB α"] == f"{fit.model.alpha:.3f}"
+    diag = views.diagnostics_table(fit.diagnostics).shown().set_index("measure")["value"]
+    assert diag["negative binomial α"] == f"{fit.model.alpha:.3f}"
 
 
 # --- GLOTIP and findings -----------------------------------------------------------------------
@@ -453,13 +474,17 @@ def test_glotip_text_and_the_widest_disagreements(chosen, published):
     assert text.startswith("GLOTIP (2025 export) publishes a usable female share for 6 ")
     assert "of their 480 detected victims of known sex are female (CTDC: 66%)." in text
     assert f"**{len(pairs)} country-years in {pairs['iso3'].nunique()} countries** are in" in text
+    mean_gap = 100 * agreement["mean_abs_difference"]
+    assert f"percentage points and a mean absolute value of {mean_gap:.1f};" in text
     none = views.glotip_text(pooled, {"country_years": 0, "countries": 0}, "66%", "2025", 10)
     assert none.endswith("No country-year is in both sources with an unsuppressed share.")
-    widest = views.widest_disagreements(pairs, 2)
+    widest = views.widest_disagreements(pairs, 2).shown()
     # USA 2017: CTDC 81 of 105 (77.1%) against GLOTIP 90%, the widest gap.
     assert widest.iloc[0].to_dict() == {
-        "country-year": "United States 2017", "CTDC": wilson_text(81, 105),
-        "CTDC known gender": "105", "GLOTIP": "90.0%", "GLOTIP known sex": "100",
+        "country and year": "United States 2017",
+        "CTDC female share (interval)": wilson_text(81, 105),
+        "CTDC records of known gender": "105", "GLOTIP female share": "90.0%",
+        "GLOTIP detected victims of known sex": "100",
     }  # fmt: skip
     fig = views.agreement_figure(pairs, "Source: test")
     assert len(fig.axes[0].lines[0].get_xdata()) == len(pairs)
@@ -495,7 +520,8 @@ def test_findings_state_the_fixture_numbers(chosen, published, fit):
     lines = text.split("\n")
     assert lines[0] == (
         f"- **Female share.** {views.row_share_text(overall, 'female')} of "
-        f"{overall['female_of_text']} CTDC `kanon_2021` records with known gender (2015-2018); "
+        f"{overall['female_of_text']} records of the CTDC K-anonymised release (2021) with "
+        "known gender (2015-2018); "
         f"children are {views.row_share_text(overall, 'child')} of those with known age."
     )
     assert lines[1].startswith(
@@ -505,5 +531,5 @@ def test_findings_state_the_fixture_numbers(chosen, published, fit):
     assert lines[3].startswith("- **Trend** (poisson, within destinations): female records -")
     assert lines[3].endswith(".") and "overdispersed" not in lines[3]
     assert lines[4].startswith("- **Second source.** On 6 shared country-years")
-    assert "differ by 7% points" in lines[4]
+    assert "differ by 7 percentage points on average" in lines[4]
     assert lines[5].startswith("- **Read with care.**")

@@ -40,7 +40,12 @@ def raw_dir() -> Path:
     return project_root() / "data" / "raw"
 
 
+PROCESSED_ENV = "ANALYSIS_PROCESSED_DIR"  # set by `verify`: its re-execution writes there
+
+
 def processed_dir() -> Path:
+    if env := os.environ.get(PROCESSED_ENV):
+        return Path(env).resolve()
     return project_root() / "data" / "processed"
 
 
@@ -52,11 +57,32 @@ def reports_dir() -> Path:
     return project_root() / "reports"
 
 
+def umask() -> int:
+    """The process's umask (from /proc on Linux, which leaves it untouched; elsewhere set and
+    restored at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode of a new file under the umask: 0644 under umask 022, as open() makes it."""
+    return 0o666 & ~umask()
+
+
 @contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside `dest`; rename it onto `dest` only if the block succeeds.
 
-    A crash, an exception or Ctrl-C leaves the previous `dest` as it was.
+    A crash, an exception or Ctrl-C leaves the previous `dest` as it was. The file (and any
+    folder made for it) follows the umask, so that others can read a report or a table that
+    a scheduled run wrote.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +91,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     )
     os.close(fd)
     tmp = Path(name)
+    tmp.chmod(file_mode())  # mkstemp makes it 0600; the file gets the mode open() would give
     try:
         yield tmp
         os.replace(tmp, dest)

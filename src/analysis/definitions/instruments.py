@@ -342,8 +342,8 @@ EU_2011 = Instrument(
     ),
     notes=(
         "Art. 18(4) (Member States shall consider criminalising the knowing use of a victim's "
-        "services) is quoted in Commission report COM(2016) 719; NOTES.md's 'not an offence' "
-        "is right, but the Directive already asked States to consider one.",
+        "services) is quoted in Commission report COM(2016) 719: the knowing use was not an "
+        "offence under the Directive, but Member States were already asked to consider one.",
     ),
 )
 
@@ -373,7 +373,7 @@ EU_2024 = amend(
     ),
     unverified=(
         "Transposition deadline 15 July 2026: from a secondary source and knowledge.",
-        "Art. 18a numbering: from the consolidated text as summarised in NOTES.md.",
+        "Art. 18a numbering: from a summary of the consolidated text, not the text itself.",
     ),
     notes=(
         "The new purposes fall under the Directive's existing penalties (maximum of at least "

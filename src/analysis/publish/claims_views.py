@@ -7,9 +7,10 @@ import pandas as pd
 
 from analysis import catalog, claims
 from analysis import enforcement as en
-from analysis.data import releases
+from analysis.data import countries, releases
 from analysis.data.errors import DataError
 from analysis.publish import enforcement_views as ev_views
+from analysis.publish import tables
 
 
 def glotip_series(
@@ -226,3 +227,97 @@ def verdict_counts(checked: pd.DataFrame) -> dict[str, int]:
     """Claims per verdict, in the order of claims.VERDICTS, a verdict no claim got included as 0."""
     counts = checked["verdict"].value_counts().reindex(list(claims.VERDICTS), fill_value=0)
     return {verdict: int(n) for verdict, n in counts.items()}
+
+
+# --- The tables and findings as a reader sees them -------------------------------------------
+
+
+def quoted_table(checked: pd.DataFrame) -> tables.Table:
+    """The claims as quoted: figure, the sentence it comes from, speaker and date."""
+    frame = checked[["figure", "source_sentence", "said_by", "source_date"]].rename(
+        columns={"source_sentence": "source sentence", "said_by": "who said it",
+                 "source_date": "date"}
+    )  # fmt: skip
+    note = (f"Source of every row: {checked['reported_in'].iloc[0]}. Wording: "
+            f"{checked['sentence_status'].iloc[0]}.")  # fmt: skip
+    return tables.Table(frame, caption="The figures quoted in 2009", note=note)
+
+
+def glotip_view(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
+    """`glotip_series` for the reader: one row per year, '–' where nothing is published."""
+    table = glotip_series(glotip, country, years).replace("", tables.MISSING)
+    table.index = table.index.astype(str)
+    name = countries.name(pd.Series([country], dtype="string")).iloc[0]
+    note = "1–4: a figure UNODC published as fewer than 5; –: none published."
+    return tables.Table(table, caption=f"{name} in GLOTIP, {years[0]}–{years[1]}", index=True,
+                        note=note)  # fmt: skip
+
+
+def _names(codes) -> str:
+    codes = pd.Series(list(codes), dtype="string")
+    return ", ".join(sorted(countries.name(codes).fillna(codes)))
+
+
+def ctdc_view(ctdc: pd.DataFrame) -> tables.Table:
+    """Foreign places of exploitation of the country's citizens per CTDC release (`evidence`'s
+    "ctdc"), releases and countries by name."""
+    frame = pd.DataFrame({
+        "CTDC release": [releases.CTDC[r].label if r in releases.CTDC else r
+                         for r in ctdc["release"]],
+        "foreign countries, any form, all years": ctdc["any_form_all_years"],
+        "foreign countries, sexual exploitation, all years": ctdc["sexual_all_years"],
+        f"the same, {claims.WINDOW[0]}–{claims.WINDOW[1]}": ctdc["sexual_around_2009"],
+        "countries (sexual exploitation)": ctdc["countries_sexual"].map(_names),
+    })  # fmt: skip
+    return tables.Table(frame, caption="Distinct foreign countries named as the place of "
+                        "exploitation of Belarusian citizens, per CTDC release")  # fmt: skip
+
+
+def reporters_text(ev: dict) -> str:
+    """The countries that reported the country's citizens to GLOTIP around 2009, by name."""
+    around, every = ev["glotip_reporters_around_2009"], ev["glotip_reporters_all_years"]
+    return (
+        f"GLOTIP: {len(around)} other countries reported Belarusian victims (by citizenship or "
+        f"repatriation) in {claims.WINDOW[0]}–{claims.WINDOW[1]} ({_names(around)}); "
+        f"{len(every)} in any year."
+    )
+
+
+def _estimate_text(value: float, unit: str) -> str:
+    return f"{value:,.0f}%" if unit == "percent" else f"{value:,.0f}"
+
+
+def ilo_view(ilo: pd.DataFrame) -> tables.Table:
+    """The ILO estimates: what each measures, for which period, and its value in words."""
+    frame = pd.DataFrame({
+        "estimate": ilo["estimate"],
+        "reference period": ilo["reference_period"],
+        "measure": ilo["measure"],
+        "value": [_estimate_text(v, u) for v, u in zip(ilo["value"], ilo["unit"], strict=True)],
+        "qualifier": ilo["qualifier"],
+    })  # fmt: skip
+    return tables.Table(frame, caption="ILO global estimates (survey-based, at a point in time)")
+
+
+def verdict_table(checked: pd.DataFrame) -> tables.Table:
+    """Each figure with its verdict and the reason, written from the numbers."""
+    frame = checked[["figure", "verdict", "reason"]]
+    return tables.Table(frame, caption="Verdict on each figure, with the reason")
+
+
+def findings_text(checked: pd.DataFrame) -> str:
+    """The verdicts in short, as Markdown: how many of each, and each figure's verdict."""
+    counts = verdict_counts(checked)
+    head = ", ".join(f"**{n}** {v}" for v, n in counts.items() if n)
+    lines = [f"Of {len(checked)} figures quoted in 2009: {head}.", ""]
+    for verdict in [v for v, n in counts.items() if n]:
+        figures = checked.loc[checked["verdict"] == verdict, "figure"]
+        lines.append(f"- **{verdict.capitalize()}:** " + "; ".join(figures) + ".")
+    return "\n".join(lines)
+
+
+def headlines(checked: pd.DataFrame) -> list[str]:
+    """One sentence for the index: the verdicts counted."""
+    counts = verdict_counts(checked)
+    head = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    return [f"Of {len(checked)} figures quoted in 2009 about trafficking and Belarus: {head}."]

@@ -1,5 +1,6 @@
-"""What the cleaning report shows of the victim records: records per release by one coded
-column (gender, age band, a form flag), as protected tables.
+"""What the data and cleaning reports show (00 data sources, 01 victims, 02 enforcement):
+records per release by one coded column (gender, age band, a form flag), as protected tables,
+and the reader's tables and sentences of those reports (`publish.tables.Table`).
 
 Each release is its own population (releases are never added together); its tables are
 linked to every other report's tables of the same release by the disclosure audit.
@@ -7,10 +8,15 @@ linked to every other report's tables of the same release by the disclosure audi
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis import victims as vic
-from analysis.publish import disclosure
+from analysis.clean import glotip
+from analysis.data import countries as cty
+from analysis.data import releases, sources
+from analysis.publish import disclosure, enforcement_views, tables
 
 ALL_RECORDS = "all records"
 FLAG_VALUES = {True: "yes", False: "no"}  # and "unknown" where missing
@@ -51,3 +57,403 @@ def release_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "release"
     return frame
+
+
+# --- What readers see: the cleaning reports' tables and sentences --------------------------------
+
+FALSE_MEANS_WORDS = {
+    "not_flagged": "not flagged",
+    "not_flagged_or_unknown": "not flagged or unknown",
+}
+FORM_WORDS = {
+    "is_sexual_exploit": "sexual exploitation",
+    "is_forced_labour": "forced labour",
+    "is_other_exploit": "other forms of exploitation",
+}
+COLUMN_WORDS = {  # the victims table's non-flag columns, as a reader names them
+    "record_id": "record identifier",
+    "year": "year of registration",
+    "datasource": "data source (organisation type)",
+    "gender": "gender",
+    "age_band": "age band",
+    "is_minor": "minor at registration",
+    "is_minor_at_exploit": "minor when exploitation began",
+    "months_trafficked": "months trafficked",
+    "citizenship": "citizenship",
+    "citizenship_un_region": "citizenship: UN sub-region",
+    "citizenship_eu27": "citizenship: EU-27 member",
+    "exploitation_country": "country of exploitation",
+    "exploitation_un_region": "country of exploitation: UN sub-region",
+    "exploitation_eu27": "country of exploitation: EU-27 member",
+    "flag_false_means": "what an unset flag means",
+}
+FILE_STATES = {"ok": "present, checksum matches", "missing": "missing", "bad": "checksum differs"}
+
+
+def release_label(release: str) -> str:
+    """A CTDC release as a report names it ('CTDC synthetic release (2021)')."""
+    known = releases.CTDC.get(str(release))
+    return known.label if known else str(release)
+
+
+def release_view(
+    counts: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
+) -> tables.Table:
+    """`release_table` for the reader: releases by name, `extra` (by release) as a last column."""
+    frame = release_table(counts)
+    if extra is not None:
+        frame = frame.join(extra)
+    frame.index = [release_label(r) for r in frame.index]
+    frame.index.name = "release"
+    return tables.Table(frame, caption=caption, index=True)
+
+
+def flag_meanings(records: pd.DataFrame) -> pd.Series:
+    """Per release, what a 'no' of its flags means, in words."""
+    first = records.groupby("release", observed=True)["flag_false_means"].first()
+    return first.map(lambda v: FALSE_MEANS_WORDS.get(v, tables.words(v))).rename("'no' means")
+
+
+def accounting_view(accounting: pd.DataFrame) -> tables.Table:
+    """`ctdc.accounting_table` for the reader."""
+    frame = accounting.assign(release=accounting["release"].map(release_label))
+    return tables.Table(
+        frame,
+        caption="Raw rows per release: kept in the table or quarantined",
+        labels={"rows_in": "raw rows", "rows_out": "rows in the table",
+                "rows_quarantined": "rows quarantined", "quarantine_reasons": "reasons"},
+    )  # fmt: skip
+
+
+def country_codes_view(codes: pd.DataFrame) -> tables.Table:
+    """`ctdc.country_codes_table` for the reader."""
+    frame = codes.assign(release=codes["release"].map(release_label))
+    return tables.Table(
+        frame,
+        caption="Country codes meaning 'unknown' or matching no country",
+        labels={"column": "raw column", "kind": "kind of code", "rows": "rows"},
+    )
+
+
+def missingness_view(quality: dict, columns: list[str]) -> tables.Table:
+    """Share of missing values per column (rows, in words) and release (columns)."""
+    frame = pd.DataFrame(
+        {
+            release_label(name): [numbers["missingness"][c] for c in columns]
+            for name, numbers in quality["releases"].items()
+        }
+    )
+    frame.insert(0, "column", [COLUMN_WORDS.get(c, tables.words(c)) for c in columns])
+    return tables.Table(frame, caption="Share of missing values per column and release",
+                        shares=list(frame.columns[1:]))  # fmt: skip
+
+
+def cleaning_findings(quality: dict) -> str:
+    """The key numbers of the victims cleaning, as Markdown bullets (all-release totals)."""
+    lines = [
+        f"- **{release_label(name)}:** {q['rows_in']:,} raw rows, {q['rows_out']:,} in the table, "
+        f"{q['rows_quarantined']:,} quarantined."
+        for name, q in quality["releases"].items()
+    ]
+    return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])
+
+
+def cleaning_headline(quality: dict) -> str:
+    total = quality["total"]
+    return (
+        f"{total['rows_out']:,} CTDC victim records from {len(quality['releases'])} releases "
+        f"cleaned into one table; {total['rows_quarantined']:,} raw rows quarantined."
+    )
+
+
+# --- The data sources report ---------------------------------------------------------------------
+
+
+def _titles() -> dict[str, str]:
+    return {s.name: s.title for s in sources.select(None)}
+
+
+def sources_view(inventory: pd.DataFrame) -> tables.Table:
+    """`sources.inventory` for the reader: one row per registered file."""
+    titles = _titles()
+    source = inventory["source"].map(lambda s: titles.get(s, s))
+    frame = pd.DataFrame(
+        {
+            "source": source.mask(inventory["source"].duplicated(), ""),  # named once
+            "file": inventory["file"],
+            "vintage": inventory["vintage"],
+            "size (kB)": inventory["size_kb"].map(lambda v: f"{v:,.1f}" if v >= 0.1 else "<0.1"),
+            "state here": inventory["state"].map(lambda s: FILE_STATES.get(s, s)),
+        }
+    )
+    return tables.Table(frame, caption="Registered raw files and whether each is present here")
+
+
+def sources_text(inventory: pd.DataFrame) -> str:
+    """One Markdown bullet per source: title, publisher, vintage, citation and terms."""
+    titles = _titles()
+    rows = inventory.drop_duplicates("source")
+    text = "\n".join(
+        f"- **{titles.get(r.source, r.source)}** ({r.publisher}; vintage {r.vintage}). "
+        f"*Cite:* {r.citation} *Terms:* {r.terms}"
+        for r in rows.itertuples()
+    )
+    # Publishers' identifiers such as the Eurostat table crim_thb read as code, not as words.
+    return re.sub(r"(?<![\w`])(\w+_[\w.]*\w)", r"`\1`", text)
+
+
+def sources_findings(inventory: pd.DataFrame) -> str:
+    n_ok = int((inventory["state"] == "ok").sum())
+    n_sources = inventory["source"].nunique()
+    return (
+        f"**{n_ok} of {len(inventory)}** registered raw files, from {n_sources} sources, are "
+        "present here and match their registered checksum (sha256)."
+    )
+
+
+# --- The enforcement cleaning report (02) --------------------------------------------------------
+
+TABLE_NAMES = {
+    "us_tip": "US TIP Report, global law-enforcement table",
+    "eurostat_thb": "Eurostat EU-27 headline figures",
+    "belarus_press": "Belarus Ministry of Internal Affairs figures (press)",
+}
+
+
+def _count(value) -> str:
+    return tables.number_text(value)
+
+
+def enforcement_accounting(quality: dict, names) -> tables.Table:
+    """Rows in, kept, quarantined and written per GLOTIP export and per small table."""
+
+    def row(name: str, entry: dict) -> dict:
+        return {
+            "table": name,
+            "raw rows": entry["rows_in"],
+            "rows kept": entry["rows_out"],
+            "rows quarantined": entry["rows_quarantined"],
+            "rows written": entry.get("rows_written", entry["rows_out"]),
+        }
+
+    rows = [row(f"GLOTIP export {v}", r) for v, r in quality["glotip"].items()]
+    rows += [row(TABLE_NAMES.get(n, tables.words(n)), quality[n]) for n in names]
+    caption = "Raw rows per table: kept, quarantined, written"
+    return tables.Table(pd.DataFrame(rows), caption=caption)
+
+
+def _by_vintage(quality: dict, entries) -> pd.DataFrame:
+    """One row per (label, value-getter) of `entries`, one column per GLOTIP export."""
+    frame = pd.DataFrame(
+        {f"export {v}": {label: get(r) for label, get in entries} for v, r in quality.items()}
+    )
+    return frame.rename_axis("").reset_index()
+
+
+def glotip_reasons(quality: dict) -> tables.Table:
+    """GLOTIP rows quarantined per reason and export (0 where a reason does not occur)."""
+    frame = pd.DataFrame({f"export {v}": r["quarantined_by_reason"] for v, r in quality.items()})
+    frame = frame.fillna(0).astype(int).rename_axis("reason").reset_index()
+    return tables.Table(frame, caption="GLOTIP rows quarantined, by reason")
+
+
+def glotip_suppressed(quality: dict, quarantines: dict[str, pd.DataFrame]) -> tables.Table:
+    """Suppressed ('<5') cells: in the export, kept, quarantined; values with separators."""
+    entries = [
+        ("'<5' cells in the export", lambda r: r["suppressed_cells_in"]),
+        ("'<5' cells kept", lambda r: r["suppressed_cells_kept"]),
+        ("'<5' cells in quarantined rows", None),
+        ("values with a thousands separator", lambda r: r["values_with_thousands_separator"]),
+    ]
+    frame = pd.DataFrame(
+        {
+            f"export {v}": [
+                int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum()) if get is None
+                else get(r)
+                for _, get in entries
+            ]
+            for v, r in quality.items()
+        }
+    )  # fmt: skip
+    frame.insert(0, "cells", [label for label, _ in entries])
+    return tables.Table(frame, caption="Suppressed cells and thousands separators")
+
+
+def glotip_repeats(quality: dict) -> tables.Table:
+    """Groups of repeated keys by kind, rows with a repeated key and rows removed by summing."""
+    kinds = sorted({k for r in quality.values() for k in r["repeated_keys"]["groups_by_kind"]})
+    entries = [(f"groups: {k}", lambda r, k=k: r["repeated_keys"]["groups_by_kind"].get(k, 0))
+               for k in kinds]  # fmt: skip
+    entries += [
+        ("rows with a repeated key", lambda r: r["repeated_keys"]["rows_with_repeated_key"]),
+        ("rows removed by summing", lambda r: r["repeated_keys"]["rows_removed_by_summing"]),
+    ]
+    frame = _by_vintage(quality, entries).rename(columns={"": "repeated keys"})
+    return tables.Table(frame, caption="Repeated keys, summed")
+
+
+def glotip_categories(quality: dict) -> tables.Table:
+    """Citizenship rows per kind of label, mojibake rows and labels, unmapped labels."""
+    kinds = sorted({k for r in quality.values() for k in r["categories"]["rows_by_kind"]})
+    entries = [(f"rows: {k}", lambda r, k=k: r["categories"]["rows_by_kind"].get(k, 0))
+               for k in kinds]  # fmt: skip
+    entries += [
+        ("rows with broken characters", lambda r: r["categories"]["mojibake_rows"]),
+        ("labels with broken characters", lambda r: r["categories"]["mojibake_labels"]),
+        ("labels not in the mapping", lambda r: len(r["categories"]["unmapped_labels"])),
+    ]
+    frame = _by_vintage(quality, entries).rename(columns={"": "citizenship labels"})
+    return tables.Table(frame, caption="Citizenship and repatriation labels, by kind")
+
+
+def mojibake_view(mapping: pd.DataFrame) -> tables.Table:
+    """The mapping's labels with broken characters (U+FFFD), what each maps to, and why."""
+    broken = mapping[mapping["label"].str.contains("\ufffd", regex=False)]
+    return tables.Table(
+        broken[["label", "target", "note"]],
+        caption="Labels with broken characters and what they are mapped to",
+        labels={"label": "published label", "target": "mapped to"},
+    )
+
+
+def age_parts_sentence(table: pd.DataFrame, vintage: str) -> str:
+    """How many summed age-part cells agree with the sum of the published age bands (within the
+    bounds of suppressed cells): the check behind summing them."""
+    total = table["dimension"] == "Total"
+    summed = table[(table["n_parts"] > 1) & total]
+    bands = table[total & (table["sex"] != "Total")
+                  & table["age"].isin(["0 to 17 years", "18 years or over"])]  # fmt: skip
+    by = ["iso3", "indicator", "sex", "year"]
+    band_sum = bands.groupby(by)[["lower", "upper"]].sum().add_suffix("_bands")
+    both = summed.join(band_sum, on=by, how="inner")
+    agree = ((both["lower"] <= both["upper_bands"]) & (both["upper"] >= both["lower_bands"])).sum()
+    return (
+        f"Export {vintage}: **{agree:,} of {len(summed):,}** summed age-part cells agree with the "
+        "sum of the published age bands (within the bounds of suppressed cells)."
+    )
+
+
+def vintage_status_view(diff: pd.DataFrame) -> tables.Table:
+    """Cells added, dropped, revised and unchanged per indicator (2025 export against 2023)."""
+    frame = diff.pivot_table(index="indicator", columns="status", values="cells",
+                             aggfunc="sum", fill_value=0)  # fmt: skip
+    frame = frame.astype(int).rename_axis(columns=None).reset_index()
+    return tables.Table(frame, caption="Cells of the 2025 export against the 2023 export")
+
+
+def vintage_spans_view(diff: pd.DataFrame) -> tables.Table:
+    """The reference years of the cells the newer export adds, per indicator."""
+    added = diff[diff["status"] == "added"].groupby("indicator")
+    frame = added.agg(first=("first_year", "min"), last=("last_year", "max")).reset_index()
+    return tables.Table(
+        frame, caption="Years of the added cells",
+        labels={"first": "first reference year", "last": "last reference year"},
+    )  # fmt: skip
+
+
+def revisions_text(changed: dict) -> str:
+    """`glotip.revisions` as Markdown bullets."""
+    return (
+        f"- Added: {changed['added']:,} cells, {changed['added_recent_share']:.0%} of them "
+        "for 2021-2022.\n"
+        f"- Dropped: {changed['dropped']:,} cells, {changed['dropped_citizenship_share']:.0%} "
+        "of them citizenship categories.\n"
+        f"- Revised: {changed['revised']:,} cells, of which {len(changed['revised_totals']):,} "
+        "are headline totals (all sexes, all ages)."
+    )
+
+
+def revised_totals_view(revised: pd.DataFrame, rows: int = 8) -> tables.Table:
+    """The first `rows` revised headline totals: country, indicator, year, both exports."""
+    part = revised.head(rows)
+    frame = pd.DataFrame(
+        {
+            "country": cty.name(part["iso3"]).fillna(part["iso3"]).to_numpy(),
+            "indicator": part["indicator"].to_numpy(),
+            "year": part["year"].to_numpy(),
+            "export 2023": bounds_text_column(part["lower_2023"], part["upper_2023"]),
+            "export 2025": bounds_text_column(part["lower_2025"], part["upper_2025"]),
+        }
+    )
+    return tables.Table(
+        frame, caption=f"Revised headline totals: the first {len(part)} of {len(revised):,}",
+        note="A range such as 1–4 is a suppressed ('<5') cell.",
+    )  # fmt: skip
+
+
+def bounds_text_column(lower: pd.Series, upper: pd.Series) -> list[str]:
+    """Bounds as text, '–' (missing) where there is no figure."""
+    texts = enforcement_views.format_bounds(lower.to_numpy(), upper.to_numpy()).tolist()
+    return [t or tables.MISSING for t in texts]
+
+
+def belarus_series_view(table: pd.DataFrame, years: range = range(2003, 2013)) -> tables.Table:
+    """Belarus headline totals per year and indicator in a GLOTIP export (ranges for '<5')."""
+    blr = table[(table["iso3"] == "BLR") & (table["dimension"] == "Total")
+                & (table["sex"] == "Total") & (table["age"] == "Total")
+                & table["year"].isin(list(years))]  # fmt: skip
+    frame = pd.DataFrame({"year": list(years)})
+    for indicator, part in blr.groupby("indicator"):
+        part = part.set_index("year").reindex(list(years))
+        frame[indicator] = bounds_text_column(part["lower"], part["upper"])
+    return tables.Table(frame, caption="Belarus in GLOTIP, all sexes and ages",
+                        note="A range such as 1–4 is a suppressed ('<5') cell.")  # fmt: skip
+
+
+def belarus_press_view(press: pd.DataFrame) -> tables.Table:
+    frame = press[["year_start", "year_end", "period", "indicator", "value", "value_qualifier",
+                   "note"]]  # fmt: skip
+    frame = frame.assign(indicator=frame["indicator"].map(tables.words))
+    return tables.Table(
+        frame, caption="Belarus Ministry of Internal Affairs figures quoted in the press",
+        labels={"year_start": "from", "year_end": "to", "value_qualifier": "qualifier"},
+    )  # fmt: skip
+
+
+def us_tip_view(tip: pd.DataFrame) -> tables.Table:
+    """The US TIP table as transcribed (no addresses or notes), secondary rows marked."""
+    frame = tip.drop(columns=["source_address", "note"])
+    taken_from = frame["is_secondary"].map({True: "secondary", False: "report"})
+    frame = frame.assign(is_secondary=taken_from)
+    labels = {
+        "prosecutions_labor": "of which labour", "convictions_labor": "of which labour",
+        "victims_identified": "victims identified", "victims_identified_labor": "of which labour",
+        "new_or_amended_legislation": "new or amended laws", "tip_report_edition": "TIP edition",
+        "is_secondary": "taken from",
+    }  # fmt: skip
+    return tables.Table(
+        frame, caption="US TIP Report: global law-enforcement figures", labels=labels,
+        note="'secondary': taken from a page that quotes the report; 'report': from the report.",
+    )  # fmt: skip
+
+
+def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
+    """Eurostat's EU-27 headline figures, indicator by year (the first value of each)."""
+    frame = eurostat.pivot_table(index="indicator", columns="year", values="value",
+                                 aggfunc="first")  # fmt: skip
+    frame = frame.rename_axis(columns=None).reset_index()
+    frame["indicator"] = frame["indicator"].map(tables.words)
+    frame.columns = [str(c) for c in frame.columns]
+    return tables.Table(frame, caption="Eurostat EU-27 headline figures, by reference year",
+                        note="Shares are in per cent; rates per million inhabitants.")  # fmt: skip
+
+
+def enforcement_findings(quality: dict, names) -> str:
+    """The enforcement cleaning's key numbers, as Markdown bullets."""
+    lines = [
+        f"- **GLOTIP export {v}:** {r['rows_in']:,} raw rows, {r['rows_quarantined']:,} "
+        f"quarantined, {r['rows_written']:,} cells written; {r['suppressed_cells_kept']:,} "
+        "suppressed ('<5') values kept as bounds of 1 to 4."
+        for v, r in quality["glotip"].items()
+    ]
+    lines += [
+        f"- **{TABLE_NAMES.get(n, tables.words(n))}:** {quality[n]['rows_out']:,} rows."
+        for n in names
+    ]
+    return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])
+
+
+def enforcement_headline(quality: dict) -> str:
+    parts = [f"{r['rows_written']:,} cells of the GLOTIP {v} export" for v, r in
+             quality["glotip"].items()]  # fmt: skip
+    return "Cleaned " + " and ".join(parts) + ", with the US TIP, Eurostat and Belarus tables."

@@ -8,6 +8,8 @@ its total, or a difference between two published counts would be a small cell.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
@@ -27,7 +29,7 @@ from analysis.definitions.instruments import (
     differences,
 )
 from analysis.definitions.mapping import LEVEL_LABELS
-from analysis.publish import bounds, disclosure, plots
+from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish.enforcement_views import bounds_text, format_bounds
 
 NAMES = {i.key: i.short for i in INSTRUMENTS}  # column headings of every table
@@ -67,9 +69,29 @@ def differences_text() -> str:
     return "\n".join(lines)
 
 
+UNCHECKED_NOTE = (
+    "These points are not checked against the official texts in this release of the report: "
+    "check them there before quoting."
+)
+# How the instruments' notes say where a point comes from; a reader gets UNCHECKED_NOTE instead.
+PROVENANCE = re.compile(
+    r"\s*(?:[:;,]\s*|\s+and\s+)(?:was not retrieved|from knowledge[^.]*|from a secondary "
+    r"source and knowledge|from the consolidated text as summarised in NOTES\.md)(?=\.\s*$)"
+    r"|\s*\b(?:Not retrieved|From knowledge)\.\s*$"
+)
+
+
+def unchecked_point(point: str) -> str:
+    """An instrument's unverified point without its note on where it comes from."""
+    text = PROVENANCE.sub("", point).strip()
+    return text if text.endswith(".") else text + "."
+
+
 def unverified_text() -> str:
-    """Every point resting on knowledge rather than a retrieved text, as Markdown bullets."""
-    return "\n".join(f"- *{i.short}*: {point}" for i in INSTRUMENTS for point in i.unverified)
+    """Every point not checked against an official text, as Markdown bullets marked with a
+    footnote (`UNCHECKED_NOTE`)."""
+    points = [f"- *{i.short}*: {unchecked_point(p)} †" for i in INSTRUMENTS for p in i.unverified]
+    return "\n".join(points) + f"\n\n† {UNCHECKED_NOTE}"
 
 
 def purposes_added() -> dict[str, list[str]]:
@@ -326,7 +348,8 @@ def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
         if not bounds.pinned(*unknown):
             known = "an undisclosed number of"
         lines.append(
-            f"- **{release}**: {known} records with a known form; named explicitly by "
+            f"- **{release_label(release)}**: {known} records with a known form; named "
+            "explicitly by "
             f"Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
             f"{words[EU_2011.key]}, EU 2024 {words[EU_2024.key]}."
         )
@@ -360,7 +383,8 @@ def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str)
     k, un, eu11, eu24 = REAL_CASES, PALERMO_2000.key, EU_2011.key, EU_2024.key
     glotip_share = glotip_share_text(*glotip_overall[shares.RANGE_COLUMNS].iloc[0])
     return (
-        f"- In the real CTDC cases ({k}), the share of records with a known form that the text "
+        f"- In the real cases of the {release_label(k)}, the share of records with a known "
+        "form that the text "
         f"names explicitly rises from **{share[k, un]}** (Palermo, CoE) to "
         f"**{share[k, eu11]}** (EU 2011: begging, criminal activities) and "
         f"**{share[k, eu24]}** (EU 2024: forced marriage). The other two releases do not "
@@ -435,7 +459,7 @@ def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
     """The releases that record no EU-only form, and the EU purposes no dataset records."""
     absent = sorted(set(eu_only.loc[~eu_only["recorded_in_release"], "release"]))
     return (
-        f"Releases that record none of these forms: {', '.join(absent)}. "
+        f"Releases that record none of these forms: {', '.join(map(release_label, absent))}. "
         "Purposes the EU texts add that **no dataset category records**: "
         + ", ".join(PURPOSES[p] for p in without_data)
         + "."
@@ -592,3 +616,90 @@ def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
             node = node.setdefault(str(row[key]), {})
         node[row["instrument"]] = glotip_share_record(row)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables as a reader sees them: codes in words
+
+
+CATEGORY_WORDS = {  # CTDC form categories (`analysis.victims`) in words
+    "is_sexual_exploit": "sexual exploitation",
+    "is_forced_labour": "forced labour",
+    "is_other_exploit": "other exploitation",
+    "is_sex_and_labour": "sexual exploitation and forced labour",
+    "is_forced_marriage": "forced marriage",
+    "is_slavery_and_practices": "slavery and similar practices",
+    "no_listed_form": "form group known, no listed form flagged",
+}
+WORDS = {
+    "ctdc": "CTDC",
+    "glotip": "GLOTIP",
+    "transgender_nonconforming": "transgender or gender non-conforming",
+    "age_group": "age group",
+    "suppressed_cells": "cells published as <5",
+    "first_explicit_in": "first named explicitly in",
+    "flagged": "records with the form flagged",
+    "only_eu_explicit": "named explicitly only by the EU texts",
+    "records": "records of the release",
+}
+
+
+def release_label(release: str) -> str:
+    """A CTDC release as a reader names it ('CTDC K-anonymised release (2021)')."""
+    return releases.CTDC[release].label if release in releases.CTDC else release
+
+
+def category_label(code: str) -> str:
+    """A CTDC form category in words ('labour_domestic_work' → 'forced labour: domestic
+    work'); GLOTIP's categories are words already."""
+    if code in CATEGORY_WORDS:
+        return CATEGORY_WORDS[code]
+    for prefix, kind in (("labour_", "forced labour"), ("sex_", "sexual exploitation")):
+        if code.startswith(prefix):
+            return f"{kind}: {tables.words(code.removeprefix(prefix))}"
+    return code
+
+
+def _word(value):
+    if not isinstance(value, str):
+        return value
+    if value in releases.CTDC:
+        return release_label(value)
+    for code in releases.CTDC:  # a release named inside a text (a mapping's reason)
+        value = value.replace(f"{code} records", f"records of the {release_label(code)}")
+    return WORDS.get(value) or category_label(value)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shown table with its codes in words: releases by name, genders, categories and
+    column names in words (cells that are numbers or shares are left as they are)."""
+    out = frame.rename(index=_word, columns=_word)
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(_word)
+    out.index.names = [WORDS.get(n, n) if n else n for n in out.index.names]
+    return out
+
+
+def table_view(frame: pd.DataFrame, caption: str, note: str = "", index: bool = True):
+    """A table of this report for the reader (`tables.Table`), its codes in words."""
+    return tables.Table(readable(frame), caption=caption, note=note, index=index)
+
+
+def marks_note(threshold: int) -> str:
+    """The key to the marks of a count table."""
+    return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
+            f"{disclosure.SECONDARY}: hidden so that the totals published here and in the "
+            "cleaning report cannot give a small cell away.")  # fmt: skip
+
+
+def headlines(ctdc: pd.DataFrame) -> list[str]:
+    """One sentence for the index: the real cases' explicit share under Palermo and under the
+    amended EU Directive (as `closing_text` states them)."""
+    share = ctdc.set_index(["release", "instrument"])["share"].map(disclosure.share_text)
+    k = REAL_CASES
+    return [
+        f"In the real CTDC cases, {share[k, PALERMO_2000.key]} of records with a known form have "
+        f"a form the Palermo Protocol names explicitly; under the amended EU Directive "
+        f"{share[k, EU_2024.key]}."
+    ]

@@ -13,6 +13,23 @@ import pandas as pd
 
 from analysis import enforcement as en
 from analysis.data import countries as cty
+from analysis.publish import tables
+
+RANGE_NOTE = "A range such as 1,234–1,246 is a figure that suppressed ('<5') cells leave open."
+
+
+def view(frame: pd.DataFrame, caption: str, note: str = RANGE_NOTE, **options) -> tables.Table:
+    """A table of this module (years or countries as its index, '' where there is no figure)
+    as the reader sees it: the index as the first column, no figure as '–'."""
+    options.setdefault("index", True)
+    return tables.Table(frame.replace("", tables.MISSING), caption=caption, note=note, **options)
+
+
+def country_names(codes) -> list[str]:
+    """Countries by name (the code where a code has no name, e.g. a test fixture's 'AAA')."""
+    codes = pd.Series(list(codes), dtype="string")
+    return cty.name(codes).fillna(codes).tolist()
+
 
 TIP_ORDER = ["prosecutions", "convictions", "victims_identified"]
 
@@ -117,7 +134,8 @@ def coverage_sentence(cover: pd.DataFrame, shown: Sequence[str], year: int) -> s
 def contributor_table(top: pd.DataFrame, shown: Sequence[str]) -> pd.DataFrame:
     """Per year and indicator: the largest contributor and its share of the sum, 'USA 40–41%'."""
     top = top[top["indicator"].isin(shown)]
-    text = top["iso3"] + " " + format_bounds(top["share_lower"], top["share_upper"]) + "%"
+    names = pd.Series(country_names(top["iso3"]), index=top.index, dtype="string")
+    text = names + " " + format_bounds(top["share_lower"], top["share_upper"]) + "%"
     table = top.assign(text=text).pivot(index="year", columns="indicator", values="text")
     table = table[[k for k in shown if k in set(top["indicator"])]]
     table.columns = [en.LABELS[k] for k in table.columns]
@@ -141,7 +159,7 @@ def contributor_record(top: pd.DataFrame, shown: Sequence[str], year: int) -> di
 
 def totals_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
     """Per year: each indicator's sum over the reporting countries, and how many they were."""
-    countries = {k: f"countries ({k})" for k in shown}
+    countries = {k: f"countries reporting {en.LABELS[k]}" for k in shown}
     return bounds_table(sums, "indicator", years, shown, labels=en.LABELS, countries=countries)
 
 
@@ -259,7 +277,8 @@ def country_table(
 def tip_editions(tip: pd.DataFrame) -> str:
     """The TIP report editions the comparison uses and the years each supplies."""
     editions = tip.groupby("tip_report_edition")["year"].agg(["min", "max"]).sort_values("min")
-    years = editions["min"].astype(str) + "–" + editions["max"].astype(str)
+    first, last = editions["min"].astype(str), editions["max"].astype(str)
+    years = first.where(first == last, first + "–" + last)
     return "**TIP editions used:** " + "; ".join(f"{y}: {ed}" for ed, y in years.items())
 
 
@@ -298,12 +317,13 @@ def tip_below_text(below: pd.DataFrame) -> str:
     big = below.loc[below["share_lower"].astype(float).idxmax()]
     where = "; for ".join(
         f"{m.replace('_', ' ')} in {', '.join(str(y) for y in p['year'])} (largest GLOTIP "
-        f"contributors in those years: {', '.join(sorted(set(p['iso3'].dropna())))})"
+        f"contributors in those years: {', '.join(country_names(sorted(set(p['iso3'].dropna()))))})"
         for m, p in below.groupby("measure")
     )
     return (
         f"The GLOTIP sum exceeds the TIP figure (ratio below 1) for {where}. At the extreme, "
-        f"{big.iso3} alone makes up at least {big.share_lower:.0f}% of the GLOTIP "
+        f"{country_names([big.iso3])[0]} alone makes up at least {big.share_lower:.0f}% of the "
+        "GLOTIP "
         f"{en.LABELS[big.indicator]} sum in {int(big.year)}: one large reporter can outweigh "
         "the TIP global figure."
     )
@@ -376,9 +396,10 @@ def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
         digits = _decimals(r.measure)
         notes.append(
             f"- **{r.measure}, {int(r.year)}**: Eurostat {r.eurostat:,.{digits}f}, GLOTIP "
-            f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} ({r.gap_pct:+.1f}%); "
+            f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} (gap {r.gap_pct:+.1f}% of "
+            "the Eurostat figure); "
             f"members without a GLOTIP {en.LABELS[key]} total: "
-            f"{', '.join(missing) if missing else 'none'}."
+            f"{', '.join(country_names(missing)) if missing else 'none'}."
         )
     if not notes:
         return "No year has both sources."
@@ -437,6 +458,47 @@ def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
 def gap_lines(gaps: pd.DataFrame) -> list[str]:
     return [
         f"- **EU-27, {r.measure}, {int(r.year)}:** GLOTIP differs from Eurostat by "
-        f"{r.gap_pct:+.1f}% ({int(r.glotip_countries)} of 27 members in GLOTIP)."
+        f"{r.gap_pct:+.1f}% of the Eurostat figure ({int(r.glotip_countries)} of 27 members in "
+        "GLOTIP)."
         for r in gaps.itertuples()
+    ]
+
+
+# --- The reader's tables and headlines ------------------------------------------------------------
+
+GAP_LABEL = "gap (% of the Eurostat figure)"
+
+
+def eu27_view(eu: pd.DataFrame) -> tables.Table:
+    """`eu27_table` as the reader sees it, its gap column named for what it is."""
+    return view(
+        eu27_table(eu),
+        "EU-27: Eurostat headline figures against the GLOTIP sum over the member states",
+        note=(
+            "Gap: how far the GLOTIP range lies from the Eurostat figure, in per cent of that "
+            "figure (0 when the figure lies inside the range); for shares it is a relative "
+            "difference, not a difference in percentage points. † a Eurostat value taken from a "
+            "secondary quotation. " + RANGE_NOTE
+        ),
+        index=False,
+        labels={"gap (%)": GAP_LABEL},
+    )
+
+
+def ratios_view(ratio: pd.DataFrame, years: Sequence[int]) -> tables.Table:
+    """`ratios_table` with its country columns named in full."""
+    labels = {f"countries ({n.split()[-1]})": f"countries ({n})" for n in en.RATIOS}
+    return view(ratios_table(ratio, years), "Convictions per prosecution and per detected "
+                "victim, same-year ratios", labels=labels)  # fmt: skip
+
+
+def headlines(sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int) -> list[str]:
+    """One short sentence per indicator shown (at most three): its sum in `year` and over how
+    many countries, for the index page."""
+    rows = sums[sums["year"] == year].set_index("indicator")
+    return [
+        f"{en.LABELS[k].capitalize()}, {year}: {bounds_text(r.lower, r.upper)} in the "
+        f"{int(r.n_countries)} of {universe} countries that reported."
+        for k, r in rows.iterrows()
+        if k in shown[:3]
     ]

@@ -5,9 +5,11 @@ no ISO3 code and are drawn as part of the base map only. Many small states (Malt
 most small island states) have no polygon at this scale: `choropleth` returns them so that a
 notebook can list them next to the map.
 
+Every map uses one fixed set of classes (fewer than the threshold, then up to 24, 49, 249,
+999 and 1,000 or more), each with its own colour, so maps of different countries compare.
 Small cells are never coloured by value: a count of 1 to threshold-1 falls in one grey, hatched
-"fewer than N" class. The drawing order and the class breaks depend only on the data, so the
-saved files are byte-for-byte reproducible.
+"fewer than N" class. The drawing order depends only on the data, so the saved files are
+byte-for-byte reproducible.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ NO_DATA_COLOUR = "#f2f2f2"
 SMALL_COLOUR = "#bdbdbd"
 HOME_EDGE = "#222222"
 CMAP = "YlOrRd"
-NICE = (1, 2.5, 5)
+CLASS_BOUNDS = (10, 25, 50, 250, 1000)  # lower bounds of the classes above the threshold
+LEGEND_INCHES = 2.3  # the legend's column right of the map
 WIDE_DEGREES = 45.0  # a country wider than this does not set an automatic map window
 
 
@@ -58,19 +61,17 @@ def country_path(shape: base_map.Shape) -> MplPath:
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
-def breaks(maximum: float, threshold: int, max_classes: int = 5) -> list[float]:
-    """Class lower bounds for counts from `threshold` to `maximum`: round numbers, log-spaced.
+def breaks(threshold: int) -> list[float]:
+    """The class lower bounds of every map: the threshold (below it everything is 'fewer
+    than N'), then the fixed bounds above it; the same whatever a map's values."""
+    return [float(threshold), *(float(b) for b in CLASS_BOUNDS if b > threshold)]
 
-    The first class starts at the threshold (below it everything is 'fewer than N').
-    """
-    if maximum < threshold:
-        return []
-    nice = sorted({m * 10**k for k in range(0, 9) for m in NICE})
-    inner = [b for b in nice if threshold < b <= maximum]
-    if len(inner) > max_classes - 1:
-        picks = np.linspace(0, len(inner) - 1, max_classes - 1).round().astype(int)
-        inner = [inner[i] for i in sorted(set(picks))]
-    return [float(threshold), *(float(b) for b in inner)]
+
+def class_colours(bounds: list[float]) -> dict[str, tuple]:
+    """One colour per class label, light to dark, fixed by the bounds alone."""
+    cmap = plt.get_cmap(CMAP)
+    shades = np.linspace(0.15, 0.95, len(bounds))
+    return {label: cmap(x) for label, x in zip(class_labels(bounds), shades, strict=True)}
 
 
 def class_labels(bounds: list[float]) -> list[str]:
@@ -140,26 +141,25 @@ def choropleth(
     units: str,
     source: str,
     home: str | None = None,
+    home_label: str | None = None,
     extent: str | tuple[float, float, float, float] = "world",
     shapes: dict[str, base_map.Shape] | None = None,
     width: float = 10,
 ):
     """A choropleth of counts per ISO3 code (index), with small cells in a hatched grey class.
 
-    `home` is outlined (not coloured: the map shows other countries). `extent` is "world",
-    "auto" (around the coloured countries and home) or (lon_min, lon_max, lat_min, lat_max).
+    `home` is outlined (not coloured: the map shows other countries) and named `home_label`
+    in the legend. The classes and their colours are the same on every map (`breaks`).
+    `extent` is "world", "auto" (around the coloured countries and home) or (lon_min, lon_max,
+    lat_min, lat_max).
     Returns (figure, MapInfo).
     """
     shapes = shapes if shapes is not None else base_map.load_shapes()
     values = pd.Series(values, dtype="Float64").dropna()
     values = values[values > 0].sort_index()
-    shown = disclosure.mask_small(values, threshold)
-    bounds = breaks(float(shown.max()) if shown.notna().any() else 0.0, threshold)
+    bounds = breaks(threshold)
     classes = classify(values, threshold, bounds)
-    labels = class_labels(bounds)
-    cmap = plt.get_cmap(CMAP)
-    shades = np.linspace(0.2, 0.95, len(labels))
-    colour = {label: cmap(x) for label, x in zip(labels, shades, strict=True)}
+    colour = class_colours(bounds)
     small_label = disclosure.fewer_than(threshold)
 
     if extent == "world":
@@ -171,8 +171,8 @@ def choropleth(
     mid_lat = np.radians((window[2] + window[3]) / 2)
     aspect = 1 / max(np.cos(mid_lat), 0.3)
     shape_ratio = (window[3] - window[2]) / (window[1] - window[0]) * aspect  # height / width
-    height = min(max(width * shape_ratio + 1.2, 4.0), 7.5)
-    width = min(width, max((height - 1.2) / shape_ratio + 1.5, 7.0))
+    height = min(max((width - 1.5 - LEGEND_INCHES) * shape_ratio + 1.2, 4.0), 7.5)
+    width = min(width, max((height - 1.2) / shape_ratio + 1.5 + LEGEND_INCHES, 8.0))
     fig, ax = plots.figure(width, height)
 
     for code in sorted(shapes):
@@ -192,18 +192,18 @@ def choropleth(
     ax.set_aspect(aspect)
     ax.grid(False)
 
-    handles = [Patch(facecolor=colour[label], edgecolor="#999999", label=label) for label in labels]
-    handles.append(Patch(facecolor=SMALL_COLOUR, hatch="////", edgecolor="#777777",
-                         label=f"{small_label} (suppressed)"))  # fmt: skip
+    handles = [Patch(facecolor=SMALL_COLOUR, hatch="////", edgecolor="#777777",
+                     label=f"{small_label} (suppressed)")]  # fmt: skip
+    handles += [Patch(facecolor=c, edgecolor="#999999", label=label) for label, c in colour.items()]
     handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="no records"))
     if home:
         handles.append(Patch(facecolor="none", edgecolor=HOME_EDGE, linewidth=1.6,
-                             label=f"{home} (outlined, not coloured)"))  # fmt: skip
-    ax.legend(handles=handles, title=units, loc="lower left", fontsize=7.5, title_fontsize=8,
-              frameon=True, framealpha=0.9)  # fmt: skip
+                             label=f"{home_label or home} (outlined, not coloured)"))  # fmt: skip
+    ax.legend(handles=handles, title=units, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=9, title_fontsize=9, frameon=False, borderaxespad=0.0)  # fmt: skip
     not_drawn = sorted(c for c in classes.index if c not in shapes)
     plots.finish(fig, ax, title=title, xlabel="longitude (degrees east)",
                  ylabel="latitude (degrees north)",
-                 source=f"{source}; map: {base_map_credit()}")  # fmt: skip
+                 source=plots.with_note(source, f"Map: {base_map_credit()}"))  # fmt: skip
     info = MapInfo(bounds, {k: str(v) for k, v in classes.items()}, not_drawn, window)
     return fig, info

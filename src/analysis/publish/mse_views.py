@@ -9,10 +9,80 @@ import pandas as pd
 
 from analysis import enforcement as en
 from analysis import mse
-from analysis.publish import enforcement_views, plots
+from analysis.data import mse_tables
+from analysis.publish import enforcement_views, plots, tables
 
 ESTIMATE_AXIS = "estimated total population (persons)"
 INTERVAL_COLOUR = "#c0392b"
+
+# What each list of a table is, in the words of the tables' documentation (the data sets of the
+# R package MultipleSystemsEstimation 1.2.0, B. W. Silverman, and the studies it cites). Lists
+# the documentation does not spell out (Netherlands, Korea, New Orleans, the Western site,
+# Kosovo's ABA/OSCE/HRW) are not explained.
+LIST_SOURCE = (
+    "the documentation of the data sets of the R package MultipleSystemsEstimation 1.2.0 "
+    "(B. W. Silverman), after Home Office (2014), Modern Slavery: an application of multiple "
+    "systems estimation"
+)
+UK_LISTS = {
+    "LA": "local authorities",
+    "NG": "non-governmental organisations (NGOs)",
+    "PF": "police forces",
+    "NCA": "the National Crime Agency",
+    "PFNCA": "police forces and the National Crime Agency, merged into one list",
+    "GO": "government organisations",
+    "GP": "the general public",
+}
+LIST_NAMES = {"UKdat": UK_LISTS, "UKdat_5": UK_LISTS}
+
+
+def table_title(name: str) -> str:
+    """A published table as a report names it: 'UK 2013, 5 lists (UKdat_5)', 'Korea'; the
+    package's name in brackets unless the title already holds it."""
+    info = mse_tables.TABLES.get(name)
+    if info is None or name.lower() in info.title.lower():
+        return info.title if info else name
+    return f"{info.title} ({name})"
+
+
+def lists_text(name: str, lists) -> str:
+    """What each list of table `name` is, as a Markdown sentence, with its source; or a
+    sentence saying that the documentation does not name them."""
+    known = LIST_NAMES.get(name, {})
+    if not all(code in known for code in lists):
+        return (f"**The lists** ({', '.join(lists)}): the tables' documentation does not say "
+                "which agencies they are (confidential or unnamed in the study).")  # fmt: skip
+    named = "; ".join(f"**{code}**, {known[code]}" for code in lists)
+    return f"**The lists.** {named} (from {LIST_SOURCE})."
+
+
+def overlaps_view(sizes: pd.DataFrame, name: str) -> tables.Table:
+    """`mse.overlaps` after suppression: lists by code, with the table's title."""
+    frame = sizes.rename_axis("list")
+    return tables.Table(frame, caption=f"{table_title(name)}: cases on each list (diagonal) and "
+                        "on both lists of each pair", index=True)  # fmt: skip
+
+
+def headline_sentence(est: mse.Estimate, name: str) -> str:
+    """One short sentence for the index: observed, estimated total and its interval."""
+    interval = ""
+    if est.ci:
+        interval = f" ({_percent(est.level)} interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f})"
+    return (f"{table_title(name)}: the lists saw {est.observed:,} cases; multiple systems "
+            f"estimation puts the total at {est.estimate:,.0f}{interval}.")  # fmt: skip
+
+
+def moves_view(est: mse.Estimate) -> tables.Table:
+    """The stepwise path (`mse.moves_frame`) for the reader."""
+    moves = mse.moves_frame(est)
+    moves["p-value"] = [f"{p:.2g}" if pd.notna(p) else tables.MISSING for p in moves["p-value"]]
+    return tables.Table(moves, digits=0, caption="Stepwise path: the interaction added in each "
+                        "cycle (the last row is where it stopped)")  # fmt: skip
+
+
+def skipped_view(skipped) -> tables.Table:
+    return tables.Table(pd.DataFrame(skipped, columns=["model", "reason"]),
+                        caption="Candidate models that could not be fitted")  # fmt: skip
 
 
 def _percent(level: float) -> str:
@@ -37,7 +107,7 @@ def headline_text(est: mse.Estimate) -> str:
         )
         seen_range = f" (between {est.observed / hi:.0%} and {est.observed / lo:.0%})"
     else:
-        interval, seen_range = " (no interval: nboot = 0)", ""
+        interval, seen_range = " (no interval: no bootstrap replicates were drawn)", ""
     chosen = ", ".join(est.model) or "none (the lists are treated as independent)"
     rule = f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
     text = (
@@ -91,6 +161,12 @@ def sensitivity_table(sens: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def sensitivity_view(sens: pd.DataFrame, name: str) -> tables.Table:
+    return tables.Table(sensitivity_table(sens), digits=0, labels={"choice": "model choice"},
+                        caption=f"{table_title(name)}: the estimated total under each model "
+                        "choice")  # fmt: skip
+
+
 def plot_sensitivity(sens: pd.DataFrame, est: mse.Estimate, dataset: str, source: str):
     """The estimate under each model choice, beside the observed count and the headline interval."""
     fig, ax = plots.figure(height=0.45 * len(sens) + 1.5)
@@ -117,16 +193,8 @@ def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) ->
     }
 
 
-OVERVIEW_COLUMNS = ["table", "observed", "estimate", "lower", "upper", "seen share",
-                    "BIC estimate", "interactions"]  # fmt: skip
-OVERVIEW_FORMAT = {
-    "observed": "{:,}",
-    "estimate": "{:,.0f}",
-    "lower": "{:,.0f}",
-    "upper": "{:,.0f}",
-    "seen share": "{:.0%}",
-    "BIC estimate": "{:,.0f}",
-}
+OVERVIEW_COLUMNS = ["table", "observed", "estimate", "interval", "seen share", "BIC estimate",
+                    "interactions"]  # fmt: skip
 
 
 def overview_table(
@@ -135,22 +203,25 @@ def overview_table(
     level: float,
     nboot: int,
     known: dict[str, mse.Estimate],
-):
-    """`mse.overview` as shown (a Styler): titled tables, intervals when `nboot` > 0, and a
-    caption naming the replicates of any reused estimate (`known`) that has a different number."""
-    shown = overview.assign(table=overview["title"] + " (" + overview["table"] + ")")
-    columns = [c for c in OVERVIEW_COLUMNS if nboot or c not in ("lower", "upper")]
+) -> tables.Table:
+    """`mse.overview` as the reader sees it: titled tables, the interval as a range when `nboot`
+    > 0, and a caption naming the replicates of any reused estimate (`known`) that has a
+    different number."""
+    interval = [
+        tables.MISSING if np.isnan(lo) else f"{lo:,.0f}–{hi:,.0f}"
+        for lo, hi in zip(overview["lower"], overview["upper"], strict=True)
+    ]
+    shown = overview.assign(table=[table_title(n) for n in overview["table"]], interval=interval)
+    columns = [c for c in OVERVIEW_COLUMNS if nboot or c != "interval"]
     caption = (
         f"Stepwise (p < {pthresh}) estimates; {_percent(level)} BCa intervals from {nboot} "
         "replicates"
     ) + "".join(f" ({e.nboot} for {name})" for name, e in known.items() if e.nboot != nboot)
-    return (
-        shown[columns]
-        .style.hide(axis="index")
-        .format(OVERVIEW_FORMAT, na_rep="–")
-        .set_properties(subset=["table", "interactions"], **{"text-align": "left"})
-        .set_caption(caption)
-    )
+    return tables.Table(
+        shown[columns], caption=caption, shares=["seen share"], share_digits=0, digits=0,
+        labels={"observed": "cases seen", "interval": f"{_percent(level)} interval",
+                "seen share": "share seen"},
+    )  # fmt: skip
 
 
 def _bounds(figure: dict) -> str:

@@ -4,16 +4,29 @@ fig, ax = plots.figure()
 ax.plot(...)
 plots.finish(fig, ax, title="...", xlabel="year", ylabel="victims (count)",
              source=plots.source_line("ctdc_synthetic_2021"))
+plots.layout_problems(fig)   # [] when no text is clipped or covers another
 report.figure(fig, "name")   # deterministic PNG and SVG (analysis.publish.report)
+
+The source line (caption) is wrapped to the figure's width and set below the axes in space
+reserved for it, at a size that stays legible when a page shows the figure 1,000 px wide.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    MaxNLocator,
+    NullLocator,
+    ScalarFormatter,
+)
 
 from analysis.data import sources
 from analysis.publish import disclosure
@@ -21,6 +34,21 @@ from analysis.schemas.victims import GENDERS
 
 PALETTE = "colorblind"
 GENDER_COLOURS = dict(zip(GENDERS, sns.color_palette(PALETTE, len(GENDERS)), strict=True))
+# Named series of a line chart: Paul Tol's "muted" scheme and three of his "light" colours,
+# twelve colours that colour-blind readers tell apart; "other" and "unknown" are greys.
+SERIES_COLOURS = (
+    "#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255",
+    "#44AA99", "#EE8866", "#AA4499", "#999933", "#77AADD", "#BBCC33",
+)  # fmt: skip
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+OTHER_COLOUR = "#555555"
+UNKNOWN_COLOUR = "#999999"
+MAX_SERIES = 8  # named lines in one chart, plus "other" and "unknown"
+CAPTION_COLOUR = "#444444"
+CAPTION_PT = 9.0  # at a figure width of 9 inches; wider figures get a larger caption
+PAGE_INCHES = 9.0
+PAD_INCHES = 0.08
+TOUCH_PX = 1.0  # text boxes may touch (share up to a pixel), not overlap
 
 
 def apply_style() -> None:
@@ -35,40 +63,121 @@ def figure(width: float = 8, height: float = 4.5, **kwargs):
     return plt.subplots(figsize=(width, height), **kwargs)
 
 
+# --- Source lines -----------------------------------------------------------------------------
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence: first letter capitalised, a full stop at the end."""
+    text = " ".join(str(text).split()).strip(" .;")
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
+
+
 def source_line(*source_names: str, note: str = "") -> str:
-    """'Source: publisher, title (vintage); ...' from the registry, plus an optional note."""
+    """'Source: publisher, title.' (or 'Sources: A; B.') from the registry, then the note as a
+    sentence of its own."""
     parts = [f"{s.publisher.split(',')[0]}, {s.title}" for s in sources.select(source_names)]
-    return "Source: " + "; ".join(parts) + (f". {note}" if note else "")
+    head = "Source: " if len(parts) == 1 else "Sources: "
+    return with_note(head + "; ".join(parts) + ".", note)
+
+
+def with_note(source: str, note: str) -> str:
+    """A source line with one more sentence (a figure's own note) after it."""
+    source = " ".join(source.split())
+    if not note:
+        return source
+    return f"{source.rstrip('.')}. {sentence(note)}"
+
+
+# --- Captions and layout ----------------------------------------------------------------------
+
+
+def caption_size(fig) -> float:
+    """The caption's font size: 9 pt at a 9-inch width, larger for a wider figure, so that it
+    reads the same when the page scales the figure to its width."""
+    return round(CAPTION_PT * max(1.0, fig.get_figwidth() / PAGE_INCHES), 1)
+
+
+def wrap_text(fig, text: str, fontsize: float, width_px: float) -> str:
+    """`text` broken into lines (at spaces) no wider than `width_px` on the figure's canvas."""
+    renderer = fig.canvas.get_renderer()
+    font = FontProperties(family=plt.rcParams["font.family"], size=fontsize)
+
+    def width(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and width(f"{lines[-1]} {word}") <= width_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def add_caption(fig, source: str) -> float:
+    """Put the source line, wrapped, at the bottom of a figure made taller by the caption's
+    height; returns the height (fraction of the figure) left free below the plots."""
+    size = caption_size(fig)
+    pad = PAD_INCHES * fig.dpi
+    text = wrap_text(fig, source, size, fig.bbox.width - 2 * pad)
+    caption = fig.text(0, 0, text, fontsize=size, color=CAPTION_COLOUR, ha="left", va="bottom",
+                       gid="caption")  # fmt: skip
+    height = caption.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi
+    width, old = fig.get_size_inches()
+    fig.set_size_inches(width, old + height + PAD_INCHES)
+    caption.set_position((PAD_INCHES / width, PAD_INCHES / fig.get_figheight()))
+    return (height + 2 * PAD_INCHES) / fig.get_figheight()
+
+
+class CountFormatter(ScalarFormatter):
+    """Tick labels with thousands separators (12,500) when every tick is a whole number, else
+    matplotlib's own."""
+
+    def format_ticks(self, values):
+        if len(values) and all(float(v).is_integer() for v in values):
+            return [f"{v:,.0f}".replace("-", "\N{MINUS SIGN}") for v in values]
+        return super().format_ticks(values)
+
+
+def count_ticks(axes) -> None:
+    """Thousands separators on the linear y axes of `axes` that use the default formatter."""
+    for ax in np.ravel(axes):
+        default = type(ax.yaxis.get_major_formatter()) is ScalarFormatter
+        if default and ax.get_yscale() == "linear":
+            ax.yaxis.set_major_formatter(CountFormatter())
+
+
+def _check_labels(title: str, xlabel: str, ylabel: str, source: str) -> None:
+    if not (title and xlabel and ylabel and source):
+        raise ValueError("every figure needs a title, both axis labels and a source")
 
 
 def finish(fig, ax, *, title: str, xlabel: str, ylabel: str, source: str):
     """Label the axes (with units), title the figure and put the source line under it."""
-    if not (title and xlabel and ylabel and source):
-        raise ValueError("every figure needs a title, both axis labels and a source")
+    _check_labels(title, xlabel, ylabel, source)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    fig.text(0.01, 0.01, source, fontsize=7.5, color="#555555", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    count_ticks(fig.axes)
+    bottom = add_caption(fig, source)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
 
 
 def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str):
-    """`finish` for small multiples: one title, shared axis labels and the source line."""
-    if not (title and xlabel and ylabel and source):
-        raise ValueError("every figure needs a title, both axis labels and a source")
-    grid = axes if hasattr(axes, "ndim") and axes.ndim == 2 else None
-    for ax in getattr(axes, "flat", [axes]):
+    """`finish` for panels: one title, one x-label under and one y-label beside all panels,
+    and the source line."""
+    _check_labels(title, xlabel, ylabel, source)
+    for ax in np.ravel(axes):
         ax.set_xlabel("")
         ax.set_ylabel("")
-    if grid is not None:
-        for ax in grid[:, 0]:
-            ax.set_ylabel(ylabel, fontsize=9)
-        for ax in grid[-1, :]:
-            ax.set_xlabel(xlabel, fontsize=9)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    fig.text(0.01, 0.005, source, fontsize=7.5, color="#555555", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    count_ticks(fig.axes)
+    bottom = add_caption(fig, source)
+    size = plt.rcParams["axes.labelsize"]
+    fig.supxlabel(xlabel, y=bottom, va="bottom", fontsize=size)
+    fig.supylabel(ylabel, x=0.005, y=(1 + bottom) / 2, ha="left", fontsize=size)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
 
 
@@ -84,10 +193,10 @@ def small_multiples(
     )
     for ax, (key, label) in zip(axes.flat, panels.items(), strict=False):
         draw(ax, key)
-        ax.set_title(label, fontsize=9, loc="left")
+        ax.set_title(label, fontsize=10, loc="left")
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7, frameon=False)
+    axes.flat[0].legend(fontsize=8, frameon=False)
     return finish_grid(fig, axes, title=title, xlabel=xlabel, ylabel=ylabel, source=source)
 
 
@@ -168,3 +277,123 @@ def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)"
     ticks = ax.set_yticks if horizontal else ax.set_xticks
     ticks(range(len(values)), [str(i) for i in values.index])
     return ax
+
+
+# --- Line charts of named series --------------------------------------------------------------
+
+
+def named_lines(ax, frame: pd.DataFrame, *, other=None, unknown=None) -> list:
+    """One line per column of `frame` (x: its index) in column order, each in its own colour and
+    marker; the column `other` in dark grey and `unknown` grey dashed, drawn last. At most
+    `MAX_SERIES` named columns are drawn: returns the names of those left out."""
+    named = [c for c in frame.columns if c not in (other, unknown)]
+    for i, column in enumerate(named[:MAX_SERIES]):
+        ax.plot(frame.index, frame[column], marker=MARKERS[i], ms=4, lw=1.6,
+                color=SERIES_COLOURS[i], label=str(column))  # fmt: skip
+    if other is not None and other in frame.columns:
+        ax.plot(frame.index, frame[other], marker=".", lw=1.4, color=OTHER_COLOUR,
+                label=str(other))  # fmt: skip
+    if unknown is not None and unknown in frame.columns:
+        ax.plot(frame.index, frame[unknown], marker=".", lw=1.4, ls="--", color=UNKNOWN_COLOUR,
+                label=str(unknown))  # fmt: skip
+    return named[MAX_SERIES:]
+
+
+def side_legend(ax, **kwargs):
+    """The legend to the right of the axes, outside the plot."""
+    options = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False,
+               "fontsize": 9, "borderaxespad": 0.0} | kwargs  # fmt: skip
+    return ax.legend(**options)
+
+
+def count_axis(ax, maximum: float, linthresh: int = 10) -> None:
+    """A y axis for counts up to `maximum`: linear up to 100 (whole numbers), else symmetric
+    log with a tick at 0 and every power of ten (10, 100, 1,000...)."""
+    if not np.isfinite(maximum) or maximum < 10 * linthresh:
+        ax.set_yscale("linear")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+        ax.set_ylim(bottom=0)
+        return
+    ax.set_yscale("symlog", linthresh=linthresh)
+    top = int(np.ceil(np.log10(maximum)))
+    ax.yaxis.set_major_locator(FixedLocator([0, *(10**k for k in range(1, top + 1))]))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylim(0, 10**top)
+
+
+# --- Checking a drawn figure -------------------------------------------------------------------
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def text_boxes(fig) -> list[tuple[str, object]]:
+    """Every visible, non-empty text of a drawn figure with a plain description of it:
+    figure titles and labels, captions, and per panel its titles, axis labels, the tick labels
+    drawn, its texts and annotations and its legend."""
+    found: list[tuple[str, object]] = []
+
+    def add(kind: str, artist, where: str = "") -> None:
+        if artist is not None and artist.get_visible() and artist.get_text().strip():
+            found.append((f"{kind} '{_short(artist.get_text())}'{where}", artist))
+
+    def add_legend(legend, where: str = "") -> None:
+        if legend is not None and legend.get_visible():
+            add("legend title", legend.get_title(), where)
+            for text in legend.get_texts():
+                add("legend entry", text, where)
+
+    named = {id(fig._suptitle): "figure title", id(fig._supxlabel): "shared x-label",
+             id(fig._supylabel): "shared y-label"}  # fmt: skip
+    for text in fig.texts:
+        is_caption = text.get_gid() == "caption" or text.get_text().startswith("Source")
+        add(named.get(id(text), "caption" if is_caption else "figure text"), text)
+    for legend in fig.legends:
+        add_legend(legend)
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        panel = next((t.get_text() for t in (ax.title, ax._left_title) if t.get_text()), "")
+        where = f" (panel '{_short(panel)}')" if panel and len(fig.axes) > 1 else ""
+        for title in (ax.title, ax._left_title, ax._right_title):
+            add("panel title" if len(fig.axes) > 1 else "title", title)
+        if ax.axison:
+            for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+                if not axis.get_visible():
+                    continue
+                add(f"{name}-label", axis.label, where)
+                add(f"{name} offset", axis.get_offset_text(), where)
+                for tick in axis._update_ticks():
+                    for label in (tick.label1, tick.label2):
+                        add(f"{name} tick label", label, where)
+        for text in ax.texts:
+            add("annotation", text, where)
+        add_legend(ax.get_legend(), where)
+    return found
+
+
+def layout_problems(fig) -> list[str]:
+    """What a reader would see clipped or covered: every text of the figure drawn must lie
+    inside the canvas and no two text boxes may overlap (they may touch). [] when the layout
+    is clean."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(name, text.get_window_extent(renderer)) for name, text in text_boxes(fig)]
+    width, height = fig.bbox.width, fig.bbox.height
+    problems = []
+    for name, box in boxes:
+        sides = [side for side, out in (
+            ("left", box.x0 < -TOUCH_PX), ("right", box.x1 > width + TOUCH_PX),
+            ("bottom", box.y0 < -TOUCH_PX), ("top", box.y1 > height + TOUCH_PX),
+        ) if out]  # fmt: skip
+        if sides:
+            problems.append(f"{name} is cut off at the {' and '.join(sides)} edge of the figure")
+    for (name_a, a), (name_b, b) in itertools.combinations(boxes, 2):
+        across = min(a.x1, b.x1) - max(a.x0, b.x0)
+        up = min(a.y1, b.y1) - max(a.y0, b.y0)
+        if across > TOUCH_PX and up > TOUCH_PX:
+            problems.append(f"{name_a} overlaps {name_b}")
+    return problems

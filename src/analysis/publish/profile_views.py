@@ -17,7 +17,7 @@ import pandas as pd
 from analysis import enforcement as en
 from analysis import profiles as pr
 from analysis.data import releases
-from analysis.publish import disclosure, maps, plots
+from analysis.publish import disclosure, maps, plots, tables
 from analysis.publish.enforcement_views import bounds_text, format_bounds
 
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
@@ -189,21 +189,53 @@ def ranked(
     return table[columns]
 
 
-def listing(table: pd.DataFrame):
-    """A table of countries as the report shows it: no index, names left, figures right."""
-    return (
-        table.style.hide(axis="index")
-        .set_properties(**{"text-align": "right"})
-        .set_properties(subset=["country"], **{"text-align": "left"})
-    )
+def marks_note(threshold: int) -> str:
+    """The key to the marks of a profile table."""
+    return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
+            f"{disclosure.SECONDARY}: hidden so that a published total cannot reveal a small "
+            "cell; –: none.")  # fmt: skip
 
 
-def ranked_view(table: pd.DataFrame, share_label: str):
+def listing(table: pd.DataFrame, caption: str = "", note: str = "") -> tables.Table:
+    """A table of countries as the report shows it (`tables.Table`): no index, names left,
+    figures right, '–' where there is no figure."""
+    return tables.Table(table.replace("", tables.MISSING), caption=caption, note=note)
+
+
+def ranked_view(table: pd.DataFrame, share_label: str, caption: str = "",
+                threshold: int = disclosure.DEFAULT_THRESHOLD) -> tables.Table:  # fmt: skip
     """A `ranked` table as the report shows it: place, records, share of the known places."""
     shown = table[["country", "records_text", "share_text"]].rename(
         columns={"records_text": "victim records", "share_text": share_label}
     )
-    return listing(shown)
+    return listing(shown, caption, marks_note(threshold))
+
+
+def comparison_view(comparison: pd.DataFrame, role: str, name: str,
+                    threshold: int) -> tables.Table:  # fmt: skip
+    """`release_comparison` for the reader, captioned for the role."""
+    if role == "destinations":
+        caption = f"Records of citizens of {name} by place of exploitation, per CTDC release"
+    else:
+        caption = f"Records of victims exploited in {name} by citizenship, per CTDC release"
+    note = marks_note(threshold) + " The releases share cases: a row is never summed."
+    return tables.Table(comparison, caption=caption, index=True, note=note)
+
+
+def over_time_view(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str,
+                   caption: str) -> tables.Table:  # fmt: skip
+    """`over_time_table` for the reader: one row per year of registration."""
+    text = over_time_table(timeline, table, iso3, role)
+    text = text.rename_axis(index="year of registration", columns=None)
+    text.index = text.index.astype(str)
+    return tables.Table(text, caption=caption, index=True, note=marks_note(table.threshold))
+
+
+def group_view(text: pd.DataFrame, column: str, threshold: int) -> tables.Table:
+    """A breakdown table of `group_heatmaps` for the reader: places by `column`."""
+    text = text.rename_axis(index="place of exploitation", columns=None)
+    return tables.Table(text, caption=f"Victim records by place of exploitation and {column}",
+                        index=True, note=marks_note(threshold))  # fmt: skip
 
 
 def main_places(table: pd.DataFrame) -> list[str]:
@@ -408,16 +440,39 @@ def over_time_figure(
     protected table (`table`) hides (small cells and the cells hidden to protect them): those
     are gaps."""
     hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
-    drawn = readable_places(timeline.astype(float).mask(hidden), iso3, role, axis="columns")
+    drawn, folded = fold_places(timeline.astype(float).mask(hidden), iso3)
+    drawn = readable_places(drawn, iso3, role, axis="columns")
     fig, ax = plots.figure(9, 4.2)
-    for column in drawn.columns:
-        ax.plot(drawn.index, drawn[column], marker="o", ms=3, label=column)
-    ax.legend(frameon=False, fontsize=7, ncols=2)
+    plots.named_lines(ax, drawn, other=pr.OTHER_FOREIGN,
+                      unknown=place_label(pr.UNKNOWN, iso3, role))  # fmt: skip
+    plots.side_legend(ax)
     plots.integer_years([ax], nbins=8)
+    ax.set_ylim(bottom=0)
+    note = not_drawn_note(table.threshold)
+    if folded:
+        names = ", ".join(pr.country_name(c) for c in folded)
+        note += (f". Other foreign includes {names} (named in the table), summed only in the "
+                 "years in which the table shows every part")  # fmt: skip
     plots.finish(fig, ax, title=title, xlabel="year of registration",
-                 ylabel="victim records (count)",
-                 source=f"{source}. {not_drawn_note(table.threshold)}")  # fmt: skip
+                 ylabel="victim records (count)", source=plots.with_note(source, note))  # fmt: skip
     return fig
+
+
+def fold_places(timeline: pd.DataFrame, iso3: str) -> tuple[pd.DataFrame, list[str]]:
+    """A timeline with at most `plots.MAX_SERIES` named places (domestic included): the
+    smallest ranked foreign places beyond them are added to 'other foreign' (a year in which
+    any part is hidden, missing, stays a gap); also the codes folded in."""
+    specials = {pr.OTHER_FOREIGN, iso3, pr.UNKNOWN}
+    foreign = [c for c in timeline.columns if c not in specials]
+    room = plots.MAX_SERIES - int(iso3 in timeline.columns)
+    folded = foreign[room:]
+    if not folded:
+        return timeline, []
+    parts = [c for c in [*folded, pr.OTHER_FOREIGN] if c in timeline.columns]
+    other = timeline[parts].sum(axis=1, min_count=len(parts))  # a gap if a part is
+    out = timeline.drop(columns=parts)
+    out.insert(len(foreign) - len(folded), pr.OTHER_FOREIGN, other)
+    return out, folded
 
 
 def over_time_table(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str):
@@ -442,7 +497,7 @@ def group_heatmaps(
     and the tables that go with them. The height leaves room for every row a breakdown can
     have (`keep`, other foreign, domestic, unknown)."""
     fig, axes = plots.figure(11, 0.45 * (len(keep) + 3) + 2.2, ncols=len(groups))
-    shown = {}
+    shown, any_hidden = {}, False
     for ax, (column, counts) in zip(axes, groups.items(), strict=True):
         threshold = tables[column].threshold
         hidden = hidden_frame(tables[column], column).reindex_like(counts).fillna(False)
@@ -450,8 +505,10 @@ def group_heatmaps(
         plots.count_heatmap(ax, counts, threshold, hidden=hidden)
         ax.set_title(f"by {column}", loc="left", fontsize=10)
         shown[column] = disclosure.cell_text(counts, hidden, threshold)
+        any_hidden |= bool((hidden | disclosure.is_small(counts, threshold)).to_numpy().any())
+    note = heatmap_note(threshold) if any_hidden else ""
     plots.finish_grid(fig, axes, title=title, xlabel="group", ylabel="place of exploitation",
-                      source=f"{source}. {heatmap_note(threshold)}")  # fmt: skip
+                      source=plots.with_note(source, note))  # fmt: skip
     return fig, shown
 
 
@@ -465,8 +522,8 @@ def rates_figure(series: pd.DataFrame, name: str, *, source: str):
             label = name if scope == "country" else scope
             plots.bounds_band(ax, part["year"], part["rate_lower"], part["rate_upper"], label,
                               alpha=0.25)  # fmt: skip
-        ax.set_title(en.LABELS[key], loc="left", fontsize=10)
-        ax.legend(frameon=False, fontsize=7)
+        ax.set_title(en.LABELS[key], loc="left", fontsize=11)
+        ax.legend(frameon=False, fontsize=9)
     plots.integer_years(axes[0])
     plots.finish_grid(fig, axes, title=f"{name}: GLOTIP figures per 100,000 population",
                       xlabel="reference year", ylabel="persons per 100,000 population",
@@ -498,7 +555,7 @@ def place_map(
     its protected `table` hides to protect another is not drawn."""
     return maps.choropleth(drawable(values, table), threshold, title=title,
                            units="victim records (count)", source=source, home=iso3,
-                           extent=extent)  # fmt: skip
+                           home_label=pr.country_name(iso3), extent=extent)  # fmt: skip
 
 
 def not_drawn_text(
@@ -530,10 +587,22 @@ def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
     for key in [k for k in en.INDICATORS if k in set(own["indicator"])]:
         part = own[own["indicator"] == key].set_index("year").reindex(table.index)
         table[en.LABELS[key]] = format_bounds(part["lower"], part["upper"]).to_numpy()
-        table[f"{key} per 100,000"] = format_bounds(
+        table[f"{en.LABELS[key]} per 100,000"] = format_bounds(
             part["rate_lower"], part["rate_upper"], 2
         ).to_numpy()
     return table
+
+
+def enforcement_view(series: pd.DataFrame, name: str) -> tables.Table:
+    """`enforcement_table` for the reader: '–' where GLOTIP has no figure for a year."""
+    table = enforcement_table(series).replace("", tables.MISSING)
+    table.index = table.index.astype(str)
+    return tables.Table(
+        table,
+        caption=f"GLOTIP figures for {name}: counts and rates per 100,000 population",
+        index=True,
+        note="A range (1–4) is a figure that UNODC published as fewer than 5.",
+    )
 
 
 def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:
@@ -551,8 +620,56 @@ def no_population_text(series: pd.DataFrame) -> str | None:
     lacking = sorted({c for s in series["no_population"] for c in s.split(", ") if c})
     if not lacking:
         return None
-    return ("Without a WPP population, so in the regional counts but not in the regional rates: "
-            f"{', '.join(lacking)}.")  # fmt: skip
+    names = sorted(pr.country_name(c) for c in lacking)
+    return ("Without a population in the UN World Population Prospects, so in the regional "
+            f"counts but not in the regional rates: {', '.join(names)}.")  # fmt: skip
+
+
+def intro_text(iso3: str, region: str | None, years: Sequence[int], release: str,
+               threshold: int) -> str:  # fmt: skip
+    """The profile's level-1 heading (with the country's name: the page title comes from it),
+    its question, data and caveats, for any country."""
+    name, first, last = pr.country_name(iso3), int(years[0]), int(years[-1])
+    rest = f"the rest of {region}" if region else "the other countries of its region"
+    return f"""# Country profile: {name}
+
+{name} ({iso3}) · UN sub-region: {region or "none"} · years {first}–{last} · detailed sections
+use the {releases.CTDC[release].label}.
+
+**Question.** In which countries were citizens of {name} identified as victims of trafficking,
+by year, gender and form of exploitation; who was identified as exploited in {name} itself; and
+how do its GLOTIP enforcement figures (victims detected, persons prosecuted, persons convicted,
+per 100,000 population) compare with those of {rest}?
+
+**Data.** Counter-Trafficking Data Collaborative (CTDC) victim records, one release at a time
+(the three releases overlap — the same cases appear in several — so they are set side by side and
+never added); UNODC GLOTIP country data (one export); UN World Population Prospects 2024 for
+rates; Natural Earth 1:110m country polygons for the maps.
+
+**Caveats.**
+- **Detected is not prevalence.** CTDC holds cases identified or assisted by its contributors
+  (IOM missions, NGOs, hotlines); a country appears as a destination where a contributor worked,
+  not necessarily where most victims were. GLOTIP counts what national authorities recorded.
+- Small cells: every CTDC count from 1 to {threshold - 1} is shown as "fewer than {threshold}"
+  ({disclosure.small_text(threshold)}), never drawn or stated as a number;
+  "{disclosure.SECONDARY}" marks a cell hidden so that a published total cannot reveal a small
+  one. GLOTIP's own `<5` cells are carried as ranges (1–4).
+- Many small states have no polygon at 1:110m; they are listed under each map instead."""
+
+
+def headlines(facts: dict) -> list[str]:
+    """One or two sentences for the index, from `summary_facts` (numbers the report shows)."""
+    name, dest, lines = facts["country"], facts["destinations"], []
+    if dest["records"]:
+        records = disclosure.count_words(dest["records"], facts["threshold"])
+        release = facts["release_label"]
+        lines.append(f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the "
+                     f"{release}.")  # fmt: skip
+        if dest["sentence"]:
+            lines.append(f"Main foreign destinations: {dest['sentence']}.")
+    else:
+        lines.append(f"The {facts['release_label']} holds no records of citizens of {name}.")
+    return lines
 
 
 def abroad_records(abroad: pd.DataFrame) -> list[dict]:

@@ -7,19 +7,22 @@ results file passes: it refuses one that holds a small count or any part of a hi
 
     report = Report("10_victim_trends", report_dir, min_cell)
     report.record("female_share", 0.71)
-    report.figure(fig, "female_share_by_year")
+    report.headline("71% of the records of known gender are of women and girls.")
+    report.figure(fig, "female_share_by_year")   # shows it (alt text: its title) and saves it
     report.save()
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 
 from analysis.data import files
 from analysis.data.paths import atomic_path
-from analysis.publish import disclosure
+from analysis.publish import disclosure, plots
 from analysis.publish.tables import Table
 
 # Deterministic figure files: no dates or software versions in the metadata, fixed SVG ids.
@@ -27,6 +30,34 @@ mpl.rcParams["svg.hashsalt"] = "thb-analysis"
 PNG_METADATA = {"Software": None}
 SVG_METADATA = {"Date": None, "Creator": None}
 TABLES_VERSION = 1  # of the table records in results/<notebook>.tables.json
+FIGURES_VERSION = 1  # of the figure records in results/<notebook>.figures.json
+FIGURE_DPI = 200  # twice the screen resolution (figure.dpi 100): sharp when zoomed
+MAX_HEADLINES = 3
+MAX_HEADLINE_CHARS = 300
+
+
+def figure_title(fig) -> str:
+    """The figure's suptitle, or else the first axes title (any side); '' without any."""
+    suptitle = getattr(fig, "_suptitle", None)
+    titles = [suptitle.get_text()] if suptitle is not None else []
+    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    return next((" ".join(t.split()) for t in titles if t.strip()), "")
+
+
+def figure_bytes(fig, kind: str) -> bytes:
+    """The figure as PNG or SVG, the same bytes for the same figure (no dates, versions)."""
+    metadata = PNG_METADATA if kind == "png" else SVG_METADATA
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=kind, metadata=metadata, dpi=FIGURE_DPI)
+    return buffer.getvalue()
+
+
+def show_png(png: bytes, alt: str) -> None:
+    """Display a 2x PNG at half its pixel size, with alt text (the report's template reads it
+    from the output's metadata)."""
+    from IPython.display import Image, display
+
+    display(Image(data=png, format="png", retina=True, metadata={"alt": alt}))
 
 
 class Report:
@@ -41,6 +72,7 @@ class Report:
         self.min_cell = disclosure.check_threshold(min_cell)
         self.results: dict = {}
         self.tables: list[dict] = []
+        self.figures: list[dict] = []
 
     def record(self, key: str, value) -> None:
         """Keep a key number for results/<notebook>.json (JSON-serialisable values)."""
@@ -63,21 +95,43 @@ class Report:
             table.link = rel
         return table
 
-    def figure(self, fig, name: str) -> Path | None:
-        """Save `fig` as PNG and SVG under figures/<notebook>/ in the run folder."""
-        if self.folder is None:
-            return None
-        target = self.folder / "figures" / self.notebook
-        for suffix, metadata in ((".png", PNG_METADATA), (".svg", SVG_METADATA)):
-            path = target / f"{name}{suffix}"
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=suffix[1:], metadata=metadata, dpi=150)
-        return target / f"{name}.png"
+    def figure(self, fig, name: str) -> None:
+        """Show `fig` in the notebook as a 2x PNG with its title as alt text, and close it (so
+        the inline backend does not show it again). In a run, also save it as PNG (the same
+        bytes) and SVG under figures/<notebook>/, and keep its name, title and layout problems
+        (`plots.layout_problems`) for results/<notebook>.figures.json."""
+        title = figure_title(fig) or name.replace("_", " ")
+        problems = [str(p) for p in plots.layout_problems(fig)]
+        png = figure_bytes(fig, "png")
+        if self.folder is not None:
+            target = self.folder / "figures" / self.notebook
+            for suffix, data in ((".png", png), (".svg", figure_bytes(fig, "svg"))):
+                with atomic_path(target / f"{name}{suffix}") as tmp:
+                    tmp.write_bytes(data)
+        self.figures.append({"name": name, "title": title, "problems": problems})
+        show_png(png, title)
+        plt.close(fig)
+
+    def headline(self, text: str) -> None:
+        """One of at most `MAX_HEADLINES` short sentences that the index shows for the report
+        (results "headline"); the same sentence again is kept once."""
+        text = " ".join(str(text).split())
+        if not text or len(text) > MAX_HEADLINE_CHARS:
+            raise ValueError(f"a headline is 1 to {MAX_HEADLINE_CHARS} characters: {text!r}")
+        lines = self.results.setdefault("headline", [])
+        if not isinstance(lines, list):
+            raise ValueError(f"{self.notebook}: results 'headline' holds a record, not sentences")
+        if text in lines:
+            return
+        if len(lines) == MAX_HEADLINES:
+            raise ValueError(f"{self.notebook}: at most {MAX_HEADLINES} headline sentences")
+        lines.append(text)
 
     def save(self) -> None:
         """Write results/<notebook>.json (returns nothing, so the notebook shows nothing).
 
-        Also writes results/<notebook>.tables.json, the records of its protected tables.
+        Also writes results/<notebook>.tables.json, the records of its protected tables, and
+        results/<notebook>.figures.json, its figures' names, titles and layout problems.
         A `DisclosureError` naming every offending key, and nothing written, when a count
         is a small cell, a suppressed record still holds its count, share or interval, or
         the notebook's own tables give a hidden cell away (`disclosure.exposed_cells`)."""
@@ -101,4 +155,8 @@ class Report:
             files.write_json(
                 {"notebook": self.notebook, "version": TABLES_VERSION, "tables": self.tables},
                 results / f"{self.notebook}.tables.json",
+            )
+            files.write_json(
+                {"notebook": self.notebook, "version": FIGURES_VERSION, "figures": self.figures},
+                results / f"{self.notebook}.figures.json",
             )

@@ -4,7 +4,7 @@
 
 - missing values read '–'; True/False read 'yes'/'no';
 - whole numbers (also when stored as floats, e.g. 1295.0) read with thousands separators;
-- columns named in `shares` read as per cent (0.748 → '74.8%');
+- columns named in `shares` read as per cent (0.748 → '74.8%'); year columns as 2019;
 - other numbers get `digits` decimals, with thousands separators;
 - text (already formatted counts such as '<10', '(s)', '1,234', or ranges) is shown as is;
 - column names read in words ('size_kb' → 'size kb', or `labels`), the pandas index is not shown
@@ -75,6 +75,23 @@ def percent_text(value, digits: int = 1) -> str:
     return f"{float(value):.{digits}%}"
 
 
+def is_year_column(name) -> bool:
+    """A column of years ('year', 'year_start', 'first reference year'): shown as 2019, not
+    2,019."""
+    return "year" in words(name).lower().split()
+
+
+def year_text(value) -> str:
+    """A year as written: 2019 (no thousands separator); missing as '–'; text as is."""
+    if isinstance(value, str):
+        return value
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, numbers.Number) and float(value).is_integer():
+        return str(int(value))
+    return cell_text(value)
+
+
 def cell_text(value, digits: int = 1) -> str:
     """Any cell as text: numbers by `number_text`, booleans as yes/no, text as is."""
     if isinstance(value, str):
@@ -91,23 +108,29 @@ def cell_text(value, digits: int = 1) -> str:
     return str(value)
 
 
-def model_term(term: str, references: Mapping[str, str] | None = None) -> str:
+def model_term(
+    term: str,
+    references: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """A patsy model term in words, with the reference category stated where given:
     'C(destination)[T.IDN]:C(gender)[T.male]' → 'destination IDN (against USA) × gender male
-    (against female)'; 'Intercept' → 'baseline (all reference categories)'."""
+    (against female)'; 'Intercept' → 'baseline (all reference categories)'. `names` gives
+    words for variables and levels ('year_c' → 'year', 'IDN' → 'Indonesia'), also for the
+    reference categories."""
     if term == "Intercept":
         return "baseline (all reference categories)"
-    references = references or {}
+    references, names = references or {}, names or {}
     parts = []
     for piece in term.split(":"):
         match = _TERM.fullmatch(piece.strip())
         if match is None or match.group("plain"):
-            parts.append(words(piece.strip()))
+            parts.append(names.get(piece.strip(), words(piece.strip())))
             continue
         var, level = match.group("var").strip(), match.group("level")
-        text = f"{words(var)} {level}"
+        text = f"{names.get(var, words(var))} {names.get(level, level)}"
         if var in references:
-            text += f" (against {references[var]})"
+            text += f" (against {names.get(references[var], references[var])})"
         parts.append(text)
     return " × ".join(parts)
 
@@ -134,6 +157,8 @@ class Table:
             values = frame.iloc[:, position]
             if column in self.shares:
                 cells = [percent_text(v, self.share_digits) for v in values]
+            elif is_year_column(column) or is_year_column(self.labels.get(column, "")):
+                cells = [year_text(v) for v in values]
             else:
                 cells = [cell_text(v, self.digits) for v in values]
             text[position] = cells
@@ -142,14 +167,15 @@ class Table:
 
     def html(self) -> str:
         text = self.shown()
-        head = "".join(f"<th>{escape(str(c))}</th>" for c in text.columns)
         numeric = [self._numeric(text.iloc[:, k]) for k in range(text.shape[1])]
+        # Numbers right, text left (the notebook style sheet would right-align every cell).
+        align = [f'style="text-align:{"right" if num else "left"}"' for num in numeric]
+        head = "".join(
+            f"<th {a}>{escape(str(c))}</th>" for c, a in zip(text.columns, align, strict=True)
+        )
         rows = []
         for row in text.itertuples(index=False):
-            cells = "".join(
-                f'<td style="text-align:right">{escape(v)}</td>' if num else f"<td>{escape(v)}</td>"
-                for v, num in zip(row, numeric, strict=True)
-            )
+            cells = "".join(f"<td {a}>{escape(v)}</td>" for v, a in zip(row, align, strict=True))
             rows.append(f"<tr>{cells}</tr>")
         caption = f"<caption>{escape(self.caption)}</caption>" if self.caption else ""
         body = (f'<table class="{TABLE_CLASS}">{caption}<thead><tr>{head}</tr></thead>'
@@ -164,8 +190,8 @@ class Table:
 
     @staticmethod
     def _numeric(column: pd.Series) -> bool:
-        """Right-align a column of numbers (as text: '1,234', '<10', '74.8%', '–')."""
-        pattern = re.compile(r"^[<>≥≤−+\-–]?[\d,.\s%–−-]*%?$|^\(s\)$")
+        """Right-align a column of numbers (as text: '1,234', '<10', '74.8%', '–', '14 (7%)')."""
+        pattern = re.compile(r"^[<>≥≤−+\-–]?[\d,.\s%–−-]*%?( \([\d,.]+%\))?$|^\(s\)$")
         cells = [c for c in column if c != MISSING]
         return bool(cells) and all(pattern.match(c) for c in cells)
 

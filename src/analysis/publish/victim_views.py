@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import trends, victims
-from analysis.data import countries
-from analysis.publish import bounds, cleaning_views, disclosure, plots
+from analysis.data import countries, releases
+from analysis.publish import bounds, cleaning_views, disclosure, plots, tables
 from analysis.schemas.victims import DATASOURCES
 
 SHARES = ("female", "child")  # the shares of `victims.shares`
@@ -449,6 +449,19 @@ def counts_table(published: Published) -> pd.DataFrame:
     return table[published.codes].loc[years.index[years > 0]]
 
 
+def grid_table(published: Published) -> tables.Table:
+    """`counts_table` for the reader: a year column, destinations by name."""
+    frame = counts_table(published)
+    frame.columns = country_names(frame.columns)
+    frame = frame.rename_axis(index="year of registration", columns=None).reset_index()
+    frame["year of registration"] = frame["year of registration"].astype(str)
+    return tables.Table(
+        frame,
+        caption="Female / male records per year of registration and destination",
+        note=grid_legend(published.grid.threshold).replace("`", ""),
+    )
+
+
 def grid_legend(threshold: int) -> str:
     """The key to the marks of `counts_table`."""
     return (
@@ -485,10 +498,21 @@ def observed_totals(fitted: pd.DataFrame, published: Published) -> pd.DataFrame:
 # --- The selection and who reported ------------------------------------------------------------
 
 
+def release_label(release: str) -> str:
+    """A CTDC release as a reader names it ('CTDC K-anonymised release (2021)')."""
+    return releases.CTDC[release].label if release in releases.CTDC else release
+
+
+def country_names(codes) -> list[str]:
+    """Country names of ISO3 codes (the code where there is no name)."""
+    codes = pd.Series(list(codes), dtype="string")
+    return countries.name(codes).fillna(codes).tolist()
+
+
 def scope_text(destinations: list[str], region: str) -> str:
     """The destinations and region chosen, in words."""
     parts = [
-        f"destinations {', '.join(destinations)}" if destinations else "",
+        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
         f"region {region}" if region else "",
     ]
     return ", ".join(filter(None, parts)) or "all destinations (including unknown)"
@@ -528,7 +552,7 @@ def selection_text(
     seen = chosen["year"].dropna().astype(int)
     total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
     return (
-        f"**Release `{release}`**: {total} records, of which "
+        f"**{release_label(release)}**: {total} records, of which "
         f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
         f"({seen.min()}-{seen.max()} present) for {scope_text(*scope)}. "
         f"{_cell_words(selection, SELECTION[2])} records of the release have no year of "
@@ -602,7 +626,7 @@ def mix_records(mix: pd.DataFrame, has_source: bool) -> dict:
     return out
 
 
-def mix_table(mix: pd.DataFrame, has_source: bool) -> pd.DataFrame:
+def mix_table(mix: pd.DataFrame, has_source: bool) -> tables.Table:
     """Per year: records, destination countries and the shares ('suppressed' where hidden)."""
 
     def column(name: str) -> list[str]:
@@ -613,16 +637,16 @@ def mix_table(mix: pd.DataFrame, has_source: bool) -> pd.DataFrame:
 
     table = pd.DataFrame(
         {
-            "year": mix["year"].astype(int),
+            "year of registration": mix["year"].astype(int).astype(str),
             "records": mix["records_text"],
             "destination countries": mix["destinations"],
-            "US share": column("usa"),
-            "no destination": column("unknown_destination"),
+            "share in the United States": column("usa"),
+            "share without a destination": column("unknown_destination"),
         }
     )
     if has_source:
-        table["hotline share"] = column("hotline")
-    return table
+        table["share from the US hotline"] = column("hotline")
+    return tables.Table(table, caption="Records and contributors per year of registration")
 
 
 def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
@@ -667,22 +691,25 @@ def known_share(published: Published, codes: list[str]) -> float:
     return table.sum_range(count[1])[0] / table.sum_range(known[1])[0]
 
 
-def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, published: Published) -> pd.DataFrame:
+def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, published: Published) -> tables.Table:
     """Records, share of known destinations, female and child shares of the top destinations
     (`per_dest`: `destination_shares` in the order of `top`)."""
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "destination": [f"{n} ({c})" for n, c in zip(top["country"], top["iso3"], strict=True)],
             "records": per_dest["records_text"].to_numpy(),
-            "% of known destinations": [
+            "share of records with a known destination": [
                 disclosure.share_text(known_share(published, [c])) for c in top["iso3"]
             ],
-            "female share": [row_share_text(r, "female") for _, r in per_dest.iterrows()],
-            "gender known": per_dest["female_of_text"].to_numpy(),
-            "child share": [row_share_text(r, "child") for _, r in per_dest.iterrows()],
-            "age known": per_dest["child_of_text"].to_numpy(),
+            "female share (interval)": [
+                row_share_text(r, "female") for _, r in per_dest.iterrows()
+            ],
+            "records of known gender": per_dest["female_of_text"].to_numpy(),
+            "child share (interval)": [row_share_text(r, "child") for _, r in per_dest.iterrows()],
+            "records of known age": per_dest["child_of_text"].to_numpy(),
         }
     )
+    return tables.Table(frame, caption="The top destinations: records, female and child shares")
 
 
 def _count_record(text: str) -> int | None:
@@ -814,9 +841,95 @@ def forms_residuals(residuals: pd.DataFrame, table: disclosure.CountTable) -> pd
 
 RESIDUALS_NOTE = (
     "Adjusted standardised residuals (cells beyond ±2 drive the association; positive: more "
-    "records than independence would give; blank where the count or its row or column total "
+    "records than independence would give; – where the count or its row or column total "
     "is hidden):"
 )
+
+
+def destination_figure(published: Published, source: str):
+    """Records per year by destination group (`destination_bars`), stacked; the counts the
+    grid leaves open or small are one hatched segment, said so under the figure when drawn."""
+    fig, ax = plots.figure(9, 4.5)
+    plots.stacked_bars(ax, *destination_bars(published))
+    ax.tick_params(axis="x", labelrotation=90)
+    ax.legend(title="", fontsize=9, frameon=False)
+    hatched = any(patch.get_hatch() for patch in ax.patches)
+    note = (f"Hatched: counts below {published.grid.threshold} and those hidden to protect them"
+            if hatched else "")  # fmt: skip
+    return plots.finish(fig, ax, title="Records per year of registration, by destination",
+                        xlabel="year of registration", ylabel="records (count)",
+                        source=plots.with_note(source, note))  # fmt: skip
+
+
+def gender_lines_figure(published: Published, names: dict[str, str], years, source: str):
+    """Female and male records per year, one panel per top destination (`names`), without
+    the cells the grid hides; a count axis per panel (`plots.count_axis`)."""
+    shown = grid_cells(published)
+
+    def draw(ax, code):
+        top = 0.0
+        for gender in ["female", "male"]:
+            line = plots.rows_of(shown[shown["gender"] == gender], "destination", code, years)
+            ax.plot(years, line["shown"], marker="o", ms=3, color=plots.GENDER_COLOURS[gender],
+                    label=gender)  # fmt: skip
+            top = max(top, float(line["shown"].fillna(0).max()))
+        plots.count_axis(ax, top)
+
+    return plots.small_multiples(
+        names, draw, title=f"Records per year in the top {len(names)} destinations, by gender",
+        xlabel="year of registration", ylabel="records (count; log scale in panels above 100)",
+        source=plots.with_note(source, "Cells the table hides are not drawn"),
+    )  # fmt: skip
+
+
+def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int, source: str):
+    """The corridor heatmap (`labelled_corridors`): small and hidden cells blank, labelled."""
+    fig, ax = plots.figure(10, 0.42 * len(corridor) + 2.5)
+    mesh = plots.count_heatmap(ax, corridor, threshold, hidden=hidden)
+    fig.colorbar(mesh, ax=ax, label="records (count)", shrink=0.8)
+    return plots.finish(fig, ax, title="Main corridors: citizenship → destination",
+                        xlabel="country of exploitation", ylabel="citizenship",
+                        source=source)  # fmt: skip
+
+
+SHARE_COLOURS = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
+
+
+def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, confidence: float,
+                       source: str):  # fmt: skip
+    """Female and child shares per year with their intervals (`year_shares`), one panel per
+    top destination; hidden shares are gaps."""
+
+    def draw(ax, code):
+        panel = plots.rows_of(by_year, "exploitation_country", code, years)
+        for name in ["female", "child"]:
+            plots.share_band(ax, panel, name, color=SHARE_COLOURS[name], label=f"{name} share")
+        ax.set_ylim(0, 1)
+
+    return plots.small_multiples(
+        names, draw, title=f"Female and child shares per year, top {len(names)} destinations "
+        f"({confidence:.0%} Wilson intervals)", xlabel="year of registration",
+        ylabel="share of records with known gender / age", source=source, sharey=True,
+    )  # fmt: skip
+
+
+def ctdc_glotip_figure(by_year: pd.DataFrame, glotip: pd.DataFrame, names: dict[str, str],
+                       years, source: str):  # fmt: skip
+    """The CTDC female share per year (with its interval) against GLOTIP's (`glotip_shares`),
+    one panel per top destination."""
+
+    def draw(ax, code):
+        ctdc = plots.rows_of(by_year, "exploitation_country", code, years)
+        plots.share_band(ax, ctdc, "female", color=plots.GENDER_COLOURS["female"], label="CTDC")
+        g = plots.rows_of(glotip, "iso3", code, years)
+        ax.plot(g.index, g["female_share"], marker="s", ms=3, ls="--", color="#333333",
+                label="GLOTIP")  # fmt: skip
+        ax.set_ylim(0, 1)
+
+    return plots.small_multiples(
+        names, draw, title="Female share of victims: CTDC records against GLOTIP detected victims",
+        xlabel="year", ylabel="female share of known sex", source=source, sharey=True,
+    )  # fmt: skip
 
 
 def forms_figure(row_share: pd.DataFrame, source: str):
@@ -841,6 +954,26 @@ def forms_cells(
     """Counts with the row percentage, as the forms table shows them."""
     percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
     return disclosure.cell_text(forms, forms_hidden(forms, table), table.threshold) + percent
+
+
+def forms_view(
+    forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
+) -> tables.Table:
+    """`forms_cells` for the reader: one row per person group."""
+    frame = forms_cells(forms, table, row_share).rename_axis(index="person group", columns=None)
+    return tables.Table(
+        frame.reset_index(),
+        caption="Records by person group and form of exploitation (row percentage)",
+        note=f"{disclosure.small_text(table.threshold)}: a small cell; {disclosure.SECONDARY}: "
+        "a cell hidden so that a published total cannot reveal a small one.",
+    )
+
+
+def residuals_view(residuals: pd.DataFrame) -> tables.Table:
+    """`forms_residuals` for the reader: signed, one decimal, '–' where hidden."""
+    text = residuals.map(lambda v: tables.MISSING if pd.isna(v) else f"{v:+.1f}")
+    text = text.rename_axis(index="person group", columns=None).reset_index()
+    return tables.Table(text, caption="Adjusted standardised residuals, person group × form")
 
 
 def row_share_records(row_share: pd.DataFrame) -> dict:
@@ -904,22 +1037,23 @@ def trend_records(fit: trends.GenderTrend) -> dict:
     return out
 
 
-def trend_table(fit: trends.GenderTrend, confidence: float) -> pd.DataFrame:
+def trend_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
     """IRR per year by gender, as change per year, and the same with one gender ratio."""
     trend = fit.trend
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "gender": trend["gender"],
-            f"IRR per year ({confidence:.0%} CI)": [
+            f"incidence-rate ratio per year ({confidence:.0%} interval)": [
                 irr_text(r.irr, r.lower, r.upper) for r in trend.itertuples()
             ],
             "change per year": [f"{r.irr - 1:+.1%}" for r in trend.itertuples()],
-            "p": [p_text(p) for p in trend["p_value"]],
-            "same, common gender ratio": [
+            "p-value": [p_text(p) for p in trend["p_value"]],
+            "same, with one gender ratio for all destinations": [
                 irr_text(r.irr, r.lower, r.upper) for r in fit.common_ratio_trend.itertuples()
             ],
         }
     )
+    return tables.Table(frame, caption="Yearly trend of the records by gender")
 
 
 def trend_text(fit: trends.GenderTrend) -> str:
@@ -961,59 +1095,77 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
         )
         left.plot(sub["year"], sub["fitted"], "-", color=colour, label=f"{gender}, fitted")
     left.set_yscale("log")
-    left.legend(fontsize=7, frameon=False)
+    left.legend(fontsize=9, frameon=False)
     left.xaxis.get_major_locator().set_params(integer=True)
     right.scatter(drawn["fitted"], drawn["resid"], s=10, alpha=0.6, color="#444444")
     right.axhline(0, color="black", lw=0.8)
     right.set_xscale("log")
-    right.set_title(
-        "Pearson residuals against fitted counts (cells the table hides left out)",
-        fontsize=9,
-        loc="left",
-    )
-    right.set_xlabel("fitted records per year x destination x gender (count, log scale)")
+    right.set_title("Pearson residuals against fitted counts", fontsize=10, loc="left")
+    right.set_xlabel("fitted records (count, log scale)")
     right.set_ylabel("Pearson residual")
+    note = ("Right: one point per year, destination and gender; the cells the table hides "
+            "are left out")  # fmt: skip
     return plots.finish(
         fig,
         left,
         title=f"Trend model: observed and fitted ({fit.diagnostics['family']})",
         xlabel="year of registration",
         ylabel="records (count, log scale)",
-        source=source,
+        source=plots.with_note(source, note),
     )
 
 
-def coefficient_table(fit: trends.GenderTrend, confidence: float) -> pd.DataFrame:
-    """Every IRR of the model but the intercept, with its interval and p-value."""
+def references(fit: trends.GenderTrend) -> dict[str, str]:
+    """The reference category of each factor of the trend model (patsy's: the first level)."""
+    return {"gender": fit.levels[0], "destination": sorted(fit.data["destination"])[0]}
+
+
+def term_names(fit: trends.GenderTrend) -> dict[str, str]:
+    """Words for the trend model's variables and levels: 'year_c' is the yearly trend,
+    destinations by country name."""
+    codes = sorted(set(fit.data["destination"]))
+    return {"year_c": "yearly trend", **dict(zip(codes, country_names(codes), strict=True))}
+
+
+def coefficient_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
+    """Every IRR of the model but the intercept, with its interval and p-value; terms in words
+    with their reference category."""
     coef = trends.coefficients(fit, confidence)
-    return pd.DataFrame(
+    refs, names = references(fit), term_names(fit)
+    frame = pd.DataFrame(
         {
-            "term": coef["term"],
-            "IRR": coef["irr"].map("{:.3f}".format),
-            f"{confidence:.0%} CI": [
+            "term": [tables.model_term(t, refs, names) for t in coef["term"]],
+            "incidence-rate ratio": coef["irr"].map("{:.3f}".format),
+            f"{confidence:.0%} interval": [
                 f"{lo:.3f}–{hi:.3f}" for lo, hi in coef[["irr_lower", "irr_upper"]].to_numpy()
             ],
-            "p": coef["p_value"].map(p_text),
+            "p-value": coef["p_value"].map(p_text),
         }
+    )
+    refs_text = ", ".join(f"{k} {names.get(v, v)}" for k, v in refs.items())
+    return tables.Table(
+        frame,
+        caption="All incidence-rate ratios of the trend model",
+        note=f"Reference categories: {refs_text}. '×' marks an interaction: the yearly trend "
+        "× gender male is how much the male trend differs from the female one.",
     )
 
 
-def diagnostics_table(diag: dict) -> pd.DataFrame:
-    """`models.diagnostics` as a one-column table."""
-    return pd.Series(
-        {
-            "family": diag["family"],
-            "observations": diag["n_obs"],
-            "residual df": f"{diag['df_resid']:.0f}",
-            "Poisson Pearson χ²/df": f"{diag['poisson_dispersion']:.2f}",
-            "final Pearson χ²/df": f"{diag['dispersion']:.2f}",
-            "deviance / df": f"{diag['deviance_per_df']:.2f}",
-            "NB α": "" if diag["alpha"] is None else f"{diag['alpha']:.3f}",
-            "AIC (final / Poisson)": f"{diag['aic']:,.0f} / {diag['poisson_aic']:,.0f}",
-            "converged": diag["converged"],
-        },
-        name="value",
-    ).to_frame()
+def diagnostics_table(diag: dict) -> tables.Table:
+    """`models.diagnostics` as a two-column table: measure and value."""
+    values = {
+        "model family": diag["family"],
+        "observations": f"{diag['n_obs']:,}",
+        "residual degrees of freedom": f"{diag['df_resid']:.0f}",
+        "Poisson Pearson χ²/df": f"{diag['poisson_dispersion']:.2f}",
+        "final Pearson χ²/df": f"{diag['dispersion']:.2f}",
+        "deviance / df": f"{diag['deviance_per_df']:.2f}",
+        "negative binomial α": tables.MISSING if diag["alpha"] is None else f"{diag['alpha']:.3f}",
+        "AIC (final / Poisson)": f"{diag['aic']:,.0f} / {diag['poisson_aic']:,.0f}",
+        "fit converged": "yes" if diag["converged"] else "no",
+    }
+    frame = pd.DataFrame({"measure": list(values), "value": list(values.values())})
+    return tables.Table(frame, caption="Diagnostics of the trend model")
 
 
 def trend_words(fit: trends.GenderTrend) -> str:
@@ -1060,8 +1212,9 @@ def glotip_text(
     return text + (
         f"**{agreement['country_years']} country-years in {agreement['countries']} countries** "
         "are in both. The CTDC share minus the GLOTIP share has a median of "
-        f"{agreement['median_difference']:+.1%} and a mean absolute value of "
-        f"{agreement['mean_abs_difference']:.1%}; the GLOTIP share lies inside the CTDC "
+        f"{100 * agreement['median_difference']:+.1f} percentage points and a mean absolute "
+        f"value of {100 * agreement['mean_abs_difference']:.1f}; the GLOTIP share lies inside "
+        "the CTDC "
         f"interval in {agreement['share_within_ctdc_interval']:.0%} of them"
         + (f", and the rank correlation is {spearman:.2f}." if spearman is not None else ".")
     )
@@ -1116,22 +1269,25 @@ def country_year_shares(
     return mask_share(table, "female", hidden), tables
 
 
-def widest_disagreements(pairs: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+def widest_disagreements(pairs: pd.DataFrame, n: int = 8) -> tables.Table:
     """The `n` country-years whose CTDC and GLOTIP female shares differ most."""
     widest = pairs.assign(gap=pairs["difference"].abs()).sort_values("gap", ascending=False).head(n)
-    names = countries.name(widest["iso3"])
-    return pd.DataFrame(
+    names = country_names(widest["iso3"])
+    frame = pd.DataFrame(
         {
-            "country-year": [f"{c} {y}" for c, y in zip(names, widest["year"], strict=True)],
-            "CTDC": [
+            "country and year": [f"{c} {y}" for c, y in zip(names, widest["year"], strict=True)],
+            "CTDC female share (interval)": [
                 disclosure.share_text(*r)
                 for r in widest[["female_share_ctdc", "female_lower", "female_upper"]].to_numpy()
             ],
-            "CTDC known gender": widest["female_of_ctdc"].map("{:,}".format),
-            "GLOTIP": widest["female_share_glotip"].map(disclosure.share_text),
-            "GLOTIP known sex": widest["female_of_glotip"].map("{:,.0f}".format),
+            "CTDC records of known gender": widest["female_of_ctdc"].map("{:,}".format),
+            "GLOTIP female share": widest["female_share_glotip"].map(disclosure.share_text),
+            "GLOTIP detected victims of known sex": widest["female_of_glotip"].map(
+                "{:,.0f}".format
+            ),
         }
     )
+    return tables.Table(frame, caption="The largest disagreements between the two sources")
 
 
 def agreement_figure(pairs: pd.DataFrame, source: str):
@@ -1188,7 +1344,7 @@ def findings(
     )
     lines = [
         f"- **Female share.** {row_share_text(overall, 'female')} of "
-        f"{overall['female_of_text']} CTDC `{release}` records "
+        f"{overall['female_of_text']} records of the {release_label(release)} "
         f"with known gender ({years[0]}-{years[1]}); children are "
         f"{row_share_text(overall, 'child')} of those with known age.",
         f"- **Destinations.** {destinations}.",
@@ -1199,7 +1355,8 @@ def findings(
     if agreement["country_years"]:
         lines.append(
             f"- **Second source.** On {agreement['country_years']} shared country-years, CTDC "
-            f"and GLOTIP female shares differ by {agreement['mean_abs_difference']:.0%} points "
+            f"and GLOTIP female shares differ by {100 * agreement['mean_abs_difference']:.0f} "
+            "percentage points "
             "on average: a CTDC country-year usually reflects one contributor's caseload, not "
             "the country's detected victims."
         )
@@ -1209,3 +1366,16 @@ def findings(
         "not about prevalence."
     )
     return "\n".join(lines)
+
+
+def headlines(overall: pd.Series, fit: trends.GenderTrend, years: tuple[int, int]) -> list[str]:
+    """One to two sentences for the index, from numbers the report shows."""
+    lines = [
+        f"{row_share_text(overall, 'female')} of the {overall['female_of_text']} CTDC records "
+        f"of known gender ({years[0]}–{years[1]}) are female."
+    ]
+    by_gender = fit.trend.set_index("gender")
+    if len(fit.levels) == 2:
+        change = [f"{g} records {by_gender.loc[g, 'irr'] - 1:+.1%}" for g in fit.levels]
+        lines.append(f"Yearly trend within the top destinations: {' and '.join(change)} a year.")
+    return lines

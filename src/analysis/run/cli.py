@@ -12,7 +12,7 @@ import yaml
 
 from analysis.data import paths, sources
 from analysis.data.errors import DataError
-from analysis.run import lifetime, parameters, runner
+from analysis.run import lifetime, parameters, runner, store
 
 
 def _cmd_fetch(args) -> int:
@@ -56,6 +56,13 @@ def _parse_parameter(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(
             f"{key}: cannot read the value {value!r} ({where})"
         ) from None
+
+
+def _age(text: str) -> float:
+    try:
+        return store.parse_age(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _jobs(text: str) -> int:
@@ -120,9 +127,12 @@ def _cmd_run(args) -> int:
     values = _load_params_file(args.params) if args.params else {}
     values.update(dict(args.parameter))
     countries = _countries(args.country, args.country_file)
+    dropped = _countries(args.drop_country, None)
     options = runner.RunOptions(
         only=args.only,
         fan_out={"iso3": countries} if countries else {},
+        drop={"iso3": dropped} if dropped else {},
+        prune_older_than=args.prune_older_than,
         parameters=runner.resolve_parameters(plan, values),
         jobs=args.jobs,
         force=args.force,
@@ -198,7 +208,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="one country profile per code (or `all`: every country with data)",
     )
     run.add_argument("--country-file", metavar="FILE", help="ISO3 codes, one per line")
+    run.add_argument(
+        "--drop-country",
+        nargs="+",
+        metavar="ISO3",
+        help="remove these country profiles from the report (a profile once made stays "
+        "until dropped)",
+    )
     run.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, help="notebooks at once")
+    run.add_argument(
+        "--prune-older-than",
+        type=_age,
+        metavar="AGE",
+        help="first remove stored reports older than AGE (e.g. 90d, 12h)",
+    )
     run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
     run.add_argument(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.data import paths
+from analysis.run import report_page
 
 KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 TEMPLATES = Path(__file__).with_name("templates")  # thb: the lab template, nothing from the web
@@ -123,8 +124,11 @@ def execute(
     return Outcome(notebook.stem, not error, time.perf_counter() - start, error, manager.peak_rss)
 
 
-def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
-    """Render an executed notebook to one self-contained HTML file (images are inline)."""
+def render_html(
+    executed: Path, html: Path, with_code: bool = False, info: report_page.RunInfo | None = None
+) -> None:
+    """Render an executed notebook to one self-contained HTML file (images are inline), titled
+    with its first heading; `info` (the run that made it) gives it its header line."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -135,9 +139,11 @@ def render_html(executed: Path, html: Path, with_code: bool = False) -> None:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    notebook = nbformat.read(executed, as_version=4)
+    title = report_page.title_of(notebook) or executed.stem
+    body, _ = exporter.from_notebook_node(notebook)
     with paths.atomic_path(html) as tmp:
-        tmp.write_text(body, encoding="utf-8")
+        tmp.write_text(report_page.finish(body, title, info), encoding="utf-8")
 
 
 def run_notebook(
@@ -147,6 +153,7 @@ def run_notebook(
     with_code: bool,
     name: str | None = None,
     env: dict[str, str] | None = None,
+    info: report_page.RunInfo | None = None,
 ) -> Outcome:
     """Execute and render one notebook into `out_dir` as `name` (default: the notebook's stem).
 
@@ -157,5 +164,5 @@ def run_notebook(
         outcome = execute(notebook, tmp, parameters, env)
         if not tmp.stat().st_size:  # the kernel never started: keep the source notebook
             tmp.write_bytes(notebook.read_bytes())
-    render_html(executed, executed.with_suffix(".html"), with_code)
+    render_html(executed, executed.with_suffix(".html"), with_code, info)
     return outcome

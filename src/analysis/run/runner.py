@@ -12,6 +12,7 @@ carried over from that run. Independent notebooks run side by side in worker pro
 from __future__ import annotations
 
 import ast
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -34,8 +35,9 @@ from tqdm import tqdm
 
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
-from analysis.run import pipeline
+from analysis.run import lifetime, parameters, pipeline, store
 from analysis.run.index_page import write_index
+from analysis.run.report_page import RunInfo, source_label
 from analysis.run.steps import (
     STEPS,
     Step,
@@ -59,6 +61,8 @@ class RunOptions:
     only: list[str] | None = None
     parameters: dict[str, dict] = field(default_factory=dict)  # notebook -> parameters
     fan_out: dict[str, list] = field(default_factory=dict)  # parameter -> one report per value
+    drop: dict[str, list] = field(default_factory=dict)  # fan-out values to remove from latest
+    prune_older_than: float | None = None  # seconds: store entries older than this go first
     jobs: int = os.cpu_count() or 1
     force: bool = False
     with_code: bool = False
@@ -209,6 +213,10 @@ def output_hashes(step: Step) -> dict[str, str]:
 
 
 def project_relative(path: Path) -> str:
+    """A path as the manifest names it: a processed table as data/processed/<name> wherever
+    the processed folder is (`verify` re-executes into a scratch one)."""
+    with contextlib.suppress(ValueError):
+        return str(Path("data/processed") / path.relative_to(paths.processed_dir()))
     return str(path.relative_to(paths.project_root()))
 
 
@@ -266,8 +274,28 @@ def latest_run(root: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and (link / MANIFEST).is_file() else None
 
 
+def previous_run(root: Path) -> tuple[Path | None, dict]:
+    """The latest run and its notebooks' manifest entries; a damaged manifest is named in one
+    line, and the run goes on as if there were no earlier run."""
+    previous = latest_run(root)
+    if previous is None:
+        return None, {}
+    try:
+        return previous, load_manifest(previous)["notebooks"]
+    except RunError as exc:
+        print(f"warning: {exc}; running as if there were no earlier run", file=sys.stderr)
+        return None, {}
+
+
 def load_manifest(run: Path) -> dict:
-    return json.loads((run / MANIFEST).read_text(encoding="utf-8"))
+    path = run / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{path} is damaged or unreadable ({exc})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("notebooks"), dict):
+        raise RunError(f"{path} is damaged: it holds no notebooks")
+    return manifest
 
 
 def notebook_files(run: Path, notebook: str) -> list[Path]:
@@ -277,6 +305,7 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
         run / f"{notebook}.html",
         run / "results" / f"{notebook}.json",
         run / "results" / f"{notebook}.tables.json",  # its table records, for the audit
+        run / "results" / f"{notebook}.figures.json",  # its figures' titles and layout checks
     ]
     for folder in (run / "figures" / notebook, run / "tables" / notebook):
         found += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
@@ -290,6 +319,7 @@ def carry_over(previous: Path, target: Path, notebook: str) -> None:
             os.link(previous / rel, target / rel)
         except OSError:
             shutil.copy2(previous / rel, target / rel)
+        (target / rel).chmod(paths.file_mode())  # also files of runs made before the umask
 
 
 def new_run_id(root: Path) -> str:
@@ -324,7 +354,12 @@ def publish(partial: Path, final: Path, latest: bool = True) -> None:
 
 
 class Progress:
-    def __init__(self, total: int):
+    """`[k/N] name: outcome · time left` per finished task: above a tqdm bar in a terminal,
+    as timestamped lines in a log. Time left: the mean time of the tasks executed so far, times
+    those still to do, over the workers."""
+
+    def __init__(self, total: int, jobs: int = 1):
+        self.total, self.jobs, self.finished, self.durations = total, max(1, jobs), 0, []
         self.tty = sys.stderr.isatty()
         self.bar = tqdm(total=total, unit="notebook", file=sys.stderr) if self.tty else None
 
@@ -335,7 +370,17 @@ class Progress:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             print(f"{stamp} {text}", file=sys.stderr, flush=True)
 
+    def left(self) -> str:
+        if not self.durations or self.finished >= self.total:
+            return ""
+        seconds = sum(self.durations) / len(self.durations) * (self.total - self.finished)
+        seconds /= self.jobs
+        return f" · {seconds / 60:.0f} min left" if seconds >= 90 else f" · {seconds:.0f} s left"
+
     def done(self, notebook: str, result: StepResult) -> None:
+        self.finished += 1
+        if result.status in ("ok", "failed"):
+            self.durations.append(result.seconds)
         detail = {
             "ok": f"ok in {result.seconds:.1f} s",
             "failed": f"FAILED after {result.seconds:.1f} s: {result.error}",
@@ -343,7 +388,7 @@ class Progress:
             "blocked": f"skipped: needs {', '.join(result.blocked_by)}",
             "not run": "not run",
         }[result.status]
-        self.line(f"{notebook}: {detail}")
+        self.line(f"[{self.finished}/{self.total}] {notebook}: {detail}{self.left()}")
         if self.bar is not None:
             self.bar.update(1)
 
@@ -406,7 +451,11 @@ def expand(plan: dict[str, tuple[Step, Path]], fan_out: dict[str, list]) -> dict
         if step.fan_out is None:
             tasks[stem] = Task(stem, step, notebook)
             continue
-        values = fan_out.get(step.fan_out) or [fan_out_default(notebook, step.fan_out)]
+        values = (
+            fan_out[step.fan_out]
+            if step.fan_out in fan_out
+            else [fan_out_default(notebook, step.fan_out)]
+        )
         for value in dict.fromkeys(values):
             name = f"{stem}-{value}"
             tasks[name] = Task(name, step, notebook, {step.fan_out: value})
@@ -435,21 +484,47 @@ def run(
     if options.only and (unknown := set(options.only) - set(plan)):
         raise RunError(f"no notebook named {', '.join(sorted(unknown))}; have {', '.join(plan)}")
     check_parameters(plan, options.parameters)
-    tasks = expand(plan, options.fan_out)
     with ReportLock(root):
         for stale in root.glob(".partial-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
-        return Run(options, tasks, root).execute()
+        if options.prune_older_than is not None:
+            pruned = store.prune(root, options.prune_older_than)
+            print(f"pruned {pruned} stored report(s) older than the limit", file=sys.stderr)
+        previous, before = previous_run(root)
+        fan_out = kept_fan_out(plan, before, options.fan_out, options.drop)
+        return Run(options, expand(plan, fan_out), root, previous, before).execute()
+
+
+def kept_fan_out(
+    plan: dict[str, tuple[Step, Path]], before: dict, asked: dict[str, list], drop: dict
+) -> dict[str, list]:
+    """The fan-out values of a run: those asked for, then those of the latest run's reports,
+    less those dropped. A country profile published once stays in `latest` (re-executed when
+    its inputs or code change) until it is dropped; with none at all, the notebook's default."""
+    values: dict[str, list] = {}
+    for stem, (step, notebook) in plan.items():
+        if step.fan_out is None:
+            continue
+        kept = [e["fan_out"][step.fan_out] for e in before.values()
+                if e.get("notebook") == stem and step.fan_out in e.get("fan_out", {})]  # fmt: skip
+        chosen = [*asked.get(step.fan_out, []), *kept]
+        chosen = [v for v in dict.fromkeys(chosen) if v not in drop.get(step.fan_out, [])]
+        if not chosen and not drop.get(step.fan_out):
+            chosen = [fan_out_default(notebook, step.fan_out)]
+        values[step.fan_out] = chosen
+    return values
 
 
 class Run:
     """One run of the DAG into a partial folder; `execute` decides, schedules and collects."""
 
-    def __init__(self, options: RunOptions, tasks: dict[str, Task], root: Path):
+    def __init__(
+        self, options: RunOptions, tasks: dict[str, Task], root: Path, previous, before: dict
+    ):
         self.options, self.tasks, self.root = options, tasks, root
-        self.previous = latest_run(root)
-        self.before = load_manifest(self.previous)["notebooks"] if self.previous else {}
+        self.previous, self.before = previous, before  # the latest run and its manifest entries
         self.run_id = new_run_id(root)
+        self.started_utc = datetime.now(UTC)
         self.partial = root / f".partial-{self.run_id}"
         self.deps = task_dependencies(tasks)
         self.results: dict[str, StepResult] = {}
@@ -457,7 +532,7 @@ class Run:
         self.code: dict[str, dict[str, str]] = {}  # task -> the code files its key counts
         self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
         self.stop = False
-        self.progress = Progress(len(tasks))
+        self.progress = Progress(len(tasks), options.jobs)
 
     def ready(self) -> list[str]:
         """Tasks whose dependencies are done, the slowest last time first (shorter makespan)."""
@@ -492,6 +567,28 @@ class Run:
 
         return {name: longest(name) for name in self.tasks}
 
+    @functools.cached_property
+    def git(self) -> dict:
+        return git_state()
+
+    def run_info(self, task: Task, parameters: dict) -> RunInfo:
+        """What the header line of the task's report says: this run, its commit, the data."""
+        commit = (self.git["commit"] or "unknown")[:7]
+        commit += " (with uncommitted changes)" if self.git["dirty"] else ""
+        steps = {t.step.notebook: t.step for t in self.tasks.values()}
+        names = used_raw_sources(task.step, steps)
+        if "*" in names:
+            data = ("every registered source",)
+        else:
+            values = parameter_values({**defaults(task.notebook), **parameters})
+            registry = sources.registry()
+            data = tuple(
+                source_label(n, registry[n].title if n in registry else "")
+                for n in chosen_vintages(names, values)
+            )
+        created = self.started_utc.strftime("%Y-%m-%d %H:%M UTC")
+        return RunInfo(self.run_id, created, commit, data)
+
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})
         return (
@@ -500,6 +597,14 @@ class Run:
             and old.get("processed_outputs") == output_hashes(self.tasks[name].step)
             and has_records(old, name)
         )
+
+    def stored(self, name: str, key: str) -> dict | None:
+        """The store's entry for this task and key, where its processed tables are still
+        the ones it wrote and its table records are there."""
+        entry = store.find(self.root, key)
+        if entry is None or entry.get("processed_outputs") != output_hashes(self.tasks[name].step):
+            return None
+        return entry if has_records(entry, name) else None
 
     def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
         task = self.tasks[name]
@@ -518,6 +623,11 @@ class Run:
             result = StepResult("unchanged", key=key, reused_from=reused)
             result.last_seconds = self.last_seconds(name)
             self.finish(name, result)
+        elif not (selected and self.options.force) and (entry := self.stored(name, key)):
+            store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
+            result = StepResult("unchanged", key=key, reused_from=entry["run_id"])
+            result.last_seconds = entry.get("seconds", 0.0)
+            self.finish(name, result)
         elif self.stop or not selected:
             self.finish(name, StepResult("not run", key=key))
         else:
@@ -526,7 +636,8 @@ class Run:
                 injected[REPORT_DIR_PARAMETER] = str(self.partial)
             reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
             env = guard.environment(task.step.notebook, reads)
-            args = (task.notebook, self.partial, injected, self.options.with_code, name, env)
+            info = self.run_info(task, params)
+            args = (task.notebook, self.partial, injected, self.options.with_code, name, env, info)
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
 
@@ -537,6 +648,10 @@ class Run:
             outcome = future.result()
             status = "ok" if outcome.ok else "failed"
             seconds = round(outcome.seconds, 2)
+            if outcome.ok:  # kept at once: a run stopped later loses no finished work
+                record = {"name": name, "run_id": self.run_id, "seconds": seconds,
+                          "processed_outputs": output_hashes(self.tasks[name].step)}  # fmt: skip
+                store.save(self.root, key, self.partial, notebook_files(self.partial, name), record)
             self.finish(name, StepResult(status, seconds, key, outcome.error, outcome.peak_rss))
             if not outcome.ok and not self.options.keep_going:
                 self.stop = True
@@ -549,18 +664,22 @@ class Run:
         self.partial.mkdir(parents=True)
         started = time.perf_counter()
         context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max(1, self.options.jobs), mp_context=context,
+                                   initializer=lifetime.die_with_parent)  # fmt: skip
         try:
-            with ProcessPoolExecutor(max(1, self.options.jobs), mp_context=context) as pool:
-                while len(self.results) < len(self.tasks):
-                    for name in self.ready():
-                        if len(self.running) >= self.options.jobs:
-                            break
-                        self.decide(name, pool)
-                    if self.running:
-                        self.collect()
+            while len(self.results) < len(self.tasks):
+                for name in self.ready():
+                    if len(self.running) >= self.options.jobs:
+                        break
+                    self.decide(name, pool)
+                if self.running:
+                    self.collect()
         except BaseException:
+            lifetime.stop_pool(pool)  # its kernels end with their workers
             shutil.rmtree(self.partial, ignore_errors=True)
             raise
+        else:
+            pool.shutdown()
         finally:
             self.progress.close()
         return self.publish(started)
@@ -569,7 +688,8 @@ class Run:
         statuses = [r.status for r in self.results.values()]
         executed = sum(s in ("ok", "failed") for s in statuses)
         broken = sum(s in BROKEN for s in statuses)
-        if self.previous is not None and not executed and not broken:
+        same_reports = set(self.tasks) == set(self.before)  # none dropped, none added
+        if self.previous is not None and not executed and not broken and same_reports:
             shutil.rmtree(self.partial)
             self.progress.line(f"nothing changed since {self.previous.name}: report is up to date")
             return 0, self.previous
@@ -579,15 +699,25 @@ class Run:
         manifest["audit"] = found
         files.write_json(manifest, self.partial / MANIFEST)
         write_index(manifest, self.partial)
-        publish(self.partial, final, latest=found["passed"])
+        complete = all(s in ("ok", "unchanged") for s in statuses)
+        publish(self.partial, final, latest=found["passed"] and complete)
         self.progress.line(
             f"run {self.run_id}: {executed} executed, {statuses.count('unchanged')} unchanged, "
             f"{broken} failed or blocked, {time.perf_counter() - started:.1f} s; "
             f"report: {final / 'index.html'}"
         )
+        kept = f"still points at {self.previous.name}" if self.previous else "is not made"
         if not found["passed"]:
-            kept = f"still points at {self.previous.name}" if self.previous else "is not made"
             self.progress.line(f"this run failed its audit: {LATEST} {kept}")
+        elif not complete:
+            missing = sorted(
+                n for n, r in self.results.items() if r.status not in ("ok", "unchanged")
+            )
+            self.progress.line(
+                f"{LATEST} {kept}: this run is not complete ({', '.join(missing[:5])}"
+                f"{' …' if len(missing) > 5 else ''} failed, blocked or not run); "
+                f"its report is {final / 'index.html'}"
+            )
         return (1 if broken or not found["passed"] else 0), final
 
     def audit(self, final: Path) -> dict:
@@ -636,17 +766,66 @@ def build_manifest(run: Run, started: float) -> dict:
         "run_id": run.run_id,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seconds": round(time.perf_counter() - started, 2),
-        "git": git_state(),
+        "git": run.git,
         "python": platform.python_version(),
         "kernel": pipeline.KERNEL_NAME,
         "packages": {d.metadata["Name"]: d.version for d in metadata.distributions()},
         "notebooks": notebooks,
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in written},
         "sources": {
-            s.name: {"title": s.title, "vintage": s.vintage, "citation": s.citation}
+            s.name: {
+                "title": s.title,
+                "vintage": s.vintage,
+                "citation": s.citation,
+                "landing_page": s.landing_page,
+            }
             for s in sources.select(sorted(used_sources(run.tasks)))
         },
     }
+
+
+def used_raw_sources(step: Step, steps: dict[str, Step]) -> list[str]:
+    """The registry names a step's report rests on: its own raw reads and, for each processed
+    table it reads, those of the table's writer that carry the table's name (all of the
+    writer's raw reads when none does: `victims` comes from every CTDC release)."""
+    names = list(step.raw_sources)
+    for table in step.processed_inputs:
+        writer = steps.get(catalog.table(table).writer)
+        raw = writer.raw_sources if writer else []
+        names += [r for r in raw if r.startswith(table)] or raw
+    return list(dict.fromkeys(names))
+
+
+def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
+    """Of several vintages of one family (ctdc_..., glotip_...), those that a parameter value
+    names (release "kanon_2021": ctdc_kanon_2021; glotip_vintage "2025": glotip_2025); all
+    of them when none is named."""
+    families: dict[str, list[str]] = {}
+    for name in names:
+        families.setdefault(name.split("_")[0], []).append(name)
+    kept = []
+    for members in families.values():
+        named = [m for m in members if m.split("_", 1)[-1] in values]
+        kept += named if named and len(members) > 1 else members
+    return kept
+
+
+def defaults(notebook: Path) -> dict:
+    """A notebook's parameters with their default values (those that are literals)."""
+    found = {}
+    for name, source in notebook_parameters(notebook).items():
+        with contextlib.suppress(ValueError, SyntaxError):
+            found[name] = ast.literal_eval(source)
+    return found
+
+
+def parameter_values(parameters: dict) -> set[str]:
+    """The text of every parameter value, and of each item of a list value."""
+    values = set()
+    for value in parameters.values():
+        items = value if isinstance(value, list | tuple) else [value]
+        values.update(str(item) for item in items if isinstance(item, str | int))
+    return values
 
 
 def used_sources(tasks: dict[str, Task]) -> set[str]:
@@ -658,7 +837,7 @@ def resolve_parameters(
     plan: dict[str, tuple[Step, Path]], values: dict[str, object]
 ) -> dict[str, dict]:
     """Spread `key` / `notebook.key` values to the notebooks that declare the parameter."""
-    declared = {name: set(notebook_parameters(nb)) for name, (_, nb) in plan.items()}
+    declared = {name: notebook_parameters(nb) for name, (_, nb) in plan.items()}
     resolved: dict[str, dict] = {}
     for key, value in values.items():
         notebook, _, name = key.rpartition(".")
@@ -668,7 +847,8 @@ def resolve_parameters(
         if not targets or (notebook and name not in declared[notebook]):
             raise RunError(f"no notebook declares a parameter {key!r}")
         for target in targets:
-            resolved.setdefault(target, {})[name] = value
+            checked = parameters.check(target, name, value, declared[target][name])
+            resolved.setdefault(target, {})[name] = checked
     return resolved
 
 
@@ -678,12 +858,56 @@ def verify(
     notebook_dir: Path | None = None,
     steps: tuple[Step, ...] = STEPS,
 ) -> int:
-    """Re-execute a run's notebooks into a temporary folder; compare figures, results, data."""
+    """Check a run (default: latest) as published, then re-execute it and compare.
+
+    First every published file of the run (HTML, executed notebooks, figures, results, tables)
+    and every processed table it wrote is hashed against the manifest: an altered or missing
+    file is named. Then the run is re-executed into scratch folders (reports and processed
+    tables: `data/processed` is never rewritten), under the reports folder's lock, and its
+    figures, results and processed tables are compared with the manifest's. 0 when all match."""
     root = paths.reports_dir()
     run_dir = run_dir.resolve() if run_dir else latest_run(root)
     if run_dir is None or not (run_dir / MANIFEST).is_file():
         raise RunError(f"no run to verify: {run_dir or root / LATEST} has no {MANIFEST}")
     recorded = load_manifest(run_dir)
+    with ReportLock(root):
+        published = _published_states(run_dir, recorded)
+        _print_states(published, f"published files of run {recorded['run_id']}")
+        fresh = _re_execute(recorded, jobs, notebook_dir, steps)
+    expected, actual = _checked_items(recorded), _checked_items(fresh)
+    states = {item: _state(expected[item], actual.get(item)) for item in expected}
+    _print_states(states, f"items re-executed against run {recorded['run_id']}")
+    bad = [s for s in [*published.values(), *states.values()] if s != "match"]
+    return 0 if expected and not bad else 1
+
+
+def _state(expected: str, got: str | None) -> str:
+    return "match" if got == expected else ("MISSING" if got is None else "ALTERED")
+
+
+def _print_states(states: dict[str, str], what: str) -> None:
+    for item in sorted(states):
+        print(f"{states[item]:9} {item}")
+    matched = sum(s == "match" for s in states.values())
+    print(f"{matched} of {len(states)} {what} match")
+
+
+def _published_states(run_dir: Path, manifest: dict) -> dict[str, str]:
+    """Each published file of the run and each processed table it wrote, hashed now against
+    the manifest: match, ALTERED or MISSING."""
+    states = {}
+    for rel, sha in manifest.get("outputs", {}).items():
+        path = run_dir / rel
+        states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
+    for entry in manifest["notebooks"].values():
+        for rel, sha in entry.get("processed_outputs", {}).items():
+            path = paths.processed_dir() / Path(rel).relative_to("data/processed")
+            states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
+    return states
+
+
+def _re_execute(recorded: dict, jobs, notebook_dir, steps) -> dict:
+    """Re-execute a run's notebooks with its parameters into scratch folders; the manifest."""
     parameters: dict[str, dict] = {}
     fan_out: dict[str, list] = {}
     for entry in recorded["notebooks"].values():
@@ -699,19 +923,13 @@ def verify(
             force=True,
             keep_going=True,
             jobs=jobs or os.cpu_count() or 1,
-            reports_root=Path(scratch),
+            reports_root=Path(scratch) / "reports",
         )
-        _, fresh_dir = run(options, notebook_dir, steps)
-        fresh = load_manifest(fresh_dir)
-    expected, actual = _checked_items(recorded), _checked_items(fresh)
-    mismatches = 0
-    for item in sorted(expected):
-        got = actual.get(item)
-        state = "match" if got == expected[item] else ("MISSING" if got is None else "MISMATCH")
-        mismatches += state != "match"
-        print(f"{state:9} {item}")
-    print(f"{len(expected) - mismatches} of {len(expected)} items match run {recorded['run_id']}")
-    return 0 if expected and not mismatches else 1
+        processed = Path(scratch) / "processed"
+        processed.mkdir()
+        with pipeline.environment({paths.PROCESSED_ENV: str(processed)}):
+            _, fresh_dir = run(options, notebook_dir, steps)
+            return load_manifest(fresh_dir)
 
 
 def _checked_items(manifest: dict) -> dict[str, str]:

@@ -1,0 +1,415 @@
+"""The global profile of detected victims from the GLOTIP country data, rule by rule.
+
+UNODC's Global Report gives, per reference year, the shares of women, girls, men and boys (and
+of the forms of exploitation) among detected victims. The country data do not say how those
+shares were aggregated, so every rule is computed side by side (`RULES`):
+
+- `pooled`: the counts of all entering countries added up, then divided;
+- `country_mean`: the unweighted mean of the countries' own shares;
+- `region_mean`: the mean over UN M49 sub-regions of the mean of their countries' shares;
+- `population_weighted`: the mean of country shares weighted by population (UN WPP 2024).
+
+A country-year enters only with the full breakdown (`entering`): every part of the profile
+published in dimension Total (women, girls, men and boys; or all three forms). GLOTIP's `<5`
+cells enter as bounds (1 to 4), so every share is a range: a part's share is lowest when the
+part is at its lower bound and the rest at their upper bounds (`part_bounds`). The central
+share takes every cell at the middle of its bounds (2.5 for a `<5` cell); distances to the
+published figures are measured from it.
+
+Each reference year comes from one export (`enforcement.vintage_of` on each); exports revise
+earlier years, and `nearest_vintage` pairs a year with the export published with the edition
+that first reported it as a full year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import enforcement as en
+from analysis.data import countries
+
+FIGURES_FILE = Path(__file__).resolve().parent / "mappings" / "glotip_report_figures.csv"
+VICTIMS = en.INDICATORS["victims"]
+GROUPS = {  # group: (sex, age) in dimension Total
+    "women": ("Female", "18 years or over"),
+    "girls": ("Female", "0 to 17 years"),
+    "men": ("Male", "18 years or over"),
+    "boys": ("Male", "0 to 17 years"),
+}
+FORMS = {  # form: category in dimension "by form of exploitation" (sex and age Total)
+    "sexual exploitation": "Sexual exploitation",
+    "forced labour": "Forced labour",
+    "other forms": "Other forms of exploitation",
+}
+RULES = ("pooled", "country_mean", "region_mean", "population_weighted")
+# Export: (the Global Report edition it was published with, that edition's latest full year).
+EDITIONS = {"2023": (2022, 2020), "2025": (2024, 2022)}
+NEAREST = "nearest"
+NO_REGION = "no UN sub-region"
+
+
+# --- Which export, which countries -----------------------------------------------------------
+
+
+def nearest_vintage(year: int) -> str:
+    """The export of the earliest edition whose latest full year is `year` or later: the
+    export published with the edition that first reported the year as a full year (2020: the
+    2022 edition, so the 2023 export). Years after every edition take the latest export."""
+    later = [v for v, (_, last) in sorted(EDITIONS.items()) if last >= int(year)]
+    return later[0] if later else max(EDITIONS)
+
+
+def vintages_for(years: Sequence[int], vintage: str = NEAREST) -> dict[int, str]:
+    """The export of each reference year: `vintage` for all, or each year's nearest."""
+    if vintage != NEAREST and vintage not in EDITIONS:
+        raise ValueError(f"vintage must be {NEAREST!r} or one of {sorted(EDITIONS)}: {vintage!r}")
+    return {int(y): nearest_vintage(y) if vintage == NEAREST else vintage for y in years}
+
+
+def cells(glotip: pd.DataFrame, kind: str = "groups") -> pd.DataFrame:
+    """One row per country, year and part of the profile (`GROUPS` or `FORMS`): its published
+    count as bounds. Detected victims only, from one export."""
+    en.vintage_of(glotip)
+    v = glotip[glotip["indicator"] == VICTIMS]
+    if kind == "groups":
+        v = v[v["dimension"] == "Total"]
+        key = pd.Series(list(zip(v["sex"], v["age"], strict=True)), index=v.index)
+        names = {cell: group for group, cell in GROUPS.items()}
+    elif kind == "forms":
+        v = v[
+            (v["dimension"] == "by form of exploitation")
+            & (v["sex"] == "Total")
+            & (v["age"] == "Total")
+        ]
+        key = v["category"]
+        names = {category: form for form, category in FORMS.items()}
+    else:
+        raise ValueError(f"kind must be 'groups' or 'forms': {kind!r}")
+    part = key.map(names)
+    rows = v[part.notna()].assign(part=part[part.notna()].astype("string"))
+    out = rows[["iso3", "year", "part", "lower", "upper", "is_suppressed"]]
+    return with_total(out, glotip).sort_values(["year", "iso3", "part"], ignore_index=True)
+
+
+def with_total(frame: pd.DataFrame, glotip: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the country-years that also publish a total of detected victims. (The 2023
+    export gives all three forms, often as `<5`, for some 50 more countries a year in 2017-2020
+    than publish a total: those rows are left out.)"""
+    totals = en.country_totals(glotip, ["victims"])[["iso3", "year"]].assign(_total=True)
+    marked = frame.merge(totals, on=["iso3", "year"], how="left")
+    return frame[marked["_total"].notna().to_numpy()]
+
+
+def entering(frame: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
+    """The rows of the country-years that publish every one of `parts` (the full breakdown)."""
+    frame = frame[frame["part"].isin(list(parts))]
+    n = frame.groupby(["iso3", "year"])["part"].transform("nunique")
+    return frame[n == len(parts)].reset_index(drop=True)
+
+
+def profile_cells(
+    glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], kind: str = "groups"
+) -> pd.DataFrame:
+    """The entering cells of each reference year from its export (`vintages_for`), with the
+    export in `vintage`."""
+    parts = list(GROUPS if kind == "groups" else FORMS)
+    frames = []
+    for vintage in sorted(set(years.values())):
+        chosen = [y for y, v in years.items() if v == vintage]
+        found = entering(cells(glotip_by_vintage[vintage], kind), parts)
+        frames.append(found[found["year"].isin(chosen)].assign(vintage=vintage))
+    return pd.concat(frames, ignore_index=True).astype({"vintage": "string"})
+
+
+# --- Shares as bounds ------------------------------------------------------------------------
+
+
+def part_bounds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Per group of `by` and part: the part's share (%) of the sum of all parts, with bounds.
+
+    `lower`: the part at its lower bound and every other part at its upper bound; `upper` the
+    other way round; `share`, the central value, takes every cell at the middle of its
+    bounds (2.5 for a `<5` cell).
+    `<NA>` where every part is zero. Also the parts' sums (`victims_lower`, `victims_upper`).
+    """
+    keys = [*by, "part"]
+    frame = frame.assign(middle=central_counts(frame))
+    sums = frame.groupby(keys, observed=True)[["lower", "middle", "upper"]].sum().astype(float)
+    whole = sums.groupby(list(by), observed=True).transform("sum")
+    rest_upper = whole["upper"] - sums["upper"]
+    rest_lower = whole["lower"] - sums["lower"]
+    low = sums["lower"] / (sums["lower"] + rest_upper).where(lambda d: d > 0)
+    high = sums["upper"] / (sums["upper"] + rest_lower).where(lambda d: d > 0)
+    mid = sums["middle"] / whole["middle"].where(lambda d: d > 0)
+    out = pd.DataFrame(
+        {
+            "lower": low * 100,
+            "share": mid * 100,
+            "upper": high * 100,
+            "victims_lower": whole["lower"],
+            "victims_upper": whole["upper"],
+        }
+    )
+    return out.reset_index()
+
+
+def central_counts(frame: pd.DataFrame) -> pd.Series:
+    """Each cell's central count: the middle of its bounds (2.5 for a `<5` cell; the count
+    itself when published)."""
+    return (frame["lower"].astype(float) + frame["upper"].astype(float)) / 2
+
+
+def _mean_bounds(shares: pd.DataFrame, by: Sequence[str], weight: str | None = None):
+    """Mean (or `weight`-weighted mean) of the shares and their bounds over each group's rows."""
+    shares = shares.dropna(subset=["lower", "share", "upper"])
+    w = shares[weight].astype(float) if weight else pd.Series(1.0, index=shares.index)
+    parts = shares.assign(
+        _w=w, _lo=shares["lower"] * w, _mid=shares["share"] * w, _hi=shares["upper"] * w
+    )
+    sums = parts.groupby([*by, "part"], observed=True)[["_w", "_lo", "_mid", "_hi"]].sum()
+    return pd.DataFrame(
+        {
+            "lower": sums["_lo"] / sums["_w"],
+            "share": sums["_mid"] / sums["_w"],
+            "upper": sums["_hi"] / sums["_w"],
+        }
+    )
+
+
+def with_regions(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each country's UN M49 sub-region (`NO_REGION` where there is none)."""
+    region = countries.un_region(frame["iso3"]).fillna(NO_REGION)
+    return frame.assign(region=region.to_numpy())
+
+
+def profile(
+    frame: pd.DataFrame,
+    rule: str,
+    by: Sequence[str] = ("year",),
+    population: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per group of `by` and part: the share (%) under `rule` (see the module docstring), its
+    bounds, the countries it runs over and the victims they report (bounds).
+
+    With "region" in `by`, `region_mean` is the mean of country shares within each region.
+    `population_weighted` needs `population` (WPP 2024, every country-year).
+    """
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}: {rule!r}")
+    by = list(by)
+    if "region" in by or rule == "region_mean":
+        frame = with_regions(frame)
+    if rule == "pooled":
+        out = part_bounds(frame, by).set_index([*by, "part"])[["lower", "share", "upper"]]
+    else:
+        country = part_bounds(frame, [*by, "iso3"] if "iso3" not in by else by)
+        if rule == "population_weighted":
+            if population is None:
+                raise ValueError("the population-weighted rule needs a population table")
+            country = en.attach_population(country, population)
+        if rule == "region_mean":
+            country = with_regions(country) if "region" not in country else country
+        weight = "population" if rule == "population_weighted" else None
+        if rule == "region_mean" and "region" not in by:
+            regional = _mean_bounds(country, [*by, "region"]).reset_index()
+            out = _mean_bounds(regional, by)
+        else:
+            out = _mean_bounds(country, by, weight)
+    whole = part_bounds(frame, by).set_index([*by, "part"])[["victims_lower", "victims_upper"]]
+    n = frame.groupby(by, observed=True)["iso3"].nunique().rename("countries")
+    out = out.join(whole).reset_index().merge(n.reset_index(), on=by, how="left")
+    return out.assign(rule=rule)[
+        [
+            "rule",
+            *by,
+            "part",
+            "lower",
+            "share",
+            "upper",
+            "countries",
+            "victims_lower",
+            "victims_upper",
+        ]
+    ]
+
+
+def all_rules(
+    frame: pd.DataFrame,
+    population: pd.DataFrame,
+    by: Sequence[str] = ("year",),
+    rules: Sequence[str] = RULES,
+) -> pd.DataFrame:
+    """`profile` under every rule, one below the other."""
+    return pd.concat([profile(frame, r, by, population) for r in rules], ignore_index=True)
+
+
+# --- The largest reporter --------------------------------------------------------------------
+
+
+def largest_reporter(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per year: the country with the most victims among the entering ones (by the lower
+    bound of its parts' sum), its victims and its share (%) of all entering victims."""
+    per = frame.groupby(["year", "iso3"])[["lower", "upper"]].sum().reset_index()
+    top = per.sort_values(["lower", "iso3"], ascending=[False, True]).drop_duplicates("year")
+    whole = per.groupby("year")[["lower", "upper"]].sum()
+    top = top.set_index("year").join(whole.add_suffix("_all"))
+    share = en.ratio_bounds(top["lower"], top["upper"], top["lower_all"], top["upper_all"])
+    share.index = top.index
+    return pd.DataFrame(
+        {
+            "iso3": top["iso3"],
+            "victims_lower": top["lower"],
+            "victims_upper": top["upper"],
+            "all_lower": top["lower_all"],
+            "all_upper": top["upper_all"],
+            "share_lower": share["lower"] * 100,
+            "share_upper": share["upper"] * 100,
+        }
+    ).reset_index()
+
+
+def without_largest(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without each year's largest reporter (`largest_reporter`)."""
+    top = largest_reporter(frame)[["year", "iso3"]].assign(_drop=True)
+    marked = frame.merge(top, on=["year", "iso3"], how="left")
+    return frame[marked["_drop"].isna().to_numpy()].reset_index(drop=True)
+
+
+# --- Totals ----------------------------------------------------------------------------------
+
+
+def export_totals(glotip: pd.DataFrame, entering_cells: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per year: detected victims in the export (published totals, sex and age Total) and the
+    countries reporting them; with `entering_cells`, also the victims of known sex and age in the
+    countries with the full breakdown (bounds)."""
+    totals = en.country_totals(glotip, ["victims"])
+    out = en.sum_bounds(totals, ["year"])[["year", "lower", "upper", "n_countries"]]
+    out = out.rename(columns={"n_countries": "countries"}).assign(vintage=en.vintage_of(glotip))
+    if entering_cells is not None:
+        part = entering_cells.groupby("year").agg(
+            entering_lower=("lower", "sum"),
+            entering_upper=("upper", "sum"),
+            entering_countries=("iso3", "nunique"),
+        )
+        out = out.merge(part.reset_index(), on="year", how="left")
+    return out
+
+
+# --- The published figures and the distance to them -----------------------------------------
+
+
+def published_figures(path: Path = FIGURES_FILE) -> pd.DataFrame:
+    """The Global Report's figures as transcribed by hand, one row per edition, reference year
+    and group (or form, or total), with the citation and where the figure comes from."""
+    table = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
+    return table.astype({"edition": "Int64", "reference_year": "Int64", "value": "Float64"})
+
+
+def published_profile(
+    figures: pd.DataFrame, edition: int, year: int, parts: Sequence[str] = tuple(GROUPS)
+) -> pd.Series:
+    """The published shares (%) of `parts` in one edition for one year, by part (those given)."""
+    rows = figures[
+        (figures["edition"] == edition)
+        & (figures["reference_year"] == year)
+        & (figures["measure"] == "share")
+        & figures["group"].isin(list(parts))
+    ]
+    return rows.set_index("group")["value"].astype(float)
+
+
+def gap(published, lower, upper) -> pd.Series:
+    """Points between a published share and a computed range: 0 inside it, else the signed
+    distance from the nearer end (computed minus published)."""
+    published = pd.Series(published, dtype=float)
+    lower = pd.Series(lower, dtype=float, index=published.index)
+    upper = pd.Series(upper, dtype=float, index=published.index)
+    out = pd.Series(0.0, index=published.index)
+    return out.mask(upper < published, upper - published).mask(lower > published, lower - published)
+
+
+def distances(profiles: pd.DataFrame, published: pd.Series, year: int) -> pd.DataFrame:
+    """Per rule (and export): each part's computed share in `year` beside the published one:
+    `distance` (central share minus published, points), `range_gap` (from the range, 0 when
+    the published share lies inside it) and `largest` (the largest absolute distance over the
+    parts, points), `largest_range_gap` likewise."""
+    rows = profiles[(profiles["year"] == year) & profiles["part"].isin(published.index)].copy()
+    rows["published"] = rows["part"].map(published).astype(float)
+    rows["distance"] = rows["share"].astype(float) - rows["published"]
+    rows["range_gap"] = gap(rows["published"], rows["lower"], rows["upper"]).to_numpy()
+    keys = [c for c in ("rule", "vintage") if c in rows.columns]
+    grouped = rows.groupby(keys)
+    rows["largest"] = grouped["distance"].transform(lambda d: d.abs().max())
+    rows["largest_range_gap"] = grouped["range_gap"].transform(lambda d: d.abs().max())
+    parts = {name: k for k, name in enumerate([*GROUPS, *FORMS])}
+    rows = rows.assign(_rule=rows["rule"].map(RULES.index), _part=rows["part"].map(parts))
+    first = ["vintage"] if "vintage" in rows.columns else []
+    rows = rows.sort_values([*first, "_rule", "_part"]).drop(columns=["_rule", "_part"])
+    return rows.reset_index(drop=True)
+
+
+def closest_rule(dist: pd.DataFrame) -> tuple[str, float]:
+    """The rule whose central shares lie closest (smallest largest distance), and that
+    distance (points)."""
+    per = dist.groupby("rule")["largest"].first().astype(float)
+    order = sorted(per.index, key=lambda r: (per[r], RULES.index(r)))
+    return order[0], float(per[order[0]])
+
+
+def years_with_data(frame: pd.DataFrame) -> list[int]:
+    return sorted(int(y) for y in np.unique(frame["year"]))
+
+
+def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> dict:
+    """The country whose published total of detected victims in `year` changed most from one
+    export (`before`) to another (`after`): its code and both totals as bounds (None where an
+    export has no total for it)."""
+
+    def per_country(glotip: pd.DataFrame) -> pd.DataFrame:
+        totals = en.country_totals(glotip, ["victims"])
+        return totals[totals["year"] == year].set_index("iso3")[["lower", "upper"]]
+
+    both = per_country(before).add_suffix("_before")
+    both = both.join(per_country(after).add_suffix("_after"), how="outer")
+    change = (both["lower_after"].fillna(0) - both["lower_before"].fillna(0)).abs()
+    iso3 = str(change.astype(float).sort_values(ascending=False, kind="stable").index[0])
+
+    def figure(when: str) -> list[int] | None:
+        lower, upper = both.at[iso3, f"lower_{when}"], both.at[iso3, f"upper_{when}"]
+        return None if pd.isna(lower) else [int(lower), int(upper)]
+
+    return {"iso3": iso3, "year": int(year), "before": figure("before"), "after": figure("after")}
+
+
+def paired_totals(
+    glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], entering_cells: pd.DataFrame
+) -> pd.DataFrame:
+    """`export_totals` of each reference year from its export (`vintages_for`)."""
+    frames = []
+    for vintage in sorted(set(years.values())):
+        chosen = [y for y, v in years.items() if v == vintage]
+        mine = entering_cells[entering_cells["vintage"] == vintage]
+        found = export_totals(glotip_by_vintage[vintage], mine)
+        frames.append(found[found["year"].isin(chosen)])
+    return pd.concat(frames, ignore_index=True).sort_values("year", ignore_index=True)
+
+
+def on_every_export(
+    glotip_by_vintage: dict[str, pd.DataFrame],
+    year: int,
+    population: pd.DataFrame,
+    kind: str = "groups",
+) -> pd.DataFrame:
+    """`all_rules` for one reference year computed from each export that holds it, with the
+    export in `vintage`: how a revision of the country data moves each rule."""
+    frames = []
+    for vintage, glotip in sorted(glotip_by_vintage.items()):
+        if year not in set(int(y) for y in glotip["year"]):
+            continue
+        found = profile_cells(glotip_by_vintage, {year: vintage}, kind)
+        frames.append(all_rules(found, population).assign(vintage=vintage))
+    return pd.concat(frames, ignore_index=True)

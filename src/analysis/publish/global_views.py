@@ -1,0 +1,491 @@
+"""How the global profile is shown: its tables, sentences, figure and results records. The
+shares come from `analysis.global_profile`; a share is shown as its central value with the
+range that GLOTIP's `<5` cells leave, '41.0 (40.5–41.1)', and differences of shares in points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis import global_profile as gp
+from analysis.data import countries as cty
+from analysis.data import releases
+from analysis.publish import plots
+from analysis.publish.enforcement_views import bounds_text
+from analysis.publish.tables import Table
+
+RULE_NAMES = {
+    "pooled": "pooled counts",
+    "country_mean": "mean of country shares",
+    "region_mean": "mean over regions of country shares",
+    "population_weighted": "population-weighted mean of country shares",
+}
+PART_NAMES = {**{g: g for g in gp.GROUPS}, **{f: f for f in gp.FORMS}}
+
+
+def export_name(vintage: str) -> str:
+    """'the export of 30 May 2023' (from the GLOTIP vintages' labels)."""
+    return releases.GLOTIP[vintage].label.replace("UNODC GLOTIP ", "the ")
+
+
+def edition_name(vintage: str) -> str:
+    return f"{gp.EDITIONS[vintage][0]} edition"
+
+
+def share_text(share, lower, upper) -> str:
+    """'41.0 (40.5–41.1)': the central share with its range; '41.0' when they agree; '–'."""
+    if pd.isna(share):
+        return "–"
+    middle = f"{share:.1f}"
+    span = bounds_text(lower, upper, 1)
+    return middle if span == middle else f"{middle} ({span})"
+
+
+def points(value, signed: bool = True) -> str:
+    """A difference of shares in points: '+1.2 points'."""
+    return f"{value:+.1f} points" if signed else f"{abs(value):.1f} points"
+
+
+# --- Which countries enter -------------------------------------------------------------------
+
+
+def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
+    """Per year: the export, countries with the full breakdown of all reporting a total, their
+    victims of known sex and age, and the largest of them with its share."""
+    t = totals.merge(top, on="year", how="left")
+    names = cty.name(t["iso3"].astype("string"))
+    frame = pd.DataFrame(
+        {
+            "reference year": t["year"].astype(str),
+            "export": [export_name(v).removeprefix("the ") for v in t["vintage"]],
+            "countries with the full breakdown": t["entering_countries"],
+            "countries reporting a total": t["countries"],
+            "victims in them (women, girls, men, boys)": [
+                bounds_text(lo, hi)
+                for lo, hi in zip(t["entering_lower"], t["entering_upper"], strict=True)
+            ],
+            "largest reporter": names.fillna(t["iso3"]),
+            "its share of those victims (%)": [
+                bounds_text(lo, hi, 1)
+                for lo, hi in zip(t["share_lower"], t["share_upper"], strict=True)
+            ],
+        }
+    )
+    return Table(frame, caption="Countries entering the profile, per reference year")
+
+
+# --- The profile under each rule -------------------------------------------------------------
+
+
+def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) -> Table:
+    """One row per year and rule, one column per part: share (%) and its range."""
+    rows = []
+    for year in sorted(profiles["year"].unique()):
+        for rule in [r for r in gp.RULES if r in set(profiles["rule"])]:
+            p = profiles[(profiles["year"] == year) & (profiles["rule"] == rule)]
+            if p.empty:
+                continue
+            p = p.set_index("part")
+            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule]}
+            for part in parts:
+                r = p.loc[part] if part in p.index else None
+                text = "–" if r is None else share_text(r["share"], r["lower"], r["upper"])
+                row[f"{PART_NAMES[part]} (%)"] = text
+            row["countries"] = int(p["countries"].iloc[0])
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    return Table(
+        frame,
+        caption=caption,
+        note="Central share (range left by cells published as fewer than 5).",
+    )
+
+
+def profile_figure(
+    profiles: pd.DataFrame, figures: pd.DataFrame, parts: Sequence[str], title: str, source: str
+):
+    """One panel per part: the share per year under each rule (line: central, band: range),
+    with the Global Report's published figures as black marks."""
+    ncols = 2
+    nrows = int(np.ceil(len(parts) / ncols))
+    fig, axes = plots.figure(
+        10, 3.2 * nrows + 1.2, nrows=nrows, ncols=ncols, sharex=True, sharey=True, squeeze=False
+    )
+    colours = dict(zip(gp.RULES, plots.SERIES_COLOURS, strict=False))
+    published = figures[(figures["measure"] == "share") & figures["group"].isin(list(parts))]
+    for ax, part in zip(axes.flat, parts, strict=False):
+        for k, rule in enumerate(gp.RULES):
+            p = profiles[(profiles["rule"] == rule) & (profiles["part"] == part)]
+            p = p.sort_values("year")
+            x = p["year"].astype(int)
+            ax.plot(
+                x,
+                p["share"].astype(float),
+                marker=plots.MARKERS[k],
+                ms=3,
+                lw=1.3,
+                color=colours[rule],
+                label=RULE_NAMES[rule],
+            )
+            ax.fill_between(
+                x,
+                p["lower"].astype(float),
+                p["upper"].astype(float),
+                color=colours[rule],
+                alpha=0.15,
+                lw=0,
+            )
+        mine = published[published["group"] == part]
+        ax.scatter(
+            mine["reference_year"].astype(int),
+            mine["value"].astype(float),
+            marker="X",
+            s=50,
+            color="black",
+            zorder=5,
+            label="Global Report (published)",
+        )
+        ax.set_title(PART_NAMES[part], loc="left", fontsize=10)
+        ax.set_ylim(0, 100 if len(parts) < 4 else 70)
+    for ax in list(axes.flat)[len(parts) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7, frameon=False, loc="upper left")
+    plots.finish_grid(
+        fig,
+        axes,
+        title=title,
+        xlabel="reference year",
+        ylabel="share of detected victims (%)",
+        source=source,
+    )
+    plots.integer_years(fig.axes)
+    return fig
+
+
+def profile_records(profiles: pd.DataFrame) -> dict:
+    """Every rule's profile for every year: {rule: {year: {part: [lower, share, upper],
+    "countries": n, "export": vintage}}}."""
+    out: dict = {}
+    for (rule, year), p in profiles.groupby(["rule", "year"]):
+        entry = {
+            r.part: [round(float(r.lower), 2), round(float(r.share), 2), round(float(r.upper), 2)]
+            for r in p.itertuples()
+        }
+        entry["countries"] = int(p["countries"].iloc[0])
+        if "vintage" in p:
+            entry["export"] = str(p["vintage"].iloc[0])
+        out.setdefault(rule, {})[str(int(year))] = entry
+    return out
+
+
+# --- Against the Global Report ---------------------------------------------------------------
+
+
+def distance_table(dist: pd.DataFrame, caption: str) -> Table:
+    """The published shares in the first row, then per export and rule each part's central
+    share with its distance in points, the largest distance and the parts whose published
+    share lies inside the computed range."""
+    parts = list(dict.fromkeys(dist["part"]))
+    first = dist.drop_duplicates("part").set_index("part")["published"]
+    rows = [
+        {
+            "export": "Global Report",
+            "rule": "published",
+            **{f"{part} (%)": f"{first[part]:.0f}" for part in parts},
+            "largest distance": "–",
+            "published share inside the range": "–",
+        }
+    ]
+    for (vintage, rule), p in dist.groupby(["vintage", "rule"], sort=False):
+        p = p.set_index("part")
+        row = {"export": export_name(vintage).removeprefix("the "), "rule": RULE_NAMES[rule]}
+        for part in parts:
+            row[f"{part} (%)"] = f"{p.at[part, 'share']:.1f} ({points(p.at[part, 'distance'])})"
+        row["largest distance"] = points(p["largest"].iloc[0], signed=False)
+        inside = [part for part in parts if p.at[part, "range_gap"] == 0]
+        row["published share inside the range"] = (
+            "all" if len(inside) == len(parts) else ", ".join(inside) or "none"
+        )
+        rows.append(row)
+    note = (
+        "Central share and, in brackets, its distance from the published share. The range "
+        "each share can take given the cells published as fewer than 5 is in the profile "
+        "table above."
+    )
+    return Table(pd.DataFrame(rows), caption=caption, note=note)
+
+
+def distance_records(dist: pd.DataFrame) -> dict:
+    """{export: {rule: {"largest_points": x, part: points, ...}}} for the results."""
+    out: dict = {}
+    for (vintage, rule), p in dist.groupby(["vintage", "rule"]):
+        entry = {
+            "largest_points": round(float(p["largest"].iloc[0]), 2),
+            "largest_range_gap_points": round(float(p["largest_range_gap"].iloc[0]), 2),
+        }
+        entry.update({r.part: round(float(r.distance), 2) for r in p.itertuples()})
+        out.setdefault(str(vintage), {})[rule] = entry
+    return out
+
+
+def closest_sentence(
+    rule: str, distance: float, default: str, vintage: str, year: int, edition: int
+) -> str:
+    """Which rule comes closest to the published figures, how close, and whether it is the one
+    this report shows first."""
+    text = (
+        f"On {export_name(vintage)}, **{RULE_NAMES[rule]}** comes closest to the {edition} "
+        f"edition's figures for {year}: no share is more than {points(distance, False)} from "
+        "the published one."
+    )
+    if rule == default:
+        return text + " It is the rule this report uses by default in the sections below."
+    return text + f" The sections below use {RULE_NAMES[default]}, as chosen for this run."
+
+
+# --- Regions, forms and totals ---------------------------------------------------------------
+
+
+def region_table(profiles: pd.DataFrame, rule: str, year: int) -> Table:
+    """Per UN sub-region: the countries entering, their victims and the profile in `year`."""
+    rows = []
+    for region, p in profiles.groupby("region"):
+        p = p.set_index("part")
+        row = {
+            "region": region,
+            "countries": int(p["countries"].iloc[0]),
+            "victims (women, girls, men, boys)": bounds_text(
+                p["victims_lower"].iloc[0], p["victims_upper"].iloc[0]
+            ),
+        }
+        for part in gp.GROUPS:
+            r = p.loc[part]
+            row[f"{part} (%)"] = share_text(r["share"], r["lower"], r["upper"])
+        rows.append(row)
+    frame = pd.DataFrame(rows).sort_values("region", ignore_index=True)
+    return Table(
+        frame,
+        caption=f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})",
+        note="Central share (range left by cells published as fewer than 5).",
+    )
+
+
+def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
+    """Per year: detected victims in the export and the countries reporting them, beside the
+    Global Report's total where one is known."""
+    known = figures[figures["measure"] == "total"]
+    rows = []
+    for r in totals.sort_values("year").itertuples():
+        said = known[known["reference_year"] == r.year]
+        report = "; ".join(
+            f"{q.qualifier + ' ' if pd.notna(q.qualifier) else ''}{int(q.value):,} "
+            f"({int(q.edition)} edition, as quoted)"
+            for q in said.itertuples()
+        )
+        rows.append(
+            {
+                "reference year": str(int(r.year)),
+                "export": export_name(r.vintage).removeprefix("the "),
+                "detected victims in the export": bounds_text(r.lower, r.upper),
+                "countries reporting": int(r.countries),
+                "the Global Report says": report or "–",
+            }
+        )
+    return Table(pd.DataFrame(rows), caption="Detected victims per reference year")
+
+
+def totals_records(totals: pd.DataFrame) -> dict:
+    return {
+        str(int(r.year)): {
+            "export": r.vintage,
+            "victims_lower": int(r.lower),
+            "victims_upper": int(r.upper),
+            "countries": int(r.countries),
+        }
+        for r in totals.itertuples()
+    }
+
+
+def sources_table(figures: pd.DataFrame) -> Table:
+    """The published figures used, one row per source: the figures it gives and where."""
+    text = [
+        f"{g} {(q + ' ') if pd.notna(q) else ''}{v:,.0f}{'%' if m == 'share' else ''}"
+        for g, q, v, m in zip(
+            figures["group"],
+            figures["qualifier"],
+            figures["value"],
+            figures["measure"],
+            strict=True,
+        )
+    ]
+    keys = ["edition", "reference_year", "citation", "page_or_figure", "address", "provenance"]
+    grouped = figures.assign(figure=text).groupby(keys, sort=False, dropna=False)["figure"]
+    shown = grouped.agg(", ".join).reset_index()
+    shown = shown[["edition", "reference_year", "figure", *keys[2:]]]
+    shown = shown.astype({"edition": str, "reference_year": str})
+    labels = {
+        "reference_year": "reference year",
+        "figure": "figures",
+        "page_or_figure": "where in the source",
+        "provenance": "status",
+    }
+    return Table(
+        shown, caption="Global Report figures used here and where each was found", labels=labels
+    )
+
+
+def without_largest_table(
+    base: pd.DataFrame, without: pd.DataFrame, top: pd.DataFrame, rule: str
+) -> Table:
+    """Per year: the rule's profile with and without the year's largest reporter."""
+    rows = []
+    for year in sorted(base["year"].unique()):
+        t = top[top["year"] == year].iloc[0]
+        row = {
+            "reference year": str(int(year)),
+            "largest reporter": cty.name(pd.Series([t["iso3"]])).fillna(t["iso3"]).iloc[0],
+            "its share of victims (%)": bounds_text(t["share_lower"], t["share_upper"], 1),
+        }
+        for part in gp.GROUPS:
+            a = base[(base["year"] == year) & (base["part"] == part)].iloc[0]
+            b = without[(without["year"] == year) & (without["part"] == part)]
+            after = "–" if b.empty else f"{b.iloc[0]['share']:.1f}"
+            row[f"{part} (%): with → without"] = f"{a['share']:.1f} → {after}"
+        rows.append(row)
+    return Table(pd.DataFrame(rows), caption=f"Without the largest reporter ({RULE_NAMES[rule]})")
+
+
+# --- Findings --------------------------------------------------------------------------------
+
+
+def _country(iso3: str) -> str:
+    return str(cty.name(pd.Series([iso3])).fillna(iso3).iloc[0])
+
+
+def revision_text(rev: dict, rule: str, before: str, after: str, distance: float) -> str:
+    """Why the rule's distance changes from one export to the other: the largest revision."""
+    name = _country(rev["iso3"])
+    old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
+    new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
+    return (
+        f"On {export_name(after)} the same rule ({RULE_NAMES[rule]}) is "
+        f"{points(distance, False)} off: {name}'s {rev['year']} figure was revised from {old} "
+        f"victims in {export_name(before)} to {new}."
+    )
+
+
+def headlines(
+    closest: tuple[str, float],
+    countries: int,
+    year: int,
+    edition: int,
+    vintage: str,
+    later: tuple[str, float],
+    rev: dict,
+) -> list[str]:
+    """At most three sentences for the index: the closest rule and how close; what the later
+    export does to it."""
+    rule, distance = closest
+    lines = [
+        f"{RULE_NAMES[rule].capitalize()} of the {countries} countries with a full sex and age "
+        f"breakdown give the {edition} Global Report's {year} profile of detected victims "
+        f"within {points(distance, False)} ({export_name(vintage)}).",
+    ]
+    later_vintage, later_distance = later
+    if later_vintage != vintage:
+        old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
+        new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
+        lines.append(
+            f"On {export_name(later_vintage)} the same rule is {points(later_distance, False)} "
+            f"off, because {_country(rev['iso3'])}'s {rev['year']} figure was revised from "
+            f"{old} to {new} victims."
+        )
+    return lines
+
+
+def findings(
+    dist: pd.DataFrame,
+    vintage: str,
+    year: int,
+    edition: int,
+    default: str,
+    later_line: str,
+    top: pd.DataFrame,
+    later_dist: pd.DataFrame | None,
+    totals: pd.DataFrame,
+    figures: pd.DataFrame,
+) -> str:
+    """The findings box: every rule's distance, the revision, the largest reporter, the later
+    edition and the totals."""
+    nearest = dist[dist["vintage"] == vintage]
+    per = nearest.groupby("rule")["largest"].first()
+    order = sorted(per.index, key=lambda r: per[r])
+    rule = order[0]
+    lines = []
+    lines.append(
+        f"- **Against the {edition} edition ({year}), on {export_name(vintage)}:** "
+        + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in order)
+        + " (the largest distance of the four shares, central values)."
+        + f" Closest: {RULE_NAMES[rule]}"
+        + (", the rule this report shows first." if rule == default else ".")
+    )
+    if later_line and vintage != max(gp.EDITIONS):
+        lines.append(f"- {later_line}")
+    last = top.sort_values("year").iloc[-1]
+    lines.append(
+        f"- **One reporter can set the profile:** in {int(last.year)}, {_country(last.iso3)} "
+        f"reports {bounds_text(last.victims_lower, last.victims_upper)} of the "
+        f"{bounds_text(last.all_lower, last.all_upper)} victims of known sex and age in the "
+        f"countries with the full breakdown "
+        f"({bounds_text(last.share_lower, last.share_upper, 1)}%)."
+    )
+    if later_dist is not None and len(later_dist):
+        lp = later_dist.groupby("rule")["largest"].first()
+        best = min(lp.index, key=lambda r: lp[r])
+        edition, when = int(later_dist["edition"].iloc[0]), int(later_dist["year"].iloc[0])
+        lines.append(
+            f"- **The {edition} edition ({when}, figures from a secondary summary):** "
+            f"{RULE_NAMES[best]} comes closest "
+            f"({points(lp[best], False)}); pooled counts are {points(lp['pooled'], False)} off."
+        )
+    said = figures[(figures["measure"] == "total") & (figures["reference_year"] == year)]
+    row = totals[totals["year"] == year]
+    if len(said) and len(row):
+        q, r = said.iloc[0], row.iloc[0]
+        lines.append(
+            f"- **Totals, {year}:** {bounds_text(r.lower, r.upper)} detected victims in "
+            f"{int(r.countries)} countries in {export_name(r.vintage)}; the {int(q.edition)} "
+            f"edition is quoted as {q.qualifier} {int(q.value):,}."
+        )
+    return "\n".join(lines)
+
+
+def region_records(profiles: pd.DataFrame) -> dict:
+    """{region: {part: [lower, share, upper], "countries": n}} for one year and rule."""
+    out = {}
+    for region, p in profiles.groupby("region"):
+        entry = {
+            r.part: [round(float(r.lower), 2), round(float(r.share), 2), round(float(r.upper), 2)]
+            for r in p.itertuples()
+        }
+        entry["countries"] = int(p["countries"].iloc[0])
+        out[str(region)] = entry
+    return out
+
+
+def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
+    """How far each rule's forms lie from the edition's published forms (secondary)."""
+    per = dist.groupby("rule")["largest"].first()
+    shown = ", ".join(
+        f"{PART_NAMES[r.part]} {r.published:.0f}%"
+        for r in dist.drop_duplicates("part").itertuples()
+    )
+    return (
+        f"The {edition} edition gives, for {year}, {shown} (from a secondary summary). Largest "
+        "distance of those shares under each rule: "
+        + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in gp.RULES if r in per)
+        + "."
+    )

@@ -1,0 +1,204 @@
+"""What a rendered report says about itself: its title and question (read from the notebook),
+the header line of its run, its key findings at the top and a table of contents.
+
+`finish` post-processes the HTML that nbconvert renders (BeautifulSoup, which nbconvert itself
+uses and imports only there); the rest reads notebooks as plain JSON, so that the index page
+needs neither nbconvert nor nbformat. Every text added to a page is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+FINDINGS_TAG = "findings"  # the cell(s) whose output goes into the "Key findings" box
+TOC_H3_LIMIT = 14  # list h3 headings too when the report has at most this many h2 + h3
+SOURCE_LABELS = {  # registry name -> the plain name of the dataset and its vintage
+    "ctdc_synthetic_2021": "CTDC synthetic release 2021",
+    "ctdc_kanon_2021": "CTDC K-anonymised release 2021",
+    "ctdc_global_2020": "CTDC Global Dataset 2020",
+    "ctdc_vp_synthetic_2022": "CTDC victim-perpetrator synthetic release 2022",
+    "glotip_2025": "UNODC GLOTIP 2025 export",
+    "glotip_2023": "UNODC GLOTIP 2023 export",
+    "us_tip_law_enforcement": "US TIP Report law-enforcement table 2003-2023",
+    "eurostat_thb_headlines": "Eurostat trafficking statistics 2019-2023",
+    "belarus_press": "Belarus Interior Ministry figures as quoted in the press",
+    "euroradio_2009": "Euroradio report of October 2009",
+    "un_wpp2024_population": "UN World Population Prospects 2024",
+    "worldbank_population": "World Bank population (WDI)",
+    "natural_earth_110m": "Natural Earth 1:110m countries (v4.1.0)",
+    "unsd_m49": "UN M49 country and area codes",
+    "mse_tables": "published capture-history tables (MultipleSystemsEstimation 1.2.0)",
+}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The run that made a report, for its header line."""
+
+    run_id: str
+    created_utc: str  # e.g. "2026-12-02 03:04 UTC"
+    commit: str  # short, possibly "… (with uncommitted changes)"
+    data: tuple[str, ...] = ()  # plain names of the datasets and vintages it rests on
+    index: str = "index.html"
+
+
+def source_label(name: str, title: str = "") -> str:
+    return SOURCE_LABELS.get(name) or title or name
+
+
+# Reading a notebook (a dict as in the .ipynb JSON).
+
+HEADING_1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+H1_HTML = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+
+
+def plain(markdown: str) -> str:
+    """Markdown (or HTML) as plain text: links as their text, no emphasis, tags or code marks."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"\1", text)
+    return " ".join(html.unescape(text).split())
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else (source or "")
+
+
+def _markdown_h1(markdown: str) -> str | None:
+    fenced = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and (found := HEADING_1.match(line)):
+            return plain(found.group(1))
+    return None
+
+
+def _output_h1(output: dict) -> str | None:
+    data = output.get("data", {})
+    if "text/markdown" in data:
+        return _markdown_h1(_text(data["text/markdown"]))
+    if "text/html" in data and (found := H1_HTML.search(_text(data["text/html"]))):
+        return plain(found.group(1))
+    return None
+
+
+def title_of(notebook: dict) -> str | None:
+    """The first level-1 heading, in a markdown cell or in a markdown or HTML output of a code
+    cell (a country profile prints its own), as plain text; None when there is none."""
+    for cell in notebook.get("cells", []):
+        if cell["cell_type"] == "markdown":
+            found = _markdown_h1(_text(cell["source"]))
+        else:
+            found = next(filter(None, map(_output_h1, cell.get("outputs", []))), None)
+        if found:
+            return found
+    return None
+
+
+def question_of(notebook: dict) -> str | None:
+    """The paragraph after "**Question.**" in the first markdown cell, as plain text."""
+    first = next((c for c in notebook.get("cells", []) if c["cell_type"] == "markdown"), None)
+    if first is None:
+        return None
+    found = re.search(r"\*\*Question\.\*\*(.+?)(?:\n\s*\n|$)", _text(first["source"]), re.DOTALL)
+    return plain(found.group(1)) if found else None
+
+
+# Post-processing the rendered page.
+
+
+def finish(page: str, title: str, info: RunInfo | None = None) -> str:
+    """The page with `title` as its <title>, the run's header line under the first h1, the
+    "Key findings" box and a table of contents after it, and every table in a scrolling div."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    if soup.title is not None:
+        soup.title.string = title
+    main = soup.find("main") or soup.body
+    anchor = _top(soup, main, title)
+    for block in (_header(soup, info), _findings(soup), _toc(soup, main)):
+        if block is not None:
+            anchor.insert_after(block)
+            anchor = block
+    _scroll_tables(soup)
+    return str(soup)
+
+
+def _top(soup, main, title: str):
+    """The first h1 of the page; a new one with `title` at the top when there is none."""
+    first = main.find("h1")
+    if first is None:
+        first = soup.new_tag("h1")
+        first.string = title
+        main.insert(0, first)
+    return first
+
+
+def _header(soup, info: RunInfo | None):
+    if info is None:
+        return None
+    line = soup.new_tag("p", attrs={"class": "thb-header"})
+    parts = [f"Run {info.run_id}", info.created_utc, f"commit {info.commit}"]
+    if info.data:
+        parts.append("data: " + "; ".join(info.data))
+    line.append(" · ".join(parts) + " · ")
+    link = soup.new_tag("a", href=info.index)
+    link.string = "all reports of this run"
+    line.append(link)
+    return line
+
+
+def _findings(soup):
+    """The cells tagged `findings`, taken out of their place into a box; None without any."""
+    cells = soup.select(f"div.jp-Cell.celltag_{FINDINGS_TAG}")
+    if not any(cell.get_text(strip=True) or cell.find("img") for cell in cells):
+        return None  # none, or nothing in them (a cell that failed before its output)
+    box = soup.new_tag("section", attrs={"class": "thb-findings", "aria-label": "Key findings"})
+    heading = soup.new_tag("h2", id="key-findings")
+    heading.string = "Key findings"
+    box.append(heading)
+    for cell in cells:
+        box.append(cell.extract())
+    return box
+
+
+def _heading_text(heading) -> str:
+    return " ".join(
+        "".join(
+            s for s in heading.find_all(string=True) if not s.find_parent("a", class_="anchor-link")
+        ).split()
+    )
+
+
+def _toc(soup, main):
+    """Links to every h2 of the report (and h3 when there are few headings); None without."""
+    headings = [h for h in main.find_all(["h2", "h3"]) if not h.find_parent(class_="thb-findings")]
+    if len(headings) > TOC_H3_LIMIT:
+        headings = [h for h in headings if h.name == "h2"]
+    if len(headings) < 2:
+        return None
+    nav = soup.new_tag("nav", attrs={"class": "thb-toc", "aria-label": "Contents"})
+    label = soup.new_tag("p", attrs={"class": "thb-toc-title"})
+    label.string = "Contents"
+    items = soup.new_tag("ul")
+    for number, heading in enumerate(headings):
+        heading["id"] = heading.get("id") or f"section-{number + 1}"
+        item = soup.new_tag("li", attrs={"class": f"thb-toc-{heading.name}"})
+        link = soup.new_tag("a", href=f"#{heading['id']}")
+        link.string = _heading_text(heading)
+        item.append(link)
+        items.append(item)
+    nav.extend([label, items])
+    return nav
+
+
+def _scroll_tables(soup) -> None:
+    """Each table inside a div that scrolls sideways, so a wide table never widens the page."""
+    for table in soup.find_all("table"):
+        if table.find_parent("table") is None and "thb-scroll" not in table.parent.get("class", []):
+            table.wrap(soup.new_tag("div", attrs={"class": "thb-scroll"}))

@@ -1,0 +1,99 @@
+"""A content-addressed store of executed notebooks: a finished task's files, kept under its key.
+
+A task's key (`runner.step_key`) hashes everything its outputs depend on: the notebook, its
+parameters, its inputs and the code it imports. As soon as a task finishes, its files (HTML,
+executed notebook, results, table and figure records, figures, tables) are linked into
+`reports/.store/<key>/`, with an `entry.json`. Any later run with the same key takes them from
+there, whichever run made them: a stopped or failed run loses no finished work, and a report
+once made is never made again. `prune` removes entries older than a given age.
+
+Files are hard links where the filesystem allows (copies elsewhere), so the store costs no
+space while the run folders that share its files exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from analysis.data import files
+
+STORE = ".store"
+ENTRY = "entry.json"
+
+
+def folder(root: Path, key: str) -> Path:
+    return root / STORE / key
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) -> None:
+    """Keep a finished task's files (`rels`, relative to `run_dir`) and its `record` under
+    `key`; built beside the store and renamed into place, so an entry is whole or absent."""
+    final = folder(root, key)
+    if (final / ENTRY).is_file():
+        return
+    building = root / STORE / f".{key}.{os.getpid()}.part"
+    shutil.rmtree(building, ignore_errors=True)
+    for rel in rels:
+        _link(run_dir / rel, building / "files" / rel)
+    entry = {**record, "key": key, "files": [str(r) for r in rels], "stored": time.time()}
+    files.write_json(entry, building / ENTRY)
+    with contextlib.suppress(OSError):  # another run stored the same key meanwhile: keep it
+        os.replace(building, final)
+    shutil.rmtree(building, ignore_errors=True)
+
+
+def find(root: Path, key: str) -> dict | None:
+    """The entry stored under `key` with all its files present, or None."""
+    entry_file = folder(root, key) / ENTRY
+    try:
+        entry = json.loads(entry_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    present = all((folder(root, key) / "files" / rel).is_file() for rel in entry.get("files", []))
+    return entry if present and entry.get("key") == key else None
+
+
+def restore(root: Path, entry: dict, run_dir: Path) -> None:
+    """Link an entry's files into a run folder."""
+    for rel in entry["files"]:
+        _link(folder(root, entry["key"]) / "files" / rel, run_dir / rel)
+
+
+def prune(root: Path, older_than_seconds: float) -> int:
+    """Remove the entries stored more than `older_than_seconds` ago (and half-built ones);
+    returns how many went."""
+    store = root / STORE
+    if not store.is_dir():
+        return 0
+    cutoff, removed = time.time() - older_than_seconds, 0
+    for entry_dir in store.iterdir():
+        try:
+            stored = json.loads((entry_dir / ENTRY).read_text(encoding="utf-8"))["stored"]
+        except (OSError, ValueError, KeyError, TypeError):
+            stored = 0.0  # unreadable or half-built
+        if stored < cutoff:
+            shutil.rmtree(entry_dir, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def parse_age(text: str) -> float:
+    """'90d', '12h', '30m' or '45s' as seconds; a ValueError naming the text otherwise."""
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.replace(".", "", 1).isdigit():
+        raise ValueError(f"an age such as 90d, 12h or 30m, got {text!r}")
+    return float(number) * units[unit]

@@ -1,0 +1,111 @@
+"""What the data and cleaning reports (00, 01, 02) show: their tables as a reader sees them, on
+the CTDC fixtures and small hand-made quality records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import victims as vic
+from analysis.clean import ctdc
+from analysis.data import sources
+from analysis.publish import cleaning_views as views
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ctdc"
+
+
+@pytest.fixture(scope="module")
+def victims(tmp_path_factory) -> ctdc.Victims:
+    files = {name: FIXTURES / f"{name}.csv" for name in ctdc.CODINGS}
+    return ctdc.build(files=files, output_dir=tmp_path_factory.mktemp("processed"))
+
+
+def test_release_tables_read_with_release_names_and_no_index(victims):
+    counts = views.release_tables(victims.table, "gender", vic.DOMAINS["gender"], "By gender")
+    table = views.release_view(counts, "Records by gender", views.flag_meanings(victims.table))
+    shown = table.shown()
+    assert shown.columns[0] == "release" and shown.columns[-1] == "'no' means"
+    assert set(shown["release"]) == {r.label for r in views.releases.CTDC.values()}
+    assert set(shown["'no' means"]) <= {"not flagged", "not flagged or unknown"}
+    # the fixtures hold a handful of records: every count is hidden as '<10', none shown
+    cells = shown.drop(columns=["release", "'no' means"]).to_numpy().ravel()
+    assert all(c in {"<10", "(s)", "0", "fewer than 10"} for c in cells), cells
+    assert "_" not in table.html().split("<table")[1]
+
+
+def test_accounting_and_missingness_in_words(victims):
+    shown = views.accounting_view(ctdc.accounting_table(victims)).shown()
+    assert list(shown.columns) == ["release", "raw rows", "rows in the table", "rows quarantined",
+                                   "reasons"]  # fmt: skip
+    total = sum(q["rows_in"] for q in victims.quality["releases"].values())
+    assert sum(int(v.replace(",", "")) for v in shown["raw rows"]) == total
+    missing = views.missingness_view(victims.quality, ["year", "is_minor"]).shown()
+    assert missing["column"].tolist() == ["year of registration", "minor at registration"]
+    assert all(v.endswith("%") for v in missing.iloc[:, 1:].to_numpy().ravel())
+
+
+def test_the_source_list_names_each_source_once_and_its_state_in_words():
+    inventory = sources.inventory()
+    shown = views.sources_view(inventory).shown()
+    titles = [t for t in shown["source"] if t]
+    assert len(titles) == inventory["source"].nunique() == len(set(titles))
+    assert set(shown["state here"]) <= set(views.FILE_STATES.values())
+    assert "sha256" in views.sources_findings(inventory)
+    text = views.sources_text(inventory)
+    assert "SOURCE.md" not in text
+    assert "(`crim_thb`)" in text and "``" not in text  # identifiers as code, wrapped once
+
+
+QUALITY = {
+    "2025": {"rows_in": 100, "rows_out": 90, "rows_quarantined": 10, "rows_written": 80,
+             "quarantined_by_reason": {"not a country": 10}, "suppressed_cells_in": 30,
+             "suppressed_cells_kept": 28, "values_with_thousands_separator": 2,
+             "repeated_keys": {"groups_by_kind": {"age parts": 4}, "rows_with_repeated_key": 12,
+                               "rows_removed_by_summing": 10}},
+    "2023": {"rows_in": 50, "rows_out": 50, "rows_quarantined": 0, "rows_written": 50,
+             "quarantined_by_reason": {}, "suppressed_cells_in": 20, "suppressed_cells_kept": 20,
+             "values_with_thousands_separator": 0,
+             "repeated_keys": {"groups_by_kind": {}, "rows_with_repeated_key": 0,
+                               "rows_removed_by_summing": 0}},
+}  # fmt: skip
+
+
+def test_glotip_quality_tables_have_one_column_per_export_and_whole_numbers():
+    reasons = views.glotip_reasons(QUALITY).shown()
+    assert reasons.to_dict("list") == {"reason": ["not a country"], "export 2025": ["10"],
+                                       "export 2023": ["0"]}  # fmt: skip
+    quarantines = {"2025": pd.DataFrame({"txtVALUE": ["<5", "7", "<5"]}),
+                   "2023": pd.DataFrame({"txtVALUE": ["3"]})}  # fmt: skip
+    suppressed = views.glotip_suppressed(QUALITY, quarantines).shown()
+    assert suppressed["export 2025"].tolist() == ["30", "28", "2", "2"]
+    assert suppressed["export 2023"].tolist() == ["20", "20", "0", "0"]
+    repeats = views.glotip_repeats(QUALITY).shown()
+    assert repeats["repeated keys"].tolist()[0] == "groups: age parts"
+    assert repeats["export 2023"].tolist() == ["0", "0", "0"]
+
+
+def test_belarus_series_shows_suppressed_cells_as_ranges_and_years_plainly():
+    rows = pd.DataFrame(
+        {"iso3": "BLR", "dimension": "Total", "sex": "Total", "age": "Total",
+         "indicator": ["Persons convicted", "Persons convicted", "Detected trafficking victims"],
+         "year": [2003, 2004, 2004], "lower": [1.0, 176.0, 418.0], "upper": [4.0, 176.0, 418.0]}
+    )  # fmt: skip
+    shown = views.belarus_series_view(rows, range(2003, 2006)).shown()
+    assert shown["year"].tolist() == ["2003", "2004", "2005"]
+    assert shown["Persons convicted"].tolist() == ["1–4", "176", "–"]
+    assert shown["Detected trafficking victims"].tolist() == ["–", "418", "–"]
+
+
+def test_us_tip_rows_say_where_they_come_from():
+    tip = pd.DataFrame(
+        {"year": pd.array([2003, 2016], "Int64"), "prosecutions": pd.array([7992, None], "Int64"),
+         "tip_report_edition": ["2007 TIP Report", "2017 TIP Report (secondary)"],
+         "is_secondary": pd.array([False, True], "boolean"), "source_address": ["a", "b"],
+         "note": [None, "x"]}
+    )  # fmt: skip
+    shown = views.us_tip_view(tip).shown()
+    assert shown["taken from"].tolist() == ["report", "secondary"]
+    assert shown["prosecutions"].tolist() == ["7,992", "–"]
+    assert shown["year"].tolist() == ["2003", "2016"]

@@ -1,0 +1,297 @@
+"""The global profile: the four rules and the bounds on small fixtures with answers worked out
+by hand, the pairing of years with exports, and the audit's measurements on the real GLOTIP
+table, recomputed here from the processed table without the code under test."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import catalog
+from analysis import global_profile as gp
+from analysis.publish import global_views as views
+
+GROUP_CELLS = {g: cell for g, cell in gp.GROUPS.items()}
+PUBLISHED_2020 = {"women": 42, "girls": 18, "men": 23, "boys": 17}
+
+
+def cells(rows) -> pd.DataFrame:
+    """(iso3, year, part, lower, upper) rows as entering cells; a cell is suppressed when its
+    bounds differ."""
+    frame = pd.DataFrame(rows, columns=["iso3", "year", "part", "lower", "upper"])
+    return frame.assign(is_suppressed=frame["lower"] != frame["upper"])
+
+
+def country(iso3, women, girls, men, boys, year=2020):
+    return [
+        (iso3, year, part, *(v if isinstance(v, tuple) else (v, v)))
+        for part, v in zip(gp.GROUPS, (women, girls, men, boys), strict=True)
+    ]
+
+
+# Germany and France (Western Europe), Kenya (Eastern Africa).
+FIXTURE = cells(
+    country("DEU", 60, 20, 10, 10) + country("FRA", 30, 10, 40, 20) + country("KEN", 10, 40, 10, 40)
+)
+POPULATION = pd.DataFrame(
+    {"iso3": ["DEU", "FRA", "KEN"], "year": [2020] * 3, "population": [80, 60, 50]}
+).astype({"year": "Int64", "population": "Int64"})
+
+
+def shares(frame: pd.DataFrame, part: str, column: str = "share") -> float:
+    return float(frame.loc[frame["part"] == part, column].iloc[0])
+
+
+# --- The rules on a fixture ------------------------------------------------------------------
+
+
+def test_pooled_counts_add_up_before_dividing():
+    out = gp.profile(FIXTURE, "pooled")
+    # women: (60 + 30 + 10) / (100 + 100 + 100)
+    assert shares(out, "women") == pytest.approx(100 / 300 * 100)
+    assert shares(out, "boys") == pytest.approx(70 / 300 * 100)
+    assert int(out["countries"].iloc[0]) == 3
+
+
+def test_country_mean_weighs_countries_equally():
+    out = gp.profile(FIXTURE, "country_mean")
+    assert shares(out, "women") == pytest.approx((60 + 30 + 10) / 3)
+    assert shares(out, "men") == pytest.approx((10 + 40 + 10) / 3)
+
+
+def test_region_mean_weighs_regions_equally():
+    out = gp.profile(FIXTURE, "region_mean")
+    # Western Europe: mean(60, 30) = 45; Eastern Africa: 10; mean of the two regions.
+    assert shares(out, "women") == pytest.approx((45 + 10) / 2)
+    assert shares(out, "girls") == pytest.approx((15 + 40) / 2)
+
+
+def test_population_weighted_mean():
+    out = gp.profile(FIXTURE, "population_weighted", population=POPULATION)
+    assert shares(out, "women") == pytest.approx((60 * 80 + 30 * 60 + 10 * 50) / 190)
+    with pytest.raises(ValueError, match="population"):
+        gp.profile(FIXTURE, "population_weighted")
+
+
+def test_rules_differ_where_countries_differ_in_size():
+    big = cells(country("DEU", 900, 50, 25, 25) + country("FRA", 10, 30, 30, 30))
+    pooled = shares(gp.profile(big, "pooled"), "women")
+    mean = shares(gp.profile(big, "country_mean"), "women")
+    assert pooled == pytest.approx(910 / 1100 * 100)
+    assert mean == pytest.approx((90 + 10) / 2)
+
+
+def test_unknown_rule_is_refused():
+    with pytest.raises(ValueError, match="rule"):
+        gp.profile(FIXTURE, "median")
+
+
+# --- Bounds from <5 cells --------------------------------------------------------------------
+
+
+def test_a_suppressed_cell_gives_a_range_around_the_central_share():
+    frame = cells(country("DEU", 10, (1, 4), 5, 5))
+    out = gp.profile(frame, "pooled")
+    # girls: lowest 1 / (1 + 20), highest 4 / (4 + 20), central 2.5 / 22.5
+    assert shares(out, "girls", "lower") == pytest.approx(100 / 21)
+    assert shares(out, "girls", "upper") == pytest.approx(400 / 24)
+    assert shares(out, "girls", "share") == pytest.approx(2.5 / 22.5 * 100)
+    # women: lowest 10 / (10 + 4 + 10), highest 10 / (10 + 1 + 10)
+    assert shares(out, "women", "lower") == pytest.approx(1000 / 24)
+    assert shares(out, "women", "upper") == pytest.approx(1000 / 21)
+    assert out["victims_lower"].iloc[0] == 21 and out["victims_upper"].iloc[0] == 24
+
+
+def test_exact_cells_give_no_range():
+    out = gp.profile(FIXTURE, "pooled")
+    assert (out["lower"] - out["upper"]).abs().max() < 1e-9
+
+
+def test_mean_rules_average_each_countrys_bounds():
+    frame = cells(country("DEU", 10, (1, 4), 5, 5) + country("FRA", 10, 10, 10, 10))
+    out = gp.profile(frame, "country_mean")
+    assert shares(out, "girls", "lower") == pytest.approx((100 / 21 + 25) / 2)
+    assert shares(out, "girls", "upper") == pytest.approx((400 / 24 + 25) / 2)
+
+
+def test_only_country_years_with_every_part_enter():
+    frame = cells(country("DEU", 1, 2, 3, 4) + country("FRA", 1, 2, 3, 4)[:3])
+    assert set(gp.entering(frame, list(gp.GROUPS))["iso3"]) == {"DEU"}
+
+
+# --- Exports, distances, the largest reporter ------------------------------------------------
+
+
+def test_each_year_is_paired_with_the_export_of_the_edition_that_first_reported_it():
+    assert gp.nearest_vintage(2020) == "2023"
+    assert gp.nearest_vintage(2012) == "2023"
+    assert gp.nearest_vintage(2021) == "2025"
+    assert gp.nearest_vintage(2022) == "2025"
+    assert gp.nearest_vintage(2024) == "2025"
+    assert gp.vintages_for([2019, 2022], "2025") == {2019: "2025", 2022: "2025"}
+    with pytest.raises(ValueError, match="vintage"):
+        gp.vintages_for([2020], "2024")
+
+
+def test_distance_is_measured_from_the_central_share_in_points():
+    out = gp.profile(FIXTURE, "pooled").assign(year=2020)
+    published = pd.Series({"women": 30.0, "girls": 25.0, "men": 20.0, "boys": 25.0})
+    dist = gp.distances(out, published, 2020).set_index("part")
+    assert dist.at["women", "distance"] == pytest.approx(100 / 3 - 30)
+    assert dist.at["boys", "distance"] == pytest.approx(70 / 3 - 25)
+    assert dist["largest"].iloc[0] == pytest.approx(100 / 3 - 30)
+
+
+def test_gap_is_zero_inside_the_range():
+    gaps = gp.gap([10, 10, 10], [8, 11, 5], [12, 13, 9])
+    assert gaps.tolist() == [0.0, 1.0, -1.0]
+
+
+def test_the_largest_reporter_is_left_out():
+    top = gp.largest_reporter(FIXTURE)
+    assert top["iso3"].tolist() == ["DEU"]  # all three report 100: the first in code order
+    rest = gp.without_largest(FIXTURE)
+    assert set(rest["iso3"]) == {"FRA", "KEN"}
+
+
+def test_published_figures_carry_a_source_for_every_row():
+    figures = gp.published_figures()
+    assert figures[["citation", "address", "provenance"]].notna().all().all()
+    assert gp.published_profile(figures, 2022, 2020).to_dict() == PUBLISHED_2020
+
+
+def test_share_text_and_points():
+    assert views.share_text(41.04, 40.5, 41.1) == "41.0 (40.5–41.1)"
+    assert views.share_text(20.0, 20.0, 20.0) == "20.0"
+    assert views.points(-1.24) == "-1.2 points"
+
+
+# --- The audit's measurements, recomputed from the processed table ---------------------------
+
+
+@pytest.fixture(scope="module")
+def glotip() -> pd.DataFrame:
+    return catalog.read("glotip")
+
+
+def independent_groups(glotip: pd.DataFrame, vintage: str, year: int) -> pd.DataFrame:
+    """Country x group counts (lower, upper) of the countries with all four groups."""
+    v = glotip[
+        (glotip["vintage"] == vintage)
+        & (glotip["year"] == year)
+        & (glotip["indicator"] == "Detected trafficking victims")
+        & (glotip["dimension"] == "Total")
+    ]
+    parts = []
+    for group, (sex, age) in GROUP_CELLS.items():
+        rows = v[(v["sex"] == sex) & (v["age"] == age)]
+        parts.append(
+            rows.set_index("iso3")[["lower", "upper"]].astype(float).add_prefix(group + "_")
+        )
+    return pd.concat(parts, axis=1, join="inner")
+
+
+def independent_pooled(table: pd.DataFrame) -> dict[str, float]:
+    middle = {g: (table[f"{g}_lower"] + table[f"{g}_upper"]).sum() / 2 for g in GROUP_CELLS}
+    whole = sum(middle.values())
+    return {g: m / whole * 100 for g, m in middle.items()}
+
+
+def independent_mean(table: pd.DataFrame) -> dict[str, float]:
+    middle = pd.DataFrame({g: (table[f"{g}_lower"] + table[f"{g}_upper"]) / 2 for g in GROUP_CELLS})
+    share = middle.div(middle.sum(axis=1), axis=0) * 100
+    return share.mean().to_dict()
+
+
+def largest_gap(shares: dict[str, float]) -> float:
+    return max(abs(shares[g] - PUBLISHED_2020[g]) for g in PUBLISHED_2020)
+
+
+def computed_largest(glotip, vintage: str, rule: str) -> float:
+    frame = gp.entering(gp.cells(glotip[glotip["vintage"] == vintage]), list(gp.GROUPS))
+    out = gp.profile(frame[frame["year"] == 2020], rule)
+    return float(gp.distances(out, pd.Series(PUBLISHED_2020, dtype=float), 2020)["largest"].iloc[0])
+
+
+def test_pooled_2023_export_is_within_about_a_point_of_the_2022_edition(glotip):
+    expected = largest_gap(independent_pooled(independent_groups(glotip, "2023", 2020)))
+    assert 0.8 < expected < 1.3  # the audit: within 1.2 points
+    assert computed_largest(glotip, "2023", "pooled") == pytest.approx(expected, abs=1e-9)
+
+
+def test_pooled_2025_export_is_about_ten_points_off(glotip):
+    expected = largest_gap(independent_pooled(independent_groups(glotip, "2025", 2020)))
+    assert 9.5 < expected < 11
+    assert computed_largest(glotip, "2025", "pooled") == pytest.approx(expected, abs=1e-9)
+
+
+def test_unweighted_mean_2023_export_is_two_and_a_half_points_off(glotip):
+    expected = largest_gap(independent_mean(independent_groups(glotip, "2023", 2020)))
+    assert expected == pytest.approx(2.5, abs=0.1)
+    assert computed_largest(glotip, "2023", "country_mean") == pytest.approx(expected, abs=1e-9)
+
+
+def test_pakistans_2020_revision_and_its_weight_in_2022(glotip):
+    rev = gp.largest_revision(
+        glotip[glotip["vintage"] == "2023"], glotip[glotip["vintage"] == "2025"], 2020
+    )
+    assert rev == {"iso3": "PAK", "year": 2020, "before": [22, 22], "after": [20045, 20045]}
+    table = independent_groups(glotip, "2025", 2022)
+    per_country = table[[f"{g}_lower" for g in GROUP_CELLS]].sum(axis=1)
+    frame = gp.entering(gp.cells(glotip[glotip["vintage"] == "2025"]), list(gp.GROUPS))
+    top = gp.largest_reporter(frame).set_index("year").loc[2022]
+    assert top["iso3"] == per_country.idxmax() == "PAK"
+    assert top["victims_lower"] == per_country.max()
+    assert top["all_lower"] == per_country.sum()
+    assert 70_000 < per_country.sum() < 80_000
+
+
+def test_forms_enter_only_where_a_total_is_published():
+    def row(iso3, dimension, category, lower, upper):
+        return {
+            "iso3": iso3,
+            "country": iso3,
+            "year": 2020,
+            "indicator": gp.VICTIMS,
+            "dimension": dimension,
+            "category": category,
+            "sex": "Total",
+            "age": "Total",
+            "value": lower if lower == upper else None,
+            "is_suppressed": lower != upper,
+            "lower": lower,
+            "upper": upper,
+            "vintage": "2023",
+        }
+
+    forms = [
+        ("Sexual exploitation", 5, 5),
+        ("Forced labour", 1, 4),
+        ("Other forms of exploitation", 2, 2),
+    ]
+    rows = [row("DEU", "Total", None, 8, 11)]
+    rows += [
+        row(c, "by form of exploitation", f, lo, hi) for c in ("DEU", "FRA") for f, lo, hi in forms
+    ]
+    glotip = pd.DataFrame(rows).astype(
+        {
+            "value": "Int64",
+            "lower": "Int64",
+            "upper": "Int64",
+            "year": "Int64",
+            "is_suppressed": "boolean",
+        }
+    )
+    found = gp.entering(gp.cells(glotip, "forms"), list(gp.FORMS))
+    assert set(found["iso3"]) == {"DEU"} and len(found) == 3
+
+
+def test_distance_table_puts_the_published_shares_first_and_names_the_rules():
+    out = gp.profile(FIXTURE, "pooled").assign(year=2020, vintage="2023")
+    published = pd.Series({"women": 30.0, "girls": 25.0, "men": 20.0, "boys": 25.0})
+    shown = views.distance_table(gp.distances(out, published, 2020), "caption").shown()
+    assert shown.iloc[0]["women (%)"] == "30"
+    assert shown.iloc[1]["rule"] == "pooled counts"
+    assert shown.iloc[1]["women (%)"] == "33.3 (+3.3 points)"
+    assert shown.iloc[1]["largest distance"] == "3.3 points"
+    assert "_" not in " ".join(shown.columns)

@@ -1,0 +1,56 @@
+"""The store of executed notebooks: whole entries, found by key, restored, pruned."""
+
+import json
+import os
+import time
+
+import pytest
+
+from analysis.run import store
+
+
+def _run_dir(tmp_path):
+    run_dir = tmp_path / "reports" / "2026-01-01T000000Z"
+    (run_dir / "results").mkdir(parents=True)
+    (run_dir / "10_x.html").write_text("<html>report</html>")
+    (run_dir / "results/10_x.json").write_text("{}")
+    return run_dir
+
+
+def test_a_stored_task_is_found_by_its_key_and_restored(tmp_path):
+    root, run_dir = tmp_path / "reports", _run_dir(tmp_path)
+    rels = [p.relative_to(run_dir) for p in sorted(run_dir.rglob("*")) if p.is_file()]
+    store.save(root, "k1", run_dir, rels, {"run_id": run_dir.name, "seconds": 2.5})
+    entry = store.find(root, "k1")
+    assert entry["run_id"] == run_dir.name and entry["files"] == ["10_x.html", "results/10_x.json"]
+    assert store.find(root, "k2") is None
+    target = tmp_path / "next"
+    store.restore(root, entry, target)
+    assert (target / "10_x.html").read_text() == "<html>report</html>"
+    assert os.stat(target / "10_x.html").st_ino == os.stat(run_dir / "10_x.html").st_ino  # linked
+    (store.folder(root, "k1") / "files/results/10_x.json").unlink()
+    assert store.find(root, "k1") is None  # an entry with a file missing is not used
+
+
+def test_old_and_half_built_entries_are_pruned(tmp_path):
+    root, run_dir = tmp_path / "reports", _run_dir(tmp_path)
+    store.save(root, "old", run_dir, [], {"run_id": "a"})
+    store.save(root, "new", run_dir, [], {"run_id": "b"})
+    entry = store.folder(root, "old") / store.ENTRY
+    entry.write_text(
+        json.dumps({**json.loads(entry.read_text()), "stored": time.time() - 91 * 86400})
+    )
+    (root / store.STORE / ".k.123.part").mkdir()  # left by a killed run
+    assert store.prune(root, store.parse_age("90d")) == 2
+    assert store.find(root, "old") is None and store.find(root, "new") is not None
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90d", 7776000), ("12h", 43200), ("30m", 1800)])
+def test_ages_read_in_days_hours_minutes(text, seconds):
+    assert store.parse_age(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["90", "d", "ninety days", "-3d"])
+def test_a_bad_age_is_named(text):
+    with pytest.raises(ValueError, match="an age such as 90d"):
+        store.parse_age(text)

@@ -57,8 +57,8 @@ def _no_data(claim: pd.Series, ev: dict) -> tuple[str, str]:
 
 
 PART_YEAR = (
-    "The Ministry's figure covers 1 January to mid-October 2009 (\"This year\", said on 19 "
-    "October) and \"crimes in the field of trafficking in people\", a wider category than "
+    'The Ministry\'s figure covers 1 January to mid-October 2009 ("This year", said on 19 '
+    'October) and "crimes in the field of trafficking in people", a wider category than '
     "trafficking offences. "
 )
 

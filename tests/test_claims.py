@@ -68,6 +68,24 @@ def test_every_quote_is_found_word_for_word_in_the_report():
     assert cl.unquoted(changed, text) == [changed.loc[0, "claim_id"]]
 
 
+def test_the_quote_check_stops_the_report_and_names_a_changed_quote():
+    text = seed.article_text()
+    claims = cl.load_claims()
+    line = views.quote_check(claims, text)
+    assert f"({len(claims)} claims)" in line and "found word for word" in line
+    assert line.endswith("Euroradio (European Radio for Belarus), report of the press "
+                         "conference of 19 October 2009.")  # fmt: skip
+    changed = claims.copy()
+    row = changed.index[changed["claim_id"] == "crimes_recorded"][0]
+    changed.loc[row, "source_sentence"] = "In 2009, 321 trafficking crimes were recorded."
+    with pytest.raises(DataError, match=r"quote of 1 claim\(s\) is not found.*crimes_recorded "
+                       r"\(321 crimes in the field"):  # fmt: skip
+        views.quote_check(changed, text)
+    shortened = text.replace("2 criminal organizations", "2 organizations")
+    with pytest.raises(DataError, match="criminal_groups .*criminal_organisations "):
+        views.quote_check(claims, shortened)
+
+
 def test_the_2011_directive_widened_the_framework_decision_in_line_with_and_beyond_un_and_coe():
     added = ins.widening(ins.FRAMEWORK_2002, ins.EU_2011, (ins.PALERMO_2000, ins.COE_2005))
     by_element = added.set_index("element")
@@ -208,8 +226,28 @@ def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
     outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", {"report_dir": str(tmp_path)})
     assert outcome.ok, outcome.error
     results = json.loads((tmp_path / "results/50_claims_check.json").read_text())["results"]
-    assert len(results["claims"]) == len(cl.load_claims())
-    assert all(c["verdict"] in cl.VERDICTS and c["reason"] for c in results["claims"])
+    claims = cl.load_claims()
+    assert results["quotes_not_found"] == []
+    recorded = {c["claim_id"]: c for c in results["claims"]}
+    assert list(recorded) == claims["claim_id"].tolist()  # each claim once, the definition too
+    assert all(c["verdict"] in cl.VERDICTS and c["reason"] for c in recorded.values())
+    for claim in claims.itertuples():  # the quote, speaker, date and period as in the table
+        mine = recorded[claim.claim_id]
+        assert mine["source_sentence"] == claim.source_sentence
+        assert (mine["said_by"], mine["source_date"]) == (claim.said_by, claim.source_date)
+        assert mine["reference_period"] == claim.reference_period
+    assert recorded["definition_widened"]["value"] is None
+    assert recorded["definition_widened"]["verdict"] == "partly consistent"
+    assert recorded["female_share"]["verdict"] == "contradicted"
+    assert recorded["channel_countries"]["verdict"] == "not comparable"
+    text = "\n".join(
+        "".join(o.get("data", {}).get("text/markdown", ""))
+        for cell in json.loads((tmp_path / "out.ipynb").read_text())["cells"]
+        for o in cell.get("outputs", [])
+    )
+    assert views.quote_check(claims, seed.article_text()) in text  # said once in the report
+    for claim in recorded.values():  # the findings list each claim with its verdict
+        assert f"- {claim['figure']}: **{claim['verdict']}**." in text
     blr = results["belarus_glotip_2009"]
     for key in ("prosecuted", "convicted", "victims"):
         assert blr[key]["value"] == raw_blr_2009[(en.INDICATORS[key], "Total")]
@@ -235,14 +273,34 @@ def test_the_reader_sees_names_and_words_not_codes(checked):
     ilo = views.ilo_view(cl.load_ilo()).shown()
     assert "<NA>" not in ilo.to_numpy() and "98%" in set(ilo["value"])
     findings = views.findings_text(table).splitlines()
-    assert findings[0].startswith(f"Of {len(table)} figures quoted in 2009: ")
-    bullets = [line for line in findings if line.startswith("- **")]
-    assert len(bullets) == sum(1 for n in views.verdict_counts(table).values() if n)
-    assert all(figure in "\n".join(bullets) for figure in table["figure"])
+    assert findings[0].startswith(f"Of {len(table)} claims quoted in 2009: ")
+    bullets = [line for line in findings if line.startswith("- ")]
+    assert bullets == [f"- {c.figure}: **{c.verdict}**." for c in table.itertuples()]
     counts = views.verdict_counts(table)
     assert views.headlines(table)[0].endswith(
         ", ".join(f"{n} {v}" for v, n in counts.items() if n) + "."
     )
-    quoted = views.quoted_table(table)
-    assert quoted.note.startswith("Source of every row: ")
-    assert list(quoted.shown().columns) == ["figure", "source sentence", "who said it", "date"]
+
+
+def test_the_claims_table_quotes_each_claim_with_speaker_date_period_and_verdict(checked):
+    table = checked[0].reset_index()
+    shown = views.claims_table(table).shown()
+    assert list(shown.columns) == [
+        "claim", "quote", "who said it (as the report names them)", "date",
+        "period the figure refers to", "verdict", "reason",
+    ]  # fmt: skip
+    assert len(shown) == len(table) and "definition" in " ".join(shown["claim"])
+    text = " ".join(seed.article_text().split())
+    for quote in shown["quote"]:  # in quotation marks, word for word from the report
+        assert quote[0] == "\u201c" and quote[-1] == "\u201d" and quote[1:-1] in text
+    assert shown["verdict"].tolist() == table["verdict"].tolist()
+    assert views.claims_table(table).note.startswith(
+        "Source of every quote: Euroradio (European Radio for Belarus), report of the press "
+        "conference of 19 October 2009."
+    )
+    unattributed = shown[shown["claim"].str.contains("1 million 250 thousand|98 percent")]
+    assert len(unattributed) == 2
+    for row in unattributed.itertuples():  # no speaker, no area, and never called global
+        cells = " ".join(map(str, row[1:])).lower()
+        assert row[3].startswith("not attributed") and "global" not in cells
+        assert "representative" not in cells and "aizsalnieks" not in cells

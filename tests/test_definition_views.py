@@ -242,7 +242,13 @@ def test_the_texts_about_the_instruments():
     assert "(Art. 4(e))" in text[3] and "(Art. 4);" in text[4]
     unverified = views.unverified_text().splitlines()
     points = [line for line in unverified if line.startswith("- ")]
-    assert len(points) == sum(len(i.unverified) for i in ins.INSTRUMENTS)
+    assert len(points) == sum(len(i.unverified) for i in ins.COMPARED)
+    assert sum(line.startswith(f"- *{ins.FRAMEWORK_2002.short}*:") for line in points) == len(
+        ins.FRAMEWORK_2002.unverified
+    )
+    child_2024 = [line for line in points if "Art. 2(5)" in line]  # the 2024 child rule
+    assert len(child_2024) == 1 and child_2024[0].startswith(f"- *{ins.EU_2024.short}*:")
+    assert "surrogacy" in child_2024[0] and "not been checked" in child_2024[0]
     assert all(line.endswith(". †") for line in points)
     assert unverified[-1] == f"† {views.UNCHECKED_NOTE}"
     for word in ("knowledge", "retrieved", "NOTES.md", "secondary source"):
@@ -250,6 +256,7 @@ def test_the_texts_about_the_instruments():
     assert views.unchecked_point("Entry into force 1 February 2008: from knowledge, not "
                                  "retrieved.") == "Entry into force 1 February 2008."  # fmt: skip
     assert views.purposes_added() == {
+        "eu_2011_vs_framework_2002": ["begging", "criminal_activities", "removal_of_organs"],
         "eu_2011_vs_palermo": ["begging", "criminal_activities"],
         "eu_2024_vs_eu_2011": ["surrogacy", "forced_marriage", "illegal_adoption"],
     }
@@ -293,3 +300,53 @@ def test_closing_text_quotes_the_real_cases_and_glotip(mapping):
     assert "rises from **50.0%** (Palermo, CoE) to **66.7%**" in text  # 3, 4 and 5 of 6
     assert "and **83.3%** (EU 2024" in text
     assert "GLOTIP 2025: **81.3–82.6%** of detected victims" in text  # 196 / 241, 199 / 241
+
+
+def test_the_five_instruments_side_by_side_and_as_a_matrix():
+    table = ins.side_by_side(ins.COMPARED)
+    assert list(table.columns) == [i.short for i in (ins.FRAMEWORK_2002, *ins.INSTRUMENTS)]
+    fd = table[ins.FRAMEWORK_2002.short]
+    assert "2002/629/JHA" in fd["citation"] and fd["definition"].startswith("Art. 1:")
+    assert "removal of organs" not in fd["purposes"] and "begging" not in fd["purposes"]
+    assert "(a minimum" not in fd["purposes"]  # a closed list
+    assert "Art. 1(1)(c)" in fd["position of vulnerability"]
+    assert "surrogacy, not encoded" in table.loc["child", ins.EU_2024.short]
+    shown = views.table_view(table, "five").shown()
+    assert len(shown.columns) == 6  # the element and five instruments
+    matrix = ins.element_matrix(ins.COMPARED)
+    assert list(matrix.columns) == list(table.columns)
+    assert matrix.loc[("purpose", ins.PURPOSES["removal_of_organs"])].tolist() == [0, 2, 2, 2, 2]
+    assert matrix.loc[("rule", "purposes are a minimum (open list)")].tolist() == [0, 2, 2, 2, 2]
+    assert matrix[list(matrix.columns)[1:]].equals(ins.element_matrix())  # the four unchanged
+
+
+def test_the_widening_of_2011_against_the_framework_decision():
+    added = views.widening_2011()
+    table = views.widening_table(added).shown().set_index("addition")
+    organs, begging = ins.PURPOSES["removal_of_organs"], ins.PURPOSES["begging"]
+    crime = ins.PURPOSES["criminal_activities"]
+    assert set(table.index) == {organs, begging, crime, "purposes as a minimum (an open list)"}
+    references = [f"already in the {i.short}" for i in (ins.PALERMO_2000, ins.COE_2005)]
+    assert table.loc[organs, references].tolist() == ["yes", "yes"]
+    assert table.loc[[begging, crime], references].eq("no").all().all()
+    text = views.widening_text(added)
+    assert text.startswith(f"Measured against the {ins.FRAMEWORK_2002.short}")
+    assert f"already contain {organs} and" in text
+    assert f"Neither contains {begging} or {crime}" in text
+    assert "already contain" not in views.widening_text(added.assign(palermo_2000=False))
+    scope = views.shares_scope_text()
+    assert "names no purpose that none of them names" in scope
+    assert f"lacks {organs}, which all four name" in scope
+
+
+def test_purposes_against_other_instruments():
+    extra = ins.amend(ins.FRAMEWORK_2002, key="extra", purposes=("servitude", "surrogacy"))
+    against = ins.purposes_against(extra, (ins.PALERMO_2000, ins.COE_2005))
+    assert against == {
+        "only_here": ["surrogacy"],
+        "missing": ["sexual_exploitation", "forced_labour_or_services",
+                    "slavery_or_similar_practices", "removal_of_organs"],
+    }  # fmt: skip
+    assert ins.purposes_against(ins.FRAMEWORK_2002, ins.INSTRUMENTS) == {
+        "only_here": [], "missing": ["removal_of_organs"]
+    }  # fmt: skip

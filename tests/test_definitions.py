@@ -572,3 +572,15 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     kanon_minor = victims.loc[victims["release"] == "kanon_2021", "is_minor"]
     assert results["minor_share"]["kanon_2021"] == pytest.approx(kanon_minor.mean())
     assert (tmp_path / "figures" / "30_definitions" / "element_matrix.png").is_file()
+    # the five instruments side by side, and the widening measured against the Framework Decision
+    shown = pd.read_csv(tmp_path / "tables" / "30_definitions" / "instruments.csv")
+    assert list(shown.columns)[1:] == [i.short for i in ins.COMPARED]
+    widening = {r["element"]: r for r in results["widening_2011_vs_framework_2002"]}
+    assert set(widening) == {"begging", "criminal_activities", "removal_of_organs",
+                             "purposes_minimum"}  # fmt: skip
+    assert (
+        widening["removal_of_organs"]["palermo_2000"] and widening["removal_of_organs"]["coe_2005"]
+    )
+    assert not any(widening[k][i] for k in ("begging", "criminal_activities")
+                   for i in ("palermo_2000", "coe_2005"))  # fmt: skip
+    assert "Neither contains begging" in text  # in the findings

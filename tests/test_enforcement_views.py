@@ -211,13 +211,16 @@ def test_eurostat_against_glotip():
     assert table["Eurostat"].tolist() == ["7,000", "63.3†"]
     assert table["GLOTIP"].tolist() == ["6,000–6,004", "61.0–62.5"]
     assert table["members reporting"].tolist() == ["20 of 27", "18 of 27"]
-    assert table["gap (%)"].tolist() == ["-14.2", "-1.2"]
+    # a count's gap in per cent of the Eurostat figure; a share's in points: -1.2% of 63.27
+    assert table["gap"].tolist() == ["-14.2% of the Eurostat figure", "-0.8 points"]
+    assert "for shares in percentage points (points)" in ev.eu27_view(eu).note
     both = eu.iloc[:2]
     assert ev.eu27_records(both)[1] == {
         "year": 2020, "measure": "female share of registered victims (%)", "eurostat": 63.27,
         "eurostat_release": "Feb 2023", "glotip_lower": 61.04, "glotip_upper": 62.5,
-        "glotip_members": 18, "gap_pct": -1.2,
+        "glotip_members": 18, "gap_pct": -1.2, "gap_points": round(-1.2 * 63.27 / 100, 2),
     }  # fmt: skip
+    assert ev.eu27_records(both)[0]["gap_points"] is None  # a count: no points
     totals = frame([cell("DEU", 2020, "victims", 100)])
     notes = ev.gap_notes(both.iloc[:1], totals)
     assert notes.startswith("**Largest discrepancies.**\n\n- **registered victims, 2020**: "
@@ -227,12 +230,25 @@ def test_eurostat_against_glotip():
     assert "Germany" not in notes
     assert ev.gap_notes(both.iloc[:0], totals) == "No year has both sources."
     assert ev.gaps_record(both.iloc[:1]) == [
-        {"year": 2020, "measure": "registered victims", "gap_pct": -14.2}
+        {"year": 2020, "measure": "registered victims", "gap_pct": -14.2, "gap_points": None}
     ]
     assert ev.gap_lines(both.iloc[:1]) == [
         "- **EU-27, registered victims, 2020:** GLOTIP differs from Eurostat by -14.2% "
         "of the Eurostat figure (20 of 27 members in GLOTIP)."
     ]
+    [share] = ev.gap_lines(both.iloc[1:])
+    assert "GLOTIP differs from Eurostat by -0.8 points (18 of 27 members" in share
+    assert "(gap -0.8 points); members without" in ev.gap_notes(both.iloc[1:], totals)
+
+
+def test_a_gap_in_shares_reads_in_points_and_a_gap_in_counts_in_per_cent():
+    # the example: Eurostat 63.0%, GLOTIP 70.2-70.3% is 7.2 points (11.4% relative)
+    share = "female share of registered victims (%)"
+    gap = float(en.gap_percent([63.0], [70.2], [70.3]).iloc[0])
+    assert ev.gap_text(share, gap, 63.0) == "+7.2 points"
+    assert ev.gap_points(share, gap, 63.0) == pytest.approx(7.2)
+    assert ev.gap_text("registered victims", gap, 63.0) == f"{gap:+.1f}% of the Eurostat figure"
+    assert ev.gap_text(share, pd.NA, 63.0) == ""
 
 
 def test_a_bounds_band_draws_the_lower_bound_and_fills_up_to_the_upper():

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
 from scipy import stats as sps
 
 from analysis import models
@@ -101,3 +103,17 @@ def test_adjusted_residuals_of_a_2x2_table_are_the_square_root_of_chi2():
     resid = models.adjusted_residuals(table)
     assert abs(resid.iat[0, 0]) == pytest.approx(np.sqrt(models.association(table)["chi2"]))
     assert resid.iat[0, 0] > 0 and resid.iat[0, 1] < 0
+
+
+def test_the_quasi_binomial_errors_grow_with_the_pearson_dispersion():
+    rng = np.random.default_rng(7)
+    n = rng.integers(50, 200, size=40)
+    p = rng.beta(5, 5, size=40)  # over-dispersed: each row its own share
+    data = pd.DataFrame({"x": np.arange(40), "k": rng.binomial(n, p)}).assign(
+        rest=lambda f: n - f["k"]
+    )
+    quasi = models.fit_share("k", "rest", "x", data)
+    plain = smf.glm("k + rest ~ x", data, family=sm.families.Binomial()).fit()
+    dispersion = plain.pearson_chi2 / plain.df_resid
+    assert dispersion > 3
+    assert quasi.bse["x"] == pytest.approx(plain.bse["x"] * np.sqrt(dispersion))

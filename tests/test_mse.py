@@ -289,7 +289,8 @@ def uk_raw() -> pd.DataFrame:
 @pytest.mark.slow
 def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_path, uk_raw):
     report_dir = tmp_path / "report"
-    params = {"dataset": "Korea", "nboot": 30, "nboot_all": 0, "tables": ["Korea", "UKdat_5"]}
+    params = {"dataset": "Korea", "nboot": 30, "nboot_all": 0,
+              "tables": ["Korea", "UKdat_5", "Ned"]}  # fmt: skip
     params["report_dir"] = str(report_dir)
     outcome = pipeline.execute(NOTEBOOK, tmp_path / "out.ipynb", params)
     assert outcome.ok, outcome.error
@@ -306,8 +307,15 @@ def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_
     assert headline["model"] == ["L1×L2"]
     assert headline["ci"][0] < headline["estimate"] < headline["ci"][1]
     assert results["sensitivity"]["BIC"] == pytest.approx(157.17, abs=0.005)
+    assert results["headline_spread"]["fragile"] is False  # Korea: 142-269
+    assert results["headline_spread"]["estimates"]["BIC"] == pytest.approx(157.17, abs=0.005)
     tables = results["tables"]
-    assert set(tables) == {"Korea", "UKdat_5"}
+    assert set(tables) == {"Korea", "UKdat_5", "Ned"}
+    assert tables["Ned"]["fragile"] and not tables["Korea"]["fragile"]
+    low, high = tables["Ned"]["spread"]
+    assert high > 2 * low
+    assert tables["Ned"]["pooled_years"] == "2010–2015"
+    assert tables["UKdat_5"]["published"] == [10_000, 13_000]
     assert tables["UKdat_5"]["estimate"] == pytest.approx(11_313, abs=1)
     assert tables["UKdat_5"]["ci"] is None  # nboot_all = 0
     assert tables["Korea"]["ci"] == headline["ci"]  # the headline is reused, not redone
@@ -317,5 +325,27 @@ def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_
     later = uk_raw[uk_raw.index > 2013]
     peak = results["uk_glotip_detected_peak"]
     assert (peak["year"], peak["value"]) == (later.idxmax(), later.max())
+    shown = pd.read_csv(report_dir / "tables" / "60_hidden_population" / "every_table.csv")
+    flags = dict(zip(shown["table"], shown["model check"], strict=True))
+    assert (
+        flags["Netherlands, 6 lists (Ned)"]
+        == "fragile: the models differ by more than a factor of 2"
+    )
+    assert flags["Korea"] == "–"
+    published = pd.read_csv(
+        report_dir / "tables" / "60_hidden_population" / "published_estimates.csv"
+    )
+    assert published["table"].tolist() == [
+        "UK 2013, 5 lists (UKdat_5)",
+        "Netherlands, 6 lists (Ned)",
+    ]
+    text = (tmp_path / "out.ipynb").read_text()
+    assert (
+        "Several years in one table.** Netherlands, 6 lists (Ned): the registrations of 2010–2015"
+        in text
+    )
+    uk_low, uk_high = tables["UKdat_5"]["spread"]
+    assert tables["UKdat_5"]["fragile"]  # so the UK paragraph gives its range, not one figure
+    assert f"between **{uk_low:,.0f}** and **{uk_high:,.0f}**, depending on the model" in text
     figures = {p.name for p in (report_dir / "figures" / "60_hidden_population").glob("*.png")}
     assert figures == {"bootstrap.png", "sensitivity.png"}

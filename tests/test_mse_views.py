@@ -103,17 +103,101 @@ def test_the_stepwise_path_and_the_headline_sentence(korea):
 
 
 def test_uk_text_sets_the_estimate_against_the_detections(korea):
-    overview = pd.DataFrame({"trafficking": [True, True, False], "estimate": [500.0, 12_000, 9e5],
-                             "seen share": [0.4, 0.25, 0.01]})  # fmt: skip
+    overview = pd.DataFrame({"table": ["a", "b", "c", "d"],
+                             "trafficking": [True, True, False, True],
+                             "estimate": [500.0, 12_000, 9e5, 80_000],
+                             "seen share": [0.4, 0.25, 0.01, 0.1],
+                             "spread low": [450.0, 11_000, 9e5, 40_000],
+                             "spread high": [600.0, 13_000, 9e5, 150_000],
+                             "fragile": [False, False, False, True]})  # fmt: skip
+    steady = {"low": 200.0, "high": 300.0, "flagged": False}
     uk = {"vintage": "2025", "lower": 1_000, "upper": 1_004, "later_peak": None}
-    text = views.uk_text(uk, korea, overview)
+    text = views.uk_text(uk, korea, overview, steady)
     assert f"count **1,000–1,004** {en.INDICATORS['victims'].lower()} in the UK in 2013" in text
     assert "GLOTIP has no later UK figure in this export; " in text
-    assert "here at most about 12,000 people" in text  # the benchmark table is left out
+    assert "MSE puts the 2013 total at **269**" in text
+    assert "The published estimate is 10,000–13,000 potential victims in 2013 (Home Office" in text
+    # neither the benchmark table nor the fragile one gives the largest figure or the shares
+    assert "reach at most about 12,000 people" in text
     assert "the lists saw between 25% and 40% of the estimated total." in text
+    assert "their estimates range over d 40,000–150,000." in text
     peak = {"year": 2020, "lower": 300, "upper": 300}
-    text = views.uk_text(dict(uk, later_peak=peak), korea, overview)
+    text = views.uk_text(dict(uk, later_peak=peak), korea, overview, steady)
     assert "grew to **300** in 2020, above the 2013 estimate; " in text  # 300 > 268.78
+
+
+def test_a_fragile_uk_estimate_is_given_as_its_range(korea):
+    overview = pd.DataFrame({"table": ["a"], "trafficking": [True], "estimate": [500.0],
+                             "seen share": [0.4], "spread low": [450.0], "spread high": [600.0],
+                             "fragile": [False]})  # fmt: skip
+    fragile = {"low": 11_313.0, "high": 22_991.0, "flagged": True}
+    peak = {"year": 2020, "lower": 16_000, "upper": 16_000}
+    uk = {"vintage": "2025", "lower": 1_000, "upper": 1_004, "later_peak": peak}
+    text = views.uk_text(uk, korea, overview, fragile)
+    assert "between **11,313** and **22,991**, depending on the model (fragile: the models " in text
+    assert "about 11 to 23 times the GLOTIP detections" in text  # 11,313 / 1,004; 22,991 / 1,004
+    assert "**269**" not in text  # no single figure of a fragile table
+    assert "grew to **16,000** in 2020, within the range of the 2013 estimates; " in text
+
+
+def test_a_fragile_headline_gives_the_range_and_no_single_figure():
+    uk = mse.read_table("UKdat_5")
+    est = mse.estimate_population(uk, progress=False)
+    spread = mse.spread(uk, {"stepwise p = 0.02": est.estimate})
+    assert spread["flagged"]  # BIC 22,991 against stepwise 11,313
+    low, high = spread["low"], spread["high"]
+    text = views.headline_text(est, spread)
+    assert "**Fragile estimate: the models differ by more than a factor of 2.**" in text
+    assert f"between **{low:,.0f}** and **{high:,.0f}**" in text
+    assert f"between **{2_744 / high:.0%}** and **{2_744 / low:.0%}** of it" in text
+    assert "The estimated total is" not in text and "Model (stepwise" not in text
+    sentence = views.headline_sentence(est, "UKdat_5", spread)
+    assert sentence.endswith(f"puts the total between {low:,.0f} and {high:,.0f} (fragile: the "
+                             "models differ by more than a factor of 2).")  # fmt: skip
+    assert f"the estimate is {est.estimate:,.0f}" in views.chosen_model_text(est)
+    record = views.spread_record(spread)
+    assert record["fragile"] and record["low"] == pytest.approx(low, abs=0.005)
+
+
+def test_the_spread_reuses_the_sensitivity_estimates_it_compares(korea):
+    sens = mse.sensitivity(mse.read_table("Korea"))
+    known = views.spread_known(sens)
+    assert set(known) == {"stepwise p = 0.001", "stepwise p = 0.02", "stepwise p = 0.05", "BIC"}
+    assert known["BIC"] == pytest.approx(157.17, abs=0.005)
+    spread = mse.spread(mse.read_table("Korea"), known)
+    assert not spread["flagged"]  # 142-269: within a factor of 2
+    assert views.headline_text(korea, spread) == views.headline_text(korea)
+
+
+def test_the_overview_flags_the_netherlands_and_sets_the_published_estimates_beside():
+    overview, estimates = mse.overview(["Korea", "Ned", "UKdat"])
+    shown = views.overview_table(overview, 0.02, 0.95, 0, {}).shown().set_index("table")
+    flag = "fragile: the models differ by more than a factor of 2"
+    column = shown["model check"]
+    assert column["Netherlands, 6 lists (Ned)"] == flag
+    assert column["Korea"] == "–" and column["UK 2013, 6 lists (UKdat)"] == "–"
+    rows = overview.set_index("table")
+    lo, hi = rows.loc["Ned", "spread low"], rows.loc["Ned", "spread high"]
+    assert hi > 2 * lo
+    assert shown.loc["Netherlands, 6 lists (Ned)", "lowest–highest over the model choices"] == (
+        f"{lo:,.0f}–{hi:,.0f}"
+    )
+    published = views.published_view(overview).shown().set_index("table")
+    assert list(published.index) == ["Netherlands, 6 lists (Ned)", "UK 2013, 6 lists (UKdat)"]
+    uk = published.loc["UK 2013, 6 lists (UKdat)"]
+    assert uk["published estimate"].startswith("10,000–13,000 potential victims in 2013 (Home")
+    assert uk["registration years in one table"] == "–"
+    ned = published.loc["Netherlands, 6 lists (Ned)"]
+    assert "Dutch National Rapporteur" in ned["published estimate"]
+    assert ned["registration years in one table"] == "2010–2015"
+    pooled = views.pooled_text(overview)
+    assert "Netherlands, 6 lists (Ned): the registrations of 2010–2015, pooled" in pooled
+    assert "closed population" in pooled and "UK" not in pooled and "Korea" not in pooled
+    assert views.pooled_text(overview[overview["table"] == "Korea"]) == ""
+    record = views.tables_record(overview, estimates)
+    assert record["Ned"]["fragile"] and not record["Korea"]["fragile"]
+    assert record["Ned"]["pooled_years"] == "2010–2015" and record["Korea"]["pooled_years"] is None
+    assert record["UKdat"]["published"] == [10_000, 13_000] and record["Korea"]["published"] is None
 
 
 def test_sensitivity_plot_marks_each_model_choice(korea):

@@ -46,6 +46,14 @@ def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
     irr = results["irr_year_by_gender"]
     assert irr["female"]["irr"] == pytest.approx(0.9, abs=0.02)
     assert irr["male"]["irr"] == pytest.approx(1.1, abs=0.02)
+    # The sensitivity table: five models and one without each destination (the fixture has no
+    # hotline records, so no row without the hotline years); its first row is the main model.
+    checks = results["trend_sensitivity"]
+    assert [r["model"] for r in checks][5:] == [
+        "NB2 without Poland", "NB2 without Russia", "NB2 without United States"
+    ]  # fmt: skip
+    assert checks[0]["female_irr"] == pytest.approx(irr["female"]["irr"], abs=0.01)
+    assert results["female_share_trend_within_destinations"]["irr"] < 1
     # Of the 6 country-years both sources publish, those whose CTDC share the grid hides
     # (to protect the transgender records and the cleaning report's hidden cells) drop out.
     assert 0 < results["female_share_agreement"]["country_years"] <= 6
@@ -67,6 +75,11 @@ def test_recorded_female_share_of_the_synthetic_release_is_the_cleaned_count(tmp
     known = int(rows["gender"].isin(["female", "male", "transgender_nonconforming"]).sum())
     assert (results["female_share"]["count"], results["female_share"]["total"]) == (female, known)
     assert results["female_share"]["share"] == pytest.approx(female / known)
+    # Described, not inferred from: no interval, test or model.
+    assert results["female_share"]["lower"] is None and results["child_share"]["upper"] is None
+    assert results["forms_association"] is None
+    assert not {"irr_year_by_gender", "trend_model", "trend_sensitivity"} & set(results)
+    assert len(results["headline"]) == 1
     assert results["records"]["without_year"] == int(
         table.loc[table["release"] == "synthetic_2021", "year"].isna().sum()
     )

@@ -475,7 +475,10 @@ def test_glotip_text_and_the_widest_disagreements(chosen, published):
     assert "of their 480 detected victims of known sex are female (CTDC: 66%)." in text
     assert f"**{len(pairs)} country-years in {pairs['iso3'].nunique()} countries** are in" in text
     mean_gap = 100 * agreement["mean_abs_difference"]
-    assert f"percentage points and a mean absolute value of {mean_gap:.1f};" in text
+    assert f"percentage points and a mean absolute value of {mean_gap:.1f} points;" in text
+    # Without CTDC intervals (the synthetic release) there is nothing to lie inside.
+    bare = views.glotip_text(pooled, agreement, "66%", "2025", 10, intervals=False)
+    assert "interval" not in bare and f"value of {mean_gap:.1f} points" in bare
     none = views.glotip_text(pooled, {"country_years": 0, "countries": 0}, "66%", "2025", 10)
     assert none.endswith("No country-year is in both sources with an unsuppressed share.")
     widest = views.widest_disagreements(pairs, 2).shown()
@@ -515,8 +518,10 @@ def test_findings_state_the_fixture_numbers(chosen, published, fit):
     forms, table, _ = views.forms_table(vic.forms_by_group(chosen), "p", 10)
     test = models.association(forms)
     agreement = {"country_years": 6, "countries": 2, "mean_abs_difference": 0.0675}
+    checks = sensitivity_fixture(female=[(0.85, 0.80, 0.90), (0.88, 0.81, 0.95), (0.9, 0.8, 0.99)])
+    share = {"irr": 0.9, "lower": 0.85, "upper": 0.95, "n_obs": 12}
     text = views.findings(overall, per_dest, NAMES, test, table, fit, agreement, "kanon_2021",
-                          (2015, 2018))  # fmt: skip
+                          (2015, 2018), (checks, share))  # fmt: skip
     lines = text.split("\n")
     assert lines[0] == (
         f"- **Female share.** {views.row_share_text(overall, 'female')} of "
@@ -528,8 +533,120 @@ def test_findings_state_the_fixture_numbers(chosen, published, fit):
         f"- **Destinations.** United States 437 records, {wilson_text(344, 437)} female; Russia "
     )
     assert f"n = {int(forms.to_numpy().sum()):,})" in lines[2]
-    assert lines[3].startswith("- **Trend** (poisson, within destinations): female records -")
-    assert lines[3].endswith(".") and "overdispersed" not in lines[3]
+    # Women fall under every row: stated, with the report's model's change; men: one row
+    # crosses 1, so no trend.
+    female = fit.trend.set_index("gender").loc["female"]
+    assert lines[3].startswith("- **Trend** (within destinations). Records of women are "
+                               "**falling** under every model")  # fmt: skip
+    assert f"Under the report's model (poisson): {female['irr'] - 1:+.1%} per year" in lines[3]
+    assert "**No robust trend is found for men**" in lines[3]
+    assert "the odds that a record is female fell by **10% a year**" in lines[3]
     assert lines[4].startswith("- **Second source.** On 6 shared country-years")
     assert "differ by 7 percentage points on average" in lines[4]
     assert lines[5].startswith("- **Read with care.**")
+
+
+# --- Does the trend hold? --------------------------------------------------------------------
+
+
+def sensitivity_fixture(female=None, male=None) -> pd.DataFrame:
+    """A small `trends.sensitivity` table: the report's model, quasi-Poisson and one without
+    Poland; (irr, lower, upper) per row, women and men (men default: one row crossing 1)."""
+    female = female or [(0.9, 0.85, 0.95), (0.92, 0.86, 0.98), (0.91, 0.85, 0.97)]
+    male = male or [(1.1, 1.05, 1.15), (1.08, 0.97, 1.2), (1.12, 1.02, 1.22)]
+    names = ["negative binomial (NB2), the report's model", "quasi-Poisson", "NB2 without POL"]
+    rows = []
+    for name, f, m in zip(names, female, male, strict=True):
+        row = {"model": name, "n_obs": 24, "aic": 100.0 if "NB2" in name else np.nan, "note": ""}
+        for gender, (irr, lo, hi) in (("female", f), ("male", m)):
+            row |= {f"{gender}_irr": irr, f"{gender}_lower": lo, f"{gender}_upper": hi,
+                    f"{gender}_p_value": 0.01}  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_a_trend_is_stated_only_where_every_row_agrees():
+    table = sensitivity_fixture()
+    assert trends.robust_direction(table, "female") == "falling"
+    assert views.robust_text(table, "female").startswith(
+        "Records of women are **falling** under every model of the table (rate ratio per year "
+        "0.90 to 0.92"
+    )
+    men = views.robust_text(table, "male")
+    assert men.startswith("**No robust trend is found for men**: the rate ratio per year "
+                          "ranges from 1.08 to 1.12")  # fmt: skip
+    assert men.endswith("the rise under the report's model (1.10 (1.05–1.15)) does not hold "
+                        "under quasi-Poisson.")  # fmt: skip
+    # The report's model crossing 1: the rows that move it are named with their side.
+    crossing = sensitivity_fixture(male=[(1.02, 0.95, 1.1), (1.1, 1.01, 1.2), (0.9, 0.85, 0.95)])
+    text = views.robust_text(crossing, "male")
+    assert "the report's model gives 1.02 (0.95–1.10), an interval that includes 1" in text
+    assert "it is rising under quasi-Poisson; it is falling under NB2 without Poland." in text
+
+
+def test_the_sensitivity_table_in_words_and_records():
+    table = views.sensitivity_table(sensitivity_fixture(), 0.95).shown()
+    assert table["model"].tolist()[1:] == ["quasi-Poisson", "NB2 without Poland"]
+    assert table["women: rate ratio per year (95% interval)"].tolist()[0] == "0.90 (0.85–0.95)"
+    assert table["AIC"].tolist() == ["100", "–", "100"]
+    records = views.sensitivity_records(sensitivity_fixture())
+    assert records[1]["aic"] is None and records[2]["model"] == "NB2 without Poland"
+    assert views.model_label("Poisson, standard errors clustered by destination") == (
+        "Poisson with standard errors clustered by destination"
+    )
+
+
+def test_hotline_years_come_from_the_records_source():
+    mix = pd.DataFrame({"year": [2014, 2015, 2016, 2017], "hotline": [0, 3, 0, 5]})
+    assert views.hotline_years(mix) == (2015, 2017)
+    share = {"irr": 0.852, "lower": 0.84, "upper": 0.86, "n_obs": 55}
+    text = views.sensitivity_text(sensitivity_fixture(), share, (2015, 2017))
+    assert "the hotline years are 2015–2017" in text
+    assert "the odds that a record is female fell by **15% a year** (odds ratio 0.85 " in text
+    assert "not about victims" in views.share_trend_text({**share, "irr": 1.2})
+    assert "rose by **20% a year**" in views.share_trend_text({**share, "irr": 1.2})
+
+
+def test_headlines_state_only_a_robust_trend(chosen, published, fit):
+    overall = views.overall_shares(chosen, published, 0.95)
+    share = {"irr": 0.9, "lower": 0.85, "upper": 0.95, "n_obs": 12}
+    female = fit.trend.set_index("gender").loc["female", "irr"]
+    line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), share))[1]
+    assert line == (
+        f"Yearly trend within the top destinations, under every model: female "
+        f"records {female - 1:+.1%} a year; no robust trend for men; within "
+        "destinations the odds that a record is female fell by 10% a year."
+    )
+    both = sensitivity_fixture(female=[(0.9, 0.8, 1.01)] * 3)
+    assert views.headlines(overall, fit, (2015, 2018), (both, share))[1].startswith(
+        "No yearly trend for women or men holds across models;"
+    )
+
+
+def test_the_synthetic_release_gets_no_intervals_tests_or_models(records, chosen, published):
+    assert views.inference_allowed("kanon_2021") and not views.inference_allowed("synthetic_2021")
+    level = views.interval_level("synthetic_2021", 0.95)
+    assert level is None and views.interval_level("kanon_2021", 0.95) == 0.95
+    overall = views.overall_shares(chosen, published, level)
+    per_dest = views.destination_shares(chosen, published, level)
+    assert overall[["female_lower", "child_upper"]].isna().all()
+    assert per_dest.filter(regex="_(lower|upper)$").isna().all().all()
+    assert "(" not in views.row_share_text(overall, "child")
+    assert views.year_shares(chosen, published, level).filter(regex="_lower$").isna().all().all()
+    text = views.selection_text(published.selection, chosen, "synthetic_2021", (2015, 2018),
+                                (CODES, ""), level)  # fmt: skip
+    assert "Shares have no intervals" in text and "Wilson" not in text
+    assert "not persons" in views.release_note("synthetic_2021")
+    assert views.release_note("kanon_2021") == ""
+    _, form_grid, _ = views.forms_table(vic.forms_by_group(chosen), "p", 10)
+    assert "χ²" not in views.forms_text(None, form_grid, published)
+    agreement = {"country_years": 0, "countries": 0}
+    text = views.findings(overall, per_dest, NAMES, None, form_grid, None, agreement,
+                          "synthetic_2021", (2015, 2018))  # fmt: skip
+    assert "Cramér" not in text and "interval" not in text.replace("without intervals", "")
+    assert "rate ratio" not in text and "per year" not in text
+    assert f"- **No trend model.** {views.DESCRIBED_NOTE}" in text
+    assert (
+        views.headlines(overall, None, (2015, 2018))
+        == views.headlines(overall, None, (2015, 2018))[:1]
+    )

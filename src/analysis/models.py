@@ -117,7 +117,11 @@ def fit_share(successes: str, failures: str, terms: str, data: pd.DataFrame):
     for column in (successes, failures):
         _check_counts(data, column)
     formula = f"{successes} + {failures} ~ {terms}"
-    return smf.glm(formula, data, family=sm.families.Binomial()).fit(scale="X2")  # quasi-binomial
+    model = smf.glm(formula, data, family=sm.families.Binomial())
+    # scale="X2" does not see the trials of a two-column response: Pearson chi2/df, computed
+    # by the fit itself, is the quasi-binomial dispersion
+    first = model.fit()
+    return model.fit(scale=float(first.pearson_chi2 / first.df_resid))
 
 
 def tidy(result, confidence: float = 0.95) -> pd.DataFrame:

@@ -266,8 +266,8 @@ FRAMEWORK_2002 = Instrument(
         "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A52010PC0095&print=true",
     ),
     unverified=(
-        "the wording of its acts, means and purposes follows the EUR-Lex summary and the "
-        "legislative record, not a full copy of the Official Journal text",
+        "Its acts, means and purposes follow the EUR-Lex summary and the legislative record, "
+        "not a full copy of the Official Journal text.",
     ),
     notes=(
         "in effect from 1 August 2002 until 14 April 2011, when Directive 2011/36/EU replaced it",
@@ -364,7 +364,10 @@ EU_2024 = amend(
     in_force="2024-07-14",
     purposes=(*EU_2011.purposes, "surrogacy", "forced_marriage", "illegal_adoption"),
     knowing_use_offence="mandatory",
-    articles={"knowing_use": "Art. 18a (mandatory offence)"},
+    articles={
+        "knowing_use": "Art. 18a (mandatory offence)",
+        "child_rule": "Art. 2(5); amended as regards the exploitation of surrogacy, not encoded",
+    },
     quote="the exploitation of surrogacy, of forced marriage or of illegal adoption",
     sources=(
         "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A32024L1712",
@@ -374,6 +377,10 @@ EU_2024 = amend(
     unverified=(
         "Transposition deadline 15 July 2026: from a secondary source and knowledge.",
         "Art. 18a numbering: from a summary of the consolidated text, not the text itself.",
+        "The child rule, Art. 2(5), was amended too, as regards the exploitation of surrogacy: "
+        "as read in another language version and in a commentary, exploitation of surrogacy is "
+        "trafficking without any means only where the surrogate mother is a child. The exact "
+        "English wording has not been checked, so this comparison keeps the 2011 child rule.",
     ),
     notes=(
         "The new purposes fall under the Directive's existing penalties (maximum of at least "
@@ -384,6 +391,8 @@ EU_2024 = amend(
 INSTRUMENTS: tuple[Instrument, ...] = (PALERMO_2000, COE_2005, EU_2011, EU_2024)
 # The EU text the 2011 Directive replaced: the baseline of the 2009 report's "widening".
 EU_HISTORY: tuple[Instrument, ...] = (FRAMEWORK_2002, EU_2011, EU_2024)
+# The five texts the definitions report compares side by side; its shares stay on INSTRUMENTS.
+COMPARED: tuple[Instrument, ...] = (FRAMEWORK_2002, *INSTRUMENTS)
 
 # ---------------------------------------------------------------------------------------------
 # Comparisons, all computed from the Instrument objects
@@ -399,6 +408,17 @@ def differences(before: Instrument, after: Instrument) -> dict[str, dict[str, li
             "removed": [x for x in a if x not in b],
         }
     return out
+
+
+def purposes_against(inst: Instrument, others: Iterable[Instrument]) -> dict[str, list[str]]:
+    """The purposes `inst` names that none of `others` names ("only_here"), and those every one
+    of `others` names but `inst` does not ("missing")."""
+    others = list(others)
+    named = [set(o.purposes) for o in others]
+    return {
+        "only_here": [x for x in inst.purposes if not any(x in n for n in named)],
+        "missing": [x for x in PURPOSES if all(x in n for n in named) and x not in inst.purposes],
+    }
 
 
 def widening(

@@ -232,15 +232,63 @@ def verdict_counts(checked: pd.DataFrame) -> dict[str, int]:
 # --- The tables and findings as a reader sees them -------------------------------------------
 
 
-def quoted_table(checked: pd.DataFrame) -> tables.Table:
-    """The claims as quoted: figure, the sentence it comes from, speaker and date."""
-    frame = checked[["figure", "source_sentence", "said_by", "source_date"]].rename(
-        columns={"source_sentence": "source sentence", "said_by": "who said it",
-                 "source_date": "date"}
-    )  # fmt: skip
-    note = (f"Source of every row: {checked['reported_in'].iloc[0]}. Wording: "
-            f"{checked['sentence_status'].iloc[0]}.")  # fmt: skip
-    return tables.Table(frame, caption="The figures quoted in 2009", note=note)
+def source_of(table: pd.DataFrame) -> str:
+    """The report every claim is quoted from, as the claims table names it (one for all)."""
+    sources = table["reported_in"].dropna().unique()
+    if len(sources) != 1:
+        raise DataError(f"{claims.CLAIMS_FILE}: expected one reported_in for every claim, got "
+                        f"{sorted(sources)}")  # fmt: skip
+    return str(sources[0])
+
+
+def quote_check(table: pd.DataFrame, text: str) -> str:
+    """One line saying that every quote is in the report's text; a quote it does not contain
+    word for word stops the report with the claims named."""
+    missing = claims.unquoted(table, text)
+    if missing:
+        named = table.set_index("claim_id").loc[missing, "figure"]
+        listed = "; ".join(f"{key} ({figure})" for key, figure in named.items())
+        raise DataError(
+            f"{claims.CLAIMS_FILE}: the quote of {len(missing)} claim(s) is not found word for "
+            f"word in the registered text of the report ({source_of(table)}): {listed}"
+        )
+    return (
+        f"Every quote below ({len(table)} claims) was checked in this run and is found word for "
+        f"word in the text of the report: {source_of(table)}."
+    )
+
+
+def _quoted(sentence: str) -> str:
+    return f"\u201c{' '.join(sentence.split())}\u201d"
+
+
+def claims_table(checked: pd.DataFrame) -> tables.Table:
+    """Each claim as the report gives it: the quote, who said it, the date, the period the
+    figure refers to, and its verdict with the reason."""
+    frame = pd.DataFrame({
+        "claim": checked["figure"],
+        "quote": checked["source_sentence"].map(_quoted),
+        "who said it (as the report names them)": checked["said_by"],
+        "date": checked["source_date"],
+        "period the figure refers to": checked["reference_period"],
+        "verdict": checked["verdict"],
+        "reason": checked["reason"],
+    })  # fmt: skip
+    note = (f"Source of every quote: {source_of(checked)}. Quotes are short passages, word for "
+            "word.")  # fmt: skip
+    return tables.Table(frame, caption="The claims of 2009, their verdicts and the reasons",
+                        note=note)  # fmt: skip
+
+
+def claims_record(checked: pd.DataFrame) -> list[dict]:
+    """Each claim with its quote, speaker, date, period, value (None: no figure), verdict and
+    reason, for the results JSON."""
+    columns = ["claim_id", "figure", "value", "source_sentence", "said_by", "source_date",
+               "reference_period", "verdict", "reason"]  # fmt: skip
+    rows = checked[columns].astype(object).to_dict("records")
+    for row in rows:
+        row["value"] = None if pd.isna(row["value"]) else float(row["value"])
+    return rows
 
 
 def glotip_view(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
@@ -296,23 +344,16 @@ def ilo_view(ilo: pd.DataFrame) -> tables.Table:
         "value": [_estimate_text(v, u) for v, u in zip(ilo["value"], ilo["unit"], strict=True)],
         "qualifier": ilo["qualifier"],
     })  # fmt: skip
-    return tables.Table(frame, caption="ILO global estimates (survey-based, at a point in time)")
-
-
-def verdict_table(checked: pd.DataFrame) -> tables.Table:
-    """Each figure with its verdict and the reason, written from the numbers."""
-    frame = checked[["figure", "verdict", "reason"]]
-    return tables.Table(frame, caption="Verdict on each figure, with the reason")
+    return tables.Table(frame, caption="ILO estimates for the world (survey-based, at a point in "
+                        "time)")  # fmt: skip
 
 
 def findings_text(checked: pd.DataFrame) -> str:
-    """The verdicts in short, as Markdown: how many of each, and each figure's verdict."""
+    """The verdicts in short, as Markdown: how many of each, then each claim with its verdict."""
     counts = verdict_counts(checked)
     head = ", ".join(f"**{n}** {v}" for v, n in counts.items() if n)
-    lines = [f"Of {len(checked)} figures quoted in 2009: {head}.", ""]
-    for verdict in [v for v, n in counts.items() if n]:
-        figures = checked.loc[checked["verdict"] == verdict, "figure"]
-        lines.append(f"- **{verdict.capitalize()}:** " + "; ".join(figures) + ".")
+    lines = [f"Of {len(checked)} claims quoted in 2009: {head}.", ""]
+    lines += [f"- {c.figure}: **{c.verdict}**." for c in checked.itertuples()]
     return "\n".join(lines)
 
 
@@ -320,4 +361,4 @@ def headlines(checked: pd.DataFrame) -> list[str]:
     """One sentence for the index: the verdicts counted."""
     counts = verdict_counts(checked)
     head = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    return [f"Of {len(checked)} figures quoted in 2009 about trafficking and Belarus: {head}."]
+    return [f"Of {len(checked)} claims quoted in 2009 about trafficking and Belarus: {head}."]

@@ -20,13 +20,17 @@ from analysis.definitions import shares
 from analysis.definitions.instruments import (
     ACTS,
     COE_2005,
+    COMPARED,
     EU_2011,
     EU_2024,
+    FRAMEWORK_2002,
     INSTRUMENTS,
     MEANS,
     PALERMO_2000,
     PURPOSES,
     differences,
+    purposes_against,
+    widening,
 )
 from analysis.definitions.mapping import LEVEL_LABELS
 from analysis.publish import bounds, disclosure, plots, tables
@@ -88,18 +92,78 @@ def unchecked_point(point: str) -> str:
 
 
 def unverified_text() -> str:
-    """Every point not checked against an official text, as Markdown bullets marked with a
-    footnote (`UNCHECKED_NOTE`)."""
-    points = [f"- *{i.short}*: {unchecked_point(p)} †" for i in INSTRUMENTS for p in i.unverified]
+    """Every point not checked against an official text, of the five texts compared, as
+    Markdown bullets marked with a footnote (`UNCHECKED_NOTE`)."""
+    points = [f"- *{i.short}*: {unchecked_point(p)} †" for i in COMPARED for p in i.unverified]
     return "\n".join(points) + f"\n\n† {UNCHECKED_NOTE}"
 
 
 def purposes_added() -> dict[str, list[str]]:
     """The purposes each EU text adds, for results JSON."""
     return {
+        "eu_2011_vs_framework_2002": differences(FRAMEWORK_2002, EU_2011)["purposes"]["added"],
         "eu_2011_vs_palermo": differences(PALERMO_2000, EU_2011)["purposes"]["added"],
         "eu_2024_vs_eu_2011": differences(EU_2011, EU_2024)["purposes"]["added"],
     }
+
+
+REFERENCES = (PALERMO_2000, COE_2005)  # the instruments the 2009 report said the EU would follow
+
+
+def widening_2011() -> pd.DataFrame:
+    """What Directive 2011/36/EU added to the Framework Decision, and whether the UN Protocol
+    and the Council of Europe Convention already name each addition (`widening`)."""
+    return widening(FRAMEWORK_2002, EU_2011, REFERENCES)
+
+
+def widening_table(added: pd.DataFrame) -> tables.Table:
+    """`widening_2011` for the reader: each addition, and yes/no per reference instrument."""
+    kinds = {"acts": "act", "means": "means", "purposes": "purpose", "rule": "rule"}
+    frame = pd.DataFrame({"addition": added["label"], "part": added["kind"].map(kinds)})
+    for inst in REFERENCES:
+        frame[f"already in the {inst.short}"] = added[inst.key].map({True: "yes", False: "no"})
+    return tables.Table(frame, caption=f"What {EU_2011.short} added to the {FRAMEWORK_2002.short}")
+
+
+def _listed(labels: list[str], conjunction: str = "and") -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} {conjunction} {labels[-1]}"
+
+
+def widening_text(added: pd.DataFrame) -> str:
+    """The widening of 2011 in one paragraph: what is in line with the UN Protocol and the
+    Council of Europe Convention, and what goes beyond both."""
+    keys = [i.key for i in REFERENCES]
+    both = added.loc[added[keys].all(axis=1), "label"].tolist()
+    neither = added.loc[~added[keys].any(axis=1), "label"].tolist()
+    text = (
+        f"Measured against the {FRAMEWORK_2002.short}, the EU text in force in 2009, "
+        f"{EU_2011.short} adds {len(added)} elements to the definition."
+    )
+    if both:
+        text += (" The UN Protocol and the Council of Europe Convention already contain "
+                 f"{_listed(both)}.")  # fmt: skip
+    if neither:
+        text += f" Neither contains {_listed(neither, 'or')}: there the EU went beyond both."
+    return text
+
+
+def shares_scope_text() -> str:
+    """Why the share tables stay on the four instruments: what the Framework Decision names
+    that they do not, and what they name that it lacks (`purposes_against`)."""
+    against = purposes_against(FRAMEWORK_2002, INSTRUMENTS)
+    only = [PURPOSES[x] for x in against["only_here"]]
+    in_all = [PURPOSES[x] for x in against["missing"]]
+    in_some = [PURPOSES[x] for x in PURPOSES if PURPOSES[x] not in in_all
+               and x not in FRAMEWORK_2002.purposes
+               and any(x in i.purposes for i in INSTRUMENTS)]  # fmt: skip
+    names = f"names {_listed(only)}, which none of them names" if only else (
+        "names no purpose that none of them names")  # fmt: skip
+    text = f"The shares below stay on the four instruments: the {FRAMEWORK_2002.short} {names}"
+    if in_all:
+        text += f", and lacks {_listed(in_all)}, which all four name"
+    if in_some:
+        text += f" (and {_listed(in_some)}, which only the later EU texts name)"
+    return text + "."
 
 
 MATRIX_VALUES = {0: "no", 1: "consider", 2: "yes"}

@@ -337,6 +337,36 @@ def _decimals(measure: str) -> int:
     return 1 if "%" in measure or "per million" in measure else 0
 
 
+def is_share(measure: str) -> bool:
+    """Whether a Eurostat measure is a share (%), whose differences read in points."""
+    return en.EUROSTAT_MEASURES[measure][2] == "female_share"
+
+
+def gap_points(measure: str, gap_pct, eurostat) -> float | None:
+    """The gap of a share in percentage points (`gap_pct` is in per cent of the Eurostat
+    figure); None for counts and rates, or without a gap."""
+    if not is_share(measure) or pd.isna(gap_pct):
+        return None
+    return float(gap_pct) * float(eurostat) / 100
+
+
+def gap_text(measure: str, gap_pct, eurostat) -> str:
+    """A gap as the reader reads it: '+7.2 points' for a share, '-14.2% of the Eurostat
+    figure' for a count or a rate; '' without one."""
+    if pd.isna(gap_pct):
+        return ""
+    points = gap_points(measure, gap_pct, eurostat)
+    if points is not None:
+        return f"{points:+.1f} points"
+    return f"{gap_pct:+.1f}% of the Eurostat figure"
+
+
+def _gap_record(r) -> dict:
+    points = gap_points(r.measure, r.gap_pct, r.eurostat)
+    return {"gap_pct": round(float(r.gap_pct), 2),
+            "gap_points": None if points is None else round(points, 2)}  # fmt: skip
+
+
 def _eurostat_text(value, decimals: int, secondary) -> str:
     if pd.isna(value):
         return ""
@@ -363,7 +393,10 @@ def eu27_table(eu: pd.DataFrame) -> pd.DataFrame:
             "release": eu["eurostat_release"].fillna(""),
             "GLOTIP": glotip,
             "members reporting": eu["glotip_countries"].astype(str) + " of 27",
-            "gap (%)": eu["gap_pct"].map(lambda g: "" if pd.isna(g) else f"{g:+.1f}"),
+            "gap": [
+                gap_text(m, g, e)
+                for m, g, e in zip(eu["measure"], eu["gap_pct"], eu["eurostat"], strict=True)
+            ],
         }
     )
     return table[eu["eurostat"].notna() | eu["glotip_lower"].notna()]
@@ -380,8 +413,8 @@ def eu27_records(both: pd.DataFrame) -> list[dict]:
             "glotip_lower": round(float(r.glotip_lower), 3),
             "glotip_upper": round(float(r.glotip_upper), 3),
             "glotip_members": int(r.glotip_countries),
-            "gap_pct": round(float(r.gap_pct), 2),
         }
+        | _gap_record(r)
         for r in both.itertuples()
     ]
 
@@ -396,8 +429,8 @@ def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
         digits = _decimals(r.measure)
         notes.append(
             f"- **{r.measure}, {int(r.year)}**: Eurostat {r.eurostat:,.{digits}f}, GLOTIP "
-            f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} (gap {r.gap_pct:+.1f}% of "
-            "the Eurostat figure); "
+            f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} (gap "
+            f"{gap_text(r.measure, r.gap_pct, r.eurostat)}); "
             f"members without a GLOTIP {en.LABELS[key]} total: "
             f"{', '.join(country_names(missing)) if missing else 'none'}."
         )
@@ -407,10 +440,7 @@ def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
 
 
 def gaps_record(gaps: pd.DataFrame) -> list[dict]:
-    return [
-        {"year": int(r.year), "measure": r.measure, "gap_pct": round(float(r.gap_pct), 2)}
-        for r in gaps.itertuples()
-    ]
+    return [{"year": int(r.year), "measure": r.measure} | _gap_record(r) for r in gaps.itertuples()]
 
 
 # --- The closing note -----------------------------------------------------------------------------
@@ -458,30 +488,28 @@ def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
 def gap_lines(gaps: pd.DataFrame) -> list[str]:
     return [
         f"- **EU-27, {r.measure}, {int(r.year)}:** GLOTIP differs from Eurostat by "
-        f"{r.gap_pct:+.1f}% of the Eurostat figure ({int(r.glotip_countries)} of 27 members in "
-        "GLOTIP)."
+        f"{gap_text(r.measure, r.gap_pct, r.eurostat)} ({int(r.glotip_countries)} of 27 members "
+        "in GLOTIP)."
         for r in gaps.itertuples()
     ]
 
 
 # --- The reader's tables and headlines ------------------------------------------------------------
 
-GAP_LABEL = "gap (% of the Eurostat figure)"
+GAP_NOTE = (
+    "Gap: how far the GLOTIP range lies from the Eurostat figure (0 when the figure lies inside "
+    "the range): for shares in percentage points (points), for counts and rates in per cent of "
+    "the Eurostat figure."
+)
 
 
 def eu27_view(eu: pd.DataFrame) -> tables.Table:
-    """`eu27_table` as the reader sees it, its gap column named for what it is."""
+    """`eu27_table` as the reader sees it, with a note on what the gap measures."""
     return view(
         eu27_table(eu),
         "EU-27: Eurostat headline figures against the GLOTIP sum over the member states",
-        note=(
-            "Gap: how far the GLOTIP range lies from the Eurostat figure, in per cent of that "
-            "figure (0 when the figure lies inside the range); for shares it is a relative "
-            "difference, not a difference in percentage points. † a Eurostat value taken from a "
-            "secondary quotation. " + RANGE_NOTE
-        ),
+        note=f"{GAP_NOTE} † a Eurostat value taken from a secondary quotation. {RANGE_NOTE}",
         index=False,
-        labels={"gap (%)": GAP_LABEL},
     )
 
 

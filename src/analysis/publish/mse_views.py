@@ -63,8 +63,55 @@ def overlaps_view(sizes: pd.DataFrame, name: str) -> tables.Table:
                         "on both lists of each pair", index=True)  # fmt: skip
 
 
-def headline_sentence(est: mse.Estimate, name: str) -> str:
-    """One short sentence for the index: observed, estimated total and its interval."""
+FRAGILE = "fragile: the models differ by more than a factor of 2"
+MODEL_CHOICES = (
+    "stepwise selection at p < "
+    + ", ".join(f"{p:g}" for p in mse.SPREAD_PTHRESHOLDS[:-1])
+    + f" and {mse.SPREAD_PTHRESHOLDS[-1]:g}, the smallest BIC (tables of up to five lists) and "
+    "main effects only"
+)
+
+
+def spread_known(sens: pd.DataFrame) -> dict[str, float]:
+    """The estimates of `mse.sensitivity` that `mse.spread` compares (stepwise at
+    SPREAD_PTHRESHOLDS, BIC), under the names it reuses them by."""
+    known = {}
+    for method, p, value in zip(sens["method"], sens["pthresh"], sens["estimate"], strict=True):
+        if method == "bic":
+            known["BIC"] = value
+        elif any(np.isclose(p, q) for q in mse.SPREAD_PTHRESHOLDS):
+            known[f"stepwise p = {p:g}"] = value
+    return known
+
+
+def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
+    """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame; None when the
+    overview does not hold the table."""
+    rows = overview[overview["table"] == name]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return {"low": row["spread low"], "high": row["spread high"], "flagged": bool(row["fragile"])}
+
+
+def spread_record(spread: dict) -> dict:
+    """`mse.spread` for results JSON: each model choice's estimate, the lowest, the highest and
+    whether they differ by more than a factor of 2."""
+    return {
+        "estimates": {k: round(float(v), 2) for k, v in spread["estimates"].items()},
+        "low": round(float(spread["low"]), 2),
+        "high": round(float(spread["high"]), 2),
+        "fragile": bool(spread["flagged"]),
+    }
+
+
+def headline_sentence(est: mse.Estimate, name: str, spread: dict | None = None) -> str:
+    """One short sentence for the index: observed, estimated total and its interval; where the
+    models differ by more than a factor of 2 (`spread` flagged), their range instead."""
+    if spread and spread["flagged"]:
+        return (f"{table_title(name)}: the lists saw {est.observed:,} cases; depending on the "
+                f"model, multiple systems estimation puts the total between {spread['low']:,.0f} "
+                f"and {spread['high']:,.0f} ({FRAGILE}).")  # fmt: skip
     interval = ""
     if est.ci:
         interval = f" ({_percent(est.level)} interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f})"
@@ -97,8 +144,41 @@ def _observed_line(ax, observed: int) -> None:
     ax.axvline(observed, color="#333333", linestyle=":", label=f"observed {observed:,}")
 
 
-def headline_text(est: mse.Estimate) -> str:
-    """The observed and estimated totals, the interval, the share the lists saw and the model."""
+def fragile_text(est: mse.Estimate, spread: dict) -> str:
+    """The headline of a table whose models differ by more than a factor of 2: the range of the
+    estimates under every model choice, not one number."""
+    low, high = spread["low"], spread["high"]
+    return (
+        f"The lists saw **{est.observed:,}** cases. **Fragile estimate: the models differ by "
+        f"more than a factor of 2.** Under the model choices compared here ({MODEL_CHOICES}), "
+        "the estimated total lies between "
+        f"**{low:,.0f}** and **{high:,.0f}**, so the lists found between "
+        f"**{est.observed / high:.0%}** and **{est.observed / low:.0%}** of it. The data cannot "
+        "tell these models apart, so no single figure is given; the sections below show each "
+        "model's estimate."
+    )
+
+
+def chosen_model_text(est: mse.Estimate) -> str:
+    """The chosen model's estimate and interval, as one of several (for a fragile table)."""
+    rule = f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
+    chosen = ", ".join(est.model) or "none"
+    interval = ""
+    if est.ci:
+        interval = (f" ({_percent(est.level)} BCa interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f}, "
+                    f"from {est.nboot:,} bootstrap replicates)")  # fmt: skip
+    return (
+        f"Under the model chosen for this report ({rule}: main effects of every list plus the "
+        f"interactions **{chosen}**), the estimate is {est.estimate:,.0f}{interval}. The "
+        "interval covers the sampling error within that model, not the choice among models."
+    )
+
+
+def headline_text(est: mse.Estimate, spread: dict | None = None) -> str:
+    """The observed and estimated totals, the interval, the share the lists saw and the model;
+    where `spread` is flagged, the range under every model choice instead (`fragile_text`)."""
+    if spread and spread["flagged"]:
+        return fragile_text(est, spread)
     if est.ci:
         lo, hi = est.ci
         interval = (
@@ -185,16 +265,39 @@ def plot_sensitivity(sens: pd.DataFrame, est: mse.Estimate, dataset: str, source
     return fig
 
 
+def _rounded(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 2)
+
+
+def _pair(row: pd.Series, low: str, high: str) -> list[float] | None:
+    return None if np.isnan(row[low]) else [_rounded(row[low]), _rounded(row[high])]
+
+
 def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) -> dict:
-    """Each table's stepwise summary and BIC estimate (None beyond MAX_BIC_LISTS lists)."""
-    return {
-        name: est.summary() | {"bic_estimate": None if np.isnan(bic) else round(bic, 2)}
-        for (name, est), bic in zip(estimates.items(), overview["BIC estimate"], strict=True)
-    }
+    """Each table's stepwise summary, BIC estimate (None beyond MAX_BIC_LISTS lists), the range
+    over the model choices and its flag, the years it pools and the published estimate."""
+    rows = overview.set_index("table")
+    record = {}
+    for name, est in estimates.items():
+        row = rows.loc[name]
+        record[name] = est.summary() | {
+            "bic_estimate": _rounded(row["BIC estimate"]),
+            "spread": _pair(row, "spread low", "spread high"),
+            "fragile": bool(row["fragile"]),
+            "pooled_years": row["pooled years"] or None,
+            "published": _pair(row, "published low", "published high"),
+        }
+    return record
 
 
 OVERVIEW_COLUMNS = ["table", "observed", "estimate", "interval", "seen share", "BIC estimate",
-                    "interactions"]  # fmt: skip
+                    "model range", "model check", "interactions"]  # fmt: skip
+
+
+def _range_cell(low: float, high: float) -> str:
+    if np.isnan(low):
+        return tables.MISSING
+    return f"{low:,.0f}" if low == high else f"{low:,.0f}–{high:,.0f}"
 
 
 def overview_table(
@@ -211,7 +314,15 @@ def overview_table(
         tables.MISSING if np.isnan(lo) else f"{lo:,.0f}–{hi:,.0f}"
         for lo, hi in zip(overview["lower"], overview["upper"], strict=True)
     ]
-    shown = overview.assign(table=[table_title(n) for n in overview["table"]], interval=interval)
+    shown = overview.assign(
+        table=[table_title(n) for n in overview["table"]],
+        interval=interval,
+        **{
+            "model range": [_range_cell(lo, hi) for lo, hi in
+                            zip(overview["spread low"], overview["spread high"], strict=True)],
+            "model check": [FRAGILE if f else tables.MISSING for f in overview["fragile"]],
+        },
+    )  # fmt: skip
     columns = [c for c in OVERVIEW_COLUMNS if nboot or c != "interval"]
     caption = (
         f"Stepwise (p < {pthresh}) estimates; {_percent(level)} BCa intervals from {nboot} "
@@ -220,37 +331,127 @@ def overview_table(
     return tables.Table(
         shown[columns], caption=caption, shares=["seen share"], share_digits=0, digits=0,
         labels={"observed": "cases seen", "interval": f"{_percent(level)} interval",
-                "seen share": "share seen"},
+                "seen share": "share seen",
+                "model range": "lowest–highest over the model choices"},
+        note=f"Model choices: {MODEL_CHOICES}.",
     )  # fmt: skip
+
+
+def published_view(overview: pd.DataFrame) -> tables.Table | None:
+    """The tables with a published estimate or several pooled years: the model range beside
+    what was published and by whom; None when no table has either."""
+    rows = []
+    for _, r in overview.iterrows():
+        info = mse_tables.TABLES.get(r["table"], mse_tables.TableInfo(r["table"]))
+        if info.published_note or info.years:
+            rows.append({
+                "table": table_title(r["table"]),
+                "lowest–highest over the model choices": _range_cell(r["spread low"],
+                                                                     r["spread high"]),
+                "published estimate": info.published_note or tables.MISSING,
+                "registration years in one table": info.years or tables.MISSING,
+            })  # fmt: skip
+    if not rows:
+        return None
+    return tables.Table(pd.DataFrame(rows), caption="Estimates beside the published estimates "
+                        "of the same populations, and the years each table pools")  # fmt: skip
+
+
+def pooled_text(overview: pd.DataFrame) -> str:
+    """What pooling several years in one table does to the closed-population assumption, for
+    the tables that pool years; '' when none does."""
+    pooled = overview[overview["pooled years"] != ""]
+    if pooled.empty:
+        return ""
+    groups = pooled.groupby("pooled years", sort=False)["table"]
+    names = "; ".join(" and ".join(table_title(n) for n in group) + f": the registrations of {y}"
+                      for y, group in groups)  # fmt: skip
+    return (
+        f"**Several years in one table.** {names}, pooled in one table. MSE assumes one closed "
+        "population: nobody arrives, leaves or stops being a victim while the lists are "
+        "compiled, so that every person could have been found by every list. Over several "
+        "years people enter and leave (they are brought into the country, move on, are freed), "
+        "and a person who had left before another list was compiled could not appear on it: "
+        "the overlaps shrink and the estimate grows. Such an estimate is of everyone who was a "
+        "victim at some time in those years, under an assumption that does not hold over them; "
+        "it is not a figure for one year, and a yearly published estimate is not directly "
+        "comparable with it."
+    )
 
 
 def _bounds(figure: dict) -> str:
     return enforcement_views.bounds_text(figure["lower"], figure["upper"])
 
 
-def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame) -> str:
-    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`), and what MSE
-    can and cannot say about the '1.25 million' claim."""
-    peak = uk["later_peak"]
+def _uk_estimate_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
+    """The MSE total for the UK 2013 as a number with its interval, or as the range over the
+    model choices where they differ by more than a factor of 2; and its ratio to detections."""
+    published = mse_tables.TABLES["UKdat_5"].published_note
+    if spread["flagged"]:
+        return (
+            f"MSE puts the 2013 total between **{spread['low']:,.0f}** and "
+            f"**{spread['high']:,.0f}**, depending on the model ({FRAGILE}): about "
+            f"{spread['low'] / uk['upper']:.0f} to {spread['high'] / uk['upper']:.0f} times the "
+            f"GLOTIP detections. The published estimate is {published}."
+        )
     ci_text = ""
     if uk_mse.ci:
         lo, hi = uk_mse.ci
         ci_text = f" ({_percent(uk_mse.level)} interval {lo:,.0f} to {hi:,.0f})"
+    return (f"MSE puts the 2013 total at **{uk_mse.estimate:,.0f}**{ci_text}: about "
+            f"{uk_mse.estimate / uk['upper']:.0f} times the GLOTIP detections. The published "
+            f"estimate is {published}.")  # fmt: skip
+
+
+def _later_text(peak: dict | None, uk_mse: mse.Estimate, spread: dict) -> str:
     if peak is None:
-        later = "GLOTIP has no later UK figure in this export; "
+        return "GLOTIP has no later UK figure in this export; "
+    if not spread["flagged"]:
+        where = "above" if peak["lower"] > uk_mse.estimate else "not above"
+        where += " the 2013 estimate"
+    elif peak["lower"] > spread["high"]:
+        where = "above every 2013 estimate"
+    elif peak["upper"] < spread["low"]:
+        where = "below every 2013 estimate"
     else:
-        above = "above" if peak["lower"] > uk_mse.estimate else "not above"
-        later = (f"Detections then grew to **{_bounds(peak)}** in {peak['year']}, {above} the "
-                 "2013 estimate; ")  # fmt: skip
+        where = "within the range of the 2013 estimates"
+    return f"Detections then grew to **{_bounds(peak)}** in {peak['year']}, {where}; "
+
+
+def _reach_text(overview: pd.DataFrame) -> str:
+    """How large the trafficking estimates get and how much of them the lists saw, over the
+    tables whose model choices agree within a factor of 2; the fragile ones by their range."""
     trafficking = overview[overview["trafficking"]]
+    steady = trafficking[~trafficking["fragile"].astype(bool)]
+    fragile = trafficking[trafficking["fragile"].astype(bool)]
+    text = ""
+    if not steady.empty:
+        text = (
+            f"Where the model choices agree within a factor of 2, the estimates here reach at "
+            f"most about {steady['estimate'].max():,.0f} people in one country and period, and "
+            f"the lists saw between {steady['seen share'].min():.0%} and "
+            f"{steady['seen share'].max():.0%} of the estimated total. "
+        )
+    if not fragile.empty:
+        ranges = zip(fragile["table"], fragile["spread low"], fragile["spread high"], strict=True)
+        names = "; ".join(f"{table_title(n)} {lo:,.0f}–{hi:,.0f}" for n, lo, hi in ranges)
+        text += (f"The tables marked fragile give no single figure: their estimates range over "
+                 f"{names}.")  # fmt: skip
+    return text.strip()
+
+
+def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict) -> str:
+    """The UK 2013 estimate (`spread`: the range over the model choices, as `mse.spread` or
+    `spread_of`) against GLOTIP detections (`en.total_and_later_peak`), and what MSE can and
+    cannot say about the '1.25 million' claim; no single figure of a fragile table."""
     return (
         f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
         f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "
         f"of the 2013 strategic assessment held **{uk_mse.observed:,}** potential victims of "
         "modern slavery (a wider notion that includes forced labour and servitude without a "
-        "trafficking process, and cases not formally identified), and MSE puts the 2013 total at "
-        f"**{uk_mse.estimate:,.0f}**{ci_text}: about {uk_mse.estimate / uk['upper']:.0f} times "
-        f"the GLOTIP detections. {later}MSE cannot say whether victims became more numerous, "
+        "trafficking process, and cases not formally identified). "
+        f"{_uk_estimate_text(uk, uk_mse, spread)} {_later_text(uk['later_peak'], uk_mse, spread)}"
+        "MSE cannot say whether victims became more numerous, "
         "identification widened (the UK's referral system and its definition changed after the "
         "Modern Slavery Act 2015), or the 2013 estimate was too low (heterogeneity, above). A "
         "2013 estimate is not a ceiling for later years.\n\n"
@@ -260,13 +461,9 @@ def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame) -> str:
         "How the figure was made is not known (the estimates of the time, such as the ILO's "
         "2005 estimate of 2.45 million people in forced labour as a result of trafficking, "
         "extrapolated from samples of reported cases). The estimates here cannot confirm or "
-        "refute it. MSE estimates the hidden part of one closed population covered by "
-        "one set of linked lists, here at most about "
-        f"{trafficking['estimate'].max():,.0f} people in one country and period; no such lists "
-        "exist for the world, and summing national estimates made with different lists, "
-        "definitions and years would not give a global total. What MSE does show is the size of "
-        "the gap between detection and the hidden total where lists exist: in the trafficking "
-        "and modern-slavery tables above, the lists saw between "
-        f"{trafficking['seen share'].min():.0%} and {trafficking['seen share'].max():.0%} of the "
-        "estimated total."
+        "refute it. MSE estimates the hidden part of one closed population covered by one set "
+        "of linked lists; no such lists exist for the world, and summing national estimates "
+        "made with different lists, definitions and years would not give a global total. What "
+        "MSE does show is the size of the gap between detection and the hidden total where "
+        f"lists exist, in the trafficking and modern-slavery tables above. {_reach_text(overview)}"
     )

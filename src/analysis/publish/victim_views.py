@@ -329,15 +329,28 @@ def hide_shares(table: pd.DataFrame, names: tuple[str, ...], threshold: int) -> 
     return out
 
 
-def shares(frame: pd.DataFrame, by: list[str], threshold: int, confidence: float) -> pd.DataFrame:
+def _shares(frame: pd.DataFrame, by: list[str], confidence: float | None) -> pd.DataFrame:
+    """`victims.shares`, without intervals where `confidence` is None (`interval_level`)."""
+    table = victims.shares(frame, by, confidence or 0.95)
+    if confidence is None:
+        table[[c for c in table if c.endswith(("_lower", "_upper"))]] = np.nan
+    return table
+
+
+def shares(
+    frame: pd.DataFrame, by: list[str], threshold: int, confidence: float | None
+) -> pd.DataFrame:
     """`victims.shares` with the female and child shares hidden where their count or the rest
     of their total is a small cell."""
-    return hide_shares(victims.shares(frame, by, confidence), SHARES, threshold)
+    return hide_shares(_shares(frame, by, confidence), SHARES, threshold)
 
 
-def overall_shares(chosen: pd.DataFrame, published: Published, confidence: float) -> pd.Series:
-    """The selection's female and child shares, where its gender and age tables fix them."""
-    row = victims.shares(chosen, [], confidence)
+def overall_shares(
+    chosen: pd.DataFrame, published: Published, confidence: float | None
+) -> pd.Series:
+    """The selection's female and child shares, where its gender and age tables fix them
+    (no intervals where `confidence` is None)."""
+    row = _shares(chosen, [], confidence)
     grid, ages, t = published.grid, published.ages, published.grid.threshold
     female = disclosure.share_hidden(
         (grid, {"gender": ["female"]}), (grid, {"gender": KNOWN_GENDERS}), t
@@ -367,13 +380,13 @@ def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.D
 
 
 def destination_shares(
-    chosen: pd.DataFrame, published: Published, confidence: float
+    chosen: pd.DataFrame, published: Published, confidence: float | None
 ) -> pd.DataFrame:
     """Records and shares per top destination (in the order of `published.codes`), as the
     grids publish them (`records_text`, `female_of_text`, `child_of_text`)."""
     codes = published.codes
-    table = victims.shares(chosen[chosen["exploitation_country"].isin(codes).fillna(False)],
-                           ["exploitation_country"], confidence)  # fmt: skip
+    table = _shares(chosen[chosen["exploitation_country"].isin(codes).fillna(False)],
+                    ["exploitation_country"], confidence)  # fmt: skip
     table = table.set_index("exploitation_country").loc[codes].reset_index()
     table = _shares_of(table, published, by_year=False)
     grid, ages = published.grid, published.ages
@@ -389,10 +402,12 @@ def destination_shares(
     return table
 
 
-def year_shares(chosen: pd.DataFrame, published: Published, confidence: float) -> pd.DataFrame:
+def year_shares(
+    chosen: pd.DataFrame, published: Published, confidence: float | None
+) -> pd.DataFrame:
     """Female and child shares per top destination and year, where the grids fix them."""
     rows = chosen[chosen["exploitation_country"].isin(published.codes).fillna(False)]
-    table = victims.shares(rows, ["exploitation_country", "year"], confidence)
+    table = _shares(rows, ["exploitation_country", "year"], confidence)
     return _shares_of(table, published, by_year=True)
 
 
@@ -546,9 +561,12 @@ def selection_text(
     release: str,
     years: tuple[int, int],
     scope: tuple[list[str], str],
-    confidence: float,
+    confidence: float | None,
 ) -> str:
-    """What was selected (`scope`: the destinations and region chosen) and what was left out."""
+    """What was selected (`scope`: the destinations and region chosen) and what was left out
+    (`confidence` None: the shares have no intervals)."""
+    intervals = ("Shares have no intervals" if confidence is None
+                 else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
     seen = chosen["year"].dropna().astype(int)
     total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
     return (
@@ -556,8 +574,8 @@ def selection_text(
         f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
         f"({seen.min()}-{seen.max()} present) for {scope_text(*scope)}. "
         f"{_cell_words(selection, SELECTION[2])} records of the release have no year of "
-        f"registration and are left out of everything below. Intervals are {confidence:.0%} "
-        f"Wilson intervals; the small-cell threshold is {selection.threshold}."
+        f"registration and are left out of everything below. {intervals}; the small-cell "
+        f"threshold is {selection.threshold}."
     )
 
 
@@ -729,14 +747,19 @@ def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
     }
 
 
+def _the(count_text: str) -> str:
+    """'the 1,234' but 'an undisclosed number' (a count in words after 'of')."""
+    return count_text if str(count_text).startswith("an ") else f"the {count_text}"
+
+
 def overall_text(overall: pd.Series, published: Published) -> str:
     """The female and child shares of the selection, and how much the top destinations hold."""
     codes = published.codes
     held = known_share(published, codes)
     held = "an undisclosed share" if np.isnan(held) else f"{held:.0%}"
     return (
-        f"Across the selection, **{row_share_text(overall, 'female')}** of the "
-        f"{overall['female_of_text']} records with a known gender are female, and "
+        f"Across the selection, **{row_share_text(overall, 'female')}** of "
+        f"{_the(overall['female_of_text'])} records with a known gender are female, and "
         f"**{row_share_text(overall, 'child')}** of the {overall['child_of_text']} with a known "
         f"age were children at registration. The top {len(codes)} destinations hold "
         f"{held} of the records with a known destination."
@@ -895,7 +918,11 @@ def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int
 SHARE_COLOURS = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
 
 
-def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, confidence: float,
+def _bands(confidence: float | None) -> str:
+    return "no intervals" if confidence is None else f"{confidence:.0%} Wilson intervals"
+
+
+def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, confidence,
                        source: str):  # fmt: skip
     """Female and child shares per year with their intervals (`year_shares`), one panel per
     top destination; hidden shares are gaps."""
@@ -908,7 +935,7 @@ def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, conf
 
     return plots.small_multiples(
         names, draw, title=f"Female and child shares per year, top {len(names)} destinations "
-        f"({confidence:.0%} Wilson intervals)", xlabel="year of registration",
+        f"({_bands(confidence)})", xlabel="year of registration",
         ylabel="share of records with known gender / age", source=source, sharey=True,
     )  # fmt: skip
 
@@ -992,13 +1019,16 @@ def p_text(p: float, relation: bool = False) -> str:
     return f"= {p:.3f}" if relation else f"{p:.3f}"
 
 
-def forms_text(test: dict, forms: disclosure.CountTable, published: Published) -> str:
-    """The test of association between group and form (`models.association`), in words."""
+def forms_text(test: dict | None, forms: disclosure.CountTable, published: Published) -> str:
+    """The test of association between group and form (`models.association`), in words;
+    without a test (None) the counts alone."""
     n = forms.sum_text({}, words=True)
     rest = "an undisclosed number"
     if forms.determined({}):
         left = published.grid.sum_range({})[0] - forms.sum_range({})[0]
         rest = disclosure.count_words(int(left), forms.threshold)
+    if test is None:
+        return f"{n} records have a known group and form ({rest} do not). Counts and row shares:"
     return (
         f"{n} records have a known group and form ({rest} do not). "
         f"Chi-square test of independence: χ² = {test['chi2']:,.0f} on {test['dof']} df, "
@@ -1078,7 +1108,8 @@ def trend_text(fit: trends.GenderTrend) -> str:
     return text + (
         " The last column refits with one gender ratio for all destinations (the simpler form "
         "`year × gender + destination`): where it differs, the gender trend is partly a shift "
-        "between destinations."
+        "between destinations. Whether the trend holds under other models is tested in the next "
+        "table; the findings state a trend only where every model there agrees."
     )
 
 
@@ -1177,6 +1208,169 @@ def trend_words(fit: trends.GenderTrend) -> str:
     )
 
 
+# --- Does the trend hold? The sensitivity table ------------------------------------------------
+
+DESCRIBED_RELEASES = ("synthetic_2021",)  # releases whose rows are not persons
+DESCRIBED_NOTE = (
+    "This release is described, not inferred from: its rows are generated records, not persons "
+    "(every one-way marginal is a multiple of 5), so it gets counts and shares without "
+    "intervals, tests or models."
+)
+GENDER_WORDS = {"female": "women", "male": "men"}
+
+
+def inference_allowed(release: str) -> bool:
+    """Whether a release's rows are records of persons, so that intervals, tests and models
+    mean something (not for the synthetic release)."""
+    return release not in DESCRIBED_RELEASES
+
+
+def interval_level(release: str, confidence: float) -> float | None:
+    """The confidence level of the shares' intervals, None where the release gets none."""
+    return confidence if inference_allowed(release) else None
+
+
+def release_note(release: str) -> str:
+    """The one sentence a release without inference gets, else nothing."""
+    return "" if inference_allowed(release) else f"\n\n**{DESCRIBED_NOTE}**"
+
+
+def hotline_years(mix: pd.DataFrame) -> tuple[int, ...]:
+    """The years with any hotline record (`victims.source_mix`); none where the release does
+    not name its sources."""
+    return tuple(int(y) for y in mix.loc[mix["hotline"] > 0, "year"])
+
+
+def model_label(name: str) -> str:
+    """A sensitivity row's model in words, destinations by country name."""
+    name = name.replace("Poisson, standard errors", "Poisson with standard errors")
+    words = name.split()
+    if len(words) == 3 and words[:2] == ["NB2", "without"] and len(words[2]) == 3:
+        return f"NB2 without {country_names([words[2]])[0]}"
+    return name
+
+
+def ratio_text(irr: float, lower: float, upper: float) -> str:
+    """'0.93 (0.86–1.02)': a ratio with its interval, two decimals (a table cell)."""
+    if pd.isna(irr):
+        return tables.MISSING
+    return f"{irr:.2f} ({lower:.2f}–{upper:.2f})"
+
+
+def sensitivity_table(table: pd.DataFrame, confidence: float) -> tables.Table:
+    """`trends.sensitivity` as the reader sees it: per model, the IRR per year for women and
+    men with its interval, the AIC where the fit has a likelihood, and the counts modelled."""
+
+    def column(gender: str) -> list[str]:
+        cols = [f"{gender}_{k}" for k in ("irr", "lower", "upper")]
+        if cols[0] not in table:
+            return [tables.MISSING] * len(table)
+        return [ratio_text(*r) for r in table[cols].to_numpy()]
+
+    aic = table["aic"] if "aic" in table else pd.Series([np.nan] * len(table))
+    frame = pd.DataFrame(
+        {
+            "model": [model_label(n) for n in table["model"]],
+            f"women: rate ratio per year ({confidence:.0%} interval)": column("female"),
+            f"men: rate ratio per year ({confidence:.0%} interval)": column("male"),
+            "AIC": [tables.MISSING if pd.isna(a) else f"{a:,.0f}" for a in aic],
+            "counts modelled": table["n_obs"].map("{:,}".format),
+        }
+    )
+    failed = [model_label(r.model) for r in table.itertuples() if getattr(r, "note", "")]
+    note = ("A rate ratio above 1 is a rising count. AIC only for fits with a likelihood "
+            "(quasi-Poisson and clustered errors have none); lower is better among fits of the "
+            "same counts.")  # fmt: skip
+    if failed:
+        note += f" Did not converge: {', '.join(failed)}."
+    return tables.Table(frame, caption="The yearly trend under other models and data", note=note)
+
+
+def sensitivity_records(table: pd.DataFrame) -> list[dict]:
+    """The sensitivity table for results JSON: model estimates (no counts but `n_obs`)."""
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    return [{**r, "model": model_label(r["model"])} for r in rows]
+
+
+def _side(row, gender: str) -> str | None:
+    """'rising' / 'falling' where the row's interval excludes 1, else None."""
+    if row[f"{gender}_lower"] > 1:
+        return "rising"
+    if row[f"{gender}_upper"] < 1:
+        return "falling"
+    return None
+
+
+def _label_list(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def robust_text(table: pd.DataFrame, gender: str) -> str:
+    """For one gender: the trend, where `trends.robust_direction` finds one, else that no robust
+    trend is found and what the answer depends on (the rows that move it)."""
+    who = GENDER_WORDS.get(gender, gender)
+    fitted = table.dropna(subset=[f"{gender}_lower", f"{gender}_upper"])
+    if fitted.empty:
+        return f"No trend could be fitted for {who}."
+    irr = fitted[f"{gender}_irr"]
+    spread = f"{irr.min():.2f} to {irr.max():.2f}"
+    direction = trends.robust_direction(table, gender)
+    if direction:
+        return (f"Records of {who} are **{direction}** under every model of the table (rate "
+                f"ratio per year {spread}, every interval on the same side of 1).")  # fmt: skip
+    main = fitted.iloc[0]
+    main_side = _side(main, gender)
+    labels = {r.Index: model_label(r.model) for r in fitted.itertuples()}
+    if main_side:
+        moved = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) != main_side]
+        estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
+        change = {"rising": "rise", "falling": "fall"}[main_side]
+        depends = (f"the {change} under the report's model ({estimate}) does not hold under "
+                   f"{_label_list(moved)}")  # fmt: skip
+    else:
+        parts = []
+        for side in ("rising", "falling"):
+            rows = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) == side]
+            if rows:
+                parts.append(f"it is {side} under {_label_list(rows)}")
+        estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
+        depends = f"the report's model gives {estimate}, an interval that includes 1" + (
+            "; " + "; ".join(parts) if parts else ", as does every other"
+        )
+    failed = "" if len(fitted) == len(table) else " (some models did not converge)"
+    return (f"**No robust trend is found for {who}**{failed}: the rate ratio per year ranges "
+            f"from {spread} across the table, and {depends}.")  # fmt: skip
+
+
+def share_trend_text(share: dict) -> str:
+    """The within-destination shift in gender mix (`trends.share_trend`), in words, as a
+    statement about the contributors' records."""
+    odds = share["irr"]
+    verb = "fell" if odds < 1 else "rose"
+    return (
+        f"Within destinations, the odds that a record is female {verb} by "
+        f"**{abs(odds - 1):.0%} a year** (odds ratio "
+        f"{ratio_text(odds, share['lower'], share['upper'])}, "
+        f"quasi-binomial model of the female share in {share['n_obs']} destination-years): "
+        "a statement about the records the contributors sent, not about victims."
+    )  # fmt: skip
+
+
+def sensitivity_text(table: pd.DataFrame, share: dict, years: tuple[int, ...]) -> str:
+    """What the sensitivity table says for women and men, and the gender-mix shift beside it."""
+    hot = "the release does not name its sources, so no hotline years are left out"
+    if years:
+        hot = (f"the hotline years are {min(years)}–{max(years)}, the years in which the "
+               "release has records from the US hotline")  # fmt: skip
+    return (
+        f"The same trend under other models and data (destinations with at least "
+        f"{trends.MIN_YEARS} years of records; {hot}). A trend is stated only where every row's "
+        "interval lies on the same side of 1.\n\n"
+        f"- {robust_text(table, 'female')}\n- {robust_text(table, 'male')}\n"
+        f"- {share_trend_text(share)}"
+    )
+
+
 # --- GLOTIP, the second source -----------------------------------------------------------------
 
 
@@ -1195,9 +1389,15 @@ def pooled_record(pooled: dict, threshold: int) -> dict:
 
 
 def glotip_text(
-    pooled: dict, agreement: dict, ctdc_female: str, vintage: str, threshold: int
+    pooled: dict,
+    agreement: dict,
+    ctdc_female: str,
+    vintage: str,
+    threshold: int,
+    intervals: bool = True,
 ) -> str:
-    """How much GLOTIP publishes, and how its female shares agree with CTDC's."""
+    """How much GLOTIP publishes, and how its female shares agree with CTDC's (without
+    `intervals`, CTDC's shares have none to compare with)."""
     share = pooled_record(pooled, threshold)["share"]
     text = (
         f"GLOTIP ({vintage} export) publishes a usable female share for "
@@ -1213,9 +1413,13 @@ def glotip_text(
         f"**{agreement['country_years']} country-years in {agreement['countries']} countries** "
         "are in both. The CTDC share minus the GLOTIP share has a median of "
         f"{100 * agreement['median_difference']:+.1f} percentage points and a mean absolute "
-        f"value of {100 * agreement['mean_abs_difference']:.1f}; the GLOTIP share lies inside "
-        "the CTDC "
-        f"interval in {agreement['share_within_ctdc_interval']:.0%} of them"
+        f"value of {100 * agreement['mean_abs_difference']:.1f} points"
+        + (
+            "; the GLOTIP share lies inside the CTDC interval in "
+            f"{agreement['share_within_ctdc_interval']:.0%} of them"
+            if intervals
+            else ""
+        )
         + (f", and the rank correlation is {spearman:.2f}." if spearman is not None else ".")
     )
 
@@ -1318,39 +1522,62 @@ def agreement_figure(pairs: pd.DataFrame, source: str):
 # --- Findings ----------------------------------------------------------------------------------
 
 
+def trend_finding(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:
+    """The findings' trend line: a trend per gender only where the sensitivity table agrees
+    (`trends.robust_direction`), with the report's model's change; else no robust trend and what
+    it depends on; and the within-destination gender mix."""
+    by_gender = fit.trend.set_index("gender")
+    parts = []
+    for gender in fit.levels:
+        text = robust_text(table, gender)
+        if trends.robust_direction(table, gender):
+            r = by_gender.loc[gender]
+            text += (f" Under the report's model ({fit.diagnostics['family']}): "
+                     f"{r['irr'] - 1:+.1%} per year ({r['lower'] - 1:+.1%} to "
+                     f"{r['upper'] - 1:+.1%}).")  # fmt: skip
+        parts.append(text)
+    return "- **Trend** (within destinations). " + " ".join([*parts, share_trend_text(share)])
+
+
 def findings(
     overall: pd.Series,
     per_dest: pd.DataFrame,
     names: dict[str, str],
-    test: dict,
+    test: dict | None,
     forms: disclosure.CountTable,
-    fit: trends.GenderTrend,
+    fit: trends.GenderTrend | None,
     agreement: dict,
     release: str,
     years: tuple[int, int],
+    sensitivity: tuple[pd.DataFrame, dict] | None = None,
 ) -> str:
-    """The report's findings as a Markdown list, from the numbers shown above it."""
+    """The report's findings as a Markdown list, from the numbers shown above it. The trend
+    comes from the sensitivity table (`sensitivity`: `trends.sensitivity` and
+    `trends.share_trend`); a release without inference (`inference_allowed`) gets none, nor a
+    test."""
     destinations = "; ".join(
         f"{names[r['exploitation_country']]} {r['records_text']} records, "
         f"{row_share_text(r, 'female')} female"
         for _, r in per_dest.head(4).iterrows()
     )
-    diag = fit.diagnostics
-    overdispersed = (
-        f". The Poisson fit was overdispersed (χ²/df = {diag['poisson_dispersion']:.0f}), "
-        "so the intervals come from the negative binomial model."
-        if diag["alpha"]
-        else "."
-    )
+    n_forms = forms.sum_text({}, words=True)
+    if test is None:
+        forms_line = f"- **Forms.** {n_forms} records have a known group and form (see the table)."
+    else:
+        forms_line = ("- **Forms.** The form of exploitation depends strongly on gender and age "
+                      f"(Cramér's V = {test['cramers_v']:.2f}, n = {n_forms}).")  # fmt: skip
+    if fit is None or sensitivity is None:
+        trend_line = f"- **No trend model.** {DESCRIBED_NOTE}"
+    else:
+        trend_line = trend_finding(fit, *sensitivity)
     lines = [
         f"- **Female share.** {row_share_text(overall, 'female')} of "
         f"{overall['female_of_text']} records of the {release_label(release)} "
         f"with known gender ({years[0]}-{years[1]}); children are "
         f"{row_share_text(overall, 'child')} of those with known age.",
         f"- **Destinations.** {destinations}.",
-        "- **Forms.** The form of exploitation depends strongly on gender and age (Cramér's V = "
-        f"{test['cramers_v']:.2f}, n = {forms.sum_text({}, words=True)}).",
-        f"- **Trend** ({diag['family']}, within destinations): {trend_words(fit)}{overdispersed}",
+        forms_line,
+        trend_line,
     ]
     if agreement["country_years"]:
         lines.append(
@@ -1368,14 +1595,37 @@ def findings(
     return "\n".join(lines)
 
 
-def headlines(overall: pd.Series, fit: trends.GenderTrend, years: tuple[int, int]) -> list[str]:
-    """One to two sentences for the index, from numbers the report shows."""
+def headlines(
+    overall: pd.Series,
+    fit: trends.GenderTrend | None,
+    years: tuple[int, int],
+    sensitivity: tuple[pd.DataFrame, dict] | None = None,
+) -> list[str]:
+    """One to two sentences for the index, from numbers the report shows; a trend only where
+    the sensitivity table agrees on it."""
     lines = [
         f"{row_share_text(overall, 'female')} of the {overall['female_of_text']} CTDC records "
         f"of known gender ({years[0]}–{years[1]}) are female."
     ]
+    if pd.isna(overall["female_share"]):
+        lines = [f"The female share of the CTDC records ({years[0]}–{years[1]}) is suppressed: "
+                 "it would reveal a small cell."]  # fmt: skip
+    if fit is None or sensitivity is None or len(fit.levels) < 2:
+        return lines
+    table, share = sensitivity
     by_gender = fit.trend.set_index("gender")
-    if len(fit.levels) == 2:
-        change = [f"{g} records {by_gender.loc[g, 'irr'] - 1:+.1%}" for g in fit.levels]
-        lines.append(f"Yearly trend within the top destinations: {' and '.join(change)} a year.")
+    robust = [g for g in fit.levels if trends.robust_direction(table, g)]
+    stated = [f"{g} records {by_gender.loc[g, 'irr'] - 1:+.1%} a year" for g in robust]
+    missing = [GENDER_WORDS[g] for g in fit.levels if g not in robust]
+    odds = share["irr"]
+    mix = (f"within destinations the odds that a record is female {'fell' if odds < 1 else 'rose'} "
+           f"by {abs(odds - 1):.0%} a year")  # fmt: skip
+    if stated:
+        text = (
+            f"Yearly trend within the top destinations, under every model: {' and '.join(stated)}"
+        )
+        text += f"; no robust trend for {' or '.join(missing)}" if missing else ""
+    else:
+        text = f"No yearly trend for {' or '.join(missing)} holds across models"
+    lines.append(f"{text}; {mix}.")
     return lines

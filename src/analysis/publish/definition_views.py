@@ -432,7 +432,7 @@ def plot_shares(table: pd.DataFrame, source: str):
         err = [100 * (part["share"] - part["lower"]), 100 * (part["upper"] - part["share"])]
         ax.errorbar(100 * part["share"], y, xerr=err, fmt=markers[inst.key], label=inst.short,
                     capsize=2, markersize=5)  # fmt: skip
-    ax.set_yticks(range(len(releases_)), releases_)
+    ax.set_yticks(range(len(releases_)), [release_label(r) for r in releases_])
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=True)
     plots.finish(fig, ax, title="Records whose recorded form the instrument names explicitly",

@@ -92,3 +92,11 @@ def test_two_runs_write_identical_map_files(tmp_path):
         a = (tmp_path / "a/figures/m" / f"map.{suffix}").read_bytes()
         assert len(a) > 1000
         assert a == (tmp_path / "b/figures/m" / f"map.{suffix}").read_bytes()
+
+
+def test_countries_outside_the_window_are_not_drawn_and_those_across_its_edge_are():
+    square = maps.MplPath([(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)])
+    assert maps.in_window(square, (5.0, 20.0, 5.0, 20.0))  # overlaps a corner
+    assert maps.in_window(square, (10.5, 20.0, 0.0, 10.0))  # within the margin of the edge
+    assert not maps.in_window(square, (12.0, 20.0, 0.0, 10.0))
+    assert not maps.in_window(square, (0.0, 10.0, -30.0, -2.0))

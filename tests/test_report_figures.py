@@ -120,3 +120,19 @@ def test_results_with_headlines_still_pass_the_gate():
     report.record("records", 7)
     with pytest.raises(disclosure.DisclosureError, match="records=7"):
         report.save()
+
+
+def test_one_drawing_gives_the_png_savefig_gives_and_its_layout_problems():
+    from analysis.publish import plots, report
+
+    clean, crowded = draw(), draw(outside=True)
+    expected = [report.figure_bytes(clean, "png"), plots.layout_problems(crowded)]
+    assert report.drawn_png(clean)[0] == expected[0]
+    assert report.drawn_png(crowded)[1] == expected[1] != []
+
+
+def test_a_report_without_svg_saves_only_the_png(tmp_path, shown):
+    report = Report("40_country_profile-MDA", tmp_path, svg=False)
+    report.figure(draw(), "trend")
+    saved = sorted(p.name for p in (tmp_path / "figures/40_country_profile-MDA").iterdir())
+    assert saved == ["trend.png"]

@@ -61,6 +61,17 @@ def country_path(shape: base_map.Shape) -> MplPath:
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
+def in_window(path: MplPath, window: tuple[float, ...], margin: float = 1.0) -> bool:
+    """Whether any of the country can show in the lon/lat window (edges included)."""
+    box = path.get_extents()
+    return not (
+        box.x1 < window[0] - margin
+        or box.x0 > window[1] + margin
+        or box.y1 < window[2] - margin
+        or box.y0 > window[3] + margin
+    )
+
+
 def breaks(threshold: int) -> list[float]:
     """The class lower bounds of every map: the threshold (below it everything is 'fewer
     than N'), then the fixed bounds above it; the same whatever a map's values."""
@@ -176,17 +187,20 @@ def choropleth(
     fig, ax = plots.figure(width, height)
 
     for code in sorted(shapes):
+        path = country_path(shapes[code])
+        if not in_window(path, window):
+            continue
         label = classes.get(code)
         face = NO_DATA_COLOUR if label is None else colour.get(label, SMALL_COLOUR)
         patch = PathPatch(
-            country_path(shapes[code]),
+            path,
             facecolor=face,
             edgecolor=HOME_EDGE if code == home else "#ffffff",
             linewidth=1.6 if code == home else 0.4,
             hatch="////" if label == small_label else None,
             zorder=3 if code == home else 2,
         )
-        ax.add_patch(patch)
+        ax.add_artist(patch)  # not add_patch: the limits are set below, not from the data
     ax.set_xlim(window[0], window[1])
     ax.set_ylim(window[2], window[3])
     ax.set_aspect(aspect)

@@ -18,7 +18,6 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import (
     FixedLocator,
@@ -29,11 +28,11 @@ from matplotlib.ticker import (
 )
 
 from analysis.data import sources
-from analysis.publish import disclosure
+from analysis.publish import disclosure, style
 from analysis.schemas.victims import GENDERS
 
 PALETTE = "colorblind"
-GENDER_COLOURS = dict(zip(GENDERS, sns.color_palette(PALETTE, len(GENDERS)), strict=True))
+GENDER_COLOURS = dict(zip(GENDERS, style.COLORBLIND, strict=False))  # seaborn's "colorblind"
 # Named series of a line chart: Paul Tol's "muted" scheme and three of his "light" colours,
 # twelve colours that colour-blind readers tell apart; "other" and "unknown" are greys.
 SERIES_COLOURS = (
@@ -52,10 +51,8 @@ TOUCH_PX = 1.0  # text boxes may touch (share up to a pixel), not overlap
 
 
 def apply_style() -> None:
-    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
-    plt.rcParams.update(
-        {"figure.dpi": 100, "font.family": "DejaVu Sans", "axes.titleweight": "bold"}
-    )
+    plt.rcParams.update(style.SEABORN_THEME)
+    plt.rcParams.update(style.PROJECT)
 
 
 def figure(width: float = 8, height: float = 4.5, **kwargs):
@@ -375,25 +372,27 @@ def text_boxes(fig) -> list[tuple[str, object]]:
     return found
 
 
-def layout_problems(fig) -> list[str]:
+def layout_problems(fig, drawn: bool = False) -> list[str]:
     """What a reader would see clipped or covered: every text of the figure drawn must lie
     inside the canvas and no two text boxes may overlap (they may touch). [] when the layout
-    is clean."""
-    fig.canvas.draw()
+    is clean. `drawn`: the canvas was just drawn (at any dpi), so it is measured as it is."""
+    if not drawn:
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    touch = TOUCH_PX * fig.dpi / 100  # a pixel at 100 dpi
     boxes = [(name, text.get_window_extent(renderer)) for name, text in text_boxes(fig)]
     width, height = fig.bbox.width, fig.bbox.height
     problems = []
     for name, box in boxes:
         sides = [side for side, out in (
-            ("left", box.x0 < -TOUCH_PX), ("right", box.x1 > width + TOUCH_PX),
-            ("bottom", box.y0 < -TOUCH_PX), ("top", box.y1 > height + TOUCH_PX),
+            ("left", box.x0 < -touch), ("right", box.x1 > width + touch),
+            ("bottom", box.y0 < -touch), ("top", box.y1 > height + touch),
         ) if out]  # fmt: skip
         if sides:
             problems.append(f"{name} is cut off at the {' and '.join(sides)} edge of the figure")
     for (name_a, a), (name_b, b) in itertools.combinations(boxes, 2):
         across = min(a.x1, b.x1) - max(a.x0, b.x0)
         up = min(a.y1, b.y1) - max(a.y0, b.y0)
-        if across > TOUCH_PX and up > TOUCH_PX:
+        if across > touch and up > touch:
             problems.append(f"{name_a} overlaps {name_b}")
     return problems

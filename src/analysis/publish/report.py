@@ -18,6 +18,7 @@ import io
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.image
 import matplotlib.pyplot as plt
 
 from analysis.data import files
@@ -52,6 +53,21 @@ def figure_bytes(fig, kind: str) -> bytes:
     return buffer.getvalue()
 
 
+def drawn_png(fig) -> tuple[bytes, list[str]]:
+    """Draw `fig` once at `FIGURE_DPI`: its PNG (the bytes `figure_bytes` gives) and the layout
+    problems of that drawing (`plots.layout_problems`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    fig.set_dpi(FIGURE_DPI)
+    canvas.draw()
+    problems = [str(p) for p in plots.layout_problems(fig, drawn=True)]
+    buffer = io.BytesIO()
+    mpl.image.imsave(buffer, canvas.buffer_rgba(), format="png", origin="upper",
+                     dpi=FIGURE_DPI, metadata=PNG_METADATA)  # fmt: skip
+    return buffer.getvalue(), problems
+
+
 def show_png(png: bytes, alt: str) -> None:
     """Display a 2x PNG at half its pixel size, with alt text (the report's template reads it
     from the output's metadata)."""
@@ -66,8 +82,10 @@ class Report:
         notebook: str,
         report_dir: str | Path | None,
         min_cell: int = disclosure.DEFAULT_THRESHOLD,
+        svg: bool = True,
     ):
         self.notebook = notebook
+        self.svg = svg  # also save each figure as SVG
         self.folder = Path(report_dir) if report_dir else None
         self.min_cell = disclosure.check_threshold(min_cell)
         self.results: dict = {}
@@ -99,13 +117,14 @@ class Report:
         """Show `fig` in the notebook as a 2x PNG with its title as alt text, and close it (so
         the inline backend does not show it again). In a run, also save it as PNG (the same
         bytes) and SVG under figures/<notebook>/, and keep its name, title and layout problems
-        (`plots.layout_problems`) for results/<notebook>.figures.json."""
+        (`plots.layout_problems`) for results/<notebook>.figures.json. A report made with
+        `svg=False` (one of many country profiles) draws each figure once, as its PNG."""
         title = figure_title(fig) or name.replace("_", " ")
-        problems = [str(p) for p in plots.layout_problems(fig)]
-        png = figure_bytes(fig, "png")
+        png, problems = drawn_png(fig)
         if self.folder is not None:
             target = self.folder / "figures" / self.notebook
-            for suffix, data in ((".png", png), (".svg", figure_bytes(fig, "svg"))):
+            saved = {".png": png, **({".svg": figure_bytes(fig, "svg")} if self.svg else {})}
+            for suffix, data in saved.items():
                 with atomic_path(target / f"{name}{suffix}") as tmp:
                     tmp.write_bytes(data)
         self.figures.append({"name": name, "title": title, "problems": problems})

@@ -3,7 +3,9 @@
 Measures a cold full run (no run-time history yet), a warm run with nothing changed, a run
 after one notebook changed, a forced full run once the runner knows each notebook's time,
 the peak memory of each kernel, the baseline (each notebook executed one after another with
-`jupyter nbconvert --execute --to html`), and the MSE bootstrap of the headline table. Works
+`jupyter nbconvert --execute --to html`), the fan-out of 20 country profiles (cold, per extra
+profile, against papermill + nbconvert one after another) and the MSE bootstrap of the
+headline table. Works
 on copies in a temporary folder, so the project's reports/ are not touched; the parse cache in
 data/processed/.cache is cleared before each cold measurement.
 """
@@ -97,6 +99,62 @@ def protect_time(rows: int = 40, columns: int = 12, seed: int = 1) -> dict:
     }
 
 
+PROFILE = "40_country_profile"
+FAN_OUT = 20  # country profiles in the fan-out measurement
+
+
+def fan_out_countries(n: int = FAN_OUT) -> list[str]:
+    """`n` countries spread evenly over every country with data (alphabetical by code)."""
+    from analysis.profiles import countries_with_data
+
+    codes = countries_with_data()
+    step = max(1, len(codes) // n)
+    return codes[::step][:n]
+
+
+def profile_baseline(project: Path, countries: list[str], out_dir: Path) -> float:
+    """The same profiles one after another: the `papermill` command line, then `jupyter
+    nbconvert` to HTML, as one would without the runner."""
+    notebook = project / "notebooks" / f"{PROFILE}.ipynb"
+    binaries = Path(sys.executable).parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for iso3 in countries:
+        executed = out_dir / f"{PROFILE}-{iso3}.ipynb"
+        subprocess.run(
+            [str(binaries / "papermill"), str(notebook), str(executed), "-k", pipeline.KERNEL_NAME,
+             "-p", "iso3", iso3, "--cwd", str(notebook.parent), "--no-progress-bar"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        subprocess.run(
+            [str(binaries / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def fan_out(project: Path, jobs: int) -> dict:
+    """Cold runner time for one profile and for `FAN_OUT`, seconds per extra profile, and the
+    sequential papermill + nbconvert baseline for the same profiles."""
+    countries = fan_out_countries()
+    only = ("--only", PROFILE, "--force", "--jobs", str(jobs), "--country")
+    one = cli_run(project, *only, countries[0])
+    many = cli_run(project, *only, *countries)
+    base = profile_baseline(project, countries, project / "baseline-profiles")
+    manifest = runner.load_manifest(max((project / "reports").glob("20*"), key=lambda p: p.name))
+    memory = [e.get("peak_rss_bytes") or 0 for n, e in manifest["notebooks"].items()
+              if n.startswith(PROFILE)]  # fmt: skip
+    return {
+        "fan_out_countries": " ".join(countries),
+        "fan_out_one_profile_s": round(one, 1),
+        f"fan_out_{len(countries)}_profiles_s": round(many, 1),
+        "fan_out_s_per_extra_profile": round((many - one) / (len(countries) - 1), 2),
+        f"fan_out_baseline_papermill_nbconvert_{len(countries)}_s": round(base, 1),
+        "fan_out_speedup_vs_baseline": round(base / many, 2),
+        "fan_out_peak_kernel_memory_mib_max": round(max(memory, default=0) / 2**20),
+    }
+
+
 def touch(notebook: Path) -> None:
     """Change a notebook's source without changing what it computes."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
@@ -142,6 +200,7 @@ def main(jobs: int | None = None) -> dict:
         _clear_parse_cache()
         forced = cli_run(project, "--force", "--jobs", str(jobs))  # now with run-time history
         audited = audit_time((project / "reports" / runner.LATEST).resolve())
+        profiles = fan_out(project, jobs)
     memory = {n: e.get("peak_rss_bytes", 0) for n, e in manifest["notebooks"].items()}
     figures = {
         "notebooks": len(order),
@@ -156,6 +215,7 @@ def main(jobs: int | None = None) -> dict:
         "peak_kernel_memory_mib": {n: round(b / 2**20) for n, b in sorted(memory.items())},
     }
     figures.update(audited)
+    figures.update(profiles)
     figures.update(protect_time())
     figures.update(mse_bootstrap(jobs=jobs))  # MSE: 1,000 bootstrap replicates
     width = max(map(len, figures))

@@ -120,6 +120,29 @@ def test_share_tables_have_one_column_per_instrument(mapping):
     assert row[ins.PALERMO_2000.short].startswith("66.7% (")  # 2 of 3
 
 
+def test_the_synthetic_release_gets_counts_and_shares_without_intervals(mapping):
+    """Its rows are generated records, not persons: a share, no interval, and why."""
+    ctdc = _protected(victim_records(), mapping, threshold=1)
+    synthetic = ctdc[ctdc["release"] == "synthetic_2021"]
+    real = ctdc[ctdc["release"] == "kanon_2021"]
+    assert synthetic["share"].notna().all() and synthetic[["lower", "upper"]].isna().all().all()
+    assert real[["lower", "upper"]].notna().all().all()
+    wide = views.share_table(ctdc, 1)
+    share = synthetic.set_index("instrument").loc[ins.PALERMO_2000.key, "share"]
+    assert wide.loc["synthetic_2021", ins.PALERMO_2000.short] == f"{100 * share:.1f}%"
+    record = views.results_shares(ctdc, ["release"], 1)["synthetic_2021"][ins.PALERMO_2000.key]
+    assert record["share"] == pytest.approx(share)
+    assert record["lower"] is None and record["upper"] is None and record["count"] is not None
+    limits = views.limits_table(shares.minors_and_means(victim_records()), 1)
+    minors = limits.set_index("release")["minors at registration"]
+    assert minors["synthetic_2021"].endswith("%") and "(" not in minors["synthetic_2021"]
+    assert minors["kanon_2021"].startswith("33.3% (")
+    text = views.described_text(ctdc["release"])
+    assert text.startswith("The CTDC synthetic release (2021) is described, not inferred from")
+    assert "not persons" in text and "multiple of 5" in text and text.count(". ") == 0
+    assert views.described_text(["kanon_2021", "global_2020"]) == ""
+
+
 def test_glotip_tables_and_text(mapping):
     groups = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025", shares.GROUPING)
     shown = views.glotip_group_table(views.protect_glotip_shares(groups, 1), 1)

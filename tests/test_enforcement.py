@@ -147,6 +147,41 @@ def test_gap_percent_is_zero_inside_the_range_and_signed_outside():
     assert got.tolist() == pytest.approx([0.0, 10.0, -10.0])
 
 
+def test_gap_distance_of_shares_is_in_points():
+    got = en.gap_distance(pd.Series([63.0, 26.0, 50.0]), pd.Series([70.2, 34.7, 40.0]),
+                          pd.Series([70.3, 59.9, 60.0]))  # fmt: skip
+    assert got.tolist() == pytest.approx([7.2, 8.7, 0.0])
+
+
+def test_largest_gaps_rank_shares_by_points_and_counts_by_per_cent():
+    """The issue's case: a small share 8.7 points off (33.5% relative) and a large share 7.2
+    points off (11.4%), beside counts ranked by per cent."""
+    victims_share = "female share of registered victims (%)"
+    convicted_share = "female share of convicted persons (%)"
+    table = pd.DataFrame({
+        "measure": [convicted_share, victims_share, victims_share, "convicted persons",
+                    "registered victims", "registered victims"],
+        "year": [2020, 2022, 2019, 2020, 2022, 2021],
+        "eurostat": [26.0, 63.0, 40.0, 1295.0, 10093.0, 7155.0],
+        "glotip_lower": [34.7, 70.2, 42.0, 315.0, 8514.0, 7327.0],
+        "glotip_upper": [59.9, 70.3, 44.0, 333.0, 8517.0, 7330.0],
+    })  # fmt: skip
+    table["gap_pct"] = en.gap_percent(table["eurostat"], table["glotip_lower"],
+                                      table["glotip_upper"])  # fmt: skip
+    share = table["measure"].map(en.is_share_measure)
+    table["gap_points"] = en.gap_distance(table["eurostat"], table["glotip_lower"],
+                                          table["glotip_upper"]).where(share)  # fmt: skip
+    top = en.largest_gaps(table, n=2)
+    assert list(zip(top["measure"], top["year"], strict=True)) == [
+        ("convicted persons", 2020),
+        ("registered victims", 2022),  # -74%, -16%
+        (convicted_share, 2020),
+        (victims_share, 2022),  # +8.7, +7.2 points
+    ]
+    # in points 63.0 -> 70.2 (7.2) ranks above 40.0 -> 42.0 (2.0), though 5% relative is less
+    assert en.largest_gaps(table[share & (table["year"] != 2020)], n=1)["year"].tolist() == [2022]
+
+
 def test_tip_comparison_keeps_the_edition():
     us_tip = pd.DataFrame(
         {"year": pd.array([2020], "Int64"), "prosecutions": pd.array([100], "Int64"),
@@ -253,6 +288,9 @@ def test_eu27_comparison_reports_both_sources_for_2019_to_2022(real):
     # Eurostat figures as transcribed (Feb 2023 release; Dec 2022 release for the 2019 rate).
     assert keyed.at[("registered victims", 2021), "eurostat"] == 7155
     assert keyed.at[("registered victims per million inhabitants", 2019), "eurostat"] == 17
+    is_share = table["measure"].map(en.is_share_measure).astype(bool)
+    assert table["gap_points"].notna().equals(table["gap_pct"].notna() & is_share)  # shares only
+    assert table.loc[is_share, "gap_points"].abs().max() <= 100  # in points, not per cent
     # The GLOTIP side, recomputed here from the raw long table without the package's helpers.
     raw = glotip[(glotip["indicator"] == en.INDICATORS["victims"])
                  & (glotip["dimension"] == "Total") & (glotip["sex"] == "Total")

@@ -223,7 +223,9 @@ def test_eurostat_against_glotip():
     assert ev.eu27_records(both)[0]["gap_points"] is None  # a count: no points
     totals = frame([cell("DEU", 2020, "victims", 100)])
     notes = ev.gap_notes(both.iloc[:1], totals)
-    assert notes.startswith("**Largest discrepancies.**\n\n- **registered victims, 2020**: "
+    assert notes.startswith("**Largest discrepancies**, of counts and rates in per cent of the "
+                            "Eurostat figure, of shares in points.\n\n"
+                            "- **registered victims, 2020**: "
                             "Eurostat 7,000, GLOTIP 6,000–6,004 (gap -14.2% of the Eurostat "
                             "figure); members without a GLOTIP detected victims total: Austria, "
                             "Belgium, Bulgaria,")  # fmt: skip

@@ -71,7 +71,14 @@ def test_overview_record_and_table(korea):
     assert "95% interval" not in text.columns  # no replicates, no interval column
     assert text["table"].tolist() == ["Korea", "UK 2013, 6 lists (UKdat)"]
     assert text["estimate"].tolist()[0] == "269" and text["share seen"].tolist()[0] == "46%"
-    assert text["BIC estimate"].tolist() == ["157", "–"]  # six lists: no BIC
+    assert text["BIC"].tolist() == ["157", "–"]  # six lists: no BIC
+    assert text["stepwise p < 0.02"].tolist()[0] == "269"  # the stepwise estimate, reused
+    korea_models = record["Korea"]["model_estimates"]
+    assert set(korea_models) == set(mse.SPREAD_MODELS) and korea_models["BIC"] == 157.17
+    assert record["UKdat"]["model_estimates"]["BIC"] is None
+    assert record["Korea"]["spread_ratio"] == pytest.approx(
+        max(korea_models.values()) / min(korea_models.values()), abs=0.01
+    )
     assert shown.caption == "Stepwise (p < 0.02) estimates; 95% BCa intervals from 0 replicates"
     boot = mse.estimate_population(mse.read_table("Korea"), nboot=30, seed=11, progress=False)
     with_ci, _ = mse.overview(["Korea"], known={"Korea": boot})
@@ -179,9 +186,15 @@ def test_the_overview_flags_the_netherlands_and_sets_the_published_estimates_bes
     rows = overview.set_index("table")
     lo, hi = rows.loc["Ned", "spread low"], rows.loc["Ned", "spread high"]
     assert hi > 2 * lo
-    assert shown.loc["Netherlands, 6 lists (Ned)", "lowest–highest over the model choices"] == (
-        f"{lo:,.0f}–{hi:,.0f}"
-    )
+    ned_row = shown.loc["Netherlands, 6 lists (Ned)"]
+    assert ned_row["highest / lowest"] == f"{hi / lo:.2f}" and hi / lo > 2
+    models = [rows.loc["Ned", m] for m in mse.SPREAD_MODELS if m != "BIC"]
+    assert [ned_row[views.MODEL_LABELS[m]] for m in mse.SPREAD_MODELS] == [
+        *(f"{v:,.0f}" for v in models[:3]),
+        "–",
+        f"{models[3]:,.0f}",
+    ]  # six lists: no BIC
+    assert min(models) == lo and max(models) == hi
     published = views.published_view(overview).shown().set_index("table")
     assert list(published.index) == ["Netherlands, 6 lists (Ned)", "UK 2013, 6 lists (UKdat)"]
     uk = published.loc["UK 2013, 6 lists (UKdat)"]

@@ -432,8 +432,9 @@ def _glotip_eu_figures(totals: pd.DataFrame, population: pd.DataFrame, years) ->
     return pd.concat(rows, ignore_index=True)
 
 
-def gap_percent(reference, lower, upper) -> pd.Series:
-    """How far the interval [lower, upper] lies from `reference`, in percent of it.
+def gap_distance(reference, lower, upper) -> pd.Series:
+    """How far the interval [lower, upper] lies from `reference`, in the units of both (for
+    shares in per cent: percentage points).
 
     Zero when the reference lies inside the interval; otherwise the signed distance to the
     nearest bound: the discrepancy that remains whatever the suppressed cells hold.
@@ -443,7 +444,19 @@ def gap_percent(reference, lower, upper) -> pd.Series:
     upper = pd.Series(upper, dtype="Float64", index=reference.index)
     gap = pd.Series(0.0, index=reference.index, dtype="Float64")
     gap = gap.mask(upper < reference, upper - reference).mask(lower > reference, lower - reference)
+    return gap.mask(reference.isna() | lower.isna() | upper.isna())
+
+
+def gap_percent(reference, lower, upper) -> pd.Series:
+    """`gap_distance` in per cent of `reference`."""
+    reference = pd.Series(reference, dtype="Float64")
+    gap = gap_distance(reference, lower, upper)
     return (gap / reference.where(reference != 0) * 100).astype("Float64")
+
+
+def is_share_measure(measure: str) -> bool:
+    """Whether a Eurostat measure (`EUROSTAT_MEASURES`) is a share in per cent."""
+    return EUROSTAT_MEASURES[measure][2] == "female_share"
 
 
 def eu27_comparison(
@@ -480,11 +493,21 @@ def eu27_comparison(
     )
     out["glotip_countries"] = out["glotip_countries"].fillna(0).astype("Int64")
     out["gap_pct"] = gap_percent(out["eurostat"], out["glotip_lower"], out["glotip_upper"])
+    share = out["measure"].map(is_share_measure).astype(bool)
+    points = gap_distance(out["eurostat"], out["glotip_lower"], out["glotip_upper"])
+    out["gap_points"] = points.where(share)
     return out.sort_values(["year", "measure"], ignore_index=True)
 
 
-def largest_gaps(table: pd.DataFrame, column: str = "gap_pct", n: int = 3) -> pd.DataFrame:
-    """The `n` rows with the largest absolute discrepancy in `column`."""
-    ranked = table[table[column].notna()]
-    order = ranked[column].abs().astype(float).sort_values(ascending=False).index
-    return ranked.loc[order[:n]]
+def largest_gaps(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The `n` largest discrepancies among the counts and rates, by their absolute distance in
+    per cent of the Eurostat figure (`gap_pct`), then the `n` largest among the shares, by
+    their absolute distance in percentage points (`gap_points`): a share's relative per cent
+    would rank a small share's few points above a large share's many."""
+    share = table["measure"].map(is_share_measure).astype(bool)
+    parts = []
+    for rows, column in ((table[~share], "gap_pct"), (table[share], "gap_points")):
+        ranked = rows[rows[column].notna()]
+        order = ranked[column].abs().astype(float).sort_values(ascending=False).index
+        parts.append(ranked.loc[order[:n]])
+    return pd.concat(parts)

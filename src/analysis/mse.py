@@ -699,6 +699,7 @@ def sensitivity(
 
 SPREAD_PTHRESHOLDS = (0.001, 0.02, 0.05)
 SPREAD_FACTOR = 2.0  # estimates further apart than this factor: the table's estimate is fragile
+SPREAD_MODELS = (*(f"stepwise p = {p:g}" for p in SPREAD_PTHRESHOLDS), "BIC", "main effects only")
 
 
 def spread(table: Table, known: dict[str, float] | None = None) -> dict:
@@ -753,7 +754,9 @@ def overview(
 ) -> tuple[pd.DataFrame, dict[str, Estimate]]:
     """Stepwise (with interval when nboot > 0) and BIC (up to MAX_BIC_LISTS lists) per table
     (`names`; all published tables when None), with each table's title and whether it holds
-    trafficking cases (`mse_tables.TABLES`).
+    trafficking cases (`mse_tables.TABLES`), and its `spread`: one column per model choice of
+    SPREAD_MODELS (NaN for BIC beyond MAX_BIC_LISTS lists), the lowest, the highest, their
+    ratio (`spread ratio`) and the flag (`fragile`).
 
     `known` holds stepwise estimates already made (e.g. the headline table with more
     replicates), used as they are so that one report never shows two intervals for one table.
@@ -788,7 +791,9 @@ def overview(
                 "BIC estimate": bic.estimate if bic else np.nan,
                 "spread low": spreads["low"],
                 "spread high": spreads["high"],
+                "spread ratio": spreads["high"] / spreads["low"],
                 "fragile": spreads["flagged"],
+                **{m: spreads["estimates"].get(m, np.nan) for m in SPREAD_MODELS},
                 "pooled years": info.years,
                 "published low": info.published[0] if info.published else np.nan,
                 "published high": info.published[1] if info.published else np.nan,

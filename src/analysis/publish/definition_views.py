@@ -35,6 +35,7 @@ from analysis.definitions.instruments import (
 from analysis.definitions.mapping import LEVEL_LABELS
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish.enforcement_views import bounds_text, format_bounds
+from analysis.publish.victim_views import inference_allowed
 
 NAMES = {i.key: i.short for i in INSTRUMENTS}  # column headings of every table
 NOT_IN_RELEASE = "not in this release"
@@ -277,6 +278,31 @@ def _ratio_range(count: tuple, rest: tuple) -> tuple[float, float]:
     return (0.0 if np.isinf(r_high) else low), (1.0 if np.isinf(c_high) else high)
 
 
+def without_intervals(table: pd.DataFrame, columns=("lower", "upper")) -> pd.DataFrame:
+    """The table with no interval for the releases that are described, not inferred from
+    (`victim_views.inference_allowed`): their rows are not persons, so an interval would
+    describe a sample that does not exist. Counts and shares stay."""
+    out = table.copy()
+    described = ~out["release"].astype(str).map(inference_allowed).astype(bool)
+    out.loc[described, list(columns)] = np.nan
+    return out
+
+
+def described_text(releases_: list[str]) -> str:
+    """The one sentence on why a described release's shares have no interval; '' when every
+    release shown allows inference."""
+    described = sorted({r for r in map(str, releases_) if not inference_allowed(r)})
+    if not described:
+        return ""
+    names = " and ".join(f"the {release_label(r)}" for r in described)
+    return (
+        f"{names[0].upper()}{names[1:]} is described, not inferred from: its counts and shares "
+        "are given without intervals, because its rows are generated records, not persons "
+        "(every one-way marginal is a multiple of 5), so there is no sample for an interval "
+        "to describe."
+    )
+
+
 def protect_shares(
     table: pd.DataFrame,
     tables: dict[str, disclosure.CountTable],
@@ -311,7 +337,7 @@ def protect_shares(
     out["share_max"] = pd.Series(high, index=out.index).where(out["suppressed"], out["share"])
     columns = list(shares.SHARE_COLUMNS)
     out[columns] = out[columns].mask(out["suppressed"], axis=0)
-    return out
+    return without_intervals(out)
 
 
 def share_column(
@@ -434,9 +460,12 @@ def plot_shares(table: pd.DataFrame, source: str):
                     capsize=2, markersize=5)  # fmt: skip
     ax.set_yticks(range(len(releases_)), [release_label(r) for r in releases_])
     ax.invert_yaxis()
+    xlabel = "share of records with a known form (%, 95% Wilson interval)"
+    if described_text(releases_):
+        xlabel = xlabel.replace(")", "; none for the synthetic release)")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=True)
     plots.finish(fig, ax, title="Records whose recorded form the instrument names explicitly",
-                 xlabel="share of records with a known form (%, 95% Wilson interval)",
+                 xlabel=xlabel,
                  ylabel="CTDC release", source=source)  # fmt: skip
     return fig
 
@@ -537,6 +566,9 @@ RECORD_KEYS = ("count", "total", "suppressed", "share", "lower", "upper")
 def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """`shares.minors_and_means` with each share as `disclosure.share_record` would publish it."""
     out = limits[["release", "records", "means_in_release"]].copy()
+    limits = without_intervals(
+        limits, [f"{n}_{k}" for n in LIMIT_SHARES for k in ("lower", "upper")]
+    )
     for name in LIMIT_SHARES:
         numbers = limits[[f"{name}_{k}" for k in ("count", "total", *shares.SHARE_COLUMNS)]]
         records = [disclosure.share_record(*row, threshold) for row in numbers.itertuples(False)]

@@ -420,7 +420,8 @@ def eu27_records(both: pd.DataFrame) -> list[dict]:
 
 
 def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
-    """The largest discrepancies, each with the members missing from the GLOTIP sum."""
+    """The largest discrepancies (`en.largest_gaps`), each with the members missing from the
+    GLOTIP sum."""
     members = en.eu27_members()
     notes = []
     for r in gaps.itertuples():
@@ -436,7 +437,10 @@ def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
         )
     if not notes:
         return "No year has both sources."
-    return "**Largest discrepancies.**\n\n" + "\n".join(notes)
+    return (
+        "**Largest discrepancies**, of counts and rates in per cent of the Eurostat figure, of "
+        "shares in points.\n\n" + "\n".join(notes)
+    )
 
 
 def gaps_record(gaps: pd.DataFrame) -> list[dict]:

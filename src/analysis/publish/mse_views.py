@@ -274,15 +274,18 @@ def _pair(row: pd.Series, low: str, high: str) -> list[float] | None:
 
 
 def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) -> dict:
-    """Each table's stepwise summary, BIC estimate (None beyond MAX_BIC_LISTS lists), the range
-    over the model choices and its flag, the years it pools and the published estimate."""
+    """Each table's stepwise summary, BIC estimate (None beyond MAX_BIC_LISTS lists), the
+    estimate under each model choice (`mse.SPREAD_MODELS`), their range, ratio and flag, the
+    years it pools and the published estimate."""
     rows = overview.set_index("table")
     record = {}
     for name, est in estimates.items():
         row = rows.loc[name]
         record[name] = est.summary() | {
             "bic_estimate": _rounded(row["BIC estimate"]),
+            "model_estimates": {m: _rounded(row[m]) for m in mse.SPREAD_MODELS},
             "spread": _pair(row, "spread low", "spread high"),
+            "spread_ratio": _rounded(row["spread ratio"]),
             "fragile": bool(row["fragile"]),
             "pooled_years": row["pooled years"] or None,
             "published": _pair(row, "published low", "published high"),
@@ -290,8 +293,9 @@ def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) ->
     return record
 
 
-OVERVIEW_COLUMNS = ["table", "observed", "estimate", "interval", "seen share", "BIC estimate",
-                    "model range", "model check", "interactions"]  # fmt: skip
+MODEL_LABELS = {m: m.replace("p = ", "p < ") for m in mse.SPREAD_MODELS}  # column headings
+OVERVIEW_COLUMNS = ["table", "observed", "estimate", "interval", "seen share", *mse.SPREAD_MODELS,
+                    "spread ratio", "model check", "interactions"]  # fmt: skip
 
 
 def _range_cell(low: float, high: float) -> str:
@@ -318,8 +322,8 @@ def overview_table(
         table=[table_title(n) for n in overview["table"]],
         interval=interval,
         **{
-            "model range": [_range_cell(lo, hi) for lo, hi in
-                            zip(overview["spread low"], overview["spread high"], strict=True)],
+            "spread ratio": [tables.MISSING if np.isnan(r) else f"{r:.2f}"
+                             for r in overview["spread ratio"]],
             "model check": [FRAGILE if f else tables.MISSING for f in overview["fragile"]],
         },
     )  # fmt: skip
@@ -331,9 +335,9 @@ def overview_table(
     return tables.Table(
         shown[columns], caption=caption, shares=["seen share"], share_digits=0, digits=0,
         labels={"observed": "cases seen", "interval": f"{_percent(level)} interval",
-                "seen share": "share seen",
-                "model range": "lowest–highest over the model choices"},
-        note=f"Model choices: {MODEL_CHOICES}.",
+                "seen share": "share seen", **MODEL_LABELS,
+                "spread ratio": "highest / lowest"},
+        note=f"Model choices: {MODEL_CHOICES}; BIC only for tables of up to five lists.",
     )  # fmt: skip
 
 

@@ -187,10 +187,30 @@ def test_places_are_named_with_domestic_and_unknown_said_in_words():
     assert list(renamed.columns) == ["Russia", "other foreign"]
 
 
+def records_by_release(counts: pd.DataFrame) -> dict[str, str]:
+    return pv.records_by_release(pv.comparison_tables(counts, "BLR", "destinations", 10))
+
+
 def test_records_by_release_state_small_totals_in_words():
-    assert pv.records_by_release(COUNTS, 10) == {"global_2020": "763", "kanon_2021": "1,459"}
+    assert records_by_release(COUNTS) == {"global_2020": "763", "kanon_2021": "1,459"}
     small = COUNTS.assign(records=[1, 1, 1, 1, 1, 1, 800, 3])
-    assert pv.records_by_release(small, 10) == {"global_2020": "803", "kanon_2021": "fewer than 10"}
+    assert records_by_release(small) == {"global_2020": "803", "kanon_2021": "fewer than 10"}
+
+
+def test_a_total_that_would_give_a_small_place_away_is_withheld():
+    # Canada in the synthetic release: 6 records in the USA, 11 of unknown place. With 17
+    # published, hiding the 11 as "(s)" (at least 10) would still bound the 6 below 8.
+    counts = pd.DataFrame(
+        {"release": ["synthetic_2021"] * 2, "place": ["USA", "unknown"], "records": [6, 11]}
+    )
+    table = pv.comparison_tables(counts, "CAN", "destinations", 10)["synthetic_2021"]
+    assert table.hidden.tolist() == [True, True]
+    assert pv.records_by_release({"synthetic_2021": table}) == {
+        "synthetic_2021": "an undisclosed number"
+    }
+    assert disclosure.exposed_cells([table.record()]) == []
+    with pytest.raises(disclosure.DisclosureError, match="sums published elsewhere"):
+        disclosure.protect("t", "p", table.counts, threshold=10, partial=("place",), shared=({},))
 
 
 def test_places_without_a_polygon_are_listed_with_their_table_text():

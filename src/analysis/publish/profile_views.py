@@ -253,10 +253,10 @@ def top_records(table: pd.DataFrame) -> list[dict]:
     ]  # fmt: skip
 
 
-def records_by_release(counts: pd.DataFrame, threshold: int) -> dict[str, str]:
-    """Each release's records, as a sentence states them ('1,234' or 'fewer than N')."""
-    totals = counts.groupby("release")["records"].sum()
-    return {r: disclosure.count_words(int(n), threshold) for r, n in totals.items()}
+def records_by_release(tables: dict[str, disclosure.CountTable]) -> dict[str, str]:
+    """Each release's records as its comparison table (`comparison_tables`) publishes the
+    total, in words: '1,234', 'fewer than N' or 'an undisclosed number'."""
+    return {release: table.sum_text({}, words=True) for release, table in tables.items()}
 
 
 def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd.DataFrame, list]:
@@ -280,19 +280,25 @@ def comparison_tables(
 ) -> dict[str, disclosure.CountTable]:
     """Per release, its column of `release_comparison` as a protected table: each place a
     cell (those small in every release are shown as such, and their sum as one row), its total
-    published (the paragraph and the results state it). It groups the places otherwise than
-    the ranked table and its breakdowns (`partial`: linked through the places both name)."""
+    published (the paragraph and the results state it), unless it would give a small cell
+    away (a few records, nearly all in one place): then it may be withheld too. It groups the
+    places otherwise than the ranked table and its breakdowns (`partial`: linked through the
+    places both name)."""
     rows, small = comparison_rows(counts, iso3, threshold)
+    sums = ({"place": small},) if small else ()
     tables = {}
     for release in rows.columns:
         column = rows[release]
         index = pd.MultiIndex.from_arrays([column.index.astype(str)], names=["place"])
         cells = pd.Series(column.to_numpy(dtype="int64"), index=index)
-        tables[release] = disclosure.protect(
-            f"Records by place in each release ({release})",
-            population(release, iso3, role, years), cells, ({"place": small},) if small else (),
-            threshold, partial=("place",), shared=({},),
-        )  # fmt: skip
+        name = f"Records by place in each release ({release})"
+        where = population(release, iso3, role, years)
+        try:
+            tables[release] = disclosure.protect(name, where, cells, sums, threshold,
+                                                 partial=("place",), shared=({},))  # fmt: skip
+        except disclosure.DisclosureError:  # the total itself gives a cell away
+            tables[release] = disclosure.protect(name, where, cells, ({}, *sums), threshold,
+                                                 partial=("place",))  # fmt: skip
     return tables
 
 

@@ -1,4 +1,4 @@
-"""Pandera schemas for every processed table: the single statement of names, types and values."""
+"""Pandera schemas for every processed table: the single statement of names, types and values.
 
-from analysis.schemas.enforcement import GLOTIP as GLOTIP
-from analysis.schemas.victims import VICTIMS as VICTIMS
+The code lists are plain constants; the pandera objects are built when first used, so that
+reading a table does not import pandera."""

@@ -7,7 +7,6 @@ columns and the failing rows, so a bad input stops the step before anything is w
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 
 from analysis.data import countries, releases
 from analysis.data.errors import DataError
@@ -47,14 +46,6 @@ def _iso3_codes() -> list[str]:
     return sorted(set(countries.converter().data["ISO3"].dropna()))
 
 
-def _text(values: list[str] | None = None, nullable: bool = False) -> pa.Column:
-    return pa.Column("string", [pa.Check.isin(values)] if values else [], nullable=nullable)
-
-
-def _count(nullable: bool = True) -> pa.Column:
-    return pa.Column("Int64", pa.Check.ge(0), nullable=nullable)
-
-
 def _bounds_agree(frame: pd.DataFrame) -> pd.Series:
     """A published count has lower == value == upper; a suppressed one has no value but bounds."""
     published = ~frame["is_suppressed"]
@@ -71,126 +62,160 @@ def _category_iso3_in_scope(frame: pd.DataFrame) -> pd.Series:
     return frame["category_iso3"].isna() | (frame["category_kind"] == "country")
 
 
-GLOTIP = pa.DataFrameSchema(
-    {
-        "iso3": pa.Column("string", pa.Check.isin(_iso3_codes())),
-        "country": _text(),
-        "year": pa.Column("Int64", pa.Check.in_range(2000, 2030)),
-        "indicator": _text(INDICATORS),
-        "dimension": _text(DIMENSIONS),
-        "category": _text(nullable=True),
-        "sex": _text(SEXES),
-        "age": _text(AGES),
-        "value": _count(),
-        "is_suppressed": pa.Column("boolean"),
-        "lower": _count(nullable=False),
-        "upper": _count(nullable=False),
-        "vintage": _text(VINTAGES),
-        "source_row": pa.Column("int64", pa.Check.ge(0)),
-        "category_iso3": pa.Column("string", pa.Check.isin(_iso3_codes()), nullable=True),
-        "category_kind": _text(CATEGORY_KINDS, nullable=True),
-        "n_parts": pa.Column("Int64", pa.Check.ge(1)),
-    },
-    checks=[
-        pa.Check(_bounds_agree, error="value, is_suppressed and lower/upper disagree"),
-        pa.Check(_category_iso3_in_scope, error="category_iso3 set for a non-country category"),
-    ],
-    unique=["iso3", "year", "indicator", "dimension", "category", "sex", "age", "vintage"],
-    strict=True,
-    ordered=True,
-)
+def _schemas() -> dict[str, object]:
+    """The pandera schemas of the enforcement tables (built once, on first use)."""
+    import pandera.pandas as pa
 
-GLOTIP_VINTAGE_DIFF = pa.DataFrameSchema(
-    {
-        "indicator": _text(INDICATORS),
-        "dimension": _text(DIMENSIONS),
-        "status": _text(DIFF_STATUSES),
-        "cells": _count(nullable=False),
-        "countries": _count(nullable=False),
-        "first_year": pa.Column("Int64"),
-        "last_year": pa.Column("Int64"),
-    },
-    unique=["indicator", "dimension", "status"],
-    strict=True,
-)
+    def _text(values: list[str] | None = None, nullable: bool = False) -> pa.Column:
+        return pa.Column("string", [pa.Check.isin(values)] if values else [], nullable=nullable)
 
-_CITATION = {
-    "source_address": pa.Column("string", pa.Check.str_startswith("http")),
-    "note": _text(nullable=True),
-}
+    def _count(nullable: bool = True) -> pa.Column:
+        return pa.Column("Int64", pa.Check.ge(0), nullable=nullable)
 
-US_TIP = pa.DataFrameSchema(
-    {
-        "year": pa.Column("Int64", pa.Check.in_range(2000, 2030), unique=True),
-        **{col: _count() for col in US_TIP_COUNTS},
-        "tip_report_edition": _text(),
-        "is_secondary": pa.Column("boolean"),
-        **_CITATION,
-    },
-    checks=[
-        pa.Check(
-            lambda f: (
-                (f["prosecutions_labor"] <= f["prosecutions"]).fillna(True)
-                & (f["convictions_labor"] <= f["convictions"]).fillna(True)
-                & (f["victims_identified_labor"] <= f["victims_identified"]).fillna(True)
-            ),
-            error="a labour figure exceeds its total (labour figures are subsets)",
-        )
-    ],
-    strict=True,
-    ordered=True,
-)
+    GLOTIP = pa.DataFrameSchema(
+        {
+            "iso3": pa.Column("string", pa.Check.isin(_iso3_codes())),
+            "country": _text(),
+            "year": pa.Column("Int64", pa.Check.in_range(2000, 2030)),
+            "indicator": _text(INDICATORS),
+            "dimension": _text(DIMENSIONS),
+            "category": _text(nullable=True),
+            "sex": _text(SEXES),
+            "age": _text(AGES),
+            "value": _count(),
+            "is_suppressed": pa.Column("boolean"),
+            "lower": _count(nullable=False),
+            "upper": _count(nullable=False),
+            "vintage": _text(VINTAGES),
+            "source_row": pa.Column("int64", pa.Check.ge(0)),
+            "category_iso3": pa.Column("string", pa.Check.isin(_iso3_codes()), nullable=True),
+            "category_kind": _text(CATEGORY_KINDS, nullable=True),
+            "n_parts": pa.Column("Int64", pa.Check.ge(1)),
+        },
+        checks=[
+            pa.Check(_bounds_agree, error="value, is_suppressed and lower/upper disagree"),
+            pa.Check(_category_iso3_in_scope, error="category_iso3 set for a non-country category"),
+        ],
+        unique=["iso3", "year", "indicator", "dimension", "category", "sex", "age", "vintage"],
+        strict=True,
+        ordered=True,
+    )
 
-EUROSTAT = pa.DataFrameSchema(
-    {
-        "year": pa.Column("Int64", pa.Check.in_range(2000, 2030)),
-        "geo": _text(["EU27_2020"]),
-        "indicator": _text(),
-        "value": pa.Column("Float64", pa.Check.ge(0)),
-        "unit": _text(EUROSTAT_UNITS),
-        "eurostat_table": _text(nullable=True),
-        "release": pa.Column("string", pa.Check.str_matches(r"^[A-Z][a-z]{2} \d{4} release$")),
-        "release_month": pa.Column("string", pa.Check.str_matches(r"^\d{4}-\d{2}$")),
-        "is_secondary": pa.Column("boolean"),
-        **_CITATION,
-    },
-    checks=[
-        pa.Check(
-            lambda f: (f["unit"] != "percent") | (f["value"] <= 100),
-            error="a percentage above 100",
-        )
-    ],
-    unique=["year", "geo", "indicator"],
-    strict=True,
-    ordered=True,
-)
+    GLOTIP_VINTAGE_DIFF = pa.DataFrameSchema(
+        {
+            "indicator": _text(INDICATORS),
+            "dimension": _text(DIMENSIONS),
+            "status": _text(DIFF_STATUSES),
+            "cells": _count(nullable=False),
+            "countries": _count(nullable=False),
+            "first_year": pa.Column("Int64"),
+            "last_year": pa.Column("Int64"),
+        },
+        unique=["indicator", "dimension", "status"],
+        strict=True,
+    )
 
-BELARUS = pa.DataFrameSchema(
-    {
-        "year_start": pa.Column("Int64", pa.Check.in_range(1990, 2030)),
-        "year_end": pa.Column("Int64", pa.Check.in_range(1990, 2030)),
-        "period": _text(),
-        "indicator": _text(),
-        "value": _count(nullable=False),
-        "value_qualifier": _text(BELARUS_QUALIFIERS, nullable=True),
-        "unit": _text(),
-        "reported_by": _text(),
-        **_CITATION,
-    },
-    checks=[
-        pa.Check(lambda f: f["year_start"] <= f["year_end"], error="year_start after year_end")
-    ],
-    unique=["year_start", "year_end", "period", "indicator"],
-    strict=True,
-    ordered=True,
-)
+    _CITATION = {
+        "source_address": pa.Column("string", pa.Check.str_startswith("http")),
+        "note": _text(nullable=True),
+    }
+
+    US_TIP = pa.DataFrameSchema(
+        {
+            "year": pa.Column("Int64", pa.Check.in_range(2000, 2030), unique=True),
+            **{col: _count() for col in US_TIP_COUNTS},
+            "tip_report_edition": _text(),
+            "is_secondary": pa.Column("boolean"),
+            **_CITATION,
+        },
+        checks=[
+            pa.Check(
+                lambda f: (
+                    (f["prosecutions_labor"] <= f["prosecutions"]).fillna(True)
+                    & (f["convictions_labor"] <= f["convictions"]).fillna(True)
+                    & (f["victims_identified_labor"] <= f["victims_identified"]).fillna(True)
+                ),
+                error="a labour figure exceeds its total (labour figures are subsets)",
+            )
+        ],
+        strict=True,
+        ordered=True,
+    )
+
+    EUROSTAT = pa.DataFrameSchema(
+        {
+            "year": pa.Column("Int64", pa.Check.in_range(2000, 2030)),
+            "geo": _text(["EU27_2020"]),
+            "indicator": _text(),
+            "value": pa.Column("Float64", pa.Check.ge(0)),
+            "unit": _text(EUROSTAT_UNITS),
+            "eurostat_table": _text(nullable=True),
+            "release": pa.Column("string", pa.Check.str_matches(r"^[A-Z][a-z]{2} \d{4} release$")),
+            "release_month": pa.Column("string", pa.Check.str_matches(r"^\d{4}-\d{2}$")),
+            "is_secondary": pa.Column("boolean"),
+            **_CITATION,
+        },
+        checks=[
+            pa.Check(
+                lambda f: (f["unit"] != "percent") | (f["value"] <= 100),
+                error="a percentage above 100",
+            )
+        ],
+        unique=["year", "geo", "indicator"],
+        strict=True,
+        ordered=True,
+    )
+
+    BELARUS = pa.DataFrameSchema(
+        {
+            "year_start": pa.Column("Int64", pa.Check.in_range(1990, 2030)),
+            "year_end": pa.Column("Int64", pa.Check.in_range(1990, 2030)),
+            "period": _text(),
+            "indicator": _text(),
+            "value": _count(nullable=False),
+            "value_qualifier": _text(BELARUS_QUALIFIERS, nullable=True),
+            "unit": _text(),
+            "reported_by": _text(),
+            **_CITATION,
+        },
+        checks=[
+            pa.Check(lambda f: f["year_start"] <= f["year_end"], error="year_start after year_end")
+        ],
+        unique=["year_start", "year_end", "period", "indicator"],
+        strict=True,
+        ordered=True,
+    )
+
+    return {
+        "GLOTIP": GLOTIP,
+        "GLOTIP_VINTAGE_DIFF": GLOTIP_VINTAGE_DIFF,
+        "US_TIP": US_TIP,
+        "EUROSTAT": EUROSTAT,
+        "BELARUS": BELARUS,
+    }
 
 
-def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, label: str) -> pd.DataFrame:
-    """Validate against `schema`; on failure raise a DataError naming columns, checks and rows."""
+SCHEMAS = ("GLOTIP", "GLOTIP_VINTAGE_DIFF", "US_TIP", "EUROSTAT", "BELARUS")
+
+
+def __getattr__(name: str):
+    """The schemas are pandera objects, built on first use: a kernel that only reads the
+    processed tables needs the codes above, not pandera, whose import takes half a second
+    at every kernel's start."""
+    if name in SCHEMAS:
+        globals().update(_schemas())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def validate(frame: pd.DataFrame, schema, label: str) -> pd.DataFrame:
+    """Validate against `schema` (a pandera schema); on failure raise a DataError naming
+    columns, checks and rows."""
+    import pandera.errors
+
     try:
         return schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         lines = [
             f"  column {row.column}: {row.check} failed for {row.failure_case!r} (row {row.index})"

@@ -7,7 +7,6 @@ dictionary (`analysis/data_dictionary/victims.csv`) and every analysis share.
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 
 from analysis.data import countries, releases
 
@@ -87,38 +86,6 @@ FLAG_GROUPS = {
 FLAGS = [*EXPLOITATION, *STANDALONE, *CONTROL, *LABOUR, *SEX, *RECRUITER]
 FALSE_MEANS = ["not_flagged", "not_flagged_or_unknown"]
 
-_ISO3_CHECK = pa.Check.isin(sorted(set(countries.converter().data["ISO3"].dropna())))
-
-
-def _text(values: list[str] | None = None, nullable: bool = False) -> pa.Column:
-    checks = [pa.Check.isin(values)] if values else []
-    return pa.Column("string", checks, nullable=nullable)
-
-
-def _country() -> pa.Column:
-    return pa.Column("string", _ISO3_CHECK, nullable=True)
-
-
-COLUMNS: dict[str, pa.Column] = {
-    "release": _text(RELEASES),
-    "record_id": _text(),
-    "year": pa.Column("Int64", pa.Check.in_range(*YEARS), nullable=True),
-    "datasource": _text(DATASOURCES, nullable=True),
-    "gender": _text(GENDERS),
-    "age_band": pa.Column(AGE_BAND),
-    "is_minor": pa.Column("boolean", nullable=True),
-    "is_minor_at_exploit": pa.Column("boolean", nullable=True),
-    "months_trafficked": pa.Column(MONTHS, nullable=True),
-    "citizenship": _country(),
-    "citizenship_un_region": _text(nullable=True),
-    "citizenship_eu27": pa.Column("boolean", nullable=True),
-    "exploitation_country": _country(),
-    "exploitation_un_region": _text(nullable=True),
-    "exploitation_eu27": pa.Column("boolean", nullable=True),
-    **{flag: pa.Column("boolean", nullable=True) for flag in FLAGS},
-    "flag_false_means": _text(FALSE_MEANS),
-}
-
 
 def _minor_matches_age(frame: pd.DataFrame) -> pd.Series:
     """A known age band decides is_minor; the two can never disagree."""
@@ -127,11 +94,54 @@ def _minor_matches_age(frame: pd.DataFrame) -> pd.Series:
     return ~known | frame["is_minor"].eq(minor_band).fillna(False)
 
 
-VICTIMS = pa.DataFrameSchema(
-    COLUMNS,
-    checks=[pa.Check(_minor_matches_age, error="is_minor disagrees with age_band")],
-    strict=True,
-    ordered=True,
-    unique=["release", "record_id"],
-    name="victims",
-)
+def _schema() -> tuple[dict, object]:
+    """The pandera columns and schema of the table (built once, on first use)."""
+    import pandera.pandas as pa
+
+    iso3 = pa.Check.isin(sorted(set(countries.converter().data["ISO3"].dropna())))
+
+    def text(values: list[str] | None = None, nullable: bool = False) -> pa.Column:
+        checks = [pa.Check.isin(values)] if values else []
+        return pa.Column("string", checks, nullable=nullable)
+
+    def country() -> pa.Column:
+        return pa.Column("string", iso3, nullable=True)
+
+    columns = {
+        "release": text(RELEASES),
+        "record_id": text(),
+        "year": pa.Column("Int64", pa.Check.in_range(*YEARS), nullable=True),
+        "datasource": text(DATASOURCES, nullable=True),
+        "gender": text(GENDERS),
+        "age_band": pa.Column(AGE_BAND),
+        "is_minor": pa.Column("boolean", nullable=True),
+        "is_minor_at_exploit": pa.Column("boolean", nullable=True),
+        "months_trafficked": pa.Column(MONTHS, nullable=True),
+        "citizenship": country(),
+        "citizenship_un_region": text(nullable=True),
+        "citizenship_eu27": pa.Column("boolean", nullable=True),
+        "exploitation_country": country(),
+        "exploitation_un_region": text(nullable=True),
+        "exploitation_eu27": pa.Column("boolean", nullable=True),
+        **{flag: pa.Column("boolean", nullable=True) for flag in FLAGS},
+        "flag_false_means": text(FALSE_MEANS),
+    }
+    schema = pa.DataFrameSchema(
+        columns,
+        checks=[pa.Check(_minor_matches_age, error="is_minor disagrees with age_band")],
+        strict=True,
+        ordered=True,
+        unique=["release", "record_id"],
+        name="victims",
+    )
+    return columns, schema
+
+
+def __getattr__(name: str):
+    """`COLUMNS` (name -> pandera column, in order) and `VICTIMS` (the schema) are built on
+    first use: a kernel that only reads the processed tables needs the codes above, not
+    pandera, whose import takes half a second at every kernel's start."""
+    if name in ("COLUMNS", "VICTIMS"):
+        globals()["COLUMNS"], globals()["VICTIMS"] = _schema()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

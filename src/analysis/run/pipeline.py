@@ -114,6 +114,9 @@ def execute(
                 kernel_manager_class=manager,
                 progress_bar=False,
                 log_output=False,
+                # Written once at the end (or at the failing cell), not after every cell: a
+                # notebook with its figures is a megabyte, and each save re-validates it.
+                request_save_on_cell_execute=False,
             )
         except papermill.PapermillExecutionError as exc:
             error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"

@@ -164,3 +164,17 @@ def test_a_notebook_without_findings_or_title_gets_no_box_and_its_name(render):
     assert soup.title.string == "10_fixture"
     assert soup.select_one("section.thb-findings") is None
     assert soup.find("h1").get_text() == "10_fixture"
+
+
+@pytest.mark.parametrize(("min_cell", "warned"), [(5, True), (10, False), (None, False)])
+def test_a_report_below_the_safe_threshold_says_so_in_its_header(render, min_cell, warned):
+    info = RunInfo(INFO.run_id, INFO.created_utc, INFO.commit, INFO.data, min_cell=min_cell)
+    _, soup = render(fixture_notebook(), info)
+    alert = soup.select_one("p.thb-unsafe")
+    assert (alert is not None) == warned
+    if warned:
+        assert alert.get_text() == (
+            "Not safe to publish: this report hides counts below 5, not below 10, so its "
+            "tables and figures may show cells small enough to identify people."
+        )
+        assert soup.select_one("p.thb-header") is not None

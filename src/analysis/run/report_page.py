@@ -42,6 +42,20 @@ class RunInfo:
     commit: str  # short, possibly "… (with uncommitted changes)"
     data: tuple[str, ...] = ()  # plain names of the datasets and vintages it rests on
     index: str = "index.html"
+    min_cell: int | None = None  # the report's small-cell threshold, where it has one
+
+
+def unsafe_text(min_cell: int | None) -> str:
+    """The header's warning when the report's small-cell threshold is below the safe one."""
+    from analysis.publish.disclosure import DEFAULT_THRESHOLD
+
+    if min_cell is None or min_cell >= DEFAULT_THRESHOLD:
+        return ""
+    return (
+        f"Not safe to publish: this report hides counts below {min_cell}, not below "
+        f"{DEFAULT_THRESHOLD}, so its tables and figures may show cells small enough to "
+        "identify people."
+    )
 
 
 def source_label(name: str, title: str = "") -> str:
@@ -150,6 +164,12 @@ def _header(soup, info: RunInfo | None):
     link = soup.new_tag("a", href=info.index)
     link.string = "all reports of this run"
     line.append(link)
+    if warning := unsafe_text(info.min_cell):
+        box = soup.new_tag("p", attrs={"class": "thb-unsafe", "role": "alert"})
+        box.string = warning
+        wrapper = soup.new_tag("div")
+        wrapper.extend([line, box])
+        return wrapper
     return line
 
 

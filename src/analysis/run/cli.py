@@ -12,7 +12,7 @@ import yaml
 
 from analysis.data import paths, sources
 from analysis.data.errors import DataError
-from analysis.run import lifetime, parameters, runner, store
+from analysis.run import executors, lifetime, parameters, runner, store
 
 
 def _cmd_fetch(args) -> int:
@@ -138,6 +138,8 @@ def _cmd_run(args) -> int:
         force=args.force,
         with_code=args.with_code,
         keep_going=args.keep_going,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
     status, _ = runner.run(options)
     return status
@@ -216,6 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
         "until dropped)",
     )
     run.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, help="notebooks at once")
+    run.add_argument(
+        "--executor",
+        choices=executors.EXECUTORS,
+        default=executors.LOCAL,
+        help="local: a process pool on this machine; dask: the workers of a Dask cluster",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=f"the Dask scheduler, e.g. tcp://HOST:8786 (default: ${executors.SCHEDULER_ENV})",
+    )
     run.add_argument(
         "--prune-older-than",
         type=_age,

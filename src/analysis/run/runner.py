@@ -17,7 +17,6 @@ import fcntl
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import shutil
@@ -35,7 +34,7 @@ from tqdm import tqdm
 
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
-from analysis.run import lifetime, parameters, pipeline, store
+from analysis.run import executors, parameters, pipeline, store
 from analysis.run.index_page import write_index
 from analysis.run.report_page import RunInfo, source_label
 from analysis.run.steps import (
@@ -50,6 +49,20 @@ MANIFEST = "manifest.json"
 LATEST = "latest"
 REPORT_DIR_PARAMETER = "report_dir"
 BROKEN = ("failed", "blocked")
+# Typical seconds of each notebook on the 2-core development machine (runs of December 2026):
+# with no history, a cold run still starts the longest chain first.
+TYPICAL_SECONDS = {
+    "60_hidden_population": 56.0,
+    "10_victim_trends": 43.0,
+    "01_clean_victims": 20.0,
+    "30_definitions": 19.0,
+    "02_clean_enforcement": 16.0,
+    "20_enforcement_trends": 15.0,
+    "15_global_profile": 14.0,
+    "40_country_profile": 10.0,
+    "00_data_sources": 5.0,
+    "50_claims_check": 5.0,
+}
 
 
 class RunError(Exception):
@@ -68,6 +81,8 @@ class RunOptions:
     with_code: bool = False
     keep_going: bool = False
     reports_root: Path | None = None
+    executor: str = "local"  # local: a process pool here; dask: a cluster (`executors`)
+    scheduler: str | None = None  # the Dask scheduler's address (or $ANALYSIS_DASK_SCHEDULER)
 
 
 @dataclass
@@ -548,11 +563,17 @@ class Run:
         old = self.before.get(name, {})
         return old.get("seconds") or old.get("last_seconds") or 0.0
 
+    def estimate(self, name: str) -> float:
+        """A task's seconds: its last run time, else the typical time of its notebook
+        (`TYPICAL_SECONDS`), else 1 s."""
+        typical = TYPICAL_SECONDS.get(self.tasks[name].step.notebook, 1.0)
+        return self.last_seconds(name) or typical
+
     @functools.cached_property
     def priority(self) -> dict[str, float]:
         """The longest chain of work from a task to the end of the run, by last run times
-        (1 s where unknown): starting the task that heads the longest chain first keeps both
-        cores busy (critical-path list scheduling)."""
+        (typical times where unknown, `estimate`): starting the task that heads the longest
+        chain first keeps both cores busy (critical-path list scheduling)."""
         after: dict[str, set[str]] = {name: set() for name in self.tasks}
         for name, before in self.deps.items():
             for dep in before:
@@ -562,7 +583,7 @@ class Run:
         def longest(name: str) -> float:
             if name not in chain:
                 tail = max((longest(n) for n in after[name]), default=0.0)
-                chain[name] = (self.last_seconds(name) or 1.0) + tail
+                chain[name] = self.estimate(name) + tail
             return chain[name]
 
         return {name: longest(name) for name in self.tasks}
@@ -587,7 +608,8 @@ class Run:
                 for n in chosen_vintages(names, values)
             )
         created = self.started_utc.strftime("%Y-%m-%d %H:%M UTC")
-        return RunInfo(self.run_id, created, commit, data)
+        min_cell = {**defaults(task.notebook), **parameters}.get("min_cell")
+        return RunInfo(self.run_id, created, commit, data, min_cell=min_cell)
 
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})
@@ -645,7 +667,11 @@ class Run:
         finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
         for future in finished:
             name, key = self.running.pop(future)
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a Dask worker died, the connection was lost: a failure
+                error = executors.task_error(exc)
+                outcome = pipeline.Outcome(name, False, 0.0, error)
             status = "ok" if outcome.ok else "failed"
             seconds = round(outcome.seconds, 2)
             if outcome.ok:  # kept at once: a run stopped later loses no finished work
@@ -661,11 +687,12 @@ class Run:
         self.progress.done(name, result)
 
     def execute(self) -> tuple[int, Path | None]:
-        self.partial.mkdir(parents=True)
         started = time.perf_counter()
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max(1, self.options.jobs), mp_context=context,
-                                   initializer=lifetime.die_with_parent)  # fmt: skip
+        try:  # before the partial folder: a scheduler out of reach leaves nothing behind
+            pool = executors.make(self.options.executor, self.options.jobs, self.options.scheduler)
+        except executors.ExecutorError as exc:
+            raise RunError(str(exc)) from None
+        self.partial.mkdir(parents=True)
         try:
             while len(self.results) < len(self.tasks):
                 for name in self.ready():
@@ -675,7 +702,7 @@ class Run:
                 if self.running:
                     self.collect()
         except BaseException:
-            lifetime.stop_pool(pool)  # its kernels end with their workers
+            executors.stop(pool)  # its kernels end with their workers
             shutil.rmtree(self.partial, ignore_errors=True)
             raise
         else:

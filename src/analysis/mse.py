@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, special, stats
 from tqdm import tqdm
 
@@ -341,32 +339,46 @@ def _fit(
         raise ModelError(
             f"{table.label}: the Poisson fit of {_labels(table, model)} did not converge"
         )
-    mu = np.asarray(res.fittedvalues)
+    params, mu = res
     loglik = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
     n_params = 1 + table.t + len(model)  # minus-infinity parameters count in the penalty
     fitted = np.zeros(len(table.counts))
     fitted[check.keep] = mu
     return Fit(
         model=model,
-        estimate=table.observed + math.exp(res.params[0]),
+        estimate=table.observed + math.exp(params[0]),
         loglik=loglik,
         bic=n_params * math.log(table.observed) - 2 * loglik,
         fitted=fitted,
         neginf=check.neginf,
-        params=dict(zip(check.columns, map(float, res.params), strict=True)),
+        params=dict(zip(check.columns, map(float, params), strict=True)),
     )
 
 
 def _glm(y: np.ndarray, x: np.ndarray, start: list[float] | None):
-    """statsmodels Poisson GLM (IRLS); None when it fails or does not converge."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            res = sm.GLM(y, x, family=sm.families.Poisson()).fit(start_params=start)
-        except (ValueError, np.linalg.LinAlgError):
-            return None
-    ok = res.converged and np.all(np.isfinite(res.params))
-    return res if ok else None
+    """Poisson log-linear fit by IRLS: (params, fitted counts), or None when it fails.
+
+    The same iterations as statsmodels' GLM (its start, its stopping rule: the deviance
+    changes by at most 1e-8) without its per-fit set-up, which made the bootstrap five times
+    slower; tests hold both to the same estimates on every published table.
+    """
+    eta = np.log((y + y.mean()) / 2) if start is None else x @ np.asarray(start, dtype=float)
+    mu, deviance = np.exp(eta), np.inf
+    with np.errstate(all="ignore"):
+        for _ in range(100):
+            weighted = x.T * mu
+            try:
+                params = np.linalg.solve(weighted @ x, weighted @ (eta + (y - mu) / mu))
+            except np.linalg.LinAlgError:
+                return None
+            eta = x @ params
+            mu = np.exp(eta)
+            previous, deviance = deviance, 2 * np.sum(special.xlogy(y, y / mu) - (y - mu))
+            if not np.isfinite(deviance) or not np.all(np.isfinite(params)):
+                return None
+            if abs(deviance - previous) <= 1e-8:
+                return params, mu
+    return None
 
 
 def fit_model(table: Table, interactions: Iterable = ()) -> Fit:
@@ -418,9 +430,8 @@ def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
     moves, skipped = [], {}
     while True:
         expected = current.fitted @ pair_cols
-        p_values = np.minimum(
-            stats.poisson.cdf(overlaps, expected), stats.poisson.sf(overlaps - 1, expected)
-        )
+        at_least = np.where(overlaps > 0, special.pdtrc(overlaps - 1, expected), 1.0)
+        p_values = np.minimum(special.pdtr(overlaps, expected), at_least)  # Poisson tails
         chosen, best_p = None, 1.0
         # The best candidate whose model passes the checks (failing ones are skipped).
         for k in np.argsort(p_values, kind="stable"):

@@ -329,9 +329,11 @@ def overview_table(
     )  # fmt: skip
     columns = [c for c in OVERVIEW_COLUMNS if nboot or c != "interval"]
     caption = (
-        f"Stepwise (p < {pthresh}) estimates; {_percent(level)} BCa intervals from {nboot} "
+        f"Stepwise (p < {pthresh}) estimates; {_percent(level)} BCa intervals from {nboot:,} "
         "replicates"
-    ) + "".join(f" ({e.nboot} for {name})" for name, e in known.items() if e.nboot != nboot)
+    ) + "".join(
+        f" ({e.nboot:,} for {table_title(name)})" for name, e in known.items() if e.nboot != nboot
+    )
     return tables.Table(
         shown[columns], caption=caption, shares=["seen share"], share_digits=0, digits=0,
         labels={"observed": "cases seen", "interval": f"{_percent(level)} interval",

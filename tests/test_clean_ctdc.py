@@ -204,6 +204,11 @@ def test_unknown_release_is_an_error():
         ctdc.clean(["kanon_2024"])
 
 
+def test_an_empty_release_list_is_an_error_not_all_releases():
+    with pytest.raises(DataError, match="no CTDC release to clean: name one or more of synth"):
+        ctdc.clean([])
+
+
 STEP = "01_clean_victims"
 FIXTURE_FILES = {name: FIXTURES / f"{name}.csv" for name in ctdc.CODINGS}
 

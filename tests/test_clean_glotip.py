@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from analysis import catalog
 from analysis.clean import glotip
 from analysis.data import countries, sources
 from analysis.data.errors import DataError
@@ -160,6 +161,28 @@ def test_failure_leaves_earlier_outputs_intact(tmp_path, quirks, monkeypatch):
     with pytest.raises(DataError, match="'five'"):
         glotip.build(["2025", "2023"], output_dir=out)
     assert {p: p.read_bytes() for p in out.rglob("*.parquet")} == before
+
+
+def test_a_single_vintage_removes_the_stale_vintage_diff(tmp_path, quirks, monkeypatch):
+    good = glotip.read_export(quirks)
+    out = tmp_path / "processed"
+    monkeypatch.setattr(glotip, "read_vintage", lambda v, raw_root=None: (good, quirks))
+    glotip.build(["2025", "2023"], output_dir=out)
+    diff = catalog.table("glotip_vintage_diff").location(out)
+    assert diff.is_file()
+    glotip.build(["2025"], output_dir=out)
+    assert not diff.exists()
+    assert catalog.table("glotip").location(out).is_file()
+
+
+@pytest.mark.parametrize(
+    ("vintages", "message"),
+    [([], "none given; name one or more of 2025, 2023"), (["2025", "2019"], "'2019'; name")],
+)
+def test_no_or_an_unknown_vintage_is_refused_before_reading(vintages, message, monkeypatch):
+    monkeypatch.setattr(glotip, "read_vintage", lambda v, raw_root=None: pytest.fail("read"))
+    with pytest.raises(DataError, match=message):
+        glotip.clean_vintages(vintages)
 
 
 # Real data: the registered exports (fetched before the tests in CI).

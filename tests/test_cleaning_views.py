@@ -109,3 +109,34 @@ def test_us_tip_rows_say_where_they_come_from():
     assert shown["taken from"].tolist() == ["report", "secondary"]
     assert shown["prosecutions"].tolist() == ["7,992", "–"]
     assert shown["year"].tolist() == ["2003", "2016"]
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ctdc"
+
+
+def test_a_release_mostly_quarantined_or_with_unknown_columns_is_a_warning(tmp_path):
+    raw = pd.read_csv(FIXTURES / "kanon_2021.csv", dtype=str, keep_default_na=False)
+    raw["gender"] = "F"  # not a gender label of this release: every row is quarantined
+    raw["<script>survivor</script>"] = "1"
+    path = tmp_path / "kanon.csv"
+    raw.to_csv(path, index=False)
+    quality = ctdc.clean(["kanon_2021", "global_2020"],
+                         files={"kanon_2021": path,
+                                "global_2020": FIXTURES / "global_2020.csv"}).quality  # fmt: skip
+    warnings = views.cleaning_warnings(quality)
+    label = views.release_label("kanon_2021")
+    assert warnings == [
+        f"{label}: {len(raw)} of its {len(raw)} raw rows (100%) were quarantined, so what the "
+        "reports show of it rests on the few rows left; its coding may have changed.",
+        f"{label} has columns that the cleaning does not know and did not read "
+        "(<script>survivor</script>): the release's coding may have changed.",
+    ]
+
+
+def test_half_quarantined_is_not_yet_a_warning():
+    quality = {"glotip": {"2025": {"rows_in": 10, "rows_quarantined": 5},
+                          "2023": {"rows_in": 10, "rows_quarantined": 6}}}  # fmt: skip
+    assert views.enforcement_warnings(quality) == [
+        "The GLOTIP 2023 export: 6 of its 10 raw rows (60%) were quarantined, so what the "
+        "reports show of it rests on the few rows left; its coding may have changed."
+    ]

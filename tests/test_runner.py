@@ -508,6 +508,35 @@ def test_any_earlier_run_s_reports_are_reused_from_the_store(dag):
 
 
 @pytest.mark.slow
+def test_a_report_s_warnings_reach_the_log_the_index_and_its_findings(dag, capsys):
+    warning = "Most rows of <script>alert(1)</script> were quarantined."
+    body = f"save('03_alone', {{'warnings': [{warning!r}]}})"
+    write_notebook(dag / "notebooks/03_alone.ipynb", "pause = 0\nreport_dir = None", body)
+    status, first = run(dag)
+    assert status == 0
+    log = capsys.readouterr().err
+    assert f"03_alone: ok with warnings ({warning}) in" in log
+    assert "3 executed (1 with warnings)" in log
+    entry = manifest_of(first)["notebooks"]["03_alone"]
+    assert entry["status"] == "ok" and entry["warnings"] == [warning]
+    escaped = "Most rows of &lt;script&gt;alert(1)&lt;/script&gt; were quarantined."
+    index = (first / "index.html").read_text()
+    assert "ok with warnings</td>" in index and escaped in index and "<script>alert" not in index
+    page = (first / "03_alone.html").read_text()
+    box = page[page.index('class="thb-findings"') :]
+    assert f"<b>Warning.</b> {escaped}" in box[: box.index("</section>")]
+    assert "<script>alert" not in page
+    (dag / "data/processed/note.txt").write_text("n2")  # 03_alone runs again, the rest not
+    status, again = run(dag)
+    assert status == 0 and manifest_of(again)["notebooks"]["03_alone"]["warnings"] == [warning]
+    assert manifest_of(again)["notebooks"]["01_make"]["status"] == "unchanged"
+    status, third = run(dag, only=["01_make"], force=True)
+    carried = manifest_of(third)["notebooks"]["03_alone"]
+    assert carried["status"] == "unchanged" and carried["warnings"] == [warning]
+    assert f"03_alone: unchanged with warnings ({warning}), carried over" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_tables_that_leak_across_reports_fail_the_run_and_latest_stays(dag):
     status, first = run(dag)
     assert status == 0 and manifest_of(first)["audit"]["passed"]

@@ -114,12 +114,25 @@ def read_json(name: str, folder: str | Path | None = None):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _check_writer(entry: Table) -> None:
+    step = guard.running_step()
+    if step and step != entry.writer:
+        raise guard.UndeclaredRead(
+            f"step {step} writes table {entry.name!r}, which {entry.writer} owns"
+        )
+
+
+def remove(name: str, folder: str | Path | None = None) -> None:
+    """Delete a processed table that its step no longer makes (nothing when it is absent)."""
+    entry = table(name)
+    _check_writer(entry)
+    entry.location(folder).unlink(missing_ok=True)
+
+
 def write(name: str, data, folder: str | Path | None = None) -> Path:
     """Write a processed table (a frame as parquet, anything else as JSON), atomically."""
     entry = table(name)
-    step = guard.running_step()
-    if step and step != entry.writer:
-        raise guard.UndeclaredRead(f"step {step} writes table {name!r}, which {entry.writer} owns")
+    _check_writer(entry)
     path = entry.location(folder)
     if isinstance(data, pd.DataFrame):
         return files.write_parquet(data, path)

@@ -523,8 +523,10 @@ def clean(
     raw_root: Path | None = None,
     files: dict[str, Path] | None = None,
 ) -> Victims:
-    """Clean the named releases (all by default) into one table with a `release` column."""
-    names = list(names or CODINGS)
+    """Clean the named releases (all when None) into one table with a `release` column."""
+    names = list(CODINGS) if names is None else list(names)
+    if not names:
+        raise DataError(f"no CTDC release to clean: name one or more of {', '.join(CODINGS)}")
     files = files or {}
     results = {name: clean_release(name, files.get(name), raw_root) for name in names}
     table = pd.concat([cleaned.table for cleaned, _ in results.values()], ignore_index=True)

@@ -397,9 +397,16 @@ def revisions(cells: pd.DataFrame, recent: tuple[int, ...] = (2021, 2022)) -> di
 def clean_vintages(
     vintages: list[str] | None = None, raw_root: Path | None = None
 ) -> dict[str, Vintage]:
-    """Read (cached) and clean each vintage; writes nothing."""
+    """Read (cached) and clean each vintage (all when None); writes nothing."""
+    vintages = list(VINTAGES) if vintages is None else list(vintages)
+    unknown = [v for v in vintages if v not in VINTAGES]
+    if not vintages or unknown:
+        raise DataError(
+            f"GLOTIP vintages to clean: {', '.join(map(repr, unknown)) or 'none given'}; "
+            f"name one or more of {', '.join(VINTAGES)}"
+        )
     results = {}
-    for vintage in vintages or list(VINTAGES):
+    for vintage in vintages:
         raw, path = read_vintage(vintage, raw_root)
         results[vintage] = clean(raw, vintage, path)
     return results
@@ -435,3 +442,5 @@ def write(results: dict[str, Vintage], output_dir: Path | None = None) -> None:
     catalog.write("glotip_quarantine", quarantined, output_dir)
     if diff is not None:
         catalog.write("glotip_vintage_diff", diff, output_dir)
+    else:  # an older diff no longer describes these outputs
+        catalog.remove("glotip_vintage_diff", output_dir)

@@ -158,6 +158,40 @@ def cleaning_findings(quality: dict) -> str:
     return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])
 
 
+MOST_QUARANTINED = 0.5  # a release or export with more of its rows quarantined: a warning
+
+
+def quarantine_warnings(parts: dict[str, dict]) -> list[str]:
+    """A warning for each part (label: its row accounting) that quarantined more than
+    `MOST_QUARANTINED` of its raw rows."""
+    return [
+        f"{label}: {q['rows_quarantined']:,} of its {q['rows_in']:,} raw rows "
+        f"({q['rows_quarantined'] / q['rows_in']:.0%}) were quarantined, so what the reports "
+        "show of it rests on the few rows left; its coding may have changed."
+        for label, q in parts.items()
+        if q["rows_in"] and q["rows_quarantined"] > MOST_QUARANTINED * q["rows_in"]
+    ]
+
+
+def cleaning_warnings(quality: dict) -> list[str]:
+    """What the reader of the victims cleaning must be warned of: a release mostly
+    quarantined, a release with columns the cleaning does not know."""
+    by_release = quality["releases"]
+    found = quarantine_warnings({release_label(n): q for n, q in by_release.items()})
+    found += [
+        f"{release_label(n)} has columns that the cleaning does not know and did not read "
+        f"({', '.join(q['unexpected_columns'])}): the release's coding may have changed."
+        for n, q in by_release.items()
+        if q.get("unexpected_columns")
+    ]
+    return found
+
+
+def enforcement_warnings(quality: dict) -> list[str]:
+    """A warning for a GLOTIP export that the cleaning mostly quarantined."""
+    return quarantine_warnings({f"The GLOTIP {v} export": q for v, q in quality["glotip"].items()})
+
+
 def cleaning_headline(quality: dict) -> str:
     total = quality["total"]
     return (

@@ -8,12 +8,14 @@ results file passes: it refuses one that holds a small count or any part of a hi
     report = Report("10_victim_trends", report_dir, min_cell)
     report.record("female_share", 0.71)
     report.headline("71% of the records of known gender are of women and girls.")
+    report.warn("Most rows of one release were set aside in cleaning.")  # "ok with warnings"
     report.figure(fig, "female_share_by_year")   # shows it (alt text: its title) and saves it
     report.save()
 """
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -130,6 +132,20 @@ class Report:
         self.figures.append({"name": name, "title": title, "problems": problems})
         show_png(png, title)
         plt.close(fig)
+
+    def warn(self, text: str) -> None:
+        """A warning the reader must see (results "warnings"): shown here, and in a run at the
+        top of the report's key findings, in the run's log and on its index, where the
+        notebook ends "ok with warnings". The same warning again is kept once."""
+        from IPython.display import HTML, display
+
+        text = " ".join(str(text).split())
+        if not text:
+            raise ValueError("a warning needs a text")
+        warnings = self.results.setdefault("warnings", [])
+        if text not in warnings:
+            warnings.append(text)
+            display(HTML(f'<p class="thb-warning"><b>Warning.</b> {html.escape(text)}</p>'))
 
     def headline(self, text: str) -> None:
         """One of at most `MAX_HEADLINES` short sentences that the index shows for the report

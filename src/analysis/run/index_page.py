@@ -26,6 +26,7 @@ body { font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; ma
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }
 td { vertical-align: top; }
+.ok-with-warnings, .unchanged-with-warnings, .warnings { color: #9a6700; }
 .ok { color: #1a7f37; } .unchanged { color: #57606a; } .failed, .blocked { color: #cf222e; }
 .status { font-weight: 600; white-space: nowrap; } small, .meta { color: #57606a; }
 td small { white-space: nowrap; }
@@ -35,7 +36,13 @@ th[data-sort] { cursor: pointer; } input#filter { font-size: 16px; padding: .3re
 """
 
 
-def _notes(entry: dict) -> str:
+def _notes(entry: dict, warnings: list[str]) -> str:
+    """The report's warnings (`Report.warn`), then its error, what blocked it or its origin."""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return (f'<ul class="warnings">{items}</ul>' if items else "") + _note(entry)
+
+
+def _note(entry: dict) -> str:
     if entry.get("error"):
         return f"<code>{escape(entry['error'])}</code>"
     if entry.get("blocked_by"):
@@ -105,12 +112,13 @@ def _data_links(name: str, entry: dict) -> str:
 def _row(name: str, entry: dict, found: dict) -> str:
     seconds = f"{entry['seconds']:.1f} s" if entry.get("seconds") else ""
     memory = f"{entry['peak_rss_bytes'] / 2**20:.0f} MiB" if entry.get("peak_rss_bytes") else ""
-    status = escape(entry["status"])
+    warnings = [str(w) for w in found["results"].get("warnings") or []]
+    status = escape(entry["status"]) + (" with warnings" if warnings else "")
     return (
         f"<tr><td>{_report_cell(name, entry, found)}</td>"
         f"<td class='status {status.replace(' ', '-')}'>{status}</td>"
         f"<td>{seconds}</td><td>{memory}</td><td>{_data_links(name, entry)}</td>"
-        f"<td>{_notes(entry)}</td></tr>"
+        f"<td>{_notes(entry, warnings)}</td></tr>"
     )
 
 

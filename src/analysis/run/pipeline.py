@@ -13,12 +13,13 @@ with nothing to do nor a test that only names KERNEL_NAME pays for them.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.data import paths
@@ -72,6 +73,7 @@ class Outcome:
     seconds: float
     error: str = ""
     peak_rss: int | None = None
+    warnings: tuple[str, ...] = ()  # `Report.warn` sentences of a finished notebook
 
 
 @contextmanager
@@ -128,10 +130,15 @@ def execute(
 
 
 def render_html(
-    executed: Path, html: Path, with_code: bool = False, info: report_page.RunInfo | None = None
+    executed: Path,
+    html: Path,
+    with_code: bool = False,
+    info: report_page.RunInfo | None = None,
+    warnings: Sequence[str] = (),
 ) -> None:
     """Render an executed notebook to one self-contained HTML file (images are inline), titled
-    with its first heading; `info` (the run that made it) gives it its header line."""
+    with its first heading; `info` (the run that made it) gives it its header line, and its
+    `warnings` open the key findings."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -146,7 +153,7 @@ def render_html(
     title = report_page.title_of(notebook) or executed.stem
     body, _ = exporter.from_notebook_node(notebook)
     with paths.atomic_path(html) as tmp:
-        tmp.write_text(report_page.finish(body, title, info), encoding="utf-8")
+        tmp.write_text(report_page.finish(body, title, info, warnings), encoding="utf-8")
 
 
 def run_notebook(
@@ -167,5 +174,17 @@ def run_notebook(
         outcome = execute(notebook, tmp, parameters, env)
         if not tmp.stat().st_size:  # the kernel never started: keep the source notebook
             tmp.write_bytes(notebook.read_bytes())
-    render_html(executed, executed.with_suffix(".html"), with_code, info)
+    if outcome.ok:
+        outcome = replace(outcome, warnings=report_warnings(out_dir, executed.stem))
+    render_html(executed, executed.with_suffix(".html"), with_code, info, outcome.warnings)
     return outcome
+
+
+def report_warnings(run_dir: Path, name: str) -> tuple[str, ...]:
+    """The warnings a report recorded (`Report.warn`) in its results file; none without."""
+    path = run_dir / "results" / f"{name}.json"
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("results", {}).get("warnings")
+    except (OSError, ValueError, AttributeError):
+        return ()
+    return tuple(str(w) for w in found) if isinstance(found, list) else ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 FINDINGS_TAG = "findings"  # the cell(s) whose output goes into the "Key findings" box
@@ -125,9 +126,10 @@ def question_of(notebook: dict) -> str | None:
 # Post-processing the rendered page.
 
 
-def finish(page: str, title: str, info: RunInfo | None = None) -> str:
+def finish(page: str, title: str, info: RunInfo | None = None, warnings: Sequence[str] = ()) -> str:
     """The page with `title` as its <title>, the run's header line under the first h1, the
-    "Key findings" box and a table of contents after it, and every table in a scrolling div."""
+    "Key findings" box (the report's `warnings` first) and a table of contents after it, and
+    every table in a scrolling div."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page, "html.parser")
@@ -135,7 +137,7 @@ def finish(page: str, title: str, info: RunInfo | None = None) -> str:
         soup.title.string = title
     main = soup.find("main") or soup.body
     anchor = _top(soup, main, title)
-    for block in (_header(soup, info), _findings(soup), _toc(soup, main)):
+    for block in (_header(soup, info), _findings(soup, warnings), _toc(soup, main)):
         if block is not None:
             anchor.insert_after(block)
             anchor = block
@@ -173,15 +175,25 @@ def _header(soup, info: RunInfo | None):
     return line
 
 
-def _findings(soup):
-    """The cells tagged `findings`, taken out of their place into a box; None without any."""
+def _findings(soup, warnings: Sequence[str] = ()):
+    """The report's warnings and the cells tagged `findings`, taken out of their place, in one
+    box; None without either."""
     cells = soup.select(f"div.jp-Cell.celltag_{FINDINGS_TAG}")
-    if not any(cell.get_text(strip=True) or cell.find("img") for cell in cells):
+    if not warnings and not any(cell.get_text(strip=True) or cell.find("img") for cell in cells):
         return None  # none, or nothing in them (a cell that failed before its output)
     box = soup.new_tag("section", attrs={"class": "thb-findings", "aria-label": "Key findings"})
     heading = soup.new_tag("h2", id="key-findings")
     heading.string = "Key findings"
     box.append(heading)
+    if warnings:
+        listed = soup.new_tag("ul", attrs={"class": "thb-warnings", "role": "alert"})
+        for text in warnings:
+            item = soup.new_tag("li")
+            label = soup.new_tag("b")
+            label.string = "Warning."
+            item.extend([label, f" {text}"])
+            listed.append(item)
+        box.append(listed)
     for cell in cells:
         box.append(cell.extract())
     return box

@@ -95,6 +95,7 @@ class StepResult:
     reused_from: str | None = None
     last_seconds: float | None = None  # an unchanged notebook's time when it last ran
     blocked_by: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # `Report.warn`: ends "ok with warnings"
 
 
 # Hashes that decide whether a notebook is out of date.
@@ -396,10 +397,11 @@ class Progress:
         self.finished += 1
         if result.status in ("ok", "failed"):
             self.durations.append(result.seconds)
+        warned = f" with warnings ({'; '.join(result.warnings)})" if result.warnings else ""
         detail = {
-            "ok": f"ok in {result.seconds:.1f} s",
+            "ok": f"ok{warned} in {result.seconds:.1f} s",
             "failed": f"FAILED after {result.seconds:.1f} s: {result.error}",
-            "unchanged": f"unchanged, carried over from {result.reused_from}",
+            "unchanged": f"unchanged{warned}, carried over from {result.reused_from}",
             "blocked": f"skipped: needs {', '.join(result.blocked_by)}",
             "not run": "not run",
         }[result.status]
@@ -678,11 +680,15 @@ class Run:
                 record = {"name": name, "run_id": self.run_id, "seconds": seconds,
                           "processed_outputs": output_hashes(self.tasks[name].step)}  # fmt: skip
                 store.save(self.root, key, self.partial, notebook_files(self.partial, name), record)
-            self.finish(name, StepResult(status, seconds, key, outcome.error, outcome.peak_rss))
+            result = StepResult(status, seconds, key, outcome.error, outcome.peak_rss)
+            result.warnings = list(outcome.warnings)
+            self.finish(name, result)
             if not outcome.ok and not self.options.keep_going:
                 self.stop = True
 
     def finish(self, name: str, result: StepResult) -> None:
+        if result.status == "unchanged":  # carried over with its results file
+            result.warnings = list(pipeline.report_warnings(self.partial, name))
         self.results[name] = result
         self.progress.done(name, result)
 
@@ -728,8 +734,11 @@ class Run:
         write_index(manifest, self.partial)
         complete = all(s in ("ok", "unchanged") for s in statuses)
         publish(self.partial, final, latest=found["passed"] and complete)
+        warned = sum(bool(r.warnings) for r in self.results.values())
         self.progress.line(
-            f"run {self.run_id}: {executed} executed, {statuses.count('unchanged')} unchanged, "
+            f"run {self.run_id}: {executed} executed"
+            f"{f' ({warned} with warnings)' if warned else ''}, "
+            f"{statuses.count('unchanged')} unchanged, "
             f"{broken} failed or blocked, {time.perf_counter() - started:.1f} s; "
             f"report: {final / 'index.html'}"
         )

@@ -23,6 +23,7 @@ import pytest
 
 from analysis import catalog
 from analysis.catalog import Table
+from analysis.data import sources
 from analysis.run import runner
 from analysis.run.runner import RunError, RunOptions
 from analysis.run.steps import Step
@@ -168,6 +169,16 @@ def results(run_dir: Path, notebook: str) -> dict:
 
 
 # Without kernels.
+
+
+def test_a_raw_file_altered_after_fetch_stops_the_run_before_any_kernel(dag, shared_mirror):
+    sources.fetch(["belarus_press"], mirror=shared_mirror)
+    steps = (*STEPS[:2], Step("03_alone", reads=("note", "raw:belarus_press")))
+    path = sources.find_file("belarus_press").path()
+    path.write_bytes(path.read_bytes().replace(b"2009", b"2010", 1))
+    with pytest.raises(RunError, match=rf"1 raw file\(s\) missing or altered .*{path}.*make data"):
+        run(dag, steps)
+    assert not (dag / "reports").exists()
 
 
 def test_dependents_follow_reads_and_writes():

@@ -123,6 +123,42 @@ def test_missing_mirror_folder_is_an_error(tmp_path):
         sources.fetch(["belarus_press"], mirror=tmp_path / "nowhere", raw_root=tmp_path / "raw")
 
 
+def test_a_missing_mirror_folder_does_not_matter_when_every_file_is_present(
+    tmp_path, shared_mirror
+):
+    sources.fetch(["belarus_press"], mirror=shared_mirror, raw_root=tmp_path)
+    again = sources.fetch(["belarus_press"], mirror=tmp_path / "nowhere", raw_root=tmp_path)
+    assert [r.detail for r in again] == ["present"]
+
+
+def test_recheck_hashes_only_files_changed_since_they_last_matched(
+    tmp_path, shared_mirror, monkeypatch
+):
+    sources.fetch(["belarus_press", "unsd_m49"], mirror=shared_mirror, raw_root=tmp_path)
+    hashed = []
+    real_sha = sources.sha256_of
+    monkeypatch.setattr(sources, "sha256_of", lambda p: hashed.append(p.name) or real_sha(p))
+    assert sources.recheck(["belarus_press", "unsd_m49"], raw_root=tmp_path) == []
+    assert len(hashed) == 2
+    hashed.clear()
+    assert sources.recheck(["belarus_press", "unsd_m49"], raw_root=tmp_path) == []
+    assert hashed == []  # the record holds both: nothing hashed
+    path = BELARUS.path(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[10] ^= 1  # one byte flipped: the same size, a new modification time
+    path.write_bytes(bytes(data))
+    (problem,) = sources.recheck(["belarus_press", "unsd_m49"], raw_root=tmp_path)
+    assert hashed == [path.name]
+    assert (
+        problem.state == "bad"
+        and str(path) in problem.detail
+        and "does not match" in problem.detail
+    )
+    M49.path(tmp_path).unlink()
+    states = [p.state for p in sources.recheck(["belarus_press", "unsd_m49"], raw_root=tmp_path)]
+    assert states == ["bad", "missing"]
+
+
 def test_unknown_source_lists_the_registered_ones(tmp_path):
     with pytest.raises(DataError, match=r"unknown source 'glotip_1999'.*glotip_2025"):
         sources.fetch(["glotip_1999"], raw_root=tmp_path)

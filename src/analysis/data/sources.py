@@ -9,9 +9,11 @@ which refuses a missing or altered file with a message that says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import inspect
+import json
 import os
 import sys
 import tomllib
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import guard, paths
+from analysis.data import files, guard, paths
 from analysis.data.errors import DataError
 
 REGISTRY_FILE = Path(__file__).with_name("registry.toml")
@@ -141,6 +143,40 @@ def verify(names: Iterable[str] | None = None, raw_root: Path | None = None) -> 
     return [check(f, raw_root) for s in select(names) for f in s.files]
 
 
+VERIFIED_RECORD = ".verified.json"  # in the raw folder: each file's size and mtime when it matched
+
+
+def recheck(names: Iterable[str] | None = None, raw_root: Path | None = None) -> list[FileStatus]:
+    """The files of the named sources that are missing or no longer match the registry.
+
+    A file is hashed again only where its size or modification time changed since it last
+    matched (`VERIFIED_RECORD`), so a run notices a file altered after it was fetched and
+    does not hash unchanged files."""
+    record_path = (raw_root or paths.raw_dir()) / VERIFIED_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    record = record if isinstance(record, dict) else {}
+    problems, before = [], dict(record)
+    for f in (f for s in select(names) for f in s.files):
+        path = f.path(raw_root)
+        stat = path.stat() if path.is_file() else None
+        seen = [stat.st_size, stat.st_mtime_ns, f.sha256] if stat else None
+        if seen is not None and record.get(f.key) == seen:
+            continue
+        status = check(f, raw_root)
+        if status.state == "ok":
+            record[f.key] = seen
+        else:
+            record.pop(f.key, None)
+            problems.append(status)
+    if record != before:
+        with contextlib.suppress(OSError):  # a read-only raw folder: hashed again next time
+            files.write_json(record, record_path)
+    return problems
+
+
 def _write_verified(f: RawFile, stream, dest: Path, origin: str) -> None:
     """Copy `stream` beside `dest`; rename it into place only if sha256 matches the registry."""
     digest, size = hashlib.sha256(), 0
@@ -194,15 +230,16 @@ def fetch(
     raw_root: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> list[FileStatus]:
-    """Make every file of the named sources present and verified; raise if any cannot be."""
-    mirror_dir = mirror_from_env(mirror)
-    results, failures = [], []
+    """Make every file of the named sources present and verified; raise if any cannot be.
+    The mirror folder is looked at only when a file has to be fetched."""
+    mirror_dir, results, failures = None, [], []
     for source in select(names):
         for f in source.files:
             status = check(f, raw_root)
             if status.state == "ok":
                 results.append(FileStatus(f, "ok", "present"))
                 continue
+            mirror_dir = mirror_dir or mirror_from_env(mirror)  # a missing folder: one error
             try:
                 how = _fetch_one(f, mirror_dir, raw_root)
                 results.append(FileStatus(f, "ok", how))

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -501,6 +502,7 @@ def run(
     if options.only and (unknown := set(options.only) - set(plan)):
         raise RunError(f"no notebook named {', '.join(sorted(unknown))}; have {', '.join(plan)}")
     check_parameters(plan, options.parameters)
+    check_raw_files(step for step, _ in plan.values())
     with ReportLock(root):
         for stale in root.glob(".partial-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
@@ -510,6 +512,22 @@ def run(
         previous, before = previous_run(root)
         fan_out = kept_fan_out(plan, before, options.fan_out, options.drop)
         return Run(options, expand(plan, fan_out), root, previous, before).execute()
+
+
+def check_raw_files(steps: Iterable[Step]) -> None:
+    """Refuse to start when a raw file the steps read is missing or no longer matches the
+    registry (hashed again only where its size or modification time changed)."""
+    names = {name for step in steps for name in step.raw_sources}
+    if not names:
+        return
+    problems = sources.recheck(None if "*" in names else sorted(names))
+    if problems:
+        listed = "; ".join(p.detail for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise RunError(
+            f"{len(problems)} raw file(s) missing or altered since they were fetched: {listed}"
+            f"{more}. Delete any altered file and fetch the data again (make data)"
+        )
 
 
 def kept_fan_out(

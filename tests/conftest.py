@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from pathlib import Path
 
 import matplotlib
@@ -65,3 +66,45 @@ def processed_tables():
     ):
         if not all(path.is_file() for path in catalog.outputs_of(step).values()):
             importlib.import_module(module).build()
+
+
+# The runner's fixture DAG (tests/fixture_dag.py): test_runner.py and test_faults.py.
+
+
+@pytest.fixture
+def dag_catalog(monkeypatch):
+    """The fixture DAG's catalog in place of the real one (`pytestmark` of the runner tests)."""
+    import fixture_dag
+
+    from analysis import catalog
+
+    monkeypatch.setattr(catalog, "TABLES", fixture_dag.TABLES)
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch) -> Path:
+    """A copy of the analysis package that the runner hashes, so tests can edit modules
+    (the kernels still import the installed package)."""
+    from analysis.run import runner
+
+    copy = tmp_path / "code" / "analysis"
+    shutil.copytree(runner.PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runner, "PACKAGE_ROOT", copy)
+    return copy
+
+
+@pytest.fixture
+def dag(project, package):
+    """A project with the fixture DAG's notebooks (`fixture_dag`) and its outside tables."""
+    from fixture_dag import ALONE, MAKE, USE, write_notebook
+
+    notebooks = project / "notebooks"
+    notebooks.mkdir()
+    make = "value = 1\npause = 0\npublish_total = False\nreport_dir = None"
+    write_notebook(notebooks / "01_make.ipynb", make, MAKE)
+    write_notebook(notebooks / "02_use.ipynb", "report_dir = None", USE)
+    write_notebook(notebooks / "03_alone.ipynb", "pause = 0\nreport_dir = None", ALONE)
+    (project / "data/processed").mkdir(parents=True)
+    (project / "data/processed/seed.txt").write_text("s1")
+    (project / "data/processed/note.txt").write_text("n1")
+    return project

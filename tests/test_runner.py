@@ -1,184 +1,34 @@
-"""The runner on a small fixture DAG of tiny notebooks.
+"""The runner on the fixture DAG of tiny notebooks (`fixture_dag`).
 
-Tests marked `slow` start real kernels; each runs one scenario through several runs. The
-fixture notebooks import only light modules (paths, guard), write their results JSON and
-table records with plain json and draw no figures, except the one notebook that checks
-figures and `verify`.
+Tests marked `slow` start real kernels; each runs one scenario through several runs. Faults
+(signals, tampering, full disks, bad input) are tested in test_faults.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from fixture_dag import (
+    FAIL_ENV,
+    STEPS,
+    manifest_of,
+    results,
+    run,
+    statuses,
+    write_notebook,
+)
 
-from analysis import catalog
-from analysis.catalog import Table
-from analysis.data import sources
 from analysis.run import runner
 from analysis.run.runner import RunError, RunOptions
 from analysis.run.steps import Step
 
-STEPS = (
-    Step("01_make", reads=("seed",)),
-    Step("02_use", reads=("made",)),
-    Step("03_alone", reads=("note",)),
-)
-TABLES = {  # the fixture DAG's catalog: seed and note come from outside, 01_make writes made
-    "seed": Table("seed", "seed.txt", "outside"),
-    "note": Table("note", "note.txt", "outside"),
-    "made": Table("made", "made.txt", "01_make"),
-}
-FAIL_ENV = "FIXTURE_FAIL"  # notebooks named here raise: a failure outside every key
-
-SAVE = """
-import json
-from pathlib import Path
-
-def save(notebook, results, tables=()):  # results/<notebook>.json and .tables.json, as
-    if report_dir:                         # Report.save writes them
-        target = Path(report_dir) / "results"
-        target.mkdir(parents=True, exist_ok=True)
-        written = {"notebook": notebook, "results": results}
-        (target / f"{notebook}.json").write_text(json.dumps(written))
-        records = {"notebook": notebook, "version": 1, "tables": list(tables)}
-        (target / f"{notebook}.tables.json").write_text(json.dumps(records))
-"""  # a cell of every fixture notebook
-
-
-def record(name: str, dims: list[str], cells: dict) -> dict:
-    """A table record of the fixture population, as `CountTable.record` writes one."""
-    return {"name": name, "population": "people", "threshold": 10, "dims": dims,
-            "partial": [], "cells": [{"key": list(k), "shown": v} for k, v in cells.items()],
-            "sums": []}  # fmt: skip
-
-
-# 01_make may publish the total by gender; 02_use publishes gender by age, the third female
-# cell hidden. Each alone gives nothing away; together they pin the hidden cell (64 - 61).
-BY_GENDER = record("By gender", ["gender"], {("female",): 64, ("male",): 67})
-BY_AGE = record(
-    "By gender and age",
-    ["gender", "age"],
-    {("female", "child"): 28, ("female", "adult"): 33, ("female", "older"): "<10",
-     ("male", "child"): 40, ("male", "adult"): 12, ("male", "older"): 15},
-)  # fmt: skip
-
-MAKE = f"""
-import os, time
-from analysis.data import paths
-seed = (paths.processed_dir() / "seed.txt").read_text().strip()
-if "01_make" in os.environ.get("FIXTURE_FAIL", ""):
-    raise ValueError("asked to fail")
-time.sleep(pause)
-(paths.processed_dir() / "made.txt").write_text(f"{{seed}}-{{value}}")
-save("01_make", {{"made": f"{{seed}}-{{value}}"}}, [{BY_GENDER!r}] if publish_total else [])
-"""
-
-USE = f"""
-import os
-from analysis.data import guard, paths
-made = (paths.processed_dir() / "made.txt").read_text()
-reads = sorted(os.environ[guard.READS_ENV].split(","))
-save("02_use", {{"length": len(made), "step": guard.running_step(), "reads": reads}},
-     [{BY_AGE!r}])
-"""
-
-ALONE = "import time\ntime.sleep(pause)"
-
-
-def write_notebook(path: Path, parameters: str, body: str) -> None:
-    """A notebook in nbformat 4.5 written as plain JSON (nbformat takes seconds to import)."""
-
-    def code(source: str, tags: list[str]) -> dict:
-        metadata = {"tags": tags}
-        return {
-            "cell_type": "code",
-            "execution_count": None,
-            "metadata": metadata,
-            "outputs": [],
-            "source": source,
-        }
-
-    cells = [
-        {"cell_type": "markdown", "metadata": {}, "source": f"# {path.stem}"},
-        code(parameters, ["parameters"]),
-        code(SAVE, []),
-        code(body, []),
-    ]
-    for number, cell in enumerate(cells):
-        cell["id"] = f"cell-{number}"
-    kernel = {"name": "thb-analysis", "display_name": "P", "language": "python"}
-    metadata = {"kernelspec": kernel, "language_info": {"name": "python"}}
-    notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
-    path.write_text(json.dumps(notebook, indent=1, sort_keys=True), encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def tables(monkeypatch):
-    monkeypatch.setattr(catalog, "TABLES", TABLES)
-
-
-@pytest.fixture
-def package(tmp_path, monkeypatch) -> Path:
-    """A copy of the analysis package that the runner hashes, so tests can edit modules
-    (the kernels still import the installed package)."""
-    copy = tmp_path / "code" / "analysis"
-    shutil.copytree(runner.PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(runner, "PACKAGE_ROOT", copy)
-    return copy
-
-
-@pytest.fixture
-def dag(project, package):
-    notebooks = project / "notebooks"
-    notebooks.mkdir()
-    make = "value = 1\npause = 0\npublish_total = False\nreport_dir = None"
-    write_notebook(notebooks / "01_make.ipynb", make, MAKE)
-    write_notebook(notebooks / "02_use.ipynb", "report_dir = None", USE)
-    write_notebook(notebooks / "03_alone.ipynb", "pause = 0\nreport_dir = None", ALONE)
-    (project / "data/processed").mkdir(parents=True)
-    (project / "data/processed/seed.txt").write_text("s1")
-    (project / "data/processed/note.txt").write_text("n1")
-    return project
-
-
-def run(dag: Path, steps: tuple[Step, ...] = STEPS, **options) -> tuple[int, Path]:
-    options.setdefault("jobs", 2)
-    return runner.run(RunOptions(**options), dag / "notebooks", steps)
-
-
-def manifest_of(run_dir: Path) -> dict:
-    return json.loads((run_dir / "manifest.json").read_text())
-
-
-def statuses(run_dir: Path) -> dict[str, str]:
-    return {name: entry["status"] for name, entry in manifest_of(run_dir)["notebooks"].items()}
-
-
-def results(run_dir: Path, notebook: str) -> dict:
-    return json.loads((run_dir / f"results/{notebook}.json").read_text())["results"]
-
+pytestmark = pytest.mark.usefixtures("dag_catalog")  # the fixture DAG's tables
 
 # Without kernels.
-
-
-def test_a_raw_file_altered_after_fetch_stops_the_run_before_any_kernel(dag, shared_mirror):
-    sources.fetch(["belarus_press"], mirror=shared_mirror)
-    steps = (*STEPS[:2], Step("03_alone", reads=("note", "raw:belarus_press")))
-    path = sources.find_file("belarus_press").path()
-    path.write_bytes(path.read_bytes().replace(b"2009", b"2010", 1))
-    with pytest.raises(RunError, match=rf"1 raw file\(s\) missing or altered .*{path}.*make data"):
-        run(dag, steps)
-    assert not (dag / "reports").exists()
 
 
 def test_dependents_follow_reads_and_writes():
@@ -587,198 +437,6 @@ def test_a_notebook_that_reads_an_undeclared_table_fails_naming_step_and_table(d
     assert statuses(run_dir)["04_peek"] == "failed"
     error = manifest_of(run_dir)["notebooks"]["04_peek"]["error"]
     assert "UndeclaredRead: step 04_peek reads table 'victims' but does not declare it" in error
-
-
-KILL_SCRIPT = """
-import sys
-from pathlib import Path
-from analysis import catalog
-from analysis.run import runner
-sys.path.insert(0, {tests!r})
-from test_runner import STEPS, TABLES
-catalog.TABLES = TABLES
-runner.run(runner.RunOptions(jobs=1, only=["01_make"], parameters={{"01_make": {{"pause": 60}}}}),
-           Path({notebooks!r}), STEPS)
-"""
-
-
-@pytest.mark.slow
-def test_a_killed_run_leaves_the_previous_report_intact(dag):
-    _, first = run(dag)
-    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
-    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    started = any("01_make: running" in line for line in proc.stderr)
-    assert started
-    time.sleep(3)  # inside the notebook's pause
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert list((dag / "reports").glob(".partial-*"))  # the killed run's half-written folder
-    assert (dag / "reports/latest").resolve() == first
-    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
-    # The next run clears the partial folder the killed run left.
-    status, latest = run(dag, only=["01_make"])
-    assert (status, latest) == (0, first)
-    assert not list((dag / "reports").glob(".partial-*"))
-
-
-WAIT = """
-import os, time
-from analysis.data import paths
-(paths.processed_dir() / "pids.txt").write_text(f"{os.getppid()} {os.getpid()}")
-time.sleep(60)
-"""
-
-STOP_SCRIPT = """
-import sys
-from pathlib import Path
-from analysis import catalog
-from analysis.run import lifetime, runner
-from analysis.run.steps import Step
-sys.path.insert(0, {tests!r})
-from test_runner import STEPS, TABLES
-catalog.TABLES = TABLES
-lifetime.handle_sigterm()
-try:
-    runner.run(runner.RunOptions(jobs=1, only=["05_wait"]), Path({notebooks!r}),
-               (*STEPS, Step("05_wait", reads=("seed",))))
-except lifetime.Terminated:
-    print("terminated", file=sys.stderr)
-    sys.exit(lifetime.TERMINATED_STATUS)
-"""
-
-
-def _start_waiting_run(dag: Path) -> tuple[subprocess.Popen, list[int]]:
-    """A run of a notebook that sleeps, in a subprocess; the pids of its worker and kernel."""
-    write_notebook(dag / "notebooks/05_wait.ipynb", "report_dir = None", WAIT)
-    script = STOP_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    pids = dag / "data/processed/pids.txt"
-    for _ in range(600):  # the kernel writes its pids once it runs the notebook
-        if pids.is_file() and pids.read_text():
-            return proc, [int(p) for p in pids.read_text().split()]
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("the waiting notebook never started")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.is_file() and "State:\tZ" in status.read_text())  # a zombie is gone
-
-
-def _gone(pids: list[int], seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not any(_alive(p) for p in pids):
-            return True
-        time.sleep(0.2)
-    return False
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
-def test_workers_and_kernels_end_when_the_runner_is_killed(dag):
-    proc, pids = _start_waiting_run(dag)
-    os.kill(proc.pid, signal.SIGKILL)  # the runner only, as `kill -9 PID` does
-    proc.wait()
-    assert _gone(pids), f"worker and kernel {pids} outlived the killed runner"
-
-
-@pytest.mark.slow
-def test_sigterm_stops_the_run_like_ctrl_c(dag):
-    _, first = run(dag)
-    proc, pids = _start_waiting_run(dag)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143 and "terminated" in err
-    assert _gone(pids)
-    assert not list((dag / "reports").glob(".partial-*"))  # removed, not left behind
-    assert (dag / "reports/latest").resolve() == first
-
-
-FIGURE = """
-import matplotlib.pyplot as plt
-plt.rcParams["svg.hashsalt"] = "fixture"  # SVG ids and dates as Report fixes them
-fig, ax = plt.subplots(figsize=(3, 2))
-ax.bar(["a", "b"], [len(label), 3])
-ax.set_title(label)
-if report_dir:
-    target = Path(report_dir) / "figures" / "01_figure"
-    target.mkdir(parents=True)
-    fig.savefig(target / "bars.png", metadata={"Software": None})
-    fig.savefig(target / "bars.svg", metadata={"Date": None, "Creator": None})
-save("01_figure", {"label": label})
-"""
-
-
-@pytest.mark.slow
-def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, capsys):
-    notebooks = project / "notebooks"
-    notebooks.mkdir()
-    write_notebook(notebooks / "01_figure.ipynb", 'label = "abc"\nreport_dir = None', FIGURE)
-    steps = (Step("01_figure"),)
-    _, run_dir = run(project, steps)
-    outputs = manifest_of(run_dir)["outputs"]
-    assert {"figures/01_figure/bars.png", "figures/01_figure/bars.svg"} <= set(outputs)
-    assert results(run_dir, "01_figure") == {"label": "abc"}
-    html = (run_dir / "01_figure.html").read_text()
-    assert "data:image/png;base64" in html
-    assert 'src="http' not in html  # self-contained: no scripts or images from the web
-
-    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 0
-    out = capsys.readouterr().out
-    assert "match     figures/01_figure/bars.png" in out and "ALTERED" not in out
-    assert "match     01_figure.html" in out  # the published files are hashed first
-    published = run_dir / "results/01_figure.json"
-    original = published.read_bytes()
-    published.write_bytes(original.replace(b"abc", b"abd"))  # tampered after publication
-    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
-    assert "ALTERED   results/01_figure.json" in capsys.readouterr().out
-    published.write_bytes(original)
-    figure = run_dir / "figures/01_figure/bars.svg"
-    figure.write_text(figure.read_text().replace("</svg>", "<!-- edited --></svg>"))
-    manifest = manifest_of(run_dir)
-    manifest["outputs"]["figures/01_figure/bars.svg"] = runner.sha256_file(figure)
-    (run_dir / "manifest.json").write_text(json.dumps(manifest))
-    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
-    assert "ALTERED   figures/01_figure/bars.svg" in capsys.readouterr().out
-
-
-def test_verify_names_a_processed_table_altered_after_the_run(project):
-    table = project / "data/processed/us_tip.parquet"
-    table.parent.mkdir(parents=True)
-    table.write_bytes(b"written by the run")
-    manifest = {"outputs": {}, "notebooks": {"02_x": {"processed_outputs": {
-        "data/processed/us_tip.parquet": runner.sha256_file(table)}}}}  # fmt: skip
-    assert runner._published_states(project, manifest) == {"data/processed/us_tip.parquet": "match"}
-    table.write_bytes(b"written by the run, then edited")
-    assert runner._published_states(project, manifest) == {
-        "data/processed/us_tip.parquet": "ALTERED"
-    }
-    table.unlink()
-    assert set(runner._published_states(project, manifest).values()) == {"MISSING"}
-
-
-def test_a_damaged_manifest_is_named_and_the_run_starts_afresh(project, capsys):
-    run_dir = project / "reports" / "2026-01-01T000000Z"
-    run_dir.mkdir(parents=True)
-    (run_dir / "manifest.json").write_text('{"notebooks": ')  # cut short
-    (project / "reports" / "latest").symlink_to(run_dir.name)
-    with pytest.raises(RunError, match=r"manifest\.json is damaged or unreadable"):
-        runner.load_manifest(run_dir)
-    assert runner.previous_run(project / "reports") == (None, {})
-    assert "running as if there were no earlier run" in capsys.readouterr().err
 
 
 PROFILE = 'save(f"04_profile-{iso3}", {"iso3": iso3})'

@@ -8,7 +8,9 @@ working directory with a `pyproject.toml` naming thb-analysis.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,3 +99,27 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+DISK_ERRORS = {
+    errno.ENOSPC: "no space is left on the disk",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission is denied",
+    errno.EPERM: "the operation is not permitted",
+}
+
+
+def disk_problem(exc: BaseException) -> str | None:
+    """One line for an error writing to disk (full, read-only, no permission): the folder and
+    the space free there; None for any other error."""
+    if not isinstance(exc, OSError) or exc.errno not in DISK_ERRORS:
+        return None
+    folder = Path(exc.filename).parent if exc.filename else Path.cwd()
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = f"{shutil.disk_usage(folder).free / 2**20:,.1f} MiB free there"
+    except OSError:
+        free = "free space unknown"
+    return f"cannot write in {folder}: {DISK_ERRORS[exc.errno]} ({free})"

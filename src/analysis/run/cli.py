@@ -278,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was published; earlier outputs are intact", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if (problem := paths.disk_problem(exc)) is None:
+            raise
+        print(f"error: {problem}; nothing was published, earlier outputs are intact",
+              file=sys.stderr)  # fmt: skip
+        return 1
 
 
 if __name__ == "__main__":

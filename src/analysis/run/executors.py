@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
+from analysis.data import paths
 from analysis.run import lifetime
 
 LOCAL, DASK = "local", "dask"
@@ -91,4 +92,4 @@ def task_error(exc: BaseException) -> str:
     worker = getattr(getattr(exc, "last_worker", None), "address", None)
     if worker:
         return f"the worker {worker} died while running it ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {exc}"
+    return paths.disk_problem(exc) or f"{type(exc).__name__}: {exc}"

@@ -123,6 +123,8 @@ def execute(
         except papermill.PapermillExecutionError as exc:
             error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
         except Exception as exc:  # timeouts, a dead kernel: still a failed notebook, not a crash
+            if paths.disk_problem(exc):
+                raise  # a full or read-only disk: no half-written notebook is kept
             log = Path(sockets) / "kernel.log"
             tail = log.read_text(errors="replace").strip()[-500:] if log.is_file() else ""
             error = f"{type(exc).__name__}: {exc}" + (f" (kernel log: {tail})" if tail else "")

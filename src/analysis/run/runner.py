@@ -733,7 +733,11 @@ class Run:
             pool.shutdown()
         finally:
             self.progress.close()
-        return self.publish(started)
+        try:
+            return self.publish(started)
+        except BaseException:  # a full disk, say: no half-written partial folder stays
+            shutil.rmtree(self.partial, ignore_errors=True)
+            raise
 
     def publish(self, started: float) -> tuple[int, Path | None]:
         statuses = [r.status for r in self.results.values()]

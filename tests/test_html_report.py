@@ -142,6 +142,23 @@ def test_added_text_is_escaped_and_nothing_comes_from_the_web(render):
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", text)
 
 
+def test_html_in_a_markdown_output_is_shown_as_text_never_run(render):
+    notebook = fixture_notebook()
+    injected = (
+        "Press note: <img src=x onerror=alert(1)> for **Belarus**; code `<5`; "
+        "<script>alert(2)</script> [see](javascript:alert(3))"
+    )
+    notebook.cells.append(new_code_cell("note()", outputs=[markdown_output(injected)]))
+    text, soup = render(notebook)
+    assert not soup.select("img[onerror], main script, a[href^=javascript]")
+    shown = soup.find(string=re.compile("Press note"))
+    assert "<img src=x onerror=alert(1)> for" in shown
+    paragraph = shown.find_parent("p")
+    assert paragraph.find("strong").get_text() == "Belarus"  # Markdown still renders
+    assert paragraph.find("code").get_text() == "<5"
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in text
+
+
 def test_images_carry_their_alt_text_and_tables_scroll(render):
     text, soup = render(fixture_notebook())
     image = soup.select_one("div.jp-RenderedImage img")

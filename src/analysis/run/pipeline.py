@@ -131,6 +131,15 @@ def execute(
     return Outcome(notebook.stem, not error, time.perf_counter() - start, error, manager.peak_rss)
 
 
+def escaped_markdown(source: str) -> str:
+    """Markdown as nbconvert renders it, but with any HTML in it escaped (shown as text) and
+    no javascript: links: for the Markdown outputs that notebooks build from data."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    renderer = IPythonRenderer(escape=True, allow_harmful_protocols=False)
+    return MarkdownWithMath(renderer=renderer).render(source)
+
+
 def render_html(
     executed: Path,
     html: Path,
@@ -150,6 +159,7 @@ def render_html(
         exclude_input=not with_code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        filters={"escaped_markdown": escaped_markdown},
     )
     notebook = nbformat.read(executed, as_version=4)
     title = report_page.title_of(notebook) or executed.stem

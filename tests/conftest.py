@@ -94,7 +94,7 @@ def package(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def dag(project, package):
+def dag(project, package, dag_catalog):
     """A project with the fixture DAG's notebooks (`fixture_dag`) and its outside tables."""
     from fixture_dag import ALONE, MAKE, USE, write_notebook
 

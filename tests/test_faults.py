@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,14 +25,69 @@ from fixture_dag import (
     write_notebook,
 )
 
-from analysis.data import sources
-from analysis.run import runner
+from analysis.data import paths, sources
+from analysis.run import cli, runner
 from analysis.run.runner import RunError
 from analysis.run.steps import Step
 
-pytestmark = pytest.mark.usefixtures("dag_catalog")  # the fixture DAG's tables
-
 # Bad input: refused before any kernel starts.
+
+
+@pytest.fixture
+def sigterm_handler():
+    """cli.main installs a SIGTERM handler; the test process gets its own back."""
+    previous = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--jobs", "0"], "at least 1 notebook at once, got 0"),
+        (["run", "--jobs", "-1"], "at least 1 notebook at once, got -1"),
+        (["run", "--jobs", "two"], "expected a whole number, got 'two'"),
+        (["run", "-p", "min_cell=[1"], "min_cell: cannot read the value '[1'"),
+        (["run", "-p", "min_cell"], "expected key=value"),
+    ],
+)
+@pytest.mark.usefixtures("sigterm_handler")
+def test_bad_command_lines_end_in_one_line_before_anything_runs(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("sigterm_handler")
+def test_bad_parameters_and_countries_are_refused_before_any_kernel(tmp_path, capsys):
+    assert cli.main(["run", "-p", "min_cell=abc"]) == 1
+    assert "parameter min_cell must be a whole number like its default 10; got 'abc'" in (
+        capsys.readouterr().err
+    )
+    assert cli.main(["run", "--country", "XXX"]) == 1
+    assert "not ISO 3166-1 alpha-3 codes of a country: XXX" in capsys.readouterr().err
+    params = tmp_path / "params.yaml"
+    params.write_text("1: 5\n")
+    assert cli.main(["run", "--params", str(params)]) == 1
+    assert "parameter names are text; got 1" in capsys.readouterr().err
+    params.write_text("10_victim_trends:\n  2: x\n")
+    assert cli.main(["run", "--params", str(params)]) == 1
+    assert "10_victim_trends: parameter names are text; got 2" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("sigterm_handler")
+def test_sigterm_ends_the_command_with_143_and_one_line(monkeypatch, capsys):
+    from analysis.run import lifetime
+
+    def terminated(options):
+        raise lifetime.Terminated()
+
+    monkeypatch.setattr(runner, "run", terminated)
+    assert cli.main(["run", "--only", "00_data_sources"]) == 143
+    assert capsys.readouterr().err.strip() == (
+        "terminated: nothing was published; earlier outputs are intact"
+    )
 
 
 def test_a_raw_file_altered_after_fetch_stops_the_run_before_any_kernel(dag, shared_mirror):
@@ -179,6 +236,38 @@ save("01_figure", {"label": label})
 """
 
 
+# Data that look like HTML: shown as text in every page.
+
+PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+INJECTED = f"""
+import pandas as pd
+from IPython.display import Markdown, display
+from analysis.publish.tables import Table
+payload = {PAYLOAD!r}
+display(Markdown(f"Press note: {{payload}} for **Belarus**"))
+frame = pd.DataFrame({{"citizenship": [payload], "records": [12]}})
+display(Table(frame, caption=f"Records by {{payload}}", note=payload))
+save("03_alone", {{"headline": [f"Label {{payload}}"], "warnings": [f"Column {{payload}}"]}})
+"""
+
+
+@pytest.mark.slow
+def test_html_in_the_data_is_text_in_the_report_and_the_index(dag):
+    write_notebook(dag / "notebooks/03_alone.ipynb", "pause = 0\nreport_dir = None", INJECTED)
+    status, run_dir = run(dag)
+    assert status == 0
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
+    for page in (run_dir / "03_alone.html", run_dir / "index.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text, page.name
+        assert escaped in text, page.name
+    report = (run_dir / "03_alone.html").read_text(encoding="utf-8")
+    assert report.count(escaped) >= 5  # the note, the table cell, caption, note, warning
+
+
+# Tampering: verify, the manifest.
+
+
 @pytest.mark.slow
 def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, capsys):
     notebooks = project / "notebooks"
@@ -236,3 +325,61 @@ def test_a_damaged_manifest_is_named_and_the_run_starts_afresh(project, capsys):
         runner.load_manifest(run_dir)
     assert runner.previous_run(project / "reports") == (None, {})
     assert "running as if there were no earlier run" in capsys.readouterr().err
+
+
+# Disks: full or read-only.
+
+
+@contextmanager
+def small_disk(folder: Path, size: str = "96k") -> Iterator[Path]:
+    """A tmpfs of `size` mounted on `folder` (skips where the machine allows no mount)."""
+    folder.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)  # fmt: skip
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def complete_files(folder: Path) -> list[Path]:
+    """Every JSON and notebook file under `folder`; each must parse (none cut short)."""
+    found = [p for p in folder.rglob("*") if p.suffix in (".json", ".ipynb")]
+    for path in found:
+        json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+@pytest.mark.slow
+def test_a_full_disk_fails_the_run_naming_the_folder_and_keeps_nothing_half_written(dag, capsys):
+    with small_disk(dag / "full") as root:
+        try:
+            status, run_dir = run(dag, reports_root=root)
+        except OSError as exc:  # the run's own files did not fit either
+            problem = paths.disk_problem(exc)
+            assert problem and "no space is left on the disk" in problem and str(root) in problem
+        else:
+            assert status == 1
+            errors = [e.get("error", "") for e in manifest_of(run_dir)["notebooks"].values()]
+            assert any(f"cannot write in {root}" in e and "no space is left" in e for e in errors)
+        assert not (root / "latest").exists()
+        assert not list(root.glob(".partial-*"))
+        complete_files(root)
+        assert not list(root.rglob("*.part*"))
+
+
+def test_a_read_only_reports_folder_is_one_line_and_nothing_runs(dag, monkeypatch, capsys):
+    with small_disk(dag / "ro") as root:
+        subprocess.run(["mount", "-o", "remount,ro", str(root)], check=True)
+        with pytest.raises(OSError) as raised:
+            run(dag, reports_root=root)
+    line = f"cannot write in {root}: the file system is read-only ("
+    assert paths.disk_problem(raised.value).startswith(line)
+    monkeypatch.setattr(cli, "_cmd_run", lambda args: (_ for _ in ()).throw(raised.value))
+    assert cli.main(["run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {line}")
+    assert err.endswith("nothing was published, earlier outputs are intact")
+    assert "\n" not in err and "Traceback" not in err

@@ -377,7 +377,7 @@ def test_a_report_s_warnings_reach_the_log_the_index_and_its_findings(dag, capsy
     assert status == 0
     log = capsys.readouterr().err
     assert f"03_alone: ok with warnings ({warning}) in" in log
-    assert "3 executed (1 with warnings)" in log
+    assert "3 executed, 0 unchanged, 1 with warnings, " in log
     entry = manifest_of(first)["notebooks"]["03_alone"]
     assert entry["status"] == "ok" and entry["warnings"] == [warning]
     escaped = "Most rows of &lt;script&gt;alert(1)&lt;/script&gt; were quarantined."

@@ -97,6 +97,10 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, dest)
+    except OSError as exc:
+        if exc.filename is None:  # a write that ran out of space names no file
+            exc.filename = str(tmp)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -13,6 +13,7 @@ with nothing to do nor a test that only names KERNEL_NAME pays for them.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -140,6 +141,21 @@ def escaped_markdown(source: str) -> str:
     return MarkdownWithMath(renderer=renderer).render(source)
 
 
+@functools.cache
+def _exporter(with_code: bool):
+    """The HTML exporter, made once per process: compiling its templates takes 0.5 s."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="thb",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=not with_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        filters={"escaped_markdown": escaped_markdown},
+    )
+
+
 def render_html(
     executed: Path,
     html: Path,
@@ -151,19 +167,10 @@ def render_html(
     with its first heading; `info` (the run that made it) gives it its header line, and its
     `warnings` open the key findings."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="thb",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=not with_code,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        filters={"escaped_markdown": escaped_markdown},
-    )
     notebook = nbformat.read(executed, as_version=4)
     title = report_page.title_of(notebook) or executed.stem
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = _exporter(with_code).from_notebook_node(notebook)
     with paths.atomic_path(html) as tmp:
         tmp.write_text(report_page.finish(body, title, info, warnings), encoding="utf-8")
 

@@ -756,12 +756,8 @@ class Run:
         write_index(manifest, self.partial)
         complete = all(s in ("ok", "unchanged") for s in statuses)
         publish(self.partial, final, latest=found["passed"] and complete)
-        warned = sum(bool(r.warnings) for r in self.results.values())
         self.progress.line(
-            f"run {self.run_id}: {executed} executed"
-            f"{f' ({warned} with warnings)' if warned else ''}, "
-            f"{statuses.count('unchanged')} unchanged, "
-            f"{broken} failed or blocked, {time.perf_counter() - started:.1f} s; "
+            f"run {self.run_id}: {self.counts()}, {time.perf_counter() - started:.1f} s; "
             f"report: {final / 'index.html'}"
         )
         kept = f"still points at {self.previous.name}" if self.previous else "is not made"
@@ -777,6 +773,20 @@ class Run:
                 f"its report is {final / 'index.html'}"
             )
         return (1 if broken or not found["passed"] else 0), final
+
+    def counts(self) -> str:
+        """'3 executed (1 failed), 10 unchanged, 1 blocked, 1 with warnings': each task once
+        among executed, unchanged, blocked and not run."""
+        statuses = [r.status for r in self.results.values()]
+        failed = statuses.count("failed")
+        text = f"{statuses.count('ok') + failed} executed"
+        text += f" ({failed} failed)" if failed else ""
+        text += f", {statuses.count('unchanged')} unchanged"
+        text += "".join(
+            f", {statuses.count(s)} {s}" for s in ("blocked", "not run") if s in statuses
+        )
+        warned = sum(bool(r.warnings) for r in self.results.values())
+        return text + (f", {warned} with warnings" if warned else "")
 
     def audit(self, final: Path) -> dict:
         """The disclosure audit of the partial run (all its reports' tables together), as

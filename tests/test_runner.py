@@ -102,12 +102,12 @@ def test_progress_counts_tasks_and_estimates_the_time_left(capsys):
     progress = runner.Progress(4, jobs=2)
     progress.done("01_make", runner.StepResult("unchanged", reused_from="2026-01-01T000000Z"))
     progress.done("02_use", runner.StepResult("ok", 60.0))
-    progress.done("40_profile-DEU", runner.StepResult("ok", 120.0))
+    progress.done("40_profile-DEU", runner.StepResult("ok", 120.0, peak_rss_bytes=310 * 2**20))
     lines = [line.split(" ", 1)[1] for line in capsys.readouterr().err.splitlines()]
     assert lines == [
         "[1/4] 01_make: unchanged, carried over from 2026-01-01T000000Z",
         "[2/4] 02_use: ok in 60.0 s · 60 s left",  # 60 s x 2 left / 2 workers
-        "[3/4] 40_profile-DEU: ok in 120.0 s · 45 s left",  # mean 90 s x 1 left / 2
+        "[3/4] 40_profile-DEU: ok in 120.0 s, 310 MiB · 45 s left",  # mean 90 s x 1 left / 2
     ]
 
 

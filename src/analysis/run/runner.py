@@ -399,9 +399,10 @@ class Progress:
         if result.status in ("ok", "failed"):
             self.durations.append(result.seconds)
         warned = f" with warnings ({'; '.join(result.warnings)})" if result.warnings else ""
+        memory = f", {result.peak_rss_bytes / 2**20:.0f} MiB" if result.peak_rss_bytes else ""
         detail = {
-            "ok": f"ok{warned} in {result.seconds:.1f} s",
-            "failed": f"FAILED after {result.seconds:.1f} s: {result.error}",
+            "ok": f"ok{warned} in {result.seconds:.1f} s{memory}",
+            "failed": f"FAILED after {result.seconds:.1f} s{memory}: {result.error}",
             "unchanged": f"unchanged{warned}, carried over from {result.reused_from}",
             "blocked": f"skipped: needs {', '.join(result.blocked_by)}",
             "not run": "not run",

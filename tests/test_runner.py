@@ -467,3 +467,27 @@ def test_fan_out_renders_one_report_per_value(dag):
         "04_profile-BLR",
         "04_profile-UKR",
     }
+
+
+KEPT = """
+import os
+assert "earlier" not in globals(), "a name from the previous profile is still defined"
+earlier = iso3
+if iso3 == "MDA":
+    raise ValueError("asked to fail")
+save(f"04_profile-{iso3}", {"iso3": iso3, "kernel": os.getpid()})
+"""
+
+
+@pytest.mark.slow
+def test_the_instances_of_a_fan_out_share_a_cleared_kernel(dag):
+    write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', KEPT)
+    steps = (*STEPS, Step("04_profile", fan_out="iso3"))
+    countries = ["UKR", "MDA", "NGA", "DEU"]
+    status, run_dir = run(dag, steps, jobs=1, keep_going=True, only=["04_profile"],
+                          fan_out={"iso3": countries})  # fmt: skip
+    assert status == 1  # MDA failed; the others ran after it in the same kernel
+    found = statuses(run_dir)
+    assert [found[f"04_profile-{c}"] for c in countries] == ["ok", "failed", "ok", "ok"]
+    kernels = {results(run_dir, f"04_profile-{c}")["kernel"] for c in ("UKR", "NGA", "DEU")}
+    assert len(kernels) == 1  # one kernel, cleared after each profile

@@ -680,7 +680,16 @@ class Run:
             reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
             env = guard.environment(task.step.notebook, reads)
             info = self.run_info(task, params)
-            args = (task.notebook, self.partial, injected, self.options.with_code, name, env, info)
+            args = (
+                task.notebook,
+                self.partial,
+                injected,
+                self.options.with_code,
+                name,
+                env,
+                info,
+                bool(task.fixed),
+            )  # the instances of a fan-out share a kept kernel
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
 

@@ -68,7 +68,7 @@ def processed_tables():
             importlib.import_module(module).build()
 
 
-# The runner's fixture DAG (tests/fixture_dag.py): test_runner.py and test_faults.py.
+# The runner's fixture DAG (tests/fixture_dag.py), for the runner, fault and Dask tests.
 
 
 @pytest.fixture

@@ -8,16 +8,14 @@ import json
 import socket
 
 import pytest
-import test_runner
-from test_runner import STEPS, run, write_notebook
+from fixture_dag import STEPS, run, write_notebook
 
 from analysis.run import executors
 from analysis.run.runner import RunError
 from analysis.run.steps import Step
 
 distributed = pytest.importorskip("distributed")
-# The fixture project of the runner's tests: its DAG, package copy and catalog.
-dag, package, tables = test_runner.dag, test_runner.package, test_runner.tables
+pytestmark = pytest.mark.usefixtures("dag_catalog")  # the fixture DAG's tables
 
 PROFILE = """
 import json

@@ -5,6 +5,7 @@ DAG (`fixture_dag`); a full or read-only disk is a small tmpfs where the machine
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -370,16 +371,26 @@ def test_a_full_disk_fails_the_run_naming_the_folder_and_keeps_nothing_half_writ
         assert not list(root.rglob("*.part*"))
 
 
-def test_a_read_only_reports_folder_is_one_line_and_nothing_runs(dag, monkeypatch, capsys):
+def test_a_read_only_reports_folder_stops_the_run_before_any_kernel(dag):
     with small_disk(dag / "ro") as root:
         subprocess.run(["mount", "-o", "remount,ro", str(root)], check=True)
         with pytest.raises(OSError) as raised:
             run(dag, reports_root=root)
-    line = f"cannot write in {root}: the file system is read-only ("
-    assert paths.disk_problem(raised.value).startswith(line)
-    monkeypatch.setattr(cli, "_cmd_run", lambda args: (_ for _ in ()).throw(raised.value))
+    assert paths.disk_problem(raised.value).startswith(
+        f"cannot write in {root}: the file system is read-only ("
+    )
+
+
+@pytest.mark.usefixtures("sigterm_handler")
+def test_a_full_or_read_only_disk_is_one_line_on_the_command_line(tmp_path, monkeypatch, capsys):
+    failed = OSError(errno.EROFS, "Read-only file system", str(tmp_path / "reports" / ".lock"))
+    monkeypatch.setattr(cli, "_cmd_run", lambda args: (_ for _ in ()).throw(failed))
     assert cli.main(["run"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"error: {line}")
-    assert err.endswith("nothing was published, earlier outputs are intact")
+    assert err.startswith(f"error: cannot write in {tmp_path}: the file system is read-only (")
+    assert err.endswith("MiB free there); nothing was published, earlier outputs are intact")
     assert "\n" not in err and "Traceback" not in err
+    other = OSError(errno.EACCES, "Permission denied", str(tmp_path / "x"))
+    monkeypatch.setattr(cli, "_cmd_run", lambda args: (_ for _ in ()).throw(other))
+    with pytest.raises(PermissionError):  # not a disk problem: not dressed up as one
+        cli.main(["run"])

@@ -6,6 +6,7 @@ Tests marked `slow` start real kernels; each runs one scenario through several r
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -491,3 +492,8 @@ def test_the_instances_of_a_fan_out_share_a_cleared_kernel(dag):
     assert [found[f"04_profile-{c}"] for c in countries] == ["ok", "failed", "ok", "ok"]
     kernels = {results(run_dir, f"04_profile-{c}")["kernel"] for c in ("UKR", "NGA", "DEU")}
     assert len(kernels) == 1  # one kernel, cleared after each profile
+    error = manifest_of(run_dir)["notebooks"]["04_profile-MDA"]["error"]
+    assert error == "cell 4: ValueError: asked to fail"  # counted as in a fresh kernel
+    executed = json.loads((run_dir / "04_profile-DEU.ipynb").read_text())
+    counts = [c["execution_count"] for c in executed["cells"] if c["cell_type"] == "code"]
+    assert counts == [1, 2, 3, 4]

@@ -98,7 +98,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, dest)
     except OSError as exc:
-        if exc.filename is None:  # a write that ran out of space names no file
+        if exc.filename is None and exc.errno in DISK_ERRORS:  # a full disk names no file
             exc.filename = str(tmp)
         raise
     finally:
@@ -109,14 +109,12 @@ DISK_ERRORS = {
     errno.ENOSPC: "no space is left on the disk",
     errno.EDQUOT: "the disk quota is used up",
     errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission is denied",
-    errno.EPERM: "the operation is not permitted",
 }
 
 
 def disk_problem(exc: BaseException) -> str | None:
-    """One line for an error writing to disk (full, read-only, no permission): the folder and
-    the space free there; None for any other error."""
+    """One line for an error writing to a full or read-only disk: the folder and the space
+    free there; None for any other error."""
     if not isinstance(exc, OSError) or exc.errno not in DISK_ERRORS:
         return None
     folder = Path(exc.filename).parent if exc.filename else Path.cwd()

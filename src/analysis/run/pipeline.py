@@ -104,10 +104,12 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 # profiles) run one after another in the same kernel, its namespace cleared between them, so
 # each pays neither the kernel's start nor its imports (about half of a profile's time).
 
-RESET_CODE = (
+RESET_CODE = (  # cell numbers restart at 1, as in a fresh kernel (errors name the cell)
     'get_ipython().run_line_magic("reset", "-f")\n'
-    'import matplotlib.pyplot as plt; plt.close("all"); del plt'
+    'import matplotlib.pyplot as plt; plt.close("all"); del plt\n'
+    "get_ipython().execution_count = 1"
 )
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts its kernels
 MAX_NOTEBOOKS_PER_KERNEL = 25  # then a fresh kernel: bounds what a long run accumulates
 
 
@@ -128,15 +130,21 @@ def _kept_kernel(notebook: Path, env: dict[str, str]) -> KeptKernel:
 
     global _kept
     key = (str(notebook), tuple(sorted(env.items())))
-    if _kept is not None and (_kept.key != key or _kept.runs >= MAX_NOTEBOOKS_PER_KERNEL):
+    if _kept is not None and (
+        _kept.key != key
+        or _kept.runs >= MAX_NOTEBOOKS_PER_KERNEL
+        or not run_sync(_kept.manager.is_alive)()
+    ):
         discard_kernel()
     if _kept is None:
         sockets = tempfile.TemporaryDirectory(prefix="thb-kernel-")
-        manager = _kernel_manager(Path(sockets.name))(kernel_name=KERNEL_NAME)
-        with environment(env):
-            run_sync(manager.start_kernel)(cwd=str(notebook.parent))
-        _kept = KeptKernel(key, manager, sockets)
+        _kept = KeptKernel(key, _kernel_manager(Path(sockets.name))(kernel_name=KERNEL_NAME),
+                           sockets)  # fmt: skip
         _finalize_at_exit()
+        with environment(env):
+            run_sync(_kept.manager.start_kernel)(
+                cwd=str(notebook.parent), extra_arguments=KERNEL_ARGUMENTS
+            )
     return _kept
 
 
@@ -196,6 +204,7 @@ def execute(
     start = time.perf_counter()
     if keep_kernel:
         return _execute_in_kept_kernel(notebook, output, parameters, env or {}, start)
+    discard_kernel()  # a kernel kept for a fan-out is not left idle beside this one
     with tempfile.TemporaryDirectory(prefix="thb-kernel-") as sockets, environment(env or {}):
         manager = _kernel_manager(Path(sockets))
         error = _papermill(notebook, output, parameters, Path(sockets),
@@ -210,14 +219,23 @@ def _execute_in_kept_kernel(
     failed, rather than a cell); the peak memory is the kernel's so far."""
     from jupyter_core.utils import run_sync
 
-    kept = _kept_kernel(notebook, env)
-    kept.runs += 1
-    error = _papermill(notebook, output, parameters, Path(kept.sockets.name), km=kept.manager)
-    _close_clients(kept.manager)
-    process = getattr(kept.manager.provisioner, "process", None)
-    peak = _peak_rss_bytes(getattr(process, "pid", None))
-    usable = (not error or error.startswith("cell ")) and run_sync(_reset)(kept.manager)
-    _close_clients(kept.manager)
+    try:
+        kept = _kept_kernel(notebook, env)
+    except Exception as exc:  # the kernel did not start: a failed notebook, not a crash
+        discard_kernel()
+        error = f"the kernel did not start: {type(exc).__name__}: {exc}"
+        return Outcome(notebook.stem, False, time.perf_counter() - start, error)
+    try:
+        kept.runs += 1
+        error = _papermill(notebook, output, parameters, Path(kept.sockets.name), km=kept.manager)
+        _close_clients(kept.manager)
+        process = getattr(kept.manager.provisioner, "process", None)
+        peak = _peak_rss_bytes(getattr(process, "pid", None))
+        usable = (not error or error.startswith("cell ")) and run_sync(_reset)(kept.manager)
+        _close_clients(kept.manager)
+    except BaseException:
+        discard_kernel()  # nothing runs in a kernel whose notebook was not cleared
+        raise
     if not usable:
         discard_kernel()
     return Outcome(notebook.stem, not error, time.perf_counter() - start, error, peak)

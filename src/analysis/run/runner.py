@@ -680,16 +680,11 @@ class Run:
             reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
             env = guard.environment(task.step.notebook, reads)
             info = self.run_info(task, params)
-            args = (
-                task.notebook,
-                self.partial,
-                injected,
-                self.options.with_code,
-                name,
-                env,
-                info,
-                bool(task.fixed),
-            )  # the instances of a fan-out share a kept kernel
+            # The instances of a fan-out share a kernel kept by each local worker (Dask
+            # workers outlive the run: a kept kernel would carry this run's code into the next).
+            keep = bool(task.fixed) and self.options.executor == "local"
+            args = (task.notebook, self.partial, injected, self.options.with_code, name, env,
+                    info, keep)  # fmt: skip
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.progress.line(f"{name}: running")
 

@@ -112,7 +112,7 @@ def _data_links(name: str, entry: dict) -> str:
 def _row(name: str, entry: dict, found: dict) -> str:
     seconds = f"{entry['seconds']:.1f} s" if entry.get("seconds") else ""
     memory = f"{entry['peak_rss_bytes'] / 2**20:.0f} MiB" if entry.get("peak_rss_bytes") else ""
-    warnings = [str(w) for w in found["results"].get("warnings") or []]
+    warnings = entry.get("warnings", [])  # the runner's record of `Report.warn`
     status = escape(entry["status"]) + (" with warnings" if warnings else "")
     return (
         f"<tr><td>{_report_cell(name, entry, found)}</td>"

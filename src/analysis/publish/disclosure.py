@@ -272,12 +272,18 @@ class CountTable:
         return pd.Series(kind, index=self.counts.index)
 
     def members(self, pattern: dict) -> np.ndarray:
-        """Positions of the cells a sum adds up."""
-        keep = np.ones(len(self.counts), dtype=bool)
-        for dim, values in pattern.items():
-            level = self.counts.index.get_level_values(dim).astype(str)
-            keep &= np.isin(level, [str(v) for v in values])
-        return np.flatnonzero(keep)
+        """Positions of the cells a sum adds up (kept: protection asks for the same sums often)."""
+        key = tuple(sorted((d, tuple(str(v) for v in vs)) for d, vs in pattern.items()))
+        cache = self.__dict__.setdefault("_members", {})
+        if key not in cache:
+            levels = self.__dict__.setdefault("_levels", {})
+            keep = np.ones(len(self.counts), dtype=bool)
+            for dim, values in key:
+                if dim not in levels:
+                    levels[dim] = self.counts.index.get_level_values(dim).astype(str).to_numpy()
+                keep &= np.isin(levels[dim], values)
+            cache[key] = np.flatnonzero(keep)
+        return cache[key]
 
     def sum_range(self, pattern: dict) -> tuple[float, float]:
         """The least and the greatest value that the published table leaves for the sum of
@@ -300,7 +306,7 @@ class CountTable:
     def _sum_shown(self, k: int) -> int | str:
         if k in self.withheld:
             return SECONDARY
-        total = int(self.counts.iloc[self.members(self.sums[k])].sum())
+        total = int(self.counts.to_numpy()[self.members(self.sums[k])].sum())
         return small_text(self.threshold) if is_small(total, self.threshold) else total
 
     def sum_text(self, pattern: dict, words: bool = False) -> str:
@@ -378,10 +384,11 @@ def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]
                for c in record["cells"]]  # fmt: skip
         unknowns.append(ids)
         keys = _key_frame(record)
+        columns = {dim: keys[dim].to_numpy() for dim in keys.columns}
         for total in record["sums"]:
             keep = np.ones(len(keys), dtype=bool)
             for dim, values in total["of"].items():
-                keep &= keys[dim].isin(values).to_numpy()
+                keep &= np.isin(columns[dim], values)
             system.add_sum([ids[i] for i in np.flatnonzero(keep)], *_bounds_of(total["shown"]))
     for a, b in itertools.combinations(range(len(records)), 2):
         ra, rb = records[a], records[b]
@@ -612,16 +619,18 @@ def _hide_partners(table: CountTable, sums: list[np.ndarray]) -> None:
     """Until none is left: in a published sum with exactly one hidden cell, which the sum would
     give away by subtraction, hide its smallest shown non-zero cell too (the quick rule;
     `protect`'s range check then catches what it leaves, such as two small cells of a line)."""
+    hidden, counts = table.hidden.to_numpy().copy(), table.counts.to_numpy()
     changed = True
     while changed:
         changed = False
         for k, members in enumerate(sums):
-            if k in table.withheld or table.hidden.iloc[members].sum() != 1:
+            if k in table.withheld or hidden[members].sum() != 1:
                 continue
-            found = [i for i in members if not table.hidden.iloc[i] and table.counts.iloc[i] > 0]
-            if found:
-                table.hidden.iloc[min(found, key=lambda i: (table.counts.iloc[i], i))] = True
+            found = members[~hidden[members] & (counts[members] > 0)]
+            if len(found):
+                hidden[min(found, key=lambda i: (counts[i], i))] = True
                 changed = True
+    table.hidden[:] = hidden
 
 
 # --- Tables published together: cells not shown, sums fixed elsewhere ----------------------

@@ -38,6 +38,7 @@ class Table:
 
 VICTIMS_STEP = "01_clean_victims"
 ENFORCEMENT_STEP = "02_clean_enforcement"
+RELEASE_STEP = "05_release"
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -62,6 +63,9 @@ TABLES: dict[str, Table] = {
               "enforcement:BELARUS", "Belarus Interior Ministry figures quoted in the press"),
         Table("enforcement_quality", "quality/enforcement.json", ENFORCEMENT_STEP, None,
               "rows in, out and quarantined per enforcement source"),
+        Table("release_places", "release/places.json", RELEASE_STEP, None,
+              "the protected release: per CTDC release, citizenship x place of exploitation "
+              "as a reader may see it (counts, <10, (s), published totals)"),
     )
 }  # fmt: skip
 

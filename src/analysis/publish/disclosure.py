@@ -257,6 +257,11 @@ class CountTable:
     partial: tuple[str, ...] = ()  # dimensions whose categories do not cover the population
     shared: int = 0  # the first `shared` sums are published elsewhere too: never withheld
     withheld: set[int] = field(default_factory=set)  # sums not published after all: `(s)`
+    # What it counts, where `population` alone does not say (`canonical`): {"population": the
+    # whole grid it is part of, "fixed": {dimension: value} it selects, "rename": {its own
+    # dimension: the grid's}}. `base`: the complete grid itself (the protected release).
+    of: dict | None = None
+    base: bool = False
     _system: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -338,9 +343,14 @@ class CountTable:
                  for key, value, kind in zip(keys, self.counts, kinds, strict=True)]  # fmt: skip
         sums = [{"of": {d: [str(v) for v in vs] for d, vs in pattern.items()},
                  "shown": self._sum_shown(k)} for k, pattern in enumerate(self.sums)]  # fmt: skip
-        return {"name": self.name, "population": self.population,
-                "threshold": self.threshold, "dims": self.dims, "partial": list(self.partial),
-                "cells": cells, "sums": sums}  # fmt: skip
+        record = {"name": self.name, "population": self.population,
+                  "threshold": self.threshold, "dims": self.dims, "partial": list(self.partial),
+                  "cells": cells, "sums": sums}  # fmt: skip
+        if self.of:
+            record["of"] = self.of
+        if self.base:
+            record["base"] = True
+        return record
 
 
 def margins(counts: pd.Series, keep: list[tuple[str, ...]]) -> tuple[dict, ...]:
@@ -373,10 +383,56 @@ def _key_frame(record: dict) -> pd.DataFrame:
     return pd.DataFrame([c["key"] for c in record["cells"]], columns=record["dims"], dtype=str)
 
 
+def canonical(record: dict) -> dict:
+    """A record described by what it counts (its `of`): in the population of the whole grid it
+    slices, its dimensions renamed to the grid's, and each fixed dimension added to every key
+    and sum (and partial: one value of it). "Citizens of A exploited in B" is then one cell
+    whichever profile, table or report publishes it. A record without `of` is returned as is."""
+    of = record.get("of")
+    if not of:
+        return record
+    rename, fixed = of.get("rename", {}), {d: str(v) for d, v in of.get("fixed", {}).items()}
+    dims = [rename.get(d, d) for d in record["dims"]]
+    cells = [{**c, "key": [*c["key"], *fixed.values()]} for c in record["cells"]]
+    selected = {d: [v] for d, v in fixed.items()}
+    sums = [{**s, "of": {**{rename.get(d, d): vs for d, vs in s["of"].items()}, **selected}}
+            for s in record["sums"]]  # fmt: skip
+    partial = [*(rename.get(d, d) for d in record["partial"]), *fixed]
+    plain = {k: v for k, v in record.items() if k != "of"}
+    return {**plain, "population": of["population"], "dims": [*dims, *fixed], "cells": cells,
+            "sums": sums, "partial": partial}  # fmt: skip
+
+
+def _linked_dims(a: dict, b: dict) -> list[str] | None:
+    """The dimensions over which two records of one population have equal sums, or None when
+    they are not linked (a partial dimension of either is not common)."""
+    if a["population"] != b["population"]:
+        return None
+    common = [d for d in a["dims"] if d in b["dims"]]
+    if not set(a["partial"]) | set(b["partial"]) <= set(common):
+        return None
+    return common
+
+
+def _through_base(bases: list[dict], a: dict, b: dict, common: list[str]) -> bool:
+    """Whether two records are both linked to a complete grid (`base`, of their population)
+    that holds their common dimensions: their equal sums follow from the grid's, so the pair
+    needs no links of its own (this keeps a run with every profile linear in its tables)."""
+    if a.get("base") or b.get("base"):
+        return False
+    return any(
+        set(common) <= set(base["dims"])
+        and _linked_dims(a, base) is not None and _linked_dims(b, base) is not None
+        for base in bases
+    )  # fmt: skip
+
+
 def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]]:
-    """The linear system of a set of table records: one unknown per cell, within what its text
-    says; each published sum; and, between two tables of the same population, equal sums over
-    every combination of their common dimensions (partial dimensions must be common)."""
+    """The linear system of a set of table records (each read by what it counts: `canonical`):
+    one unknown per cell, within what its text says; each published sum; and, between two
+    tables of the same population, equal sums over every combination of their common
+    dimensions (partial dimensions must be common)."""
+    records = [canonical(r) for r in records]
     system = bounds.System()
     unknowns = []
     for record in records:
@@ -390,12 +446,16 @@ def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]
             for dim, values in total["of"].items():
                 keep &= np.isin(columns[dim], values)
             system.add_sum([ids[i] for i in np.flatnonzero(keep)], *_bounds_of(total["shown"]))
-    for a, b in itertools.combinations(range(len(records)), 2):
+    by_population: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        by_population.setdefault(record["population"], []).append(i)
+    pairs = [p for group in by_population.values() for p in itertools.combinations(group, 2)]
+    bases = {p: [r for r in records if r.get("base") and r["population"] == p]
+             for p in by_population}  # fmt: skip
+    for a, b in pairs:
         ra, rb = records[a], records[b]
-        if ra["population"] != rb["population"]:
-            continue
-        common = [d for d in ra["dims"] if d in rb["dims"]]
-        if not set(ra["partial"]) | set(rb["partial"]) <= set(common):
+        common = _linked_dims(ra, rb)
+        if common is None or _through_base(bases[ra["population"]], ra, rb, common):
             continue
         ka, kb = _key_frame(ra), _key_frame(rb)
         groups_a = ka.groupby(common).indices if common else {(): np.arange(len(ka))}

@@ -18,10 +18,16 @@ from analysis import enforcement as en
 from analysis import profiles as pr
 from analysis.data import releases
 from analysis.publish import disclosure, maps, plots, tables
+from analysis.publish import release as rel
 from analysis.publish.enforcement_views import bounds_text, format_bounds
 
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
 ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
+EXPLORATION = (
+    "An exploration outside the run's protected release: this profile counts other years or "
+    "uses another small-cell threshold, so its tables are protected on their own and were not "
+    "checked together with the other reports of the run."
+)
 
 
 # --- Who is counted: the populations and their protected tables ----------------------------------
@@ -137,6 +143,7 @@ def ranked(
     top: int = 10,
     years: Sequence[int] | None = None,
     compared: disclosure.CountTable | None = None,
+    sliced: disclosure.CountTable | None = None,
 ) -> pd.DataFrame:
     """One release's places, largest first: the top `top` foreign places with at least
     `threshold` records, one row for the other foreign places, then domestic and unknown.
@@ -145,7 +152,8 @@ def ranked(
     reveal a small cell; `records` is exact and for internal use only, `records_text` is shown.
     The rows add up to the release's published total, so a single small row hides one more
     (`hidden`, shown as '(s)'); when the unknown row is hidden, the number of known places
-    is too, and so is every share of it.
+    is too, and so is every share of it. `sliced`: the protected release's slice of these
+    records, whose shown and fixed numbers the table then shows instead.
     """
     part = counts[counts["release"] == release].set_index("place")["records"]
     known = int(part.drop(pr.UNKNOWN, errors="ignore").sum())
@@ -169,7 +177,9 @@ def ranked(
     if len(rest) > 1 and disclosure.is_small(rest, threshold).all():
         each = f", each {disclosure.fewer_than(threshold)}"
         table.loc[table["kind"] == "other", "country"] += each
-    protected = ranked_table(table, population(release, iso3, role, years), threshold, compared)
+    if sliced is None:
+        sliced = ranked_table(table, population(release, iso3, role, years), threshold, compared)
+    protected = sliced
     patterns = place_patterns(table)
     table["records_text"] = [disclosure.sum_words(protected, p, words=False) for p in patterns]
     table["hidden"] = ~table["records_text"].str[0].str.isdigit()
@@ -276,14 +286,19 @@ def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd
 
 
 def comparison_tables(
-    counts: pd.DataFrame, iso3: str, role: str, threshold: int, years: Sequence[int] | None = None
+    counts: pd.DataFrame,
+    iso3: str,
+    role: str,
+    threshold: int,
+    years: Sequence[int] | None = None,
+    released: rel.Released | None = None,
 ) -> dict[str, disclosure.CountTable]:
     """Per release, its column of `release_comparison` as a protected table: each place a
     cell (those small in every release are shown as such, and their sum as one row), its total
-    published (the paragraph and the results state it), unless it would give a small cell
-    away (a few records, nearly all in one place): then it may be withheld too. It groups the
-    places otherwise than the ranked table and its breakdowns (`partial`: linked through the
-    places both name)."""
+    published (the paragraph and the results state it). With the run's protected release
+    (`released`), each column is the release's slice (`Released.slice`): its cells and total
+    as the release shows them. Without it (an exploration), each column is protected on its
+    own: its total may then be withheld too, where it would give a small cell away."""
     rows, small = comparison_rows(counts, iso3, threshold)
     sums = ({"place": small},) if small else ()
     tables = {}
@@ -293,6 +308,9 @@ def comparison_tables(
         cells = pd.Series(column.to_numpy(dtype="int64"), index=index)
         name = f"Records by place in each release ({release})"
         where = population(release, iso3, role, years)
+        if released is not None:
+            tables[release] = released.slice(release, iso3, role, column, name, where)
+            continue
         try:
             tables[release] = disclosure.protect(name, where, cells, sums, threshold,
                                                  partial=("place",), shared=({},))  # fmt: skip
@@ -322,8 +340,8 @@ def release_comparison(
     if small:
         label = (f"{OTHER} ({len(small)}), each {disclosure.fewer_than(threshold)} "
                  "in every release")  # fmt: skip
-        row = pd.DataFrame({r: [t.sum_text({"place": small})] for r, t in tables.items()},
-                           index=[ALWAYS_SMALL])  # fmt: skip
+        row = pd.DataFrame({r: [disclosure.sum_words(t, {"place": small}, words=False)]
+                            for r, t in tables.items()}, index=[ALWAYS_SMALL])  # fmt: skip
         at = len(text) - sum(p in text.index for p in (iso3, pr.UNKNOWN))
         text = pd.concat([text.iloc[:at], row, text.iloc[at:]])
         names = [*names[:at], label, *names[at:]]
@@ -377,7 +395,8 @@ class Places:
 
     def tables(self) -> list[disclosure.CountTable]:
         found = [self.table] if self.table is not None else []
-        return [*found, *self.comparison.values(), *self.breakdowns]
+        found += [t for t in self.comparison.values() if t is not self.table]
+        return [*found, *self.breakdowns]
 
     def check(self) -> None:
         """Show what the linked tables fix anyway; a small cell they give away is an error."""
@@ -396,15 +415,22 @@ def places(
     threshold: int,
     top: int,
     years: Sequence[int],
+    released: rel.Released | None = None,
 ) -> Places:
-    """The release comparison and the ranked places of `release` (`ranked`), protected in that
-    order: the comparison names every place, the ranked table shares what it fixes."""
-    comparison = comparison_tables(counts, iso3, role, threshold, years) if len(counts) else {}
-    table = ranked(counts, release, iso3, role, threshold, top, years, comparison.get(release))
-    protected = None
-    if not table.empty:
+    """The release comparison and the ranked places of `release` (`ranked`). With the run's
+    protected release (`released`), both are its slices: the ranked table shows what the
+    release's slice shows or fixes. Without it (an exploration), they are protected here in
+    that order: the comparison names every place, the ranked table shares what it fixes."""
+    comparison = {}
+    if len(counts):
+        comparison = comparison_tables(counts, iso3, role, threshold, years, released)
+    compared = comparison.get(release)
+    sliced = compared if released is not None else None
+    table = ranked(counts, release, iso3, role, threshold, top, years, compared, sliced)
+    protected = sliced
+    if not table.empty and sliced is None:
         protected = ranked_table(table, population(release, iso3, role, years), threshold,
-                                 comparison.get(release))  # fmt: skip
+                                 compared)  # fmt: skip
     return Places(release, table, protected, comparison)
 
 

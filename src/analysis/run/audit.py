@@ -2,11 +2,13 @@
 
 Each report of a run leaves `results/<report>.tables.json`, its protected count tables as a
 reader sees them (`disclosure.CountTable.record`: shown cells and sums, `<10` and `(s)`, never
-a hidden value). Tables of the same population count the same people, so a reader who holds
-several reports can combine them: the audit links every table of the run
-(`disclosure.feasible_system`), works out the feasible range of each hidden cell by linear
-programming (`bounds.Ranges`, through `disclosure.linked_ranges`), and fails when a range
-gives a cell away (`disclosure.is_exposed`) or when the published numbers cannot all hold.
+a hidden value). Tables of the same population count the same people, and a table that slices
+a larger one (a profile's row of the protected release) is read as part of it
+(`disclosure.canonical`), so a reader who holds several reports can combine them: the audit
+links every table of the run (`disclosure.feasible_system`), works out the feasible range of
+each hidden cell by linear programming (`bounds.Ranges`, through `disclosure.linked_ranges`),
+and fails when a range gives a cell away (`disclosure.is_exposed`) or when the published
+numbers cannot all hold.
 
 A range is written out only while it holds two whole numbers or more; one that leaves a single
 possible value reads "pinned to one value", so nothing the audit prints states a hidden count.
@@ -124,10 +126,19 @@ def _read(path: Path, report: str, folder: str) -> list[Table]:
             f"{where}: disclosure records of version {version}, this audit reads "
             f"version {TABLES_VERSION}; re-run it"
         )
-    tables = [Table(report, record) for record in data.get("tables", [])]
+    tables = [Table(report, _by_meaning(record)) for record in data.get("tables", [])]
     for table in tables:
         _check_shape(table, where)
     return tables
+
+
+def _by_meaning(record):
+    """A record read by what it counts (`disclosure.canonical`): a profile's slice of the
+    protected release is then linked to the release and to every other page that shows it."""
+    try:
+        return disclosure.canonical(record)
+    except (AttributeError, KeyError, TypeError):
+        return record  # not a table record: `_check_shape` names it
 
 
 def _check_shape(table: Table, where: str) -> None:

@@ -59,6 +59,7 @@ TYPICAL_SECONDS = {
     "30_definitions": 19.0,
     "02_clean_enforcement": 16.0,
     "20_enforcement_trends": 15.0,
+    "05_release": 15.0,
     "15_global_profile": 14.0,
     "40_country_profile": 10.0,
     "00_data_sources": 5.0,

@@ -51,6 +51,7 @@ STEPS: tuple[Step, ...] = (
     Step("00_data_sources", reads=("raw:*",)),
     Step("01_clean_victims", reads=CTDC),
     Step("02_clean_enforcement", reads=ENFORCEMENT),
+    Step("05_release", reads=("victims",)),
     Step("10_victim_trends", reads=("victims", "glotip")),
     Step("15_global_profile", reads=("raw:un_wpp2024_population", "glotip")),
     Step(
@@ -60,7 +61,13 @@ STEPS: tuple[Step, ...] = (
     Step("30_definitions", reads=("victims", "glotip")),
     Step(
         "40_country_profile",
-        reads=("raw:un_wpp2024_population", "raw:natural_earth_110m", "victims", "glotip"),
+        reads=(
+            "raw:un_wpp2024_population",
+            "raw:natural_earth_110m",
+            "victims",
+            "glotip",
+            "release_places",
+        ),
         fan_out="iso3",
     ),
     Step(

@@ -105,8 +105,10 @@ def linked_table(
     shared = tuple({"place": [p]} for p in own if p in fixed)
     open_ = [p for p in own if p not in fixed]
     also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
-    return disclosure.protect(name, ranked.population, counts, threshold=threshold, also=also,
-                              partial=("place",), shared=shared)  # fmt: skip
+    table = disclosure.protect(name, ranked.population, counts, threshold=threshold, also=also,
+                               partial=("place",), shared=shared)  # fmt: skip
+    table.of = ranked.of  # a slice of the release's grid, as the ranked table is
+    return table
 
 
 # --- Names of places ------------------------------------------------------------------------------
@@ -390,6 +392,7 @@ class Places:
         table = disclosure.protect("Records by foreign place (map)", self.table.population, counts,
                                    threshold=self.table.threshold, also=also, partial=("place",),
                                    shared=tuple(shared))  # fmt: skip
+        table.of = self.table.of
         self.breakdowns.append(table)
         return table
 

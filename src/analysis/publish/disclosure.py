@@ -379,8 +379,22 @@ def _bounds_of(shown, threshold: int | None = None) -> tuple[float, float]:
     raise ValueError(f"a published cell reads {shown!r}: not a count, '<N' or {SECONDARY!r}")
 
 
-def _key_frame(record: dict) -> pd.DataFrame:
-    return pd.DataFrame([c["key"] for c in record["cells"]], columns=record["dims"], dtype=str)
+def _key_columns(record: dict) -> dict[str, np.ndarray]:
+    """Each dimension's key of every cell, as text."""
+    keys = [[str(k) for k in c["key"]] for c in record["cells"]]
+    return {d: np.array([k[j] for k in keys], dtype=object) for j, d in enumerate(record["dims"])}
+
+
+def _groups(record: dict, common: list[str], kept: dict) -> dict[tuple, list[int]]:
+    """The cells of a record per combination of `common` dimensions (kept per record)."""
+    key = (id(record), tuple(common))
+    if key not in kept:
+        at = [record["dims"].index(d) for d in common]
+        found: dict[tuple, list[int]] = {}
+        for i, cell in enumerate(record["cells"]):
+            found.setdefault(tuple(str(cell["key"][j]) for j in at), []).append(i)
+        kept[key] = found
+    return kept[key]
 
 
 def canonical(record: dict) -> dict:
@@ -439,10 +453,9 @@ def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]
         ids = [system.unknown(*_bounds_of(c["shown"], record["threshold"]))
                for c in record["cells"]]  # fmt: skip
         unknowns.append(ids)
-        keys = _key_frame(record)
-        columns = {dim: keys[dim].to_numpy() for dim in keys.columns}
+        columns = _key_columns(record)
         for total in record["sums"]:
-            keep = np.ones(len(keys), dtype=bool)
+            keep = np.ones(len(ids), dtype=bool)
             for dim, values in total["of"].items():
                 keep &= np.isin(columns[dim], values)
             system.add_sum([ids[i] for i in np.flatnonzero(keep)], *_bounds_of(total["shown"]))
@@ -452,14 +465,13 @@ def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]
     pairs = [p for group in by_population.values() for p in itertools.combinations(group, 2)]
     bases = {p: [r for r in records if r.get("base") and r["population"] == p]
              for p in by_population}  # fmt: skip
+    kept: dict = {}
     for a, b in pairs:
         ra, rb = records[a], records[b]
         common = _linked_dims(ra, rb)
         if common is None or _through_base(bases[ra["population"]], ra, rb, common):
             continue
-        ka, kb = _key_frame(ra), _key_frame(rb)
-        groups_a = ka.groupby(common).indices if common else {(): np.arange(len(ka))}
-        groups_b = kb.groupby(common).indices if common else {(): np.arange(len(kb))}
+        groups_a, groups_b = _groups(ra, common, kept), _groups(rb, common, kept)
         partial = bool(ra["partial"] or rb["partial"])
         for combo in sorted(set(groups_a) | set(groups_b)):
             if partial and not (combo in groups_a and combo in groups_b):
@@ -484,18 +496,28 @@ def _small_totals_only(record: dict) -> dict:
     return {**record, "cells": cells, "sums": sums}
 
 
-def required_range(records: list[dict], table: int, cell: int) -> tuple[float, float]:
+def small_totals_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]]:
+    """The linked system of `records` with only their small totals (`_small_totals_only`)."""
+    return feasible_system([_small_totals_only(r) for r in records])
+
+
+def required_range(
+    records: list[dict], table: int, cell: int, small: tuple | None = None
+) -> tuple[float, float]:
     """The values a small cell must be able to take: 1 .. threshold - 1, as far as the small
     totals (`<N`) of the tables alone allow. (Two small cells of a `<10` total cannot both
-    reach 9 whatever else is hidden; a total shown exactly can always be protected.)"""
-    system, unknowns = feasible_system([_small_totals_only(r) for r in records])
+    reach 9 whatever else is hidden; a total shown exactly can always be protected.)
+    `small`: `small_totals_system(records)`, when the caller keeps it for many cells."""
+    system, unknowns = small or small_totals_system(records)
     least, most = bounds.whole_numbers(*system.ranges([unknowns[table][cell]])[0])
     return max(least, 1.0), min(most, records[table]["threshold"] - 1.0)
 
 
-def is_exposed(records: list[dict], table: int, cell: int, low: float, high: float) -> bool:
+def is_exposed(
+    records: list[dict], table: int, cell: int, low: float, high: float, small=None
+) -> bool:
     """`bounds.exposed` for cell `cell` of table `table` of linked `records`, whose feasible
-    range is [low, high]; a small cell against its `required_range`."""
+    range is [low, high]; a small cell against its `required_range` (`small`: as there)."""
     record = records[table]
     kind = _hidden_kind(record["cells"][cell]["shown"])
     if not bounds.exposed(low, high, kind, record["threshold"]):
@@ -503,7 +525,7 @@ def is_exposed(records: list[dict], table: int, cell: int, low: float, high: flo
     if kind == "secondary":
         return True
     return bounds.exposed(low, high, kind, record["threshold"],
-                          required_range(records, table, cell))  # fmt: skip
+                          required_range(records, table, cell, small))  # fmt: skip
 
 
 def linked_ranges(records: list[dict]) -> tuple[bounds.Ranges, list[list[int]]]:
@@ -520,8 +542,18 @@ def linked_ranges(records: list[dict]) -> tuple[bounds.Ranges, list[list[int]]]:
         kind = _hidden_kind(records[t]["cells"][i]["shown"])
         return bounds.safe_end(low, high, sign, kind, records[t]["threshold"])
 
+    small: list = []  # the small totals' system, made once when a cell first needs it
+
     def rule(unknown: int, low: float, high: float) -> bool:
-        return is_exposed(records, *cells[unknown], low, high)
+        def kept():
+            if not small:
+                small.append(small_totals_system(records))
+            return small[0]
+
+        t, i = cells[unknown]
+        if _hidden_kind(records[t]["cells"][i]["shown"]) == "small":
+            return is_exposed(records, t, i, low, high, kept())
+        return is_exposed(records, t, i, low, high)
 
     return bounds.Ranges(system, cells, safe, rule), unknowns
 

@@ -281,6 +281,8 @@ def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd
     specials = [p for p in (iso3, pr.UNKNOWN) if p in wide.index]
     foreign = wide.drop(specials)
     always_small = (disclosure.is_small(foreign, threshold) | (foreign == 0)).all(axis=1)
+    if always_small.sum() < 2:  # one such place is a row of its own: '<10', not a sum of one
+        always_small[:] = False
     kept = foreign[~always_small]
     kept = kept.loc[kept.max(axis=1).sort_values(ascending=False, kind="stable").index]
     table = pd.concat([kept, foreign[always_small], wide.loc[specials]])

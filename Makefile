@@ -11,7 +11,7 @@ KERNEL := thb-analysis
 ANALYSIS_DATA_MIRROR ?= $(wildcard $(abspath ../shared/data))
 export ANALYSIS_DATA_MIRROR
 
-.PHONY: help setup data reports verify test lint lab bench lock clean-reports
+.PHONY: help setup data reports verify test lint lab lab-server bench lock clean-reports
 
 help:
 	@echo "make reports   run every notebook and write HTML reports to reports/"
@@ -19,6 +19,7 @@ help:
 	@echo "make verify    re-execute the latest run and compare every figure and number"
 	@echo "make bench     time the runner on the real data against sequential nbconvert"
 	@echo "make lab       open JupyterLab on notebooks/ with the project kernel"
+	@echo "make lab-server  the same, listening on every address (a remote machine)"
 	@echo "make data      fetch and verify the registered raw data"
 	@echo "make lint      ruff check and format check (package, tests, notebooks)"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml"
@@ -52,13 +53,14 @@ bench: data
 # The suite, then the real notebooks: a run audits the tables of all its reports together, so a
 # leak across reports fails `make test`. The audit of latest covers a run with nothing to do.
 # Five country profiles (those the issues were found on), so that the profiles page has a table
-# to sort and filter. Last, the pages of that run as a reader gets them: the text scan and
+# to sort and filter. The suite tests the working tree: notebooks that differ from the commit
+# run (their reports say so), where `make reports` refuses them. Last, the pages of that run as a reader gets them: the text scan and
 # headless Chromium (screenshots in reports/test-artifacts/browser/; under CI=true a missing
 # browser fails).
 TEST_COUNTRIES := DEU IND MDA NGA UKR
 test: data
 	$(BIN)/python -m pytest
-	$(BIN)/python -m analysis run --country $(TEST_COUNTRIES)
+	$(BIN)/python -m analysis run --allow-modified --country $(TEST_COUNTRIES)
 	$(BIN)/python -m analysis audit
 	$(BIN)/python -m pytest -q tests/reports --run-dir reports/latest
 
@@ -66,8 +68,23 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests notebooks
 	$(BIN)/ruff format --check src tests notebooks
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL)
+# JupyterLab on notebooks/ with the project kernel. The cleaned tables and the protected release
+# are made first when missing (a fresh clone), notebooks are saved without outputs (analysis.run.lab),
+# and as root (the usual user in a container) it starts with --allow-root and says so.
+# `make lab-server` listens on every address of a remote machine; open the address with the
+# token it prints (or tunnel: ssh -L 8888:localhost:8888 HOST, then `make lab`).
+LAB_ARGS ?=
+LAB_PREPARED := data/processed/release/places.json
+lab: data
+	@test -f $(LAB_PREPARED) || { echo "lab: preparing the cleaned tables and the protected release (about 1 minute)"; \
+	  $(BIN)/python -m analysis run --allow-modified --only 01_clean_victims 02_clean_enforcement 05_release; }
+	@if [ "$$(id -u)" = 0 ]; then echo "lab: running as root, so JupyterLab starts with --allow-root"; fi
+	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=$(KERNEL) \
+	  --ContentsManager.pre_save_hook=analysis.run.lab.strip_outputs \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
+
+lab-server:
+	$(MAKE) lab LAB_ARGS="--ip=0.0.0.0 --port=8888 --no-browser $(LAB_ARGS)"
 
 lock: | $(UV)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

@@ -140,6 +140,7 @@ def _cmd_run(args) -> int:
         keep_going=args.keep_going,
         executor=args.executor,
         scheduler=args.scheduler,
+        allow_modified=args.allow_modified,
     )
     status, _ = runner.run(options)
     return status
@@ -239,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
     run.add_argument(
         "--keep-going", action="store_true", help="after a failure, finish the other notebooks"
+    )
+    run.add_argument(
+        "--allow-modified",
+        action="store_true",
+        help="run notebooks that differ from the commit (saved from JupyterLab, say); "
+        "their reports say so",
     )
     run.set_defaults(handler=_cmd_run)
 

@@ -44,6 +44,7 @@ class RunInfo:
     data: tuple[str, ...] = ()  # plain names of the datasets and vintages it rests on
     index: str = "index.html"
     min_cell: int | None = None  # the report's small-cell threshold, where it has one
+    modified: str = ""  # made from a notebook that differs from the commit: what the header says
 
 
 def unsafe_text(min_cell: int | None) -> str:
@@ -166,13 +167,16 @@ def _header(soup, info: RunInfo | None):
     link = soup.new_tag("a", href=info.index)
     link.string = "all reports of this run"
     line.append(link)
-    if warning := unsafe_text(info.min_cell):
+    alerts = [text for text in (unsafe_text(info.min_cell), info.modified) if text]
+    if not alerts:
+        return line
+    wrapper = soup.new_tag("div")
+    wrapper.append(line)
+    for text in alerts:
         box = soup.new_tag("p", attrs={"class": "thb-unsafe", "role": "alert"})
-        box.string = warning
-        wrapper = soup.new_tag("div")
-        wrapper.extend([line, box])
-        return wrapper
-    return line
+        box.string = text
+        wrapper.append(box)
+    return wrapper
 
 
 def _findings(soup, warnings: Sequence[str] = ()):

@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
-from analysis.run import executors, parameters, pipeline, store
+from analysis.run import committed, executors, parameters, pipeline, store
 from analysis.run.index_page import write_index
 from analysis.run.report_page import RunInfo, source_label
 from analysis.run.steps import (
@@ -85,6 +85,7 @@ class RunOptions:
     reports_root: Path | None = None
     executor: str = "local"  # local: a process pool here; dask: a cluster (`executors`)
     scheduler: str | None = None  # the Dask scheduler's address (or $ANALYSIS_DASK_SCHEDULER)
+    allow_modified: bool = False  # run notebooks that differ from the commit (`committed`)
 
 
 @dataclass
@@ -504,6 +505,7 @@ def run(
     if options.only and (unknown := set(options.only) - set(plan)):
         raise RunError(f"no notebook named {', '.join(sorted(unknown))}; have {', '.join(plan)}")
     check_parameters(plan, options.parameters)
+    modified = check_committed(plan, options)
     check_raw_files(step for step, _ in plan.values())
     with ReportLock(root):
         for stale in root.glob(".partial-*"):
@@ -513,7 +515,28 @@ def run(
             print(f"pruned {pruned} stored report(s) older than the limit", file=sys.stderr)
         previous, before = previous_run(root)
         fan_out = kept_fan_out(plan, before, options.fan_out, options.drop)
-        return Run(options, expand(plan, fan_out), root, previous, before).execute()
+        pending = Run(options, expand(plan, fan_out), root, previous, before)
+        pending.modified = modified
+        return pending.execute()
+
+
+def check_committed(plan: dict[str, tuple[Step, Path]], options: RunOptions) -> dict:
+    """The notebooks of the run that differ from the commit (`committed.changes`): refused,
+    naming each, unless `allow_modified`; then each is named in the log."""
+    chosen = {n: nb for n, (_, nb) in plan.items() if not options.only or n in options.only}
+    found = committed.changes(chosen)
+    if not found:
+        return {}
+    named = "; ".join(c.text() for c in found.values())
+    if not options.allow_modified:
+        raise RunError(
+            f"notebooks differ from the commit: {named}. A scheduled run executes committed "
+            "notebooks only: commit the change, discard it (git checkout -- notebooks/), "
+            "or run with --allow-modified"
+        )
+    print(f"running notebooks that differ from the commit (--allow-modified): {named}",
+          file=sys.stderr)  # fmt: skip
+    return found
 
 
 def check_raw_files(steps: Iterable[Step]) -> None:
@@ -570,6 +593,7 @@ class Run:
         self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
         self.stop = False
         self.progress = Progress(len(tasks), options.jobs)
+        self.modified: dict = {}  # notebook stem -> `committed.Change`, run as asked
 
     def ready(self) -> list[str]:
         """Tasks whose dependencies are done, the slowest last time first (shorter makespan)."""
@@ -631,7 +655,9 @@ class Run:
             )
         created = self.started_utc.strftime("%Y-%m-%d %H:%M UTC")
         min_cell = {**defaults(task.notebook), **parameters}.get("min_cell")
-        return RunInfo(self.run_id, created, commit, data, min_cell=min_cell)
+        change = self.modified.get(task.step.notebook)
+        return RunInfo(self.run_id, created, commit, data, min_cell=min_cell,
+                       modified=change.header() if change else "")  # fmt: skip
 
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})

@@ -95,7 +95,11 @@ def notebook_parameters(notebook: Path) -> dict[str, str]:
     Plain json and ast, not papermill: importing papermill/nbformat takes seconds, and a run
     with nothing to do should not.
     """
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return parameters_of(json.loads(notebook.read_text(encoding="utf-8"))["cells"])
+
+
+def parameters_of(cells: list[dict]) -> dict[str, str]:
+    """`notebook_parameters` of a notebook's cells (as in the .ipynb JSON)."""
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not tagged:
         return {}

@@ -1,0 +1,95 @@
+"""Notebooks as committed: a scheduled run executes what the commit it names holds.
+
+JupyterLab autosaves into the tracked notebook, changed parameter defaults and outputs
+included. A run then executes what was saved, and its reports would carry the commit's name
+without being made by it. So `run` compares each notebook it is about to execute with the one
+in git's HEAD (its cells' sources; outputs and metadata aside) and refuses one that differs,
+naming it and the parameters whose defaults changed, unless asked (`--allow-modified`); then
+the log and the report's header say so.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.data import paths
+from analysis.run.steps import parameters_of
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a notebook differs from the committed one."""
+
+    notebook: str  # file stem
+    parameters: tuple[str, ...] = ()  # parameters whose default changed (or that came or went)
+    new: bool = False  # not in the commit at all
+
+    def text(self) -> str:
+        """'10_victim_trends (parameter defaults changed: year_min, year_max)'."""
+        if self.new:
+            return f"{self.notebook} (not committed)"
+        if self.parameters:
+            return f"{self.notebook} (parameter defaults changed: {', '.join(self.parameters)})"
+        return f"{self.notebook} (cells changed)"
+
+    def header(self) -> str:
+        """What the report's header says of it, in words for a reader."""
+        return (
+            "Made from a notebook that differs from the one in the commit named here"
+            + (", with other default settings" if self.parameters else "")
+            + ": not a scheduled report."
+        )
+
+
+def committed_text(path: Path) -> str | None:
+    """The notebook as git's HEAD holds it; None when it is not tracked there, or the
+    project is not a git checkout (a notebook outside the project: None too)."""
+    root = paths.project_root()
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    shown = subprocess.run(["git", "show", f"HEAD:{relative.as_posix()}"], cwd=root,
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def in_git() -> bool:
+    found = subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=paths.project_root(),
+                           capture_output=True, check=False)  # fmt: skip
+    return found.returncode == 0
+
+
+def sources(cells: list[dict]) -> list[tuple[str, str]]:
+    return [(c["cell_type"], "".join(c.get("source", ""))) for c in cells]
+
+
+def change(path: Path) -> Change | None:
+    """How the notebook at `path` differs from the committed one; None when it does not."""
+    committed = committed_text(path)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    if committed is None:
+        return Change(path.stem, new=True)
+    before = json.loads(committed)["cells"]
+    if sources(cells) == sources(before):
+        return None
+    now, then = parameters_of(cells), parameters_of(before)
+    changed = sorted(n for n in set(now) | set(then) if now.get(n) != then.get(n))
+    return Change(path.stem, tuple(changed))
+
+
+def changes(notebooks: dict[str, Path]) -> dict[str, Change]:
+    """The notebooks (stem: path) that differ from the commit; none outside a git checkout or
+    for notebooks outside the project (a test's fixture notebooks)."""
+    inside = {}
+    root = paths.project_root().resolve()
+    for stem, path in notebooks.items():
+        if path.resolve().is_relative_to(root):
+            inside[stem] = path
+    if not inside or not in_git():
+        return {}
+    found = {stem: change(path) for stem, path in inside.items()}
+    return {stem: c for stem, c in found.items() if c is not None}

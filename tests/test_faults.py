@@ -285,13 +285,14 @@ def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, 
 
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 0
     out = capsys.readouterr().out
-    assert "match     figures/01_figure/bars.png" in out and "ALTERED" not in out
-    assert "match     01_figure.html" in out  # the published files are hashed first
+    assert "1 of 1 reports match on re-execution" in out and "ALTERED" not in out
+    assert "match" not in out.replace("1 reports match", "")  # no line per matching file
     published = run_dir / "results/01_figure.json"
     original = published.read_bytes()
     published.write_bytes(original.replace(b"abc", b"abd"))  # tampered after publication
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
-    assert "ALTERED   results/01_figure.json" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ALTERED   results/01_figure.json (published file, edited" in out
     published.write_bytes(original)
     figure = run_dir / "figures/01_figure/bars.svg"
     figure.write_text(figure.read_text().replace("</svg>", "<!-- edited --></svg>"))
@@ -299,7 +300,52 @@ def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, 
     manifest["outputs"]["figures/01_figure/bars.svg"] = runner.sha256_file(figure)
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
-    assert "ALTERED   figures/01_figure/bars.svg" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ALTERED   01_figure: figures/01_figure/bars.svg" in out
+    assert "0 of 1 reports match on re-execution, 1 ALTERED" in out
+
+
+# A view whose table a reader sees changes, while no results file does.
+CLAIMS = """
+import importlib.util, os
+from analysis.publish import claims_views  # what the runner counts as this notebook's code
+spec = importlib.util.spec_from_file_location("views", os.environ["FIXTURE_VIEWS"])
+views = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(views)  # the runner's copy of the package, which the test edits
+date = getattr(views, "FIXTURE_DATE", "2009-10-30")
+print(f"claim dated {date}")
+if report_dir:
+    target = Path(report_dir) / "tables" / "01_claims"
+    target.mkdir(parents=True)
+    (target / "claims.csv").write_text(f"claim,date\\nrecords,{date}\\n")
+save("01_claims", {"claims": 1})
+"""
+
+
+@pytest.mark.slow
+def test_verify_names_a_view_change_that_alters_a_table_but_no_result(
+    project, package, capsys, monkeypatch
+):
+    notebooks = project / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_claims.ipynb", "report_dir = None", CLAIMS)
+    views = package / "publish" / "claims_views.py"
+    monkeypatch.setenv("FIXTURE_VIEWS", str(views))
+    steps = (Step("01_claims"),)
+    status, run_dir = run(project, steps)
+    assert status == 0
+    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 0
+    capsys.readouterr()
+    views.write_text(views.read_text() + '\nFIXTURE_DATE = "2009-11-30"\n')
+    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("ALTERED   01_claims:"))
+    assert "tables/01_claims/claims.csv" in line and "01_claims.html (text)" in line
+    assert "results/" not in line
+    assert line.endswith("code changed since the run: analysis/publish/claims_views.py")
+    assert "the re-executed run is kept for comparison: " in out
+    kept = Path(out.split("kept for comparison: ")[1].split()[0])
+    assert "2009-11-30" in (kept / "tables/01_claims/claims.csv").read_text()
 
 
 def test_verify_names_a_processed_table_altered_after_the_run(project):

@@ -165,7 +165,7 @@ def _cmd_audit(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    return runner.verify(Path(args.run) if args.run else None, jobs=args.jobs)
+    return runner.verify(Path(args.run) if args.run else None, jobs=args.jobs, only=args.only)
 
 
 def _cmd_bench(args) -> int:
@@ -259,10 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(handler=_cmd_audit)
 
     check = commands.add_parser(
-        "verify", help="re-execute a run and compare its figures, results and data"
+        "verify",
+        help="re-execute a run and compare what readers get: pages, tables, figures, results",
     )
     check.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
     check.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1)
+    check.add_argument(
+        "--only", nargs="+", metavar="NAME", help="verify the reports of these notebooks only"
+    )
     check.set_defaults(handler=_cmd_verify)
 
     timing = commands.add_parser("bench", help="time the runner against sequential nbconvert")

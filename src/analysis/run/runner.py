@@ -957,88 +957,195 @@ def verify(
     jobs: int | None = None,
     notebook_dir: Path | None = None,
     steps: tuple[Step, ...] = STEPS,
+    only: list[str] | None = None,
 ) -> int:
     """Check a run (default: latest) as published, then re-execute it and compare.
 
     First every published file of the run (HTML, executed notebooks, figures, results, tables)
     and every processed table it wrote is hashed against the manifest: an altered or missing
-    file is named. Then the run is re-executed into scratch folders (reports and processed
-    tables: `data/processed` is never rewritten), under the reports folder's lock, and its
-    figures, results and processed tables are compared with the manifest's. 0 when all match."""
+    file is named. Then the run's notebooks (`only`: those of these notebook names), with the
+    steps they read from, are re-executed into scratch folders (reports and processed tables:
+    `data/processed` is never rewritten), under the reports folder's lock, and everything a
+    reader gets is compared: figures, results, table CSVs, processed tables and each page's
+    text (its run header aside). One line per notebook, naming what differs and the code files
+    changed since the run; the re-executed run is kept (and named) when anything differs.
+    0 when all match."""
     root = paths.reports_dir()
     run_dir = run_dir.resolve() if run_dir else latest_run(root)
     if run_dir is None or not (run_dir / MANIFEST).is_file():
         raise RunError(f"no run to verify: {run_dir or root / LATEST} has no {MANIFEST}")
     recorded = load_manifest(run_dir)
+    names = _verified(recorded, only)
+    scratch = Path(tempfile.mkdtemp(prefix="thb-verify-"))
     with ReportLock(root):
-        published = _published_states(run_dir, recorded)
-        _print_states(published, f"published files of run {recorded['run_id']}")
-        fresh = _re_execute(recorded, jobs, notebook_dir, steps)
-    expected, actual = _checked_items(recorded), _checked_items(fresh)
-    states = {item: _state(expected[item], actual.get(item)) for item in expected}
-    _print_states(states, f"items re-executed against run {recorded['run_id']}")
-    bad = [s for s in [*published.values(), *states.values()] if s != "match"]
-    return 0 if expected and not bad else 1
+        published = _published_states(run_dir, recorded, names)
+        fresh_dir = _re_execute(recorded, names, jobs, notebook_dir, steps, scratch)
+    fresh = load_manifest(fresh_dir)
+    states = _compare(_checked_items(recorded, names), _checked_items(fresh, names))
+    states.update(_page_states(run_dir, fresh_dir, names))
+    folder = notebook_dir or paths.notebooks_dir()
+    bad = _print_verdict(recorded, names, published, states, folder)
+    if bad:
+        print(f"the re-executed run is kept for comparison: {fresh_dir}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if bad or not states else 0
+
+
+def _verified(recorded: dict, only: list[str] | None) -> list[str]:
+    """The run's reports to verify: all, or those of the notebooks named in `only`."""
+    entries = recorded["notebooks"]
+    if not only:
+        return list(entries)
+    stems = {entry["notebook"] for entry in entries.values()}
+    if unknown := sorted(set(only) - stems):
+        raise RunError(
+            f"the run has no notebook {', '.join(unknown)}; it has {', '.join(sorted(stems))}"
+        )
+    return [name for name, entry in entries.items() if entry["notebook"] in only]
 
 
 def _state(expected: str, got: str | None) -> str:
     return "match" if got == expected else ("MISSING" if got is None else "ALTERED")
 
 
-def _print_states(states: dict[str, str], what: str) -> None:
-    for item in sorted(states):
-        print(f"{states[item]:9} {item}")
-    matched = sum(s == "match" for s in states.values())
-    print(f"{matched} of {len(states)} {what} match")
+def _compare(expected: dict[str, str], actual: dict[str, str]) -> dict[str, str]:
+    return {item: _state(expected[item], actual.get(item)) for item in expected}
 
 
-def _published_states(run_dir: Path, manifest: dict) -> dict[str, str]:
-    """Each published file of the run and each processed table it wrote, hashed now against
-    the manifest: match, ALTERED or MISSING."""
+def _owner(item: str, recorded: dict, names: list[str]) -> str:
+    """The report a checked item belongs to (its manifest `files` or processed outputs)."""
+    for name in names:
+        entry = recorded["notebooks"][name]
+        mine = {*entry.get("files", []), *entry.get("processed_outputs", {}), f"{name}.html (text)"}
+        if item in mine:
+            return name
+    return "the run"
+
+
+def _code_changes(entry: dict, folder: Path) -> list[str]:
+    """The code files whose content differs from the run's (`code_hashes`)."""
+    notebook = folder / f"{entry['notebook']}.ipynb"
+    if not notebook.is_file() or not entry.get("code"):
+        return []
+    now = code_hashes(notebook)
+    then = entry["code"]
+    return sorted(f for f in set(now) | set(then) if now.get(f) != then.get(f))
+
+
+def _print_verdict(recorded: dict, names: list[str], published: dict, states: dict,
+                   folder: Path) -> bool:  # fmt: skip
+    """Print what differs, one line per notebook, then the verdict; whether anything does."""
+    print(f"verify run {recorded['run_id']}: {len(names)} reports, "
+          f"{len(published)} published files hashed, {len(states)} items re-executed")  # fmt: skip
+    for item, state in sorted(published.items()):
+        if state != "match":
+            print(f"{state:9} {item} (published file, edited or removed after the run)")
+    altered = 0
+    for name in names:
+        own = {i: s for i, s in states.items() if _owner(i, recorded, names) == name}
+        wrong = sorted(i for i, s in own.items() if s != "match")
+        if not wrong:
+            continue
+        altered += 1
+        what = ", ".join(f"{i} ({own[i]})" if own[i] == "MISSING" else i for i in wrong)
+        code = _code_changes(recorded["notebooks"][name], folder)
+        changed = f"; code changed since the run: {', '.join(code)}" if code else ""
+        print(f"ALTERED   {name}: {what}{changed}")
+    matched = len(names) - altered
+    edited = sum(s != "match" for s in published.values())
+    print(f"{matched} of {len(names)} reports match on re-execution"
+          + (f", {altered} ALTERED" if altered else "")
+          + (f"; {edited} published files edited or removed" if edited else ""))  # fmt: skip
+    return bool(altered or edited)
+
+
+def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = None) -> dict:
+    """Each published file of the run and each processed table it wrote (of the reports
+    `names`, default all), hashed now against the manifest: match, ALTERED or MISSING."""
+    names = list(manifest["notebooks"]) if names is None else names
+    everything = len(names) == len(manifest["notebooks"])
+    mine = {f for n in names for f in manifest["notebooks"][n].get("files", [])}
     states = {}
     for rel, sha in manifest.get("outputs", {}).items():
+        if not everything and rel not in mine:
+            continue
         path = run_dir / rel
         states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
-    for entry in manifest["notebooks"].values():
-        for rel, sha in entry.get("processed_outputs", {}).items():
+    for name in names:
+        for rel, sha in manifest["notebooks"][name].get("processed_outputs", {}).items():
             path = paths.processed_dir() / Path(rel).relative_to("data/processed")
             states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
     return states
 
 
-def _re_execute(recorded: dict, jobs, notebook_dir, steps) -> dict:
-    """Re-execute a run's notebooks with its parameters into scratch folders; the manifest."""
+def _re_execute(recorded: dict, names: list[str], jobs, notebook_dir, steps, scratch: Path) -> Path:
+    """Re-execute a run's reports `names` with its parameters, and the steps they read from,
+    into `scratch` (reports and processed tables); the fresh run's folder."""
     parameters: dict[str, dict] = {}
     fan_out: dict[str, list] = {}
-    for entry in recorded["notebooks"].values():
+    for name in names:
+        entry = recorded["notebooks"][name]
         fixed = entry.get("fan_out", {})
         for key, value in fixed.items():
             fan_out.setdefault(key, []).append(value)
         shared = {k: v for k, v in entry.get("parameters", {}).items() if k not in fixed}
         parameters[entry["notebook"]] = shared
-    with tempfile.TemporaryDirectory(prefix="thb-verify-") as scratch:
-        options = RunOptions(
-            parameters=parameters,
-            fan_out=fan_out,
-            force=True,
-            keep_going=True,
-            jobs=jobs or os.cpu_count() or 1,
-            reports_root=Path(scratch) / "reports",
-        )
-        processed = Path(scratch) / "processed"
-        processed.mkdir()
-        with pipeline.environment({paths.PROCESSED_ENV: str(processed)}):
-            _, fresh_dir = run(options, notebook_dir, steps)
-            return load_manifest(fresh_dir)
+    wanted = {recorded["notebooks"][n]["notebook"] for n in names}
+    needs = dependencies(steps)
+    todo = list(wanted)
+    while todo:  # and every step they read from, into the scratch processed folder
+        for upstream in needs.get(todo.pop(), set()) - wanted:
+            wanted.add(upstream)
+            todo.append(upstream)
+    options = RunOptions(
+        only=sorted(wanted),
+        parameters=parameters,
+        fan_out=fan_out,
+        force=True,
+        keep_going=True,
+        jobs=jobs or os.cpu_count() or 1,
+        reports_root=scratch / "reports",
+        allow_modified=True,  # what changed since the run is what verify reports
+    )
+    processed = scratch / "processed"
+    processed.mkdir(exist_ok=True)
+    with pipeline.environment({paths.PROCESSED_ENV: str(processed)}):
+        _, fresh_dir = run(options, notebook_dir, steps)
+    return fresh_dir
 
 
-def _checked_items(manifest: dict) -> dict[str, str]:
-    """The figures, results files and processed data of a run, with their sha256."""
-    items = {
-        rel: sha
-        for rel, sha in manifest["outputs"].items()
-        if rel.startswith(("figures/", "results/"))
-    }
-    for entry in manifest["notebooks"].values():
+def page_text(path: Path) -> str:
+    """A report's text as a reader sees it, less its run header (run, date, commit, alerts)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for node in soup.select("p.thb-header, p.thb-unsafe, script, style"):
+        node.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def _page_states(run_dir: Path, fresh_dir: Path, names: list[str]) -> dict[str, str]:
+    """Each report page's text against the re-executed one's (`page_text`)."""
+    states = {}
+    for name in names:
+        page, fresh = run_dir / f"{name}.html", fresh_dir / f"{name}.html"
+        if not page.is_file():
+            continue
+        got = page_text(fresh) if fresh.is_file() else None
+        states[f"{name}.html (text)"] = _state(page_text(page), got)
+    return states
+
+
+def _checked_items(manifest: dict, names: list[str] | None = None) -> dict[str, str]:
+    """What a reader gets of a run's reports (`names`, default all), with their sha256: its
+    figures, results files, table CSVs and processed data."""
+    names = list(manifest["notebooks"]) if names is None else names
+    items = {}
+    for name in names:
+        entry = manifest["notebooks"].get(name, {})
+        for rel in entry.get("files", []):
+            if rel.startswith(("figures/", "results/", "tables/")) and rel in manifest["outputs"]:
+                items[rel] = manifest["outputs"][rel]
         items.update(entry.get("processed_outputs", {}))
     return items

@@ -281,7 +281,7 @@ def test_real_age_parts_sum_to_the_published_age_bands(real):
 
 @pytest.mark.realdata
 def test_real_vintage_diff_accounts_for_every_cell(real):
-    diff = glotip.vintage_diff(real["2025"].table, real["2023"].table)
+    diff = glotip.vintage_diff(real["2025"].published, real["2023"].published)
     by_status = diff.groupby("status")["cells"].sum()
     assert by_status["added"] + by_status["revised"] + by_status["unchanged"] == len(
         real["2025"].table
@@ -293,9 +293,9 @@ def test_real_vintage_diff_accounts_for_every_cell(real):
 
 @pytest.mark.realdata
 def test_revisions_agree_with_the_written_diff(real):
-    cells = glotip.vintage_cells(real["2025"].table, real["2023"].table)
+    cells = glotip.vintage_cells(real["2025"].published, real["2023"].published)
     changed = glotip.revisions(cells)
-    by_status = glotip.vintage_diff(real["2025"].table, real["2023"].table)
+    by_status = glotip.vintage_diff(real["2025"].published, real["2023"].published)
     by_status = by_status.groupby("status")["cells"].sum()
     assert [changed[s] for s in ("added", "dropped", "revised")] == [
         by_status["added"], by_status["dropped"], by_status["revised"]
@@ -322,3 +322,93 @@ def test_vintage_cells_compare_bounds_not_values():
 @pytest.mark.realdata
 def test_raw_path_is_registered():
     assert sources.raw_path("glotip_2025").suffix == ".xlsx"
+
+
+# --- The export against itself (`check_totals`) -----------------------------------------------
+
+
+def cells(rows: list[tuple]) -> pd.DataFrame:
+    """GLOTIP rows of one country and year: (indicator, dimension, category, sex, age, value or
+    '<5'), as the cleaning leaves them before the check."""
+    frame = pd.DataFrame(rows, columns=["indicator", "dimension", "category", "sex", "age", "v"])
+    small = frame["v"] == "<5"
+    value = pd.array([pd.NA if s else v for s, v in zip(small, frame["v"], strict=True)], "Int64")
+    return frame.drop(columns="v").assign(
+        iso3="AAA", year=2022, value=value, is_suppressed=small.to_numpy(),
+        lower=pd.array([1 if s else v for s, v in zip(small, frame["v"], strict=True)], "Int64"),
+        upper=pd.array([4 if s else v for s, v in zip(small, frame["v"], strict=True)], "Int64"),
+    )  # fmt: skip
+
+
+VICTIMS = "Detected trafficking victims"
+
+
+def test_a_total_below_its_exact_parts_is_their_sum_and_marked():
+    table, report = glotip.check_totals(cells([
+        (VICTIMS, "Total", "Total", "Total", "Total", "<5"),
+        (VICTIMS, "Total", "Total", "Female", "Total", 746),
+        (VICTIMS, "Total", "Total", "Male", "Total", 541),
+        (VICTIMS, "Total", "Total", "Unknown", "Unknown", 7),
+        (VICTIMS, "Total", "Total", "Total", "0 to 17 years", 193),
+    ]))  # fmt: skip
+    total = one(table, sex="Total", age="Total")
+    assert (total["value"], total["lower"], total["upper"]) == (1294, 1294, 1294)
+    assert not total["is_suppressed"] and total["check"] == glotip.TOTAL_REBUILT
+    assert table["check"].notna().sum() == 1
+    assert report["totals_rebuilt_from_parts"] == 1
+    assert report["largest_rebuilt"][0] | {"iso3": "AAA"} == {
+        "iso3": "AAA", "year": 2022, "indicator": VICTIMS, "published": "<5", "rebuilt": 1294
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("total", "parts", "check"),
+    [
+        (20, [12, 8], None),  # adds up
+        (25, [12, 8], None),  # parts may leave some out (other sexes)
+        (20, [12, "<5", 8], None),  # the suppressed part may be 0: not a contradiction
+        (19, [12, "<5", 8], glotip.TOTAL_BELOW_PARTS),  # the exact parts alone exceed it
+    ],
+)
+def test_a_total_is_checked_against_its_parts(total, parts, check):
+    sexes = ["Female", "Male", "Other"]
+    rows = [(VICTIMS, "Total", "Total", "Total", "Total", total)]
+    rows += [(VICTIMS, "Total", "Total", s, "Total", v) for s, v in zip(sexes, parts, strict=False)]
+    table, report = glotip.check_totals(cells(rows))
+    found = one(table, sex="Total", age="Total")
+    assert (None if pd.isna(found["check"]) else found["check"]) == check
+    assert found["upper"] == total  # kept as published
+    assert report["totals_rebuilt_from_parts"] == 0
+
+
+def test_rows_by_citizenship_without_a_total_are_marked():
+    rows = [(VICTIMS, "by citizenship", "Belarus", "Total", "Total", 213),
+            ("Persons convicted", "Total", "Total", "Total", "Total", 5),
+            ("Persons convicted", "by citizenship", "Belarus", "Total", "Total", 5)]  # fmt: skip
+    table, report = glotip.check_totals(cells(rows))
+    assert one(table, indicator=VICTIMS)["check"] == glotip.NO_TOTAL
+    assert table.loc[table["indicator"] != VICTIMS, "check"].isna().all()
+    assert report["rows_without_a_total"] == 1
+
+
+@pytest.mark.realdata
+def test_real_germany_2022_is_rebuilt_from_its_parts_and_georgia_2021_stands_alone(real):
+    table = real["2025"].table
+    total = one(table, iso3="DEU", year=2022, indicator=VICTIMS, dimension="Total",
+                sex="Total", age="Total")  # fmt: skip
+    parts = table[(table["iso3"] == "DEU") & (table["year"] == 2022)
+                  & (table["indicator"] == VICTIMS) & (table["dimension"] == "Total")
+                  & (table["sex"] != "Total")]  # fmt: skip
+    by_sex = parts[(parts["age"] == "Total") | (parts["sex"] == "Unknown")]  # 746, 541, 7
+    assert total["value"] == by_sex["value"].sum() == 1294
+    assert total["check"] == glotip.TOTAL_REBUILT
+    belarusians = one(table, iso3="GEO", year=2021, indicator=VICTIMS,
+                      dimension="by citizenship", category_iso3="BLR")  # fmt: skip
+    assert belarusians["value"] == 213 and belarusians["check"] == glotip.NO_TOTAL
+    consistency = real["2025"].quality["consistency"]
+    assert consistency["largest_rebuilt"][0]["iso3"] == "DEU"
+    # every total is now at least the exact sum of its parts by sex
+    parts = glotip.total_parts(table)
+    totals = table[glotip._is_total(table)].merge(parts, on=glotip.GROUP)
+    below = totals[(totals["upper"] < totals["parts_lower"]) & totals["exact"]]
+    assert below.empty

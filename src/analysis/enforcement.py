@@ -89,7 +89,8 @@ def country_totals(
     """One row per country, year, indicator and sex: the published total (all ages, all forms).
 
     Only published totals are used: a country-year with a breakdown but no total is not
-    reconstructed from its parts.
+    reconstructed from its parts. A total below its own parts is the one the cleaning step
+    rebuilt from them, marked in `check` (`clean.glotip.check_totals`).
     """
     vintage_of(glotip)
     keys = indicator_keys(indicators)
@@ -102,7 +103,10 @@ def country_totals(
     ]
     short = {v: k for k, v in INDICATORS.items()}
     out = rows.assign(indicator=rows["indicator"].map(short).astype("string"))
-    columns = ["iso3", "year", "indicator", "sex", "value", "lower", "upper", "is_suppressed"]
+    if "check" not in out:  # a table cleaned before the check existed
+        out = out.assign(check=pd.Series(pd.NA, index=out.index, dtype="string"))
+    columns = ["iso3", "year", "indicator", "sex", "value", "lower", "upper", "is_suppressed",
+               "check"]  # fmt: skip
     return out[columns].sort_values(["indicator", "sex", "iso3", "year"], ignore_index=True)
 
 

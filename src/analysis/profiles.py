@@ -26,6 +26,7 @@ ROLES = {  # role: (the column that selects the country, the column that names t
     "origins": ("exploitation_country", "citizenship"),
 }
 UNKNOWN = "unknown"
+NO_TOTAL = "no total for its country and year"  # a GLOTIP row's `check` (clean.glotip)
 OTHER_FOREIGN = "other foreign"  # the foreign places outside the ones a profile names
 
 
@@ -187,14 +188,16 @@ def enforcement_series(
             parts.append(pooled.assign(scope=f"rest of {region}"))
     parts[0] = parts[0].assign(no_population="")
     columns = ["scope", "indicator", "year", "value", "lower", "upper", "population", "rate",
-               "rate_lower", "rate_upper", "n_countries", "no_population"]  # fmt: skip
+               "rate_lower", "rate_upper", "n_countries", "no_population", "check"]  # fmt: skip
+    parts = [p if "check" in p else p.assign(check=pd.NA) for p in parts]
     out = pd.concat([p[columns] for p in parts], ignore_index=True)
     return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
 
 
 def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
     """GLOTIP victims with the country's citizenship detected by other countries, per
-    reporting country: years reported and the sum over them (bounds where `<5` cells)."""
+    reporting country: years reported and the sum over them (bounds where `<5` cells), and
+    `alone`: the years whose rows stand without a total of the reporting country."""
     first, last = int(years[0]), int(years[-1])
     rows = glotip[
         (glotip["indicator"] == en.INDICATORS["victims"])
@@ -206,10 +209,13 @@ def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd
         & glotip["year"].between(first, last)
     ]
     if rows.empty:
-        return pd.DataFrame(columns=["iso3", "country", "years", "first", "last", "lower", "upper"])
-    out = rows.groupby("iso3").agg(
+        return pd.DataFrame(
+            columns=["iso3", "country", "years", "first", "last", "lower", "upper", "alone"]
+        )
+    alone = rows["check"].eq(NO_TOTAL).fillna(False) if "check" in rows else False
+    out = rows.assign(alone=alone).groupby("iso3").agg(
         years=("year", "nunique"), first=("year", "min"), last=("year", "max"),
-        lower=("lower", "sum"), upper=("upper", "sum"),
+        lower=("lower", "sum"), upper=("upper", "sum"), alone=("alone", "sum"),
     )  # fmt: skip
     out = out.reset_index().sort_values(["upper", "iso3"], ascending=[False, True])
     out.insert(1, "country", countries.name(out["iso3"]).fillna(out["iso3"]).to_numpy())

@@ -326,6 +326,35 @@ def glotip_repeats(quality: dict) -> tables.Table:
     return tables.Table(frame, caption="Repeated keys, summed")
 
 
+def glotip_consistency(quality: dict) -> tables.Table:
+    """Per vintage, the rows the export's own totals contradict, by the rule that resolved them."""
+    entries = [
+        ("totals rebuilt from their parts",
+         lambda r: r["consistency"]["totals_rebuilt_from_parts"]),
+        ("totals below their parts, kept and marked",
+         lambda r: r["consistency"]["totals_below_parts_kept"]),
+        ("rows by citizenship without a total, marked",
+         lambda r: r["consistency"]["rows_without_a_total"]),
+    ]  # fmt: skip
+    frame = _by_vintage(quality, entries).rename(columns={"": "finding"})
+    return tables.Table(frame, caption="GLOTIP figures that contradict the export itself")
+
+
+def glotip_rebuilt(quality: dict, vintage: str) -> tables.Table:
+    """The largest totals of one vintage rebuilt from their parts: published and rebuilt."""
+    rows = pd.DataFrame(quality[vintage]["consistency"]["largest_rebuilt"])
+    if rows.empty:
+        return tables.Table(rows, caption="No total was rebuilt")
+    rows["country"] = cty.name(rows["iso3"]).fillna(rows["iso3"])
+    rows["published"] = rows["published"].map(lambda v: v if isinstance(v, str) else f"{v:,}")
+    rows["rebuilt"] = rows["rebuilt"].map("{:,}".format)
+    view = rows[["country", "year", "indicator", "published", "rebuilt"]].rename(
+        columns={"published": "published total", "rebuilt": "sum of its parts by sex"}
+    )
+    caption = f"The largest totals rebuilt from their parts ({vintage} export)"
+    return tables.Table(view, caption=caption)
+
+
 def glotip_categories(quality: dict) -> tables.Table:
     """Citizenship rows per kind of label, mojibake rows and labels, unmapped labels."""
     kinds = sorted({k for r in quality.values() for k in r["categories"]["rows_by_kind"]})

@@ -617,13 +617,25 @@ def not_drawn_text(
 # --- GLOTIP ---------------------------------------------------------------------------------------
 
 
+CHECK_MARKS = {"total rebuilt from its parts": " *", "total below its parts": " †"}
+CHECK_WORDS = {
+    "total rebuilt from its parts": "the sum of its parts by sex, as UNODC's total is smaller",
+    "total below its parts": "as published, though below its published parts",
+}
+CHECKS_NOTE = (
+    "*: UNODC's total is below the sum of its parts by sex; shown is that sum. "
+    "†: UNODC's total is below its published parts; shown as published."
+)
+
+
 def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
     """The country's counts (ranges for `<5`) and rates per 100,000, one row per year."""
     own = series[series["scope"] == "country"]
     table = pd.DataFrame(index=pd.Index(sorted(own["year"].unique()), name="year"))
     for key in [k for k in en.INDICATORS if k in set(own["indicator"])]:
         part = own[own["indicator"] == key].set_index("year").reindex(table.index)
-        table[en.LABELS[key]] = format_bounds(part["lower"], part["upper"]).to_numpy()
+        marks = part["check"].map(CHECK_MARKS).fillna("") if "check" in part else ""
+        table[en.LABELS[key]] = (format_bounds(part["lower"], part["upper"]) + marks).to_numpy()
         table[f"{en.LABELS[key]} per 100,000"] = format_bounds(
             part["rate_lower"], part["rate_upper"], 2
         ).to_numpy()
@@ -638,14 +650,15 @@ def enforcement_view(series: pd.DataFrame, name: str) -> tables.Table:
         table,
         caption=f"GLOTIP figures for {name}: counts and rates per 100,000 population",
         index=True,
-        note="A range (1–4) is a figure that UNODC published as fewer than 5.",
+        note="A range (1–4) is a figure that UNODC published as fewer than 5. " + CHECKS_NOTE,
     )
 
 
 def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:
     """`profiles.detected_abroad` as the report shows it: the sums as text (ranges for `<5`)."""
+    alone = abroad["alone"].gt(0).map({True: " *", False: ""}) if "alone" in abroad else ""
     table = abroad[["country", "first", "last", "years"]].assign(
-        victims=format_bounds(abroad["lower"], abroad["upper"]).to_numpy()
+        victims=(format_bounds(abroad["lower"], abroad["upper"]) + alone).to_numpy()
     )
     names = {"first": "first year", "last": "last year", "years": "years reported",
              "victims": "victims (sum)"}  # fmt: skip
@@ -792,6 +805,7 @@ def summary_facts(
             "region_rate": bounds_text(pooled["rate_lower"].iloc[0],
                                        pooled["rate_upper"].iloc[0], 2) if len(pooled) else None,
             "region": pooled["scope"].iloc[0] if len(pooled) else None,
+            "check": None if pd.isna(row.get("check", pd.NA)) else str(row["check"]),
         }  # fmt: skip
     facts["glotip"] = latest or None
     facts["abroad_countries"] = int(len(abroad))
@@ -834,6 +848,8 @@ def summary_paragraph(facts: dict) -> str:
         parts = []
         for key, f in glotip.items():
             part = f"{f['count']} {en.LABELS[key]} in {f['year']} ({f['rate']} per 100,000"
+            if f.get("check") in CHECK_WORDS:
+                part += f"; {CHECK_WORDS[f['check']]}"
             if f["region_rate"]:
                 part += f"; {f['region_rate']} in the {f['region']}"
             parts.append(part + ")")

@@ -28,6 +28,9 @@ VINTAGES = list(releases.GLOTIP)
 CATEGORY_KINDS = ["country", "nationals", "foreigners", "stateless", "unknown", "region", "total",
                   "other", "unmapped"]  # fmt: skip
 DIFF_STATUSES = ["added", "dropped", "revised", "unchanged"]
+# How cleaning resolved a GLOTIP row that contradicts the export (`clean.glotip.check_totals`).
+GLOTIP_CHECKS = ["total rebuilt from its parts", "total below its parts",
+                 "no total for its country and year"]  # fmt: skip
 
 US_TIP_COUNTS = [
     "prosecutions",
@@ -91,6 +94,7 @@ def _schemas() -> dict[str, object]:
             "category_iso3": pa.Column("string", pa.Check.isin(_iso3_codes()), nullable=True),
             "category_kind": _text(CATEGORY_KINDS, nullable=True),
             "n_parts": pa.Column("Int64", pa.Check.ge(1)),
+            "check": _text(GLOTIP_CHECKS, nullable=True),
         },
         checks=[
             pa.Check(_bounds_agree, error="value, is_suppressed and lower/upper disagree"),

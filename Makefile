@@ -32,6 +32,7 @@ $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
 
 $(STAMP): requirements.lock pyproject.toml | $(UV)
+	@echo "setup: installing the locked packages into .venv (1-3 minutes on a fresh clone, once)"
 	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
@@ -42,6 +43,7 @@ data: $(STAMP)
 	$(BIN)/python -m analysis data fetch
 
 reports: data
+	@echo "reports: running every notebook (about 2-3 minutes on 2 cores); then open reports/latest/index.html"
 	$(BIN)/python -m analysis run
 
 verify: data
@@ -54,14 +56,19 @@ bench: data
 # leak across reports fails `make test`. The audit of latest covers a run with nothing to do.
 # Five country profiles (those the issues were found on), so that the profiles page has a table
 # to sort and filter. The suite tests the working tree: notebooks that differ from the commit
-# run (their reports say so), where `make reports` refuses them. Last, the pages of that run as a reader gets them: the text scan and
-# headless Chromium (screenshots in reports/test-artifacts/browser/; under CI=true a missing
-# browser fails).
+# run (their reports say so), where `make reports` refuses them. Last, the pages of that run as
+# a reader gets them: the text scan and headless Chromium (screenshots in
+# reports/test-artifacts/browser/; under CI=true a missing browser fails). About 10 minutes on
+# 2 cores; each stage says when it starts.
 TEST_COUNTRIES := DEU IND MDA NGA UKR
 test: data
+	@echo "test [1/4]: the test suite, unit and notebook tests (about 7 minutes)"
 	$(BIN)/python -m pytest
+	@echo "test [2/4]: every notebook on the real data, five country profiles (about 2 minutes)"
 	$(BIN)/python -m analysis run --allow-modified --country $(TEST_COUNTRIES)
+	@echo "test [3/4]: the disclosure audit of that run"
 	$(BIN)/python -m analysis audit
+	@echo "test [4/4]: the run's pages as a reader gets them: text scan and browser (about 1 minute)"
 	$(BIN)/python -m pytest -q tests/reports --run-dir reports/latest
 
 lint: $(STAMP)

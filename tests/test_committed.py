@@ -61,7 +61,7 @@ def test_outside_a_git_checkout_nothing_is_checked(dag):
 
 
 @pytest.mark.slow
-def test_a_scheduled_run_refuses_a_notebook_saved_from_the_lab(committed_dag):
+def test_a_scheduled_run_refuses_a_notebook_saved_from_the_lab(committed_dag, capsys):
     save_from_the_lab(committed_dag / "notebooks" / "01_make.ipynb", "value = 1", "value = 2")
     with pytest.raises(RunError) as refused:
         run(committed_dag, only=["01_make"])
@@ -74,6 +74,10 @@ def test_a_scheduled_run_refuses_a_notebook_saved_from_the_lab(committed_dag):
     )
     status, run_dir = run(committed_dag, only=["01_make"], allow_modified=True)
     assert status == 0
+    log = capsys.readouterr().err
+    assert "running notebooks that differ from the commit (--allow-modified): 01_make" in log
+    last = log.strip().splitlines()[-1]  # an --only run names no failure that did not happen
+    assert "2 of 3 notebooks not selected" in last and "failed" not in last
     page = (run_dir / "01_make.html").read_text()
     assert "differs from the one in the commit named here" in page
     assert "with other default settings" in page

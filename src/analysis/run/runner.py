@@ -659,6 +659,23 @@ class Run:
         return RunInfo(self.run_id, created, commit, data, min_cell=min_cell,
                        modified=change.header() if change else "")  # fmt: skip
 
+    def incomplete(self) -> str:
+        """Why the run does not become `latest`, in words: the notebooks that failed or were
+        blocked, and how many an `--only` run left out (not a failure)."""
+
+        def named(status: set[str]) -> list[str]:
+            return sorted(n for n, r in self.results.items() if r.status in status)
+
+        broken, left = named(set(BROKEN)), named({"not run"})
+        parts = []
+        if broken:
+            parts.append(f"{', '.join(broken[:5])}{' …' if len(broken) > 5 else ''} "
+                         "failed or blocked")  # fmt: skip
+        if left:
+            parts.append(f"{len(left)} of {len(self.results)} notebooks not selected "
+                         "(only a complete run becomes the latest)")  # fmt: skip
+        return "this run is not complete: " + "; ".join(parts or ["some notebooks did not run"])
+
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})
         return (
@@ -796,14 +813,8 @@ class Run:
         if not found["passed"]:
             self.progress.line(f"this run failed its audit: {LATEST} {kept}")
         elif not complete:
-            missing = sorted(
-                n for n, r in self.results.items() if r.status not in ("ok", "unchanged")
-            )
-            self.progress.line(
-                f"{LATEST} {kept}: this run is not complete ({', '.join(missing[:5])}"
-                f"{' …' if len(missing) > 5 else ''} failed, blocked or not run); "
-                f"its report is {final / 'index.html'}"
-            )
+            self.progress.line(f"{LATEST} {kept}: {self.incomplete()}; its report is "
+                               f"{final / 'index.html'}")  # fmt: skip
         return (1 if broken or not found["passed"] else 0), final
 
     def counts(self) -> str:

@@ -348,6 +348,23 @@ def test_verify_names_a_view_change_that_alters_a_table_but_no_result(
     assert "2009-11-30" in (kept / "tables/01_claims/claims.csv").read_text()
 
 
+@pytest.mark.slow
+def test_a_run_below_the_safe_threshold_is_not_published_unless_asked(project, package, capsys):
+    notebooks = project / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_count.ipynb", "min_cell = 10\nreport_dir = None", "x = 1")
+    steps = (Step("01_count"),)
+    status, run_dir = run(project, steps, parameters={"01_count": {"min_cell": 2}})
+    assert status == 0 and not (project / "reports/latest").exists()
+    log = capsys.readouterr().err
+    assert "are not safe to publish (01_count); --publish-below-threshold" in log
+    index = (run_dir / "index.html").read_text()
+    assert index.index("Not safe to publish: 1 report of this run") < index.index("Run ")
+    _, again = run(project, steps, parameters={"01_count": {"min_cell": 2}}, force=True,
+                   publish_below_threshold=True)  # fmt: skip
+    assert (project / "reports/latest").resolve() == again
+
+
 def test_verify_names_a_processed_table_altered_after_the_run(project):
     table = project / "data/processed/us_tip.parquet"
     table.parent.mkdir(parents=True)

@@ -41,3 +41,24 @@ def test_a_threshold_below_1_is_refused_and_below_10_warned(capsys):
     assert "NOT safe to publish" in capsys.readouterr().err
     parameters.check("10_x", "min_cell", 10, "10")
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("name", ["output_dir", "raw_dir", "data_dir", "report_dir"])
+def test_a_folder_is_never_a_parameter_of_a_run(name):
+    with pytest.raises(parameters.ParameterError, match=rf"^02_x: parameter {name} names a folder"):
+        parameters.check("02_x", name, "../../escape02", "None")
+
+
+def test_a_threshold_above_100_is_refused():
+    assert parameters.check("10_x", "min_cell", 100, "10") == 100
+    with pytest.raises(parameters.ParameterError, match="at most 100"):
+        parameters.check("10_x", "min_cell", 10**6, "10")
+
+
+def test_a_huge_value_is_quoted_only_in_part():
+    bomb = ["lol"] * 9
+    for _ in range(6):  # what a YAML alias bomb gives: 9**7 items behind shared references
+        bomb = [bomb] * 9
+    with pytest.raises(parameters.ParameterError) as refused:
+        parameters.check("10_x", "years", bomb, "[2002, 2021]")
+    assert len(str(refused.value)) < 300

@@ -141,6 +141,7 @@ def _cmd_run(args) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         allow_modified=args.allow_modified,
+        publish_below_threshold=args.publish_below_threshold,
     )
     status, _ = runner.run(options)
     return status
@@ -240,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
     run.add_argument(
         "--keep-going", action="store_true", help="after a failure, finish the other notebooks"
+    )
+    run.add_argument(
+        "--publish-below-threshold",
+        action="store_true",
+        help="let a run whose small-cell threshold (min_cell) is below 10 become the latest",
     )
     run.add_argument(
         "--allow-modified",

@@ -32,6 +32,7 @@ td { vertical-align: top; }
 td small { white-space: nowrap; }
 .question { margin: .2rem 0; } .headline { margin: .2rem 0 0 1.2rem; padding: 0; }
 .audit-failed { border-left: 4px solid #cf222e; padding: .2rem 1rem; }
+.unsafe { border-left: 4px solid #cf222e; padding: .4rem 1rem; font-weight: 600; }
 th[data-sort] { cursor: pointer; } input#filter { font-size: 16px; padding: .3rem .5rem; }
 """
 
@@ -204,7 +205,7 @@ def render(manifest: dict, run_dir: Path | None = None) -> str:
     )
     run_id = escape(manifest["run_id"])
     body = f"""<h1>thb-analysis report</h1>
-<p class="meta">Run {run_id} · {escape(manifest["created_utc"])} ·
+{_below_threshold(manifest)}<p class="meta">Run {run_id} · {escape(manifest["created_utc"])} ·
 commit {escape(_commit(manifest["git"]))} · Python {escape(manifest["python"])} ·
 {manifest["seconds"]:.1f} s · <a href="manifest.json">manifest (sha256 of every input and
 output)</a></p>
@@ -296,6 +297,29 @@ placeholder="country or region"></p>
 <p class="meta">CTDC records are identified or assisted cases, not prevalence; a count below the
 small-cell threshold is shown as such.</p>"""
     return _page(f"Country profiles, run {manifest['run_id']}", body, SORT_AND_FILTER)
+
+
+def below_threshold(manifest: dict) -> list[str]:
+    """The reports of a run made with a small-cell threshold below the safe one."""
+    from analysis.publish.disclosure import DEFAULT_THRESHOLD
+
+    return sorted(
+        name for name, entry in manifest["notebooks"].items()
+        if isinstance(entry.get("parameters", {}).get("min_cell"), int)
+        and entry["parameters"]["min_cell"] < DEFAULT_THRESHOLD
+    )  # fmt: skip
+
+
+def _below_threshold(manifest: dict) -> str:
+    unsafe = below_threshold(manifest)
+    if not unsafe:
+        return ""
+    return (
+        '<p class="unsafe" role="alert">Not safe to publish: '
+        f"{len(unsafe)} report{'s' if len(unsafe) > 1 else ''} of this run hide counts below a "
+        "threshold smaller than the safe one, so their tables and figures may show cells small "
+        "enough to identify people.</p>\n"
+    )
 
 
 def write_index(manifest: dict, run_dir: Path) -> None:

@@ -10,6 +10,7 @@ notebook, the parameter, the value and the type expected.
 from __future__ import annotations
 
 import ast
+import reprlib
 import sys
 
 from analysis.publish import disclosure
@@ -71,15 +72,36 @@ def _fits(value, default):
     raise TypeError
 
 
+MAX_THRESHOLD = 100  # a small-cell threshold above this hides nearly every count
+FOLDER_SUFFIX = "_dir"  # parameters that name a folder: set in JupyterLab only
+
+
+def quoted(value, limit: int = 120) -> str:
+    """A value as an error quotes it: a few items of each list, a few levels, cut at `limit`
+    characters (a YAML alias bomb holds millions of items behind shared references)."""
+    short = reprlib.Repr()  # Python 3.11 takes no limits as arguments
+    short.maxlevel, short.maxlist, short.maxdict, short.maxstring = 3, 4, 4, 60
+    text = short.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check(notebook: str, name: str, value, default_source: str):
-    """`value` converted to the type of the default (`default_source`), or a ParameterError."""
+    """`value` converted to the type of the default (`default_source`), or a ParameterError.
+    A folder (a parameter named `*_dir`) is refused: a run takes its folders from the project
+    (the catalog's processed tables, the run folder), so that no run writes or reads elsewhere."""
+    if name.endswith(FOLDER_SUFFIX):
+        raise ParameterError(
+            f"{notebook}: parameter {name} names a folder; a run reads and writes the "
+            "project's own folders (data/processed, reports/), so it cannot be set here "
+            "(in JupyterLab, set it in the notebook)"
+        )
     default = default_value(default_source)
     try:
         value = _fits(value, default)
     except TypeError:
         raise ParameterError(
             f"{notebook}: parameter {name} must be {_type_name(default)} like its default "
-            f"{default_source}; got {value!r}"
+            f"{default_source}; got {quoted(value)}"
         ) from None
     if name == "min_cell":
         _check_threshold(notebook, value)
@@ -91,6 +113,11 @@ def _check_threshold(notebook: str, value: int) -> None:
         disclosure.check_threshold(value)
     except ValueError as exc:
         raise ParameterError(f"{notebook}: parameter min_cell: {exc}") from None
+    if value > MAX_THRESHOLD:
+        raise ParameterError(
+            f"{notebook}: parameter min_cell must be at most {MAX_THRESHOLD} (it hides every "
+            f"count below it); got {value}"
+        )
     if value < disclosure.DEFAULT_THRESHOLD:
         print(
             f"warning: {notebook}: small-cell threshold {value} is below "

@@ -36,7 +36,7 @@ from tqdm import tqdm
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
 from analysis.run import committed, executors, parameters, pipeline, store
-from analysis.run.index_page import write_index
+from analysis.run.index_page import below_threshold, write_index
 from analysis.run.report_page import RunInfo, source_label
 from analysis.run.steps import (
     STEPS,
@@ -86,6 +86,7 @@ class RunOptions:
     executor: str = "local"  # local: a process pool here; dask: a cluster (`executors`)
     scheduler: str | None = None  # the Dask scheduler's address (or $ANALYSIS_DASK_SCHEDULER)
     allow_modified: bool = False  # run notebooks that differ from the commit (`committed`)
+    publish_below_threshold: bool = False  # such a run may become `latest` (min_cell < 10)
 
 
 @dataclass
@@ -804,7 +805,8 @@ class Run:
         files.write_json(manifest, self.partial / MANIFEST)
         write_index(manifest, self.partial)
         complete = all(s in ("ok", "unchanged") for s in statuses)
-        publish(self.partial, final, latest=found["passed"] and complete)
+        unsafe = below_threshold(manifest) and not self.options.publish_below_threshold
+        publish(self.partial, final, latest=found["passed"] and complete and not unsafe)
         self.progress.line(
             f"run {self.run_id}: {self.counts()}, {time.perf_counter() - started:.1f} s; "
             f"report: {final / 'index.html'}"
@@ -812,6 +814,12 @@ class Run:
         kept = f"still points at {self.previous.name}" if self.previous else "is not made"
         if not found["passed"]:
             self.progress.line(f"this run failed its audit: {LATEST} {kept}")
+        elif unsafe:
+            self.progress.line(
+                f"{LATEST} {kept}: reports of this run use a small-cell threshold below the safe "
+                f"one and are not safe to publish ({', '.join(below_threshold(manifest)[:5])}); "
+                "--publish-below-threshold makes such a run the latest"
+            )
         elif not complete:
             self.progress.line(f"{LATEST} {kept}: {self.incomplete()}; its report is "
                                f"{final / 'index.html'}")  # fmt: skip

@@ -26,6 +26,13 @@ TABLES = {  # the fixture DAG's catalog: seed and note come from outside, 01_mak
     "note": Table("note", "note.txt", "outside"),
     "made": Table("made", "made.txt", "01_make"),
 }
+# A lab notebook that overwrites 01_make's table during a run (the faults tests).
+LAB_TABLES = {**TABLES, "lab": Table("lab", "lab.txt", "03_lab")}
+LAB_STEPS = (
+    Step("01_make", reads=("seed",)),
+    Step("03_lab", reads=("made",)),
+    Step("02_use", reads=("made", "lab")),
+)
 FAIL_ENV = "FIXTURE_FAIL"  # notebooks named here raise: a failure outside every key
 
 SAVE = """

@@ -365,6 +365,37 @@ def test_a_run_below_the_safe_threshold_is_not_published_unless_asked(project, p
     assert (project / "reports/latest").resolve() == again
 
 
+LAB = """
+from analysis.data import paths
+(paths.processed_dir() / "made.txt").write_text("written in the lab")  # not through the run
+(paths.processed_dir() / "lab.txt").write_text("lab")
+"""
+
+
+@pytest.mark.slow
+def test_a_table_changed_under_a_run_fails_its_readers_and_is_not_published(
+    dag, monkeypatch, capsys
+):
+    """01_make writes made.txt; then, as a researcher's notebook in JupyterLab would, 03_lab
+    overwrites it; 02_use, which reads it, fails naming the table, and latest does not move."""
+    from fixture_dag import LAB_STEPS, LAB_TABLES
+
+    from analysis import catalog
+
+    monkeypatch.setattr(catalog, "TABLES", LAB_TABLES)
+    write_notebook(dag / "notebooks/03_lab.ipynb", "report_dir = None", LAB)
+    (dag / "notebooks/03_alone.ipynb").unlink()
+    status, run_dir = run(dag, LAB_STEPS, jobs=1)
+    assert status == 1 and not (dag / "reports/latest").exists()
+    manifest = manifest_of(run_dir)
+    use = manifest["notebooks"]["02_use"]
+    assert use["status"] == "failed"
+    assert use["error"].startswith("data/processed/made.txt (written by 01_make) changed during")
+    assert "JupyterLab" in use["error"]
+    log = capsys.readouterr().err
+    assert "latest is not made: data/processed/made.txt (written by 01_make) changed" in log
+
+
 def test_verify_names_a_processed_table_altered_after_the_run(project):
     table = project / "data/processed/us_tip.parquet"
     table.parent.mkdir(parents=True)

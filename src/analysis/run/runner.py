@@ -241,13 +241,18 @@ def project_relative(path: Path) -> str:
 
 
 def step_key(
-    step: Step, notebook: Path, parameters: dict, with_code: bool, code: dict[str, str]
+    step: Step,
+    notebook: Path,
+    parameters: dict,
+    with_code: bool,
+    code: dict[str, str],
+    inputs: dict[str, str] | None = None,
 ) -> str:
     blob = json.dumps(
         {
             "notebook": sha256_file(notebook),
             "parameters": parameters,
-            "inputs": input_hashes(step),
+            "inputs": input_hashes(step) if inputs is None else inputs,
             "code": code,
             "with_code": with_code,
         },
@@ -595,6 +600,8 @@ class Run:
         self.stop = False
         self.progress = Progress(len(tasks), options.jobs)
         self.modified: dict = {}  # notebook stem -> `committed.Change`, run as asked
+        self.inputs: dict[str, dict] = {}  # task -> its inputs' sha256 when it was decided
+        self.pinned: dict[str, tuple[str, str]] = {}  # processed table -> (sha256, its writer)
 
     def ready(self) -> list[str]:
         """Tasks whose dependencies are done, the slowest last time first (shorter makespan)."""
@@ -699,12 +706,16 @@ class Run:
         params = {**self.options.parameters.get(task.step.notebook, {}), **task.fixed}
         self.parameters[name] = params
         self.code[name] = code_hashes(task.notebook)
-        key = step_key(task.step, task.notebook, params, self.options.with_code, self.code[name])
+        self.inputs[name] = inputs = input_hashes(task.step)
+        key = step_key(task.step, task.notebook, params, self.options.with_code, self.code[name],
+                       inputs)  # fmt: skip
         failed = sorted(d for d in self.deps[name] if self.results[d].status in BROKEN)
         only = self.options.only
         selected = only is None or name in only or task.step.notebook in only
         if failed:
             self.finish(name, StepResult("blocked", key=key, blocked_by=failed))
+        elif changed := self.changed_under_run(inputs):
+            self.finish(name, StepResult("failed", key=key, error=changed))
         elif self.is_fresh(name, key) and not (selected and self.options.force):
             carry_over(self.previous, self.partial, name)
             reused = self.before[name].get("reused_from") or self.previous.name
@@ -757,8 +768,30 @@ class Run:
     def finish(self, name: str, result: StepResult) -> None:
         if result.status == "unchanged":  # carried over with its results file
             result.warnings = list(pipeline.report_warnings(self.partial, name))
+        if result.status in ("ok", "unchanged"):  # what later steps must read: pinned
+            for rel, sha in output_hashes(self.tasks[name].step).items():
+                self.pinned[rel] = (sha, name)
         self.results[name] = result
         self.progress.done(name, result)
+
+    def changed_under_run(self, hashes: dict[str, str]) -> str:
+        """The processed tables (of `hashes`, as now) that differ from what their step wrote in
+        this run: a notebook run outside the runner (in JupyterLab, say) wrote them since. A
+        sentence naming each, or ''."""
+        changed = [f"{rel} (written by {self.pinned[rel][1]})" for rel, sha in hashes.items()
+                   if rel in self.pinned and self.pinned[rel][0] != sha]  # fmt: skip
+        if not changed:
+            return ""
+        return (f"{', '.join(changed)} changed during this run, after its step wrote it (a "
+                "notebook run outside the runner, in JupyterLab?); run again")  # fmt: skip
+
+    def tables_changed(self) -> str:
+        """`changed_under_run` of every table the run pinned, hashed again now."""
+        now = {}
+        for rel in self.pinned:
+            path = paths.processed_dir() / Path(rel).relative_to("data/processed")
+            now[rel] = sources.sha256_of(path) if path.is_file() else "missing"
+        return self.changed_under_run(now)
 
     def execute(self) -> tuple[int, Path | None]:
         started = time.perf_counter()
@@ -806,7 +839,9 @@ class Run:
         write_index(manifest, self.partial)
         complete = all(s in ("ok", "unchanged") for s in statuses)
         unsafe = below_threshold(manifest) and not self.options.publish_below_threshold
-        publish(self.partial, final, latest=found["passed"] and complete and not unsafe)
+        moved = self.tables_changed()
+        latest = found["passed"] and complete and not unsafe and not moved
+        publish(self.partial, final, latest=latest)
         self.progress.line(
             f"run {self.run_id}: {self.counts()}, {time.perf_counter() - started:.1f} s; "
             f"report: {final / 'index.html'}"
@@ -814,6 +849,8 @@ class Run:
         kept = f"still points at {self.previous.name}" if self.previous else "is not made"
         if not found["passed"]:
             self.progress.line(f"this run failed its audit: {LATEST} {kept}")
+        elif moved:
+            self.progress.line(f"{LATEST} {kept}: {moved}")
         elif unsafe:
             self.progress.line(
                 f"{LATEST} {kept}: reports of this run use a small-cell threshold below the safe "
@@ -875,7 +912,7 @@ def build_manifest(run: Run, started: float) -> dict:
         entry["parameters"] = run.parameters.get(name, {})
         if run.tasks[name].fixed:
             entry["fan_out"] = run.tasks[name].fixed
-        entry["inputs"] = input_hashes(step)
+        entry["inputs"] = run.inputs.get(name) or input_hashes(step)  # as the step read them
         entry["code"] = run.code.get(name, {})
         entry["processed_outputs"] = output_hashes(step)
         entry["files"] = [str(p) for p in notebook_files(run.partial, name)]

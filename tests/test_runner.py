@@ -295,6 +295,12 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     status, second = run(dag, parameters={"01_make": {"value": 2}})
     assert status == 0 and second != first
     assert statuses(second) == {"01_make": "ok", "02_use": "ok", "03_alone": "unchanged"}
+    why = {n: e.get("why") for n, e in manifest_of(second)["notebooks"].items()}
+    assert why == {
+        "01_make": "parameters changed: value",
+        "02_use": "inputs changed: data/processed/made.txt",
+        "03_alone": None,
+    }
     assert (second / "03_alone.html").read_bytes() == (first / "03_alone.html").read_bytes()
     assert (dag / "data/processed/made.txt").read_text() == "s1-2"
 
@@ -305,6 +311,9 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     nb.write_text(nb.read_text().replace("# 01_make", "# 01_make, edited"))
     _, third = run(dag, parameters={"01_make": {"value": 2}})
     assert statuses(third) == {"01_make": "ok", "02_use": "unchanged", "03_alone": "ok"}
+    why = {n: e.get("why") for n, e in manifest_of(third)["notebooks"].items()}
+    assert why["01_make"] == "the notebook changed"
+    assert why["03_alone"] == "inputs changed: data/processed/note.txt"
     # The unchanged 02_use brought its table records along, and the audit read them.
     records = "results/02_use.tables.json"
     assert (third / records).read_bytes() == (second / records).read_bytes()
@@ -319,6 +328,9 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     code_before = manifest_of(third)["notebooks"]["02_use"]["code"]
     code_after = manifest_of(fourth)["notebooks"]["02_use"]["code"]
     assert [f for f in code_after if code_after[f] != code_before[f]] == ["analysis/data/errors.py"]
+    assert manifest_of(fourth)["notebooks"]["02_use"]["why"] == (
+        "code changed: analysis/data/errors.py"
+    )
 
     # --force re-runs everything.
     _, fifth = run(dag, parameters={"01_make": {"value": 2}}, force=True)

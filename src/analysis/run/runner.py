@@ -601,6 +601,7 @@ class Run:
         self.progress = Progress(len(tasks), options.jobs)
         self.modified: dict = {}  # notebook stem -> `committed.Change`, run as asked
         self.inputs: dict[str, dict] = {}  # task -> its inputs' sha256 when it was decided
+        self.why: dict[str, str] = {}  # task -> why it was executed (`reason`)
         self.pinned: dict[str, tuple[str, str]] = {}  # processed table -> (sha256, its writer)
 
     def ready(self) -> list[str]:
@@ -684,6 +685,32 @@ class Run:
                          "(only a complete run becomes the latest)")  # fmt: skip
         return "this run is not complete: " + "; ".join(parts or ["some notebooks did not run"])
 
+    def reason(self, name: str, params: dict) -> str:
+        """Why a task runs, against the latest run: asked (--force), new, its last run failed,
+        a parameter, an input (which) or a code file (which) changed, else its notebook."""
+        old = self.before.get(name)
+        if old is None:
+            return "not in the latest run"
+        if self.options.force:
+            return "forced"
+        if old.get("status") not in ("ok", "unchanged"):
+            return f"it was {old.get('status')} in the latest run"
+
+        def changed(now: dict, then: dict) -> list[str]:
+            return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+
+        found = []
+        if params != old.get("parameters", {}):
+            found.append("parameters changed: " + ", ".join(changed(params, old["parameters"])))
+        if inputs := changed(self.inputs.get(name, {}), old.get("inputs", {})):
+            found.append("inputs changed: " + ", ".join(i.removeprefix("raw:") for i in inputs))
+        if code := changed(self.code.get(name, {}), old.get("code", {})):
+            more = f" and {len(code) - 3} more" if len(code) > 3 else ""
+            found.append("code changed: " + ", ".join(code[:3]) + more)
+        if not found and old.get("processed_outputs") != output_hashes(self.tasks[name].step):
+            found.append("its tables changed since it wrote them")
+        return "; ".join(found) or "the notebook changed"
+
     def is_fresh(self, name: str, key: str) -> bool:
         old = self.before.get(name, {})
         return (
@@ -742,7 +769,8 @@ class Run:
             args = (task.notebook, self.partial, injected, self.options.with_code, name, env,
                     info, keep)  # fmt: skip
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
-            self.progress.line(f"{name}: running")
+            self.why[name] = self.reason(name, params)
+            self.progress.line(f"{name}: running ({self.why[name]})")
 
     def collect(self) -> None:
         finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
@@ -913,6 +941,8 @@ def build_manifest(run: Run, started: float) -> dict:
         if run.tasks[name].fixed:
             entry["fan_out"] = run.tasks[name].fixed
         entry["inputs"] = run.inputs.get(name) or input_hashes(step)  # as the step read them
+        if name in run.why:
+            entry["why"] = run.why[name]
         entry["code"] = run.code.get(name, {})
         entry["processed_outputs"] = output_hashes(step)
         entry["files"] = [str(p) for p in notebook_files(run.partial, name)]

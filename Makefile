@@ -8,7 +8,8 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 KERNEL := thb-analysis
 # The data mirror: ../shared/data when it is beside the checkout; override on the command line.
-ANALYSIS_DATA_MIRROR ?= $(wildcard $(abspath ../shared/data))
+# (A shell test, not $(wildcard): make splits a path with a space in it.)
+ANALYSIS_DATA_MIRROR ?= $(shell cd "$(CURDIR)/../shared/data" 2>/dev/null && pwd)
 export ANALYSIS_DATA_MIRROR
 
 .PHONY: help setup data reports verify test lint lab lab-server bench lock clean-reports

@@ -77,6 +77,31 @@ def test_bad_parameters_and_countries_are_refused_before_any_kernel(tmp_path, ca
     assert "10_victim_trends: parameter names are text; got 2" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("data", "codes"),
+    [
+        ("BLR\nukr # Ukraine\n".encode("utf-16"), ["BLR", "UKR"]),
+        ("\ufeffBLR\nUKR\n".encode(), ["BLR", "UKR"]),
+        (b"BLR\r\nUKR\r\n", ["BLR", "UKR"]),
+    ],
+    ids=["utf-16", "utf-8 with a byte-order mark", "windows line ends"],
+)
+def test_a_country_file_is_read_in_the_encodings_editors_save(tmp_path, data, codes):
+    listed = tmp_path / "countries.txt"
+    listed.write_bytes(data)
+    assert cli._countries(None, str(listed)) == codes
+
+
+@pytest.mark.usefixtures("sigterm_handler")
+def test_a_country_file_that_is_not_text_is_one_line(tmp_path, capsys):
+    listed = tmp_path / "countries.txt"
+    listed.write_bytes(b"BLR\n\xa0\xff\x00\n")
+    assert cli.main(["run", "--country-file", str(listed)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot read country list {listed}: not UTF-8 or UTF-16 text (byte 4)" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.usefixtures("sigterm_handler")
 def test_sigterm_ends_the_command_with_143_and_one_line(monkeypatch, capsys):
     from analysis.run import lifetime

@@ -41,7 +41,9 @@ def fixture_notebook(title_cell: bool = True):
             "and when?\n\n**Data.** Two releases."
         )
         if title_cell
-        else new_markdown_cell("Some words before the title.\n\n**Question.** Which country?"),
+        else new_markdown_cell(  # what JupyterLab shows; the report prints its own title
+            "# Country profile\n\n**Question.** Which country?", metadata={"tags": ["lab-only"]}
+        ),
         new_code_cell("x = 1", outputs=[]),
     ]
     if not title_cell:
@@ -99,6 +101,17 @@ def test_title_and_question_are_plain_text():
     assert question_of(notebook) == "Where were victims exploited, and when?"
     assert title_of(fixture_notebook(title_cell=False)) == "Country profile: Ukraine"
     assert title_of(new_notebook(cells=[new_markdown_cell("## no title")])) is None
+
+
+def test_a_lab_only_cell_is_in_the_notebook_and_not_in_the_report(render):
+    notebook = fixture_notebook(title_cell=False)
+    assert question_of(notebook) == "Which country?"  # for the index
+    text, soup = render(notebook)
+    assert soup.title.string == "Country profile: Ukraine"
+    assert [h.get_text(strip=True).rstrip("¶") for h in soup.find_all("h1")] == [
+        "Country profile: Ukraine"
+    ]
+    assert "Which country?" not in text
 
 
 def test_page_title_header_findings_and_contents_come_first(render):

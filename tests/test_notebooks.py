@@ -31,10 +31,8 @@ def test_notebook_is_committed_clean_and_parameterised(path):
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
     assert nb["metadata"]["kernelspec"]["name"] == pipeline.KERNEL_NAME
     assert nb["metadata"]["language_info"]["name"] == "python"
-    first = nb["cells"][0]
-    # The country profile prints its heading (with the country's name) from a code cell.
-    heading = "<!--" if path.stem == "40_country_profile" else "# "
-    assert first["cell_type"] == "markdown" and source(first).startswith(heading)
+    first = nb["cells"][0]  # what JupyterLab shows on opening: the title
+    assert first["cell_type"] == "markdown" and source(first).startswith("# ")
     assert all("matplotlib.use(" not in source(c) for c in code)
 
 

@@ -124,6 +124,17 @@ def test_missing_mirror_folder_is_an_error(tmp_path):
         sources.fetch(["belarus_press"], mirror=tmp_path / "nowhere", raw_root=tmp_path / "raw")
 
 
+def test_a_mirror_folder_that_is_a_symlink_loop_is_one_clear_error(tmp_path):
+    loop = tmp_path / "mirror"
+    loop.symlink_to(loop)
+    with pytest.raises(DataError) as err:
+        sources.fetch(["belarus_press"], mirror=loop, raw_root=tmp_path / "raw")
+    assert str(err.value) == (
+        f"mirror folder {loop} is a symbolic link that leads back to itself "
+        "(from --mirror or $ANALYSIS_DATA_MIRROR)"
+    )
+
+
 def test_a_missing_mirror_folder_does_not_matter_when_every_file_is_present(
     tmp_path, shared_mirror
 ):

@@ -218,7 +218,13 @@ def mirror_from_env(mirror: str | Path | None = None) -> Path | None:
     value = mirror or os.environ.get(MIRROR_ENV) or None
     if value is None:
         return None
-    folder = Path(value).expanduser().resolve()
+    try:
+        folder = Path(value).expanduser().resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError before Python 3.13)
+        raise DataError(
+            f"mirror folder {value} is a symbolic link that leads back to itself "
+            f"(from --mirror or ${MIRROR_ENV})"
+        ) from None
     if not folder.is_dir():
         raise DataError(f"mirror folder {folder} does not exist (from --mirror or ${MIRROR_ENV})")
     return folder

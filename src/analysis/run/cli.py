@@ -100,14 +100,27 @@ def _load_params_file(path: str) -> dict[str, object]:
     return flat
 
 
+def _country_lines(path: Path) -> list[str]:
+    """A country list's lines: UTF-8, with or without a byte-order mark, or UTF-16 with one;
+    anything else is refused in one line naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise runner.RunError(f"cannot read country list {path}: {exc.strerror}") from None
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return data.decode(encoding).splitlines()
+    except UnicodeDecodeError as exc:
+        raise runner.RunError(
+            f"cannot read country list {path}: not UTF-8 or UTF-16 text (byte {exc.start})"
+        ) from None
+
+
 def _countries(codes: list[str] | None, list_file: str | None) -> list[str]:
     """ISO3 codes from --country (or `all`: every country with data) and --country-file."""
     codes = [c.upper() for c in codes or []]
     if list_file:
-        try:
-            lines = Path(list_file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise runner.RunError(f"cannot read country list {list_file}: {exc}") from exc
+        lines = _country_lines(Path(list_file))
         codes += [line.split("#")[0].strip().upper() for line in lines]
     codes = [c for c in codes if c]
     if "ALL" in codes:

@@ -286,8 +286,12 @@ def escaped_markdown(source: str) -> str:
 def _exporter(with_code: bool):
     """The HTML exporter, made once per process: compiling its templates takes 0.5 s."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = {report_page.LAB_ONLY}
     return HTMLExporter(
+        config=config,
         template_name="thb",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not with_code,

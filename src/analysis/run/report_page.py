@@ -102,10 +102,18 @@ def _output_h1(output: dict) -> str | None:
     return None
 
 
+# A cell with this tag is shown in JupyterLab and left out of the report (the country profile's
+# generic title: the report prints the country's own).
+LAB_ONLY = "lab-only"
+
+
 def title_of(notebook: dict) -> str | None:
     """The first level-1 heading, in a markdown cell or in a markdown or HTML output of a code
-    cell (a country profile prints its own), as plain text; None when there is none."""
+    cell (a country profile prints its own), as plain text; None when there is none. Cells
+    tagged LAB_ONLY are not in the report: their headings are not its title."""
     for cell in notebook.get("cells", []):
+        if LAB_ONLY in cell.get("metadata", {}).get("tags", []):
+            continue
         if cell["cell_type"] == "markdown":
             found = _markdown_h1(_text(cell["source"]))
         else:

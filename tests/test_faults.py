@@ -294,13 +294,19 @@ def test_html_in_the_data_is_text_in_the_report_and_the_index(dag):
 # Tampering: verify, the manifest.
 
 
-@pytest.mark.slow
-def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, capsys):
+def _figure_run(project: Path) -> tuple[Path, tuple[Step, ...], Path]:
+    """A run of one notebook that draws a figure: its notebook folder, steps and run folder."""
     notebooks = project / "notebooks"
     notebooks.mkdir()
     write_notebook(notebooks / "01_figure.ipynb", 'label = "abc"\nreport_dir = None', FIGURE)
     steps = (Step("01_figure"),)
     _, run_dir = run(project, steps)
+    return notebooks, steps, run_dir
+
+
+@pytest.mark.slow
+def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, capsys):
+    notebooks, steps, run_dir = _figure_run(project)
     outputs = manifest_of(run_dir)["outputs"]
     assert {"figures/01_figure/bars.png", "figures/01_figure/bars.svg"} <= set(outputs)
     assert results(run_dir, "01_figure") == {"label": "abc"}
@@ -314,20 +320,39 @@ def test_figures_are_inline_and_verify_catches_an_altered_one(project, package, 
     assert "match" not in out.replace("1 reports match", "")  # no line per matching file
     published = run_dir / "results/01_figure.json"
     original = published.read_bytes()
+    published.chmod(0o644)  # published read-only: a tamperer makes it writable first
     published.write_bytes(original.replace(b"abc", b"abd"))  # tampered after publication
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
     out = capsys.readouterr().out
     assert "ALTERED   results/01_figure.json (published file, edited" in out
     published.write_bytes(original)
     figure = run_dir / "figures/01_figure/bars.svg"
+    figure.chmod(0o644)
     figure.write_text(figure.read_text().replace("</svg>", "<!-- edited --></svg>"))
     manifest = manifest_of(run_dir)
     manifest["outputs"]["figures/01_figure/bars.svg"] = runner.sha256_file(figure)
+    (run_dir / "manifest.json").chmod(0o644)
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
     out = capsys.readouterr().out
     assert "ALTERED   01_figure: figures/01_figure/bars.svg" in out
     assert "0 of 1 reports match on re-execution, 1 ALTERED" in out
+
+
+@pytest.mark.slow
+def test_verify_names_an_edited_index_and_a_file_the_run_did_not_publish(project, package, capsys):
+    notebooks, steps, run_dir = _figure_run(project)
+    assert "index.html" in manifest_of(run_dir)["outputs"]  # it states the audit's verdict
+    index = run_dir / "index.html"
+    index.chmod(0o644)
+    index.write_text(index.read_text().replace("none recoverable", "all fine"))
+    (run_dir / "tables").mkdir(exist_ok=True)
+    (run_dir / "tables/extra.html").write_text("<script>alert(1)</script>")
+    assert runner.verify(run_dir, jobs=1, notebook_dir=notebooks, steps=steps) == 1
+    out = capsys.readouterr().out
+    assert "ALTERED   index.html (published file, edited or removed after the run)" in out
+    assert "EXTRA     tables/extra.html (not published by the run: added after it)" in out
+    assert "1 of 1 reports match on re-execution; 2 published files edited, removed or added" in out
 
 
 # A view whose table a reader sees changes, while no results file does.
@@ -425,15 +450,17 @@ def test_verify_names_a_processed_table_altered_after_the_run(project):
     table = project / "data/processed/us_tip.parquet"
     table.parent.mkdir(parents=True)
     table.write_bytes(b"written by the run")
+    run_dir = project / "reports/2026-01-01T000000Z"
+    run_dir.mkdir(parents=True)
     manifest = {"outputs": {}, "notebooks": {"02_x": {"processed_outputs": {
         "data/processed/us_tip.parquet": runner.sha256_file(table)}}}}  # fmt: skip
-    assert runner._published_states(project, manifest) == {"data/processed/us_tip.parquet": "match"}
+    assert runner._published_states(run_dir, manifest) == {"data/processed/us_tip.parquet": "match"}
     table.write_bytes(b"written by the run, then edited")
-    assert runner._published_states(project, manifest) == {
+    assert runner._published_states(run_dir, manifest) == {
         "data/processed/us_tip.parquet": "ALTERED"
     }
     table.unlink()
-    assert set(runner._published_states(project, manifest).values()) == {"MISSING"}
+    assert set(runner._published_states(run_dir, manifest).values()) == {"MISSING"}
 
 
 def test_a_damaged_manifest_is_named_and_the_run_starts_afresh(project, capsys):

@@ -1,5 +1,6 @@
 """Files the project writes follow the umask (0644 under umask 022), like files open() makes:
-reports and tables that a scheduled run writes are readable by a web server or a colleague."""
+reports and tables that a scheduled run writes are readable by a web server or a colleague.
+Published report files are read-only besides (0444): runs and the store share them."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_atomic_files_and_new_folders_follow_the_umask(tmp_path, umask):
     assert mode(files.write_json({}, tmp_path / "private.json")) == 0o600
 
 
-def test_carried_over_files_follow_the_umask_too(tmp_path, umask):
+def test_carried_over_files_follow_the_umask_and_are_read_only(tmp_path, umask):
     umask(0o022)
     old = tmp_path / "old"
     (old / "results").mkdir(parents=True)
@@ -52,4 +53,7 @@ def test_carried_over_files_follow_the_umask_too(tmp_path, umask):
     runner.carry_over(old, tmp_path / "new", "10_x")
     carried = sorted(p for p in (tmp_path / "new").rglob("*") if p.is_file())
     assert [p.name for p in carried] == ["10_x.html", "10_x.figures.json", "10_x.json"]
-    assert {mode(p) for p in carried} == {0o644}
+    assert {mode(p) for p in carried} == {0o444}
+    umask(0o077)
+    runner.carry_over(old, tmp_path / "private", "10_x")
+    assert {mode(p) for p in (tmp_path / "private").rglob("*") if p.is_file()} == {0o400}

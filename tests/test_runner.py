@@ -248,7 +248,7 @@ def test_editing_a_module_changes_the_key_of_its_importers_only(toy):
 
 
 @pytest.mark.slow
-def test_full_run_then_nothing_changed_then_changes(dag, package):
+def test_full_run_then_nothing_changed_then_changes(dag, package, capsys):
     status, first = run(dag)
     assert status == 0
     assert statuses(first) == {"01_make": "ok", "02_use": "ok", "03_alone": "ok"}
@@ -290,6 +290,20 @@ def test_full_run_then_nothing_changed_then_changes(dag, package):
     assert time.perf_counter() - start < 5
     runs = [p for p in (dag / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
     assert [p.name for p in runs if p.name != ".store"] == [first.name]
+
+    # --dry-run says what a run would do and why, and does nothing.
+    before = sorted(str(p) for p in (dag / "reports").rglob("*"))
+    capsys.readouterr()
+    status, same = run(dag, parameters={"01_make": {"value": 2}}, dry_run=True)
+    assert (status, same) == (0, first)
+    assert capsys.readouterr().out.splitlines() == [
+        "01_make: would run (parameters changed: value)",
+        f"03_alone: unchanged: would be carried over from {first.name}",
+        f"02_use: unchanged: would be carried over from {first.name}, unless 01_make changes its "
+        "tables",
+        "dry run: 1 of 3 notebooks would run; nothing was executed or written",
+    ]
+    assert sorted(str(p) for p in (dag / "reports").rglob("*")) == before
 
     # A parameter changes: 01 re-runs, its output changes, so 02 re-runs; 03 is carried over.
     status, second = run(dag, parameters={"01_make": {"value": 2}})
@@ -377,8 +391,32 @@ def test_any_earlier_run_s_reports_are_reused_from_the_store(dag):
     assert status == 0
     assert set(statuses(again).values()) == {"unchanged"}
     entry = manifest_of(again)["notebooks"]["02_use"]
-    assert entry["reused_from"] == first.name
+    assert entry["reused_from"] == (
+        f"{first.name} (a run that is not a folder of reports/: its files were kept)"
+    )
     assert results(again, "02_use") == made
+
+
+@pytest.mark.slow
+def test_a_published_file_edited_in_place_is_never_carried_over_or_restored(dag):
+    import stat
+
+    status, first = run(dag)
+    assert status == 0
+    page = first / "03_alone.html"
+    assert stat.S_IMODE(page.stat().st_mode) & 0o222 == 0  # read-only for its owner too
+    assert page.stat().st_nlink >= 2  # shared with the store
+    with page.open("r+b") as edit:  # in place, as root may (the inode the store shares)
+        edit.seek(0)
+        edit.write(b"<!-- edited -->")
+    status, again = run(dag)
+    assert status == 0
+    assert statuses(again)["03_alone"] == "ok"  # executed again: neither carried nor restored
+    assert manifest_of(again)["notebooks"]["03_alone"]["why"] == (
+        f"its published files were edited after run {first.name}"
+    )
+    assert b"<!-- edited -->" not in (again / "03_alone.html").read_bytes()
+    assert {s for n, s in statuses(again).items() if n != "03_alone"} == {"unchanged"}
 
 
 @pytest.mark.slow

@@ -155,6 +155,7 @@ def _cmd_run(args) -> int:
         scheduler=args.scheduler,
         allow_modified=args.allow_modified,
         publish_below_threshold=args.publish_below_threshold,
+        dry_run=args.dry_run,
     )
     status, _ = runner.run(options)
     return status
@@ -251,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="first remove stored reports older than AGE (e.g. 90d, 12h)",
     )
     run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say which notebooks would run and why (a parameter, an input, code), and which "
+        "would be carried over; run nothing",
+    )
     run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
     run.add_argument(
         "--keep-going", action="store_true", help="after a failure, finish the other notebooks"

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from analysis.data import paths
 from analysis.run.report_page import question_of, title_of
 
+INDEX = "index.html"
 PROFILES_PAGE = "profiles.html"
 PROFILE_RELEASE = "kanon_2021"  # the CTDC release whose record count the profiles page shows
 
@@ -324,7 +325,7 @@ def _below_threshold(manifest: dict) -> str:
 
 def write_index(manifest: dict, run_dir: Path) -> None:
     """index.html of the run folder, and profiles.html when the run has country profiles."""
-    with paths.atomic_path(run_dir / "index.html") as tmp:
+    with paths.atomic_path(run_dir / INDEX) as tmp:
         tmp.write_text(render(manifest, run_dir), encoding="utf-8")
     if any("fan_out" in entry for entry in manifest["notebooks"].values()):
         with paths.atomic_path(run_dir / PROFILES_PAGE) as tmp:

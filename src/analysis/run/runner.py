@@ -36,7 +36,7 @@ from tqdm import tqdm
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
 from analysis.run import committed, executors, parameters, pipeline, store
-from analysis.run.index_page import below_threshold, write_index
+from analysis.run.index_page import INDEX, PROFILES_PAGE, below_threshold, write_index
 from analysis.run.report_page import RunInfo, source_label
 from analysis.run.steps import (
     STEPS,
@@ -87,6 +87,7 @@ class RunOptions:
     scheduler: str | None = None  # the Dask scheduler's address (or $ANALYSIS_DASK_SCHEDULER)
     allow_modified: bool = False  # run notebooks that differ from the commit (`committed`)
     publish_below_threshold: bool = False  # such a run may become `latest` (min_cell < 10)
+    dry_run: bool = False  # say what would run and why; run nothing (`Run.explain`)
 
 
 @dataclass
@@ -300,13 +301,13 @@ def latest_run(root: Path) -> Path | None:
 
 
 def previous_run(root: Path) -> tuple[Path | None, dict]:
-    """The latest run and its notebooks' manifest entries; a damaged manifest is named in one
-    line, and the run goes on as if there were no earlier run."""
+    """The latest run and its manifest; a damaged manifest is named in one line, and the run
+    goes on as if there were no earlier run."""
     previous = latest_run(root)
     if previous is None:
         return None, {}
     try:
-        return previous, load_manifest(previous)["notebooks"]
+        return previous, load_manifest(previous)
     except RunError as exc:
         print(f"warning: {exc}; running as if there were no earlier run", file=sys.stderr)
         return None, {}
@@ -338,13 +339,20 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
 
 
 def carry_over(previous: Path, target: Path, notebook: str) -> None:
+    """Link a notebook's files from the previous run (`unaltered` checked them first)."""
     for rel in notebook_files(previous, notebook):
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(previous / rel, target / rel)
-        except OSError:
-            shutil.copy2(previous / rel, target / rel)
-        (target / rel).chmod(paths.file_mode())  # also files of runs made before the umask
+        store.link(previous / rel, target / rel)
+
+
+def unaltered(run: Path, rels: Iterable[str], hashes: dict[str, str]) -> bool:
+    """Whether each file (`rels`, relative to `run`) still has the sha256 recorded when it was
+    made: a published file edited in place (a run's files and the store's share inodes) is
+    never carried into another run; its notebook is executed again."""
+    for rel in rels:
+        path = run / rel
+        if rel not in hashes or not path.is_file() or sha256_file(path) != hashes[rel]:
+            return False
+    return True
 
 
 def new_run_id(root: Path) -> str:
@@ -386,7 +394,14 @@ class Progress:
     def __init__(self, total: int, jobs: int = 1):
         self.total, self.jobs, self.finished, self.durations = total, max(1, jobs), 0, []
         self.tty = sys.stderr.isatty()
-        self.bar = tqdm(total=total, unit="notebook", file=sys.stderr) if self.tty else None
+        self._bar: tqdm | None = None
+
+    @property
+    def bar(self) -> tqdm | None:
+        """The terminal's progress bar, drawn at the first line (a dry run draws none)."""
+        if self.tty and self._bar is None:
+            self._bar = tqdm(total=self.total, unit="notebook", file=sys.stderr)
+        return self._bar
 
     def line(self, text: str) -> None:
         if self.bar is not None:
@@ -420,8 +435,8 @@ class Progress:
             self.bar.update(1)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 # The run.
@@ -516,12 +531,14 @@ def run(
     with ReportLock(root):
         for stale in root.glob(".partial-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
-        if options.prune_older_than is not None:
+        if options.prune_older_than is not None and not options.dry_run:
             pruned = store.prune(root, options.prune_older_than)
             print(f"pruned {pruned} stored report(s) older than the limit", file=sys.stderr)
-        previous, before = previous_run(root)
+        previous, manifest = previous_run(root)
+        before = manifest.get("notebooks", {})
         fan_out = kept_fan_out(plan, before, options.fan_out, options.drop)
         pending = Run(options, expand(plan, fan_out), root, previous, before)
+        pending.published = manifest.get("outputs", {})
         pending.modified = modified
         return pending.execute()
 
@@ -603,6 +620,7 @@ class Run:
         self.inputs: dict[str, dict] = {}  # task -> its inputs' sha256 when it was decided
         self.why: dict[str, str] = {}  # task -> why it was executed (`reason`)
         self.pinned: dict[str, tuple[str, str]] = {}  # processed table -> (sha256, its writer)
+        self.published: dict[str, str] = {}  # the previous run's files -> sha256 when made
 
     def ready(self) -> list[str]:
         """Tasks whose dependencies are done, the slowest last time first (shorter makespan)."""
@@ -709,6 +727,8 @@ class Run:
             found.append("code changed: " + ", ".join(code[:3]) + more)
         if not found and old.get("processed_outputs") != output_hashes(self.tasks[name].step):
             found.append("its tables changed since it wrote them")
+        if not found and not unaltered(self.previous, old.get("files", []), self.published):
+            found.append(f"its published files were edited after run {self.previous.name}")
         return "; ".join(found) or "the notebook changed"
 
     def is_fresh(self, name: str, key: str) -> bool:
@@ -718,6 +738,7 @@ class Run:
             and old.get("status") in ("ok", "unchanged")
             and old.get("processed_outputs") == output_hashes(self.tasks[name].step)
             and has_records(old, name)
+            and unaltered(self.previous, old.get("files", []), self.published)
         )
 
     def stored(self, name: str, key: str) -> dict | None:
@@ -728,7 +749,10 @@ class Run:
             return None
         return entry if has_records(entry, name) else None
 
-    def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
+    def choose(self, name: str) -> tuple[str, str, object]:
+        """What to do with a task whose dependencies are done, its key and a detail: blocked
+        (the failed dependencies), failed (a table changed under the run), carry (from the
+        latest run), store (its entry), not run, or execute."""
         task = self.tasks[name]
         params = {**self.options.parameters.get(task.step.notebook, {}), **task.fixed}
         self.parameters[name] = params
@@ -739,22 +763,42 @@ class Run:
         failed = sorted(d for d in self.deps[name] if self.results[d].status in BROKEN)
         only = self.options.only
         selected = only is None or name in only or task.step.notebook in only
+        forced = selected and self.options.force
         if failed:
-            self.finish(name, StepResult("blocked", key=key, blocked_by=failed))
-        elif changed := self.changed_under_run(inputs):
-            self.finish(name, StepResult("failed", key=key, error=changed))
-        elif self.is_fresh(name, key) and not (selected and self.options.force):
+            return "blocked", key, failed
+        if changed := self.changed_under_run(inputs):
+            return "failed", key, changed
+        if self.is_fresh(name, key) and not forced:
+            return "carry", key, self.before[name].get("reused_from") or self.previous.name
+        if not forced and (entry := self.stored(name, key)):
+            made_by = entry["run_id"]
+            if not (self.root / made_by).is_dir():  # stopped before it was published, or removed
+                made_by += " (a run that is not a folder of reports/: its files were kept)"
+            return "store", key, (entry, made_by)
+        if self.stop or not selected:
+            return "not run", key, None
+        return "execute", key, None
+
+    def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
+        task = self.tasks[name]
+        what, key, detail = self.choose(name)
+        params = self.parameters[name]
+        if what == "blocked":
+            self.finish(name, StepResult("blocked", key=key, blocked_by=detail))
+        elif what == "failed":
+            self.finish(name, StepResult("failed", key=key, error=detail))
+        elif what == "carry":
             carry_over(self.previous, self.partial, name)
-            reused = self.before[name].get("reused_from") or self.previous.name
-            result = StepResult("unchanged", key=key, reused_from=reused)
+            result = StepResult("unchanged", key=key, reused_from=detail)
             result.last_seconds = self.last_seconds(name)
             self.finish(name, result)
-        elif not (selected and self.options.force) and (entry := self.stored(name, key)):
+        elif what == "store":
+            entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
-            result = StepResult("unchanged", key=key, reused_from=entry["run_id"])
+            result = StepResult("unchanged", key=key, reused_from=made_by)
             result.last_seconds = entry.get("seconds", 0.0)
             self.finish(name, result)
-        elif self.stop or not selected:
+        elif what == "not run":
             self.finish(name, StepResult("not run", key=key))
         else:
             injected = dict(params)
@@ -771,6 +815,33 @@ class Run:
             self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
             self.why[name] = self.reason(name, params)
             self.progress.line(f"{name}: running ({self.why[name]})")
+
+    def explain(self) -> tuple[int, Path | None]:
+        """--dry-run: what a run would do with each task and why, in the order it would take
+        them, on stdout; nothing is executed or written. A task after one that would run is
+        judged on the tables as they are now: it runs too if that one's tables change."""
+        would: set[str] = set()
+        while len(self.results) < len(self.tasks):
+            for name in self.ready():
+                what, _, detail = self.choose(name)
+                after = sorted(self.deps[name] & would)
+                if what == "execute":
+                    would.add(name)
+                    line = f"would run ({self.reason(name, self.parameters[name])})"
+                    line += f", after {' and '.join(after)}" if after else ""
+                elif what == "not run":
+                    line = "not selected"
+                else:
+                    made_by = detail if what == "carry" else detail[1]
+                    line = f"unchanged: would be carried over from {made_by}"
+                    if after:
+                        verb = "changes its" if len(after) == 1 else "change their"
+                        line += f", unless {' and '.join(after)} {verb} tables"
+                print(f"{name}: {line}")
+                self.results[name] = StepResult("ok" if what == "execute" else "unchanged")
+        print(f"dry run: {len(would)} of {len(self.tasks)} notebooks would run; nothing was "
+              "executed or written")  # fmt: skip
+        return 0, self.previous
 
     def collect(self) -> None:
         finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
@@ -822,6 +893,8 @@ class Run:
         return self.changed_under_run(now)
 
     def execute(self) -> tuple[int, Path | None]:
+        if self.options.dry_run:
+            return self.explain()
         started = time.perf_counter()
         try:  # before the partial folder: a scheduler out of reach leaves nothing behind
             pool = executors.make(self.options.executor, self.options.jobs, self.options.scheduler)
@@ -863,8 +936,12 @@ class Run:
         found = self.audit(final)
         manifest = build_manifest(self, started)
         manifest["audit"] = found
+        write_index(manifest, self.partial)  # its pages state the verdict: hashed too
+        for page in (INDEX, PROFILES_PAGE):
+            if (self.partial / page).is_file():
+                manifest["outputs"][page] = sha256_file(self.partial / page)
         files.write_json(manifest, self.partial / MANIFEST)
-        write_index(manifest, self.partial)
+        store.read_only(p for p in self.partial.rglob("*") if p.is_file())
         complete = all(s in ("ok", "unchanged") for s in statuses)
         unsafe = below_threshold(manifest) and not self.options.publish_below_threshold
         moved = self.tables_changed()
@@ -1125,7 +1202,9 @@ def _print_verdict(recorded: dict, names: list[str], published: dict, states: di
     print(f"verify run {recorded['run_id']}: {len(names)} reports, "
           f"{len(published)} published files hashed, {len(states)} items re-executed")  # fmt: skip
     for item, state in sorted(published.items()):
-        if state != "match":
+        if state == "EXTRA":
+            print(f"EXTRA     {item} (not published by the run: added after it)")
+        elif state != "match":
             print(f"{state:9} {item} (published file, edited or removed after the run)")
     altered = 0
     for name in names:
@@ -1142,7 +1221,7 @@ def _print_verdict(recorded: dict, names: list[str], published: dict, states: di
     edited = sum(s != "match" for s in published.values())
     print(f"{matched} of {len(names)} reports match on re-execution"
           + (f", {altered} ALTERED" if altered else "")
-          + (f"; {edited} published files edited or removed" if edited else ""))  # fmt: skip
+          + (f"; {edited} published files edited, removed or added" if edited else ""))  # fmt: skip
     return bool(altered or edited)
 
 
@@ -1162,6 +1241,10 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
         for rel, sha in manifest["notebooks"][name].get("processed_outputs", {}).items():
             path = paths.processed_dir() / Path(rel).relative_to("data/processed")
             states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
+    listed = {*manifest.get("outputs", {}), MANIFEST}
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file() or p.is_symlink()):
+        if str(path.relative_to(run_dir)) not in listed:
+            states[str(path.relative_to(run_dir))] = "EXTRA"
     return states
 
 

@@ -7,8 +7,9 @@ executed notebook, results, table and figure records, figures, tables) are linke
 there, whichever run made them: a stopped or failed run loses no finished work, and a report
 once made is never made again. `prune` removes entries older than a given age.
 
-Files are hard links where the filesystem allows (copies elsewhere), so the store costs no
-space while the run folders that share its files exist.
+Files are read-only hard links where the filesystem allows (copies elsewhere), so the store
+costs no space while the run folders that share its files exist. An entry records each file's
+sha256 and is used only while every file still has it: a file edited in place is never reused.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
-from analysis.data import files
+from analysis.data import files, paths, sources
 
 STORE = ".store"
 ENTRY = "entry.json"
@@ -30,25 +32,40 @@ def folder(root: Path, key: str) -> Path:
     return root / STORE / key
 
 
-def _link(source: Path, target: Path) -> None:
+def read_only(published: Iterable[Path]) -> None:
+    """Published files are read-only (0444 under umask 022): an editor that saves in place
+    fails rather than change every run and store entry that shares the file. (Root may still
+    write: every reuse re-hashes what it takes, `find` and `runner.unaltered`.)"""
+    mode = paths.file_mode() & ~0o222
+    for path in published:
+        path.chmod(mode)
+
+
+def link(source: Path, target: Path) -> None:
+    """`target` becomes a read-only hard link of `source` (a copy where links are not had)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+    read_only([target])
 
 
 def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) -> None:
-    """Keep a finished task's files (`rels`, relative to `run_dir`) and its `record` under
-    `key`; built beside the store and renamed into place, so an entry is whole or absent."""
+    """Keep a finished task's files (`rels`, relative to `run_dir`), their sha256 and its
+    `record` under `key`; built beside the store and renamed into place, so an entry is whole
+    or absent."""
     final = folder(root, key)
     if (final / ENTRY).is_file():
         return
     building = root / STORE / f".{key}.{os.getpid()}.part"
     shutil.rmtree(building, ignore_errors=True)
+    hashes = {}
     for rel in rels:
-        _link(run_dir / rel, building / "files" / rel)
-    entry = {**record, "key": key, "files": [str(r) for r in rels], "stored": time.time()}
+        link(run_dir / rel, building / "files" / rel)
+        hashes[str(rel)] = sources.sha256_of(building / "files" / rel)
+    entry = {**record, "key": key, "files": [str(r) for r in rels], "sha256": hashes,
+             "stored": time.time()}  # fmt: skip
     files.write_json(entry, building / ENTRY)
     with contextlib.suppress(OSError):  # another run stored the same key meanwhile: keep it
         os.replace(building, final)
@@ -56,20 +73,27 @@ def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) ->
 
 
 def find(root: Path, key: str) -> dict | None:
-    """The entry stored under `key` with all its files present, or None."""
+    """The entry stored under `key` with all its files present and as they were stored (the
+    sha256 recorded then), or None."""
     entry_file = folder(root, key) / ENTRY
     try:
         entry = json.loads(entry_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    present = all((folder(root, key) / "files" / rel).is_file() for rel in entry.get("files", []))
-    return entry if present and entry.get("key") == key else None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    hashes = entry.get("sha256", {})
+    for rel in entry.get("files", []):
+        path = folder(root, key) / "files" / rel
+        if rel not in hashes or not path.is_file() or sources.sha256_of(path) != hashes[rel]:
+            return None
+    return entry
 
 
 def restore(root: Path, entry: dict, run_dir: Path) -> None:
     """Link an entry's files into a run folder."""
     for rel in entry["files"]:
-        _link(folder(root, entry["key"]) / "files" / rel, run_dir / rel)
+        link(folder(root, entry["key"]) / "files" / rel, run_dir / rel)
 
 
 def prune(root: Path, older_than_seconds: float) -> int:

@@ -49,6 +49,7 @@ def profile_results(run_dir) -> dict:
     }
 
 
+@pytest.mark.slow  # a cluster and kernels
 def test_a_fan_out_on_a_dask_cluster_gives_what_the_local_pool_gives(dag, cluster):
     write_notebook(dag / "notebooks/04_profile.ipynb", 'iso3 = "BLR"\nreport_dir = None', PROFILE)
     steps = (*STEPS, Step("04_profile", fan_out="iso3"))
@@ -92,4 +93,31 @@ def test_a_dead_worker_is_named_in_the_failure():
     killed = distributed.KilledWorker("40_country_profile-MDA", worker, 3)
     assert executors.task_error(killed) == (
         "the worker tcp://10.0.0.7:40101 died while running it (KilledWorker)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("garbage://x", "unknown scheme garbage://"),
+        ("tcp://127.0.0.1:notaport", "invalid literal for int() with base 10: 'notaport'"),
+        ("tcp://127.0.0.1", "missing port number in address '127.0.0.1'"),
+        ("127.0.0.1", "Invalid url scheme"),
+    ],
+)
+def test_a_malformed_scheduler_address_is_one_line_before_any_connection(address, why):
+    with pytest.raises(executors.ExecutorError) as err:
+        executors.make("dask", 2, address)
+    assert str(err.value).startswith(f"not a Dask scheduler address: {address!r} ({why}")
+    assert str(err.value).endswith("expected tcp://HOST:PORT")
+
+
+def test_a_lost_scheduler_is_named_in_the_failure():
+    from concurrent.futures import CancelledError
+
+    pool = executors.DaskExecutor.__new__(executors.DaskExecutor)  # not connected
+    pool.address = "tcp://10.0.0.7:8786"
+    assert executors.task_error(CancelledError(), pool) == (
+        "the run lost the Dask scheduler at tcp://10.0.0.7:8786 while this notebook was on it "
+        "(CancelledError); run again when it is back"
     )

@@ -235,6 +235,56 @@ def test_workers_and_kernels_end_when_the_runner_is_killed(dag):
     assert _gone(pids), f"worker and kernel {pids} outlived the killed runner"
 
 
+KILLED_WORKER_SCRIPT = """
+import sys
+from pathlib import Path
+from analysis import catalog
+from analysis.run import runner
+from analysis.run.steps import Step
+sys.path.insert(0, {tests!r})
+from fixture_dag import STEPS, TABLES
+catalog.TABLES = TABLES
+status, _ = runner.run(
+    runner.RunOptions(jobs=2, only=["05_wait", "03_alone"], keep_going=True,
+                      parameters={{"03_alone": {{"pause": 30}}}}),
+    Path({notebooks!r}), (*STEPS, Step("05_wait", reads=("seed",))))
+sys.exit(status)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_fails_its_notebook_at_once_and_the_run_goes_on(dag):
+    write_notebook(dag / "notebooks/05_wait.ipynb", "report_dir = None", WAIT)
+    script = KILLED_WORKER_SCRIPT.format(
+        tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks")
+    )
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    pids = dag / "data/processed/pids.txt"
+    for _ in range(600):  # the kernel writes its pids once it runs the notebook
+        if pids.is_file() and pids.read_text():
+            break
+        time.sleep(0.1)
+    worker = int(pids.read_text().split()[0])
+    os.kill(worker, signal.SIGKILL)  # as the OOM killer does
+    killed = time.monotonic()
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if "05_wait: FAILED" in line:
+            assert time.monotonic() - killed < 15  # not when 03_alone ends (30 s)
+            assert (
+                f"05_wait: FAILED after 0.0 s: its worker process {worker} died while running "
+                "it (killed by SIGKILL; out of memory?)"
+            ) in line
+    assert proc.wait() == 1
+    log = "".join(lines)
+    assert "05_wait: FAILED" in log and "Traceback" not in log
+    # 03_alone's worker was ended with the broken pool: it runs again, once, and finishes.
+    assert "03_alone: running again (a worker beside it was lost)" in log
+    assert "03_alone: ok in" in log
+
+
 @pytest.mark.slow
 def test_sigterm_stops_the_run_like_ctrl_c(dag):
     _, first = run(dag)

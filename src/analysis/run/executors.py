@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import shutil
+import signal
+import tempfile
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
+from pathlib import Path
 
 from analysis.data import paths
 from analysis.run import lifetime
@@ -34,8 +38,13 @@ def scheduler_address(given: str | None) -> str | None:
 def make(kind: str, jobs: int, scheduler: str | None = None) -> Executor:
     if kind == LOCAL:
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max(1, jobs), mp_context=context,
+        pool = ProcessPoolExecutor(max(1, jobs), mp_context=context,
                                    initializer=lifetime.die_with_parent)  # fmt: skip
+        # Start every worker before the pool's manager thread (as under fork): a worker spawned
+        # on demand after it is not watched, and its death goes unnoticed until another task
+        # ends (CPython 3.11: `submit` wakes the thread before it spawns the worker).
+        pool._safe_to_dynamically_spawn_children = False
+        return pool
     if kind == DASK:
         return DaskExecutor(scheduler_address(scheduler))
     raise ExecutorError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
@@ -47,6 +56,51 @@ def stop(pool: Executor) -> None:
         lifetime.stop_pool(pool)
     else:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def tracked(marker: str, fn, *args):
+    """Run `fn` in a local worker, its pid noted in `marker` first (`Workers.lost`)."""
+    Path(marker).write_text(str(os.getpid()))
+    return fn(*args)
+
+
+class Workers:
+    """Which local worker ran which task: when a worker is killed (the OOM killer, SIGKILL),
+    the pool fails every task in flight at once; the task whose worker died fails, naming how,
+    and the others run again in a new pool (`runner.Run.resubmit`), each once."""
+
+    def __init__(self):
+        self.folder: Path | None = None
+        self.retried: set[str] = set()
+        self.ended: dict = {}  # pid -> the process, of pools replaced after they broke
+
+    def remember(self, pool: ProcessPoolExecutor) -> None:
+        """Keep a broken pool's processes before it is shut down (which forgets them)."""
+        self.ended.update(getattr(pool, "_processes", None) or {})  # no public handle
+
+    def marker(self, name: str) -> str:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="thb-workers-"))
+        (self.folder / name).unlink(missing_ok=True)
+        return str(self.folder / name)
+
+    def lost(self, name: str, pool: ProcessPoolExecutor) -> str:
+        """Why the task `name` failed when the pool broke, or '' when it only stood beside the
+        worker that died (and was not retried yet): it may run again."""
+        marker = self.folder / name if self.folder else None
+        pid = int(marker.read_text()) if marker and marker.is_file() else None
+        process = {**self.ended, **(getattr(pool, "_processes", None) or {})}.get(pid)
+        code = process.exitcode if process is not None else None
+        if (code is None or code == -signal.SIGTERM) and name not in self.retried:
+            self.retried.add(name)  # the pool ended it after another worker died
+            return ""
+        how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
+        memory = "; out of memory?" if code == -signal.SIGKILL else ""
+        return f"its worker process {pid} died while running it ({how}{memory})"
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _with_environment(values: dict[str, str], fn, *args):
@@ -66,7 +120,19 @@ class DaskExecutor(Executor):
                 f"{SCHEDULER_ENV}"
             )
         import distributed
+        from distributed.comm import parse_address, parse_host_port
+        from distributed.comm.registry import backends
 
+        try:  # before connecting: a malformed address is a ValueError deep in distributed
+            scheme, location = parse_address(address, strict=True)
+            if scheme not in backends:
+                raise ValueError(f"unknown scheme {scheme}://")
+            if scheme in ("tcp", "tls", "ws", "wss"):
+                parse_host_port(location)
+        except ValueError as exc:
+            raise ExecutorError(
+                f"not a Dask scheduler address: {address!r} ({exc}); expected tcp://HOST:PORT"
+            ) from None
         try:
             self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
@@ -86,10 +152,14 @@ class DaskExecutor(Executor):
         self.client.close()
 
 
-def task_error(exc: BaseException) -> str:
+def task_error(exc: BaseException, pool: Executor | None = None) -> str:
     """A task's future raised instead of returning: what its failed entry says. A worker
-    that died (Dask's KilledWorker) is named."""
+    that died (Dask's KilledWorker) is named, and so is a scheduler the run lost (its
+    futures are cancelled)."""
     worker = getattr(getattr(exc, "last_worker", None), "address", None)
     if worker:
         return f"the worker {worker} died while running it ({type(exc).__name__})"
+    if isinstance(exc, CancelledError) and isinstance(pool, DaskExecutor):
+        return (f"the run lost the Dask scheduler at {pool.address} while this notebook was "
+                f"on it (CancelledError); run again when it is back")  # fmt: skip
     return paths.disk_problem(exc) or f"{type(exc).__name__}: {exc}"

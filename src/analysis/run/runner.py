@@ -25,7 +25,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -621,6 +622,9 @@ class Run:
         self.why: dict[str, str] = {}  # task -> why it was executed (`reason`)
         self.pinned: dict[str, tuple[str, str]] = {}  # processed table -> (sha256, its writer)
         self.published: dict[str, str] = {}  # the previous run's files -> sha256 when made
+        self.pool: Executor | None = None
+        self.submitted: dict[str, tuple] = {}  # task -> the arguments of `pipeline.run_notebook`
+        self.workers = executors.Workers()  # which local worker runs which task
 
     def ready(self) -> list[str]:
         """Tasks whose dependencies are done, the slowest last time first (shorter makespan)."""
@@ -779,7 +783,7 @@ class Run:
             return "not run", key, None
         return "execute", key, None
 
-    def decide(self, name: str, pool: ProcessPoolExecutor) -> None:
+    def decide(self, name: str) -> None:
         task = self.tasks[name]
         what, key, detail = self.choose(name)
         params = self.parameters[name]
@@ -812,7 +816,8 @@ class Run:
             keep = bool(task.fixed) and self.options.executor == "local"
             args = (task.notebook, self.partial, injected, self.options.with_code, name, env,
                     info, keep)  # fmt: skip
-            self.running[pool.submit(pipeline.run_notebook, *args)] = (name, key)
+            self.submitted[name] = args
+            self.submit(name, key)
             self.why[name] = self.reason(name, params)
             self.progress.line(f"{name}: running ({self.why[name]})")
 
@@ -843,14 +848,26 @@ class Run:
               "executed or written")  # fmt: skip
         return 0, self.previous
 
+    def submit(self, name: str, key: str) -> None:
+        """Start a task in the pool (a local worker notes its pid first: `executors.tracked`)."""
+        args = (pipeline.run_notebook, *self.submitted[name])
+        if isinstance(self.pool, ProcessPoolExecutor):
+            args = (executors.tracked, self.workers.marker(name), *args)
+        self.running[self.pool.submit(*args)] = (name, key)
+
     def collect(self) -> None:
         finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
         for future in finished:
             name, key = self.running.pop(future)
             try:
                 outcome = future.result()
+            except BrokenProcessPool:  # a local worker was killed (the OOM killer, say)
+                if not (error := self.workers.lost(name, self.pool)):
+                    self.resubmit(name, key)
+                    continue
+                outcome = pipeline.Outcome(name, False, 0.0, error)
             except Exception as exc:  # a Dask worker died, the connection was lost: a failure
-                error = executors.task_error(exc)
+                error = executors.task_error(exc, self.pool)
                 outcome = pipeline.Outcome(name, False, 0.0, error)
             status = "ok" if outcome.ok else "failed"
             seconds = round(outcome.seconds, 2)
@@ -863,6 +880,15 @@ class Run:
             self.finish(name, result)
             if not outcome.ok and not self.options.keep_going:
                 self.stop = True
+
+    def resubmit(self, name: str, key: str) -> None:
+        """Run a task again in a new pool: the pool broke when a worker beside it was killed."""
+        if getattr(self.pool, "_broken", False):
+            self.workers.remember(self.pool)
+            self.pool.shutdown(wait=False)
+            self.pool = executors.make(self.options.executor, self.options.jobs)
+        self.progress.line(f"{name}: running again (a worker beside it was lost)")
+        self.submit(name, key)
 
     def finish(self, name: str, result: StepResult) -> None:
         if result.status == "unchanged":  # carried over with its results file
@@ -897,7 +923,8 @@ class Run:
             return self.explain()
         started = time.perf_counter()
         try:  # before the partial folder: a scheduler out of reach leaves nothing behind
-            pool = executors.make(self.options.executor, self.options.jobs, self.options.scheduler)
+            self.pool = executors.make(self.options.executor, self.options.jobs,
+                                       self.options.scheduler)  # fmt: skip
         except executors.ExecutorError as exc:
             raise RunError(str(exc)) from None
         self.partial.mkdir(parents=True)
@@ -906,17 +933,18 @@ class Run:
                 for name in self.ready():
                     if len(self.running) >= self.options.jobs:
                         break
-                    self.decide(name, pool)
+                    self.decide(name)
                 if self.running:
                     self.collect()
         except BaseException:
-            executors.stop(pool)  # its kernels end with their workers
+            executors.stop(self.pool)  # its kernels end with their workers
             shutil.rmtree(self.partial, ignore_errors=True)
             raise
         else:
-            pool.shutdown()
+            self.pool.shutdown()
         finally:
             self.progress.close()
+            self.workers.close()
         try:
             return self.publish(started)
         except BaseException:  # a full disk, say: no half-written partial folder stays

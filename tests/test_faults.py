@@ -193,9 +193,11 @@ except lifetime.Terminated:
 """
 
 
-def _start_waiting_run(dag: Path) -> tuple[subprocess.Popen, list[int]]:
-    """A run of a notebook that sleeps, in a subprocess; the pids of its worker and kernel."""
-    write_notebook(dag / "notebooks/05_wait.ipynb", "report_dir = None", WAIT)
+def _start_waiting_run(dag: Path, write: bool = True) -> tuple[subprocess.Popen, list[int]]:
+    """A run of a notebook that sleeps (`write`: as it is), in a subprocess; the pids of its
+    worker and kernel."""
+    if write:
+        write_notebook(dag / "notebooks/05_wait.ipynb", "report_dir = None", WAIT)
     script = STOP_SCRIPT.format(tests=str(Path(__file__).parent), notebooks=str(dag / "notebooks"))
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -283,6 +285,30 @@ def test_a_worker_killed_mid_run_fails_its_notebook_at_once_and_the_run_goes_on(
     # 03_alone's worker was ended with the broken pool: it runs again, once, and finishes.
     assert "03_alone: running again (a worker beside it was lost)" in log
     assert "03_alone: ok in" in log
+
+
+WRITING = """
+import os, time
+from pathlib import Path
+from analysis.data import paths
+(paths.processed_dir() / "pids.txt").write_text(f"{os.getppid()} {os.getpid()}")
+for i in range(600):  # a notebook that keeps writing into its run's folder
+    target = Path(report_dir or ".") / "results"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "05_wait.json").write_text(str(i))
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.slow
+def test_no_kernel_writes_into_a_stopped_run_s_folder(dag):
+    write_notebook(dag / "notebooks/05_wait.ipynb", "report_dir = None", WRITING)
+    proc, pids = _start_waiting_run(dag, write=False)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert not any(_alive(p) for p in pids)  # the kernel ended before the runner did
+    time.sleep(3)  # a kernel left behind would have made the folder again by now
+    assert not list((dag / "reports").glob(".partial-*"))
 
 
 @pytest.mark.slow

@@ -39,7 +39,7 @@ def make(kind: str, jobs: int, scheduler: str | None = None) -> Executor:
     if kind == LOCAL:
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max(1, jobs), mp_context=context,
-                                   initializer=lifetime.die_with_parent)  # fmt: skip
+                                   initializer=lifetime.worker_setup)  # fmt: skip
         # Start every worker before the pool's manager thread (as under fork): a worker spawned
         # on demand after it is not watched, and its death goes unnoticed until another task
         # ends (CPython 3.11: `submit` wakes the thread before it spawns the worker).

@@ -4,6 +4,8 @@
   initializer), even by SIGKILL; their kernels (ipykernel) exit when their parent is gone.
 - SIGTERM (what `timeout`, CI and systemd send) is handled like Ctrl-C: `Terminated` is raised
   in the runner, which stops its workers (`stop_pool`), removes its partial folder and says so.
+- A worker that gets SIGTERM kills its kernels and waits for them before it exits
+  (`end_with_children`): no kernel writes into the partial folder after the runner removed it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import ctypes
 import os
 import signal
 import sys
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 TERMINATED_STATUS = 128 + signal.SIGTERM  # 143, as a shell reports a process ended by SIGTERM
@@ -20,6 +23,33 @@ TERMINATED_STATUS = 128 + signal.SIGTERM  # 143, as a shell reports a process en
 
 class Terminated(KeyboardInterrupt):
     """The runner received SIGTERM."""
+
+
+def worker_setup() -> None:
+    """A pool worker's initializer: it dies with the runner, and ends its kernels with it."""
+    die_with_parent()
+    signal.signal(signal.SIGTERM, end_with_children)
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` started by any of its threads (Linux /proc; else [])."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def end_with_children(signum, frame) -> None:
+    """Kill this process's children (its kernels), wait until they are gone, then exit."""
+    kernels = children(os.getpid())
+    for pid in kernels:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in kernels:
+        with contextlib.suppress(OSError):  # reaped by its Popen meanwhile: gone already
+            os.waitpid(pid, 0)
+    os._exit(128 + signum)
 
 
 def die_with_parent() -> None:

@@ -612,6 +612,13 @@ def test_a_full_or_read_only_disk_is_one_line_on_the_command_line(tmp_path, monk
     assert err.startswith(f"error: cannot write in {tmp_path}: the file system is read-only (")
     assert err.endswith("MiB free there); nothing was published, earlier outputs are intact")
     assert "\n" not in err and "Traceback" not in err
+    unnamed = OSError(errno.ENOSPC, "No space left on device")  # a write() names no file
+    monkeypatch.setattr(cli, "_cmd_run", lambda args: (_ for _ in ()).throw(unnamed))
+    assert cli.main(["run"]) == 1
+    reports = paths.reports_dir()
+    assert capsys.readouterr().err.startswith(
+        f"error: cannot write in {reports}: no space is left on the disk ("
+    )
     other = OSError(errno.EACCES, "Permission denied", str(tmp_path / "x"))
     monkeypatch.setattr(cli, "_cmd_run", lambda args: (_ for _ in ()).throw(other))
     with pytest.raises(PermissionError):  # not a disk problem: not dressed up as one

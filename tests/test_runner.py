@@ -123,6 +123,9 @@ def test_a_profile_once_published_stays_until_dropped(dag):
     assert runner.kept_fan_out(plan, before, asked, {}) == {"iso3": ["UKR", "MDA", "BLR"]}
     assert runner.kept_fan_out(plan, before, {}, {"iso3": ["MDA"]}) == {"iso3": ["BLR"]}
     assert runner.kept_fan_out(plan, before, {}, {"iso3": ["BLR", "MDA"]}) == {"iso3": []}
+    # After every profile was dropped, the default does not come back by itself.
+    assert runner.kept_fan_out(plan, {}, {}, {}, {"iso3": []}) == {"iso3": []}
+    assert runner.kept_fan_out(plan, {}, {"iso3": ["UKR"]}, {}, {"iso3": []}) == {"iso3": ["UKR"]}
 
 
 def test_a_failed_audit_writes_the_run_but_leaves_latest(tmp_path):
@@ -518,6 +521,10 @@ def test_fan_out_renders_one_report_per_value(dag):
         "04_profile-BLR",
         "04_profile-UKR",
     }
+    # The default profile dropped with the others stays dropped in the next plain run.
+    status, none = run(dag, steps, drop={"iso3": ["BLR", "UKR"]})
+    assert status == 0 and manifest_of(none)["fan_out"] == {"iso3": []}
+    assert run(dag, steps) == (0, none)
 
 
 KEPT = """

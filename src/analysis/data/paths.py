@@ -112,12 +112,13 @@ DISK_ERRORS = {
 }
 
 
-def disk_problem(exc: BaseException) -> str | None:
-    """One line for an error writing to a full or read-only disk: the folder and the space
-    free there; None for any other error."""
+def disk_problem(exc: BaseException, writing_in: Path | None = None) -> str | None:
+    """One line for an error writing to a full or read-only disk: the folder (the error's
+    file's, else `writing_in`, the folder the command writes in) and the space free there;
+    None for any other error."""
     if not isinstance(exc, OSError) or exc.errno not in DISK_ERRORS:
         return None
-    folder = Path(exc.filename).parent if exc.filename else Path.cwd()
+    folder = Path(exc.filename).parent if exc.filename else (writing_in or Path.cwd())
     while not folder.is_dir() and folder != folder.parent:
         folder = folder.parent
     try:

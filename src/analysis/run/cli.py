@@ -301,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _writes_in(args) -> Path:
+    """The folder a command writes in: the raw data's for `data`, the reports' otherwise."""
+    data = (_cmd_fetch, _cmd_data_verify, _cmd_list)
+    return paths.raw_dir() if args.handler in data else paths.reports_dir()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lifetime.handle_sigterm()
@@ -316,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: nothing was published; earlier outputs are intact", file=sys.stderr)
         return 130
     except OSError as exc:
-        if (problem := paths.disk_problem(exc)) is None:
+        if (problem := paths.disk_problem(exc, _writes_in(args))) is None:
             raise
         print(f"error: {problem}; nothing was published, earlier outputs are intact",
               file=sys.stderr)  # fmt: skip

@@ -537,8 +537,10 @@ def run(
             print(f"pruned {pruned} stored report(s) older than the limit", file=sys.stderr)
         previous, manifest = previous_run(root)
         before = manifest.get("notebooks", {})
-        fan_out = kept_fan_out(plan, before, options.fan_out, options.drop)
+        fan_out = kept_fan_out(plan, before, options.fan_out, options.drop,
+                               manifest.get("fan_out"))  # fmt: skip
         pending = Run(options, expand(plan, fan_out), root, previous, before)
+        pending.fan_out = fan_out
         pending.published = manifest.get("outputs", {})
         pending.modified = modified
         return pending.execute()
@@ -580,11 +582,15 @@ def check_raw_files(steps: Iterable[Step]) -> None:
 
 
 def kept_fan_out(
-    plan: dict[str, tuple[Step, Path]], before: dict, asked: dict[str, list], drop: dict
-) -> dict[str, list]:
+    plan: dict[str, tuple[Step, Path]], before: dict, asked: dict[str, list], drop: dict,
+    recorded: dict | None = None,
+) -> dict[str, list]:  # fmt: skip
     """The fan-out values of a run: those asked for, then those of the latest run's reports,
     less those dropped. A country profile published once stays in `latest` (re-executed when
-    its inputs or code change) until it is dropped; with none at all, the notebook's default."""
+    its inputs or code change) until it is dropped; with none at all, the notebook's default,
+    unless the latest run had none because they were dropped (its manifest's `fan_out`,
+    `recorded`, holds an empty list)."""
+    recorded = recorded or {}
     values: dict[str, list] = {}
     for stem, (step, notebook) in plan.items():
         if step.fan_out is None:
@@ -593,7 +599,7 @@ def kept_fan_out(
                 if e.get("notebook") == stem and step.fan_out in e.get("fan_out", {})]  # fmt: skip
         chosen = [*asked.get(step.fan_out, []), *kept]
         chosen = [v for v in dict.fromkeys(chosen) if v not in drop.get(step.fan_out, [])]
-        if not chosen and not drop.get(step.fan_out):
+        if not chosen and not drop.get(step.fan_out) and recorded.get(step.fan_out) != []:
             chosen = [fan_out_default(notebook, step.fan_out)]
         values[step.fan_out] = chosen
     return values
@@ -622,6 +628,7 @@ class Run:
         self.why: dict[str, str] = {}  # task -> why it was executed (`reason`)
         self.pinned: dict[str, tuple[str, str]] = {}  # processed table -> (sha256, its writer)
         self.published: dict[str, str] = {}  # the previous run's files -> sha256 when made
+        self.fan_out: dict[str, list] = {}  # parameter -> the values of this run's reports
         self.pool: Executor | None = None
         self.submitted: dict[str, tuple] = {}  # task -> the arguments of `pipeline.run_notebook`
         self.workers = executors.Workers()  # which local worker runs which task
@@ -1062,6 +1069,7 @@ def build_manifest(run: Run, started: float) -> dict:
         "kernel": pipeline.KERNEL_NAME,
         "packages": {d.metadata["Name"]: d.version for d in metadata.distributions()},
         "notebooks": notebooks,
+        "fan_out": run.fan_out,  # [] when every report of a fan-out was dropped
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in written},
         "sources": {
             s.name: {

@@ -331,7 +331,8 @@ def test_the_five_instruments_side_by_side_and_as_a_matrix():
     fd = table[ins.FRAMEWORK_2002.short]
     assert "2002/629/JHA" in fd["citation"] and fd["definition"].startswith("Art. 1:")
     assert "removal of organs" not in fd["purposes"] and "begging" not in fd["purposes"]
-    assert "(a minimum" not in fd["purposes"]  # a closed list
+    # "labour or services, including at least ...": a minimum for labour, not for every purpose
+    assert fd["purposes"].endswith("(labour purposes a minimum: 'including at least')")
     assert "Art. 1(1)(c)" in fd["position of vulnerability"]
     assert "surrogacy, not encoded" in table.loc["child", ins.EU_2024.short]
     shown = views.table_view(table, "five").shown()
@@ -339,7 +340,7 @@ def test_the_five_instruments_side_by_side_and_as_a_matrix():
     matrix = ins.element_matrix(ins.COMPARED)
     assert list(matrix.columns) == list(table.columns)
     assert matrix.loc[("purpose", ins.PURPOSES["removal_of_organs"])].tolist() == [0, 2, 2, 2, 2]
-    assert matrix.loc[("rule", "purposes are a minimum (open list)")].tolist() == [0, 2, 2, 2, 2]
+    assert matrix.loc[("rule", "purposes are a minimum (open list)")].tolist() == [1, 2, 2, 2, 2]
     assert matrix[list(matrix.columns)[1:]].equals(ins.element_matrix())  # the four unchanged
 
 
@@ -348,7 +349,9 @@ def test_the_widening_of_2011_against_the_framework_decision():
     table = views.widening_table(added).shown().set_index("addition")
     organs, begging = ins.PURPOSES["removal_of_organs"], ins.PURPOSES["begging"]
     crime = ins.PURPOSES["criminal_activities"]
-    assert set(table.index) == {organs, begging, crime, "purposes as a minimum (an open list)"}
+    open_list = ("purposes as a minimum (an open list) for every purpose, where the labour "
+                 "purposes already read 'including at least'")  # fmt: skip
+    assert set(table.index) == {organs, begging, crime, open_list}
     references = [f"already in the {i.short}" for i in (ins.PALERMO_2000, ins.COE_2005)]
     assert table.loc[organs, references].tolist() == ["yes", "yes"]
     assert table.loc[[begging, crime], references].eq("no").all().all()

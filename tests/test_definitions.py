@@ -83,7 +83,7 @@ def test_palermo_applies_only_to_transnational_offences_with_an_organised_crimin
 
 def test_consent_and_child_rules_with_their_articles():
     assert all(i.consent_irrelevant_if_means and i.child_needs_no_means for i in ins.INSTRUMENTS)
-    assert all(i.child_below_age == 18 and i.purposes_minimum for i in ins.INSTRUMENTS)
+    assert all(i.child_below_age == 18 and i.purposes_minimum == "yes" for i in ins.INSTRUMENTS)
     assert [PAL.articles[k] for k in ("consent", "child_rule", "child_age")] == [
         "Art. 3(b)",
         "Art. 3(c)",

@@ -52,6 +52,11 @@ PURPOSES: dict[str, str] = {
     "illegal_adoption": "exploitation of illegal adoption",
 }
 KNOWING_USE = ("none", "consider", "mandatory")  # criminalising knowing use of services
+# Whether the purposes are a minimum (an open list): for none, for some ("including at least"
+# for labour only, as in the Framework Decision), or for all.
+OPEN_LIST = ("no", "partly", "yes")
+OPEN_LIST_NOTE = {"no": "", "partly": " (labour purposes a minimum: 'including at least')",
+                  "yes": " (a minimum: open list)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class Instrument:
     acts: tuple[str, ...]
     means: tuple[str, ...]
     purposes: tuple[str, ...]
-    purposes_minimum: bool  # "at a minimum" / "as a minimum": the list is open
+    purposes_minimum: str  # one of OPEN_LIST: "at a minimum" / "as a minimum" (yes), for some
     consent_irrelevant_if_means: bool
     consent_covers: str  # which exploitation the consent rule speaks of
     child_needs_no_means: bool
@@ -92,6 +97,8 @@ class Instrument:
             unknown = set(getattr(self, name)) - set(vocabulary)
             if unknown:
                 raise ValueError(f"{self.key}: unknown {name} {sorted(unknown)}")
+        if self.purposes_minimum not in OPEN_LIST:
+            raise ValueError(f"{self.key}: purposes_minimum must be one of {OPEN_LIST}")
         if self.knowing_use_offence not in KNOWING_USE:
             raise ValueError(f"{self.key}: knowing_use_offence must be one of {KNOWING_USE}")
 
@@ -120,7 +127,7 @@ PALERMO_2000 = Instrument(
     acts=_PALERMO_ACTS,
     means=tuple(MEANS),
     purposes=_PALERMO_PURPOSES,
-    purposes_minimum=True,
+    purposes_minimum="yes",
     consent_irrelevant_if_means=True,
     consent_covers="intended exploitation",
     child_needs_no_means=True,
@@ -177,7 +184,7 @@ COE_2005 = Instrument(
     acts=_PALERMO_ACTS,
     means=tuple(MEANS),
     purposes=_PALERMO_PURPOSES,
-    purposes_minimum=True,
+    purposes_minimum="yes",
     consent_irrelevant_if_means=True,
     consent_covers="intended exploitation",
     child_needs_no_means=True,
@@ -234,7 +241,7 @@ FRAMEWORK_2002 = Instrument(
         "servitude",
         "sexual_exploitation",
     ),
-    purposes_minimum=False,  # labour or services "including at least" three kinds; sexual
+    purposes_minimum="partly",  # labour or services "including at least" three kinds; sexual
     consent_irrelevant_if_means=True,
     consent_covers="intended or actual exploitation",
     child_needs_no_means=True,
@@ -302,7 +309,7 @@ EU_2011 = Instrument(
         "criminal_activities",
         "removal_of_organs",
     ),
-    purposes_minimum=True,
+    purposes_minimum="yes",
     consent_irrelevant_if_means=True,
     consent_covers="intended or actual exploitation",
     child_needs_no_means=True,
@@ -433,10 +440,14 @@ def widening(
         for key in change["added"]:
             named = {r.key: key in getattr(r, kind) for r in references}
             rows.append({"kind": kind, "element": key, "label": vocabulary[key], **named})
-    if after.purposes_minimum and not before.purposes_minimum:
-        named = {r.key: r.purposes_minimum for r in references}
-        rows.append({"kind": "rule", "element": "purposes_minimum",
-                     "label": "purposes as a minimum (an open list)", **named})  # fmt: skip
+    if after.purposes_minimum == "yes" and before.purposes_minimum != "yes":
+        named = {r.key: r.purposes_minimum == "yes" for r in references}
+        label = "purposes as a minimum (an open list)"
+        if before.purposes_minimum == "partly":
+            label += (
+                " for every purpose, where the labour purposes already read 'including at least'"
+            )
+        rows.append({"kind": "rule", "element": "purposes_minimum", "label": label, **named})
     return pd.DataFrame(rows, columns=["kind", "element", "label", *(r.key for r in references)])
 
 
@@ -450,9 +461,9 @@ def side_by_side(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFram
         rows.setdefault("definition", {})[inst.short] = f"{inst.definition_article}: {inst.term}"
         rows.setdefault("acts", {})[inst.short] = "; ".join(ACTS[x] for x in inst.acts)
         rows.setdefault("means", {})[inst.short] = "; ".join(MEANS[x] for x in inst.means)
-        rows.setdefault("purposes", {})[inst.short] = "; ".join(
-            PURPOSES[x] for x in inst.purposes
-        ) + (" (a minimum: open list)" if inst.purposes_minimum else "")
+        rows.setdefault("purposes", {})[inst.short] = (
+            "; ".join(PURPOSES[x] for x in inst.purposes) + OPEN_LIST_NOTE[inst.purposes_minimum]
+        )
         rows.setdefault("position of vulnerability", {})[inst.short] = (
             f"defined ({a['vulnerability']}): {inst.vulnerability_definition}"
             if inst.vulnerability_definition
@@ -502,7 +513,9 @@ def element_matrix(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFr
             cells[("means", label)] = 2 * (key in inst.means)
         for key, label in PURPOSES.items():
             cells[("purpose", label)] = 2 * (key in inst.purposes)
-        cells[("rule", "purposes are a minimum (open list)")] = 2 * inst.purposes_minimum
+        cells[("rule", "purposes are a minimum (open list)")] = OPEN_LIST.index(
+            inst.purposes_minimum
+        )
         cells[("rule", "consent irrelevant once means used")] = 2 * inst.consent_irrelevant_if_means
         cells[("rule", "child: no means needed")] = 2 * inst.child_needs_no_means
         cells[("rule", "child = under 18")] = 2 * (inst.child_below_age == 18)

@@ -61,10 +61,18 @@ def differences_text() -> str:
             + (", ".join(added) if added else "nothing")
             + "."
         )
+    texts = [i for i in COMPARED if not i.amends]  # an amendment keeps what it does not change
+    defining = [i for i in texts if i.vulnerability_definition]
+    silent = [i.short for i in texts if not i.vulnerability_definition]
     lines.append(
-        f"- Only **{COE_2005.short}** defines the victim ({COE_2005.articles['victim']}); only "
-        f"the EU texts define the position of vulnerability "
-        f'({EU_2011.articles["vulnerability"]}: "{EU_2011.quote}").'
+        f"- Only **{COE_2005.short}** defines the victim ({COE_2005.articles['victim']}). The "
+        "position of vulnerability is defined by "
+        + " and ".join(
+            f'the {i.short} ({i.articles["vulnerability"]}: "{i.quote}")' for i in defining
+        )  # fmt: skip
+        + ", not by the "
+        + " or the ".join(silent)
+        + "."
     )
     lines.append(
         f"- Only the **{PALERMO_2000.short}** limits its application to transnational offences "

@@ -288,6 +288,9 @@ def test_eu27_comparison_reports_both_sources_for_2019_to_2022(real):
     # Eurostat figures as transcribed (Feb 2023 release; Dec 2022 release for the 2019 rate).
     assert keyed.at[("registered victims", 2021), "eurostat"] == 7155
     assert keyed.at[("registered victims per million inhabitants", 2019), "eurostat"] == 17
+    # Each figure in its latest release: the 2020 female share as revised in January 2024.
+    share_2020 = keyed.loc[("female share of registered victims (%)", 2020)]
+    assert (share_2020["eurostat"], share_2020["eurostat_release"]) == (68, "Jan 2024 release")
     is_share = table["measure"].map(en.is_share_measure).astype(bool)
     assert table["gap_points"].notna().equals(table["gap_pct"].notna() & is_share)  # shares only
     assert table.loc[is_share, "gap_points"].abs().max() <= 100  # in points, not per cent

@@ -44,12 +44,18 @@ def test_us_tip_table():
 def test_eurostat_table():
     frame, path = raw("eurostat_thb")
     table = et.clean_eurostat(frame, path).table
-    assert len(table) == len(frame)
+    revisions = et.read_table(et.EUROSTAT_REVISIONS, et.EUROSTAT_COLUMNS)
+    assert len(table) == len(frame) + len(revisions)
+    # The 2020 female share: 64 in the Dec 2022 release, revised to 68 in Jan 2024 (given in a
+    # note of the file, transcribed with its citation); comparisons take the latest.
     share_2020 = table[
         (table["year"] == 2020) & (table["indicator"] == "registered_victims_female_share")
-    ]
-    assert share_2020["value"].tolist() == [64]
-    assert "68" in share_2020["note"].iloc[0]  # the Jan 2024 revision stays visible
+    ].set_index("release")
+    assert share_2020["value"].to_dict() == {"Dec 2022 release": 64, "Jan 2024 release": 68}
+    assert share_2020["latest"].to_dict() == {"Dec 2022 release": False, "Jan 2024 release": True}
+    assert "68" in share_2020.at["Dec 2022 release", "note"]
+    assert share_2020.at["Jan 2024 release", "source_address"].endswith("ddn-20240124-1")
+    assert table.groupby(["year", "indicator"])["latest"].sum().eq(1).all()
     assert table["release_month"].str.match(r"^20\d\d-\d\d$").all()
     assert table["is_secondary"].any() and not table["is_secondary"].all()
 
@@ -104,8 +110,11 @@ def test_build_writes_every_output_with_accounting(tmp_path):
     written = json.loads((tmp_path / "quality" / "enforcement.json").read_text())
     assert set(written) == {"glotip", "us_tip", "eurostat_thb", "belarus_press"}
     for entry in [*written["glotip"].values(), *(written[n] for n in tables)]:
-        assert entry["rows_out"] + entry["rows_quarantined"] == entry["rows_in"]
+        assert entry["rows_out"] + entry["rows_quarantined"] == (
+            entry["rows_in"] + entry["rows_transcribed"]
+        )
         assert sum(entry["quarantined_by_reason"].values()) == entry["rows_quarantined"]
+    assert written["eurostat_thb"]["rows_transcribed"] == 1  # the 2020 female share, revised
     stored = pd.read_parquet(tmp_path / "us_tip.parquet")
     assert list(stored.columns) == list(tables["us_tip"].columns)
     assert report["us_tip"]["rows_in"] == len(stored)

@@ -472,16 +472,17 @@ def eu27_comparison(
     """Eurostat EU-27 headlines beside the GLOTIP sum over the EU-27 members, per year.
 
     `totals` needs sexes Total and Female. Every year and measure appears; a source without a
-    figure shows <NA>. `gap_pct` is GLOTIP's distance from Eurostat (see `gap_percent`).
-    GLOTIP per-million figures divide by the population of all 27 members, as Eurostat does,
-    although only `glotip_countries` members reported.
+    figure shows <NA>. Eurostat figures are each one's latest release (`latest`). `gap_pct`
+    is GLOTIP's distance from Eurostat (see `gap_percent`). GLOTIP per-million figures
+    divide by the population of all 27 members, as Eurostat does, although only
+    `glotip_countries` members reported.
     """
     years = list(years)
     grid = pd.DataFrame(
         [(m, y) for m in EUROSTAT_MEASURES for y in years], columns=["measure", "year"]
     ).astype({"year": "Int64"})
     indicator_of = {spec[0]: m for m, spec in EUROSTAT_MEASURES.items()}
-    euro = eurostat[eurostat["indicator"].isin(list(indicator_of))]
+    euro = eurostat[eurostat["indicator"].isin(list(indicator_of)) & eurostat["latest"]]
     euro = pd.DataFrame(
         {
             "measure": euro["indicator"].map(indicator_of).to_numpy(),

@@ -15,6 +15,7 @@ class Cleaned:
 
     table: pd.DataFrame
     quarantine: pd.DataFrame  # raw columns as text, plus `source_row` and `reason`
+    transcribed: int = 0  # rows added from a table transcribed in the project, with citations
 
 
 def quarantine(raw: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
@@ -33,15 +34,17 @@ def missingness(frame: pd.DataFrame) -> dict[str, float]:
 
 
 def summarise(name: str, rows_in: int, cleaned: Cleaned) -> dict:
-    """Rows in, out and quarantined by reason; an error if any row is unaccounted for."""
+    """Rows in (and transcribed), out and quarantined by reason; an error if any row is
+    unaccounted for."""
     by_reason = cleaned.quarantine["reason"].value_counts().sort_index()
     rows_out, rows_quarantined = len(cleaned.table), int(by_reason.sum())
-    if rows_out + rows_quarantined != rows_in:
-        raise DataError(
-            f"{name}: {rows_in} raw rows but {rows_out} cleaned + {rows_quarantined} quarantined"
-        )
+    if rows_out + rows_quarantined != rows_in + cleaned.transcribed:
+        added = f" and {cleaned.transcribed} transcribed" if cleaned.transcribed else ""
+        raise DataError(f"{name}: {rows_in} raw rows{added} but {rows_out} cleaned + "
+                        f"{rows_quarantined} quarantined")  # fmt: skip
     return {
         "rows_in": rows_in,
+        "rows_transcribed": cleaned.transcribed,
         "rows_out": rows_out,
         "rows_quarantined": rows_quarantined,
         "quarantined_by_reason": {str(k): int(v) for k, v in by_reason.items()},

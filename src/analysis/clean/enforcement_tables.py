@@ -77,8 +77,27 @@ def clean_us_tip(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned
     return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 
-def clean_eurostat(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned:
-    """Long form as transcribed, plus the release as a month and a secondary-source flag."""
+# Revised values that the headlines file gives only in a note, transcribed with their citation.
+EUROSTAT_REVISIONS = Path(__file__).parents[1] / "mappings" / "eurostat_revisions.csv"
+
+
+def clean_eurostat(
+    raw: pd.DataFrame, path: Path | str = "", revisions: Path = EUROSTAT_REVISIONS
+) -> accounting.Cleaned:
+    """Long form as transcribed, with the revisions that the file gives only in notes (their
+    own rows, of their release); each figure's latest release is marked `latest`, the one
+    every comparison uses; older releases stay as the vintage record."""
+    added = _eurostat_rows(read_table(revisions, EUROSTAT_COLUMNS), revisions)
+    table = pd.concat([_eurostat_rows(raw, path), added], ignore_index=True)
+    key = ["year", "geo", "indicator"]
+    newest = table.groupby(key)["release_month"].transform("max")
+    table["latest"] = (table["release_month"] == newest).astype("boolean")
+    table = validate(table, EUROSTAT, f"Eurostat headlines ({path}, {revisions.name})")
+    return accounting.Cleaned(table, accounting.empty_quarantine(raw), transcribed=len(added))
+
+
+def _eurostat_rows(raw: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+    """The rows of one transcribed file, with the release as a month and a secondary flag."""
     release_month = pd.to_datetime(
         raw["release"].str.removesuffix(" release"), format="%b %Y", errors="coerce"
     )
@@ -100,8 +119,7 @@ def clean_eurostat(raw: pd.DataFrame, path: Path | str = "") -> accounting.Clean
             "note": raw["note"],
         }
     )
-    table = validate(table, EUROSTAT, f"Eurostat headlines ({path})")
-    return accounting.Cleaned(table, accounting.empty_quarantine(raw))
+    return table
 
 
 def split_years(raw: pd.DataFrame, path: Path | str = "") -> tuple[pd.Series, pd.Series]:

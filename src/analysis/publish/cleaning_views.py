@@ -491,14 +491,28 @@ def us_tip_view(tip: pd.DataFrame) -> tables.Table:
 
 
 def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
-    """Eurostat's EU-27 headline figures, indicator by year (the first value of each)."""
-    frame = eurostat.pivot_table(index="indicator", columns="year", values="value",
-                                 aggfunc="first")  # fmt: skip
-    frame = frame.rename_axis(columns=None).reset_index()
+    """Eurostat's EU-27 headline figures, indicator by year, each in its latest release; a
+    figure revised in a later release is marked, with the earlier value in the note."""
+    latest = eurostat[eurostat["latest"]]
+    releases = eurostat.groupby(["indicator", "year"])["release"].transform("size")
+    revised = eurostat[(releases > 1) & ~eurostat["latest"]]
+    text = latest["value"].map(lambda v: f"{v:,g}")
+    marked = latest.assign(value=text.where(~latest.set_index(["indicator", "year"]).index.isin(
+        revised.set_index(["indicator", "year"]).index), text + "*"))  # fmt: skip
+    frame = marked.pivot(index="indicator", columns="year", values="value")
+    frame = frame.rename_axis(columns=None).reset_index().fillna("")
     frame["indicator"] = frame["indicator"].map(tables.words)
     frame.columns = [str(c) for c in frame.columns]
-    return tables.Table(frame, caption="Eurostat EU-27 headline figures, by reference year",
-                        note="Shares are in per cent; rates per million inhabitants.")  # fmt: skip
+    note = "Shares are in per cent; rates per million inhabitants."
+    earlier = [
+        f"{tables.words(r.indicator)} {r.year}: {r.value:,g} in the {r.release}"
+        for r in revised.itertuples()
+    ]
+    if earlier:
+        note += (" * Revised in a later release, whose value is shown and used in every "
+                 "comparison; the earlier figure: " + "; ".join(earlier) + ".")  # fmt: skip
+    return tables.Table(frame, caption="Eurostat EU-27 headline figures, by reference year "
+                        "(each in its latest release)", note=note)  # fmt: skip
 
 
 def enforcement_findings(quality: dict, names) -> str:
@@ -510,7 +524,14 @@ def enforcement_findings(quality: dict, names) -> str:
         for v, r in quality["glotip"].items()
     ]
     lines += [
-        f"- **{TABLE_NAMES.get(n, tables.words(n))}:** {quality[n]['rows_out']:,} rows."
+        f"- **{TABLE_NAMES.get(n, tables.words(n))}:** {quality[n]['rows_out']:,} rows"
+        + (
+            f", {t} of them revisions the file gives only in a note, transcribed with their "
+            "citation"
+            if (t := quality[n].get("rows_transcribed"))
+            else ""
+        )  # fmt: skip
+        + "."
         for n in names
     ]
     return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])

@@ -158,14 +158,22 @@ def _schemas() -> dict[str, object]:
             "release_month": pa.Column("string", pa.Check.str_matches(r"^\d{4}-\d{2}$")),
             "is_secondary": pa.Column("boolean"),
             **_CITATION,
+            "latest": pa.Column("boolean"),  # the figure's latest release: what comparisons use
         },
         checks=[
             pa.Check(
                 lambda f: (f["unit"] != "percent") | (f["value"] <= 100),
                 error="a percentage above 100",
-            )
+            ),
+            pa.Check(
+                lambda f: (
+                    f[f["latest"]].groupby(["year", "geo", "indicator"]).size().eq(1).all()
+                    & f.groupby(["year", "geo", "indicator"])["latest"].any().all()
+                ),
+                error="not exactly one latest release per year, area and indicator",
+            ),
         ],
-        unique=["year", "geo", "indicator"],
+        unique=["year", "geo", "indicator", "release"],
         strict=True,
         ordered=True,
     )

@@ -231,6 +231,31 @@ def test_unweighted_mean_2023_export_is_two_and_a_half_points_off(glotip):
     assert computed_largest(glotip, "2023", "country_mean") == pytest.approx(expected, abs=1e-9)
 
 
+def test_the_default_rule_is_nearest_every_edition_held_not_one_year(glotip):
+    from analysis.data import population as wpp
+
+    by_vintage = {v: glotip[glotip["vintage"] == v] for v in gp.EDITIONS}
+    by_edition = gp.edition_distances(by_vintage, gp.published_figures(), wpp.load())
+    assert sorted(by_edition.groupby("edition")["year"].first().items()) == [
+        (2020, 2018), (2022, 2020), (2024, 2022)]  # fmt: skip
+    worst = gp.worst_cases(by_edition)
+    # Pooled counts: the closest for 2020 (as the independent pooled sum above), 18.9 points
+    # off the 2024 edition's 2022 shares; population-weighted has the smallest worst case.
+    expected_2020 = largest_gap(independent_pooled(independent_groups(glotip, "2023", 2020)))
+    assert worst.at["pooled", 2022] == pytest.approx(expected_2020, abs=1e-9)
+    assert worst.at["pooled", "worst"] == pytest.approx(18.9, abs=0.05)
+    assert gp.chosen_rule(by_edition) == ("population_weighted", pytest.approx(5.5, abs=0.05))
+    assert (worst["worst"] > views.CLOSE_ENOUGH).all()  # no rule within 3 points of all
+    top = gp.largest_reporter(gp.entering(gp.cells(by_vintage["2025"]), list(gp.GROUPS)))
+    first, second = views.rule_choice_lines(by_edition, top, 2020)
+    assert first.startswith("No way of adding up the countries gives the Global Report's "
+                            "profile of detected victims within 3 points in every edition held "
+                            "(2018, 2020, 2022): population-weighted mean of country shares")  # fmt: skip
+    assert first.endswith("is up to 5.5 points off (2022).")
+    assert second.startswith("The closest rule for 2020 alone, pooled counts (1.2 points), is "
+                             "18.9 points off for 2022, when Pakistan holds 35.5")  # fmt: skip
+
+
 def test_pakistans_2020_revision_and_its_weight_in_2022(glotip):
     rev = gp.largest_revision(
         glotip[glotip["vintage"] == "2023"], glotip[glotip["vintage"] == "2025"], 2020

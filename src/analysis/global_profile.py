@@ -46,6 +46,7 @@ FORMS = {  # form: category in dimension "by form of exploitation" (sex and age 
     "other forms": "Other forms of exploitation",
 }
 RULES = ("pooled", "country_mean", "region_mean", "population_weighted")
+CLOSEST = "closest"  # the rule parameter's default: `chosen_rule` over every edition held
 # Export: (the Global Report edition it was published with, that edition's latest full year).
 EDITIONS = {"2023": (2022, 2020), "2025": (2024, 2022)}
 NEAREST = "nearest"
@@ -358,6 +359,43 @@ def closest_rule(dist: pd.DataFrame) -> tuple[str, float]:
     per = dist.groupby("rule")["largest"].first().astype(float)
     order = sorted(per.index, key=lambda r: (per[r], RULES.index(r)))
     return order[0], float(per[order[0]])
+
+
+def edition_distances(
+    glotip_by_vintage: dict[str, pd.DataFrame], figures: pd.DataFrame, population: pd.DataFrame
+) -> pd.DataFrame:
+    """Every rule against every edition whose published shares of women, girls, men and boys
+    the project holds: for each edition and reference year, `distances` on the export nearest
+    the year (`nearest_vintage`; the only one for a year no export's edition reported), with
+    `edition` and the number of published parts compared."""
+    shares = figures[(figures["measure"] == "share") & figures["group"].isin(list(GROUPS))]
+    frames = []
+    for (edition, year), rows in shares.groupby(["edition", "reference_year"]):
+        published = rows.set_index("group")["value"].astype(float)
+        vintage = nearest_vintage(int(year))
+        found = profile_cells(glotip_by_vintage, {int(year): vintage})
+        if found.empty:
+            continue
+        profiles = all_rules(found, population).assign(vintage=vintage)
+        frames.append(distances(profiles, published, int(year)).assign(
+            edition=int(edition), parts=len(published)))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def worst_cases(by_edition: pd.DataFrame) -> pd.DataFrame:
+    """Per rule, its largest distance to each edition (columns: editions) and the worst case
+    over all of them (`worst`), rules in order of their worst case (ties: `RULES` order)."""
+    per = by_edition.groupby(["rule", "edition"])["largest"].first().unstack("edition")
+    per["worst"] = per.max(axis=1)
+    order = sorted(per.index, key=lambda r: (per.at[r, "worst"], RULES.index(r)))
+    return per.loc[order]
+
+
+def chosen_rule(by_edition: pd.DataFrame) -> tuple[str, float]:
+    """The rule with the smallest worst case over every edition held, and that worst case
+    (points): chosen on all editions, not one year, so that no single revised year picks it."""
+    table = worst_cases(by_edition)
+    return str(table.index[0]), float(table["worst"].iloc[0])
 
 
 def years_with_data(frame: pd.DataFrame) -> list[int]:

@@ -243,7 +243,88 @@ def closest_sentence(
     )
     if rule == default:
         return text + " It is the rule this report uses by default in the sections below."
-    return text + f" The sections below use {RULE_NAMES[default]}, as chosen for this run."
+    return text + (f" The sections below use {RULE_NAMES[default]}: one year alone does not "
+                   "choose the rule (next section).")  # fmt: skip
+
+
+CLOSE_ENOUGH = 3.0  # points from every edition's published shares: a rule that "matches"
+
+
+def _edition_years(by_edition: pd.DataFrame) -> pd.Series:
+    return by_edition.groupby("edition")["year"].first().sort_index()
+
+
+def rule_choice_table(by_edition: pd.DataFrame) -> Table:
+    """Each rule's largest distance to each Global Report edition held, and its worst case;
+    the rules in order of their worst case (the first is the default)."""
+    worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
+    frame = pd.DataFrame({"rule": [RULE_NAMES[r] for r in worst.index]})
+    for edition, year in years.items():
+        frame[f"{edition} edition, {year}"] = [points(v, False) for v in worst[edition]]
+    frame["worst case"] = [points(v, False) for v in worst["worst"]]
+    parts = by_edition.groupby("edition")["parts"].first()
+    fewer = [f"the {e} edition gives {n} of the four groups" for e, n in parts.items() if n < 4]
+    note = (
+        "Largest distance, over the groups each edition publishes, between the computed "
+        "central share and the published one, each year from the export published with the "
+        "edition that first reported it. The first rule has the smallest worst case and is "
+        "this report's default."
+    ) + (f" Of the shares held here, {'; '.join(fewer)}." if fewer else "")
+    return Table(frame, caption="Distance of each rule to every Global Report edition held",
+                 note=note)  # fmt: skip
+
+
+def rule_choice_records(by_edition: pd.DataFrame) -> dict:
+    """Per rule, its distance (points) to each edition held and its worst case."""
+    worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
+    return {
+        rule: {
+            **{
+                f"{e} edition ({years[e]})": round(float(worst.at[rule, e]), 2) for e in years.index
+            },
+            "worst": round(float(worst.at[rule, "worst"]), 2),
+        }  # fmt: skip
+        for rule in worst.index
+    }
+
+
+def rule_choice_lines(by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int) -> list[str]:
+    """The default rule and its worst case over every edition held, said plainly when no rule
+    is within CLOSE_ENOUGH of all; and the rule closest for `year_alone` alone, with its worst
+    case and the largest reporter's weight in that year (what pulls it off)."""
+    worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
+    rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
+    held = ", ".join(str(y) for y in years)
+    off_in = years[worst.loc[rule, years.index].astype(float).idxmax()]
+    if largest <= CLOSE_ENOUGH:
+        lines = [f"{RULE_NAMES[rule].capitalize()} gives the Global Report's profile of detected "
+                 f"victims within {points(largest, False)} in every edition held ({held})."]  # fmt: skip
+    else:
+        lines = [
+            f"No way of adding up the countries gives the Global Report's profile of detected "
+            f"victims within {CLOSE_ENOUGH:.0f} points in every edition held ({held}): "
+            f"{RULE_NAMES[rule]}, the closest over all of them and this report's default, is "
+            f"up to {points(largest, False)} off ({off_in})."
+        ]
+    alone = by_edition[by_edition["year"] == year_alone]
+    if alone.empty:
+        return lines
+    other, distance = gp.closest_rule(alone)
+    if other == rule:
+        return lines
+    other_in = years[worst.loc[other, years.index].astype(float).idxmax()]
+    text = (
+        f"The closest rule for {year_alone} alone, {RULE_NAMES[other]} "
+        f"({points(distance, False)}), is {points(worst.at[other, 'worst'], False)} off for "
+        f"{other_in}"
+    )
+    heaviest = top[top["year"] == other_in]
+    if len(heaviest):
+        h = heaviest.iloc[0]
+        share = (f"{h.share_lower:.1f}%" if h.share_upper - h.share_lower < 0.05
+                 else f"{h.share_lower:.1f}–{h.share_upper:.1f}%")  # fmt: skip
+        text += f", when {_country(h.iso3)} holds {share} of the victims that enter"
+    return [*lines, text + "."]
 
 
 # --- Regions, forms and totals ---------------------------------------------------------------
@@ -378,30 +459,24 @@ def revision_text(rev: dict, rule: str, before: str, after: str, distance: float
 
 
 def headlines(
-    closest: tuple[str, float],
-    countries: int,
-    year: int,
-    edition: int,
+    choice: list[str],
     vintage: str,
     later: tuple[str, float],
     rev: dict,
 ) -> list[str]:
-    """At most three sentences for the index: the closest rule and how close; what the later
-    export does to it."""
-    rule, distance = closest
-    lines = [
-        f"{RULE_NAMES[rule].capitalize()} of the {countries} countries with a full sex and age "
-        f"breakdown give the {edition} Global Report's {year} profile of detected victims "
-        f"within {points(distance, False)} ({export_name(vintage)}).",
-    ]
+    """At most three sentences for the index: the rule chosen over every edition held and its
+    worst case (`rule_choice_lines`); what the later export does to the rule for the compared
+    year."""
+    lines = list(choice[:2])
     later_vintage, later_distance = later
     if later_vintage != vintage:
         old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
         new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
         lines.append(
-            f"On {export_name(later_vintage)} the same rule is {points(later_distance, False)} "
-            f"off, because {_country(rev['iso3'])}'s {rev['year']} figure was revised from "
-            f"{old} to {new} victims."
+            f"On {export_name(later_vintage)} this report's rule is "
+            f"{points(later_distance, False)} off the compared year's published profile, because "
+            f"{_country(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
+            "victims."
         )
     return lines
 

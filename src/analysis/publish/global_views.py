@@ -297,8 +297,10 @@ def rule_choice_lines(by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: i
     held = ", ".join(str(y) for y in years)
     off_in = years[worst.loc[rule, years.index].astype(float).idxmax()]
     if largest <= CLOSE_ENOUGH:
-        lines = [f"{RULE_NAMES[rule].capitalize()} gives the Global Report's profile of detected "
-                 f"victims within {points(largest, False)} in every edition held ({held})."]  # fmt: skip
+        lines = [
+            f"{RULE_NAMES[rule].capitalize()} gives the Global Report's profile of detected "
+            f"victims within {points(largest, False)} in every edition held ({held})."
+        ]
     else:
         lines = [
             f"No way of adding up the countries gives the Global Report's profile of detected "

@@ -142,3 +142,42 @@ def test_the_share_trend_recovers_the_odds_ratio_of_the_gender_mix():
     assert result["irr"] == pytest.approx(0.9 / 1.1, abs=0.02)
     assert result["lower"] < result["irr"] < result["upper"]
     assert result["n_obs"] == 3 * 12
+    # Its second look: clustered by destination (same odds, wider or narrower interval) and
+    # without each of the three destinations; the direction holds under all of them.
+    assert result["clustered"]["irr"] == pytest.approx(result["irr"])
+    assert sorted(result["without"]) == sorted(
+        _simulated_grid(6, alpha=None)["destination"].unique()
+    )
+    assert result["robust"] == "falling"
+
+
+def test_a_share_trend_that_one_check_contradicts_has_no_direction():
+    found = {"irr": 0.85, "lower": 0.8, "upper": 0.9,
+             "clustered": {"irr": 0.85, "lower": 0.7, "upper": 1.02}}  # fmt: skip
+    assert trends.share_direction(found) is None
+    found["clustered"]["upper"] = 0.96
+    found["without"] = {"USA": {"irr": 0.88, "lower": 0.83, "upper": 0.94},
+                        "RUS": {"irr": 1.1, "lower": 0.9, "upper": 1.3}}  # fmt: skip
+    assert trends.share_direction(found) is None
+    found["without"]["RUS"] = {"irr": 0.76, "lower": 0.61, "upper": 0.94}
+    assert trends.share_direction(found) == "falling"
+
+
+@pytest.mark.realdata
+def test_the_gender_mix_headline_survives_clustering_and_each_destination_left_out():
+    from analysis import victims as vic
+
+    chosen = vic.select(vic.load("kanon_2021"), (2002, 2021), None, None)
+    top = vic.top_destinations(chosen, 8)
+    found = trends.share_trend(vic.year_destination_gender(chosen, list(top["iso3"])), 0.95)
+    # The audit's figures: 0.85 (0.80-0.91); clustered by destination 0.76-0.96; without Russia
+    # 0.76, without the USA 0.88; the USA holds 82% of the records in the model.
+    assert (round(found["irr"], 2), round(found["lower"], 2), round(found["upper"], 2)) == (
+        0.85, 0.80, 0.91)  # fmt: skip
+    clustered = found["clustered"]
+    assert (round(clustered["lower"], 2), round(clustered["upper"], 2)) == (0.76, 0.96)
+    assert round(found["without"]["RUS"]["irr"], 2) == 0.76
+    assert round(found["without"]["USA"]["irr"], 2) == 0.88
+    assert found["largest"]["destination"] == "USA"
+    assert found["largest"]["share"] == pytest.approx(0.82, abs=0.005)
+    assert found["robust"] == "falling"

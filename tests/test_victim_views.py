@@ -617,6 +617,18 @@ def test_headlines_state_only_a_robust_trend(chosen, published, fit):
         f"records {female - 1:+.1%} a year; no robust trend for men; within "
         "destinations the odds that a record is female fell by 10% a year."
     )
+    # The gender mix's own second look: a direction only where every check agrees.
+    unsettled = {**share, "clustered": {"irr": 0.9, "lower": 0.8, "upper": 1.02}, "robust": None}
+    line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), unsettled))[1]
+    assert "fell" not in line.split("; ", 2)[-1] and line.endswith(
+        "the gender mix within destinations has no direction that holds when errors are "
+        "clustered by destination and each destination is left out in turn."
+    )
+    settled = {**unsettled, "clustered": {"irr": 0.9, "lower": 0.8, "upper": 0.97},
+               "robust": "falling"}  # fmt: skip
+    line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), settled))[1]
+    assert line.endswith("fell by 10% a year (odds ratio 0.90; clustered by destination "
+                         "0.80–0.97).")  # fmt: skip
     both = sensitivity_fixture(female=[(0.9, 0.8, 1.01)] * 3)
     assert views.headlines(overall, fit, (2015, 2018), (both, share))[1].startswith(
         "No yearly trend for women or men holds across models;"

@@ -111,13 +111,17 @@ def fit_counts(
     return CountModel("negative binomial", result, poisson, dispersion, alpha)
 
 
-def fit_share(successes: str, failures: str, terms: str, data: pd.DataFrame):
+def fit_share(successes: str, failures: str, terms: str, data: pd.DataFrame, groups=None):
     """Binomial GLM (logit) of `successes` out of `successes + failures` per row, its standard
-    errors scaled by Pearson chi2/df (quasi-binomial: records are not independent trials)."""
+    errors scaled by Pearson chi2/df (quasi-binomial: records are not independent trials), or,
+    with `groups`, robust and clustered by them (rows of one group are not independent)."""
     for column in (successes, failures):
         _check_counts(data, column)
     formula = f"{successes} + {failures} ~ {terms}"
     model = smf.glm(formula, data, family=sm.families.Binomial())
+    if groups is not None:
+        codes = pd.factorize(pd.Series(groups).to_numpy())[0]
+        return model.fit(cov_type="cluster", cov_kwds={"groups": codes})
     # scale="X2" does not see the trials of a two-column response: Pearson chi2/df, computed
     # by the fit itself, is the quasi-binomial dispersion
     first = model.fit()

@@ -191,13 +191,46 @@ def robust_direction(table: pd.DataFrame, gender: str) -> str | None:
 
 def share_trend(grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEARS) -> dict:
     """The female share of records of known gender (female or male) within destination-years:
-    a quasi-binomial GLM `female share ~ year_c + C(destination)`; odds ratio per year."""
+    a quasi-binomial GLM `female share ~ year_c + C(destination)`; odds ratio per year. Its
+    second look: the same model with errors clustered by destination (`clustered`), and without
+    each destination in turn (`without`, where there are three or more); `robust` is 'rising'
+    or 'falling' where every one of these intervals lies on that side of 1, else None. The
+    destination with the most records and its share of them (`largest`) say who weighs most."""
     data = sensitivity_data(grid, min_years)
     wide = data.pivot_table(index=["year", "destination"], columns="gender", values="records",
                             fill_value=0).reset_index()  # fmt: skip
-    wide = wide[(wide["female"] + wide["male"]) > 0]
+    wide = wide[(wide["female"] + wide["male"]) > 0].reset_index(drop=True)
     wide["year_c"] = wide["year"] - wide["year"].min()
+    found = {"n_obs": int(len(wide)), **_share_odds(wide, confidence)}
+    if wide["destination"].nunique() > 1:
+        found["clustered"] = _share_odds(wide, confidence, clustered=True)
+    if wide["destination"].nunique() > 2:
+        found["without"] = {
+            d: _share_odds(wide[wide["destination"] != d], confidence)
+            for d in sorted(wide["destination"].unique())
+        }
+    records = (wide["female"] + wide["male"]).groupby(wide["destination"]).sum()
+    found["largest"] = {"destination": str(records.idxmax()),
+                        "share": float(records.max() / records.sum())}  # fmt: skip
+    found["robust"] = share_direction(found)
+    return found
+
+
+def _share_odds(wide: pd.DataFrame, confidence: float, clustered: bool = False) -> dict:
     several = wide["destination"].nunique() > 1
-    result = models.fit_share("female", "male", "year_c" + (" + C(destination)" if several else ""),
-                              wide)  # fmt: skip
-    return {"n_obs": int(len(wide)), **models.combined_irr(result, ["year_c"], confidence)}
+    terms = "year_c" + (" + C(destination)" if several else "")
+    groups = wide["destination"] if clustered else None
+    result = models.fit_share("female", "male", terms, wide, groups)
+    return models.combined_irr(result, ["year_c"], confidence)
+
+
+def share_direction(found: dict) -> str | None:
+    """'rising' or 'falling' where the model's interval, the clustered one and each one
+    without a destination all lie on that side of 1; None otherwise."""
+    checks = [found, found.get("clustered"), *found.get("without", {}).values()]
+    checks = [c for c in checks if c is not None]
+    if all(c["lower"] > 1 for c in checks):
+        return "rising"
+    if all(c["upper"] < 1 for c in checks):
+        return "falling"
+    return None

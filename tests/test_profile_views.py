@@ -406,4 +406,22 @@ def test_a_ranked_table_for_the_reader():
     assert pv.headlines(facts)[0] == (
         f"{records} records of citizens of Belarus in the CTDC K-anonymised release (2021)."
     )
-    assert pv.headlines(facts)[1].startswith("Main foreign destinations: Russia (800")
+    # The ranking states its base: the 863 records naming a place, 59% of the 1,459.
+    assert pv.headlines(facts)[1].startswith(
+        "Main foreign destinations (of the 863 records that name the place of exploitation, "
+        "59% of all): Russia (800"
+    )
+    thin = {**facts["destinations"], "known": pv.MIN_RANKING_BASE - 1}
+    assert len(pv.headlines({**facts, "destinations": thin})) == 1  # no ranking on a thin base
+    hidden = {**facts["destinations"], "known": None}
+    assert len(pv.headlines({**facts, "destinations": hidden})) == 1
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(27 / 10_000, "<1%"), (0.0, "0%"), (0.9996, ">99%"), (1.0, "100%"), (0.004, "<1%")],
+)
+def test_a_share_that_rounds_to_0_or_100_but_is_neither_says_so(share, text):
+    from analysis.publish import disclosure
+
+    assert disclosure.share_text(share, digits=0) == text

@@ -12,3 +12,45 @@ def test_every_hidden_population_interval_rests_on_at_least_1000_replicates(run_
     few = {name: t["nboot"] for name, t in tables.items() if t["nboot"] < 1000}
     assert not few, f"tables with fewer than 1,000 bootstrap replicates: {few}"
     assert all(t["ci"] for t in tables.values())
+
+
+def _headlines(run_dir) -> dict[str, list[str]]:
+    """Each report's headline sentences (what the index shows), by report."""
+    found = {}
+    for path in sorted((run_dir / "results").glob("*.json")):
+        if path.name.endswith((".tables.json", ".figures.json")):
+            continue
+        lines = json.loads(path.read_text()).get("results", {}).get("headline", [])
+        found[path.stem] = lines if isinstance(lines, list) else []
+    return found
+
+
+def test_no_headline_rests_on_a_thin_base_or_calls_a_count_zero_per_cent(run_dir):
+    """The base rule over every report of the run, every country profile included (run it on
+    a `--country all` run): a share that rounds to 0 but is not says '<1%', and a ranking of
+    destinations states its base, at least MIN_RANKING_BASE records naming a place."""
+    import re
+
+    from analysis.publish.profile_views import MIN_RANKING_BASE
+
+    bad = []
+    for name, lines in _headlines(run_dir).items():
+        for line in lines:
+            if re.search(r"(?<![\d.<>])0(?:\.0)?%", line):
+                bad.append(f"{name}: a share of 0%: {line}")
+            if line.startswith("Main foreign destinations"):
+                base = re.search(r"of the ([\d,]+) records that name the place", line)
+                if base is None or int(base.group(1).replace(",", "")) < MIN_RANKING_BASE:
+                    bad.append(f"{name}: a ranking without a stated base of enough records: {line}")
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_the_gender_mix_headline_holds_under_its_own_second_look(run_dir):
+    """10's headline states a direction of the gender mix only where the model, the model
+    clustered by destination and the model without each destination all agree."""
+    results = json.loads((run_dir / "results" / "10_victim_trends.json").read_text())["results"]
+    share = results.get("female_share_trend_within_destinations")
+    if share is None:  # a release without inference: no model, no such headline
+        return
+    stated = any("odds that a record is female" in line for line in results["headline"])
+    assert stated == (share["robust"] is not None)

@@ -168,6 +168,11 @@ def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits
     if share is None or pd.isna(share):
         return hidden
     text = f"{100 * share:.{digits}f}%"
+    step = 10.0**-digits  # a share that rounds to 0 or 100 but is neither says so
+    if 0 < share and float(text[:-1]) == 0:
+        text = f"<{step:.{digits}f}%"
+    elif share < 1 and float(text[:-1]) == 100:
+        text = f">{100 - step:.{digits}f}%"
     if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
         return text
     return f"{text} ({100 * lower:.{digits}f}–{100 * upper:.{digits}f})"

@@ -707,19 +707,37 @@ rates; Natural Earth 1:110m country polygons for the maps.
 - Many small states have no polygon at 1:110m; they are listed under each map instead."""
 
 
+# Records that name the place of exploitation: a ranking of places on fewer is no headline.
+MIN_RANKING_BASE = 100
+
+
 def headlines(facts: dict) -> list[str]:
-    """One or two sentences for the index, from `summary_facts` (numbers the report shows)."""
+    """One or two sentences for the index, from `summary_facts` (numbers the report shows); a
+    ranking of destinations only on a base that is stated and large enough (`ranking_line`)."""
     name, dest, lines = facts["country"], facts["destinations"], []
     if dest["records"]:
         records = disclosure.count_words(dest["records"], facts["threshold"])
         release = facts["release_label"]
         lines.append(f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the "
                      f"{release}.")  # fmt: skip
-        if dest["sentence"]:
-            lines.append(f"Main foreign destinations: {dest['sentence']}.")
+        if ranking := ranking_line(dest):
+            lines.append(ranking)
     else:
         lines.append(f"The {facts['release_label']} holds no records of citizens of {name}.")
     return lines
+
+
+def ranking_line(dest: dict) -> str | None:
+    """'Main foreign destinations (of the 242 records that name the place of exploitation, 3%
+    of all): Serbia (160, 66%) …', or None where the base is hidden or under
+    MIN_RANKING_BASE records: the shares are of that base, which the sentence states."""
+    known = dest["known"]
+    if not dest["sentence"] or known is None or known < MIN_RANKING_BASE:
+        return None
+    base = f"of the {known:,} records that name the place of exploitation"
+    if known < dest["records"]:
+        base += f", {disclosure.share_text(known / dest['records'], digits=0)} of all"
+    return f"Main foreign destinations ({base}): {dest['sentence']}."
 
 
 def abroad_records(abroad: pd.DataFrame) -> list[dict]:

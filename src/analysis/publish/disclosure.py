@@ -169,7 +169,7 @@ def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits
         return hidden
     text = f"{100 * share:.{digits}f}%"
     step = 10.0**-digits  # a share that rounds to 0 or 100 but is neither says so
-    if 0 < share and float(text[:-1]) == 0:
+    if share > 0 and float(text[:-1]) == 0:
         text = f"<{step:.{digits}f}%"
     elif share < 1 and float(text[:-1]) == 100:
         text = f">{100 - step:.{digits}f}%"

@@ -117,3 +117,13 @@ def test_the_quasi_binomial_errors_grow_with_the_pearson_dispersion():
     dispersion = plain.pearson_chi2 / plain.df_resid
     assert dispersion > 3
     assert quasi.bse["x"] == pytest.approx(plain.bse["x"] * np.sqrt(dispersion))
+
+
+@pytest.mark.parametrize(
+    ("v", "df_star", "size"),
+    [(0.3, 1, "medium"), (0.3, 3, "large"), (0.25, 4, "large"), (0.12, 1, "small"),
+     (0.06, 1, "negligible"), (0.2, 2, "small")],
+)  # fmt: skip
+def test_cramers_v_is_judged_with_the_degrees_of_freedom(v, df_star, size):
+    # Cohen's w = V * sqrt(df*): the same V is a larger effect in a larger table.
+    assert models.effect_size(v, df_star) == size

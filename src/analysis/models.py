@@ -206,8 +206,20 @@ def cramers_v(table: pd.DataFrame) -> float:
     return float(np.sqrt(chi2 / (n * k))) if n and k else float("nan")
 
 
+# Cohen's (1988) conventions for the effect size w of a chi-square test: small, medium, large.
+COHEN_W = ((0.5, "large"), (0.3, "medium"), (0.1, "small"))
+
+
+def effect_size(v: float, df_star: int) -> str:
+    """Cramér's V in Cohen's words: w = V·√df*, where df* = min(rows, columns) − 1, so that
+    the same V is a larger association in a table with more rows and columns."""
+    w = v * np.sqrt(df_star)
+    return next((label for bound, label in COHEN_W if w >= bound), "negligible")
+
+
 def association(table: pd.DataFrame) -> dict:
-    """Chi-square test of independence with Cramér's V and the smallest expected count."""
+    """Chi-square test of independence with Cramér's V, its size in Cohen's words for the
+    table's degrees of freedom (`effect_size`) and the smallest expected count."""
     table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
     if min(table.shape) < 2:
         raise ValueError(
@@ -219,6 +231,8 @@ def association(table: pd.DataFrame) -> dict:
         "dof": int(dof),
         "p_value": float(p),
         "cramers_v": cramers_v(table),
+        "df_star": min(table.shape) - 1,
+        "effect": effect_size(cramers_v(table), min(table.shape) - 1),
         "n": int(np.asarray(table).sum()),
         "min_expected": float(expected.min()),
     }

@@ -1033,8 +1033,10 @@ def forms_text(test: dict | None, forms: disclosure.CountTable, published: Publi
         f"{n} records have a known group and form ({rest} do not). "
         f"Chi-square test of independence: χ² = {test['chi2']:,.0f} on {test['dof']} df, "
         f"p {p_text(test['p_value'], relation=True)}; "
-        f"**Cramér's V = {test['cramers_v']:.2f}** (0 = no association, 1 = complete; "
-        "above about 0.3 is a strong association for a table of this size). "
+        f"**Cramér's V = {test['cramers_v']:.2f}** (0 = no association, 1 = complete), a "
+        f"{test['effect']} association by Cohen's conventions for a table with "
+        f"min(rows, columns) − 1 = {test['df_star']} (w = V·√{test['df_star']} = "
+        f"{test['cramers_v'] * test['df_star'] ** 0.5:.2f}). "
         f"Smallest expected count: {test['min_expected']:.0f}. Counts with the row percentage "
         "(a row with a hidden cell has no percentages, since they would reveal it):"
     )

@@ -121,6 +121,10 @@ def test_a_destination_with_few_years_is_left_out():
     grid = pd.concat([grid[grid["destination"] != "C"], short], ignore_index=True)
     assert set(trends.sensitivity_data(grid, min_years=3)["destination"]) == {"A", "B"}
     assert set(trends.sensitivity_data(grid, min_years=2)["destination"]) == {"A", "B", "C"}
+    # The table's first row is then the report's model on fewer destinations, and says so.
+    first = trends.sensitivity(grid, 0.95)["model"].iloc[0]
+    assert first == ("negative binomial (NB2), the report's model, without the one destination "
+                     "with fewer than 3 years of records")  # fmt: skip
 
 
 def test_a_trend_is_robust_only_when_every_interval_agrees():

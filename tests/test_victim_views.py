@@ -582,6 +582,14 @@ def test_a_trend_is_stated_only_where_every_row_agrees():
     text = views.robust_text(crossing, "male")
     assert "the report's model gives 1.02 (0.95–1.10), an interval that includes 1" in text
     assert "it is rising under quasi-Poisson; it is falling under NB2 without Poland." in text
+    # Where the table leaves out destinations with few years, its first row says so, and so
+    # does the sentence: it is not the model of the table above it.
+    fewer = crossing.assign(model=crossing["model"].where(crossing.index > 0, (
+        "negative binomial (NB2), the report's model, without the one destination with fewer "
+        "than 3 years of records")))  # fmt: skip
+    assert "the report's model on these destinations gives 1.02 (0.95–1.10)" in (
+        views.robust_text(fewer, "male")
+    )
 
 
 def test_the_sensitivity_table_in_words_and_records():

@@ -124,10 +124,18 @@ def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> di
     return row
 
 
-def specifications(data: pd.DataFrame, hotline_years: tuple[int, ...] = ()) -> list[Specification]:
-    """The rows of the sensitivity table for `data` (a `model_grid`)."""
+def specifications(
+    data: pd.DataFrame, hotline_years: tuple[int, ...] = (), left_out: int = 0
+) -> list[Specification]:
+    """The rows of the sensitivity table for `data` (a `model_grid`); `left_out` destinations of
+    the report's model have fewer than MIN_YEARS years and are not in `data`, so that its first
+    row is the report's model on fewer destinations, and says so."""
+    first = "negative binomial (NB2), the report's model"
+    if left_out:
+        which = f"the {left_out} destinations" if left_out > 1 else "the one destination"
+        first += f", without {which} with fewer than {MIN_YEARS} years of records"
     specs = [
-        Specification("negative binomial (NB2), the report's model", "nb2"),
+        Specification(first, "nb2"),
         Specification("negative binomial (NB1)", "nb1"),
         Specification("quasi-Poisson", "quasi-poisson"),
         Specification("Poisson, standard errors clustered by destination", "poisson-clustered"),
@@ -163,8 +171,9 @@ def sensitivity(
     female and male IRR per year and interval, and AIC where the fit has a likelihood. A row
     whose fit fails says why in `note`."""
     data = sensitivity_data(grid, min_years)
+    left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     rows = []
-    for spec in specifications(data, hotline_years):
+    for spec in specifications(data, hotline_years, left_out):
         part = data[~data["year"].isin(spec.drop_years)]
         if spec.drop_destination:
             part = part[part["destination"] != spec.drop_destination]

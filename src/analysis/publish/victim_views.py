@@ -1322,12 +1322,15 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
                 f"ratio per year {spread}, every interval on the same side of 1).")  # fmt: skip
     main = fitted.iloc[0]
     main_side = _side(main, gender)
+    # the first row is the report's model, on fewer destinations where some have few years
+    ours = "the report's model" + (" on these destinations" if "without the" in main.model
+                                   else "")  # fmt: skip
     labels = {r.Index: model_label(r.model) for r in fitted.itertuples()}
     if main_side:
         moved = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) != main_side]
         estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
         change = {"rising": "rise", "falling": "fall"}[main_side]
-        depends = (f"the {change} under the report's model ({estimate}) does not hold under "
+        depends = (f"the {change} under {ours} ({estimate}) does not hold under "
                    f"{_label_list(moved)}")  # fmt: skip
     else:
         parts = []
@@ -1336,7 +1339,7 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
             if rows:
                 parts.append(f"it is {side} under {_label_list(rows)}")
         estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
-        depends = f"the report's model gives {estimate}, an interval that includes 1" + (
+        depends = f"{ours} gives {estimate}, an interval that includes 1" + (
             "; " + "; ".join(parts) if parts else ", as does every other"
         )
     failed = "" if len(fitted) == len(table) else " (some models did not converge)"

@@ -185,3 +185,26 @@ def test_the_gender_mix_headline_survives_clustering_and_each_destination_left_o
     assert found["largest"]["destination"] == "USA"
     assert found["largest"]["share"] == pytest.approx(0.82, abs=0.005)
     assert found["robust"] == "falling"
+    # The K-anonymised release redacts sets under 11: 28 of the 55 destination-years have a 0
+    # for one gender, which may be 1-10 redacted records. Without them the fall still holds.
+    censored = trends.share_trend(vic.year_destination_gender(chosen, list(top["iso3"])), 0.95,
+                                  redacted_below=11)  # fmt: skip
+    assert censored["zero_rows"] == 28
+    assert censored["without_zeros"]["upper"] < 1 and censored["robust"] == "falling"
+
+
+def test_a_k_anonymised_release_gets_a_row_without_its_possible_redactions():
+    grid = _simulated_grid(4)
+    first = grid[(grid["destination"] == "A") & (grid["gender"] == "male")]["year"].min()
+    zeroed = grid.copy()
+    zeroed.loc[(zeroed["destination"] == "A") & (zeroed["gender"] == "male")
+               & (zeroed["year"] == first), "records"] = 0  # fmt: skip
+    plain = trends.sensitivity(zeroed, 0.95)
+    censored = trends.sensitivity(zeroed, 0.95, redacted_below=11).set_index("model")
+    name = ("NB2 without the destination-years with a zero for either gender (a zero may hide "
+            "1–10 redacted records)")  # fmt: skip
+    assert name not in set(plain["model"]) and name in censored.index
+    assert censored.at[name, "n_obs"] == plain["n_obs"].iloc[0] - 2  # one destination-year out
+    share = trends.share_trend(zeroed, 0.95, redacted_below=11)
+    assert share["zero_rows"] == 1 and "without_zeros" in share
+    assert "zero_rows" not in trends.share_trend(zeroed, 0.95)

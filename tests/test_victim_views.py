@@ -489,6 +489,16 @@ def test_glotip_text_and_the_widest_disagreements(chosen, published):
         "CTDC records of known gender": "105", "GLOTIP female share": "90.0%",
         "GLOTIP detected victims of known sex": "100",
     }  # fmt: skip
+    # In a k-anonymised release a CTDC share of 0% (no women among the records) may be a
+    # redaction: such a country-year is not ranked, and the note says so.
+    edge = pairs.assign(female_share_ctdc=pairs["female_share_ctdc"].where(
+        pairs.index != pairs["difference"].abs().idxmax(), 0.0))  # fmt: skip
+    censored = views.widest_disagreements(edge, 2, redacted_below=11)
+    assert "United States 2017" not in set(censored.shown()["country and year"])
+    assert censored.note == ("Not ranked: 1 country-year in which the CTDC records have no "
+                             "women or no men, which in this release may be a redaction of 1 "
+                             "to 10 records rather than none.")  # fmt: skip
+    assert views.widest_disagreements(edge, 2).note == ""  # a release without redaction
     fig = views.agreement_figure(pairs, "Source: test")
     assert len(fig.axes[0].lines[0].get_xdata()) == len(pairs)
     plt.close(fig)
@@ -635,8 +645,13 @@ def test_headlines_state_only_a_robust_trend(chosen, published, fit):
     settled = {**unsettled, "clustered": {"irr": 0.9, "lower": 0.8, "upper": 0.97},
                "robust": "falling"}  # fmt: skip
     line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), settled))[1]
-    assert line.endswith("fell by 10% a year (odds ratio 0.90; clustered by destination "
-                         "0.80–0.97).")  # fmt: skip
+    assert line.endswith("fell by 10% a year (odds ratio 0.90; 0.80–0.97 clustered by "
+                         "destination).")  # fmt: skip
+    settled["without"] = {"RUS": {"irr": 0.85, "lower": 0.8, "upper": 0.9}}
+    settled["without_zeros"] = {"irr": 0.87, "lower": 0.81, "upper": 0.93}
+    line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), settled))[1]
+    assert line.endswith("destination; it holds without each destination and without the "
+                         "zeros that may be redactions).")  # fmt: skip
     both = sensitivity_fixture(female=[(0.9, 0.8, 1.01)] * 3)
     assert views.headlines(overall, fit, (2015, 2018), (both, share))[1].startswith(
         "No yearly trend for women or men holds across models;"

@@ -97,6 +97,7 @@ class Specification:
     drop_destination: str | None = None
     drop_years: tuple[int, ...] = ()
     exposure: bool = False  # offset: log of the destination-year's records of any gender
+    drop_zeros: bool = False  # without the destination-years with a zero for either gender
 
 
 def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> dict:
@@ -125,7 +126,10 @@ def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> di
 
 
 def specifications(
-    data: pd.DataFrame, hotline_years: tuple[int, ...] = (), left_out: int = 0
+    data: pd.DataFrame,
+    hotline_years: tuple[int, ...] = (),
+    left_out: int = 0,
+    redacted_below: int = 0,
 ) -> list[Specification]:
     """The rows of the sensitivity table for `data` (a `model_grid`); `left_out` destinations of
     the report's model have fewer than MIN_YEARS years and are not in `data`, so that its first
@@ -146,10 +150,21 @@ def specifications(
         first, last = min(hotline_years), max(hotline_years)
         specs.append(Specification(f"NB2 without the hotline years ({first}–{last})", "nb2",
                                    drop_years=tuple(hotline_years)))  # fmt: skip
+    if redacted_below:  # k-anonymised: a zero may be up to k - 1 redacted records
+        specs.append(Specification(
+            f"NB2 without the destination-years with a zero for either gender (a zero may hide "
+            f"1–{redacted_below - 1} redacted records)", "nb2", drop_zeros=True))  # fmt: skip
     for destination in sorted(data["destination"].unique()):
         specs.append(Specification(f"NB2 without {destination}", "nb2",
                                    drop_destination=destination))  # fmt: skip
     return specs
+
+
+def without_zeros(data: pd.DataFrame) -> pd.DataFrame:
+    """`data` (a `model_grid`) less the destination-years in which either gender has 0
+    records: in a k-anonymised release such a 0 is a range from 0 to k - 1."""
+    least = data.groupby(["destination", "year"])["records"].transform("min")
+    return data[least > 0]
 
 
 def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
@@ -166,15 +181,19 @@ def sensitivity(
     confidence: float,
     hotline_years: tuple[int, ...] = (),
     min_years: int = MIN_YEARS,
+    redacted_below: int = 0,
 ) -> pd.DataFrame:
     """The gender trend (`gender_trend`) under every specification: one row each, with the
     female and male IRR per year and interval, and AIC where the fit has a likelihood. A row
-    whose fit fails says why in `note`."""
+    whose fit fails says why in `note`. With `redacted_below` (a k-anonymised release), one
+    row leaves out the destination-years with a zero, which may be redactions."""
     data = sensitivity_data(grid, min_years)
     left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     rows = []
-    for spec in specifications(data, hotline_years, left_out):
+    for spec in specifications(data, hotline_years, left_out, redacted_below):
         part = data[~data["year"].isin(spec.drop_years)]
+        if spec.drop_zeros:
+            part = without_zeros(part)
         if spec.drop_destination:
             part = part[part["destination"] != spec.drop_destination]
         part = part.assign(year_c=part["year"] - part["year"].min()).reset_index(drop=True)
@@ -198,13 +217,18 @@ def robust_direction(table: pd.DataFrame, gender: str) -> str | None:
     return None
 
 
-def share_trend(grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEARS) -> dict:
+def share_trend(
+    grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEARS, redacted_below: int = 0
+) -> dict:
     """The female share of records of known gender (female or male) within destination-years:
     a quasi-binomial GLM `female share ~ year_c + C(destination)`; odds ratio per year. Its
     second look: the same model with errors clustered by destination (`clustered`), and without
     each destination in turn (`without`, where there are three or more); `robust` is 'rising'
     or 'falling' where every one of these intervals lies on that side of 1, else None. The
-    destination with the most records and its share of them (`largest`) say who weighs most."""
+    destination with the most records and its share of them (`largest`) say who weighs most.
+    With `redacted_below` (k-anonymised), `without_zeros` refits without the destination-years
+    in which one gender has 0 records (a range from 0 to k - 1, not an observed 0), and
+    `zero_rows` counts them."""
     data = sensitivity_data(grid, min_years)
     wide = data.pivot_table(index=["year", "destination"], columns="gender", values="records",
                             fill_value=0).reset_index()  # fmt: skip
@@ -218,6 +242,11 @@ def share_trend(grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEAR
             d: _share_odds(wide[wide["destination"] != d], confidence)
             for d in sorted(wide["destination"].unique())
         }
+    if redacted_below:
+        zero = (wide["female"] == 0) | (wide["male"] == 0)
+        found["zero_rows"] = int(zero.sum())
+        if zero.any():
+            found["without_zeros"] = _share_odds(wide[~zero], confidence)
     records = (wide["female"] + wide["male"]).groupby(wide["destination"]).sum()
     found["largest"] = {"destination": str(records.idxmax()),
                         "share": float(records.max() / records.sum())}  # fmt: skip
@@ -236,7 +265,8 @@ def _share_odds(wide: pd.DataFrame, confidence: float, clustered: bool = False) 
 def share_direction(found: dict) -> str | None:
     """'rising' or 'falling' where the model's interval, the clustered one and each one
     without a destination all lie on that side of 1; None otherwise."""
-    checks = [found, found.get("clustered"), *found.get("without", {}).values()]
+    checks = [found, found.get("clustered"), found.get("without_zeros"),
+              *found.get("without", {}).values()]  # fmt: skip
     checks = [c for c in checks if c is not None]
     if all(c["lower"] > 1 for c in checks):
         return "rising"

@@ -13,13 +13,14 @@ class Release:
     name: str  # the value in the processed table
     source: str  # its registry entry
     label: str  # how a report names it
+    redacted_below: int = 0  # k-anonymised: sets of fewer records are redacted (k), 0: none
 
 
 CTDC: dict[str, Release] = {
     r.name: r
     for r in (
         Release("synthetic_2021", "ctdc_synthetic_2021", "CTDC synthetic release (2021)"),
-        Release("kanon_2021", "ctdc_kanon_2021", "CTDC K-anonymised release (2021)"),
+        Release("kanon_2021", "ctdc_kanon_2021", "CTDC K-anonymised release (2021)", 11),
         Release("global_2020", "ctdc_global_2020", "CTDC Global Dataset (2020)"),
     )
 }

@@ -1379,12 +1379,30 @@ def share_trend_text(share: dict) -> str:
     )
 
 
+def _short_checks(share: dict) -> str:
+    """The second look of a gender-mix headline in few words: '; 0.76–0.96 clustered by
+    destination; it holds without each destination and without the zeros that may be
+    redactions'."""
+    text = ""
+    if clustered := share.get("clustered"):
+        text += f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
+    held = [w for w, key in (("each destination", "without"),
+                             ("the zeros that may be redactions", "without_zeros"))
+            if share.get(key)]  # fmt: skip
+    return text + (f"; it holds without {' and without '.join(held)}" if held else "")
+
+
 def _share_checks(share: dict) -> str:
     """'clustered by destination 0.76–0.96; leaving out one destination at a time, 0.76
     (without Russia) to 0.88 (without the United States)', from what `share` holds."""
     parts = []
     if clustered := share.get("clustered"):
         parts.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
+    if (zeros := share.get("without_zeros")) is not None:
+        parts.append(
+            f"without the {share['zero_rows']} destination-years with no records of one gender, "
+            f"which may be redactions, {ratio_text(zeros['irr'], zeros['lower'], zeros['upper'])}"
+        )
     if without := share.get("without"):
         low = min(without, key=lambda d: without[d]["irr"])
         high = max(without, key=lambda d: without[d]["irr"])
@@ -1513,9 +1531,15 @@ def country_year_shares(
     return mask_share(table, "female", hidden), tables
 
 
-def widest_disagreements(pairs: pd.DataFrame, n: int = 8) -> tables.Table:
-    """The `n` country-years whose CTDC and GLOTIP female shares differ most."""
-    widest = pairs.assign(gap=pairs["difference"].abs()).sort_values("gap", ascending=False).head(n)
+def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 0) -> tables.Table:
+    """The `n` country-years whose CTDC and GLOTIP female shares differ most. In a
+    k-anonymised release (`redacted_below` = k) a CTDC share of 0% or 100% may rest on a
+    redacted gender (a 0 is 0 to k - 1): such country-years are not ranked, and the note
+    says how many."""
+    edge = pairs["female_share_ctdc"].isin([0.0, 1.0]) if redacted_below else False
+    ranked = pairs[~edge] if redacted_below else pairs
+    widest = ranked.assign(gap=ranked["difference"].abs()).sort_values("gap", ascending=False)
+    widest = widest.head(n)
     names = country_names(widest["iso3"])
     frame = pd.DataFrame(
         {
@@ -1531,7 +1555,16 @@ def widest_disagreements(pairs: pd.DataFrame, n: int = 8) -> tables.Table:
             ),
         }
     )
-    return tables.Table(frame, caption="The largest disagreements between the two sources")
+    left = int(edge.sum()) if redacted_below else 0
+    note = (
+        f"Not ranked: {left} country-year{'s' if left != 1 else ''} in which the CTDC records "
+        f"have no women or no men, which in this release may be a redaction of 1 to "
+        f"{redacted_below - 1} records rather than none."
+        if left
+        else ""
+    )
+    return tables.Table(frame, caption="The largest disagreements between the two sources",
+                        note=note)  # fmt: skip
 
 
 def agreement_figure(pairs: pd.DataFrame, source: str):
@@ -1666,8 +1699,8 @@ def headlines(
                 "the gender mix within destinations has no direction that holds when errors "
                 "are clustered by destination and each destination is left out in turn"
             )
-        elif checks := _share_checks(share):
-            mix += f" (odds ratio {odds:.2f}; {checks})"
+        else:
+            mix += f" (odds ratio {odds:.2f}" + _short_checks(share) + ")"
     if stated:
         text = (
             f"Yearly trend within the top destinations, under every model: {' and '.join(stated)}"

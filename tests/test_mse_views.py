@@ -71,7 +71,7 @@ def test_overview_record_and_table(korea):
     assert "95% interval" not in text.columns  # no replicates, no interval column
     assert text["table"].tolist() == ["Korea", "UK 2013, 6 lists (UKdat)"]
     assert text["estimate"].tolist()[0] == "269" and text["share seen"].tolist()[0] == "46%"
-    assert text["BIC"].tolist() == ["157", "–"]  # six lists: no BIC
+    assert text["BIC"].tolist() == ["157", "not computed"]  # six lists: no BIC
     assert text["stepwise p < 0.02"].tolist()[0] == "269"  # the stepwise estimate, reused
     korea_models = record["Korea"]["model_estimates"]
     assert set(korea_models) == set(mse.SPREAD_MODELS) and korea_models["BIC"] == 157.17
@@ -191,9 +191,11 @@ def test_the_overview_flags_the_netherlands_and_sets_the_published_estimates_bes
     models = [rows.loc["Ned", m] for m in mse.SPREAD_MODELS if m != "BIC"]
     assert [ned_row[views.MODEL_LABELS[m]] for m in mse.SPREAD_MODELS] == [
         *(f"{v:,.0f}" for v in models[:3]),
-        "–",
+        "not computed",
         f"{models[3]:,.0f}",
-    ]  # six lists: no BIC
+    ]  # six lists: no BIC, said so and why
+    note = views.overview_table(overview, 0.02, 0.95, 0, {}).note
+    assert "BIC is not computed for tables of more than 5 lists" in note and "32,768" in note
     assert min(models) == lo and max(models) == hi
     published = views.published_view(overview).shown().set_index("table")
     assert list(published.index) == ["Netherlands, 6 lists (Ned)", "UK 2013, 6 lists (UKdat)"]

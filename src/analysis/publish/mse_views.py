@@ -298,6 +298,14 @@ OVERVIEW_COLUMNS = ["table", "observed", "estimate", "interval", "seen share", *
                     "spread ratio", "model check", "interactions"]  # fmt: skip
 
 
+NOT_COMPUTED = "not computed"
+BIC_NOTE = (
+    f"BIC is {NOT_COMPUTED} for tables of more than {mse.MAX_BIC_LISTS} lists: it compares every "
+    "model of two-list interactions, 32,768 for six lists and over 268 million for eight, so "
+    "the spread of those tables is over the stepwise choices and main effects only."
+)
+
+
 def _range_cell(low: float, high: float) -> str:
     if np.isnan(low):
         return tables.MISSING
@@ -325,6 +333,9 @@ def overview_table(
             "spread ratio": [tables.MISSING if np.isnan(r) else f"{r:.2f}"
                              for r in overview["spread ratio"]],
             "model check": [FRAGILE if f else tables.MISSING for f in overview["fragile"]],
+            "BIC": [NOT_COMPUTED if t > mse.MAX_BIC_LISTS else
+                    (tables.MISSING if np.isnan(v) else f"{v:,.0f}")
+                    for v, t in zip(overview["BIC"], overview["lists"], strict=True)],
         },
     )  # fmt: skip
     columns = [c for c in OVERVIEW_COLUMNS if nboot or c != "interval"]
@@ -339,7 +350,7 @@ def overview_table(
         labels={"observed": "cases seen", "interval": f"{_percent(level)} interval",
                 "seen share": "share seen", **MODEL_LABELS,
                 "spread ratio": "highest / lowest"},
-        note=f"Model choices: {MODEL_CHOICES}; BIC only for tables of up to five lists.",
+        note=f"Model choices: {MODEL_CHOICES}. {BIC_NOTE}",
     )  # fmt: skip
 
 
@@ -380,8 +391,8 @@ def pooled_text(overview: pd.DataFrame) -> str:
         "and a person who had left before another list was compiled could not appear on it: "
         "the overlaps shrink and the estimate grows. Such an estimate is of everyone who was a "
         "victim at some time in those years, under an assumption that does not hold over them; "
-        "it is not a figure for one year, and a yearly published estimate is not directly "
-        "comparable with it."
+        "it is not a figure for one year, so it is held against the published range for the "
+        "same pooled table, not against a yearly figure."
     )
 
 

@@ -66,3 +66,12 @@ def test_notebook_parameters_are_read_from_the_tagged_cell(tmp_path):
         "x": "1",
         "y": "1",
     }
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_report_says_the_same_on_every_run(path):
+    """verify compares each page's text with a re-execution's: nothing a notebook shows may
+    depend on the clock (the run's log records how long each notebook took)."""
+    text = path.read_text(encoding="utf-8")
+    for clock in ("perf_counter", "time.time(", "datetime.now", "date.today"):
+        assert clock not in text, f"{path.name} reads the clock ({clock})"

@@ -102,7 +102,7 @@ def test_a_dead_worker_is_named_in_the_failure():
         ("garbage://x", "unknown scheme garbage://"),
         ("tcp://127.0.0.1:notaport", "invalid literal for int() with base 10: 'notaport'"),
         ("tcp://127.0.0.1", "missing port number in address '127.0.0.1'"),
-        ("127.0.0.1", "Invalid url scheme"),
+        ("127.0.0.1", "missing port number in address '127.0.0.1'"),  # tcp:// by default
     ],
 )
 def test_a_malformed_scheduler_address_is_one_line_before_any_connection(address, why):

@@ -376,3 +376,18 @@ def test_purposes_against_other_instruments():
     assert ins.purposes_against(ins.FRAMEWORK_2002, ins.INSTRUMENTS) == {
         "only_here": [], "missing": ["removal_of_organs"]
     }  # fmt: skip
+
+
+def test_the_matrix_says_partly_for_an_open_list_in_part_and_consider_for_an_offence():
+    import matplotlib.pyplot as plt
+
+    matrix = ins.element_matrix(ins.COMPARED)
+    fig = views.plot_element_matrix(matrix, "Source: treaties.")
+    texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
+             for t in fig.axes[0].texts}  # fmt: skip
+    rows = list(matrix.index)
+    open_list = rows.index(("rule", "purposes are a minimum (open list)"))
+    knowing = rows.index(("offence", "knowing use of victim's services"))
+    assert texts[(open_list, 0)] == "partly"  # the Framework Decision: labour purposes only
+    assert "consider" in {texts[(knowing, j)] for j in range(matrix.shape[1])}
+    plt.close(fig)

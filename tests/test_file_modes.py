@@ -50,10 +50,11 @@ def test_carried_over_files_follow_the_umask_and_are_read_only(tmp_path, umask):
     for rel in ("10_x.html", "results/10_x.json", "results/10_x.figures.json"):
         (old / rel).write_text("{}")
         (old / rel).chmod(0o600)  # as runs made before wrote them
-    runner.carry_over(old, tmp_path / "new", "10_x")
+    files = ["10_x.html", "results/10_x.json", "results/10_x.figures.json"]
+    runner.carry_over(old, tmp_path / "new", files)
     carried = sorted(p for p in (tmp_path / "new").rglob("*") if p.is_file())
     assert [p.name for p in carried] == ["10_x.html", "10_x.figures.json", "10_x.json"]
     assert {mode(p) for p in carried} == {0o444}
     umask(0o077)
-    runner.carry_over(old, tmp_path / "private", "10_x")
+    runner.carry_over(old, tmp_path / "private", files)
     assert {mode(p) for p in (tmp_path / "private").rglob("*") if p.is_file()} == {0o400}

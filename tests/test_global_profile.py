@@ -249,11 +249,13 @@ def test_the_default_rule_is_nearest_every_edition_held_not_one_year(glotip):
     top = gp.largest_reporter(gp.entering(gp.cells(by_vintage["2025"]), list(gp.GROUPS)))
     first, second = views.rule_choice_lines(by_edition, top, 2020)
     assert first.startswith(
-        "No way of adding up the countries gives the Global Report's profile of detected "
-        "victims within 3 points in every edition held (2018, 2020, 2022): population-weighted "
-        "mean of country shares"
+        "None of the 4 ways of adding up the countries gives the Global Report's profile of "
+        "detected victims within 3 points in every edition held (2018, 2020, 2022): "
+        "population-weighted mean of country shares"
     )
     assert first.endswith("is up to 5.5 points off (2022).")
+    asked = views.rule_choice_lines(by_edition, top, 2020, used="pooled")
+    assert asked[1] == "This report uses pooled counts, as asked: up to 18.9 points off (2022)."
     assert second.startswith(
         "The closest rule for 2020 alone, pooled counts (1.2 points), is 18.9 points off for "
         "2022, when Pakistan holds 35.5"

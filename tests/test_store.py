@@ -32,6 +32,25 @@ def test_a_stored_task_is_found_by_its_key_and_restored(tmp_path):
     assert store.find(root, "k1") is None  # an entry with a file missing is not used
 
 
+def test_an_entry_edited_in_place_is_not_used_and_is_replaced_by_the_next_save(tmp_path):
+    root, run_dir = tmp_path / "reports", _run_dir(tmp_path)
+    rels = [p.relative_to(run_dir) for p in sorted(run_dir.rglob("*")) if p.is_file()]
+    store.save(root, "k1", run_dir, rels, {"run_id": run_dir.name})
+    page = store.folder(root, "k1") / "files/10_x.html"
+    assert page.stat().st_mode & 0o222 == 0  # read-only
+    page.chmod(0o644)
+    page.write_text("<html>edited</html>")  # in place: the run folder shares the inode
+    assert store.find(root, "k1") is None
+    again = tmp_path / "reports" / "2026-01-02T000000Z"
+    (again / "results").mkdir(parents=True)
+    (again / "10_x.html").write_text("<html>report</html>")
+    (again / "results/10_x.json").write_text("{}")
+    store.save(root, "k1", again, rels, {"run_id": again.name})
+    entry = store.find(root, "k1")
+    assert entry is not None and entry["run_id"] == again.name
+    assert (store.folder(root, "k1") / "files/10_x.html").read_text() == "<html>report</html>"
+
+
 def test_old_and_half_built_entries_are_pruned(tmp_path):
     root, run_dir = tmp_path / "reports", _run_dir(tmp_path)
     store.save(root, "old", run_dir, [], {"run_id": "a"})

@@ -208,3 +208,13 @@ def test_a_k_anonymised_release_gets_a_row_without_its_possible_redactions():
     share = trends.share_trend(zeroed, 0.95, redacted_below=11)
     assert share["zero_rows"] == 1 and "without_zeros" in share
     assert "zero_rows" not in trends.share_trend(zeroed, 0.95)
+
+
+def test_a_check_that_cannot_be_fitted_leaves_the_gender_mix_without_a_direction():
+    empty = trends._checked_odds(pd.DataFrame(columns=["female", "male", "year_c"]), 0.95)
+    assert empty == {"failed": "no destination-year left"}
+    failed = {"irr": 0.8, "lower": 0.7, "upper": 0.9, "clustered": {"failed": "singular"}}
+    assert trends.share_direction(failed) is None
+    assert trends.share_direction({**failed, "clustered": {"lower": 0.6, "upper": 0.95}}) == (
+        "falling"
+    )

@@ -639,9 +639,11 @@ def test_headlines_state_only_a_robust_trend(chosen, published, fit):
     unsettled = {**share, "clustered": {"irr": 0.9, "lower": 0.8, "upper": 1.02}, "robust": None}
     line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), unsettled))[1]
     assert "fell" not in line.split("; ", 2)[-1] and line.endswith(
-        "the gender mix within destinations has no direction that holds when errors are "
-        "clustered by destination and each destination is left out in turn."
-    )
+        "the gender mix within destinations has no direction that holds under every check "
+        "(not errors clustered by destination)."
+    )  # the check that crosses 1 is named
+    failed = {**unsettled, "clustered": {"failed": "LinAlgError: singular matrix"}}
+    assert views.unsettled_by(failed) == "errors clustered by destination (not fitted)"
     settled = {**unsettled, "clustered": {"irr": 0.9, "lower": 0.8, "upper": 0.97},
                "robust": "falling"}  # fmt: skip
     line = views.headlines(overall, fit, (2015, 2018), (sensitivity_fixture(), settled))[1]

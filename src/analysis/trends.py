@@ -236,22 +236,33 @@ def share_trend(
     wide["year_c"] = wide["year"] - wide["year"].min()
     found = {"n_obs": int(len(wide)), **_share_odds(wide, confidence)}
     if wide["destination"].nunique() > 1:
-        found["clustered"] = _share_odds(wide, confidence, clustered=True)
+        found["clustered"] = _checked_odds(wide, confidence, clustered=True)
     if wide["destination"].nunique() > 2:
         found["without"] = {
-            d: _share_odds(wide[wide["destination"] != d], confidence)
+            d: _checked_odds(wide[wide["destination"] != d], confidence)
             for d in sorted(wide["destination"].unique())
         }
     if redacted_below:
         zero = (wide["female"] == 0) | (wide["male"] == 0)
         found["zero_rows"] = int(zero.sum())
         if zero.any():
-            found["without_zeros"] = _share_odds(wide[~zero], confidence)
+            found["without_zeros"] = _checked_odds(wide[~zero], confidence)
     records = (wide["female"] + wide["male"]).groupby(wide["destination"]).sum()
     found["largest"] = {"destination": str(records.idxmax()),
                         "share": float(records.max() / records.sum())}  # fmt: skip
     found["robust"] = share_direction(found)
     return found
+
+
+def _checked_odds(wide: pd.DataFrame, confidence: float, clustered: bool = False) -> dict:
+    """`_share_odds` of a second-look check; a fit that fails is {'failed': why}, and then no
+    direction is stated (`share_direction`)."""
+    if wide.empty:
+        return {"failed": "no destination-year left"}
+    try:
+        return _share_odds(wide, confidence, clustered)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return {"failed": f"{type(exc).__name__}: {exc}"[:200]}
 
 
 def _share_odds(wide: pd.DataFrame, confidence: float, clustered: bool = False) -> dict:
@@ -268,6 +279,8 @@ def share_direction(found: dict) -> str | None:
     checks = [found, found.get("clustered"), found.get("without_zeros"),
               *found.get("without", {}).values()]  # fmt: skip
     checks = [c for c in checks if c is not None]
+    if any("failed" in c for c in checks):
+        return None
     if all(c["lower"] > 1 for c in checks):
         return "rising"
     if all(c["upper"] < 1 for c in checks):

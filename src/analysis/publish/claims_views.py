@@ -140,9 +140,9 @@ def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
         f"forced commercial sexual exploitation at {fcse / 1e6:.1f} million; detected victims "
         f"are far fewer: GLOTIP {claims.YEAR} sums {w['victims_lower']:,}–{w['victims_upper']:,} "
         f"over {w['victims_countries']} countries, the US TIP Report {us_tip:,}. Detections are "
-        "not prevalence. With the 98 percent women said with it, the figure is most likely the "
-        "ILO's 2005 estimate of forced commercial sexual exploitation, quoted for trafficking "
-        "as a whole."
+        "not prevalence. With the 98 percent women said with it, the figure is close to the "
+        "ILO's 2005 estimate of forced commercial sexual exploitation (which is at least that "
+        "many), quoted loosely and for trafficking as a whole."
     )
     return "not comparable", text
 
@@ -171,10 +171,11 @@ def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
             f"The report gives no area, period or source. {value:.0f}% is the ILO's share of "
             f"women and girls among victims of forced commercial sexual exploitation "
             f"({fcse_2005:.0f}% in its 2005 estimate, {fcse_2012:.0f}% in 2012), and the pair "
-            f'"1 million 250 thousand, 98 percent women" matches the 2005 estimate of that '
-            f"form (at least {fcse_persons / 1e6:.1f} million persons): right for sexual "
-            f"exploitation, not for trafficking as a whole, of which the ILO's 2012 share of "
-            f"women and girls in all forced labour is {all_2012:.0f}%."
+            f'"1 million 250 thousand, 98 percent women" is close to the 2005 estimate of '
+            f"that form (at least {fcse_persons / 1e6:.1f} million persons, a little more than "
+            "the report says): right for sexual exploitation, not for trafficking as a whole, "
+            f"of which the ILO's 2012 share of women and girls in all forced labour is "
+            f"{all_2012:.0f}%."
         )
         return "partly consistent", text + detected
     text = (

@@ -175,7 +175,8 @@ def shares_scope_text() -> str:
     return text + "."
 
 
-MATRIX_VALUES = {0: "no", 1: "consider", 2: "yes"}
+MATRIX_VALUES = {0: "no", 1: "partly", 2: "yes"}
+MIDDLE = {"offence": "consider"}  # the middle value of a group where it is not "partly"
 
 
 def plot_element_matrix(matrix: pd.DataFrame, source: str):
@@ -183,10 +184,11 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
     fig, ax = plots.figure(width=10, height=0.28 * len(matrix) + 1.8)
     colours = ListedColormap(["#f2f2f2", "#f4c27a", "#3b7dbf"])
     ax.imshow(matrix.to_numpy(), cmap=colours, vmin=0, vmax=2, aspect="auto")
+    groups = [g for g, _ in matrix.index]
     for (i, j), value in pd.DataFrame(matrix.to_numpy()).stack().items():
         colour = "white" if value == 2 else "#333333"
-        ax.text(j, i, MATRIX_VALUES[int(value)], ha="center", va="center", fontsize=7.5,
-                color=colour)  # fmt: skip
+        label = MIDDLE.get(groups[i], "partly") if value == 1 else MATRIX_VALUES[int(value)]
+        ax.text(j, i, label, ha="center", va="center", fontsize=7.5, color=colour)
     ax.set_xticks(range(matrix.shape[1]), [c.replace(" ", "\n", 2) for c in matrix.columns],
                   fontsize=8)  # fmt: skip
     ax.set_yticks(range(len(matrix)), [f"{g}: {e}" for g, e in matrix.index], fontsize=8)

@@ -232,8 +232,9 @@ def distance_records(dist: pd.DataFrame) -> dict:
 
 
 def closest_sentence(
-    rule: str, distance: float, default: str, vintage: str, year: int, edition: int
-) -> str:
+    rule: str, distance: float, default: str, vintage: str, year: int, edition: int,
+    asked: bool = False,
+) -> str:  # fmt: skip
     """Which rule comes closest to the published figures, how close, and whether it is the one
     this report shows first."""
     text = (
@@ -243,6 +244,8 @@ def closest_sentence(
     )
     if rule == default:
         return text + " It is the rule this report uses by default in the sections below."
+    if asked:
+        return text + f" The sections below use {RULE_NAMES[default]}, as asked for this run."
     return text + (f" The sections below use {RULE_NAMES[default]}: one year alone does not "
                    "choose the rule (next section).")  # fmt: skip
 
@@ -288,10 +291,13 @@ def rule_choice_records(by_edition: pd.DataFrame) -> dict:
     }
 
 
-def rule_choice_lines(by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int) -> list[str]:
+def rule_choice_lines(
+    by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
+) -> list[str]:
     """The default rule and its worst case over every edition held, said plainly when no rule
-    is within CLOSE_ENOUGH of all; and the rule closest for `year_alone` alone, with its worst
-    case and the largest reporter's weight in that year (what pulls it off)."""
+    is within CLOSE_ENOUGH of all; the rule `used` where it was asked for instead; and the rule
+    closest for `year_alone` alone, with its worst case and the largest reporter's weight in
+    that year (what pulls it off)."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
     held = ", ".join(str(y) for y in years)
@@ -303,11 +309,15 @@ def rule_choice_lines(by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: i
         ]
     else:
         lines = [
-            f"No way of adding up the countries gives the Global Report's profile of detected "
-            f"victims within {CLOSE_ENOUGH:.0f} points in every edition held ({held}): "
-            f"{RULE_NAMES[rule]}, the closest over all of them and this report's default, is "
-            f"up to {points(largest, False)} off ({off_in})."
+            f"None of the {len(gp.RULES)} ways of adding up the countries gives the Global "
+            f"Report's profile of detected victims within {CLOSE_ENOUGH:.0f} points in every "
+            f"edition held ({held}): {RULE_NAMES[rule]}, the closest over all of them and the "
+            f"default here, is up to {points(largest, False)} off ({off_in})."
         ]
+    if used is not None and used != rule:
+        used_in = years[worst.loc[used, years.index].astype(float).idxmax()]
+        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to "
+                     f"{points(worst.at[used, 'worst'], False)} off ({used_in}).")  # fmt: skip
     alone = by_edition[by_edition["year"] == year_alone]
     if alone.empty:
         return lines

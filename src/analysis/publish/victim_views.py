@@ -1367,7 +1367,8 @@ def share_trend_text(share: dict) -> str:
     checks = _share_checks(share)
     text += f"; {checks})" if checks else ")"
     if unsettled:
-        text += ", but not every check agrees on its direction: no change in the mix is stated"
+        text += (f", but not every check agrees on its direction (not {unsettled_by(share)}): "
+                 "no change in the mix is stated")  # fmt: skip
     largest = share.get("largest")
     if largest:
         name = country_names([largest["destination"]])[0]
@@ -1379,12 +1380,29 @@ def share_trend_text(share: dict) -> str:
     )
 
 
+def unsettled_by(share: dict, most: int = 3) -> str:
+    """The checks of the gender-mix model (`trends.share_trend`) whose interval includes 1,
+    or that could not be fitted, in words: why no direction is stated."""
+    checks = {"the model itself": share, "errors clustered by destination": share.get("clustered"),
+              "without the possible redactions": share.get("without_zeros")}  # fmt: skip
+    without = share.get("without", {})
+    names = dict(zip(without, country_names(list(without)), strict=True))
+    checks.update({f"without {names[d]}": w for d, w in without.items()})
+    failing = [
+        label + (" (not fitted)" if "failed" in check else "")
+        for label, check in checks.items()
+        if check is not None and ("failed" in check or check["lower"] <= 1 <= check["upper"])
+    ]
+    more = f" and {len(failing) - most} more" if len(failing) > most else ""
+    return ", ".join(failing[:most]) + more
+
+
 def _short_checks(share: dict) -> str:
     """The second look of a gender-mix headline in few words: '; 0.76–0.96 clustered by
     destination; it holds without each destination and without the zeros that may be
     redactions'."""
     text = ""
-    if clustered := share.get("clustered"):
+    if (clustered := share.get("clustered")) and "failed" not in clustered:
         text += f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
     held = [w for w, key in (("each destination", "without"),
                              ("the zeros that may be redactions", "without_zeros"))
@@ -1396,14 +1414,15 @@ def _share_checks(share: dict) -> str:
     """'clustered by destination 0.76–0.96; leaving out one destination at a time, 0.76
     (without Russia) to 0.88 (without the United States)', from what `share` holds."""
     parts = []
-    if clustered := share.get("clustered"):
+    if (clustered := share.get("clustered")) and "failed" not in clustered:
         parts.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
-    if (zeros := share.get("without_zeros")) is not None:
+    if (zeros := share.get("without_zeros")) and "failed" not in zeros:
         parts.append(
             f"without the {share['zero_rows']} destination-years with no records of one gender, "
             f"which may be redactions, {ratio_text(zeros['irr'], zeros['lower'], zeros['upper'])}"
         )
-    if without := share.get("without"):
+    without = {d: w for d, w in share.get("without", {}).items() if "failed" not in w}
+    if without:
         low = min(without, key=lambda d: without[d]["irr"])
         high = max(without, key=lambda d: without[d]["irr"])
         names = dict(zip([low, high], country_names([low, high]), strict=True))
@@ -1696,8 +1715,8 @@ def headlines(
     if "robust" in share:  # its second look: clustered by destination, one destination out
         if share["robust"] is None:
             mix = (
-                "the gender mix within destinations has no direction that holds when errors "
-                "are clustered by destination and each destination is left out in turn"
+                "the gender mix within destinations has no direction that holds under every "
+                f"check (not {unsettled_by(share)})"
             )
         else:
             mix += f" (odds ratio {odds:.2f}" + _short_checks(share) + ")"

@@ -91,7 +91,8 @@ class Workers:
         pid = int(marker.read_text()) if marker and marker.is_file() else None
         process = {**self.ended, **(getattr(pool, "_processes", None) or {})}.get(pid)
         code = process.exitcode if process is not None else None
-        if (code is None or code == -signal.SIGTERM) and name not in self.retried:
+        ended = (None, -signal.SIGTERM, lifetime.TERMINATED_STATUS)  # by the pool, not killed
+        if code in ended and name not in self.retried:
             self.retried.add(name)  # the pool ended it after another worker died
             return ""
         how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
@@ -124,7 +125,8 @@ class DaskExecutor(Executor):
         from distributed.comm.registry import backends
 
         try:  # before connecting: a malformed address is a ValueError deep in distributed
-            scheme, location = parse_address(address, strict=True)
+            full = address if "://" in address else f"tcp://{address}"  # distributed's default
+            scheme, location = parse_address(full, strict=True)
             if scheme not in backends:
                 raise ValueError(f"unknown scheme {scheme}://")
             if scheme in ("tcp", "tls", "ws", "wss"):

@@ -339,9 +339,10 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
     return [p.relative_to(run) for p in found if p.is_file()]
 
 
-def carry_over(previous: Path, target: Path, notebook: str) -> None:
-    """Link a notebook's files from the previous run (`unaltered` checked them first)."""
-    for rel in notebook_files(previous, notebook):
+def carry_over(previous: Path, target: Path, rels: Iterable[str]) -> None:
+    """Link a notebook's files, as its manifest entry lists them, from the previous run
+    (`unaltered` checked them first): a file added there since is not carried."""
+    for rel in rels:
         store.link(previous / rel, target / rel)
 
 
@@ -530,7 +531,7 @@ def run(
     modified = check_committed(plan, options)
     check_raw_files(step for step, _ in plan.values())
     with ReportLock(root):
-        for stale in root.glob(".partial-*"):
+        for stale in root.glob(".partial-*") if not options.dry_run else ():
             shutil.rmtree(stale, ignore_errors=True)  # left by a crashed run
         if options.prune_older_than is not None and not options.dry_run:
             pruned = store.prune(root, options.prune_older_than)
@@ -799,7 +800,7 @@ class Run:
         elif what == "failed":
             self.finish(name, StepResult("failed", key=key, error=detail))
         elif what == "carry":
-            carry_over(self.previous, self.partial, name)
+            carry_over(self.previous, self.partial, self.before[name].get("files", []))
             result = StepResult("unchanged", key=key, reused_from=detail)
             result.last_seconds = self.last_seconds(name)
             self.finish(name, result)
@@ -860,7 +861,17 @@ class Run:
         args = (pipeline.run_notebook, *self.submitted[name])
         if isinstance(self.pool, ProcessPoolExecutor):
             args = (executors.tracked, self.workers.marker(name), *args)
-        self.running[self.pool.submit(*args)] = (name, key)
+        try:
+            self.running[self.pool.submit(*args)] = (name, key)
+        except BrokenProcessPool:  # a worker died since the last wait: a new pool, then this
+            self.renew_pool()
+            self.running[self.pool.submit(*args)] = (name, key)
+
+    def renew_pool(self) -> None:
+        """A new local pool in place of a broken one (its processes remembered first)."""
+        self.workers.remember(self.pool)
+        self.pool.shutdown(wait=False)
+        self.pool = executors.make(self.options.executor, self.options.jobs)
 
     def collect(self) -> None:
         finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
@@ -891,9 +902,7 @@ class Run:
     def resubmit(self, name: str, key: str) -> None:
         """Run a task again in a new pool: the pool broke when a worker beside it was killed."""
         if getattr(self.pool, "_broken", False):
-            self.workers.remember(self.pool)
-            self.pool.shutdown(wait=False)
-            self.pool = executors.make(self.options.executor, self.options.jobs)
+            self.renew_pool()
         self.progress.line(f"{name}: running again (a worker beside it was lost)")
         self.submit(name, key)
 
@@ -1278,6 +1287,8 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
             path = paths.processed_dir() / Path(rel).relative_to("data/processed")
             states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
     listed = {*manifest.get("outputs", {}), MANIFEST}
+    if INDEX not in manifest.get("outputs", {}):  # a run made before its index was hashed
+        listed |= {INDEX, PROFILES_PAGE}
     for path in sorted(p for p in run_dir.rglob("*") if p.is_file() or p.is_symlink()):
         if str(path.relative_to(run_dir)) not in listed:
             states[str(path.relative_to(run_dir))] = "EXTRA"

@@ -56,8 +56,10 @@ def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) ->
     `record` under `key`; built beside the store and renamed into place, so an entry is whole
     or absent."""
     final = folder(root, key)
-    if (final / ENTRY).is_file():
+    if find(root, key) is not None:
         return
+    if final.exists():  # an entry whose files were edited or lost: replaced by this one
+        shutil.rmtree(final, ignore_errors=True)
     building = root / STORE / f".{key}.{os.getpid()}.part"
     shutil.rmtree(building, ignore_errors=True)
     hashes = {}

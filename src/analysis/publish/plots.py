@@ -14,6 +14,7 @@ reserved for it, at a size that stays legible when a page shows the figure 1,000
 from __future__ import annotations
 
 import itertools
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -225,11 +226,12 @@ def integer_years(axes, nbins: int = 6) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
 
 
-def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None):
+def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None, wrap: int = 0):
     """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured.
 
     `hidden` (`disclosure.hidden_cells`) blanks more cells, labelled "(s)" as in the table, so a
-    figure never shows a cell its table hides.
+    figure never shows a cell its table hides. `wrap`: column labels broken into lines of at
+    most that many characters and set level (a few short columns), else slanted.
     """
     mask = disclosure.is_small(counts, threshold)
     if hidden is not None:
@@ -244,7 +246,11 @@ def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None):
             dark = not np.isnan(value) and value > 0.6 * top
             ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=7,
                     color="white" if dark else "#333333")  # fmt: skip
-    ax.set_xticks(range(counts.shape[1]), counts.columns, rotation=45, ha="right")
+    if wrap:
+        wrapped = [textwrap.fill(str(c), wrap, break_long_words=False) for c in counts.columns]
+        ax.set_xticks(range(counts.shape[1]), wrapped, fontsize=8)
+    else:
+        ax.set_xticks(range(counts.shape[1]), counts.columns, rotation=45, ha="right")
     ax.set_yticks(range(counts.shape[0]), counts.index)
     ax.grid(False)
     return mesh

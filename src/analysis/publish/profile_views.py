@@ -539,7 +539,7 @@ def group_heatmaps(
         threshold = tables[column].threshold
         hidden = hidden_frame(tables[column], column).reindex_like(counts).fillna(False)
         counts, hidden = (readable_places(f, iso3, role) for f in (counts, hidden.astype(bool)))
-        plots.count_heatmap(ax, counts, threshold, hidden=hidden)
+        plots.count_heatmap(ax, counts, threshold, hidden=hidden, wrap=10)
         ax.set_title(f"by {column}", loc="left", fontsize=10)
         shown[column] = disclosure.cell_text(counts, hidden, threshold)
         any_hidden |= bool((hidden | disclosure.is_small(counts, threshold)).to_numpy().any())

@@ -74,6 +74,19 @@ def test_source_lines_read_as_sentences_and_captions_are_legible():
     plt.close(fig)
 
 
+@pytest.mark.parametrize("width", [6.5, 9, 11])
+def test_a_long_caption_wrapped_on_screen_stays_inside_the_saved_figure(width):
+    from analysis.publish import report
+
+    long = plots.source_line("glotip_2025", "un_wpp2024_population")  # 20's coverage figure
+    fig, ax = plots.figure(width, 4)
+    ax.plot([2003, 2022], [1, 2])
+    plots.finish(fig, ax, title="t", xlabel="x", ylabel="y", source=long)
+    _, problems = report.drawn_png(fig)  # drawn at the report's resolution
+    assert not [p for p in problems if p.startswith("caption")]
+    plt.close(fig)
+
+
 def test_the_palette_has_twelve_distinct_colours_and_unknown_is_apart():
     colours = {mcolors.to_hex(c) for c in plots.SERIES_COLOURS}
     assert len(colours) == len(plots.SERIES_COLOURS) >= 12

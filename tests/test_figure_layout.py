@@ -188,7 +188,9 @@ def profile_figures(iso3: str, release: str = "kanon_2021", threshold: int = 10)
     return figures
 
 
-@pytest.mark.parametrize("iso3", ["UKR", "NGA", "BLR", "DEU", "IDN"])  # IDN: five forms
+@pytest.mark.parametrize(
+    "iso3", ["UKR", "NGA", "BLR", "DEU", "IDN", "ARE"]
+)  # five forms; a long name
 def test_profile_figures_have_a_clean_layout_and_at_most_eight_named_places(iso3):
     figures = profile_figures(iso3)
     assert figures

@@ -14,6 +14,7 @@ byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -212,7 +213,8 @@ def choropleth(
     handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="no records"))
     if home:
         handles.append(Patch(facecolor="none", edgecolor=HOME_EDGE, linewidth=1.6,
-                             label=f"{home_label or home} (outlined, not coloured)"))  # fmt: skip
+                             label=textwrap.fill(f"{home_label or home} (outlined, not "
+                                                 "coloured)", 24)))  # fmt: skip
     ax.legend(handles=handles, title=units, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=9, title_fontsize=9, frameon=False, borderaxespad=0.0)  # fmt: skip
     not_drawn = sorted(c for c in classes.index if c not in shapes)

@@ -330,3 +330,18 @@ def test_a_single_tick_symlog_panel_is_gone(victims_report):
             low, high = ax.get_ylim()
             assert sum(low <= t <= high for t in ax.get_yticks()) >= 3, ax.get_title(loc="left")
     plt.close(fig)
+
+
+def test_small_multiples_over_a_short_year_range_tick_whole_years():
+    """With years 2010-2019 the shared axis once read '2010.0 2012.5 2015.0' (issue 29)."""
+    years = list(range(2010, 2020))
+
+    def draw(ax, key):
+        ax.plot(years, [1 + i for i in range(len(years))], label="female")
+
+    fig = plots.small_multiples({"A": "A", "B": "B"}, draw, title="t", xlabel="year",
+                                ylabel="records", source="Source: test.")  # fmt: skip
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert labels and all(label.isdigit() for label in labels), labels
+    plt.close(fig)

@@ -184,7 +184,8 @@ def small_multiples(
     panels: dict, draw, *, title: str, xlabel: str, ylabel: str, source: str, sharey=False
 ):
     """One small panel per key of `panels` (titled with its value), four to a row, sharing the
-    x axis: `draw(ax, key)` draws a panel; the first panel holds the legend."""
+    x axis of years (ticked at whole years: no 2012.5): `draw(ax, key)` draws a panel; the
+    first panel holds the legend."""
     ncols = 4
     nrows = int(np.ceil(len(panels) / ncols))
     fig, axes = figure(
@@ -196,6 +197,7 @@ def small_multiples(
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8, frameon=False)
+    integer_years(axes.flat, nbins=4)
     return finish_grid(fig, axes, title=title, xlabel=xlabel, ylabel=ylabel, source=source)
 
 

@@ -191,6 +191,7 @@ def profile_figures(iso3: str, release: str = "kanon_2021", threshold: int = 10)
 @pytest.mark.parametrize(
     "iso3", ["UKR", "NGA", "BLR", "DEU", "IDN", "ARE"]
 )  # five forms; a long name
+@pytest.mark.slow  # real data: about 20 s together (the fast lane's budget)
 def test_profile_figures_have_a_clean_layout_and_at_most_eight_named_places(iso3):
     figures = profile_figures(iso3)
     assert figures
@@ -213,6 +214,7 @@ def assert_few_distinct_lines(fig) -> None:
         assert mcolors.to_hex(unknown.get_color()) == plots.UNKNOWN_COLOUR.lower()
 
 
+@pytest.mark.slow  # real data: about 20 s together (the fast lane's budget)
 def test_the_enforcement_figures_have_a_clean_layout():
     from analysis import catalog
 
@@ -242,6 +244,7 @@ def test_the_enforcement_figures_have_a_clean_layout():
     })  # fmt: skip
 
 
+@pytest.mark.slow  # real data: about 20 s together (the fast lane's budget)
 def test_the_hidden_population_figures_have_a_clean_layout():
     from analysis.publish import mse_views
 
@@ -256,6 +259,7 @@ def test_the_hidden_population_figures_have_a_clean_layout():
     })  # fmt: skip
 
 
+@pytest.mark.slow  # real data: about 20 s together (the fast lane's budget)
 def test_the_definition_figures_have_a_clean_layout():
     from analysis import catalog
     from analysis import victims as vic
@@ -292,6 +296,7 @@ def victims_report():
     return chosen, published, names, list(range(years[0], years[1] + 1))
 
 
+@pytest.mark.slow  # real data: about 20 s together (the fast lane's budget)
 def test_the_victim_figures_have_a_clean_layout(victims_report):
     from analysis import trends
     from analysis import victims as vic

@@ -46,11 +46,14 @@ def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
     irr = results["irr_year_by_gender"]
     assert irr["female"]["irr"] == pytest.approx(0.9, abs=0.02)
     assert irr["male"]["irr"] == pytest.approx(1.1, abs=0.02)
-    # The sensitivity table: five models and one without each destination (the fixture has no
-    # hotline records, so no row without the hotline years); its first row is the main model.
+    # The sensitivity table: five models, one without the possibly redacted zeros (a
+    # K-anonymised release) and one without each destination (the fixture has no hotline
+    # records, so no row without the hotline years); its first row is the main model.
     checks = results["trend_sensitivity"]
     assert [r["model"] for r in checks][5:] == [
-        "NB2 without Poland", "NB2 without Russia", "NB2 without United States"
+        "NB2 without the destination-years with a zero for either gender (a zero may hide 1–10 "
+        "redacted records)",
+        "NB2 without Poland", "NB2 without Russia", "NB2 without United States",
     ]  # fmt: skip
     assert checks[0]["female_irr"] == pytest.approx(irr["female"]["irr"], abs=0.01)
     assert results["female_share_trend_within_destinations"]["irr"] < 1

@@ -31,6 +31,8 @@ def test_notebook_is_committed_clean_and_parameterised(path):
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
     assert nb["metadata"]["kernelspec"]["name"] == pipeline.KERNEL_NAME
     assert nb["metadata"]["language_info"]["name"] == "python"
+    if (nb["nbformat"], nb["nbformat_minor"]) < (4, 5):  # cell ids came with nbformat 4.5
+        assert not [c for c in nb["cells"] if "id" in c], "cell ids in an nbformat 4.4 notebook"
     first = nb["cells"][0]  # what JupyterLab shows on opening: the title
     assert first["cell_type"] == "markdown" and source(first).startswith("# ")
     assert all("matplotlib.use(" not in source(c) for c in code)

@@ -1555,8 +1555,8 @@ def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 
     k-anonymised release (`redacted_below` = k) a CTDC share of 0% or 100% may rest on a
     redacted gender (a 0 is 0 to k - 1): such country-years are not ranked, and the note
     says how many."""
-    edge = pairs["female_share_ctdc"].isin([0.0, 1.0]) if redacted_below else False
-    ranked = pairs[~edge] if redacted_below else pairs
+    edge = pairs["female_share_ctdc"].isin([0.0, 1.0]) & bool(redacted_below)
+    ranked = pairs[~edge]
     widest = ranked.assign(gap=ranked["difference"].abs()).sort_values("gap", ascending=False)
     widest = widest.head(n)
     names = country_names(widest["iso3"])
@@ -1574,7 +1574,7 @@ def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 
             ),
         }
     )
-    left = int(edge.sum()) if redacted_below else 0
+    left = int(edge.sum())
     note = (
         f"Not ranked: {left} country-year{'s' if left != 1 else ''} in which the CTDC records "
         f"have no women or no men, which in this release may be a redaction of 1 to "

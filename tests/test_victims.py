@@ -416,3 +416,18 @@ def test_stacked_bars_never_draw_a_cell_the_table_hides(cells, threshold):
     assert not plain[~drawn].any() and not hatched[~drawn].any()  # a small total: a gap
     rest = counts.where(hidden, 0).sum(axis=1).to_numpy(dtype=float)
     assert np.allclose(hatched[drawn], rest[drawn])  # hidden cells only together
+
+
+def test_a_population_is_named_by_the_records_it_holds():
+    """Two year ranges that hold the same records of a release give one name, so the audit
+    links their tables; a range that holds every record is the whole release."""
+    frame = pd.DataFrame({"release": ["a"] * 3 + ["b"] * 2,
+                          "year": [2005.0, 2010.0, None, 2003.0, 2018.0]})  # fmt: skip
+    assert vic.population("a") == "CTDC a: all records"
+    # a has a record without a year: a range never holds all of a
+    assert vic.population("a", (2002, 2022), frame) == "CTDC a: records registered 2005–2010"
+    assert vic.population("a", (2005, 2010), frame) == vic.population("a", (2002, 2022), frame)
+    assert vic.population("a", (2006, 2010), frame) == "CTDC a: records registered 2006–2010"
+    assert vic.population("b", (2002, 2022), frame) == "CTDC b: all records"
+    assert vic.population("b", (2004, 2022), frame) == "CTDC b: records registered 2004–2018"
+    assert vic.population("b", (2002, 2021)) == "CTDC b: records registered 2002–2021"

@@ -34,10 +34,25 @@ GLOTIP_REQUIRED = ["iso3", "year", "indicator", "dimension", "sex", "age", "valu
 DOMAINS = {"gender": GENDERS, "age_group": AGE_GROUPS, "age_band": AGE_BANDS}
 
 
-def population(release: str) -> str:
-    """The name of one release's records in every report's tables: tables of the same
-    population are linked by the disclosure audit through their common margins."""
-    return f"CTDC {release}: all records"
+def population(release: str, years=None, records: pd.DataFrame | None = None) -> str:
+    """Who a table of one release counts, named by the records it holds: tables of the same
+    population are linked by the disclosure audit through their common margins. Without
+    `years`, all records of the release. With `years`, those registered in them, the range
+    narrowed to the years the release has registrations in (`records`: its rows, or rows of
+    several releases), so that two ranges holding the same records give the same name; a
+    range that holds every record of the release (none lacks a year) is all records."""
+    whole = f"CTDC {release}: all records"
+    if years is None:
+        return whole
+    first, last = int(years[0]), int(years[-1])
+    if records is not None:
+        own = records.loc[records["release"].astype(str) == release, "year"]
+        held = own.dropna()
+        if len(held):
+            first, last = max(first, int(held.min())), min(last, int(held.max()))
+            if (first, last) == (int(held.min()), int(held.max())) and own.notna().all():
+                return whole
+    return f"CTDC {release}: records registered {first}–{last}"
 
 
 def cell_counts(frame: pd.DataFrame, domains: dict[str, list]) -> pd.Series:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis import catalog
 from analysis import profiles as pr
+from analysis import victims
 from analysis.data import releases
 from analysis.data.errors import DataError
 from analysis.publish import disclosure
@@ -30,11 +31,6 @@ TABLE = "release_places"
 YEARS = (2002, 2022)  # the registration years that reports publish at their defaults
 ROWS, COLUMNS = "citizenship", "exploitation"
 AXIS = {"destinations": (ROWS, COLUMNS), "origins": (COLUMNS, ROWS)}  # role: (fixed, place)
-
-
-def population(release: str, years: Sequence[int] = YEARS) -> str:
-    """Who the grid of one release counts: every record registered in `years`."""
-    return f"CTDC {release}: records registered {int(years[0])}–{int(years[-1])}"
 
 
 def place_grid(frame: pd.DataFrame, release: str, years: Sequence[int] = YEARS) -> pd.Series:
@@ -48,12 +44,13 @@ def place_grid(frame: pd.DataFrame, release: str, years: Sequence[int] = YEARS) 
 
 
 def protect_grid(
-    counts: pd.Series, release: str, years: Sequence[int], threshold: int
+    counts: pd.Series, release: str, population: str, threshold: int
 ) -> disclosure.CountTable:
-    """One release's grid protected as one table with its row, column and grand totals."""
+    """One release's grid protected as one table with its row, column and grand totals;
+    `population`: who it counts (`victims.population`)."""
     sums = disclosure.margins(counts, [(ROWS,), (COLUMNS,), ()])
     name = f"Records by citizenship and place of exploitation ({releases.CTDC[release].label})"
-    table = disclosure.protect(name, population(release, years), counts, sums, threshold)
+    table = disclosure.protect(name, population, counts, sums, threshold)
     table.base = True
     return table
 
@@ -63,7 +60,8 @@ def build(
 ) -> dict[str, disclosure.CountTable]:
     """The protected grid of every release in `frame` (the cleaned victim records)."""
     found = [r for r in releases.CTDC if r in set(frame["release"].astype(str))]
-    return {r: protect_grid(place_grid(frame, r, years), r, years, threshold) for r in found}
+    return {r: protect_grid(place_grid(frame, r, years), r, victims.population(r, years, frame),
+                            threshold) for r in found}  # fmt: skip
 
 
 def record(tables: dict[str, disclosure.CountTable], years: Sequence[int], threshold: int) -> dict:

@@ -39,14 +39,17 @@ DROPS = 3  # age sums dropped at most before the age grid falls back to the age 
 SOURCES = [*DATASOURCES, UNKNOWN]
 
 
-def selection_population(release: str, years: tuple[int, int], scope, whole: bool) -> str:
+def selection_population(
+    release: str, years: tuple[int, int], scope, whole: bool, records: pd.DataFrame | None = None
+) -> str:
     """Who the tables of a selection count: the release (`whole`: the selection is all of
-    it), or its records registered in `years` and exploited in the chosen places (`scope`:
-    destinations, region). Tables of the same population are linked by the audit."""
+    it), or its records (`records`) registered in `years` (`victims.population`) and
+    exploited in the chosen places (`scope`: destinations, region). Tables of the same
+    population are linked by the audit."""
     if whole:
         return victims.population(release)
     destinations, region = scope
-    text = f"CTDC {release}: records registered {years[0]}–{years[1]}"
+    text = victims.population(release, years, records)
     if destinations:
         text += f", exploited in {', '.join(sorted(destinations))}"
     if region:
@@ -146,7 +149,7 @@ def protect_selection(
     cleaning report (gender) and the definitions report (age group) publish of the same
     records is shared too, and no more is published of it."""
     whole = len(chosen) == len(records)
-    population = selection_population(release, years, scope, whole)
+    population = selection_population(release, years, scope, whole, records)
     keys = [str(y) for y in range(years[0], years[1] + 1)]
     keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
     domains = {"year": keys, "destination": columns_of(codes)}

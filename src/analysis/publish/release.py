@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import catalog
+from analysis import catalog, victims
 from analysis import profiles as pr
-from analysis import victims
 from analysis.data import releases
 from analysis.data.errors import DataError
 from analysis.publish import disclosure

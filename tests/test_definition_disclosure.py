@@ -19,8 +19,9 @@ from analysis import victims as vic
 from analysis.definitions import instruments as ins
 from analysis.definitions import mapping as mp
 from analysis.definitions import shares
-from analysis.publish import bounds, cleaning_views, disclosure
+from analysis.publish import bounds, disclosure
 from analysis.publish import definition_views as views
+from analysis.publish import release as rel
 
 T_NC = "transgender_nonconforming"
 
@@ -40,7 +41,7 @@ def kanon(mapping) -> dict:
         "records": records,
         "named": named,
         "grids": views.protect_named(named, 10),
-        "by_gender": cleaning_views.release_tables(records, "gender", vic.DOMAINS["gender"], "g"),
+        "by_gender": rel.margin_tables(records, "gender"),
     }
 
 

@@ -262,16 +262,13 @@ def test_the_hidden_population_figures_have_a_clean_layout():
 @pytest.mark.slow  # real data: about 20 s together (the fast lane's budget)
 def test_the_definition_figures_have_a_clean_layout():
     from analysis import catalog
-    from analysis import victims as vic
     from analysis.definitions import instruments, mapping, shares
-    from analysis.publish import cleaning_views
     from analysis.publish import definition_views as dv
+    from analysis.publish import release as rel
 
     records = catalog.read("victims")
     named = shares.ctdc_named_counts(records, mapping.load_mapping())
-    by_gender = cleaning_views.release_tables(
-        records, "gender", vic.DOMAINS["gender"], "Records by gender", 10
-    )
+    by_gender = rel.margin_tables(records, "gender", 10)
     grids = dv.protect_named(named, 10, {r: [t.record()] for r, t in by_gender.items()})
     ctdc = dv.protect_shares(shares.explicit_shares(named), grids, 10)
     sources = plots.source_line(*(r.source for r in releases.CTDC.values()))

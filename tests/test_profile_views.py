@@ -337,10 +337,10 @@ def test_the_profile_tables_and_the_cleaning_tables_of_the_release_pass_the_audi
     from test_victims import fixture_records
 
     from analysis import victims as vic
-    from analysis.publish import cleaning_views
+    from analysis.publish import release as rel
 
     records = vic.add_groups(fixture_records())
-    cleaning = cleaning_views.release_tables(records, "gender", vic.DOMAINS["gender"], "g")
+    cleaning = rel.margin_tables(records, "gender")
     places = pv.places(COUNTS, "kanon_2021", "BLR", "destinations", 10, 5, [2002, 2021])
     tables = [*places.tables(), *cleaning.values()]
     assert {t.population for t in tables} >= {vic.population("kanon_2021"),

@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 from analysis import victims as vic
 from analysis.data.errors import DataError
 from analysis.publish import disclosure
+from analysis.publish import release as rel
 from analysis.publish import victim_views as views
 
 # Records per (year, destination, gender). Female counts fall by about 10% a year, male rise.
@@ -117,6 +118,8 @@ def write_fixture_data(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     fixture_records().to_parquet(folder / "victims.parquet", index=False)
     fixture_glotip().to_parquet(folder / "glotip.parquet", index=False)
+    frame = fixture_records().assign(age_band="unknown")  # and the release of them (no ages)
+    rel.write(rel.build(frame), rel.YEARS, 10, rel.build_margins(frame), folder)
     return folder
 
 

@@ -1,10 +1,6 @@
-"""What the data and cleaning reports show (00 data sources, 01 victims, 02 enforcement):
-records per release by one coded column (gender, age band, a form flag), as protected tables,
-and the reader's tables and sentences of those reports (`publish.tables.Table`).
-
-Each release is its own population (releases are never added together); its tables are
-linked to every other report's tables of the same release by the disclosure audit.
-"""
+"""What the data and cleaning reports show (00 data sources, 01 victims, 02 enforcement): the
+reader's tables and sentences of those reports (`publish.tables.Table`). They publish no count
+of victim records by a coded column: the release step does (`publish.release`)."""
 
 from __future__ import annotations
 
@@ -12,64 +8,13 @@ import re
 
 import pandas as pd
 
-from analysis import victims as vic
 from analysis.clean import glotip
 from analysis.data import countries as cty
 from analysis.data import releases, sources
-from analysis.publish import disclosure, enforcement_views, tables
-
-ALL_RECORDS = "all records"
-FLAG_VALUES = {True: "yes", False: "no"}  # and "unknown" where missing
-
-
-def flag_column(records: pd.DataFrame, flag: str) -> pd.Series:
-    """A form flag as the categories its table shows: yes, no, unknown."""
-    return records[flag].map(FLAG_VALUES).astype("string").fillna("unknown")
-
-
-def release_tables(
-    records: pd.DataFrame,
-    column: str,
-    categories: list[str],
-    title: str,
-    threshold: int = disclosure.DEFAULT_THRESHOLD,
-) -> dict[str, disclosure.CountTable]:
-    """Per release: records per category of `column` (every category, zeros included), with
-    the release's total published."""
-    tables = {}
-    for release, part in records.groupby("release", observed=True, sort=True):
-        counts = vic.cell_counts(part, {column: categories})
-        tables[str(release)] = disclosure.protect(
-            f"{title} ({release})", vic.population(str(release)), counts,
-            disclosure.margins(counts, [()]), threshold,
-        )  # fmt: skip
-    return tables
-
-
-def release_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
-    """The tables as shown: one row per release, one column per category and the total."""
-    rows = {}
-    for release, table in tables.items():
-        text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
-        row = dict(zip(table.counts.index.get_level_values(0), text, strict=True))
-        row[ALL_RECORDS] = disclosure.count_words(int(table.counts.sum()), table.threshold)
-        rows[release] = row
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "release"
-    return frame
-
+from analysis.publish import enforcement_views, tables
 
 # --- What readers see: the cleaning reports' tables and sentences --------------------------------
 
-FALSE_MEANS_WORDS = {
-    "not_flagged": "not flagged",
-    "not_flagged_or_unknown": "not flagged or unknown",
-}
-FORM_WORDS = {
-    "is_sexual_exploit": "sexual exploitation",
-    "is_forced_labour": "forced labour",
-    "is_other_exploit": "other forms of exploitation",
-}
 COLUMN_WORDS = {  # the victims table's non-flag columns, as a reader names them
     "record_id": "record identifier",
     "year": "year of registration",
@@ -94,24 +39,6 @@ def release_label(release: str) -> str:
     """A CTDC release as a report names it ('CTDC synthetic release (2021)')."""
     known = releases.CTDC.get(str(release))
     return known.label if known else str(release)
-
-
-def release_view(
-    counts: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
-) -> tables.Table:
-    """`release_table` for the reader: releases by name, `extra` (by release) as a last column."""
-    frame = release_table(counts)
-    if extra is not None:
-        frame = frame.join(extra)
-    frame.index = [release_label(r) for r in frame.index]
-    frame.index.name = "release"
-    return tables.Table(frame, caption=caption, index=True)
-
-
-def flag_meanings(records: pd.DataFrame) -> pd.Series:
-    """Per release, what a 'no' of its flags means, in words."""
-    first = records.groupby("release", observed=True)["flag_false_means"].first()
-    return first.map(lambda v: FALSE_MEANS_WORDS.get(v, tables.words(v))).rename("'no' means")
 
 
 def accounting_view(accounting: pd.DataFrame) -> tables.Table:

@@ -16,7 +16,7 @@ protects its own tables and says that it is an exploration outside the audited r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -24,7 +24,7 @@ from analysis import catalog, victims
 from analysis import profiles as pr
 from analysis.data import releases
 from analysis.data.errors import DataError
-from analysis.publish import disclosure
+from analysis.publish import disclosure, tables
 
 TABLE = "release_places"
 YEARS = (2002, 2022)  # the registration years that reports publish at their defaults
@@ -63,10 +63,60 @@ def build(
                             threshold) for r in found}  # fmt: skip
 
 
-def record(tables: dict[str, disclosure.CountTable], years: Sequence[int], threshold: int) -> dict:
+# The whole release by one coded column: what each release holds, as the release report
+# shows it; the reports that publish sums of the same records (10, 30) take these as published.
+FLAGS = {
+    "is_sexual_exploit": "sexual exploitation",
+    "is_forced_labour": "forced labour",
+    "is_other_exploit": "other forms of exploitation",
+}
+MARGINS = {**FLAGS, "gender": "gender", "age_band": "age band", "age_group": "age group"}
+FLAG_VALUES = {True: "yes", False: "no"}  # and "unknown" where missing
+
+
+def margin_counts(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
+    """Per release in `frame`: its records per category of `column` (a `MARGINS` column;
+    every category, zeros included; a form flag as yes, no or unknown)."""
+    if column == "age_group" and column not in frame:
+        frame = frame.assign(age_group=victims.age_group(frame))
+    if column in FLAGS:
+        frame = frame.assign(**{column: frame[column].map(FLAG_VALUES).astype("string")
+                                .fillna("unknown")})  # fmt: skip
+        categories = ["yes", "no", "unknown"]
+    else:
+        categories = victims.DOMAINS[column]
+    return {str(r): victims.cell_counts(part, {column: categories})
+            for r, part in frame.groupby("release", observed=True, sort=True)}  # fmt: skip
+
+
+def margin_tables(
+    frame: pd.DataFrame, column: str, threshold: int = disclosure.DEFAULT_THRESHOLD
+) -> dict[str, disclosure.CountTable]:
+    """Per release: all its records by `column`, with the release's total, protected."""
+    return {release: disclosure.protect(f"Records by {MARGINS[column]} ({release})",
+                                        victims.population(release), counts,
+                                        disclosure.margins(counts, [()]), threshold)
+            for release, counts in margin_counts(frame, column).items()}  # fmt: skip
+
+
+def build_margins(
+    frame: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
+) -> dict[str, dict[str, disclosure.CountTable]]:
+    """Every `MARGINS` table of every release in `frame`: column -> release -> table."""
+    return {column: margin_tables(frame, column, threshold) for column in MARGINS}
+
+
+def record(
+    tables: dict[str, disclosure.CountTable],
+    years: Sequence[int],
+    threshold: int,
+    margins: dict[str, dict[str, disclosure.CountTable]] | None = None,
+) -> dict:
     """What the catalog keeps of the release: what a reader sees, never a hidden value."""
     return {"years": [int(years[0]), int(years[-1])], "threshold": int(threshold),
-            "tables": {r: t.record() for r, t in tables.items()}}  # fmt: skip
+            "tables": {r: t.record() for r, t in tables.items()},
+            "margins": {c: {r: t.record() for r, t in by.items()}
+                        for c, by in (margins or {}).items()}}  # fmt: skip
 
 
 def summary(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
@@ -89,6 +139,7 @@ class Released:
     years: tuple[int, int]
     threshold: int
     tables: dict[str, dict]
+    margins: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def covers(self, years: Sequence[int], threshold: int) -> bool:
         """Whether a report with these parameters can slice the release."""
@@ -132,12 +183,92 @@ class Released:
                     "rename": {"place": place}}  # fmt: skip
         return table
 
+    def margin(
+        self, frame: pd.DataFrame, column: str, threshold: int
+    ) -> dict[str, disclosure.CountTable]:
+        """Per release in `frame` (all its records): its `MARGINS` table of `column`, as the
+        release publishes it (`restore`). With another `threshold` than the release's, the
+        table is protected here as the release step would (an exploration)."""
+        if int(threshold) != self.threshold:
+            return margin_tables(frame, column, threshold)
+        return {release: restore(self.margins[column][release], counts, release)
+                for release, counts in margin_counts(frame, column).items()}  # fmt: skip
+
+
+def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTable:
+    """A released table as a `CountTable`: hidden where the release hides it, its sums
+    withheld where the release withholds them, with the cells' counts (`counts`, in the
+    record's order). A shown number that differs from `counts` is a DataError: the release
+    is older than the victim records."""
+    shown = [c["shown"] for c in record["cells"]]
+    keys = [tuple(str(k) for k in c["key"]) for c in record["cells"]]
+    mine = [tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+            for key in counts.index]  # fmt: skip
+    if keys != mine:
+        raise ValueError(f"{record['name']}: the counts are not of the release's cells")
+    table = disclosure.CountTable(
+        record["name"], record["population"], counts.astype("int64"),
+        pd.Series([not isinstance(v, int) for v in shown], index=counts.index),
+        tuple(s["of"] for s in record["sums"]), int(record["threshold"]),
+        tuple(record["partial"]),
+        withheld={k for k, s in enumerate(record["sums"]) if s["shown"] == disclosure.SECONDARY},
+    )  # fmt: skip
+    for key, text, n in zip(keys, shown, counts.to_numpy(), strict=True):
+        if isinstance(text, int) and text != int(n):
+            raise DataError(
+                f"the protected release ({release}) gives {text} records for {key} in "
+                f"{record['name']!r}; the victim records give {int(n)}: re-run the release "
+                "step (python -m analysis run)"
+            )
+    return table
+
 
 def load(folder=None) -> Released:
     """The release that the release step wrote."""
     data = catalog.read_json(TABLE, folder)
-    return Released(tuple(data["years"]), int(data["threshold"]), data["tables"])
+    return Released(tuple(data["years"]), int(data["threshold"]), data["tables"],
+                    data.get("margins", {}))  # fmt: skip
 
 
-def write(tables: dict[str, disclosure.CountTable], years: Sequence[int], threshold: int):
-    return catalog.write(TABLE, record(tables, years, threshold))
+def write(
+    tables: dict[str, disclosure.CountTable],
+    years: Sequence[int],
+    threshold: int,
+    margins: dict[str, dict[str, disclosure.CountTable]],
+    folder=None,
+):
+    return catalog.write(TABLE, record(tables, years, threshold, margins), folder)
+
+
+# --- What the release report shows of the margins ------------------------------------------------
+
+ALL_RECORDS = "all records"
+FALSE_MEANS_WORDS = {
+    "not_flagged": "not flagged",
+    "not_flagged_or_unknown": "not flagged or unknown",
+}
+
+
+def margin_view(
+    by_release: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
+) -> tables.Table:
+    """A `MARGINS` table of every release for the reader: one row per release (by name), one
+    column per category and the release's records, `extra` (by release) as a last column."""
+    rows = {}
+    for release, table in by_release.items():
+        text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
+        row = dict(zip(table.counts.index.get_level_values(0), text, strict=True))
+        row[ALL_RECORDS] = table.sum_text({})
+        rows[release] = row
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    if extra is not None:
+        frame = frame.join(extra)
+    frame.index = [releases.CTDC[r].label if r in releases.CTDC else r for r in frame.index]
+    frame.index.name = "release"
+    return tables.Table(frame, caption=caption, index=True)
+
+
+def flag_meanings(records: pd.DataFrame) -> pd.Series:
+    """Per release, what a 'no' of its flags means, in words."""
+    first = records.groupby("release", observed=True)["flag_false_means"].first()
+    return first.map(lambda v: FALSE_MEANS_WORDS.get(v, tables.words(v))).rename("'no' means")

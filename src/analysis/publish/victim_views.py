@@ -19,7 +19,8 @@ import pandas as pd
 
 from analysis import trends, victims
 from analysis.data import countries, releases
-from analysis.publish import bounds, cleaning_views, disclosure, plots, tables
+from analysis.publish import bounds, disclosure, plots, tables
+from analysis.publish import release as rel
 from analysis.schemas.victims import DATASOURCES
 
 SHARES = ("female", "child")  # the shares of `victims.shares`
@@ -143,11 +144,12 @@ def protect_selection(
     scope: tuple[list[str], str],
     codes: list[str],
     threshold: int,
+    released: rel.Released | None = None,
 ) -> Published:
     """The selection's count tables, protected in turn: each takes the sums that the tables
     before it fix as `shared` (published elsewhere too). Over a whole release, what the
-    cleaning report (gender) and the definitions report (age group) publish of the same
-    records is shared too, and no more is published of it."""
+    release step (`released`; without it, as the release step would) publishes of the same
+    records by gender and by age group is shared too, and no more is published of it."""
     whole = len(chosen) == len(records)
     population = selection_population(release, years, scope, whole, records)
     keys = [str(y) for y in range(years[0], years[1] + 1)]
@@ -157,10 +159,9 @@ def protect_selection(
     ages = victims.cell_counts(keyed, {**domains, "age_group": victims.AGE_GROUPS})
     clean = _clean_years(genders, ages, codes, threshold)
     selection = _selection_table(records, len(chosen), release, threshold)
-    grid = _protect_grid(genders, clean, codes, population, records if whole else None,
-                         threshold)  # fmt: skip
-    release_records = records if whole else None
-    ages = _settled_ages(ages, clean, codes, population, grid, release_records, threshold)
+    margins = _margins(records, threshold, released) if whole else None
+    grid = _protect_grid(genders, clean, codes, population, margins, threshold)
+    ages = _settled_ages(ages, clean, codes, population, grid, margins, threshold)
     sources = None
     if chosen["datasource"].notna().any():
         counts = victims.cell_counts(keyed, {"year": keys, "source": SOURCES})
@@ -180,7 +181,16 @@ def protect_selection(
     return published
 
 
-def _settled_ages(counts, clean, codes, population, grid, release, threshold):
+def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
+    """The whole release's records by gender and by age group, as the release publishes them."""
+    release = str(records["release"].iloc[0])
+    columns = ("gender", "age_group")
+    if released is None:
+        return {c: rel.margin_tables(records, c, threshold)[release] for c in columns}
+    return {c: released.margin(records, c, threshold)[release] for c in columns}
+
+
+def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
     """The age grid (`_protect_ages`), its sums through a destination-year dropped one at a
     time (the one that covers least first, at most `DROPS`) while it and the gender grid
     together give a small cell away. Where even that fails (a cell no table shows but whose
@@ -189,7 +199,7 @@ def _settled_ages(counts, clean, codes, population, grid, release, threshold):
     dropped = []
     try:
         for _ in range(DROPS + 1):
-            ages = _protect_ages(counts, clean, codes, population, grid, release, threshold,
+            ages = _protect_ages(counts, clean, codes, population, grid, margins, threshold,
                                  dropped)  # fmt: skip
             exposed = disclosure.show_derived([grid, ages])
             if not exposed:
@@ -205,8 +215,8 @@ def _settled_ages(counts, clean, codes, population, grid, release, threshold):
     overall = counts.groupby(level="age_group", sort=False).sum()
     overall.index = pd.MultiIndex.from_arrays([overall.index], names=["age_group"])
     shared = list(disclosure.fixed_sums(grid, [{}]))
-    if release is not None:
-        table = _release_table(release, "age_group", threshold)
+    if margins is not None:
+        table = margins["age_group"]
         shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
     return disclosure.protect(
         "Records by age group",
@@ -226,23 +236,17 @@ def _covers(pattern: dict, block: tuple[str, str]) -> bool:
     )
 
 
-def _release_table(records: pd.DataFrame, column: str, threshold: int):
-    """The cleaning report's table of a whole release by `column` (`cleaning_views`)."""
-    release = str(records["release"].iloc[0])
-    return cleaning_views.release_tables(records, column, victims.DOMAINS[column],
-                                         f"Records by {column}", threshold)[release]  # fmt: skip
-
-
-def _protect_grid(counts, clean, codes, population, release, threshold) -> disclosure.CountTable:
+def _protect_grid(counts, clean, codes, population, margins, threshold) -> disclosure.CountTable:
     """Year x destination x gender. Shown: the female and male cells of the top destinations;
     published: the records per year and destination group (the yearly figure), per year, per
     destination, and in all; per top destination its records of known gender and its female
     ones, and the records of known gender per destination-year with published shares
     (`_year_sums`); the female records and those of known gender in all. Over a whole
-    `release`, its gender margins are shared where the cleaning report shows them, a sum over
-    gender is published only where that report fixes it, and while the grid gives a cell
-    that report hides away, its smallest shown cell of a gender that report hides is hidden
-    too (with none left, its smallest sum over some genders goes)."""
+    release (`margins`: its released tables), its gender margins are shared where the
+    release shows them, a sum over gender is published only where the release fixes it, and
+    while the grid gives a cell the release hides away, its smallest shown cell of a gender
+    the release hides is hidden too (with none left, its smallest sum over some genders
+    goes)."""
     sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
             *({"year": [y], "destination": m} for y in counts.index.unique("year")
               for m in bar_groups(codes).values()),
@@ -250,13 +254,11 @@ def _protect_grid(counts, clean, codes, population, release, threshold) -> discl
     for d in codes:
         sums += [{"destination": [d], "gender": KNOWN_GENDERS},
                  {"destination": [d], "gender": ["female"]}]  # fmt: skip
-    overall, shared, cleaning = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}], None
-    if release is not None:
-        cleaning = _release_table(release, "gender", threshold)
-        shared += disclosure.fixed_sums(
-            cleaning, disclosure.margins(cleaning.counts, [("gender",)])
-        )
-        overall = [p for p in overall if cleaning.determined(p)]
+    overall, shared, whole = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}], None
+    if margins is not None:
+        whole = margins["gender"]
+        shared += disclosure.fixed_sums(whole, disclosure.margins(whole.counts, [("gender",)]))
+        overall = [p for p in overall if whole.determined(p)]
     shown = counts.index.get_level_values("gender").isin(["female", "male"])
     shown &= counts.index.get_level_values("destination").isin(codes)
     while True:
@@ -264,13 +266,13 @@ def _protect_grid(counts, clean, codes, population, release, threshold) -> discl
             "Records by year of registration, destination and gender", population, counts,
             shown, [*sums, *overall], threshold, shared,
         )  # fmt: skip
-        if cleaning is None:
+        if whole is None:
             return grid
-        given = [e["key"][0] for e in disclosure.exposed_cells([cleaning.record(), grid.record()])
-                 if e["table"] == cleaning.name]  # fmt: skip
+        given = [e["key"][0] for e in disclosure.exposed_cells([whole.record(), grid.record()])
+                 if e["table"] == whole.name]  # fmt: skip
         if not given:
             return grid
-        hides = cleaning.counts.index.get_level_values("gender")[cleaning.hidden.to_numpy()]
+        hides = whole.counts.index.get_level_values("gender")[whole.hidden.to_numpy()]
         gender = grid.counts.index.get_level_values("gender")
         open_ = np.flatnonzero(~grid.hidden.to_numpy() & shown & (grid.counts.to_numpy() > 0)
                                & np.isin(gender, hides))  # fmt: skip
@@ -281,16 +283,16 @@ def _protect_grid(counts, clean, codes, population, release, threshold) -> discl
         by_gender = [p for p in sums if "gender" in p]  # a share's total, say
         if not by_gender:
             raise disclosure.DisclosureError(
-                f"{grid.name}: gives away a cell the cleaning report hides ({given[0]})"
+                f"{grid.name}: gives away a cell the release hides ({given[0]})"
             )
         sums.remove(min(by_gender, key=lambda p: grid.counts.iloc[grid.members(p)].sum()))
 
 
-def _protect_ages(counts, clean, codes, population, grid, release, threshold, dropped=()):
+def _protect_ages(counts, clean, codes, population, grid, margins, threshold, dropped=()):
     """Year x destination x age group, of which only sums are shown: per top destination and
     per destination-year with published shares, the child records and those of known age,
     and both in all (but those `dropped`); shared: the totals the gender grid fixes, and over
-    a whole `release` the age groups (the definitions report publishes them)."""
+    a whole release (`margins`) the age groups it publishes."""
     sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
             {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
     for d in codes:
@@ -299,8 +301,8 @@ def _protect_ages(counts, clean, codes, population, grid, release, threshold, dr
     sums = [p for p in sums if p not in dropped]
     totals = disclosure.margins(counts, [("year", "destination"), ("year",), ("destination",)])
     shared = list(disclosure.fixed_sums(grid, [*totals, {}]))
-    if release is not None:
-        table = _release_table(release, "age_group", threshold)
+    if margins is not None:
+        table = margins["age_group"]
         shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
     return disclosure.protect_shown(
         "Records by year of registration, destination and age group", population, counts,

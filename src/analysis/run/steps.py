@@ -52,13 +52,13 @@ STEPS: tuple[Step, ...] = (
     Step("01_clean_victims", reads=CTDC),
     Step("02_clean_enforcement", reads=ENFORCEMENT),
     Step("05_release", reads=("victims",)),
-    Step("10_victim_trends", reads=("victims", "glotip")),
+    Step("10_victim_trends", reads=("victims", "glotip", "release_places")),
     Step("15_global_profile", reads=("raw:un_wpp2024_population", "glotip")),
     Step(
         "20_enforcement_trends",
         reads=("raw:un_wpp2024_population", "glotip", "us_tip", "eurostat_thb"),
     ),
-    Step("30_definitions", reads=("victims", "glotip")),
+    Step("30_definitions", reads=("victims", "glotip", "release_places")),
     Step(
         "40_country_profile",
         reads=(

@@ -195,3 +195,25 @@ def test_a_release_older_than_the_records_is_an_error():
     counts = pr.place_counts(more, "AAA", "destinations")
     with pytest.raises(DataError, match=r"gives 40 records .* give 41: re-run the release step"):
         pv.comparison_tables(counts, "AAA", "destinations", 10, YEARS, release)
+
+
+def test_a_report_takes_the_releases_margins_as_the_release_publishes_them():
+    """The records by gender of a whole release: the release hides the 3 transgender records
+    and a partner; a report that adds the same records up gets that table, hidden cells and
+    all, or an error when the records changed after the release step."""
+    genders = ["female"] * 40 + ["male"] * 25 + ["transgender_nonconforming"] * 3
+    frame = records().assign(gender=(genders * 3)[: len(records())])
+    margins = rel.build_margins(frame.assign(age_band="unknown", is_minor=pd.NA,
+                                             **dict.fromkeys(rel.FLAGS, pd.NA)))  # fmt: skip
+    data = json.loads(json.dumps(rel.record({}, YEARS, 10, margins)))
+    released = rel.Released(tuple(data["years"]), data["threshold"], {}, data["margins"])
+    (table,) = released.margin(frame, "gender", 10).values()
+    made = margins["gender"]["synthetic_2021"]
+    assert table.hidden.to_dict() == made.hidden.to_dict()
+    assert table.kinds()[("transgender_nonconforming",)] == "small"
+    assert table.record() == made.record()
+    with pytest.raises(DataError, match=r"gives \d+ records for \('female',\)"):
+        released.margin(frame.assign(gender="female"), "gender", 10)
+    # another threshold: protected here as the release step would, not taken from it
+    (other,) = released.margin(frame, "gender", 20).values()
+    assert other.threshold == 20

@@ -1,6 +1,7 @@
 """What the victims report shows, on the fixture of test_victims (its counts are stated there):
 suppressed tables and shares, texts and results records."""
 
+import json
 import re
 
 import matplotlib.pyplot as plt
@@ -12,6 +13,7 @@ from test_victims import fixture_glotip, write_fixture_data
 
 from analysis import models, trends
 from analysis import victims as vic
+from analysis.data.errors import DataError
 from analysis.publish import disclosure
 from analysis.publish import release as rel
 from analysis.publish import victim_views as views
@@ -98,6 +100,29 @@ def test_no_table_of_the_selection_gives_a_small_cell_away(records, published):
         for table in tables.tables():
             small = disclosure.is_small(table.counts, threshold)
             assert table.hidden[small].all()  # every small cell is hidden
+
+
+def test_the_release_holds_the_selection_at_its_key_and_another_is_an_exploration(records):
+    """The release step keeps a selection's tables under what they depend on; the report
+    takes them as the release publishes them (the same records, hidden cells and sums), and
+    protects any other selection itself."""
+    chosen = vic.select(records, (2015, 2018), CODES)
+    made = protected(records)
+    key = views.selection_key("kanon_2021", (2015, 2018), (CODES, ""), CODES, 10)
+    data = json.loads(json.dumps(rel.record({}, (2002, 2022), 10, {}, [(key, made.roles())])))
+    released = rel.Released.of(data)
+    taken, held = views.selection_tables(records, chosen, "kanon_2021", (2015, 2018),
+                                         (CODES, ""), CODES, 10, released)  # fmt: skip
+    assert held and [t.record() for t in taken.tables()] == [t.record() for t in made.tables()]
+    assert taken.population == made.population and taken.years == made.years
+    assert taken.grid.determined({"destination": ["USA"]})
+    other, held = views.selection_tables(records, chosen, "kanon_2021", (2015, 2018),
+                                         (CODES, ""), CODES, 13, released)  # fmt: skip
+    assert not held and other.grid.threshold == 13
+    changed = records.assign(gender=records["gender"].where(records.index != 0, "male"))
+    with pytest.raises(DataError, match="re-run the release step"):
+        views.selection_tables(changed, vic.select(changed, (2015, 2018), CODES), "kanon_2021",
+                               (2015, 2018), (CODES, ""), CODES, 10, released)  # fmt: skip
 
 
 def test_a_whole_release_links_to_its_released_margins(records):
@@ -685,3 +710,19 @@ def test_the_synthetic_release_gets_no_intervals_tests_or_models(records, chosen
         views.headlines(overall, None, (2015, 2018))
         == views.headlines(overall, None, (2015, 2018))[:1]
     )
+
+
+def test_the_release_protects_the_selection_of_the_reports_defaults():
+    """The release step holds the trends report's tables for its default parameters only: a
+    scheduled run of the report slices the release only while the two agree."""
+    import ast
+    from pathlib import Path
+
+    from analysis.run import steps
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "10_victim_trends.ipynb"
+    defaults = {k: ast.literal_eval(v) for k, v in steps.notebook_parameters(notebook).items()}
+    assert defaults["release"] == views.DEFAULT_RELEASE
+    assert (defaults["year_min"], defaults["year_max"]) == views.DEFAULT_YEARS
+    assert defaults["top_n"] == views.DEFAULT_TOP
+    assert (defaults["destinations"], defaults["region"]) == ([], "")

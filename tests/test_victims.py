@@ -119,7 +119,7 @@ def write_fixture_data(folder: Path) -> Path:
     fixture_records().to_parquet(folder / "victims.parquet", index=False)
     fixture_glotip().to_parquet(folder / "glotip.parquet", index=False)
     frame = fixture_records().assign(age_band="unknown")  # and the release of them (no ages)
-    rel.write(rel.build(frame), rel.YEARS, 10, rel.build_margins(frame), folder)
+    rel.write(rel.build(frame), rel.YEARS, 10, rel.build_margins(frame), folder=folder)
     return folder
 
 

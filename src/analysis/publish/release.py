@@ -15,6 +15,7 @@ protects its own tables and says that it is an exploration outside the audited r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -111,12 +112,17 @@ def record(
     years: Sequence[int],
     threshold: int,
     margins: dict[str, dict[str, disclosure.CountTable]] | None = None,
+    selections: Sequence[tuple[dict, dict[str, disclosure.CountTable]]] = (),
 ) -> dict:
-    """What the catalog keeps of the release: what a reader sees, never a hidden value."""
+    """What the catalog keeps of the release: what a reader sees, never a hidden value.
+    `selections`: the trends report's tables at its defaults, each under its key (what they
+    depend on) and by part."""
     return {"years": [int(years[0]), int(years[-1])], "threshold": int(threshold),
             "tables": {r: t.record() for r, t in tables.items()},
             "margins": {c: {r: t.record() for r, t in by.items()}
-                        for c, by in (margins or {}).items()}}  # fmt: skip
+                        for c, by in (margins or {}).items()},
+            "selections": {json.dumps(key, sort_keys=True): {p: t.record() for p, t in by.items()}
+                           for key, by in selections}}  # fmt: skip
 
 
 def summary(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
@@ -140,6 +146,13 @@ class Released:
     threshold: int
     tables: dict[str, dict]
     margins: dict[str, dict[str, dict]] = field(default_factory=dict)
+    selections: dict[str, dict[str, dict]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: dict) -> Released:
+        """The release from its record (`record`, as the catalog keeps it)."""
+        return cls(tuple(data["years"]), int(data["threshold"]), data["tables"],
+                   data.get("margins", {}), data.get("selections", {}))  # fmt: skip
 
     def covers(self, years: Sequence[int], threshold: int) -> bool:
         """Whether a report with these parameters can slice the release."""
@@ -213,21 +226,23 @@ def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTa
         tuple(record["partial"]),
         withheld={k for k, s in enumerate(record["sums"]) if s["shown"] == disclosure.SECONDARY},
     )  # fmt: skip
-    for key, text, n in zip(keys, shown, counts.to_numpy(), strict=True):
-        if isinstance(text, int) and text != int(n):
+    values = counts.to_numpy()
+    found = [(key, text, int(n)) for key, text, n in zip(keys, shown, values, strict=True)]
+    found += [(s["of"] or "all", s["shown"], int(values[table.members(s["of"])].sum()))
+              for s in record["sums"]]  # fmt: skip
+    for key, text, n in found:
+        if isinstance(text, int) and text != n:
             raise DataError(
                 f"the protected release ({release}) gives {text} records for {key} in "
-                f"{record['name']!r}; the victim records give {int(n)}: re-run the release "
-                "step (python -m analysis run)"
+                f"{record['name']!r}; the victim records give {n}: re-run the release step "
+                "(python -m analysis run)"
             )
     return table
 
 
 def load(folder=None) -> Released:
     """The release that the release step wrote."""
-    data = catalog.read_json(TABLE, folder)
-    return Released(tuple(data["years"]), int(data["threshold"]), data["tables"],
-                    data.get("margins", {}))  # fmt: skip
+    return Released.of(catalog.read_json(TABLE, folder))
 
 
 def write(
@@ -235,9 +250,10 @@ def write(
     years: Sequence[int],
     threshold: int,
     margins: dict[str, dict[str, disclosure.CountTable]],
+    selections: Sequence[tuple[dict, dict[str, disclosure.CountTable]]] = (),
     folder=None,
 ):
-    return catalog.write(TABLE, record(tables, years, threshold, margins), folder)
+    return catalog.write(TABLE, record(tables, years, threshold, margins, selections), folder)
 
 
 # --- What the release report shows of the margins ------------------------------------------------

@@ -12,6 +12,7 @@ table fixes its count and total and neither the count nor the rest is a small ce
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +73,12 @@ class Published:
     sources: disclosure.CountTable | None  # year x source, where the release names sources
 
     def tables(self) -> list[disclosure.CountTable]:
-        found = [self.selection, self.grid, self.ages]
-        return found + ([self.sources] if self.sources is not None else [])
+        return list(self.roles().values())
+
+    def roles(self) -> dict[str, disclosure.CountTable]:
+        """The tables by their part (`selection_counts`), as the release keeps them."""
+        found = {"selection": self.selection, "grid": self.grid, "ages": self.ages}
+        return found | ({"sources": self.sources} if self.sources is not None else {})
 
 
 def columns_of(codes: list[str]) -> list[str]:
@@ -98,11 +103,37 @@ def _keyed(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def _selection_table(records: pd.DataFrame, selected: int, release: str, threshold: int):
-    """The release's records: in the selection, not, and without a year of registration."""
+def selection_counts(
+    records: pd.DataFrame, chosen: pd.DataFrame, years: tuple[int, int], codes: list[str]
+) -> dict[str, pd.Series]:
+    """The counts of a selection's tables (`Published`): the release's records in the
+    selection, not, and without a year (`selection`); year x destination (`columns_of`) x
+    gender (`grid`) and x age group (`ages`); year x source (`sources`, where the release
+    names sources)."""
     no_year = int(records["year"].isna().sum())
-    counts = pd.Series([selected, len(records) - selected - no_year, no_year],
-                       index=pd.Index(SELECTION, name="selection"))  # fmt: skip
+    keys = [str(y) for y in range(years[0], years[1] + 1)]
+    keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
+    domains = {"year": keys, "destination": columns_of(codes)}
+    counts = {
+        "selection": pd.Series([len(chosen), len(records) - len(chosen) - no_year, no_year],
+                               index=pd.Index(SELECTION, name="selection")),
+        "grid": victims.cell_counts(keyed, {**domains, "gender": victims.DOMAINS["gender"]}),
+        "ages": victims.cell_counts(keyed, {**domains, "age_group": victims.AGE_GROUPS}),
+    }  # fmt: skip
+    if chosen["datasource"].notna().any():
+        counts["sources"] = victims.cell_counts(keyed, {"year": keys, "source": SOURCES})
+    return counts
+
+
+def _age_groups(ages: pd.Series) -> pd.Series:
+    """The age grid's records per age group of the whole selection (its fallback table)."""
+    overall = ages.groupby(level="age_group", sort=False).sum()
+    overall.index = pd.MultiIndex.from_arrays([overall.index], names=["age_group"])
+    return overall
+
+
+def _selection_table(counts: pd.Series, release: str, threshold: int):
+    """The release's records: in the selection, not, and without a year of registration."""
     return disclosure.protect(
         f"Records of the release in the selection ({release})", victims.population(release),
         counts, threshold=threshold, shared=({}, {"selection": [SELECTION[0]]}),
@@ -153,18 +184,16 @@ def protect_selection(
     whole = len(chosen) == len(records)
     population = selection_population(release, years, scope, whole, records)
     keys = [str(y) for y in range(years[0], years[1] + 1)]
-    keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
-    domains = {"year": keys, "destination": columns_of(codes)}
-    genders = victims.cell_counts(keyed, {**domains, "gender": victims.DOMAINS["gender"]})
-    ages = victims.cell_counts(keyed, {**domains, "age_group": victims.AGE_GROUPS})
+    found = selection_counts(records, chosen, years, codes)
+    genders, ages = found["grid"], found["ages"]
     clean = _clean_years(genders, ages, codes, threshold)
-    selection = _selection_table(records, len(chosen), release, threshold)
+    selection = _selection_table(found["selection"], release, threshold)
     margins = _margins(records, threshold, released) if whole else None
     grid = _protect_grid(genders, clean, codes, population, margins, threshold)
     ages = _settled_ages(ages, clean, codes, population, grid, margins, threshold)
     sources = None
-    if chosen["datasource"].notna().any():
-        counts = victims.cell_counts(keyed, {"year": keys, "source": SOURCES})
+    if "sources" in found:
+        counts = found["sources"]
         sums = [p for y in keys if grid.determined({"year": [y]})  # else the share gives it away
                 for p in ({"year": [y], "source": ["hotline"]},
                           {"year": [y], "source": DATASOURCES})]  # fmt: skip
@@ -179,6 +208,60 @@ def protect_selection(
             "tables together"
         )
     return published
+
+
+# The selection the release step protects: this report's defaults (its notebook's parameters).
+DEFAULT_RELEASE, DEFAULT_YEARS, DEFAULT_TOP = "kanon_2021", (2002, 2021), 8
+EXPLORATION = (
+    "An exploration outside the run's protected release: this report selects other records "
+    "(release, years, destinations or number of top destinations) or uses another small-cell "
+    "threshold than the release, so its tables are protected here, on their own."
+)
+
+
+def selection_key(release, years, scope, codes, threshold) -> dict:
+    """What a selection's tables depend on: the release keeps its tables under it."""
+    destinations, region = scope
+    return {"release": str(release), "years": [int(years[0]), int(years[1])],
+            "destinations": sorted(destinations or []), "region": region or "",
+            "codes": [str(c) for c in codes], "threshold": int(threshold)}  # fmt: skip
+
+
+def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Released):
+    """For the release step: this report's tables at its defaults (`protect_selection`), with
+    their key (`selection_key`). `frame`: the victim records of every release."""
+    records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
+    chosen = victims.select(records, DEFAULT_YEARS)
+    codes = victims.top_destinations(chosen, DEFAULT_TOP)["iso3"].tolist()
+    published = protect_selection(records, chosen, DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""),
+                                  codes, threshold, released)  # fmt: skip
+    return selection_key(DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""), codes, threshold), published
+
+
+def selection_tables(
+    records: pd.DataFrame,
+    chosen: pd.DataFrame,
+    release: str,
+    years: tuple[int, int],
+    scope: tuple[list[str], str],
+    codes: list[str],
+    threshold: int,
+    released: rel.Released,
+) -> tuple[Published, bool]:
+    """The selection's tables as the release publishes them, where it holds them (True);
+    else protected here (`protect_selection`; False: an exploration)."""
+    key = selection_key(release, years, scope, codes, threshold)
+    held = released.selections.get(json.dumps(key, sort_keys=True))
+    if held is None:
+        return protect_selection(records, chosen, release, years, scope, codes, threshold,
+                                 released), False  # fmt: skip
+    counts = selection_counts(records, chosen, years, codes)
+    if held["ages"]["dims"] == ["age_group"]:
+        counts["ages"] = _age_groups(counts["ages"])
+    tables = {role: rel.restore(record, counts[role], release) for role, record in held.items()}
+    keys = [str(y) for y in range(years[0], years[1] + 1)]
+    return Published(tables["grid"].population, list(codes), keys, tables["selection"],
+                     tables["grid"], tables["ages"], tables.get("sources")), True  # fmt: skip
 
 
 def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
@@ -212,8 +295,7 @@ def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
             dropped.append(min(through, key=lambda p: len(ages.members(p))))
     except disclosure.DisclosureError:
         pass
-    overall = counts.groupby(level="age_group", sort=False).sum()
-    overall.index = pd.MultiIndex.from_arrays([overall.index], names=["age_group"])
+    overall = _age_groups(counts)
     shared = list(disclosure.fixed_sums(grid, [{}]))
     if margins is not None:
         table = margins["age_group"]

@@ -217,3 +217,26 @@ def test_a_report_takes_the_releases_margins_as_the_release_publishes_them():
     # another threshold: protected here as the release step would, not taken from it
     (other,) = released.margin(frame, "gender", 20).values()
     assert other.threshold == 20
+
+
+def test_a_table_of_the_grids_own_cells_shows_them_as_the_release_does():
+    """The trends report's corridors (citizenship x destination) count the grid's records:
+    each cell is hidden where the grid hides it, linked to it for the audit; a table of other
+    records (another population or threshold) is not the grid's."""
+    release, grid = released(records())
+    index = pd.MultiIndex.from_tuples([("AAA", "BBB"), ("AAA", "CCC"), ("CCC", "BBB")],
+                                      names=["citizenship", "destination"])  # fmt: skip
+    counts = pd.Series([3, 40, 14], index=index)
+    population = grid[0]["population"]
+    table = release.cells("synthetic_2021", counts, "corridors", population, 10)
+    shown = {tuple(c["key"]): c["shown"] for c in grid[0]["cells"]}
+    assert table.record()["cells"] == [
+        {"key": [a, b], "shown": shown[a, b]} for a, b in index
+    ]  # fmt: skip
+    assert table.hidden.iloc[0] and table.kinds().iloc[0] == "small"
+    assert disclosure.canonical(table.record())["dims"] == ["citizenship", "exploitation"]
+    assert disclosure.exposed_cells([*grid, table.record()]) == []
+    assert release.cells("synthetic_2021", counts, "c", "other records", 10) is None
+    assert release.cells("synthetic_2021", counts, "c", population, 11) is None
+    with pytest.raises(DataError, match="citizenship AAA, exploitation CCC"):
+        release.cells("synthetic_2021", counts.replace(40, 41), "c", population, 10)

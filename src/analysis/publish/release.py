@@ -9,6 +9,11 @@ page shows a cell exactly as the release does, and a total only where the releas
 it. The release step (notebook 05) builds it; the catalog table `release_places` holds what
 a reader may see of it (`CountTable.record`: counts, `<10`, `(s)`), never a hidden value.
 
+The release holds two more kinds of table, protected with the grid: each release's records by
+form, gender and age (`build_margins`; reports that add the same records up take them as
+published, `Released.margin`), and the trends report's tables at its defaults
+(`Released.selections`, which that report restores with `restore`).
+
 A report made with another year range or threshold than the release's cannot slice it: it
 protects its own tables and says that it is an exploration outside the audited release.
 """
@@ -178,12 +183,7 @@ class Released:
         hidden = []
         for code, n in zip(places, counts.to_numpy(), strict=True):
             text = shown.get(code, 0)
-            if isinstance(text, int) and text != int(n):
-                raise DataError(
-                    f"the protected release ({release}) gives {text} records for "
-                    f"{fixed} {iso3}, {place} {code}; the victim records give {int(n)}: "
-                    "re-run the release step (python -m analysis run)"
-                )
+            _check(release, f"{fixed} {iso3}, {place} {code}", text, n)
             hidden.append(not isinstance(text, int))
         total = [s["shown"] for s in record["sums"] if s["of"] == {fixed: [iso3]}]
         index = pd.MultiIndex.from_arrays([places], names=["place"])
@@ -194,6 +194,29 @@ class Released:
         )  # fmt: skip
         table.of = {"population": record["population"], "fixed": {fixed: iso3},
                     "rename": {"place": place}}  # fmt: skip
+        return table
+
+    def cells(
+        self, release: str, counts: pd.Series, name: str, population_: str, threshold: int
+    ) -> disclosure.CountTable | None:
+        """Cells of `release`'s grid (`counts`: indexed by citizenship and a place of
+        exploitation, `destination`; the exact records), as the release shows them, for a
+        table of the same records (`population_` is the grid's) and threshold; None where
+        the table counts other records. No sum is published with them."""
+        record = self.tables.get(release)
+        if record is None or (record["population"], self.threshold) != (population_, threshold):
+            return None
+        shown = {tuple(c["key"]): c["shown"] for c in record["cells"]}
+        hidden = []
+        for key, n in counts.items():
+            text = shown.get(tuple(str(k) for k in key), 0)
+            _check(release, f"{ROWS} {key[0]}, {COLUMNS} {key[1]}", text, n)
+            hidden.append(not isinstance(text, int))
+        table = disclosure.CountTable(
+            name, population_, counts.astype("int64"), pd.Series(hidden, index=counts.index),
+            (), threshold, tuple(counts.index.names),
+        )  # fmt: skip
+        table.of = {"population": population_, "rename": {"destination": COLUMNS}}
         return table
 
     def margin(
@@ -231,13 +254,17 @@ def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTa
     found += [(s["of"] or "all", s["shown"], int(values[table.members(s["of"])].sum()))
               for s in record["sums"]]  # fmt: skip
     for key, text, n in found:
-        if isinstance(text, int) and text != n:
-            raise DataError(
-                f"the protected release ({release}) gives {text} records for {key} in "
-                f"{record['name']!r}; the victim records give {n}: re-run the release step "
-                "(python -m analysis run)"
-            )
+        _check(release, f"{key} in {record['name']!r}", text, n)
     return table
+
+
+def _check(release: str, where: str, shown, count) -> None:
+    """A shown number of the release that the victim records contradict is a DataError."""
+    if isinstance(shown, int) and shown != int(count):
+        raise DataError(
+            f"the protected release ({release}) gives {shown} records for {where}; the victim "
+            f"records give {int(count)}: re-run the release step (python -m analysis run)"
+        )
 
 
 def load(folder=None) -> Released:

@@ -857,14 +857,21 @@ def overall_text(overall: pd.Series, published: Published) -> str:
 
 
 def protect_corridors(
-    corridor: pd.DataFrame, population: str, threshold: int
+    corridor: pd.DataFrame,
+    population: str,
+    threshold: int,
+    release: str = "",
+    released: rel.Released | None = None,
 ) -> disclosure.CountTable:
     """Records by citizenship x destination (`victims.corridors`: the most frequent of each)
-    as a protected table: no total is published, so only small cells are hidden."""
+    as a protected table: no total is published. Where it counts the same records as the
+    release's grid of `release`, its cells are the grid's, hidden where the grid hides them
+    (`Released.cells`); else only its small cells are hidden."""
     counts = corridor.rename_axis(index="citizenship", columns="destination").stack()
-    return disclosure.protect("Records by citizenship and destination (main corridors)",
-                              population, counts, threshold=threshold,
-                              partial=("citizenship", "destination"))  # fmt: skip
+    name = "Records by citizenship and destination (main corridors)"
+    sliced = released.cells(release, counts, name, population, threshold) if released else None
+    return sliced or disclosure.protect(name, population, counts, threshold=threshold,
+                                        partial=("citizenship", "destination"))  # fmt: skip
 
 
 def corridor_hidden(table: disclosure.CountTable, corridor: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_shapes import SQUARE, feature
 
 from analysis.data import shapes
@@ -74,6 +75,7 @@ Report("m", sys.argv[1]).figure(fig, "map")
 """
 
 
+@pytest.mark.slow  # two interpreters, each importing matplotlib and geopandas
 def test_two_runs_write_identical_map_files(tmp_path):
     """Deterministic files: two separate interpreters (own hash seeds, fresh matplotlib state)
     draw and save the same map, byte for byte."""

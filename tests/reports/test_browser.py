@@ -4,8 +4,10 @@ report, and checks that nothing goes wrong on screen.
 
 Per page: no console error or script error; no request leaves the file (only file: and data:
 addresses; every request is recorded, and others are blocked); every image decodes; the title
-says what the page is; nothing is wider than a 1280 px window. On the profiles page the table
-sorts on a click of each header and filters on typing. A full-page screenshot and the request
+says what the page is; nothing is wider than a 1280 px window, nor than a 390 px phone screen.
+Printed to PDF (every notebook report and one country profile), page 1 holds the title and
+the start of the key findings, and no table or figure is wider than the paper. On the profiles
+page the table sorts on a click of each header and filters on typing. A full-page screenshot and the request
 log of each page go to reports/test-artifacts/browser/ (or $ANALYSIS_TEST_ARTIFACTS/browser).
 
 Run against a folder with `--run-dir DIR`. Without Chromium or Playwright the tests skip, with
@@ -18,13 +20,25 @@ import json
 import os
 import shutil
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
-from report_pages import PROFILES, artifacts_dir, in_ci, title_problem
+from pypdf import PdfReader
+from report_pages import INDEX, PROFILES, artifacts_dir, in_ci, title_problem
 
 WIDTH = 1280  # px: a laptop window; no page may need a horizontal scroll bar at this width
 HEIGHT = 900
+PHONE = 390  # px: a phone's screen; the page may not scroll sideways at this width either
+A4_WIDTH = 718  # px: the width of an A4 page within Chromium's default print margins
+PROFILE_PREFIX = "40_country_profile-"
+JS_PAST_EDGE = """() => {
+  const edge = document.documentElement.clientWidth + 1;
+  return [...document.querySelectorAll('table, img')]
+    .filter(e => e.getBoundingClientRect().right > edge)
+    .map(e => (e.tagName.toLowerCase() + ' ' + (e.alt || (e.caption || {}).textContent ||
+      e.textContent)).replace(/\\s+/g, ' ').slice(0, 70));
+}"""
 LOCAL = ("file:", "data:", "about:", "blob:")  # addresses that do not leave the file
 CHROMIUM_ENV = "ANALYSIS_CHROMIUM"
 # Name resolution fails inside the browser: nothing a page asks for can reach a host.
@@ -296,6 +310,52 @@ def keep(page, path: Path, seconds: float, folder: Path) -> None:
     (folder / f"{path.stem}.log.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
+def phone_problems(page) -> list[str]:
+    """At a phone's width the page itself never scrolls sideways (a figure or table may, in
+    its own frame)."""
+    page.set_viewport_size({"width": PHONE, "height": HEIGHT})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width <= PHONE:
+        return []
+    widest = page.evaluate(JS_WIDEST, PHONE) or ["(no single element found)"]
+    return [f"phone: page is {width} px wide at a {PHONE} px screen; widest: {widest[0]}"]
+
+
+def plain(text: str) -> str:
+    """Text without spaces or line breaks, ligatures as letters: as a PDF and a page compare."""
+    return "".join(unicodedata.normalize("NFKC", text).replace("¶", "").split())
+
+
+def print_problems(page, path: Path, folder: Path) -> list[str]:
+    """Printed on A4: page 1 holds the title and the start of the key findings, and no table
+    or figure is wider than the paper."""
+    pdf = folder / f"{path.stem}.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    first = plain(PdfReader(pdf).pages[0].extract_text())
+    found = []
+    for what, selector in (("title", "h1"), ("key findings", ".thb-findings li, .thb-findings p")):
+        texts = page.locator(selector).all_inner_texts()
+        if texts and plain(texts[0])[:40] not in first:
+            found.append(f"print: page 1 lacks the {what} ({texts[0][:50]!r})")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_WIDTH, "height": HEIGHT})
+    wide = page.evaluate(JS_PAST_EDGE)
+    found += [f"print: wider than the paper: {w}" for w in wide[:5]]
+    return found
+
+
+def printed(report: Path) -> bool:
+    """The reports printed by the browser test: every notebook report but the country
+    profiles, of which one (Belarus, else the first)."""
+    if report.name in {INDEX, PROFILES} or not report.name.endswith(".html"):
+        return False
+    if not report.name.startswith(PROFILE_PREFIX):
+        return True
+    profiles = sorted(report.parent.glob(f"{PROFILE_PREFIX}*.html"))
+    chosen = report.parent / f"{PROFILE_PREFIX}BLR.html"
+    return report == (chosen if chosen in profiles else profiles[0])
+
+
 def test_report_in_browser(report, browser, artifacts):
     if not report.is_file():
         pytest.fail(f"{report.name}: missing from the run folder {report.parent}", pytrace=False)
@@ -303,6 +363,9 @@ def test_report_in_browser(report, browser, artifacts):
     with visit(browser, report) as page:
         found = page_problems(page, report)
         keep(page, report, time.monotonic() - start, artifacts)
+        found += phone_problems(page)
+        if printed(report):
+            found += print_problems(page, report, artifacts)
     if found:
         pytest.fail(summary(report.name, found), pytrace=False)
 

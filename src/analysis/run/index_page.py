@@ -35,6 +35,15 @@ td small { white-space: nowrap; }
 .audit-failed { border-left: 4px solid #cf222e; padding: .2rem 1rem; }
 .unsafe { border-left: 4px solid #cf222e; padding: .4rem 1rem; font-weight: 600; }
 th[data-sort] { cursor: pointer; } input#filter { font-size: 16px; padding: .3rem .5rem; }
+.wide { overflow-x: auto; max-width: 100%; }
+@media only screen and (max-width: 600px) {
+  body { margin: .5rem auto; padding: 0 .5rem; }
+  th, td { padding: .3rem .3rem; font-size: 14px; }
+}
+@media print {
+  body { max-width: none; margin: 0; font-size: 10pt; } .wide { overflow: visible; }
+  tr { break-inside: avoid; } h1, h2 { break-after: avoid; }
+}
 """
 
 
@@ -212,11 +221,11 @@ commit {escape(_commit(manifest["git"]))} · Python {escape(manifest["python"])}
 output)</a></p>
 {_audit(manifest.get("audit"))}
 {link}
-<table><thead><tr><th>report</th><th>status</th><th>time</th><th>peak memory</th>
-<th>data</th><th>notes</th></tr></thead>
+<div class="wide"><table><thead><tr><th>report</th><th>status</th><th>time</th>
+<th>peak memory</th><th>data</th><th>notes</th></tr></thead>
 <tbody>
 {rows}
-</tbody></table>
+</tbody></table></div>
 <h2>Data sources</h2>
 <ul>
 {cited}
@@ -289,12 +298,12 @@ def render_profiles(manifest: dict, run_dir: Path | None = None) -> str:
 run</a>. Click a column heading to sort; type to filter.</p>
 <p><label for="filter">Filter </label><input id="filter" type="search"
 placeholder="country or region"></p>
-<table id="profiles"><thead><tr><th data-sort>country</th><th data-sort>region</th>
-<th data-sort>CTDC records (K-anonymised release 2021)</th><th data-sort>GLOTIP years</th>
-<th data-sort>date of the run that made it</th></tr></thead>
+<div class="wide"><table id="profiles"><thead><tr><th data-sort>country</th>
+<th data-sort>region</th><th data-sort>CTDC records (K-anonymised release 2021)</th>
+<th data-sort>GLOTIP years</th><th data-sort>date of the run that made it</th></tr></thead>
 <tbody>
 {rows}
-</tbody></table>
+</tbody></table></div>
 <p class="meta">CTDC records are identified or assisted cases, not prevalence; a count below the
 small-cell threshold is shown as such.</p>"""
     return _page(f"Country profiles, run {manifest['run_id']}", body, SORT_AND_FILTER)

@@ -199,3 +199,21 @@ def test_a_range_of_the_grid_is_what_linear_programming_gives():
                                  "named": [EU24]})  # fmt: skip
     assert low <= 1 and high >= 9  # the small cell's whole range
     assert not bounds.pinned(low, high)
+
+
+def test_the_report_takes_its_grids_from_the_release_at_its_threshold(kanon):
+    """At the release's threshold the definitions report restores the grids the release step
+    protected (the same shown cells and sums); at another it protects its own."""
+    records, named = kanon["records"], kanon["named"]
+    margins = {"gender": rel.margin_tables(records, "gender")}
+    before = rel.Released.of(json.loads(json.dumps(rel.record({}, (2002, 2022), 10, margins))))
+    made, held = views.named_grids(named, records, 10, before)
+    assert not held
+    reports = {"definitions": [({"threshold": 10}, made)]}
+    data = json.loads(json.dumps(rel.record({}, (2002, 2022), 10, margins, reports)))
+    taken, held = views.named_grids(named, records, 10, rel.Released.of(data))
+    assert held and {r: t.record() for r, t in taken.items()} == {
+        r: t.record() for r, t in made.items()
+    }  # fmt: skip
+    other, held = views.named_grids(named, records, 12, rel.Released.of(data))
+    assert not held and other["kanon_2021"].threshold == 12

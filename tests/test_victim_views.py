@@ -109,7 +109,8 @@ def test_the_release_holds_the_selection_at_its_key_and_another_is_an_exploratio
     chosen = vic.select(records, (2015, 2018), CODES)
     made = protected(records)
     key = views.selection_key("kanon_2021", (2015, 2018), (CODES, ""), CODES, 10)
-    data = json.loads(json.dumps(rel.record({}, (2002, 2022), 10, {}, [(key, made.roles())])))
+    held = {"trends": [(key, made.roles())]}
+    data = json.loads(json.dumps(rel.record({}, (2002, 2022), 10, {}, held)))
     released = rel.Released.of(data)
     taken, held = views.selection_tables(records, chosen, "kanon_2021", (2015, 2018),
                                          (CODES, ""), CODES, 10, released)  # fmt: skip

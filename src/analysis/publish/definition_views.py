@@ -34,6 +34,7 @@ from analysis.definitions.instruments import (
 )
 from analysis.definitions.mapping import LEVEL_LABELS
 from analysis.publish import bounds, disclosure, plots, tables
+from analysis.publish import release as rel
 from analysis.publish.enforcement_views import bounds_text, format_bounds
 from analysis.publish.victim_views import inference_allowed
 
@@ -253,6 +254,21 @@ def protect_named(
             linked=tuple(others or ()),
         )
     return tables
+
+
+def named_grids(
+    named: pd.Series, victims: pd.DataFrame, threshold: int, released: rel.Released
+) -> tuple[dict[str, disclosure.CountTable], bool]:
+    """Per release, the grid of `shares.ctdc_named_counts` as the release publishes it
+    (True), where it holds the grids at `threshold`; else protected here (`protect_named`),
+    with the release's records per gender (of `victims`) as published (False: an
+    exploration, or the release step itself)."""
+    held = released.held("definitions", {"threshold": int(threshold)})
+    if held is not None:
+        parts = named.groupby(level="release", sort=True)
+        return {r: rel.restore(held[r], part.droplevel("release"), r) for r, part in parts}, True
+    by_gender = released.margin(victims, "gender", threshold)
+    return protect_named(named, threshold, {r: [t.record()] for r, t in by_gender.items()}), False
 
 
 def named_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:

@@ -9,10 +9,10 @@ page shows a cell exactly as the release does, and a total only where the releas
 it. The release step (notebook 05) builds it; the catalog table `release_places` holds what
 a reader may see of it (`CountTable.record`: counts, `<10`, `(s)`), never a hidden value.
 
-The release holds two more kinds of table, protected with the grid: each release's records by
-form, gender and age (`build_margins`; reports that add the same records up take them as
-published, `Released.margin`), and the trends report's tables at its defaults
-(`Released.selections`, which that report restores with `restore`).
+The release holds more tables, protected with the grid: each release's records by form, gender
+and age (`build_margins`; reports that add the same records up take them as published,
+`Released.margin`), and the trends report's tables and the definitions report's grids at
+those reports' defaults (`Released.held`; the reports restore them with `restore`).
 
 A report made with another year range or threshold than the release's cannot slice it: it
 protects its own tables and says that it is an exploration outside the audited release.
@@ -33,6 +33,11 @@ from analysis.data.errors import DataError
 from analysis.publish import disclosure, tables
 
 TABLE = "release_places"
+EXPLORATION = (
+    "An exploration outside the run's protected release: this report counts other records "
+    "or uses another small-cell threshold than the release, so its tables are protected here, "
+    "on their own."
+)
 YEARS = (2002, 2022)  # the registration years that reports publish at their defaults
 ROWS, COLUMNS = "citizenship", "exploitation"
 AXIS = {"destinations": (ROWS, COLUMNS), "origins": (COLUMNS, ROWS)}  # role: (fixed, place)
@@ -112,22 +117,30 @@ def build_margins(
     return {column: margin_tables(frame, column, threshold) for column in MARGINS}
 
 
+Reports = dict[str, Sequence[tuple[dict, dict[str, disclosure.CountTable]]]]
+
+
+def _key(key: dict) -> str:
+    return json.dumps(key, sort_keys=True)
+
+
 def record(
     tables: dict[str, disclosure.CountTable],
     years: Sequence[int],
     threshold: int,
     margins: dict[str, dict[str, disclosure.CountTable]] | None = None,
-    selections: Sequence[tuple[dict, dict[str, disclosure.CountTable]]] = (),
+    reports: Reports | None = None,
 ) -> dict:
     """What the catalog keeps of the release: what a reader sees, never a hidden value.
-    `selections`: the trends report's tables at its defaults, each under its key (what they
-    depend on) and by part."""
+    `reports`: per report (`trends`, `definitions`), its tables at its defaults, each set
+    under its key (what the tables depend on), by part."""
     return {"years": [int(years[0]), int(years[-1])], "threshold": int(threshold),
             "tables": {r: t.record() for r, t in tables.items()},
             "margins": {c: {r: t.record() for r, t in by.items()}
                         for c, by in (margins or {}).items()},
-            "selections": {json.dumps(key, sort_keys=True): {p: t.record() for p, t in by.items()}
-                           for key, by in selections}}  # fmt: skip
+            "reports": {name: {_key(key): {part: t.record() for part, t in by.items()}
+                               for key, by in sets}
+                        for name, sets in (reports or {}).items()}}  # fmt: skip
 
 
 def summary(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
@@ -151,13 +164,18 @@ class Released:
     threshold: int
     tables: dict[str, dict]
     margins: dict[str, dict[str, dict]] = field(default_factory=dict)
-    selections: dict[str, dict[str, dict]] = field(default_factory=dict)
+    reports: dict[str, dict[str, dict[str, dict]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, data: dict) -> Released:
         """The release from its record (`record`, as the catalog keeps it)."""
         return cls(tuple(data["years"]), int(data["threshold"]), data["tables"],
-                   data.get("margins", {}), data.get("selections", {}))  # fmt: skip
+                   data.get("margins", {}), data.get("reports", {}))  # fmt: skip
+
+    def held(self, report: str, key: dict) -> dict[str, dict] | None:
+        """The records of `report`'s tables that the release holds under `key`, by part;
+        None where it holds none (the report protects its own: an exploration)."""
+        return self.reports.get(report, {}).get(_key(key))
 
     def covers(self, years: Sequence[int], threshold: int) -> bool:
         """Whether a report with these parameters can slice the release."""
@@ -277,10 +295,10 @@ def write(
     years: Sequence[int],
     threshold: int,
     margins: dict[str, dict[str, disclosure.CountTable]],
-    selections: Sequence[tuple[dict, dict[str, disclosure.CountTable]]] = (),
+    reports: Reports | None = None,
     folder=None,
 ):
-    return catalog.write(TABLE, record(tables, years, threshold, margins, selections), folder)
+    return catalog.write(TABLE, record(tables, years, threshold, margins, reports), folder)
 
 
 # --- What the release report shows of the margins ------------------------------------------------

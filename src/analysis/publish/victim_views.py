@@ -12,7 +12,6 @@ table fixes its count and total and neither the count nor the rest is a small ce
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,11 +211,6 @@ def protect_selection(
 
 # The selection the release step protects: this report's defaults (its notebook's parameters).
 DEFAULT_RELEASE, DEFAULT_YEARS, DEFAULT_TOP = "kanon_2021", (2002, 2021), 8
-EXPLORATION = (
-    "An exploration outside the run's protected release: this report selects other records "
-    "(release, years, destinations or number of top destinations) or uses another small-cell "
-    "threshold than the release, so its tables are protected here, on their own."
-)
 
 
 def selection_key(release, years, scope, codes, threshold) -> dict:
@@ -251,7 +245,7 @@ def selection_tables(
     """The selection's tables as the release publishes them, where it holds them (True);
     else protected here (`protect_selection`; False: an exploration)."""
     key = selection_key(release, years, scope, codes, threshold)
-    held = released.selections.get(json.dumps(key, sort_keys=True))
+    held = released.held("trends", key)
     if held is None:
         return protect_selection(records, chosen, release, years, scope, codes, threshold,
                                  released), False  # fmt: skip

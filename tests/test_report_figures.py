@@ -92,6 +92,9 @@ def test_save_writes_each_figures_title_and_layout_problems(tmp_path, shown):
     )
     assert cut["name"] == "cut" and cut["title"] == "Cut off"
     assert any("right edge" in problem for problem in cut["problems"])
+    # the run, its index and the report's findings say so too: one warning, for the cut one
+    warnings = json.loads((tmp_path / "results/10_x.json").read_text())["results"]["warnings"]
+    assert [w.split(":")[0] for w in warnings] == ["The figure 'Cut off' may be hard to read"]
 
 
 def test_up_to_three_headline_sentences_go_into_the_results(tmp_path):

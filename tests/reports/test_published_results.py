@@ -54,3 +54,15 @@ def test_the_gender_mix_headline_holds_under_its_own_second_look(run_dir):
         return
     stated = any("odds that a record is female" in line for line in results["headline"])
     assert stated == (share["robust"] is not None)
+
+
+def test_no_figure_of_the_run_has_a_layout_problem(run_dir):
+    """Every figure's layout check (results/<report>.figures.json): no label cut off at the
+    figure's edge or covering another."""
+    found = [
+        f"{path.name.removesuffix('.figures.json')}: {figure['name']}: {problem}"
+        for path in sorted((run_dir / "results").glob("*.figures.json"))
+        for figure in json.loads(path.read_text()).get("figures", [])
+        for problem in figure.get("problems", [])
+    ]
+    assert not found, "\n".join(found[:10])

@@ -119,7 +119,8 @@ class Report:
         """Show `fig` in the notebook as a 2x PNG with its title as alt text, and close it (so
         the inline backend does not show it again). In a run, also save it as PNG (the same
         bytes) and SVG under figures/<notebook>/, and keep its name, title and layout problems
-        (`plots.layout_problems`) for results/<notebook>.figures.json. A report made with
+        (`plots.layout_problems`) for results/<notebook>.figures.json; a problem is also a
+        warning (`warn`), so the run and its index show it. A report made with
         `svg=False` (one of many country profiles) draws each figure once, as its PNG."""
         title = figure_title(fig) or name.replace("_", " ")
         png, problems = drawn_png(fig)
@@ -132,6 +133,9 @@ class Report:
         self.figures.append({"name": name, "title": title, "problems": problems})
         show_png(png, title)
         plt.close(fig)
+        if problems:  # a label cut off or covering another: the run says so, not only the file
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.warn(f"The figure '{title}' may be hard to read: {problems[0]}{more}.")
 
     def warn(self, text: str) -> None:
         """A warning the reader must see (results "warnings"): shown here, and in a run at the

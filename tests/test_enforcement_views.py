@@ -86,12 +86,13 @@ def test_totals_rates_and_the_closing_lines():
     assert ev.rates_table(sums, ["victims"], [2020]).loc[2020].tolist() == ["10.33–11.33"]
     assert ev.rates_record(sums, ["victims"], 2020) == {"victims": [10.3333, 11.3333]}
     assert ev.total_lines(sums, ["victims"], 2020, 3, per_capita=True) == [
-        "- **Detected victims, 2020:** 31–34 in 2 of 3 countries (10.33–11.33 per 100,000 in "
-        "the reporting countries)."
+        "- **2020:** 31–34 detected victims (2 of 3 countries). Per 100,000 people in the "
+        "reporting countries: 10.33–11.33."
     ]
     assert ev.total_lines(sums, ["victims"], 2021, 3, per_capita=False) == [
-        "- **Detected victims, 2021:** 40 in 1 of 3 countries."
+        "- **2021:** 40 detected victims (1 of 3 countries)."
     ]
+    assert ev.total_lines(sums, ["victims"], 1999, 3, per_capita=False) == []
     assert ev.headlines(sums, ["victims"], 2020, 3) == [
         "Detected victims, 2020: 31–34 in the 2 of 3 countries that reported."
     ]
@@ -124,8 +125,8 @@ def test_ratios_by_sex_and_their_lines():
         "lower": 0.5, "upper": 0.5, "countries": 1
     }  # fmt: skip
     assert ev.ratio_lines(ratio, 2020) == [
-        "- **Convictions per prosecution, 2020:** 0.50 over 1 countries reporting both "
-        "(not a cohort rate)."
+        "- **From prosecution to conviction, 2020:** 0.50 convictions per prosecution "
+        "(1 countries reporting both); counts of the same year, not of the same people."
     ]
     by_sex = en.sum_bounds(totals[totals["sex"] != "Total"], ["sex", "year"])
     share = en.female_share(totals)
@@ -179,10 +180,10 @@ def test_tip_against_glotip():
     assert table.loc[2021, ("convictions", "TIP")] == ""
     summary = ev.tip_ratio_summary(TIP)
     assert summary["prosecutions"] == {"min_ratio": 0.75, "max_ratio": 2.174, "year_of_max": 2020}
-    assert ev.tip_lines(summary, [2020, 2021])[1] == (
-        "- **US TIP vs GLOTIP, prosecutions:** TIP is 0.75–2.17 times the GLOTIP world sum over "
-        "2020–2021 (largest in 2020)."
-    )
+    assert ev.tip_lines(summary, [2020, 2021]) == [
+        "- **US TIP Report against GLOTIP, 2020–2021:** the TIP world figure is, of the GLOTIP "
+        "sum: convictions 1.00 times (most in 2020); prosecutions 0.75–2.17 times (most in 2020)."
+    ]
     top = pd.DataFrame({"indicator": ["prosecuted"], "year": [2021], "iso3": ["AAA"],
                         "share_lower": [83.4]})  # fmt: skip
     below = en.glotip_above_tip(TIP, top)
@@ -234,12 +235,14 @@ def test_eurostat_against_glotip():
     assert ev.gaps_record(both.iloc[:1]) == [
         {"year": 2020, "measure": "registered victims", "gap_pct": -14.2, "gap_points": None}
     ]
-    assert ev.gap_lines(both.iloc[:1]) == [
-        "- **EU-27, registered victims, 2020:** GLOTIP differs from Eurostat by -14.2% "
-        "of the Eurostat figure (20 of 27 members in GLOTIP)."
+    assert ev.gap_lines(both) == [
+        "- **EU-27 against Eurostat:** the largest gap is in registered victims, 2020: GLOTIP "
+        "differs by -14.2% of the Eurostat figure (20 of 27 members in GLOTIP); the section "
+        "on the EU-27 gives the others."
     ]
     [share] = ev.gap_lines(both.iloc[1:])
-    assert "GLOTIP differs from Eurostat by -0.8 points (18 of 27 members" in share
+    assert "GLOTIP differs by -0.8 points (18 of 27 members" in share
+    assert ev.gap_lines(both.iloc[:0]) == []
     assert "(gap -0.8 points); members without" in ev.gap_notes(both.iloc[1:], totals)
 
 

@@ -450,52 +450,58 @@ def gaps_record(gaps: pd.DataFrame) -> list[dict]:
 # --- The closing note -----------------------------------------------------------------------------
 
 
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def total_lines(
     sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int, per_capita: bool
 ) -> list[str]:
-    """One bullet per indicator: its sum in `year`, over how many countries, and its rate."""
+    """One bullet: each indicator's sum in `year`, over how many countries, and the rates."""
     rows = sums[sums["year"] == year].set_index("indicator")
-    lines = []
-    for key in [k for k in shown if k in rows.index]:
-        r = rows.loc[key]
-        rate = ""
-        if per_capita:
-            rate = f" ({bounds_text(r.rate_lower, r.rate_upper, 2)} per 100,000 in the reporting"
-            rate += " countries)"
-        lines.append(
-            f"- **{en.LABELS[key].capitalize()}, {year}:** "
-            f"{bounds_text(r.lower, r.upper)} in {int(r.n_countries)} of {universe} "
-            f"countries{rate}."
-        )
-    return lines
+    keys = [k for k in shown if k in rows.index]
+    if not keys:
+        return []
+    parts = [f"{bounds_text(rows.loc[k].lower, rows.loc[k].upper)} {en.LABELS[k]} "
+             f"({int(rows.loc[k].n_countries)} of {universe} countries)" for k in keys]  # fmt: skip
+    line = f"- **{year}:** {_joined(parts)}."
+    if per_capita:
+        rates = [bounds_text(rows.loc[k].rate_lower, rows.loc[k].rate_upper, 2) for k in keys]
+        line += f" Per 100,000 people in the reporting countries: {_joined(rates)}."
+    return [line]
 
 
 def ratio_lines(ratio: pd.DataFrame, year: int) -> list[str]:
+    """One bullet: each ratio of `year`, over the countries reporting both of its counts."""
     rows = ratio[ratio["year"] == year].set_index("ratio")
-    return [
-        f"- **{name.capitalize()}, {year}:** {bounds_text(r.lower, r.upper, 2)} over "
-        f"{int(r.n_countries)} countries reporting both (not a cohort rate)."
-        for name, r in rows.iterrows()
-    ]
+    parts = [f"{bounds_text(r.lower, r.upper, 2)} {name} ({int(r.n_countries)} countries "
+             "reporting both)" for name, r in rows.iterrows()]  # fmt: skip
+    if not parts:
+        return []
+    return [f"- **From prosecution to conviction, {year}:** {_joined(parts)}; counts of the "
+            "same year, not of the same people."]  # fmt: skip
 
 
 def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
-    first, last = years[0], years[-1]
-    return [
-        f"- **US TIP vs GLOTIP, {m.replace('_', ' ')}:** TIP is {s['min_ratio']:.2f}–"
-        f"{s['max_ratio']:.2f} times the GLOTIP world sum over {first}–{last} "
-        f"(largest in {s['year_of_max']})."
-        for m, s in summary.items()
-    ]
+    """One bullet: how many times the GLOTIP world sum the US TIP figure is, per measure."""
+    if not summary:
+        return []
+    parts = [f"{m.replace('_', ' ')} {bounds_text(s['min_ratio'], s['max_ratio'], 2)} times "
+             f"(most in {s['year_of_max']})" for m, s in summary.items()]  # fmt: skip
+    return [f"- **US TIP Report against GLOTIP, {years[0]}–{years[-1]}:** the TIP world figure "
+            f"is, of the GLOTIP sum: {'; '.join(parts)}."]  # fmt: skip
 
 
 def gap_lines(gaps: pd.DataFrame) -> list[str]:
-    return [
-        f"- **EU-27, {r.measure}, {int(r.year)}:** GLOTIP differs from Eurostat by "
-        f"{gap_text(r.measure, r.gap_pct, r.eurostat)} ({int(r.glotip_countries)} of 27 members "
-        "in GLOTIP)."
-        for r in gaps.itertuples()
-    ]
+    """One bullet: the largest discrepancy between GLOTIP and Eurostat (`en.largest_gaps`
+    ranks counts and rates first)."""
+    if gaps.empty:
+        return []
+    r = next(gaps.itertuples())
+    return [f"- **EU-27 against Eurostat:** the largest gap is in {r.measure}, {int(r.year)}: "
+            f"GLOTIP differs by {gap_text(r.measure, r.gap_pct, r.eurostat)} "
+            f"({int(r.glotip_countries)} of 27 members in GLOTIP); the section on the EU-27 "
+            "gives the others."]  # fmt: skip
 
 
 # --- The reader's tables and headlines ------------------------------------------------------------

@@ -1702,23 +1702,6 @@ def agreement_figure(pairs: pd.DataFrame, source: str):
 # --- Findings ----------------------------------------------------------------------------------
 
 
-def trend_finding(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:
-    """The findings' trend line: a trend per gender only where the sensitivity table agrees
-    (`trends.robust_direction`), with the report's model's change; else no robust trend and what
-    it depends on; and the within-destination gender mix."""
-    by_gender = fit.trend.set_index("gender")
-    parts = []
-    for gender in fit.levels:
-        text = robust_text(table, gender)
-        if trends.robust_direction(table, gender):
-            r = by_gender.loc[gender]
-            text += (f" Under the report's model ({fit.diagnostics['family']}): "
-                     f"{r['irr'] - 1:+.1%} per year ({r['lower'] - 1:+.1%} to "
-                     f"{r['upper'] - 1:+.1%}).")  # fmt: skip
-        parts.append(text)
-    return "- **Trend** (within destinations). " + " ".join([*parts, share_trend_text(share)])
-
-
 def findings(
     overall: pd.Series,
     per_dest: pd.DataFrame,
@@ -1749,7 +1732,8 @@ def findings(
     if fit is None or sensitivity is None:
         trend_line = f"- **No trend model.** {DESCRIBED_NOTE}"
     else:
-        trend_line = trend_finding(fit, *sensitivity)
+        trend_line = (f"- **Trend.** {trend_sentence(fit, *sensitivity)}. The section on trend "
+                      "models gives each model and check.")  # fmt: skip
     lines = [
         f"- **Female share.** {row_share_text(overall, 'female')} of "
         f"{overall['female_of_text']} records of the {release_label(release)} "
@@ -1792,10 +1776,17 @@ def headlines(
                  "it would reveal a small cell."]  # fmt: skip
     if fit is None or sensitivity is None or len(fit.levels) < 2:
         return lines
-    table, share = sensitivity
+    return [*lines, f"{trend_sentence(fit, *sensitivity)}."]
+
+
+def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:
+    """The trend in one sentence (no full stop): a yearly trend per gender only where every
+    model of the sensitivity table agrees on it (`trends.robust_direction`), and the
+    within-destination gender mix with its second look (`trends.share_trend`)."""
     by_gender = fit.trend.set_index("gender")
     robust = [g for g in fit.levels if trends.robust_direction(table, g)]
-    stated = [f"{g} records {by_gender.loc[g, 'irr'] - 1:+.1%} a year" for g in robust]
+    stated = [f"records of {GENDER_WORDS[g]} {by_gender.loc[g, 'irr'] - 1:+.1%} a year"
+              for g in robust]  # fmt: skip
     missing = [GENDER_WORDS[g] for g in fit.levels if g not in robust]
     odds = share["irr"]
     mix = (f"within destinations the odds that a record is female {'fell' if odds < 1 else 'rose'} "
@@ -1815,5 +1806,4 @@ def headlines(
         text += f"; no robust trend for {' or '.join(missing)}" if missing else ""
     else:
         text = f"No yearly trend for {' or '.join(missing)} holds across models"
-    lines.append(f"{text}; {mix}.")
-    return lines
+    return f"{text}; {mix}"

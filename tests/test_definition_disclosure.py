@@ -1,6 +1,6 @@
 """The definitions report under the disclosure rule: one protected grid per release, shares only
 where the grid fixes them, and no number that lets a reader recover a hidden cell, alone or
-with the cleaning report (issue 14)."""
+with the release's margins (issue 14)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def realistic_grid() -> pd.Series:
 
 
 def test_a_small_gain_that_the_totals_would_give_away_is_withheld():
-    """EU 2024 adds 3 records: the release total (published by the cleaning report too) minus
+    """EU 2024 adds 3 records: the release total (published by the release step too) minus
     the other columns would give it, so a second column total is withheld with it."""
     tables = views.protect_named(realistic_grid(), 10)
     assert views.gains_text(tables) == (
@@ -170,7 +170,7 @@ def test_a_share_the_grid_leaves_open_is_a_range_that_holds_the_truth():
 def test_after_protection_no_report_pair_pins_a_cell(values):
     """Random grids over two genders, two age groups and the six categories (a gender's total
     not small: `test_a_grid_whose_published_totals_are_themselves_small_is_refused`): the grid
-    and the cleaning report's gender table together never pin a hidden cell, and every range
+    and the release's gender table together never pin a hidden cell, and every range
     holds the true share."""
     genders, ages = vic.DOMAINS["gender"][:2], vic.DOMAINS["age_group"][:2]
     keys = [(g, a, n) for g in genders for a in ages for n in shares.NAMED]

@@ -126,7 +126,7 @@ def test_ratios_by_sex_and_their_lines():
     }  # fmt: skip
     assert ev.ratio_lines(ratio, 2020) == [
         "- **From prosecution to conviction, 2020:** 0.50 convictions per prosecution "
-        "(1 countries reporting both); counts of the same year, not of the same people."
+        "(1 country reporting both); counts of the same year, not of the same people."
     ]
     by_sex = en.sum_bounds(totals[totals["sex"] != "Total"], ["sex", "year"])
     share = en.female_share(totals)
@@ -181,8 +181,9 @@ def test_tip_against_glotip():
     summary = ev.tip_ratio_summary(TIP)
     assert summary["prosecutions"] == {"min_ratio": 0.75, "max_ratio": 2.174, "year_of_max": 2020}
     assert ev.tip_lines(summary, [2020, 2021]) == [
-        "- **US TIP Report against GLOTIP, 2020–2021:** the TIP world figure is, of the GLOTIP "
-        "sum: convictions 1.00 times (most in 2020); prosecutions 0.75–2.17 times (most in 2020)."
+        "- **US TIP Report against GLOTIP, 2020–2021:** as a multiple of the GLOTIP world sum, "
+        "the TIP figure is 1.00 for convictions (highest in 2020) and 0.75–2.17 for "
+        "prosecutions (highest in 2020)."
     ]
     top = pd.DataFrame({"indicator": ["prosecuted"], "year": [2021], "iso3": ["AAA"],
                         "share_lower": [83.4]})  # fmt: skip

@@ -29,7 +29,7 @@ def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
     data = write_fixture_data(tmp_path / "data")
     results = run(tmp_path, release="kanon_2021", year_min=2015, year_max=2018, top_n=3,
                   n_origins=3, data_dir=str(data))  # fmt: skip
-    # The selection is the whole release: the cleaning report shows its female and male
+    # The selection is the whole release: the release step shows its female and male
     # records, so its known-gender total would give the 3 transgender records away.
     female = results["female_share"]
     assert female["suppressed"] and (female["count"], female["total"]) == (None, None)
@@ -58,7 +58,7 @@ def test_notebook_on_the_fixture_records_the_known_numbers(tmp_path):
     assert checks[0]["female_irr"] == pytest.approx(irr["female"]["irr"], abs=0.01)
     assert results["female_share_trend_within_destinations"]["irr"] < 1
     # Of the 6 country-years both sources publish, those whose CTDC share the grid hides
-    # (to protect the transgender records and the cleaning report's hidden cells) drop out.
+    # (to protect the transgender records and the release's hidden cells) drop out.
     assert 0 < results["female_share_agreement"]["country_years"] <= 6
     assert results["records"] == {"release": 992, "selected": 992, "without_year": 0}
     figures = {p.name for p in (tmp_path / "report" / "figures" / "10_victim_trends").glob("*.png")}

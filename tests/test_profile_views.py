@@ -333,7 +333,7 @@ def test_the_map_hides_what_protects_a_small_place():
 
 def test_the_profile_tables_and_the_cleaning_tables_of_the_release_pass_the_audit():
     """A profile counts the records of one country's citizens: another population than the
-    cleaning report's tables of the whole release, audited together all the same."""
+    release's margins of the whole release, audited together all the same."""
     from test_victims import fixture_records
 
     from analysis import victims as vic

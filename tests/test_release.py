@@ -193,7 +193,7 @@ def test_a_release_older_than_the_records_is_an_error():
     release, _ = released(frame)
     more = records({**GRID, ("AAA", "CCC"): 41})
     counts = pr.place_counts(more, "AAA", "destinations")
-    with pytest.raises(DataError, match=r"gives 40 records .* give 41: re-run the release step"):
+    with pytest.raises(DataError, match=r"shows 40 records .* give 41: re-run the release step"):
         pv.comparison_tables(counts, "AAA", "destinations", 10, YEARS, release)
 
 
@@ -212,8 +212,21 @@ def test_a_report_takes_the_releases_margins_as_the_release_publishes_them():
     assert table.hidden.to_dict() == made.hidden.to_dict()
     assert table.kinds()[("transgender_nonconforming",)] == "small"
     assert table.record() == made.record()
-    with pytest.raises(DataError, match=r"gives \d+ records for \('female',\)"):
+    with pytest.raises(DataError, match=r"shows \d+ records for \('female',\)"):
         released.margin(frame.assign(gender="female"), "gender", 10)
+    # the same totals, counts moved between the hidden cells: the release's `<10` would now
+    # be 10 or more (and its partner fewer); the error shows the count only as a reader may
+    moved = frame.copy()
+    males = moved.index[moved["gender"] == "male"][:5]
+    moved.loc[males, "gender"] = "transgender_nonconforming"
+    with pytest.raises(DataError, match=r"shows <10 records for \('transgender_nonconforming',\)"
+                                        r".*give 11: re-run"):  # fmt: skip
+        released.margin(moved, "gender", 10)
+    fewer = frame.copy()
+    fewer.loc[fewer.index[fewer["gender"] == "transgender_nonconforming"][:6], "gender"] = "male"
+    assert len(fewer) == len(frame)  # all 6 transgender records now male: the `<10` is a 0
+    with pytest.raises(DataError, match=r"shows <10 records .*give 0"):
+        released.margin(fewer, "gender", 10)
     # another threshold: protected here as the release step would, not taken from it
     (other,) = released.margin(frame, "gender", 20).values()
     assert other.threshold == 20
@@ -240,3 +253,5 @@ def test_a_table_of_the_grids_own_cells_shows_them_as_the_release_does():
     assert release.cells("synthetic_2021", counts, "c", population, 11) is None
     with pytest.raises(DataError, match="citizenship AAA, exploitation CCC"):
         release.cells("synthetic_2021", counts.replace(40, 41), "c", population, 10)
+    with pytest.raises(DataError, match="shows <10 records for citizenship AAA, exploitation BBB"):
+        release.cells("synthetic_2021", counts.replace(3, 12), "c", population, 10)

@@ -48,7 +48,8 @@ def population(release: str, years=None, records: pd.DataFrame | None = None) ->
     if records is not None:
         own = records.loc[records["release"].astype(str) == release, "year"]
         held = own.dropna()
-        if len(held):
+        inside = held[held.between(first, last)]
+        if len(inside):  # (a range that holds none of them keeps its own years)
             first, last = max(first, int(held.min())), min(last, int(held.max()))
             if (first, last) == (int(held.min()), int(held.max())) and own.notna().all():
                 return whole

@@ -335,7 +335,9 @@ def print_problems(page, path: Path, folder: Path) -> list[str]:
     found = []
     for what, selector in (("title", "h1"), ("key findings", ".thb-findings li, .thb-findings p")):
         texts = page.locator(selector).all_inner_texts()
-        if texts and plain(texts[0])[:40] not in first:
+        if not texts:
+            found.append(f"print: the page has no {what}")
+        elif plain(texts[0])[:40] not in first:
             found.append(f"print: page 1 lacks the {what} ({texts[0][:50]!r})")
     page.emulate_media(media="print")
     page.set_viewport_size({"width": A4_WIDTH, "height": HEIGHT})

@@ -234,8 +234,8 @@ def protect_named(
 
     What it publishes: every cell not hidden; the records per `named` category (the gain of
     each text), per age group (the minors below) and the release's total. The records per
-    gender come from the cleaning report: `linked` holds its tables of each release (records
-    of `cleaning_views.release_tables`), which the protection takes as they are published;
+    gender come from the release step: `linked` holds its tables of each release (records
+    of `release.margin_tables`), which the protection takes as they are published;
     without them the gender totals count as shown. No row totals: a row's total is shown only
     through the shares, where the grid already fixes it."""
     tables = {}
@@ -812,7 +812,7 @@ def marks_note(threshold: int) -> str:
     """The key to the marks of a count table."""
     return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
             f"{disclosure.SECONDARY}: hidden so that the totals published here and in the "
-            "cleaning report cannot give a small cell away.")  # fmt: skip
+            "report on the protected release cannot give a small cell away.")  # fmt: skip
 
 
 def headlines(ctdc: pd.DataFrame) -> list[str]:

@@ -450,6 +450,10 @@ def gaps_record(gaps: pd.DataFrame) -> list[dict]:
 # --- The closing note -----------------------------------------------------------------------------
 
 
+def _countries(n) -> str:
+    return f"{int(n)} {'country' if int(n) == 1 else 'countries'}"
+
+
 def _joined(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
@@ -474,7 +478,7 @@ def total_lines(
 def ratio_lines(ratio: pd.DataFrame, year: int) -> list[str]:
     """One bullet: each ratio of `year`, over the countries reporting both of its counts."""
     rows = ratio[ratio["year"] == year].set_index("ratio")
-    parts = [f"{bounds_text(r.lower, r.upper, 2)} {name} ({int(r.n_countries)} countries "
+    parts = [f"{bounds_text(r.lower, r.upper, 2)} {name} ({_countries(r.n_countries)} "
              "reporting both)" for name, r in rows.iterrows()]  # fmt: skip
     if not parts:
         return []
@@ -486,10 +490,10 @@ def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
     """One bullet: how many times the GLOTIP world sum the US TIP figure is, per measure."""
     if not summary:
         return []
-    parts = [f"{m.replace('_', ' ')} {bounds_text(s['min_ratio'], s['max_ratio'], 2)} times "
-             f"(most in {s['year_of_max']})" for m, s in summary.items()]  # fmt: skip
-    return [f"- **US TIP Report against GLOTIP, {years[0]}–{years[-1]}:** the TIP world figure "
-            f"is, of the GLOTIP sum: {'; '.join(parts)}."]  # fmt: skip
+    parts = [f"{bounds_text(s['min_ratio'], s['max_ratio'], 2)} for {m.replace('_', ' ')} "
+             f"(highest in {s['year_of_max']})" for m, s in summary.items()]  # fmt: skip
+    return [f"- **US TIP Report against GLOTIP, {years[0]}–{years[-1]}:** as a multiple of the "
+            f"GLOTIP world sum, the TIP figure is {_joined(parts)}."]  # fmt: skip
 
 
 def gap_lines(gaps: pd.DataFrame) -> list[str]:
@@ -498,10 +502,12 @@ def gap_lines(gaps: pd.DataFrame) -> list[str]:
     if gaps.empty:
         return []
     r = next(gaps.itertuples())
-    return [f"- **EU-27 against Eurostat:** the largest gap is in {r.measure}, {int(r.year)}: "
-            f"GLOTIP differs by {gap_text(r.measure, r.gap_pct, r.eurostat)} "
-            f"({int(r.glotip_countries)} of 27 members in GLOTIP); the section on the EU-27 "
-            "gives the others."]  # fmt: skip
+    return [
+        f"- **EU-27 against Eurostat:** the largest gap is in {r.measure}, {int(r.year)}: "
+        f"GLOTIP differs by {gap_text(r.measure, r.gap_pct, r.eurostat)} "
+        f"({int(r.glotip_countries)} of 27 members in GLOTIP)"
+        + ("; the section on the EU-27 gives the others." if len(gaps) > 1 else ".")
+    ]
 
 
 # --- The reader's tables and headlines ------------------------------------------------------------

@@ -201,7 +201,7 @@ class Released:
         hidden = []
         for code, n in zip(places, counts.to_numpy(), strict=True):
             text = shown.get(code, 0)
-            _check(release, f"{fixed} {iso3}, {place} {code}", text, n)
+            _check(release, f"{fixed} {iso3}, {place} {code}", text, n, self.threshold)
             hidden.append(not isinstance(text, int))
         total = [s["shown"] for s in record["sums"] if s["of"] == {fixed: [iso3]}]
         index = pd.MultiIndex.from_arrays([places], names=["place"])
@@ -228,7 +228,7 @@ class Released:
         hidden = []
         for key, n in counts.items():
             text = shown.get(tuple(str(k) for k in key), 0)
-            _check(release, f"{ROWS} {key[0]}, {COLUMNS} {key[1]}", text, n)
+            _check(release, f"{ROWS} {key[0]}, {COLUMNS} {key[1]}", text, n, threshold)
             hidden.append(not isinstance(text, int))
         table = disclosure.CountTable(
             name, population_, counts.astype("int64"), pd.Series(hidden, index=counts.index),
@@ -245,15 +245,20 @@ class Released:
         table is protected here as the release step would (an exploration)."""
         if int(threshold) != self.threshold:
             return margin_tables(frame, column, threshold)
-        return {release: restore(self.margins[column][release], counts, release)
-                for release, counts in margin_counts(frame, column).items()}  # fmt: skip
+        tables = {}
+        for release, counts in margin_counts(frame, column).items():
+            if release not in self.margins.get(column, {}):
+                raise DataError(f"the protected release has no records by {column} of {release}: "
+                                "re-run the release step (python -m analysis run)")  # fmt: skip
+            tables[release] = restore(self.margins[column][release], counts, release)
+        return tables
 
 
 def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTable:
     """A released table as a `CountTable`: hidden where the release hides it, its sums
     withheld where the release withholds them, with the cells' counts (`counts`, in the
-    record's order). A shown number that differs from `counts` is a DataError: the release
-    is older than the victim records."""
+    record's order). A cell or sum that `counts` would show otherwise is a DataError
+    (`_check`): the release is older than the victim records."""
     shown = [c["shown"] for c in record["cells"]]
     keys = [tuple(str(k) for k in c["key"]) for c in record["cells"]]
     mine = [tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
@@ -267,21 +272,33 @@ def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTa
         tuple(record["partial"]),
         withheld={k for k, s in enumerate(record["sums"]) if s["shown"] == disclosure.SECONDARY},
     )  # fmt: skip
-    values = counts.to_numpy()
-    found = [(key, text, int(n)) for key, text, n in zip(keys, shown, values, strict=True)]
-    found += [(s["of"] or "all", s["shown"], int(values[table.members(s["of"])].sum()))
-              for s in record["sums"]]  # fmt: skip
-    for key, text, n in found:
-        _check(release, f"{key} in {record['name']!r}", text, n)
+    values, threshold = counts.to_numpy(), int(record["threshold"])
+    for key, text, n in zip(keys, shown, values, strict=True):
+        _check(release, f"{key} in {record['name']!r}", text, n, threshold)
+    for total in record["sums"]:
+        n = values[table.members(total["of"])].sum()
+        where = f"the sum of {total['of'] or 'all'} in {record['name']!r}"
+        _check(release, where, total["shown"], n, threshold, cell=False)
     return table
 
 
-def _check(release: str, where: str, shown, count) -> None:
-    """A shown number of the release that the victim records contradict is a DataError."""
-    if isinstance(shown, int) and shown != int(count):
+def _check(release: str, where: str, shown, count, threshold: int, cell: bool = True) -> None:
+    """What the release shows of a cell or sum (`shown`) must hold for the victim records'
+    `count`: the same number, 1 to threshold - 1 for `<N`, at least the threshold for a `(s)`
+    cell (a withheld sum may be anything). Else a DataError that quotes the count only as a
+    reader may see it: the release is older than the records."""
+    count = int(count)
+    if isinstance(shown, int):
+        agrees = shown == count
+    elif shown == disclosure.SECONDARY:
+        agrees = count >= threshold or not cell
+    else:
+        agrees = disclosure.is_small(count, threshold)
+    if not agrees:
+        seen = disclosure.small_text(threshold) if disclosure.is_small(count, threshold) else count
         raise DataError(
-            f"the protected release ({release}) gives {shown} records for {where}; the victim "
-            f"records give {int(count)}: re-run the release step (python -m analysis run)"
+            f"the protected release ({release}) shows {shown} records for {where}; the victim "
+            f"records give {seen}: re-run the release step (python -m analysis run)"
         )
 
 

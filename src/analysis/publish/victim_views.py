@@ -221,15 +221,18 @@ def selection_key(release, years, scope, codes, threshold) -> dict:
             "codes": [str(c) for c in codes], "threshold": int(threshold)}  # fmt: skip
 
 
-def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Released):
+def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Released) -> list:
     """For the release step: this report's tables at its defaults (`protect_selection`), with
-    their key (`selection_key`). `frame`: the victim records of every release."""
+    their key (`selection_key`), as a list of one; empty when the default release is not in
+    `frame` (the victim records of every release cleaned)."""
+    if not (frame["release"] == DEFAULT_RELEASE).any():
+        return []
     records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
     chosen = victims.select(records, DEFAULT_YEARS)
     codes = victims.top_destinations(chosen, DEFAULT_TOP)["iso3"].tolist()
     published = protect_selection(records, chosen, DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""),
                                   codes, threshold, released)  # fmt: skip
-    return selection_key(DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""), codes, threshold), published
+    return [(selection_key(DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""), codes, threshold), published)]
 
 
 def selection_tables(

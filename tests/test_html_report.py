@@ -5,6 +5,7 @@ outputs, rendered without a kernel)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 
 import nbformat
@@ -124,6 +125,10 @@ def test_page_title_header_findings_and_contents_come_first(render):
     for part in ("2026-12-02T030321Z", "2026-12-02 03:03 UTC", "96cca00", "CTDC K-anonymised"):
         assert part in words
     assert header.find("a", href="index.html").get_text() == "all reports of this run"
+    assert header.find("a", href="profiles.html") is None  # not a country profile
+    _, profile = render(fixture_notebook(), dataclasses.replace(INFO, profiles="profiles.html"))
+    link = profile.select_one("p.thb-header").find("a", href="profiles.html")
+    assert link.get_text() == "all country profiles"
     # The findings cell moved from the end into the box, after the header, before any section.
     box = soup.select_one("section.thb-findings")
     assert "The count rose" in box.get_text() and box.find_previous("p", class_="thb-header")

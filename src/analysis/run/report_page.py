@@ -45,6 +45,7 @@ class RunInfo:
     index: str = "index.html"
     min_cell: int | None = None  # the report's small-cell threshold, where it has one
     modified: str = ""  # made from a notebook that differs from the commit: what the header says
+    profiles: str = ""  # the run's page of every country profile, linked from each profile
 
 
 def unsafe_text(min_cell: int | None) -> str:
@@ -175,6 +176,11 @@ def _header(soup, info: RunInfo | None):
     link = soup.new_tag("a", href=info.index)
     link.string = "all reports of this run"
     line.append(link)
+    if info.profiles:
+        line.append(" · ")
+        link = soup.new_tag("a", href=info.profiles)
+        link.string = "all country profiles"
+        line.append(link)
     alerts = [text for text in (unsafe_text(info.min_cell), info.modified) if text]
     if not alerts:
         return line

@@ -696,7 +696,8 @@ class Run:
         min_cell = {**defaults(task.notebook), **parameters}.get("min_cell")
         change = self.modified.get(task.step.notebook)
         return RunInfo(self.run_id, created, commit, data, min_cell=min_cell,
-                       modified=change.header() if change else "")  # fmt: skip
+                       modified=change.header() if change else "",
+                       profiles=PROFILES_PAGE if task.step.fan_out else "")  # fmt: skip
 
     def incomplete(self) -> str:
         """Why the run does not become `latest`, in words: the notebooks that failed or were

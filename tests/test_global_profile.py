@@ -326,3 +326,62 @@ def test_distance_table_puts_the_published_shares_first_and_names_the_rules():
     assert shown.iloc[1]["women (%)"] == "33.3 (+3.3 points)"
     assert shown.iloc[1]["largest distance"] == "3.3 points"
     assert "_" not in " ".join(shown.columns)
+
+
+# --- The Global Report's statements of change ----------------------------------------------
+
+
+def test_a_change_is_like_for_like_over_the_bounds_of_the_countries_in_both_years(glotip):
+    """Detected victims 2019 -> 2022 in the 2025 export, worked out here from the published
+    national totals (sex and age Total): only the countries that report both years, each
+    `<5` between 1 and 4, the change lowest with 2022 low and 2019 high."""
+    export = glotip[glotip["vintage"] == "2025"]
+    found = gp.change(export, gp.ALL_VICTIMS, 2019, 2022)
+    totals = export[(export["indicator"] == gp.VICTIMS) & (export["dimension"] == "Total")
+                    & (export["sex"] == "Total") & (export["age"] == "Total")]  # fmt: skip
+    per_year = {y: totals[totals["year"] == y].set_index("iso3") for y in (2019, 2022)}
+    both = per_year[2019].index.intersection(per_year[2022].index)
+    assert found["countries"] == len(both) > 50
+    b, a = per_year[2019].loc[both], per_year[2022].loc[both]
+    # the cleaned totals of a few countries are rebuilt from their parts: within a point
+    assert found["lower"] == pytest.approx(100 * (a["lower"].sum() / b["upper"].sum() - 1), abs=1)
+    assert found["lower"] <= found["upper"]
+    assert found["all_base"][2] == len(per_year[2019]) and found["all_year"][2] == len(
+        per_year[2022]
+    )
+
+
+def test_children_are_girls_and_boys_and_a_share_of_a_form_is_a_range(glotip):
+    export = glotip[glotip["vintage"] == "2025"]
+    children = gp.group_counts(export, gp.CHILDREN)
+    girls, boys = gp.group_counts(export, "girls"), gp.group_counts(export, "boys")
+    pair = girls.merge(boys, on=["iso3", "year"], suffixes=("_g", "_b"))
+    assert len(children) == len(pair)
+    assert (children.sort_values(["iso3", "year"])["lower"].to_numpy()
+            == (pair.sort_values(["iso3", "year"])[["lower_g", "lower_b"]].sum(axis=1)
+                .to_numpy())).all()  # fmt: skip
+    share = gp.form_share(export, "girls", "sexual exploitation", 2022)
+    assert 0 < share["lower"] <= share["upper"] < 100 and share["countries"] > 10
+    with pytest.raises(ValueError, match="no such group"):
+        gp.group_counts(export, "adults")
+
+
+def test_every_statement_of_the_2024_edition_is_checked_with_its_gap(glotip):
+    figures = gp.published_figures()
+    checks = gp.statement_checks(glotip[glotip["vintage"] == "2025"], figures, 2024)
+    held = figures[(figures["edition"] == 2024) & ((figures["measure"] == "change")
+                   | figures["group"].str.contains(": "))]  # fmt: skip
+    assert len(checks) == len(held) >= 7
+    for r in checks.itertuples():
+        inside = r.lower - gp.AGREES_WITHIN <= r.published <= r.upper + gp.AGREES_WITHIN
+        assert (r.gap == 0) == inside
+        if r.gap:  # signed: computed minus published, beyond the tolerance
+            nearer = r.upper if r.published > r.upper else r.lower
+            assert r.gap == pytest.approx(
+                nearer - r.published - gp.AGREES_WITHIN * (1 if nearer > r.published else -1),
+                abs=0.05,
+            )
+    shown = views.statements_table(checks, 2024).shown()
+    assert shown["statement"].iloc[0] == "Change in detected victims, 2019–2022"
+    line = views.statements_line(checks, 2024)
+    assert "It reports detected victims +25% from 2019 to 2022" in line

@@ -451,3 +451,92 @@ def on_every_export(
         found = profile_cells(glotip_by_vintage, {year: vintage}, kind)
         frames.append(all_rules(found, population).assign(vintage=vintage))
     return pd.concat(frames, ignore_index=True)
+
+
+# --- The Global Report's statements of change, against the export ---------------------------
+
+ALL_VICTIMS, CHILDREN = "all victims", "children"
+AGREES_WITHIN = 1.0  # points: a published whole per cent agrees with a range it is this near
+
+
+def group_counts(glotip: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Per country-year, the detected victims of one group as bounds (`iso3`, `year`, `lower`,
+    `upper`): all victims (the totals, rebuilt from their parts where the cleaning step did),
+    children (girls and boys, where a country publishes both), a group of `GROUPS`, a form of
+    `FORMS`, or a group's count of one form ("girls: sexual exploitation")."""
+    v = glotip[glotip["indicator"] == VICTIMS]
+    group, _, form = group.partition(": ")
+    if group == ALL_VICTIMS and not form:
+        return en.country_totals(glotip, ["victims"])[["iso3", "year", "lower", "upper"]]
+    if group == CHILDREN and not form:  # girls and boys (few publish children of every sex)
+        both = pd.concat([group_counts(glotip, "girls"), group_counts(glotip, "boys")])
+        paired = both.groupby(["iso3", "year"]).filter(lambda g: len(g) == 2)
+        return paired.groupby(["iso3", "year"], as_index=False)[["lower", "upper"]].sum()
+    sex, age = GROUPS.get(group, (None, None))
+    if group in FORMS:  # a form of every victim
+        sex, age, form = "Total", "Total", group
+    if sex is None:
+        raise ValueError(f"no such group of detected victims: {group!r}")
+    keep = (v["sex"] == sex) & (v["age"] == age)
+    if form:
+        keep &= (v["dimension"] == "by form of exploitation") & (v["category"] == FORMS[form])
+    else:
+        keep &= v["dimension"] == "Total"
+    return v.loc[keep, ["iso3", "year", "lower", "upper"]].reset_index(drop=True)
+
+
+def change(glotip: pd.DataFrame, group: str, base: int, year: int) -> dict:
+    """The change (%) in a group's detected victims from `base` to `year`: in the countries
+    that report the group in both years (like for like), as a range over the `<5` bounds; and
+    the two years' sums over every country reporting each (other countries each year)."""
+    counts = group_counts(glotip, group)
+    at = {y: counts[counts["year"] == y].set_index("iso3") for y in (base, year)}
+    both = at[base].index.intersection(at[year].index)
+    before, after = at[base].loc[both], at[year].loc[both]
+    low = 100 * (after["lower"].sum() / before["upper"].sum() - 1)
+    high = 100 * (after["upper"].sum() / before["lower"].sum() - 1)
+    every = {y: (int(at[y]["lower"].sum()), int(at[y]["upper"].sum()), len(at[y])) for y in at}
+    return {"group": group, "base": int(base), "year": int(year), "countries": len(both),
+            "lower": round(float(low), 1), "upper": round(float(high), 1),
+            "all_base": every[base], "all_year": every[year]}  # fmt: skip
+
+
+def form_share(glotip: pd.DataFrame, group: str, form: str, year: int) -> dict:
+    """The share (%) of one form among a group's detected victims of known form in `year`,
+    over the countries that publish all three forms for the group, as a range over the `<5`
+    bounds (the form low and the others high, then the reverse)."""
+    parts = {f: group_counts(glotip, f"{group}: {f}") for f in FORMS}
+    rows = pd.concat([p[p["year"] == year].assign(part=f) for f, p in parts.items()])
+    rows = entering(rows, list(FORMS))
+    mine, rest = rows[rows["part"] == form], rows[rows["part"] != form]
+    low = mine["lower"].sum() / (mine["lower"].sum() + rest["upper"].sum())
+    high = mine["upper"].sum() / (mine["upper"].sum() + rest["lower"].sum())
+    return {"group": f"{group}: {form}", "year": int(year),
+            "countries": int(rows["iso3"].nunique()),
+            "lower": round(100 * float(low), 1), "upper": round(100 * float(high), 1)}  # fmt: skip
+
+
+def statement_checks(glotip: pd.DataFrame, figures: pd.DataFrame, edition: int) -> pd.DataFrame:
+    """Each statement of change (`measure` "change", from `base_year`) and each share of a
+    form within a group ("girls: sexual exploitation") that `figures` holds for `edition`,
+    beside what the export gives (`change`, `form_share`), with `gap`: 0 where the published
+    figure lies within `AGREES_WITHIN` points of the range, else the distance beyond that
+    (computed minus published: negative where the export gives less)."""
+    rows = []
+    mine = figures[figures["edition"] == edition]
+    for r in mine.itertuples():
+        if r.measure == "change":
+            found = change(glotip, r.group, int(r.base_year), int(r.reference_year))
+        elif r.measure == "share" and ": " in r.group:
+            group, _, form = r.group.partition(": ")
+            found = form_share(glotip, group, form, int(r.reference_year))
+        else:
+            continue
+        rows.append({**found, "measure": r.measure, "published": float(r.value),
+                     "citation": r.citation, "address": r.address})  # fmt: skip
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    signed = gap(out["published"], out["lower"], out["upper"])
+    beyond = (signed.abs() - AGREES_WITHIN).clip(lower=0)
+    return out.assign(gap=(np.sign(signed) * beyond).round(1))

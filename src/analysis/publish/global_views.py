@@ -405,12 +405,15 @@ def totals_records(totals: pd.DataFrame) -> dict:
 def sources_table(figures: pd.DataFrame) -> Table:
     """The published figures used, one row per source: the figures it gives and where."""
     text = [
-        f"{g} {(q + ' ') if pd.notna(q) else ''}{v:,.0f}{'%' if m == 'share' else ''}"
-        for g, q, v, m in zip(
+        f"{g} {v:+,.0f}% since {b}"
+        if m == "change"
+        else f"{g} {(q + ' ') if pd.notna(q) else ''}{v:,.0f}{'%' if m == 'share' else ''}"
+        for g, q, v, m, b in zip(
             figures["group"],
             figures["qualifier"],
             figures["value"],
             figures["measure"],
+            figures["base_year"],
             strict=True,
         )
     ]
@@ -576,3 +579,90 @@ def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
         + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in gp.RULES if r in per)
         + "."
     )
+
+
+# --- The Global Report's statements of change, against the export ---------------------------
+
+STATEMENT_WORDS = {"all victims": "detected victims", "forced labour": "victims of forced labour",
+                   "children": "child victims", "girls": "girls detected"}  # fmt: skip
+
+
+def statement_label(row) -> str:
+    """What a statement is about, in words: 'Change in detected victims, 2019–2022'."""
+    if row["measure"] == "change":
+        words = STATEMENT_WORDS.get(row["group"], row["group"])
+        return f"Change in {words}, {int(row['base'])}–{int(row['year'])}"
+    group, _, form = row["group"].partition(": ")
+    return f"Share of {group} trafficked for {form}, {int(row['year'])}"
+
+
+def _range_pct(low: float, high: float, signed: bool = True) -> str:
+    """'+9.7% to +9.8%' ('+9.7%' when they agree); unsigned for a share."""
+    form = "{:+.1f}%" if signed else "{:.1f}%"
+    a, b = form.format(low), form.format(high)
+    return a if a == b else f"{a} to {b}"
+
+
+def _every_country(row) -> str:
+    """The change between the sums over every country reporting each year, as a range."""
+    if row["measure"] != "change":
+        return "–"
+    (b_low, b_high, b_n), (a_low, a_high, a_n) = row["all_base"], row["all_year"]
+    low, high = 100 * (a_low / b_high - 1), 100 * (a_high / b_low - 1)
+    return f"{_range_pct(low, high)} ({b_n} → {a_n} countries)"
+
+
+def statements_table(checks: pd.DataFrame, edition: int) -> Table:
+    """`gp.statement_checks` for the reader: each statement, the report's figure, the range the
+    export gives (like for like) and over every reporting country, and the gap."""
+    signed = checks["measure"] == "change"
+    frame = pd.DataFrame({
+        "statement": [statement_label(r) for _, r in checks.iterrows()],
+        f"Global Report {edition}": [f"{v:+.0f}%" if c else f"{v:.0f}%"
+                                     for v, c in zip(checks["published"], signed, strict=True)],
+        "export, the same countries": [
+            _range_pct(lo, hi, c)
+            for lo, hi, c in zip(checks["lower"], checks["upper"], signed, strict=True)],
+        "countries": checks["countries"].astype(int).astype(str),
+        "export, every reporting country": [_every_country(r) for _, r in checks.iterrows()],
+        "gap (points)": [("agrees" if g == 0 else f"{g:+.1f}") for g in checks["gap"]],
+    })  # fmt: skip
+    note = (
+        "The same countries: those that report the group in both years (for a share, all three "
+        "forms for the group); every reporting country: the sums of each year over whichever "
+        f"countries report it. A gap of 'agrees' means the report's whole per cent lies within "
+        f"{gp.AGREES_WITHIN:.0f} point of the export's range; else how far the range lies from "
+        "it (negative: the export gives less). The statements are known here from summaries of "
+        "the report (see the sources below)."
+    )
+    return Table(frame, caption=f"The Global Report {edition}'s statements against the export",
+                 note=note)  # fmt: skip
+
+
+def statements_records(checks: pd.DataFrame) -> list[dict]:
+    keep = ["group", "measure", "base", "year", "published", "lower", "upper", "countries", "gap"]
+    out = checks.reindex(columns=keep).astype(object).where(checks.reindex(columns=keep).notna())
+    return [{k: (None if v is None else (float(v) if isinstance(v, float | np.floating) else v))
+             for k, v in row.items()} for row in out.to_dict(orient="records")]  # fmt: skip
+
+
+def statements_line(checks: pd.DataFrame, edition: int) -> str:
+    """The findings' bullet: how many statements agree, and the headline one (detected
+    victims since the earliest base year) as the export gives it."""
+    if checks.empty:
+        return ""
+    agree = int((checks["gap"] == 0).sum())
+    head = checks[(checks["group"] == gp.ALL_VICTIMS) & (checks["measure"] == "change")]
+    agreeing = f"{agree} of the" if agree else "None of the"
+    line = (f"- **The Global Report {edition}'s trends.** {agreeing} {len(checks)} statements of "
+            "change and shares checked here agree with the export within a point.")  # fmt: skip
+    if len(head):
+        r = head.sort_values("base").iloc[0]
+        line += (
+            f" It reports detected victims {r['published']:+.0f}% from {int(r['base'])} to "
+            f"{int(r['year'])}; in the {int(r['countries'])} countries that report both years "
+            f"the export gives {_range_pct(r['lower'], r['upper'])}, "
+            f"and over every reporting country {_every_country(r)}. Its figure rests on a "
+            "choice of countries or on estimates that the country data do not show."
+        )
+    return line

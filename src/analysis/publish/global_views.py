@@ -574,7 +574,9 @@ def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
         for r in dist.drop_duplicates("part").itertuples()
     )
     return (
-        f"The {edition} edition gives, for {year}, {shown} (from a secondary summary). Largest "
+        f"The {edition} edition gives, for {year}, {shown} (from a secondary summary whose list "
+        "opens with the victims detected in 2020–2023, so these shares may cover those four "
+        "years rather than one). Largest "
         "distance of those shares under each rule: "
         + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in gp.RULES if r in per)
         + "."

@@ -67,12 +67,10 @@ def processed_tables():
     ):
         if not all(path.is_file() for path in catalog.outputs_of(step).values()):
             importlib.import_module(module).build()
-    if not catalog.table("release_places").location().is_file():  # what the profiles slice
-        from analysis.publish import release
+    if not catalog.table("release_places").location().is_file():  # what the reports slice
+        from analysis.publish import release_set
 
-        columns = ["release", "year", "citizenship", "exploitation_country"]
-        tables = release.build(catalog.read("victims", columns=columns))
-        release.write(tables, release.YEARS, 10)
+        release_set.build(catalog.read("victims")).write()
 
 
 # The runner's fixture DAG (tests/fixture_dag.py), for the runner, fault and Dask tests.

@@ -1,0 +1,57 @@
+"""Everything the release step protects, as one linked set (notebook 05 and the test set-up
+build it the same way): each release's citizenship x place grid (`release.build`), its margins
+by form, gender and age (`release.build_margins`), and, at their defaults, the trends report's
+tables (`victim_views.default_selection`) and the definitions report's grids
+(`definition_views.named_grids`), each protected with what came before it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.definitions import mapping, shares
+from analysis.publish import definition_views, disclosure, victim_views
+from analysis.publish import release as rel
+
+
+@dataclass
+class ReleaseSet:
+    years: tuple[int, int]
+    threshold: int
+    grids: dict[str, disclosure.CountTable]  # per CTDC release
+    margins: dict[str, dict[str, disclosure.CountTable]]  # column -> release -> table
+    selections: list  # [(key, victim_views.Published)]: none without the K-anon release
+    named: dict[str, disclosure.CountTable]  # per release: the definitions report's grid
+
+    def tables(self) -> list[disclosure.CountTable]:
+        """Every table of the set, for the audit (`Report.table`)."""
+        margins = [t for by in self.margins.values() for t in by.values()]
+        trends = [t for _, published in self.selections for t in published.tables()]
+        return [*self.grids.values(), *margins, *trends, *self.named.values()]
+
+    def hidden(self, part: str) -> int:
+        """Cells hidden in the trends report's tables (`trends`) or the named grids."""
+        found = ([t for _, p in self.selections for t in p.tables()] if part == "trends"
+                 else list(self.named.values()))  # fmt: skip
+        return sum(int((t.kinds() != "shown").sum()) for t in found)
+
+    def write(self, folder=None):
+        held = {"trends": [(key, p.roles()) for key, p in self.selections],
+                "definitions": [({"threshold": self.threshold}, self.named)]}  # fmt: skip
+        return rel.write(self.grids, self.years, self.threshold, self.margins, held, folder)
+
+
+def build(
+    records: pd.DataFrame, years: Sequence[int] = rel.YEARS, threshold: int = 10
+) -> ReleaseSet:
+    """The set from the victim records of every release (all columns)."""
+    span = (int(years[0]), int(years[-1]))
+    grids = rel.build(records, span, threshold)
+    margins = rel.build_margins(records, threshold)
+    so_far = rel.Released.of(rel.record(grids, span, threshold, margins))
+    selections = victim_views.default_selection(records, threshold, so_far)
+    named = shares.ctdc_named_counts(records, mapping.load_mapping())
+    grids_named, _ = definition_views.named_grids(named, records, threshold, so_far)
+    return ReleaseSet(span, threshold, grids, margins, selections, grids_named)

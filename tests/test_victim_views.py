@@ -109,17 +109,22 @@ def test_the_release_holds_the_selection_at_its_key_and_another_is_an_exploratio
     chosen = vic.select(records, (2015, 2018), CODES)
     made = protected(records)
     key = views.selection_key("kanon_2021", (2015, 2018), (CODES, ""), CODES, 10)
-    held = {"trends": [(key, made.roles())]}
-    data = json.loads(json.dumps(rel.record({}, (2002, 2022), 10, {}, held)))
+    _, forms, _ = views.forms_table(vic.forms_by_group(chosen), made.population, 10)
+    parts = {"trends": [(key, made.roles() | {"forms": forms})]}
+    data = json.loads(json.dumps(rel.record({}, (2002, 2022), 10, {}, parts)))
     released = rel.Released.of(data)
     taken, held = views.selection_tables(records, chosen, "kanon_2021", (2015, 2018),
                                          (CODES, ""), CODES, 10, released)  # fmt: skip
-    assert held and [t.record() for t in taken.tables()] == [t.record() for t in made.tables()]
+    assert held is not None
+    assert [t.record() for t in taken.tables()] == [t.record() for t in made.tables()]
     assert taken.population == made.population and taken.years == made.years
     assert taken.grid.determined({"destination": ["USA"]})
+    _, again, _ = views.forms_table(vic.forms_by_group(chosen), made.population, 10, held,
+                                    "kanon_2021")  # fmt: skip
+    assert again.record() == forms.record()
     other, held = views.selection_tables(records, chosen, "kanon_2021", (2015, 2018),
                                          (CODES, ""), CODES, 13, released)  # fmt: skip
-    assert not held and other.grid.threshold == 13
+    assert held is None and other.grid.threshold == 13
     changed = records.assign(gender=records["gender"].where(records.index != 0, "male"))
     with pytest.raises(DataError, match="re-run the release step"):
         views.selection_tables(changed, vic.select(changed, (2015, 2018), CODES), "kanon_2021",

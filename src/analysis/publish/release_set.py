@@ -22,23 +22,23 @@ class ReleaseSet:
     threshold: int
     grids: dict[str, disclosure.CountTable]  # per CTDC release
     margins: dict[str, dict[str, disclosure.CountTable]]  # column -> release -> table
-    selections: list  # [(key, victim_views.Published)]: none without the K-anon release
+    selections: list  # [(key, {part: table})]: the trends report's; none without K-anon
     named: dict[str, disclosure.CountTable]  # per release: the definitions report's grid
 
     def tables(self) -> list[disclosure.CountTable]:
         """Every table of the set, for the audit (`Report.table`)."""
         margins = [t for by in self.margins.values() for t in by.values()]
-        trends = [t for _, published in self.selections for t in published.tables()]
+        trends = [t for _, parts in self.selections for t in parts.values()]
         return [*self.grids.values(), *margins, *trends, *self.named.values()]
 
     def hidden(self, part: str) -> int:
         """Cells hidden in the trends report's tables (`trends`) or the named grids."""
-        found = ([t for _, p in self.selections for t in p.tables()] if part == "trends"
+        found = ([t for _, p in self.selections for t in p.values()] if part == "trends"
                  else list(self.named.values()))  # fmt: skip
         return sum(int((t.kinds() != "shown").sum()) for t in found)
 
     def write(self, folder=None):
-        held = {"trends": [(key, p.roles()) for key, p in self.selections],
+        held = {"trends": list(self.selections),
                 "definitions": [({"threshold": self.threshold}, self.named)]}  # fmt: skip
         return rel.write(self.grids, self.years, self.threshold, self.margins, held, folder)
 

@@ -222,9 +222,10 @@ def selection_key(release, years, scope, codes, threshold) -> dict:
 
 
 def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Released) -> list:
-    """For the release step: this report's tables at its defaults (`protect_selection`), with
-    their key (`selection_key`), as a list of one; empty when the default release is not in
-    `frame` (the victim records of every release cleaned)."""
+    """For the release step: this report's tables at its defaults, by part (those of
+    `protect_selection` and the forms table, `forms_table`), with their key
+    (`selection_key`), as a list of one; empty when the default release is not in `frame`
+    (the victim records of every release cleaned)."""
     if not (frame["release"] == DEFAULT_RELEASE).any():
         return []
     records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
@@ -232,7 +233,9 @@ def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Release
     codes = victims.top_destinations(chosen, DEFAULT_TOP)["iso3"].tolist()
     published = protect_selection(records, chosen, DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""),
                                   codes, threshold, released)  # fmt: skip
-    return [(selection_key(DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""), codes, threshold), published)]
+    _, forms, _ = forms_table(victims.forms_by_group(chosen), published.population, threshold)
+    key = selection_key(DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""), codes, threshold)
+    return [(key, published.roles() | {"forms": forms})]
 
 
 def selection_tables(
@@ -244,21 +247,22 @@ def selection_tables(
     codes: list[str],
     threshold: int,
     released: rel.Released,
-) -> tuple[Published, bool]:
-    """The selection's tables as the release publishes them, where it holds them (True);
-    else protected here (`protect_selection`; False: an exploration)."""
+) -> tuple[Published, dict | None]:
+    """The selection's tables as the release publishes them, with the release's records of
+    this report's tables (by part; `forms_table` takes its own), where it holds them; else
+    protected here (`protect_selection`) and None: an exploration."""
     key = selection_key(release, years, scope, codes, threshold)
     held = released.held("trends", key)
     if held is None:
         return protect_selection(records, chosen, release, years, scope, codes, threshold,
-                                 released), False  # fmt: skip
+                                 released), None  # fmt: skip
     counts = selection_counts(records, chosen, years, codes)
     if held["ages"]["dims"] == ["age_group"]:
         counts["ages"] = _age_groups(counts["ages"])
-    tables = {role: rel.restore(record, counts[role], release) for role, record in held.items()}
+    tables = {role: rel.restore(held[role], counts[role], release) for role in counts}
     keys = [str(y) for y in range(years[0], years[1] + 1)]
     return Published(tables["grid"].population, list(codes), keys, tables["selection"],
-                     tables["grid"], tables["ages"], tables.get("sources")), True  # fmt: skip
+                     tables["grid"], tables["ages"], tables.get("sources")), held  # fmt: skip
 
 
 def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
@@ -919,18 +923,25 @@ def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.
 
 
 def forms_table(
-    counts: pd.DataFrame, population: str, threshold: int
+    counts: pd.DataFrame,
+    population: str,
+    threshold: int,
+    held: dict | None = None,
+    release: str = "",
 ) -> tuple[pd.DataFrame, disclosure.CountTable, pd.DataFrame]:
     """The published group x form table of `victims.forms_by_group` (sparse forms merged), as
-    a protected table (its total is published) and row shares, shown where the table fixes
-    the row's total and the cell."""
+    a protected table (its total is published; as `release`'s protected release holds it,
+    `held["forms"]`, where it does) and row shares, shown where the table fixes the row's
+    total and the cell."""
     forms = merge_sparse_columns(counts, threshold, MERGED_FORMS)
     forms = forms.rename_axis(index="group", columns="form")
-    table = disclosure.protect(
-        "Records by person group and form of exploitation", population,
-        forms.rename_axis(index="person_group").stack(),
-        ({},), threshold, partial=("person_group", "form"),
-    )  # fmt: skip
+    cells = forms.rename_axis(index="person_group").stack()
+    if held is not None:
+        table = rel.restore(held["forms"], cells, release)
+    else:
+        table = disclosure.protect("Records by person group and form of exploitation",
+                                   population, cells, ({},), threshold,
+                                   partial=("person_group", "form"))  # fmt: skip
     hidden = table.hidden.unstack("form").reindex_like(forms)
     rows = pd.Series([table.determined({"person_group": [g]}) for g in forms.index],
                      index=forms.index)  # fmt: skip

@@ -217,3 +217,22 @@ def test_the_report_takes_its_grids_from_the_release_at_its_threshold(kanon):
     }  # fmt: skip
     other, held = views.named_grids(named, records, 12, rel.Released.of(data))
     assert not held and other["kanon_2021"].threshold == 12
+
+
+def test_the_eu_only_counts_are_read_as_the_grids_column_of_their_text(kanon, mapping):
+    """Records that only one EU text names, by category, are the records of the grid's column
+    of that text: the audit links the two, so a count that no longer adds up to the grid's
+    column is caught as numbers that cannot all hold."""
+    grids = kanon["grids"]
+    eu_only = shares.eu_only_counts(kanon["records"], mapping)
+    _, _, tables = views.eu_only_published(eu_only, 10, grids)
+    records = [g.record() for g in grids.values()] + [t.record() for t in tables]
+    assert disclosure.exposed_cells(records) == []
+    table = next(t for t in tables if (t.counts > 0).all() and not t.hidden.any())
+    assert disclosure.canonical(table.record())["dims"] == ["category", "named"]
+    wrong = table.record()
+    wrong["cells"][0] = {**wrong["cells"][0], "shown": wrong["cells"][0]["shown"] + 1}
+    wrong["sums"] = []  # the total alone would give the change away too
+    others = [g.record() for g in grids.values()]
+    with pytest.raises(bounds.Inconsistent):
+        disclosure.exposed_cells([*others, wrong])

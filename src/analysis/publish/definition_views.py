@@ -545,6 +545,8 @@ def eu_only_published(
             counts, shared=disclosure.margins(counts, [()]) if gain_fixed else (),
             threshold=threshold, also=None if gain_fixed else counts > 0,
         )  # fmt: skip
+        # what it counts: the records of the grid's column of the text (the audit links them)
+        table.of = {"population": grids[release].population, "fixed": {"named": text}}
         tables.append(table)
         hidden[part.index] = table.hidden.to_numpy()
     text = eu_only.assign(

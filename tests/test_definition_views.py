@@ -64,7 +64,8 @@ def test_eu_only_counts_hide_a_second_category_of_the_same_text():
         "recorded_in_release": [True, True, True, False],
         "flagged": [3, 50, 4, 0], "only_eu_explicit": [3, 40, 4, 0], "records": [900] * 4,
     })  # fmt: skip
-    fixed = SimpleNamespace(determined=lambda pattern: True)  # the grid publishes each gain
+    # the grid publishes each gain
+    fixed = SimpleNamespace(determined=lambda pattern: True, population="CTDC r: all records")
     text, record, tables = views.eu_only_published(eu_only, 10, {"r": fixed})
     assert [t.population for t in tables] == [
         f"CTDC r: records first named explicitly by {ins.EU_2011.short}",
@@ -72,7 +73,7 @@ def test_eu_only_counts_hide_a_second_category_of_the_same_text():
     ]
     assert disclosure.exposed_cells([t.record() for t in tables]) == []
     hidden = views.eu_only_published(
-        eu_only, 10, {"r": SimpleNamespace(determined=lambda p: False)}
+        eu_only, 10, {"r": SimpleNamespace(determined=lambda p: False, population="CTDC r")}
     )
     assert hidden[0]["only_eu_explicit"].tolist() == ["<10", "(s)", "<10"]  # all of r hidden
     assert text["only_eu_explicit"].tolist() == ["<10", "(s)", "<10"]  # release q not recorded

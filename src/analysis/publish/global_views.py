@@ -586,6 +586,7 @@ def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
 # --- The Global Report's statements of change, against the export ---------------------------
 
 STATEMENT_WORDS = {"all victims": "detected victims", "forced labour": "victims of forced labour",
+                   "sexual exploitation": "victims of sexual exploitation",
                    "children": "child victims", "girls": "girls detected"}  # fmt: skip
 
 

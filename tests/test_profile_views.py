@@ -11,6 +11,8 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from analysis import profiles as pr
+from analysis.data.errors import DataError
 from analysis.publish import disclosure, maps, plots
 from analysis.publish import profile_views as pv
 
@@ -425,3 +427,105 @@ def test_a_share_that_rounds_to_0_or_100_but_is_neither_says_so(share, text):
     from analysis.publish import disclosure
 
     assert disclosure.share_text(share, digits=0) == text
+
+
+# --- Caseloads of one year or one programme, and crisis years ---------------------------------
+
+
+def _timeline_table(timeline: pd.DataFrame, threshold: int = 10):
+    """The over-time table protected with its row and column totals published."""
+    counts = timeline.stack()
+    sums = disclosure.margins(counts, [("year",), ("place",)])
+    return disclosure.protect("Records by year and place", "p", counts, sums, threshold)
+
+
+def test_a_place_whose_records_are_mostly_of_one_year_is_marked_so():
+    timeline = pd.DataFrame(
+        {"MLI": [32, 412, 95, 15], "RUS": [0, 0, 108, 0], "LBY": [40, 45, 40, 0],
+         "GHA": [0, 8, 1, 0]},
+        index=pd.Index([2018, 2019, 2020, 2021], name="year"),
+    ).rename_axis(columns="place")  # fmt: skip
+    marks = pv.one_year_marks(timeline, _timeline_table(timeline))
+    # 412 of 554 (74%) and 108 of 108; Libya's largest year is 36%; Ghana's 8 is a small cell.
+    assert marks == {"MLI": "412 registered in 2019", "RUS": "all registered in 2020"}
+    assert pv.one_year_marks(timeline.iloc[:0], None) == {}
+
+
+def test_a_one_year_mark_never_states_a_cell_its_table_hides():
+    timeline = pd.DataFrame(
+        {"MLI": [30, 2], "RUS": [4, 40]}, index=pd.Index([2019, 2020], name="year")
+    ).rename_axis(columns="place")
+    table = _timeline_table(timeline)
+    assert table.hidden.any()  # the 4 is small; with the totals published, the 30 is hidden too
+    hidden = pv.hidden_frame(table, "place")
+    assert bool(hidden.at[2019, "MLI"])
+    assert "MLI" not in pv.one_year_marks(timeline, table)
+
+
+def _context(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=pr.CONTEXT_COLUMNS)
+    return frame.astype({"first_year": "Int64", "last_year": "Int64"})
+
+
+def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
+    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
+    series = pd.DataFrame({"scope": ["country"], "indicator": ["victims"], "year": [2022],
+                           "lower": [210], "upper": [210], "rate_lower": [2.3],
+                           "rate_upper": [2.3]})  # fmt: skip
+    context = _context([
+        {"iso3": "BLR", "role": "destinations", "place": "RUS", "first_year": 2015,
+         "last_year": 2019, "short": "one programme", "note": "one shelter's cases",
+         "source": "A cited source"},
+        {"iso3": "BLR", "role": "glotip", "place": None, "first_year": 2022, "last_year": 2022,
+         "short": "war year", "note": "a year of war", "source": "Another source"},
+        {"iso3": "BLR", "role": "glotip", "place": None, "first_year": 2010, "last_year": 2011,
+         "short": "old", "note": "an old crisis", "source": "S"},
+        {"iso3": "UKR", "role": "destinations", "place": "RUS", "first_year": 2015,
+         "last_year": 2019, "short": "other country", "note": "not Belarus", "source": "S"},
+    ])  # fmt: skip
+    facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
+                             pd.DataFrame(), 10, one_year={"RUS": "all registered in 2019"},
+                             context=context)  # fmt: skip
+    assert facts["destinations"]["parts"][0] == (
+        "Russia (800, 93%; all registered in 2019; one programme)"
+    )
+    text = pv.summary_paragraph(facts)
+    assert "Russia: one shelter's cases (A cited source)." in text
+    assert "2022: a year of war (Another source)." in text
+    assert "an old crisis" not in text and "not Belarus" not in text and "other country" not in text
+    # Without notes the same facts read as before.
+    plain = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
+                             pd.DataFrame(), 10)  # fmt: skip
+    assert plain["destinations"]["parts"][0] == "Russia (800, 93%)" and plain["context"] == []
+
+
+def test_a_ranking_headline_drops_places_until_it_fits():
+    parts = [f"Place {i} ({'x' * 90})" for i in range(3)]
+    dest = {"known": 500, "records": 500, "parts": parts, "sentence": "…"}
+    line = pv.ranking_line(dest)
+    assert line is not None and len(line) <= pv.MAX_HEADLINE_CHARS
+    assert "Place 1" in line and "Place 2" not in line
+
+
+def test_the_cited_notes_are_valid_and_the_nga_and_ukr_rows_are_there():
+    notes = pr.context_notes()
+    keys = set(zip(notes["iso3"], notes["role"], notes["place"].fillna(""), strict=True))
+    assert {("NGA", "destinations", "MLI"), ("UKR", "glotip", "")} <= keys
+    assert notes["source_address"].str.startswith("https://").all()
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        ("XXX,glotip,,2022,2022,s,n,src,https://a", "iso3"),
+        ("UKR,glotip,,2023,2022,s,n,src,https://a", "first > last year"),
+        ("UKR,glotip,,2022,2022,s,n,src,http://a", "source_address"),
+        ("UKR,somewhere,,2022,2022,s,n,src,https://a", "role"),
+    ],
+)
+def test_a_bad_cited_note_is_an_error_naming_file_column_and_line(tmp_path, line, column):
+    path = tmp_path / "caseload_context.csv"
+    path.write_text(",".join(pr.CONTEXT_COLUMNS) + "\n" + line + "\n")
+    with pytest.raises(DataError, match=re.escape(str(path))) as caught:
+        pr.context_notes(path)
+    assert column in str(caught.value)

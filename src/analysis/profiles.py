@@ -19,6 +19,7 @@ from analysis import catalog, victims
 from analysis import enforcement as en
 from analysis.data import countries
 from analysis.data import population as wpp
+from analysis.data.errors import DataError
 from analysis.schemas.victims import GENDERS
 
 ROLES = {  # role: (the column that selects the country, the column that names the other place)
@@ -138,6 +139,63 @@ def by_group(
     return table.reindex([p for p in places if p in table.index]).rename_axis(
         index="place", columns=column
     )
+
+
+# --- What a figure cannot show: one programme's caseload, a crisis year --------------------------
+
+CONTEXT_FILE = Path(__file__).resolve().parent / "mappings" / "caseload_context.csv"
+CONTEXT_ROLES = ("destinations", "origins", "glotip")
+CONTEXT_COLUMNS = ["iso3", "role", "place", "first_year", "last_year", "short", "note", "source",
+                   "source_address"]  # fmt: skip
+
+
+def _context_schema():
+    import pandera.pandas as pa
+
+    text = pa.Column("string", pa.Check.str_length(min_value=1))
+    return pa.DataFrameSchema(
+        {
+            "iso3": pa.Column("string", pa.Check.isin(sorted(known_codes()))),
+            "role": pa.Column("string", pa.Check.isin(CONTEXT_ROLES)),
+            "place": pa.Column("string", nullable=True),
+            "first_year": pa.Column("Int64", pa.Check.in_range(2000, 2030)),
+            "last_year": pa.Column("Int64", pa.Check.in_range(2000, 2030)),
+            "short": text,
+            "note": text,
+            "source": text,
+            "source_address": pa.Column("string", pa.Check.str_startswith("https://")),
+        },
+        checks=pa.Check(lambda f: f["first_year"] <= f["last_year"], error="first > last year"),
+        strict=True,
+        ordered=True,
+    )
+
+
+def context_notes(path: Path = CONTEXT_FILE) -> pd.DataFrame:
+    """The transcribed, cited notes on figures that are one programme's caseload or fall in a
+    crisis year (`mappings/caseload_context.csv`), validated; a bad row is a DataError naming
+    the file, column and row."""
+    import pandera.errors
+
+    table = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
+    for column in ("first_year", "last_year"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
+    try:
+        return _context_schema().validate(table, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        case = exc.failure_cases.iloc[0]
+        row = "" if pd.isna(case["index"]) else f", line {int(case['index']) + 2}"
+        raise DataError(
+            f"{path}: column {case['column']}{row}: {case['check']} failed for "
+            f"{case['failure_case']!r} ({len(exc.failure_cases)} failure(s))"
+        ) from exc
+
+
+def context_for(notes: pd.DataFrame, iso3: str, role: str, years: Sequence[int]) -> pd.DataFrame:
+    """The notes on one country's figures of one role whose years meet `years` (first, last)."""
+    first, last = int(years[0]), int(years[-1])
+    rows = notes[(notes["iso3"] == iso3) & (notes["role"] == role)]
+    return rows[(rows["first_year"] <= last) & (rows["last_year"] >= first)]
 
 
 # --- GLOTIP: the country's enforcement series against its region -------------------------------

@@ -20,6 +20,7 @@ from analysis.data import releases
 from analysis.publish import disclosure, maps, plots, tables
 from analysis.publish import release as rel
 from analysis.publish.enforcement_views import bounds_text, format_bounds
+from analysis.publish.report import MAX_HEADLINE_CHARS
 
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
 ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
@@ -729,15 +730,21 @@ def headlines(facts: dict) -> list[str]:
 
 def ranking_line(dest: dict) -> str | None:
     """'Main foreign destinations (of the 242 records that name the place of exploitation, 3%
-    of all): Serbia (160, 66%) …', or None where the base is hidden or under
-    MIN_RANKING_BASE records: the shares are of that base, which the sentence states."""
+    of all): Serbia (160, 66%; all registered in 2002) …', or None where the base is hidden or
+    under MIN_RANKING_BASE records: the shares are of that base, which the sentence states.
+    Places are dropped from the end until the sentence fits a headline."""
     known = dest["known"]
-    if not dest["sentence"] or known is None or known < MIN_RANKING_BASE:
+    parts = dest.get("parts") or ([dest["sentence"]] if dest["sentence"] else [])
+    if not parts or known is None or known < MIN_RANKING_BASE:
         return None
     base = f"of the {known:,} records that name the place of exploitation"
     if known < dest["records"]:
         base += f", {disclosure.share_text(known / dest['records'], digits=0)} of all"
-    return f"Main foreign destinations ({base}): {dest['sentence']}."
+    for n in range(len(parts), 0, -1):
+        line = f"Main foreign destinations ({base}): {_joined(parts[:n])}."
+        if len(line) <= MAX_HEADLINE_CHARS:
+            return line
+    return None
 
 
 def abroad_records(abroad: pd.DataFrame) -> list[dict]:
@@ -760,17 +767,57 @@ def series_record(series: pd.DataFrame) -> dict:
 # --- The summary paragraph ------------------------------------------------------------------------
 
 
-def _places_sentence(table: pd.DataFrame, n: int = 3) -> str:
+def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) -> list[str]:
+    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places, with
+    the marks (`place_marks`) of each."""
     rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
-    parts = [
-        f"{r.country} ({r.records:,}"
-        + (f", {disclosure.share_text(r.share, digits=0)}" if pd.notna(r.share) else "")
-        + ")"
-        for r in rows.itertuples()
-    ]
-    if len(parts) > 1:
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
-    return parts[0] if parts else ""
+    parts = []
+    for r in rows.itertuples():
+        inner = [f"{r.records:,}"]
+        if pd.notna(r.share):
+            inner.append(disclosure.share_text(r.share, digits=0))
+        parts.append(f"{r.country} ({', '.join(inner)}"
+                     + "".join(f"; {m}" for m in marks.get(r.place, [])) + ")")  # fmt: skip
+    return parts
+
+
+def _joined(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
+# A place whose records come mostly from one registration year is one caseload (one programme,
+# one operation), not a pattern over the years: the sentences that rank it say so.
+ONE_YEAR_SHARE = 2 / 3
+
+
+def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) -> dict:
+    """Per place of the over-time table: 'all registered in 2002' or '412 registered in 2019'
+    where one registration year holds at least ONE_YEAR_SHARE of its records and its protected
+    table (`table`) shows that year's cell; other places are left out."""
+    if table is None or timeline.empty:
+        return {}
+    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
+    marks = {}
+    for place in timeline.columns:
+        counts = timeline[place]
+        total, year = int(counts.sum()), counts.idxmax()
+        n = int(counts[year])
+        if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place]:
+            continue
+        if disclosure.is_small(n, table.threshold):
+            continue
+        count = "all" if n == total else f"{n:,}"
+        marks[str(place)] = f"{count} registered in {year}"
+    return marks
+
+
+def place_marks(one_year: dict[str, str], context: pd.DataFrame) -> dict[str, list[str]]:
+    """The marks a ranked place carries in sentences: its one-year caseload (`one_year_marks`)
+    and the short form of a cited note on it (`profiles.context_for`)."""
+    marks = {place: [text] for place, text in one_year.items()}
+    for row in context.dropna(subset=["place"]).itertuples():
+        marks.setdefault(row.place, []).append(row.short)
+    return marks
 
 
 def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
@@ -793,13 +840,25 @@ def summary_facts(
     series: pd.DataFrame,
     abroad: pd.DataFrame,
     threshold: int,
+    one_year: dict[str, str] | None = None,
+    context: pd.DataFrame | None = None,
 ) -> dict:
     """The numbers the paragraph states, gathered from the profile's tables after their
-    suppression: a count a table hides is None here, or a 'fewer than N' text when small."""
+    suppression: a count a table hides is None here, or a 'fewer than N' text when small.
+    `one_year` (`one_year_marks`) and `context` (the cited notes on this country,
+    `profiles.context_notes`) mark the places and years that are one caseload or a crisis."""
+    context = pd.DataFrame(columns=pr.CONTEXT_COLUMNS) if context is None else context
     facts: dict = {"iso3": iso3, "country": pr.country_name(iso3), "release": release,
                    "release_label": releases.CTDC[release].label,
                    "years": [int(years[0]), int(years[-1])], "threshold": threshold}  # fmt: skip
+    notes = []
     for role, table in (("destinations", destinations), ("origins", origins)):
+        own = pr.context_for(context, iso3, role, years)
+        marks = place_marks((one_year or {}) if role == "destinations" else {}, own)
+        parts = _places_parts(table, marks)
+        named = set(table.loc[(table["kind"] == "foreign") & ~table["hidden"], "place"].head(3))
+        notes += [{"about": pr.country_name(r.place), "note": r.note, "source": r.source}
+                  for r in own.itertuples() if r.place in named]  # fmt: skip
         total = int(table["records"].sum()) if len(table) else 0
         unknown = table[table["kind"] == "unknown"]
         domestic = table[table["kind"] == "domestic"]
@@ -807,7 +866,8 @@ def summary_facts(
             "records": total,
             "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
             "domestic": _stated(domestic, threshold),
-            "sentence": _places_sentence(table),
+            "parts": parts,
+            "sentence": _joined(parts),
         }
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
     latest = {}
@@ -826,6 +886,14 @@ def summary_facts(
             "check": None if pd.isna(row.get("check", pd.NA)) else str(row["check"]),
         }  # fmt: skip
     facts["glotip"] = latest or None
+    years_shown = sorted({f["year"] for f in latest.values()})
+    if years_shown:
+        glotip_notes = pr.context_for(context, iso3, "glotip", [years_shown[0], years_shown[-1]])
+        notes += [{"about": f"{r.first_year}" if r.first_year == r.last_year
+                   else f"{r.first_year}–{r.last_year}", "note": r.note, "source": r.source}
+                  for r in glotip_notes.itertuples()
+                  if any(r.first_year <= y <= r.last_year for y in years_shown)]  # fmt: skip
+    facts["context"] = notes
     facts["abroad_countries"] = int(len(abroad))
     return facts
 
@@ -876,4 +944,6 @@ def summary_paragraph(facts: dict) -> str:
     if facts["abroad_countries"]:
         text.append(f"{facts['abroad_countries']} other countries reported detecting victims "
                     f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
+    for note in facts.get("context", []):
+        text.append(f"{note['about']}: {note['note']} ({note['source']}).")
     return " ".join(text)

@@ -7,7 +7,13 @@ shares were aggregated, so every rule is computed side by side (`RULES`):
 - `pooled`: the counts of all entering countries added up, then divided;
 - `country_mean`: the unweighted mean of the countries' own shares;
 - `region_mean`: the mean over UN M49 sub-regions of the mean of their countries' shares;
-- `population_weighted`: the mean of country shares weighted by population (UN WPP 2024).
+- `population_weighted`: the mean of country shares weighted by population (UN WPP 2024);
+- `pooled_without_largest`, `population_weighted_without_largest`: the two weighted rules
+  without each year's largest reporter (`without_largest`), whose weight can make a profile
+  one country's.
+
+A minimum number of victims for a country to enter a mean rule is a sensitivity
+(`minimum_sensitivity`), not a rule: no minimum brings a mean rule nearer every edition.
 
 A country-year enters only with the full breakdown (`entering`): every part of the profile
 published in dimension Total (women, girls, men and boys; or all three forms). GLOTIP's `<5`
@@ -45,7 +51,9 @@ FORMS = {  # form: category in dimension "by form of exploitation" (sex and age 
     "forced labour": "Forced labour",
     "other forms": "Other forms of exploitation",
 }
-RULES = ("pooled", "country_mean", "region_mean", "population_weighted")
+WITHOUT_LARGEST = "_without_largest"
+RULES = ("pooled", "country_mean", "region_mean", "population_weighted",
+         "pooled" + WITHOUT_LARGEST, "population_weighted" + WITHOUT_LARGEST)  # fmt: skip
 CLOSEST = "closest"  # the rule parameter's default: `chosen_rule` over every edition held
 # Export: (the Global Report edition it was published with, that edition's latest full year).
 EDITIONS = {"2023": (2022, 2020), "2025": (2024, 2022)}
@@ -201,6 +209,9 @@ def profile(
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}: {rule!r}")
+    named, rule = rule, base_rule(rule)
+    if named != rule:
+        frame = without_largest(frame)
     by = list(by)
     if "region" in by or rule == "region_mean":
         frame = with_regions(frame)
@@ -223,7 +234,7 @@ def profile(
     whole = part_bounds(frame, by).set_index([*by, "part"])[["victims_lower", "victims_upper"]]
     n = frame.groupby(by, observed=True)["iso3"].nunique().rename("countries")
     out = out.join(whole).reset_index().merge(n.reset_index(), on=by, how="left")
-    return out.assign(rule=rule)[
+    return out.assign(rule=named)[
         [
             "rule",
             *by,
@@ -236,6 +247,11 @@ def profile(
             "victims_upper",
         ]
     ]
+
+
+def base_rule(rule: str) -> str:
+    """The rule without its `WITHOUT_LARGEST` variant: 'pooled' for 'pooled_without_largest'."""
+    return rule.removesuffix(WITHOUT_LARGEST)
 
 
 def all_rules(
@@ -389,6 +405,39 @@ def worst_cases(by_edition: pd.DataFrame) -> pd.DataFrame:
     per["worst"] = per.max(axis=1)
     order = sorted(per.index, key=lambda r: (per.at[r, "worst"], RULES.index(r)))
     return per.loc[order]
+
+
+MINIMUMS = (0, 5, 10, 20, 50, 100, 200)  # victims of known sex and age, a country-year's parts
+
+
+def minimum_sensitivity(
+    glotip_by_vintage: dict[str, pd.DataFrame],
+    figures: pd.DataFrame,
+    population: pd.DataFrame,
+    rules: Sequence[str] = ("country_mean", "region_mean"),
+    minimums: Sequence[int] = MINIMUMS,
+) -> pd.DataFrame:
+    """The mean rules with a minimum of victims of known sex and age (the lower bound of the
+    parts' sum) for a country-year to enter: per rule and minimum, the largest distance to
+    each edition held, the countries that enter for it, and the worst case over editions."""
+    shares = figures[(figures["measure"] == "share") & figures["group"].isin(list(GROUPS))]
+    rows = []
+    for (edition, year), published in shares.groupby(["edition", "reference_year"]):
+        published = published.set_index("group")["value"].astype(float)
+        found = profile_cells(glotip_by_vintage, {int(year): nearest_vintage(int(year))})
+        if found.empty:
+            continue
+        size = found.groupby("iso3")["lower"].transform("sum")
+        for minimum in minimums:
+            entered = found[size >= minimum]
+            for rule in rules:
+                dist = distances(profile(entered, rule, population=population), published,
+                                 int(year))  # fmt: skip
+                rows.append({"rule": rule, "minimum": int(minimum), "edition": int(edition),
+                             "year": int(year), "countries": int(entered["iso3"].nunique()),
+                             "largest": float(dist["largest"].iloc[0])})  # fmt: skip
+    table = pd.DataFrame(rows)
+    return table.assign(worst=table.groupby(["rule", "minimum"])["largest"].transform("max"))
 
 
 def chosen_rule(by_edition: pd.DataFrame) -> tuple[str, float]:

@@ -22,6 +22,10 @@ RULE_NAMES = {
     "country_mean": "mean of country shares",
     "region_mean": "mean over regions of country shares",
     "population_weighted": "population-weighted mean of country shares",
+    "pooled_without_largest": "pooled counts, largest reporter left out",
+    "population_weighted_without_largest": (
+        "population-weighted mean of country shares, largest reporter left out"
+    ),
 }
 PART_NAMES = {**{g: g for g in gp.GROUPS}, **{f: f for f in gp.FORMS}}
 
@@ -121,23 +125,13 @@ def profile_figure(
             p = profiles[(profiles["rule"] == rule) & (profiles["part"] == part)]
             p = p.sort_values("year")
             x = p["year"].astype(int)
-            ax.plot(
-                x,
-                p["share"].astype(float),
-                marker=plots.MARKERS[k],
-                ms=3,
-                lw=1.3,
-                color=colours[rule],
-                label=RULE_NAMES[rule],
-            )
-            ax.fill_between(
-                x,
-                p["lower"].astype(float),
-                p["upper"].astype(float),
-                color=colours[rule],
-                alpha=0.15,
-                lw=0,
-            )
+            variant = rule != gp.base_rule(rule)  # dashed, in its base rule's colour, no band
+            colour = colours[gp.base_rule(rule)]
+            ax.plot(x, p["share"].astype(float), marker=plots.MARKERS[k], ms=3, lw=1.3,
+                    ls="--" if variant else "-", color=colour, label=RULE_NAMES[rule])  # fmt: skip
+            if not variant:
+                ax.fill_between(x, p["lower"].astype(float), p["upper"].astype(float),
+                                color=colour, alpha=0.15, lw=0)  # fmt: skip
         mine = published[published["group"] == part]
         ax.scatter(
             mine["reference_year"].astype(int),
@@ -150,9 +144,7 @@ def profile_figure(
         )
         ax.set_title(PART_NAMES[part], loc="left", fontsize=10)
         ax.set_ylim(0, 100 if len(parts) < 4 else 70)
-    for ax in list(axes.flat)[len(parts) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7, frameon=False, loc="upper left")
+    _legend_clear_of_lines(list(axes.flat), len(parts), ncols)
     plots.finish_grid(
         fig,
         axes,
@@ -163,6 +155,27 @@ def profile_figure(
     )
     plots.integer_years(fig.axes)
     return fig
+
+
+def _legend_clear_of_lines(axes: list, used: int, ncols: int = 2) -> None:
+    """The legend in the first spare panel (turned into a blank area; the panel above it keeps
+    its year labels), else at the top of the panel whose lines stay lowest."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[used + 1 :]:
+        ax.set_visible(False)
+    if len(axes) > used:
+        axes[used].axis("off")
+        if used >= ncols:
+            axes[used - ncols].xaxis.set_tick_params(labelbottom=True)
+        axes[used].legend(handles, labels, loc="center left", fontsize=8, frameon=False)
+        return
+
+    def highest(ax) -> float:
+        return max((float(np.nanmax(line.get_ydata())) for line in ax.get_lines()
+                    if len(line.get_ydata())), default=0.0)  # fmt: skip
+
+    lowest = min(axes[:used], key=highest)
+    lowest.legend(handles, labels, fontsize=7, frameon=False, loc="upper left")
 
 
 def profile_records(profiles: pd.DataFrame) -> dict:
@@ -291,6 +304,54 @@ def rule_choice_records(by_edition: pd.DataFrame) -> dict:
     }
 
 
+def minimum_table(sensitivity: pd.DataFrame) -> Table:
+    """Per minimum of victims for a country to enter (`global_profile.minimum_sensitivity`):
+    the countries entering for each edition's year and each mean rule's worst case."""
+    years = sensitivity.groupby("edition")["year"].first().sort_index()
+    rows = []
+    for minimum, part in sensitivity.groupby("minimum"):
+        row = {"at least (victims of known sex and age)": f"{int(minimum):,}"}
+        for edition, year in years.items():
+            n = part[part["edition"] == edition]["countries"]
+            row[f"countries, {year}"] = f"{int(n.iloc[0]):,}" if len(n) else "–"
+        for rule, rows_ in part.groupby("rule", sort=False):
+            row[f"{RULE_NAMES[rule]}: worst case"] = points(rows_["worst"].iloc[0], False)
+        rows.append(row)
+    note = (
+        "A country-year enters a mean rule only with at least this many victims of known sex "
+        "and age (the lower end of the sum of its four groups). Worst case: the largest "
+        "distance to any edition held."
+    )
+    return Table(pd.DataFrame(rows), caption="Mean rules with a minimum of victims per country",
+                 note=note)  # fmt: skip
+
+
+def minimum_records(sensitivity: pd.DataFrame) -> dict:
+    """{rule: {minimum: {"worst": points, edition-year: {"distance": points, "countries": n}}}}."""
+    out: dict = {}
+    for r in sensitivity.itertuples():
+        entry = out.setdefault(r.rule, {}).setdefault(str(r.minimum), {"worst": round(r.worst, 2)})
+        entry[f"{r.edition} edition ({r.year})"] = {"distance": round(r.largest, 2),
+                                                    "countries": int(r.countries)}  # fmt: skip
+    return out
+
+
+def minimum_line(sensitivity: pd.DataFrame) -> str:
+    """Whether any minimum brings a mean rule within CLOSE_ENOUGH of every edition, and the
+    nearest it comes."""
+    worst = sensitivity.groupby(["rule", "minimum"])["worst"].first()
+    (rule, minimum), best = worst.idxmin(), float(worst.min())
+    plain = worst.xs(0, level="minimum")
+    nearest = (f"at best {points(best, False)} off ({RULE_NAMES[rule]}, countries with at "
+               f"least {minimum:,} victims)")  # fmt: skip
+    if best <= CLOSE_ENOUGH:
+        return f"A minimum brings a mean rule within {CLOSE_ENOUGH:.0f} points: {nearest}."
+    return (
+        f"No minimum number of victims brings a mean rule within {CLOSE_ENOUGH:.0f} points of "
+        f"every edition: {nearest}, against {points(plain.min(), False)} with every country."
+    )
+
+
 def rule_choice_lines(
     by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
 ) -> list[str]:
@@ -311,8 +372,8 @@ def rule_choice_lines(
         lines = [
             f"None of the {len(gp.RULES)} ways of adding up the countries gives the Global "
             f"Report's profile of detected victims within {CLOSE_ENOUGH:.0f} points in every "
-            f"edition held ({held}): {RULE_NAMES[rule]}, the closest over all of them and the "
-            f"default here, is up to {points(largest, False)} off ({off_in})."
+            f"edition held ({held}); the closest, and the default here, is {RULE_NAMES[rule]}, "
+            f"up to {points(largest, False)} off ({off_in})."
         ]
     if used is not None and used != rule:
         used_in = years[worst.loc[used, years.index].astype(float).idxmax()]

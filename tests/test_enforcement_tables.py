@@ -115,6 +115,58 @@ def test_build_writes_every_output_with_accounting(tmp_path):
         )
         assert sum(entry["quarantined_by_reason"].values()) == entry["rows_quarantined"]
     assert written["eurostat_thb"]["rows_transcribed"] == 1  # the 2020 female share, revised
+    checked = {c["check"]: c["disagree"] for c in written["eurostat_thb"]["consistency"]}
+    assert checked["form shares add up to 100"] == []  # 2021 and 2023 checked, none off
     stored = pd.read_parquet(tmp_path / "us_tip.parquet")
     assert list(stored.columns) == list(tables["us_tip"].columns)
     assert report["us_tip"]["rows_in"] == len(stored)
+
+
+def _eurostat(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["year", "indicator", "value"]).assign(latest=True)
+
+
+def test_eurostat_parts_are_checked_against_their_whole():
+    population = pd.DataFrame({"iso3": ["DEU", "FRA", "USA"], "year": [2020] * 3,
+                               "population": [60_000_000, 40_000_000, 300_000_000]})  # fmt: skip
+    table = _eurostat([
+        (2020, "victims_citizens_of_reporting_country_share", 40.7),
+        (2020, "victims_other_eu_citizens_share", 17.3),
+        (2020, "victims_non_eu_citizens_share", 37.0),  # adds up to 95: a contradiction
+        (2020, "victims_sexual_exploitation_share", 55.0),
+        (2020, "victims_forced_labour_share", 33.0),  # other forms unpublished: 88 <= 100
+        (2020, "registered_victims", 1_500.0),
+        (2020, "registered_victims_per_million", 15.0),  # 1,500 of 100 million EU: 15.0
+        (2020, "victims_sexual_exploitation", 1_000.0),
+        (2020, "victims_forced_labour", 600.0),  # 1,600 by form of 1,500 in all
+    ])  # fmt: skip
+    checks = et.source_checks(table, population).set_index("check")["agrees"]
+    assert not checks["citizenship shares add up to 100"]
+    assert checks["form shares at most 100 (one part not published)"]
+    assert not checks["victims by form within the total"]
+    assert checks["rate per million against the total and the EU-27 population"]
+    wrong_rate = table.assign(value=table["value"].mask(
+        table["indicator"] == "registered_victims_per_million", 17.0))  # fmt: skip
+    again = et.source_checks(wrong_rate, population).set_index("check")["agrees"]
+    assert not again["rate per million against the total and the EU-27 population"]
+    summary = et.checks_summary(et.source_checks(table, population))
+    assert {"source": "Eurostat", "check": "citizenship shares add up to 100", "years": [2020],
+            "disagree": [2020]} in summary  # fmt: skip
+    # An older release's value is not checked: only the latest of each figure.
+    stale = pd.concat([table, _eurostat([(2020, "victims_non_eu_citizens_share", 42.0)])
+                       .assign(latest=False)])  # fmt: skip
+    assert not et.source_checks(stale, population).set_index("check")["agrees"][
+        "citizenship shares add up to 100"]  # fmt: skip
+
+
+@pytest.mark.realdata
+def test_the_real_eurostat_figures_agree_with_themselves():
+    from analysis.data import population as wpp
+
+    tables, _ = et.clean_all()
+    checks = et.source_checks(tables["eurostat_thb"], wpp.load())
+    assert checks["agrees"].all()
+    years = checks.groupby("check")["year"].apply(list).to_dict()
+    assert years["citizenship shares add up to 100"] == [2020, 2023]  # 100.0% and 100.1%
+    assert years["rate per million against the total and the EU-27 population"] == [2020, 2023]
+    assert years["victims by form within the total"] == [2022]  # 9,703 of 10,093

@@ -15,7 +15,8 @@ import pandas as pd
 
 from analysis import catalog
 from analysis.clean import accounting, glotip
-from analysis.data import sources
+from analysis.data import countries, sources
+from analysis.data import population as wpp
 from analysis.data.errors import DataError
 from analysis.schemas.enforcement import (
     BELARUS,
@@ -154,6 +155,64 @@ def clean_belarus(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleane
     return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 
+# --- The small tables against themselves -------------------------------------------------------
+
+ROUNDING = 1.0  # points: shares published to whole per cent add up to 100 within this
+EUROSTAT_SHARES = {  # shares of registered victims that make up the whole
+    "citizenship shares": ("victims_citizens_of_reporting_country_share",
+                           "victims_other_eu_citizens_share", "victims_non_eu_citizens_share"),
+    "form shares": ("victims_sexual_exploitation_share", "victims_forced_labour_share",
+                    "victims_other_exploitation_share"),
+}  # fmt: skip
+EUROSTAT_COUNTS = ("victims_sexual_exploitation", "victims_forced_labour",
+                   "victims_other_exploitation")  # fmt: skip
+
+
+def source_checks(eurostat: pd.DataFrame, population=None) -> pd.DataFrame:
+    """Every place where Eurostat's parts meet a whole, one row per check and year: its shares
+    adding up to 100 (within ROUNDING points when all parts are published, at most 100 when
+    one is missing), its counts by form within the total and, with `population` (WPP), its
+    rate per million against its total. `agrees` False is a contradiction for 02 to show.
+    (US TIP's only parts, its labour figures, are checked against their totals when read.)"""
+    rows = []
+    latest = eurostat[eurostat["latest"].fillna(False).astype(bool)]
+    wide = latest.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
+    for year, r in wide.iterrows():
+        for check, parts in EUROSTAT_SHARES.items():
+            known = [float(r[p]) for p in parts if p in r and pd.notna(r[p])]
+            if len(known) < 2:
+                continue
+            total = sum(known)
+            full = len(known) == len(parts)
+            agrees = abs(total - 100) <= ROUNDING if full else total <= 100 + ROUNDING
+            what = "add up to 100" if full else "at most 100 (one part not published)"
+            rows.append(("Eurostat", int(year), f"{check} {what}", f"{total:.1f}%", agrees))
+        counts = [float(r[c]) for c in EUROSTAT_COUNTS if c in r and pd.notna(r[c])]
+        if counts and pd.notna(r.get("registered_victims")):
+            total = float(r["registered_victims"])
+            rows.append(("Eurostat", int(year), "victims by form within the total",
+                         f"{sum(counts):,.0f} of {total:,.0f}", sum(counts) <= total))  # fmt: skip
+        rate = r.get("registered_victims_per_million")
+        if population is not None and pd.notna(rate) and pd.notna(r.get("registered_victims")):
+            eu = population[countries.is_eu27(population["iso3"]).fillna(False).astype(bool)]
+            people = float(eu.loc[eu["year"] == year, "population"].sum())
+            if people:
+                implied = float(r["registered_victims"]) / people * 1e6
+                rows.append(("Eurostat", int(year), "rate per million against the total and "
+                             "the EU-27 population", f"{rate:.0f} published, {implied:.1f} implied",
+                             abs(implied - float(rate)) <= 0.5 + 1e-9))  # fmt: skip
+    return pd.DataFrame(rows, columns=["source", "year", "check", "figures", "agrees"])
+
+
+def checks_summary(checks: pd.DataFrame) -> list[dict]:
+    """Per source and check: the years checked and those that disagree (for the quality file)."""
+    return [
+        {"source": source, "check": check, "years": sorted(int(y) for y in part["year"]),
+         "disagree": sorted(int(y) for y in part.loc[~part["agrees"], "year"])}
+        for (source, check), part in checks.groupby(["source", "check"], sort=False)
+    ]  # fmt: skip
+
+
 TABLES = {  # output name: (registered source, expected columns, cleaning function)
     "us_tip": (US_TIP_SOURCE, US_TIP_COLUMNS, clean_us_tip),
     "eurostat_thb": (EUROSTAT_SOURCE, EUROSTAT_COLUMNS, clean_eurostat),
@@ -198,6 +257,8 @@ def build(
     vintage_results = glotip.clean_vintages(vintages, raw_root)
     tables, quality = clean_all(raw_root)
     quality = {"glotip": {v: r.quality for v, r in vintage_results.items()}, **quality}
+    checks = source_checks(tables["eurostat_thb"], wpp.load(raw_root))
+    quality["eurostat_thb"]["consistency"] = checks_summary(checks)
     glotip.write(vintage_results, output_dir)
     write(tables, output_dir)
     write_quality(quality, output_dir)

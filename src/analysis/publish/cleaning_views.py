@@ -400,6 +400,27 @@ def belarus_press_view(press: pd.DataFrame) -> tables.Table:
     )  # fmt: skip
 
 
+def source_checks_view(checks: list[dict]) -> tables.Table:
+    """Eurostat against itself (`enforcement_tables.checks_summary`): per check, the years
+    checked and those that contradict it."""
+
+    def years(values: list[int]) -> str:
+        return ", ".join(str(y) for y in values) if values else "none"
+
+    frame = pd.DataFrame(
+        {"check": [c["check"] for c in checks],
+         "years checked": [years(c["years"]) for c in checks],
+         "years that contradict it": [years(c["disagree"]) for c in checks]}
+    )  # fmt: skip
+    note = (
+        "Shares are published to whole per cent (some to a tenth), so they may add up to "
+        "99-101. The rate per million is set against the EU-27 population of UN World "
+        "Population Prospects 2024 and agrees when it rounds to the published rate."
+    )
+    return tables.Table(frame, caption="Eurostat's EU-27 figures: parts against their whole",
+                        note=note)  # fmt: skip
+
+
 def us_tip_view(tip: pd.DataFrame) -> tables.Table:
     """The US TIP table as transcribed (no addresses or notes), secondary rows marked."""
     frame = tip.drop(columns=["source_address", "note"])

@@ -45,6 +45,7 @@ ENFORCEMENT = (
     "raw:us_tip_law_enforcement",
     "raw:eurostat_thb_headlines",
     "raw:belarus_press",
+    "raw:un_wpp2024_population",  # the Eurostat rate per million against its total
 )
 
 STEPS: tuple[Step, ...] = (

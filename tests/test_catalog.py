@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import catalog
-from analysis.data import guard, paths, sources
+from analysis.data import files, guard, paths, sources
 from analysis.data.errors import DataError
 from analysis.run import steps
 
@@ -41,10 +41,14 @@ def test_each_processed_table_has_the_columns_of_its_schema():
 def test_read_names_the_missing_file_and_columns(tmp_path):
     with pytest.raises(DataError, match=r"victims\.parquet is missing: run the step 01_clean"):
         catalog.read("victims", folder=tmp_path)
-    catalog.write("us_tip", pd.DataFrame({"a": [1]}), tmp_path)
-    with pytest.raises(DataError, match=r"us_tip\.parquet: columns \['b'\] are missing"):
-        catalog.read("us_tip", required=["a", "b"], folder=tmp_path)
-    assert catalog.read("us_tip", ["a"], folder=tmp_path)["a"].tolist() == [1]
+    catalog.write("victims_quarantine", pd.DataFrame({"a": [1]}), tmp_path)  # no schema
+    with pytest.raises(DataError, match=r"victims\.parquet: columns \['b'\] are missing"):
+        catalog.read("victims_quarantine", required=["a", "b"], folder=tmp_path)
+    assert catalog.read("victims_quarantine", ["a"], folder=tmp_path)["a"].tolist() == [1]
+    # A table with a schema is checked against it when written: nothing else reaches disk.
+    with pytest.raises(DataError, match=r"us_tip\.parquet: \d+ schema failure"):
+        catalog.write("us_tip", pd.DataFrame({"a": [1]}), tmp_path)
+    assert not (tmp_path / "us_tip.parquet").exists()
     with pytest.raises(KeyError, match="no processed table 'nope'"):
         catalog.read("nope")
 
@@ -55,7 +59,7 @@ def test_json_tables_round_trip(tmp_path):
 
 
 def test_a_running_step_may_read_only_what_it_declares(as_step, tmp_path):
-    catalog.write("glotip", pd.DataFrame({"iso3": ["BLR"]}), tmp_path)
+    files.write_parquet(pd.DataFrame({"iso3": ["BLR"]}), tmp_path / "glotip.parquet")
     as_step("10_victim_trends", "victims", "glotip")
     assert catalog.read("glotip", folder=tmp_path)["iso3"].tolist() == ["BLR"]
     with pytest.raises(guard.UndeclaredRead, match="step 10_victim_trends reads table 'us_tip'"):

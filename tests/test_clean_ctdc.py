@@ -175,8 +175,17 @@ def test_three_letter_code_in_an_iso2_file_is_not_matched_by_fragment(tmp_path):
 def test_schema_failure_is_an_error_naming_the_origin_and_column():
     table, _ = fixture_table("kanon_2021")
     broken = table.assign(citizenship=table["citizenship"].fillna("ZZZ"))
-    with pytest.raises(DataError, match=r"fixture\.csv: cleaned table fails(.|\n)*citizenship"):
-        ctdc.validate(broken, "fixture.csv")
+    with pytest.raises(DataError, match=r"fixture\.csv: \d+ schema failure(.|\n)*citizenship"):
+        catalog.validate("victims", broken, "fixture.csv")
+
+
+def test_writing_a_table_checks_it_against_the_schema_the_catalog_names(tmp_path):
+    table, _ = fixture_table("kanon_2021")
+    broken = table.assign(citizenship=table["citizenship"].fillna("ZZZ"))
+    with pytest.raises(DataError, match=r"victims\.parquet: \d+ schema failure(.|\n)*citizenship"):
+        catalog.write("victims", broken, tmp_path)
+    assert not (tmp_path / "victims.parquet").exists()  # nothing written
+    assert catalog.write("victims", table, tmp_path).is_file()
 
 
 def test_missing_column_is_an_error_naming_file_and_column(tmp_path):

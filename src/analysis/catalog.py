@@ -133,11 +133,36 @@ def remove(name: str, folder: str | Path | None = None) -> None:
     entry.location(folder).unlink(missing_ok=True)
 
 
+def validate(name: str, frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The frame checked against the pandera schema the catalog names for table `name`; a
+    failure is a DataError naming `label` (the file or table), the columns, checks and rows."""
+    import pandera.errors
+
+    entry = table(name)
+    try:
+        checked = entry.load_schema().validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        lines = [
+            f"  column {row.column}: {row.check} failed for {row.failure_case!r} (row {row.index})"
+            for row in cases.head(10).itertuples()
+        ]
+        more = f"\n  ... and {len(cases) - 10} more" if len(cases) > 10 else ""
+        raise DataError(
+            f"{label}: {len(cases)} schema failure(s)\n" + "\n".join(lines) + more
+        ) from exc
+    return checked
+
+
 def write(name: str, data, folder: str | Path | None = None) -> Path:
-    """Write a processed table (a frame as parquet, anything else as JSON), atomically."""
+    """Write a processed table (a frame as parquet, anything else as JSON), atomically. A frame
+    of a table with a schema is checked against it first (`validate`): what is written is
+    what the catalog says, whatever a step checked before."""
     entry = table(name)
     _check_writer(entry)
     path = entry.location(folder)
     if isinstance(data, pd.DataFrame):
+        if entry.schema:
+            data = validate(name, data, str(path))
         return files.write_parquet(data, path)
     return files.write_json(data, path)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from analysis import catalog
 from analysis.clean import accounting
@@ -464,14 +463,6 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
     return table, _first_reason(raw.index, problems), country_counts
 
 
-def validate(table: pd.DataFrame, origin: str) -> pd.DataFrame:
-    """The schema check; a failure is a DataError naming the file and the failing columns."""
-    try:
-        return schema.VICTIMS.validate(table, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        raise DataError(f"{origin}: cleaned table fails the victims schema:\n{exc}") from exc
-
-
 def clean_release(
     name: str, path: Path | None = None, raw_root: Path | None = None
 ) -> tuple[Cleaned, dict]:
@@ -486,7 +477,9 @@ def clean_release(
         for text in sorted(reason[rejected].unique())
     ]
     quarantine = pd.concat(parts, ignore_index=True) if parts else _no_quarantine(raw, rel)
-    cleaned = Cleaned(validate(table[~rejected].reset_index(drop=True), str(path)), quarantine)
+    cleaned = Cleaned(
+        catalog.validate("victims", table[~rejected].reset_index(drop=True), str(path)), quarantine
+    )
     quality = accounting.summarise(rel.name, len(raw), cleaned)
     quality.update(
         file=path.name,
@@ -530,7 +523,6 @@ def clean(
     files = files or {}
     results = {name: clean_release(name, files.get(name), raw_root) for name in names}
     table = pd.concat([cleaned.table for cleaned, _ in results.values()], ignore_index=True)
-    table = validate(table, "victims (all releases)")
     quarantine = _stack_quarantine([cleaned.quarantine for cleaned, _ in results.values()])
     by_release = {name: quality for name, (_, quality) in results.items()}
     totals = {

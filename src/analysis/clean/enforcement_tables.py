@@ -18,13 +18,7 @@ from analysis.clean import accounting, glotip
 from analysis.data import countries, sources
 from analysis.data import population as wpp
 from analysis.data.errors import DataError
-from analysis.schemas.enforcement import (
-    BELARUS,
-    EUROSTAT,
-    US_TIP,
-    US_TIP_COUNTS,
-    validate,
-)
+from analysis.schemas.enforcement import US_TIP_COUNTS
 
 US_TIP_SOURCE = "us_tip_law_enforcement"
 EUROSTAT_SOURCE = "eurostat_thb_headlines"
@@ -74,7 +68,7 @@ def clean_us_tip(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned
     table["is_secondary"] = raw["tip_report_edition"].str.contains("secondary").astype("boolean")
     table["source_address"] = raw["source_address"]
     table["note"] = raw["note"]
-    table = validate(table, US_TIP, f"US TIP table ({path})")
+    table = catalog.validate("us_tip", table, f"US TIP table ({path})")
     return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 
@@ -93,7 +87,9 @@ def clean_eurostat(
     key = ["year", "geo", "indicator"]
     newest = table.groupby(key)["release_month"].transform("max")
     table["latest"] = (table["release_month"] == newest).astype("boolean")
-    table = validate(table, EUROSTAT, f"Eurostat headlines ({path}, {revisions.name})")
+    table = catalog.validate(
+        "eurostat_thb", table, f"Eurostat headlines ({path}, {revisions.name})"
+    )
     return accounting.Cleaned(table, accounting.empty_quarantine(raw), transcribed=len(added))
 
 
@@ -151,7 +147,7 @@ def clean_belarus(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleane
             "note": raw["note"],
         }
     )
-    table = validate(table, BELARUS, f"Belarus press figures ({path})")
+    table = catalog.validate("belarus_press", table, f"Belarus press figures ({path})")
     return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
 

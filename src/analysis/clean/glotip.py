@@ -19,7 +19,6 @@ from analysis import catalog
 from analysis.clean import accounting
 from analysis.data import countries, releases, sources
 from analysis.data.errors import DataError
-from analysis.schemas.enforcement import GLOTIP, GLOTIP_VINTAGE_DIFF, validate
 
 VINTAGES = {v.name: v.source for v in releases.GLOTIP.values()}
 COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
@@ -399,7 +398,7 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
     cleaned = accounting.Cleaned(rows, quarantined.sort_values("source_row", ignore_index=True))
     published = sort_table(table)
     table, consistency = check_totals(table)
-    table = validate(sort_table(table), GLOTIP, f"glotip {vintage} ({path})")
+    table = catalog.validate("glotip", sort_table(table), f"glotip {vintage} ({path})")
     quality = accounting.summarise(f"glotip {vintage}", len(raw), cleaned)
     quality |= {
         "file": Path(path).name,
@@ -528,9 +527,9 @@ def write(results: dict[str, Vintage], output_dir: Path | None = None) -> None:
     )
     diff = None
     if {"2025", "2023"} <= set(results):
-        diff = validate(
+        diff = catalog.validate(
+            "glotip_vintage_diff",
             vintage_diff(results["2025"].published, results["2023"].published),
-            GLOTIP_VINTAGE_DIFF,
             "glotip vintage diff",
         )
     catalog.write("glotip", table, output_dir)

@@ -1,7 +1,6 @@
 """Schemas of the enforcement tables: GLOTIP (long form), US TIP, Eurostat and Belarus.
 
-`validate` turns pandera's failure report into a DataError that names the table, the
-columns and the failing rows, so a bad input stops the step before anything is written.
+`analysis.catalog.validate` checks a table against the schema the catalog names for it.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.data import countries, releases
-from analysis.data.errors import DataError
 
 INDICATOR_NAMES = {  # the three headline indicators by short key
     "victims": "Detected trafficking victims",
@@ -218,22 +216,3 @@ def __getattr__(name: str):
         globals().update(_schemas())
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def validate(frame: pd.DataFrame, schema, label: str) -> pd.DataFrame:
-    """Validate against `schema` (a pandera schema); on failure raise a DataError naming
-    columns, checks and rows."""
-    import pandera.errors
-
-    try:
-        return schema.validate(frame, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        lines = [
-            f"  column {row.column}: {row.check} failed for {row.failure_case!r} (row {row.index})"
-            for row in cases.head(10).itertuples()
-        ]
-        more = f"\n  ... and {len(cases) - 10} more" if len(cases) > 10 else ""
-        raise DataError(
-            f"{label}: {len(cases)} schema failure(s)\n" + "\n".join(lines) + more
-        ) from exc

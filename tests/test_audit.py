@@ -257,7 +257,7 @@ def test_index_names_each_exposed_cell_or_the_passing_verdict(tmp_path):
     page = render(manifest_with(audit.audit(leaking).summary()))
     section = page[page.index('<div class="audit-failed">') :].split("</div>")[0]
     assert "Disclosure audit failed" in section and "not published" in section
-    assert "20_b, table &#x27;Victims by gender and age&#x27;, cell {gender: female, " in section
+    assert "20_b, table &#39;Victims by gender and age&#39;, cell {gender: female, " in section
     assert "age: older} (small): feasible range pinned to one value" in section
     assert not states_a_three(section)
     holding = write_run(tmp_path / "b", {"10_a": [BY_GENDER]})

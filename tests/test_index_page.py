@@ -29,13 +29,22 @@ def entry(name: str, fan_out: dict | None = None, **extra) -> dict:
     return {**found, "fan_out": fan_out} if fan_out else found
 
 
-def profile(run: Path, iso3: str, country: str, region: str, records, series: dict) -> None:
+def profile(run: Path, iso3: str, country: str, region: str, records, series: dict,
+            key: dict | None = None) -> None:  # fmt: skip
     name = f"40_profile-{iso3}"
     heading = {"output_type": "display_data", "metadata": {},
                "data": {"text/markdown": f"# Country profile: {country}"}}  # fmt: skip
     write_notebook(run, name, "**Question.** For one country.", [heading])
     write_results(run, name, {"country": country, "region": region, "glotip_series": series,
-                              "records_by_release": {"kanon_2021": records}})  # fmt: skip
+                              "records_by_release": {"kanon_2021": records},
+                              **({"key_numbers": key} if key else {})})  # fmt: skip
+
+
+UKRAINE_KEY = {  # as `profile_views.key_numbers` records them
+    "victims_per_100k": {"year": 2022, "text": "0.16", "bounds": [0.16, 0.16]},
+    "main_destination": {"country": "Russia", "records": 4499, "share": 0.7592,
+                         "share_text": "76%", "base": 5926},
+}  # fmt: skip
 
 
 def fixture_run(run: Path) -> dict:
@@ -45,7 +54,7 @@ def fixture_run(run: Path) -> dict:
     write_notebook(run, "02_clean", "# Cleaning\n\n**Question.** What is in the data?")
     write_notebook(run, "00_sources", "# The data")
     profile(run, "UKR", "Ukraine", "Eastern Europe", "9,995", {"victims": {"2010": [1, 1],
-            "2022": [2, 2]}, "convicted": {"2015": [3, 3]}})  # fmt: skip
+            "2022": [2, 2]}, "convicted": {"2015": [3, 3]}}, UKRAINE_KEY)  # fmt: skip
     profile(run, "MDA", "Moldova", "Eastern Europe", "<10", {})
     notebooks = {
         "10_trends": entry("10_trends"),
@@ -110,12 +119,16 @@ def test_profiles_page_lists_every_profile_with_sortable_values(tmp_path):
     table = soup.find("table", id="profiles")
     rows = [[td.get_text() for td in tr.find_all("td")] for tr in table.tbody.find_all("tr")]
     assert rows == [
-        ["Moldova", "Eastern Europe", "<10", "none", "2026-12-02"],
-        ["Ukraine", "Eastern Europe", "9,995", "2010–2022 (3 years)", "2026-11-30"],
-    ]
+        ["Moldova", "Eastern Europe", "<10", "–", "–", "none", "2026-12-02"],
+        ["Ukraine", "Eastern Europe", "9,995", "Russia (76% of 5,926)", "0.16 (2022)",
+         "2010–2022 (3 years)", "2026-11-30"],
+    ]  # fmt: skip
     ukraine = table.tbody.find_all("tr")[1]
     assert ukraine.find("a")["href"] == "40_profile-UKR.html"
-    assert [td.get("data-value") for td in ukraine.find_all("td")][2:4] == ["9995", "3"]
+    values = [td.get("data-value") for td in ukraine.find_all("td")][2:6]
+    assert values == ["9995", "0.7592", "0.16", "3"]  # sorts by share and rate, not by text
+    headings = [th.get_text() for th in table.thead.find_all("th")]
+    assert "detected victims per 100,000 (GLOTIP, latest year)" in headings
     assert table.tbody.find_all("tr")[0].find_all("td")[2]["data-value"] == "0"  # hidden
     assert "&lt;10" in page
     script = soup.find("script")

@@ -529,3 +529,22 @@ def test_a_bad_cited_note_is_an_error_naming_file_column_and_line(tmp_path, line
     with pytest.raises(DataError, match=re.escape(str(path))) as caught:
         pr.context_notes(path)
     assert column in str(caught.value)
+
+
+def test_key_numbers_follow_the_reports_own_base_rule():
+    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
+    series = pd.DataFrame({"scope": ["country", "country"], "indicator": ["victims"] * 2,
+                           "year": [2021, 2022], "lower": [200, 1], "upper": [200, 4],
+                           "rate_lower": [2.2, 0.01], "rate_upper": [2.2, 0.04]})  # fmt: skip
+    facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
+                             pd.DataFrame(), 10)  # fmt: skip
+    key = pv.key_numbers(facts)
+    # The latest year, as a range where UNODC published fewer than 5.
+    assert key["victims_per_100k"] == {"year": 2022, "text": "0.01–0.04", "bounds": [0.01, 0.04]}
+    assert key["main_destination"] == {"country": "Russia", "records": 800, "share": 0.9270,
+                                       "share_text": "93%", "base": 863}  # fmt: skip
+    thin = {**facts, "destinations": {**facts["destinations"], "known": pv.MIN_RANKING_BASE - 1}}
+    assert pv.key_numbers(thin)["main_destination"] is None  # no ranking on a thin base
+    none = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table.iloc[:0], table.iloc[:0],
+                            series.iloc[:0], pd.DataFrame(), 10)  # fmt: skip
+    assert pv.key_numbers(none) == {"victims_per_100k": None, "main_destination": None}

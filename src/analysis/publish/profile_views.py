@@ -820,6 +820,35 @@ def place_marks(one_year: dict[str, str], context: pd.DataFrame) -> dict[str, li
     return marks
 
 
+def _first_place(table: pd.DataFrame) -> dict | None:
+    """The largest shown foreign place: its name, records and share of the known places (None
+    where the share is hidden)."""
+    rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(1)
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    share = None if pd.isna(r["share"]) else round(float(r["share"]), 4)
+    return {"country": str(r["country"]), "records": int(r["records"]), "share": share}
+
+
+def key_numbers(facts: dict) -> dict:
+    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000
+    (year and bounds), and the main foreign destination with its share of the records that
+    name a place, only where the report's own ranking states it (`ranking_line`: a base that is
+    shown and large enough)."""
+    victims = (facts.get("glotip") or {}).get("victims")
+    rate = None
+    if victims and victims.get("rate_bounds"):
+        rate = {"year": victims["year"], "text": victims["rate"], "bounds": victims["rate_bounds"]}
+    dest = facts["destinations"]
+    first = dest.get("first")
+    main = None
+    if first and first["share"] is not None and ranking_line(dest) is not None:
+        main = {**first, "share_text": disclosure.share_text(first["share"], digits=0),
+                "base": dest["known"]}  # fmt: skip
+    return {"victims_per_100k": rate, "main_destination": main}
+
+
 def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
     """A ranked row's count as the paragraph may state it: exact, 'fewer than N', or None when
     the row is absent or hidden only to protect another."""
@@ -868,6 +897,7 @@ def summary_facts(
             "domestic": _stated(domestic, threshold),
             "parts": parts,
             "sentence": _joined(parts),
+            "first": _first_place(table),
         }
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
     latest = {}
@@ -880,6 +910,8 @@ def summary_facts(
             "year": int(row["year"]),
             "count": bounds_text(row["lower"], row["upper"]),
             "rate": bounds_text(row["rate_lower"], row["rate_upper"], 2),
+            "rate_bounds": [round(float(row["rate_lower"]), 2), round(float(row["rate_upper"]), 2)]
+            if pd.notna(row["rate_lower"]) else None,
             "region_rate": bounds_text(pooled["rate_lower"].iloc[0],
                                        pooled["rate_upper"].iloc[0], 2) if len(pooled) else None,
             "region": pooled["scope"].iloc[0] if len(pooled) else None,

@@ -10,20 +10,20 @@ import pytest
 from test_enforcement import POPULATION, cell, frame
 
 from analysis import enforcement as en
+from analysis.publish import bounded, plots
 from analysis.publish import enforcement_views as ev
-from analysis.publish import plots
 
 
 def test_bounds_text():
-    assert ev.bounds_text(1234, 1246) == "1,234–1,246"
-    assert ev.bounds_text(5, 5) == "5"
-    assert ev.bounds_text(0.123, 0.1249, 2) == "0.12"  # equal once rounded: one number
-    assert ev.bounds_text(12, pd.NA) == "≥12"
-    assert ev.bounds_text(pd.NA, 4) == ""
+    assert bounded.bounds_text(1234, 1246) == "1,234–1,246"
+    assert bounded.bounds_text(5, 5) == "5"
+    assert bounded.bounds_text(0.123, 0.1249, 2) == "0.12"  # equal once rounded: one number
+    assert bounded.bounds_text(12, pd.NA) == "≥12"
+    assert bounded.bounds_text(pd.NA, 4) == ""
 
 
 def test_format_bounds():
-    got = ev.format_bounds(pd.Series([1234, 5, None]), pd.Series([1246, 5, None]))
+    got = bounded.format_bounds(pd.Series([1234, 5, None]), pd.Series([1246, 5, None]))
     assert got.tolist() == ["1,234–1,246", "5", ""]
 
 
@@ -33,16 +33,16 @@ def test_bounds_table_one_row_per_year_with_ranges_and_countries():
                cell("AAA", 2022, "victims", 1234), cell("AAA", 2022, "convicted", 3)]),
         ["indicator", "year"],
     )  # fmt: skip
-    table = ev.bounds_table(sums, "indicator", [2020, 2021, 2022], ["victims", "convicted"],
+    table = bounded.bounds_table(sums, "indicator", [2020, 2021, 2022], ["victims", "convicted"],
                             labels=en.LABELS, countries={"victims": "countries"})  # fmt: skip
     assert list(table.columns) == ["detected victims", "countries", "persons convicted"]
     assert table.index.tolist() == [2020, 2022]  # 2021 has no figure at all
     assert table.loc[2020].tolist() == ["11–14", "2", ""]
     assert table.loc[2022].tolist() == ["1,234", "1", "3"]
-    kept = ev.bounds_table(sums, "indicator", [2021], ["victims"], drop_empty=False)
+    kept = bounded.bounds_table(sums, "indicator", [2021], ["victims"], drop_empty=False)
     assert kept.loc[2021, "victims"] == ""
     with pytest.raises(ValueError, match=r"indicator 'victims' has more than one row for year"):
-        ev.bounds_table(pd.concat([sums, sums]), "indicator", [2020], ["victims"])
+        bounded.bounds_table(pd.concat([sums, sums]), "indicator", [2020], ["victims"])
 
 
 # AAA reports victims in 2020 and 2021, BBB a `<5` total in 2020 only; CCC never reports.

@@ -78,6 +78,20 @@ def test_an_import_against_the_flow_is_found():
     assert against_the_flow("from analysis.data import paths", "analysis.victims") == []
 
 
+VIEWS = sorted(m for m in modules() if m.startswith("analysis.publish.") and m.endswith("_views"))
+
+
+@pytest.mark.parametrize("module", VIEWS)
+def test_no_views_module_imports_another(module):
+    """Each views module serves one notebook; what two share lives in a shared module."""
+    others = imported(ast.parse(modules()[module].read_text())) & (set(VIEWS) - {module})
+    assert others == set()
+
+
+def test_the_views_modules_are_found():
+    assert len(VIEWS) >= 8 and "analysis.publish.profile_views" in VIEWS
+
+
 @pytest.mark.parametrize("module", sorted(modules()))
 def test_only_data_and_clean_touch_raw_files(module):
     if stage(module) in ("data", "clean", "run"):  # run: fetch, verify and the source check

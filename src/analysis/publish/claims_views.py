@@ -9,8 +9,8 @@ from analysis import catalog, claims
 from analysis import enforcement as en
 from analysis.data import countries, releases
 from analysis.data.errors import DataError
-from analysis.publish import enforcement_views as ev_views
 from analysis.publish import tables
+from analysis.publish.bounded import bounds_table, format_bounds
 
 
 def glotip_series(
@@ -23,14 +23,14 @@ def glotip_series(
     crimes = claims.offences(glotip, country).assign(indicator="offences")
     both = pd.concat([persons, crimes], ignore_index=True)
     keys = [*en.INDICATORS, "offences"]
-    return ev_views.bounds_table(both, "indicator", range(years[0], years[1] + 1), keys,
+    return bounds_table(both, "indicator", range(years[0], years[1] + 1), keys,
                            labels=en.LABELS)  # fmt: skip
 
 
 def _text(figure: dict, decimals: int = 0) -> str:
     """A figure as published: exact, or the range its `<5` cells leave."""
     lower, upper = figure["bounds"]
-    return str(ev_views.format_bounds([lower], [upper], decimals).iloc[0])
+    return str(format_bounds([lower], [upper], decimals).iloc[0])
 
 
 def _needed(ev: dict, key: str, claim: pd.Series) -> dict:
@@ -158,7 +158,7 @@ def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
     female, total = _needed(ev, "victims_female", claim), _needed(ev, "victims", claim)
     share = en.ratio_bounds(female["bounds"][:1], female["bounds"][1:], total["bounds"][:1],
                             total["bounds"][1:]) * 100  # fmt: skip
-    blr_share = ev_views.format_bounds(share["lower"], share["upper"].clip(upper=100), 1).iloc[0]
+    blr_share = format_bounds(share["lower"], share["upper"].clip(upper=100), 1).iloc[0]
     detected = (
         f" Shares of detected victims are no test, since detections are not prevalence; for "
         f"context, among victims detected in {claims.YEAR} females were "

@@ -11,7 +11,8 @@ import pandas as pd
 from analysis.clean import glotip
 from analysis.data import countries as cty
 from analysis.data import releases, sources
-from analysis.publish import enforcement_views, tables
+from analysis.publish import tables
+from analysis.publish.bounded import format_bounds
 
 # --- What readers see: the cleaning reports' tables and sentences --------------------------------
 
@@ -373,7 +374,7 @@ def revised_totals_view(revised: pd.DataFrame, rows: int = 8) -> tables.Table:
 
 def bounds_text_column(lower: pd.Series, upper: pd.Series) -> list[str]:
     """Bounds as text, '–' (missing) where there is no figure."""
-    texts = enforcement_views.format_bounds(lower.to_numpy(), upper.to_numpy()).tolist()
+    texts = format_bounds(lower.to_numpy(), upper.to_numpy()).tolist()
     return [t or tables.MISSING for t in texts]
 
 

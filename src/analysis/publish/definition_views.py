@@ -35,8 +35,7 @@ from analysis.definitions.instruments import (
 from analysis.definitions.mapping import LEVEL_LABELS
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish import release as rel
-from analysis.publish.enforcement_views import bounds_text, format_bounds
-from analysis.publish.victim_views import inference_allowed
+from analysis.publish.bounded import bounds_text, format_bounds
 
 NAMES = {i.key: i.short for i in INSTRUMENTS}  # column headings of every table
 NOT_IN_RELEASE = "not in this release"
@@ -306,10 +305,10 @@ def _ratio_range(count: tuple, rest: tuple) -> tuple[float, float]:
 
 def without_intervals(table: pd.DataFrame, columns=("lower", "upper")) -> pd.DataFrame:
     """The table with no interval for the releases that are described, not inferred from
-    (`victim_views.inference_allowed`): their rows are not persons, so an interval would
+    (`releases.inference_allowed`): their rows are not persons, so an interval would
     describe a sample that does not exist. Counts and shares stay."""
     out = table.copy()
-    described = ~out["release"].astype(str).map(inference_allowed).astype(bool)
+    described = ~out["release"].astype(str).map(releases.inference_allowed).astype(bool)
     out.loc[described, list(columns)] = np.nan
     return out
 
@@ -317,7 +316,7 @@ def without_intervals(table: pd.DataFrame, columns=("lower", "upper")) -> pd.Dat
 def described_text(releases_: list[str]) -> str:
     """The one sentence on why a described release's shares have no interval; '' when every
     release shown allows inference."""
-    described = sorted({r for r in map(str, releases_) if not inference_allowed(r)})
+    described = sorted({r for r in map(str, releases_) if not releases.inference_allowed(r)})
     if not described:
         return ""
     names = " and ".join(f"the {release_label(r)}" for r in described)

@@ -14,7 +14,7 @@ from analysis import global_profile as gp
 from analysis.data import countries as cty
 from analysis.data import releases
 from analysis.publish import plots
-from analysis.publish.enforcement_views import bounds_text
+from analysis.publish.bounded import bounds_text
 from analysis.publish.tables import Table
 
 RULE_NAMES = {

@@ -10,7 +10,8 @@ import pandas as pd
 from analysis import enforcement as en
 from analysis import mse
 from analysis.data import mse_tables
-from analysis.publish import enforcement_views, plots, tables
+from analysis.publish import plots, tables
+from analysis.publish.bounded import bounds_text
 
 ESTIMATE_AXIS = "estimated total population (persons)"
 INTERVAL_COLOUR = "#c0392b"
@@ -397,7 +398,7 @@ def pooled_text(overview: pd.DataFrame) -> str:
 
 
 def _bounds(figure: dict) -> str:
-    return enforcement_views.bounds_text(figure["lower"], figure["upper"])
+    return bounds_text(figure["lower"], figure["upper"])
 
 
 def _uk_estimate_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:

@@ -19,7 +19,7 @@ from analysis import profiles as pr
 from analysis.data import releases
 from analysis.publish import disclosure, maps, plots, tables
 from analysis.publish import release as rel
-from analysis.publish.enforcement_views import bounds_text, format_bounds
+from analysis.publish.bounded import bounds_text, format_bounds
 from analysis.publish.report import MAX_HEADLINE_CHARS
 
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name

@@ -1314,7 +1314,6 @@ def trend_words(fit: trends.GenderTrend) -> str:
 
 # --- Does the trend hold? The sensitivity table ------------------------------------------------
 
-DESCRIBED_RELEASES = ("synthetic_2021",)  # releases whose rows are not persons
 DESCRIBED_NOTE = (
     "This release is described, not inferred from: its rows are generated records, not persons "
     "(every one-way marginal is a multiple of 5), so it gets counts and shares without "
@@ -1323,20 +1322,14 @@ DESCRIBED_NOTE = (
 GENDER_WORDS = {"female": "women", "male": "men"}
 
 
-def inference_allowed(release: str) -> bool:
-    """Whether a release's rows are records of persons, so that intervals, tests and models
-    mean something (not for the synthetic release)."""
-    return release not in DESCRIBED_RELEASES
-
-
 def interval_level(release: str, confidence: float) -> float | None:
     """The confidence level of the shares' intervals, None where the release gets none."""
-    return confidence if inference_allowed(release) else None
+    return confidence if releases.inference_allowed(release) else None
 
 
 def release_note(release: str) -> str:
     """The one sentence a release without inference gets, else nothing."""
-    return "" if inference_allowed(release) else f"\n\n**{DESCRIBED_NOTE}**"
+    return "" if releases.inference_allowed(release) else f"\n\n**{DESCRIBED_NOTE}**"
 
 
 def hotline_years(mix: pd.DataFrame) -> tuple[int, ...]:
@@ -1730,8 +1723,8 @@ def findings(
 ) -> str:
     """The report's findings as a Markdown list, from the numbers shown above it. The trend
     comes from the sensitivity table (`sensitivity`: `trends.sensitivity` and
-    `trends.share_trend`); a release without inference (`inference_allowed`) gets none, nor a
-    test."""
+    `trends.share_trend`); a release without inference (`releases.inference_allowed`) gets
+    none, nor a test."""
     destinations = "; ".join(
         f"{names[r['exploitation_country']]} {r['records_text']} records, "
         f"{row_share_text(r, 'female')} female"

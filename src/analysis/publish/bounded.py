@@ -1,0 +1,67 @@
+"""Figures that published ranges leave open (GLOTIP's `<5` cells, 1 to 4), as text: the
+range, '1,234–1,246', or the number when exact, '1,234'. `bounds_text` is the one formatter
+of bounds; every report module that shows such a figure imports it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+
+def bounds_text(lower, upper, decimals: int = 0) -> str:
+    """'1,234' when exact, '1,234–1,246' when suppressed cells leave a range, '≥1,234' without
+    an upper bound, '' when there is no figure."""
+    if pd.isna(lower):
+        return ""
+    if pd.isna(upper):
+        return f"≥{lower:,.{decimals}f}"
+    a, b = f"{lower:,.{decimals}f}", f"{upper:,.{decimals}f}"
+    return a if a == b else f"{a}–{b}"
+
+
+def format_bounds(lower, upper, decimals: int = 0) -> pd.Series:
+    """`bounds_text` for each pair of a column of lower and a column of upper bounds."""
+    lower = pd.Series(lower, dtype="Float64")
+    upper = pd.Series(upper, dtype="Float64", index=lower.index)
+    labels = [bounds_text(lo, hi, decimals) for lo, hi in zip(lower, upper, strict=True)]
+    return pd.Series(labels, index=lower.index, dtype="string")
+
+
+def bounds_table(
+    frame: pd.DataFrame,
+    key_col: str,
+    years: Sequence[int],
+    keys: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    bounds: tuple[str, str] = ("lower", "upper"),
+    decimals: int = 0,
+    countries: Mapping[str, str] | None = None,
+    drop_empty: bool = True,
+) -> pd.DataFrame:
+    """One row per year, one text column per key of `key_col` (named by `labels`): the figure,
+    or its range where `<5` cells took part, '' where there is none (see `bounds_text`).
+
+    `countries` maps a key to the name of a column holding its `n_countries` next to it;
+    `drop_empty` leaves out the years in which no key has a figure.
+    """
+    years = list(years)
+    keys = list(dict.fromkeys(frame[key_col])) if keys is None else list(keys)
+    labels, countries = labels or {}, countries or {}
+    table = pd.DataFrame(index=pd.Index(years, name="year"))
+    lower, upper = bounds
+    for key in keys:
+        part = frame[frame[key_col] == key]
+        repeated = sorted(part.loc[part["year"].duplicated(), "year"].unique())
+        if repeated:
+            raise ValueError(f"{key_col} {key!r} has more than one row for year(s) {repeated}")
+        part = part.set_index("year").reindex(years)
+        table[labels.get(key, key)] = format_bounds(part[lower], part[upper], decimals).to_numpy()
+        if key in countries:
+            n = part["n_countries"].astype("Int64").astype("string").fillna("0")
+            table[countries[key]] = n.to_numpy()
+    if drop_empty:
+        shown = [labels.get(k, k) for k in keys]
+        table = table[(table[shown] != "").any(axis=1)]
+    return table

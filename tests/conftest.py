@@ -6,12 +6,17 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")  # tests draw without a screen; notebooks keep their inline backend
+# Where PYTHONDONTWRITEBYTECODE is set (this machine, CI), pytest would rewrite every test
+# module and Python compile the package anew on every run: keep their bytecode caches (in
+# __pycache__ folders, which git ignores).
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def processed_tables():
     if not catalog.table("release_places").location().is_file():  # what the reports slice
         from analysis.publish import release_set
 
-        release_set.build(catalog.read("victims")).write()
+        release_set.build(catalog.read("victims"), glotip=catalog.read("glotip")).write()
 
 
 # The runner's fixture DAG (tests/fixture_dag.py), for the runner, fault and Dask tests.

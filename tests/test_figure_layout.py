@@ -308,7 +308,8 @@ def test_the_victim_figures_have_a_clean_layout(victims_report):
     fit = trends.gender_trend(vic.year_destination_gender(chosen, list(names)), 0.95)
     glotip = vv.glotip_shares(vic.load_glotip("2025"), 10, 0.95)
     both = plots.source_line("ctdc_kanon_2021", "glotip_2025")
-    ctdc_cy, _ = vv.country_year_shares(chosen, glotip, published, 0.95)
+    compared = vv.compared_tables(chosen, glotip, published)
+    ctdc_cy = vv.country_year_shares(chosen, glotip, published, 0.95, compared)
     pairs, _ = vic.compare_female_shares(ctdc_cy, glotip)
     assert len(pairs)
     assert_clean({

@@ -492,8 +492,9 @@ def test_glotip_shares_as_published_and_pooled():
 
 def test_glotip_text_and_the_widest_disagreements(chosen, published):
     glotip = views.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
-    ctdc, tables = views.country_year_shares(chosen, glotip, published, 0.95)
-    assert tables == []  # USA and RUS are top destinations: the gender grid fixes their shares
+    tables = views.compared_tables(chosen, glotip, published)
+    assert tables == {}  # USA and RUS are top destinations: the gender grid fixes their shares
+    ctdc = views.country_year_shares(chosen, glotip, published, 0.95, tables)
     pairs, agreement = vic.compare_female_shares(ctdc, glotip)
     both = ctdc.dropna(subset=["female_share"]).merge(
         glotip.dropna(subset=["female_share"]), left_on=["exploitation_country", "year"],
@@ -538,9 +539,11 @@ def test_shares_compared_outside_the_top_destinations_come_from_their_own_tables
     """With USA the only top destination, RUS's shares come from one protected table: its
     female and known-gender records in the years GLOTIP has a share for (2016 has none)."""
     glotip = views.glotip_shares(vic.glotip_by_sex_age(fixture_glotip(), "2025"), 10, 0.95)
-    ctdc, tables = views.country_year_shares(chosen, glotip, protected(records, codes=["USA"]),
-                                             0.95)  # fmt: skip
-    (table,) = tables
+    published = protected(records, codes=["USA"])
+    tables = views.compared_tables(chosen, glotip, published)
+    ctdc = views.country_year_shares(chosen, glotip, published, 0.95, tables)
+    assert list(tables) == ["RUS"]
+    table = tables["RUS"]
     assert table.partial == ("destination", "year", "gender")
     assert list(table.counts.index.unique("year")) == ["2015", "2017", "2018"]
     assert table.sum_text({"year": ["2017"], "gender": views.KNOWN_GENDERS}) == str(40 + 48)
@@ -549,7 +552,14 @@ def test_shares_compared_outside_the_top_destinations_come_from_their_own_tables
     assert set(table.kinds()) == {"shown"}
     rus = ctdc.set_index(["exploitation_country", "year"]).loc["RUS"]
     assert rus.loc[2017, "female_share"] == pytest.approx(40 / 88)
-    assert disclosure.exposed_cells([t.record() for t in tables]) == []
+    assert disclosure.exposed_cells([t.record() for t in tables.values()]) == []
+    # The release holds them at the report's defaults: restored, they show the same; a
+    # destination it lacks is an error, not a table protected on the side.
+    held = {code: t.record() for code, t in tables.items()}
+    again = views.compared_tables(chosen, glotip, published, held, "kanon_2021")
+    assert again["RUS"].hidden.equals(table.hidden) and again["RUS"].sums == table.sums
+    with pytest.raises(DataError, match="no table compared with GLOTIP for RUS"):
+        views.compared_tables(chosen, glotip, published, {}, "kanon_2021")
 
 
 def test_findings_state_the_fixture_numbers(chosen, published, fit):
@@ -735,4 +745,5 @@ def test_the_release_protects_the_selection_of_the_reports_defaults():
     assert defaults["release"] == views.DEFAULT_RELEASE
     assert (defaults["year_min"], defaults["year_max"]) == views.DEFAULT_YEARS
     assert defaults["top_n"] == views.DEFAULT_TOP
+    assert defaults["glotip_vintage"] == views.DEFAULT_GLOTIP
     assert (defaults["destinations"], defaults["region"]) == ([], "")

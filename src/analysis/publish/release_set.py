@@ -1,8 +1,9 @@
 """Everything the release step protects, as one linked set (notebook 05 and the test set-up
 build it the same way): each release's citizenship x place grid (`release.build`), its margins
 by form, gender and age (`release.build_margins`), and, at their defaults, the trends report's
-tables (`victim_views.default_selection`) and the definitions report's grids
-(`definition_views.named_grids`), each protected with what came before it."""
+tables (`victim_views.default_selection`, those compared with GLOTIP included) and the
+definitions report's grids (`definition_views.named_grids`), each protected with what came
+before it."""
 
 from __future__ import annotations
 
@@ -24,34 +25,39 @@ class ReleaseSet:
     margins: dict[str, dict[str, disclosure.CountTable]]  # column -> release -> table
     selections: list  # [(key, {part: table})]: the trends report's; none without K-anon
     named: dict[str, disclosure.CountTable]  # per release: the definitions report's grid
+    compared: list = ()  # [(key, {destination: table})]: the trends report's against GLOTIP
 
     def tables(self) -> list[disclosure.CountTable]:
         """Every table of the set, for the audit (`Report.table`)."""
         margins = [t for by in self.margins.values() for t in by.values()]
-        trends = [t for _, parts in self.selections for t in parts.values()]
+        trends = [t for _, parts in [*self.selections, *self.compared] for t in parts.values()]
         return [*self.grids.values(), *margins, *trends, *self.named.values()]
 
     def hidden(self, part: str) -> int:
         """Cells hidden in the trends report's tables (`trends`) or the named grids."""
-        found = ([t for _, p in self.selections for t in p.values()] if part == "trends"
-                 else list(self.named.values()))  # fmt: skip
+        found = ([t for _, p in [*self.selections, *self.compared] for t in p.values()]
+                 if part == "trends" else list(self.named.values()))  # fmt: skip
         return sum(int((t.kinds() != "shown").sum()) for t in found)
 
     def write(self, folder=None):
-        held = {"trends": list(self.selections),
+        held = {"trends": list(self.selections), "trends_glotip": list(self.compared),
                 "definitions": [({"threshold": self.threshold}, self.named)]}  # fmt: skip
         return rel.write(self.grids, self.years, self.threshold, self.margins, held, folder)
 
 
 def build(
-    records: pd.DataFrame, years: Sequence[int] = rel.YEARS, threshold: int = 10
+    records: pd.DataFrame,
+    years: Sequence[int] = rel.YEARS,
+    threshold: int = 10,
+    glotip: pd.DataFrame | None = None,
 ) -> ReleaseSet:
-    """The set from the victim records of every release (all columns)."""
+    """The set from the victim records of every release (all columns) and, for the tables
+    compared with GLOTIP, the GLOTIP table (every export)."""
     span = (int(years[0]), int(years[-1]))
     grids = rel.build(records, span, threshold)
     margins = rel.build_margins(records, threshold)
     so_far = rel.Released.of(rel.record(grids, span, threshold, margins))
-    selections = victim_views.default_selection(records, threshold, so_far)
+    selections, compared = victim_views.default_selection(records, threshold, so_far, glotip)
     named = shares.ctdc_named_counts(records, mapping.load_mapping())
     grids_named, _ = definition_views.named_grids(named, records, threshold, so_far)
-    return ReleaseSet(span, threshold, grids, margins, selections, grids_named)
+    return ReleaseSet(span, threshold, grids, margins, selections, grids_named, compared)

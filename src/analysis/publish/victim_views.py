@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import trends, victims
 from analysis.data import countries, releases
+from analysis.data.errors import DataError
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish import release as rel
 from analysis.schemas.victims import DATASOURCES
@@ -211,6 +212,7 @@ def protect_selection(
 
 # The selection the release step protects: this report's defaults (its notebook's parameters).
 DEFAULT_RELEASE, DEFAULT_YEARS, DEFAULT_TOP = "kanon_2021", (2002, 2021), 8
+DEFAULT_GLOTIP = "2025"  # the export the tables compared with GLOTIP are released for
 
 
 def selection_key(release, years, scope, codes, threshold) -> dict:
@@ -221,13 +223,20 @@ def selection_key(release, years, scope, codes, threshold) -> dict:
             "codes": [str(c) for c in codes], "threshold": int(threshold)}  # fmt: skip
 
 
-def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Released) -> list:
+def default_selection(
+    frame: pd.DataFrame,
+    threshold: int,
+    released: rel.Released,
+    glotip: pd.DataFrame | None = None,
+) -> tuple[list, list]:
     """For the release step: this report's tables at its defaults, by part (those of
     `protect_selection` and the forms table, `forms_table`), with their key
-    (`selection_key`), as a list of one; empty when the default release is not in `frame`
+    (`selection_key`), as a list of one; and, with the GLOTIP table (`glotip`, every export),
+    the tables compared with GLOTIP at the default export (`compared_tables`), by destination,
+    with their key (`compared_key`). Both empty when the default release is not in `frame`
     (the victim records of every release cleaned)."""
     if not (frame["release"] == DEFAULT_RELEASE).any():
-        return []
+        return [], []
     records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
     chosen = victims.select(records, DEFAULT_YEARS)
     codes = victims.top_destinations(chosen, DEFAULT_TOP)["iso3"].tolist()
@@ -235,7 +244,13 @@ def default_selection(frame: pd.DataFrame, threshold: int, released: rel.Release
                                   codes, threshold, released)  # fmt: skip
     _, forms, _ = forms_table(victims.forms_by_group(chosen), published.population, threshold)
     key = selection_key(DEFAULT_RELEASE, DEFAULT_YEARS, ([], ""), codes, threshold)
-    return [(key, published.roles() | {"forms": forms})]
+    selection = [(key, published.roles() | {"forms": forms})]
+    if glotip is None:
+        return selection, []
+    by_sex = victims.select_country_years(victims.glotip_by_sex_age(glotip, DEFAULT_GLOTIP),
+                                          DEFAULT_YEARS)  # fmt: skip
+    compared = compared_tables(chosen, glotip_shares(by_sex, threshold, 0.95), published)
+    return selection, [(compared_key(key, DEFAULT_GLOTIP), compared)]
 
 
 def selection_tables(
@@ -1596,27 +1611,30 @@ def glotip_text(
     )
 
 
-def country_year_shares(
+def compared_key(key: dict, vintage: str) -> dict:
+    """What the tables compared with GLOTIP depend on: the selection's key and the export."""
+    return {**key, "glotip": str(vintage)}
+
+
+def compared_tables(
     chosen: pd.DataFrame,
     glotip: pd.DataFrame,
     published: Published,
-    confidence: float,
-) -> tuple[pd.DataFrame, list[disclosure.CountTable]]:
-    """CTDC female shares per destination-year that GLOTIP also has a share for, as they may
-    be compared: for a top destination where the gender grid fixes them (the same shares as
-    its figure), elsewhere from one protected table per destination (female records and those
-    of known gender per year, the only numbers shown of it). Also those tables."""
+    held: dict | None = None,
+    release: str = "",
+) -> dict[str, disclosure.CountTable]:
+    """Per destination outside the top ones that GLOTIP gives a female share for in some year
+    (`glotip_shares`): its records of known gender per year and gender in those years, the
+    female ones shown, the year's records published. Restored from the release where it holds
+    them (`held`: its records by destination), else protected here."""
     threshold = published.grid.threshold
     known = chosen[chosen["exploitation_country"].notna()]
-    table = shares(known, ["exploitation_country", "year"], threshold, confidence)
+    table = shares(known, ["exploitation_country", "year"], threshold, None)
     both = glotip.dropna(subset=["female_share"])[["iso3", "year"]]
     pairs = table.dropna(subset=["female_share"]).merge(
         both, left_on=["exploitation_country", "year"], right_on=["iso3", "year"]
     )
-    hidden = pd.Series(table["female_suppressed"].to_numpy(), index=table.index)
-    top = table["exploitation_country"].isin(published.codes)
-    hidden[top] |= _shares_of(table[top], published, by_year=True)["female_suppressed"]
-    tables = []
+    found = {}
     for code, part in pairs[~pairs["exploitation_country"].isin(published.codes)].groupby(
         "exploitation_country", sort=True
     ):
@@ -1627,6 +1645,13 @@ def country_year_shares(
         )
         counts = victims.cell_counts(keyed, {"destination": [code], "year": years,
                                              "gender": KNOWN_GENDERS})  # fmt: skip
+        if held is not None:
+            if code not in held:
+                raise DataError(f"the protected release has no table compared with GLOTIP "
+                                f"for {code}: re-run the release step (python -m analysis "
+                                "run)")  # fmt: skip
+            found[code] = rel.restore(held[code], counts, release)
+            continue
         sums = tuple({"year": [y], "gender": KNOWN_GENDERS} for y in years)
         shown = counts.index.get_level_values("gender") == "female"
         grid = disclosure.protect_shown(
@@ -1636,13 +1661,35 @@ def country_year_shares(
         )  # fmt: skip
         if exposed := disclosure.show_derived([grid]):
             raise disclosure.DisclosureError(f"{grid.name}: cell {exposed[0]['key']} exposed")
-        tables.append(grid)
-        for y in years:
+        found[code] = grid
+    return found
+
+
+def country_year_shares(
+    chosen: pd.DataFrame,
+    glotip: pd.DataFrame,
+    published: Published,
+    confidence: float,
+    compared: dict[str, disclosure.CountTable],
+) -> pd.DataFrame:
+    """CTDC female shares per destination-year that GLOTIP also has a share for, as they may
+    be compared: for a top destination where the gender grid fixes them (the same shares as
+    its figure), elsewhere from the destination's table compared with GLOTIP (`compared`,
+    `compared_tables`: female records and those of known gender per year, the only numbers
+    shown of it)."""
+    threshold = published.grid.threshold
+    known = chosen[chosen["exploitation_country"].notna()]
+    table = shares(known, ["exploitation_country", "year"], threshold, confidence)
+    hidden = pd.Series(table["female_suppressed"].to_numpy(), index=table.index)
+    top = table["exploitation_country"].isin(published.codes)
+    hidden[top] |= _shares_of(table[top], published, by_year=True)["female_suppressed"]
+    for code, grid in compared.items():
+        for y in grid.counts.index.unique("year"):
             where = (table["exploitation_country"] == code) & (table["year"] == int(y))
             hidden[where] |= disclosure.share_hidden(
                 (grid, {"year": [y], "gender": ["female"]}),
                 (grid, {"year": [y], "gender": KNOWN_GENDERS}), threshold)  # fmt: skip
-    return mask_share(table, "female", hidden), tables
+    return mask_share(table, "female", hidden)
 
 
 def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 0) -> tables.Table:

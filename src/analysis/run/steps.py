@@ -52,7 +52,7 @@ STEPS: tuple[Step, ...] = (
     Step("00_data_sources", reads=("raw:*",)),
     Step("01_clean_victims", reads=CTDC),
     Step("02_clean_enforcement", reads=ENFORCEMENT),
-    Step("05_release", reads=("victims",)),
+    Step("05_release", reads=("victims", "glotip")),
     Step("10_victim_trends", reads=("victims", "glotip", "release_places")),
     Step("15_global_profile", reads=("raw:un_wpp2024_population", "glotip")),
     Step(

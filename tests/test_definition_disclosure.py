@@ -16,6 +16,7 @@ from test_definitions import victim_records
 
 from analysis import catalog
 from analysis import victims as vic
+from analysis.data.errors import DataError
 from analysis.definitions import instruments as ins
 from analysis.definitions import mapping as mp
 from analysis.definitions import shares
@@ -236,3 +237,22 @@ def test_the_eu_only_counts_are_read_as_the_grids_column_of_their_text(kanon, ma
     others = [g.record() for g in grids.values()]
     with pytest.raises(bounds.Inconsistent):
         disclosure.exposed_cells([*others, wrong])
+
+
+def test_the_eu_only_tables_come_from_the_release_at_its_threshold(kanon, mapping):
+    """The release step protects the EU-only tables with the grids; the report restores them
+    (the same shown cells and sums) and never protects one of its own at the defaults."""
+    grids = kanon["grids"]
+    eu_only = shares.eu_only_counts(kanon["records"], mapping)
+    _, record, made = views.eu_only_published(eu_only, 10, grids)
+    recorded = eu_only[eu_only["recorded_in_release"]]
+    keys = list(recorded.groupby(["release", "first_explicit_in"], sort=False).groups)
+    held = {
+        views.eu_only_part(r, t): table.record() for (r, t), table in zip(keys, made, strict=True)
+    }
+    _, again, taken = views.eu_only_published(eu_only, 10, grids, held)
+    assert again == record
+    assert [t.record() for t in taken] == [t.record() for t in made]
+    assert all(t.of["fixed"] == m.of["fixed"] for t, m in zip(taken, made, strict=True))
+    with pytest.raises(DataError, match="re-run the release step"):
+        views.eu_only_published(eu_only, 10, grids, {})

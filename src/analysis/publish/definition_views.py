@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap
 
 from analysis import victims as vic
 from analysis.data import releases
+from analysis.data.errors import DataError
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
     ACTS,
@@ -257,17 +258,17 @@ def protect_named(
 
 def named_grids(
     named: pd.Series, victims: pd.DataFrame, threshold: int, released: rel.Released
-) -> tuple[dict[str, disclosure.CountTable], bool]:
-    """Per release, the grid of `shares.ctdc_named_counts` as the release publishes it
-    (True), where it holds the grids at `threshold`; else protected here (`protect_named`),
-    with the release's records per gender (of `victims`) as published (False: an
-    exploration, or the release step itself)."""
+) -> tuple[dict[str, disclosure.CountTable], dict | None]:
+    """Per release, the grid of `shares.ctdc_named_counts` as the release publishes it, with
+    the release's records of this report's tables (by part), where it holds them at
+    `threshold`; else protected here (`protect_named`), with the release's records per gender
+    (of `victims`) as published, and None: an exploration, or the release step itself."""
     held = released.held("definitions", {"threshold": int(threshold)})
     if held is not None:
         parts = named.groupby(level="release", sort=True)
-        return {r: rel.restore(held[r], part.droplevel("release"), r) for r, part in parts}, True
+        return {r: rel.restore(held[r], part.droplevel("release"), r) for r, part in parts}, held
     by_gender = released.margin(victims, "gender", threshold)
-    return protect_named(named, threshold, {r: [t.record()] for r, t in by_gender.items()}), False
+    return protect_named(named, threshold, {r: [t.record()] for r, t in by_gender.items()}), None
 
 
 def named_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
@@ -521,15 +522,25 @@ def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str)
 # Forms only the EU texts name; minors and means
 
 
+def eu_only_part(release: str, text: str) -> str:
+    """The release's name of the table of records that only `text` names, of `release`."""
+    return f"eu_only:{release}:{text}"
+
+
 def eu_only_published(
-    eu_only: pd.DataFrame, threshold: int, grids: dict[str, disclosure.CountTable]
+    eu_only: pd.DataFrame,
+    threshold: int,
+    grids: dict[str, disclosure.CountTable],
+    held: dict | None = None,
 ) -> tuple[pd.DataFrame, dict, list[disclosure.CountTable]]:
     """The rows of `shares.eu_only_counts` for releases that record the form, as a display
     table, a results record and protected tables under one rule.
 
     The only-EU counts of the categories one EU text adds sum to that text's gain, which the
     grid of `protect_named` publishes: each release x text is a protected table with that
-    total, and where the grid does not fix the gain, every count of the line is hidden.
+    total, and where the grid does not fix the gain, every count of the line is hidden. With
+    the release's records of this report's tables (`held`, `named_grids`), each is restored
+    from them instead (`eu_only_part`).
     """
     eu_only = eu_only[eu_only["recorded_in_release"]]
     hidden = pd.Series(False, index=eu_only.index)
@@ -537,13 +548,21 @@ def eu_only_published(
     for (release, text), part in eu_only.groupby(["release", "first_explicit_in"], sort=False):
         index = pd.Index(part["category"].astype(str), name="category")
         counts = pd.Series(part["only_eu_explicit"].to_numpy(), index=index)
-        gain_fixed = grids[release].determined({"named": [text]})
-        table = disclosure.protect(
-            f"Records that only {NAMES[text]} names explicitly, by the form it adds ({release})",
-            f"CTDC {release}: records first named explicitly by {NAMES[text]}",
-            counts, shared=disclosure.margins(counts, [()]) if gain_fixed else (),
-            threshold=threshold, also=None if gain_fixed else counts > 0,
-        )  # fmt: skip
+        if held is not None:
+            if eu_only_part(release, text) not in held:
+                raise DataError(f"the protected release has no table of records only "
+                                f"{NAMES[text]} names ({release}): re-run the release step "
+                                "(python -m analysis run)")  # fmt: skip
+            table = rel.restore(held[eu_only_part(release, text)], counts, release)
+        else:
+            gain_fixed = grids[release].determined({"named": [text]})
+            table = disclosure.protect(
+                f"Records that only {NAMES[text]} names explicitly, by the form it adds "
+                f"({release})", f"CTDC {release}: records first named explicitly by "
+                f"{NAMES[text]}", counts,
+                shared=disclosure.margins(counts, [()]) if gain_fixed else (),
+                threshold=threshold, also=None if gain_fixed else counts > 0,
+            )  # fmt: skip
         # what it counts: the records of the grid's column of the text (the audit links them)
         table.of = {"population": grids[release].population, "fixed": {"named": text}}
         tables.append(table)

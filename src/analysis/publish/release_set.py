@@ -24,7 +24,7 @@ class ReleaseSet:
     grids: dict[str, disclosure.CountTable]  # per CTDC release
     margins: dict[str, dict[str, disclosure.CountTable]]  # column -> release -> table
     selections: list  # [(key, {part: table})]: the trends report's; none without K-anon
-    named: dict[str, disclosure.CountTable]  # per release: the definitions report's grid
+    named: dict[str, disclosure.CountTable]  # the definitions report's: grids, EU-only tables
     compared: list = ()  # [(key, {destination: table})]: the trends report's against GLOTIP
 
     def tables(self) -> list[disclosure.CountTable]:
@@ -58,6 +58,13 @@ def build(
     margins = rel.build_margins(records, threshold)
     so_far = rel.Released.of(rel.record(grids, span, threshold, margins))
     selections, compared = victim_views.default_selection(records, threshold, so_far, glotip)
-    named = shares.ctdc_named_counts(records, mapping.load_mapping())
+    categories = mapping.load_mapping()
+    named = shares.ctdc_named_counts(records, categories)
     grids_named, _ = definition_views.named_grids(named, records, threshold, so_far)
+    eu_only = shares.eu_only_counts(records, categories)
+    _, _, eu_tables = definition_views.eu_only_published(eu_only, threshold, grids_named)
+    parts = [(r, t) for r, t in eu_only[eu_only["recorded_in_release"]]
+             .groupby(["release", "first_explicit_in"], sort=False).groups]  # fmt: skip
+    grids_named |= {definition_views.eu_only_part(r, t): table
+                    for (r, t), table in zip(parts, eu_tables, strict=True)}  # fmt: skip
     return ReleaseSet(span, threshold, grids, margins, selections, grids_named, compared)

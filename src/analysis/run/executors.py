@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
 from pathlib import Path
 
@@ -90,7 +91,7 @@ class Workers:
         marker = self.folder / name if self.folder else None
         pid = int(marker.read_text()) if marker and marker.is_file() else None
         process = {**self.ended, **(getattr(pool, "_processes", None) or {})}.get(pid)
-        code = process.exitcode if process is not None else None
+        code = _exit_code(process)
         ended = (None, -signal.SIGTERM, lifetime.TERMINATED_STATUS)  # by the pool, not killed
         if code in ended and name not in self.retried:
             self.retried.add(name)  # the pool ended it after another worker died
@@ -102,6 +103,18 @@ class Workers:
     def close(self) -> None:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _exit_code(process, wait: float = 3.0) -> int | None:
+    """The worker's exit code, waiting a moment for it: the pool fails the tasks in flight
+    before it ends the other workers, and a killed worker may not be reaped yet, so right
+    away both can still read None (running), which would make a killed worker a neighbour."""
+    if process is None:
+        return None
+    deadline = time.monotonic() + wait
+    while process.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return process.exitcode
 
 
 def _with_environment(values: dict[str, str], fn, *args):

@@ -48,12 +48,12 @@ def _needed(ev: dict, key: str, claim: pd.Series) -> dict:
     return blr[key]
 
 
+UNTESTABLE = "Not testable with the data here"
+
+
 def _no_data(claim: pd.Series, ev: dict) -> tuple[str, str]:
     why = str(claim["testable_with"]).removeprefix("none: ")
-    return (
-        "not comparable",
-        f"Not testable with the data here ({why}): neither confirmed nor contradicted.",
-    )
+    return "not comparable", f"{UNTESTABLE} ({why}): neither confirmed nor contradicted."
 
 
 PART_YEAR = (
@@ -363,12 +363,25 @@ def ilo_view(ilo: pd.DataFrame) -> tables.Table:
                         "time)")  # fmt: skip
 
 
-def findings_text(checked: pd.DataFrame) -> str:
-    """The verdicts in short, as Markdown: how many of each, then each claim with its verdict."""
+def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
+    """The verdicts in short, as Markdown bullets: how many of each; per verdict its claims,
+    named where there are at most `listed`; for more, how many no data here count and the
+    claims that the data count otherwise; where each claim's reason is."""
     counts = verdict_counts(checked)
     head = ", ".join(f"**{n}** {v}" for v, n in counts.items() if n)
-    lines = [f"Of {len(checked)} claims quoted in 2009: {head}.", ""]
-    lines += [f"- {c.figure}: **{c.verdict}**." for c in checked.itertuples()]
+    lines = [f"- Of {len(checked)} claims quoted in 2009: {head}."]
+    for verdict in [v for v, n in counts.items() if n]:
+        part = checked[checked["verdict"] == verdict]
+        if len(part) <= listed:
+            lines.append(f"- {verdict.capitalize()}: {'; '.join(part['figure'])}.")
+            continue
+        untestable = part["reason"].str.startswith(UNTESTABLE)
+        other = part.loc[~untestable, "figure"].tolist()
+        text = f"- {verdict.capitalize()}: {int(untestable.sum())} that no data here count"
+        if other:
+            text += f"; and {'; '.join(other)}"
+        lines.append(text + ".")
+    lines.append("- Each claim's reason is in the verdicts table below.")
     return "\n".join(lines)
 
 

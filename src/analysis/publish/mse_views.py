@@ -146,17 +146,18 @@ def _observed_line(ax, observed: int) -> None:
 
 
 def fragile_text(est: mse.Estimate, spread: dict) -> str:
-    """The headline of a table whose models differ by more than a factor of 2: the range of the
-    estimates under every model choice, not one number."""
+    """The headline of a table whose models differ by more than a factor of 2, in plain words:
+    the range of the estimates under every model choice (named in the section on the choices),
+    not one number."""
     low, high = spread["low"], spread["high"]
     return (
-        f"The lists saw **{est.observed:,}** cases. **Fragile estimate: the models differ by "
-        f"more than a factor of 2.** Under the model choices compared here ({MODEL_CHOICES}), "
-        "the estimated total lies between "
-        f"**{low:,.0f}** and **{high:,.0f}**, so the lists found between "
-        f"**{est.observed / high:.0%}** and **{est.observed / low:.0%}** of it. The data cannot "
-        "tell these models apart, so no single figure is given; the sections below show each "
-        "model's estimate."
+        f"The lists saw **{est.observed:,}** cases. **Fragile estimate:** how many they missed "
+        "depends on how the lists are assumed to overlap, and the models compared here differ "
+        f"by more than a factor of 2. They put the total between **{low:,.0f}** and "
+        f"**{high:,.0f}**, so the lists found between **{est.observed / high:.0%}** and "
+        f"**{est.observed / low:.0%}** of it. The data cannot tell these models apart, so no "
+        "single figure is given; the section on how much the answer depends on the choices "
+        "shows each estimate."
     )
 
 

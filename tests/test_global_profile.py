@@ -428,3 +428,21 @@ def test_a_minimum_of_victims_for_the_mean_rules_is_a_sensitivity(glotip):
         "best 6.4 points off (mean over regions of country shares, countries with at least 200 "
         "victims), against 7.5 points with every country."
     )
+
+
+def test_the_findings_lead_with_the_choice_in_at_most_five_bullets():
+    figures = gp.published_figures()
+    totals = pd.DataFrame({"year": [2020], "lower": [47_975], "upper": [48_038],
+                           "countries": [125], "vintage": ["2023"]})  # fmt: skip
+    choice = ["None of the 6 ways … up to 3.7 points off (2022).", "The closest rule for 2020 …"]
+    statements = "- **The Global Report 2024's trends.** …"
+    text = views.findings(choice, "On the later export the rule is 5.6 points off …", "2023",
+                          2020, totals, figures, statements)  # fmt: skip
+    bullets = text.splitlines()
+    assert bullets[:2] == [f"- {line}" for line in choice]
+    assert bullets[2].startswith("- On the later export") and len(bullets) == 5
+    assert bullets[4].startswith("- **Totals, 2020:** 47,975–48,038 detected victims in 125 ")
+    # No room for the totals once five bullets are said.
+    crowded = views.findings([*choice, "A third line."], "Later …", "2023", 2020, totals,
+                             figures, "- Statements …")  # fmt: skip
+    assert len(crowded.splitlines()) == 5 and "Totals" not in crowded

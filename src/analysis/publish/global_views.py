@@ -557,61 +557,37 @@ def headlines(
     return lines
 
 
+MAX_FINDINGS = 5
+
+
 def findings(
-    dist: pd.DataFrame,
+    choice: list[str],
+    later_line: str,
     vintage: str,
     year: int,
-    edition: int,
-    default: str,
-    later_line: str,
-    top: pd.DataFrame,
-    later_dist: pd.DataFrame | None,
     totals: pd.DataFrame,
     figures: pd.DataFrame,
+    statements: str = "",
 ) -> str:
-    """The findings box: every rule's distance, the revision, the largest reporter, the later
-    edition and the totals."""
-    nearest = dist[dist["vintage"] == vintage]
-    per = nearest.groupby("rule")["largest"].first()
-    order = sorted(per.index, key=lambda r: per[r])
-    rule = order[0]
-    lines = []
-    lines.append(
-        f"- **Against the {edition} edition ({year}), on {export_name(vintage)}:** "
-        + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in order)
-        + " (the largest distance of the four shares, central values)."
-        + f" Closest: {RULE_NAMES[rule]}"
-        + (", the rule this report shows first." if rule == default else ".")
-    )
+    """The findings box, at most MAX_FINDINGS short bullets: the rule chosen over every edition
+    held and why none fits them all (`rule_choice_lines`), the revision behind the later
+    export's distance, the Global Report's statements (`statements_line`), and the totals
+    where there is room. Every rule's distances are in the tables below."""
+    lines = [f"- {line}" for line in choice]
     if later_line and vintage != max(gp.EDITIONS):
         lines.append(f"- {later_line}")
-    last = top.sort_values("year").iloc[-1]
-    lines.append(
-        f"- **One reporter can set the profile:** in {int(last.year)}, {_country(last.iso3)} "
-        f"reports {bounds_text(last.victims_lower, last.victims_upper)} of the "
-        f"{bounds_text(last.all_lower, last.all_upper)} victims of known sex and age in the "
-        f"countries with the full breakdown "
-        f"({bounds_text(last.share_lower, last.share_upper, 1)}%)."
-    )
-    if later_dist is not None and len(later_dist):
-        lp = later_dist.groupby("rule")["largest"].first()
-        best = min(lp.index, key=lambda r: lp[r])
-        edition, when = int(later_dist["edition"].iloc[0]), int(later_dist["year"].iloc[0])
-        lines.append(
-            f"- **The {edition} edition ({when}, figures from a secondary summary):** "
-            f"{RULE_NAMES[best]} comes closest "
-            f"({points(lp[best], False)}); pooled counts are {points(lp['pooled'], False)} off."
-        )
+    if statements:
+        lines.append(statements)
     said = figures[(figures["measure"] == "total") & (figures["reference_year"] == year)]
     row = totals[totals["year"] == year]
-    if len(said) and len(row):
+    if len(said) and len(row) and len(lines) < MAX_FINDINGS:
         q, r = said.iloc[0], row.iloc[0]
         lines.append(
             f"- **Totals, {year}:** {bounds_text(r.lower, r.upper)} detected victims in "
             f"{int(r.countries)} countries in {export_name(r.vintage)}; the {int(q.edition)} "
             f"edition is quoted as {q.qualifier} {int(q.value):,}."
         )
-    return "\n".join(lines)
+    return "\n".join(lines[:MAX_FINDINGS])
 
 
 def region_records(profiles: pd.DataFrame) -> dict:
@@ -724,9 +700,7 @@ def statements_line(checks: pd.DataFrame, edition: int) -> str:
         r = head.sort_values("base").iloc[0]
         line += (
             f" It reports detected victims {r['published']:+.0f}% from {int(r['base'])} to "
-            f"{int(r['year'])}; in the {int(r['countries'])} countries that report both years "
-            f"the export gives {_range_pct(r['lower'], r['upper'])}, "
-            f"and over every reporting country {_every_country(r)}. Its figure rests on a "
-            "choice of countries or on estimates that the country data do not show."
+            f"{int(r['year'])}; the {int(r['countries'])} countries that report both years "
+            f"give {_range_pct(r['lower'], r['upper'])}."
         )
     return line

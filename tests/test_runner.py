@@ -468,9 +468,7 @@ def test_tables_that_leak_across_reports_fail_the_run_and_latest_stays(dag):
     index = (leaked / "index.html").read_text()
     section = index[index.index('<div class="audit-failed">') :].split("</div>")[0]
     assert "Disclosure audit failed" in section
-    assert (
-        "02_use, table &#39;By gender and age&#39;, cell {gender: female, age: older}" in section
-    )
+    assert "02_use, table &#39;By gender and age&#39;, cell {gender: female, age: older}" in section
     assert "pinned to one value" in section and not re.search(r"(?<![\d.])3(?![\d.])", section)
     # Back to the parameters of the latest run: nothing to do, latest holds.
     assert run(dag) == (0, first)

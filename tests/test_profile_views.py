@@ -384,17 +384,6 @@ def test_glotip_tables_show_ranges_for_suppressed_cells():
     ]
 
 
-@pytest.mark.parametrize(("iso3", "name"), [("BLR", "Belarus"), ("NGA", "Nigeria"),
-                                            ("UKR", "Ukraine")])  # fmt: skip
-def test_the_introduction_names_the_country_it_profiles(iso3, name):
-    text = pv.intro_text(iso3, "Somewhere", [2002, 2022], "kanon_2021", 10)
-    assert text.splitlines()[0] == f"# Country profile: {name}"
-    assert f"citizens of {name} identified" in text and "the rest of Somewhere?" in text
-    others = {"Belarus", "Nigeria", "Ukraine"} - {name}
-    assert not any(o in text for o in others) and "by default" not in text
-    assert "from 1 to 9" in text and "min_cell" not in text
-
-
 def test_a_ranked_table_for_the_reader():
     table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
     shown = pv.ranked_view(table, "share of known places", "c", 10).shown()

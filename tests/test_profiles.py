@@ -111,6 +111,8 @@ def test_a_fan_out_of_three_countries_renders_three_reports(fanned):
         assert f"<title>Country profile: {name}</title>" in page
         assert "Belarus by default" not in page, code
         assert f"citizens of {name} identified as victims" in page, code
+        # The notebook's introduction: the small-cell rule in words, no parameter name.
+        assert "every CTDC count from 1 to 9 is shown as" in page and "min_cell" not in page
     assert (run_dir / "figures/40_country_profile-BLR/destinations_map.png").is_file()
 
 

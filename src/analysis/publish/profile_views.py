@@ -676,38 +676,6 @@ def no_population_text(series: pd.DataFrame) -> str | None:
             f"counts but not in the regional rates: {', '.join(names)}.")  # fmt: skip
 
 
-def intro_text(iso3: str, region: str | None, years: Sequence[int], release: str,
-               threshold: int) -> str:  # fmt: skip
-    """The profile's level-1 heading (with the country's name: the page title comes from it),
-    its question, data and caveats, for any country."""
-    name, first, last = pr.country_name(iso3), int(years[0]), int(years[-1])
-    rest = f"the rest of {region}" if region else "the other countries of its region"
-    return f"""# Country profile: {name}
-
-{name} ({iso3}) · UN sub-region: {region or "none"} · years {first}–{last} · detailed sections
-use the {releases.CTDC[release].label}.
-
-**Question.** In which countries were citizens of {name} identified as victims of trafficking,
-by year, gender and form of exploitation; who was identified as exploited in {name} itself; and
-how do its GLOTIP enforcement figures (victims detected, persons prosecuted, persons convicted,
-per 100,000 population) compare with those of {rest}?
-
-**Data.** Counter-Trafficking Data Collaborative (CTDC) victim records, one release at a time
-(the three releases overlap — the same cases appear in several — so they are set side by side and
-never added); UNODC GLOTIP country data (one export); UN World Population Prospects 2024 for
-rates; Natural Earth 1:110m country polygons for the maps.
-
-**Caveats.**
-- **Detected is not prevalence.** CTDC holds cases identified or assisted by its contributors
-  (IOM missions, NGOs, hotlines); a country appears as a destination where a contributor worked,
-  not necessarily where most victims were. GLOTIP counts what national authorities recorded.
-- Small cells: every CTDC count from 1 to {threshold - 1} is shown as "fewer than {threshold}"
-  ({disclosure.small_text(threshold)}), never drawn or stated as a number;
-  "{disclosure.SECONDARY}" marks a cell hidden so that a published total cannot reveal a small
-  one. GLOTIP's own `<5` cells are carried as ranges (1–4).
-- Many small states have no polygon at 1:110m; they are listed under each map instead."""
-
-
 # Records that name the place of exploitation: a ranking of places on fewer is no headline.
 MIN_RANKING_BASE = 100
 

@@ -136,11 +136,16 @@ def remove(name: str, folder: str | Path | None = None) -> None:
 def validate(name: str, frame: pd.DataFrame, label: str) -> pd.DataFrame:
     """The frame checked against the pandera schema the catalog names for table `name`; a
     failure is a DataError naming `label` (the file or table), the columns, checks and rows."""
+    return check(table(name).load_schema(), frame, label)
+
+
+def check(schema, frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """`frame` checked against a pandera `schema`, a failure a DataError as `validate` says it
+    (also for the transcribed tables that are no processed table)."""
     import pandera.errors
 
-    entry = table(name)
     try:
-        checked = entry.load_schema().validate(frame, lazy=True)
+        checked = schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         lines = [

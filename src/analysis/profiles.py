@@ -19,7 +19,6 @@ from analysis import catalog, victims
 from analysis import enforcement as en
 from analysis.data import countries
 from analysis.data import population as wpp
-from analysis.data.errors import DataError
 from analysis.schemas.victims import GENDERS
 
 ROLES = {  # role: (the column that selects the country, the column that names the other place)
@@ -175,20 +174,10 @@ def context_notes(path: Path = CONTEXT_FILE) -> pd.DataFrame:
     """The transcribed, cited notes on figures that are one programme's caseload or fall in a
     crisis year (`mappings/caseload_context.csv`), validated; a bad row is a DataError naming
     the file, column and row."""
-    import pandera.errors
-
     table = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
     for column in ("first_year", "last_year"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
-    try:
-        return _context_schema().validate(table, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        case = exc.failure_cases.iloc[0]
-        row = "" if pd.isna(case["index"]) else f", line {int(case['index']) + 2}"
-        raise DataError(
-            f"{path}: column {case['column']}{row}: {case['check']} failed for "
-            f"{case['failure_case']!r} ({len(exc.failure_cases)} failure(s))"
-        ) from exc
+    return catalog.check(_context_schema(), table, str(path))
 
 
 def context_for(notes: pd.DataFrame, iso3: str, role: str, years: Sequence[int]) -> pd.DataFrame:

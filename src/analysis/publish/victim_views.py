@@ -1616,6 +1616,12 @@ def compared_key(key: dict, vintage: str) -> dict:
     return {**key, "glotip": str(vintage)}
 
 
+def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
+    """The release's records of the tables compared with GLOTIP for this selection (the
+    arguments of `selection_key`) and export, or None where it holds none: an exploration."""
+    return released.held("trends_glotip", compared_key(selection_key(*selection), vintage))
+
+
 def compared_tables(
     chosen: pd.DataFrame,
     glotip: pd.DataFrame,

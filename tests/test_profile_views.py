@@ -322,7 +322,7 @@ def test_the_map_hides_what_protects_a_small_place():
                                               "records": [15]})])  # fmt: skip
     places = pv.places(counts, "kanon_2021", "BLR", "destinations", 10, 1, [2002, 2021])
     foreign = pd.Series({"RUS": 800, "POL": 23, "AUT": 4, "GRC": 3, "CYP": 15})
-    table = places.map_table(foreign)
+    table = places.map_table("map", pv.map_counts(foreign))
     kinds = table.kinds()
     assert kinds[("AUT",)] == kinds[("GRC",)] == "small"
     drawn = pv.drawable(foreign, table)
@@ -537,3 +537,51 @@ def test_key_numbers_follow_the_reports_own_base_rule():
     none = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table.iloc[:0], table.iloc[:0],
                             series.iloc[:0], pd.DataFrame(), 10)  # fmt: skip
     assert pv.key_numbers(none) == {"victims_per_100k": None, "main_destination": None}
+
+
+def test_the_release_holds_the_profiles_breakdowns_at_the_notebooks_defaults():
+    """A scheduled profile slices the release only while its defaults are the release's."""
+    import ast
+    from pathlib import Path
+
+    from analysis.publish import release as rel
+    from analysis.run import steps
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "40_country_profile.ipynb"
+    defaults = {k: ast.literal_eval(v) for k, v in steps.notebook_parameters(notebook).items()}
+    assert (defaults["release"], defaults["top_n"]) == (pv.DEFAULT_RELEASE, pv.DEFAULT_TOP)
+    assert tuple(defaults["years"]) == rel.YEARS
+    assert defaults["min_cell"] == disclosure.DEFAULT_THRESHOLD
+
+
+def profile_parts(iso3: str):
+    """A profile's places and breakdown counts at the defaults, as notebook 40 makes them."""
+    from analysis.publish import release as rel
+
+    released = rel.load()
+    records = pr.load_victims(iso3, rel.YEARS)
+    counts, (dest, orig) = pv.both_places(records, pv.DEFAULT_RELEASE, iso3, 10, pv.DEFAULT_TOP,
+                                          rel.YEARS, released)  # fmt: skip
+    parts = pv.part_counts(records, iso3, pv.DEFAULT_RELEASE, pv.main_places(dest.ranked), *counts)
+    held = released.held("profiles", pv.profile_key(iso3, pv.DEFAULT_RELEASE, pv.DEFAULT_TOP))
+    return dest, orig, parts, held
+
+
+def test_a_profile_at_its_defaults_shows_its_breakdowns_as_the_release_holds_them():
+    dest, orig, parts, held = profile_parts("NGA")
+    # K-anon names no foreign citizen exploited in Nigeria: no origins map, no table of it.
+    assert parts["origins_map"].empty
+    assert set(held) == {"over_time", "gender", "form", "destinations_map"}
+    restored = pv.protect_parts(parts, dest, orig, held)
+    assert {p: t.record() for p, t in restored.items()} == held
+    assert int(restored["destinations_map"].counts.sum()) == int(parts["destinations_map"].sum())
+    dest.check()  # restored, the page's tables still fix nothing small together
+    dest, orig, parts, _ = profile_parts("NGA")  # protected here, as an exploration would
+    alone = pv.protect_parts(parts, dest, orig, None)
+    assert {p: t.record() for p, t in alone.items()} == held
+
+
+def test_a_release_without_a_profiles_breakdown_is_an_error():
+    dest, orig, parts, held = profile_parts("NGA")
+    with pytest.raises(DataError, match="holds no gender table.*re-run the release step"):
+        pv.protect_parts(parts, dest, orig, {k: v for k, v in held.items() if k != "gender"})

@@ -108,13 +108,18 @@ def _bucket(places: pd.Series, keep: list[str], iso3: str) -> pd.Series:
     return places.where(special, OTHER_FOREIGN).astype("string")
 
 
+def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """Records per value of `rows` and of `columns` (pd.crosstab, without its pivot table)."""
+    return rows.groupby([rows, columns]).size().unstack(fill_value=0)
+
+
 def over_time(
     frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str]
 ) -> pd.DataFrame:
     """Records per year (rows) and place (columns: `keep`, other foreign, domestic, unknown)."""
     rows = _groups(frame, iso3, release, role)
     rows = rows.assign(bucket=_bucket(rows["place"], keep, iso3))
-    table = pd.crosstab(rows["year"], rows["bucket"])
+    table = _crosstab(rows["year"], rows["bucket"])
     order = [*keep, OTHER_FOREIGN, iso3, UNKNOWN]
     return table.reindex(columns=[c for c in order if c in table.columns]).rename_axis(
         index="year", columns="place"
@@ -130,7 +135,7 @@ def by_group(
     rows = _groups(frame, iso3, release, role)
     rows = rows.assign(bucket=_bucket(rows["place"], keep, iso3))
     group = rows[column].astype("string").fillna(UNKNOWN)
-    table = pd.crosstab(rows["bucket"], group)
+    table = _crosstab(rows["bucket"], group)
     order = {"gender": GENDERS, "form": [*victims.FORMS, UNKNOWN],
              "age_group": victims.AGE_GROUPS}[column]  # fmt: skip
     table = table.reindex(columns=[c for c in order if c in table.columns])

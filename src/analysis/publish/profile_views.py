@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analysis import enforcement as en
 from analysis import profiles as pr
+from analysis import victims
 from analysis.data import releases
+from analysis.data.errors import DataError
 from analysis.publish import disclosure, maps, plots, tables
 from analysis.publish import release as rel
 from analysis.publish.bounded import bounds_text, format_bounds
@@ -25,9 +28,10 @@ from analysis.publish.report import MAX_HEADLINE_CHARS
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
 ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
 EXPLORATION = (
-    "An exploration outside the run's protected release: this profile counts other years or "
-    "uses another small-cell threshold, so its tables are protected on their own and were not "
-    "checked together with the other reports of the run."
+    "An exploration outside the run's protected release: this profile counts other years, "
+    "details another release, names another number of places or uses another small-cell "
+    "threshold, so its tables are protected on their own and were not checked together with "
+    "the other reports of the run."
 )
 
 
@@ -374,13 +378,10 @@ class Places:
         self.breakdowns.append(table)
         return table
 
-    def map_table(self, values: pd.Series) -> disclosure.CountTable:
-        """The foreign places of a map (`profiles.foreign_places`), each shown with its count
-        (its class, or its number where it has no polygon): what the ranked table and the
-        release comparison fix of each is shared, and a place either hides stays hidden."""
-        counts = pd.Series(values.to_numpy(dtype="int64"),
-                           index=pd.MultiIndex.from_arrays([values.index.astype(str)],
-                                                           names=["place"]))  # fmt: skip
+    def map_table(self, name: str, counts: pd.Series) -> disclosure.CountTable:
+        """The foreign places of a map (`map_counts`), each shown with its count (its class,
+        or its number where it has no polygon): what the ranked table and the release
+        comparison fix of each is shared, and a place either hides stays hidden."""
         shared, open_ = [], []
         for table in (self.table, self.comparison.get(self.release)):
             if table is None:
@@ -392,7 +393,7 @@ class Places:
                     (shared if fixed else open_).append(code)
         also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
         shared = [{"place": [c]} for c in dict.fromkeys(shared) if c not in open_]
-        table = disclosure.protect("Records by foreign place (map)", self.table.population, counts,
+        table = disclosure.protect(name, self.table.population, counts,
                                    threshold=self.table.threshold, also=also, partial=("place",),
                                    shared=tuple(shared))  # fmt: skip
         table.of = self.table.of
@@ -438,6 +439,120 @@ def places(
         protected = ranked_table(table, population(release, iso3, role, years), threshold,
                                  compared)  # fmt: skip
     return Places(release, table, protected, comparison)
+
+
+def both_places(
+    records: pd.DataFrame,
+    release: str,
+    iso3: str,
+    threshold: int,
+    top: int,
+    years: Sequence[int],
+    released: rel.Released | None = None,
+) -> tuple[list[pd.DataFrame], list[Places]]:
+    """Per role (destinations, then origins): the records per place of every release
+    (`profiles.place_counts`), and its `places`."""
+    roles = ("destinations", "origins")
+    counts = [pr.place_counts(records, iso3, role) for role in roles]
+    found = [places(c, release, iso3, role, threshold, top, years, released)
+             for c, role in zip(counts, roles, strict=True)]  # fmt: skip
+    return counts, found
+
+
+# --- The breakdowns of the places: slices of the release at the profile's defaults ---------------
+
+DEFAULT_RELEASE, DEFAULT_TOP = "kanon_2021", 8  # notebook 40's defaults: the release holds these
+MAPS = {
+    "destinations_map": "Records by foreign place of exploitation (map)",
+    "origins_map": "Records by foreign citizenship (map)",
+}
+BREAKDOWNS = {
+    "over_time": "Records by year of registration and place",
+    "gender": "Records by place and gender",
+    "form": "Records by place and form",
+}
+PART_COLUMNS = ("release", "year", "citizenship", "exploitation_country", "gender", "form")
+
+
+def profile_key(iso3: str, release: str, top: int) -> dict:
+    """What a profile's breakdowns depend on besides the release's years and threshold."""
+    return {"iso3": iso3, "release": release, "top": int(top)}
+
+
+def map_counts(values: pd.Series) -> pd.Series:
+    """A map's records per foreign place (`profiles.foreign_places`) as a table's counts."""
+    index = pd.MultiIndex.from_arrays([values.index.astype(str)], names=["place"])
+    return pd.Series(values.to_numpy(dtype="int64"), index=index)
+
+
+def part_counts(
+    records: pd.DataFrame, iso3: str, release: str, keep: list[str], dest_counts, orig_counts
+) -> dict:
+    """The counts behind the profile's figures and breakdown tables: the records of citizens
+    of `iso3` by year and place (`over_time`), by place and gender, by place and form (each a
+    frame, empty where there are none), and each map's records by foreign place."""
+    return {"over_time": pr.over_time(records, iso3, release, "destinations", keep),
+            **{c: pr.by_group(records, iso3, release, "destinations", keep, c)
+               for c in ("gender", "form")},
+            "destinations_map": pr.foreign_places(dest_counts, release, iso3),
+            "origins_map": pr.foreign_places(orig_counts, release, iso3)}  # fmt: skip
+
+
+def protect_parts(
+    parts: dict, dest: Places, orig: Places, held: dict | None
+) -> dict[str, disclosure.CountTable]:
+    """The protected tables of `parts` (`part_counts`) that have records: restored from the
+    release where it holds them (`held`: its records by part), else protected here against
+    the places' tables, breakdowns first, then maps. Each is kept with its places' tables."""
+    tables = {}
+    for part, values in parts.items():
+        places = orig if part == "origins_map" else dest
+        if values.empty or places.table is None:
+            continue
+        counts = map_counts(values) if part in MAPS else values.stack()
+        if held is not None:
+            if part not in held:
+                raise DataError(f"the protected release holds no {part} table of this profile: "
+                                "re-run the release step (python -m analysis run)")  # fmt: skip
+            table = rel.restore(held[part], counts, dest.release)
+            places.breakdowns.append(table)
+        elif part in MAPS:
+            table = places.map_table(MAPS[part], counts)
+        else:
+            table = places.breakdown(BREAKDOWNS[part], counts)
+        tables[part] = table
+    return tables
+
+
+def default_parts(
+    frame: pd.DataFrame, released: rel.Released
+) -> list[tuple[dict, dict[str, disclosure.CountTable]]]:
+    """For the release step: every country's breakdowns at the profile's defaults (the
+    release's years and threshold, `DEFAULT_RELEASE`, `DEFAULT_TOP`) as the profile computes
+    them, protected against its places' tables (sliced from `released`: the grids), with their
+    key (`profile_key`). `frame`: the victim records of every release, cleaned."""
+    years, threshold = list(released.years), released.threshold
+    frame = frame[frame["year"].between(*years).fillna(False)]
+    chosen = frame[frame["release"] == DEFAULT_RELEASE]
+    codes = sorted(
+        set(chosen["citizenship"].dropna()) | set(chosen["exploitation_country"].dropna())
+    )
+    records = victims.add_groups(frame.reset_index(drop=True))[list(PART_COLUMNS)]
+    rows = [
+        records.groupby(c, observed=True).indices for c in ("citizenship", "exploitation_country")
+    ]
+    found = []
+    for iso3 in codes:
+        mine = records.iloc[np.union1d(rows[0].get(iso3, []), rows[1].get(iso3, []))]
+        counts, (dest, orig) = both_places(mine, DEFAULT_RELEASE, iso3, threshold, DEFAULT_TOP,
+                                           years, released)  # fmt: skip
+        keep = main_places(dest.ranked)
+        parts = part_counts(mine, iso3, DEFAULT_RELEASE, keep, *counts)
+        tables = protect_parts(parts, dest, orig, None)
+        dest.check()
+        orig.check()
+        found.append((profile_key(iso3, DEFAULT_RELEASE, DEFAULT_TOP), tables))
+    return found
 
 
 # --- Figures: notes under them and maps -----------------------------------------------------------

@@ -271,6 +271,7 @@ def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTa
         tuple(s["of"] for s in record["sums"]), int(record["threshold"]),
         tuple(record["partial"]),
         withheld={k for k, s in enumerate(record["sums"]) if s["shown"] == disclosure.SECONDARY},
+        of=record.get("of"),
     )  # fmt: skip
     values, threshold = counts.to_numpy(), int(record["threshold"])
     for key, text, n in zip(keys, shown, values, strict=True):

@@ -2,8 +2,8 @@
 build it the same way): each release's citizenship x place grid (`release.build`), its margins
 by form, gender and age (`release.build_margins`), and, at their defaults, the trends report's
 tables (`victim_views.default_selection`, those compared with GLOTIP included) and the
-definitions report's grids (`definition_views.named_grids`), each protected with what came
-before it."""
+definitions report's grids (`definition_views.named_grids`) and every country profile's
+breakdowns and maps (`profile_views.default_parts`), each protected with what came before it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.definitions import mapping, shares
-from analysis.publish import definition_views, disclosure, victim_views
+from analysis.publish import definition_views, disclosure, profile_views, victim_views
 from analysis.publish import release as rel
 
 
@@ -26,22 +26,27 @@ class ReleaseSet:
     selections: list  # [(key, {part: table})]: the trends report's; none without K-anon
     named: dict[str, disclosure.CountTable]  # the definitions report's: grids, EU-only tables
     compared: list = ()  # [(key, {destination: table})]: the trends report's against GLOTIP
+    profiles: list = ()  # [(key, {part: table})]: each country profile's breakdowns and maps
 
     def tables(self) -> list[disclosure.CountTable]:
         """Every table of the set, for the audit (`Report.table`)."""
         margins = [t for by in self.margins.values() for t in by.values()]
         trends = [t for _, parts in [*self.selections, *self.compared] for t in parts.values()]
-        return [*self.grids.values(), *margins, *trends, *self.named.values()]
+        profiles = [t for _, parts in self.profiles for t in parts.values()]
+        return [*self.grids.values(), *margins, *trends, *self.named.values(), *profiles]
 
     def hidden(self, part: str) -> int:
-        """Cells hidden in the trends report's tables (`trends`) or the named grids."""
-        found = ([t for _, p in [*self.selections, *self.compared] for t in p.values()]
-                 if part == "trends" else list(self.named.values()))  # fmt: skip
+        """Cells hidden in the trends report's tables (`trends`), the named grids
+        (`definitions`) or the country profiles' tables (`profiles`)."""
+        found = {"trends": [t for _, p in [*self.selections, *self.compared] for t in p.values()],
+                 "definitions": list(self.named.values()),
+                 "profiles": [t for _, p in self.profiles for t in p.values()]}[part]  # fmt: skip
         return sum(int((t.kinds() != "shown").sum()) for t in found)
 
     def write(self, folder=None):
         held = {"trends": list(self.selections), "trends_glotip": list(self.compared),
-                "definitions": [({"threshold": self.threshold}, self.named)]}  # fmt: skip
+                "definitions": [({"threshold": self.threshold}, self.named)],
+                "profiles": list(self.profiles)}  # fmt: skip
         return rel.write(self.grids, self.years, self.threshold, self.margins, held, folder)
 
 
@@ -67,4 +72,5 @@ def build(
              .groupby(["release", "first_explicit_in"], sort=False).groups]  # fmt: skip
     grids_named |= {definition_views.eu_only_part(r, t): table
                     for (r, t), table in zip(parts, eu_tables, strict=True)}  # fmt: skip
-    return ReleaseSet(span, threshold, grids, margins, selections, grids_named, compared)
+    profiles = profile_views.default_parts(records, so_far)
+    return ReleaseSet(span, threshold, grids, margins, selections, grids_named, compared, profiles)

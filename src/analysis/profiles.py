@@ -246,12 +246,11 @@ def enforcement_series(
     return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
 
 
-def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
-    """GLOTIP victims with the country's citizenship detected by other countries, per
-    reporting country: years reported and the sum over them (bounds where `<5` cells), and
-    `alone`: the years whose rows stand without a total of the reporting country."""
+def abroad_rows(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
+    """GLOTIP's rows of victims with the country's citizenship detected by other countries
+    (all sexes and ages), one per reporting country and year."""
     first, last = int(years[0]), int(years[-1])
-    rows = glotip[
+    return glotip[
         (glotip["indicator"] == en.INDICATORS["victims"])
         & (glotip["dimension"] == "by citizenship")
         & (glotip["category_iso3"] == iso3)
@@ -260,6 +259,13 @@ def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd
         & (glotip["age"] == "Total")
         & glotip["year"].between(first, last)
     ]
+
+
+def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
+    """GLOTIP victims with the country's citizenship detected by other countries, per
+    reporting country: years reported and the sum over them (bounds where `<5` cells), and
+    `alone`: the years whose rows stand without a total of the reporting country."""
+    rows = abroad_rows(glotip, iso3, years)
     if rows.empty:
         return pd.DataFrame(
             columns=["iso3", "country", "years", "first", "last", "lower", "upper", "alone"]

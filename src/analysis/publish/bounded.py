@@ -1,6 +1,7 @@
 """Figures that published ranges leave open (GLOTIP's `<5` cells, 1 to 4), as text: the
 range, '1,234–1,246', or the number when exact, '1,234'. `bounds_text` is the one formatter
-of bounds; every report module that shows such a figure imports it from here.
+of bounds; every report module that shows such a figure imports it from here, and
+`glotip_record` describes such figures for the disclosure audit.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
+
+GLOTIP_SMALL = 5  # UNODC publishes a count of 1 to 4 as `<5`
 
 
 def bounds_text(lower, upper, decimals: int = 0) -> str:
@@ -65,3 +68,59 @@ def bounds_table(
         shown = [labels.get(k, k) for k in keys]
         table = table[(table[shown] != "").any(axis=1)]
     return table
+
+
+def _shown(lower, upper):
+    """A figure as a table record holds it: the number, `<5`, or the range's text."""
+    if lower == upper:
+        return int(lower)
+    if (lower, upper) == (1, GLOTIP_SMALL - 1):
+        return f"<{GLOTIP_SMALL}"
+    return bounds_text(lower, upper)
+
+
+def glotip_record(
+    name: str,
+    population: str,
+    cells: pd.DataFrame,
+    dims: Sequence[str],
+    sums: Sequence[Sequence[str]] = (),
+) -> dict:
+    """GLOTIP figures as a reader sees them, for the disclosure audit (the record of
+    `disclosure.CountTable.record`): each figure of `cells` (one row per combination of
+    `dims`, with `lower` and `upper`) as UNODC published it (a number, `<5`, or the range of a
+    total rebuilt from `<5` parts), and every sum a report publishes over them: one per group
+    of each list of dims in `sums`, as its text. Two records of one `population` share their
+    figures; every dimension is partial (a report shows some countries and years)."""
+    dims = list(dims)
+    rows = cells.dropna(subset=["lower"]).sort_values(dims)
+    keys = rows[dims].astype(str).to_numpy().tolist()
+    record_cells = [{"key": key, "shown": _shown(int(lo), int(hi))}
+                    for key, lo, hi in zip(keys, rows["lower"], rows["upper"], strict=True)]  # fmt: skip
+    record_sums = []
+    for by in sums:
+        for group, part in rows.groupby(list(by), sort=True):
+            group = group if isinstance(group, tuple) else (group,)
+            record_sums.append({"of": {d: [str(v)] for d, v in zip(by, group, strict=True)},
+                                "shown": _shown(int(part["lower"].sum()),
+                                                int(part["upper"].sum()))})  # fmt: skip
+    return {"name": name, "population": population, "threshold": GLOTIP_SMALL, "dims": dims,
+            "partial": dims, "cells": record_cells, "sums": record_sums}  # fmt: skip
+
+
+TOTALS_DIMS = ("indicator", "sex", "iso3", "year")
+
+
+def totals_record(
+    name: str,
+    vintage: str,
+    totals: pd.DataFrame,
+    sums: Sequence[Sequence[str]] = (),
+    base: bool = False,
+) -> dict:
+    """`glotip_record` of published country totals (`enforcement.country_totals` rows): one
+    population per export, whichever report shows them. `base`: every total of the export in
+    the report's years (the enforcement report's), to which the others are linked."""
+    record = glotip_record(name, f"GLOTIP {vintage}: published country totals", totals,
+                           TOTALS_DIMS, sums)  # fmt: skip
+    return record | {"base": True} if base else record

@@ -371,17 +371,37 @@ def margins(counts: pd.Series, keep: list[tuple[str, ...]]) -> tuple[dict, ...]:
     return tuple(out)
 
 
+def _range_of(shown) -> tuple[float, float] | None:
+    """The bounds a published range reads ('1,234–1,246': a figure that holds GLOTIP `<5`
+    cells), or None for any other text."""
+    if not isinstance(shown, str) or shown.count("–") != 1:
+        return None
+    low, high = (part.replace(",", "") for part in shown.split("–"))
+    return (float(low), float(high)) if low.isdigit() and high.isdigit() else None
+
+
 def _bounds_of(shown, threshold: int | None = None) -> tuple[float, float]:
     """What a reader knows of a published cell or sum from its text. A cell (one with its
     table's `threshold`) read `(s)` is not small, or it would read `<N`, and not zero, which
-    is always shown: at least `threshold`. A withheld sum may be anything."""
+    is always shown: at least `threshold`. A withheld sum may be anything; a range, what it
+    says."""
     if isinstance(shown, int | np.integer):
         return float(shown), float(shown)
     if shown == SECONDARY:
         return float(threshold or 0), np.inf
     if isinstance(shown, str) and shown.startswith("<"):
         return 1.0, float(int(shown[1:]) - 1)
-    raise ValueError(f"a published cell reads {shown!r}: not a count, '<N' or {SECONDARY!r}")
+    if found := _range_of(shown):
+        return found
+    raise ValueError(
+        f"a published cell reads {shown!r}: not a count, '<N', {SECONDARY!r} or a range"
+    )
+
+
+def is_hidden(shown) -> bool:
+    """Whether a published cell's text hides its count (`<N` or `(s)`): not a number, nor a
+    range that the cell's own published parts leave (a total rebuilt from `<5` cells)."""
+    return _hidden_kind(shown) is not None
 
 
 def _key_columns(record: dict) -> dict[str, np.ndarray]:
@@ -488,7 +508,7 @@ def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]
 
 
 def _hidden_kind(shown) -> str | None:
-    if isinstance(shown, int | np.integer):
+    if isinstance(shown, int | np.integer) or _range_of(shown):
         return None
     return "secondary" if shown == SECONDARY else "small"
 

@@ -22,9 +22,11 @@ from analysis.data import releases
 from analysis.data.errors import DataError
 from analysis.publish import disclosure, maps, plots, tables
 from analysis.publish import release as rel
+from analysis.publish import bounded
 from analysis.publish.bounded import bounds_text, format_bounds
 from analysis.publish.report import MAX_HEADLINE_CHARS
 
+ABROAD_ROWS = 15  # reporting countries of the detected-abroad table
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
 ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
 EXPLORATION = (
@@ -768,6 +770,32 @@ def enforcement_view(series: pd.DataFrame, name: str) -> tables.Table:
         index=True,
         note="A range (1–4) is a figure that UNODC published as fewer than 5. " + CHECKS_NOTE,
     )
+
+
+def glotip_records(
+    glotip: pd.DataFrame,
+    series: pd.DataFrame,
+    abroad: pd.DataFrame,
+    iso3: str,
+    years: Sequence[int],
+    vintage: str,
+    shown: int = ABROAD_ROWS,
+) -> list[dict]:
+    """For the disclosure audit, the GLOTIP figures the profile publishes: the country's own
+    totals (`enforcement_table`) and, per reporting country of the detected-abroad table (the
+    first `shown` rows of `abroad`), its figures by year and their sum. Victims with the
+    country's citizenship detected abroad are one population per citizenship: no other
+    report publishes them."""
+    own = series[series["scope"] == "country"].assign(sex="Total", iso3=iso3)
+    records = [bounded.totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
+    reporting = abroad["iso3"].head(shown).tolist()
+    rows = pr.abroad_rows(glotip, iso3, years)
+    rows = rows[rows["iso3"].isin(reporting)].assign(citizenship=iso3)
+    if len(rows):
+        population = f"GLOTIP {vintage}: victims with the citizenship of {iso3} detected abroad"
+        records.append(bounded.glotip_record("Victims detected abroad", population, rows,
+                                             ["iso3", "citizenship", "year"], [["iso3"]]))  # fmt: skip
+    return records
 
 
 def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:

@@ -98,10 +98,11 @@ class Report:
         """Keep a key number for results/<notebook>.json (JSON-serialisable values)."""
         self.results[key] = value
 
-    def table(self, table: disclosure.CountTable) -> disclosure.CountTable:
-        """Keep a protected table's record (what a reader sees of it, no hidden value) for
+    def table(self, table: disclosure.CountTable | dict):
+        """Keep a protected table's record (what a reader sees of it, no hidden value; a
+        GLOTIP table is its record already: `bounded.glotip_record`) for
         results/<notebook>.tables.json, which `analysis audit` reads; returns the table."""
-        self.tables.append(table.record())
+        self.tables.append(table if isinstance(table, dict) else table.record())
         return table
 
     def show_table(self, table: Table, name: str) -> Table:

@@ -59,7 +59,7 @@ class Table:
 
 def hidden_positions(table: Table) -> list[int]:
     """The cells a table does not show (`<10` or `(s)`)."""
-    return [i for i, c in enumerate(table.record["cells"]) if not isinstance(c["shown"], int)]
+    return [i for i, c in enumerate(table.record["cells"]) if disclosure.is_hidden(c["shown"])]
 
 
 # Reading the records of a run.

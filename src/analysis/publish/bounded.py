@@ -95,8 +95,8 @@ def glotip_record(
     dims = list(dims)
     rows = cells.dropna(subset=["lower"]).sort_values(dims)
     keys = rows[dims].astype(str).to_numpy().tolist()
-    record_cells = [{"key": key, "shown": _shown(int(lo), int(hi))}
-                    for key, lo, hi in zip(keys, rows["lower"], rows["upper"], strict=True)]  # fmt: skip
+    bounds = zip(keys, rows["lower"], rows["upper"], strict=True)
+    record_cells = [{"key": key, "shown": _shown(int(lo), int(hi))} for key, lo, hi in bounds]
     record_sums = []
     for by in sums:
         for group, part in rows.groupby(list(by), sort=True):

@@ -20,9 +20,8 @@ from analysis import profiles as pr
 from analysis import victims
 from analysis.data import releases
 from analysis.data.errors import DataError
-from analysis.publish import disclosure, maps, plots, tables
+from analysis.publish import bounded, disclosure, maps, plots, tables
 from analysis.publish import release as rel
-from analysis.publish import bounded
 from analysis.publish.bounded import bounds_text, format_bounds
 from analysis.publish.report import MAX_HEADLINE_CHARS
 
@@ -793,8 +792,9 @@ def glotip_records(
     rows = rows[rows["iso3"].isin(reporting)].assign(citizenship=iso3)
     if len(rows):
         population = f"GLOTIP {vintage}: victims with the citizenship of {iso3} detected abroad"
-        records.append(bounded.glotip_record("Victims detected abroad", population, rows,
-                                             ["iso3", "citizenship", "year"], [["iso3"]]))  # fmt: skip
+        dims = ["iso3", "citizenship", "year"]
+        records.append(bounded.glotip_record("Victims detected abroad", population, rows, dims,
+                                             [["iso3"]]))  # fmt: skip
     return records
 
 

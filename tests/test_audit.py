@@ -360,3 +360,58 @@ def test_a_range_is_printed_only_when_it_leaves_two_values():
         assert audit.range_record(low, high) == {"pinned": True, "width": round(high - low, 6)}
     assert audit.range_text(2.5, 4) == "[2.5, 4]"
     assert list(itertools.starmap(audit.one_value, [(0, 1), (0.5, 1.49)])) == [False, True]
+
+
+# GLOTIP figures: UNODC's `<5` cells, the ranges of sums over them, and reports linked through
+# the export's country totals (`bounded.glotip_record`, `bounded.totals_record`).
+
+
+def glotip_totals(values: dict[tuple[str, int], tuple[int, int]]) -> pd.DataFrame:
+    """Country totals of victims detected: (iso3, year) -> (lower, upper)."""
+    rows = [{"indicator": "victims", "sex": "Total", "iso3": iso3, "year": year,
+             "lower": lo, "upper": hi} for (iso3, year), (lo, hi) in values.items()]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+TOTALS = glotip_totals({("AAA", 2020): (1, 4), ("BBB", 2020): (12, 12), ("CCC", 2020): (7, 7)})
+
+
+def test_a_glotip_record_shows_small_cells_and_sums_over_them_as_ranges():
+    from analysis.publish import bounded
+
+    record = bounded.totals_record("sums", "2025", TOTALS, [["indicator", "year"]])
+    assert [c["shown"] for c in record["cells"]] == ["<5", 12, 7]
+    assert record["sums"] == [{"of": {"indicator": ["victims"], "year": ["2020"]},
+                               "shown": "20–23"}]  # fmt: skip
+    assert record["threshold"] == 5 and record["population"] == (
+        "GLOTIP 2025: published country totals"
+    )
+    assert disclosure.exposed_cells([record]) == []
+
+
+def test_the_audit_reads_glotip_ranges_and_catches_an_exact_sum_over_a_small_cell(tmp_path):
+    """20 publishes the world sum as the range it is; a profile that printed the sum of AAA and
+    BBB as one number (15) would give AAA's `<5` away (3), linked through the totals."""
+    from analysis.publish import bounded
+
+    base = bounded.totals_record("totals", "2025", TOTALS, base=True)
+    world = bounded.totals_record("world", "2025", TOTALS, [["indicator", "year"]])
+    run = write_run(tmp_path / "ranges", {"20_e": [base, world]})
+    result = audit.audit(run)
+    assert result.status == 0 and result.summary()["hidden_cells"] == 2  # AAA in each table
+    wrong = bounded.totals_record("region", "2025", TOTALS.iloc[:2], [["indicator", "year"]])
+    wrong["sums"][0]["shown"] = 15  # what a bug would print instead of "13–16"
+    run = write_run(tmp_path / "exact", {"20_e": [base, world], "40_p": [wrong]})
+    found = audit.audit(run)
+    assert found.status == 1
+    aaa = {"indicator": "victims", "sex": "Total", "iso3": "AAA", "year": "2020"}
+    exposed = [(c["report"], c["table"], c["key"]) for c in found.summary()["exposed"]]
+    assert exposed == [("20_e", "totals", aaa), ("20_e", "world", aaa), ("40_p", "region", aaa)]
+
+
+def test_a_range_text_is_read_as_its_bounds_and_is_not_a_hidden_cell():
+    assert disclosure._bounds_of("1,234–1,246") == (1234.0, 1246.0)
+    assert not disclosure.is_hidden("53–56") and not disclosure.is_hidden(7)
+    assert disclosure.is_hidden("<5") and disclosure.is_hidden(disclosure.SECONDARY)
+    with pytest.raises(ValueError, match="a published cell reads '12-14'"):
+        disclosure._bounds_of("12-14")

@@ -585,3 +585,28 @@ def test_a_release_without_a_profiles_breakdown_is_an_error():
     dest, orig, parts, held = profile_parts("NGA")
     with pytest.raises(DataError, match="holds no gender table.*re-run the release step"):
         pv.protect_parts(parts, dest, orig, {k: v for k, v in held.items() if k != "gender"})
+
+
+def test_the_glotip_records_hold_what_the_profile_shows_of_glotip():
+    """The audit reads the GLOTIP figures a profile publishes: its own totals as the
+    enforcement table shows them, and each detected-abroad sum as the page prints it."""
+    from analysis import enforcement as en
+    from analysis.data import population as wpp
+
+    glotip, years = en.load_glotip("2025"), [2002, 2022]
+    series = pr.enforcement_series(glotip, wpp.load(), "BLR", years)
+    abroad = pr.detected_abroad(glotip, "BLR", years)
+    own, detected = pv.glotip_records(glotip, series, abroad, "BLR", years, "2025")
+    table = pv.enforcement_table(series)
+    shown = {(c["key"][0], c["key"][3]): c["shown"] for c in own["cells"]}
+    victims = table[en.LABELS["victims"]].str.rstrip(" *†")
+    for year, text in victims[victims != ""].items():
+        assert str(shown[("victims", str(year))]).replace("<5", "1–4") == text.replace(",", "")
+    sums = {s["of"]["iso3"][0]: str(s["shown"]) for s in detected["sums"]}
+    page = pv.abroad_table(abroad).head(pv.ABROAD_ROWS)
+    assert len(sums) == len(page) > 0
+    for iso3, text in zip(abroad["iso3"], page["victims (sum)"], strict=False):
+        assert sums[iso3].replace(",", "") == text.removesuffix(" *").replace(",", "")
+    assert detected["population"] == "GLOTIP 2025: victims with the citizenship of BLR " \
+        "detected abroad"  # fmt: skip
+    assert disclosure.exposed_cells([own, detected]) == []

@@ -70,11 +70,12 @@ def bounds_table(
     return table
 
 
-def _shown(lower, upper):
-    """A figure as a table record holds it: the number, `<5`, or the range's text."""
+def _shown(lower, upper, cell: bool = True):
+    """A figure as a table record holds it: the number, or the range as the page prints it
+    ('1–4' for a sum of one `<5` cell); a cell UNODC published as `<5` is `<5`."""
     if lower == upper:
         return int(lower)
-    if (lower, upper) == (1, GLOTIP_SMALL - 1):
+    if cell and (lower, upper) == (1, GLOTIP_SMALL - 1):
         return f"<{GLOTIP_SMALL}"
     return bounds_text(lower, upper)
 
@@ -103,7 +104,7 @@ def glotip_record(
             group = group if isinstance(group, tuple) else (group,)
             record_sums.append({"of": {d: [str(v)] for d, v in zip(by, group, strict=True)},
                                 "shown": _shown(int(part["lower"].sum()),
-                                                int(part["upper"].sum()))})  # fmt: skip
+                                                int(part["upper"].sum()), cell=False)})  # fmt: skip
     return {"name": name, "population": population, "threshold": GLOTIP_SMALL, "dims": dims,
             "partial": dims, "cells": record_cells, "sums": record_sums}  # fmt: skip
 

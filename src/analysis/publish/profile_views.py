@@ -549,9 +549,7 @@ def default_parts(
                                            years, released)  # fmt: skip
         keep = main_places(dest.ranked)
         parts = part_counts(mine, iso3, DEFAULT_RELEASE, keep, *counts)
-        tables = protect_parts(parts, dest, orig, None)
-        dest.check()
-        orig.check()
+        tables = protect_parts(parts, dest, orig, None)  # the page checks them together
         found.append((profile_key(iso3, DEFAULT_RELEASE, DEFAULT_TOP), tables))
     return found
 

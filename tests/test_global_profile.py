@@ -446,3 +446,28 @@ def test_the_findings_lead_with_the_choice_in_at_most_five_bullets():
     crowded = views.findings([*choice, "A third line."], "Later …", "2023", 2020, totals,
                              figures, "- Statements …")  # fmt: skip
     assert len(crowded.splitlines()) == 5 and "Totals" not in crowded
+
+
+def test_the_glotip_records_hold_the_sums_the_report_prints():
+    """What the audit reads of this report: each year's detected victims and the victims of
+    the countries entering, as the tables print them, over the cells UNODC published."""
+    from analysis import enforcement as en
+    from analysis.publish import disclosure
+
+    glotip = {v: en.load_glotip(v) for v in gp.EDITIONS}
+    paired = {y: v for y, v in gp.vintages_for(range(2016, 2023), "2025").items()
+              if y in set(glotip[v]["year"].astype(int))}  # fmt: skip
+    groups = gp.profile_cells(glotip, paired, "groups")
+    records = views.glotip_records(glotip, paired, groups)
+    assert [r["name"] for r in records] == [
+        "Detected victims per reference year",
+        "Countries entering the profile, per reference year",
+    ]
+    totals = gp.paired_totals(glotip, paired, groups)
+    entering = views.entering_table(totals, gp.largest_reporter(groups)).frame
+    column = "victims in them (women, girls, men, boys)"
+    printed = dict(zip(entering["reference year"], entering[column], strict=True))
+    sums = {s["of"]["year"][0]: str(s["shown"]) for s in records[1]["sums"]}
+    assert sums == printed and len(sums) == len(paired)
+    assert any(c["shown"] == "<5" for c in records[1]["cells"])
+    assert disclosure.exposed_cells(records) == []

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis import enforcement as en
 from analysis import global_profile as gp
 from analysis.data import countries as cty
 from analysis.data import releases
-from analysis.publish import plots
+from analysis.publish import bounded, plots
 from analysis.publish.bounded import bounds_text
 from analysis.publish.tables import Table
 
@@ -79,6 +80,27 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
         }
     )
     return Table(frame, caption="Countries entering the profile, per reference year")
+
+
+def glotip_records(
+    glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], groups: pd.DataFrame
+) -> list[dict]:
+    """For the disclosure audit, the GLOTIP figures this report sums, per export: the country
+    totals of victims behind each year's detected victims, and the victims by sex and age of
+    the countries entering the profile behind each year's victims in them."""
+    records = []
+    for vintage in sorted(set(years.values())):
+        chosen = [y for y, v in years.items() if v == vintage]
+        totals = en.country_totals(glotip_by_vintage[vintage], ["victims"])
+        totals = totals[totals["year"].isin(chosen)]
+        records.append(bounded.totals_record("Detected victims per reference year", vintage,
+                                             totals, [["indicator", "year"]]))  # fmt: skip
+        cells = groups[(groups["vintage"] == vintage) & groups["year"].isin(chosen)]
+        records.append(bounded.glotip_record(
+            "Countries entering the profile, per reference year",
+            f"GLOTIP {vintage}: victims detected by sex and age", cells,
+            ["iso3", "year", "part"], [["year"]]))  # fmt: skip
+    return records
 
 
 # --- The profile under each rule -------------------------------------------------------------

@@ -66,3 +66,16 @@ def test_no_figure_of_the_run_has_a_layout_problem(run_dir):
         for problem in figure.get("problems", [])
     ]
     assert not found, "\n".join(found[:10])
+
+
+def test_every_table_a_report_writes_is_shown_on_its_page(run_dir):
+    """A report writes tables/<report>/<name>.csv for each table it shows, linked under the
+    table: a CSV its page does not link is a table the reader never saw (a cell that ends on
+    another statement displays that, not the table)."""
+    missing = []
+    for folder in sorted(p for p in (run_dir / "tables").iterdir() if p.is_dir()):
+        page = run_dir / f"{folder.name}.html"
+        text = page.read_text(encoding="utf-8") if page.is_file() else ""
+        missing += [f"{folder.name}: {csv.name}" for csv in sorted(folder.glob("*.csv"))
+                    if f'href="tables/{folder.name}/{csv.name}"' not in text]  # fmt: skip
+    assert not missing, "tables written but not shown:\n" + "\n".join(missing[:20])

@@ -533,8 +533,11 @@ def default_parts(
     them, protected against its places' tables (sliced from `released`: the grids), with their
     key (`profile_key`). `frame`: the victim records of every release, cleaned."""
     years, threshold = list(released.years), released.threshold
-    frame = frame[frame["year"].between(*years).fillna(False)]
-    chosen = frame[frame["release"] == DEFAULT_RELEASE]
+    # The breakdowns depend on the detailed release's places alone: only its records are read.
+    frame = frame[
+        frame["year"].between(*years).fillna(False) & (frame["release"] == DEFAULT_RELEASE)
+    ]
+    chosen = frame
     codes = sorted(
         set(chosen["citizenship"].dropna()) | set(chosen["exploitation_country"].dropna())
     )

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.data import files, paths
-from analysis.run import runner
+from analysis.run import store
 
 
 @pytest.fixture
@@ -43,18 +44,20 @@ def test_atomic_files_and_new_folders_follow_the_umask(tmp_path, umask):
     assert mode(files.write_json({}, tmp_path / "private.json")) == 0o600
 
 
-def test_carried_over_files_follow_the_umask_and_are_read_only(tmp_path, umask):
+def test_reused_files_follow_the_umask_and_are_read_only(tmp_path, umask):
+    """A report reused from the store (`store.save`, `store.restore`) is read-only."""
     umask(0o022)
     old = tmp_path / "old"
     (old / "results").mkdir(parents=True)
     for rel in ("10_x.html", "results/10_x.json", "results/10_x.figures.json"):
         (old / rel).write_text("{}")
         (old / rel).chmod(0o600)  # as runs made before wrote them
-    files = ["10_x.html", "results/10_x.json", "results/10_x.figures.json"]
-    runner.carry_over(old, tmp_path / "new", files)
+    files = [Path(r) for r in ("10_x.html", "results/10_x.json", "results/10_x.figures.json")]
+    store.save(tmp_path, "key", old, files, {})
+    store.restore(tmp_path, store.find(tmp_path, "key"), tmp_path / "new")
     carried = sorted(p for p in (tmp_path / "new").rglob("*") if p.is_file())
     assert [p.name for p in carried] == ["10_x.html", "10_x.figures.json", "10_x.json"]
     assert {mode(p) for p in carried} == {0o444}
     umask(0o077)
-    runner.carry_over(old, tmp_path / "private", files)
+    store.restore(tmp_path, store.find(tmp_path, "key"), tmp_path / "private")
     assert {mode(p) for p in (tmp_path / "private").rglob("*") if p.is_file()} == {0o400}

@@ -264,7 +264,7 @@ def step_key(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-# The report folder: lock, previous run, carrying outputs over.
+# The report folder: lock, the previous run, the files of a notebook.
 
 
 class ReportLock:
@@ -337,13 +337,6 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
     for folder in (run / "figures" / notebook, run / "tables" / notebook):
         found += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return [p.relative_to(run) for p in found if p.is_file()]
-
-
-def carry_over(previous: Path, target: Path, rels: Iterable[str]) -> None:
-    """Link a notebook's files, as its manifest entry lists them, from the previous run
-    (`unaltered` checked them first): a file added there since is not carried."""
-    for rel in rels:
-        store.link(previous / rel, target / rel)
 
 
 def unaltered(run: Path, rels: Iterable[str], hashes: dict[str, str]) -> bool:
@@ -744,16 +737,6 @@ class Run:
             found.append(f"its published files were edited after run {self.previous.name}")
         return "; ".join(found) or "the notebook changed"
 
-    def is_fresh(self, name: str, key: str) -> bool:
-        old = self.before.get(name, {})
-        return (
-            old.get("key") == key
-            and old.get("status") in ("ok", "unchanged")
-            and old.get("processed_outputs") == output_hashes(self.tasks[name].step)
-            and has_records(old, name)
-            and unaltered(self.previous, old.get("files", []), self.published)
-        )
-
     def stored(self, name: str, key: str) -> dict | None:
         """The store's entry for this task and key, where its processed tables are still
         the ones it wrote and its table records are there."""
@@ -764,8 +747,9 @@ class Run:
 
     def choose(self, name: str) -> tuple[str, str, object]:
         """What to do with a task whose dependencies are done, its key and a detail: blocked
-        (the failed dependencies), failed (a table changed under the run), carry (from the
-        latest run), store (its entry), not run, or execute."""
+        (the failed dependencies), failed (a table changed under the run), store (its entry:
+        the store is the one way a report is reused, whichever run made it), not run, or
+        execute."""
         task = self.tasks[name]
         params = {**self.options.parameters.get(task.step.notebook, {}), **task.fixed}
         self.parameters[name] = params
@@ -781,8 +765,6 @@ class Run:
             return "blocked", key, failed
         if changed := self.changed_under_run(inputs):
             return "failed", key, changed
-        if self.is_fresh(name, key) and not forced:
-            return "carry", key, self.before[name].get("reused_from") or self.previous.name
         if not forced and (entry := self.stored(name, key)):
             made_by = entry["run_id"]
             if not (self.root / made_by).is_dir():  # stopped before it was published, or removed
@@ -800,11 +782,6 @@ class Run:
             self.finish(name, StepResult("blocked", key=key, blocked_by=detail))
         elif what == "failed":
             self.finish(name, StepResult("failed", key=key, error=detail))
-        elif what == "carry":
-            carry_over(self.previous, self.partial, self.before[name].get("files", []))
-            result = StepResult("unchanged", key=key, reused_from=detail)
-            result.last_seconds = self.last_seconds(name)
-            self.finish(name, result)
         elif what == "store":
             entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
@@ -846,8 +823,7 @@ class Run:
                 elif what == "not run":
                     line = "not selected"
                 else:
-                    made_by = detail if what == "carry" else detail[1]
-                    line = f"unchanged: would be carried over from {made_by}"
+                    line = f"unchanged: would be carried over from {detail[1]}"
                     if after:
                         verb = "changes its" if len(after) == 1 else "change their"
                         line += f", unless {' and '.join(after)} {verb} tables"

@@ -447,10 +447,6 @@ def chosen_rule(by_edition: pd.DataFrame) -> tuple[str, float]:
     return str(table.index[0]), float(table["worst"].iloc[0])
 
 
-def years_with_data(frame: pd.DataFrame) -> list[int]:
-    return sorted(int(y) for y in np.unique(frame["year"]))
-
-
 def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> dict:
     """The country whose published total of detected victims in `year` changed most from one
     export (`before`) to another (`after`): its code and both totals as bounds (None where an

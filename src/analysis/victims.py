@@ -243,19 +243,6 @@ DESTINATION_GROUPS = [
 ]  # fmt: skip
 
 
-def destination_groups(frame: pd.DataFrame, top: list[str]) -> pd.DataFrame:
-    """Records per year (rows) and destination group (United States, the other `top`
-    destinations, other known destinations, unknown destination)."""
-    dest = frame["exploitation_country"]
-    group = np.select(
-        [dest.eq("USA").fillna(False), dest.isin(top).fillna(False), dest.notna()],
-        DESTINATION_GROUPS[:3],
-        DESTINATION_GROUPS[3],
-    )
-    table = pd.crosstab(frame["year"].astype(int), group)
-    return table.reindex(columns=[c for c in DESTINATION_GROUPS if c in table.columns])
-
-
 def forms_by_group(frame: pd.DataFrame) -> pd.DataFrame:
     """Records of women, men, girls and boys (rows) by form of exploitation (columns); records
     without a known group or form are left out."""

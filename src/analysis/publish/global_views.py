@@ -36,10 +36,6 @@ def export_name(vintage: str) -> str:
     return releases.GLOTIP[vintage].label.replace("UNODC GLOTIP ", "the ")
 
 
-def edition_name(vintage: str) -> str:
-    return f"{gp.EDITIONS[vintage][0]} edition"
-
-
 def share_text(share, lower, upper) -> str:
     """'41.0 (40.5–41.1)': the central share with its range; '41.0' when they agree; '–'."""
     if pd.isna(share):

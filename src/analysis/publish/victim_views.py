@@ -1318,15 +1318,6 @@ def diagnostics_table(diag: dict) -> tables.Table:
     return tables.Table(frame, caption="Diagnostics of the trend model")
 
 
-def trend_words(fit: trends.GenderTrend) -> str:
-    """'female records -9.8% per year (-10.5% to -9.1%); male records ...'."""
-    by_gender = fit.trend.set_index("gender")
-    return "; ".join(
-        f"{g} records {r['irr'] - 1:+.1%} per year ({r['lower'] - 1:+.1%} to {r['upper'] - 1:+.1%})"
-        for g, r in by_gender.loc[fit.levels].iterrows()
-    )
-
-
 # --- Does the trend hold? The sensitivity table ------------------------------------------------
 
 DESCRIBED_NOTE = (

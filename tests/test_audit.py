@@ -363,7 +363,7 @@ def test_a_range_is_printed_only_when_it_leaves_two_values():
 
 
 # GLOTIP figures: UNODC's `<5` cells, the ranges of sums over them, and reports linked through
-# the export's country totals (`bounded.glotip_record`, `bounded.totals_record`).
+# the export's country totals (`bounded.glotip_record`, `bounded.country_totals_record`).
 
 
 def glotip_totals(values: dict[tuple[str, int], tuple[int, int]]) -> pd.DataFrame:
@@ -379,7 +379,7 @@ TOTALS = glotip_totals({("AAA", 2020): (1, 4), ("BBB", 2020): (12, 12), ("CCC", 
 def test_a_glotip_record_shows_small_cells_and_sums_over_them_as_ranges():
     from analysis.publish import bounded
 
-    record = bounded.totals_record("sums", "2025", TOTALS, [["indicator", "year"]])
+    record = bounded.country_totals_record("sums", "2025", TOTALS, [["indicator", "year"]])
     assert [c["shown"] for c in record["cells"]] == ["<5", 12, 7]
     assert record["sums"] == [{"of": {"indicator": ["victims"], "year": ["2020"]},
                                "shown": "20–23"}]  # fmt: skip
@@ -394,12 +394,14 @@ def test_the_audit_reads_glotip_ranges_and_catches_an_exact_sum_over_a_small_cel
     BBB as one number (15) would give AAA's `<5` away (3), linked through the totals."""
     from analysis.publish import bounded
 
-    base = bounded.totals_record("totals", "2025", TOTALS, base=True)
-    world = bounded.totals_record("world", "2025", TOTALS, [["indicator", "year"]])
+    base = bounded.country_totals_record("totals", "2025", TOTALS, base=True)
+    world = bounded.country_totals_record("world", "2025", TOTALS, [["indicator", "year"]])
     run = write_run(tmp_path / "ranges", {"20_e": [base, world]})
     result = audit.audit(run)
     assert result.status == 0 and result.summary()["hidden_cells"] == 2  # AAA in each table
-    wrong = bounded.totals_record("region", "2025", TOTALS.iloc[:2], [["indicator", "year"]])
+    wrong = bounded.country_totals_record(
+        "region", "2025", TOTALS.iloc[:2], [["indicator", "year"]]
+    )
     wrong["sums"][0]["shown"] = 15  # what a bug would print instead of "13–16"
     run = write_run(tmp_path / "exact", {"20_e": [base, world], "40_p": [wrong]})
     found = audit.audit(run)

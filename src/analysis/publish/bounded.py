@@ -112,7 +112,7 @@ def glotip_record(
 TOTALS_DIMS = ("indicator", "sex", "iso3", "year")
 
 
-def totals_record(
+def country_totals_record(
     name: str,
     vintage: str,
     totals: pd.DataFrame,

@@ -14,7 +14,12 @@ import pandas as pd
 from analysis import enforcement as en
 from analysis.data import countries as cty
 from analysis.publish import tables
-from analysis.publish.bounded import bounds_table, bounds_text, format_bounds
+from analysis.publish.bounded import (
+    bounds_table,
+    bounds_text,
+    country_totals_record,
+    format_bounds,
+)
 
 RANGE_NOTE = "A range such as 1,234–1,246 is a figure that suppressed ('<5') cells leave open."
 
@@ -460,14 +465,26 @@ GAP_NOTE = (
 )
 
 
+EU27_CAPTION = "EU-27: Eurostat headline figures against the GLOTIP sum over the member states"
+
+
 def eu27_view(eu: pd.DataFrame) -> tables.Table:
     """`eu27_table` as the reader sees it, with a note on what the gap measures."""
     return view(
         eu27_table(eu),
-        "EU-27: Eurostat headline figures against the GLOTIP sum over the member states",
+        EU27_CAPTION,
         note=f"{GAP_NOTE} † a Eurostat value taken from a secondary quotation. {RANGE_NOTE}",
         index=False,
     )
+
+
+def eu27_record(totals: pd.DataFrame, years: Sequence[int], vintage: str) -> dict:
+    """For the disclosure audit, the GLOTIP sums over the EU-27 members that `eu27_table`
+    prints (victims and persons convicted, per year), over the totals UNODC published."""
+    counted = [i for _, i, kind in en.EUROSTAT_MEASURES.values() if kind == "count"]
+    rows = totals[totals["iso3"].isin(en.eu27_members()) & totals["year"].isin(list(years))
+                  & (totals["sex"] == "Total") & totals["indicator"].isin(counted)]  # fmt: skip
+    return country_totals_record(EU27_CAPTION, vintage, rows, [["indicator", "year"]])
 
 
 def ratios_view(ratio: pd.DataFrame, years: Sequence[int]) -> tables.Table:

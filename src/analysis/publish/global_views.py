@@ -89,7 +89,7 @@ def glotip_records(
         chosen = [y for y, v in years.items() if v == vintage]
         totals = en.country_totals(glotip_by_vintage[vintage], ["victims"])
         totals = totals[totals["year"].isin(chosen)]
-        records.append(bounded.totals_record("Detected victims per reference year", vintage,
+        records.append(bounded.country_totals_record("Detected victims per reference year", vintage,
                                              totals, [["indicator", "year"]]))  # fmt: skip
         cells = groups[(groups["vintage"] == vintage) & groups["year"].isin(chosen)]
         records.append(bounded.glotip_record(

@@ -787,7 +787,7 @@ def glotip_records(
     country's citizenship detected abroad are one population per citizenship: no other
     report publishes them."""
     own = series[series["scope"] == "country"].assign(sex="Total", iso3=iso3)
-    records = [bounded.totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
+    records = [bounded.country_totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
     reporting = abroad["iso3"].head(shown).tolist()
     rows = pr.abroad_rows(glotip, iso3, years)
     rows = rows[rows["iso3"].isin(reporting)].assign(citizenship=iso3)

@@ -3,10 +3,12 @@ mirror before the suite runs); they fail, never skip, when a file is missing."""
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -66,6 +68,15 @@ def processed_tables():
     do not pay for pandera."""
     from analysis import catalog
 
+    # One builder at a time: the fast lane runs on several workers (`-n auto`), each with this
+    # fixture, and a fresh clone has no table yet.
+    lock_path = Path(tempfile.gettempdir()) / f"thb-analysis-tests-{os.getuid()}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _build_missing_tables(catalog)
+
+
+def _build_missing_tables(catalog) -> None:
     for step, module in (
         ("01_clean_victims", "analysis.clean.ctdc"),
         ("02_clean_enforcement", "analysis.clean.enforcement_tables"),

@@ -326,3 +326,17 @@ def test_the_claims_table_quotes_each_claim_with_speaker_date_period_and_verdict
         cells = " ".join(map(str, row[1:])).lower()
         assert row[3].startswith("not attributed") and "global" not in cells
         assert "representative" not in cells and "aizsalnieks" not in cells
+
+
+def test_the_glotip_record_holds_the_totals_the_report_shows():
+    """What the audit reads of the claims report's GLOTIP table: each figure as printed."""
+    from analysis.publish import claims_views
+
+    glotip = en.load_glotip("2025")
+    record = claims_views.glotip_record(glotip, "BLR", (2007, 2011))
+    series = claims_views.glotip_series(glotip, "BLR", (2007, 2011))
+    labels = {k: en.LABELS[k] for k in en.INDICATORS}
+    for cell in record["cells"]:
+        indicator, _, iso3, year = cell["key"]
+        assert str(cell["shown"]) == series.loc[int(year), labels[indicator]].replace(",", "")
+    assert len(record["cells"]) == 15 and record["sums"] == []

@@ -10,7 +10,7 @@ from analysis import enforcement as en
 from analysis.data import countries, releases
 from analysis.data.errors import DataError
 from analysis.publish import tables
-from analysis.publish.bounded import bounds_table, format_bounds
+from analysis.publish.bounded import bounds_table, country_totals_record, format_bounds
 
 
 def glotip_series(
@@ -25,6 +25,15 @@ def glotip_series(
     keys = [*en.INDICATORS, "offences"]
     return bounds_table(both, "indicator", range(years[0], years[1] + 1), keys,
                            labels=en.LABELS)  # fmt: skip
+
+
+def glotip_record(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
+    """For the disclosure audit, the country's published totals of persons that
+    `glotip_series` shows, as UNODC published them (linked to every report that shows them)."""
+    totals = en.country_totals(glotip)
+    rows = totals[(totals["iso3"] == country) & totals["year"].between(*years)]
+    caption = f"{countries.name(pd.Series([country], dtype='string')).iloc[0]} in GLOTIP"
+    return country_totals_record(caption, en.vintage_of(glotip), rows)
 
 
 def _text(figure: dict, decimals: int = 0) -> str:

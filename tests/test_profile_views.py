@@ -478,7 +478,12 @@ def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
     assert facts["destinations"]["parts"][0] == (
         "Russia (800, 93%; all registered in 2019; one programme)"
     )
+    points = pv.summary_points(facts)  # the findings box: one point per subject, notes last
+    assert points[-2:] == ["Russia: one shelter's cases (A cited source).",
+                           "2022: a year of war (Another source)."]  # fmt: skip
+    assert points[0].startswith("In the CTDC K-anonymised release (2021), ") and len(points) == 5
     text = pv.summary_paragraph(facts)
+    assert text == " ".join(points)
     assert "Russia: one shelter's cases (A cited source)." in text
     assert "2022: a year of war (Another source)." in text
     assert "an old crisis" not in text and "not Belarus" not in text and "other country" not in text

@@ -1042,11 +1042,13 @@ def summary_facts(
     return facts
 
 
-def summary_paragraph(facts: dict) -> str:
-    """Plain sentences from `summary_facts`; every number in it comes from there."""
+def summary_points(facts: dict) -> list[str]:
+    """The key findings from `summary_facts` (every number in them comes from there), one
+    point each: the citizens' places of exploitation, those exploited in the country, its
+    GLOTIP figures, other countries' GLOTIP figures, and each cited note."""
     name, n = facts["country"], facts["threshold"]
     first, last = facts["years"]
-    text = []
+    text, points = [], []
     dest = facts["destinations"]
     if dest["records"] == 0:
         text.append(f"The {facts['release_label']} holds no records of citizens of {name} "
@@ -1062,18 +1064,19 @@ def summary_paragraph(facts: dict) -> str:
             text.append(f"The main foreign destinations were {dest['sentence']}.")
         if dest["domestic"]:
             text.append(f"{dest['domestic'].capitalize()} were exploited within {name}.")
+    points.append(" ".join(text))
     orig = facts["origins"]
     if orig["records"] == 0:
-        text.append(f"No record of that release names {name} as the place of exploitation.")
+        points.append(f"No record of that release names {name} as the place of exploitation.")
     else:
         own = (f"; {orig['domestic']} of them concern its own citizens"
                if orig["domestic"] else "")  # fmt: skip
         foreign = f"; the main foreign origins were {orig['sentence']}" if orig["sentence"] else ""
-        text.append(f"{disclosure.count_words(orig['records'], n).capitalize()} records name "
-                    f"{name} as the place of exploitation{own}{foreign}.")  # fmt: skip
+        points.append(f"{disclosure.count_words(orig['records'], n).capitalize()} records name "
+                      f"{name} as the place of exploitation{own}{foreign}.")  # fmt: skip
     glotip = facts["glotip"]
     if glotip is None:
-        text.append(f"GLOTIP publishes no enforcement totals for {name} in these years.")
+        points.append(f"GLOTIP publishes no enforcement totals for {name} in these years.")
     else:
         parts = []
         for key, f in glotip.items():
@@ -1084,10 +1087,15 @@ def summary_paragraph(facts: dict) -> str:
                 part += f"; {f['region_rate']} in the {f['region']}"
             parts.append(part + ")")
         listing = "; ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-        text.append(f"In GLOTIP, {name} last reported {listing}.")
+        points.append(f"In GLOTIP, {name} last reported {listing}.")
     if facts["abroad_countries"]:
-        text.append(f"{facts['abroad_countries']} other countries reported detecting victims "
-                    f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
-    for note in facts.get("context", []):
-        text.append(f"{note['about']}: {note['note']} ({note['source']}).")
-    return " ".join(text)
+        points.append(f"{facts['abroad_countries']} other countries reported detecting victims "
+                      f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
+    points += [f"{note['about']}: {note['note']} ({note['source']})."
+               for note in facts.get("context", [])]  # fmt: skip
+    return points
+
+
+def summary_paragraph(facts: dict) -> str:
+    """The key findings (`summary_points`) as one paragraph, as the results record it."""
+    return " ".join(summary_points(facts))

@@ -150,37 +150,31 @@ def profile_figures(iso3: str, release: str = "kanon_2021", threshold: int = 10)
     years, top = [2002, 2022], 8
     name = pr.country_name(iso3)
     records = pr.load_victims(iso3, years)
-    counts = pr.place_counts(records, iso3, "destinations")
-    origins = pr.place_counts(records, iso3, "origins")
-    dest = pv.places(counts, release, iso3, "destinations", threshold, top, years)
-    orig = pv.places(origins, release, iso3, "origins", threshold, top, years)
+    counts, (dest, orig) = pv.both_places(records, release, iso3, threshold, top, years)
+    keep = pv.main_places(dest.ranked)
+    parts = pv.part_counts(records, iso3, release, keep, *counts)
+    protected = pv.protect_parts(parts, dest, orig, None)
     source = plots.source_line(releases.CTDC[release].source)
     figures = {}
-    foreign = pr.foreign_places(counts, release, iso3)
-    if len(foreign):
+    if len(parts["destinations_map"]):
         figures["destinations_map"], _ = pv.place_map(
-            foreign, iso3, threshold, title=f"Where citizens of {name} were exploited abroad",
-            source=source, extent="auto", table=dest.map_table(foreign))  # fmt: skip
-    keep = pv.main_places(dest.ranked)
-    timeline = pr.over_time(records, iso3, release, "destinations", keep)
-    if not timeline.empty:
-        protected = dest.breakdown("Records by year of registration and place", timeline.stack())
+            parts["destinations_map"], iso3, threshold,
+            title=f"Where citizens of {name} were exploited abroad", source=source,
+            extent="auto", table=protected["destinations_map"])  # fmt: skip
+    if not parts["over_time"].empty:
         figures["over_time"] = pv.over_time_figure(
-            timeline, protected, iso3, "destinations", title=f"Citizens of {name}", source=source
-        )
+            parts["over_time"], protected["over_time"], iso3, "destinations",
+            title=f"Citizens of {name}", source=source)  # fmt: skip
     if not dest.ranked.empty:
-        groups = {c: pr.by_group(records, iso3, release, "destinations", keep, c)
-                  for c in ("gender", "form")}  # fmt: skip
-        protected = {c: dest.breakdown(f"Records by place and {c}", g.stack())
-                     for c, g in groups.items()}  # fmt: skip
+        groups = {c: parts[c] for c in ("gender", "form")}
         figures["gender_form"], _ = pv.group_heatmaps(
             groups, protected, keep, iso3, "destinations", title=f"Citizens of {name}",
             source=source)  # fmt: skip
-    foreign = pr.foreign_places(origins, release, iso3)
-    if len(foreign):
+    if len(parts["origins_map"]):
         figures["origins_map"], _ = pv.place_map(
-            foreign, iso3, threshold, title=f"Citizenship of foreign victims in {name}",
-            source=source, extent="auto", table=orig.map_table(foreign))  # fmt: skip
+            parts["origins_map"], iso3, threshold,
+            title=f"Citizenship of foreign victims in {name}", source=source, extent="auto",
+            table=protected["origins_map"])  # fmt: skip
     series = pr.enforcement_series(en.load_glotip("2025"), wpp.load(), iso3, years)
     if not series[series["scope"] == "country"].empty:
         glotip = plots.source_line("glotip_2025", "un_wpp2024_population")

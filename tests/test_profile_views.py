@@ -615,3 +615,16 @@ def test_the_glotip_records_hold_what_the_profile_shows_of_glotip():
     assert detected["population"] == "GLOTIP 2025: victims with the citizenship of BLR " \
         "detected abroad"  # fmt: skip
     assert disclosure.exposed_cells([own, detected]) == []
+
+
+def test_a_release_made_before_it_held_profiles_is_an_error_not_an_exploration():
+    from analysis.publish import release as rel
+
+    assert pv.held_parts(None, "NGA", pv.DEFAULT_RELEASE, pv.DEFAULT_TOP) is None
+    older = rel.Released((2002, 2022), 10, {}, {}, {"trends": {}})
+    with pytest.raises(DataError, match="holds no country profile's tables.*re-run"):
+        pv.held_parts(older, "NGA", pv.DEFAULT_RELEASE, pv.DEFAULT_TOP)
+    released = rel.load()
+    assert pv.held_parts(released, "NGA", "global_2020", pv.DEFAULT_TOP) is None  # exploration
+    assert set(pv.held_parts(released, "NGA", pv.DEFAULT_RELEASE, pv.DEFAULT_TOP)) == {
+        "over_time", "gender", "form", "destinations_map"}  # fmt: skip

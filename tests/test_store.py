@@ -73,3 +73,17 @@ def test_ages_read_in_days_hours_minutes(text, seconds):
 def test_a_bad_age_is_named(text):
     with pytest.raises(ValueError, match="an age such as 90d"):
         store.parse_age(text)
+
+
+def test_an_old_entry_a_recent_run_reused_is_kept_by_prune(tmp_path):
+    """The store is the one way a report is reused: what the latest run took from it, however
+    long ago it was made, survives a prune."""
+    root, run_dir = tmp_path / "reports", _run_dir(tmp_path)
+    for key in ("reused", "unused"):
+        store.save(root, key, run_dir, [], {"run_id": "a"})
+        entry = store.folder(root, key) / store.ENTRY
+        old = {**json.loads(entry.read_text()), "stored": time.time() - 91 * 86400}
+        entry.write_text(json.dumps(old))
+    store.restore(root, store.find(root, "reused"), tmp_path / "next")
+    assert store.prune(root, store.parse_age("90d")) == 1
+    assert store.find(root, "reused") is not None and store.find(root, "unused") is None

@@ -479,8 +479,9 @@ def eu27_view(eu: pd.DataFrame) -> tables.Table:
 
 
 def eu27_record(totals: pd.DataFrame, years: Sequence[int], vintage: str) -> dict:
-    """For the disclosure audit, the GLOTIP sums over the EU-27 members that `eu27_table`
-    prints (victims and persons convicted, per year), over the totals UNODC published."""
+    """For the disclosure audit, the GLOTIP counts over the EU-27 members that `eu27_table`
+    prints (victims and persons convicted, per year), over the totals UNODC published. Not
+    recorded: the female shares and the rate."""
     counted = [i for _, i, kind in en.EUROSTAT_MEASURES.values() if kind == "count"]
     rows = totals[totals["iso3"].isin(en.eu27_members()) & totals["year"].isin(list(years))
                   & (totals["sex"] == "Total") & totals["indicator"].isin(counted)]  # fmt: skip

@@ -81,9 +81,10 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
 def glotip_records(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], groups: pd.DataFrame
 ) -> list[dict]:
-    """For the disclosure audit, the GLOTIP figures this report sums, per export: the country
-    totals of victims behind each year's detected victims, and the victims by sex and age of
-    the countries entering the profile behind each year's victims in them."""
+    """For the disclosure audit, the GLOTIP sums this report prints, per export: each year's
+    detected victims over the country totals UNODC published, and each year's victims of the
+    countries entering the profile over their figures by sex and age. Not recorded: the
+    shares computed from them."""
     records = []
     for vintage in sorted(set(years.values())):
         chosen = [y for y, v in years.items() if v == vintage]

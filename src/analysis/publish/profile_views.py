@@ -480,6 +480,20 @@ def profile_key(iso3: str, release: str, top: int) -> dict:
     return {"iso3": iso3, "release": release, "top": int(top)}
 
 
+def held_parts(
+    released: rel.Released | None, iso3: str, release: str, top: int
+) -> dict[str, dict] | None:
+    """The release's records of this profile's breakdowns (`default_parts`), or None where
+    it holds none for these parameters: the profile protects its own (an exploration). A
+    release made before the release step held any profile is a DataError."""
+    if released is None:
+        return None
+    if "profiles" not in released.reports:
+        raise DataError("the protected release holds no country profile's tables: re-run the "
+                        "release step (python -m analysis run)")  # fmt: skip
+    return released.held("profiles", profile_key(iso3, release, top))
+
+
 def map_counts(values: pd.Series) -> pd.Series:
     """A map's records per foreign place (`profiles.foreign_places`) as a table's counts."""
     index = pd.MultiIndex.from_arrays([values.index.astype(str)], names=["place"])
@@ -537,17 +551,14 @@ def default_parts(
     frame = frame[
         frame["year"].between(*years).fillna(False) & (frame["release"] == DEFAULT_RELEASE)
     ]
-    chosen = frame
-    codes = sorted(
-        set(chosen["citizenship"].dropna()) | set(chosen["exploitation_country"].dropna())
-    )
+    codes = sorted(set(frame["citizenship"].dropna()) | set(frame["exploitation_country"].dropna()))
     records = victims.add_groups(frame.reset_index(drop=True))[list(PART_COLUMNS)]
     rows = [
         records.groupby(c, observed=True).indices for c in ("citizenship", "exploitation_country")
     ]
     found = []
     for iso3 in codes:
-        mine = records.iloc[np.union1d(rows[0].get(iso3, []), rows[1].get(iso3, []))]
+        mine = records.iloc[np.union1d(rows[0].get(iso3, []), rows[1].get(iso3, [])).astype(int)]
         counts, (dest, orig) = both_places(mine, DEFAULT_RELEASE, iso3, threshold, DEFAULT_TOP,
                                            years, released)  # fmt: skip
         keep = main_places(dest.ranked)
@@ -781,11 +792,12 @@ def glotip_records(
     vintage: str,
     shown: int = ABROAD_ROWS,
 ) -> list[dict]:
-    """For the disclosure audit, the GLOTIP figures the profile publishes: the country's own
+    """For the disclosure audit, the GLOTIP counts the profile publishes: the country's own
     totals (`enforcement_table`) and, per reporting country of the detected-abroad table (the
-    first `shown` rows of `abroad`), its figures by year and their sum. Victims with the
-    country's citizenship detected abroad are one population per citizenship: no other
-    report publishes them."""
+    first `shown` rows of `abroad`), the sum the page prints over UNODC's figures by year
+    (those UNODC publishes; the page does not print them). Not recorded: the rates and the
+    pooled figures of the rest of the region. Victims with the country's citizenship detected
+    abroad are one population per citizenship: no other report publishes them."""
     own = series[series["scope"] == "country"].assign(sex="Total", iso3=iso3)
     records = [bounded.country_totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
     reporting = abroad["iso3"].head(shown).tolist()
@@ -1097,5 +1109,5 @@ def summary_points(facts: dict) -> list[str]:
 
 
 def summary_paragraph(facts: dict) -> str:
-    """The key findings (`summary_points`) as one paragraph, as the results record it."""
+    """The key findings (`summary_points`) as one paragraph."""
     return " ".join(summary_points(facts))

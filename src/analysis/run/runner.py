@@ -709,9 +709,10 @@ class Run:
                          "(only a complete run becomes the latest)")  # fmt: skip
         return "this run is not complete: " + "; ".join(parts or ["some notebooks did not run"])
 
-    def reason(self, name: str, params: dict) -> str:
+    def reason(self, name: str, params: dict, key: str = "") -> str:
         """Why a task runs, against the latest run: asked (--force), new, its last run failed,
-        a parameter, an input (which) or a code file (which) changed, else its notebook."""
+        a parameter, an input (which) or a code file (which) changed, its stored report is
+        gone (its `key` unchanged), else its notebook."""
         old = self.before.get(name)
         if old is None:
             return "not in the latest run"
@@ -735,6 +736,8 @@ class Run:
             found.append("its tables changed since it wrote them")
         if not found and not unaltered(self.previous, old.get("files", []), self.published):
             found.append(f"its published files were edited after run {self.previous.name}")
+        if not found and key and old.get("key") == key:
+            found.append("its stored report was pruned or lost")
         return "; ".join(found) or "the notebook changed"
 
     def stored(self, name: str, key: str) -> dict | None:
@@ -804,7 +807,7 @@ class Run:
                     info, keep)  # fmt: skip
             self.submitted[name] = args
             self.submit(name, key)
-            self.why[name] = self.reason(name, params)
+            self.why[name] = self.reason(name, params, key)
             self.progress.line(f"{name}: running ({self.why[name]})")
 
     def explain(self) -> tuple[int, Path | None]:
@@ -814,11 +817,11 @@ class Run:
         would: set[str] = set()
         while len(self.results) < len(self.tasks):
             for name in self.ready():
-                what, _, detail = self.choose(name)
+                what, key, detail = self.choose(name)
                 after = sorted(self.deps[name] & would)
                 if what == "execute":
                     would.add(name)
-                    line = f"would run ({self.reason(name, self.parameters[name])})"
+                    line = f"would run ({self.reason(name, self.parameters[name], key)})"
                     line += f", after {' and '.join(after)}" if after else ""
                 elif what == "not run":
                     line = "not selected"

@@ -5,7 +5,8 @@ parameters, its inputs and the code it imports. As soon as a task finishes, its 
 executed notebook, results, table and figure records, figures, tables) are linked into
 `reports/.store/<key>/`, with an `entry.json`. Any later run with the same key takes them from
 there, whichever run made them: a stopped or failed run loses no finished work, and a report
-once made is never made again. `prune` removes entries older than a given age.
+once made is never made again. `prune` removes entries neither made nor reused within a given
+age.
 
 Files are read-only hard links where the filesystem allows (copies elsewhere), so the store
 costs no space while the run folders that share its files exist. An entry records each file's
@@ -93,9 +94,12 @@ def find(root: Path, key: str) -> dict | None:
 
 
 def restore(root: Path, entry: dict, run_dir: Path) -> None:
-    """Link an entry's files into a run folder."""
+    """Link an entry's files into a run folder, and note when it was last used (`prune`
+    keeps what a recent run reused, however long ago it was made)."""
     for rel in entry["files"]:
         link(folder(root, entry["key"]) / "files" / rel, run_dir / rel)
+    with contextlib.suppress(OSError):
+        files.write_json({**entry, "used": time.time()}, folder(root, entry["key"]) / ENTRY)
 
 
 def prune(root: Path, older_than_seconds: float) -> int:
@@ -107,7 +111,8 @@ def prune(root: Path, older_than_seconds: float) -> int:
     cutoff, removed = time.time() - older_than_seconds, 0
     for entry_dir in store.iterdir():
         try:
-            stored = json.loads((entry_dir / ENTRY).read_text(encoding="utf-8"))["stored"]
+            entry = json.loads((entry_dir / ENTRY).read_text(encoding="utf-8"))
+            stored = max(entry["stored"], entry.get("used", 0.0))
         except (OSError, ValueError, KeyError, TypeError):
             stored = 0.0  # unreadable or half-built
         if stored < cutoff:

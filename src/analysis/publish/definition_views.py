@@ -16,7 +16,6 @@ from matplotlib.colors import ListedColormap
 
 from analysis import victims as vic
 from analysis.data import releases
-from analysis.data.errors import DataError
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
     ACTS,
@@ -550,9 +549,8 @@ def eu_only_published(
         counts = pd.Series(part["only_eu_explicit"].to_numpy(), index=index)
         if held is not None:
             if eu_only_part(release, text) not in held:
-                raise DataError(f"the protected release has no table of records only "
-                                f"{NAMES[text]} names ({release}): re-run the release step "
-                                "(python -m analysis run)")  # fmt: skip
+                raise rel.stale(f"the protected release has no table of records only "
+                                f"{NAMES[text]} names ({release})")  # fmt: skip
             table = rel.restore(held[eu_only_part(release, text)], counts, release)
         else:
             gain_fixed = grids[release].determined({"named": [text]})

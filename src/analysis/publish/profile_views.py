@@ -19,7 +19,6 @@ from analysis import enforcement as en
 from analysis import profiles as pr
 from analysis import victims
 from analysis.data import releases
-from analysis.data.errors import DataError
 from analysis.publish import bounded, disclosure, maps, plots, tables
 from analysis.publish import release as rel
 from analysis.publish.bounded import bounds_text, format_bounds
@@ -489,8 +488,7 @@ def held_parts(
     if released is None:
         return None
     if "profiles" not in released.reports:
-        raise DataError("the protected release holds no country profile's tables: re-run the "
-                        "release step (python -m analysis run)")  # fmt: skip
+        raise rel.stale("the protected release holds no country profile's tables")
     return released.held("profiles", profile_key(iso3, release, top))
 
 
@@ -527,8 +525,7 @@ def protect_parts(
         counts = map_counts(values) if part in MAPS else values.stack()
         if held is not None:
             if part not in held:
-                raise DataError(f"the protected release holds no {part} table of this profile: "
-                                "re-run the release step (python -m analysis run)")  # fmt: skip
+                raise rel.stale(f"the protected release holds no {part} table of this profile")
             table = rel.restore(held[part], counts, dest.release)
             places.breakdowns.append(table)
         elif part in MAPS:

@@ -248,8 +248,7 @@ class Released:
         tables = {}
         for release, counts in margin_counts(frame, column).items():
             if release not in self.margins.get(column, {}):
-                raise DataError(f"the protected release has no records by {column} of {release}: "
-                                "re-run the release step (python -m analysis run)")  # fmt: skip
+                raise stale(f"the protected release has no records by {column} of {release}")
             tables[release] = restore(self.margins[column][release], counts, release)
         return tables
 
@@ -283,6 +282,12 @@ def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTa
     return table
 
 
+def stale(what: str) -> DataError:
+    """The error of a report that finds the protected release older than what it needs:
+    `what` says what, and the error says to re-run the release step."""
+    return DataError(f"{what}: re-run the release step (python -m analysis run)")
+
+
 def _check(release: str, where: str, shown, count, threshold: int, cell: bool = True) -> None:
     """What the release shows of a cell or sum (`shown`) must hold for the victim records'
     `count`: the same number, 1 to threshold - 1 for `<N`, at least the threshold for a `(s)`
@@ -297,9 +302,9 @@ def _check(release: str, where: str, shown, count, threshold: int, cell: bool = 
         agrees = disclosure.is_small(count, threshold)
     if not agrees:
         seen = disclosure.small_text(threshold) if disclosure.is_small(count, threshold) else count
-        raise DataError(
+        raise stale(
             f"the protected release ({release}) shows {shown} records for {where}; the victim "
-            f"records give {seen}: re-run the release step (python -m analysis run)"
+            f"records give {seen}"
         )
 
 

@@ -28,20 +28,21 @@ class ReleaseSet:
     compared: list = ()  # [(key, {destination: table})]: the trends report's against GLOTIP
     profiles: list = ()  # [(key, {part: table})]: each country profile's breakdowns and maps
 
+    def reports(self) -> dict[str, list[disclosure.CountTable]]:
+        """The tables held for reports at their defaults: `trends`, `definitions`, `profiles`."""
+        return {"trends": [t for _, p in [*self.selections, *self.compared] for t in p.values()],
+                "definitions": list(self.named.values()),
+                "profiles": [t for _, p in self.profiles for t in p.values()]}  # fmt: skip
+
     def tables(self) -> list[disclosure.CountTable]:
         """Every table of the set, for the audit (`Report.table`)."""
         margins = [t for by in self.margins.values() for t in by.values()]
-        trends = [t for _, parts in [*self.selections, *self.compared] for t in parts.values()]
-        profiles = [t for _, parts in self.profiles for t in parts.values()]
-        return [*self.grids.values(), *margins, *trends, *self.named.values(), *profiles]
+        held = [t for found in self.reports().values() for t in found]
+        return [*self.grids.values(), *margins, *held]
 
     def hidden(self, part: str) -> int:
-        """Cells hidden in the trends report's tables (`trends`), the named grids
-        (`definitions`) or the country profiles' tables (`profiles`)."""
-        found = {"trends": [t for _, p in [*self.selections, *self.compared] for t in p.values()],
-                 "definitions": list(self.named.values()),
-                 "profiles": [t for _, p in self.profiles for t in p.values()]}[part]  # fmt: skip
-        return sum(int((t.kinds() != "shown").sum()) for t in found)
+        """Cells hidden in the tables held for one report (a key of `reports`)."""
+        return sum(int((t.kinds() != "shown").sum()) for t in self.reports()[part])
 
     def write(self, folder=None):
         held = {"trends": list(self.selections), "trends_glotip": list(self.compared),

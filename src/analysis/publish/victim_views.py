@@ -19,7 +19,6 @@ import pandas as pd
 
 from analysis import trends, victims
 from analysis.data import countries, releases
-from analysis.data.errors import DataError
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish import release as rel
 from analysis.schemas.victims import DATASOURCES
@@ -1644,9 +1643,8 @@ def compared_tables(
                                              "gender": KNOWN_GENDERS})  # fmt: skip
         if held is not None:
             if code not in held:
-                raise DataError(f"the protected release has no table compared with GLOTIP "
-                                f"for {code}: re-run the release step (python -m analysis "
-                                "run)")  # fmt: skip
+                raise rel.stale(f"the protected release has no table compared with GLOTIP "
+                                f"for {code}")  # fmt: skip
             found[code] = rel.restore(held[code], counts, release)
             continue
         sums = tuple({"year": [y], "gender": KNOWN_GENDERS} for y in years)

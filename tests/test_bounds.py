@@ -120,3 +120,30 @@ def test_a_sum_added_after_ranges_and_new_bounds_both_count():
 )
 def test_exposed_wants_the_whole_small_range_and_no_pinned_secondary(low, high, kind, exposed):
     assert bounds.exposed(low, high, kind, threshold=10) is exposed
+
+
+def test_one_program_solved_for_many_objectives_agrees_with_fresh_programs():
+    # The system keeps one HiGHS model and starts each objective from the last basis: every
+    # range must still be what a fresh program (scipy's linprog) finds, in any order.
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(7)
+    counts = rng.integers(0, 30, size=(6, 7))
+    system = bounds.System()
+    cells = [[system.unknown(1, 9) if v < 10 else system.unknown(10) for v in row]
+             for row in counts]  # fmt: skip
+    for i, row in enumerate(cells):
+        system.add_sum(row, counts[i].sum())
+    for j in range(counts.shape[1]):
+        system.add_sum([row[j] for row in cells], counts[:, j].sum())
+    a_ub, b_ub, a_eq, b_eq = system.matrices()
+    box = [(lo, None if np.isinf(hi) else hi)
+           for lo, hi in zip(system.lower, system.upper, strict=True)]  # fmt: skip
+    order = rng.permutation(counts.size)
+    found = system.ranges(order)
+    for k, target in enumerate(order):
+        c = np.zeros(counts.size)
+        c[target] = 1.0
+        low = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box).fun
+        high = -linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box).fun
+        assert found[k] == pytest.approx([low, high], abs=1e-6)

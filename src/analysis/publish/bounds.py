@@ -1,5 +1,5 @@
 """What a reader can work out about hidden cells: the smallest and the largest value each one
-can take, given every published cell and sum (linear programs, SciPy's HiGHS).
+can take, given every published cell and sum (linear programs, solved with HiGHS).
 
 A `System` holds unknown counts, each with the bounds a reader knows (a published cell is
 fixed, a `<10` cell lies in [1, 9], a `(s)` cell is >= 10) and published sums of them (a
@@ -34,7 +34,7 @@ class System:
     upper: list[float] = field(default_factory=list)
     sums: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
     _matrices: tuple | None = field(default=None, repr=False)
-    _reduced_for: tuple | None = field(default=None, repr=False)
+    _program_for: tuple | None = field(default=None, repr=False)
 
     def set_bounds(self, unknown: int, lower: float, upper: float) -> None:
         self.lower[unknown], self.upper[unknown] = float(lower), float(upper)
@@ -52,7 +52,7 @@ class System:
         if not isinstance(members, dict):
             members = dict.fromkeys((int(m) for m in members), 1.0)
         self.sums.append((members, float(lower), float(upper)))
-        self._matrices = self._reduced_for = None
+        self._matrices = self._program_for = None
 
     def matrices(self):
         """A_ub, b_ub, A_eq, b_eq of the sums (kept until a sum is added)."""
@@ -104,50 +104,74 @@ class System:
         chosen = np.isin(free, members)
         if not chosen.any():
             return constant, constant
-        a_ub, b_ub, a_eq, b_eq = self._reduced(lower, free)
-        box = _box(lower[free], upper[free])
-        found = [sign * minimize(np.where(chosen, sign, 0.0), (a_ub, b_ub, a_eq, b_eq), box)[0]
-                 for sign in (1.0, -1.0)]  # fmt: skip
+        program = self._program(lower, upper, free)
+        found = [sign * program.least(np.where(chosen, sign, 0.0))[0] for sign in (1.0, -1.0)]
         return constant + found[0], constant + found[1]
 
-    def _reduced(self, fixed_values: np.ndarray, free: np.ndarray):
-        """The sums over the free unknowns, the fixed ones moved to the right-hand side (kept
-        while the same unknowns are fixed at the same values)."""
-        key = (free.tobytes(), fixed_values.tobytes())
-        if self._reduced_for is not None and self._reduced_for[0] == key:
-            return self._reduced_for[1]
-        a_ub, b_ub, a_eq, b_eq = self.matrices()
-        fixed = np.setdiff1d(np.arange(len(fixed_values)), free)
-        values = fixed_values[fixed]
+    def _program(self, lower: np.ndarray, upper: np.ndarray, free: np.ndarray) -> Program:
+        """The program over the free unknowns, the fixed ones moved to the right-hand side
+        (kept while the bounds are the same)."""
+        key = (lower.tobytes(), upper.tobytes())
+        if self._program_for is None or self._program_for[0] != key:
+            a_ub, b_ub, a_eq, b_eq = self.matrices()
+            fixed = np.setdiff1d(np.arange(len(lower)), free)
 
-        def part(a, b):
-            if a is None:
-                return None, None
-            return a[:, free], b - a[:, fixed] @ values
+            def part(a, b):
+                if a is None:
+                    return None, None
+                return a[:, free], b - a[:, fixed] @ lower[fixed]
 
-        self._reduced_for = (key, (*part(a_ub, b_ub), *part(a_eq, b_eq)))
-        return self._reduced_for[1]
-
-
-def minimize(weights: np.ndarray, matrices: tuple, box: list[tuple]) -> tuple[float, object]:
-    """The least value of weights . x over the unknowns' `box` and the sums (`matrices`:
-    A_ub, b_ub, A_eq, b_eq), and a point that reaches it: (-inf, None) when there is no least
-    value; `Inconsistent` when the published numbers cannot all hold. The one linear program."""
-    from scipy.optimize import linprog  # imported on first use: most reports solve no LP
-
-    a_ub, b_ub, a_eq, b_eq = matrices
-    result = linprog(weights, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box,
-                     method="highs")  # fmt: skip
-    if result.status == 2:
-        raise Inconsistent("the published numbers cannot all hold")
-    if result.status == 3:
-        return -np.inf, None
-    return float(result.fun), result.x
+            matrices = (*part(a_ub, b_ub), *part(a_eq, b_eq))
+            self._program_for = (key, Program(matrices, lower[free], upper[free]))
+        return self._program_for[1]
 
 
-def _box(lower: np.ndarray, upper: np.ndarray) -> list[tuple]:
-    """Bounds of unknowns as linprog reads them (None: no upper end)."""
-    return [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper, strict=True)]
+class Program:
+    """The sums (`matrices`: A_ub, b_ub, A_eq, b_eq) and the unknowns' bounds, loaded into
+    HiGHS once: each `least` changes only the objective and starts from the last solution's
+    basis, so the many programs of one system cost a few pivots each."""
+
+    def __init__(self, matrices: tuple, lower: np.ndarray, upper: np.ndarray):
+        import highspy  # imported on first use: most reports solve no LP
+
+        # the plain solver: `highspy.Highs()` logs a banner before any option can silence it
+        self.highs = highspy._Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.status = highspy.HighsModelStatus
+        inf = highspy.kHighsInf
+        n = len(lower)
+        self.highs.addVars(n, np.asarray(lower, float), np.where(np.isinf(upper), inf, upper))
+        a_ub, b_ub, a_eq, b_eq = matrices
+        for a, low, high in ((a_ub, None, b_ub), (a_eq, b_eq, b_eq)):
+            if a is None or a.shape[0] == 0:
+                continue
+            a = a.tocsr()
+            low = np.full(a.shape[0], -inf) if low is None else np.asarray(low, float)
+            self.highs.addRows(a.shape[0], low, np.asarray(high, float), a.nnz,
+                               a.indptr.astype(np.int32), a.indices.astype(np.int32),
+                               a.data.astype(float))  # fmt: skip
+        self.columns = np.arange(n, dtype=np.int32)
+
+    def least(self, weights: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """The least value of weights . x and a point that reaches it: (-inf, None) when
+        there is no least value; `Inconsistent` when the published numbers cannot all hold."""
+        self.highs.changeColsCost(len(self.columns), self.columns, np.asarray(weights, float))
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == self.status.kUnboundedOrInfeasible:  # tell the two apart
+            self.highs.changeColsCost(len(self.columns), self.columns, np.zeros(len(weights)))
+            self.highs.run()
+            status = self.highs.getModelStatus()
+            if status == self.status.kOptimal:
+                return -np.inf, None
+        if status == self.status.kInfeasible:
+            raise Inconsistent("the published numbers cannot all hold")
+        if status == self.status.kUnbounded:
+            return -np.inf, None
+        if status != self.status.kOptimal:
+            raise RuntimeError(f"HiGHS: {self.highs.modelStatusToString(status)}")
+        point = np.array(self.highs.getSolution().col_value)
+        return float(self.highs.getInfo().objective_function_value), point
 
 
 # Many hidden cells at once: the independent parts of a system, settled together.
@@ -183,7 +207,7 @@ class Part:
         self.low = np.full(len(self.lower), np.inf)  # the range seen of each unknown
         self.high = np.full(len(self.lower), -np.inf)
         self.exact: dict[tuple[int, float], float] = {}
-        self.boxes: dict[bool, list[tuple]] = {}
+        self.programs_by: dict[bool, Program] = {}
         self.targets: list[int] = []  # the unknowns of the whole system asked for, in order
         self.failed = False  # its published numbers cannot all hold
         self.programs = 0
@@ -199,7 +223,7 @@ class Part:
         a point (one the published numbers allow, as every point found is)."""
         self.programs += 1
         try:
-            value, point = minimize(weights, self.matrices, self.box(capped))
+            value, point = self.program(capped).least(weights)
         except Inconsistent:
             if capped:
                 return self.least(weights)
@@ -208,15 +232,15 @@ class Part:
             self.low, self.high = np.minimum(self.low, point), np.maximum(self.high, point)
         return value
 
-    def box(self, capped: bool) -> list[tuple]:
-        """The bounds of the unknowns for linprog, capped or not (see `least`); kept."""
-        if capped not in self.boxes:
+    def program(self, capped: bool) -> Program:
+        """The part's program, its unknowns capped or not (see `least`); kept."""
+        if capped not in self.programs_by:
             top = self.upper
             if capped:
                 rhs = sum(abs(b).sum() for b in self.matrices[1::2] if b is not None)
                 top = np.minimum(self.upper, rhs + self.lower.sum() + 1.0)
-            self.boxes[capped] = _box(self.lower, top)
-        return self.boxes[capped]
+            self.programs_by[capped] = Program(self.matrices, self.lower, top)
+        return self.programs_by[capped]
 
     def end(self, unknown: int, sign: float) -> float:
         """The least (sign 1) or the greatest (sign -1) value of one unknown of the whole

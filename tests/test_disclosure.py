@@ -316,6 +316,31 @@ def test_protect_with_the_shared_margin_closes_the_issue_14_leak():
     assert not protected.withheld  # a sum of report A cannot be withheld from report B
 
 
+def gender_tables():
+    """The whole release by gender (50 female, 30 male, 3 other: the male cell hidden to
+    protect the other) and the same people by year and gender, which shows the female and
+    male cells and publishes the female records and those of known gender."""
+    whole = disclosure.protect("by gender", "people", counts_by([50, 30, 3],
+                               gender=["female", "male", "other"]), ({},))  # fmt: skip
+    by_year = counts_by([25, 15, 3, 25, 15, 0], year=["2015", "2016"],
+                        gender=["female", "male", "other"])  # fmt: skip
+    shown = by_year.index.get_level_values("gender").isin(["female", "male"])
+    return whole, by_year, shown, [{"gender": ["female"]}, {"gender": ["female", "male"]}]
+
+
+def test_a_table_protected_beside_a_linked_one_keeps_what_that_one_hides():
+    whole, by_year, shown, sums = gender_tables()
+    assert [c["shown"] for c in whole.record()["cells"]] == [50, "(s)", "<10"]
+    alone = disclosure.protect_shown("by year", "people", by_year, shown, sums, 10)
+    # protected on its own, it shows both male cells: 30 in all, so the other records are 3
+    found = disclosure.exposed_cells([whole.record(), alone.record()])
+    assert {(c["table"], c["key"][-1], c["low"]) for c in found} >= {("by gender", "other", 3)}
+    linked = disclosure.protect_shown("by year", "people", by_year, shown, sums, 10,
+                                      linked=(whole.record(),))  # fmt: skip
+    assert disclosure.exposed_cells([whole.record(), linked.record()]) == []
+    assert [c["shown"] for c in linked.record()["cells"]][::3] == [25, 25]  # female still shown
+
+
 def test_tables_of_different_populations_are_not_linked():
     a, b = issue_14_tables(population_b="CTDC 2024")
     assert disclosure.exposed_cells([a.record(), b.record()]) == []

@@ -583,23 +583,26 @@ def linked_ranges(records: list[dict]) -> tuple[bounds.Ranges, list[list[int]]]:
     return bounds.Ranges(system, cells, safe, rule), unknowns
 
 
-def exposed_cells(records: list[dict]) -> list[dict]:
-    """Every hidden cell of linked tables whose feasible range gives too much away
-    (`is_exposed`), as {table, key, kind, low, high}: the range, never the value.
-    `bounds.Inconsistent` when the published numbers cannot all hold."""
+def _exposed(records: list[dict]) -> list[tuple[int, int, str, float, float]]:
+    """Every hidden cell of linked `records` whose feasible range gives too much away
+    (`is_exposed`), as (record, cell, kind, low, high). `bounds.Inconsistent` when the
+    published numbers cannot all hold."""
     ranges, unknowns = linked_ranges(records)
     # Only a cell that needs a program can fail (as with `System.ranges`): not a fixed one.
     if ranges.broken and any(ranges.lower[u] != ranges.upper[u] for u in ranges.targets):
         raise bounds.Inconsistent("the published numbers cannot all hold")
     exposed = set(ranges.exposed())
-    found = []
-    for record, ids in zip(records, unknowns, strict=True):
-        for cell, unknown in zip(record["cells"], ids, strict=True):
-            if unknown in exposed:
-                kind, (low, high) = _hidden_kind(cell["shown"]), ranges.range(unknown)
-                found.append({"table": record["name"], "key": cell["key"], "kind": kind,
-                              "low": low, "high": high})  # fmt: skip
-    return found
+    return [(t, i, _hidden_kind(record["cells"][i]["shown"]), *ranges.range(unknown))
+            for t, (record, ids) in enumerate(zip(records, unknowns, strict=True))
+            for i, unknown in enumerate(ids) if unknown in exposed]  # fmt: skip
+
+
+def exposed_cells(records: list[dict]) -> list[dict]:
+    """Every hidden cell of linked tables whose feasible range gives too much away
+    (`is_exposed`), as {table, key, kind, low, high}: the range, never the value.
+    `bounds.Inconsistent` when the published numbers cannot all hold."""
+    return [{"table": records[t]["name"], "key": records[t]["cells"][i]["key"], "kind": kind,
+             "low": low, "high": high} for t, i, kind, low, high in _exposed(records)]  # fmt: skip
 
 
 def protect(
@@ -620,8 +623,10 @@ def protect(
     (`_hide_partners`); then each small cell's feasible range is checked (`bounds.exposed`):
     while it is too narrow, the smallest shown non-zero cell of the shortest sum through it is
     hidden too, or, with none left, the shortest of its sums that is not `shared` (published
-    elsewhere too) is withheld (`(s)`). Where the sums alone would pin it, they are withheld
-    first (`_withhold_sums`). Hiding only widens ranges, so a cell once safe stays safe.
+    elsewhere too) is withheld (`(s)`); with no such sum either, where the path runs through
+    `linked` tables, the smallest shown non-zero cell of the table is hidden. Where the sums
+    alone would pin it, they are withheld first (`_withhold_sums`). Hiding only widens
+    ranges, so a cell once safe stays safe.
     Last, a secondary cell that the published numbers fix anyway is shown again
     (`_show_pinned`). `also` marks cells hidden for a reason found elsewhere.
     """
@@ -655,12 +660,15 @@ def protect(
             system, _ = feasible_system([table.record(), *linked])
         while exposed(where):
             through = [k for k, g in enumerate(groups) if where in g and k not in table.withheld]
+            own = [k for k in through if k >= table.shared]
             candidates = _candidates(table, [groups[k] for k in through])
             if not candidates:  # further out: a sum through any hidden cell
                 hidden_now = set(np.flatnonzero(table.hidden.to_numpy()))
                 candidates = _candidates(table, [g for k, g in enumerate(groups)
                                                  if k not in table.withheld
                                                  and hidden_now.intersection(g)])  # fmt: skip
+            if not (candidates or own) and linked:  # a path through a linked table's sums
+                candidates = _candidates(table, [np.arange(len(counts))])
             if candidates:
                 before = set(np.flatnonzero(table.hidden.to_numpy()))
                 table.hidden.iloc[min(candidates, key=lambda i: (counts.iloc[i], i))] = True
@@ -668,7 +676,6 @@ def protect(
                 for i in set(np.flatnonzero(table.hidden.to_numpy())) - before:
                     system.set_bounds(i, *_bounds_of(SECONDARY, threshold))
                 continue
-            own = [k for k in through if k >= table.shared]
             if not own:
                 raise DisclosureError(
                     f"{name}: cell {_key(table.counts.index[where])} cannot be protected: "
@@ -768,23 +775,78 @@ def protect_shown(
     threshold: int,
     shared=(),
     partial: tuple[str, ...] = (),
+    linked: tuple[dict, ...] = (),
 ) -> CountTable:
     """`protect` of a table that shows only some of its cells (`shown`) and its
     `sums`: the others are hidden (`also`) unless the published sums give them away
     (`unshown`). A cell worked out from a sum that protection then withholds is hidden after
-    all (and the table protected again)."""
+    all (and the table protected again). With `linked` (the records of tables of the same
+    people published beside it), while the table gives away a hidden cell of theirs that
+    they keep on their own, it shows less (`_show_less`) and is protected again."""
+    shown = np.broadcast_to(np.asarray(shown, dtype=bool), len(counts)).copy()
     sums, shared, withheld = list(sums), list(shared), set()
+    others = [canonical(r) for r in linked]
+    alone = {(t + 1, i) for t, i, *_ in _exposed(others)} if others else set()
     while True:
         published = [*shared, *(p for k, p in enumerate(sums) if k not in withheld)]
         table = protect(
             name, population, counts, tuple(sums), threshold,
             also=unshown(counts, shown, published, threshold), partial=partial,
-            shared=tuple(shared),
+            shared=tuple(shared), linked=linked,
         )  # fmt: skip
         own = {k - len(shared) for k in table.withheld}
-        if own <= withheld:
+        if not own <= withheld:
+            withheld |= own
+            continue
+        given = [e for e in (_exposed([table.record(), *others]) if others else [])
+                 if e[0] > 0 and e[:2] not in alone]  # fmt: skip
+        if not given:
             return table
-        withheld |= own
+        t, i = given[0][:2]
+        if not _show_less(table, shown, sums, others[t - 1], i):
+            raise DisclosureError(
+                f"{name}: gives away cell {others[t - 1]['cells'][i]['key']} of "
+                f"{others[t - 1]['name']}"
+            )
+        withheld = set()
+
+
+def _show_less(table: CountTable, shown: np.ndarray, sums: list, other: dict, cell: int) -> bool:
+    """One step to keep cell `cell` of a linked table (`other`, canonical) hidden: of the
+    table's cells that add up to it, else to any cell that table hides, the smallest one
+    shown is shown no more; with none left, the sum through them that splits by the
+    dimensions the tables share (a share's total, say) and counts least is not published.
+    Whether a step was left (changes `shown` and `sums`)."""
+    common = _linked_dims(canonical(table.record()), other)
+    if common is None:
+        return False
+    places = _linked_cells(table, other, common, cell)
+    counts = table.counts.to_numpy()
+    for adding in places:
+        open_ = [j for j in adding if shown[j] and not table.hidden.iloc[j] and counts[j] > 0]
+        if open_:
+            shown[min(open_, key=lambda j: (counts[j], j))] = False
+            return True
+    for adding in places:
+        splitting = [p for p in sums if set(common) & set(p)
+                     and np.isin(table.members(p), adding).any()]  # fmt: skip
+        if splitting:
+            sums.remove(min(splitting, key=lambda p: counts[table.members(p)].sum()))
+            return True
+    return False
+
+
+def _linked_cells(table: CountTable, other: dict, common: list[str], cell: int) -> list[list[int]]:
+    """The table's cells that add up to cell `cell` of a linked record (`other`, canonical),
+    and those that add up to any cell it hides."""
+    groups = _groups(canonical(table.record()), common, {})
+
+    def combo(i: int) -> tuple:
+        return tuple(str(other["cells"][i]["key"][other["dims"].index(d)]) for d in common)
+
+    hidden = [i for i, c in enumerate(other["cells"]) if _hidden_kind(c["shown"])]
+    return [groups.get(combo(cell), []),
+            sorted({j for i in hidden for j in groups.get(combo(i), [])})]  # fmt: skip
 
 
 def unshown(counts: pd.Series, shown, sums, threshold: int) -> pd.Series:

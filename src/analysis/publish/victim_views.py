@@ -36,7 +36,6 @@ UNKNOWN = "unknown"
 SELECTION = ["selected", "not selected", "no year of registration"]
 KNOWN_GENDERS = list(victims.KNOWN_GENDERS)
 KNOWN_AGES = victims.AGE_GROUPS[:2]
-DROPS = 3  # age sums dropped at most before the age grid falls back to the age groups alone
 SOURCES = [*DATASOURCES, UNKNOWN]
 
 
@@ -289,25 +288,12 @@ def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
 
 
 def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
-    """The age grid (`_protect_ages`), its sums through a destination-year dropped one at a
-    time (the one that covers least first, at most `DROPS`) while it and the gender grid
-    together give a small cell away. Where even that fails (a cell no table shows but whose
-    destination-year total is published), only the age groups of the whole selection: then
-    no child share per destination or destination-year is shown."""
-    dropped = []
+    """The age grid (`_protect_ages`); where no protection of it keeps the gender grid's
+    hidden cells (a cell no table shows but whose destination-year total is published), only
+    the age groups of the whole selection: then no child share per destination or
+    destination-year is shown."""
     try:
-        for _ in range(DROPS + 1):
-            ages = _protect_ages(counts, clean, codes, population, grid, margins, threshold,
-                                 dropped)  # fmt: skip
-            exposed = disclosure.show_derived([grid, ages])
-            if not exposed:
-                return ages
-            blocks = {(e["key"][0], e["key"][1]) for e in exposed}
-            through = [p for p in ages.sums[ages.shared:]
-                       if p not in dropped and any(_covers(p, b) for b in blocks)]  # fmt: skip
-            if not through:
-                break
-            dropped.append(min(through, key=lambda p: len(ages.members(p))))
+        return _protect_ages(counts, clean, codes, population, grid, margins, threshold)
     except disclosure.DisclosureError:
         pass
     overall = _age_groups(counts)
@@ -322,15 +308,15 @@ def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
         ({"age_group": KNOWN_AGES},),
         threshold,
         shared=tuple(shared),
+        linked=_linked(grid, margins, "age_group"),
     )
 
 
-def _covers(pattern: dict, block: tuple[str, str]) -> bool:
-    """Whether a sum over a year x destination grid adds up cells of the destination-year."""
-    year, destination = block
-    return year in pattern.get("year", [year]) and destination in pattern.get(
-        "destination", [destination]
-    )
+def _linked(grid, margins, column: str) -> tuple[dict, ...]:
+    """The tables of the same records published beside one being protected: the gender grid
+    (if any) and, over a whole release (`margins`), the release's records by `column`."""
+    return (*([grid.record()] if grid is not None else []),
+            *([margins[column].record()] if margins is not None else []))  # fmt: skip
 
 
 def _protect_grid(counts, clean, codes, population, margins, threshold) -> disclosure.CountTable:
@@ -341,9 +327,7 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
     (`_year_sums`); the female records and those of known gender in all. Over a whole
     release (`margins`: its released tables), its gender margins are shared where the
     release shows them, a sum over gender is published only where the release fixes it, and
-    while the grid gives a cell the release hides away, its smallest shown cell of a gender
-    the release hides is hidden too (with none left, its smallest sum over some genders
-    goes)."""
+    the grid keeps the cells the release hides hidden (`protect_shown`'s `linked`)."""
     sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
             *({"year": [y], "destination": m} for y in counts.index.unique("year")
               for m in bar_groups(codes).values()),
@@ -351,51 +335,29 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
     for d in codes:
         sums += [{"destination": [d], "gender": KNOWN_GENDERS},
                  {"destination": [d], "gender": ["female"]}]  # fmt: skip
-    overall, shared, whole = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}], None
+    overall, shared = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}]
     if margins is not None:
         whole = margins["gender"]
         shared += disclosure.fixed_sums(whole, disclosure.margins(whole.counts, [("gender",)]))
         overall = [p for p in overall if whole.determined(p)]
     shown = counts.index.get_level_values("gender").isin(["female", "male"])
     shown &= counts.index.get_level_values("destination").isin(codes)
-    while True:
-        grid = disclosure.protect_shown(
-            "Records by year of registration, destination and gender", population, counts,
-            shown, [*sums, *overall], threshold, shared,
-        )  # fmt: skip
-        if whole is None:
-            return grid
-        given = [e["key"][0] for e in disclosure.exposed_cells([whole.record(), grid.record()])
-                 if e["table"] == whole.name]  # fmt: skip
-        if not given:
-            return grid
-        hides = whole.counts.index.get_level_values("gender")[whole.hidden.to_numpy()]
-        gender = grid.counts.index.get_level_values("gender")
-        open_ = np.flatnonzero(~grid.hidden.to_numpy() & shown & (grid.counts.to_numpy() > 0)
-                               & np.isin(gender, hides))  # fmt: skip
-        if len(open_):
-            shown = shown.copy()
-            shown[min(open_, key=lambda i: (grid.counts.iloc[i], i))] = False
-            continue
-        by_gender = [p for p in sums if "gender" in p]  # a share's total, say
-        if not by_gender:
-            raise disclosure.DisclosureError(
-                f"{grid.name}: gives away a cell the release hides ({given[0]})"
-            )
-        sums.remove(min(by_gender, key=lambda p: grid.counts.iloc[grid.members(p)].sum()))
+    return disclosure.protect_shown(
+        "Records by year of registration, destination and gender", population, counts,
+        shown, [*sums, *overall], threshold, shared, linked=_linked(None, margins, "gender"),
+    )  # fmt: skip
 
 
-def _protect_ages(counts, clean, codes, population, grid, margins, threshold, dropped=()):
+def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
     """Year x destination x age group, of which only sums are shown: per top destination and
     per destination-year with published shares, the child records and those of known age,
-    and both in all (but those `dropped`); shared: the totals the gender grid fixes, and over
-    a whole release (`margins`) the age groups it publishes."""
+    and both in all; shared: the totals the gender grid fixes, and over a whole release
+    (`margins`) the age groups it publishes; linked: both tables (`_linked`)."""
     sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
             {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
     for d in codes:
         sums += [{"destination": [d], "age_group": KNOWN_AGES},
                  {"destination": [d], "age_group": KNOWN_AGES[:1]}]  # fmt: skip
-    sums = [p for p in sums if p not in dropped]
     totals = disclosure.margins(counts, [("year", "destination"), ("year",), ("destination",)])
     shared = list(disclosure.fixed_sums(grid, [*totals, {}]))
     if margins is not None:
@@ -403,7 +365,7 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold, dr
         shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
     return disclosure.protect_shown(
         "Records by year of registration, destination and age group", population, counts,
-        False, sums, threshold, shared,
+        False, sums, threshold, shared, linked=_linked(grid, margins, "age_group"),
     )  # fmt: skip
 
 

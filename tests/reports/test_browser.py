@@ -299,7 +299,7 @@ def artifacts() -> Path:
     """The browser's artifact folder, emptied of an earlier session's screenshots and logs."""
     folder = artifacts_dir("browser")
     for old in [*folder.glob("*.png"), *folder.glob("*.log.json")]:
-        old.unlink()
+        old.unlink(missing_ok=True)  # another worker may have emptied it first
     return folder
 
 

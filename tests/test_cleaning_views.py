@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from analysis.clean import ctdc
-from analysis.data import sources
 from analysis.publish import cleaning_views as views
 from analysis.publish import release as rel
 
@@ -33,29 +32,6 @@ def test_release_margins_read_with_release_names_and_no_index(victims):
     cells = shown.drop(columns=["release", "'no' means"]).to_numpy().ravel()
     assert all(c in {"<10", "(s)", "0"} for c in cells), cells
     assert "_" not in table.html().split("<table")[1]
-
-
-def test_accounting_and_missingness_in_words(victims):
-    shown = views.accounting_view(ctdc.accounting_table(victims)).shown()
-    assert list(shown.columns) == ["release", "raw rows", "rows in the table", "rows quarantined",
-                                   "reasons"]  # fmt: skip
-    total = sum(q["rows_in"] for q in victims.quality["releases"].values())
-    assert sum(int(v.replace(",", "")) for v in shown["raw rows"]) == total
-    missing = views.missingness_view(victims.quality, ["year", "is_minor"]).shown()
-    assert missing["column"].tolist() == ["year of registration", "minor at registration"]
-    assert all(v.endswith("%") for v in missing.iloc[:, 1:].to_numpy().ravel())
-
-
-def test_the_source_list_names_each_source_once_and_its_state_in_words():
-    inventory = sources.inventory()
-    shown = views.sources_view(inventory).shown()
-    titles = [t for t in shown["source"] if t]
-    assert len(titles) == inventory["source"].nunique() == len(set(titles))
-    assert set(shown["state here"]) <= set(views.FILE_STATES.values())
-    assert "sha256" in views.sources_findings(inventory)
-    text = views.sources_text(inventory)
-    assert "SOURCE.md" not in text
-    assert "(`crim_thb`)" in text and "``" not in text  # identifiers as code, wrapped once
 
 
 QUALITY = {

@@ -1,5 +1,6 @@
-"""00_data_sources and 02_clean_enforcement executed with papermill on the registered files: what
-a reader sees (findings, headlines, the tables written beside the report)."""
+"""00_data_sources, 01_clean_victims and 02_clean_enforcement executed with papermill on the
+registered files: what a reader sees (findings, headlines, the tables written beside the
+report)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,34 @@ def test_data_sources_report_lists_every_file_once_in_words(tmp_path):
     [header, *rows] = cells(folder)["files"]
     assert header == ["source", "file", "vintage", "size (kB)", "state here"]
     assert [r[1] for r in rows] == inventory["file"].tolist()
+    titles = [r[0] for r in rows if r[0]]  # each source named once, by its title
+    assert len(titles) == inventory["source"].nunique() == len(set(titles))
+    assert {r[4] for r in rows} <= {"present, checksum matches", "missing", "checksum differs"}
+    assert len(findings_cells(tmp_path / "out.ipynb")) == 1
+    shown = ["".join(o.get("data", {}).get("text/markdown", ""))
+             for c in json.loads((tmp_path / "out.ipynb").read_text())["cells"]
+             for o in c.get("outputs", [])]  # fmt: skip
+    [cited] = [text for text in shown if "*Cite:*" in text]
+    assert "(`crim_thb`)" in cited and "``" not in cited  # identifiers as code, wrapped once
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_victims_cleaning_report_accounts_for_every_raw_row_in_words(tmp_path):
+    results, folder = run("01_clean_victims", tmp_path, output_dir=str(tmp_path / "out"))
+    total = results["total"]
+    assert results["headline"][0] == (
+        f"{total['rows_out']:,} CTDC victim records from 3 releases cleaned into one table; "
+        f"{total['rows_quarantined']:,} raw rows quarantined."
+    )
+    shown = cells(folder)
+    [header, *rows] = shown["row_accounting"]
+    assert header == ["release", "raw rows", "rows in the table", "rows quarantined", "reasons"]
+    assert sum(int(r[1].replace(",", "")) for r in rows) == total["rows_in"]
+    [header, *rows] = shown["missingness"]
+    assert header[0] == "column" and len(header) == 4
+    assert [r[0] for r in rows][:2] == ["record identifier", "year of registration"]
+    assert all(v.endswith("%") for r in rows for v in r[1:])
     assert len(findings_cells(tmp_path / "out.ipynb")) == 1
 
 

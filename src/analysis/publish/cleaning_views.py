@@ -1,89 +1,24 @@
-"""What the data and cleaning reports show (00 data sources, 01 victims, 02 enforcement): the
-reader's tables and sentences of those reports (`publish.tables.Table`). They publish no count
-of victim records by a coded column: the release step does (`publish.release`)."""
+"""What the cleaning reports show (01 victims, 02 enforcement): the warnings both give, and the
+enforcement report's tables (`publish.tables.Table`). They publish no count of victim records
+by a coded column: the release step does (`publish.release`)."""
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 
 from analysis.clean import glotip
 from analysis.data import countries as cty
-from analysis.data import releases, sources
+from analysis.data import releases
 from analysis.publish import tables
 from analysis.publish.bounded import format_bounds
 
-# --- What readers see: the cleaning reports' tables and sentences --------------------------------
-
-COLUMN_WORDS = {  # the victims table's non-flag columns, as a reader names them
-    "record_id": "record identifier",
-    "year": "year of registration",
-    "datasource": "data source (organisation type)",
-    "gender": "gender",
-    "age_band": "age band",
-    "is_minor": "minor at registration",
-    "is_minor_at_exploit": "minor when exploitation began",
-    "months_trafficked": "months trafficked",
-    "citizenship": "citizenship",
-    "citizenship_un_region": "citizenship: UN sub-region",
-    "citizenship_eu27": "citizenship: EU-27 member",
-    "exploitation_country": "country of exploitation",
-    "exploitation_un_region": "country of exploitation: UN sub-region",
-    "exploitation_eu27": "country of exploitation: EU-27 member",
-    "flag_false_means": "what an unset flag means",
-}
-FILE_STATES = {"ok": "present, checksum matches", "missing": "missing", "bad": "checksum differs"}
+# --- What readers are warned of ------------------------------------------------------------------
 
 
 def release_label(release: str) -> str:
     """A CTDC release as a report names it ('CTDC synthetic release (2021)')."""
     known = releases.CTDC.get(str(release))
     return known.label if known else str(release)
-
-
-def accounting_view(accounting: pd.DataFrame) -> tables.Table:
-    """`ctdc.accounting_table` for the reader."""
-    frame = accounting.assign(release=accounting["release"].map(release_label))
-    return tables.Table(
-        frame,
-        caption="Raw rows per release: kept in the table or quarantined",
-        labels={"rows_in": "raw rows", "rows_out": "rows in the table",
-                "rows_quarantined": "rows quarantined", "quarantine_reasons": "reasons"},
-    )  # fmt: skip
-
-
-def country_codes_view(codes: pd.DataFrame) -> tables.Table:
-    """`ctdc.country_codes_table` for the reader."""
-    frame = codes.assign(release=codes["release"].map(release_label))
-    return tables.Table(
-        frame,
-        caption="Country codes meaning 'unknown' or matching no country",
-        labels={"column": "raw column", "kind": "kind of code", "rows": "rows"},
-    )
-
-
-def missingness_view(quality: dict, columns: list[str]) -> tables.Table:
-    """Share of missing values per column (rows, in words) and release (columns)."""
-    frame = pd.DataFrame(
-        {
-            release_label(name): [numbers["missingness"][c] for c in columns]
-            for name, numbers in quality["releases"].items()
-        }
-    )
-    frame.insert(0, "column", [COLUMN_WORDS.get(c, tables.words(c)) for c in columns])
-    return tables.Table(frame, caption="Share of missing values per column and release",
-                        shares=list(frame.columns[1:]))  # fmt: skip
-
-
-def cleaning_findings(quality: dict) -> str:
-    """The key numbers of the victims cleaning, as Markdown bullets (all-release totals)."""
-    lines = [
-        f"- **{release_label(name)}:** {q['rows_in']:,} raw rows, {q['rows_out']:,} in the table, "
-        f"{q['rows_quarantined']:,} quarantined."
-        for name, q in quality["releases"].items()
-    ]
-    return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])
 
 
 MOST_QUARANTINED = 0.5  # a release or export with more of its rows quarantined: a warning
@@ -118,59 +53,6 @@ def cleaning_warnings(quality: dict) -> list[str]:
 def enforcement_warnings(quality: dict) -> list[str]:
     """A warning for a GLOTIP export that the cleaning mostly quarantined."""
     return quarantine_warnings({f"The GLOTIP {v} export": q for v, q in quality["glotip"].items()})
-
-
-def cleaning_headline(quality: dict) -> str:
-    total = quality["total"]
-    return (
-        f"{total['rows_out']:,} CTDC victim records from {len(quality['releases'])} releases "
-        f"cleaned into one table; {total['rows_quarantined']:,} raw rows quarantined."
-    )
-
-
-# --- The data sources report ---------------------------------------------------------------------
-
-
-def _titles() -> dict[str, str]:
-    return {s.name: s.title for s in sources.select(None)}
-
-
-def sources_view(inventory: pd.DataFrame) -> tables.Table:
-    """`sources.inventory` for the reader: one row per registered file."""
-    titles = _titles()
-    source = inventory["source"].map(lambda s: titles.get(s, s))
-    frame = pd.DataFrame(
-        {
-            "source": source.mask(inventory["source"].duplicated(), ""),  # named once
-            "file": inventory["file"],
-            "vintage": inventory["vintage"],
-            "size (kB)": inventory["size_kb"].map(lambda v: f"{v:,.1f}" if v >= 0.1 else "<0.1"),
-            "state here": inventory["state"].map(lambda s: FILE_STATES.get(s, s)),
-        }
-    )
-    return tables.Table(frame, caption="Registered raw files and whether each is present here")
-
-
-def sources_text(inventory: pd.DataFrame) -> str:
-    """One Markdown bullet per source: title, publisher, vintage, citation and terms."""
-    titles = _titles()
-    rows = inventory.drop_duplicates("source")
-    text = "\n".join(
-        f"- **{titles.get(r.source, r.source)}** ({r.publisher}; vintage {r.vintage}). "
-        f"*Cite:* {r.citation} *Terms:* {r.terms}"
-        for r in rows.itertuples()
-    )
-    # Publishers' identifiers such as the Eurostat table crim_thb read as code, not as words.
-    return re.sub(r"(?<![\w`])(\w+_[\w.]*\w)", r"`\1`", text)
-
-
-def sources_findings(inventory: pd.DataFrame) -> str:
-    n_ok = int((inventory["state"] == "ok").sum())
-    n_sources = inventory["source"].nunique()
-    return (
-        f"**{n_ok} of {len(inventory)}** registered raw files, from {n_sources} sources, are "
-        "present here and match their registered checksum (sha256)."
-    )
 
 
 # --- The enforcement cleaning report (02) --------------------------------------------------------

@@ -85,6 +85,23 @@ FLAG_GROUPS = {
 }
 FLAGS = [*EXPLOITATION, *STANDALONE, *CONTROL, *LABOUR, *SEX, *RECRUITER]
 FALSE_MEANS = ["not_flagged", "not_flagged_or_unknown"]
+TITLES = {  # the non-flag columns as a reader names them (each pandera column's title)
+    "record_id": "record identifier",
+    "year": "year of registration",
+    "datasource": "data source (organisation type)",
+    "gender": "gender",
+    "age_band": "age band",
+    "is_minor": "minor at registration",
+    "is_minor_at_exploit": "minor when exploitation began",
+    "months_trafficked": "months trafficked",
+    "citizenship": "citizenship",
+    "citizenship_un_region": "citizenship: UN sub-region",
+    "citizenship_eu27": "citizenship: EU-27 member",
+    "exploitation_country": "country of exploitation",
+    "exploitation_un_region": "country of exploitation: UN sub-region",
+    "exploitation_eu27": "country of exploitation: EU-27 member",
+    "flag_false_means": "what an unset flag means",
+}
 
 
 def _minor_matches_age(frame: pd.DataFrame) -> pd.Series:
@@ -126,6 +143,8 @@ def _schema() -> tuple[dict, object]:
         **{flag: pa.Column("boolean", nullable=True) for flag in FLAGS},
         "flag_false_means": text(FALSE_MEANS),
     }
+    for name, column in columns.items():
+        column.title = TITLES.get(name)
     schema = pa.DataFrameSchema(
         columns,
         checks=[pa.Check(_minor_matches_age, error="is_minor disagrees with age_band")],

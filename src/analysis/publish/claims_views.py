@@ -282,28 +282,6 @@ def quote_check(table: pd.DataFrame, text: str) -> str:
     )
 
 
-def _quoted(sentence: str) -> str:
-    return f"\u201c{' '.join(sentence.split())}\u201d"
-
-
-def claims_table(checked: pd.DataFrame) -> tables.Table:
-    """Each claim as the report gives it: the quote, who said it, the date, the period the
-    figure refers to, and its verdict with the reason."""
-    frame = pd.DataFrame({
-        "claim": checked["figure"],
-        "quote": checked["source_sentence"].map(_quoted),
-        "who said it (as the report names them)": checked["said_by"],
-        "date": checked["source_date"],
-        "period the figure refers to": checked["reference_period"],
-        "verdict": checked["verdict"],
-        "reason": checked["reason"],
-    })  # fmt: skip
-    note = (f"Source of every quote: {source_of(checked)}. Quotes are short passages, word for "
-            "word.")  # fmt: skip
-    return tables.Table(frame, caption="The claims of 2009, their verdicts and the reasons",
-                        note=note)  # fmt: skip
-
-
 def claims_record(checked: pd.DataFrame) -> list[dict]:
     """Each claim with its quote, speaker, date, period, value (None: no figure), verdict and
     reason, for the results JSON."""
@@ -325,51 +303,10 @@ def glotip_view(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007
                         note=note)  # fmt: skip
 
 
-def _names(codes) -> str:
+def names(codes) -> str:
+    """Countries by name, in order, for a sentence ('Germany, Poland, Russia')."""
     codes = pd.Series(list(codes), dtype="string")
     return ", ".join(sorted(countries.name(codes).fillna(codes)))
-
-
-def ctdc_view(ctdc: pd.DataFrame) -> tables.Table:
-    """Foreign places of exploitation of the country's citizens per CTDC release (`evidence`'s
-    "ctdc"), releases and countries by name."""
-    frame = pd.DataFrame({
-        "CTDC release": [releases.CTDC[r].label if r in releases.CTDC else r
-                         for r in ctdc["release"]],
-        "foreign countries, any form, all years": ctdc["any_form_all_years"],
-        "foreign countries, sexual exploitation, all years": ctdc["sexual_all_years"],
-        f"the same, {claims.WINDOW[0]}–{claims.WINDOW[1]}": ctdc["sexual_around_2009"],
-        "countries (sexual exploitation)": ctdc["countries_sexual"].map(_names),
-    })  # fmt: skip
-    return tables.Table(frame, caption="Distinct foreign countries named as the place of "
-                        "exploitation of Belarusian citizens, per CTDC release")  # fmt: skip
-
-
-def reporters_text(ev: dict) -> str:
-    """The countries that reported the country's citizens to GLOTIP around 2009, by name."""
-    around, every = ev["glotip_reporters_around_2009"], ev["glotip_reporters_all_years"]
-    return (
-        f"GLOTIP: {len(around)} other countries reported Belarusian victims (by citizenship or "
-        f"repatriation) in {claims.WINDOW[0]}–{claims.WINDOW[1]} ({_names(around)}); "
-        f"{len(every)} in any year."
-    )
-
-
-def _estimate_text(value: float, unit: str) -> str:
-    return f"{value:,.0f}%" if unit == "percent" else f"{value:,.0f}"
-
-
-def ilo_view(ilo: pd.DataFrame) -> tables.Table:
-    """The ILO estimates: what each measures, for which period, and its value in words."""
-    frame = pd.DataFrame({
-        "estimate": ilo["estimate"],
-        "reference period": ilo["reference_period"],
-        "measure": ilo["measure"],
-        "value": [_estimate_text(v, u) for v, u in zip(ilo["value"], ilo["unit"], strict=True)],
-        "qualifier": ilo["qualifier"],
-    })  # fmt: skip
-    return tables.Table(frame, caption="ILO estimates for the world (survey-based, at a point in "
-                        "time)")  # fmt: skip
 
 
 def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
@@ -392,10 +329,3 @@ def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
         lines.append(text + ".")
     lines.append("- Each claim's reason is in the verdicts table below.")
     return "\n".join(lines)
-
-
-def headlines(checked: pd.DataFrame) -> list[str]:
-    """One sentence for the index: the verdicts counted."""
-    counts = verdict_counts(checked)
-    head = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    return [f"Of {len(checked)} claims quoted in 2009 about trafficking and Belarus: {head}."]

@@ -147,3 +147,25 @@ def test_one_program_solved_for_many_objectives_agrees_with_fresh_programs():
         low = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box).fun
         high = -linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box).fun
         assert found[k] == pytest.approx([low, high], abs=1e-6)
+
+
+def test_a_warm_start_that_ends_undecided_is_solved_again_from_scratch():
+    # Found by a reviewer: after x9's programs, HiGHS warm-started for x4 (unbounded above)
+    # ended with status "unknown" on HiGHS 1.16; a fresh model gives [24, inf].
+    def system():
+        found = bounds.System()
+        for low, high in [(0, np.inf), (1, 9), (10, np.inf), (34, 34), (0, np.inf), (0, np.inf),
+                          (32, 32), (10, np.inf), (34, 34), (1, 9)]:  # fmt: skip
+            found.unknown(low, high)
+        found.add_sum({7: 1, 2: 1, 4: 1, 0: -1, 5: -1, 6: -1}, 8.0)  # linked tables: +-1
+        found.add_sum({4: 1, 1: 1, 0: -1, 2: -1, 3: -1}, -11.0)
+        found.add_sum([6, 3, 2, 5], 112.0)  # a published total
+        found.add_sum([1, 3], 10.0, np.inf)  # withheld sums: (s)
+        found.add_sum([1, 8], 10.0, np.inf)
+        return found
+
+    fresh = system().ranges([4])
+    reused = system()
+    reused.ranges([9])
+    np.testing.assert_allclose(reused.ranges([4]), fresh)
+    np.testing.assert_allclose(fresh, [[24, np.inf]])

@@ -341,6 +341,36 @@ def test_a_table_protected_beside_a_linked_one_keeps_what_that_one_hides():
     assert [c["shown"] for c in linked.record()["cells"]][::3] == [25, 25]  # female still shown
 
 
+def test_a_table_beside_another_keeps_its_small_cells_not_the_cells_it_only_does_not_show():
+    # The gender grid shows female and male per destination; A's unknown-gender cell (15) is
+    # hidden only because the grid does not show it. The age table's total for A pins it: that
+    # is no leak (the run shows it again, `show_derived`), so its sums stay beside the grid; a
+    # final table (`linked`) must keep the cell hidden, so there they go.
+    by_gender = counts_by([30, 20, 15, 25, 30, 12], destination=["A", "B"],
+                          gender=["female", "male", "unknown"])  # fmt: skip
+    shown = by_gender.index.get_level_values("gender").isin(["female", "male"])
+    grid = disclosure.protect_shown(
+        "grid",
+        "people",
+        by_gender,
+        shown,
+        [{"gender": ["female"]}, {"gender": ["female", "male"]}],
+        10,
+    )
+    ages = counts_by([25, 40, 30, 37], destination=["A", "B"], age_group=["child", "adult"])
+    sums = [{"destination": ["A"], "age_group": ["child", "adult"]},
+            {"destination": ["A"], "age_group": ["child"]}]  # fmt: skip
+    beside = disclosure.protect_shown("ages", "people", ages, False, sums, 10,
+                                      beside=(grid.record(),))  # fmt: skip
+    assert [s["shown"] for s in beside.record()["sums"]] == [65, 25]
+    found = disclosure.exposed_cells([grid.record(), beside.record()])
+    assert [(e["key"], e["kind"], e["low"]) for e in found] == [(["A", "unknown"], "secondary", 15)]
+    linked = disclosure.protect_shown("ages", "people", ages, False, sums, 10,
+                                      linked=(grid.record(),))  # fmt: skip
+    assert linked.record()["sums"] == []
+    assert disclosure.exposed_cells([grid.record(), linked.record()]) == []
+
+
 def test_tables_of_different_populations_are_not_linked():
     a, b = issue_14_tables(population_b="CTDC 2024")
     assert disclosure.exposed_cells([a.record(), b.record()]) == []

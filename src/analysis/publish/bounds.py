@@ -158,6 +158,12 @@ class Program:
         self.highs.changeColsCost(len(self.columns), self.columns, np.asarray(weights, float))
         self.highs.run()
         status = self.highs.getModelStatus()
+        decided = (self.status.kOptimal, self.status.kInfeasible, self.status.kUnbounded,
+                   self.status.kUnboundedOrInfeasible)  # fmt: skip
+        if status not in decided:  # a warm start can end undecided: solve it from scratch
+            self.highs.clearSolver()
+            self.highs.run()
+            status = self.highs.getModelStatus()
         if status == self.status.kUnboundedOrInfeasible:  # tell the two apart
             self.highs.changeColsCost(len(self.columns), self.columns, np.zeros(len(weights)))
             self.highs.run()

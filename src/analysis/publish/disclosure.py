@@ -776,30 +776,34 @@ def protect_shown(
     shared=(),
     partial: tuple[str, ...] = (),
     linked: tuple[dict, ...] = (),
+    beside: tuple[dict, ...] = (),
 ) -> CountTable:
     """`protect` of a table that shows only some of its cells (`shown`) and its
     `sums`: the others are hidden (`also`) unless the published sums give them away
     (`unshown`). A cell worked out from a sum that protection then withholds is hidden after
     all (and the table protected again). With `linked` (the records of tables of the same
-    people published beside it), while the table gives away a hidden cell of theirs that
-    they keep on their own, it shows less (`_show_less`) and is protected again."""
+    people published beside it, as they are final), while the table gives away a hidden cell
+    of theirs that they keep on their own, it shows less (`_show_less`) and is protected
+    again; with `beside` (tables published with it, whose cells hidden only because they are
+    not shown may still be shown where the tables fix them: `show_derived`), a small cell."""
     shown = np.broadcast_to(np.asarray(shown, dtype=bool), len(counts)).copy()
     sums, shared, withheld = list(sums), list(shared), set()
-    others = [canonical(r) for r in linked]
+    others = [canonical(r) for r in (*linked, *beside)]
     alone = {(t + 1, i) for t, i, *_ in _exposed(others)} if others else set()
     while True:
         published = [*shared, *(p for k, p in enumerate(sums) if k not in withheld)]
         table = protect(
             name, population, counts, tuple(sums), threshold,
             also=unshown(counts, shown, published, threshold), partial=partial,
-            shared=tuple(shared), linked=linked,
+            shared=tuple(shared), linked=(*linked, *beside),
         )  # fmt: skip
         own = {k - len(shared) for k in table.withheld}
         if not own <= withheld:
             withheld |= own
             continue
         given = [e for e in (_exposed([table.record(), *others]) if others else [])
-                 if e[0] > 0 and e[:2] not in alone]  # fmt: skip
+                 if e[0] > 0 and e[:2] not in alone
+                 and (e[0] <= len(linked) or e[2] == "small")]  # fmt: skip
         if not given:
             return table
         t, i = given[0][:2]

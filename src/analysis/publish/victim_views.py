@@ -352,7 +352,9 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
     """Year x destination x age group, of which only sums are shown: per top destination and
     per destination-year with published shares, the child records and those of known age,
     and both in all; shared: the totals the gender grid fixes, and over a whole release
-    (`margins`) the age groups it publishes; linked: both tables (`_linked`)."""
+    (`margins`) the age groups it publishes, kept as they are (`linked`), and the gender grid
+    published beside it (`beside`: its small cells kept; `protect_selection` shows again what
+    the two fix)."""
     sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
             {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
     for d in codes:
@@ -365,7 +367,8 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
         shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
     return disclosure.protect_shown(
         "Records by year of registration, destination and age group", population, counts,
-        False, sums, threshold, shared, linked=_linked(grid, margins, "age_group"),
+        False, sums, threshold, shared, linked=_linked(None, margins, "age_group"),
+        beside=(grid.record(),),
     )  # fmt: skip
 
 

@@ -323,9 +323,9 @@ def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
             continue
         untestable = part["reason"].str.startswith(UNTESTABLE)
         other = part.loc[~untestable, "figure"].tolist()
-        text = f"- {verdict.capitalize()}: {int(untestable.sum())} that no data here count"
+        text = f"- {verdict.capitalize()}: {int(untestable.sum())} claims that no data here count"
         if other:
-            text += f"; and {'; '.join(other)}"
+            text += f", and {len(other)} that the data count in another way: {'; '.join(other)}"
         lines.append(text + ".")
     lines.append("- Each claim's reason is in the verdicts table below.")
     return "\n".join(lines)

@@ -690,9 +690,9 @@ def statements_table(checks: pd.DataFrame, edition: int) -> Table:
         "The same countries: those that report the group in both years (for a share, all three "
         "forms for the group); every reporting country: the sums of each year over whichever "
         f"countries report it. A gap of 'agrees' means the report's whole per cent lies within "
-        f"{gp.AGREES_WITHIN:.0f} point of the export's range; else how far the range lies from "
-        "it (negative: the export gives less). The statements are known here from summaries of "
-        "the report (see the sources below)."
+        f"{gp.AGREES_WITHIN:.0f} point of the export's range; else the gap is how far the range "
+        "lies beyond that point (negative: the export gives less). The statements are known "
+        "here from summaries of the report (see the sources below)."
     )
     return Table(frame, caption=f"The Global Report {edition}'s statements against the export",
                  note=note)  # fmt: skip

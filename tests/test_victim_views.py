@@ -302,6 +302,10 @@ def test_source_mix_hides_shares_the_tables_do_not_fix(records):
     note = views.mix_note(mix.reset_index(), published, has_source=True)
     assert "Hotline records exist only for 2015-2018" in note
     assert "reveal fewer than 10 records reads *suppressed*" in note
+    above = mix["hotline_share"].gt(mix["usa_share"]).any()
+    assert ("it is above the United States' share" in note) == above
+    tilted = mix.reset_index().assign(hotline_share=lambda m: m["usa_share"] + 0.01)
+    assert "it is above the United States' share" in views.mix_note(tilted, published, True)
 
 
 def test_without_sources_the_us_share_is_the_proxy(chosen, published):

@@ -759,6 +759,12 @@ def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
             f" Hotline records exist only for {hot.min()}-{hot.max()}: a change in the count "
             "across those boundaries is a change of contributor first."
         )
+    if mix["hotline_share"].gt(mix["usa_share"]).any():
+        note += (
+            " The hotline's share is of the records whose contributor is known, and some hotline "
+            "records name no place of exploitation, so in some years it is above the United "
+            "States' share."
+        )
     return note
 
 

@@ -64,7 +64,7 @@ def _paragraph(dest_counts: pd.DataFrame, orig_counts: pd.DataFrame, threshold: 
     empty = pd.DataFrame(columns=["scope", "indicator", "year", "lower", "upper"])
     facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2021], dest, orig, empty,
                                    pd.DataFrame(), threshold)  # fmt: skip
-    return pv.summary_paragraph(facts), dest, orig
+    return " ".join(pv.summary_points(facts)), dest, orig
 
 
 def _stated_counts(text: str) -> set[int]:
@@ -482,7 +482,7 @@ def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
     assert points[-2:] == ["Russia: one shelter's cases (A cited source).",
                            "2022: a year of war (Another source)."]  # fmt: skip
     assert points[0].startswith("In the CTDC K-anonymised release (2021), ") and len(points) == 5
-    text = pv.summary_paragraph(facts)
+    text = " ".join(pv.summary_points(facts))
     assert text == " ".join(points)
     assert "Russia: one shelter's cases (A cited source)." in text
     assert "2022: a year of war (Another source)." in text

@@ -821,10 +821,11 @@ def _show_less(table: CountTable, shown: np.ndarray, sums: list, other: dict, ce
     shown is shown no more; with none left, the sum through them that splits by the
     dimensions the tables share (a share's total, say) and counts least is not published.
     Whether a step was left (changes `shown` and `sums`)."""
-    common = _linked_dims(canonical(table.record()), other)
+    own = canonical(table.record())
+    common = _linked_dims(own, other)
     if common is None:
         return False
-    places = _linked_cells(table, other, common, cell)
+    places = _linked_cells(own, other, common, cell)
     counts = table.counts.to_numpy()
     for adding in places:
         open_ = [j for j in adding if shown[j] and not table.hidden.iloc[j] and counts[j] > 0]
@@ -840,10 +841,10 @@ def _show_less(table: CountTable, shown: np.ndarray, sums: list, other: dict, ce
     return False
 
 
-def _linked_cells(table: CountTable, other: dict, common: list[str], cell: int) -> list[list[int]]:
-    """The table's cells that add up to cell `cell` of a linked record (`other`, canonical),
-    and those that add up to any cell it hides."""
-    groups = _groups(canonical(table.record()), common, {})
+def _linked_cells(own: dict, other: dict, common: list[str], cell: int) -> list[list[int]]:
+    """The cells of a record (`own`) that add up to cell `cell` of a linked one (`other`; both
+    canonical), and those that add up to any cell it hides."""
+    groups = _groups(own, common, {})
 
     def combo(i: int) -> tuple:
         return tuple(str(other["cells"][i]["key"][other["dims"].index(d)]) for d in common)

@@ -1103,8 +1103,3 @@ def summary_points(facts: dict) -> list[str]:
     points += [f"{note['about']}: {note['note']} ({note['source']})."
                for note in facts.get("context", [])]  # fmt: skip
     return points
-
-
-def summary_paragraph(facts: dict) -> str:
-    """The key findings (`summary_points`) as one paragraph."""
-    return " ".join(summary_points(facts))

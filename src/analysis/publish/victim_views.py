@@ -308,15 +308,14 @@ def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
         ({"age_group": KNOWN_AGES},),
         threshold,
         shared=tuple(shared),
-        linked=_linked(grid, margins, "age_group"),
+        linked=(grid.record(), *_linked(margins, "age_group")),
     )
 
 
-def _linked(grid, margins, column: str) -> tuple[dict, ...]:
-    """The tables of the same records published beside one being protected: the gender grid
-    (if any) and, over a whole release (`margins`), the release's records by `column`."""
-    return (*([grid.record()] if grid is not None else []),
-            *([margins[column].record()] if margins is not None else []))  # fmt: skip
+def _linked(margins, column: str) -> tuple[dict, ...]:
+    """Over a whole release (`margins`), the release's records by `column`, as it publishes
+    them: kept as they are by a table of the same records (none for a selection)."""
+    return (margins[column].record(),) if margins is not None else ()
 
 
 def _protect_grid(counts, clean, codes, population, margins, threshold) -> disclosure.CountTable:
@@ -344,7 +343,7 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
     shown &= counts.index.get_level_values("destination").isin(codes)
     return disclosure.protect_shown(
         "Records by year of registration, destination and gender", population, counts,
-        shown, [*sums, *overall], threshold, shared, linked=_linked(None, margins, "gender"),
+        shown, [*sums, *overall], threshold, shared, linked=_linked(margins, "gender"),
     )  # fmt: skip
 
 
@@ -367,7 +366,7 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
         shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
     return disclosure.protect_shown(
         "Records by year of registration, destination and age group", population, counts,
-        False, sums, threshold, shared, linked=_linked(None, margins, "age_group"),
+        False, sums, threshold, shared, linked=_linked(margins, "age_group"),
         beside=(grid.record(),),
     )  # fmt: skip
 

@@ -232,6 +232,18 @@ def test_the_belarus_series_table_marks_small_cells_as_ranges():
 
 
 @pytest.mark.slow
+def test_countries_reporting_belarusian_victims_are_counted_from_the_raw_export(checked):
+    _, ev = checked
+    raw, _ = glotip_raw.read_vintage("2025")
+    victims = raw["Indicator"] == en.INDICATORS["victims"]
+    rows = raw[victims & (raw["Iso3_code"] != "BLR") & (raw["Category"] == "Belarus")]
+    citizenship = rows.loc[rows["Dimension"] == "by citizenship", "Iso3_code"]
+    either = rows.loc[rows["Dimension"].isin(cl.REPORTED_BY), "Iso3_code"]
+    assert ev["glotip_citizenship_all_years"] == sorted(citizenship.unique())
+    assert ev["glotip_reporters_all_years"] == sorted(either.unique())
+    assert len(either.unique()) > len(citizenship.unique())  # repatriation adds countries
+
+
 def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
     notebook = paths.notebooks_dir() / "50_claims_check.ipynb"
     outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", {"report_dir": str(tmp_path)})
@@ -273,6 +285,10 @@ def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
     assert "Russia" in ctdc["countries (sexual exploitation)"].iloc[0]
     reporters = [line for line in text.splitlines() if line.startswith("GLOTIP: ")]
     assert len(reporters) == 1 and not re.search(r"\b[A-Z]{3}\b", reporters[0])
+    every = results["glotip_reporters"]
+    assert set(every["by_citizenship"]) < set(every["all_years"])
+    told = f"{len(every['all_years'])} in any year, of which {len(every['by_citizenship'])}"
+    assert f"{told} reported them by citizenship" in reporters[0]
     assert "98%" in set(shown["ilo_estimates"]["value"])
     assert ("Source of every quote: Euroradio (European Radio for Belarus), report of the press "
             "conference of 19 October 2009.") in (tmp_path / "out.ipynb").read_text()  # fmt: skip

@@ -127,12 +127,17 @@ def ctdc_destinations(records: pd.DataFrame, country: str = COUNTRY) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def glotip_reporters(glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW) -> list[str]:
+REPORTED_BY = ("by citizenship", "by country of repatriation")
+
+
+def glotip_reporters(
+    glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW, dimensions=REPORTED_BY
+) -> list[str]:
     """Countries that reported to GLOTIP victims with the country's citizenship (or repatriated
     to or from it) in `years`."""
     rows = glotip[
         (glotip["indicator"] == en.INDICATORS["victims"])
-        & glotip["dimension"].isin(["by citizenship", "by country of repatriation"])
+        & glotip["dimension"].isin(dimensions)
         & (glotip["category_iso3"] == country)
         & (glotip["iso3"] != country)
         & glotip["year"].between(*years)
@@ -225,6 +230,9 @@ def evidence(
         "ctdc": ctdc_destinations(records),
         "glotip_reporters_around_2009": glotip_reporters(glotip),
         "glotip_reporters_all_years": glotip_reporters(glotip, years=(1900, 2100)),
+        "glotip_citizenship_all_years": glotip_reporters(
+            glotip, years=(1900, 2100), dimensions=["by citizenship"]
+        ),
         "us_tip_victims_2009": int(tip.iloc[0]) if len(tip) else None,
         "press": press_aggregate(press),
         "ilo": ilo,

@@ -21,20 +21,14 @@ def test_suppress_shows_small_cells_as_below_threshold():
     assert disclosure.suppress(frame, 5).to_dict("list") == {"a": ["<5", "30"], "b": ["0", "5"]}
 
 
-def test_mask_small_never_leaves_a_small_value_to_plot():
-    masked = disclosure.mask_small(pd.Series([0, 4, 5, 50]), 5)
-    assert masked.isna().tolist() == [False, True, False, False]
-
-
 @given(st.lists(st.integers(min_value=0, max_value=200), min_size=1), st.integers(1, 30))
 def test_no_small_cell_leaks(counts, threshold):
     counts = pd.Series(counts)
     shown = disclosure.suppress(counts, threshold)
-    plotted = disclosure.mask_small(counts, threshold)
     small = (counts > 0) & (counts < threshold)
+    assert (disclosure.is_small(counts, threshold) == small).all()
     assert (shown[small] == f"<{threshold}").all()
-    assert plotted[small].isna().all()
-    assert (plotted[~small] == counts[~small]).all()
+    assert (shown[~small] == counts[~small].map("{:,}".format)).all()
 
 
 def test_bad_threshold_is_refused():
@@ -61,9 +55,12 @@ def test_proportion_ci_refuses_impossible_counts_and_handles_empty_totals():
 
 
 def test_shares_that_would_reveal_a_small_cell_are_suppressed():
-    table = disclosure.suppressed_shares([3, 497, 250], [500, 500, 500], threshold=10)
-    assert table["suppressed"].tolist() == [True, True, False]
-    assert table["share"].isna().tolist() == [True, True, False]
+    counts, totals = pd.Series([3, 497, 250, 0]), pd.Series([500, 500, 500, 500])
+    hidden = disclosure.hidden_shares(counts, totals, threshold=10)
+    assert hidden.tolist() == [True, True, False, False]  # 497 of 500 leaves 3 out
+    records = [disclosure.share_record(c, t, c / t, 0, 1, threshold=10)
+               for c, t in zip(counts, totals, strict=True)]  # fmt: skip
+    assert [r["share"] is None for r in records] == hidden.tolist()
 
 
 def test_figures_need_labels_and_a_source():
@@ -96,7 +93,7 @@ def test_cell_text_marks_small_and_secondary_cells_differently():
     assert disclosure.cell_text(counts, hidden, 10).tolist() == ["0", "<10", "(s)", "40", ""]
     assert disclosure.cell_text(counts, None, 10).tolist() == ["0", "<10", "25", "40", ""]
     table = pd.DataFrame({"a": [3, 30, 31], "b": [50, 60, 70]})
-    text = disclosure.suppress_table(table, 10, lines="columns")
+    text = disclosure.cell_text(table, disclosure.hidden_cells(table, 10, "columns"), 10)
     assert text["a"].tolist() == ["<10", "(s)", "31"]  # 30 hides with 3: the total gives it away
     assert text["b"].tolist() == ["50", "60", "70"]
 

@@ -170,11 +170,11 @@ def test_no_combination_of_stated_numbers_gives_a_small_cell_back(dest, orig, th
 def test_the_heatmap_hides_every_cell_its_table_hides(cells, threshold):
     counts = pd.DataFrame(cells, columns=["female", "male", "unknown"])
     try:
-        table = disclosure.suppress_table(counts, threshold, lines="rows")
+        hidden = disclosure.hidden_cells(counts, threshold, "rows")
     except disclosure.DisclosureError:  # the totals alone give a cell away: no heatmap
         return
+    table = disclosure.cell_text(counts, hidden, threshold)
     fig, ax = plt.subplots()
-    hidden = disclosure.hidden_cells(counts, threshold, "rows")
     mesh = plots.count_heatmap(ax, counts, threshold, hidden=hidden)
     labels = np.array([t.get_text() for t in ax.texts]).reshape(counts.shape)
     image = np.ma.getmaskarray(mesh.get_array()).reshape(counts.shape)

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.proportions import proportion_ci
 from analysis.publish import bounds
 
 DEFAULT_THRESHOLD = 10
@@ -73,11 +72,6 @@ def fewer_than(threshold: int = DEFAULT_THRESHOLD) -> str:
 def count_words(n: int, threshold: int = DEFAULT_THRESHOLD) -> str:
     """A count as a sentence states it: '1,234', or 'fewer than 10' for a small cell."""
     return fewer_than(threshold) if is_small(n, threshold) else f"{int(n):,}"
-
-
-def mask_small(counts, threshold: int = DEFAULT_THRESHOLD):
-    """Counts as floats with small cells set to NaN: what a figure may plot."""
-    return counts.astype("Float64").mask(is_small(counts, threshold)).astype(float)
 
 
 def suppress(counts, threshold: int = DEFAULT_THRESHOLD):
@@ -137,29 +131,11 @@ def hidden_cells(
     return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
 
 
-def suppress_table(
-    counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, lines: str = "columns"
-):
-    """`suppress` with secondary suppression: a cell hidden only to protect a total reads '(s)'."""
-    return cell_text(counts, hidden_cells(counts, threshold, lines), threshold)
-
-
 def hidden_shares(counts: pd.Series, totals: pd.Series, threshold: int = DEFAULT_THRESHOLD):
     """Where a share would reveal a small cell: its count or the rest of its total is small.
     (Missing counts hide nothing: their share is missing anyway.)"""
     small = is_small(counts, threshold) | is_small(totals - counts, threshold)
     return pd.Series(small, index=counts.index).fillna(False).astype(bool)
-
-
-def suppressed_shares(
-    successes, totals, threshold: int = DEFAULT_THRESHOLD, confidence: float = 0.95
-) -> pd.DataFrame:
-    """`proportion_ci` with the share and interval removed where they would reveal a small cell."""
-    table = proportion_ci(successes, totals, confidence)
-    hidden = hidden_shares(table["successes"], table["total"], threshold)
-    table[list(SHARE_KEYS)] = table[list(SHARE_KEYS)].mask(hidden, axis=0)
-    table["suppressed"] = hidden
-    return table
 
 
 def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits: int = 1) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
 
 
 def test_every_hidden_population_interval_rests_on_at_least_1000_replicates(run_dir):
@@ -79,3 +82,21 @@ def test_every_table_a_report_writes_is_shown_on_its_page(run_dir):
         missing += [f"{folder.name}: {csv.name}" for csv in sorted(folder.glob("*.csv"))
                     if f'href="tables/{folder.name}/{csv.name}"' not in text]  # fmt: skip
     assert not missing, "tables written but not shown:\n" + "\n".join(missing[:20])
+
+
+def test_every_link_on_a_page_leads_somewhere_in_the_run(run_dir):
+    """A link to another report, a table or a section resolves in the run folder: a report
+    that names another links it, and the link must not break (e.g. a report left out)."""
+    broken = []
+    for page in sorted(run_dir.glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        ids = {tag["id"] for tag in soup.find_all(id=True)}
+        for link in soup.find_all("a", href=True):
+            target = urlsplit(link["href"])
+            if target.scheme or target.netloc:
+                continue  # a source's web address
+            if target.path and not (run_dir / target.path).exists():
+                broken.append(f"{page.name}: {link['href']}")
+            elif not target.path and target.fragment and target.fragment not in ids:
+                broken.append(f"{page.name}: {link['href']}")
+    assert not broken, "links that lead nowhere:\n" + "\n".join(broken[:20])

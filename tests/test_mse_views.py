@@ -57,7 +57,8 @@ def test_sensitivity_labels_and_record():
         "stepwise p < 0.1": 120.0,
         "BIC": 157.17,
     }
-    assert list(views.sensitivity_table(sens).columns) == ["choice", "estimate", "interactions"]
+    shown = views.sensitivity_view(sens, "Korea").shown()
+    assert list(shown.columns) == ["model choice", "estimate", "interactions"]
 
 
 def test_overview_record_and_table(korea):

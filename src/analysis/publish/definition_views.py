@@ -184,7 +184,7 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
     fig, ax = plots.figure(width=10, height=0.28 * len(matrix) + 1.8)
     colours = ListedColormap(["#f2f2f2", "#f4c27a", "#3b7dbf"])
     ax.imshow(matrix.to_numpy(), cmap=colours, vmin=0, vmax=2, aspect="auto")
-    groups = [g for g, _ in matrix.index]
+    groups = matrix.index.get_level_values("group")
     for (i, j), value in pd.DataFrame(matrix.to_numpy()).stack().items():
         colour = "white" if value == 2 else "#333333"
         label = MIDDLE.get(groups[i], "partly") if value == 1 else MATRIX_VALUES[int(value)]
@@ -193,7 +193,6 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
                   fontsize=8)  # fmt: skip
     ax.set_yticks(range(len(matrix)), [f"{g}: {e}" for g, e in matrix.index], fontsize=8)
     ax.grid(False)
-    groups = matrix.index.get_level_values("group")
     for i in range(1, len(groups)):
         if groups[i] != groups[i - 1]:
             ax.axhline(i - 0.5, color="#555555", linewidth=0.8)
@@ -343,7 +342,7 @@ def protect_shares(
     count and total are kept only where shown (`known_form_hidden` otherwise)."""
     by = [c for c in shares.GROUPING if c in table]
     out = table.copy()
-    suppressed, total_hidden, low, high = [], [], [], []
+    suppressed, ranges = [], []
     for row in out.to_dict("records"):
         grid = tables[row["release"]]
         count, rest = (grid.sum_range(p) for p in _share_patterns(row, by))
@@ -352,14 +351,10 @@ def protect_shares(
             row["known_form"] - row["explicit"], threshold
         )
         suppressed.append(bool(small or not fixed))
-        total_hidden.append(bool(small or not fixed))
-        share_low, share_high = _ratio_range(count, rest)
-        low.append(share_low)
-        high.append(share_high)
-    out["suppressed"] = suppressed
-    out["known_form_hidden"] = total_hidden
-    out["share_min"] = pd.Series(low, index=out.index).where(out["suppressed"], out["share"])
-    out["share_max"] = pd.Series(high, index=out.index).where(out["suppressed"], out["share"])
+        ranges.append(_ratio_range(count, rest))
+    out["suppressed"] = out["known_form_hidden"] = suppressed
+    ends = pd.DataFrame(ranges, index=out.index, columns=["share_min", "share_max"])
+    out[ends.columns] = ends.where(out["suppressed"], out["share"], axis=0)
     columns = list(shares.SHARE_COLUMNS)
     out[columns] = out[columns].mask(out["suppressed"], axis=0)
     return without_intervals(out)
@@ -396,11 +391,6 @@ def share_table(
     return wide[list(NAMES)].rename(columns=NAMES)
 
 
-def group_share_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """`share_table` of a protected CTDC table by gender and age group."""
-    return share_table(groups, threshold, ["release", *shares.GROUPING])
-
-
 def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
     """A GLOTIP table by gender and age group protected by `protect_glotip_shares`, as shown:
     victims and shares as ranges where `<5` cells leave one ('35,597–38,867', '77.7–81.4%');
@@ -433,22 +423,19 @@ def glotip_coverage_text(forms: pd.DataFrame, vintage: str) -> str:
 def results_shares(
     table: pd.DataFrame, keys: list[str], threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict:
-    """Nested {key: ... {instrument: disclosure.share_record}} for results JSON: `count` is the
-    explicit count, `total` the records with a known form; None where hidden, and then
-    `share_range`, the range the published grid leaves for the share."""
-    out: dict = {}
-    for row in table.to_dict("records"):
-        node = out
-        for key in keys:
-            node = node.setdefault(str(row[key]), {})
+    """`disclosure.share_record` of each row (`count`: explicit, `total`: known form), nested
+    by `keys`; where hidden, `share_range`, the range the published grid leaves for the share."""
+
+    def record(row: dict) -> dict:
         numbers = [row[c] for c in ("explicit", "known_form", "share", "lower", "upper")]
-        record = disclosure.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
+        out = disclosure.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
         if row["known_form_hidden"]:
-            record["total"] = None
-        if record["suppressed"] and pd.notna(row.get("share_min")):
-            record["share_range"] = [float(row["share_min"]), float(row["share_max"])]
-        node[row["instrument"]] = record
-    return out
+            out["total"] = None
+        if out["suppressed"] and pd.notna(row.get("share_min")):
+            out["share_range"] = [float(row["share_min"]), float(row["share_max"])]
+        return out
+
+    return _nested(table, keys, record)
 
 
 def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
@@ -578,17 +565,11 @@ def eu_only_published(
         only_eu_explicit=eu_only["only_eu_explicit"].mask(hidden),
     )
     record = {
-        release: {
-            r.category: {
-                "flagged": None if pd.isna(r.flagged) else int(r.flagged),
-                "only_eu_explicit": None
-                if pd.isna(r.only_eu_explicit)
-                else int(r.only_eu_explicit),
-            }  # fmt: skip
-            for r in part.itertuples()
-        }
+        release: {r.category: {"flagged": _number(r.flagged),
+                               "only_eu_explicit": _number(r.only_eu_explicit)}
+                  for r in part.itertuples()}
         for release, part in shown.groupby("release")
-    }
+    }  # fmt: skip
     return text[columns], record, tables
 
 
@@ -719,12 +700,8 @@ def glotip_share_column(
     return pd.Series(text, index=table.index, dtype="string")
 
 
-def _count(value) -> int | None:
-    return None if pd.isna(value) else int(value)
-
-
-def _share_number(value) -> float | None:
-    return None if pd.isna(value) else float(value)
+def _number(value, kind=int):
+    return None if pd.isna(value) else kind(value)
 
 
 def glotip_share_record(row: dict) -> dict:
@@ -733,29 +710,34 @@ def glotip_share_record(row: dict) -> dict:
     interval; counts and shares None where hidden, the total where `victims_hidden`."""
     hidden, total_hidden = bool(row["suppressed"]), bool(row.get("victims_hidden"))
     record = {
-        "count": None if hidden else _count(row["explicit"]),
-        "count_lower": None if hidden else _count(row["explicit_lower"]),
-        "count_upper": None if hidden else _count(row["explicit_upper"]),
-        "total": None if total_hidden else _count(row["victims"]),
-        "total_lower": None if total_hidden else _count(row["victims_lower"]),
-        "total_upper": None if total_hidden else _count(row["victims_upper"]),
+        "count": None if hidden else _number(row["explicit"]),
+        "count_lower": None if hidden else _number(row["explicit_lower"]),
+        "count_upper": None if hidden else _number(row["explicit_upper"]),
+        "total": None if total_hidden else _number(row["victims"]),
+        "total_lower": None if total_hidden else _number(row["victims_lower"]),
+        "total_upper": None if total_hidden else _number(row["victims_upper"]),
         "suppressed": hidden,
         "suppressed_cells": int(row["suppressed_cells"]),
     }
     for key in ("share", *shares.RANGE_COLUMNS, "lower", "upper"):
-        record[key] = None if hidden else _share_number(row[key])
+        record[key] = None if hidden else _number(row[key], float)
     return record
 
 
-def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
-    """Nested {key: ... {instrument: glotip_share_record}} of a protected GLOTIP table."""
+def _nested(table: pd.DataFrame, keys: list[str], record) -> dict:
+    """{key: ... {instrument: record(row)}} for results JSON."""
     out: dict = {}
     for row in table.to_dict("records"):
         node = out
         for key in keys:
             node = node.setdefault(str(row[key]), {})
-        node[row["instrument"]] = glotip_share_record(row)
+        node[row["instrument"]] = record(row)
     return out
+
+
+def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
+    """`glotip_share_record` of each row of a protected GLOTIP table, nested by `keys`."""
+    return _nested(table, keys, glotip_share_record)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -332,7 +332,7 @@ def protect_shares(
     tables: dict[str, disclosure.CountTable],
     threshold: int = disclosure.DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
-    """A CTDC explicit-shares table (`shares.ctdc_explicit_shares`) as it may be published.
+    """A CTDC explicit-shares table (`shares.explicit_shares`) as it may be published.
 
     A share comes from two sums of its release's grid (`protect_named`): the explicit count
     and the rest of the records with a known form. Where the published grid fixes both and

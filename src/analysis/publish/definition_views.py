@@ -228,14 +228,10 @@ def protect_named(
     threshold: int = disclosure.DEFAULT_THRESHOLD,
     linked: dict[str, list[dict]] | None = None,
 ) -> dict[str, disclosure.CountTable]:
-    """Per release, the grid of `shares.ctdc_named_counts` as a protected table.
-
-    What it publishes: every cell not hidden; the records per `named` category (the gain of
-    each text), per age group (the minors below) and the release's total. The records per
-    gender come from the release step: `linked` holds its tables of each release (records
-    of `release.margin_tables`), which the protection takes as they are published;
-    without them the gender totals count as shown. No row totals: a row's total is shown only
-    through the shares, where the grid already fixes it."""
+    """Per release, the grid of `shares.ctdc_named_counts` as a protected table. It publishes
+    its cells not hidden and the records per `named` category (each text's gain), per age group
+    and in all; the records per gender are the release step's (`linked`, taken as published;
+    without them, counted as shown). No row totals: the shares show them only where fixed."""
     tables = {}
     for release, part in counts.groupby(level="release", sort=True):
         part = part.droplevel("release")
@@ -257,10 +253,9 @@ def protect_named(
 def named_grids(
     named: pd.Series, victims: pd.DataFrame, threshold: int, released: rel.Released
 ) -> tuple[dict[str, disclosure.CountTable], dict | None]:
-    """Per release, the grid of `shares.ctdc_named_counts` as the release publishes it, with
-    the release's records of this report's tables (by part), where it holds them at
-    `threshold`; else protected here (`protect_named`), with the release's records per gender
-    (of `victims`) as published, and None: an exploration, or the release step itself."""
+    """Per release, the grid as the release step published it at `threshold`, with its records
+    of this report's tables; else protected here against the release's records per gender, and
+    None (an exploration, or the release step itself)."""
     held = released.held("definitions", {"threshold": int(threshold)})
     if held is not None:
         parts = named.groupby(level="release", sort=True)
@@ -303,9 +298,8 @@ def _ratio_range(count: tuple, rest: tuple) -> tuple[float, float]:
 
 
 def without_intervals(table: pd.DataFrame, columns=("lower", "upper")) -> pd.DataFrame:
-    """The table with no interval for the releases that are described, not inferred from
-    (`releases.inference_allowed`): their rows are not persons, so an interval would
-    describe a sample that does not exist. Counts and shares stay."""
+    """No interval for the releases that are described, not inferred from: their rows are not
+    persons, so an interval would describe a sample that does not exist."""
     out = table.copy()
     described = ~out["release"].astype(str).map(releases.inference_allowed).astype(bool)
     out.loc[described, list(columns)] = np.nan
@@ -332,14 +326,10 @@ def protect_shares(
     tables: dict[str, disclosure.CountTable],
     threshold: int = disclosure.DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
-    """A CTDC explicit-shares table (`shares.explicit_shares`) as it may be published.
-
-    A share comes from two sums of its release's grid (`protect_named`): the explicit count
-    and the rest of the records with a known form. Where the published grid fixes both and
-    neither is a small cell, the share and its interval are shown. Elsewhere (`suppressed`)
-    only the range that the published grid leaves for the share is shown (`share_min`,
-    `share_max`): a reader can work it out from the grid, so it reveals nothing more. The
-    count and total are kept only where shown (`known_form_hidden` otherwise)."""
+    """A CTDC explicit-shares table (`shares.explicit_shares`) as it may be published. A share
+    and its interval are shown where the grid fixes its two sums (the explicit count and the
+    rest of the known forms) and neither is small; elsewhere (`suppressed`) only the range the
+    published grid leaves (`share_min`, `share_max`), which a reader can work out anyway."""
     by = [c for c in shares.GROUPING if c in table]
     out = table.copy()
     suppressed, ranges = [], []
@@ -440,8 +430,7 @@ def results_shares(
 
 def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
     """Per release, as Markdown bullets: records with a known form, those named explicitly by
-    Palermo, and what each later text adds (the grid's column totals, 'fewer than N' when
-    small)."""
+    Palermo, and what each later text adds (the grid's column totals)."""
     lines = []
     for release, table in tables.items():
         words = {n: table.sum_text({"named": [n]}, words=True) for n in shares.NAMED}
@@ -519,15 +508,10 @@ def eu_only_published(
     grids: dict[str, disclosure.CountTable],
     held: dict | None = None,
 ) -> tuple[pd.DataFrame, dict, list[disclosure.CountTable]]:
-    """The rows of `shares.eu_only_counts` for releases that record the form, as a display
-    table, a results record and protected tables under one rule.
-
-    The only-EU counts of the categories one EU text adds sum to that text's gain, which the
-    grid of `protect_named` publishes: each release x text is a protected table with that
-    total, and where the grid does not fix the gain, every count of the line is hidden. With
-    the release's records of this report's tables (`held`, `named_grids`), each is restored
-    from them instead (`eu_only_part`).
-    """
+    """The rows of `shares.eu_only_counts` for releases that record the form: a display table,
+    a results record and the protected tables. The counts of the categories one EU text adds
+    sum to that text's gain in the grid: each release x text is a table with that total, all
+    hidden where the grid does not fix the gain; restored from `held` where the release has it."""
     eu_only = eu_only[eu_only["recorded_in_release"]]
     hidden = pd.Series(False, index=eu_only.index)
     tables = []
@@ -623,14 +607,12 @@ def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRES
 
 
 def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
-    """{"minor_share": {release: share}, "no_means_share": {...}} for results JSON; None
-    where hidden or not recorded."""
+    """{"minor_share": {release: share}, "no_means_share": {...}}; None where not shown."""
     published = _published_limits(limits, threshold).set_index("release")
-    record = {}
-    for name in ("minor", "no_means"):
-        values = published[f"{name}_share"].items()
-        record[f"{name}_share"] = {r: None if pd.isna(v) else float(v) for r, v in values}
-    return record
+    return {
+        f"{name}_share": {r: _number(v, float) for r, v in published[f"{name}_share"].items()}
+        for name in ("minor", "no_means")
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,17 +622,12 @@ def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRE
 def protect_glotip_shares(
     table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
-    """A GLOTIP explicit-shares table (`shares.glotip_explicit_shares`) with `suppressed` and
-    `victims_hidden` columns and the hidden shares removed. Its counts are ranges, so the
-    small-cell rule must hold for every fill of the `<5` cells.
-
-    A share is hidden when its explicit count or the rest of its victims may be a small cell,
-    or when, across instruments (nested: each names what the one before names and more), the
-    gain over the last shown count may be one; a group's victims are hidden when they may be
-    a small cell. Nothing more: no published figure is a sum of the groups (the overall share
-    comes from the sex Total / age Total rows, not from the groups, and its complete
-    country-years are others), so no subtraction gives a hidden group away.
-    """
+    """A GLOTIP explicit-shares table with `suppressed` and `victims_hidden` columns and the
+    hidden shares removed; its counts are ranges, so the rule must hold for every fill of the
+    `<5` cells. A share is hidden when its explicit count, the rest of its victims, or its gain
+    over the last shown instrument (they are nested) may be small; a group's victims when they
+    may be small. Nothing more: no published figure is a sum of the groups (the overall share
+    comes from the Total rows), so no subtraction gives a hidden group away."""
     by = [c for c in shares.GROUPING if c in table]
     out = table.copy()
     rest_lower = out["victims_lower"] - out["explicit_lower"]
@@ -705,9 +682,8 @@ def _number(value, kind=int):
 
 
 def glotip_share_record(row: dict) -> dict:
-    """A row of a protected GLOTIP table for results JSON: `count` (explicit) and `total`
-    (victims) where exact, their bounds, the share (where exact), its range and widened
-    interval; counts and shares None where hidden, the total where `victims_hidden`."""
+    """A row of a protected GLOTIP table for results JSON: counts (explicit, `total`: victims)
+    and their bounds, the share, its range and interval; None where hidden."""
     hidden, total_hidden = bool(row["suppressed"]), bool(row.get("victims_hidden"))
     record = {
         "count": None if hidden else _number(row["explicit"]),

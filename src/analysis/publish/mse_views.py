@@ -73,18 +73,6 @@ MODEL_CHOICES = (
 )
 
 
-def spread_known(sens: pd.DataFrame) -> dict[str, float]:
-    """The estimates of `mse.sensitivity` that `mse.spread` compares (stepwise at
-    SPREAD_PTHRESHOLDS, BIC), under the names it reuses them by."""
-    known = {}
-    for method, p, value in zip(sens["method"], sens["pthresh"], sens["estimate"], strict=True):
-        if method == "bic":
-            known["BIC"] = value
-        elif any(np.isclose(p, q) for q in mse.SPREAD_PTHRESHOLDS):
-            known[f"stepwise p = {p:g}"] = value
-    return known
-
-
 def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
     """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame; None when the
     overview does not hold the table."""

@@ -347,7 +347,7 @@ def test_the_five_instruments_side_by_side_and_as_a_matrix():
 
 
 def test_the_widening_of_2011_against_the_framework_decision():
-    added = views.widening_2011()
+    added = ins.widening(ins.FRAMEWORK_2002, ins.EU_2011, views.REFERENCES)
     table = views.widening_table(added).shown().set_index("addition")
     organs, begging = ins.PURPOSES["removal_of_organs"], ins.PURPOSES["begging"]
     crime = ins.PURPOSES["criminal_activities"]

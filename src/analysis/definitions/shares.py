@@ -156,35 +156,16 @@ GLOTIP_AGE = dict(
 )
 
 
-def glotip_complete_groups(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
-    """Form rows of one vintage, kept only where a country-year-sex-age group publishes every
-    form: a missing form may be a zero or an unreported form, and the export cannot tell."""
-    forms = glotip_forms(glotip)
-    forms = forms[forms["vintage"] == vintage]
-    if forms.empty:
-        raise DataError(
-            f"glotip: no rows for vintage {vintage!r} in dimension {GLOTIP_DIMENSION!r}"
-        )
-    n_forms = forms["category"].nunique()
-    key = ["iso3", "year", "sex", "age"]
-    complete = forms.groupby(key)["category"].transform("nunique") == n_forms
-    return forms[complete]
-
-
 BOUND_COLUMNS = ["explicit_lower", "explicit_upper", "victims_lower", "victims_upper"]
 RANGE_COLUMNS = ["share_min", "share_max"]
 
 
 def share_range(explicit_lower, explicit_upper, victims_lower, victims_upper) -> pd.DataFrame:
-    """The explicit share over every fill of the `<5` cells within their bounds.
-
-    Explicit and other forms are separate cells, so explicit = E and the rest = O vary on their
-    own; E / (E + O) rises with E and falls with O: the least share takes the fewest explicit
-    and the most other victims, the largest the reverse (both are fills). `share` is the point
-    share where the two agree. `lower` and `upper` widen the Wilson interval to the whole
-    range: Wilson's lower bound at the least share, its upper bound at the largest. An end
-    whose fill has no victims is NaN (with every cell published: no share at all).
-    """
+    """The explicit share over every fill of the `<5` cells within their bounds. Explicit (E)
+    and other (O) cells vary on their own and E / (E + O) rises with E and falls with O, so the
+    least share takes the fewest explicit and the most other victims, the largest the reverse;
+    `lower` and `upper` widen the Wilson interval to the whole range. An end whose fill has no
+    victims is NaN; `share` is the point share where the two ends agree."""
     e_low = pd.Series(explicit_lower, dtype="float64")
     e_up = pd.Series(explicit_upper, dtype="float64", index=e_low.index)
     other_low = pd.Series(victims_lower, dtype="float64", index=e_low.index) - e_low
@@ -209,8 +190,19 @@ def _exact(lower: pd.Series, upper: pd.Series) -> pd.Series:
 
 
 def _glotip_rows(glotip: pd.DataFrame, vintage: str, by: list[str]) -> pd.DataFrame:
-    """Complete groups of one vintage, the disaggregated rows (with `by`) or the Total rows."""
-    rows = glotip_complete_groups(glotip, vintage)
+    """Form rows of one vintage, the disaggregated rows (with `by`) or the Total rows, kept
+    only where a country-year-sex-age group publishes every form: a missing form may be a zero
+    or an unreported form, and the export cannot tell."""
+    rows = glotip_forms(glotip)
+    rows = rows[rows["vintage"] == vintage]
+    if rows.empty:
+        raise DataError(
+            f"glotip: no rows for vintage {vintage!r} in dimension {GLOTIP_DIMENSION!r}"
+        )
+    n_forms = rows["category"].nunique()
+    rows = rows[
+        rows.groupby(["iso3", "year", "sex", "age"])["category"].transform("nunique") == n_forms
+    ]
     totals = (rows["sex"] == "Total") & (rows["age"] == "Total")
     disaggregated = (rows["sex"] != "Total") & (rows["age"] != "Total")
     rows = rows[disaggregated if by else totals]

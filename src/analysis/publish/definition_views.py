@@ -30,7 +30,6 @@ from analysis.definitions.instruments import (
     PURPOSES,
     differences,
     purposes_against,
-    widening,
 )
 from analysis.definitions.mapping import LEVEL_LABELS
 from analysis.publish import bounds, disclosure, plots, tables
@@ -119,14 +118,8 @@ def purposes_added() -> dict[str, list[str]]:
 REFERENCES = (PALERMO_2000, COE_2005)  # the instruments the 2009 report said the EU would follow
 
 
-def widening_2011() -> pd.DataFrame:
-    """What Directive 2011/36/EU added to the Framework Decision, and whether the UN Protocol
-    and the Council of Europe Convention already name each addition (`widening`)."""
-    return widening(FRAMEWORK_2002, EU_2011, REFERENCES)
-
-
 def widening_table(added: pd.DataFrame) -> tables.Table:
-    """`widening_2011` for the reader: each addition, and yes/no per reference instrument."""
+    """`instruments.widening` of 2011 for the reader: yes/no per reference instrument."""
     kinds = {"acts": "act", "means": "means", "purposes": "purpose", "rule": "rule"}
     frame = pd.DataFrame({"addition": added["label"], "part": added["kind"].map(kinds)})
     for inst in REFERENCES:

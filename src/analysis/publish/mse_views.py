@@ -38,8 +38,7 @@ LIST_NAMES = {"UKdat": UK_LISTS, "UKdat_5": UK_LISTS}
 
 
 def table_title(name: str) -> str:
-    """A published table as a report names it: 'UK 2013, 5 lists (UKdat_5)', 'Korea'; the
-    package's name in brackets unless the title already holds it."""
+    """A published table as a report names it: 'UK 2013, 5 lists (UKdat_5)', 'Korea'."""
     info = mse_tables.TABLES.get(name)
     if info is None or name.lower() in info.title.lower():
         return info.title if info else name
@@ -47,8 +46,7 @@ def table_title(name: str) -> str:
 
 
 def lists_text(name: str, lists) -> str:
-    """What each list of table `name` is, as a Markdown sentence, with its source; or a
-    sentence saying that the documentation does not name them."""
+    """What each list of table `name` is, as a Markdown sentence, with its source."""
     known = LIST_NAMES.get(name, {})
     if not all(code in known for code in lists):
         return (f"**The lists** ({', '.join(lists)}): the tables' documentation does not say "
@@ -74,8 +72,7 @@ MODEL_CHOICES = (
 
 
 def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
-    """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame; None when the
-    overview does not hold the table."""
+    """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame, if it holds it."""
     rows = overview[overview["table"] == name]
     if rows.empty:
         return None
@@ -84,8 +81,7 @@ def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
 
 
 def spread_record(spread: dict) -> dict:
-    """`mse.spread` for results JSON: each model choice's estimate, the lowest, the highest and
-    whether they differ by more than a factor of 2."""
+    """`mse.spread` for results JSON."""
     return {
         "estimates": {k: round(float(v), 2) for k, v in spread["estimates"].items()},
         "low": round(float(spread["low"]), 2),
@@ -107,8 +103,7 @@ def _rule(est: mse.Estimate) -> str:
 
 
 def headline_sentence(est: mse.Estimate, name: str, spread: dict | None = None) -> str:
-    """One short sentence for the index: observed, estimated total and its interval; where the
-    models differ by more than a factor of 2 (`spread` flagged), their range instead."""
+    """One sentence for the index: observed, estimate and interval, or the range if fragile."""
     if spread and spread["flagged"]:
         return (f"{table_title(name)}: the lists saw {est.observed:,} cases; depending on the "
                 f"model, multiple systems estimation puts the total between {spread['low']:,.0f} "
@@ -149,8 +144,7 @@ def chosen_model_text(est: mse.Estimate) -> str:
 
 
 def headline_text(est: mse.Estimate, spread: dict | None = None) -> str:
-    """The observed and estimated totals, the interval, the share the lists saw and the model;
-    where `spread` is flagged, the range under every model choice instead."""
+    """The observed and estimated totals, the interval, the share seen and the model."""
     if spread and spread["flagged"]:  # the range under every model choice, not one number
         low, high = spread["low"], spread["high"]
         return (
@@ -248,9 +242,8 @@ def _pair(row: pd.Series, low: str, high: str) -> list[float] | None:
 
 
 def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) -> dict:
-    """Each table's stepwise summary, BIC estimate (None beyond MAX_BIC_LISTS lists), the
-    estimate under each model choice (`mse.SPREAD_MODELS`), their range, ratio and flag, the
-    years it pools and the published estimate."""
+    """Each table's stepwise summary, its estimate under each model choice, their range and
+    flag, the years it pools and the published estimate."""
     rows = overview.set_index("table")
     record = {}
     for name, est in estimates.items():
@@ -293,9 +286,8 @@ def overview_table(
     nboot: int,
     known: dict[str, mse.Estimate],
 ) -> tables.Table:
-    """`mse.overview` as the reader sees it: titled tables, the interval as a range when `nboot`
-    > 0, and a caption naming the replicates of any reused estimate (`known`) that has a
-    different number."""
+    """`mse.overview` as the reader sees it; the caption names the replicates of any reused
+    estimate (`known`) that has a different number."""
     interval = [
         tables.MISSING if np.isnan(lo) else f"{lo:,.0f}–{hi:,.0f}"
         for lo, hi in zip(overview["lower"], overview["upper"], strict=True)
@@ -328,8 +320,7 @@ def overview_table(
 
 
 def published_view(overview: pd.DataFrame) -> tables.Table | None:
-    """The tables with a published estimate or several pooled years: the model range beside
-    what was published and by whom; None when no table has either."""
+    """The model range beside the published estimate, for tables with one or pooling years."""
     rows = []
     for _, r in overview.iterrows():
         info = mse_tables.TABLES.get(r["table"], mse_tables.TableInfo(r["table"]))
@@ -348,8 +339,7 @@ def published_view(overview: pd.DataFrame) -> tables.Table | None:
 
 
 def pooled_text(overview: pd.DataFrame) -> str:
-    """What pooling several years in one table does to the closed-population assumption, for
-    the tables that pool years; '' when none does."""
+    """What pooling years in one table does to the closed-population assumption ('' if none)."""
     pooled = overview[overview["pooled years"] != ""]
     if pooled.empty:
         return ""
@@ -374,8 +364,7 @@ def _bounds(figure: dict) -> str:
 
 
 def _uk_estimate_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
-    """The MSE total for the UK 2013 as a number with its interval, or as the range over the
-    model choices where they differ by more than a factor of 2; and its ratio to detections."""
+    """The MSE total for the UK 2013 (its range, if fragile) and its ratio to detections."""
     published = mse_tables.TABLES["UKdat_5"].published_note
     if spread["flagged"]:
         return (
@@ -427,9 +416,8 @@ def _reach_text(overview: pd.DataFrame) -> str:
 
 
 def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict) -> str:
-    """The UK 2013 estimate (`spread`: the range over the model choices, as `mse.spread` or
-    `spread_of`) against GLOTIP detections (`en.total_and_later_peak`), and what MSE can and
-    cannot say about the '1.25 million' claim; no single figure of a fragile table."""
+    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`), and what MSE
+    can and cannot say about the '1.25 million' claim; no single figure of a fragile table."""
     return (
         f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
         f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "

@@ -107,11 +107,6 @@ def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
     full = np.zeros(2 ** len(list_cols), dtype=np.int64)
     np.add.at(full, hist, counts.to_numpy().astype(np.int64))
     table = Table(tuple(list_cols), full[1:], label)
-    _check_informative(table)
-    return table
-
-
-def _check_informative(table: Table) -> None:
     total = table.observed
     if total == 0:
         raise DataError(f"{table.label}: no cases at all")
@@ -125,6 +120,7 @@ def _check_informative(table: Table) -> None:
     for i, name in enumerate(table.lists):
         if table.counts[[h - 1 for h in range(1, 2**table.t) if h >> i & 1]].sum() == 0:
             raise DataError(f"{table.label}: list {name!r} has no cases; drop it or merge it")
+    return table
 
 
 def read_table(name: str) -> Table:
@@ -594,13 +590,12 @@ def sensitivity(
     table: Table, pthresholds: Sequence[float] = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 ) -> pd.DataFrame:
     """Point estimates under each stepwise threshold and under BIC (where feasible)."""
+    choices = [("stepwise", p) for p in pthresholds]
+    choices += [("bic", None)] if table.t <= MAX_BIC_LISTS else []
     rows = []
-    for p in pthresholds:
-        e = estimate_population(table, "stepwise", pthresh=p, progress=False)
-        rows.append(("stepwise", p, e.estimate, ", ".join(e.model) or "main effects only"))
-    if table.t <= MAX_BIC_LISTS:
-        e = estimate_population(table, "bic", progress=False)
-        rows.append(("bic", None, e.estimate, ", ".join(e.model) or "main effects only"))
+    for method, p in choices:
+        e = estimate_population(table, method, p, progress=False)
+        rows.append((method, p, e.estimate, ", ".join(e.model) or "main effects only"))
     out = pd.DataFrame(rows, columns=["method", "pthresh", "estimate", "model"])
     return out.astype({"pthresh": "Float64"})
 
@@ -682,8 +677,7 @@ def overview(
                 "lists": table.t,
                 "observed": table.observed,
                 "estimate": est.estimate,
-                "lower": est.ci[0] if est.ci else np.nan,
-                "upper": est.ci[1] if est.ci else np.nan,
+                **dict(zip(["lower", "upper"], est.ci or (np.nan, np.nan), strict=True)),
                 "seen share": table.observed / est.estimate,
                 "interactions": ", ".join(est.model) or "none",
                 "BIC estimate": bic.estimate if bic else np.nan,

@@ -97,14 +97,13 @@ class Instrument:
     scope_note: str = ""
 
     def __post_init__(self) -> None:
-        for name, vocabulary in (("acts", ACTS), ("means", MEANS), ("purposes", PURPOSES)):
-            unknown = set(getattr(self, name)) - set(vocabulary)
+        vocabularies = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}
+        vocabularies |= {"purposes_minimum": OPEN_LIST, "knowing_use_offence": KNOWING_USE}
+        for name, vocabulary in vocabularies.items():
+            value = getattr(self, name)
+            unknown = set(value if isinstance(value, tuple) else [value]) - set(vocabulary)
             if unknown:
                 raise ValueError(f"{self.key}: unknown {name} {sorted(unknown)}")
-        if self.purposes_minimum not in OPEN_LIST:
-            raise ValueError(f"{self.key}: purposes_minimum must be one of {OPEN_LIST}")
-        if self.knowing_use_offence not in KNOWING_USE:
-            raise ValueError(f"{self.key}: knowing_use_offence must be one of {list(KNOWING_USE)}")
 
 
 _PALERMO_ACTS = ("recruitment", "transportation", "transfer", "harbouring", "receipt")

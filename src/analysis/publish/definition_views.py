@@ -678,16 +678,11 @@ def glotip_share_record(row: dict) -> dict:
     """A row of a protected GLOTIP table for results JSON: counts (explicit, `total`: victims)
     and their bounds, the share, its range and interval; None where hidden."""
     hidden, total_hidden = bool(row["suppressed"]), bool(row.get("victims_hidden"))
-    record = {
-        "count": None if hidden else _number(row["explicit"]),
-        "count_lower": None if hidden else _number(row["explicit_lower"]),
-        "count_upper": None if hidden else _number(row["explicit_upper"]),
-        "total": None if total_hidden else _number(row["victims"]),
-        "total_lower": None if total_hidden else _number(row["victims_lower"]),
-        "total_upper": None if total_hidden else _number(row["victims_upper"]),
-        "suppressed": hidden,
-        "suppressed_cells": int(row["suppressed_cells"]),
-    }
+    record = {}
+    for name, column, gone in (("count", "explicit", hidden), ("total", "victims", total_hidden)):
+        for end in ("", "_lower", "_upper"):
+            record[name + end] = None if gone else _number(row[column + end])
+    record |= {"suppressed": hidden, "suppressed_cells": int(row["suppressed_cells"])}
     for key in ("share", *shares.RANGE_COLUMNS, "lower", "upper"):
         record[key] = None if hidden else _number(row[key], float)
     return record

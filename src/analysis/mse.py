@@ -79,25 +79,17 @@ def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
     frame = frame.set_axis(list_cols + [count_col], axis=1)
     if len(set(list_cols)) != len(list_cols):
         raise DataError(f"{label}: list columns must have distinct names, found {list_cols}")
-    for col in list_cols:
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = ~values.isin([0, 1])
-        if bad.any():
-            raise DataError(
-                f"{label}: list column {col!r} must hold only 0 or 1; rows {_rows(bad)} "
-                f"hold {sorted(map(str, frame.loc[bad, col].unique()))[:5]}"
-            )
+    bits = frame[list_cols].apply(pd.to_numeric, errors="coerce")
     counts = pd.to_numeric(frame[count_col], errors="coerce")
-    bad = counts.isna() | (counts != np.floor(counts))
-    if bad.any():
-        raise DataError(
-            f"{label}: count column {count_col!r} is not a whole number in rows {_rows(bad)}"
-        )
-    bad = counts < 0
-    if bad.any():
-        raise DataError(f"{label}: count column {count_col!r} is negative in rows {_rows(bad)}")
-    bits = frame[list_cols].apply(pd.to_numeric).astype("int64").to_numpy()
-    hist = bits @ (1 << np.arange(len(list_cols)))
+    checks = {f"list column {c!r} must hold only 0 or 1;": ~bits[c].isin([0, 1]) for c in list_cols}
+    checks[f"count column {count_col!r} is not a whole number in"] = counts.isna() | (
+        counts != np.floor(counts)
+    )
+    checks[f"count column {count_col!r} is negative in"] = counts < 0
+    for what, bad in checks.items():
+        if bad.any():
+            raise DataError(f"{label}: {what} rows {_rows(bad)}")
+    hist = bits.astype("int64").to_numpy() @ (1 << np.arange(len(list_cols)))
     bad = pd.Series((hist == 0) & (counts.to_numpy() > 0), index=frame.index)
     if bad.any():
         raise DataError(

@@ -188,8 +188,8 @@ def test_overview_names_each_table_and_leaves_bic_out_beyond_five_lists():
     rows = table.set_index("table")
     assert rows.loc["UKdat", "title"] == "UK 2013, 6 lists"
     assert rows["trafficking"].to_dict() == {"Korea": True, "UKdat": True, "Artificial_3": False}
-    assert np.isnan(rows.loc["UKdat", "BIC estimate"])  # six lists
-    assert rows.loc["Korea", "BIC estimate"] == pytest.approx(157.17, abs=0.005)
+    assert np.isnan(rows.loc["UKdat", "BIC"])  # six lists
+    assert rows.loc["Korea", "BIC"] == pytest.approx(157.17, abs=0.005)
 
 
 def test_the_spread_holds_the_published_korea_results_and_flags_the_netherlands():

@@ -655,11 +655,8 @@ def overview(
         est = (known or {}).get(name) or estimate_population(
             table, "stepwise", pthresh, nboot, seed, level, jobs, False
         )
-        fits_bic = table.t <= MAX_BIC_LISTS
-        bic = estimate_population(table, "bic", progress=False) if fits_bic else None
         estimates[name] = est
-        known_fits = {f"stepwise p = {pthresh:g}": est.estimate}
-        spreads = spread(table, known_fits | ({"BIC": bic.estimate} if bic else {}))
+        spreads = spread(table, {f"stepwise p = {pthresh:g}": est.estimate})  # BIC among them
         info = mse_tables.TABLES.get(name, mse_tables.TableInfo(name))
         rows.append(
             {
@@ -672,7 +669,6 @@ def overview(
                 **dict(zip(["lower", "upper"], est.ci or (np.nan, np.nan), strict=True)),
                 "seen share": table.observed / est.estimate,
                 "interactions": ", ".join(est.model) or "none",
-                "BIC estimate": bic.estimate if bic else np.nan,
                 "spread low": spreads["low"],
                 "spread high": spreads["high"],
                 "spread ratio": spreads["high"] / spreads["low"],

@@ -249,7 +249,7 @@ def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) ->
     for name, est in estimates.items():
         row = rows.loc[name]
         record[name] = est.summary() | {
-            "bic_estimate": _rounded(row["BIC estimate"]),
+            "bic_estimate": _rounded(row["BIC"]),
             "model_estimates": {m: _rounded(row[m]) for m in mse.SPREAD_MODELS},
             "spread": _pair(row, "spread low", "spread high"),
             "spread_ratio": _rounded(row["spread ratio"]),

@@ -195,9 +195,7 @@ def _check(t: int, model: tuple[int, ...], support: bytes) -> Check:
     design = _design(t)
     model_cols = list(range(1, 1 + t)) + [1 + t + k for k in model]
     at_minus_inf = [c for c in model_cols if not (design[seen, c] > 0).any()]
-    keep = np.ones(len(seen), dtype=bool)
-    for c in at_minus_inf:
-        keep &= design[:, c] == 0
+    keep = (design[:, at_minus_inf] == 0).all(axis=1)
     columns = (0, *(c for c in model_cols if c not in at_minus_inf))
     x = design[np.ix_(keep, columns)]
     rank = int(np.linalg.matrix_rank(x))

@@ -51,6 +51,7 @@ PURPOSES: dict[str, str] = {
     "forced_marriage": "exploitation of forced marriage",
     "illegal_adoption": "exploitation of illegal adoption",
 }
+ELEMENTS = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}  # the lists of every text
 KNOWING_USE = {  # criminalising knowing use of services
     "none": "no offence",
     "consider": "states shall consider an offence",
@@ -97,9 +98,8 @@ class Instrument:
     scope_note: str = ""
 
     def __post_init__(self) -> None:
-        vocabularies = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}
-        vocabularies |= {"purposes_minimum": OPEN_LIST, "knowing_use_offence": KNOWING_USE}
-        for name, vocabulary in vocabularies.items():
+        rules = {"purposes_minimum": OPEN_LIST, "knowing_use_offence": KNOWING_USE}
+        for name, vocabulary in (ELEMENTS | rules).items():
             value = getattr(self, name)
             unknown = set(value if isinstance(value, tuple) else [value]) - set(vocabulary)
             if unknown:
@@ -409,12 +409,9 @@ COMPARED: tuple[Instrument, ...] = (FRAMEWORK_2002, *INSTRUMENTS)
 def differences(before: Instrument, after: Instrument) -> dict[str, dict[str, list[str]]]:
     """Acts, means and purposes that `after` adds to or drops from `before`."""
     out = {}
-    for name in ("acts", "means", "purposes"):
+    for name in ELEMENTS:
         a, b = getattr(before, name), getattr(after, name)
-        out[name] = {
-            "added": [x for x in b if x not in a],
-            "removed": [x for x in a if x not in b],
-        }
+        out[name] = {"added": [x for x in b if x not in a], "removed": [x for x in a if x not in b]}
     return out
 
 
@@ -437,10 +434,9 @@ def widening(
     references = list(references)
     rows = []
     for kind, change in differences(before, after).items():
-        vocabulary = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}[kind]
         for key in change["added"]:
             named = {r.key: key in getattr(r, kind) for r in references}
-            rows.append({"kind": kind, "element": key, "label": vocabulary[key], **named})
+            rows.append({"kind": kind, "element": key, "label": ELEMENTS[kind][key], **named})
     if after.purposes_minimum == "yes" and before.purposes_minimum != "yes":
         named = {r.key: r.purposes_minimum == "yes" for r in references}
         label = "purposes as a minimum (an open list)"

@@ -18,14 +18,13 @@ from analysis import victims as vic
 from analysis.data import releases
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
-    ACTS,
     COE_2005,
     COMPARED,
+    ELEMENTS,
     EU_2011,
     EU_2024,
     FRAMEWORK_2002,
     INSTRUMENTS,
-    MEANS,
     PALERMO_2000,
     PURPOSES,
     differences,
@@ -47,11 +46,10 @@ REAL_CASES = releases.CTDC["kanon_2021"].name  # the release of real (K-anonymis
 def differences_text() -> str:
     """What each later text adds to the lists of an earlier one, and the elements only some
     texts define, as Markdown bullets."""
-    vocabulary = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}
     lines = []
     for before, after in ((PALERMO_2000, COE_2005), (PALERMO_2000, EU_2011), (EU_2011, EU_2024)):
         added = [
-            f"{part}: " + "; ".join(vocabulary[part][x] for x in d["added"])
+            f"{part}: " + "; ".join(ELEMENTS[part][x] for x in d["added"])
             for part, d in differences(before, after).items()
             if d["added"]
         ]
@@ -349,11 +347,11 @@ def share_column(
     """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
     where the share is suppressed, the range its table leaves ('99.1–99.6%', columns
     share_min/share_max) or 'suppressed (<threshold)'; '' without a share."""
-    name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
-    columns = [pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")]
-    hidden = table[name("suppressed")].fillna(False).astype(bool)
+    pre = f"{prefix}_" if prefix else ""
+    columns = [pd.to_numeric(table[pre + c]).astype(float) for c in ("share", "lower", "upper")]
+    hidden = table[pre + "suppressed"].fillna(False).astype(bool)
     gone_text = disclosure.hidden_share_text(threshold)
-    ranges = zip(*(table.get(name(c), pd.Series(np.nan, index=table.index))
+    ranges = zip(*(table.get(pre + c, pd.Series(np.nan, index=table.index))
                    for c in ("share_min", "share_max")), strict=True)  # fmt: skip
     text = [
         disclosure.share_range_text(*ends, hidden=gone_text)
@@ -562,7 +560,6 @@ def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
 
 
 LIMIT_SHARES = ("minor", "minor_at_exploit", "no_means")
-RECORD_KEYS = ("count", "total", "suppressed", "share", "lower", "upper")
 
 
 def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -574,8 +571,7 @@ def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
     for name in LIMIT_SHARES:
         numbers = limits[[f"{name}_{k}" for k in ("count", "total", *shares.SHARE_COLUMNS)]]
         records = [disclosure.share_record(*row, threshold) for row in numbers.itertuples(False)]
-        for key in RECORD_KEYS:
-            out[f"{name}_{key}"] = [r[key] for r in records]
+        out = out.join(pd.DataFrame(records, index=out.index).add_prefix(f"{name}_"))
     return out
 
 

@@ -638,16 +638,15 @@ def protect_glotip_shares(
     return out
 
 
-def glotip_share_text(share_min, share_max, lower=None, upper=None,
-                      hidden: str = disclosure.HIDDEN_SHARE) -> str:  # fmt: skip
+def glotip_share_text(share_min, share_max, lower=None, upper=None) -> str:
     """A GLOTIP share: as `disclosure.share_text` where its bounds agree, else its range,
     '74.8–75.4%', with the widened interval when given, '74.8–75.4% (74.7–75.5)'."""
     if pd.isna(share_min) or pd.isna(share_max):
-        return hidden
+        return disclosure.HIDDEN_SHARE
     if share_min == share_max:
-        return disclosure.share_text(share_min, lower, upper, hidden)
+        return disclosure.share_text(share_min, lower, upper)
     text = f"{bounds_text(100 * share_min, 100 * share_max, 1)}%"
-    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+    if pd.isna(lower) or pd.isna(upper):
         return text
     return f"{text} ({bounds_text(100 * lower, 100 * upper, 1)})"
 

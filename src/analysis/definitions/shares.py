@@ -137,8 +137,7 @@ def minors_and_means(victims: pd.DataFrame) -> pd.DataFrame:
     for release, part in victims.groupby("release", observed=True):
         row: dict = {"release": release, "records": len(part)}
         for name, column in (("minor", "is_minor"), ("minor_at_exploit", "is_minor_at_exploit")):
-            known = part[column].notna()
-            row.update(_share(int(part.loc[known, column].sum()), int(known.sum()), name))
+            row.update(_share(int(part[column].sum()), int(part[column].count()), name))
         in_release = bool(part[means_cols].notna().any().any())
         none = int((~means_flagged[part.index]).sum()) if in_release else None
         row["means_in_release"] = in_release

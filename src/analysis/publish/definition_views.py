@@ -258,17 +258,15 @@ def named_grids(
 def named_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
     """The protected grids as shown: one row per release, gender and age group (and one for
     the release's totals), one column per `named` category."""
-    frames = []
+    frames = {}
     for release, table in tables.items():
         text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
         wide = text.unstack("named")[list(NAMED_LABELS)].rename(columns=NAMED_LABELS)
         wide = wide.reindex(pd.MultiIndex.from_product(
             [vic.DOMAINS["gender"], vic.DOMAINS["age_group"]]))  # fmt: skip
         wide.loc[("all", "all"), :] = [table.sum_text({"named": [n]}) for n in NAMED_LABELS]
-        keys = [(release, *k) for k in wide.index]
-        wide.index = pd.MultiIndex.from_tuples(keys, names=["release", "gender", "age group"])
-        frames.append(wide)
-    return pd.concat(frames)
+        frames[release] = wide
+    return pd.concat(frames, names=["release", "gender", "age group"])
 
 
 def _share_patterns(row: dict, by: list[str]) -> tuple[dict, dict]:
@@ -442,13 +440,11 @@ def plot_shares(table: pd.DataFrame, source: str):
     """Explicit share per release (rows) and instrument (markers), with Wilson intervals."""
     fig, ax = plots.figure(width=10, height=3.8)
     releases_ = sorted(table["release"].unique())
-    offsets = {inst.key: (k - 1.5) * 0.15 for k, inst in enumerate(INSTRUMENTS)}
-    markers = dict(zip([i.key for i in INSTRUMENTS], ["o", "s", "^", "D"], strict=True))
-    for inst in INSTRUMENTS:
+    for k, (inst, marker) in enumerate(zip(INSTRUMENTS, "os^D", strict=True)):
         part = table[table["instrument"] == inst.key].set_index("release").reindex(releases_)
-        y = [r + offsets[inst.key] for r in range(len(releases_))]
+        y = [r + (k - 1.5) * 0.15 for r in range(len(releases_))]
         err = [100 * (part["share"] - part["lower"]), 100 * (part["upper"] - part["share"])]
-        ax.errorbar(100 * part["share"], y, xerr=err, fmt=markers[inst.key], label=inst.short,
+        ax.errorbar(100 * part["share"], y, xerr=err, fmt=marker, label=inst.short,
                     capsize=2, markersize=5)  # fmt: skip
     ax.set_yticks(range(len(releases_)), [release_label(r) for r in releases_])
     ax.invert_yaxis()

@@ -32,7 +32,7 @@ from analysis.data.errors import DataError
 MAX_BIC_LISTS = 5
 # Models refit in each bootstrap replicate under BIC (the best on the original data), as in
 # the R package: exhaustive refitting of 2^10 or 2^15 models per replicate is not practical.
-BIC_TOP_MODELS = {2: None, 3: None, 4: 20, 5: 100}
+BIC_TOP_MODELS = {4: 20, 5: 100}  # all of them for up to 3 lists
 _LP_TOLERANCE = 1e-7
 
 
@@ -532,9 +532,7 @@ def estimate_population(
     models = None
     if method == "bic":
         ranked = bic_table(table)
-        ok = ranked.loc[ranked["reason"] == "", "pairs"].tolist()
-        n_top = BIC_TOP_MODELS.get(table.t)
-        models = ok[:n_top] if n_top else ok
+        models = ranked.loc[ranked["reason"] == "", "pairs"].tolist()[: BIC_TOP_MODELS.get(table.t)]
     chosen = _select(table, method, pthresh, models)
     fit = chosen.fit
     pairs = _pairs(table.t)
@@ -563,10 +561,8 @@ def estimate_population(
     both = np.vstack([boot_counts, jack_counts])
     desc = f"MSE bootstrap {table.label}"
     values = _run_all(table.lists, both, method, pthresh, models, jobs, progress, desc)
-    boot, jack_seen = values[:nboot], values[nboot:]
-    jack = np.full(len(table.counts), np.nan)
-    jack[seen] = jack_seen
-    accel = _acceleration(table.counts, jack)
+    boot = values[:nboot]
+    accel = _acceleration(table.counts[seen], values[nboot:])
     return Estimate(
         **result,
         ci=bca_interval(boot, fit.estimate, accel, level),

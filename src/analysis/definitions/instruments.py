@@ -1,13 +1,9 @@
-"""The four legal definitions of trafficking as data, and the comparisons derived from them.
+"""The legal definitions of trafficking as data, and the comparisons derived from them.
 
-The UN Palermo Protocol (2000, Art. 3), the Council of Europe Convention (2005, Art. 4), EU
-Directive 2011/36/EU (Art. 2) and that Directive as amended by Directive (EU) 2024/1712. Each
-is one `Instrument`; the amended Directive is built from the 2011 text by `amend`, so what
-2024/1712 changed is computed, never typed twice. Every comparison (the side-by-side table, the
-element matrix, the differences) is derived from these objects.
-
-Wording is paraphrased; the few quoted phrases are short. Points that rest on knowledge of a
-text rather than on a retrieved copy are listed in each instrument's `unverified`.
+The Palermo Protocol, the Council of Europe Convention, Framework Decision 2002/629/JHA and
+Directive 2011/36/EU, each one `Instrument`; the Directive as amended by 2024/1712 is built by
+`amend`, so what 2024/1712 changed is computed, never typed twice. Wording is paraphrased;
+points resting on knowledge rather than a retrieved text are in each instrument's `unverified`.
 """
 
 from __future__ import annotations
@@ -488,9 +484,8 @@ def side_by_side(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFram
     return table.astype("string")
 
 
-# Matrix cell values: 2 = yes, 1 = partly / only "shall consider", 0 = no
 def element_matrix(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
-    """Instruments x elements as 0/1/2 (no / partly / yes); rows are elements, grouped."""
+    """Instruments x elements as 0 (no), 1 (partly, or only "shall consider"), 2 (yes)."""
     lists = (("act", "acts", ACTS), ("means", "means", MEANS), ("purpose", "purposes", PURPOSES))
     columns = {}
     for inst in instruments:

@@ -55,8 +55,7 @@ def differences_text() -> str:
         ]
         lines.append(
             f"- **{after.short}** compared with **{before.short}** adds to the lists: "
-            + (", ".join(added) if added else "nothing")
-            + "."
+            f"{', '.join(added) or 'nothing'}."
         )
     texts = [i for i in COMPARED if not i.amends]  # an amendment keeps what it does not change
     defining = [i for i in texts if i.vulnerability_definition]
@@ -428,9 +427,8 @@ def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
         if not bounds.pinned(*unknown):
             known = "an undisclosed number of"
         lines.append(
-            f"- **{release_label(release)}**: {known} records with a known form; named "
-            "explicitly by "
-            f"Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
+            f"- **{release_label(release)}**: {known} records with a known form; named explicitly "
+            f"by Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
             f"{words[EU_2011.key]}, EU 2024 {words[EU_2024.key]}."
         )
     return "\n".join(lines)

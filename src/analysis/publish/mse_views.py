@@ -382,8 +382,7 @@ def _later_text(peak: dict | None, uk_mse: mse.Estimate, spread: dict) -> str:
     if peak is None:
         return "GLOTIP has no later UK figure in this export; "
     if not spread["flagged"]:
-        where = "above" if peak["lower"] > uk_mse.estimate else "not above"
-        where += " the 2013 estimate"
+        where = ("above" if peak["lower"] > uk_mse.estimate else "not above") + " the 2013 estimate"
     elif peak["lower"] > spread["high"]:
         where = "above every 2013 estimate"
     elif peak["upper"] < spread["low"]:

@@ -548,8 +548,7 @@ def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
     return (
         f"Releases that record none of these forms: {', '.join(map(release_label, absent))}. "
         "Purposes the EU texts add that **no dataset category records**: "
-        + ", ".join(PURPOSES[p] for p in without_data)
-        + "."
+        f"{', '.join(PURPOSES[p] for p in without_data)}."
     )
 
 
@@ -559,9 +558,8 @@ LIMIT_SHARES = ("minor", "minor_at_exploit", "no_means")
 def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """`shares.minors_and_means` with each share as `disclosure.share_record` would publish it."""
     out = limits[["release", "records", "means_in_release"]].copy()
-    limits = without_intervals(
-        limits, [f"{n}_{k}" for n in LIMIT_SHARES for k in ("lower", "upper")]
-    )
+    intervals = [f"{n}_{k}" for n in LIMIT_SHARES for k in ("lower", "upper")]
+    limits = without_intervals(limits, intervals)
     for name in LIMIT_SHARES:
         numbers = limits[[f"{name}_{k}" for k in ("count", "total", *shares.SHARE_COLUMNS)]]
         records = [disclosure.share_record(*row, threshold) for row in numbers.itertuples(False)]
@@ -572,17 +570,16 @@ def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
 def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
     """Per release: records, the shares of minors, and the share with no means recorded."""
     published = _published_limits(limits, threshold)
-    at_exploit = share_column(published, threshold, "minor_at_exploit")
-    no_means = share_column(published, threshold, "no_means")
+    shown = {name: share_column(published, threshold, name) for name in LIMIT_SHARES}
     return pd.DataFrame(
         {
             "release": published["release"],
             "records": disclosure.suppress(published["records"], threshold),
-            "minors at registration": share_column(published, threshold, "minor"),
-            "minors when exploitation began": at_exploit.mask(
+            "minors at registration": shown["minor"],
+            "minors when exploitation began": shown["minor_at_exploit"].mask(
                 limits["minor_at_exploit_total"] == 0, NOT_IN_RELEASE
             ),
-            "no means of control recorded": no_means.mask(
+            "no means of control recorded": shown["no_means"].mask(
                 ~limits["means_in_release"], NOT_IN_RELEASE
             ),
         }

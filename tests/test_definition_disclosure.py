@@ -65,7 +65,7 @@ def test_the_named_categories_count_each_record_once_and_nest(mapping):
     assert named.notna().all()
     counts = shares.ctdc_named_counts(records, mapping)
     assert counts.sum() == len(records)
-    table = shares.ctdc_explicit_shares(records, mapping).set_index(["release", "instrument"])
+    table = shares.explicit_shares(counts).set_index(["release", "instrument"])
     # kanon: 3, 4 and 5 of the 6 records with a known form (test_definitions, by hand)
     assert table.loc[("kanon_2021", ins.PALERMO_2000.key), "explicit"] == 3
     assert table.loc[("kanon_2021", ins.EU_2011.key), "explicit"] == 4

@@ -116,7 +116,8 @@ def test_share_tables_have_one_column_per_instrument(mapping):
     wide = views.share_table(ctdc, 1)
     assert list(wide.columns) == [i.short for i in ins.INSTRUMENTS]
     assert wide.loc["kanon_2021", ins.EU_2024.short].startswith("83.3% (")  # 5 of 6
-    by_group = views.group_share_table(_protected(victim_records(), mapping, shares.GROUPING, 1))
+    groups = _protected(victim_records(), mapping, shares.GROUPING, 1)
+    by_group = views.share_table(groups, index=["release", *shares.GROUPING])
     row = by_group.loc[("kanon_2021", "female", "adult (18+)")]
     assert row[ins.PALERMO_2000.short].startswith("66.7% (")  # 2 of 3
 
@@ -346,7 +347,7 @@ def test_the_five_instruments_side_by_side_and_as_a_matrix():
 
 
 def test_the_widening_of_2011_against_the_framework_decision():
-    added = views.widening_2011()
+    added = ins.widening(ins.FRAMEWORK_2002, ins.EU_2011, views.REFERENCES)
     table = views.widening_table(added).shown().set_index("addition")
     organs, begging = ins.PURPOSES["removal_of_organs"], ins.PURPOSES["begging"]
     crime = ins.PURPOSES["criminal_activities"]

@@ -57,7 +57,8 @@ def test_sensitivity_labels_and_record():
         "stepwise p < 0.1": 120.0,
         "BIC": 157.17,
     }
-    assert list(views.sensitivity_table(sens).columns) == ["choice", "estimate", "interactions"]
+    shown = views.sensitivity_view(sens, "Korea").shown()
+    assert list(shown.columns) == ["model choice", "estimate", "interactions"]
 
 
 def test_overview_record_and_table(korea):
@@ -167,12 +168,15 @@ def test_a_fragile_headline_gives_the_range_and_no_single_figure():
     assert record["fragile"] and record["low"] == pytest.approx(low, abs=0.005)
 
 
-def test_the_spread_reuses_the_sensitivity_estimates_it_compares(korea):
+def test_the_spread_agrees_with_the_sensitivity_estimates(korea):
     sens = mse.sensitivity(mse.read_table("Korea"))
-    known = views.spread_known(sens)
-    assert set(known) == {"stepwise p = 0.001", "stepwise p = 0.02", "stepwise p = 0.05", "BIC"}
-    assert known["BIC"] == pytest.approx(157.17, abs=0.005)
-    spread = mse.spread(mse.read_table("Korea"), known)
+    spread = mse.spread(mse.read_table("Korea"))
+    names = ["stepwise p = 0.001", "stepwise p = 0.02", "stepwise p = 0.05", "BIC"]
+    assert set(spread["estimates"]) == {*names, "main effects only"}
+    assert spread["estimates"]["BIC"] == pytest.approx(157.17, abs=0.005)
+    by_label = dict(zip(views.sensitivity_labels(sens), sens["estimate"], strict=True))
+    for p in mse.SPREAD_PTHRESHOLDS:
+        assert spread["estimates"][f"stepwise p = {p:g}"] == by_label[f"stepwise p < {p:g}"]
     assert not spread["flagged"]  # 142-269: within a factor of 2
     assert views.headline_text(korea, spread) == views.headline_text(korea)
 

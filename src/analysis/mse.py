@@ -1,23 +1,12 @@
 """Multiple systems estimation (MSE): the hidden total behind several overlapping lists.
 
-A table has one 0/1 column per list and a last column of counts: how many cases were seen on
-exactly that combination of lists. Poisson log-linear models are fitted to all 2^t - 1
-observable capture histories (absent histories count zero); the estimate is the observed total
-plus the fitted count of the history no list sees. Models always hold every main effect and a
-set of two-list interactions, chosen
-
-- stepwise, after Chan, Silverman and Vincent (2021): from the main-effects model, add the
-  interaction whose overlap is least plausible under the current fit (two-sided Poisson tail
-  p-value) while that p-value is below `pthresh`; or
-- by BIC over every subset of two-list interactions.
-
-Sparse tables make some interactions go to minus infinity (two lists with no common case).
-Every candidate model is checked for existence of the extended MLE (the Fienberg-Rinaldo
-condition, a linear programme) and identifiability (rank of the design on the histories left);
-a failing model is refused with the reason, and selection skips it. Intervals are BCa
-bootstrap intervals that repeat the whole selection in every replicate. The conventions
-(p-value, BIC sample size, BCa quantiles) follow the R package MultipleSystemsEstimation, so
-published figures can be reproduced.
+Poisson log-linear models over all 2^t - 1 observable capture histories, with every main effect
+and two-list interactions chosen stepwise (Chan, Silverman and Vincent 2021) or by BIC. Sparse
+tables push some interactions to minus infinity, so every candidate is checked for existence of
+the extended MLE (Fienberg-Rinaldo) and identifiability, and refused with the reason. BCa
+bootstrap intervals repeat the whole selection in every replicate. Conventions (p-value, BIC
+sample size, BCa quantiles) follow the R package MultipleSystemsEstimation, so published figures
+can be reproduced.
 """
 
 from __future__ import annotations
@@ -25,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import linalg, optimize, special, stats
 from tqdm import tqdm
 
 from analysis.data import mse_tables
@@ -43,7 +32,7 @@ from analysis.data.errors import DataError
 MAX_BIC_LISTS = 5
 # Models refit in each bootstrap replicate under BIC (the best on the original data), as in
 # the R package: exhaustive refitting of 2^10 or 2^15 models per replicate is not practical.
-BIC_TOP_MODELS = {2: None, 3: None, 4: 20, 5: 100}
+BIC_TOP_MODELS = {4: 20, 5: 100}  # all of them for up to 3 lists
 _LP_TOLERANCE = 1e-7
 
 
@@ -57,10 +46,7 @@ class ModelError(ValueError):
 
 @dataclass(frozen=True)
 class Table:
-    """A validated capture-history table: counts for every observable history 1 .. 2^t - 1.
-
-    History h is a bit mask: bit i set means the case is on list i.
-    """
+    """Counts for every observable history 1 .. 2^t - 1; bit i of history h: on list i."""
 
     lists: tuple[str, ...]
     counts: np.ndarray  # int64, length 2^t - 1, counts[h - 1] for history h
@@ -74,12 +60,6 @@ class Table:
     def observed(self) -> int:
         return int(self.counts.sum())
 
-    def frame(self) -> pd.DataFrame:
-        """The table back as one row per observable history (zeros included)."""
-        hist = np.arange(1, 2**self.t)
-        cols = {name: ((hist >> i) & 1).astype("int64") for i, name in enumerate(self.lists)}
-        return pd.DataFrame({**cols, "count": self.counts})
-
 
 def _rows(mask: pd.Series, limit: int = 5) -> str:
     where = [str(i) for i in mask[mask].index[:limit]]
@@ -88,11 +68,8 @@ def _rows(mask: pd.Series, limit: int = 5) -> str:
 
 
 def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
-    """Validate a frame with one 0/1 column per list and a last column of counts.
-
-    Repeated histories are summed; histories that are absent count zero. Errors name the
-    table, the column and the rows (frame index labels).
-    """
+    """Validate a frame with one 0/1 column per list and a last column of counts (repeated
+    histories summed, absent ones zero); errors name the table, the column and the rows."""
     if frame.shape[1] < 3:
         raise DataError(
             f"{label}: needs at least two list columns and a count column, "
@@ -102,25 +79,17 @@ def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
     frame = frame.set_axis(list_cols + [count_col], axis=1)
     if len(set(list_cols)) != len(list_cols):
         raise DataError(f"{label}: list columns must have distinct names, found {list_cols}")
-    for col in list_cols:
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = ~values.isin([0, 1])
-        if bad.any():
-            raise DataError(
-                f"{label}: list column {col!r} must hold only 0 or 1; rows {_rows(bad)} "
-                f"hold {sorted(map(str, frame.loc[bad, col].unique()))[:5]}"
-            )
+    bits = frame[list_cols].apply(pd.to_numeric, errors="coerce")
     counts = pd.to_numeric(frame[count_col], errors="coerce")
-    bad = counts.isna() | (counts != np.floor(counts))
-    if bad.any():
-        raise DataError(
-            f"{label}: count column {count_col!r} is not a whole number in rows {_rows(bad)}"
-        )
-    bad = counts < 0
-    if bad.any():
-        raise DataError(f"{label}: count column {count_col!r} is negative in rows {_rows(bad)}")
-    bits = frame[list_cols].apply(pd.to_numeric).astype("int64").to_numpy()
-    hist = bits @ (1 << np.arange(len(list_cols)))
+    checks = {f"list column {c!r} must hold only 0 or 1;": ~bits[c].isin([0, 1]) for c in list_cols}
+    checks[f"count column {count_col!r} is not a whole number in"] = counts.isna() | (
+        counts != np.floor(counts)
+    )
+    checks[f"count column {count_col!r} is negative in"] = counts < 0
+    for what, bad in checks.items():
+        if bad.any():
+            raise DataError(f"{label}: {what} rows {_rows(bad)}")
+    hist = bits.astype("int64").to_numpy() @ (1 << np.arange(len(list_cols)))
     bad = pd.Series((hist == 0) & (counts.to_numpy() > 0), index=frame.index)
     if bad.any():
         raise DataError(
@@ -130,11 +99,6 @@ def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
     full = np.zeros(2 ** len(list_cols), dtype=np.int64)
     np.add.at(full, hist, counts.to_numpy().astype(np.int64))
     table = Table(tuple(list_cols), full[1:], label)
-    _check_informative(table)
-    return table
-
-
-def _check_informative(table: Table) -> None:
     total = table.observed
     if total == 0:
         raise DataError(f"{table.label}: no cases at all")
@@ -148,6 +112,7 @@ def _check_informative(table: Table) -> None:
     for i, name in enumerate(table.lists):
         if table.counts[[h - 1 for h in range(1, 2**table.t) if h >> i & 1]].sum() == 0:
             raise DataError(f"{table.label}: list {name!r} has no cases; drop it or merge it")
+    return table
 
 
 def read_table(name: str) -> Table:
@@ -223,19 +188,14 @@ class Check:
 
 @cache
 def _check(t: int, model: tuple[int, ...], support: bytes) -> Check:
-    """Existence and identifiability depend on the model and the support only, so cache them.
-
-    A pair with no common case has its interaction at minus infinity: the histories holding
-    both lists are fitted as zero and left out, with that parameter. A list with no case (only
-    possible in a bootstrap replicate; input tables are refused) is left out the same way.
-    """
+    """Existence and identifiability depend on the model and the support only (cached). A pair
+    (or, in a bootstrap replicate, a list) with no case is at minus infinity: its histories are
+    fitted as zero and left out, with that parameter."""
     seen = np.frombuffer(support, dtype=bool)
     design = _design(t)
     model_cols = list(range(1, 1 + t)) + [1 + t + k for k in model]
     at_minus_inf = [c for c in model_cols if not (design[seen, c] > 0).any()]
-    keep = np.ones(len(seen), dtype=bool)
-    for c in at_minus_inf:
-        keep &= design[:, c] == 0
+    keep = (design[:, at_minus_inf] == 0).all(axis=1)
     columns = (0, *(c for c in model_cols if c not in at_minus_inf))
     x = design[np.ix_(keep, columns)]
     rank = int(np.linalg.matrix_rank(x))
@@ -250,16 +210,12 @@ def clear_cache() -> None:
 
 
 def _mle_exists(x: np.ndarray, seen: np.ndarray) -> bool:
-    """Fienberg-Rinaldo: the (extended) MLE on these histories exists unless some direction
-    d = x @ b is zero on every seen history, non-negative on the unseen ones and positive on
-    one of them (the likelihood then keeps rising along d, pushing those fitted counts to zero).
-
-    Such b lie in the null space of the seen rows, so a full-rank seen block settles it;
-    otherwise a small linear programme over that null space decides.
-    """
+    """Fienberg-Rinaldo: the extended MLE exists unless some direction d = x @ b is zero on
+    every seen history, non-negative on the unseen ones and positive on one of them. Such b lie
+    in the null space of the seen rows; a small linear programme over it decides."""
     if seen.all():
         return True
-    null = _null_space(x[seen])
+    null = linalg.null_space(x[seen])
     if null.shape[1] == 0:
         return True
     d = x[~seen] @ null  # directions on the unseen histories
@@ -273,31 +229,6 @@ def _mle_exists(x: np.ndarray, seen: np.ndarray) -> bool:
     if res.status != 0:
         raise RuntimeError(f"linear programme for the Fienberg-Rinaldo check failed: {res.message}")
     return -res.fun <= _LP_TOLERANCE
-
-
-def _null_space(a: np.ndarray) -> np.ndarray:
-    if a.shape[0] == 0:
-        return np.eye(a.shape[1])
-    _, sv, vt = np.linalg.svd(a)
-    rank = int(np.sum(sv > max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0)))
-    return vt[rank:].T
-
-
-def _positive_solution(a: np.ndarray, y: np.ndarray) -> bool:
-    """Is there x > 0 with a @ x = a @ y? The primal form of the existence check (tests)."""
-    n = a.shape[1]
-    res = optimize.linprog(
-        c=np.r_[np.zeros(n), -1.0],
-        A_eq=np.c_[a, np.zeros(a.shape[0])],
-        b_eq=a @ y,
-        A_ub=np.c_[-np.eye(n), np.ones(n)],
-        b_ub=np.zeros(n),
-        bounds=[(0, None)] * n + [(0, 1)],
-        method="highs",
-    )
-    if res.status != 0:
-        raise RuntimeError(f"linear programme for the Fienberg-Rinaldo check failed: {res.message}")
-    return -res.fun > _LP_TOLERANCE
 
 
 def _check_table(table: Table, model: tuple[int, ...]) -> Check:
@@ -330,11 +261,8 @@ def _fit(
         raise ModelError(f"{table.label}: {name}: {check.reason(table)}")
     x = _design(table.t)[np.ix_(check.keep, check.columns)]
     y = table.counts[check.keep].astype(float)
-    res = None
-    if start is not None:
-        res = _glm(y, x, [start.params.get(c, 0.0) for c in check.columns])
-    if res is None:
-        res = _glm(y, x, None)
+    res = _glm(y, x, [start.params.get(c, 0.0) for c in check.columns]) if start else None
+    res = res or _glm(y, x, None)
     if res is None:
         raise ModelError(
             f"{table.label}: the Poisson fit of {_labels(table, model)} did not converge"
@@ -356,12 +284,9 @@ def _fit(
 
 
 def _glm(y: np.ndarray, x: np.ndarray, start: list[float] | None):
-    """Poisson log-linear fit by IRLS: (params, fitted counts), or None when it fails.
-
-    The same iterations as statsmodels' GLM (its start, its stopping rule: the deviance
-    changes by at most 1e-8) without its per-fit set-up, which made the bootstrap five times
-    slower; tests hold both to the same estimates on every published table.
-    """
+    """Poisson log-linear fit by IRLS: (params, fitted counts), or None when it fails. The same
+    iterations as statsmodels' GLM without its per-fit set-up, which made the bootstrap five
+    times slower; tests hold both to the same estimates on every published table."""
     eta = np.log((y + y.mean()) / 2) if start is None else x @ np.asarray(start, dtype=float)
     mu, deviance = np.exp(eta), np.inf
     with np.errstate(all="ignore"):
@@ -406,34 +331,25 @@ class Selection:
     skipped: tuple[tuple[str, str], ...] = ()  # (model, reason) of candidates that failed
 
 
-def _main_effects(table: Table) -> Fit:
-    return _fit(table, ())
-
-
 def _labels(table: Table, model: Sequence[int]) -> str:
     return "[" + ", ".join(pair_label(table, _pairs(table.t)[k]) for k in model) + "]"
 
 
 def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
-    """Forward selection of two-list interactions (Chan, Silverman and Vincent 2021).
-
-    For each pair not yet in the model, the p-value is the smaller Poisson tail probability
-    P(X <= n) or P(X >= n), X ~ Poisson(expected), of the n cases seen on both lists, given the
-    expected number under the current fit. Candidates whose model fails the checks are skipped.
-    The best candidate is added while its p-value is below `pthresh`.
-    """
+    """Forward selection (Chan, Silverman and Vincent 2021): add the pair whose overlap n has the
+    smaller Poisson tail, P(X <= n) or P(X >= n) under the current fit, while below `pthresh`;
+    candidates whose model fails the checks are skipped."""
     if not 0 <= pthresh <= 1:
         raise ValueError(f"pthresh must lie in [0, 1], got {pthresh}")
     pair_cols = _design(table.t)[:, 1 + table.t :]
     overlaps = table.counts @ pair_cols  # cases seen on both lists of each pair
-    current = _main_effects(table)
+    current = _fit(table, ())
     moves, skipped = [], {}
     while True:
         expected = current.fitted @ pair_cols
         at_least = np.where(overlaps > 0, special.pdtrc(overlaps - 1, expected), 1.0)
         p_values = np.minimum(special.pdtr(overlaps, expected), at_least)  # Poisson tails
         chosen, best_p = None, 1.0
-        # The best candidate whose model passes the checks (failing ones are skipped).
         for k in np.argsort(p_values, kind="stable"):
             if k in current.model:
                 continue
@@ -446,7 +362,7 @@ def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
                 chosen, best_p = candidate, float(p_values[k])
                 break
             skipped[_labels(table, candidate)] = check.reason(table)
-        if chosen is None or best_p >= pthresh:
+        if chosen is None:
             moves.append(Move(None, best_p, current.estimate))
             break
         added = next(k for k in chosen if k not in current.model)
@@ -455,16 +371,9 @@ def select_stepwise(table: Table, pthresh: float = 0.02) -> Selection:
     return Selection(current, tuple(moves), tuple(skipped.items()))
 
 
-def _all_models(t: int) -> list[tuple[int, ...]]:
-    n = len(_pairs(t))
-    return [m for size in range(n + 1) for m in combinations(range(n), size)]
-
-
 def bic_table(table: Table, models: Iterable[tuple[int, ...]] | None = None) -> pd.DataFrame:
-    """Every model (all main effects, any subset of two-list interactions): estimate and BIC.
-
-    Models failing the checks are kept with their reason and no BIC; sorted by BIC.
-    """
+    """Every model (all main effects, any subset of two-list interactions): estimate and BIC,
+    sorted by BIC; models failing the checks are kept with their reason and no BIC."""
     if models is None:
         if table.t > MAX_BIC_LISTS:
             raise ModelError(
@@ -472,36 +381,30 @@ def bic_table(table: Table, models: Iterable[tuple[int, ...]] | None = None) -> 
                 f"lists ({2 ** len(_pairs(MAX_BIC_LISTS)):,} models); this table has {table.t}. "
                 "Use method='stepwise' or merge lists."
             )
-        models = _all_models(table.t)
+        n = len(_pairs(table.t))
+        models = [m for size in range(n + 1) for m in combinations(range(n), size)]
     rows = []
     for model in models:
         check = _check_table(table, model)
-        if check.ok:
-            fit = _fit(table, model, check)
-            rows.append((model, _labels(table, model), fit.estimate, fit.bic, ""))
-        else:
-            rows.append((model, _labels(table, model), np.nan, np.nan, check.reason(table)))
+        fit = _fit(table, model, check) if check.ok else None
+        numbers = (fit.estimate, fit.bic) if fit else (np.nan, np.nan)
+        rows.append((model, _labels(table, model), *numbers, check.reason(table)))
     out = pd.DataFrame(rows, columns=["pairs", "model", "estimate", "bic", "reason"])
     return out.sort_values("bic", kind="stable", na_position="last").reset_index(drop=True)
 
 
-def select_bic(table: Table, models: Iterable[tuple[int, ...]] | None = None) -> Selection:
-    """The model with the smallest BIC (sample size: number of cases, as in the R package)."""
-    ranked = bic_table(table, models)
-    ok = ranked[ranked["reason"] == ""]
-    if ok.empty:
-        raise ModelError(f"{table.label}: no candidate model passes the existence checks")
-    failed = ranked[ranked["reason"] != ""]
-    skipped = tuple(zip(failed["model"], failed["reason"], strict=True))
-    return Selection(_fit(table, ok["pairs"].iloc[0]), (), skipped)
-
-
 def _select(table: Table, method: str, pthresh: float, models=None) -> Selection:
+    """Stepwise, or the smallest BIC (sample size: number of cases, as in the R package)."""
     if method == "stepwise":
         return select_stepwise(table, pthresh)
-    if method == "bic":
-        return select_bic(table, models)
-    raise ValueError(f"method must be 'stepwise' or 'bic', got {method!r}")
+    if method != "bic":
+        raise ValueError(f"method must be 'stepwise' or 'bic', got {method!r}")
+    ranked = bic_table(table, models)
+    ok = ranked["reason"] == ""
+    if not ok.any():
+        raise ModelError(f"{table.label}: no candidate model passes the existence checks")
+    skipped = tuple(zip(ranked.loc[~ok, "model"], ranked.loc[~ok, "reason"], strict=True))
+    return Selection(_fit(table, ranked.loc[ok, "pairs"].iloc[0]), (), skipped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,30 +422,15 @@ def _replicate_estimates(
     return out
 
 
-def _run_all(table, counts, method, pthresh, models, jobs, progress, desc) -> np.ndarray:
+def _run_all(lists, counts, method, pthresh, models, jobs, progress, desc) -> np.ndarray:
     """Estimates for each row of `counts`, in order, on `jobs` processes, with a progress bar."""
     chunk = max(1, min(25, len(counts) // (4 * max(jobs, 1)) or 1))
-    starts = range(0, len(counts), chunk)
-    out = np.full(len(counts), np.nan)
-    with tqdm(total=len(counts), desc=desc, disable=not progress, leave=False) as bar:
-        if jobs <= 1:
-            for s in starts:
-                out[s : s + chunk] = _replicate_estimates(
-                    table.lists, counts[s : s + chunk], method, pthresh, models
-                )
-                bar.update(len(counts[s : s + chunk]))
-            return out
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            args = (method, pthresh, models)
-            futures = {
-                pool.submit(_replicate_estimates, table.lists, counts[s : s + chunk], *args): s
-                for s in starts
-            }
-            for future in as_completed(futures):
-                s = futures[future]
-                out[s : s + chunk] = future.result()
-                bar.update(len(out[s : s + chunk]))
-    return out
+    parts = [counts[s : s + chunk] for s in range(0, len(counts), chunk)]
+    run = partial(_replicate_estimates, lists, method=method, pthresh=pthresh, models=models)
+    with ProcessPoolExecutor(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
+        done = (pool.map if pool else map)(run, parts)
+        bar = tqdm(done, total=len(parts), desc=desc, disable=not progress, leave=False)
+        return np.concatenate(list(bar))
 
 
 def bca_interval(
@@ -586,7 +474,6 @@ class Estimate:
     estimate: float
     model: tuple[str, ...]  # the two-list interactions chosen, e.g. ("LA×NG",)
     neginf: tuple[str, ...]  # interactions estimated at minus infinity (no common case)
-    bic: float
     moves: tuple[Move, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     ci: tuple[float, float] | None = None
@@ -631,15 +518,12 @@ def estimate_population(
     level: float = 0.95,
     jobs: int = 1,
     progress: bool = True,
-    top_models: int | None = None,
 ) -> Estimate:
-    """Estimate the total population (observed plus hidden) behind a capture-history table.
+    """The total population (observed plus hidden) behind a capture-history table.
 
-    With nboot > 0: multinomial bootstrap of the observed histories, the whole selection
-    repeated in every replicate, and a BCa interval whose acceleration comes from a jackknife
-    over the distinct histories. Replicates are drawn up front from `seed`, so the interval does
-    not depend on `jobs`. Under BIC, replicates choose among the `top_models` best models on
-    the original data (default as in the R package: all up to 3 lists, 20 for 4, 100 for 5).
+    With nboot > 0: multinomial bootstrap, the whole selection repeated in every replicate, and
+    a BCa interval with a jackknife acceleration over the distinct histories. Replicates are
+    drawn up front from `seed`, so the interval does not depend on `jobs`.
     """
     if not isinstance(table, Table):
         table = as_table(table)
@@ -648,9 +532,7 @@ def estimate_population(
     models = None
     if method == "bic":
         ranked = bic_table(table)
-        ok = ranked.loc[ranked["reason"] == "", "pairs"].tolist()
-        n_top = top_models if top_models is not None else BIC_TOP_MODELS.get(table.t)
-        models = ok[:n_top] if n_top else ok
+        models = ranked.loc[ranked["reason"] == "", "pairs"].tolist()[: BIC_TOP_MODELS.get(table.t)]
     chosen = _select(table, method, pthresh, models)
     fit = chosen.fit
     pairs = _pairs(table.t)
@@ -663,7 +545,6 @@ def estimate_population(
         estimate=fit.estimate,
         model=tuple(pair_label(table, pairs[k]) for k in fit.model),
         neginf=tuple(pair_label(table, pairs[k]) for k in fit.neginf),
-        bic=fit.bic,
         moves=chosen.moves,
         skipped=chosen.skipped,
         level=level,
@@ -679,11 +560,9 @@ def estimate_population(
     jack_counts[np.arange(len(seen)), seen] -= 1
     both = np.vstack([boot_counts, jack_counts])
     desc = f"MSE bootstrap {table.label}"
-    values = _run_all(table, both, method, pthresh, models, jobs, progress, desc)
-    boot, jack_seen = values[:nboot], values[nboot:]
-    jack = np.full(len(table.counts), np.nan)
-    jack[seen] = jack_seen
-    accel = _acceleration(table.counts, jack)
+    values = _run_all(table.lists, both, method, pthresh, models, jobs, progress, desc)
+    boot = values[:nboot]
+    accel = _acceleration(table.counts[seen], values[nboot:])
     return Estimate(
         **result,
         ci=bca_interval(boot, fit.estimate, accel, level),
@@ -697,13 +576,12 @@ def sensitivity(
     table: Table, pthresholds: Sequence[float] = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 ) -> pd.DataFrame:
     """Point estimates under each stepwise threshold and under BIC (where feasible)."""
+    choices = [("stepwise", p) for p in pthresholds]
+    choices += [("bic", None)] if table.t <= MAX_BIC_LISTS else []
     rows = []
-    for p in pthresholds:
-        e = estimate_population(table, "stepwise", pthresh=p, progress=False)
-        rows.append(("stepwise", p, e.estimate, ", ".join(e.model) or "main effects only"))
-    if table.t <= MAX_BIC_LISTS:
-        e = estimate_population(table, "bic", progress=False)
-        rows.append(("bic", None, e.estimate, ", ".join(e.model) or "main effects only"))
+    for method, p in choices:
+        e = estimate_population(table, method, p, progress=False)
+        rows.append((method, p, e.estimate, ", ".join(e.model) or "main effects only"))
     out = pd.DataFrame(rows, columns=["method", "pthresh", "estimate", "model"])
     return out.astype({"pthresh": "Float64"})
 
@@ -714,10 +592,9 @@ SPREAD_MODELS = (*(f"stepwise p = {p:g}" for p in SPREAD_PTHRESHOLDS), "BIC", "m
 
 
 def spread(table: Table, known: dict[str, float] | None = None) -> dict:
-    """The estimate under stepwise selection at each of SPREAD_PTHRESHOLDS, under BIC (up to
-    MAX_BIC_LISTS lists) and with main effects only; their lowest and highest, and `flagged`
-    where the highest is more than SPREAD_FACTOR times the lowest. `known`: estimates already
-    made, by the same names ('stepwise p = 0.02', 'BIC')."""
+    """The estimate under each model choice of SPREAD_MODELS (BIC up to MAX_BIC_LISTS lists),
+    their lowest and highest, and `flagged` where they differ by more than SPREAD_FACTOR.
+    `known`: estimates already made, by the same names ('stepwise p = 0.02', 'BIC')."""
     estimates = dict(known or {})
     for p in SPREAD_PTHRESHOLDS:
         name = f"stepwise p = {p:g}"
@@ -725,7 +602,7 @@ def spread(table: Table, known: dict[str, float] | None = None) -> dict:
             estimates[name] = estimate_population(table, "stepwise", p, progress=False).estimate
     if table.t <= MAX_BIC_LISTS and "BIC" not in estimates:
         estimates["BIC"] = estimate_population(table, "bic", progress=False).estimate
-    estimates["main effects only"] = _main_effects(table).estimate
+    estimates["main effects only"] = _fit(table, ()).estimate
     low, high = min(estimates.values()), max(estimates.values())
     return {"estimates": estimates, "low": low, "high": high,
             "flagged": bool(high > SPREAD_FACTOR * low)}  # fmt: skip
@@ -763,29 +640,17 @@ def overview(
     jobs: int = 1,
     known: dict[str, Estimate] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Estimate]]:
-    """Stepwise (with interval when nboot > 0) and BIC (up to MAX_BIC_LISTS lists) per table
-    (`names`; all published tables when None), with each table's title and whether it holds
-    trafficking cases (`mse_tables.TABLES`), and its `spread`: one column per model choice of
-    SPREAD_MODELS (NaN for BIC beyond MAX_BIC_LISTS lists), the lowest, the highest, their
-    ratio (`spread ratio`) and the flag (`fragile`).
-
-    `known` holds stepwise estimates already made (e.g. the headline table with more
-    replicates), used as they are so that one report never shows two intervals for one table.
-    """
+    """Stepwise (with interval when nboot > 0) and BIC estimates per table (`names`; all when
+    None), with its `mse_tables.TABLES` entry and its `spread`. `known`: stepwise estimates
+    already made, reused so that one report never shows two intervals for one table."""
     rows, estimates = [], {}
     for name in names or mse_tables.TABLES:
         table = read_table(name)
         est = (known or {}).get(name) or estimate_population(
             table, "stepwise", pthresh, nboot, seed, level, jobs, False
         )
-        bic = None
-        if table.t <= MAX_BIC_LISTS:
-            bic = estimate_population(table, "bic", progress=False)
         estimates[name] = est
-        known_fits = {f"stepwise p = {pthresh:g}": est.estimate}
-        if bic is not None:
-            known_fits["BIC"] = bic.estimate
-        spreads = spread(table, known_fits)
+        spreads = spread(table, {f"stepwise p = {pthresh:g}": est.estimate})  # BIC among them
         info = mse_tables.TABLES.get(name, mse_tables.TableInfo(name))
         rows.append(
             {
@@ -795,11 +660,9 @@ def overview(
                 "lists": table.t,
                 "observed": table.observed,
                 "estimate": est.estimate,
-                "lower": est.ci[0] if est.ci else np.nan,
-                "upper": est.ci[1] if est.ci else np.nan,
+                **dict(zip(["lower", "upper"], est.ci or (np.nan, np.nan), strict=True)),
                 "seen share": table.observed / est.estimate,
                 "interactions": ", ".join(est.model) or "none",
-                "BIC estimate": bic.estimate if bic else np.nan,
                 "spread low": spreads["low"],
                 "spread high": spreads["high"],
                 "spread ratio": spreads["high"] / spreads["low"],

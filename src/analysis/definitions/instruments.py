@@ -1,13 +1,9 @@
-"""The four legal definitions of trafficking as data, and the comparisons derived from them.
+"""The legal definitions of trafficking as data, and the comparisons derived from them.
 
-The UN Palermo Protocol (2000, Art. 3), the Council of Europe Convention (2005, Art. 4), EU
-Directive 2011/36/EU (Art. 2) and that Directive as amended by Directive (EU) 2024/1712. Each
-is one `Instrument`; the amended Directive is built from the 2011 text by `amend`, so what
-2024/1712 changed is computed, never typed twice. Every comparison (the side-by-side table, the
-element matrix, the differences) is derived from these objects.
-
-Wording is paraphrased; the few quoted phrases are short. Points that rest on knowledge of a
-text rather than on a retrieved copy are listed in each instrument's `unverified`.
+The Palermo Protocol, the Council of Europe Convention, Framework Decision 2002/629/JHA and
+Directive 2011/36/EU, each one `Instrument`; the Directive as amended by 2024/1712 is built by
+`amend`, so what 2024/1712 changed is computed, never typed twice. Wording is paraphrased;
+points resting on knowledge rather than a retrieved text are in each instrument's `unverified`.
 """
 
 from __future__ import annotations
@@ -51,7 +47,12 @@ PURPOSES: dict[str, str] = {
     "forced_marriage": "exploitation of forced marriage",
     "illegal_adoption": "exploitation of illegal adoption",
 }
-KNOWING_USE = ("none", "consider", "mandatory")  # criminalising knowing use of services
+ELEMENTS = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}  # the lists of every text
+KNOWING_USE = {  # criminalising knowing use of services
+    "none": "no offence",
+    "consider": "states shall consider an offence",
+    "mandatory": "mandatory offence",
+}
 # Whether the purposes are a minimum (an open list): for none, for some ("including at least"
 # for labour only, as in the Framework Decision), or for all.
 OPEN_LIST = ("no", "partly", "yes")
@@ -93,14 +94,12 @@ class Instrument:
     scope_note: str = ""
 
     def __post_init__(self) -> None:
-        for name, vocabulary in (("acts", ACTS), ("means", MEANS), ("purposes", PURPOSES)):
-            unknown = set(getattr(self, name)) - set(vocabulary)
+        rules = {"purposes_minimum": OPEN_LIST, "knowing_use_offence": KNOWING_USE}
+        for name, vocabulary in (ELEMENTS | rules).items():
+            value = getattr(self, name)
+            unknown = set(value if isinstance(value, tuple) else [value]) - set(vocabulary)
             if unknown:
                 raise ValueError(f"{self.key}: unknown {name} {sorted(unknown)}")
-        if self.purposes_minimum not in OPEN_LIST:
-            raise ValueError(f"{self.key}: purposes_minimum must be one of {OPEN_LIST}")
-        if self.knowing_use_offence not in KNOWING_USE:
-            raise ValueError(f"{self.key}: knowing_use_offence must be one of {KNOWING_USE}")
 
 
 _PALERMO_ACTS = ("recruitment", "transportation", "transfer", "harbouring", "receipt")
@@ -396,8 +395,6 @@ EU_2024 = amend(
 )
 
 INSTRUMENTS: tuple[Instrument, ...] = (PALERMO_2000, COE_2005, EU_2011, EU_2024)
-# The EU text the 2011 Directive replaced: the baseline of the 2009 report's "widening".
-EU_HISTORY: tuple[Instrument, ...] = (FRAMEWORK_2002, EU_2011, EU_2024)
 # The five texts the definitions report compares side by side; its shares stay on INSTRUMENTS.
 COMPARED: tuple[Instrument, ...] = (FRAMEWORK_2002, *INSTRUMENTS)
 
@@ -408,12 +405,9 @@ COMPARED: tuple[Instrument, ...] = (FRAMEWORK_2002, *INSTRUMENTS)
 def differences(before: Instrument, after: Instrument) -> dict[str, dict[str, list[str]]]:
     """Acts, means and purposes that `after` adds to or drops from `before`."""
     out = {}
-    for name in ("acts", "means", "purposes"):
+    for name in ELEMENTS:
         a, b = getattr(before, name), getattr(after, name)
-        out[name] = {
-            "added": [x for x in b if x not in a],
-            "removed": [x for x in a if x not in b],
-        }
+        out[name] = {"added": [x for x in b if x not in a], "removed": [x for x in a if x not in b]}
     return out
 
 
@@ -436,10 +430,9 @@ def widening(
     references = list(references)
     rows = []
     for kind, change in differences(before, after).items():
-        vocabulary = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}[kind]
         for key in change["added"]:
             named = {r.key: key in getattr(r, kind) for r in references}
-            rows.append({"kind": kind, "element": key, "label": vocabulary[key], **named})
+            rows.append({"kind": kind, "element": key, "label": ELEMENTS[kind][key], **named})
     if after.purposes_minimum == "yes" and before.purposes_minimum != "yes":
         named = {r.key: r.purposes_minimum == "yes" for r in references}
         label = "purposes as a minimum (an open list)"
@@ -451,86 +444,71 @@ def widening(
     return pd.DataFrame(rows, columns=["kind", "element", "label", *(r.key for r in references)])
 
 
+def _column(inst: Instrument) -> dict[str, str]:
+    """One instrument's column of `side_by_side`."""
+    a = inst.articles
+    scope = (
+        "applies to transnational offences involving an organised criminal group"
+        if inst.requires_transnational and inst.requires_organised_group
+        else "national or transnational, with or without organised crime"
+    )
+    return {
+        "citation": inst.citation,
+        "in force": inst.in_force,
+        "definition": f"{inst.definition_article}: {inst.term}",
+        "acts": "; ".join(ACTS[x] for x in inst.acts),
+        "means": "; ".join(MEANS[x] for x in inst.means),
+        "purposes": "; ".join(PURPOSES[x] for x in inst.purposes)
+        + OPEN_LIST_NOTE[inst.purposes_minimum],
+        "position of vulnerability": f"defined ({a['vulnerability']}): "
+        f"{inst.vulnerability_definition}"
+        if inst.vulnerability_definition
+        else "not defined in the text",
+        "consent": f"irrelevant once a means is used, {inst.consent_covers} ({a['consent']})",
+        "child": f"under {inst.child_below_age} ({a['child_age']}); "
+        + ("no means needed" if inst.child_needs_no_means else "means needed")
+        + f" ({a['child_rule']})",
+        "victim": f"defined ({a['victim']}): {inst.victim_definition}"
+        if inst.victim_definition
+        else "not defined",
+        "scope": f"{scope} ({a['scope']})" + (f"; {inst.scope_note}" if inst.scope_note else ""),
+        "knowing use of a victim's services": f"{KNOWING_USE[inst.knowing_use_offence]} "
+        f"({a['knowing_use']})",
+    }
+
+
 def side_by_side(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
     """A readable table: one row per element, one column per instrument."""
-    rows: dict[str, dict[str, str]] = {}
-    for inst in instruments:
-        a = inst.articles
-        rows.setdefault("citation", {})[inst.short] = inst.citation
-        rows.setdefault("in force", {})[inst.short] = inst.in_force
-        rows.setdefault("definition", {})[inst.short] = f"{inst.definition_article}: {inst.term}"
-        rows.setdefault("acts", {})[inst.short] = "; ".join(ACTS[x] for x in inst.acts)
-        rows.setdefault("means", {})[inst.short] = "; ".join(MEANS[x] for x in inst.means)
-        rows.setdefault("purposes", {})[inst.short] = (
-            "; ".join(PURPOSES[x] for x in inst.purposes) + OPEN_LIST_NOTE[inst.purposes_minimum]
-        )
-        rows.setdefault("position of vulnerability", {})[inst.short] = (
-            f"defined ({a['vulnerability']}): {inst.vulnerability_definition}"
-            if inst.vulnerability_definition
-            else "not defined in the text"
-        )
-        rows.setdefault("consent", {})[inst.short] = (
-            f"irrelevant once a means is used, {inst.consent_covers} ({a['consent']})"
-        )
-        rows.setdefault("child", {})[inst.short] = (
-            f"under {inst.child_below_age} ({a['child_age']}); "
-            + ("no means needed" if inst.child_needs_no_means else "means needed")
-            + f" ({a['child_rule']})"
-        )
-        rows.setdefault("victim", {})[inst.short] = (
-            f"defined ({a['victim']}): {inst.victim_definition}"
-            if inst.victim_definition
-            else "not defined"
-        )
-        rows.setdefault("scope", {})[inst.short] = (
-            (
-                "applies to transnational offences involving an organised criminal group"
-                if inst.requires_transnational and inst.requires_organised_group
-                else "national or transnational, with or without organised crime"
-            )
-            + f" ({a['scope']})"
-            + (f"; {inst.scope_note}" if inst.scope_note else "")
-        )
-        rows.setdefault("knowing use of a victim's services", {})[inst.short] = {
-            "none": "no offence",
-            "consider": "states shall consider an offence",
-            "mandatory": "mandatory offence",
-        }[inst.knowing_use_offence] + f" ({a['knowing_use']})"
-    table = pd.DataFrame(rows).T
+    table = pd.DataFrame({inst.short: _column(inst) for inst in instruments})
     table.index.name = "element"
     return table.astype("string")
 
 
-# Matrix cell values: 2 = yes, 1 = partly / only "shall consider", 0 = no
 def element_matrix(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
-    """Instruments x elements as 0/1/2 (no / partly / yes); rows are elements, grouped."""
+    """Instruments x elements as 0 (no), 1 (partly, or only "shall consider"), 2 (yes)."""
+    lists = (("act", "acts", ACTS), ("means", "means", MEANS), ("purpose", "purposes", PURPOSES))
     columns = {}
     for inst in instruments:
-        cells: dict[tuple[str, str], int] = {}
-        for key, label in ACTS.items():
-            cells[("act", label)] = 2 * (key in inst.acts)
-        for key, label in MEANS.items():
-            cells[("means", label)] = 2 * (key in inst.means)
-        for key, label in PURPOSES.items():
-            cells[("purpose", label)] = 2 * (key in inst.purposes)
-        cells[("rule", "purposes are a minimum (open list)")] = OPEN_LIST.index(
-            inst.purposes_minimum
-        )
-        cells[("rule", "consent irrelevant once means used")] = 2 * inst.consent_irrelevant_if_means
-        cells[("rule", "child: no means needed")] = 2 * inst.child_needs_no_means
-        cells[("rule", "child = under 18")] = 2 * (inst.child_below_age == 18)
-        cells[("defined", "position of vulnerability defined")] = 2 * bool(
-            inst.vulnerability_definition
-        )
-        cells[("defined", "victim defined")] = 2 * bool(inst.victim_definition)
-        cells[("scope", "applies only to transnational offences")] = 2 * inst.requires_transnational
-        cells[("scope", "applies only with organised criminal group")] = (
-            2 * inst.requires_organised_group
-        )
-        cells[("offence", "knowing use of victim's services")] = KNOWING_USE.index(
-            inst.knowing_use_offence
-        )
-        columns[inst.short] = cells
+        columns[inst.short] = {
+            **{
+                (group, label): 2 * (key in getattr(inst, name))
+                for group, name, vocabulary in lists
+                for key, label in vocabulary.items()
+            },
+            ("rule", "purposes are a minimum (open list)"): OPEN_LIST.index(inst.purposes_minimum),
+            ("rule", "consent irrelevant once means used"): 2 * inst.consent_irrelevant_if_means,
+            ("rule", "child: no means needed"): 2 * inst.child_needs_no_means,
+            ("rule", "child = under 18"): 2 * (inst.child_below_age == 18),
+            ("defined", "position of vulnerability defined"): 2
+            * bool(inst.vulnerability_definition),
+            ("defined", "victim defined"): 2 * bool(inst.victim_definition),
+            ("scope", "applies only to transnational offences"): 2 * inst.requires_transnational,
+            ("scope", "applies only with organised criminal group"): 2
+            * inst.requires_organised_group,
+            ("offence", "knowing use of victim's services"): list(KNOWING_USE).index(
+                inst.knowing_use_offence
+            ),
+        }
     matrix = pd.DataFrame(columns)
     matrix.index.names = ["group", "element"]
     return matrix.astype("int64")

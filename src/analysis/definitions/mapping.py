@@ -1,12 +1,7 @@
-"""The reviewed mapping of dataset categories to each instrument's purposes, and what it says
-about each record.
-
-The dataset categories (CTDC exploitation flags, types of labour and of sexual exploitation;
-GLOTIP forms of exploitation) are mapped to each instrument's purposes in the reviewed table
-`mappings/definitions_categories.csv`: `explicit` (the text names the purpose), `open_ended`
-(covered only through the open list, "at a minimum", or by interpretation), `not_covered`.
-`load_mapping` refuses a table whose `explicit` cells disagree with the encoded articles, and
-every analysis refuses data categories the table lacks (`require_mapped`).
+"""The reviewed mapping (`mappings/definitions_categories.csv`) of dataset categories (CTDC
+form flags and types, GLOTIP forms) to each instrument's purposes: `explicit` (the text names
+the purpose), `open_ended` (only through the open list or by interpretation), `not_covered`;
+and what it says about each record. Every analysis refuses categories the table lacks.
 """
 
 from __future__ import annotations
@@ -57,41 +52,26 @@ CTDC_FORM_COLUMNS = [
 
 
 def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
-    """The reviewed mapping, checked: levels, reasons, and `explicit` agreeing with the texts.
-
-    A row may say `explicit` for an instrument only when its `purpose` is in that instrument's
-    list, and must say so when it is: the table cannot drift from the encoded articles.
-    """
+    """The reviewed mapping, checked: levels, reasons, and `explicit` exactly where the row's
+    `purpose` is in the instrument's list, so the table cannot drift from the encoded articles."""
     table = sources.read_csv(path, dtype="string")
     if list(table.columns) != MAPPING_COLUMNS:
         raise DataError(f"{path}: columns should be {MAPPING_COLUMNS}, found {list(table.columns)}")
-    problems = []
-    row = table.index + 2  # spreadsheet row numbers (header is row 1)
-    if table["reason"].isna().any():
-        problems.append(f"empty reason in rows {list(row[table['reason'].isna()])}")
-    if table.duplicated(["dataset", "category"]).any():
-        problems.append(
-            f"repeated category in rows {list(row[table.duplicated(['dataset', 'category'])])}"
-        )
-    if (~table["dataset"].isin(DATASETS)).any():
-        problems.append(
-            f"dataset not in {DATASETS} in rows {list(row[~table['dataset'].isin(DATASETS)])}"
-        )
-    bad_purpose = table["purpose"].notna() & ~table["purpose"].isin(list(PURPOSES))
-    if bad_purpose.any():
-        problems.append(f"unknown purpose in rows {list(row[bad_purpose])}")
+    checks = {
+        "empty reason": table["reason"].isna(),
+        "repeated category": table.duplicated(["dataset", "category"]),
+        f"dataset not in {DATASETS}": ~table["dataset"].isin(DATASETS),
+        "unknown purpose": table["purpose"].notna() & ~table["purpose"].isin(list(PURPOSES)),
+    }
     for inst in INSTRUMENTS:
-        level = table[inst.key]
-        bad = ~level.isin(LEVELS)
-        if bad.any():
-            problems.append(f"column {inst.key!r}: level not in {LEVELS} in rows {list(row[bad])}")
         named = table["purpose"].isin(list(inst.purposes)).fillna(False)
-        disagree = (level == "explicit").fillna(False) != named
-        if disagree.any():
-            problems.append(
-                f"column {inst.key!r}: 'explicit' must hold exactly where the purpose is in "
-                f"{inst.definition_article} of {inst.short}; rows {list(row[disagree])}"
-            )
+        checks[f"column {inst.key!r}: level not in {LEVELS}"] = ~table[inst.key].isin(LEVELS)
+        checks[
+            f"column {inst.key!r}: 'explicit' must hold exactly where the purpose is in "
+            f"{inst.definition_article} of {inst.short}"
+        ] = (table[inst.key] == "explicit").fillna(False) != named
+    row = table.index + 2  # spreadsheet row numbers (header is row 1)
+    problems = [f"{what} in rows {list(row[bad])}" for what, bad in checks.items() if bad.any()]
     if problems:
         raise DataError(f"{path}: " + "; ".join(problems))
     return table
@@ -101,14 +81,6 @@ def levels(mapping: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """category -> level per instrument, for one dataset."""
     part = mapping[mapping["dataset"] == dataset].set_index("category")
     return part[[i.key for i in INSTRUMENTS]]
-
-
-def ctdc_categories_present(victims: pd.DataFrame) -> list[str]:
-    """CTDC form columns with at least one recorded True, plus NO_LISTED_FORM when it occurs."""
-    present = [c for c in CTDC_FORM_COLUMNS if victims[c].fillna(False).any()]
-    if (form_known(victims) & ~victims[CTDC_FORM_COLUMNS].fillna(False).any(axis=1)).any():
-        present.append(NO_LISTED_FORM)
-    return present
 
 
 def glotip_forms(glotip: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +96,9 @@ def unmapped(
     out = {}
     if victims is not None:
         known = set(mapping.loc[mapping["dataset"] == "ctdc", "category"])
-        out["ctdc"] = [c for c in ctdc_categories_present(victims) if c not in known]
+        flags = victims[CTDC_FORM_COLUMNS].fillna(False)
+        flags[NO_LISTED_FORM] = form_known(victims) & ~flags.any(axis=1)
+        out["ctdc"] = [c for c in flags.columns[flags.any()] if c not in known]
     if glotip is not None:
         known = set(mapping.loc[mapping["dataset"] == "glotip", "category"])
         found = sorted(glotip_forms(glotip)["category"].dropna().unique())
@@ -147,19 +121,14 @@ def require_mapped(mapping: pd.DataFrame, **data) -> None:
 
 def form_known(victims: pd.DataFrame) -> pd.Series:
     """A record says something about its form: any form flag True, or the form group known."""
-    flags = victims[CTDC_FORM_COLUMNS]
-    return flags.fillna(False).any(axis=1) | victims[victims_schema.EXPLOITATION].notna().any(
-        axis=1
-    )
+    flagged = victims[CTDC_FORM_COLUMNS].fillna(False).any(axis=1)
+    return flagged | victims[victims_schema.EXPLOITATION].notna().any(axis=1)
 
 
 def recorded_forms(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
-    """Boolean frame of the most specific forms recorded per record (mapping categories).
-
-    A parent flag (forced labour, sexual exploitation) gives way to its types when a type is
-    flagged: CTDC records begging as a type of forced labour, and the question is whether an
-    instrument names begging, not whether it names forced labour.
-    """
+    """The most specific forms recorded per record (mapping categories). A parent flag gives
+    way to its types: CTDC records begging as a type of forced labour, and the question is
+    whether an instrument names begging, not forced labour."""
     ctdc = mapping[mapping["dataset"] == "ctdc"]
     flags = victims[CTDC_FORM_COLUMNS].fillna(False).astype(bool)
     forms = flags.copy()

@@ -1,10 +1,7 @@
-"""What the recorded cases say about the definitions: the share of victims whose recorded form
-each instrument names explicitly, the records only the EU texts name, and how many records the
-child rule and the missing means concern.
-
-Every share comes with its Wilson interval and its counts, unsuppressed: what a report may show
-of them is decided in `analysis.publish.definition_views`. CTDC releases are never added
-together; GLOTIP vintages neither.
+"""What the recorded cases say about the definitions: the shares each instrument names
+explicitly, the records only the EU texts name, and the minors and missing means. Shares come
+with their Wilson intervals and counts, unsuppressed (`analysis.publish.definition_views`
+decides what is shown). CTDC releases are never added together; GLOTIP vintages neither.
 """
 
 from __future__ import annotations
@@ -29,22 +26,14 @@ from analysis.schemas import victims as victims_schema
 GROUPING = ["gender", "age_group"]  # age group: child (0-17) / adult (18+) / unknown
 SHARE_COLUMNS = ["share", "lower", "upper"]
 
-# ---------------------------------------------------------------------------------------------
-# CTDC: records with a known form, by release (and group)
-
-
 NOT_NAMED, FORM_UNKNOWN = "not_named", "form_unknown"
 NAMED = (*(i.key for i in INSTRUMENTS), NOT_NAMED, FORM_UNKNOWN)  # the `named` categories
 
 
 def first_named(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.Series:
     """Per record, the earliest instrument whose text names its recorded form explicitly,
-    `not_named` when none does, `form_unknown` without a recorded form.
-
-    The texts are nested (each names what the earlier ones name and more), so a record's
-    explicit count under an instrument is the records first named by it or an earlier one:
-    one dimension holds all four shares. A mapping that breaks the nesting is an error.
-    """
+    `not_named` when none does, `form_unknown` without a recorded form. The texts are nested,
+    so one dimension holds all four shares; a mapping that breaks the nesting is an error."""
     levels_ = record_levels(victims, mapping)
     named = pd.Series(NOT_NAMED, index=victims.index, dtype="string")
     named = named.mask(levels_[INSTRUMENTS[0].key].isna(), FORM_UNKNOWN)
@@ -82,20 +71,9 @@ def explicit_sums(instrument: str) -> list[str]:
 KNOWN_FORM = [n for n in NAMED if n != FORM_UNKNOWN]
 
 
-def ctdc_explicit_shares(
-    victims: pd.DataFrame, mapping: pd.DataFrame, by: list[str] | None = None
-) -> pd.DataFrame:
-    """`explicit_shares` of the records' `ctdc_named_counts`."""
-    return explicit_shares(ctdc_named_counts(victims, mapping), by)
-
-
 def explicit_shares(counts: pd.Series, by: list[str] | None = None) -> pd.DataFrame:
-    """Share of records with a known form whose form each instrument names explicitly.
-
-    One row per release x instrument x group (`by`: columns of GROUPING) with a record of
-    known form: the count named explicitly (`explicit`), the records with a known form
-    (`known_form`), the share and its Wilson interval; from `ctdc_named_counts`.
-    """
+    """Per release x instrument x group (`by`) of `ctdc_named_counts`: records named explicitly
+    (`explicit`) of those with a known form (`known_form`), the share and its Wilson interval."""
     by = list(by or [])
     grid = counts.unstack("named")
     grid = grid.groupby(level=["release", *by], observed=True).sum()
@@ -112,11 +90,8 @@ def explicit_shares(counts: pd.Series, by: list[str] | None = None) -> pd.DataFr
 
 
 def eu_only_counts(victims: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
-    """Per release and EU-only category: records flagged, and records explicit only under EU.
-
-    `only_eu_explicit` counts records that no Palermo/CoE purpose names explicitly but the EU
-    text does, because of this category.
-    """
+    """Per release and EU-only category: records flagged, and records that no Palermo/CoE
+    purpose names explicitly but the EU text does, because of this category."""
     require_mapped(mapping, victims=victims)
     extra = eu_only_categories(mapping)
     extra = extra[extra["dataset"] == "ctdc"]
@@ -152,22 +127,17 @@ def _share(count, total: int, prefix: str) -> dict:
 
 
 def minors_and_means(victims: pd.DataFrame) -> pd.DataFrame:
-    """Per release: share of minors, and share of records with no means of control recorded.
-
-    Minors: at registration (`is_minor`) and when exploitation began (`is_minor_at_exploit`,
-    closer to the child rule, which looks at the age at the time of the act), each among
-    records where it is known. Means: CTDC's 'means of control' and abduction are the closest
-    the data come to the legal means; a release without them (`means_in_release` False) has no
-    count and no share.
-    """
+    """Per release: shares of minors at registration and when exploitation began (closer to
+    the child rule, which looks at the age at the time of the act), among records where known;
+    share with no means of control recorded (CTDC's 'means of control' and abduction are the
+    closest the data come to the legal means), none for a release without them."""
     means_cols = [*victims_schema.CONTROL, *victims_schema.STANDALONE]
     means_flagged = victims[means_cols].fillna(False).any(axis=1)
     rows = []
     for release, part in victims.groupby("release", observed=True):
         row: dict = {"release": release, "records": len(part)}
         for name, column in (("minor", "is_minor"), ("minor_at_exploit", "is_minor_at_exploit")):
-            known = part[column].notna()
-            row.update(_share(int(part.loc[known, column].sum()), int(known.sum()), name))
+            row.update(_share(int(part[column].sum()), int(part[column].count()), name))
         in_release = bool(part[means_cols].notna().any().any())
         none = int((~means_flagged[part.index]).sum()) if in_release else None
         row["means_in_release"] = in_release
@@ -185,35 +155,16 @@ GLOTIP_AGE = dict(
 )
 
 
-def glotip_complete_groups(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
-    """Form rows of one vintage, kept only where a country-year-sex-age group publishes every
-    form: a missing form may be a zero or an unreported form, and the export cannot tell."""
-    forms = glotip_forms(glotip)
-    forms = forms[forms["vintage"] == vintage]
-    if forms.empty:
-        raise DataError(
-            f"glotip: no rows for vintage {vintage!r} in dimension {GLOTIP_DIMENSION!r}"
-        )
-    n_forms = forms["category"].nunique()
-    key = ["iso3", "year", "sex", "age"]
-    complete = forms.groupby(key)["category"].transform("nunique") == n_forms
-    return forms[complete]
-
-
 BOUND_COLUMNS = ["explicit_lower", "explicit_upper", "victims_lower", "victims_upper"]
 RANGE_COLUMNS = ["share_min", "share_max"]
 
 
 def share_range(explicit_lower, explicit_upper, victims_lower, victims_upper) -> pd.DataFrame:
-    """The explicit share over every fill of the `<5` cells within their bounds.
-
-    Explicit and other forms are separate cells, so explicit = E and the rest = O vary on their
-    own; E / (E + O) rises with E and falls with O: the least share takes the fewest explicit
-    and the most other victims, the largest the reverse (both are fills). `share` is the point
-    share where the two agree. `lower` and `upper` widen the Wilson interval to the whole
-    range: Wilson's lower bound at the least share, its upper bound at the largest. An end
-    whose fill has no victims is NaN (with every cell published: no share at all).
-    """
+    """The explicit share over every fill of the `<5` cells within their bounds. Explicit (E)
+    and other (O) cells vary on their own and E / (E + O) rises with E and falls with O, so the
+    least share takes the fewest explicit and the most other victims, the largest the reverse;
+    `lower` and `upper` widen the Wilson interval to the whole range. An end whose fill has no
+    victims is NaN; `share` is the point share where the two ends agree."""
     e_low = pd.Series(explicit_lower, dtype="float64")
     e_up = pd.Series(explicit_upper, dtype="float64", index=e_low.index)
     other_low = pd.Series(victims_lower, dtype="float64", index=e_low.index) - e_low
@@ -238,8 +189,19 @@ def _exact(lower: pd.Series, upper: pd.Series) -> pd.Series:
 
 
 def _glotip_rows(glotip: pd.DataFrame, vintage: str, by: list[str]) -> pd.DataFrame:
-    """Complete groups of one vintage, the disaggregated rows (with `by`) or the Total rows."""
-    rows = glotip_complete_groups(glotip, vintage)
+    """Form rows of one vintage, the disaggregated rows (with `by`) or the Total rows, kept
+    only where a country-year-sex-age group publishes every form: a missing form may be a zero
+    or an unreported form, and the export cannot tell."""
+    rows = glotip_forms(glotip)
+    rows = rows[rows["vintage"] == vintage]
+    if rows.empty:
+        raise DataError(
+            f"glotip: no rows for vintage {vintage!r} in dimension {GLOTIP_DIMENSION!r}"
+        )
+    n_forms = rows["category"].nunique()
+    rows = rows[
+        rows.groupby(["iso3", "year", "sex", "age"])["category"].transform("nunique") == n_forms
+    ]
     totals = (rows["sex"] == "Total") & (rows["age"] == "Total")
     disaggregated = (rows["sex"] != "Total") & (rows["age"] != "Total")
     rows = rows[disaggregated if by else totals]
@@ -253,15 +215,10 @@ def _glotip_rows(glotip: pd.DataFrame, vintage: str, by: list[str]) -> pd.DataFr
 def glotip_explicit_shares(
     glotip: pd.DataFrame, mapping: pd.DataFrame, vintage: str, by: list[str] | None = None
 ) -> pd.DataFrame:
-    """Share of GLOTIP detected victims whose form each instrument names explicitly.
-
-    Without `by`: the sex Total / age Total rows; with `by` (gender, age_group): the
-    disaggregated rows. Every count is a sum of cells within their bounds (a published cell
-    is exact, a `<5` cell 1 to 4, a sum with a `<5` part its own range), so each row has
-    `explicit_lower`/`_upper` and `victims_lower`/`_upper`, `explicit` and `victims` where the
-    bounds agree (else <NA>), and the share as a range (`share_range`). `suppressed_cells`
-    counts the `<5` cells and sums that took part.
-    """
+    """Share of GLOTIP detected victims whose form each instrument names explicitly, from the
+    sex Total / age Total rows, or the disaggregated rows with `by`. A `<5` cell counts as 1 to
+    4, so counts have bounds (`explicit`, `victims` only where they agree) and the share is a
+    range (`share_range`); `suppressed_cells` counts the cells within bounds that took part."""
     require_mapped(mapping, glotip=glotip)
     by = list(by or [])
     rows = _glotip_rows(glotip, vintage, by)
@@ -294,8 +251,7 @@ def glotip_explicit_shares(
 
 def glotip_form_totals(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
     """Per form (sex Total, age Total, complete groups only): detected victims within their
-    bounds (`victims` where they agree), country-years, and the cells behind a range:
-    `suppressed_cells` (`<5` cells and sums with a `<5` part), `suppressed_sums` (the latter)."""
+    bounds, country-years, and the cells within bounds (`suppressed_sums`: sums of sub-forms)."""
     rows = _glotip_rows(glotip, vintage, [])
     rows = rows.assign(suppressed_sum=rows["suppressed_cell"] * (rows["n_parts"] > 1))
     totals = rows.groupby("category").agg(

@@ -18,19 +18,17 @@ from analysis import victims as vic
 from analysis.data import releases
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
-    ACTS,
     COE_2005,
     COMPARED,
+    ELEMENTS,
     EU_2011,
     EU_2024,
     FRAMEWORK_2002,
     INSTRUMENTS,
-    MEANS,
     PALERMO_2000,
     PURPOSES,
     differences,
     purposes_against,
-    widening,
 )
 from analysis.definitions.mapping import LEVEL_LABELS
 from analysis.publish import bounds, disclosure, plots, tables
@@ -48,18 +46,16 @@ REAL_CASES = releases.CTDC["kanon_2021"].name  # the release of real (K-anonymis
 def differences_text() -> str:
     """What each later text adds to the lists of an earlier one, and the elements only some
     texts define, as Markdown bullets."""
-    vocabulary = {"acts": ACTS, "means": MEANS, "purposes": PURPOSES}
     lines = []
     for before, after in ((PALERMO_2000, COE_2005), (PALERMO_2000, EU_2011), (EU_2011, EU_2024)):
         added = [
-            f"{part}: " + "; ".join(vocabulary[part][x] for x in d["added"])
+            f"{part}: " + "; ".join(ELEMENTS[part][x] for x in d["added"])
             for part, d in differences(before, after).items()
             if d["added"]
         ]
         lines.append(
             f"- **{after.short}** compared with **{before.short}** adds to the lists: "
-            + (", ".join(added) if added else "nothing")
-            + "."
+            f"{', '.join(added) or 'nothing'}."
         )
     texts = [i for i in COMPARED if not i.amends]  # an amendment keeps what it does not change
     defining = [i for i in texts if i.vulnerability_definition]
@@ -119,14 +115,8 @@ def purposes_added() -> dict[str, list[str]]:
 REFERENCES = (PALERMO_2000, COE_2005)  # the instruments the 2009 report said the EU would follow
 
 
-def widening_2011() -> pd.DataFrame:
-    """What Directive 2011/36/EU added to the Framework Decision, and whether the UN Protocol
-    and the Council of Europe Convention already name each addition (`widening`)."""
-    return widening(FRAMEWORK_2002, EU_2011, REFERENCES)
-
-
 def widening_table(added: pd.DataFrame) -> tables.Table:
-    """`widening_2011` for the reader: each addition, and yes/no per reference instrument."""
+    """`instruments.widening` of 2011 for the reader: yes/no per reference instrument."""
     kinds = {"acts": "act", "means": "means", "purposes": "purpose", "rule": "rule"}
     frame = pd.DataFrame({"addition": added["label"], "part": added["kind"].map(kinds)})
     for inst in REFERENCES:
@@ -184,7 +174,7 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
     fig, ax = plots.figure(width=10, height=0.28 * len(matrix) + 1.8)
     colours = ListedColormap(["#f2f2f2", "#f4c27a", "#3b7dbf"])
     ax.imshow(matrix.to_numpy(), cmap=colours, vmin=0, vmax=2, aspect="auto")
-    groups = [g for g, _ in matrix.index]
+    groups = matrix.index.get_level_values("group")
     for (i, j), value in pd.DataFrame(matrix.to_numpy()).stack().items():
         colour = "white" if value == 2 else "#333333"
         label = MIDDLE.get(groups[i], "partly") if value == 1 else MATRIX_VALUES[int(value)]
@@ -193,7 +183,6 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
                   fontsize=8)  # fmt: skip
     ax.set_yticks(range(len(matrix)), [f"{g}: {e}" for g, e in matrix.index], fontsize=8)
     ax.grid(False)
-    groups = matrix.index.get_level_values("group")
     for i in range(1, len(groups)):
         if groups[i] != groups[i - 1]:
             ax.axhline(i - 0.5, color="#555555", linewidth=0.8)
@@ -229,14 +218,10 @@ def protect_named(
     threshold: int = disclosure.DEFAULT_THRESHOLD,
     linked: dict[str, list[dict]] | None = None,
 ) -> dict[str, disclosure.CountTable]:
-    """Per release, the grid of `shares.ctdc_named_counts` as a protected table.
-
-    What it publishes: every cell not hidden; the records per `named` category (the gain of
-    each text), per age group (the minors below) and the release's total. The records per
-    gender come from the release step: `linked` holds its tables of each release (records
-    of `release.margin_tables`), which the protection takes as they are published;
-    without them the gender totals count as shown. No row totals: a row's total is shown only
-    through the shares, where the grid already fixes it."""
+    """Per release, the grid of `shares.ctdc_named_counts` as a protected table. It publishes
+    its cells not hidden and the records per `named` category (each text's gain), per age group
+    and in all; the records per gender are the release step's (`linked`, taken as published;
+    without them, counted as shown). No row totals: the shares show them only where fixed."""
     tables = {}
     for release, part in counts.groupby(level="release", sort=True):
         part = part.droplevel("release")
@@ -258,10 +243,9 @@ def protect_named(
 def named_grids(
     named: pd.Series, victims: pd.DataFrame, threshold: int, released: rel.Released
 ) -> tuple[dict[str, disclosure.CountTable], dict | None]:
-    """Per release, the grid of `shares.ctdc_named_counts` as the release publishes it, with
-    the release's records of this report's tables (by part), where it holds them at
-    `threshold`; else protected here (`protect_named`), with the release's records per gender
-    (of `victims`) as published, and None: an exploration, or the release step itself."""
+    """Per release, the grid as the release step published it at `threshold`, with its records
+    of this report's tables; else protected here against the release's records per gender, and
+    None (an exploration, or the release step itself)."""
     held = released.held("definitions", {"threshold": int(threshold)})
     if held is not None:
         parts = named.groupby(level="release", sort=True)
@@ -273,17 +257,15 @@ def named_grids(
 def named_table(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
     """The protected grids as shown: one row per release, gender and age group (and one for
     the release's totals), one column per `named` category."""
-    frames = []
+    frames = {}
     for release, table in tables.items():
         text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
         wide = text.unstack("named")[list(NAMED_LABELS)].rename(columns=NAMED_LABELS)
         wide = wide.reindex(pd.MultiIndex.from_product(
             [vic.DOMAINS["gender"], vic.DOMAINS["age_group"]]))  # fmt: skip
         wide.loc[("all", "all"), :] = [table.sum_text({"named": [n]}) for n in NAMED_LABELS]
-        keys = [(release, *k) for k in wide.index]
-        wide.index = pd.MultiIndex.from_tuples(keys, names=["release", "gender", "age group"])
-        frames.append(wide)
-    return pd.concat(frames)
+        frames[release] = wide
+    return pd.concat(frames, names=["release", "gender", "age group"])
 
 
 def _share_patterns(row: dict, by: list[str]) -> tuple[dict, dict]:
@@ -304,9 +286,8 @@ def _ratio_range(count: tuple, rest: tuple) -> tuple[float, float]:
 
 
 def without_intervals(table: pd.DataFrame, columns=("lower", "upper")) -> pd.DataFrame:
-    """The table with no interval for the releases that are described, not inferred from
-    (`releases.inference_allowed`): their rows are not persons, so an interval would
-    describe a sample that does not exist. Counts and shares stay."""
+    """No interval for the releases that are described, not inferred from: their rows are not
+    persons, so an interval would describe a sample that does not exist."""
     out = table.copy()
     described = ~out["release"].astype(str).map(releases.inference_allowed).astype(bool)
     out.loc[described, list(columns)] = np.nan
@@ -333,17 +314,13 @@ def protect_shares(
     tables: dict[str, disclosure.CountTable],
     threshold: int = disclosure.DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
-    """A CTDC explicit-shares table (`shares.ctdc_explicit_shares`) as it may be published.
-
-    A share comes from two sums of its release's grid (`protect_named`): the explicit count
-    and the rest of the records with a known form. Where the published grid fixes both and
-    neither is a small cell, the share and its interval are shown. Elsewhere (`suppressed`)
-    only the range that the published grid leaves for the share is shown (`share_min`,
-    `share_max`): a reader can work it out from the grid, so it reveals nothing more. The
-    count and total are kept only where shown (`known_form_hidden` otherwise)."""
+    """A CTDC explicit-shares table (`shares.explicit_shares`) as it may be published. A share
+    and its interval are shown where the grid fixes its two sums (the explicit count and the
+    rest of the known forms) and neither is small; elsewhere (`suppressed`) only the range the
+    published grid leaves (`share_min`, `share_max`), which a reader can work out anyway."""
     by = [c for c in shares.GROUPING if c in table]
     out = table.copy()
-    suppressed, total_hidden, low, high = [], [], [], []
+    suppressed, ranges = [], []
     for row in out.to_dict("records"):
         grid = tables[row["release"]]
         count, rest = (grid.sum_range(p) for p in _share_patterns(row, by))
@@ -352,14 +329,10 @@ def protect_shares(
             row["known_form"] - row["explicit"], threshold
         )
         suppressed.append(bool(small or not fixed))
-        total_hidden.append(bool(small or not fixed))
-        share_low, share_high = _ratio_range(count, rest)
-        low.append(share_low)
-        high.append(share_high)
-    out["suppressed"] = suppressed
-    out["known_form_hidden"] = total_hidden
-    out["share_min"] = pd.Series(low, index=out.index).where(out["suppressed"], out["share"])
-    out["share_max"] = pd.Series(high, index=out.index).where(out["suppressed"], out["share"])
+        ranges.append(_ratio_range(count, rest))
+    out["suppressed"] = out["known_form_hidden"] = suppressed
+    ends = pd.DataFrame(ranges, index=out.index, columns=["share_min", "share_max"])
+    out[ends.columns] = ends.where(out["suppressed"], out["share"], axis=0)
     columns = list(shares.SHARE_COLUMNS)
     out[columns] = out[columns].mask(out["suppressed"], axis=0)
     return without_intervals(out)
@@ -371,11 +344,11 @@ def share_column(
     """'93.7% (93.3–94.1)' per row from columns share/lower/upper (or `<prefix>_share`, ...);
     where the share is suppressed, the range its table leaves ('99.1–99.6%', columns
     share_min/share_max) or 'suppressed (<threshold)'; '' without a share."""
-    name = (lambda c: f"{prefix}_{c}") if prefix else (lambda c: c)
-    columns = [pd.to_numeric(table[name(c)]).astype(float) for c in ("share", "lower", "upper")]
-    hidden = table[name("suppressed")].fillna(False).astype(bool)
+    pre = f"{prefix}_" if prefix else ""
+    columns = [pd.to_numeric(table[pre + c]).astype(float) for c in ("share", "lower", "upper")]
+    hidden = table[pre + "suppressed"].fillna(False).astype(bool)
     gone_text = disclosure.hidden_share_text(threshold)
-    ranges = zip(*(table.get(name(c), pd.Series(np.nan, index=table.index))
+    ranges = zip(*(table.get(pre + c, pd.Series(np.nan, index=table.index))
                    for c in ("share_min", "share_max")), strict=True)  # fmt: skip
     text = [
         disclosure.share_range_text(*ends, hidden=gone_text)
@@ -394,11 +367,6 @@ def share_table(
         index=list(index), columns="instrument", values="share"
     )
     return wide[list(NAMES)].rename(columns=NAMES)
-
-
-def group_share_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """`share_table` of a protected CTDC table by gender and age group."""
-    return share_table(groups, threshold, ["release", *shares.GROUPING])
 
 
 def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
@@ -433,28 +401,24 @@ def glotip_coverage_text(forms: pd.DataFrame, vintage: str) -> str:
 def results_shares(
     table: pd.DataFrame, keys: list[str], threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict:
-    """Nested {key: ... {instrument: disclosure.share_record}} for results JSON: `count` is the
-    explicit count, `total` the records with a known form; None where hidden, and then
-    `share_range`, the range the published grid leaves for the share."""
-    out: dict = {}
-    for row in table.to_dict("records"):
-        node = out
-        for key in keys:
-            node = node.setdefault(str(row[key]), {})
+    """`disclosure.share_record` of each row (`count`: explicit, `total`: known form), nested
+    by `keys`; where hidden, `share_range`, the range the published grid leaves for the share."""
+
+    def record(row: dict) -> dict:
         numbers = [row[c] for c in ("explicit", "known_form", "share", "lower", "upper")]
-        record = disclosure.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
+        out = disclosure.share_record(*numbers, threshold, hidden=bool(row["suppressed"]))
         if row["known_form_hidden"]:
-            record["total"] = None
-        if record["suppressed"] and pd.notna(row.get("share_min")):
-            record["share_range"] = [float(row["share_min"]), float(row["share_max"])]
-        node[row["instrument"]] = record
-    return out
+            out["total"] = None
+        if out["suppressed"] and pd.notna(row.get("share_min")):
+            out["share_range"] = [float(row["share_min"]), float(row["share_max"])]
+        return out
+
+    return _nested(table, keys, record)
 
 
 def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
     """Per release, as Markdown bullets: records with a known form, those named explicitly by
-    Palermo, and what each later text adds (the grid's column totals, 'fewer than N' when
-    small)."""
+    Palermo, and what each later text adds (the grid's column totals)."""
     lines = []
     for release, table in tables.items():
         words = {n: table.sum_text({"named": [n]}, words=True) for n in shares.NAMED}
@@ -463,9 +427,8 @@ def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
         if not bounds.pinned(*unknown):
             known = "an undisclosed number of"
         lines.append(
-            f"- **{release_label(release)}**: {known} records with a known form; named "
-            "explicitly by "
-            f"Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
+            f"- **{release_label(release)}**: {known} records with a known form; named explicitly "
+            f"by Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
             f"{words[EU_2011.key]}, EU 2024 {words[EU_2024.key]}."
         )
     return "\n".join(lines)
@@ -475,13 +438,11 @@ def plot_shares(table: pd.DataFrame, source: str):
     """Explicit share per release (rows) and instrument (markers), with Wilson intervals."""
     fig, ax = plots.figure(width=10, height=3.8)
     releases_ = sorted(table["release"].unique())
-    offsets = {inst.key: (k - 1.5) * 0.15 for k, inst in enumerate(INSTRUMENTS)}
-    markers = dict(zip([i.key for i in INSTRUMENTS], ["o", "s", "^", "D"], strict=True))
-    for inst in INSTRUMENTS:
+    for k, (inst, marker) in enumerate(zip(INSTRUMENTS, "os^D", strict=True)):
         part = table[table["instrument"] == inst.key].set_index("release").reindex(releases_)
-        y = [r + offsets[inst.key] for r in range(len(releases_))]
+        y = [r + (k - 1.5) * 0.15 for r in range(len(releases_))]
         err = [100 * (part["share"] - part["lower"]), 100 * (part["upper"] - part["share"])]
-        ax.errorbar(100 * part["share"], y, xerr=err, fmt=markers[inst.key], label=inst.short,
+        ax.errorbar(100 * part["share"], y, xerr=err, fmt=marker, label=inst.short,
                     capsize=2, markersize=5)  # fmt: skip
     ax.set_yticks(range(len(releases_)), [release_label(r) for r in releases_])
     ax.invert_yaxis()
@@ -532,15 +493,10 @@ def eu_only_published(
     grids: dict[str, disclosure.CountTable],
     held: dict | None = None,
 ) -> tuple[pd.DataFrame, dict, list[disclosure.CountTable]]:
-    """The rows of `shares.eu_only_counts` for releases that record the form, as a display
-    table, a results record and protected tables under one rule.
-
-    The only-EU counts of the categories one EU text adds sum to that text's gain, which the
-    grid of `protect_named` publishes: each release x text is a protected table with that
-    total, and where the grid does not fix the gain, every count of the line is hidden. With
-    the release's records of this report's tables (`held`, `named_grids`), each is restored
-    from them instead (`eu_only_part`).
-    """
+    """The rows of `shares.eu_only_counts` for releases that record the form: a display table,
+    a results record and the protected tables. The counts of the categories one EU text adds
+    sum to that text's gain in the grid: each release x text is a table with that total, all
+    hidden where the grid does not fix the gain; restored from `held` where the release has it."""
     eu_only = eu_only[eu_only["recorded_in_release"]]
     hidden = pd.Series(False, index=eu_only.index)
     tables = []
@@ -578,17 +534,11 @@ def eu_only_published(
         only_eu_explicit=eu_only["only_eu_explicit"].mask(hidden),
     )
     record = {
-        release: {
-            r.category: {
-                "flagged": None if pd.isna(r.flagged) else int(r.flagged),
-                "only_eu_explicit": None
-                if pd.isna(r.only_eu_explicit)
-                else int(r.only_eu_explicit),
-            }  # fmt: skip
-            for r in part.itertuples()
-        }
+        release: {r.category: {"flagged": _number(r.flagged),
+                               "only_eu_explicit": _number(r.only_eu_explicit)}
+                  for r in part.itertuples()}
         for release, part in shown.groupby("release")
-    }
+    }  # fmt: skip
     return text[columns], record, tables
 
 
@@ -598,43 +548,38 @@ def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
     return (
         f"Releases that record none of these forms: {', '.join(map(release_label, absent))}. "
         "Purposes the EU texts add that **no dataset category records**: "
-        + ", ".join(PURPOSES[p] for p in without_data)
-        + "."
+        f"{', '.join(PURPOSES[p] for p in without_data)}."
     )
 
 
 LIMIT_SHARES = ("minor", "minor_at_exploit", "no_means")
-RECORD_KEYS = ("count", "total", "suppressed", "share", "lower", "upper")
 
 
 def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """`shares.minors_and_means` with each share as `disclosure.share_record` would publish it."""
     out = limits[["release", "records", "means_in_release"]].copy()
-    limits = without_intervals(
-        limits, [f"{n}_{k}" for n in LIMIT_SHARES for k in ("lower", "upper")]
-    )
+    intervals = [f"{n}_{k}" for n in LIMIT_SHARES for k in ("lower", "upper")]
+    limits = without_intervals(limits, intervals)
     for name in LIMIT_SHARES:
         numbers = limits[[f"{name}_{k}" for k in ("count", "total", *shares.SHARE_COLUMNS)]]
         records = [disclosure.share_record(*row, threshold) for row in numbers.itertuples(False)]
-        for key in RECORD_KEYS:
-            out[f"{name}_{key}"] = [r[key] for r in records]
+        out = out.join(pd.DataFrame(records, index=out.index).add_prefix(f"{name}_"))
     return out
 
 
 def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
     """Per release: records, the shares of minors, and the share with no means recorded."""
     published = _published_limits(limits, threshold)
-    at_exploit = share_column(published, threshold, "minor_at_exploit")
-    no_means = share_column(published, threshold, "no_means")
+    shown = {name: share_column(published, threshold, name) for name in LIMIT_SHARES}
     return pd.DataFrame(
         {
             "release": published["release"],
             "records": disclosure.suppress(published["records"], threshold),
-            "minors at registration": share_column(published, threshold, "minor"),
-            "minors when exploitation began": at_exploit.mask(
+            "minors at registration": shown["minor"],
+            "minors when exploitation began": shown["minor_at_exploit"].mask(
                 limits["minor_at_exploit_total"] == 0, NOT_IN_RELEASE
             ),
-            "no means of control recorded": no_means.mask(
+            "no means of control recorded": shown["no_means"].mask(
                 ~limits["means_in_release"], NOT_IN_RELEASE
             ),
         }
@@ -642,14 +587,12 @@ def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRES
 
 
 def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
-    """{"minor_share": {release: share}, "no_means_share": {...}} for results JSON; None
-    where hidden or not recorded."""
+    """{"minor_share": {release: share}, "no_means_share": {...}}; None where not shown."""
     published = _published_limits(limits, threshold).set_index("release")
-    record = {}
-    for name in ("minor", "no_means"):
-        values = published[f"{name}_share"].items()
-        record[f"{name}_share"] = {r: None if pd.isna(v) else float(v) for r, v in values}
-    return record
+    return {
+        f"{name}_share": {r: _number(v, float) for r, v in published[f"{name}_share"].items()}
+        for name in ("minor", "no_means")
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,17 +602,12 @@ def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRE
 def protect_glotip_shares(
     table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> pd.DataFrame:
-    """A GLOTIP explicit-shares table (`shares.glotip_explicit_shares`) with `suppressed` and
-    `victims_hidden` columns and the hidden shares removed. Its counts are ranges, so the
-    small-cell rule must hold for every fill of the `<5` cells.
-
-    A share is hidden when its explicit count or the rest of its victims may be a small cell,
-    or when, across instruments (nested: each names what the one before names and more), the
-    gain over the last shown count may be one; a group's victims are hidden when they may be
-    a small cell. Nothing more: no published figure is a sum of the groups (the overall share
-    comes from the sex Total / age Total rows, not from the groups, and its complete
-    country-years are others), so no subtraction gives a hidden group away.
-    """
+    """A GLOTIP explicit-shares table with `suppressed` and `victims_hidden` columns and the
+    hidden shares removed; its counts are ranges, so the rule must hold for every fill of the
+    `<5` cells. A share is hidden when its explicit count, the rest of its victims, or its gain
+    over the last shown instrument (they are nested) may be small; a group's victims when they
+    may be small. Nothing more: no published figure is a sum of the groups (the overall share
+    comes from the Total rows), so no subtraction gives a hidden group away."""
     by = [c for c in shares.GROUPING if c in table]
     out = table.copy()
     rest_lower = out["victims_lower"] - out["explicit_lower"]
@@ -691,16 +629,15 @@ def protect_glotip_shares(
     return out
 
 
-def glotip_share_text(share_min, share_max, lower=None, upper=None,
-                      hidden: str = disclosure.HIDDEN_SHARE) -> str:  # fmt: skip
+def glotip_share_text(share_min, share_max, lower=None, upper=None) -> str:
     """A GLOTIP share: as `disclosure.share_text` where its bounds agree, else its range,
     '74.8–75.4%', with the widened interval when given, '74.8–75.4% (74.7–75.5)'."""
     if pd.isna(share_min) or pd.isna(share_max):
-        return hidden
+        return disclosure.HIDDEN_SHARE
     if share_min == share_max:
-        return disclosure.share_text(share_min, lower, upper, hidden)
+        return disclosure.share_text(share_min, lower, upper)
     text = f"{bounds_text(100 * share_min, 100 * share_max, 1)}%"
-    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+    if pd.isna(lower) or pd.isna(upper):
         return text
     return f"{text} ({bounds_text(100 * lower, 100 * upper, 1)})"
 
@@ -719,43 +656,38 @@ def glotip_share_column(
     return pd.Series(text, index=table.index, dtype="string")
 
 
-def _count(value) -> int | None:
-    return None if pd.isna(value) else int(value)
-
-
-def _share_number(value) -> float | None:
-    return None if pd.isna(value) else float(value)
+def _number(value, kind=int):
+    return None if pd.isna(value) else kind(value)
 
 
 def glotip_share_record(row: dict) -> dict:
-    """A row of a protected GLOTIP table for results JSON: `count` (explicit) and `total`
-    (victims) where exact, their bounds, the share (where exact), its range and widened
-    interval; counts and shares None where hidden, the total where `victims_hidden`."""
+    """A row of a protected GLOTIP table for results JSON: counts (explicit, `total`: victims)
+    and their bounds, the share, its range and interval; None where hidden."""
     hidden, total_hidden = bool(row["suppressed"]), bool(row.get("victims_hidden"))
-    record = {
-        "count": None if hidden else _count(row["explicit"]),
-        "count_lower": None if hidden else _count(row["explicit_lower"]),
-        "count_upper": None if hidden else _count(row["explicit_upper"]),
-        "total": None if total_hidden else _count(row["victims"]),
-        "total_lower": None if total_hidden else _count(row["victims_lower"]),
-        "total_upper": None if total_hidden else _count(row["victims_upper"]),
-        "suppressed": hidden,
-        "suppressed_cells": int(row["suppressed_cells"]),
-    }
+    record = {}
+    for name, column, gone in (("count", "explicit", hidden), ("total", "victims", total_hidden)):
+        for end in ("", "_lower", "_upper"):
+            record[name + end] = None if gone else _number(row[column + end])
+    record |= {"suppressed": hidden, "suppressed_cells": int(row["suppressed_cells"])}
     for key in ("share", *shares.RANGE_COLUMNS, "lower", "upper"):
-        record[key] = None if hidden else _share_number(row[key])
+        record[key] = None if hidden else _number(row[key], float)
     return record
 
 
-def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
-    """Nested {key: ... {instrument: glotip_share_record}} of a protected GLOTIP table."""
+def _nested(table: pd.DataFrame, keys: list[str], record) -> dict:
+    """{key: ... {instrument: record(row)}} for results JSON."""
     out: dict = {}
     for row in table.to_dict("records"):
         node = out
         for key in keys:
             node = node.setdefault(str(row[key]), {})
-        node[row["instrument"]] = glotip_share_record(row)
+        node[row["instrument"]] = record(row)
     return out
+
+
+def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
+    """`glotip_share_record` of each row of a protected GLOTIP table, nested by `keys`."""
+    return _nested(table, keys, glotip_share_record)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,8 +38,7 @@ LIST_NAMES = {"UKdat": UK_LISTS, "UKdat_5": UK_LISTS}
 
 
 def table_title(name: str) -> str:
-    """A published table as a report names it: 'UK 2013, 5 lists (UKdat_5)', 'Korea'; the
-    package's name in brackets unless the title already holds it."""
+    """A published table as a report names it: 'UK 2013, 5 lists (UKdat_5)', 'Korea'."""
     info = mse_tables.TABLES.get(name)
     if info is None or name.lower() in info.title.lower():
         return info.title if info else name
@@ -47,8 +46,7 @@ def table_title(name: str) -> str:
 
 
 def lists_text(name: str, lists) -> str:
-    """What each list of table `name` is, as a Markdown sentence, with its source; or a
-    sentence saying that the documentation does not name them."""
+    """What each list of table `name` is, as a Markdown sentence, with its source."""
     known = LIST_NAMES.get(name, {})
     if not all(code in known for code in lists):
         return (f"**The lists** ({', '.join(lists)}): the tables' documentation does not say "
@@ -73,21 +71,8 @@ MODEL_CHOICES = (
 )
 
 
-def spread_known(sens: pd.DataFrame) -> dict[str, float]:
-    """The estimates of `mse.sensitivity` that `mse.spread` compares (stepwise at
-    SPREAD_PTHRESHOLDS, BIC), under the names it reuses them by."""
-    known = {}
-    for method, p, value in zip(sens["method"], sens["pthresh"], sens["estimate"], strict=True):
-        if method == "bic":
-            known["BIC"] = value
-        elif any(np.isclose(p, q) for q in mse.SPREAD_PTHRESHOLDS):
-            known[f"stepwise p = {p:g}"] = value
-    return known
-
-
 def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
-    """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame; None when the
-    overview does not hold the table."""
+    """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame, if it holds it."""
     rows = overview[overview["table"] == name]
     if rows.empty:
         return None
@@ -96,8 +81,7 @@ def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
 
 
 def spread_record(spread: dict) -> dict:
-    """`mse.spread` for results JSON: each model choice's estimate, the lowest, the highest and
-    whether they differ by more than a factor of 2."""
+    """`mse.spread` for results JSON."""
     return {
         "estimates": {k: round(float(v), 2) for k, v in spread["estimates"].items()},
         "low": round(float(spread["low"]), 2),
@@ -106,18 +90,26 @@ def spread_record(spread: dict) -> dict:
     }
 
 
+def _interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str:
+    """' (95% interval 1 to 2)', with its kind and its replicates if asked; '' without one."""
+    if not est.ci:
+        return ""
+    boot = f", from {est.nboot:,} bootstrap replicates" if replicates else ""
+    return f" ({est.level:.0%} {kind}interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f}{boot})"
+
+
+def _rule(est: mse.Estimate) -> str:
+    return f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
+
+
 def headline_sentence(est: mse.Estimate, name: str, spread: dict | None = None) -> str:
-    """One short sentence for the index: observed, estimated total and its interval; where the
-    models differ by more than a factor of 2 (`spread` flagged), their range instead."""
+    """One sentence for the index: observed, estimate and interval, or the range if fragile."""
     if spread and spread["flagged"]:
         return (f"{table_title(name)}: the lists saw {est.observed:,} cases; depending on the "
                 f"model, multiple systems estimation puts the total between {spread['low']:,.0f} "
                 f"and {spread['high']:,.0f} ({FRAGILE}).")  # fmt: skip
-    interval = ""
-    if est.ci:
-        interval = f" ({_percent(est.level)} interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f})"
     return (f"{table_title(name)}: the lists saw {est.observed:,} cases; multiple systems "
-            f"estimation puts the total at {est.estimate:,.0f}{interval}.")  # fmt: skip
+            f"estimation puts the total at {est.estimate:,.0f}{_interval(est)}.")  # fmt: skip
 
 
 def moves_view(est: mse.Estimate) -> tables.Table:
@@ -133,10 +125,6 @@ def skipped_view(skipped) -> tables.Table:
                         caption="Candidate models that could not be fitted")  # fmt: skip
 
 
-def _percent(level: float) -> str:
-    return f"{level:.0%}"
-
-
 def _thousands(ax) -> None:
     ax.xaxis.set_major_formatter(plots.plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
@@ -145,59 +133,40 @@ def _observed_line(ax, observed: int) -> None:
     ax.axvline(observed, color="#333333", linestyle=":", label=f"observed {observed:,}")
 
 
-def fragile_text(est: mse.Estimate, spread: dict) -> str:
-    """The headline of a table whose models differ by more than a factor of 2, in plain words:
-    the range of the estimates under every model choice (named in the section on the choices),
-    not one number."""
-    low, high = spread["low"], spread["high"]
-    return (
-        f"The lists saw **{est.observed:,}** cases. **Fragile estimate:** how many they missed "
-        "depends on how the lists are assumed to overlap, and the models compared here differ "
-        f"by more than a factor of 2. They put the total between **{low:,.0f}** and "
-        f"**{high:,.0f}**, so the lists found between **{est.observed / high:.0%}** and "
-        f"**{est.observed / low:.0%}** of it. The data cannot tell these models apart, so no "
-        "single figure is given; the section on how much the answer depends on the choices "
-        "shows each estimate."
-    )
-
-
 def chosen_model_text(est: mse.Estimate) -> str:
     """The chosen model's estimate and interval, as one of several (for a fragile table)."""
-    rule = f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
-    chosen = ", ".join(est.model) or "none"
-    interval = ""
-    if est.ci:
-        interval = (f" ({_percent(est.level)} BCa interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f}, "
-                    f"from {est.nboot:,} bootstrap replicates)")  # fmt: skip
     return (
-        f"Under the model chosen for this report ({rule}: main effects of every list plus the "
-        f"interactions **{chosen}**), the estimate is {est.estimate:,.0f}{interval}. The "
-        "interval covers the sampling error within that model, not the choice among models."
+        f"Under the model chosen for this report ({_rule(est)}: main effects of every list plus "
+        f"the interactions **{', '.join(est.model) or 'none'}**), the estimate is "
+        f"{est.estimate:,.0f}{_interval(est, 'BCa ', True)}. The interval covers the sampling "
+        "error within that model, not the choice among models."
     )
 
 
 def headline_text(est: mse.Estimate, spread: dict | None = None) -> str:
-    """The observed and estimated totals, the interval, the share the lists saw and the model;
-    where `spread` is flagged, the range under every model choice instead (`fragile_text`)."""
-    if spread and spread["flagged"]:
-        return fragile_text(est, spread)
-    if est.ci:
-        lo, hi = est.ci
-        interval = (
-            f" ({_percent(est.level)} BCa interval {lo:,.0f} to {hi:,.0f}, from {est.nboot:,} "
-            "bootstrap replicates)"
+    """The observed and estimated totals, the interval, the share seen and the model."""
+    if spread and spread["flagged"]:  # the range under every model choice, not one number
+        low, high = spread["low"], spread["high"]
+        return (
+            f"The lists saw **{est.observed:,}** cases. **Fragile estimate:** how many they missed "
+            "depends on how the lists are assumed to overlap, and the models compared here differ "
+            f"by more than a factor of 2. They put the total between **{low:,.0f}** and "
+            f"**{high:,.0f}**, so the lists found between **{est.observed / high:.0%}** and "
+            f"**{est.observed / low:.0%}** of it. The data cannot tell these models apart, so no "
+            "single figure is given; the section on how much the answer depends on the choices "
+            "shows each estimate."
         )
-        seen_range = f" (between {est.observed / hi:.0%} and {est.observed / lo:.0%})"
-    else:
-        interval, seen_range = " (no interval: no bootstrap replicates were drawn)", ""
+    interval = _interval(est, "BCa ", True) or " (no interval: no bootstrap replicates were drawn)"
+    seen_range = ""
+    if est.ci:
+        seen_range = f" (between {est.observed / est.ci[1]:.0%} and {est.observed / est.ci[0]:.0%})"
     chosen = ", ".join(est.model) or "none (the lists are treated as independent)"
-    rule = f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
     text = (
         f"The lists saw **{est.observed:,}** cases. The estimated total is "
         f"**{est.estimate:,.0f}**{interval}, so about **{est.hidden:,.0f}** were seen by none "
         f"of the lists: the lists found **{est.observed / est.estimate:.0%}** of the estimated "
         f"total{seen_range}.\n\n"
-        f"Model ({rule}): main effects of every list plus the interactions **{chosen}**."
+        f"Model ({_rule(est)}): main effects of every list plus the interactions **{chosen}**."
     )
     if est.neginf:
         text += (
@@ -216,7 +185,7 @@ def plot_bootstrap(est: mse.Estimate, dataset: str, source: str):
     for x in est.ci:
         ax.axvline(x, color=INTERVAL_COLOUR, linestyle="--", linewidth=1)
     ax.plot([], [], color=INTERVAL_COLOUR, linestyle="--", linewidth=1,
-            label=f"{_percent(est.level)} BCa interval")  # fmt: skip
+            label=f"{est.level:.0%} BCa interval")  # fmt: skip
     _thousands(ax)
     ax.legend(frameon=False)
     plots.finish(
@@ -237,14 +206,11 @@ def sensitivity_record(sens: pd.DataFrame) -> dict[str, float]:
     return {label: round(v, 2) for label, v in zip(sens["label"], sens["estimate"], strict=True)}
 
 
-def sensitivity_table(sens: pd.DataFrame) -> pd.DataFrame:
-    return sens[["label", "estimate", "model"]].rename(
+def sensitivity_view(sens: pd.DataFrame, name: str) -> tables.Table:
+    shown = sens[["label", "estimate", "model"]].rename(
         columns={"label": "choice", "model": "interactions"}
     )
-
-
-def sensitivity_view(sens: pd.DataFrame, name: str) -> tables.Table:
-    return tables.Table(sensitivity_table(sens), digits=0, labels={"choice": "model choice"},
+    return tables.Table(shown, digits=0, labels={"choice": "model choice"},
                         caption=f"{table_title(name)}: the estimated total under each model "
                         "choice")  # fmt: skip
 
@@ -256,7 +222,7 @@ def plot_sensitivity(sens: pd.DataFrame, est: mse.Estimate, dataset: str, source
     _observed_line(ax, est.observed)
     if est.ci:
         ax.axvspan(*est.ci, color=INTERVAL_COLOUR, alpha=0.12,
-                   label=f"{_percent(est.level)} interval of the headline")  # fmt: skip
+                   label=f"{est.level:.0%} interval of the headline")  # fmt: skip
     _thousands(ax)
     ax.invert_yaxis()
     ax.legend(frameon=False, loc="center right")
@@ -276,15 +242,14 @@ def _pair(row: pd.Series, low: str, high: str) -> list[float] | None:
 
 
 def tables_record(overview: pd.DataFrame, estimates: dict[str, mse.Estimate]) -> dict:
-    """Each table's stepwise summary, BIC estimate (None beyond MAX_BIC_LISTS lists), the
-    estimate under each model choice (`mse.SPREAD_MODELS`), their range, ratio and flag, the
-    years it pools and the published estimate."""
+    """Each table's stepwise summary, its estimate under each model choice, their range and
+    flag, the years it pools and the published estimate."""
     rows = overview.set_index("table")
     record = {}
     for name, est in estimates.items():
         row = rows.loc[name]
         record[name] = est.summary() | {
-            "bic_estimate": _rounded(row["BIC estimate"]),
+            "bic_estimate": _rounded(row["BIC"]),
             "model_estimates": {m: _rounded(row[m]) for m in mse.SPREAD_MODELS},
             "spread": _pair(row, "spread low", "spread high"),
             "spread_ratio": _rounded(row["spread ratio"]),
@@ -321,9 +286,8 @@ def overview_table(
     nboot: int,
     known: dict[str, mse.Estimate],
 ) -> tables.Table:
-    """`mse.overview` as the reader sees it: titled tables, the interval as a range when `nboot`
-    > 0, and a caption naming the replicates of any reused estimate (`known`) that has a
-    different number."""
+    """`mse.overview` as the reader sees it; the caption names the replicates of any reused
+    estimate (`known`) that has a different number."""
     interval = [
         tables.MISSING if np.isnan(lo) else f"{lo:,.0f}–{hi:,.0f}"
         for lo, hi in zip(overview["lower"], overview["upper"], strict=True)
@@ -342,14 +306,13 @@ def overview_table(
     )  # fmt: skip
     columns = [c for c in OVERVIEW_COLUMNS if nboot or c != "interval"]
     caption = (
-        f"Stepwise (p < {pthresh}) estimates; {_percent(level)} BCa intervals from {nboot:,} "
-        "replicates"
+        f"Stepwise (p < {pthresh}) estimates; {level:.0%} BCa intervals from {nboot:,} replicates"
     ) + "".join(
         f" ({e.nboot:,} for {table_title(name)})" for name, e in known.items() if e.nboot != nboot
     )
     return tables.Table(
         shown[columns], caption=caption, shares=["seen share"], share_digits=0, digits=0,
-        labels={"observed": "cases seen", "interval": f"{_percent(level)} interval",
+        labels={"observed": "cases seen", "interval": f"{level:.0%} interval",
                 "seen share": "share seen", **MODEL_LABELS,
                 "spread ratio": "highest / lowest"},
         note=f"Model choices: {MODEL_CHOICES}. {BIC_NOTE}",
@@ -357,8 +320,7 @@ def overview_table(
 
 
 def published_view(overview: pd.DataFrame) -> tables.Table | None:
-    """The tables with a published estimate or several pooled years: the model range beside
-    what was published and by whom; None when no table has either."""
+    """The model range beside the published estimate, for tables with one or pooling years."""
     rows = []
     for _, r in overview.iterrows():
         info = mse_tables.TABLES.get(r["table"], mse_tables.TableInfo(r["table"]))
@@ -377,8 +339,7 @@ def published_view(overview: pd.DataFrame) -> tables.Table | None:
 
 
 def pooled_text(overview: pd.DataFrame) -> str:
-    """What pooling several years in one table does to the closed-population assumption, for
-    the tables that pool years; '' when none does."""
+    """What pooling years in one table does to the closed-population assumption ('' if none)."""
     pooled = overview[overview["pooled years"] != ""]
     if pooled.empty:
         return ""
@@ -403,8 +364,7 @@ def _bounds(figure: dict) -> str:
 
 
 def _uk_estimate_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
-    """The MSE total for the UK 2013 as a number with its interval, or as the range over the
-    model choices where they differ by more than a factor of 2; and its ratio to detections."""
+    """The MSE total for the UK 2013 (its range, if fragile) and its ratio to detections."""
     published = mse_tables.TABLES["UKdat_5"].published_note
     if spread["flagged"]:
         return (
@@ -413,11 +373,7 @@ def _uk_estimate_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
             f"{spread['low'] / uk['upper']:.0f} to {spread['high'] / uk['upper']:.0f} times the "
             f"GLOTIP detections. The published estimate is {published}."
         )
-    ci_text = ""
-    if uk_mse.ci:
-        lo, hi = uk_mse.ci
-        ci_text = f" ({_percent(uk_mse.level)} interval {lo:,.0f} to {hi:,.0f})"
-    return (f"MSE puts the 2013 total at **{uk_mse.estimate:,.0f}**{ci_text}: about "
+    return (f"MSE puts the 2013 total at **{uk_mse.estimate:,.0f}**{_interval(uk_mse)}: about "
             f"{uk_mse.estimate / uk['upper']:.0f} times the GLOTIP detections. The published "
             f"estimate is {published}.")  # fmt: skip
 
@@ -426,8 +382,7 @@ def _later_text(peak: dict | None, uk_mse: mse.Estimate, spread: dict) -> str:
     if peak is None:
         return "GLOTIP has no later UK figure in this export; "
     if not spread["flagged"]:
-        where = "above" if peak["lower"] > uk_mse.estimate else "not above"
-        where += " the 2013 estimate"
+        where = ("above" if peak["lower"] > uk_mse.estimate else "not above") + " the 2013 estimate"
     elif peak["lower"] > spread["high"]:
         where = "above every 2013 estimate"
     elif peak["upper"] < spread["low"]:
@@ -460,9 +415,8 @@ def _reach_text(overview: pd.DataFrame) -> str:
 
 
 def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict) -> str:
-    """The UK 2013 estimate (`spread`: the range over the model choices, as `mse.spread` or
-    `spread_of`) against GLOTIP detections (`en.total_and_later_peak`), and what MSE can and
-    cannot say about the '1.25 million' claim; no single figure of a fragile table."""
+    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`), and what MSE
+    can and cannot say about the '1.25 million' claim; no single figure of a fragile table."""
     return (
         f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
         f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "

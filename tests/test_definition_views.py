@@ -320,10 +320,12 @@ def test_closing_text_quotes_the_real_cases_and_glotip(mapping):
         shares.glotip_explicit_shares(glotip_rows(), mapping, "2025"), 1
     )
     text = views.closing_text(ctdc, overall, "2025")
-    assert "real cases of the CTDC K-anonymised release (2021), " in text
+    assert "- Real cases (CTDC K-anonymised release (2021)): " in text
     assert "kanon_2021" not in text
-    assert "rises from **50.0%** (Palermo, CoE) to **66.7%**" in text  # 3, 4 and 5 of 6
-    assert "and **83.3%** (EU 2024" in text
+    # 3, 4 and 5 of 6
+    assert "**50.0%** of records under the UN Protocol, **66.7%** under the EU Directive" in text
+    assert "and **83.3%** as amended in 2024" in text
+    assert all(len(line) <= 260 for line in text.splitlines())  # two lines of a page at most
     assert "GLOTIP 2025: **81.3–82.6%** of detected victims" in text  # 196 / 241, 199 / 241
 
 
@@ -362,6 +364,11 @@ def test_the_widening_of_2011_against_the_framework_decision():
     assert f"already contain {organs} and" in text
     assert f"Neither contains {begging} or {crime}" in text
     assert "already contain" not in views.widening_text(added.assign(palermo_2000=False))
+    line = views.widening_line(added)
+    assert line.startswith(f"- {ins.EU_2011.short} adds 4 elements to the ")
+    assert line.endswith(f"; {begging} and {crime} go beyond both the UN Protocol and the Council "
+                         "of Europe Convention.")  # fmt: skip
+    assert "go beyond" not in views.widening_line(added.assign(palermo_2000=True))
     scope = views.shares_scope_text()
     assert "names no purpose that none of them names" in scope
     assert f"lacks {organs}, which all four name" in scope

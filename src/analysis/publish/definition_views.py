@@ -462,20 +462,28 @@ def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str)
     k, un, eu11, eu24 = REAL_CASES, PALERMO_2000.key, EU_2011.key, EU_2024.key
     glotip_share = glotip_share_text(*glotip_overall[shares.RANGE_COLUMNS].iloc[0])
     return (
-        f"- In the real cases of the {release_label(k)}, the share of records with a known "
-        "form that the text "
-        f"names explicitly rises from **{share[k, un]}** (Palermo, CoE) to "
-        f"**{share[k, eu11]}** (EU 2011: begging, criminal activities) and "
-        f"**{share[k, eu24]}** (EU 2024: forced marriage). The other two releases do not "
-        "record these forms, so their shares do not move.\n"
-        f"- GLOTIP {vintage}: **{glotip_share}** of detected victims (complete country-years; "
-        "a range where the export's `<5` cells leave one) have a form that every instrument "
-        "names; the rest sit in UNODC's bundled 'other forms', which the export does not "
-        "split.\n"
-        "- The widening of the EU definition concerns few recorded cases; it matters more for "
-        "what a court or prosecutor may charge than for the counts. Surrogacy and illegal "
-        "adoption are not recorded by any dataset here."
+        f"- Real cases ({release_label(k)}): the recorded form is named explicitly for "
+        f"**{share[k, un]}** of records under the UN Protocol, **{share[k, eu11]}** under the "
+        f"EU Directive of 2011 and **{share[k, eu24]}** as amended in 2024.\n"
+        f"- GLOTIP {vintage}: **{glotip_share}** of detected victims have a form every "
+        "instrument names; the rest are UNODC's bundled 'other forms'.\n"
+        "- The widening concerns few recorded cases: it matters more for what may be charged "
+        "than for the counts. No dataset here records surrogacy or illegal adoption."
     )
+
+
+def widening_line(added: pd.DataFrame) -> str:
+    """The widening of 2011 as one key finding: how many elements, and which go beyond both
+    the UN Protocol and the Council of Europe Convention (`widening_text` says the rest)."""
+    neither = added.loc[~added[[i.key for i in REFERENCES]].any(axis=1), "label"].tolist()
+    text = (
+        f"- {EU_2011.short} adds {len(added)} elements to the {FRAMEWORK_2002.short}, the EU "
+        "text of 2009"
+    )
+    if neither:
+        text += (f"; {_listed(neither)} go beyond both the UN Protocol and the Council of "
+                 "Europe Convention")  # fmt: skip
+    return text + "."
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,12 +28,11 @@ RULE_NAMES = {
         "population-weighted mean of country shares, largest reporter left out"
     ),
 }
-PART_NAMES = {**{g: g for g in gp.GROUPS}, **{f: f for f in gp.FORMS}}
 
 
-def export_name(vintage: str) -> str:
+def export_name(vintage: str, the: str = "the ") -> str:
     """'the export of 30 May 2023' (from the GLOTIP vintages' labels)."""
-    return releases.GLOTIP[vintage].label.replace("UNODC GLOTIP ", "the ")
+    return releases.GLOTIP[vintage].label.replace("UNODC GLOTIP ", the)
 
 
 def share_text(share, lower, upper) -> str:
@@ -54,14 +53,13 @@ def points(value, signed: bool = True) -> str:
 
 
 def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
-    """Per year: the export, countries with the full breakdown of all reporting a total, their
-    victims of known sex and age, and the largest of them with its share."""
+    """Per year: the export, the countries entering, their victims and the largest reporter."""
     t = totals.merge(top, on="year", how="left")
     names = cty.name(t["iso3"].astype("string"))
     frame = pd.DataFrame(
         {
             "reference year": t["year"].astype(str),
-            "export": [export_name(v).removeprefix("the ") for v in t["vintage"]],
+            "export": [export_name(v, "") for v in t["vintage"]],
             "countries with the full breakdown": t["entering_countries"],
             "countries reporting a total": t["countries"],
             "victims in them (women, girls, men, boys)": [
@@ -82,9 +80,7 @@ def glotip_records(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], groups: pd.DataFrame
 ) -> list[dict]:
     """For the disclosure audit, the GLOTIP sums this report prints, per export: each year's
-    detected victims over the country totals UNODC published, and each year's victims of the
-    countries entering the profile over their figures by sex and age. Not recorded: the
-    shares computed from them."""
+    detected victims and the victims of the entering countries (not the shares)."""
     records = []
     for vintage in sorted(set(years.values())):
         chosen = [y for y, v in years.items() if v == vintage]
@@ -116,7 +112,7 @@ def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) ->
             for part in parts:
                 r = p.loc[part] if part in p.index else None
                 text = "–" if r is None else share_text(r["share"], r["lower"], r["upper"])
-                row[f"{PART_NAMES[part]} (%)"] = text
+                row[f"{part} (%)"] = text
             row["countries"] = int(p["countries"].iloc[0])
             rows.append(row)
     frame = pd.DataFrame(rows)
@@ -130,8 +126,8 @@ def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) ->
 def profile_figure(
     profiles: pd.DataFrame, figures: pd.DataFrame, parts: Sequence[str], title: str, source: str
 ):
-    """One panel per part: the share per year under each rule (line: central, band: range),
-    with the Global Report's published figures as black marks."""
+    """One panel per part: the share per year under each rule (line: central, band: range) and
+    the Global Report's published figures."""
     ncols = 2
     nrows = int(np.ceil(len(parts) / ncols))
     fig, axes = plots.figure(
@@ -161,7 +157,7 @@ def profile_figure(
             zorder=5,
             label="Global Report (published)",
         )
-        ax.set_title(PART_NAMES[part], loc="left", fontsize=10)
+        ax.set_title(part, loc="left", fontsize=10)
         ax.set_ylim(0, 100 if len(parts) < 4 else 70)
     _legend_clear_of_lines(list(axes.flat), len(parts), ncols)
     plots.finish_grid(
@@ -197,16 +193,19 @@ def _legend_clear_of_lines(axes: list, used: int, ncols: int = 2) -> None:
     lowest.legend(handles, labels, fontsize=7, frameon=False, loc="upper left")
 
 
+def _shares_record(p: pd.DataFrame) -> dict:
+    """{part: [lower, share, upper], "countries": n} of one profile."""
+    entry = {
+        r.part: [round(float(x), 2) for x in (r.lower, r.share, r.upper)] for r in p.itertuples()
+    }
+    return {**entry, "countries": int(p["countries"].iloc[0])}
+
+
 def profile_records(profiles: pd.DataFrame) -> dict:
-    """Every rule's profile for every year: {rule: {year: {part: [lower, share, upper],
-    "countries": n, "export": vintage}}}."""
+    """{rule: {year: {part: [lower, share, upper], "countries": n, "export": vintage}}}."""
     out: dict = {}
     for (rule, year), p in profiles.groupby(["rule", "year"]):
-        entry = {
-            r.part: [round(float(r.lower), 2), round(float(r.share), 2), round(float(r.upper), 2)]
-            for r in p.itertuples()
-        }
-        entry["countries"] = int(p["countries"].iloc[0])
+        entry = _shares_record(p)
         if "vintage" in p:
             entry["export"] = str(p["vintage"].iloc[0])
         out.setdefault(rule, {})[str(int(year))] = entry
@@ -217,9 +216,8 @@ def profile_records(profiles: pd.DataFrame) -> dict:
 
 
 def distance_table(dist: pd.DataFrame, caption: str) -> Table:
-    """The published shares in the first row, then per export and rule each part's central
-    share with its distance in points, the largest distance and the parts whose published
-    share lies inside the computed range."""
+    """The published shares first, then per export and rule each part's central share and its
+    distance, the largest distance and the parts whose published share lies in the range."""
     parts = list(dict.fromkeys(dist["part"]))
     first = dist.drop_duplicates("part").set_index("part")["published"]
     rows = [
@@ -233,7 +231,7 @@ def distance_table(dist: pd.DataFrame, caption: str) -> Table:
     ]
     for (vintage, rule), p in dist.groupby(["vintage", "rule"], sort=False):
         p = p.set_index("part")
-        row = {"export": export_name(vintage).removeprefix("the "), "rule": RULE_NAMES[rule]}
+        row = {"export": export_name(vintage, ""), "rule": RULE_NAMES[rule]}
         for part in parts:
             row[f"{part} (%)"] = f"{p.at[part, 'share']:.1f} ({points(p.at[part, 'distance'])})"
         row["largest distance"] = points(p["largest"].iloc[0], signed=False)
@@ -267,8 +265,7 @@ def closest_sentence(
     rule: str, distance: float, default: str, vintage: str, year: int, edition: int,
     asked: bool = False,
 ) -> str:  # fmt: skip
-    """Which rule comes closest to the published figures, how close, and whether it is the one
-    this report shows first."""
+    """Which rule comes closest to the published figures, and whether this report uses it."""
     text = (
         f"On {export_name(vintage)}, **{RULE_NAMES[rule]}** comes closest to the {edition} "
         f"edition's figures for {year}: no share is more than {points(distance, False)} from "
@@ -290,8 +287,7 @@ def _edition_years(by_edition: pd.DataFrame) -> pd.Series:
 
 
 def rule_choice_table(by_edition: pd.DataFrame) -> Table:
-    """Each rule's largest distance to each Global Report edition held, and its worst case;
-    the rules in order of their worst case (the first is the default)."""
+    """Each rule's largest distance to each edition held, and its worst case (first: default)."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     frame = pd.DataFrame({"rule": [RULE_NAMES[r] for r in worst.index]})
     for edition, year in years.items():
@@ -324,8 +320,8 @@ def rule_choice_records(by_edition: pd.DataFrame) -> dict:
 
 
 def minimum_table(sensitivity: pd.DataFrame) -> Table:
-    """Per minimum of victims for a country to enter (`global_profile.minimum_sensitivity`):
-    the countries entering for each edition's year and each mean rule's worst case."""
+    """Per minimum of victims for a country to enter: the countries entering and each mean
+    rule's worst case."""
     years = sensitivity.groupby("edition")["year"].first().sort_index()
     rows = []
     for minimum, part in sensitivity.groupby("minimum"):
@@ -356,8 +352,7 @@ def minimum_records(sensitivity: pd.DataFrame) -> dict:
 
 
 def minimum_line(sensitivity: pd.DataFrame) -> str:
-    """Whether any minimum brings a mean rule within CLOSE_ENOUGH of every edition, and the
-    nearest it comes."""
+    """Whether a minimum brings a mean rule within CLOSE_ENOUGH of every edition."""
     worst = sensitivity.groupby(["rule", "minimum"])["worst"].first()
     (rule, minimum), best = worst.idxmin(), float(worst.min())
     plain = worst.xs(0, level="minimum")
@@ -374,10 +369,9 @@ def minimum_line(sensitivity: pd.DataFrame) -> str:
 def rule_choice_lines(
     by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
 ) -> list[str]:
-    """The default rule and its worst case over every edition held, said plainly when no rule
-    is within CLOSE_ENOUGH of all; the rule `used` where it was asked for instead; and the rule
-    closest for `year_alone` alone, with its worst case and the largest reporter's weight in
-    that year (what pulls it off)."""
+    """The default rule and its worst case over every edition held; the rule `used` if asked
+    for instead; and the rule closest for `year_alone` alone, with the largest reporter's weight
+    in the year that pulls it off."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
     held = ", ".join(str(y) for y in years)
@@ -447,8 +441,7 @@ def region_table(profiles: pd.DataFrame, rule: str, year: int) -> Table:
 
 
 def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
-    """Per year: detected victims in the export and the countries reporting them, beside the
-    Global Report's total where one is known."""
+    """Per year: detected victims in the export beside the Global Report's total if known."""
     known = figures[figures["measure"] == "total"]
     rows = []
     for r in totals.sort_values("year").itertuples():
@@ -461,7 +454,7 @@ def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
         rows.append(
             {
                 "reference year": str(int(r.year)),
-                "export": export_name(r.vintage).removeprefix("the "),
+                "export": export_name(r.vintage, ""),
                 "detected victims in the export": bounds_text(r.lower, r.upper),
                 "countries reporting": int(r.countries),
                 "the Global Report says": report or "–",
@@ -485,17 +478,11 @@ def totals_records(totals: pd.DataFrame) -> dict:
 def sources_table(figures: pd.DataFrame) -> Table:
     """The published figures used, one row per source: the figures it gives and where."""
     text = [
-        f"{g} {v:+,.0f}% since {b}"
-        if m == "change"
-        else f"{g} {(q + ' ') if pd.notna(q) else ''}{v:,.0f}{'%' if m == 'share' else ''}"
-        for g, q, v, m, b in zip(
-            figures["group"],
-            figures["qualifier"],
-            figures["value"],
-            figures["measure"],
-            figures["base_year"],
-            strict=True,
-        )
+        f"{r.group} {r.value:+,.0f}% since {r.base_year}"
+        if r.measure == "change"
+        else f"{r.group} {(r.qualifier + ' ') if pd.notna(r.qualifier) else ''}{r.value:,.0f}"
+        + ("%" if r.measure == "share" else "")
+        for r in figures.itertuples()
     ]
     keys = ["edition", "reference_year", "citation", "page_or_figure", "address", "provenance"]
     grouped = figures.assign(figure=text).groupby(keys, sort=False, dropna=False)["figure"]
@@ -541,15 +528,18 @@ def _country(iso3: str) -> str:
     return str(cty.name(pd.Series([iso3])).fillna(iso3).iloc[0])
 
 
+def _totals(rev: dict) -> tuple[str, ...]:
+    """The revised country's totals before and after, as text."""
+    return tuple(bounds_text(*t) if t else "no total" for t in (rev["before"], rev["after"]))
+
+
 def revision_text(rev: dict, rule: str, before: str, after: str, distance: float) -> str:
     """Why the rule's distance changes from one export to the other: the largest revision."""
-    name = _country(rev["iso3"])
-    old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
-    new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
+    old, new = _totals(rev)
     return (
         f"On {export_name(after)} the same rule ({RULE_NAMES[rule]}) is "
-        f"{points(distance, False)} off: {name}'s {rev['year']} figure was revised from {old} "
-        f"victims in {export_name(before)} to {new}."
+        f"{points(distance, False)} off: {_country(rev['iso3'])}'s {rev['year']} figure was "
+        f"revised from {old} victims in {export_name(before)} to {new}."
     )
 
 
@@ -559,14 +549,12 @@ def headlines(
     later: tuple[str, float],
     rev: dict,
 ) -> list[str]:
-    """At most three sentences for the index: the rule chosen over every edition held and its
-    worst case (`rule_choice_lines`); what the later export does to the rule for the compared
-    year."""
+    """At most three sentences for the index: the rule chosen and its worst case; what the
+    later export does to the rule for the compared year."""
     lines = list(choice[:2])
     later_vintage, later_distance = later
     if later_vintage != vintage:
-        old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
-        new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
+        old, new = _totals(rev)
         lines.append(
             f"On {export_name(later_vintage)} this report's rule is "
             f"{points(later_distance, False)} off the compared year's published profile, because "
@@ -588,10 +576,8 @@ def findings(
     figures: pd.DataFrame,
     statements: str = "",
 ) -> str:
-    """The findings box, at most MAX_FINDINGS short bullets: the rule chosen over every edition
-    held and why none fits them all (`rule_choice_lines`), the revision behind the later
-    export's distance, the Global Report's statements (`statements_line`), and the totals
-    where there is room. Every rule's distances are in the tables below."""
+    """The findings box, at most MAX_FINDINGS bullets: the rule chosen, the revision behind the
+    later export's distance, the Global Report's statements, and the totals if there is room."""
     lines = [f"- {line}" for line in choice]
     if later_line and vintage != max(gp.EDITIONS):
         lines.append(f"- {later_line}")
@@ -611,23 +597,14 @@ def findings(
 
 def region_records(profiles: pd.DataFrame) -> dict:
     """{region: {part: [lower, share, upper], "countries": n}} for one year and rule."""
-    out = {}
-    for region, p in profiles.groupby("region"):
-        entry = {
-            r.part: [round(float(r.lower), 2), round(float(r.share), 2), round(float(r.upper), 2)]
-            for r in p.itertuples()
-        }
-        entry["countries"] = int(p["countries"].iloc[0])
-        out[str(region)] = entry
-    return out
+    return {str(region): _shares_record(p) for region, p in profiles.groupby("region")}
 
 
 def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
     """How far each rule's forms lie from the edition's published forms (secondary)."""
     per = dist.groupby("rule")["largest"].first()
     shown = ", ".join(
-        f"{PART_NAMES[r.part]} {r.published:.0f}%"
-        for r in dist.drop_duplicates("part").itertuples()
+        f"{r.part} {r.published:.0f}%" for r in dist.drop_duplicates("part").itertuples()
     )
     return (
         f"The {edition} edition gives, for {year}, {shown} (from a secondary summary whose list "
@@ -672,8 +649,7 @@ def _every_country(row) -> str:
 
 
 def statements_table(checks: pd.DataFrame, edition: int) -> Table:
-    """`gp.statement_checks` for the reader: each statement, the report's figure, the range the
-    export gives (like for like) and over every reporting country, and the gap."""
+    """`gp.statement_checks` for the reader."""
     signed = checks["measure"] == "change"
     frame = pd.DataFrame({
         "statement": [statement_label(r) for _, r in checks.iterrows()],
@@ -706,8 +682,8 @@ def statements_records(checks: pd.DataFrame) -> list[dict]:
 
 
 def statements_line(checks: pd.DataFrame, edition: int) -> str:
-    """The findings' bullet: how many statements agree, and the headline one (detected
-    victims since the earliest base year) as the export gives it."""
+    """The findings' bullet: how many statements agree, and the headline one as the export
+    gives it."""
     if checks.empty:
         return ""
     agree = int((checks["gap"] == 0).sum())

@@ -90,32 +90,6 @@ def ranked_table(
                          threshold, shared)  # fmt: skip
 
 
-def linked_table(
-    name: str,
-    counts: pd.Series,
-    ranked: disclosure.CountTable,
-    others: list[str],
-    threshold: int,
-) -> disclosure.CountTable:
-    """A breakdown of the ranked places (`counts` indexed by place and another dimension; the
-    other foreign places, `others` in the ranked table, as one: its places are `partial`) as
-    a protected table: the place totals the ranked table fixes are shared; a place it does
-    not fix is hidden here throughout, so that the breakdown cannot add up to it."""
-    places = [str(p) for p in counts.index.unique("place")]
-    cells = set(ranked.counts.index.get_level_values("place").astype(str))
-    own = {p: [p] for p in places if p in cells}
-    if others and pr.OTHER_FOREIGN in places:
-        own[pr.OTHER_FOREIGN] = others
-    fixed = {p for p, m in own.items() if ranked.determined({"place": m})}
-    shared = tuple({"place": [p]} for p in own if p in fixed)
-    open_ = [p for p in own if p not in fixed]
-    also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
-    table = disclosure.protect(name, ranked.population, counts, threshold=threshold, also=also,
-                               partial=("place",), shared=shared)  # fmt: skip
-    table.of = ranked.of  # a slice of the release's grid, as the ranked table is
-    return table
-
-
 # --- Names of places ------------------------------------------------------------------------------
 
 
@@ -241,8 +215,9 @@ def comparison_view(comparison: pd.DataFrame, role: str, name: str,
 
 def over_time_view(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str,
                    caption: str) -> tables.Table:  # fmt: skip
-    """`over_time_table` for the reader: one row per year of registration."""
-    text = over_time_table(timeline, table, iso3, role)
+    """`profiles.over_time` as its protected table shows it: one row per year of registration."""
+    text = disclosure.cell_text(timeline, hidden_like(table, "place", timeline), table.threshold)
+    text = readable_places(text, iso3, role, axis="columns")
     text = text.rename_axis(index="year of registration", columns=None)
     text.index = text.index.astype(str)
     return tables.Table(text, caption=caption, index=True, note=marks_note(table.threshold))
@@ -372,31 +347,35 @@ class Places:
     breakdowns: list[disclosure.CountTable] = field(default_factory=list)
 
     def breakdown(self, name: str, counts: pd.Series) -> disclosure.CountTable:
-        """A breakdown of the ranked places (`linked_table`), kept with the others."""
-        table = linked_table(name, counts, self.table, members(self.ranked),
-                             self.table.threshold)  # fmt: skip
-        self.breakdowns.append(table)
-        return table
+        """A breakdown of the ranked places (indexed by place and another dimension; the other
+        foreign places as one, so its places are `partial`), kept with the others."""
+        return self._linked(name, counts, [self.table], members(self.ranked))
 
     def map_table(self, name: str, counts: pd.Series) -> disclosure.CountTable:
         """The foreign places of a map (`map_counts`), each shown with its count (its class,
-        or its number where it has no polygon): what the ranked table and the release
-        comparison fix of each is shared, and a place either hides stays hidden."""
+        or its number where it has no polygon), kept with the others."""
+        compared = self.comparison.get(self.release)
+        return self._linked(name, counts, [t for t in (self.table, compared) if t is not None])
+
+    def _linked(self, name: str, counts: pd.Series, linked: list, others=()):
+        """`counts` protected against `linked` tables: a place total they all fix is shared; a
+        place one does not fix is hidden here throughout, so that the cells cannot add up to it.
+        The other foreign places (`others`) stand as one row."""
+        codes = list(dict.fromkeys(counts.index.get_level_values("place").astype(str)))
+        codes = sorted(codes, key=lambda c: c == pr.OTHER_FOREIGN)
         shared, open_ = [], []
-        for table in (self.table, self.comparison.get(self.release)):
-            if table is None:
-                continue
+        for table in linked:
             cells = set(table.counts.index.get_level_values("place").astype(str))
-            for code in counts.index.get_level_values("place"):
-                if code in cells:
-                    fixed = table.determined({"place": [code]})
-                    (shared if fixed else open_).append(code)
+            for code in codes:
+                own = others if code == pr.OTHER_FOREIGN and others else [code]
+                if set(own) <= cells:
+                    (shared if table.determined({"place": own}) else open_).append(code)
         also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
         shared = [{"place": [c]} for c in dict.fromkeys(shared) if c not in open_]
         table = disclosure.protect(name, self.table.population, counts,
                                    threshold=self.table.threshold, also=also, partial=("place",),
                                    shared=tuple(shared))  # fmt: skip
-        table.of = self.table.of
+        table.of = self.table.of  # a slice of the release's grid, as the ranked table is
         self.breakdowns.append(table)
         return table
 
@@ -568,26 +547,10 @@ def default_parts(
 # --- Figures: notes under them and maps -----------------------------------------------------------
 
 
-def not_drawn_note(threshold: int) -> str:
-    """The note under a line chart that leaves out what its table hides."""
-    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
-    return f"Counts the table hides ({small}, {secondary}) not drawn"
-
-
-def heatmap_note(threshold: int) -> str:
-    """The note under a heatmap that labels the cells its table hides."""
-    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
-    return f"Cells below {threshold} shown as {small}; {secondary}: hidden to protect one"
-
-
-def hidden_frame(table: disclosure.CountTable, columns: str) -> pd.DataFrame:
-    """A two-dimensional protected table's hidden cells with `columns` as columns, rows and
-    columns in the order of its cells."""
-    rows = [d for d in table.dims if d != columns][0]
-    return table.hidden.unstack(columns).reindex(
-        index=list(table.counts.index.unique(rows)),
-        columns=list(table.counts.index.unique(columns)),
-    )
+def hidden_like(table: disclosure.CountTable, columns: str, like: pd.DataFrame) -> pd.DataFrame:
+    """A two-dimensional protected table's hidden cells with `columns` as columns, laid out as
+    `like` (False where the table has no cell)."""
+    return table.hidden.unstack(columns).reindex_like(like).fillna(False).astype(bool)
 
 
 def over_time_figure(
@@ -602,7 +565,7 @@ def over_time_figure(
     """Records per year (`profiles.over_time`), one line per place, without the points its
     protected table (`table`) hides (small cells and the cells hidden to protect them): those
     are gaps."""
-    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
+    hidden = hidden_like(table, "place", timeline)
     drawn, folded = fold_places(timeline.astype(float).mask(hidden), iso3)
     drawn = readable_places(drawn, iso3, role, axis="columns")
     fig, ax = plots.figure(9, 4.2)
@@ -611,7 +574,8 @@ def over_time_figure(
     plots.side_legend(ax)
     plots.integer_years([ax], nbins=8)
     ax.set_ylim(bottom=0)
-    note = not_drawn_note(table.threshold)
+    small, secondary = disclosure.small_text(table.threshold), disclosure.SECONDARY
+    note = f"Counts the table hides ({small}, {secondary}) not drawn"
     if folded:
         names = ", ".join(pr.country_name(c) for c in folded)
         note += (f". Other foreign includes {names} (named in the table), summed only in the "
@@ -638,13 +602,6 @@ def fold_places(timeline: pd.DataFrame, iso3: str) -> tuple[pd.DataFrame, list[s
     return out, folded
 
 
-def over_time_table(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str):
-    """`profiles.over_time` as its protected table shows it, places named."""
-    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
-    text = disclosure.cell_text(timeline, hidden, table.threshold)
-    return readable_places(text, iso3, role, axis="columns")
-
-
 def group_heatmaps(
     groups: dict[str, pd.DataFrame],
     tables: dict[str, disclosure.CountTable],
@@ -663,13 +620,15 @@ def group_heatmaps(
     shown, any_hidden = {}, False
     for ax, (column, counts) in zip(axes, groups.items(), strict=True):
         threshold = tables[column].threshold
-        hidden = hidden_frame(tables[column], column).reindex_like(counts).fillna(False)
-        counts, hidden = (readable_places(f, iso3, role) for f in (counts, hidden.astype(bool)))
+        hidden = hidden_like(tables[column], column, counts)
+        counts, hidden = (readable_places(f, iso3, role) for f in (counts, hidden))
         plots.count_heatmap(ax, counts, threshold, hidden=hidden, wrap=10)
         ax.set_title(f"by {column}", loc="left", fontsize=10)
         shown[column] = disclosure.cell_text(counts, hidden, threshold)
         any_hidden |= bool((hidden | disclosure.is_small(counts, threshold)).to_numpy().any())
-    note = heatmap_note(threshold) if any_hidden else ""
+    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
+    note = f"Cells below {threshold} shown as {small}; {secondary}: hidden to protect one"
+    note = note if any_hidden else ""
     plots.finish_grid(fig, axes, title=title, xlabel="group", ylabel="place of exploitation",
                       source=plots.with_note(source, note))  # fmt: skip
     return fig, shown
@@ -787,17 +746,15 @@ def glotip_records(
     iso3: str,
     years: Sequence[int],
     vintage: str,
-    shown: int = ABROAD_ROWS,
 ) -> list[dict]:
     """For the disclosure audit, the GLOTIP counts the profile publishes: the country's own
-    totals (`enforcement_table`) and, per reporting country of the detected-abroad table (the
-    first `shown` rows of `abroad`), the sum the page prints over UNODC's figures by year
-    (those UNODC publishes; the page does not print them). Not recorded: the rates and the
-    pooled figures of the rest of the region. Victims with the country's citizenship detected
-    abroad are one population per citizenship: no other report publishes them."""
+    totals and, per reporting country of the detected-abroad table, the sum the page prints
+    over UNODC's figures by year. Not recorded: the rates and the region's pooled figures.
+    Victims with the country's citizenship detected abroad are one population per
+    citizenship: no other report publishes them."""
     own = series[series["scope"] == "country"].assign(sex="Total", iso3=iso3)
     records = [bounded.country_totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
-    reporting = abroad["iso3"].head(shown).tolist()
+    reporting = abroad["iso3"].head(ABROAD_ROWS).tolist()
     rows = pr.abroad_rows(glotip, iso3, years)
     rows = rows[rows["iso3"].isin(reporting)].assign(citizenship=iso3)
     if len(rows):
@@ -869,11 +826,8 @@ def ranking_line(dest: dict) -> str | None:
 
 
 def abroad_records(abroad: pd.DataFrame) -> list[dict]:
-    return [
-        {"iso3": r.iso3, "years": int(r.years), "first": int(r.first), "last": int(r.last),
-         "lower": int(r.lower), "upper": int(r.upper)}
-        for r in abroad.itertuples()
-    ]  # fmt: skip
+    counts = ["years", "first", "last", "lower", "upper"]
+    return abroad[["iso3", *counts]].astype(dict.fromkeys(counts, int)).to_dict("records")
 
 
 def series_record(series: pd.DataFrame) -> dict:
@@ -917,7 +871,7 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
     table (`table`) shows that year's cell; other places are left out."""
     if table is None or timeline.empty:
         return {}
-    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
+    hidden = hidden_like(table, "place", timeline)
     marks = {}
     for place in timeline.columns:
         counts = timeline[place]
@@ -941,17 +895,6 @@ def place_marks(one_year: dict[str, str], context: pd.DataFrame) -> dict[str, li
     return marks
 
 
-def _first_place(table: pd.DataFrame) -> dict | None:
-    """The largest shown foreign place: its name, records and share of the known places (None
-    where the share is hidden)."""
-    rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(1)
-    if rows.empty:
-        return None
-    r = rows.iloc[0]
-    share = None if pd.isna(r["share"]) else round(float(r["share"]), 4)
-    return {"country": str(r["country"]), "records": int(r["records"]), "share": share}
-
-
 def key_numbers(facts: dict) -> dict:
     """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000
     (year and bounds), and the main foreign destination with its share of the records that
@@ -964,8 +907,10 @@ def key_numbers(facts: dict) -> dict:
     dest = facts["destinations"]
     first = dest.get("first")
     main = None
-    if first and first["share"] is not None and ranking_line(dest) is not None:
-        main = {**first, "share_text": disclosure.share_text(first["share"], digits=0),
+    if first and first["share_of_known"] is not None and ranking_line(dest) is not None:
+        share = first["share_of_known"]
+        main = {"country": first["country"], "records": first["records"], "share": share,
+                "share_text": disclosure.share_text(share, digits=0),
                 "base": dest["known"]}  # fmt: skip
     return {"victims_per_100k": rate, "main_destination": main}
 
@@ -1018,7 +963,7 @@ def summary_facts(
             "domestic": _stated(domestic, threshold),
             "parts": parts,
             "sentence": _joined(parts),
-            "first": _first_place(table),
+            "first": (top_records(table) or [None])[0],
         }
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
     latest = {}

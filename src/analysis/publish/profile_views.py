@@ -1,10 +1,7 @@
-"""What a country profile shows: ranked places with small cells collapsed and hidden, releases
-side by side, the GLOTIP tables, the maps' notes, the results records and the summary paragraph.
-
-The counts come from `analysis.profiles`; every decision about what a reader may see is made
-here with `analysis.publish.disclosure`: a count of 1 to threshold - 1 reads 'fewer than N' (or
-'<N'), a cell hidden only so that a published total cannot give a small one away reads '(s)',
-and a share that would reveal either is 'suppressed'.
+"""What a country profile shows of the counts of `analysis.profiles`. Every decision about what
+a reader may see is made here with `analysis.publish.disclosure`: a count of 1 to threshold - 1
+reads 'fewer than N' (or '<N'), a cell hidden only so that a published total cannot give a
+small one away reads '(s)', and a share that would reveal either is 'suppressed'.
 """
 
 from __future__ import annotations
@@ -39,18 +36,11 @@ EXPLORATION = (
 
 
 def population(release: str, iso3: str, role: str, years: Sequence[int] | None = None) -> str:
-    """Who a profile's tables of one release and role count: the records of the country's
-    citizens (destinations) or of people exploited in it (origins), registered in `years`.
-    Tables of the same population are linked by the disclosure audit."""
+    """Who a profile's tables of one release and role count; the disclosure audit links the
+    tables of the same population."""
     who = f"citizens of {iso3}" if role == "destinations" else f"people exploited in {iso3}"
     when = f" registered {int(years[0])}–{int(years[-1])}" if years is not None else ""
     return f"CTDC {release}: records of {who}{when}"
-
-
-def members(table: pd.DataFrame) -> list[str]:
-    """The codes of the other foreign places of a ranked table (its row of kind 'other')."""
-    rows = table.loc[table["kind"] == "other", "members"]
-    return list(rows.iloc[0]) if len(rows) else []
 
 
 def place_patterns(table: pd.DataFrame) -> list[dict]:
@@ -66,10 +56,9 @@ def ranked_table(
     compared: disclosure.CountTable | None = None,
 ) -> disclosure.CountTable:
     """A ranked table's counts as a protected table, each foreign place a cell (those of the
-    row of other places too: shown as each fewer than N where they all are, as a map shows
-    them). Published: each row, the total (in the release comparison too) and the records with
-    a known place (the shares' total); shared: what the release comparison of the same records
-    (`compared`, protected first: it names every place) fixes."""
+    other places too: each fewer than N where they all are, as a map shows them). Published:
+    each row, the total and the records with a known place; shared: what the release
+    comparison (`compared`, protected first: it names every place) fixes."""
     keys, values, shown = [], [], []
     for _, row in table.iterrows():
         if row["kind"] == "other":
@@ -126,16 +115,11 @@ def ranked(
     compared: disclosure.CountTable | None = None,
     sliced: disclosure.CountTable | None = None,
 ) -> pd.DataFrame:
-    """One release's places, largest first: the top `top` foreign places with at least
-    `threshold` records, one row for the other foreign places, then domestic and unknown.
-
-    `share` is of the records with a known place (domestic included), suppressed where it would
-    reveal a small cell; `records` is exact and for internal use only, `records_text` is shown.
-    The rows add up to the release's published total, so a single small row hides one more
-    (`hidden`, shown as '(s)'); when the unknown row is hidden, the number of known places
-    is too, and so is every share of it. `sliced`: the protected release's slice of these
-    records, whose shown and fixed numbers the table then shows instead.
-    """
+    """One release's places: the top `top` foreign places with at least `threshold` records,
+    one row for the other foreign places, then domestic and unknown. `records` is exact and
+    internal; `records_text` is shown. The rows add up to the published total, so a single small
+    row hides one more ('(s)'); a hidden unknown row hides the known places' total and every
+    share of it. `sliced`: the protected release's slice of these records, shown instead."""
     part = counts[counts["release"] == release].set_index("place")["records"]
     known = int(part.drop(pr.UNKNOWN, errors="ignore").sum())
     foreign = part.drop([pr.UNKNOWN, iso3], errors="ignore")
@@ -188,8 +172,7 @@ def marks_note(threshold: int) -> str:
 
 
 def listing(table: pd.DataFrame, caption: str = "", note: str = "") -> tables.Table:
-    """A table of countries as the report shows it (`tables.Table`): no index, names left,
-    figures right, '–' where there is no figure."""
+    """A table of countries as the report shows it: '–' where there is no figure."""
     return tables.Table(table.replace("", tables.MISSING), caption=caption, note=note)
 
 
@@ -246,15 +229,13 @@ def top_records(table: pd.DataFrame) -> list[dict]:
 
 
 def records_by_release(tables: dict[str, disclosure.CountTable]) -> dict[str, str]:
-    """Each release's records as its comparison table (`comparison_tables`) publishes the
-    total, in words: '1,234', 'fewer than N' or 'an undisclosed number'."""
+    """Each release's total as its comparison table publishes it, in words."""
     return {release: table.sum_text({}, words=True) for release, table in tables.items()}
 
 
 def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd.DataFrame, list]:
-    """Places (rows) x releases: the foreign places not small in some release, largest first,
-    those small in every release, domestic and unknown; and the codes of those small in
-    every release (one row of the comparison: their sum, each of them fewer than N)."""
+    """Places x releases: the foreign places, largest first, those small in every release (one
+    row of the comparison: their sum), domestic and unknown; and the codes of the small ones."""
     wide = counts.pivot(index="place", columns="release", values="records").fillna(0)
     wide = wide.astype("int64")
     wide = wide[[r for r in releases.CTDC if r in wide.columns]]
@@ -277,12 +258,9 @@ def comparison_tables(
     years: Sequence[int] | None = None,
     released: rel.Released | None = None,
 ) -> dict[str, disclosure.CountTable]:
-    """Per release, its column of `release_comparison` as a protected table: each place a
-    cell (those small in every release are shown as such, and their sum as one row), its total
-    published (the paragraph and the results state it). With the run's protected release
-    (`released`), each column is the release's slice (`Released.slice`): its cells and total
-    as the release shows them. Without it (an exploration), each column is protected on its
-    own: its total may then be withheld too, where it would give a small cell away."""
+    """Per release, its column of `release_comparison` as a protected table, its total
+    published: the release's slice where `released` is given, else (an exploration) protected
+    on its own, its total withheld too where it would give a small cell away."""
     rows, small = comparison_rows(counts, iso3, threshold)
     sums = ({"place": small},) if small else ()
     tables = {}
@@ -311,9 +289,7 @@ def release_comparison(
     threshold: int,
     tables: dict[str, disclosure.CountTable] | None = None,
 ) -> pd.DataFrame:
-    """Places x releases as their protected tables (`comparison_tables`) show them ('–' for
-    none); never summed across releases. Foreign places that are small cells in every
-    release share one row, their sum."""
+    """Places x releases as their protected tables show them; never summed across releases."""
     rows, small = comparison_rows(counts, iso3, threshold)
     tables = tables or comparison_tables(counts, iso3, role, threshold)
     text = pd.DataFrame({
@@ -337,8 +313,8 @@ def release_comparison(
 
 @dataclass
 class Places:
-    """One role's places in the chosen release (`places`): the ranked table and its protected
-    counts, the release comparison's tables, and the breakdowns protected against them."""
+    """One role's ranked table and its protected counts, the release comparison's tables, and
+    the breakdowns protected against them."""
 
     release: str
     ranked: pd.DataFrame
@@ -347,13 +323,12 @@ class Places:
     breakdowns: list[disclosure.CountTable] = field(default_factory=list)
 
     def breakdown(self, name: str, counts: pd.Series) -> disclosure.CountTable:
-        """A breakdown of the ranked places (indexed by place and another dimension; the other
-        foreign places as one, so its places are `partial`), kept with the others."""
-        return self._linked(name, counts, [self.table], members(self.ranked))
+        """A breakdown of the ranked places by another dimension, kept with the others."""
+        others = self.ranked.loc[self.ranked["kind"] == "other", "members"]
+        return self._linked(name, counts, [self.table], list(others.iloc[0]) if len(others) else [])
 
     def map_table(self, name: str, counts: pd.Series) -> disclosure.CountTable:
-        """The foreign places of a map (`map_counts`), each shown with its count (its class,
-        or its number where it has no polygon), kept with the others."""
+        """The foreign places of a map, each shown with its count, kept with the others."""
         compared = self.comparison.get(self.release)
         return self._linked(name, counts, [t for t in (self.table, compared) if t is not None])
 
@@ -403,10 +378,9 @@ def places(
     years: Sequence[int],
     released: rel.Released | None = None,
 ) -> Places:
-    """The release comparison and the ranked places of `release` (`ranked`). With the run's
-    protected release (`released`), both are its slices: the ranked table shows what the
-    release's slice shows or fixes. Without it (an exploration), they are protected here in
-    that order: the comparison names every place, the ranked table shares what it fixes."""
+    """The release comparison and the ranked places of `release`: slices of the run's protected
+    release, or (an exploration) protected here, the ranked table sharing what the comparison
+    fixes."""
     comparison = {}
     if len(counts):
         comparison = comparison_tables(counts, iso3, role, threshold, years, released)
@@ -429,8 +403,7 @@ def both_places(
     years: Sequence[int],
     released: rel.Released | None = None,
 ) -> tuple[list[pd.DataFrame], list[Places]]:
-    """Per role (destinations, then origins): the records per place of every release
-    (`profiles.place_counts`), and its `places`."""
+    """Per role (destinations, then origins): the records per place and release, and `places`."""
     roles = ("destinations", "origins")
     counts = [pr.place_counts(records, iso3, role) for role in roles]
     found = [places(c, release, iso3, role, threshold, top, years, released)
@@ -461,9 +434,8 @@ def profile_key(iso3: str, release: str, top: int) -> dict:
 def held_parts(
     released: rel.Released | None, iso3: str, release: str, top: int
 ) -> dict[str, dict] | None:
-    """The release's records of this profile's breakdowns (`default_parts`), or None where
-    it holds none for these parameters: the profile protects its own (an exploration). A
-    release made before the release step held any profile is a DataError."""
+    """The release's records of this profile's breakdowns, or None (an exploration: the profile
+    protects its own); a DataError for a release made before it held any profile."""
     if released is None:
         return None
     if "profiles" not in released.reports:
@@ -480,9 +452,7 @@ def map_counts(values: pd.Series) -> pd.Series:
 def part_counts(
     records: pd.DataFrame, iso3: str, release: str, keep: list[str], dest_counts, orig_counts
 ) -> dict:
-    """The counts behind the profile's figures and breakdown tables: the records of citizens
-    of `iso3` by year and place (`over_time`), by place and gender, by place and form (each a
-    frame, empty where there are none), and each map's records by foreign place."""
+    """The counts behind the profile's breakdowns (by year, gender and form) and maps."""
     return {"over_time": pr.over_time(records, iso3, release, "destinations", keep),
             **{c: pr.by_group(records, iso3, release, "destinations", keep, c)
                for c in ("gender", "form")},
@@ -493,9 +463,8 @@ def part_counts(
 def protect_parts(
     parts: dict, dest: Places, orig: Places, held: dict | None
 ) -> dict[str, disclosure.CountTable]:
-    """The protected tables of `parts` (`part_counts`) that have records: restored from the
-    release where it holds them (`held`: its records by part), else protected here against
-    the places' tables, breakdowns first, then maps. Each is kept with its places' tables."""
+    """The protected tables of `parts` with records: restored from the release where it holds
+    them (`held`), else protected here against the places' tables."""
     tables = {}
     for part, values in parts.items():
         places = orig if part == "origins_map" else dest
@@ -518,10 +487,8 @@ def protect_parts(
 def default_parts(
     frame: pd.DataFrame, released: rel.Released
 ) -> list[tuple[dict, dict[str, disclosure.CountTable]]]:
-    """For the release step: every country's breakdowns at the profile's defaults (the
-    release's years and threshold, `DEFAULT_RELEASE`, `DEFAULT_TOP`) as the profile computes
-    them, protected against its places' tables (sliced from `released`: the grids), with their
-    key (`profile_key`). `frame`: the victim records of every release, cleaned."""
+    """For the release step: every country's breakdowns at the profile's defaults, protected
+    as the profile protects them, with their key (`profile_key`)."""
     years, threshold = list(released.years), released.threshold
     # The breakdowns depend on the detailed release's places alone: only its records are read.
     frame = frame[
@@ -562,9 +529,7 @@ def over_time_figure(
     title: str,
     source: str,
 ):
-    """Records per year (`profiles.over_time`), one line per place, without the points its
-    protected table (`table`) hides (small cells and the cells hidden to protect them): those
-    are gaps."""
+    """Records per year, one line per place; the points its protected table hides are gaps."""
     hidden = hidden_like(table, "place", timeline)
     drawn, folded = fold_places(timeline.astype(float).mask(hidden), iso3)
     drawn = readable_places(drawn, iso3, role, axis="columns")
@@ -586,9 +551,8 @@ def over_time_figure(
 
 
 def fold_places(timeline: pd.DataFrame, iso3: str) -> tuple[pd.DataFrame, list[str]]:
-    """A timeline with at most `plots.MAX_SERIES` named places (domestic included): the
-    smallest ranked foreign places beyond them are added to 'other foreign' (a year in which
-    any part is hidden, missing, stays a gap); also the codes folded in."""
+    """A timeline with at most `plots.MAX_SERIES` named places, the smallest foreign ones added
+    to 'other foreign' (a gap where any part is hidden); and the codes folded in."""
     specials = {pr.OTHER_FOREIGN, iso3, pr.UNKNOWN}
     foreign = [c for c in timeline.columns if c not in specials]
     room = plots.MAX_SERIES - int(iso3 in timeline.columns)
@@ -612,10 +576,8 @@ def group_heatmaps(
     title: str,
     source: str,
 ) -> tuple:
-    """Two or more heatmaps side by side, one per breakdown (`profiles.by_group` by gender, by
-    form...) of the places `keep` names, hiding what its protected table (`tables`) hides,
-    and the tables that go with them. The height leaves room for every row a breakdown can
-    have (`keep`, other foreign, domestic, unknown)."""
+    """One heatmap per breakdown, hiding what its protected table hides, and the tables that go
+    with them; the height leaves room for every row (`keep`, other, domestic, unknown)."""
     fig, axes = plots.figure(11, 0.45 * (len(keep) + 3) + 2.2, ncols=len(groups))
     shown, any_hidden = {}, False
     for ax, (column, counts) in zip(axes, groups.items(), strict=True):
@@ -747,11 +709,8 @@ def glotip_records(
     years: Sequence[int],
     vintage: str,
 ) -> list[dict]:
-    """For the disclosure audit, the GLOTIP counts the profile publishes: the country's own
-    totals and, per reporting country of the detected-abroad table, the sum the page prints
-    over UNODC's figures by year. Not recorded: the rates and the region's pooled figures.
-    Victims with the country's citizenship detected abroad are one population per
-    citizenship: no other report publishes them."""
+    """For the disclosure audit, the GLOTIP counts the profile publishes: its own totals and the
+    detected-abroad sums (one population per citizenship: no other report publishes them)."""
     own = series[series["scope"] == "country"].assign(sex="Total", iso3=iso3)
     records = [bounded.country_totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
     reporting = abroad["iso3"].head(ABROAD_ROWS).tolist()
@@ -808,11 +767,9 @@ def headlines(facts: dict) -> list[str]:
 
 def ranking_line(dest: dict) -> str | None:
     """'Main foreign destinations (of the 242 records that name the place of exploitation, 3%
-    of all): Serbia (160, 66%; all registered in 2002) …', or None where the base is hidden or
-    under MIN_RANKING_BASE records: the shares are of that base, which the sentence states.
-    Places are dropped from the end until the sentence fits a headline."""
-    known = dest["known"]
-    parts = dest.get("parts") or ([dest["sentence"]] if dest["sentence"] else [])
+    of all): Serbia (160, 66%) …', or None where that base is hidden or under MIN_RANKING_BASE;
+    places are dropped from the end until it fits a headline."""
+    known, parts = dest["known"], dest["parts"]
     if not parts or known is None or known < MIN_RANKING_BASE:
         return None
     base = f"of the {known:,} records that name the place of exploitation"
@@ -843,8 +800,7 @@ def series_record(series: pd.DataFrame) -> dict:
 
 
 def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) -> list[str]:
-    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places, with
-    the marks (`place_marks`) of each."""
+    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places."""
     rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
     parts = []
     for r in rows.itertuples():
@@ -866,9 +822,8 @@ ONE_YEAR_SHARE = 2 / 3
 
 
 def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) -> dict:
-    """Per place of the over-time table: 'all registered in 2002' or '412 registered in 2019'
-    where one registration year holds at least ONE_YEAR_SHARE of its records and its protected
-    table (`table`) shows that year's cell; other places are left out."""
+    """Per place: 'all registered in 2002' or '412 registered in 2019' where one year holds at
+    least ONE_YEAR_SHARE of its records and its protected table shows that year's cell."""
     if table is None or timeline.empty:
         return {}
     hidden = hidden_like(table, "place", timeline)
@@ -879,27 +834,16 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
         n = int(counts[year])
         if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place]:
             continue
-        if disclosure.is_small(n, table.threshold):
+        if disclosure.is_small(n, table.threshold):  # shown as '<N', not as a number
             continue
         count = "all" if n == total else f"{n:,}"
         marks[str(place)] = f"{count} registered in {year}"
     return marks
 
 
-def place_marks(one_year: dict[str, str], context: pd.DataFrame) -> dict[str, list[str]]:
-    """The marks a ranked place carries in sentences: its one-year caseload (`one_year_marks`)
-    and the short form of a cited note on it (`profiles.context_for`)."""
-    marks = {place: [text] for place, text in one_year.items()}
-    for row in context.dropna(subset=["place"]).itertuples():
-        marks.setdefault(row.place, []).append(row.short)
-    return marks
-
-
 def key_numbers(facts: dict) -> dict:
-    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000
-    (year and bounds), and the main foreign destination with its share of the records that
-    name a place, only where the report's own ranking states it (`ranking_line`: a base that is
-    shown and large enough)."""
+    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000,
+    and the main foreign destination only where the report's own ranking states it."""
     victims = (facts.get("glotip") or {}).get("victims")
     rate = None
     if victims and victims.get("rate_bounds"):
@@ -938,10 +882,9 @@ def summary_facts(
     one_year: dict[str, str] | None = None,
     context: pd.DataFrame | None = None,
 ) -> dict:
-    """The numbers the paragraph states, gathered from the profile's tables after their
-    suppression: a count a table hides is None here, or a 'fewer than N' text when small.
-    `one_year` (`one_year_marks`) and `context` (the cited notes on this country,
-    `profiles.context_notes`) mark the places and years that are one caseload or a crisis."""
+    """The numbers the paragraph states, from the profile's tables after their suppression: a
+    count a table hides is None, or 'fewer than N' when small. `one_year` and `context` (the
+    cited notes) mark the places and years that are one caseload or a crisis."""
     context = pd.DataFrame(columns=pr.CONTEXT_COLUMNS) if context is None else context
     facts: dict = {"iso3": iso3, "country": pr.country_name(iso3), "release": release,
                    "release_label": releases.CTDC[release].label,
@@ -949,7 +892,10 @@ def summary_facts(
     notes = []
     for role, table in (("destinations", destinations), ("origins", origins)):
         own = pr.context_for(context, iso3, role, years)
-        marks = place_marks((one_year or {}) if role == "destinations" else {}, own)
+        # A ranked place's marks: its one-year caseload and the short form of a cited note.
+        marks = {p: [text] for p, text in (one_year or {}).items() if role == "destinations"}
+        for row in own.dropna(subset=["place"]).itertuples():
+            marks.setdefault(row.place, []).append(row.short)
         parts = _places_parts(table, marks)
         named = set(table.loc[(table["kind"] == "foreign") & ~table["hidden"], "place"].head(3))
         notes += [{"about": pr.country_name(r.place), "note": r.note, "source": r.source}
@@ -997,9 +943,7 @@ def summary_facts(
 
 
 def summary_points(facts: dict) -> list[str]:
-    """The key findings from `summary_facts` (every number in them comes from there), one
-    point each: the citizens' places of exploitation, those exploited in the country, its
-    GLOTIP figures, other countries' GLOTIP figures, and each cited note."""
+    """The key findings, one point per subject, every number from `summary_facts`."""
     name, n = facts["country"], facts["threshold"]
     first, last = facts["years"]
     text, points = [], []

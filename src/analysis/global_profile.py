@@ -128,16 +128,9 @@ def part_bounds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     low = sums["lower"] / (sums["lower"] + rest_upper).where(lambda d: d > 0)
     high = sums["upper"] / (sums["upper"] + rest_lower).where(lambda d: d > 0)
     mid = sums["middle"] / whole["middle"].where(lambda d: d > 0)
-    out = pd.DataFrame(
-        {
-            "lower": low * 100,
-            "share": mid * 100,
-            "upper": high * 100,
-            "victims_lower": whole["lower"],
-            "victims_upper": whole["upper"],
-        }
-    )
-    return out.reset_index()
+    columns = ["lower", "share", "upper", "victims_lower", "victims_upper"]
+    out = pd.concat([low * 100, mid * 100, high * 100, whole["lower"], whole["upper"]], axis=1)
+    return out.set_axis(columns, axis=1).reset_index()
 
 
 def _mean_bounds(shares: pd.DataFrame, by: Sequence[str], weight: str | None = None):
@@ -148,13 +141,8 @@ def _mean_bounds(shares: pd.DataFrame, by: Sequence[str], weight: str | None = N
         _w=w, _lo=shares["lower"] * w, _mid=shares["share"] * w, _hi=shares["upper"] * w
     )
     sums = parts.groupby([*by, "part"], observed=True)[["_w", "_lo", "_mid", "_hi"]].sum()
-    return pd.DataFrame(
-        {
-            "lower": sums["_lo"] / sums["_w"],
-            "share": sums["_mid"] / sums["_w"],
-            "upper": sums["_hi"] / sums["_w"],
-        }
-    )
+    means = sums[["_lo", "_mid", "_hi"]].div(sums["_w"], axis=0)
+    return means.set_axis(["lower", "share", "upper"], axis=1)
 
 
 def with_regions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -198,19 +186,8 @@ def profile(
     whole = part_bounds(frame, by).set_index([*by, "part"])[["victims_lower", "victims_upper"]]
     n = frame.groupby(by, observed=True)["iso3"].nunique().rename("countries")
     out = out.join(whole).reset_index().merge(n.reset_index(), on=by, how="left")
-    return out.assign(rule=named)[
-        [
-            "rule",
-            *by,
-            "part",
-            "lower",
-            "share",
-            "upper",
-            "countries",
-            "victims_lower",
-            "victims_upper",
-        ]
-    ]
+    values = ["lower", "share", "upper", "countries", "victims_lower", "victims_upper"]
+    return out.assign(rule=named)[["rule", *by, "part", *values]]
 
 
 def base_rule(rule: str) -> str:
@@ -229,23 +206,16 @@ def all_rules(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
 def largest_reporter(frame: pd.DataFrame) -> pd.DataFrame:
     """Per year: the entering country with the most victims (lower bound of its parts' sum),
     its victims and its share (%) of all entering victims."""
-    per = frame.groupby(["year", "iso3"])[["lower", "upper"]].sum().reset_index()
-    top = per.sort_values(["lower", "iso3"], ascending=[False, True]).drop_duplicates("year")
-    whole = per.groupby("year")[["lower", "upper"]].sum()
-    top = top.set_index("year").join(whole.add_suffix("_all"))
-    share = en.ratio_bounds(top["lower"], top["upper"], top["lower_all"], top["upper_all"])
+    per = frame.groupby(["year", "iso3"])[["lower", "upper"]].sum().add_prefix("victims_")
+    top = per.reset_index().sort_values(["victims_lower", "iso3"], ascending=[False, True])
+    top = top.drop_duplicates("year").set_index("year")
+    top = top.join(frame.groupby("year")[["lower", "upper"]].sum().add_prefix("all_"))
+    share = en.ratio_bounds(
+        top["victims_lower"], top["victims_upper"], top["all_lower"], top["all_upper"]
+    )
     share.index = top.index
-    return pd.DataFrame(
-        {
-            "iso3": top["iso3"],
-            "victims_lower": top["lower"],
-            "victims_upper": top["upper"],
-            "all_lower": top["lower_all"],
-            "all_upper": top["upper_all"],
-            "share_lower": share["lower"] * 100,
-            "share_upper": share["upper"] * 100,
-        }
-    ).reset_index()
+    top = top.assign(share_lower=share["lower"] * 100, share_upper=share["upper"] * 100)
+    return top.reset_index()
 
 
 def without_largest(frame: pd.DataFrame) -> pd.DataFrame:

@@ -56,21 +56,17 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
     """Per year: the export, the countries entering, their victims and the largest reporter."""
     t = totals.merge(top, on="year", how="left")
     names = cty.name(t["iso3"].astype("string"))
+    victims = list(map(bounds_text, t["entering_lower"], t["entering_upper"]))
+    shares = list(map(bounds_text, t["share_lower"], t["share_upper"], [1] * len(t)))
     frame = pd.DataFrame(
         {
             "reference year": t["year"].astype(str),
             "export": [export_name(v, "") for v in t["vintage"]],
             "countries with the full breakdown": t["entering_countries"],
             "countries reporting a total": t["countries"],
-            "victims in them (women, girls, men, boys)": [
-                bounds_text(lo, hi)
-                for lo, hi in zip(t["entering_lower"], t["entering_upper"], strict=True)
-            ],
+            "victims in them (women, girls, men, boys)": victims,
             "largest reporter": names.fillna(t["iso3"]),
-            "its share of those victims (%)": [
-                bounds_text(lo, hi, 1)
-                for lo, hi in zip(t["share_lower"], t["share_upper"], strict=True)
-            ],
+            "its share of those victims (%)": shares,
         }
     )
     return Table(frame, caption="Countries entering the profile, per reference year")
@@ -308,14 +304,9 @@ def rule_choice_table(by_edition: pd.DataFrame) -> Table:
 def rule_choice_records(by_edition: pd.DataFrame) -> dict:
     """Per rule, its distance (points) to each edition held and its worst case."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
+    columns = {**{f"{e} edition ({y})": e for e, y in years.items()}, "worst": "worst"}
     return {
-        rule: {
-            **{
-                f"{e} edition ({years[e]})": round(float(worst.at[rule, e]), 2) for e in years.index
-            },
-            "worst": round(float(worst.at[rule, "worst"]), 2),
-        }  # fmt: skip
-        for rule in worst.index
+        r: {k: round(float(worst.at[r, c]), 2) for k, c in columns.items()} for r in worst.index
     }
 
 
@@ -509,7 +500,7 @@ def without_largest_table(
         t = top[top["year"] == year].iloc[0]
         row = {
             "reference year": str(int(year)),
-            "largest reporter": cty.name(pd.Series([t["iso3"]])).fillna(t["iso3"]).iloc[0],
+            "largest reporter": _country(t["iso3"]),
             "its share of victims (%)": bounds_text(t["share_lower"], t["share_upper"], 1),
         }
         for part in gp.GROUPS:

@@ -223,10 +223,9 @@ def enforcement_series(
             lacking = lacking.agg(lambda s: ", ".join(sorted(set(s)))).rename("no_population")
             pooled = pooled.merge(lacking.reset_index(), on=keys, how="left")
             pooled["no_population"] = pooled["no_population"].fillna("")
-            parts.append(pooled.assign(scope=f"rest of {region}"))
+            parts.append(pooled.assign(scope=f"rest of {region}", check=pd.NA))
     columns = ["scope", "indicator", "year", "value", "lower", "upper", "population", "rate",
                "rate_lower", "rate_upper", "n_countries", "no_population", "check"]  # fmt: skip
-    parts = [p if "check" in p else p.assign(check=pd.NA) for p in parts]
     out = pd.concat([p[columns] for p in parts], ignore_index=True)
     return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
 

@@ -103,20 +103,20 @@ def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) ->
             p = profiles[(profiles["year"] == year) & (profiles["rule"] == rule)]
             if p.empty:
                 continue
-            p = p.set_index("part")
-            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule]}
-            for part in parts:
-                r = p.loc[part] if part in p.index else None
-                text = "–" if r is None else share_text(r["share"], r["lower"], r["upper"])
-                row[f"{part} (%)"] = text
-            row["countries"] = int(p["countries"].iloc[0])
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    return Table(
-        frame,
-        caption=caption,
-        note="Central share (range left by cells published as fewer than 5).",
-    )
+            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule], **_shares(p, parts)}
+            rows.append({**row, "countries": int(p["countries"].iloc[0])})
+    return Table(pd.DataFrame(rows), caption=caption, note=RANGE_NOTE)
+
+
+RANGE_NOTE = "Central share (range left by cells published as fewer than 5)."
+
+
+def _shares(p: pd.DataFrame, parts: Sequence[str]) -> dict[str, str]:
+    """Each part's share of one profile as text, by column ('–' where the part is absent)."""
+    p = p.set_index("part").reindex(list(parts))
+    return {
+        f"{part} (%)": share_text(r["share"], r["lower"], r["upper"]) for part, r in p.iterrows()
+    }
 
 
 def profile_figure(
@@ -411,24 +411,12 @@ def region_table(profiles: pd.DataFrame, rule: str, year: int) -> Table:
     """Per UN sub-region: the countries entering, their victims and the profile in `year`."""
     rows = []
     for region, p in profiles.groupby("region"):
-        p = p.set_index("part")
-        row = {
-            "region": region,
-            "countries": int(p["countries"].iloc[0]),
-            "victims (women, girls, men, boys)": bounds_text(
-                p["victims_lower"].iloc[0], p["victims_upper"].iloc[0]
-            ),
-        }
-        for part in gp.GROUPS:
-            r = p.loc[part]
-            row[f"{part} (%)"] = share_text(r["share"], r["lower"], r["upper"])
-        rows.append(row)
+        victims = bounds_text(p["victims_lower"].iloc[0], p["victims_upper"].iloc[0])
+        row = {"region": region, "countries": int(p["countries"].iloc[0])}
+        rows.append({**row, "victims (women, girls, men, boys)": victims, **_shares(p, gp.GROUPS)})
     frame = pd.DataFrame(rows).sort_values("region", ignore_index=True)
-    return Table(
-        frame,
-        caption=f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})",
-        note="Central share (range left by cells published as fewer than 5).",
-    )
+    caption = f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})"
+    return Table(frame, caption=caption, note=RANGE_NOTE)
 
 
 def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from analysis import enforcement as en
@@ -23,7 +22,6 @@ from analysis.publish.report import MAX_HEADLINE_CHARS
 
 ABROAD_ROWS = 15  # reporting countries of the detected-abroad table
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
-ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
 EXPLORATION = (
     "An exploration outside the run's protected release: this profile counts other years, "
     "details another release, names another number of places or uses another small-cell "
@@ -121,11 +119,9 @@ def ranked(
     row hides one more ('(s)'); a hidden unknown row hides the known places' total and every
     share of it. `sliced`: the protected release's slice of these records, shown instead."""
     part = counts[counts["release"] == release].set_index("place")["records"]
-    known = int(part.drop(pr.UNKNOWN, errors="ignore").sum())
     foreign = part.drop([pr.UNKNOWN, iso3], errors="ignore")
     foreign = foreign.sort_index().sort_values(ascending=False, kind="stable")
-    big = foreign[~disclosure.is_small(foreign, threshold)]
-    head = big.iloc[:top]
+    head = foreign[~disclosure.is_small(foreign, threshold)].iloc[:top]
     rest = foreign.drop(head.index)
     rows = [(code, int(n), "foreign", {}) for code, n in head.items()]
     if len(rest):
@@ -301,7 +297,7 @@ def release_comparison(
         label = (f"{OTHER} ({len(small)}), each {disclosure.fewer_than(threshold)} "
                  "in every release")  # fmt: skip
         row = pd.DataFrame({r: [disclosure.sum_words(t, {"place": small}, words=False)]
-                            for r, t in tables.items()}, index=[ALWAYS_SMALL])  # fmt: skip
+                            for r, t in tables.items()}, index=["always small"])  # fmt: skip
         at = len(text) - sum(p in text.index for p in (iso3, pr.UNKNOWN))
         text = pd.concat([text.iloc[:at], row, text.iloc[at:]])
         names = [*names[:at], label, *names[at:]]
@@ -496,12 +492,9 @@ def default_parts(
     ]
     codes = sorted(set(frame["citizenship"].dropna()) | set(frame["exploitation_country"].dropna()))
     records = victims.add_groups(frame.reset_index(drop=True))[list(PART_COLUMNS)]
-    rows = [
-        records.groupby(c, observed=True).indices for c in ("citizenship", "exploitation_country")
-    ]
     found = []
     for iso3 in codes:
-        mine = records.iloc[np.union1d(rows[0].get(iso3, []), rows[1].get(iso3, [])).astype(int)]
+        mine = records[records["citizenship"].eq(iso3) | records["exploitation_country"].eq(iso3)]
         counts, (dest, orig) = both_places(mine, DEFAULT_RELEASE, iso3, threshold, DEFAULT_TOP,
                                            years, released)  # fmt: skip
         keep = main_places(dest.ranked)
@@ -669,10 +662,6 @@ CHECK_WORDS = {
     "total rebuilt from its parts": "the sum of its parts by sex, as UNODC's total is smaller",
     "total below its parts": "as published, though below its published parts",
 }
-CHECKS_NOTE = (
-    "*: UNODC's total is below the sum of its parts by sex; shown is that sum. "
-    "†: UNODC's total is below its published parts; shown as published."
-)
 
 
 def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
@@ -697,7 +686,9 @@ def enforcement_view(series: pd.DataFrame, name: str) -> tables.Table:
         table,
         caption=f"GLOTIP figures for {name}: counts and rates per 100,000 population",
         index=True,
-        note="A range (1–4) is a figure that UNODC published as fewer than 5. " + CHECKS_NOTE,
+        note="A range (1–4) is a figure that UNODC published as fewer than 5. *: UNODC's total "
+        "is below the sum of its parts by sex; shown is that sum. †: UNODC's total is below its "
+        "published parts; shown as published.",
     )
 
 

@@ -1,15 +1,11 @@
 """The global profile of detected victims from the GLOTIP country data, rule by rule.
 
-The Global Report does not say how its shares were aggregated, so every rule is computed side
-by side (`RULES`): counts pooled, the mean of country shares, the mean over UN M49 sub-regions,
-the population-weighted mean (UN WPP 2024), and the two weighted rules without each year's
-largest reporter, whose weight can make a profile one country's. A minimum number of victims
-for a country to enter is a sensitivity, not a rule: none brings a mean rule nearer every edition.
-
-A country-year enters only with the full breakdown (every part published in dimension Total).
-GLOTIP's `<5` cells enter as bounds (1 to 4), so every share is a range; the central share takes
-each cell at the middle of its bounds (2.5 for a `<5` cell). Exports revise earlier years, so
-each year comes from the export published with the edition that first reported it.
+The Global Report does not say how its shares were aggregated, so every rule (`RULES`) is
+computed side by side; the weighted ones also without each year's largest reporter, whose weight
+can make a profile one country's. A country-year enters only with the full breakdown. GLOTIP's
+`<5` cells enter as bounds (1 to 4), so every share is a range around a central share that
+takes each cell at the middle of its bounds (2.5). Exports revise earlier years, so each year
+comes from the export published with the edition that first reported it.
 """
 
 from __future__ import annotations
@@ -322,18 +318,17 @@ def minimum_sensitivity(
     glotip_by_vintage: dict[str, pd.DataFrame],
     figures: pd.DataFrame,
     population: pd.DataFrame,
-    rules: Sequence[str] = ("country_mean", "region_mean"),
     minimums: Sequence[int] = MINIMUMS,
 ) -> pd.DataFrame:
-    """The mean rules with a minimum of victims of known sex and age (lower bound) for a
-    country-year to enter: per rule, minimum and edition held, the largest distance and the
-    countries that enter; and the worst case over editions."""
+    """The mean rules with a minimum of victims of known sex and age for a country-year to enter:
+    per rule, minimum and edition, the largest distance, the countries and the worst case. A
+    sensitivity, not a rule: no minimum brings a mean rule nearer every edition."""
     rows = []
     for edition, year, published, found in _held_editions(glotip_by_vintage, figures):
         size = found.groupby("iso3")["lower"].transform("sum")
         for minimum in minimums:
             entered = found[size >= minimum]
-            for rule in rules:
+            for rule in ("country_mean", "region_mean"):
                 dist = distances(profile(entered, rule, population=population), published, year)
                 rows.append({"rule": rule, "minimum": int(minimum), "edition": edition,
                              "year": year, "countries": int(entered["iso3"].nunique()),

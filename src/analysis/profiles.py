@@ -1,11 +1,8 @@
-"""Country profiles: where a country's citizens were exploited, who was exploited in it, and its
-GLOTIP enforcement series against its region.
+"""Country profiles: exact counts of where a country's citizens were exploited, who was exploited
+in it, and its GLOTIP series against its region (what a report may show: `profile_views`).
 
-CTDC releases overlap (the same cases appear in several), so every count here is per release and
-releases are set side by side, never added. A place of exploitation equal to the country itself
-is domestic trafficking; an unknown place stays a visible row. These are exact counts: what a
-report may show of them (small cells, ranked tables, the summary paragraph) is decided in
-`analysis.publish.profile_views`.
+CTDC releases overlap (the same cases appear in several): every count is per release, never
+added across releases. A place equal to the country is domestic; an unknown place stays a row.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""How the global profile is shown: its tables, sentences, figure and results records. The
-shares come from `analysis.global_profile`; a share is shown as its central value with the
-range that GLOTIP's `<5` cells leave, '41.0 (40.5–41.1)', and differences of shares in points.
-"""
+"""How the global profile is shown: a share as its central value with the range that GLOTIP's
+`<5` cells leave, '41.0 (40.5–41.1)', and differences of shares in points."""
 
 from __future__ import annotations
 

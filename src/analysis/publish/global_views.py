@@ -255,24 +255,6 @@ def distance_records(dist: pd.DataFrame) -> dict:
     return out
 
 
-def closest_sentence(
-    rule: str, distance: float, default: str, vintage: str, year: int, edition: int,
-    asked: bool = False,
-) -> str:  # fmt: skip
-    """Which rule comes closest to the published figures, and whether this report uses it."""
-    text = (
-        f"On {export_name(vintage)}, **{RULE_NAMES[rule]}** comes closest to the {edition} "
-        f"edition's figures for {year}: no share is more than {points(distance, False)} from "
-        "the published one."
-    )
-    if rule == default:
-        return text + " It is the rule this report uses by default in the sections below."
-    if asked:
-        return text + f" The sections below use {RULE_NAMES[default]}, as asked for this run."
-    return text + (f" The sections below use {RULE_NAMES[default]}: one year alone does not "
-                   "choose the rule (next section).")  # fmt: skip
-
-
 CLOSE_ENOUGH = 3.0  # points from every edition's published shares: a rule that "matches"
 
 
@@ -575,22 +557,6 @@ def findings(
 def region_records(profiles: pd.DataFrame) -> dict:
     """{region: {part: [lower, share, upper], "countries": n}} for one year and rule."""
     return {str(region): _shares_record(p) for region, p in profiles.groupby("region")}
-
-
-def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
-    """How far each rule's forms lie from the edition's published forms (secondary)."""
-    per = dist.groupby("rule")["largest"].first()
-    shown = ", ".join(
-        f"{r.part} {r.published:.0f}%" for r in dist.drop_duplicates("part").itertuples()
-    )
-    return (
-        f"The {edition} edition gives, for {year}, {shown} (from a secondary summary whose list "
-        "opens with the victims detected in 2020–2023, so these shares may cover those four "
-        "years rather than one). Largest "
-        "distance of those shares under each rule: "
-        + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in gp.RULES if r in per)
-        + "."
-    )
 
 
 # --- The Global Report's statements of change, against the export ---------------------------

@@ -60,8 +60,7 @@ def vintages_for(years: Sequence[int], vintage: str = NEAREST) -> dict[int, str]
 
 
 def cells(glotip: pd.DataFrame, kind: str = "groups") -> pd.DataFrame:
-    """One row per country, year and part of the profile (`GROUPS` or `FORMS`): its published
-    count as bounds. Detected victims only, from one export."""
+    """One export's detected victims per country, year and part (`GROUPS` or `FORMS`), bounds."""
     en.vintage_of(glotip)
     v = glotip[glotip["indicator"] == VICTIMS]
     if kind == "groups":
@@ -200,8 +199,7 @@ def all_rules(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
 
 
 def largest_reporter(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per year: the entering country with the most victims (lower bound of its parts' sum),
-    its victims and its share (%) of all entering victims."""
+    """Per year: the entering country with most victims (lower bound) and its share (%) of all."""
     per = frame.groupby(["year", "iso3"])[["lower", "upper"]].sum().add_prefix("victims_")
     top = per.reset_index().sort_values(["victims_lower", "iso3"], ascending=[False, True])
     top = top.drop_duplicates("year").set_index("year")
@@ -280,8 +278,7 @@ def closest_rule(dist: pd.DataFrame) -> tuple[str, float]:
 
 
 def _held_editions(glotip_by_vintage: dict[str, pd.DataFrame], figures: pd.DataFrame):
-    """Per edition and year with published shares of the four groups: those shares and the
-    entering cells of the year's nearest export."""
+    """Per edition and year with published shares of the four groups: those and the cells."""
     shares = figures[(figures["measure"] == "share") & figures["group"].isin(list(GROUPS))]
     for (edition, year), rows in shares.groupby(["edition", "reference_year"]):
         found = profile_cells(glotip_by_vintage, {int(year): nearest_vintage(int(year))})
@@ -292,8 +289,7 @@ def _held_editions(glotip_by_vintage: dict[str, pd.DataFrame], figures: pd.DataF
 def edition_distances(
     glotip_by_vintage: dict[str, pd.DataFrame], figures: pd.DataFrame, population: pd.DataFrame
 ) -> pd.DataFrame:
-    """`distances` of every rule to every edition whose shares of the four groups are held, on
-    the export nearest each year, with `edition` and the number of published parts."""
+    """`distances` of every rule to every edition held, on the export nearest each year."""
     frames = []
     for edition, year, published, found in _held_editions(glotip_by_vintage, figures):
         profiles = all_rules(found, population).assign(vintage=nearest_vintage(year))
@@ -303,8 +299,7 @@ def edition_distances(
 
 
 def worst_cases(by_edition: pd.DataFrame) -> pd.DataFrame:
-    """Per rule, its largest distance to each edition and the worst (`worst`), rules in order of
-    their worst case (ties: `RULES` order)."""
+    """Per rule, its largest distance to each edition and the `worst`, the best rule first."""
     per = by_edition.groupby(["rule", "edition"])["largest"].first().unstack("edition")
     per["worst"] = per.max(axis=1)
     order = sorted(per.index, key=lambda r: (per.at[r, "worst"], RULES.index(r)))
@@ -367,8 +362,7 @@ def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> di
 def paired_totals(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], entering_cells: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per reference year, from its export: detected victims (published totals), the countries
-    reporting them, and the victims of known sex and age in the entering countries (bounds)."""
+    """Per year, from its export: detected victims and countries, all and those that enter."""
     frames = []
     for vintage in sorted(set(years.values())):
         totals = en.country_totals(glotip_by_vintage[vintage], ["victims"])

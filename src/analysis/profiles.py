@@ -59,8 +59,7 @@ def country_name(iso3: str) -> str:
 def load_victims(
     iso3: str, years: Sequence[int], data_dir: str | Path | None = None
 ) -> pd.DataFrame:
-    """CTDC records (all releases, `release` column) of citizens of `iso3` or exploited in it,
-    registered in `years` (first, last), with the derived groups (form, age group)."""
+    """CTDC records (all releases) of citizens of `iso3` or exploited in it, in `years`."""
     first, last = int(years[0]), int(years[-1])
     if first > last:
         raise ValueError(f"the year range is empty: {first} > {last}")
@@ -96,8 +95,7 @@ def foreign_places(counts: pd.DataFrame, release: str, iso3: str) -> pd.Series:
 
 
 def _bucketed(frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str]):
-    """One release's records of `iso3` in `role`, each with its place in `bucket`: 'other
-    foreign' for a foreign place not among `keep`."""
+    """One release's `_rows`, `bucket` 'other foreign' for a foreign place not among `keep`."""
     rows = _rows(frame[frame["release"] == release], iso3, role)
     special = rows["place"].isin([*keep, iso3, UNKNOWN])
     return rows.assign(bucket=rows["place"].where(special, OTHER_FOREIGN).astype("string"))

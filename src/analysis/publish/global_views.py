@@ -73,8 +73,7 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
 def glotip_records(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], groups: pd.DataFrame
 ) -> list[dict]:
-    """For the disclosure audit, the GLOTIP sums this report prints, per export: each year's
-    detected victims and the victims of the entering countries (not the shares)."""
+    """For the disclosure audit: the GLOTIP sums this report prints, per export (not shares)."""
     records = []
     for vintage in sorted(set(years.values())):
         chosen = [y for y, v in years.items() if v == vintage]
@@ -120,8 +119,7 @@ def _shares(p: pd.DataFrame, parts: Sequence[str]) -> dict[str, str]:
 def profile_figure(
     profiles: pd.DataFrame, figures: pd.DataFrame, parts: Sequence[str], title: str, source: str
 ):
-    """One panel per part: the share per year under each rule (line: central, band: range) and
-    the Global Report's published figures."""
+    """One panel per part: each rule's share per year (line: central, band: range), published."""
     ncols = 2
     nrows = int(np.ceil(len(parts) / ncols))
     fig, axes = plots.figure(
@@ -210,8 +208,7 @@ def profile_records(profiles: pd.DataFrame) -> dict:
 
 
 def distance_table(dist: pd.DataFrame, caption: str) -> Table:
-    """The published shares first, then per export and rule each part's central share and its
-    distance, the largest distance and the parts whose published share lies in the range."""
+    """The published shares first, then per export and rule each part's share and distance."""
     parts = list(dict.fromkeys(dist["part"]))
     first = dist.drop_duplicates("part").set_index("part")["published"]
     rows = [
@@ -291,8 +288,7 @@ def rule_choice_records(by_edition: pd.DataFrame) -> dict:
 
 
 def minimum_table(sensitivity: pd.DataFrame) -> Table:
-    """Per minimum of victims for a country to enter: the countries entering and each mean
-    rule's worst case."""
+    """Per minimum of victims for a country to enter: the countries and each mean rule's worst."""
     years = sensitivity.groupby("edition")["year"].first().sort_index()
     rows = []
     for minimum, part in sensitivity.groupby("minimum"):
@@ -508,8 +504,7 @@ def headlines(
     later: tuple[str, float],
     rev: dict,
 ) -> list[str]:
-    """At most three sentences for the index: the rule chosen and its worst case; what the
-    later export does to the rule for the compared year."""
+    """At most three sentences for the index: the rule chosen; what the later export does to it."""
     lines = list(choice[:2])
     later_vintage, later_distance = later
     if later_vintage != vintage:
@@ -625,8 +620,7 @@ def statements_records(checks: pd.DataFrame) -> list[dict]:
 
 
 def statements_line(checks: pd.DataFrame, edition: int) -> str:
-    """The findings' bullet: how many statements agree, and the headline one as the export
-    gives it."""
+    """The findings' bullet: how many statements agree, and the headline one."""
     if checks.empty:
         return ""
     agree = int((checks["gap"] == 0).sum())

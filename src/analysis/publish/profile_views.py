@@ -309,8 +309,7 @@ def release_comparison(
 
 @dataclass
 class Places:
-    """One role's ranked table and its protected counts, the release comparison's tables, and
-    the breakdowns protected against them."""
+    """One role's ranked table, its release comparison and the breakdowns protected with them."""
 
     release: str
     ranked: pd.DataFrame
@@ -459,8 +458,7 @@ def part_counts(
 def protect_parts(
     parts: dict, dest: Places, orig: Places, held: dict | None
 ) -> dict[str, disclosure.CountTable]:
-    """The protected tables of `parts` with records: restored from the release where it holds
-    them (`held`), else protected here against the places' tables."""
+    """The tables of `parts` with records: restored from the release (`held`), else protected."""
     tables = {}
     for part, values in parts.items():
         places = orig if part == "origins_map" else dest
@@ -483,8 +481,7 @@ def protect_parts(
 def default_parts(
     frame: pd.DataFrame, released: rel.Released
 ) -> list[tuple[dict, dict[str, disclosure.CountTable]]]:
-    """For the release step: every country's breakdowns at the profile's defaults, protected
-    as the profile protects them, with their key (`profile_key`)."""
+    """For the release step: every country's breakdowns at the profile's defaults, with keys."""
     years, threshold = list(released.years), released.threshold
     # The breakdowns depend on the detailed release's places alone: only its records are read.
     frame = frame[
@@ -508,8 +505,7 @@ def default_parts(
 
 
 def hidden_like(table: disclosure.CountTable, columns: str, like: pd.DataFrame) -> pd.DataFrame:
-    """A two-dimensional protected table's hidden cells with `columns` as columns, laid out as
-    `like` (False where the table has no cell)."""
+    """A protected table's hidden cells, `columns` as columns, laid out as `like` (else False)."""
     return table.hidden.unstack(columns).reindex_like(like).fillna(False).astype(bool)
 
 
@@ -590,8 +586,7 @@ def group_heatmaps(
 
 
 def rates_figure(series: pd.DataFrame, name: str, *, source: str):
-    """The country's GLOTIP rates per 100,000 beside the pooled rate of the rest of its region,
-    one panel per indicator, with the bands `<5` cells leave."""
+    """The country's GLOTIP rates per 100,000 beside its region's, with the bands of `<5` cells."""
     keys = [k for k in en.INDICATORS if k in set(series["indicator"])]
     fig, axes = plots.figure(4 * len(keys), 4, ncols=len(keys), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
@@ -628,8 +623,7 @@ def place_map(
     extent,
     table: disclosure.CountTable | None = None,
 ) -> tuple:
-    """A choropleth of victim records per foreign place, the country itself outlined; a place
-    its protected `table` hides to protect another is not drawn."""
+    """A choropleth of the `drawable` records per foreign place, the country itself outlined."""
     return maps.choropleth(drawable(values, table), threshold, title=title,
                            units="victim records (count)", source=source, home=iso3,
                            home_label=pr.country_name(iso3), extent=extent)  # fmt: skip
@@ -641,8 +635,7 @@ def not_drawn_text(
     threshold: int,
     table: disclosure.CountTable | None = None,
 ) -> str | None:
-    """The places a map has a value for but no polygon, with their counts as its protected
-    `table` shows them; None when every place is drawn."""
+    """The places a map has no polygon for, with their counts as `table` shows them, or None."""
     if not info.not_drawn:
         return None
     hidden = None
@@ -741,8 +734,7 @@ MIN_RANKING_BASE = 100
 
 
 def headlines(facts: dict) -> list[str]:
-    """One or two sentences for the index, from `summary_facts` (numbers the report shows); a
-    ranking of destinations only on a base that is stated and large enough (`ranking_line`)."""
+    """One or two sentences for the index, from `summary_facts`; a ranking as `ranking_line`."""
     name, dest, lines = facts["country"], facts["destinations"], []
     if dest["records"]:
         records = disclosure.count_words(dest["records"], facts["threshold"])

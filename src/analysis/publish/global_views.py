@@ -376,7 +376,7 @@ def rule_choice_lines(
         h = heaviest.iloc[0]
         share = (f"{h.share_lower:.1f}%" if h.share_upper - h.share_lower < 0.05
                  else f"{h.share_lower:.1f}–{h.share_upper:.1f}%")  # fmt: skip
-        text += f", when {_country(h.iso3)} holds {share} of the victims that enter"
+        text += f", when {country_name(h.iso3)} holds {share} of the victims that enter"
     return [*lines, text + "."]
 
 
@@ -464,7 +464,7 @@ def without_largest_table(
         t = top[top["year"] == year].iloc[0]
         row = {
             "reference year": str(int(year)),
-            "largest reporter": _country(t["iso3"]),
+            "largest reporter": country_name(t["iso3"]),
             "its share of victims (%)": bounds_text(t["share_lower"], t["share_upper"], 1),
         }
         for part in gp.GROUPS:
@@ -479,23 +479,13 @@ def without_largest_table(
 # --- Findings --------------------------------------------------------------------------------
 
 
-def _country(iso3: str) -> str:
+def country_name(iso3: str) -> str:
     return str(cty.name(pd.Series([iso3])).fillna(iso3).iloc[0])
 
 
-def _totals(rev: dict) -> tuple[str, ...]:
+def revision_totals(rev: dict) -> tuple[str, ...]:
     """The revised country's totals before and after, as text."""
     return tuple(bounds_text(*t) if t else "no total" for t in (rev["before"], rev["after"]))
-
-
-def revision_text(rev: dict, rule: str, before: str, after: str, distance: float) -> str:
-    """Why the rule's distance changes from one export to the other: the largest revision."""
-    old, new = _totals(rev)
-    return (
-        f"On {export_name(after)} the same rule ({RULE_NAMES[rule]}) is "
-        f"{points(distance, False)} off: {_country(rev['iso3'])}'s {rev['year']} figure was "
-        f"revised from {old} victims in {export_name(before)} to {new}."
-    )
 
 
 def headlines(
@@ -508,11 +498,11 @@ def headlines(
     lines = list(choice[:2])
     later_vintage, later_distance = later
     if later_vintage != vintage:
-        old, new = _totals(rev)
+        old, new = revision_totals(rev)
         lines.append(
             f"On {export_name(later_vintage)} this report's rule is "
             f"{points(later_distance, False)} off the compared year's published profile, because "
-            f"{_country(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
+            f"{country_name(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
             "victims."
         )
     return lines

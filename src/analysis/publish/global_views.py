@@ -289,7 +289,7 @@ def rule_choice_records(by_edition: pd.DataFrame) -> dict:
 
 def minimum_table(sensitivity: pd.DataFrame) -> Table:
     """Per minimum of victims for a country to enter: the countries and each mean rule's worst."""
-    years = sensitivity.groupby("edition")["year"].first().sort_index()
+    years = _edition_years(sensitivity)
     rows = []
     for minimum, part in sensitivity.groupby("minimum"):
         row = {"at least (victims of known sex and age)": f"{int(minimum):,}"}

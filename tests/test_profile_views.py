@@ -230,9 +230,7 @@ def test_places_without_a_polygon_are_listed_with_their_table_text():
     assert pv.not_drawn_text(values, maps.MapInfo([], {}), 10) is None
 
 
-def test_figure_notes_name_the_small_cell_and_secondary_texts():
-    assert pv.not_drawn_note(5) == "Counts the table hides (<5, (s)) not drawn"
-    assert pv.heatmap_note(10) == "Cells below 10 shown as <10; (s): hidden to protect one"
+def test_the_small_cell_text_needs_a_threshold():
     with pytest.raises(ValueError, match="at least 1"):
         disclosure.small_text(0)
 
@@ -252,13 +250,14 @@ def test_the_timeline_leaves_out_every_point_its_table_hides():
     assert table.shared == 2 and table.population == places.table.population
     fig = pv.over_time_figure(timeline, table, "BLR", "destinations", title="t", source="Source: x")
     lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].get_lines()}
+    texts = " ".join(t.get_text() for t in fig.texts)
     plt.close(fig)
+    assert "Counts the table hides (<10, (s)) not drawn" in texts
     # 3 is small; the ranked table publishes Russia's total, so 25 (the smallest other) hides.
     assert np.isnan(lines["Russia"][1]) and np.isnan(lines["Russia"][2])
     assert lines["Russia"][0] == 40 and list(lines["Poland"]) == [12, 15, 11]
-    table_text = pv.over_time_table(timeline, table, "BLR", "destinations")
-    assert table_text["Russia"].tolist() == ["40", "<10", "(s)"]
     shown = pv.over_time_view(timeline, table, "BLR", "destinations", "t").shown()
+    assert shown["Russia"].tolist() == ["40", "<10", "(s)"]
     assert shown.columns[0] == "year of registration" and shown.iloc[1].tolist() == [
         "2020", "<10", "15"]  # fmt: skip
     places.check()
@@ -276,7 +275,9 @@ def test_the_heatmaps_come_with_the_tables_they_show():
     fig, shown = pv.group_heatmaps(groups, tables, ["RUS"], "BLR", "destinations", title="t",
                                    source="Source: x")  # fmt: skip
     labels = [t.get_text() for t in fig.axes[0].texts]
+    texts = " ".join(t.get_text() for t in fig.texts)
     plt.close(fig)
+    assert "Cells below 10 shown as <10; (s): hidden to protect one" in texts
     assert list(shown) == ["gender", "form"]
     assert shown["gender"].loc["place of exploitation unknown"].tolist() == ["<10", "(s)"]
     assert labels == ["30", "20", "<10", "(s)"]
@@ -446,7 +447,7 @@ def test_a_one_year_mark_never_states_a_cell_its_table_hides():
     ).rename_axis(columns="place")
     table = _timeline_table(timeline)
     assert table.hidden.any()  # the 4 is small; with the totals published, the 30 is hidden too
-    hidden = pv.hidden_frame(table, "place")
+    hidden = pv.hidden_like(table, "place", timeline)
     assert bool(hidden.at[2019, "MLI"])
     assert "MLI" not in pv.one_year_marks(timeline, table)
 

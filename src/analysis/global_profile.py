@@ -1,30 +1,11 @@
 """The global profile of detected victims from the GLOTIP country data, rule by rule.
 
-UNODC's Global Report gives, per reference year, the shares of women, girls, men and boys (and
-of the forms of exploitation) among detected victims. The country data do not say how those
-shares were aggregated, so every rule is computed side by side (`RULES`):
-
-- `pooled`: the counts of all entering countries added up, then divided;
-- `country_mean`: the unweighted mean of the countries' own shares;
-- `region_mean`: the mean over UN M49 sub-regions of the mean of their countries' shares;
-- `population_weighted`: the mean of country shares weighted by population (UN WPP 2024);
-- `pooled_without_largest`, `population_weighted_without_largest`: the two weighted rules
-  without each year's largest reporter (`without_largest`), whose weight can make a profile
-  one country's.
-
-A minimum number of victims for a country to enter a mean rule is a sensitivity
-(`minimum_sensitivity`), not a rule: no minimum brings a mean rule nearer every edition.
-
-A country-year enters only with the full breakdown (`entering`): every part of the profile
-published in dimension Total (women, girls, men and boys; or all three forms). GLOTIP's `<5`
-cells enter as bounds (1 to 4), so every share is a range: a part's share is lowest when the
-part is at its lower bound and the rest at their upper bounds (`part_bounds`). The central
-share takes every cell at the middle of its bounds (2.5 for a `<5` cell); distances to the
-published figures are measured from it.
-
-Each reference year comes from one export (`enforcement.vintage_of` on each); exports revise
-earlier years, and `nearest_vintage` pairs a year with the export published with the edition
-that first reported it as a full year.
+The Global Report does not say how its shares were aggregated, so every rule (`RULES`) is
+computed side by side; the weighted ones also without each year's largest reporter, whose weight
+can make a profile one country's. A country-year enters only with the full breakdown. GLOTIP's
+`<5` cells enter as bounds (1 to 4), so every share is a range around a central share that
+takes each cell at the middle of its bounds (2.5). Exports revise earlier years, so each year
+comes from the export published with the edition that first reported it.
 """
 
 from __future__ import annotations
@@ -65,9 +46,8 @@ NO_REGION = "no UN sub-region"
 
 
 def nearest_vintage(year: int) -> str:
-    """The export of the earliest edition whose latest full year is `year` or later: the
-    export published with the edition that first reported the year as a full year (2020: the
-    2022 edition, so the 2023 export). Years after every edition take the latest export."""
+    """The export of the first edition that reported `year` as a full year (2020: the 2022
+    edition, so the 2023 export); years after every edition take the latest export."""
     later = [v for v, (_, last) in sorted(EDITIONS.items()) if last >= int(year)]
     return later[0] if later else max(EDITIONS)
 
@@ -80,8 +60,7 @@ def vintages_for(years: Sequence[int], vintage: str = NEAREST) -> dict[int, str]
 
 
 def cells(glotip: pd.DataFrame, kind: str = "groups") -> pd.DataFrame:
-    """One row per country, year and part of the profile (`GROUPS` or `FORMS`): its published
-    count as bounds. Detected victims only, from one export."""
+    """One export's detected victims per country, year and part (`GROUPS` or `FORMS`), bounds."""
     en.vintage_of(glotip)
     v = glotip[glotip["indicator"] == VICTIMS]
     if kind == "groups":
@@ -101,16 +80,11 @@ def cells(glotip: pd.DataFrame, kind: str = "groups") -> pd.DataFrame:
     part = key.map(names)
     rows = v[part.notna()].assign(part=part[part.notna()].astype("string"))
     out = rows[["iso3", "year", "part", "lower", "upper", "is_suppressed"]]
-    return with_total(out, glotip).sort_values(["year", "iso3", "part"], ignore_index=True)
-
-
-def with_total(frame: pd.DataFrame, glotip: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the country-years that also publish a total of detected victims. (The 2023
-    export gives all three forms, often as `<5`, for some 50 more countries a year in 2017-2020
-    than publish a total: those rows are left out.)"""
-    totals = en.country_totals(glotip, ["victims"])[["iso3", "year"]].assign(_total=True)
-    marked = frame.merge(totals, on=["iso3", "year"], how="left")
-    return frame[marked["_total"].notna().to_numpy()]
+    # Only country-years that publish a total: the 2023 export gives all three forms, often as
+    # `<5`, for some 50 more countries a year in 2017-2020 than publish a total.
+    totals = en.country_totals(glotip, ["victims"]).set_index(["iso3", "year"]).index
+    out = out[out.set_index(["iso3", "year"]).index.isin(totals)]
+    return out.sort_values(["year", "iso3", "part"], ignore_index=True)
 
 
 def entering(frame: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
@@ -123,8 +97,7 @@ def entering(frame: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
 def profile_cells(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], kind: str = "groups"
 ) -> pd.DataFrame:
-    """The entering cells of each reference year from its export (`vintages_for`), with the
-    export in `vintage`."""
+    """The entering cells of each reference year from its export, the export in `vintage`."""
     parts = list(GROUPS if kind == "groups" else FORMS)
     frames = []
     for vintage in sorted(set(years.values())):
@@ -138,15 +111,11 @@ def profile_cells(
 
 
 def part_bounds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Per group of `by` and part: the part's share (%) of the sum of all parts, with bounds.
-
-    `lower`: the part at its lower bound and every other part at its upper bound; `upper` the
-    other way round; `share`, the central value, takes every cell at the middle of its
-    bounds (2.5 for a `<5` cell).
-    `<NA>` where every part is zero. Also the parts' sums (`victims_lower`, `victims_upper`).
-    """
+    """Per group of `by` and part: the part's share (%) of the sum of all parts, and the parts'
+    sums. `lower`: the part at its lower bound and every other at its upper bound; `upper` the
+    reverse; `<NA>` where every part is zero."""
     keys = [*by, "part"]
-    frame = frame.assign(middle=central_counts(frame))
+    frame = frame.assign(middle=(frame["lower"].astype(float) + frame["upper"].astype(float)) / 2)
     sums = frame.groupby(keys, observed=True)[["lower", "middle", "upper"]].sum().astype(float)
     whole = sums.groupby(list(by), observed=True).transform("sum")
     rest_upper = whole["upper"] - sums["upper"]
@@ -154,22 +123,9 @@ def part_bounds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     low = sums["lower"] / (sums["lower"] + rest_upper).where(lambda d: d > 0)
     high = sums["upper"] / (sums["upper"] + rest_lower).where(lambda d: d > 0)
     mid = sums["middle"] / whole["middle"].where(lambda d: d > 0)
-    out = pd.DataFrame(
-        {
-            "lower": low * 100,
-            "share": mid * 100,
-            "upper": high * 100,
-            "victims_lower": whole["lower"],
-            "victims_upper": whole["upper"],
-        }
-    )
-    return out.reset_index()
-
-
-def central_counts(frame: pd.DataFrame) -> pd.Series:
-    """Each cell's central count: the middle of its bounds (2.5 for a `<5` cell; the count
-    itself when published)."""
-    return (frame["lower"].astype(float) + frame["upper"].astype(float)) / 2
+    columns = ["lower", "share", "upper", "victims_lower", "victims_upper"]
+    out = pd.concat([low * 100, mid * 100, high * 100, whole["lower"], whole["upper"]], axis=1)
+    return out.set_axis(columns, axis=1).reset_index()
 
 
 def _mean_bounds(shares: pd.DataFrame, by: Sequence[str], weight: str | None = None):
@@ -180,13 +136,8 @@ def _mean_bounds(shares: pd.DataFrame, by: Sequence[str], weight: str | None = N
         _w=w, _lo=shares["lower"] * w, _mid=shares["share"] * w, _hi=shares["upper"] * w
     )
     sums = parts.groupby([*by, "part"], observed=True)[["_w", "_lo", "_mid", "_hi"]].sum()
-    return pd.DataFrame(
-        {
-            "lower": sums["_lo"] / sums["_w"],
-            "share": sums["_mid"] / sums["_w"],
-            "upper": sums["_hi"] / sums["_w"],
-        }
-    )
+    means = sums[["_lo", "_mid", "_hi"]].div(sums["_w"], axis=0)
+    return means.set_axis(["lower", "share", "upper"], axis=1)
 
 
 def with_regions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -201,12 +152,8 @@ def profile(
     by: Sequence[str] = ("year",),
     population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per group of `by` and part: the share (%) under `rule` (see the module docstring), its
-    bounds, the countries it runs over and the victims they report (bounds).
-
-    With "region" in `by`, `region_mean` is the mean of country shares within each region.
-    `population_weighted` needs `population` (WPP 2024, every country-year).
-    """
+    """Per group of `by` and part: the share (%) under `rule`, its bounds, the countries and
+    their victims. With "region" in `by`, `region_mean` is the mean within each region."""
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}: {rule!r}")
     named, rule = rule, base_rule(rule)
@@ -234,19 +181,8 @@ def profile(
     whole = part_bounds(frame, by).set_index([*by, "part"])[["victims_lower", "victims_upper"]]
     n = frame.groupby(by, observed=True)["iso3"].nunique().rename("countries")
     out = out.join(whole).reset_index().merge(n.reset_index(), on=by, how="left")
-    return out.assign(rule=named)[
-        [
-            "rule",
-            *by,
-            "part",
-            "lower",
-            "share",
-            "upper",
-            "countries",
-            "victims_lower",
-            "victims_upper",
-        ]
-    ]
+    values = ["lower", "share", "upper", "countries", "victims_lower", "victims_upper"]
+    return out.assign(rule=named)[["rule", *by, "part", *values]]
 
 
 def base_rule(rule: str) -> str:
@@ -254,39 +190,26 @@ def base_rule(rule: str) -> str:
     return rule.removesuffix(WITHOUT_LARGEST)
 
 
-def all_rules(
-    frame: pd.DataFrame,
-    population: pd.DataFrame,
-    by: Sequence[str] = ("year",),
-    rules: Sequence[str] = RULES,
-) -> pd.DataFrame:
-    """`profile` under every rule, one below the other."""
-    return pd.concat([profile(frame, r, by, population) for r in rules], ignore_index=True)
+def all_rules(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """`profile` per year under every rule, one below the other."""
+    return pd.concat([profile(frame, r, population=population) for r in RULES], ignore_index=True)
 
 
 # --- The largest reporter --------------------------------------------------------------------
 
 
 def largest_reporter(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per year: the country with the most victims among the entering ones (by the lower
-    bound of its parts' sum), its victims and its share (%) of all entering victims."""
-    per = frame.groupby(["year", "iso3"])[["lower", "upper"]].sum().reset_index()
-    top = per.sort_values(["lower", "iso3"], ascending=[False, True]).drop_duplicates("year")
-    whole = per.groupby("year")[["lower", "upper"]].sum()
-    top = top.set_index("year").join(whole.add_suffix("_all"))
-    share = en.ratio_bounds(top["lower"], top["upper"], top["lower_all"], top["upper_all"])
+    """Per year: the entering country with most victims (lower bound) and its share (%) of all."""
+    per = frame.groupby(["year", "iso3"])[["lower", "upper"]].sum().add_prefix("victims_")
+    top = per.reset_index().sort_values(["victims_lower", "iso3"], ascending=[False, True])
+    top = top.drop_duplicates("year").set_index("year")
+    top = top.join(frame.groupby("year")[["lower", "upper"]].sum().add_prefix("all_"))
+    share = en.ratio_bounds(
+        top["victims_lower"], top["victims_upper"], top["all_lower"], top["all_upper"]
+    )
     share.index = top.index
-    return pd.DataFrame(
-        {
-            "iso3": top["iso3"],
-            "victims_lower": top["lower"],
-            "victims_upper": top["upper"],
-            "all_lower": top["lower_all"],
-            "all_upper": top["upper_all"],
-            "share_lower": share["lower"] * 100,
-            "share_upper": share["upper"] * 100,
-        }
-    ).reset_index()
+    top = top.assign(share_lower=share["lower"] * 100, share_upper=share["upper"] * 100)
+    return top.reset_index()
 
 
 def without_largest(frame: pd.DataFrame) -> pd.DataFrame:
@@ -296,32 +219,11 @@ def without_largest(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[marked["_drop"].isna().to_numpy()].reset_index(drop=True)
 
 
-# --- Totals ----------------------------------------------------------------------------------
-
-
-def export_totals(glotip: pd.DataFrame, entering_cells: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per year: detected victims in the export (published totals, sex and age Total) and the
-    countries reporting them; with `entering_cells`, also the victims of known sex and age in the
-    countries with the full breakdown (bounds)."""
-    totals = en.country_totals(glotip, ["victims"])
-    out = en.sum_bounds(totals, ["year"])[["year", "lower", "upper", "n_countries"]]
-    out = out.rename(columns={"n_countries": "countries"}).assign(vintage=en.vintage_of(glotip))
-    if entering_cells is not None:
-        part = entering_cells.groupby("year").agg(
-            entering_lower=("lower", "sum"),
-            entering_upper=("upper", "sum"),
-            entering_countries=("iso3", "nunique"),
-        )
-        out = out.merge(part.reset_index(), on="year", how="left")
-    return out
-
-
 # --- The published figures and the distance to them -----------------------------------------
 
 
 def published_figures(path: Path = FIGURES_FILE) -> pd.DataFrame:
-    """The Global Report's figures as transcribed by hand, one row per edition, reference year
-    and group (or form, or total), with the citation and where the figure comes from."""
+    """The Global Report's figures as transcribed by hand, with their citations."""
     table = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
     return table.astype({"edition": "Int64", "reference_year": "Int64", "value": "Float64"})
 
@@ -329,7 +231,7 @@ def published_figures(path: Path = FIGURES_FILE) -> pd.DataFrame:
 def published_profile(
     figures: pd.DataFrame, edition: int, year: int, parts: Sequence[str] = tuple(GROUPS)
 ) -> pd.Series:
-    """The published shares (%) of `parts` in one edition for one year, by part (those given)."""
+    """The published shares (%) of `parts` in one edition for one year, by part."""
     rows = figures[
         (figures["edition"] == edition)
         & (figures["reference_year"] == year)
@@ -350,10 +252,9 @@ def gap(published, lower, upper) -> pd.Series:
 
 
 def distances(profiles: pd.DataFrame, published: pd.Series, year: int) -> pd.DataFrame:
-    """Per rule (and export): each part's computed share in `year` beside the published one:
-    `distance` (central share minus published, points), `range_gap` (from the range, 0 when
-    the published share lies inside it) and `largest` (the largest absolute distance over the
-    parts, points), `largest_range_gap` likewise."""
+    """Per rule (and export): each part's share in `year` beside the published one, `distance`
+    (central minus published, points), `range_gap` (0 inside the range), and per rule the
+    largest absolute of each over the parts (`largest`, `largest_range_gap`)."""
     rows = profiles[(profiles["year"] == year) & profiles["part"].isin(published.index)].copy()
     rows["published"] = rows["part"].map(published).astype(float)
     rows["distance"] = rows["share"].astype(float) - rows["published"]
@@ -370,37 +271,35 @@ def distances(profiles: pd.DataFrame, published: pd.Series, year: int) -> pd.Dat
 
 
 def closest_rule(dist: pd.DataFrame) -> tuple[str, float]:
-    """The rule whose central shares lie closest (smallest largest distance), and that
-    distance (points)."""
+    """The rule with the smallest largest distance, and that distance (points)."""
     per = dist.groupby("rule")["largest"].first().astype(float)
     order = sorted(per.index, key=lambda r: (per[r], RULES.index(r)))
     return order[0], float(per[order[0]])
 
 
+def _held_editions(glotip_by_vintage: dict[str, pd.DataFrame], figures: pd.DataFrame):
+    """Per edition and year with published shares of the four groups: those and the cells."""
+    shares = figures[(figures["measure"] == "share") & figures["group"].isin(list(GROUPS))]
+    for (edition, year), rows in shares.groupby(["edition", "reference_year"]):
+        found = profile_cells(glotip_by_vintage, {int(year): nearest_vintage(int(year))})
+        if len(found):
+            yield int(edition), int(year), rows.set_index("group")["value"].astype(float), found
+
+
 def edition_distances(
     glotip_by_vintage: dict[str, pd.DataFrame], figures: pd.DataFrame, population: pd.DataFrame
 ) -> pd.DataFrame:
-    """Every rule against every edition whose published shares of women, girls, men and boys
-    the project holds: for each edition and reference year, `distances` on the export nearest
-    the year (`nearest_vintage`; the only one for a year no export's edition reported), with
-    `edition` and the number of published parts compared."""
-    shares = figures[(figures["measure"] == "share") & figures["group"].isin(list(GROUPS))]
+    """`distances` of every rule to every edition held, on the export nearest each year."""
     frames = []
-    for (edition, year), rows in shares.groupby(["edition", "reference_year"]):
-        published = rows.set_index("group")["value"].astype(float)
-        vintage = nearest_vintage(int(year))
-        found = profile_cells(glotip_by_vintage, {int(year): vintage})
-        if found.empty:
-            continue
-        profiles = all_rules(found, population).assign(vintage=vintage)
-        frames.append(distances(profiles, published, int(year)).assign(
-            edition=int(edition), parts=len(published)))  # fmt: skip
+    for edition, year, published, found in _held_editions(glotip_by_vintage, figures):
+        profiles = all_rules(found, population).assign(vintage=nearest_vintage(year))
+        dist = distances(profiles, published, year)
+        frames.append(dist.assign(edition=edition, parts=len(published)))
     return pd.concat(frames, ignore_index=True)
 
 
 def worst_cases(by_edition: pd.DataFrame) -> pd.DataFrame:
-    """Per rule, its largest distance to each edition (columns: editions) and the worst case
-    over all of them (`worst`), rules in order of their worst case (ties: `RULES` order)."""
+    """Per rule, its largest distance to each edition and the `worst`, the best rule first."""
     per = by_edition.groupby(["rule", "edition"])["largest"].first().unstack("edition")
     per["worst"] = per.max(axis=1)
     order = sorted(per.index, key=lambda r: (per.at[r, "worst"], RULES.index(r)))
@@ -414,43 +313,35 @@ def minimum_sensitivity(
     glotip_by_vintage: dict[str, pd.DataFrame],
     figures: pd.DataFrame,
     population: pd.DataFrame,
-    rules: Sequence[str] = ("country_mean", "region_mean"),
     minimums: Sequence[int] = MINIMUMS,
 ) -> pd.DataFrame:
-    """The mean rules with a minimum of victims of known sex and age (the lower bound of the
-    parts' sum) for a country-year to enter: per rule and minimum, the largest distance to
-    each edition held, the countries that enter for it, and the worst case over editions."""
-    shares = figures[(figures["measure"] == "share") & figures["group"].isin(list(GROUPS))]
+    """The mean rules with a minimum of victims of known sex and age for a country-year to enter:
+    per rule, minimum and edition, the largest distance, the countries and the worst case. A
+    sensitivity, not a rule: no minimum brings a mean rule nearer every edition."""
     rows = []
-    for (edition, year), published in shares.groupby(["edition", "reference_year"]):
-        published = published.set_index("group")["value"].astype(float)
-        found = profile_cells(glotip_by_vintage, {int(year): nearest_vintage(int(year))})
-        if found.empty:
-            continue
+    for edition, year, published, found in _held_editions(glotip_by_vintage, figures):
         size = found.groupby("iso3")["lower"].transform("sum")
         for minimum in minimums:
             entered = found[size >= minimum]
-            for rule in rules:
-                dist = distances(profile(entered, rule, population=population), published,
-                                 int(year))  # fmt: skip
-                rows.append({"rule": rule, "minimum": int(minimum), "edition": int(edition),
-                             "year": int(year), "countries": int(entered["iso3"].nunique()),
+            for rule in ("country_mean", "region_mean"):
+                dist = distances(profile(entered, rule, population=population), published, year)
+                rows.append({"rule": rule, "minimum": int(minimum), "edition": edition,
+                             "year": year, "countries": int(entered["iso3"].nunique()),
                              "largest": float(dist["largest"].iloc[0])})  # fmt: skip
     table = pd.DataFrame(rows)
     return table.assign(worst=table.groupby(["rule", "minimum"])["largest"].transform("max"))
 
 
 def chosen_rule(by_edition: pd.DataFrame) -> tuple[str, float]:
-    """The rule with the smallest worst case over every edition held, and that worst case
-    (points): chosen on all editions, not one year, so that no single revised year picks it."""
+    """The rule with the smallest worst case over every edition held, and that worst case:
+    chosen on all editions so that no single revised year picks it."""
     table = worst_cases(by_edition)
     return str(table.index[0]), float(table["worst"].iloc[0])
 
 
 def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> dict:
-    """The country whose published total of detected victims in `year` changed most from one
-    export (`before`) to another (`after`): its code and both totals as bounds (None where an
-    export has no total for it)."""
+    """The country whose total of detected victims in `year` changed most from one export to
+    the other: its code and both totals as bounds (None where an export has none)."""
 
     def per_country(glotip: pd.DataFrame) -> pd.DataFrame:
         totals = en.country_totals(glotip, ["victims"])
@@ -471,29 +362,31 @@ def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> di
 def paired_totals(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], entering_cells: pd.DataFrame
 ) -> pd.DataFrame:
-    """`export_totals` of each reference year from its export (`vintages_for`)."""
+    """Per year, from its export: detected victims and countries, all and those that enter."""
     frames = []
     for vintage in sorted(set(years.values())):
-        chosen = [y for y, v in years.items() if v == vintage]
-        mine = entering_cells[entering_cells["vintage"] == vintage]
-        found = export_totals(glotip_by_vintage[vintage], mine)
-        frames.append(found[found["year"].isin(chosen)])
-    return pd.concat(frames, ignore_index=True).sort_values("year", ignore_index=True)
+        totals = en.country_totals(glotip_by_vintage[vintage], ["victims"])
+        totals = totals[totals["year"].isin([y for y, v in years.items() if v == vintage])]
+        out = en.sum_bounds(totals, ["year"])[["year", "lower", "upper", "n_countries"]]
+        frames.append(out.rename(columns={"n_countries": "countries"}).assign(vintage=vintage))
+    part = entering_cells.groupby("year").agg(
+        entering_lower=("lower", "sum"),
+        entering_upper=("upper", "sum"),
+        entering_countries=("iso3", "nunique"),
+    )
+    out = pd.concat(frames, ignore_index=True).merge(part.reset_index(), on="year", how="left")
+    return out.sort_values("year", ignore_index=True)
 
 
 def on_every_export(
-    glotip_by_vintage: dict[str, pd.DataFrame],
-    year: int,
-    population: pd.DataFrame,
-    kind: str = "groups",
+    glotip_by_vintage: dict[str, pd.DataFrame], year: int, population: pd.DataFrame
 ) -> pd.DataFrame:
-    """`all_rules` for one reference year computed from each export that holds it, with the
-    export in `vintage`: how a revision of the country data moves each rule."""
+    """`all_rules` for one year from each export that holds it: how a revision moves a rule."""
     frames = []
     for vintage, glotip in sorted(glotip_by_vintage.items()):
         if year not in set(int(y) for y in glotip["year"]):
             continue
-        found = profile_cells(glotip_by_vintage, {year: vintage}, kind)
+        found = profile_cells(glotip_by_vintage, {year: vintage})
         frames.append(all_rules(found, population).assign(vintage=vintage))
     return pd.concat(frames, ignore_index=True)
 
@@ -505,10 +398,8 @@ AGREES_WITHIN = 1.0  # points: a published whole per cent agrees with a range it
 
 
 def group_counts(glotip: pd.DataFrame, group: str) -> pd.DataFrame:
-    """Per country-year, the detected victims of one group as bounds (`iso3`, `year`, `lower`,
-    `upper`): all victims (the totals, rebuilt from their parts where the cleaning step did),
-    children (girls and boys, where a country publishes both), a group of `GROUPS`, a form of
-    `FORMS`, or a group's count of one form ("girls: sexual exploitation")."""
+    """Per country-year, the detected victims of one group as bounds: all victims, children,
+    a group of `GROUPS`, a form of `FORMS`, or a group's form ("girls: sexual exploitation")."""
     v = glotip[glotip["indicator"] == VICTIMS]
     group, _, form = group.partition(": ")
     if group == ALL_VICTIMS and not form:
@@ -531,9 +422,8 @@ def group_counts(glotip: pd.DataFrame, group: str) -> pd.DataFrame:
 
 
 def change(glotip: pd.DataFrame, group: str, base: int, year: int) -> dict:
-    """The change (%) in a group's detected victims from `base` to `year`: in the countries
-    that report the group in both years (like for like), as a range over the `<5` bounds; and
-    the two years' sums over every country reporting each (other countries each year)."""
+    """The change (%) in a group's detected victims from `base` to `year` in the countries that
+    report both years, as a range over the `<5` bounds; and each year's sum over every country."""
     counts = group_counts(glotip, group)
     at = {y: counts[counts["year"] == y].set_index("iso3") for y in (base, year)}
     both = at[base].index.intersection(at[year].index)
@@ -547,9 +437,8 @@ def change(glotip: pd.DataFrame, group: str, base: int, year: int) -> dict:
 
 
 def form_share(glotip: pd.DataFrame, group: str, form: str, year: int) -> dict:
-    """The share (%) of one form among a group's detected victims of known form in `year`,
-    over the countries that publish all three forms for the group, as a range over the `<5`
-    bounds (the form low and the others high, then the reverse)."""
+    """The share (%) of one form among a group's victims in `year`, over the countries that
+    publish all three forms for it, as a range over the `<5` bounds."""
     parts = {f: group_counts(glotip, f"{group}: {f}") for f in FORMS}
     rows = pd.concat([p[p["year"] == year].assign(part=f) for f, p in parts.items()])
     rows = entering(rows, list(FORMS))
@@ -562,11 +451,9 @@ def form_share(glotip: pd.DataFrame, group: str, form: str, year: int) -> dict:
 
 
 def statement_checks(glotip: pd.DataFrame, figures: pd.DataFrame, edition: int) -> pd.DataFrame:
-    """Each statement of change (`measure` "change", from `base_year`) and each share of a
-    form within a group ("girls: sexual exploitation") that `figures` holds for `edition`,
-    beside what the export gives (`change`, `form_share`), with `gap`: 0 where the published
-    figure lies within `AGREES_WITHIN` points of the range, else the distance beyond that
-    (computed minus published: negative where the export gives less)."""
+    """Each statement of change and each share of a form within a group that `figures` holds for
+    `edition`, beside what the export gives, with `gap`: 0 within `AGREES_WITHIN` points of the
+    range, else the signed distance beyond that (negative where the export gives less)."""
     rows = []
     mine = figures[figures["edition"] == edition]
     for r in mine.itertuples():

@@ -1,11 +1,8 @@
-"""Country profiles: where a country's citizens were exploited, who was exploited in it, and its
-GLOTIP enforcement series against its region.
+"""Country profiles: exact counts of where a country's citizens were exploited, who was exploited
+in it, and its GLOTIP series against its region (what a report may show: `profile_views`).
 
-CTDC releases overlap (the same cases appear in several), so every count here is per release and
-releases are set side by side, never added. A place of exploitation equal to the country itself
-is domestic trafficking; an unknown place stays a visible row. These are exact counts: what a
-report may show of them (small cells, ranked tables, the summary paragraph) is decided in
-`analysis.publish.profile_views`.
+CTDC releases overlap (the same cases appear in several): every count is per release, never
+added across releases. A place equal to the country is domestic; an unknown place stays a row.
 """
 
 from __future__ import annotations
@@ -38,8 +35,7 @@ def known_codes() -> set[str]:
 
 
 def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
-    """Sorted ISO3 codes of every country with any CTDC victim record (as citizenship or place
-    of exploitation, any release) or any GLOTIP row (as reporting country or as citizenship)."""
+    """Sorted ISO3 codes of every country in any CTDC record or GLOTIP row (in either role)."""
     ctdc = catalog.read("victims", columns=list(ROLES["destinations"]), folder=data_dir)
     glotip = catalog.read("glotip", columns=["iso3", "category_iso3"], folder=data_dir)
     codes = pd.concat([ctdc[c] for c in ctdc.columns] + [glotip[c] for c in glotip.columns])
@@ -63,8 +59,7 @@ def country_name(iso3: str) -> str:
 def load_victims(
     iso3: str, years: Sequence[int], data_dir: str | Path | None = None
 ) -> pd.DataFrame:
-    """CTDC records (all releases, `release` column) of citizens of `iso3` or exploited in it,
-    registered in `years` (first, last), with the derived groups (form, age group)."""
+    """CTDC records (all releases) of citizens of `iso3` or exploited in it, in `years`."""
     first, last = int(years[0]), int(years[-1])
     if first > last:
         raise ValueError(f"the year range is empty: {first} > {last}")
@@ -78,16 +73,19 @@ def load_victims(
 # --- Places: destinations of the country's citizens, origins of those exploited in it -----------
 
 
+def _rows(frame: pd.DataFrame, iso3: str, role: str) -> pd.DataFrame:
+    """The records of `iso3` in `role`, with the other place (or 'unknown') in `place`."""
+    select, place = ROLES[role]
+    rows = frame[frame[select].eq(iso3).fillna(False)]
+    return rows.assign(place=rows[place].astype("string").fillna(UNKNOWN))
+
+
 def place_counts(frame: pd.DataFrame, iso3: str, role: str) -> pd.DataFrame:
     """Records per release and place (ISO3, or 'unknown'); `role` 'destinations' or 'origins'."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {list(ROLES)}, got {role!r}")
-    select, place = ROLES[role]
-    rows = frame[frame[select].eq(iso3).fillna(False)]
-    places = rows[place].astype("string").fillna(UNKNOWN)
-    counts = rows.assign(place=places).groupby(["release", "place"]).size()
-    out = counts.rename("records").reset_index()
-    return out.astype({"release": "string", "place": "string", "records": "int64"})
+    out = _rows(frame, iso3, role).groupby(["release", "place"]).size().rename("records")
+    return out.reset_index().astype({"release": "string", "place": "string", "records": "int64"})
 
 
 def foreign_places(counts: pd.DataFrame, release: str, iso3: str) -> pd.Series:
@@ -96,30 +94,19 @@ def foreign_places(counts: pd.DataFrame, release: str, iso3: str) -> pd.Series:
     return rows.set_index("place")["records"]
 
 
-def _groups(frame: pd.DataFrame, iso3: str, release: str, role: str) -> pd.DataFrame:
-    select, place = ROLES[role]
-    rows = frame[(frame["release"] == release) & frame[select].eq(iso3).fillna(False)]
-    return rows.assign(place=rows[place].astype("string").fillna(UNKNOWN))
-
-
-def _bucket(places: pd.Series, keep: list[str], iso3: str) -> pd.Series:
-    """A place, or 'other foreign' when not among `keep`; domestic and unknown stay."""
-    special = places.isin([*keep, iso3, UNKNOWN])
-    return places.where(special, OTHER_FOREIGN).astype("string")
-
-
-def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
-    """Records per value of `rows` and of `columns` (pd.crosstab, without its pivot table)."""
-    return rows.groupby([rows, columns]).size().unstack(fill_value=0)
+def _bucketed(frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str]):
+    """One release's `_rows`, `bucket` 'other foreign' for a foreign place not among `keep`."""
+    rows = _rows(frame[frame["release"] == release], iso3, role)
+    special = rows["place"].isin([*keep, iso3, UNKNOWN])
+    return rows.assign(bucket=rows["place"].where(special, OTHER_FOREIGN).astype("string"))
 
 
 def over_time(
     frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str]
 ) -> pd.DataFrame:
     """Records per year (rows) and place (columns: `keep`, other foreign, domestic, unknown)."""
-    rows = _groups(frame, iso3, release, role)
-    rows = rows.assign(bucket=_bucket(rows["place"], keep, iso3))
-    table = _crosstab(rows["year"], rows["bucket"])
+    table = _bucketed(frame, iso3, release, role, keep).groupby(["year", "bucket"]).size()
+    table = table.unstack(fill_value=0)
     order = [*keep, OTHER_FOREIGN, iso3, UNKNOWN]
     return table.reindex(columns=[c for c in order if c in table.columns]).rename_axis(
         index="year", columns="place"
@@ -132,10 +119,9 @@ def by_group(
     """Records per place (rows) and gender or form of exploitation (columns, unknown kept)."""
     if column not in ("gender", "form", "age_group"):
         raise ValueError(f"column must be gender, form or age_group, got {column!r}")
-    rows = _groups(frame, iso3, release, role)
-    rows = rows.assign(bucket=_bucket(rows["place"], keep, iso3))
-    group = rows[column].astype("string").fillna(UNKNOWN)
-    table = _crosstab(rows["bucket"], group)
+    rows = _bucketed(frame, iso3, release, role, keep)
+    rows = rows.assign(**{column: rows[column].astype("string").fillna(UNKNOWN)})
+    table = rows.groupby(["bucket", column]).size().unstack(fill_value=0)
     order = {"gender": GENDERS, "form": [*victims.FORMS, UNKNOWN],
              "age_group": victims.AGE_GROUPS}[column]  # fmt: skip
     table = table.reindex(columns=[c for c in order if c in table.columns])
@@ -176,9 +162,8 @@ def _context_schema():
 
 
 def context_notes(path: Path = CONTEXT_FILE) -> pd.DataFrame:
-    """The transcribed, cited notes on figures that are one programme's caseload or fall in a
-    crisis year (`mappings/caseload_context.csv`), validated; a bad row is a DataError naming
-    the file, column and row."""
+    """The cited notes on figures that are one programme's caseload or fall in a crisis year,
+    validated: a bad row is a DataError naming the file, column and row."""
     table = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
     for column in ("first_year", "last_year"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
@@ -207,13 +192,9 @@ def enforcement_series(
     years: Sequence[int],
     indicators: Sequence[str] = tuple(en.INDICATORS),
 ) -> pd.DataFrame:
-    """Per indicator and year: the country's published total and rate per 100,000, and the
-    pooled total and rate of the other reporting countries of its UN sub-region.
-
-    `<5` cells are carried as bounds (see analysis.enforcement); regional sums run over the
-    countries that reported that year (`n_countries`). A member without a WPP population stays
-    in the sums but not in the pooled rate, and is named in `no_population`.
-    """
+    """Per indicator and year: the country's published total and rate per 100,000, and those of
+    the other reporting countries of its UN sub-region pooled (`<5` cells as bounds). A member
+    without a WPP population stays in the sums but not in the rate (`no_population`)."""
     first, last = int(years[0]), int(years[-1])
     totals = en.country_totals(glotip, en.indicator_keys(indicators))
     totals = totals[totals["year"].between(first, last)]
@@ -221,7 +202,7 @@ def enforcement_series(
     region = region_of(iso3)
     own = totals[totals["iso3"] == iso3].assign(n_countries=1)
     own = en.add_rates(own.astype({"value": "Int64"}))
-    parts = [own.assign(scope="country")]
+    parts = [own.assign(scope="country", no_population="")]
     if region:
         members = totals["iso3"].astype("string")
         rest = totals[(countries.un_region(members) == region).fillna(False).to_numpy()]
@@ -237,18 +218,15 @@ def enforcement_series(
             lacking = lacking.agg(lambda s: ", ".join(sorted(set(s)))).rename("no_population")
             pooled = pooled.merge(lacking.reset_index(), on=keys, how="left")
             pooled["no_population"] = pooled["no_population"].fillna("")
-            parts.append(pooled.assign(scope=f"rest of {region}"))
-    parts[0] = parts[0].assign(no_population="")
+            parts.append(pooled.assign(scope=f"rest of {region}", check=pd.NA))
     columns = ["scope", "indicator", "year", "value", "lower", "upper", "population", "rate",
                "rate_lower", "rate_upper", "n_countries", "no_population", "check"]  # fmt: skip
-    parts = [p if "check" in p else p.assign(check=pd.NA) for p in parts]
     out = pd.concat([p[columns] for p in parts], ignore_index=True)
     return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
 
 
 def abroad_rows(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
-    """GLOTIP's rows of victims with the country's citizenship detected by other countries
-    (all sexes and ages), one per reporting country and year."""
+    """GLOTIP's victims with the country's citizenship detected by other countries, per year."""
     first, last = int(years[0]), int(years[-1])
     return glotip[
         (glotip["indicator"] == en.INDICATORS["victims"])
@@ -262,9 +240,8 @@ def abroad_rows(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.Dat
 
 
 def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
-    """GLOTIP victims with the country's citizenship detected by other countries, per
-    reporting country: years reported and the sum over them (bounds where `<5` cells), and
-    `alone`: the years whose rows stand without a total of the reporting country."""
+    """`abroad_rows` per reporting country: years reported, the sum (bounds), and `alone`: the
+    years without a total of the reporting country."""
     rows = abroad_rows(glotip, iso3, years)
     if rows.empty:
         return pd.DataFrame(

@@ -1,7 +1,5 @@
-"""How the global profile is shown: its tables, sentences, figure and results records. The
-shares come from `analysis.global_profile`; a share is shown as its central value with the
-range that GLOTIP's `<5` cells leave, '41.0 (40.5–41.1)', and differences of shares in points.
-"""
+"""How the global profile is shown: a share as its central value with the range that GLOTIP's
+`<5` cells leave, '41.0 (40.5–41.1)', and differences of shares in points."""
 
 from __future__ import annotations
 
@@ -28,12 +26,11 @@ RULE_NAMES = {
         "population-weighted mean of country shares, largest reporter left out"
     ),
 }
-PART_NAMES = {**{g: g for g in gp.GROUPS}, **{f: f for f in gp.FORMS}}
 
 
-def export_name(vintage: str) -> str:
+def export_name(vintage: str, the: str = "the ") -> str:
     """'the export of 30 May 2023' (from the GLOTIP vintages' labels)."""
-    return releases.GLOTIP[vintage].label.replace("UNODC GLOTIP ", "the ")
+    return releases.GLOTIP[vintage].label.replace("UNODC GLOTIP ", the)
 
 
 def share_text(share, lower, upper) -> str:
@@ -54,25 +51,20 @@ def points(value, signed: bool = True) -> str:
 
 
 def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
-    """Per year: the export, countries with the full breakdown of all reporting a total, their
-    victims of known sex and age, and the largest of them with its share."""
+    """Per year: the export, the countries entering, their victims and the largest reporter."""
     t = totals.merge(top, on="year", how="left")
     names = cty.name(t["iso3"].astype("string"))
+    victims = list(map(bounds_text, t["entering_lower"], t["entering_upper"]))
+    shares = list(map(bounds_text, t["share_lower"], t["share_upper"], [1] * len(t)))
     frame = pd.DataFrame(
         {
             "reference year": t["year"].astype(str),
-            "export": [export_name(v).removeprefix("the ") for v in t["vintage"]],
+            "export": [export_name(v, "") for v in t["vintage"]],
             "countries with the full breakdown": t["entering_countries"],
             "countries reporting a total": t["countries"],
-            "victims in them (women, girls, men, boys)": [
-                bounds_text(lo, hi)
-                for lo, hi in zip(t["entering_lower"], t["entering_upper"], strict=True)
-            ],
+            "victims in them (women, girls, men, boys)": victims,
             "largest reporter": names.fillna(t["iso3"]),
-            "its share of those victims (%)": [
-                bounds_text(lo, hi, 1)
-                for lo, hi in zip(t["share_lower"], t["share_upper"], strict=True)
-            ],
+            "its share of those victims (%)": shares,
         }
     )
     return Table(frame, caption="Countries entering the profile, per reference year")
@@ -81,10 +73,7 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
 def glotip_records(
     glotip_by_vintage: dict[str, pd.DataFrame], years: dict[int, str], groups: pd.DataFrame
 ) -> list[dict]:
-    """For the disclosure audit, the GLOTIP sums this report prints, per export: each year's
-    detected victims over the country totals UNODC published, and each year's victims of the
-    countries entering the profile over their figures by sex and age. Not recorded: the
-    shares computed from them."""
+    """For the disclosure audit: the GLOTIP sums this report prints, per export (not shares)."""
     records = []
     for vintage in sorted(set(years.values())):
         chosen = [y for y, v in years.items() if v == vintage]
@@ -111,27 +100,26 @@ def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) ->
             p = profiles[(profiles["year"] == year) & (profiles["rule"] == rule)]
             if p.empty:
                 continue
-            p = p.set_index("part")
-            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule]}
-            for part in parts:
-                r = p.loc[part] if part in p.index else None
-                text = "–" if r is None else share_text(r["share"], r["lower"], r["upper"])
-                row[f"{PART_NAMES[part]} (%)"] = text
-            row["countries"] = int(p["countries"].iloc[0])
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    return Table(
-        frame,
-        caption=caption,
-        note="Central share (range left by cells published as fewer than 5).",
-    )
+            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule], **_shares(p, parts)}
+            rows.append({**row, "countries": int(p["countries"].iloc[0])})
+    return Table(pd.DataFrame(rows), caption=caption, note=RANGE_NOTE)
+
+
+RANGE_NOTE = "Central share (range left by cells published as fewer than 5)."
+
+
+def _shares(p: pd.DataFrame, parts: Sequence[str]) -> dict[str, str]:
+    """Each part's share of one profile as text, by column ('–' where the part is absent)."""
+    p = p.set_index("part").reindex(list(parts))
+    return {
+        f"{part} (%)": share_text(r["share"], r["lower"], r["upper"]) for part, r in p.iterrows()
+    }
 
 
 def profile_figure(
     profiles: pd.DataFrame, figures: pd.DataFrame, parts: Sequence[str], title: str, source: str
 ):
-    """One panel per part: the share per year under each rule (line: central, band: range),
-    with the Global Report's published figures as black marks."""
+    """One panel per part: each rule's share per year (line: central, band: range), published."""
     ncols = 2
     nrows = int(np.ceil(len(parts) / ncols))
     fig, axes = plots.figure(
@@ -161,7 +149,7 @@ def profile_figure(
             zorder=5,
             label="Global Report (published)",
         )
-        ax.set_title(PART_NAMES[part], loc="left", fontsize=10)
+        ax.set_title(part, loc="left", fontsize=10)
         ax.set_ylim(0, 100 if len(parts) < 4 else 70)
     _legend_clear_of_lines(list(axes.flat), len(parts), ncols)
     plots.finish_grid(
@@ -197,16 +185,19 @@ def _legend_clear_of_lines(axes: list, used: int, ncols: int = 2) -> None:
     lowest.legend(handles, labels, fontsize=7, frameon=False, loc="upper left")
 
 
+def _shares_record(p: pd.DataFrame) -> dict:
+    """{part: [lower, share, upper], "countries": n} of one profile."""
+    entry = {
+        r.part: [round(float(x), 2) for x in (r.lower, r.share, r.upper)] for r in p.itertuples()
+    }
+    return {**entry, "countries": int(p["countries"].iloc[0])}
+
+
 def profile_records(profiles: pd.DataFrame) -> dict:
-    """Every rule's profile for every year: {rule: {year: {part: [lower, share, upper],
-    "countries": n, "export": vintage}}}."""
+    """{rule: {year: {part: [lower, share, upper], "countries": n, "export": vintage}}}."""
     out: dict = {}
     for (rule, year), p in profiles.groupby(["rule", "year"]):
-        entry = {
-            r.part: [round(float(r.lower), 2), round(float(r.share), 2), round(float(r.upper), 2)]
-            for r in p.itertuples()
-        }
-        entry["countries"] = int(p["countries"].iloc[0])
+        entry = _shares_record(p)
         if "vintage" in p:
             entry["export"] = str(p["vintage"].iloc[0])
         out.setdefault(rule, {})[str(int(year))] = entry
@@ -217,9 +208,7 @@ def profile_records(profiles: pd.DataFrame) -> dict:
 
 
 def distance_table(dist: pd.DataFrame, caption: str) -> Table:
-    """The published shares in the first row, then per export and rule each part's central
-    share with its distance in points, the largest distance and the parts whose published
-    share lies inside the computed range."""
+    """The published shares first, then per export and rule each part's share and distance."""
     parts = list(dict.fromkeys(dist["part"]))
     first = dist.drop_duplicates("part").set_index("part")["published"]
     rows = [
@@ -233,7 +222,7 @@ def distance_table(dist: pd.DataFrame, caption: str) -> Table:
     ]
     for (vintage, rule), p in dist.groupby(["vintage", "rule"], sort=False):
         p = p.set_index("part")
-        row = {"export": export_name(vintage).removeprefix("the "), "rule": RULE_NAMES[rule]}
+        row = {"export": export_name(vintage, ""), "rule": RULE_NAMES[rule]}
         for part in parts:
             row[f"{part} (%)"] = f"{p.at[part, 'share']:.1f} ({points(p.at[part, 'distance'])})"
         row["largest distance"] = points(p["largest"].iloc[0], signed=False)
@@ -263,25 +252,6 @@ def distance_records(dist: pd.DataFrame) -> dict:
     return out
 
 
-def closest_sentence(
-    rule: str, distance: float, default: str, vintage: str, year: int, edition: int,
-    asked: bool = False,
-) -> str:  # fmt: skip
-    """Which rule comes closest to the published figures, how close, and whether it is the one
-    this report shows first."""
-    text = (
-        f"On {export_name(vintage)}, **{RULE_NAMES[rule]}** comes closest to the {edition} "
-        f"edition's figures for {year}: no share is more than {points(distance, False)} from "
-        "the published one."
-    )
-    if rule == default:
-        return text + " It is the rule this report uses by default in the sections below."
-    if asked:
-        return text + f" The sections below use {RULE_NAMES[default]}, as asked for this run."
-    return text + (f" The sections below use {RULE_NAMES[default]}: one year alone does not "
-                   "choose the rule (next section).")  # fmt: skip
-
-
 CLOSE_ENOUGH = 3.0  # points from every edition's published shares: a rule that "matches"
 
 
@@ -290,8 +260,7 @@ def _edition_years(by_edition: pd.DataFrame) -> pd.Series:
 
 
 def rule_choice_table(by_edition: pd.DataFrame) -> Table:
-    """Each rule's largest distance to each Global Report edition held, and its worst case;
-    the rules in order of their worst case (the first is the default)."""
+    """Each rule's largest distance to each edition held, and its worst case (first: default)."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     frame = pd.DataFrame({"rule": [RULE_NAMES[r] for r in worst.index]})
     for edition, year in years.items():
@@ -312,21 +281,15 @@ def rule_choice_table(by_edition: pd.DataFrame) -> Table:
 def rule_choice_records(by_edition: pd.DataFrame) -> dict:
     """Per rule, its distance (points) to each edition held and its worst case."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
+    columns = {**{f"{e} edition ({y})": e for e, y in years.items()}, "worst": "worst"}
     return {
-        rule: {
-            **{
-                f"{e} edition ({years[e]})": round(float(worst.at[rule, e]), 2) for e in years.index
-            },
-            "worst": round(float(worst.at[rule, "worst"]), 2),
-        }  # fmt: skip
-        for rule in worst.index
+        r: {k: round(float(worst.at[r, c]), 2) for k, c in columns.items()} for r in worst.index
     }
 
 
 def minimum_table(sensitivity: pd.DataFrame) -> Table:
-    """Per minimum of victims for a country to enter (`global_profile.minimum_sensitivity`):
-    the countries entering for each edition's year and each mean rule's worst case."""
-    years = sensitivity.groupby("edition")["year"].first().sort_index()
+    """Per minimum of victims for a country to enter: the countries and each mean rule's worst."""
+    years = _edition_years(sensitivity)
     rows = []
     for minimum, part in sensitivity.groupby("minimum"):
         row = {"at least (victims of known sex and age)": f"{int(minimum):,}"}
@@ -356,8 +319,7 @@ def minimum_records(sensitivity: pd.DataFrame) -> dict:
 
 
 def minimum_line(sensitivity: pd.DataFrame) -> str:
-    """Whether any minimum brings a mean rule within CLOSE_ENOUGH of every edition, and the
-    nearest it comes."""
+    """Whether a minimum brings a mean rule within CLOSE_ENOUGH of every edition."""
     worst = sensitivity.groupby(["rule", "minimum"])["worst"].first()
     (rule, minimum), best = worst.idxmin(), float(worst.min())
     plain = worst.xs(0, level="minimum")
@@ -374,10 +336,9 @@ def minimum_line(sensitivity: pd.DataFrame) -> str:
 def rule_choice_lines(
     by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
 ) -> list[str]:
-    """The default rule and its worst case over every edition held, said plainly when no rule
-    is within CLOSE_ENOUGH of all; the rule `used` where it was asked for instead; and the rule
-    closest for `year_alone` alone, with its worst case and the largest reporter's weight in
-    that year (what pulls it off)."""
+    """The default rule and its worst case over every edition held; the rule `used` if asked
+    for instead; and the rule closest for `year_alone` alone, with the largest reporter's weight
+    in the year that pulls it off."""
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
     held = ", ".join(str(y) for y in years)
@@ -415,7 +376,7 @@ def rule_choice_lines(
         h = heaviest.iloc[0]
         share = (f"{h.share_lower:.1f}%" if h.share_upper - h.share_lower < 0.05
                  else f"{h.share_lower:.1f}–{h.share_upper:.1f}%")  # fmt: skip
-        text += f", when {_country(h.iso3)} holds {share} of the victims that enter"
+        text += f", when {country_name(h.iso3)} holds {share} of the victims that enter"
     return [*lines, text + "."]
 
 
@@ -426,29 +387,16 @@ def region_table(profiles: pd.DataFrame, rule: str, year: int) -> Table:
     """Per UN sub-region: the countries entering, their victims and the profile in `year`."""
     rows = []
     for region, p in profiles.groupby("region"):
-        p = p.set_index("part")
-        row = {
-            "region": region,
-            "countries": int(p["countries"].iloc[0]),
-            "victims (women, girls, men, boys)": bounds_text(
-                p["victims_lower"].iloc[0], p["victims_upper"].iloc[0]
-            ),
-        }
-        for part in gp.GROUPS:
-            r = p.loc[part]
-            row[f"{part} (%)"] = share_text(r["share"], r["lower"], r["upper"])
-        rows.append(row)
+        victims = bounds_text(p["victims_lower"].iloc[0], p["victims_upper"].iloc[0])
+        row = {"region": region, "countries": int(p["countries"].iloc[0])}
+        rows.append({**row, "victims (women, girls, men, boys)": victims, **_shares(p, gp.GROUPS)})
     frame = pd.DataFrame(rows).sort_values("region", ignore_index=True)
-    return Table(
-        frame,
-        caption=f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})",
-        note="Central share (range left by cells published as fewer than 5).",
-    )
+    caption = f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})"
+    return Table(frame, caption=caption, note=RANGE_NOTE)
 
 
 def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
-    """Per year: detected victims in the export and the countries reporting them, beside the
-    Global Report's total where one is known."""
+    """Per year: detected victims in the export beside the Global Report's total if known."""
     known = figures[figures["measure"] == "total"]
     rows = []
     for r in totals.sort_values("year").itertuples():
@@ -461,7 +409,7 @@ def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
         rows.append(
             {
                 "reference year": str(int(r.year)),
-                "export": export_name(r.vintage).removeprefix("the "),
+                "export": export_name(r.vintage, ""),
                 "detected victims in the export": bounds_text(r.lower, r.upper),
                 "countries reporting": int(r.countries),
                 "the Global Report says": report or "–",
@@ -485,17 +433,11 @@ def totals_records(totals: pd.DataFrame) -> dict:
 def sources_table(figures: pd.DataFrame) -> Table:
     """The published figures used, one row per source: the figures it gives and where."""
     text = [
-        f"{g} {v:+,.0f}% since {b}"
-        if m == "change"
-        else f"{g} {(q + ' ') if pd.notna(q) else ''}{v:,.0f}{'%' if m == 'share' else ''}"
-        for g, q, v, m, b in zip(
-            figures["group"],
-            figures["qualifier"],
-            figures["value"],
-            figures["measure"],
-            figures["base_year"],
-            strict=True,
-        )
+        f"{r.group} {r.value:+,.0f}% since {r.base_year}"
+        if r.measure == "change"
+        else f"{r.group} {(r.qualifier + ' ') if pd.notna(r.qualifier) else ''}{r.value:,.0f}"
+        + ("%" if r.measure == "share" else "")
+        for r in figures.itertuples()
     ]
     keys = ["edition", "reference_year", "citation", "page_or_figure", "address", "provenance"]
     grouped = figures.assign(figure=text).groupby(keys, sort=False, dropna=False)["figure"]
@@ -522,7 +464,7 @@ def without_largest_table(
         t = top[top["year"] == year].iloc[0]
         row = {
             "reference year": str(int(year)),
-            "largest reporter": cty.name(pd.Series([t["iso3"]])).fillna(t["iso3"]).iloc[0],
+            "largest reporter": country_name(t["iso3"]),
             "its share of victims (%)": bounds_text(t["share_lower"], t["share_upper"], 1),
         }
         for part in gp.GROUPS:
@@ -537,20 +479,13 @@ def without_largest_table(
 # --- Findings --------------------------------------------------------------------------------
 
 
-def _country(iso3: str) -> str:
+def country_name(iso3: str) -> str:
     return str(cty.name(pd.Series([iso3])).fillna(iso3).iloc[0])
 
 
-def revision_text(rev: dict, rule: str, before: str, after: str, distance: float) -> str:
-    """Why the rule's distance changes from one export to the other: the largest revision."""
-    name = _country(rev["iso3"])
-    old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
-    new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
-    return (
-        f"On {export_name(after)} the same rule ({RULE_NAMES[rule]}) is "
-        f"{points(distance, False)} off: {name}'s {rev['year']} figure was revised from {old} "
-        f"victims in {export_name(before)} to {new}."
-    )
+def revision_totals(rev: dict) -> tuple[str, ...]:
+    """The revised country's totals before and after, as text."""
+    return tuple(bounds_text(*t) if t else "no total" for t in (rev["before"], rev["after"]))
 
 
 def headlines(
@@ -559,18 +494,15 @@ def headlines(
     later: tuple[str, float],
     rev: dict,
 ) -> list[str]:
-    """At most three sentences for the index: the rule chosen over every edition held and its
-    worst case (`rule_choice_lines`); what the later export does to the rule for the compared
-    year."""
+    """At most three sentences for the index: the rule chosen; what the later export does to it."""
     lines = list(choice[:2])
     later_vintage, later_distance = later
     if later_vintage != vintage:
-        old = "no total" if rev["before"] is None else bounds_text(*rev["before"])
-        new = "no total" if rev["after"] is None else bounds_text(*rev["after"])
+        old, new = revision_totals(rev)
         lines.append(
             f"On {export_name(later_vintage)} this report's rule is "
             f"{points(later_distance, False)} off the compared year's published profile, because "
-            f"{_country(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
+            f"{country_name(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
             "victims."
         )
     return lines
@@ -588,10 +520,8 @@ def findings(
     figures: pd.DataFrame,
     statements: str = "",
 ) -> str:
-    """The findings box, at most MAX_FINDINGS short bullets: the rule chosen over every edition
-    held and why none fits them all (`rule_choice_lines`), the revision behind the later
-    export's distance, the Global Report's statements (`statements_line`), and the totals
-    where there is room. Every rule's distances are in the tables below."""
+    """The findings box, at most MAX_FINDINGS bullets: the rule chosen, the revision behind the
+    later export's distance, the Global Report's statements, and the totals if there is room."""
     lines = [f"- {line}" for line in choice]
     if later_line and vintage != max(gp.EDITIONS):
         lines.append(f"- {later_line}")
@@ -611,32 +541,7 @@ def findings(
 
 def region_records(profiles: pd.DataFrame) -> dict:
     """{region: {part: [lower, share, upper], "countries": n}} for one year and rule."""
-    out = {}
-    for region, p in profiles.groupby("region"):
-        entry = {
-            r.part: [round(float(r.lower), 2), round(float(r.share), 2), round(float(r.upper), 2)]
-            for r in p.itertuples()
-        }
-        entry["countries"] = int(p["countries"].iloc[0])
-        out[str(region)] = entry
-    return out
-
-
-def forms_sentence(dist: pd.DataFrame, edition: int, year: int) -> str:
-    """How far each rule's forms lie from the edition's published forms (secondary)."""
-    per = dist.groupby("rule")["largest"].first()
-    shown = ", ".join(
-        f"{PART_NAMES[r.part]} {r.published:.0f}%"
-        for r in dist.drop_duplicates("part").itertuples()
-    )
-    return (
-        f"The {edition} edition gives, for {year}, {shown} (from a secondary summary whose list "
-        "opens with the victims detected in 2020–2023, so these shares may cover those four "
-        "years rather than one). Largest "
-        "distance of those shares under each rule: "
-        + "; ".join(f"{RULE_NAMES[r]} {points(per[r], False)}" for r in gp.RULES if r in per)
-        + "."
-    )
+    return {str(region): _shares_record(p) for region, p in profiles.groupby("region")}
 
 
 # --- The Global Report's statements of change, against the export ---------------------------
@@ -672,8 +577,7 @@ def _every_country(row) -> str:
 
 
 def statements_table(checks: pd.DataFrame, edition: int) -> Table:
-    """`gp.statement_checks` for the reader: each statement, the report's figure, the range the
-    export gives (like for like) and over every reporting country, and the gap."""
+    """`gp.statement_checks` for the reader."""
     signed = checks["measure"] == "change"
     frame = pd.DataFrame({
         "statement": [statement_label(r) for _, r in checks.iterrows()],
@@ -706,8 +610,7 @@ def statements_records(checks: pd.DataFrame) -> list[dict]:
 
 
 def statements_line(checks: pd.DataFrame, edition: int) -> str:
-    """The findings' bullet: how many statements agree, and the headline one (detected
-    victims since the earliest base year) as the export gives it."""
+    """The findings' bullet: how many statements agree, and the headline one."""
     if checks.empty:
         return ""
     agree = int((checks["gap"] == 0).sum())

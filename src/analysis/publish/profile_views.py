@@ -1,10 +1,7 @@
-"""What a country profile shows: ranked places with small cells collapsed and hidden, releases
-side by side, the GLOTIP tables, the maps' notes, the results records and the summary paragraph.
-
-The counts come from `analysis.profiles`; every decision about what a reader may see is made
-here with `analysis.publish.disclosure`: a count of 1 to threshold - 1 reads 'fewer than N' (or
-'<N'), a cell hidden only so that a published total cannot give a small one away reads '(s)',
-and a share that would reveal either is 'suppressed'.
+"""What a country profile shows of the counts of `analysis.profiles`. Every decision about what
+a reader may see is made here with `analysis.publish.disclosure`: a count of 1 to threshold - 1
+reads 'fewer than N' (or '<N'), a cell hidden only so that a published total cannot give a
+small one away reads '(s)', and a share that would reveal either is 'suppressed'.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from analysis import enforcement as en
@@ -26,7 +22,6 @@ from analysis.publish.report import MAX_HEADLINE_CHARS
 
 ABROAD_ROWS = 15  # reporting countries of the detected-abroad table
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
-ALWAYS_SMALL = "always small"  # the comparison's row of the places small in every release
 EXPLORATION = (
     "An exploration outside the run's protected release: this profile counts other years, "
     "details another release, names another number of places or uses another small-cell "
@@ -39,18 +34,11 @@ EXPLORATION = (
 
 
 def population(release: str, iso3: str, role: str, years: Sequence[int] | None = None) -> str:
-    """Who a profile's tables of one release and role count: the records of the country's
-    citizens (destinations) or of people exploited in it (origins), registered in `years`.
-    Tables of the same population are linked by the disclosure audit."""
+    """Who a profile's tables of one release and role count; the disclosure audit links the
+    tables of the same population."""
     who = f"citizens of {iso3}" if role == "destinations" else f"people exploited in {iso3}"
     when = f" registered {int(years[0])}–{int(years[-1])}" if years is not None else ""
     return f"CTDC {release}: records of {who}{when}"
-
-
-def members(table: pd.DataFrame) -> list[str]:
-    """The codes of the other foreign places of a ranked table (its row of kind 'other')."""
-    rows = table.loc[table["kind"] == "other", "members"]
-    return list(rows.iloc[0]) if len(rows) else []
 
 
 def place_patterns(table: pd.DataFrame) -> list[dict]:
@@ -66,10 +54,9 @@ def ranked_table(
     compared: disclosure.CountTable | None = None,
 ) -> disclosure.CountTable:
     """A ranked table's counts as a protected table, each foreign place a cell (those of the
-    row of other places too: shown as each fewer than N where they all are, as a map shows
-    them). Published: each row, the total (in the release comparison too) and the records with
-    a known place (the shares' total); shared: what the release comparison of the same records
-    (`compared`, protected first: it names every place) fixes."""
+    other places too: each fewer than N where they all are, as a map shows them). Published:
+    each row, the total and the records with a known place; shared: what the release
+    comparison (`compared`, protected first: it names every place) fixes."""
     keys, values, shown = [], [], []
     for _, row in table.iterrows():
         if row["kind"] == "other":
@@ -88,32 +75,6 @@ def ranked_table(
         shared += disclosure.fixed_sums(compared, [{"place": [k]} for k in keys])
     return disclosure.protect_shown("Records by place (ranked)", population_, counts, shown, sums,
                          threshold, shared)  # fmt: skip
-
-
-def linked_table(
-    name: str,
-    counts: pd.Series,
-    ranked: disclosure.CountTable,
-    others: list[str],
-    threshold: int,
-) -> disclosure.CountTable:
-    """A breakdown of the ranked places (`counts` indexed by place and another dimension; the
-    other foreign places, `others` in the ranked table, as one: its places are `partial`) as
-    a protected table: the place totals the ranked table fixes are shared; a place it does
-    not fix is hidden here throughout, so that the breakdown cannot add up to it."""
-    places = [str(p) for p in counts.index.unique("place")]
-    cells = set(ranked.counts.index.get_level_values("place").astype(str))
-    own = {p: [p] for p in places if p in cells}
-    if others and pr.OTHER_FOREIGN in places:
-        own[pr.OTHER_FOREIGN] = others
-    fixed = {p for p, m in own.items() if ranked.determined({"place": m})}
-    shared = tuple({"place": [p]} for p in own if p in fixed)
-    open_ = [p for p in own if p not in fixed]
-    also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
-    table = disclosure.protect(name, ranked.population, counts, threshold=threshold, also=also,
-                               partial=("place",), shared=shared)  # fmt: skip
-    table.of = ranked.of  # a slice of the release's grid, as the ranked table is
-    return table
 
 
 # --- Names of places ------------------------------------------------------------------------------
@@ -152,22 +113,15 @@ def ranked(
     compared: disclosure.CountTable | None = None,
     sliced: disclosure.CountTable | None = None,
 ) -> pd.DataFrame:
-    """One release's places, largest first: the top `top` foreign places with at least
-    `threshold` records, one row for the other foreign places, then domestic and unknown.
-
-    `share` is of the records with a known place (domestic included), suppressed where it would
-    reveal a small cell; `records` is exact and for internal use only, `records_text` is shown.
-    The rows add up to the release's published total, so a single small row hides one more
-    (`hidden`, shown as '(s)'); when the unknown row is hidden, the number of known places
-    is too, and so is every share of it. `sliced`: the protected release's slice of these
-    records, whose shown and fixed numbers the table then shows instead.
-    """
+    """One release's places: the top `top` foreign places with at least `threshold` records,
+    one row for the other foreign places, then domestic and unknown. `records` is exact and
+    internal; `records_text` is shown. The rows add up to the published total, so a single small
+    row hides one more ('(s)'); a hidden unknown row hides the known places' total and every
+    share of it. `sliced`: the protected release's slice of these records, shown instead."""
     part = counts[counts["release"] == release].set_index("place")["records"]
-    known = int(part.drop(pr.UNKNOWN, errors="ignore").sum())
     foreign = part.drop([pr.UNKNOWN, iso3], errors="ignore")
     foreign = foreign.sort_index().sort_values(ascending=False, kind="stable")
-    big = foreign[~disclosure.is_small(foreign, threshold)]
-    head = big.iloc[:top]
+    head = foreign[~disclosure.is_small(foreign, threshold)].iloc[:top]
     rest = foreign.drop(head.index)
     rows = [(code, int(n), "foreign", {}) for code, n in head.items()]
     if len(rest):
@@ -214,8 +168,7 @@ def marks_note(threshold: int) -> str:
 
 
 def listing(table: pd.DataFrame, caption: str = "", note: str = "") -> tables.Table:
-    """A table of countries as the report shows it (`tables.Table`): no index, names left,
-    figures right, '–' where there is no figure."""
+    """A table of countries as the report shows it: '–' where there is no figure."""
     return tables.Table(table.replace("", tables.MISSING), caption=caption, note=note)
 
 
@@ -241,8 +194,9 @@ def comparison_view(comparison: pd.DataFrame, role: str, name: str,
 
 def over_time_view(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str,
                    caption: str) -> tables.Table:  # fmt: skip
-    """`over_time_table` for the reader: one row per year of registration."""
-    text = over_time_table(timeline, table, iso3, role)
+    """`profiles.over_time` as its protected table shows it: one row per year of registration."""
+    text = disclosure.cell_text(timeline, hidden_like(table, "place", timeline), table.threshold)
+    text = readable_places(text, iso3, role, axis="columns")
     text = text.rename_axis(index="year of registration", columns=None)
     text.index = text.index.astype(str)
     return tables.Table(text, caption=caption, index=True, note=marks_note(table.threshold))
@@ -271,15 +225,13 @@ def top_records(table: pd.DataFrame) -> list[dict]:
 
 
 def records_by_release(tables: dict[str, disclosure.CountTable]) -> dict[str, str]:
-    """Each release's records as its comparison table (`comparison_tables`) publishes the
-    total, in words: '1,234', 'fewer than N' or 'an undisclosed number'."""
+    """Each release's total as its comparison table publishes it, in words."""
     return {release: table.sum_text({}, words=True) for release, table in tables.items()}
 
 
 def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd.DataFrame, list]:
-    """Places (rows) x releases: the foreign places not small in some release, largest first,
-    those small in every release, domestic and unknown; and the codes of those small in
-    every release (one row of the comparison: their sum, each of them fewer than N)."""
+    """Places x releases: the foreign places, largest first, those small in every release (one
+    row of the comparison: their sum), domestic and unknown; and the codes of the small ones."""
     wide = counts.pivot(index="place", columns="release", values="records").fillna(0)
     wide = wide.astype("int64")
     wide = wide[[r for r in releases.CTDC if r in wide.columns]]
@@ -302,12 +254,9 @@ def comparison_tables(
     years: Sequence[int] | None = None,
     released: rel.Released | None = None,
 ) -> dict[str, disclosure.CountTable]:
-    """Per release, its column of `release_comparison` as a protected table: each place a
-    cell (those small in every release are shown as such, and their sum as one row), its total
-    published (the paragraph and the results state it). With the run's protected release
-    (`released`), each column is the release's slice (`Released.slice`): its cells and total
-    as the release shows them. Without it (an exploration), each column is protected on its
-    own: its total may then be withheld too, where it would give a small cell away."""
+    """Per release, its column of `release_comparison` as a protected table, its total
+    published: the release's slice where `released` is given, else (an exploration) protected
+    on its own, its total withheld too where it would give a small cell away."""
     rows, small = comparison_rows(counts, iso3, threshold)
     sums = ({"place": small},) if small else ()
     tables = {}
@@ -336,9 +285,7 @@ def release_comparison(
     threshold: int,
     tables: dict[str, disclosure.CountTable] | None = None,
 ) -> pd.DataFrame:
-    """Places x releases as their protected tables (`comparison_tables`) show them ('–' for
-    none); never summed across releases. Foreign places that are small cells in every
-    release share one row, their sum."""
+    """Places x releases as their protected tables show them; never summed across releases."""
     rows, small = comparison_rows(counts, iso3, threshold)
     tables = tables or comparison_tables(counts, iso3, role, threshold)
     text = pd.DataFrame({
@@ -350,7 +297,7 @@ def release_comparison(
         label = (f"{OTHER} ({len(small)}), each {disclosure.fewer_than(threshold)} "
                  "in every release")  # fmt: skip
         row = pd.DataFrame({r: [disclosure.sum_words(t, {"place": small}, words=False)]
-                            for r, t in tables.items()}, index=[ALWAYS_SMALL])  # fmt: skip
+                            for r, t in tables.items()}, index=["always small"])  # fmt: skip
         at = len(text) - sum(p in text.index for p in (iso3, pr.UNKNOWN))
         text = pd.concat([text.iloc[:at], row, text.iloc[at:]])
         names = [*names[:at], label, *names[at:]]
@@ -362,8 +309,7 @@ def release_comparison(
 
 @dataclass
 class Places:
-    """One role's places in the chosen release (`places`): the ranked table and its protected
-    counts, the release comparison's tables, and the breakdowns protected against them."""
+    """One role's ranked table, its release comparison and the breakdowns protected with them."""
 
     release: str
     ranked: pd.DataFrame
@@ -372,31 +318,34 @@ class Places:
     breakdowns: list[disclosure.CountTable] = field(default_factory=list)
 
     def breakdown(self, name: str, counts: pd.Series) -> disclosure.CountTable:
-        """A breakdown of the ranked places (`linked_table`), kept with the others."""
-        table = linked_table(name, counts, self.table, members(self.ranked),
-                             self.table.threshold)  # fmt: skip
-        self.breakdowns.append(table)
-        return table
+        """A breakdown of the ranked places by another dimension, kept with the others."""
+        others = self.ranked.loc[self.ranked["kind"] == "other", "members"]
+        return self._linked(name, counts, [self.table], list(others.iloc[0]) if len(others) else [])
 
     def map_table(self, name: str, counts: pd.Series) -> disclosure.CountTable:
-        """The foreign places of a map (`map_counts`), each shown with its count (its class,
-        or its number where it has no polygon): what the ranked table and the release
-        comparison fix of each is shared, and a place either hides stays hidden."""
+        """The foreign places of a map, each shown with its count, kept with the others."""
+        compared = self.comparison.get(self.release)
+        return self._linked(name, counts, [t for t in (self.table, compared) if t is not None])
+
+    def _linked(self, name: str, counts: pd.Series, linked: list, others=()):
+        """`counts` protected against `linked` tables: a place total they all fix is shared; a
+        place one does not fix is hidden here throughout, so that the cells cannot add up to it.
+        The other foreign places (`others`) stand as one row."""
+        codes = list(dict.fromkeys(counts.index.get_level_values("place").astype(str)))
+        codes = sorted(codes, key=lambda c: c == pr.OTHER_FOREIGN)
         shared, open_ = [], []
-        for table in (self.table, self.comparison.get(self.release)):
-            if table is None:
-                continue
+        for table in linked:
             cells = set(table.counts.index.get_level_values("place").astype(str))
-            for code in counts.index.get_level_values("place"):
-                if code in cells:
-                    fixed = table.determined({"place": [code]})
-                    (shared if fixed else open_).append(code)
+            for code in codes:
+                own = others if code == pr.OTHER_FOREIGN and others else [code]
+                if set(own) <= cells:
+                    (shared if table.determined({"place": own}) else open_).append(code)
         also = pd.Series(counts.index.get_level_values("place").isin(open_), counts.index)
         shared = [{"place": [c]} for c in dict.fromkeys(shared) if c not in open_]
         table = disclosure.protect(name, self.table.population, counts,
                                    threshold=self.table.threshold, also=also, partial=("place",),
                                    shared=tuple(shared))  # fmt: skip
-        table.of = self.table.of
+        table.of = self.table.of  # a slice of the release's grid, as the ranked table is
         self.breakdowns.append(table)
         return table
 
@@ -424,10 +373,9 @@ def places(
     years: Sequence[int],
     released: rel.Released | None = None,
 ) -> Places:
-    """The release comparison and the ranked places of `release` (`ranked`). With the run's
-    protected release (`released`), both are its slices: the ranked table shows what the
-    release's slice shows or fixes. Without it (an exploration), they are protected here in
-    that order: the comparison names every place, the ranked table shares what it fixes."""
+    """The release comparison and the ranked places of `release`: slices of the run's protected
+    release, or (an exploration) protected here, the ranked table sharing what the comparison
+    fixes."""
     comparison = {}
     if len(counts):
         comparison = comparison_tables(counts, iso3, role, threshold, years, released)
@@ -450,8 +398,7 @@ def both_places(
     years: Sequence[int],
     released: rel.Released | None = None,
 ) -> tuple[list[pd.DataFrame], list[Places]]:
-    """Per role (destinations, then origins): the records per place of every release
-    (`profiles.place_counts`), and its `places`."""
+    """Per role (destinations, then origins): the records per place and release, and `places`."""
     roles = ("destinations", "origins")
     counts = [pr.place_counts(records, iso3, role) for role in roles]
     found = [places(c, release, iso3, role, threshold, top, years, released)
@@ -482,9 +429,8 @@ def profile_key(iso3: str, release: str, top: int) -> dict:
 def held_parts(
     released: rel.Released | None, iso3: str, release: str, top: int
 ) -> dict[str, dict] | None:
-    """The release's records of this profile's breakdowns (`default_parts`), or None where
-    it holds none for these parameters: the profile protects its own (an exploration). A
-    release made before the release step held any profile is a DataError."""
+    """The release's records of this profile's breakdowns, or None (an exploration: the profile
+    protects its own); a DataError for a release made before it held any profile."""
     if released is None:
         return None
     if "profiles" not in released.reports:
@@ -501,9 +447,7 @@ def map_counts(values: pd.Series) -> pd.Series:
 def part_counts(
     records: pd.DataFrame, iso3: str, release: str, keep: list[str], dest_counts, orig_counts
 ) -> dict:
-    """The counts behind the profile's figures and breakdown tables: the records of citizens
-    of `iso3` by year and place (`over_time`), by place and gender, by place and form (each a
-    frame, empty where there are none), and each map's records by foreign place."""
+    """The counts behind the profile's breakdowns (by year, gender and form) and maps."""
     return {"over_time": pr.over_time(records, iso3, release, "destinations", keep),
             **{c: pr.by_group(records, iso3, release, "destinations", keep, c)
                for c in ("gender", "form")},
@@ -514,9 +458,7 @@ def part_counts(
 def protect_parts(
     parts: dict, dest: Places, orig: Places, held: dict | None
 ) -> dict[str, disclosure.CountTable]:
-    """The protected tables of `parts` (`part_counts`) that have records: restored from the
-    release where it holds them (`held`: its records by part), else protected here against
-    the places' tables, breakdowns first, then maps. Each is kept with its places' tables."""
+    """The tables of `parts` with records: restored from the release (`held`), else protected."""
     tables = {}
     for part, values in parts.items():
         places = orig if part == "origins_map" else dest
@@ -539,10 +481,7 @@ def protect_parts(
 def default_parts(
     frame: pd.DataFrame, released: rel.Released
 ) -> list[tuple[dict, dict[str, disclosure.CountTable]]]:
-    """For the release step: every country's breakdowns at the profile's defaults (the
-    release's years and threshold, `DEFAULT_RELEASE`, `DEFAULT_TOP`) as the profile computes
-    them, protected against its places' tables (sliced from `released`: the grids), with their
-    key (`profile_key`). `frame`: the victim records of every release, cleaned."""
+    """For the release step: every country's breakdowns at the profile's defaults, with keys."""
     years, threshold = list(released.years), released.threshold
     # The breakdowns depend on the detailed release's places alone: only its records are read.
     frame = frame[
@@ -550,12 +489,9 @@ def default_parts(
     ]
     codes = sorted(set(frame["citizenship"].dropna()) | set(frame["exploitation_country"].dropna()))
     records = victims.add_groups(frame.reset_index(drop=True))[list(PART_COLUMNS)]
-    rows = [
-        records.groupby(c, observed=True).indices for c in ("citizenship", "exploitation_country")
-    ]
     found = []
     for iso3 in codes:
-        mine = records.iloc[np.union1d(rows[0].get(iso3, []), rows[1].get(iso3, [])).astype(int)]
+        mine = records[records["citizenship"].eq(iso3) | records["exploitation_country"].eq(iso3)]
         counts, (dest, orig) = both_places(mine, DEFAULT_RELEASE, iso3, threshold, DEFAULT_TOP,
                                            years, released)  # fmt: skip
         keep = main_places(dest.ranked)
@@ -568,26 +504,9 @@ def default_parts(
 # --- Figures: notes under them and maps -----------------------------------------------------------
 
 
-def not_drawn_note(threshold: int) -> str:
-    """The note under a line chart that leaves out what its table hides."""
-    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
-    return f"Counts the table hides ({small}, {secondary}) not drawn"
-
-
-def heatmap_note(threshold: int) -> str:
-    """The note under a heatmap that labels the cells its table hides."""
-    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
-    return f"Cells below {threshold} shown as {small}; {secondary}: hidden to protect one"
-
-
-def hidden_frame(table: disclosure.CountTable, columns: str) -> pd.DataFrame:
-    """A two-dimensional protected table's hidden cells with `columns` as columns, rows and
-    columns in the order of its cells."""
-    rows = [d for d in table.dims if d != columns][0]
-    return table.hidden.unstack(columns).reindex(
-        index=list(table.counts.index.unique(rows)),
-        columns=list(table.counts.index.unique(columns)),
-    )
+def hidden_like(table: disclosure.CountTable, columns: str, like: pd.DataFrame) -> pd.DataFrame:
+    """A protected table's hidden cells, `columns` as columns, laid out as `like` (else False)."""
+    return table.hidden.unstack(columns).reindex_like(like).fillna(False).astype(bool)
 
 
 def over_time_figure(
@@ -599,10 +518,8 @@ def over_time_figure(
     title: str,
     source: str,
 ):
-    """Records per year (`profiles.over_time`), one line per place, without the points its
-    protected table (`table`) hides (small cells and the cells hidden to protect them): those
-    are gaps."""
-    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
+    """Records per year, one line per place; the points its protected table hides are gaps."""
+    hidden = hidden_like(table, "place", timeline)
     drawn, folded = fold_places(timeline.astype(float).mask(hidden), iso3)
     drawn = readable_places(drawn, iso3, role, axis="columns")
     fig, ax = plots.figure(9, 4.2)
@@ -611,7 +528,8 @@ def over_time_figure(
     plots.side_legend(ax)
     plots.integer_years([ax], nbins=8)
     ax.set_ylim(bottom=0)
-    note = not_drawn_note(table.threshold)
+    small, secondary = disclosure.small_text(table.threshold), disclosure.SECONDARY
+    note = f"Counts the table hides ({small}, {secondary}) not drawn"
     if folded:
         names = ", ".join(pr.country_name(c) for c in folded)
         note += (f". Other foreign includes {names} (named in the table), summed only in the "
@@ -622,9 +540,8 @@ def over_time_figure(
 
 
 def fold_places(timeline: pd.DataFrame, iso3: str) -> tuple[pd.DataFrame, list[str]]:
-    """A timeline with at most `plots.MAX_SERIES` named places (domestic included): the
-    smallest ranked foreign places beyond them are added to 'other foreign' (a year in which
-    any part is hidden, missing, stays a gap); also the codes folded in."""
+    """A timeline with at most `plots.MAX_SERIES` named places, the smallest foreign ones added
+    to 'other foreign' (a gap where any part is hidden); and the codes folded in."""
     specials = {pr.OTHER_FOREIGN, iso3, pr.UNKNOWN}
     foreign = [c for c in timeline.columns if c not in specials]
     room = plots.MAX_SERIES - int(iso3 in timeline.columns)
@@ -638,13 +555,6 @@ def fold_places(timeline: pd.DataFrame, iso3: str) -> tuple[pd.DataFrame, list[s
     return out, folded
 
 
-def over_time_table(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str):
-    """`profiles.over_time` as its protected table shows it, places named."""
-    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
-    text = disclosure.cell_text(timeline, hidden, table.threshold)
-    return readable_places(text, iso3, role, axis="columns")
-
-
 def group_heatmaps(
     groups: dict[str, pd.DataFrame],
     tables: dict[str, disclosure.CountTable],
@@ -655,29 +565,28 @@ def group_heatmaps(
     title: str,
     source: str,
 ) -> tuple:
-    """Two or more heatmaps side by side, one per breakdown (`profiles.by_group` by gender, by
-    form...) of the places `keep` names, hiding what its protected table (`tables`) hides,
-    and the tables that go with them. The height leaves room for every row a breakdown can
-    have (`keep`, other foreign, domestic, unknown)."""
+    """One heatmap per breakdown, hiding what its protected table hides, and the tables that go
+    with them; the height leaves room for every row (`keep`, other, domestic, unknown)."""
     fig, axes = plots.figure(11, 0.45 * (len(keep) + 3) + 2.2, ncols=len(groups))
     shown, any_hidden = {}, False
     for ax, (column, counts) in zip(axes, groups.items(), strict=True):
         threshold = tables[column].threshold
-        hidden = hidden_frame(tables[column], column).reindex_like(counts).fillna(False)
-        counts, hidden = (readable_places(f, iso3, role) for f in (counts, hidden.astype(bool)))
+        hidden = hidden_like(tables[column], column, counts)
+        counts, hidden = (readable_places(f, iso3, role) for f in (counts, hidden))
         plots.count_heatmap(ax, counts, threshold, hidden=hidden, wrap=10)
         ax.set_title(f"by {column}", loc="left", fontsize=10)
         shown[column] = disclosure.cell_text(counts, hidden, threshold)
         any_hidden |= bool((hidden | disclosure.is_small(counts, threshold)).to_numpy().any())
-    note = heatmap_note(threshold) if any_hidden else ""
+    small, secondary = disclosure.small_text(threshold), disclosure.SECONDARY
+    note = f"Cells below {threshold} shown as {small}; {secondary}: hidden to protect one"
+    note = note if any_hidden else ""
     plots.finish_grid(fig, axes, title=title, xlabel="group", ylabel="place of exploitation",
                       source=plots.with_note(source, note))  # fmt: skip
     return fig, shown
 
 
 def rates_figure(series: pd.DataFrame, name: str, *, source: str):
-    """The country's GLOTIP rates per 100,000 beside the pooled rate of the rest of its region,
-    one panel per indicator, with the bands `<5` cells leave."""
+    """The country's GLOTIP rates per 100,000 beside its region's, with the bands of `<5` cells."""
     keys = [k for k in en.INDICATORS if k in set(series["indicator"])]
     fig, axes = plots.figure(4 * len(keys), 4, ncols=len(keys), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
@@ -714,8 +623,7 @@ def place_map(
     extent,
     table: disclosure.CountTable | None = None,
 ) -> tuple:
-    """A choropleth of victim records per foreign place, the country itself outlined; a place
-    its protected `table` hides to protect another is not drawn."""
+    """A choropleth of the `drawable` records per foreign place, the country itself outlined."""
     return maps.choropleth(drawable(values, table), threshold, title=title,
                            units="victim records (count)", source=source, home=iso3,
                            home_label=pr.country_name(iso3), extent=extent)  # fmt: skip
@@ -727,8 +635,7 @@ def not_drawn_text(
     threshold: int,
     table: disclosure.CountTable | None = None,
 ) -> str | None:
-    """The places a map has a value for but no polygon, with their counts as its protected
-    `table` shows them; None when every place is drawn."""
+    """The places a map has no polygon for, with their counts as `table` shows them, or None."""
     if not info.not_drawn:
         return None
     hidden = None
@@ -748,10 +655,6 @@ CHECK_WORDS = {
     "total rebuilt from its parts": "the sum of its parts by sex, as UNODC's total is smaller",
     "total below its parts": "as published, though below its published parts",
 }
-CHECKS_NOTE = (
-    "*: UNODC's total is below the sum of its parts by sex; shown is that sum. "
-    "†: UNODC's total is below its published parts; shown as published."
-)
 
 
 def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
@@ -776,7 +679,9 @@ def enforcement_view(series: pd.DataFrame, name: str) -> tables.Table:
         table,
         caption=f"GLOTIP figures for {name}: counts and rates per 100,000 population",
         index=True,
-        note="A range (1–4) is a figure that UNODC published as fewer than 5. " + CHECKS_NOTE,
+        note="A range (1–4) is a figure that UNODC published as fewer than 5. *: UNODC's total "
+        "is below the sum of its parts by sex; shown is that sum. †: UNODC's total is below its "
+        "published parts; shown as published.",
     )
 
 
@@ -787,17 +692,12 @@ def glotip_records(
     iso3: str,
     years: Sequence[int],
     vintage: str,
-    shown: int = ABROAD_ROWS,
 ) -> list[dict]:
-    """For the disclosure audit, the GLOTIP counts the profile publishes: the country's own
-    totals (`enforcement_table`) and, per reporting country of the detected-abroad table (the
-    first `shown` rows of `abroad`), the sum the page prints over UNODC's figures by year
-    (those UNODC publishes; the page does not print them). Not recorded: the rates and the
-    pooled figures of the rest of the region. Victims with the country's citizenship detected
-    abroad are one population per citizenship: no other report publishes them."""
+    """For the disclosure audit, the GLOTIP counts the profile publishes: its own totals and the
+    detected-abroad sums (one population per citizenship: no other report publishes them)."""
     own = series[series["scope"] == "country"].assign(sex="Total", iso3=iso3)
     records = [bounded.country_totals_record(f"GLOTIP figures for {iso3}", vintage, own)]
-    reporting = abroad["iso3"].head(shown).tolist()
+    reporting = abroad["iso3"].head(ABROAD_ROWS).tolist()
     rows = pr.abroad_rows(glotip, iso3, years)
     rows = rows[rows["iso3"].isin(reporting)].assign(citizenship=iso3)
     if len(rows):
@@ -834,8 +734,7 @@ MIN_RANKING_BASE = 100
 
 
 def headlines(facts: dict) -> list[str]:
-    """One or two sentences for the index, from `summary_facts` (numbers the report shows); a
-    ranking of destinations only on a base that is stated and large enough (`ranking_line`)."""
+    """One or two sentences for the index, from `summary_facts`; a ranking as `ranking_line`."""
     name, dest, lines = facts["country"], facts["destinations"], []
     if dest["records"]:
         records = disclosure.count_words(dest["records"], facts["threshold"])
@@ -851,11 +750,9 @@ def headlines(facts: dict) -> list[str]:
 
 def ranking_line(dest: dict) -> str | None:
     """'Main foreign destinations (of the 242 records that name the place of exploitation, 3%
-    of all): Serbia (160, 66%; all registered in 2002) …', or None where the base is hidden or
-    under MIN_RANKING_BASE records: the shares are of that base, which the sentence states.
-    Places are dropped from the end until the sentence fits a headline."""
-    known = dest["known"]
-    parts = dest.get("parts") or ([dest["sentence"]] if dest["sentence"] else [])
+    of all): Serbia (160, 66%) …', or None where that base is hidden or under MIN_RANKING_BASE;
+    places are dropped from the end until it fits a headline."""
+    known, parts = dest["known"], dest["parts"]
     if not parts or known is None or known < MIN_RANKING_BASE:
         return None
     base = f"of the {known:,} records that name the place of exploitation"
@@ -869,11 +766,8 @@ def ranking_line(dest: dict) -> str | None:
 
 
 def abroad_records(abroad: pd.DataFrame) -> list[dict]:
-    return [
-        {"iso3": r.iso3, "years": int(r.years), "first": int(r.first), "last": int(r.last),
-         "lower": int(r.lower), "upper": int(r.upper)}
-        for r in abroad.itertuples()
-    ]  # fmt: skip
+    counts = ["years", "first", "last", "lower", "upper"]
+    return abroad[["iso3", *counts]].astype(dict.fromkeys(counts, int)).to_dict("records")
 
 
 def series_record(series: pd.DataFrame) -> dict:
@@ -889,8 +783,7 @@ def series_record(series: pd.DataFrame) -> dict:
 
 
 def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) -> list[str]:
-    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places, with
-    the marks (`place_marks`) of each."""
+    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places."""
     rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
     parts = []
     for r in rows.itertuples():
@@ -912,12 +805,11 @@ ONE_YEAR_SHARE = 2 / 3
 
 
 def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) -> dict:
-    """Per place of the over-time table: 'all registered in 2002' or '412 registered in 2019'
-    where one registration year holds at least ONE_YEAR_SHARE of its records and its protected
-    table (`table`) shows that year's cell; other places are left out."""
+    """Per place: 'all registered in 2002' or '412 registered in 2019' where one year holds at
+    least ONE_YEAR_SHARE of its records and its protected table shows that year's cell."""
     if table is None or timeline.empty:
         return {}
-    hidden = hidden_frame(table, "place").reindex_like(timeline).fillna(False).astype(bool)
+    hidden = hidden_like(table, "place", timeline)
     marks = {}
     for place in timeline.columns:
         counts = timeline[place]
@@ -925,38 +817,16 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
         n = int(counts[year])
         if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place]:
             continue
-        if disclosure.is_small(n, table.threshold):
+        if disclosure.is_small(n, table.threshold):  # shown as '<N', not as a number
             continue
         count = "all" if n == total else f"{n:,}"
         marks[str(place)] = f"{count} registered in {year}"
     return marks
 
 
-def place_marks(one_year: dict[str, str], context: pd.DataFrame) -> dict[str, list[str]]:
-    """The marks a ranked place carries in sentences: its one-year caseload (`one_year_marks`)
-    and the short form of a cited note on it (`profiles.context_for`)."""
-    marks = {place: [text] for place, text in one_year.items()}
-    for row in context.dropna(subset=["place"]).itertuples():
-        marks.setdefault(row.place, []).append(row.short)
-    return marks
-
-
-def _first_place(table: pd.DataFrame) -> dict | None:
-    """The largest shown foreign place: its name, records and share of the known places (None
-    where the share is hidden)."""
-    rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(1)
-    if rows.empty:
-        return None
-    r = rows.iloc[0]
-    share = None if pd.isna(r["share"]) else round(float(r["share"]), 4)
-    return {"country": str(r["country"]), "records": int(r["records"]), "share": share}
-
-
 def key_numbers(facts: dict) -> dict:
-    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000
-    (year and bounds), and the main foreign destination with its share of the records that
-    name a place, only where the report's own ranking states it (`ranking_line`: a base that is
-    shown and large enough)."""
+    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000,
+    and the main foreign destination only where the report's own ranking states it."""
     victims = (facts.get("glotip") or {}).get("victims")
     rate = None
     if victims and victims.get("rate_bounds"):
@@ -964,8 +834,10 @@ def key_numbers(facts: dict) -> dict:
     dest = facts["destinations"]
     first = dest.get("first")
     main = None
-    if first and first["share"] is not None and ranking_line(dest) is not None:
-        main = {**first, "share_text": disclosure.share_text(first["share"], digits=0),
+    if first and first["share_of_known"] is not None and ranking_line(dest) is not None:
+        share = first["share_of_known"]
+        main = {"country": first["country"], "records": first["records"], "share": share,
+                "share_text": disclosure.share_text(share, digits=0),
                 "base": dest["known"]}  # fmt: skip
     return {"victims_per_100k": rate, "main_destination": main}
 
@@ -993,10 +865,9 @@ def summary_facts(
     one_year: dict[str, str] | None = None,
     context: pd.DataFrame | None = None,
 ) -> dict:
-    """The numbers the paragraph states, gathered from the profile's tables after their
-    suppression: a count a table hides is None here, or a 'fewer than N' text when small.
-    `one_year` (`one_year_marks`) and `context` (the cited notes on this country,
-    `profiles.context_notes`) mark the places and years that are one caseload or a crisis."""
+    """The numbers the paragraph states, from the profile's tables after their suppression: a
+    count a table hides is None, or 'fewer than N' when small. `one_year` and `context` (the
+    cited notes) mark the places and years that are one caseload or a crisis."""
     context = pd.DataFrame(columns=pr.CONTEXT_COLUMNS) if context is None else context
     facts: dict = {"iso3": iso3, "country": pr.country_name(iso3), "release": release,
                    "release_label": releases.CTDC[release].label,
@@ -1004,7 +875,10 @@ def summary_facts(
     notes = []
     for role, table in (("destinations", destinations), ("origins", origins)):
         own = pr.context_for(context, iso3, role, years)
-        marks = place_marks((one_year or {}) if role == "destinations" else {}, own)
+        # A ranked place's marks: its one-year caseload and the short form of a cited note.
+        marks = {p: [text] for p, text in (one_year or {}).items() if role == "destinations"}
+        for row in own.dropna(subset=["place"]).itertuples():
+            marks.setdefault(row.place, []).append(row.short)
         parts = _places_parts(table, marks)
         named = set(table.loc[(table["kind"] == "foreign") & ~table["hidden"], "place"].head(3))
         notes += [{"about": pr.country_name(r.place), "note": r.note, "source": r.source}
@@ -1018,7 +892,7 @@ def summary_facts(
             "domestic": _stated(domestic, threshold),
             "parts": parts,
             "sentence": _joined(parts),
-            "first": _first_place(table),
+            "first": (top_records(table) or [None])[0],
         }
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
     latest = {}
@@ -1052,9 +926,7 @@ def summary_facts(
 
 
 def summary_points(facts: dict) -> list[str]:
-    """The key findings from `summary_facts` (every number in them comes from there), one
-    point each: the citizens' places of exploitation, those exploited in the country, its
-    GLOTIP figures, other countries' GLOTIP figures, and each cited note."""
+    """The key findings, one point per subject, every number from `summary_facts`."""
     name, n = facts["country"], facts["threshold"]
     first, last = facts["years"]
     text, points = [], []

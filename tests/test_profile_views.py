@@ -479,15 +479,24 @@ def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
     assert facts["destinations"]["parts"][0] == (
         "Russia (800, 93%; all registered in 2019; one programme)"
     )
-    points = pv.summary_points(facts)  # the findings box: one point per subject, notes last
-    assert points[-2:] == ["Russia: one shelter's cases (A cited source).",
-                           "2022: a year of war (Another source)."]  # fmt: skip
-    assert points[0].startswith("In the CTDC K-anonymised release (2021), ") and len(points) == 5
-    text = " ".join(pv.summary_points(facts))
-    assert text == " ".join(points)
-    assert "Russia: one shelter's cases (A cited source)." in text
-    assert "2022: a year of war (Another source)." in text
-    assert "an old crisis" not in text and "not Belarus" not in text and "other country" not in text
+    points = pv.summary_points(facts)  # the findings box: one short point per subject
+    assert points[0].startswith("In the CTDC K-anonymised release (2021), ") and len(points) == 4
+    assert points[1].startswith("The main foreign destinations were Russia (800, 93%; ")
+    assert points[3] == ("In GLOTIP for 2022, Belarus reported 210 detected victims: 2.30 per "
+                         "100,000 (2022: war year, see the enforcement section).")  # fmt: skip
+    assert all(len(point) <= 260 for point in points)
+    text = " ".join(points)
+    assert "shelter" not in text and "a year of war" not in text  # the notes are in the sections
+    assert pv.context_text(facts, "destinations") == (
+        "**Context, Russia.** One shelter's cases. Source: A cited source."
+    )
+    assert pv.context_text(facts, "glotip") == (
+        "**Context, 2022.** A year of war. Source: Another source."
+    )
+    assert pv.context_text(facts, "origins") == ""
+    notes = " ".join(pv.context_text(facts, role) for role in ("destinations", "glotip"))
+    assert "an old crisis" not in notes and "not Belarus" not in notes
+    assert "other country" not in text + notes
     # Without notes the same facts read as before.
     plain = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
                              pd.DataFrame(), 10)  # fmt: skip

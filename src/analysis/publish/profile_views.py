@@ -881,7 +881,8 @@ def summary_facts(
             marks.setdefault(row.place, []).append(row.short)
         parts = _places_parts(table, marks)
         named = set(table.loc[(table["kind"] == "foreign") & ~table["hidden"], "place"].head(3))
-        notes += [{"about": pr.country_name(r.place), "note": r.note, "source": r.source}
+        notes += [{"role": role, "about": pr.country_name(r.place), "short": r.short,
+                   "note": r.note, "source": r.source}
                   for r in own.itertuples() if r.place in named]  # fmt: skip
         total = int(table["records"].sum()) if len(table) else 0
         unknown = table[table["kind"] == "unknown"]
@@ -916,8 +917,9 @@ def summary_facts(
     years_shown = sorted({f["year"] for f in latest.values()})
     if years_shown:
         glotip_notes = pr.context_for(context, iso3, "glotip", [years_shown[0], years_shown[-1]])
-        notes += [{"about": f"{r.first_year}" if r.first_year == r.last_year
-                   else f"{r.first_year}–{r.last_year}", "note": r.note, "source": r.source}
+        notes += [{"role": "glotip", "about": f"{r.first_year}" if r.first_year == r.last_year
+                   else f"{r.first_year}–{r.last_year}", "short": r.short, "note": r.note,
+                   "source": r.source}
                   for r in glotip_notes.itertuples()
                   if any(r.first_year <= y <= r.last_year for y in years_shown)]  # fmt: skip
     facts["context"] = notes
@@ -926,26 +928,28 @@ def summary_facts(
 
 
 def summary_points(facts: dict) -> list[str]:
-    """The key findings, one point per subject, every number from `summary_facts`."""
+    """The key findings, one short point per subject, every number from `summary_facts`. The
+    cited notes are in the sections they concern (`context_text`); a point names their gist."""
     name, n = facts["country"], facts["threshold"]
     first, last = facts["years"]
-    text, points = [], []
+    points = []
     dest = facts["destinations"]
     if dest["records"] == 0:
-        text.append(f"The {facts['release_label']} holds no records of citizens of {name} "
-                    f"registered in {first}–{last}.")  # fmt: skip
+        points.append(f"The {facts['release_label']} holds no records of citizens of {name} "
+                      f"registered in {first}–{last}.")  # fmt: skip
     else:
         known = (f"; {disclosure.count_words(dest['known'], n)} of them name the place of "
                  "exploitation" if dest["known"] is not None else "")  # fmt: skip
-        text.append(
+        points.append(
             f"In the {facts['release_label']}, {disclosure.count_words(dest['records'], n)} "
             f"records registered in {first}–{last} concern citizens of {name}{known}."
         )
-        if dest["sentence"]:
-            text.append(f"The main foreign destinations were {dest['sentence']}.")
+        places = [f"The main foreign destinations were {dest['sentence']}."]
+        places = places if dest["sentence"] else []
         if dest["domestic"]:
-            text.append(f"{dest['domestic'].capitalize()} were exploited within {name}.")
-    points.append(" ".join(text))
+            places.append(f"{dest['domestic'].capitalize()} were exploited within {name}.")
+        if places:
+            points.append(" ".join(places))
     orig = facts["origins"]
     if orig["records"] == 0:
         points.append(f"No record of that release names {name} as the place of exploitation.")
@@ -955,23 +959,46 @@ def summary_points(facts: dict) -> list[str]:
         foreign = f"; the main foreign origins were {orig['sentence']}" if orig["sentence"] else ""
         points.append(f"{disclosure.count_words(orig['records'], n).capitalize()} records name "
                       f"{name} as the place of exploitation{own}{foreign}.")  # fmt: skip
-    glotip = facts["glotip"]
-    if glotip is None:
-        points.append(f"GLOTIP publishes no enforcement totals for {name} in these years.")
-    else:
-        parts = []
-        for key, f in glotip.items():
-            part = f"{f['count']} {en.LABELS[key]} in {f['year']} ({f['rate']} per 100,000"
-            if f.get("check") in CHECK_WORDS:
-                part += f"; {CHECK_WORDS[f['check']]}"
-            if f["region_rate"]:
-                part += f"; {f['region_rate']} in the {f['region']}"
-            parts.append(part + ")")
-        listing = "; ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-        points.append(f"In GLOTIP, {name} last reported {listing}.")
+    points.append(glotip_point(facts))
     if facts["abroad_countries"]:
         points.append(f"{facts['abroad_countries']} other countries reported detecting victims "
                       f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
-    points += [f"{note['about']}: {note['note']} ({note['source']})."
-               for note in facts.get("context", [])]  # fmt: skip
     return points
+
+
+def glotip_point(facts: dict) -> str:
+    """The country's last GLOTIP figures in one point: per indicator its count and rate, and the
+    region's rate; in one sentence per kind when every figure is of one year."""
+    name, glotip = facts["country"], facts["glotip"]
+    if glotip is None:
+        return f"GLOTIP publishes no enforcement totals for {name} in these years."
+    counts = {k: f"{f['count']} {en.LABELS[k]}" + (f" ({CHECK_WORDS[f['check']]})"
+              if f.get("check") in CHECK_WORDS else "") for k, f in glotip.items()}  # fmt: skip
+    years = sorted({f["year"] for f in glotip.values()})
+    regions = {f["region"] for f in glotip.values() if f["region_rate"]}
+    notes = [f"{x['about']}: {x['short']}, see the enforcement section"
+             for x in facts.get("context", []) if x["role"] == "glotip"]  # fmt: skip
+    if len(years) == 1 and len(regions) <= 1:
+        text = (f"In GLOTIP for {years[0]}, {name} reported {_joined(list(counts.values()))}: "
+                f"{_joined([f['rate'] for f in glotip.values()])} per 100,000")  # fmt: skip
+        if regions:
+            rates = [f["region_rate"] or "no figure" for f in glotip.values()]
+            text += f" (the {regions.pop()}: {_joined(rates)})"
+    else:
+        parts = []
+        for key, f in glotip.items():
+            part = f"{counts[key]} in {f['year']} ({f['rate']} per 100,000"
+            if f["region_rate"]:
+                part += f"; {f['region_rate']} in the {f['region']}"
+            parts.append(part + ")")
+        text = f"In GLOTIP, {name} last reported {_joined(parts)}"
+    return text + (f" ({'; '.join(notes)})." if notes else ".")
+
+
+def context_text(facts: dict, role: str) -> str:
+    """The cited notes on one part of the profile (destinations, origins or GLOTIP), as
+    Markdown paragraphs; '' without one."""
+    return "\n\n".join(
+        f"**Context, {x['about']}.** {plots.sentence(x['note'])} Source: {x['source']}."
+        for x in facts.get("context", []) if x["role"] == role
+    )  # fmt: skip

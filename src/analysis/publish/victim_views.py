@@ -42,10 +42,7 @@ SOURCES = [*DATASOURCES, UNKNOWN]
 def selection_population(
     release: str, years: tuple[int, int], scope, whole: bool, records: pd.DataFrame | None = None
 ) -> str:
-    """Who the tables of a selection count: the release (`whole`: the selection is all of
-    it), or its records (`records`) registered in `years` (`victims.population`) and
-    exploited in the chosen places (`scope`: destinations, region). Tables of the same
-    population are linked by the audit."""
+    """Who the tables of a selection count; the audit links tables of the same population."""
     if whole:
         return victims.population(release)
     destinations, region = scope
@@ -59,8 +56,7 @@ def selection_population(
 
 @dataclass
 class Published:
-    """The protected count tables of one selection (`protect_selection`): every count, total
-    and share of the report's first sections is a cell or a sum of one of them."""
+    """The protected count tables of one selection (`protect_selection`)."""
 
     population: str
     codes: list[str]  # the top destinations
@@ -74,20 +70,18 @@ class Published:
         return list(self.roles().values())
 
     def roles(self) -> dict[str, disclosure.CountTable]:
-        """The tables by their part (`selection_counts`), as the release keeps them."""
         found = {"selection": self.selection, "grid": self.grid, "ages": self.ages}
         return found | ({"sources": self.sources} if self.sources is not None else {})
 
 
 def columns_of(codes: list[str]) -> list[str]:
-    """The destinations of the grids: the top ones, the United States (always: the report
-    gives its share per year), the other known ones together, and unknown."""
+    """The grids' destinations: the top ones, the United States (always: the report gives its
+    share per year), the other known ones together, and unknown."""
     return [*codes, *([] if USA in codes else [USA]), OTHER_KNOWN, UNKNOWN]
 
 
 def _keyed(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """The selection with the keys of its tables as plain text: year, destination, its
-    destination in the grids (`group`, `columns_of`), gender, age group and source."""
+    """The selection with the keys of its tables as plain text."""
     dest = frame["exploitation_country"]
     named = dest.isin(columns_of(codes)[:-2]).fillna(False)
     group = np.where(named, dest.astype(object), np.where(dest.notna(), OTHER_KNOWN, UNKNOWN))
@@ -104,10 +98,7 @@ def _keyed(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
 def selection_counts(
     records: pd.DataFrame, chosen: pd.DataFrame, years: tuple[int, int], codes: list[str]
 ) -> dict[str, pd.Series]:
-    """The counts of a selection's tables (`Published`): the release's records in the
-    selection, not, and without a year (`selection`); year x destination (`columns_of`) x
-    gender (`grid`) and x age group (`ages`); year x source (`sources`, where the release
-    names sources)."""
+    """The counts of a selection's tables (`Published`), by part."""
     no_year = int(records["year"].isna().sum())
     keys = [str(y) for y in range(years[0], years[1] + 1)]
     keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
@@ -130,14 +121,6 @@ def _age_groups(ages: pd.Series) -> pd.Series:
     return overall
 
 
-def _selection_table(counts: pd.Series, release: str, threshold: int):
-    """The release's records: in the selection, not, and without a year of registration."""
-    return disclosure.protect(
-        f"Records of the release in the selection ({release})", victims.population(release),
-        counts, threshold=threshold, shared=({}, {"selection": [SELECTION[0]]}),
-    )  # fmt: skip
-
-
 def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshold: int):
     """Per year x top destination: whether its shares may be published (True), it has no
     record (None: a table shows '–') or neither (False: a cell of it, by gender or by age, is
@@ -154,8 +137,7 @@ def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshol
 
 
 def _year_sums(clean: pd.Series, column: str, counts: list[str]) -> list[dict]:
-    """The sums of a year x destination grid its shares publish: per destination-year with
-    published shares, the records with a known `column` and each of `counts`."""
+    """Per destination-year with published shares: its records of known `column` and `counts`."""
     known = {"gender": KNOWN_GENDERS, "age_group": KNOWN_AGES}[column]
     sums = []
     for (y, d), ok in clean.items():
@@ -175,17 +157,19 @@ def protect_selection(
     threshold: int,
     released: rel.Released | None = None,
 ) -> Published:
-    """The selection's count tables, protected in turn: each takes the sums that the tables
-    before it fix as `shared` (published elsewhere too). Over a whole release, what the
-    release step (`released`; without it, as the release step would) publishes of the same
-    records by gender and by age group is shared too, and no more is published of it."""
+    """The selection's count tables, protected in turn: each shares the sums the tables before
+    it fix. Over a whole release, the release's gender and age tables are shared too, and no
+    more is published of those records."""
     whole = len(chosen) == len(records)
     population = selection_population(release, years, scope, whole, records)
     keys = [str(y) for y in range(years[0], years[1] + 1)]
     found = selection_counts(records, chosen, years, codes)
     genders, ages = found["grid"], found["ages"]
     clean = _clean_years(genders, ages, codes, threshold)
-    selection = _selection_table(found["selection"], release, threshold)
+    selection = disclosure.protect(
+        f"Records of the release in the selection ({release})", victims.population(release),
+        found["selection"], threshold=threshold, shared=({}, {"selection": [SELECTION[0]]}),
+    )  # fmt: skip
     margins = _margins(records, threshold, released) if whole else None
     grid = _protect_grid(genders, clean, codes, population, margins, threshold)
     ages = _settled_ages(ages, clean, codes, population, grid, margins, threshold)
@@ -227,12 +211,8 @@ def default_selection(
     released: rel.Released,
     glotip: pd.DataFrame | None = None,
 ) -> tuple[list, list]:
-    """For the release step: this report's tables at its defaults, by part (those of
-    `protect_selection` and the forms table, `forms_table`), with their key
-    (`selection_key`), as a list of one; and, with the GLOTIP table (`glotip`, every export),
-    the tables compared with GLOTIP at the default export (`compared_tables`), by destination,
-    with their key (`compared_key`). Both empty when the default release is not in `frame`
-    (the victim records of every release cleaned)."""
+    """For the release step: this report's tables at its defaults, and those compared with
+    GLOTIP, each with its key; both empty when `frame` lacks the default release."""
     if not (frame["release"] == DEFAULT_RELEASE).any():
         return [], []
     records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
@@ -248,7 +228,7 @@ def default_selection(
     by_sex = victims.select_country_years(victims.glotip_by_sex_age(glotip, DEFAULT_GLOTIP),
                                           DEFAULT_YEARS)  # fmt: skip
     compared = compared_tables(chosen, glotip_shares(by_sex, threshold, 0.95), published)
-    return selection, [(compared_key(key, DEFAULT_GLOTIP), compared)]
+    return selection, [({**key, "glotip": DEFAULT_GLOTIP}, compared)]
 
 
 def selection_tables(
@@ -261,9 +241,8 @@ def selection_tables(
     threshold: int,
     released: rel.Released,
 ) -> tuple[Published, dict | None]:
-    """The selection's tables as the release publishes them, with the release's records of
-    this report's tables (by part; `forms_table` takes its own), where it holds them; else
-    protected here (`protect_selection`) and None: an exploration."""
+    """The selection's tables as the release holds them, with its records; else protected here
+    and None: an exploration."""
     key = selection_key(release, years, scope, codes, threshold)
     held = released.held("trends", key)
     if held is None:
@@ -288,10 +267,8 @@ def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
 
 
 def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
-    """The age grid (`_protect_ages`); where no protection of it keeps the gender grid's
-    hidden cells (a cell no table shows but whose destination-year total is published), only
-    the age groups of the whole selection: then no child share per destination or
-    destination-year is shown."""
+    """The age grid; where no protection of it keeps the gender grid's hidden cells hidden,
+    only the age groups of the whole selection (no child share per destination)."""
     try:
         return _protect_ages(counts, clean, codes, population, grid, margins, threshold)
     except disclosure.DisclosureError:
@@ -313,20 +290,14 @@ def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
 
 
 def _linked(margins, column: str) -> tuple[dict, ...]:
-    """Over a whole release (`margins`), the release's records by `column`, as it publishes
-    them: kept as they are by a table of the same records (none for a selection)."""
+    """Over a whole release, its published table by `column`, which the same records keep."""
     return (margins[column].record(),) if margins is not None else ()
 
 
 def _protect_grid(counts, clean, codes, population, margins, threshold) -> disclosure.CountTable:
-    """Year x destination x gender. Shown: the female and male cells of the top destinations;
-    published: the records per year and destination group (the yearly figure), per year, per
-    destination, and in all; per top destination its records of known gender and its female
-    ones, and the records of known gender per destination-year with published shares
-    (`_year_sums`); the female records and those of known gender in all. Over a whole
-    release (`margins`: its released tables), its gender margins are shared where the
-    release shows them, a sum over gender is published only where the release fixes it, and
-    the grid keeps the cells the release hides hidden (`protect_shown`'s `linked`)."""
+    """Year x destination x gender: the female and male cells of the top destinations shown,
+    and the sums the report publishes. Over a whole release, a sum over gender is published
+    only where the release fixes it, and the cells the release hides stay hidden."""
     sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
             *({"year": [y], "destination": m} for y in counts.index.unique("year")
               for m in bar_groups(codes).values()),
@@ -348,12 +319,8 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
 
 
 def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
-    """Year x destination x age group, of which only sums are shown: per top destination and
-    per destination-year with published shares, the child records and those of known age,
-    and both in all; shared: the totals the gender grid fixes, and over a whole release
-    (`margins`) the age groups it publishes, kept as they are (`linked`), and the gender grid
-    published beside it (`beside`: its small cells kept; `protect_selection` shows again what
-    the two fix)."""
+    """Year x destination x age group, of which only the sums of the child shares are shown;
+    the gender grid's totals are shared and its small cells kept (`beside`)."""
     sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
             {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
     for d in codes:
@@ -375,8 +342,7 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
 
 
 def mask_share(table: pd.DataFrame, name: str, hidden) -> pd.DataFrame:
-    """`table` with the `name` share and interval removed where `hidden`, and
-    `{name}_suppressed` marking those rows."""
+    """`table` without the `name` share and interval where `hidden` (`{name}_suppressed`)."""
     hidden = pd.Series(hidden, index=table.index, dtype=bool)
     columns = [f"{name}_{k}" for k in disclosure.SHARE_KEYS if f"{name}_{k}" in table]
     out = table.copy()
@@ -386,8 +352,7 @@ def mask_share(table: pd.DataFrame, name: str, hidden) -> pd.DataFrame:
 
 
 def hide_shares(table: pd.DataFrame, names: tuple[str, ...], threshold: int) -> pd.DataFrame:
-    """`table` with each `name` share hidden where `disclosure.hidden_shares` says so: for
-    shares of a source whose counts come without a protected table (GLOTIP)."""
+    """Shares hidden by `disclosure.hidden_shares`, for counts without a protected table."""
     out = table
     for name in names:
         out = mask_share(out, name, disclosure.hidden_shares(out[name], out[f"{name}_of"],
@@ -406,16 +371,14 @@ def _shares(frame: pd.DataFrame, by: list[str], confidence: float | None) -> pd.
 def shares(
     frame: pd.DataFrame, by: list[str], threshold: int, confidence: float | None
 ) -> pd.DataFrame:
-    """`victims.shares` with the female and child shares hidden where their count or the rest
-    of their total is a small cell."""
+    """`victims.shares` with the female and child shares that reveal a small cell hidden."""
     return hide_shares(_shares(frame, by, confidence), SHARES, threshold)
 
 
 def overall_shares(
     chosen: pd.DataFrame, published: Published, confidence: float | None
 ) -> pd.Series:
-    """The selection's female and child shares, where its gender and age tables fix them
-    (no intervals where `confidence` is None)."""
+    """The selection's female and child shares, where its gender and age tables fix them."""
     row = _shares(chosen, [], confidence)
     grid, ages, t = published.grid, published.ages, published.grid.threshold
     female = disclosure.share_hidden(
@@ -430,8 +393,7 @@ def overall_shares(
 
 
 def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.DataFrame:
-    """Hide the shares of `table` (per destination, or destination and year) that the grids
-    do not fix."""
+    """Hide the shares of `table` that the grids do not fix."""
     grid, ages, t = published.grid, published.ages, published.grid.threshold
     female, child = [], []
     for row in table.itertuples():
@@ -448,8 +410,7 @@ def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.D
 def destination_shares(
     chosen: pd.DataFrame, published: Published, confidence: float | None
 ) -> pd.DataFrame:
-    """Records and shares per top destination (in the order of `published.codes`), as the
-    grids publish them (`records_text`, `female_of_text`, `child_of_text`)."""
+    """Records and shares per top destination, as the grids publish them."""
     codes = published.codes
     table = _shares(chosen[chosen["exploitation_country"].isin(codes).fillna(False)],
                     ["exploitation_country"], confidence)  # fmt: skip
@@ -478,8 +439,7 @@ def year_shares(
 
 
 def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
-    """The `name` share of a shares row for results JSON (`disclosure.share_record`); the total
-    is None too where its table does not show it (`{name}_of_text`)."""
+    """The `name` share of a shares row for results JSON; no total where no table shows it."""
     record = disclosure.share_record(
         row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
         row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
@@ -499,9 +459,8 @@ def row_share_text(row: pd.Series, name: str) -> str:
 
 
 def grid_cells(published: Published) -> pd.DataFrame:
-    """The female and male cells of the top destinations: year, destination, gender, records,
-    hidden, text and `shown` (the count a figure may draw: missing where the table hides it,
-    and in a year without any record of the destination, which is a gap rather than a zero)."""
+    """The female and male cells of the top destinations, with `shown`: what a figure may draw
+    (missing where hidden, and in a year without any record of the destination: a gap)."""
     grid = published.grid
     frame = grid.counts.rename("records").reset_index()
     frame["hidden"] = grid.hidden.to_numpy()
@@ -514,8 +473,7 @@ def grid_cells(published: Published) -> pd.DataFrame:
 
 
 def counts_table(published: Published) -> pd.DataFrame:
-    """Year x top destination table whose cells read 'female / male' records as protected;
-    '–' where a destination has no record at all that year."""
+    """Year x top destination: 'female / male' as protected; '–' where the year has no record."""
     cells = grid_cells(published)
     wide = cells.pivot(index=["year", "destination"], columns="gender", values="text")
     text = wide["female"] + " / " + wide["male"]
@@ -539,32 +497,26 @@ def grid_table(published: Published) -> tables.Table:
     return tables.Table(
         frame,
         caption="Female / male records per year of registration and destination",
-        note=grid_legend(published.grid.threshold).replace("`", ""),
+        note=legend(published.grid.threshold),
     )
 
 
-def grid_legend(threshold: int) -> str:
-    """The key to the marks of `counts_table`."""
+def legend(threshold: int) -> str:
+    """The key to the marks of a protected table."""
     return (
-        f"`{disclosure.small_text(threshold)}`: a small cell; `{disclosure.SECONDARY}`: a cell "
+        f"{disclosure.small_text(threshold)}: a small cell; {disclosure.SECONDARY}: a cell "
         "hidden so that a published total cannot reveal a small one."
     )
 
 
 def drawable_fit(fit: trends.GenderTrend, published: Published) -> tuple[pd.DataFrame, ...]:
-    """What a figure of the trend model may draw: observed (`observed_totals`) and fitted totals
-    per year x gender, and the fitted values and Pearson residuals of the cells the grid shows
-    (a count follows from its fitted value and residual)."""
+    """What a figure of the trend model may draw: observed and fitted totals per year x gender
+    (observed only where the grid fixes it and it is not small), and the fitted values and
+    Pearson residuals of the cells the grid shows (a count follows from the two)."""
     fitted, grid = trends.fitted(fit), published.grid
     keys = list(zip(fitted["year"].astype(str), fitted["destination"], fitted["gender"],
                     strict=True))  # fmt: skip
     hidden = grid.hidden.reindex(pd.MultiIndex.from_tuples(keys)).to_numpy(dtype=bool)
-    return observed_totals(fitted, published), fitted[~hidden]
-
-
-def observed_totals(fitted: pd.DataFrame, published: Published) -> pd.DataFrame:
-    """Observed and fitted records per year x gender (over the top destinations); the observed
-    total only where the grid fixes it (it adds nothing to the table then) and it is not small."""
     totals = fitted.groupby(["year", "gender"])[["records", "fitted"]].sum().reset_index()
     observed = []
     for row in totals.itertuples():
@@ -573,7 +525,7 @@ def observed_totals(fitted: pd.DataFrame, published: Published) -> pd.DataFrame:
         low, high = published.grid.sum_range(pattern)
         fixed = bounds.pinned(low, high) and not disclosure.is_small(low, published.grid.threshold)
         observed.append(low if fixed else np.nan)
-    return totals.assign(observed=observed)
+    return totals.assign(observed=observed), fitted[~hidden]
 
 
 # --- The selection and who reported ------------------------------------------------------------
@@ -600,7 +552,7 @@ def scope_text(destinations: list[str], region: str) -> str:
 
 
 def _cell(table: disclosure.CountTable, key: str) -> int | None:
-    """A one-dimensional table's cell as results JSON holds it: None where hidden or small."""
+    """A one-dimensional table's cell for results JSON: None where hidden or small."""
     value, hidden = int(table.counts[key]), bool(table.hidden[key])
     return None if hidden or disclosure.is_small(value, table.threshold) else value
 
@@ -629,8 +581,7 @@ def selection_text(
     scope: tuple[list[str], str],
     confidence: float | None,
 ) -> str:
-    """What was selected (`scope`: the destinations and region chosen) and what was left out
-    (`confidence` None: the shares have no intervals)."""
+    """What was selected and what was left out."""
     intervals = ("Shares have no intervals" if confidence is None
                  else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
     seen = chosen["year"].dropna().astype(int)
@@ -646,17 +597,14 @@ def selection_text(
 
 
 def bar_groups(codes: list[str]) -> dict[str, list[str]]:
-    """The destination groups of the yearly figure and the grid's destinations in each (the
-    other top destinations may be none)."""
+    """The yearly figure's destination groups and the grid's destinations in each."""
     members = [[USA], [c for c in codes if c != USA], [OTHER_KNOWN], [UNKNOWN]]
     return {g: m for g, m in zip(victims.DESTINATION_GROUPS, members, strict=True) if m}
 
 
 def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
-    """The yearly figure's bars, sums of the grid: records per year with records (rows) and
-    destination group (columns: the United States, the other top destinations, other known
-    and unknown destinations, where any), whether the grid leaves a group's count open or
-    small (drawn hatched), and the bar totals (missing where the grid does not show them)."""
+    """The yearly figure's bars (sums of the grid per year and destination group), whether the
+    grid leaves each open or small (drawn hatched), and the totals the grid shows."""
     grid, groups = published.grid, bar_groups(published.codes)
     counts = grid.counts.groupby(level=["year", "destination"]).sum().unstack("destination")
     values = pd.DataFrame({g: counts[m].sum(axis=1) for g, m in groups.items()})
@@ -676,8 +624,7 @@ def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
 
 
 def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:
-    """`victims.source_mix` with each year's records as the grid shows them and the shares
-    it may show: those the grid and the source table fix."""
+    """`victims.source_mix` with the records and shares the grid and source table fix."""
     mix = victims.source_mix(frame)
     grid, sources, t = published.grid, published.sources, published.grid.threshold
     hidden = {name: [] for name in MIX_SHARES}
@@ -697,16 +644,12 @@ def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:
 
 def mix_records(mix: pd.DataFrame, has_source: bool) -> dict:
     """Reporting destinations per year and, where the release names sources, the hotline share."""
-    out = {
-        "destinations_by_year": {
-            int(y): int(n) for y, n in zip(mix["year"], mix["destinations"], strict=True)
-        }
-    }
+    years = mix["year"].astype(int).tolist()
+    destinations = mix["destinations"].astype(int).tolist()
+    out = {"destinations_by_year": dict(zip(years, destinations, strict=True))}
     if has_source:
-        out["hotline_share_by_year"] = {
-            int(y): None if pd.isna(s) else float(s)
-            for y, s in zip(mix["year"], mix["hotline_share"], strict=True)
-        }
+        shares = [None if pd.isna(s) else float(s) for s in mix["hotline_share"]]
+        out["hotline_share_by_year"] = dict(zip(years, shares, strict=True))
     return out
 
 
@@ -734,8 +677,7 @@ def mix_table(mix: pd.DataFrame, has_source: bool) -> tables.Table:
 
 
 def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
-    """What the contributor mix says about reading a trend: the busiest year, the reporting
-    destinations, and the years the hotline contributed (or the US share as its proxy)."""
+    """What the contributor mix says about reading a trend."""
     peak = mix.loc[mix["records"].idxmax()]
     year = str(int(peak["year"]))
     grid = published.grid
@@ -771,8 +713,7 @@ def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
 
 
 def known_share(published: Published, codes: list[str]) -> float:
-    """The share of the records with a known destination that `codes` (top destinations) hold,
-    or NaN where the yearly table does not fix it or it would reveal a small cell."""
+    """The share of records with a known destination that `codes` hold; NaN where hidden."""
     table = published.grid
     known = (table, {"destination": columns_of(published.codes)[:-1]})
     count = (table, {"destination": codes})
@@ -782,8 +723,7 @@ def known_share(published: Published, codes: list[str]) -> float:
 
 
 def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, published: Published) -> tables.Table:
-    """Records, share of known destinations, female and child shares of the top destinations
-    (`per_dest`: `destination_shares` in the order of `top`)."""
+    """The top destinations (`per_dest`: `destination_shares` in the order of `top`)."""
     frame = pd.DataFrame(
         {
             "destination": [f"{n} ({c})" for n, c in zip(top["country"], top["iso3"], strict=True)],
@@ -848,10 +788,8 @@ def protect_corridors(
     release: str = "",
     released: rel.Released | None = None,
 ) -> disclosure.CountTable:
-    """Records by citizenship x destination (`victims.corridors`: the most frequent of each)
-    as a protected table: no total is published. Where it counts the same records as the
-    release's grid of `release`, its cells are the grid's, hidden where the grid hides them
-    (`Released.cells`); else only its small cells are hidden."""
+    """Records by citizenship x destination as a protected table (no total is published): the
+    release's grid cells where it counts the same records, so hidden as the grid hides them."""
     counts = corridor.rename_axis(index="citizenship", columns="destination").stack()
     name = "Records by citizenship and destination (main corridors)"
     sliced = released.cells(release, counts, name, population, threshold) if released else None
@@ -859,28 +797,16 @@ def protect_corridors(
                                         partial=("citizenship", "destination"))  # fmt: skip
 
 
-def corridor_hidden(table: disclosure.CountTable, corridor: pd.DataFrame) -> pd.DataFrame:
-    """The cells the corridor table hides, shaped as `corridor` (`victims.corridors`)."""
-    return table.hidden.unstack("destination").reindex(index=corridor.index,
-                                                       columns=corridor.columns)  # fmt: skip
-
-
-def label_corridors(corridor: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Rows as 'Ukraine (UKR)', columns as destination names."""
-    codes = pd.Series(corridor.index)
-    origins = countries.name(codes).fillna(codes)
-    labelled = corridor.copy()
-    labelled.index = [f"{n} ({c})" for n, c in zip(origins, corridor.index, strict=True)]
-    labelled.columns = [names[c] for c in corridor.columns]
-    return labelled
-
-
 def labelled_corridors(
     corridor: pd.DataFrame, table: disclosure.CountTable, names: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The corridor counts and the cells their table hides, both labelled (`label_corridors`)."""
-    return label_corridors(corridor, names), label_corridors(corridor_hidden(table, corridor),
-                                                            names)  # fmt: skip
+    """The corridor counts and the cells their table hides: rows as 'Ukraine (UKR)', columns as
+    destination names."""
+    hidden = table.hidden.unstack("destination").reindex_like(corridor)
+    codes = pd.Series(corridor.index)
+    rows = [f"{n} ({c})" for n, c in zip(countries.name(codes).fillna(codes), codes, strict=True)]
+    columns = [names[c] for c in corridor.columns]
+    return tuple(f.set_axis(rows, axis=0).set_axis(columns, axis=1) for f in (corridor, hidden))
 
 
 def corridor_records(corridor: pd.DataFrame, hidden: pd.DataFrame, n: int = 5) -> list[dict]:
@@ -895,8 +821,8 @@ def corridor_records(corridor: pd.DataFrame, hidden: pd.DataFrame, n: int = 5) -
 
 
 def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:
-    """Merge the columns holding a hidden cell into one `label` column, so that fewer cells
-    (and percentages) must be hidden. Needs at least two such columns to merge anything."""
+    """Merge the columns holding a hidden cell into one `label` column (where there are two or
+    more), so that fewer cells and percentages must be hidden."""
     hidden = disclosure.hidden_cells(table, threshold, lines="table")
     sparse = [c for c in table.columns if hidden[c].any()]
     if len(sparse) < 2:
@@ -913,10 +839,8 @@ def forms_table(
     held: dict | None = None,
     release: str = "",
 ) -> tuple[pd.DataFrame, disclosure.CountTable, pd.DataFrame]:
-    """The published group x form table of `victims.forms_by_group` (sparse forms merged), as
-    a protected table (its total is published; as `release`'s protected release holds it,
-    `held["forms"]`, where it does) and row shares, shown where the table fixes the row's
-    total and the cell."""
+    """The group x form table (sparse forms merged), protected (as the release holds it, where
+    it does), and row shares where the table fixes the row's total and the cell."""
     forms = merge_sparse_columns(counts, threshold, MERGED_FORMS)
     forms = forms.rename_axis(index="group", columns="form")
     cells = forms.rename_axis(index="person_group").stack()
@@ -933,31 +857,18 @@ def forms_table(
     return forms, table, row_share
 
 
-def forms_hidden(forms: pd.DataFrame, table: disclosure.CountTable) -> pd.DataFrame:
-    """The cells the forms table hides, shaped as `forms`."""
-    return table.hidden.unstack("form").reindex_like(forms)
-
-
 def forms_residuals(residuals: pd.DataFrame, table: disclosure.CountTable) -> pd.DataFrame:
     """Adjusted residuals as they may be shown: of a shown cell whose row and column totals
     the table fixes (a residual follows from the cell and those totals)."""
-    hidden = forms_hidden(residuals, table)
+    hidden = table.hidden.unstack("form").reindex_like(residuals)
     rows = [table.determined({"person_group": [g]}) for g in residuals.index]
     columns = [table.determined({"form": [f]}) for f in residuals.columns]
     fixed = np.outer(rows, columns)
     return residuals.mask(hidden | ~fixed)
 
 
-RESIDUALS_NOTE = (
-    "Adjusted standardised residuals (cells beyond ±2 drive the association; positive: more "
-    "records than independence would give; – where the count or its row or column total "
-    "is hidden):"
-)
-
-
 def destination_figure(published: Published, source: str):
-    """Records per year by destination group (`destination_bars`), stacked; the counts the
-    grid leaves open or small are one hatched segment, said so under the figure when drawn."""
+    """Records per year by destination group, stacked; counts left open or small are hatched."""
     fig, ax = plots.figure(9, 4.5)
     plots.stacked_bars(ax, *destination_bars(published))
     ax.tick_params(axis="x", labelrotation=90)
@@ -971,8 +882,7 @@ def destination_figure(published: Published, source: str):
 
 
 def gender_lines_figure(published: Published, names: dict[str, str], years, source: str):
-    """Female and male records per year, one panel per top destination (`names`), without
-    the cells the grid hides; a count axis per panel (`plots.count_axis`)."""
+    """Female and male records per year, one panel per top destination; hidden cells not drawn."""
     shown = grid_cells(published)
 
     def draw(ax, code):
@@ -992,7 +902,7 @@ def gender_lines_figure(published: Published, names: dict[str, str], years, sour
 
 
 def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int, source: str):
-    """The corridor heatmap (`labelled_corridors`): small and hidden cells blank, labelled."""
+    """The corridor heatmap: small and hidden cells blank, labelled."""
     fig, ax = plots.figure(10, 0.42 * len(corridor) + 2.5)
     mesh = plots.count_heatmap(ax, corridor, threshold, hidden=hidden)
     fig.colorbar(mesh, ax=ax, label="records (count)", shrink=0.8)
@@ -1001,35 +911,29 @@ def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int
                         source=source)  # fmt: skip
 
 
-SHARE_COLOURS = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
-
-
-def _bands(confidence: float | None) -> str:
-    return "no intervals" if confidence is None else f"{confidence:.0%} Wilson intervals"
-
-
 def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, confidence,
                        source: str):  # fmt: skip
-    """Female and child shares per year with their intervals (`year_shares`), one panel per
-    top destination; hidden shares are gaps."""
+    """Female and child shares per year with their intervals, one panel per top destination;
+    hidden shares are gaps."""
+    colours = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
+    bands = "no intervals" if confidence is None else f"{confidence:.0%} Wilson intervals"
 
     def draw(ax, code):
         panel = plots.rows_of(by_year, "exploitation_country", code, years)
         for name in ["female", "child"]:
-            plots.share_band(ax, panel, name, color=SHARE_COLOURS[name], label=f"{name} share")
+            plots.share_band(ax, panel, name, color=colours[name], label=f"{name} share")
         ax.set_ylim(0, 1)
 
     return plots.small_multiples(
         names, draw, title=f"Female and child shares per year, top {len(names)} destinations "
-        f"({_bands(confidence)})", xlabel="year of registration",
+        f"({bands})", xlabel="year of registration",
         ylabel="share of records with known gender / age", source=source, sharey=True,
     )  # fmt: skip
 
 
 def ctdc_glotip_figure(by_year: pd.DataFrame, glotip: pd.DataFrame, names: dict[str, str],
                        years, source: str):  # fmt: skip
-    """The CTDC female share per year (with its interval) against GLOTIP's (`glotip_shares`),
-    one panel per top destination."""
+    """The CTDC female share per year (with its interval) against GLOTIP's, per top destination."""
 
     def draw(ax, code):
         ctdc = plots.rows_of(by_year, "exploitation_country", code, years)
@@ -1046,8 +950,7 @@ def ctdc_glotip_figure(by_year: pd.DataFrame, glotip: pd.DataFrame, names: dict[
 
 
 def forms_figure(row_share: pd.DataFrame, source: str):
-    """Horizontal stacked bars: each group's records by form, as shares of those with a known
-    form (`forms_table`); a group whose shares are hidden is one hatched bar."""
+    """Each group's records by form, as shares; a group whose shares are hidden is hatched."""
     fig, ax = plots.figure(9, 3.8)
     plots.stacked_bars(ax, row_share, row_share.isna(), pd.Series(1.0, index=row_share.index),
                        label="shares hidden (a cell below the threshold)",
@@ -1061,24 +964,17 @@ def forms_figure(row_share: pd.DataFrame, source: str):
     return fig
 
 
-def forms_cells(
-    forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
-) -> pd.DataFrame:
-    """Counts with the row percentage, as the forms table shows them."""
-    percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
-    return disclosure.cell_text(forms, forms_hidden(forms, table), table.threshold) + percent
-
-
 def forms_view(
     forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
 ) -> tables.Table:
-    """`forms_cells` for the reader: one row per person group."""
-    frame = forms_cells(forms, table, row_share).rename_axis(index="person group", columns=None)
+    """Counts with the row percentage, as the forms table shows them: one row per group."""
+    percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
+    hidden = table.hidden.unstack("form").reindex_like(forms)
+    frame = disclosure.cell_text(forms, hidden, table.threshold) + percent
     return tables.Table(
-        frame.reset_index(),
+        frame.rename_axis(index="person group", columns=None).reset_index(),
         caption="Records by person group and form of exploitation (row percentage)",
-        note=f"{disclosure.small_text(table.threshold)}: a small cell; {disclosure.SECONDARY}: "
-        "a cell hidden so that a published total cannot reveal a small one.",
+        note=legend(table.threshold),
     )
 
 
@@ -1098,16 +994,14 @@ def row_share_records(row_share: pd.DataFrame) -> dict:
 
 
 def p_text(p: float, relation: bool = False) -> str:
-    """A p-value as a table shows it ('0.042', '< 0.001'); with `relation`, as 'p = 0.042'
-    or 'p < 0.001' reads after 'p'."""
+    """A p-value as a table shows it ('0.042', '< 0.001'); with `relation`, after 'p'."""
     if p < 0.001:
         return "< 0.001"
     return f"= {p:.3f}" if relation else f"{p:.3f}"
 
 
 def forms_text(test: dict | None, forms: disclosure.CountTable, published: Published) -> str:
-    """The test of association between group and form (`models.association`), in words;
-    without a test (None) the counts alone."""
+    """The test of association between group and form in words; without a test, the counts."""
     n = forms.sum_text({}, words=True)
     rest = "an undisclosed number"
     if forms.determined({}):
@@ -1137,8 +1031,7 @@ def irr_text(irr: float, lower: float, upper: float) -> str:
 
 
 def trend_records(fit: trends.GenderTrend) -> dict:
-    """The trend model's results JSON: its fit, the IRR per year by gender, the male against
-    the female trend, and the IRRs with one gender ratio for all destinations."""
+    """The trend model's results JSON."""
     out = {
         "trend_model": {"formula": fit.formula, **fit.diagnostics},
         "irr_year_by_gender": {
@@ -1234,23 +1127,13 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
     )
 
 
-def references(fit: trends.GenderTrend) -> dict[str, str]:
-    """The reference category of each factor of the trend model (patsy's: the first level)."""
-    return {"gender": fit.levels[0], "destination": sorted(fit.data["destination"])[0]}
-
-
-def term_names(fit: trends.GenderTrend) -> dict[str, str]:
-    """Words for the trend model's variables and levels: 'year_c' is the yearly trend,
-    destinations by country name."""
-    codes = sorted(set(fit.data["destination"]))
-    return {"year_c": "yearly trend", **dict(zip(codes, country_names(codes), strict=True))}
-
-
 def coefficient_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
-    """Every IRR of the model but the intercept, with its interval and p-value; terms in words
-    with their reference category."""
+    """Every IRR of the model but the intercept; terms in words with their reference category
+    (patsy's: the first level)."""
     coef = trends.coefficients(fit, confidence)
-    refs, names = references(fit), term_names(fit)
+    codes = sorted(set(fit.data["destination"]))
+    refs = {"gender": fit.levels[0], "destination": codes[0]}
+    names = {"year_c": "yearly trend", **dict(zip(codes, country_names(codes), strict=True))}
     frame = pd.DataFrame(
         {
             "term": [tables.model_term(t, refs, names) for t in coef["term"]],
@@ -1302,17 +1185,6 @@ def interval_level(release: str, confidence: float) -> float | None:
     return confidence if releases.inference_allowed(release) else None
 
 
-def release_note(release: str) -> str:
-    """The one sentence a release without inference gets, else nothing."""
-    return "" if releases.inference_allowed(release) else f"\n\n**{DESCRIBED_NOTE}**"
-
-
-def hotline_years(mix: pd.DataFrame) -> tuple[int, ...]:
-    """The years with any hotline record (`victims.source_mix`); none where the release does
-    not name its sources."""
-    return tuple(int(y) for y in mix.loc[mix["hotline"] > 0, "year"])
-
-
 def model_label(name: str) -> str:
     """A sensitivity row's model in words, destinations by country name."""
     name = name.replace("Poisson, standard errors", "Poisson with standard errors")
@@ -1330,8 +1202,7 @@ def ratio_text(irr: float, lower: float, upper: float) -> str:
 
 
 def sensitivity_table(table: pd.DataFrame, confidence: float) -> tables.Table:
-    """`trends.sensitivity` as the reader sees it: per model, the IRR per year for women and
-    men with its interval, the AIC where the fit has a likelihood, and the counts modelled."""
+    """`trends.sensitivity` as the reader sees it."""
 
     def column(gender: str) -> list[str]:
         cols = [f"{gender}_{k}" for k in ("irr", "lower", "upper")]
@@ -1364,23 +1235,17 @@ def sensitivity_records(table: pd.DataFrame) -> list[dict]:
     return [{**r, "model": model_label(r["model"])} for r in rows]
 
 
-def _side(row, gender: str) -> str | None:
-    """'rising' / 'falling' where the row's interval excludes 1, else None."""
-    if row[f"{gender}_lower"] > 1:
-        return "rising"
-    if row[f"{gender}_upper"] < 1:
-        return "falling"
-    return None
-
-
 def _label_list(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def robust_text(table: pd.DataFrame, gender: str) -> str:
-    """For one gender: the trend, where `trends.robust_direction` finds one, else that no robust
-    trend is found and what the answer depends on (the rows that move it)."""
+    """For one gender: the robust trend, else that there is none and which rows move it."""
     who = GENDER_WORDS.get(gender, gender)
+
+    def side(row) -> str | None:
+        return trends.direction(row[f"{gender}_lower"], row[f"{gender}_upper"])
+
     fitted = table.dropna(subset=[f"{gender}_lower", f"{gender}_upper"])
     if fitted.empty:
         return f"No trend could be fitted for {who}."
@@ -1391,23 +1256,23 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
         return (f"Records of {who} are **{direction}** under every model of the table (rate "
                 f"ratio per year {spread}, every interval on the same side of 1).")  # fmt: skip
     main = fitted.iloc[0]
-    main_side = _side(main, gender)
+    main_side = side(main)
     # the first row is the report's model, on fewer destinations where some have few years
     ours = "the report's model" + (" on these destinations" if "without the" in main.model
                                    else "")  # fmt: skip
     labels = {r.Index: model_label(r.model) for r in fitted.itertuples()}
     if main_side:
-        moved = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) != main_side]
+        moved = [labels[i] for i, r in fitted.iterrows() if side(r) != main_side]
         estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
         change = {"rising": "rise", "falling": "fall"}[main_side]
         depends = (f"the {change} under {ours} ({estimate}) does not hold under "
                    f"{_label_list(moved)}")  # fmt: skip
     else:
         parts = []
-        for side in ("rising", "falling"):
-            rows = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) == side]
+        for way in ("rising", "falling"):
+            rows = [labels[i] for i, r in fitted.iterrows() if side(r) == way]
             if rows:
-                parts.append(f"it is {side} under {_label_list(rows)}")
+                parts.append(f"it is {way} under {_label_list(rows)}")
         estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
         depends = f"{ours} gives {estimate}, an interval that includes 1" + (
             "; " + "; ".join(parts) if parts else ", as does every other"
@@ -1418,9 +1283,8 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
 
 
 def share_trend_text(share: dict) -> str:
-    """The within-destination shift in gender mix (`trends.share_trend`), in words, as a
-    statement about the contributors' records, with its second look: clustered by destination
-    and without each destination in turn; a direction only where all of them agree."""
+    """The within-destination shift in gender mix, in words, with its second look; a direction
+    only where every check agrees."""
     odds = share["irr"]
     verb = "fell" if odds < 1 else "rose"
     unsettled = "robust" in share and share["robust"] is None
@@ -1451,8 +1315,7 @@ def share_trend_text(share: dict) -> str:
 
 
 def unsettled_by(share: dict, most: int = 3) -> str:
-    """The checks of the gender-mix model (`trends.share_trend`) whose interval includes 1,
-    or that could not be fitted, in words: why no direction is stated."""
+    """The checks of the gender-mix model that include 1 or failed: why no direction is stated."""
     checks = {"the model itself": share, "errors clustered by destination": share.get("clustered"),
               "without the possible redactions": share.get("without_zeros")}  # fmt: skip
     without = share.get("without", {})
@@ -1468,9 +1331,7 @@ def unsettled_by(share: dict, most: int = 3) -> str:
 
 
 def _short_checks(share: dict) -> str:
-    """The second look of a gender-mix headline in few words: '; 0.76–0.96 clustered by
-    destination; it holds without each destination and without the zeros that may be
-    redactions'."""
+    """The second look of a gender-mix headline in few words."""
     text = ""
     if (clustered := share.get("clustered")) and "failed" not in clustered:
         text += f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
@@ -1481,8 +1342,7 @@ def _short_checks(share: dict) -> str:
 
 
 def _share_checks(share: dict) -> str:
-    """'clustered by destination 0.76–0.96; leaving out one destination at a time, 0.76
-    (without Russia) to 0.88 (without the United States)', from what `share` holds."""
+    """The second look of the gender-mix model: clustered, without zeros, one destination out."""
     parts = []
     if (clustered := share.get("clustered")) and "failed" not in clustered:
         parts.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
@@ -1543,8 +1403,7 @@ def glotip_text(
     threshold: int,
     intervals: bool = True,
 ) -> str:
-    """How much GLOTIP publishes, and how its female shares agree with CTDC's (without
-    `intervals`, CTDC's shares have none to compare with)."""
+    """How much GLOTIP publishes, and how its female shares agree with CTDC's."""
     share = pooled_record(pooled, threshold)["share"]
     text = (
         f"GLOTIP ({vintage} export) publishes a usable female share for "
@@ -1571,15 +1430,10 @@ def glotip_text(
     )
 
 
-def compared_key(key: dict, vintage: str) -> dict:
-    """What the tables compared with GLOTIP depend on: the selection's key and the export."""
-    return {**key, "glotip": str(vintage)}
-
-
 def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
     """The release's records of the tables compared with GLOTIP for this selection (the
     arguments of `selection_key`) and export, or None where it holds none: an exploration."""
-    return released.held("trends_glotip", compared_key(selection_key(*selection), vintage))
+    return released.held("trends_glotip", {**selection_key(*selection), "glotip": str(vintage)})
 
 
 def compared_tables(
@@ -1589,10 +1443,9 @@ def compared_tables(
     held: dict | None = None,
     release: str = "",
 ) -> dict[str, disclosure.CountTable]:
-    """Per destination outside the top ones that GLOTIP gives a female share for in some year
-    (`glotip_shares`): its records of known gender per year and gender in those years, the
-    female ones shown, the year's records published. Restored from the release where it holds
-    them (`held`: its records by destination), else protected here."""
+    """Per destination outside the top ones with a GLOTIP female share: its records of known
+    gender per year and gender in those years (female shown, the year's total published), as
+    the release holds them (`held`), else protected here."""
     threshold = published.grid.threshold
     known = chosen[chosen["exploitation_country"].notna()]
     table = shares(known, ["exploitation_country", "year"], threshold, None)
@@ -1637,11 +1490,8 @@ def country_year_shares(
     confidence: float,
     compared: dict[str, disclosure.CountTable],
 ) -> pd.DataFrame:
-    """CTDC female shares per destination-year that GLOTIP also has a share for, as they may
-    be compared: for a top destination where the gender grid fixes them (the same shares as
-    its figure), elsewhere from the destination's table compared with GLOTIP (`compared`,
-    `compared_tables`: female records and those of known gender per year, the only numbers
-    shown of it)."""
+    """CTDC female shares per destination-year that GLOTIP also has, where the gender grid (a
+    top destination) or the destination's table compared with GLOTIP fixes them."""
     threshold = published.grid.threshold
     known = chosen[chosen["exploitation_country"].notna()]
     table = shares(known, ["exploitation_country", "year"], threshold, confidence)
@@ -1658,10 +1508,8 @@ def country_year_shares(
 
 
 def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 0) -> tables.Table:
-    """The `n` country-years whose CTDC and GLOTIP female shares differ most. In a
-    k-anonymised release (`redacted_below` = k) a CTDC share of 0% or 100% may rest on a
-    redacted gender (a 0 is 0 to k - 1): such country-years are not ranked, and the note
-    says how many."""
+    """The `n` country-years whose female shares differ most. In a k-anonymised release a CTDC
+    share of 0% or 100% may rest on a redacted gender (a 0 is 0 to k - 1): not ranked."""
     edge = pairs["female_share_ctdc"].isin([0.0, 1.0]) & bool(redacted_below)
     ranked = pairs[~edge]
     widest = ranked.assign(gap=ranked["difference"].abs()).sort_values("gap", ascending=False)
@@ -1733,10 +1581,8 @@ def findings(
     years: tuple[int, int],
     sensitivity: tuple[pd.DataFrame, dict] | None = None,
 ) -> str:
-    """The report's findings as a Markdown list, from the numbers shown above it. The trend
-    comes from the sensitivity table (`sensitivity`: `trends.sensitivity` and
-    `trends.share_trend`); a release without inference (`releases.inference_allowed`) gets
-    none, nor a test."""
+    """The report's findings as a Markdown list, from the numbers shown above it; a trend only
+    from the sensitivity table, and none for a release without inference."""
     destinations = "; ".join(
         f"{names[r['exploitation_country']]} {r['records_text']} records, "
         f"{row_share_text(r, 'female')} female"
@@ -1784,8 +1630,7 @@ def headlines(
     years: tuple[int, int],
     sensitivity: tuple[pd.DataFrame, dict] | None = None,
 ) -> list[str]:
-    """One to two sentences for the index, from numbers the report shows; a trend only where
-    the sensitivity table agrees on it."""
+    """One to two sentences for the index; a trend only where the sensitivity table agrees."""
     lines = [
         f"{row_share_text(overall, 'female')} of the {overall['female_of_text']} CTDC records "
         f"of known gender ({years[0]}–{years[1]}) are female."
@@ -1800,8 +1645,7 @@ def headlines(
 
 def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:
     """The trend in one sentence (no full stop): a yearly trend per gender only where every
-    model of the sensitivity table agrees on it (`trends.robust_direction`), and the
-    within-destination gender mix with its second look (`trends.share_trend`)."""
+    model agrees on it, and the within-destination gender mix with its second look."""
     by_gender = fit.trend.set_index("gender")
     robust = [g for g in fit.levels if trends.robust_direction(table, g)]
     stated = [f"records of {GENDER_WORDS[g]} {by_gender.loc[g, 'irr'] - 1:+.1%} a year"

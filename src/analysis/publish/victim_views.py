@@ -80,28 +80,22 @@ def columns_of(codes: list[str]) -> list[str]:
     return [*codes, *([] if USA in codes else [USA]), OTHER_KNOWN, UNKNOWN]
 
 
-def _keyed(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """The selection with the keys of its tables as plain text."""
-    dest = frame["exploitation_country"]
-    named = dest.isin(columns_of(codes)[:-2]).fillna(False)
-    group = np.where(named, dest.astype(object), np.where(dest.notna(), OTHER_KNOWN, UNKNOWN))
-    return pd.DataFrame({
-        "year": frame["year"].astype("Int64").astype(str).astype(object),
-        "group": group.astype(object),
-        "destination": dest.astype(object).where(dest.notna(), UNKNOWN),
-        "gender": frame["gender"].astype(object),
-        "age_group": frame["age_group"].astype(str).astype(object),
-        "source": frame["datasource"].astype(object).where(frame["datasource"].notna(), UNKNOWN),
-    })  # fmt: skip
-
-
 def selection_counts(
     records: pd.DataFrame, chosen: pd.DataFrame, years: tuple[int, int], codes: list[str]
 ) -> dict[str, pd.Series]:
     """The counts of a selection's tables (`Published`), by part."""
     no_year = int(records["year"].isna().sum())
     keys = [str(y) for y in range(years[0], years[1] + 1)]
-    keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
+    dest = chosen["exploitation_country"]
+    named = dest.isin(columns_of(codes)[:-2]).fillna(False)
+    group = np.where(named, dest.astype(object), np.where(dest.notna(), OTHER_KNOWN, UNKNOWN))
+    keyed = pd.DataFrame({
+        "year": chosen["year"].astype("Int64").astype(str).astype(object),
+        "destination": group.astype(object),
+        "gender": chosen["gender"].astype(object),
+        "age_group": chosen["age_group"].astype(str).astype(object),
+        "source": chosen["datasource"].astype(object).where(chosen["datasource"].notna(), UNKNOWN),
+    })  # fmt: skip
     domains = {"year": keys, "destination": columns_of(codes)}
     counts = {
         "selection": pd.Series([len(chosen), len(records) - len(chosen) - no_year, no_year],
@@ -379,27 +373,20 @@ def overall_shares(
     chosen: pd.DataFrame, published: Published, confidence: float | None
 ) -> pd.Series:
     """The selection's female and child shares, where its gender and age tables fix them."""
-    row = _shares(chosen, [], confidence)
-    grid, ages, t = published.grid, published.ages, published.grid.threshold
-    female = disclosure.share_hidden(
-        (grid, {"gender": ["female"]}), (grid, {"gender": KNOWN_GENDERS}), t
-    )
-    child = disclosure.share_hidden((ages, {"age_group": KNOWN_AGES[:1]}),
-                         (ages, {"age_group": KNOWN_AGES}), t)  # fmt: skip
-    row = mask_share(mask_share(row, "female", [female]), "child", [child]).iloc[0]
-    row["female_of_text"] = disclosure.sum_words(grid, {"gender": KNOWN_GENDERS})
-    row["child_of_text"] = disclosure.sum_words(ages, {"age_group": KNOWN_AGES})
+    row = _shares_of(_shares(chosen, [], confidence), published).iloc[0]
+    row["female_of_text"] = disclosure.sum_words(published.grid, {"gender": KNOWN_GENDERS})
+    row["child_of_text"] = disclosure.sum_words(published.ages, {"age_group": KNOWN_AGES})
     return row
 
 
-def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.DataFrame:
-    """Hide the shares of `table` that the grids do not fix."""
+def _shares_of(table: pd.DataFrame, published: Published) -> pd.DataFrame:
+    """Hide the shares of `table` (in all, per destination, or per destination and year) that
+    the grids do not fix."""
     grid, ages, t = published.grid, published.ages, published.grid.threshold
+    keys = {"exploitation_country": "destination", "year": "year"}  # column: the grids' key
     female, child = [], []
-    for row in table.itertuples():
-        where = {"destination": [row.exploitation_country]}
-        if by_year:
-            where["year"] = [str(row.year)]
+    for row in table.to_dict("records"):
+        where = {keys[c]: [str(row[c])] for c in keys if c in row}
         female.append(disclosure.share_hidden((grid, {**where, "gender": ["female"]}),
                                    (grid, {**where, "gender": KNOWN_GENDERS}), t))  # fmt: skip
         child.append(disclosure.share_hidden((ages, {**where, "age_group": [KNOWN_AGES[0]]}),
@@ -415,7 +402,7 @@ def destination_shares(
     table = _shares(chosen[chosen["exploitation_country"].isin(codes).fillna(False)],
                     ["exploitation_country"], confidence)  # fmt: skip
     table = table.set_index("exploitation_country").loc[codes].reset_index()
-    table = _shares_of(table, published, by_year=False)
+    table = _shares_of(table, published)
     grid, ages = published.grid, published.ages
     table["records_text"] = [grid.sum_text({"destination": [d]}) for d in codes]
     table["female_of_text"] = [
@@ -435,7 +422,7 @@ def year_shares(
     """Female and child shares per top destination and year, where the grids fix them."""
     rows = chosen[chosen["exploitation_country"].isin(published.codes).fillna(False)]
     table = _shares(rows, ["exploitation_country", "year"], confidence)
-    return _shares_of(table, published, by_year=True)
+    return _shares_of(table, published)
 
 
 def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
@@ -759,19 +746,16 @@ def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
     }
 
 
-def _the(count_text: str) -> str:
-    """'the 1,234' but 'an undisclosed number' (a count in words after 'of')."""
-    return count_text if str(count_text).startswith("an ") else f"the {count_text}"
-
-
 def overall_text(overall: pd.Series, published: Published) -> str:
     """The female and child shares of the selection, and how much the top destinations hold."""
     codes = published.codes
     held = known_share(published, codes)
     held = "an undisclosed share" if np.isnan(held) else f"{held:.0%}"
+    known = str(overall["female_of_text"])  # 'the 1,234' but 'an undisclosed number'
+    known = known if known.startswith("an ") else f"the {known}"
     return (
         f"Across the selection, **{row_share_text(overall, 'female')}** of "
-        f"{_the(overall['female_of_text'])} records with a known gender are female, and "
+        f"{known} records with a known gender are female, and "
         f"**{row_share_text(overall, 'child')}** of the {overall['child_of_text']} with a known "
         f"age were children at registration. The top {len(codes)} destinations hold "
         f"{held} of the records with a known destination."
@@ -820,18 +804,6 @@ def corridor_records(corridor: pd.DataFrame, hidden: pd.DataFrame, n: int = 5) -
 # --- Forms -------------------------------------------------------------------------------------
 
 
-def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:
-    """Merge the columns holding a hidden cell into one `label` column (where there are two or
-    more), so that fewer cells and percentages must be hidden."""
-    hidden = disclosure.hidden_cells(table, threshold, lines="table")
-    sparse = [c for c in table.columns if hidden[c].any()]
-    if len(sparse) < 2:
-        return table
-    merged = table.drop(columns=sparse)
-    merged[label] = table[sparse].sum(axis=1)
-    return merged
-
-
 def forms_table(
     counts: pd.DataFrame,
     population: str,
@@ -841,7 +813,11 @@ def forms_table(
 ) -> tuple[pd.DataFrame, disclosure.CountTable, pd.DataFrame]:
     """The group x form table (sparse forms merged), protected (as the release holds it, where
     it does), and row shares where the table fixes the row's total and the cell."""
-    forms = merge_sparse_columns(counts, threshold, MERGED_FORMS)
+    # Two or more forms with a hidden cell are merged into one, so fewer cells must be hidden.
+    sparse = disclosure.hidden_cells(counts, threshold, lines="table").any()
+    forms = counts
+    if sparse.sum() >= 2:
+        forms = counts.loc[:, ~sparse].assign(**{MERGED_FORMS: counts.loc[:, sparse].sum(axis=1)})
     forms = forms.rename_axis(index="group", columns="form")
     cells = forms.rename_axis(index="person_group").stack()
     if held is not None:
@@ -987,10 +963,7 @@ def residuals_view(residuals: pd.DataFrame) -> tables.Table:
 
 def row_share_records(row_share: pd.DataFrame) -> dict:
     """`forms_table` row shares for results JSON (None where hidden)."""
-    return {
-        g: {f: (None if pd.isna(v) else float(v)) for f, v in row.items()}
-        for g, row in row_share.iterrows()
-    }
+    return row_share.astype(object).where(row_share.notna(), None).to_dict("index")
 
 
 def p_text(p: float, relation: bool = False) -> str:
@@ -1178,11 +1151,6 @@ DESCRIBED_NOTE = (
     "intervals, tests or models."
 )
 GENDER_WORDS = {"female": "women", "male": "men"}
-
-
-def interval_level(release: str, confidence: float) -> float | None:
-    """The confidence level of the shares' intervals, None where the release gets none."""
-    return confidence if releases.inference_allowed(release) else None
 
 
 def model_label(name: str) -> str:
@@ -1497,7 +1465,7 @@ def country_year_shares(
     table = shares(known, ["exploitation_country", "year"], threshold, confidence)
     hidden = pd.Series(table["female_suppressed"].to_numpy(), index=table.index)
     top = table["exploitation_country"].isin(published.codes)
-    hidden[top] |= _shares_of(table[top], published, by_year=True)["female_suppressed"]
+    hidden[top] |= _shares_of(table[top], published)["female_suppressed"]
     for code, grid in compared.items():
         for y in grid.counts.index.unique("year"):
             where = (table["exploitation_country"] == code) & (table["year"] == int(y))

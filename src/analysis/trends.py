@@ -6,9 +6,6 @@ a log-linear trend per gender, within destinations that each have their own leve
 ratio. `models.fit_counts` picks Poisson or negative binomial. The same trend is refitted with one
 gender ratio for all destinations: where the two differ, the gender trend is partly a shift
 between destinations.
-
-    fit = trends.gender_trend(vic.year_destination_gender(chosen, top_codes), confidence=0.95)
-    fit.trend          # IRR per year for each gender
 """
 
 from __future__ import annotations
@@ -117,21 +114,32 @@ def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> di
         aic = None
     levels = [g for g in GENDERS if g in set(data["gender"])]
     slopes = models.slope_by_group(result, "year_c", "gender", levels, confidence)
+    slopes = slopes.set_index("gender")[["irr", "lower", "upper", "p_value"]].stack()
     row = {"model": spec.name, "n_obs": int(len(data)), "aic": aic}
-    for _, slope in slopes.iterrows():
-        for key in ("irr", "lower", "upper", "p_value"):
-            row[f"{slope['gender']}_{key}"] = float(slope[key])
-    return row
+    return row | {f"{gender}_{key}": float(v) for (gender, key), v in slopes.items()}
 
 
-def specifications(
-    data: pd.DataFrame,
+def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
+    """The female and male counts of the destinations with at least `min_years` years of
+    records, with the destination-year's records of any gender (`exposure`)."""
+    exposure = grid.groupby(["year", "destination"])["records"].transform("sum")
+    data = model_grid(grid.assign(exposure=exposure))
+    years = data.groupby("destination")["year"].nunique()
+    return data[data["destination"].isin(years.index[years >= min_years])].reset_index(drop=True)
+
+
+def sensitivity(
+    grid: pd.DataFrame,
+    confidence: float,
     hotline_years: tuple[int, ...] = (),
-    left_out: int = 0,
+    min_years: int = MIN_YEARS,
     redacted_below: int = 0,
-) -> list[Specification]:
-    """The rows of the sensitivity table; the first says how many destinations of the report's
-    model (`left_out`) have fewer than MIN_YEARS years and are not in `data`."""
+) -> pd.DataFrame:
+    """The gender trend under every specification, a row each; a failed fit says why in `note`.
+    With `redacted_below` (k-anonymised), one row leaves out the zeros that may be redactions."""
+    data = sensitivity_data(grid, min_years)
+    # the first row says how many destinations of the report's model have too few years
+    left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     first = "negative binomial (NB2), the report's model"
     if left_out:
         which = f"the {left_out} destinations" if left_out > 1 else "the one destination"
@@ -155,31 +163,8 @@ def specifications(
     for destination in sorted(data["destination"].unique()):
         specs.append(Specification(f"NB2 without {destination}", "nb2",
                                    drop_destination=destination))  # fmt: skip
-    return specs
-
-
-def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
-    """The female and male counts of the destinations with at least `min_years` years of
-    records, with the destination-year's records of any gender (`exposure`)."""
-    exposure = grid.groupby(["year", "destination"])["records"].transform("sum")
-    data = model_grid(grid.assign(exposure=exposure))
-    years = data.groupby("destination")["year"].nunique()
-    return data[data["destination"].isin(years.index[years >= min_years])].reset_index(drop=True)
-
-
-def sensitivity(
-    grid: pd.DataFrame,
-    confidence: float,
-    hotline_years: tuple[int, ...] = (),
-    min_years: int = MIN_YEARS,
-    redacted_below: int = 0,
-) -> pd.DataFrame:
-    """The gender trend under every specification, a row each; a failed fit says why in `note`.
-    With `redacted_below` (k-anonymised), one row leaves out the zeros that may be redactions."""
-    data = sensitivity_data(grid, min_years)
-    left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     rows = []
-    for spec in specifications(data, hotline_years, left_out, redacted_below):
+    for spec in specs:
         part = data[~data["year"].isin(spec.drop_years)]
         if spec.drop_zeros:  # k-anonymised: a 0 is a range from 0 to k - 1
             part = part[part.groupby(["destination", "year"])["records"].transform("min") > 0]

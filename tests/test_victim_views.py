@@ -258,10 +258,15 @@ def test_selection_text_and_record(records):
         f"**CTDC K-anonymised release (2021)**: 992 records, of which **{selected}** "
     )
     assert "for destinations Poland. 0 records" in text and "90% Wilson" in text
-    assert views.scope_text([], "") == "all destinations (including unknown)"
-    assert views.scope_text(["POL", "RUS"], "Eastern Europe") == (
-        "destinations Poland, Russia, region Eastern Europe"
-    )
+    scopes = {
+        "all destinations (including unknown)": ([], ""),
+        "destinations Poland, Russia, region Eastern Europe": (["POL", "RUS"], "Eastern Europe"),
+    }
+    for words, scope in scopes.items():
+        text = views.selection_text(
+            published.selection, chosen, "kanon_2021", (2016, 2018), scope, 0.9
+        )
+        assert f" present) for {words}. 0 records" in text
 
 
 def test_the_yearly_bars_are_sums_of_the_grid(records, published):

@@ -529,15 +529,6 @@ def country_names(codes) -> list[str]:
     return countries.name(codes).fillna(codes).tolist()
 
 
-def scope_text(destinations: list[str], region: str) -> str:
-    """The destinations and region chosen, in words."""
-    parts = [
-        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
-        f"region {region}" if region else "",
-    ]
-    return ", ".join(filter(None, parts)) or "all destinations (including unknown)"
-
-
 def _cell(table: disclosure.CountTable, key: str) -> int | None:
     """A one-dimensional table's cell for results JSON: None where hidden or small."""
     value, hidden = int(table.counts[key]), bool(table.hidden[key])
@@ -573,10 +564,16 @@ def selection_text(
                  else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
     seen = chosen["year"].dropna().astype(int)
     total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
+    destinations, region = scope
+    places = [
+        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
+        f"region {region}" if region else "",
+    ]
+    places = ", ".join(filter(None, places)) or "all destinations (including unknown)"
     return (
         f"**{release_label(release)}**: {total} records, of which "
         f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
-        f"({seen.min()}-{seen.max()} present) for {scope_text(*scope)}. "
+        f"({seen.min()}-{seen.max()} present) for {places}. "
         f"{_cell_words(selection, SELECTION[2])} records of the release have no year of "
         f"registration and are left out of everything below. {intervals}; the small-cell "
         f"threshold is {selection.threshold}."
@@ -1229,9 +1226,9 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
     ours = "the report's model" + (" on these destinations" if "without the" in main.model
                                    else "")  # fmt: skip
     labels = {r.Index: model_label(r.model) for r in fitted.itertuples()}
+    estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
     if main_side:
         moved = [labels[i] for i, r in fitted.iterrows() if side(r) != main_side]
-        estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
         change = {"rising": "rise", "falling": "fall"}[main_side]
         depends = (f"the {change} under {ours} ({estimate}) does not hold under "
                    f"{_label_list(moved)}")  # fmt: skip
@@ -1241,7 +1238,6 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
             rows = [labels[i] for i, r in fitted.iterrows() if side(r) == way]
             if rows:
                 parts.append(f"it is {way} under {_label_list(rows)}")
-        estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
         depends = f"{ours} gives {estimate}, an interval that includes 1" + (
             "; " + "; ".join(parts) if parts else ", as does every other"
         )
@@ -1266,8 +1262,24 @@ def share_trend_text(share: dict) -> str:
         f"{' (' if unsettled else ', '}quasi-binomial model of the female share in "
         f"{share['n_obs']} destination-years"
     )  # fmt: skip
-    checks = _share_checks(share)
-    text += f"; {checks})" if checks else ")"
+    checks = []  # the second look: clustered, without the zeros, one destination out
+    if (clustered := share.get("clustered")) and "failed" not in clustered:
+        checks.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
+    if (zeros := share.get("without_zeros")) and "failed" not in zeros:
+        checks.append(
+            f"without the {share['zero_rows']} destination-years with no records of one gender, "
+            f"which may be redactions, {ratio_text(zeros['irr'], zeros['lower'], zeros['upper'])}"
+        )
+    without = {d: w for d, w in share.get("without", {}).items() if "failed" not in w}
+    if without:
+        low = min(without, key=lambda d: without[d]["irr"])
+        high = max(without, key=lambda d: without[d]["irr"])
+        names = dict(zip([low, high], country_names([low, high]), strict=True))
+        checks.append(
+            f"leaving out one destination at a time, {without[low]['irr']:.2f} (without "
+            f"{names[low]}) to {without[high]['irr']:.2f} (without {names[high]})"
+        )
+    text += f"; {'; '.join(checks)})" if checks else ")"
     if unsettled:
         text += (f", but not every check agrees on its direction (not {unsettled_by(share)}): "
                  "no change in the mix is stated")  # fmt: skip
@@ -1296,39 +1308,6 @@ def unsettled_by(share: dict, most: int = 3) -> str:
     ]
     more = f" and {len(failing) - most} more" if len(failing) > most else ""
     return ", ".join(failing[:most]) + more
-
-
-def _short_checks(share: dict) -> str:
-    """The second look of a gender-mix headline in few words."""
-    text = ""
-    if (clustered := share.get("clustered")) and "failed" not in clustered:
-        text += f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
-    held = [w for w, key in (("each destination", "without"),
-                             ("the zeros that may be redactions", "without_zeros"))
-            if share.get(key)]  # fmt: skip
-    return text + (f"; it holds without {' and without '.join(held)}" if held else "")
-
-
-def _share_checks(share: dict) -> str:
-    """The second look of the gender-mix model: clustered, without zeros, one destination out."""
-    parts = []
-    if (clustered := share.get("clustered")) and "failed" not in clustered:
-        parts.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
-    if (zeros := share.get("without_zeros")) and "failed" not in zeros:
-        parts.append(
-            f"without the {share['zero_rows']} destination-years with no records of one gender, "
-            f"which may be redactions, {ratio_text(zeros['irr'], zeros['lower'], zeros['upper'])}"
-        )
-    without = {d: w for d, w in share.get("without", {}).items() if "failed" not in w}
-    if without:
-        low = min(without, key=lambda d: without[d]["irr"])
-        high = max(without, key=lambda d: without[d]["irr"])
-        names = dict(zip([low, high], country_names([low, high]), strict=True))
-        parts.append(
-            f"leaving out one destination at a time, {without[low]['irr']:.2f} (without "
-            f"{names[low]}) to {without[high]['irr']:.2f} (without {names[high]})"
-        )
-    return "; ".join(parts)
 
 
 def sensitivity_text(table: pd.DataFrame, share: dict, years: tuple[int, ...]) -> str:
@@ -1629,7 +1608,15 @@ def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) ->
                 f"check (not {unsettled_by(share)})"
             )
         else:
-            mix += f" (odds ratio {odds:.2f}" + _short_checks(share) + ")"
+            mix += f" (odds ratio {odds:.2f}"
+            if (clustered := share.get("clustered")) and "failed" not in clustered:
+                mix += (
+                    f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
+                )
+            held = [w for w, key in (("each destination", "without"),
+                                     ("the zeros that may be redactions", "without_zeros"))
+                    if share.get(key)]  # fmt: skip
+            mix += (f"; it holds without {' and without '.join(held)}" if held else "") + ")"
     if stated:
         text = (
             f"Yearly trend within the top destinations, under every model: {' and '.join(stated)}"

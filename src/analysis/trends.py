@@ -43,8 +43,7 @@ def model_grid(grid: pd.DataFrame, genders: tuple[str, ...] = GENDERS) -> pd.Dat
 
 
 def gender_trend(grid: pd.DataFrame, confidence: float) -> GenderTrend:
-    """Fit the trend per gender on a `victims.year_destination_gender` grid (one destination:
-    no destination terms)."""
+    """Fit the trend per gender (one destination: no destination terms)."""
     data = model_grid(grid)
     levels = [g for g in GENDERS if g in set(data["gender"])]
     several = data["destination"].nunique() > 1
@@ -120,8 +119,7 @@ def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> di
 
 
 def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
-    """The female and male counts of the destinations with at least `min_years` years of
-    records, with the destination-year's records of any gender (`exposure`)."""
+    """The counts of the destinations with `min_years` years or more, with their `exposure`."""
     exposure = grid.groupby(["year", "destination"])["records"].transform("sum")
     data = model_grid(grid.assign(exposure=exposure))
     years = data.groupby("destination")["year"].nunique()

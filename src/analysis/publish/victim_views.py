@@ -75,8 +75,7 @@ class Published:
 
 
 def columns_of(codes: list[str]) -> list[str]:
-    """The grids' destinations: the top ones, the United States (always: the report gives its
-    share per year), the other known ones together, and unknown."""
+    """The grids' destinations; the United States always (the report gives its yearly share)."""
     return [*codes, *([] if USA in codes else [USA]), OTHER_KNOWN, UNKNOWN]
 
 
@@ -205,8 +204,7 @@ def default_selection(
     released: rel.Released,
     glotip: pd.DataFrame | None = None,
 ) -> tuple[list, list]:
-    """For the release step: this report's tables at its defaults, and those compared with
-    GLOTIP, each with its key; both empty when `frame` lacks the default release."""
+    """For the release step: this report's tables at its defaults, and those compared to GLOTIP."""
     if not (frame["release"] == DEFAULT_RELEASE).any():
         return [], []
     records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
@@ -235,8 +233,7 @@ def selection_tables(
     threshold: int,
     released: rel.Released,
 ) -> tuple[Published, dict | None]:
-    """The selection's tables as the release holds them, with its records; else protected here
-    and None: an exploration."""
+    """The selection's tables as the release holds them; else protected here (an exploration)."""
     key = selection_key(release, years, scope, codes, threshold)
     held = released.held("trends", key)
     if held is None:
@@ -380,8 +377,7 @@ def overall_shares(
 
 
 def _shares_of(table: pd.DataFrame, published: Published) -> pd.DataFrame:
-    """Hide the shares of `table` (in all, per destination, or per destination and year) that
-    the grids do not fix."""
+    """Hide the shares of `table` (in all, or per destination and year) that the grids don't fix."""
     grid, ages, t = published.grid, published.ages, published.grid.threshold
     keys = {"exploitation_country": "destination", "year": "year"}  # column: the grids' key
     female, child = [], []
@@ -587,8 +583,7 @@ def bar_groups(codes: list[str]) -> dict[str, list[str]]:
 
 
 def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
-    """The yearly figure's bars (sums of the grid per year and destination group), whether the
-    grid leaves each open or small (drawn hatched), and the totals the grid shows."""
+    """The yearly figure's bars, those the grid leaves open or small (hatched), and the totals."""
     grid, groups = published.grid, bar_groups(published.codes)
     counts = grid.counts.groupby(level=["year", "destination"]).sum().unstack("destination")
     values = pd.DataFrame({g: counts[m].sum(axis=1) for g, m in groups.items()})
@@ -781,8 +776,7 @@ def protect_corridors(
 def labelled_corridors(
     corridor: pd.DataFrame, table: disclosure.CountTable, names: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The corridor counts and the cells their table hides: rows as 'Ukraine (UKR)', columns as
-    destination names."""
+    """The corridor counts and the cells their table hides, labelled for the reader."""
     hidden = table.hidden.unstack("destination").reindex_like(corridor)
     codes = pd.Series(corridor.index)
     rows = [f"{n} ({c})" for n, c in zip(countries.name(codes).fillna(codes), codes, strict=True)]
@@ -886,8 +880,7 @@ def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int
 
 def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, confidence,
                        source: str):  # fmt: skip
-    """Female and child shares per year with their intervals, one panel per top destination;
-    hidden shares are gaps."""
+    """Female and child shares per year, one panel per top destination; hidden shares are gaps."""
     colours = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
     bands = "no intervals" if confidence is None else f"{confidence:.0%} Wilson intervals"
 
@@ -1002,16 +995,13 @@ def irr_text(irr: float, lower: float, upper: float) -> str:
 
 def trend_records(fit: trends.GenderTrend) -> dict:
     """The trend model's results JSON."""
+    keys = ["irr", "lower", "upper"]
     out = {
         "trend_model": {"formula": fit.formula, **fit.diagnostics},
-        "irr_year_by_gender": {
-            r["gender"]: {k: r[k] for k in ("irr", "lower", "upper", "p_value")}
-            for _, r in fit.trend.iterrows()
-        },
-        "irr_year_by_gender_common_gender_ratio": {
-            r["gender"]: {k: r[k] for k in ("irr", "lower", "upper")}
-            for _, r in fit.common_ratio_trend.iterrows()
-        },
+        "irr_year_by_gender": fit.trend.set_index("gender")[[*keys, "p_value"]].to_dict("index"),
+        "irr_year_by_gender_common_gender_ratio": (
+            fit.common_ratio_trend.set_index("gender")[keys].to_dict("index")
+        ),
     }
     if fit.ratio:
         out["irr_year_male_vs_female"] = fit.ratio
@@ -1065,8 +1055,7 @@ def trend_text(fit: trends.GenderTrend) -> str:
 
 
 def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
-    """Observed and fitted totals per year and gender (left), Pearson residuals against fitted
-    counts (right); nothing `drawable_fit` hides is drawn."""
+    """Observed and fitted totals (left), Pearson residuals (right), as `drawable_fit` allows."""
     totals, drawn = drawable_fit(fit, published)
     fig, axes = plots.figure(11, 4.2, ncols=2, squeeze=False)
     left, right = axes[0]
@@ -1098,8 +1087,7 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
 
 
 def coefficient_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
-    """Every IRR of the model but the intercept; terms in words with their reference category
-    (patsy's: the first level)."""
+    """Every IRR of the model but the intercept; reference categories are patsy's first levels."""
     coef = trends.coefficients(fit, confidence)
     codes = sorted(set(fit.data["destination"]))
     refs = {"gender": fit.levels[0], "destination": codes[0]}
@@ -1247,8 +1235,7 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
 
 
 def share_trend_text(share: dict) -> str:
-    """The within-destination shift in gender mix, in words, with its second look; a direction
-    only where every check agrees."""
+    """The within-destination shift in gender mix; a direction only where every check agrees."""
     odds = share["irr"]
     verb = "fell" if odds < 1 else "rose"
     unsettled = "robust" in share and share["robust"] is None
@@ -1378,8 +1365,7 @@ def glotip_text(
 
 
 def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
-    """The release's records of the tables compared with GLOTIP for this selection (the
-    arguments of `selection_key`) and export, or None where it holds none: an exploration."""
+    """The release's tables compared with GLOTIP for this selection; None: an exploration."""
     return released.held("trends_glotip", {**selection_key(*selection), "glotip": str(vintage)})
 
 
@@ -1528,8 +1514,7 @@ def findings(
     years: tuple[int, int],
     sensitivity: tuple[pd.DataFrame, dict] | None = None,
 ) -> str:
-    """The report's findings as a Markdown list, from the numbers shown above it; a trend only
-    from the sensitivity table, and none for a release without inference."""
+    """The report's findings, from numbers shown above; a trend only from the sensitivity table."""
     destinations = "; ".join(
         f"{names[r['exploitation_country']]} {r['records_text']} records, "
         f"{row_share_text(r, 'female')} female"
@@ -1591,8 +1576,7 @@ def headlines(
 
 
 def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:
-    """The trend in one sentence (no full stop): a yearly trend per gender only where every
-    model agrees on it, and the within-destination gender mix with its second look."""
+    """The trend in one sentence (no full stop): only what every model and check agrees on."""
     by_gender = fit.trend.set_index("gender")
     robust = [g for g in fit.levels if trends.robust_direction(table, g)]
     stated = [f"records of {GENDER_WORDS[g]} {by_gender.loc[g, 'irr'] - 1:+.1%} a year"

@@ -118,7 +118,7 @@ def test_the_release_holds_the_selection_at_its_key_and_another_is_an_exploratio
                                          (CODES, ""), CODES, 10, released)  # fmt: skip
     assert held is not None
     assert [t.record() for t in taken.tables()] == [t.record() for t in made.tables()]
-    assert taken.population == made.population and taken.years == made.years
+    assert taken.population == made.population and taken.codes == made.codes
     assert taken.grid.determined({"destination": ["USA"]})
     _, again, _ = views.forms_table(vic.forms_by_group(chosen), made.population, 10, held,
                                     "kanon_2021")  # fmt: skip

@@ -60,7 +60,6 @@ class Published:
 
     population: str
     codes: list[str]  # the top destinations
-    years: list[str]  # every year of the range, as table keys
     selection: disclosure.CountTable  # the release: selected, not selected, without a year
     grid: disclosure.CountTable  # year x destination (`columns_of`) x gender
     ages: disclosure.CountTable  # year x destination x age group
@@ -176,7 +175,7 @@ def protect_selection(
         sources = disclosure.protect_shown("Records per year of registration, by source",
                                            population, counts, False, sums, threshold,
                                            shared)  # fmt: skip
-    published = Published(population, list(codes), keys, selection, grid, ages, sources)
+    published = Published(population, list(codes), selection, grid, ages, sources)
     if exposed := disclosure.show_derived(published.tables()):
         raise disclosure.DisclosureError(
             f"{exposed[0]['table']}: cell {exposed[0]['key']} is given away by the selection's "
@@ -243,8 +242,7 @@ def selection_tables(
     if held["ages"]["dims"] == ["age_group"]:
         counts["ages"] = _age_groups(counts["ages"])
     tables = {role: rel.restore(held[role], counts[role], release) for role in counts}
-    keys = [str(y) for y in range(years[0], years[1] + 1)]
-    return Published(tables["grid"].population, list(codes), keys, tables["selection"],
+    return Published(tables["grid"].population, list(codes), tables["selection"],
                      tables["grid"], tables["ages"], tables.get("sources")), held  # fmt: skip
 
 
@@ -449,7 +447,8 @@ def grid_cells(published: Published) -> pd.DataFrame:
     frame["hidden"] = grid.hidden.to_numpy()
     frame["text"] = disclosure.cell_text(grid.counts, grid.hidden, grid.threshold).to_numpy()
     reporting = grid.counts.groupby(level=["year", "destination"]).transform("sum") > 0
-    frame["shown"] = frame["records"].astype(float).mask(frame["hidden"] | ~reporting.to_numpy())
+    frame["reporting"] = reporting.to_numpy()
+    frame["shown"] = frame["records"].astype(float).mask(frame["hidden"] | ~frame["reporting"])
     frame["year"] = frame["year"].astype(int)
     keep = frame["gender"].isin(["female", "male"]) & frame["destination"].isin(published.codes)
     return frame[keep].reset_index(drop=True)
@@ -459,16 +458,9 @@ def counts_table(published: Published) -> pd.DataFrame:
     """Year x top destination: 'female / male' as protected; '–' where the year has no record."""
     cells = grid_cells(published)
     wide = cells.pivot(index=["year", "destination"], columns="gender", values="text")
-    text = wide["female"] + " / " + wide["male"]
-    counts = published.grid.counts
-    totals = counts[counts.index.get_level_values("destination").isin(published.codes)]
-    totals = totals.groupby(level=["year", "destination"]).sum()
-    totals.index = totals.index.set_levels(totals.index.levels[0].astype(int), level=0)
-    text = text.where(totals.reindex(text.index).to_numpy() > 0, "–")
-    table = text.rename("cell").reset_index().pivot(index="year", columns="destination",
-                                                    values="cell")  # fmt: skip
-    years = totals.groupby(level="year").sum()
-    return table[published.codes].loc[years.index[years > 0]]
+    reporting = cells.groupby(["year", "destination"])["reporting"].first()
+    table = (wide["female"] + " / " + wide["male"]).where(reporting, "–").unstack("destination")
+    return table[published.codes].loc[reporting.groupby(level="year").any()]
 
 
 def grid_table(published: Published) -> tables.Table:

@@ -33,9 +33,9 @@ class GenderTrend:
     common_ratio_trend: pd.DataFrame  # `trend` refitted with one gender ratio for all destinations
 
 
-def model_grid(grid: pd.DataFrame, genders: tuple[str, ...] = GENDERS) -> pd.DataFrame:
-    """The counts a trend model uses: chosen genders, with year centred on the first year."""
-    data = grid[grid["gender"].isin(genders)].copy()
+def model_grid(grid: pd.DataFrame) -> pd.DataFrame:
+    """The counts a trend model uses: female and male, with year centred on the first year."""
+    data = grid[grid["gender"].isin(GENDERS)].copy()
     data["year_c"] = data["year"] - data["year"].min()
     data["gender"] = data["gender"].astype(str)
     data["destination"] = data["destination"].astype(str)
@@ -130,12 +130,11 @@ def sensitivity(
     grid: pd.DataFrame,
     confidence: float,
     hotline_years: tuple[int, ...] = (),
-    min_years: int = MIN_YEARS,
     redacted_below: int = 0,
 ) -> pd.DataFrame:
     """The gender trend under every specification, a row each; a failed fit says why in `note`.
     With `redacted_below` (k-anonymised), one row leaves out the zeros that may be redactions."""
-    data = sensitivity_data(grid, min_years)
+    data = sensitivity_data(grid)
     # the first row says how many destinations of the report's model have too few years
     left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     first = "negative binomial (NB2), the report's model"
@@ -193,14 +192,12 @@ def robust_direction(table: pd.DataFrame, gender: str) -> str | None:
     return direction(fitted[f"{gender}_lower"], fitted[f"{gender}_upper"])
 
 
-def share_trend(
-    grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEARS, redacted_below: int = 0
-) -> dict:
+def share_trend(grid: pd.DataFrame, confidence: float, redacted_below: int = 0) -> dict:
     """The female share of records of known gender within destination-years: a quasi-binomial
     GLM `female share ~ year_c + C(destination)`, odds ratio per year. Its second look: errors
     clustered by destination, without each destination in turn and (k-anonymised) without the
     zeros that may be redactions; `robust` is the direction all of them agree on."""
-    data = sensitivity_data(grid, min_years)
+    data = sensitivity_data(grid)
     wide = data.pivot_table(index=["year", "destination"], columns="gender", values="records",
                             fill_value=0).reset_index()  # fmt: skip
     wide = wide[(wide["female"] + wide["male"]) > 0].reset_index(drop=True)

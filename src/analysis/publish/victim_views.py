@@ -590,8 +590,7 @@ def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
     totals = [_count_record(grid.sum_text({"year": [y]})) for y in values.index]
     values.index = hidden.index = values.index.astype(int)
     values.columns.name = hidden.columns.name = "destination"
-    totals = pd.Series([np.nan if t is None else t for t in totals], index=values.index)
-    return values, hidden, totals
+    return values, hidden, pd.Series(totals, index=values.index, dtype=float)
 
 
 def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:

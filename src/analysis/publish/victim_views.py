@@ -249,10 +249,8 @@ def selection_tables(
 def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
     """The whole release's records by gender and by age group, as the release publishes them."""
     release = str(records["release"].iloc[0])
-    columns = ("gender", "age_group")
-    if released is None:
-        return {c: rel.margin_tables(records, c, threshold)[release] for c in columns}
-    return {c: released.margin(records, c, threshold)[release] for c in columns}
+    margin = rel.margin_tables if released is None else released.margin
+    return {c: margin(records, c, threshold)[release] for c in ("gender", "age_group")}
 
 
 def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
@@ -809,9 +807,8 @@ def forms_table(
                                    population, cells, ({},), threshold,
                                    partial=("person_group", "form"))  # fmt: skip
     hidden = table.hidden.unstack("form").reindex_like(forms)
-    rows = pd.Series([table.determined({"person_group": [g]}) for g in forms.index],
-                     index=forms.index)  # fmt: skip
-    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden | ~rows.to_numpy()[:, None])
+    rows = np.array([table.determined({"person_group": [g]}) for g in forms.index], dtype=bool)
+    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden | ~rows[:, None])
     return forms, table, row_share
 
 
@@ -1204,19 +1201,16 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
     # the first row is the report's model, on fewer destinations where some have few years
     ours = "the report's model" + (" on these destinations" if "without the" in main.model
                                    else "")  # fmt: skip
-    labels = {r.Index: model_label(r.model) for r in fitted.itertuples()}
+    sides = {model_label(r["model"]): side(r) for _, r in fitted.iterrows()}
     estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
     if main_side:
-        moved = [labels[i] for i, r in fitted.iterrows() if side(r) != main_side]
+        moved = [m for m, s in sides.items() if s != main_side]
         change = {"rising": "rise", "falling": "fall"}[main_side]
         depends = (f"the {change} under {ours} ({estimate}) does not hold under "
                    f"{_label_list(moved)}")  # fmt: skip
     else:
-        parts = []
-        for way in ("rising", "falling"):
-            rows = [labels[i] for i, r in fitted.iterrows() if side(r) == way]
-            if rows:
-                parts.append(f"it is {way} under {_label_list(rows)}")
+        ways = {w: [m for m, s in sides.items() if s == w] for w in ("rising", "falling")}
+        parts = [f"it is {w} under {_label_list(rows)}" for w, rows in ways.items() if rows]
         depends = f"{ours} gives {estimate}, an interval that includes 1" + (
             "; " + "; ".join(parts) if parts else ", as does every other"
         )

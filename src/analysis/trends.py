@@ -102,15 +102,13 @@ def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> di
     formula = TREND + (" + C(destination) * C(gender)" if several else "")
     offset = np.log(data["exposure"]) if spec.exposure else None
     if spec.family == "nb2":
-        model = models.fit_counts(formula, data, dispersion_limit=0.0, offset=offset)
-        result, aic = model.result, float(model.result.aic)
+        result = models.fit_counts(formula, data, dispersion_limit=0.0, offset=offset).result
     elif spec.family == "nb1":
         result = models.fit_nb1(formula, data, offset=offset)
-        aic = float(result.aic)
     else:
         result = models.fit_poisson(formula, data, offset=offset, cov=spec.family,
                                     groups=data["destination"])  # fmt: skip
-        aic = None
+    aic = float(result.aic) if spec.family in ("nb2", "nb1") else None  # quasi fits have none
     levels = [g for g in GENDERS if g in set(data["gender"])]
     slopes = models.slope_by_group(result, "year_c", "gender", levels, confidence)
     slopes = slopes.set_index("gender")[["irr", "lower", "upper", "p_value"]].stack()

@@ -1334,19 +1334,18 @@ def glotip_text(
     if not agreement["country_years"]:
         return text + "No country-year is in both sources with an unsuppressed share."
     spearman = agreement["spearman"]
-    return text + (
+    text += (
         f"**{agreement['country_years']} country-years in {agreement['countries']} countries** "
         "are in both. The CTDC share minus the GLOTIP share has a median of "
         f"{100 * agreement['median_difference']:+.1f} percentage points and a mean absolute "
         f"value of {100 * agreement['mean_abs_difference']:.1f} points"
-        + (
-            "; the GLOTIP share lies inside the CTDC interval in "
-            f"{agreement['share_within_ctdc_interval']:.0%} of them"
-            if intervals
-            else ""
-        )
-        + (f", and the rank correlation is {spearman:.2f}." if spearman is not None else ".")
     )
+    if intervals:
+        within = agreement["share_within_ctdc_interval"]
+        text += f"; the GLOTIP share lies inside the CTDC interval in {within:.0%} of them"
+    if spearman is not None:
+        text += f", and the rank correlation is {spearman:.2f}"
+    return text + "."
 
 
 def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
@@ -1447,14 +1446,13 @@ def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 
             ),
         }
     )
-    left = int(edge.sum())
-    note = (
-        f"Not ranked: {left} country-year{'s' if left != 1 else ''} in which the CTDC records "
-        f"have no women or no men, which in this release may be a redaction of 1 to "
-        f"{redacted_below - 1} records rather than none."
-        if left
-        else ""
-    )
+    left, note = int(edge.sum()), ""
+    if left:
+        note = (
+            f"Not ranked: {left} country-year{'s' if left != 1 else ''} in which the CTDC records "
+            f"have no women or no men, which in this release may be a redaction of 1 to "
+            f"{redacted_below - 1} records rather than none."
+        )
     return tables.Table(frame, caption="The largest disagreements between the two sources",
                         note=note)  # fmt: skip
 

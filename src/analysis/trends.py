@@ -6,9 +6,6 @@ a log-linear trend per gender, within destinations that each have their own leve
 ratio. `models.fit_counts` picks Poisson or negative binomial. The same trend is refitted with one
 gender ratio for all destinations: where the two differ, the gender trend is partly a shift
 between destinations.
-
-    fit = trends.gender_trend(vic.year_destination_gender(chosen, top_codes), confidence=0.95)
-    fit.trend          # IRR per year for each gender
 """
 
 from __future__ import annotations
@@ -36,9 +33,9 @@ class GenderTrend:
     common_ratio_trend: pd.DataFrame  # `trend` refitted with one gender ratio for all destinations
 
 
-def model_grid(grid: pd.DataFrame, genders: tuple[str, ...] = GENDERS) -> pd.DataFrame:
-    """The counts a trend model uses: chosen genders, with year centred on the first year."""
-    data = grid[grid["gender"].isin(genders)].copy()
+def model_grid(grid: pd.DataFrame) -> pd.DataFrame:
+    """The counts a trend model uses: female and male, with year centred on the first year."""
+    data = grid[grid["gender"].isin(GENDERS)].copy()
     data["year_c"] = data["year"] - data["year"].min()
     data["gender"] = data["gender"].astype(str)
     data["destination"] = data["destination"].astype(str)
@@ -46,8 +43,7 @@ def model_grid(grid: pd.DataFrame, genders: tuple[str, ...] = GENDERS) -> pd.Dat
 
 
 def gender_trend(grid: pd.DataFrame, confidence: float) -> GenderTrend:
-    """Fit the trend per gender on a `victims.year_destination_gender` grid (one destination:
-    no destination terms)."""
+    """Fit the trend per gender (one destination: no destination terms)."""
     data = model_grid(grid)
     levels = [g for g in GENDERS if g in set(data["gender"])]
     several = data["destination"].nunique() > 1
@@ -101,39 +97,44 @@ class Specification:
 
 
 def _fit_trend(spec: Specification, data: pd.DataFrame, confidence: float) -> dict:
-    """The female and male IRRs per year under one specification, and its AIC (None for
-    quasi-likelihood fits)."""
+    """The female and male IRRs per year under one specification, and its AIC if any."""
     several = data["destination"].nunique() > 1
     formula = TREND + (" + C(destination) * C(gender)" if several else "")
     offset = np.log(data["exposure"]) if spec.exposure else None
     if spec.family == "nb2":
-        model = models.fit_counts(formula, data, dispersion_limit=0.0, offset=offset)
-        result, aic = model.result, float(model.result.aic)
+        result = models.fit_counts(formula, data, dispersion_limit=0.0, offset=offset).result
     elif spec.family == "nb1":
         result = models.fit_nb1(formula, data, offset=offset)
-        aic = float(result.aic)
     else:
         result = models.fit_poisson(formula, data, offset=offset, cov=spec.family,
                                     groups=data["destination"])  # fmt: skip
-        aic = None
+    aic = float(result.aic) if spec.family in ("nb2", "nb1") else None  # quasi fits have none
     levels = [g for g in GENDERS if g in set(data["gender"])]
     slopes = models.slope_by_group(result, "year_c", "gender", levels, confidence)
+    slopes = slopes.set_index("gender")[["irr", "lower", "upper", "p_value"]].stack()
     row = {"model": spec.name, "n_obs": int(len(data)), "aic": aic}
-    for _, slope in slopes.iterrows():
-        for key in ("irr", "lower", "upper", "p_value"):
-            row[f"{slope['gender']}_{key}"] = float(slope[key])
-    return row
+    return row | {f"{gender}_{key}": float(v) for (gender, key), v in slopes.items()}
 
 
-def specifications(
-    data: pd.DataFrame,
+def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
+    """The counts of the destinations with `min_years` years or more, with their `exposure`."""
+    exposure = grid.groupby(["year", "destination"])["records"].transform("sum")
+    data = model_grid(grid.assign(exposure=exposure))
+    years = data.groupby("destination")["year"].nunique()
+    return data[data["destination"].isin(years.index[years >= min_years])].reset_index(drop=True)
+
+
+def sensitivity(
+    grid: pd.DataFrame,
+    confidence: float,
     hotline_years: tuple[int, ...] = (),
-    left_out: int = 0,
     redacted_below: int = 0,
-) -> list[Specification]:
-    """The rows of the sensitivity table for `data` (a `model_grid`); `left_out` destinations of
-    the report's model have fewer than MIN_YEARS years and are not in `data`, so that its first
-    row is the report's model on fewer destinations, and says so."""
+) -> pd.DataFrame:
+    """The gender trend under every specification, a row each; a failed fit says why in `note`.
+    With `redacted_below` (k-anonymised), one row leaves out the zeros that may be redactions."""
+    data = sensitivity_data(grid)
+    # the first row says how many destinations of the report's model have too few years
+    left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     first = "negative binomial (NB2), the report's model"
     if left_out:
         which = f"the {left_out} destinations" if left_out > 1 else "the one destination"
@@ -157,43 +158,11 @@ def specifications(
     for destination in sorted(data["destination"].unique()):
         specs.append(Specification(f"NB2 without {destination}", "nb2",
                                    drop_destination=destination))  # fmt: skip
-    return specs
-
-
-def without_zeros(data: pd.DataFrame) -> pd.DataFrame:
-    """`data` (a `model_grid`) less the destination-years in which either gender has 0
-    records: in a k-anonymised release such a 0 is a range from 0 to k - 1."""
-    least = data.groupby(["destination", "year"])["records"].transform("min")
-    return data[least > 0]
-
-
-def sensitivity_data(grid: pd.DataFrame, min_years: int = MIN_YEARS) -> pd.DataFrame:
-    """The female and male counts of the destinations with at least `min_years` years of
-    records, with the destination-year's records of any gender (`exposure`)."""
-    exposure = grid.groupby(["year", "destination"])["records"].transform("sum")
-    data = model_grid(grid.assign(exposure=exposure))
-    years = data.groupby("destination")["year"].nunique()
-    return data[data["destination"].isin(years.index[years >= min_years])].reset_index(drop=True)
-
-
-def sensitivity(
-    grid: pd.DataFrame,
-    confidence: float,
-    hotline_years: tuple[int, ...] = (),
-    min_years: int = MIN_YEARS,
-    redacted_below: int = 0,
-) -> pd.DataFrame:
-    """The gender trend (`gender_trend`) under every specification: one row each, with the
-    female and male IRR per year and interval, and AIC where the fit has a likelihood. A row
-    whose fit fails says why in `note`. With `redacted_below` (a k-anonymised release), one
-    row leaves out the destination-years with a zero, which may be redactions."""
-    data = sensitivity_data(grid, min_years)
-    left_out = model_grid(grid)["destination"].nunique() - data["destination"].nunique()
     rows = []
-    for spec in specifications(data, hotline_years, left_out, redacted_below):
+    for spec in specs:
         part = data[~data["year"].isin(spec.drop_years)]
-        if spec.drop_zeros:
-            part = without_zeros(part)
+        if spec.drop_zeros:  # k-anonymised: a 0 is a range from 0 to k - 1
+            part = part[part.groupby(["destination", "year"])["records"].transform("min") > 0]
         if spec.drop_destination:
             part = part[part["destination"] != spec.drop_destination]
         part = part.assign(year_c=part["year"] - part["year"].min()).reset_index(drop=True)
@@ -204,32 +173,29 @@ def sensitivity(
     return pd.DataFrame(rows)
 
 
-def robust_direction(table: pd.DataFrame, gender: str) -> str | None:
-    """'rising' or 'falling' where every fitted row's interval for `gender` lies above or
-    below 1; None (no robust trend) otherwise."""
-    fitted = table.dropna(subset=[f"{gender}_lower", f"{gender}_upper"])
-    if fitted.empty or len(fitted) < len(table):
-        return None
-    if (fitted[f"{gender}_lower"] > 1).all():
+def direction(lower, upper) -> str | None:
+    """'rising' or 'falling' where every interval lies above or below 1; None otherwise."""
+    if np.all(np.asarray(lower) > 1):
         return "rising"
-    if (fitted[f"{gender}_upper"] < 1).all():
+    if np.all(np.asarray(upper) < 1):
         return "falling"
     return None
 
 
-def share_trend(
-    grid: pd.DataFrame, confidence: float, min_years: int = MIN_YEARS, redacted_below: int = 0
-) -> dict:
-    """The female share of records of known gender (female or male) within destination-years:
-    a quasi-binomial GLM `female share ~ year_c + C(destination)`; odds ratio per year. Its
-    second look: the same model with errors clustered by destination (`clustered`), and without
-    each destination in turn (`without`, where there are three or more); `robust` is 'rising'
-    or 'falling' where every one of these intervals lies on that side of 1, else None. The
-    destination with the most records and its share of them (`largest`) say who weighs most.
-    With `redacted_below` (k-anonymised), `without_zeros` refits without the destination-years
-    in which one gender has 0 records (a range from 0 to k - 1, not an observed 0), and
-    `zero_rows` counts them."""
-    data = sensitivity_data(grid, min_years)
+def robust_direction(table: pd.DataFrame, gender: str) -> str | None:
+    """`direction` of every row for `gender`; None where a row has no fit."""
+    fitted = table.dropna(subset=[f"{gender}_lower", f"{gender}_upper"])
+    if fitted.empty or len(fitted) < len(table):
+        return None
+    return direction(fitted[f"{gender}_lower"], fitted[f"{gender}_upper"])
+
+
+def share_trend(grid: pd.DataFrame, confidence: float, redacted_below: int = 0) -> dict:
+    """The female share of records of known gender within destination-years: a quasi-binomial
+    GLM `female share ~ year_c + C(destination)`, odds ratio per year. Its second look: errors
+    clustered by destination, without each destination in turn and (k-anonymised) without the
+    zeros that may be redactions; `robust` is the direction all of them agree on."""
+    data = sensitivity_data(grid)
     wide = data.pivot_table(index=["year", "destination"], columns="gender", values="records",
                             fill_value=0).reset_index()  # fmt: skip
     wide = wide[(wide["female"] + wide["male"]) > 0].reset_index(drop=True)
@@ -255,8 +221,7 @@ def share_trend(
 
 
 def _checked_odds(wide: pd.DataFrame, confidence: float, clustered: bool = False) -> dict:
-    """`_share_odds` of a second-look check; a fit that fails is {'failed': why}, and then no
-    direction is stated (`share_direction`)."""
+    """`_share_odds` of a check; a failed fit is {'failed': why}: then no direction is stated."""
     if wide.empty:
         return {"failed": "no destination-year left"}
     try:
@@ -274,15 +239,10 @@ def _share_odds(wide: pd.DataFrame, confidence: float, clustered: bool = False) 
 
 
 def share_direction(found: dict) -> str | None:
-    """'rising' or 'falling' where the model's interval, the clustered one and each one
-    without a destination all lie on that side of 1; None otherwise."""
+    """`direction` of the model and all its checks; None where a check failed."""
     checks = [found, found.get("clustered"), found.get("without_zeros"),
               *found.get("without", {}).values()]  # fmt: skip
     checks = [c for c in checks if c is not None]
     if any("failed" in c for c in checks):
         return None
-    if all(c["lower"] > 1 for c in checks):
-        return "rising"
-    if all(c["upper"] < 1 for c in checks):
-        return "falling"
-    return None
+    return direction([c["lower"] for c in checks], [c["upper"] for c in checks])

@@ -42,10 +42,7 @@ SOURCES = [*DATASOURCES, UNKNOWN]
 def selection_population(
     release: str, years: tuple[int, int], scope, whole: bool, records: pd.DataFrame | None = None
 ) -> str:
-    """Who the tables of a selection count: the release (`whole`: the selection is all of
-    it), or its records (`records`) registered in `years` (`victims.population`) and
-    exploited in the chosen places (`scope`: destinations, region). Tables of the same
-    population are linked by the audit."""
+    """Who the tables of a selection count; the audit links tables of the same population."""
     if whole:
         return victims.population(release)
     destinations, region = scope
@@ -59,12 +56,10 @@ def selection_population(
 
 @dataclass
 class Published:
-    """The protected count tables of one selection (`protect_selection`): every count, total
-    and share of the report's first sections is a cell or a sum of one of them."""
+    """The protected count tables of one selection (`protect_selection`)."""
 
     population: str
     codes: list[str]  # the top destinations
-    years: list[str]  # every year of the range, as table keys
     selection: disclosure.CountTable  # the release: selected, not selected, without a year
     grid: disclosure.CountTable  # year x destination (`columns_of`) x gender
     ages: disclosure.CountTable  # year x destination x age group
@@ -74,43 +69,31 @@ class Published:
         return list(self.roles().values())
 
     def roles(self) -> dict[str, disclosure.CountTable]:
-        """The tables by their part (`selection_counts`), as the release keeps them."""
         found = {"selection": self.selection, "grid": self.grid, "ages": self.ages}
         return found | ({"sources": self.sources} if self.sources is not None else {})
 
 
 def columns_of(codes: list[str]) -> list[str]:
-    """The destinations of the grids: the top ones, the United States (always: the report
-    gives its share per year), the other known ones together, and unknown."""
+    """The grids' destinations; the United States always (the report gives its yearly share)."""
     return [*codes, *([] if USA in codes else [USA]), OTHER_KNOWN, UNKNOWN]
-
-
-def _keyed(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """The selection with the keys of its tables as plain text: year, destination, its
-    destination in the grids (`group`, `columns_of`), gender, age group and source."""
-    dest = frame["exploitation_country"]
-    named = dest.isin(columns_of(codes)[:-2]).fillna(False)
-    group = np.where(named, dest.astype(object), np.where(dest.notna(), OTHER_KNOWN, UNKNOWN))
-    return pd.DataFrame({
-        "year": frame["year"].astype("Int64").astype(str).astype(object),
-        "group": group.astype(object),
-        "destination": dest.astype(object).where(dest.notna(), UNKNOWN),
-        "gender": frame["gender"].astype(object),
-        "age_group": frame["age_group"].astype(str).astype(object),
-        "source": frame["datasource"].astype(object).where(frame["datasource"].notna(), UNKNOWN),
-    })  # fmt: skip
 
 
 def selection_counts(
     records: pd.DataFrame, chosen: pd.DataFrame, years: tuple[int, int], codes: list[str]
 ) -> dict[str, pd.Series]:
-    """The counts of a selection's tables (`Published`): the release's records in the
-    selection, not, and without a year (`selection`); year x destination (`columns_of`) x
-    gender (`grid`) and x age group (`ages`); year x source (`sources`, where the release
-    names sources)."""
+    """The counts of a selection's tables (`Published`), by part."""
     no_year = int(records["year"].isna().sum())
     keys = [str(y) for y in range(years[0], years[1] + 1)]
-    keyed = _keyed(chosen, codes).assign(destination=lambda f: f["group"])
+    dest = chosen["exploitation_country"]
+    named = dest.isin(columns_of(codes)[:-2]).fillna(False)
+    group = np.where(named, dest.astype(object), np.where(dest.notna(), OTHER_KNOWN, UNKNOWN))
+    keyed = pd.DataFrame({
+        "year": chosen["year"].astype("Int64").astype(str).astype(object),
+        "destination": group.astype(object),
+        "gender": chosen["gender"].astype(object),
+        "age_group": chosen["age_group"].astype(str).astype(object),
+        "source": chosen["datasource"].astype(object).where(chosen["datasource"].notna(), UNKNOWN),
+    })  # fmt: skip
     domains = {"year": keys, "destination": columns_of(codes)}
     counts = {
         "selection": pd.Series([len(chosen), len(records) - len(chosen) - no_year, no_year],
@@ -130,14 +113,6 @@ def _age_groups(ages: pd.Series) -> pd.Series:
     return overall
 
 
-def _selection_table(counts: pd.Series, release: str, threshold: int):
-    """The release's records: in the selection, not, and without a year of registration."""
-    return disclosure.protect(
-        f"Records of the release in the selection ({release})", victims.population(release),
-        counts, threshold=threshold, shared=({}, {"selection": [SELECTION[0]]}),
-    )  # fmt: skip
-
-
 def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshold: int):
     """Per year x top destination: whether its shares may be published (True), it has no
     record (None: a table shows '–') or neither (False: a cell of it, by gender or by age, is
@@ -154,8 +129,7 @@ def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshol
 
 
 def _year_sums(clean: pd.Series, column: str, counts: list[str]) -> list[dict]:
-    """The sums of a year x destination grid its shares publish: per destination-year with
-    published shares, the records with a known `column` and each of `counts`."""
+    """Per destination-year with published shares: its records of known `column` and `counts`."""
     known = {"gender": KNOWN_GENDERS, "age_group": KNOWN_AGES}[column]
     sums = []
     for (y, d), ok in clean.items():
@@ -175,17 +149,19 @@ def protect_selection(
     threshold: int,
     released: rel.Released | None = None,
 ) -> Published:
-    """The selection's count tables, protected in turn: each takes the sums that the tables
-    before it fix as `shared` (published elsewhere too). Over a whole release, what the
-    release step (`released`; without it, as the release step would) publishes of the same
-    records by gender and by age group is shared too, and no more is published of it."""
+    """The selection's count tables, protected in turn: each shares the sums the tables before
+    it fix. Over a whole release, the release's gender and age tables are shared too, and no
+    more is published of those records."""
     whole = len(chosen) == len(records)
     population = selection_population(release, years, scope, whole, records)
     keys = [str(y) for y in range(years[0], years[1] + 1)]
     found = selection_counts(records, chosen, years, codes)
     genders, ages = found["grid"], found["ages"]
     clean = _clean_years(genders, ages, codes, threshold)
-    selection = _selection_table(found["selection"], release, threshold)
+    selection = disclosure.protect(
+        f"Records of the release in the selection ({release})", victims.population(release),
+        found["selection"], threshold=threshold, shared=({}, {"selection": [SELECTION[0]]}),
+    )  # fmt: skip
     margins = _margins(records, threshold, released) if whole else None
     grid = _protect_grid(genders, clean, codes, population, margins, threshold)
     ages = _settled_ages(ages, clean, codes, population, grid, margins, threshold)
@@ -199,7 +175,7 @@ def protect_selection(
         sources = disclosure.protect_shown("Records per year of registration, by source",
                                            population, counts, False, sums, threshold,
                                            shared)  # fmt: skip
-    published = Published(population, list(codes), keys, selection, grid, ages, sources)
+    published = Published(population, list(codes), selection, grid, ages, sources)
     if exposed := disclosure.show_derived(published.tables()):
         raise disclosure.DisclosureError(
             f"{exposed[0]['table']}: cell {exposed[0]['key']} is given away by the selection's "
@@ -227,12 +203,7 @@ def default_selection(
     released: rel.Released,
     glotip: pd.DataFrame | None = None,
 ) -> tuple[list, list]:
-    """For the release step: this report's tables at its defaults, by part (those of
-    `protect_selection` and the forms table, `forms_table`), with their key
-    (`selection_key`), as a list of one; and, with the GLOTIP table (`glotip`, every export),
-    the tables compared with GLOTIP at the default export (`compared_tables`), by destination,
-    with their key (`compared_key`). Both empty when the default release is not in `frame`
-    (the victim records of every release cleaned)."""
+    """For the release step: this report's tables at its defaults, and those compared to GLOTIP."""
     if not (frame["release"] == DEFAULT_RELEASE).any():
         return [], []
     records = victims.add_groups(frame[frame["release"] == DEFAULT_RELEASE].reset_index(drop=True))
@@ -248,7 +219,7 @@ def default_selection(
     by_sex = victims.select_country_years(victims.glotip_by_sex_age(glotip, DEFAULT_GLOTIP),
                                           DEFAULT_YEARS)  # fmt: skip
     compared = compared_tables(chosen, glotip_shares(by_sex, threshold, 0.95), published)
-    return selection, [(compared_key(key, DEFAULT_GLOTIP), compared)]
+    return selection, [({**key, "glotip": DEFAULT_GLOTIP}, compared)]
 
 
 def selection_tables(
@@ -261,9 +232,7 @@ def selection_tables(
     threshold: int,
     released: rel.Released,
 ) -> tuple[Published, dict | None]:
-    """The selection's tables as the release publishes them, with the release's records of
-    this report's tables (by part; `forms_table` takes its own), where it holds them; else
-    protected here (`protect_selection`) and None: an exploration."""
+    """The selection's tables as the release holds them; else protected here (an exploration)."""
     key = selection_key(release, years, scope, codes, threshold)
     held = released.held("trends", key)
     if held is None:
@@ -273,25 +242,20 @@ def selection_tables(
     if held["ages"]["dims"] == ["age_group"]:
         counts["ages"] = _age_groups(counts["ages"])
     tables = {role: rel.restore(held[role], counts[role], release) for role in counts}
-    keys = [str(y) for y in range(years[0], years[1] + 1)]
-    return Published(tables["grid"].population, list(codes), keys, tables["selection"],
+    return Published(tables["grid"].population, list(codes), tables["selection"],
                      tables["grid"], tables["ages"], tables.get("sources")), held  # fmt: skip
 
 
 def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
     """The whole release's records by gender and by age group, as the release publishes them."""
     release = str(records["release"].iloc[0])
-    columns = ("gender", "age_group")
-    if released is None:
-        return {c: rel.margin_tables(records, c, threshold)[release] for c in columns}
-    return {c: released.margin(records, c, threshold)[release] for c in columns}
+    margin = rel.margin_tables if released is None else released.margin
+    return {c: margin(records, c, threshold)[release] for c in ("gender", "age_group")}
 
 
 def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
-    """The age grid (`_protect_ages`); where no protection of it keeps the gender grid's
-    hidden cells (a cell no table shows but whose destination-year total is published), only
-    the age groups of the whole selection: then no child share per destination or
-    destination-year is shown."""
+    """The age grid; where no protection of it keeps the gender grid's hidden cells hidden,
+    only the age groups of the whole selection (no child share per destination)."""
     try:
         return _protect_ages(counts, clean, codes, population, grid, margins, threshold)
     except disclosure.DisclosureError:
@@ -313,20 +277,14 @@ def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
 
 
 def _linked(margins, column: str) -> tuple[dict, ...]:
-    """Over a whole release (`margins`), the release's records by `column`, as it publishes
-    them: kept as they are by a table of the same records (none for a selection)."""
+    """Over a whole release, its published table by `column`, which the same records keep."""
     return (margins[column].record(),) if margins is not None else ()
 
 
 def _protect_grid(counts, clean, codes, population, margins, threshold) -> disclosure.CountTable:
-    """Year x destination x gender. Shown: the female and male cells of the top destinations;
-    published: the records per year and destination group (the yearly figure), per year, per
-    destination, and in all; per top destination its records of known gender and its female
-    ones, and the records of known gender per destination-year with published shares
-    (`_year_sums`); the female records and those of known gender in all. Over a whole
-    release (`margins`: its released tables), its gender margins are shared where the
-    release shows them, a sum over gender is published only where the release fixes it, and
-    the grid keeps the cells the release hides hidden (`protect_shown`'s `linked`)."""
+    """Year x destination x gender: the female and male cells of the top destinations shown,
+    and the sums the report publishes. Over a whole release, a sum over gender is published
+    only where the release fixes it, and the cells the release hides stay hidden."""
     sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
             *({"year": [y], "destination": m} for y in counts.index.unique("year")
               for m in bar_groups(codes).values()),
@@ -348,12 +306,8 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
 
 
 def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
-    """Year x destination x age group, of which only sums are shown: per top destination and
-    per destination-year with published shares, the child records and those of known age,
-    and both in all; shared: the totals the gender grid fixes, and over a whole release
-    (`margins`) the age groups it publishes, kept as they are (`linked`), and the gender grid
-    published beside it (`beside`: its small cells kept; `protect_selection` shows again what
-    the two fix)."""
+    """Year x destination x age group, of which only the sums of the child shares are shown;
+    the gender grid's totals are shared and its small cells kept (`beside`)."""
     sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
             {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
     for d in codes:
@@ -375,8 +329,7 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
 
 
 def mask_share(table: pd.DataFrame, name: str, hidden) -> pd.DataFrame:
-    """`table` with the `name` share and interval removed where `hidden`, and
-    `{name}_suppressed` marking those rows."""
+    """`table` without the `name` share and interval where `hidden` (`{name}_suppressed`)."""
     hidden = pd.Series(hidden, index=table.index, dtype=bool)
     columns = [f"{name}_{k}" for k in disclosure.SHARE_KEYS if f"{name}_{k}" in table]
     out = table.copy()
@@ -386,8 +339,7 @@ def mask_share(table: pd.DataFrame, name: str, hidden) -> pd.DataFrame:
 
 
 def hide_shares(table: pd.DataFrame, names: tuple[str, ...], threshold: int) -> pd.DataFrame:
-    """`table` with each `name` share hidden where `disclosure.hidden_shares` says so: for
-    shares of a source whose counts come without a protected table (GLOTIP)."""
+    """Shares hidden by `disclosure.hidden_shares`, for counts without a protected table."""
     out = table
     for name in names:
         out = mask_share(out, name, disclosure.hidden_shares(out[name], out[f"{name}_of"],
@@ -406,38 +358,27 @@ def _shares(frame: pd.DataFrame, by: list[str], confidence: float | None) -> pd.
 def shares(
     frame: pd.DataFrame, by: list[str], threshold: int, confidence: float | None
 ) -> pd.DataFrame:
-    """`victims.shares` with the female and child shares hidden where their count or the rest
-    of their total is a small cell."""
+    """`victims.shares` with the female and child shares that reveal a small cell hidden."""
     return hide_shares(_shares(frame, by, confidence), SHARES, threshold)
 
 
 def overall_shares(
     chosen: pd.DataFrame, published: Published, confidence: float | None
 ) -> pd.Series:
-    """The selection's female and child shares, where its gender and age tables fix them
-    (no intervals where `confidence` is None)."""
-    row = _shares(chosen, [], confidence)
-    grid, ages, t = published.grid, published.ages, published.grid.threshold
-    female = disclosure.share_hidden(
-        (grid, {"gender": ["female"]}), (grid, {"gender": KNOWN_GENDERS}), t
-    )
-    child = disclosure.share_hidden((ages, {"age_group": KNOWN_AGES[:1]}),
-                         (ages, {"age_group": KNOWN_AGES}), t)  # fmt: skip
-    row = mask_share(mask_share(row, "female", [female]), "child", [child]).iloc[0]
-    row["female_of_text"] = disclosure.sum_words(grid, {"gender": KNOWN_GENDERS})
-    row["child_of_text"] = disclosure.sum_words(ages, {"age_group": KNOWN_AGES})
+    """The selection's female and child shares, where its gender and age tables fix them."""
+    row = _shares_of(_shares(chosen, [], confidence), published).iloc[0]
+    row["female_of_text"] = disclosure.sum_words(published.grid, {"gender": KNOWN_GENDERS})
+    row["child_of_text"] = disclosure.sum_words(published.ages, {"age_group": KNOWN_AGES})
     return row
 
 
-def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.DataFrame:
-    """Hide the shares of `table` (per destination, or destination and year) that the grids
-    do not fix."""
+def _shares_of(table: pd.DataFrame, published: Published) -> pd.DataFrame:
+    """Hide the shares of `table` (in all, or per destination and year) that the grids don't fix."""
     grid, ages, t = published.grid, published.ages, published.grid.threshold
+    keys = {"exploitation_country": "destination", "year": "year"}  # column: the grids' key
     female, child = [], []
-    for row in table.itertuples():
-        where = {"destination": [row.exploitation_country]}
-        if by_year:
-            where["year"] = [str(row.year)]
+    for row in table.to_dict("records"):
+        where = {keys[c]: [str(row[c])] for c in keys if c in row}
         female.append(disclosure.share_hidden((grid, {**where, "gender": ["female"]}),
                                    (grid, {**where, "gender": KNOWN_GENDERS}), t))  # fmt: skip
         child.append(disclosure.share_hidden((ages, {**where, "age_group": [KNOWN_AGES[0]]}),
@@ -448,13 +389,12 @@ def _shares_of(table: pd.DataFrame, published: Published, by_year: bool) -> pd.D
 def destination_shares(
     chosen: pd.DataFrame, published: Published, confidence: float | None
 ) -> pd.DataFrame:
-    """Records and shares per top destination (in the order of `published.codes`), as the
-    grids publish them (`records_text`, `female_of_text`, `child_of_text`)."""
+    """Records and shares per top destination, as the grids publish them."""
     codes = published.codes
     table = _shares(chosen[chosen["exploitation_country"].isin(codes).fillna(False)],
                     ["exploitation_country"], confidence)  # fmt: skip
     table = table.set_index("exploitation_country").loc[codes].reset_index()
-    table = _shares_of(table, published, by_year=False)
+    table = _shares_of(table, published)
     grid, ages = published.grid, published.ages
     table["records_text"] = [grid.sum_text({"destination": [d]}) for d in codes]
     table["female_of_text"] = [
@@ -474,12 +414,11 @@ def year_shares(
     """Female and child shares per top destination and year, where the grids fix them."""
     rows = chosen[chosen["exploitation_country"].isin(published.codes).fillna(False)]
     table = _shares(rows, ["exploitation_country", "year"], confidence)
-    return _shares_of(table, published, by_year=True)
+    return _shares_of(table, published)
 
 
 def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
-    """The `name` share of a shares row for results JSON (`disclosure.share_record`); the total
-    is None too where its table does not show it (`{name}_of_text`)."""
+    """The `name` share of a shares row for results JSON; no total where no table shows it."""
     record = disclosure.share_record(
         row[name], row[f"{name}_of"], row[f"{name}_share"], row[f"{name}_lower"],
         row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
@@ -499,35 +438,27 @@ def row_share_text(row: pd.Series, name: str) -> str:
 
 
 def grid_cells(published: Published) -> pd.DataFrame:
-    """The female and male cells of the top destinations: year, destination, gender, records,
-    hidden, text and `shown` (the count a figure may draw: missing where the table hides it,
-    and in a year without any record of the destination, which is a gap rather than a zero)."""
+    """The female and male cells of the top destinations, with `shown`: what a figure may draw
+    (missing where hidden, and in a year without any record of the destination: a gap)."""
     grid = published.grid
     frame = grid.counts.rename("records").reset_index()
     frame["hidden"] = grid.hidden.to_numpy()
     frame["text"] = disclosure.cell_text(grid.counts, grid.hidden, grid.threshold).to_numpy()
     reporting = grid.counts.groupby(level=["year", "destination"]).transform("sum") > 0
-    frame["shown"] = frame["records"].astype(float).mask(frame["hidden"] | ~reporting.to_numpy())
+    frame["reporting"] = reporting.to_numpy()
+    frame["shown"] = frame["records"].astype(float).mask(frame["hidden"] | ~frame["reporting"])
     frame["year"] = frame["year"].astype(int)
     keep = frame["gender"].isin(["female", "male"]) & frame["destination"].isin(published.codes)
     return frame[keep].reset_index(drop=True)
 
 
 def counts_table(published: Published) -> pd.DataFrame:
-    """Year x top destination table whose cells read 'female / male' records as protected;
-    '–' where a destination has no record at all that year."""
+    """Year x top destination: 'female / male' as protected; '–' where the year has no record."""
     cells = grid_cells(published)
     wide = cells.pivot(index=["year", "destination"], columns="gender", values="text")
-    text = wide["female"] + " / " + wide["male"]
-    counts = published.grid.counts
-    totals = counts[counts.index.get_level_values("destination").isin(published.codes)]
-    totals = totals.groupby(level=["year", "destination"]).sum()
-    totals.index = totals.index.set_levels(totals.index.levels[0].astype(int), level=0)
-    text = text.where(totals.reindex(text.index).to_numpy() > 0, "–")
-    table = text.rename("cell").reset_index().pivot(index="year", columns="destination",
-                                                    values="cell")  # fmt: skip
-    years = totals.groupby(level="year").sum()
-    return table[published.codes].loc[years.index[years > 0]]
+    reporting = cells.groupby(["year", "destination"])["reporting"].first()
+    table = (wide["female"] + " / " + wide["male"]).where(reporting, "–").unstack("destination")
+    return table[published.codes].loc[reporting.groupby(level="year").any()]
 
 
 def grid_table(published: Published) -> tables.Table:
@@ -539,32 +470,26 @@ def grid_table(published: Published) -> tables.Table:
     return tables.Table(
         frame,
         caption="Female / male records per year of registration and destination",
-        note=grid_legend(published.grid.threshold).replace("`", ""),
+        note=legend(published.grid.threshold),
     )
 
 
-def grid_legend(threshold: int) -> str:
-    """The key to the marks of `counts_table`."""
+def legend(threshold: int) -> str:
+    """The key to the marks of a protected table."""
     return (
-        f"`{disclosure.small_text(threshold)}`: a small cell; `{disclosure.SECONDARY}`: a cell "
+        f"{disclosure.small_text(threshold)}: a small cell; {disclosure.SECONDARY}: a cell "
         "hidden so that a published total cannot reveal a small one."
     )
 
 
 def drawable_fit(fit: trends.GenderTrend, published: Published) -> tuple[pd.DataFrame, ...]:
-    """What a figure of the trend model may draw: observed (`observed_totals`) and fitted totals
-    per year x gender, and the fitted values and Pearson residuals of the cells the grid shows
-    (a count follows from its fitted value and residual)."""
+    """What a figure of the trend model may draw: observed and fitted totals per year x gender
+    (observed only where the grid fixes it and it is not small), and the fitted values and
+    Pearson residuals of the cells the grid shows (a count follows from the two)."""
     fitted, grid = trends.fitted(fit), published.grid
     keys = list(zip(fitted["year"].astype(str), fitted["destination"], fitted["gender"],
                     strict=True))  # fmt: skip
     hidden = grid.hidden.reindex(pd.MultiIndex.from_tuples(keys)).to_numpy(dtype=bool)
-    return observed_totals(fitted, published), fitted[~hidden]
-
-
-def observed_totals(fitted: pd.DataFrame, published: Published) -> pd.DataFrame:
-    """Observed and fitted records per year x gender (over the top destinations); the observed
-    total only where the grid fixes it (it adds nothing to the table then) and it is not small."""
     totals = fitted.groupby(["year", "gender"])[["records", "fitted"]].sum().reset_index()
     observed = []
     for row in totals.itertuples():
@@ -573,7 +498,7 @@ def observed_totals(fitted: pd.DataFrame, published: Published) -> pd.DataFrame:
         low, high = published.grid.sum_range(pattern)
         fixed = bounds.pinned(low, high) and not disclosure.is_small(low, published.grid.threshold)
         observed.append(low if fixed else np.nan)
-    return totals.assign(observed=observed)
+    return totals.assign(observed=observed), fitted[~hidden]
 
 
 # --- The selection and who reported ------------------------------------------------------------
@@ -590,17 +515,8 @@ def country_names(codes) -> list[str]:
     return countries.name(codes).fillna(codes).tolist()
 
 
-def scope_text(destinations: list[str], region: str) -> str:
-    """The destinations and region chosen, in words."""
-    parts = [
-        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
-        f"region {region}" if region else "",
-    ]
-    return ", ".join(filter(None, parts)) or "all destinations (including unknown)"
-
-
 def _cell(table: disclosure.CountTable, key: str) -> int | None:
-    """A one-dimensional table's cell as results JSON holds it: None where hidden or small."""
+    """A one-dimensional table's cell for results JSON: None where hidden or small."""
     value, hidden = int(table.counts[key]), bool(table.hidden[key])
     return None if hidden or disclosure.is_small(value, table.threshold) else value
 
@@ -629,16 +545,21 @@ def selection_text(
     scope: tuple[list[str], str],
     confidence: float | None,
 ) -> str:
-    """What was selected (`scope`: the destinations and region chosen) and what was left out
-    (`confidence` None: the shares have no intervals)."""
+    """What was selected and what was left out."""
     intervals = ("Shares have no intervals" if confidence is None
                  else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
     seen = chosen["year"].dropna().astype(int)
     total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
+    destinations, region = scope
+    places = [
+        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
+        f"region {region}" if region else "",
+    ]
+    places = ", ".join(filter(None, places)) or "all destinations (including unknown)"
     return (
         f"**{release_label(release)}**: {total} records, of which "
         f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
-        f"({seen.min()}-{seen.max()} present) for {scope_text(*scope)}. "
+        f"({seen.min()}-{seen.max()} present) for {places}. "
         f"{_cell_words(selection, SELECTION[2])} records of the release have no year of "
         f"registration and are left out of everything below. {intervals}; the small-cell "
         f"threshold is {selection.threshold}."
@@ -646,17 +567,13 @@ def selection_text(
 
 
 def bar_groups(codes: list[str]) -> dict[str, list[str]]:
-    """The destination groups of the yearly figure and the grid's destinations in each (the
-    other top destinations may be none)."""
+    """The yearly figure's destination groups and the grid's destinations in each."""
     members = [[USA], [c for c in codes if c != USA], [OTHER_KNOWN], [UNKNOWN]]
     return {g: m for g, m in zip(victims.DESTINATION_GROUPS, members, strict=True) if m}
 
 
 def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
-    """The yearly figure's bars, sums of the grid: records per year with records (rows) and
-    destination group (columns: the United States, the other top destinations, other known
-    and unknown destinations, where any), whether the grid leaves a group's count open or
-    small (drawn hatched), and the bar totals (missing where the grid does not show them)."""
+    """The yearly figure's bars, those the grid leaves open or small (hatched), and the totals."""
     grid, groups = published.grid, bar_groups(published.codes)
     counts = grid.counts.groupby(level=["year", "destination"]).sum().unstack("destination")
     values = pd.DataFrame({g: counts[m].sum(axis=1) for g, m in groups.items()})
@@ -671,13 +588,11 @@ def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
     totals = [_count_record(grid.sum_text({"year": [y]})) for y in values.index]
     values.index = hidden.index = values.index.astype(int)
     values.columns.name = hidden.columns.name = "destination"
-    totals = pd.Series([np.nan if t is None else t for t in totals], index=values.index)
-    return values, hidden, totals
+    return values, hidden, pd.Series(totals, index=values.index, dtype=float)
 
 
 def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:
-    """`victims.source_mix` with each year's records as the grid shows them and the shares
-    it may show: those the grid and the source table fix."""
+    """`victims.source_mix` with the records and shares the grid and source table fix."""
     mix = victims.source_mix(frame)
     grid, sources, t = published.grid, published.sources, published.grid.threshold
     hidden = {name: [] for name in MIX_SHARES}
@@ -697,16 +612,12 @@ def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:
 
 def mix_records(mix: pd.DataFrame, has_source: bool) -> dict:
     """Reporting destinations per year and, where the release names sources, the hotline share."""
-    out = {
-        "destinations_by_year": {
-            int(y): int(n) for y, n in zip(mix["year"], mix["destinations"], strict=True)
-        }
-    }
+    years = mix["year"].astype(int).tolist()
+    destinations = mix["destinations"].astype(int).tolist()
+    out = {"destinations_by_year": dict(zip(years, destinations, strict=True))}
     if has_source:
-        out["hotline_share_by_year"] = {
-            int(y): None if pd.isna(s) else float(s)
-            for y, s in zip(mix["year"], mix["hotline_share"], strict=True)
-        }
+        shares = [None if pd.isna(s) else float(s) for s in mix["hotline_share"]]
+        out["hotline_share_by_year"] = dict(zip(years, shares, strict=True))
     return out
 
 
@@ -734,8 +645,7 @@ def mix_table(mix: pd.DataFrame, has_source: bool) -> tables.Table:
 
 
 def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
-    """What the contributor mix says about reading a trend: the busiest year, the reporting
-    destinations, and the years the hotline contributed (or the US share as its proxy)."""
+    """What the contributor mix says about reading a trend."""
     peak = mix.loc[mix["records"].idxmax()]
     year = str(int(peak["year"]))
     grid = published.grid
@@ -771,8 +681,7 @@ def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
 
 
 def known_share(published: Published, codes: list[str]) -> float:
-    """The share of the records with a known destination that `codes` (top destinations) hold,
-    or NaN where the yearly table does not fix it or it would reveal a small cell."""
+    """The share of records with a known destination that `codes` hold; NaN where hidden."""
     table = published.grid
     known = (table, {"destination": columns_of(published.codes)[:-1]})
     count = (table, {"destination": codes})
@@ -782,8 +691,7 @@ def known_share(published: Published, codes: list[str]) -> float:
 
 
 def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, published: Published) -> tables.Table:
-    """Records, share of known destinations, female and child shares of the top destinations
-    (`per_dest`: `destination_shares` in the order of `top`)."""
+    """The top destinations (`per_dest`: `destination_shares` in the order of `top`)."""
     frame = pd.DataFrame(
         {
             "destination": [f"{n} ({c})" for n, c in zip(top["country"], top["iso3"], strict=True)],
@@ -819,19 +727,16 @@ def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
     }
 
 
-def _the(count_text: str) -> str:
-    """'the 1,234' but 'an undisclosed number' (a count in words after 'of')."""
-    return count_text if str(count_text).startswith("an ") else f"the {count_text}"
-
-
 def overall_text(overall: pd.Series, published: Published) -> str:
     """The female and child shares of the selection, and how much the top destinations hold."""
     codes = published.codes
     held = known_share(published, codes)
     held = "an undisclosed share" if np.isnan(held) else f"{held:.0%}"
+    known = str(overall["female_of_text"])  # 'the 1,234' but 'an undisclosed number'
+    known = known if known.startswith("an ") else f"the {known}"
     return (
         f"Across the selection, **{row_share_text(overall, 'female')}** of "
-        f"{_the(overall['female_of_text'])} records with a known gender are female, and "
+        f"{known} records with a known gender are female, and "
         f"**{row_share_text(overall, 'child')}** of the {overall['child_of_text']} with a known "
         f"age were children at registration. The top {len(codes)} destinations hold "
         f"{held} of the records with a known destination."
@@ -848,10 +753,8 @@ def protect_corridors(
     release: str = "",
     released: rel.Released | None = None,
 ) -> disclosure.CountTable:
-    """Records by citizenship x destination (`victims.corridors`: the most frequent of each)
-    as a protected table: no total is published. Where it counts the same records as the
-    release's grid of `release`, its cells are the grid's, hidden where the grid hides them
-    (`Released.cells`); else only its small cells are hidden."""
+    """Records by citizenship x destination as a protected table (no total is published): the
+    release's grid cells where it counts the same records, so hidden as the grid hides them."""
     counts = corridor.rename_axis(index="citizenship", columns="destination").stack()
     name = "Records by citizenship and destination (main corridors)"
     sliced = released.cells(release, counts, name, population, threshold) if released else None
@@ -859,28 +762,15 @@ def protect_corridors(
                                         partial=("citizenship", "destination"))  # fmt: skip
 
 
-def corridor_hidden(table: disclosure.CountTable, corridor: pd.DataFrame) -> pd.DataFrame:
-    """The cells the corridor table hides, shaped as `corridor` (`victims.corridors`)."""
-    return table.hidden.unstack("destination").reindex(index=corridor.index,
-                                                       columns=corridor.columns)  # fmt: skip
-
-
-def label_corridors(corridor: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Rows as 'Ukraine (UKR)', columns as destination names."""
-    codes = pd.Series(corridor.index)
-    origins = countries.name(codes).fillna(codes)
-    labelled = corridor.copy()
-    labelled.index = [f"{n} ({c})" for n, c in zip(origins, corridor.index, strict=True)]
-    labelled.columns = [names[c] for c in corridor.columns]
-    return labelled
-
-
 def labelled_corridors(
     corridor: pd.DataFrame, table: disclosure.CountTable, names: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The corridor counts and the cells their table hides, both labelled (`label_corridors`)."""
-    return label_corridors(corridor, names), label_corridors(corridor_hidden(table, corridor),
-                                                            names)  # fmt: skip
+    """The corridor counts and the cells their table hides, labelled for the reader."""
+    hidden = table.hidden.unstack("destination").reindex_like(corridor)
+    codes = pd.Series(corridor.index)
+    rows = [f"{n} ({c})" for n, c in zip(countries.name(codes).fillna(codes), codes, strict=True)]
+    columns = [names[c] for c in corridor.columns]
+    return tuple(f.set_axis(rows, axis=0).set_axis(columns, axis=1) for f in (corridor, hidden))
 
 
 def corridor_records(corridor: pd.DataFrame, hidden: pd.DataFrame, n: int = 5) -> list[dict]:
@@ -894,18 +784,6 @@ def corridor_records(corridor: pd.DataFrame, hidden: pd.DataFrame, n: int = 5) -
 # --- Forms -------------------------------------------------------------------------------------
 
 
-def merge_sparse_columns(table: pd.DataFrame, threshold: int, label: str) -> pd.DataFrame:
-    """Merge the columns holding a hidden cell into one `label` column, so that fewer cells
-    (and percentages) must be hidden. Needs at least two such columns to merge anything."""
-    hidden = disclosure.hidden_cells(table, threshold, lines="table")
-    sparse = [c for c in table.columns if hidden[c].any()]
-    if len(sparse) < 2:
-        return table
-    merged = table.drop(columns=sparse)
-    merged[label] = table[sparse].sum(axis=1)
-    return merged
-
-
 def forms_table(
     counts: pd.DataFrame,
     population: str,
@@ -913,11 +791,13 @@ def forms_table(
     held: dict | None = None,
     release: str = "",
 ) -> tuple[pd.DataFrame, disclosure.CountTable, pd.DataFrame]:
-    """The published group x form table of `victims.forms_by_group` (sparse forms merged), as
-    a protected table (its total is published; as `release`'s protected release holds it,
-    `held["forms"]`, where it does) and row shares, shown where the table fixes the row's
-    total and the cell."""
-    forms = merge_sparse_columns(counts, threshold, MERGED_FORMS)
+    """The group x form table (sparse forms merged), protected (as the release holds it, where
+    it does), and row shares where the table fixes the row's total and the cell."""
+    # Two or more forms with a hidden cell are merged into one, so fewer cells must be hidden.
+    sparse = disclosure.hidden_cells(counts, threshold, lines="table").any()
+    forms = counts
+    if sparse.sum() >= 2:
+        forms = counts.loc[:, ~sparse].assign(**{MERGED_FORMS: counts.loc[:, sparse].sum(axis=1)})
     forms = forms.rename_axis(index="group", columns="form")
     cells = forms.rename_axis(index="person_group").stack()
     if held is not None:
@@ -927,37 +807,23 @@ def forms_table(
                                    population, cells, ({},), threshold,
                                    partial=("person_group", "form"))  # fmt: skip
     hidden = table.hidden.unstack("form").reindex_like(forms)
-    rows = pd.Series([table.determined({"person_group": [g]}) for g in forms.index],
-                     index=forms.index)  # fmt: skip
-    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden | ~rows.to_numpy()[:, None])
+    rows = np.array([table.determined({"person_group": [g]}) for g in forms.index], dtype=bool)
+    row_share = forms.div(forms.sum(axis=1), axis=0).mask(hidden | ~rows[:, None])
     return forms, table, row_share
-
-
-def forms_hidden(forms: pd.DataFrame, table: disclosure.CountTable) -> pd.DataFrame:
-    """The cells the forms table hides, shaped as `forms`."""
-    return table.hidden.unstack("form").reindex_like(forms)
 
 
 def forms_residuals(residuals: pd.DataFrame, table: disclosure.CountTable) -> pd.DataFrame:
     """Adjusted residuals as they may be shown: of a shown cell whose row and column totals
     the table fixes (a residual follows from the cell and those totals)."""
-    hidden = forms_hidden(residuals, table)
+    hidden = table.hidden.unstack("form").reindex_like(residuals)
     rows = [table.determined({"person_group": [g]}) for g in residuals.index]
     columns = [table.determined({"form": [f]}) for f in residuals.columns]
     fixed = np.outer(rows, columns)
     return residuals.mask(hidden | ~fixed)
 
 
-RESIDUALS_NOTE = (
-    "Adjusted standardised residuals (cells beyond ±2 drive the association; positive: more "
-    "records than independence would give; – where the count or its row or column total "
-    "is hidden):"
-)
-
-
 def destination_figure(published: Published, source: str):
-    """Records per year by destination group (`destination_bars`), stacked; the counts the
-    grid leaves open or small are one hatched segment, said so under the figure when drawn."""
+    """Records per year by destination group, stacked; counts left open or small are hatched."""
     fig, ax = plots.figure(9, 4.5)
     plots.stacked_bars(ax, *destination_bars(published))
     ax.tick_params(axis="x", labelrotation=90)
@@ -971,8 +837,7 @@ def destination_figure(published: Published, source: str):
 
 
 def gender_lines_figure(published: Published, names: dict[str, str], years, source: str):
-    """Female and male records per year, one panel per top destination (`names`), without
-    the cells the grid hides; a count axis per panel (`plots.count_axis`)."""
+    """Female and male records per year, one panel per top destination; hidden cells not drawn."""
     shown = grid_cells(published)
 
     def draw(ax, code):
@@ -992,7 +857,7 @@ def gender_lines_figure(published: Published, names: dict[str, str], years, sour
 
 
 def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int, source: str):
-    """The corridor heatmap (`labelled_corridors`): small and hidden cells blank, labelled."""
+    """The corridor heatmap: small and hidden cells blank, labelled."""
     fig, ax = plots.figure(10, 0.42 * len(corridor) + 2.5)
     mesh = plots.count_heatmap(ax, corridor, threshold, hidden=hidden)
     fig.colorbar(mesh, ax=ax, label="records (count)", shrink=0.8)
@@ -1001,35 +866,28 @@ def corridor_figure(corridor: pd.DataFrame, hidden: pd.DataFrame, threshold: int
                         source=source)  # fmt: skip
 
 
-SHARE_COLOURS = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
-
-
-def _bands(confidence: float | None) -> str:
-    return "no intervals" if confidence is None else f"{confidence:.0%} Wilson intervals"
-
-
 def share_lines_figure(by_year: pd.DataFrame, names: dict[str, str], years, confidence,
                        source: str):  # fmt: skip
-    """Female and child shares per year with their intervals (`year_shares`), one panel per
-    top destination; hidden shares are gaps."""
+    """Female and child shares per year, one panel per top destination; hidden shares are gaps."""
+    colours = {"female": plots.GENDER_COLOURS["female"], "child": plots.SERIES_COLOURS[8]}
+    bands = "no intervals" if confidence is None else f"{confidence:.0%} Wilson intervals"
 
     def draw(ax, code):
         panel = plots.rows_of(by_year, "exploitation_country", code, years)
         for name in ["female", "child"]:
-            plots.share_band(ax, panel, name, color=SHARE_COLOURS[name], label=f"{name} share")
+            plots.share_band(ax, panel, name, color=colours[name], label=f"{name} share")
         ax.set_ylim(0, 1)
 
     return plots.small_multiples(
         names, draw, title=f"Female and child shares per year, top {len(names)} destinations "
-        f"({_bands(confidence)})", xlabel="year of registration",
+        f"({bands})", xlabel="year of registration",
         ylabel="share of records with known gender / age", source=source, sharey=True,
     )  # fmt: skip
 
 
 def ctdc_glotip_figure(by_year: pd.DataFrame, glotip: pd.DataFrame, names: dict[str, str],
                        years, source: str):  # fmt: skip
-    """The CTDC female share per year (with its interval) against GLOTIP's (`glotip_shares`),
-    one panel per top destination."""
+    """The CTDC female share per year (with its interval) against GLOTIP's, per top destination."""
 
     def draw(ax, code):
         ctdc = plots.rows_of(by_year, "exploitation_country", code, years)
@@ -1046,8 +904,7 @@ def ctdc_glotip_figure(by_year: pd.DataFrame, glotip: pd.DataFrame, names: dict[
 
 
 def forms_figure(row_share: pd.DataFrame, source: str):
-    """Horizontal stacked bars: each group's records by form, as shares of those with a known
-    form (`forms_table`); a group whose shares are hidden is one hatched bar."""
+    """Each group's records by form, as shares; a group whose shares are hidden is hatched."""
     fig, ax = plots.figure(9, 3.8)
     plots.stacked_bars(ax, row_share, row_share.isna(), pd.Series(1.0, index=row_share.index),
                        label="shares hidden (a cell below the threshold)",
@@ -1061,24 +918,17 @@ def forms_figure(row_share: pd.DataFrame, source: str):
     return fig
 
 
-def forms_cells(
-    forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
-) -> pd.DataFrame:
-    """Counts with the row percentage, as the forms table shows them."""
-    percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
-    return disclosure.cell_text(forms, forms_hidden(forms, table), table.threshold) + percent
-
-
 def forms_view(
     forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
 ) -> tables.Table:
-    """`forms_cells` for the reader: one row per person group."""
-    frame = forms_cells(forms, table, row_share).rename_axis(index="person group", columns=None)
+    """Counts with the row percentage, as the forms table shows them: one row per group."""
+    percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
+    hidden = table.hidden.unstack("form").reindex_like(forms)
+    frame = disclosure.cell_text(forms, hidden, table.threshold) + percent
     return tables.Table(
-        frame.reset_index(),
+        frame.rename_axis(index="person group", columns=None).reset_index(),
         caption="Records by person group and form of exploitation (row percentage)",
-        note=f"{disclosure.small_text(table.threshold)}: a small cell; {disclosure.SECONDARY}: "
-        "a cell hidden so that a published total cannot reveal a small one.",
+        note=legend(table.threshold),
     )
 
 
@@ -1091,23 +941,18 @@ def residuals_view(residuals: pd.DataFrame) -> tables.Table:
 
 def row_share_records(row_share: pd.DataFrame) -> dict:
     """`forms_table` row shares for results JSON (None where hidden)."""
-    return {
-        g: {f: (None if pd.isna(v) else float(v)) for f, v in row.items()}
-        for g, row in row_share.iterrows()
-    }
+    return row_share.astype(object).where(row_share.notna(), None).to_dict("index")
 
 
 def p_text(p: float, relation: bool = False) -> str:
-    """A p-value as a table shows it ('0.042', '< 0.001'); with `relation`, as 'p = 0.042'
-    or 'p < 0.001' reads after 'p'."""
+    """A p-value as a table shows it ('0.042', '< 0.001'); with `relation`, after 'p'."""
     if p < 0.001:
         return "< 0.001"
     return f"= {p:.3f}" if relation else f"{p:.3f}"
 
 
 def forms_text(test: dict | None, forms: disclosure.CountTable, published: Published) -> str:
-    """The test of association between group and form (`models.association`), in words;
-    without a test (None) the counts alone."""
+    """The test of association between group and form in words; without a test, the counts."""
     n = forms.sum_text({}, words=True)
     rest = "an undisclosed number"
     if forms.determined({}):
@@ -1137,18 +982,14 @@ def irr_text(irr: float, lower: float, upper: float) -> str:
 
 
 def trend_records(fit: trends.GenderTrend) -> dict:
-    """The trend model's results JSON: its fit, the IRR per year by gender, the male against
-    the female trend, and the IRRs with one gender ratio for all destinations."""
+    """The trend model's results JSON."""
+    keys = ["irr", "lower", "upper"]
     out = {
         "trend_model": {"formula": fit.formula, **fit.diagnostics},
-        "irr_year_by_gender": {
-            r["gender"]: {k: r[k] for k in ("irr", "lower", "upper", "p_value")}
-            for _, r in fit.trend.iterrows()
-        },
-        "irr_year_by_gender_common_gender_ratio": {
-            r["gender"]: {k: r[k] for k in ("irr", "lower", "upper")}
-            for _, r in fit.common_ratio_trend.iterrows()
-        },
+        "irr_year_by_gender": fit.trend.set_index("gender")[[*keys, "p_value"]].to_dict("index"),
+        "irr_year_by_gender_common_gender_ratio": (
+            fit.common_ratio_trend.set_index("gender")[keys].to_dict("index")
+        ),
     }
     if fit.ratio:
         out["irr_year_male_vs_female"] = fit.ratio
@@ -1202,8 +1043,7 @@ def trend_text(fit: trends.GenderTrend) -> str:
 
 
 def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
-    """Observed and fitted totals per year and gender (left), Pearson residuals against fitted
-    counts (right); nothing `drawable_fit` hides is drawn."""
+    """Observed and fitted totals (left), Pearson residuals (right), as `drawable_fit` allows."""
     totals, drawn = drawable_fit(fit, published)
     fig, axes = plots.figure(11, 4.2, ncols=2, squeeze=False)
     left, right = axes[0]
@@ -1234,23 +1074,12 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
     )
 
 
-def references(fit: trends.GenderTrend) -> dict[str, str]:
-    """The reference category of each factor of the trend model (patsy's: the first level)."""
-    return {"gender": fit.levels[0], "destination": sorted(fit.data["destination"])[0]}
-
-
-def term_names(fit: trends.GenderTrend) -> dict[str, str]:
-    """Words for the trend model's variables and levels: 'year_c' is the yearly trend,
-    destinations by country name."""
-    codes = sorted(set(fit.data["destination"]))
-    return {"year_c": "yearly trend", **dict(zip(codes, country_names(codes), strict=True))}
-
-
 def coefficient_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
-    """Every IRR of the model but the intercept, with its interval and p-value; terms in words
-    with their reference category."""
+    """Every IRR of the model but the intercept; reference categories are patsy's first levels."""
     coef = trends.coefficients(fit, confidence)
-    refs, names = references(fit), term_names(fit)
+    codes = sorted(set(fit.data["destination"]))
+    refs = {"gender": fit.levels[0], "destination": codes[0]}
+    names = {"year_c": "yearly trend", **dict(zip(codes, country_names(codes), strict=True))}
     frame = pd.DataFrame(
         {
             "term": [tables.model_term(t, refs, names) for t in coef["term"]],
@@ -1297,22 +1126,6 @@ DESCRIBED_NOTE = (
 GENDER_WORDS = {"female": "women", "male": "men"}
 
 
-def interval_level(release: str, confidence: float) -> float | None:
-    """The confidence level of the shares' intervals, None where the release gets none."""
-    return confidence if releases.inference_allowed(release) else None
-
-
-def release_note(release: str) -> str:
-    """The one sentence a release without inference gets, else nothing."""
-    return "" if releases.inference_allowed(release) else f"\n\n**{DESCRIBED_NOTE}**"
-
-
-def hotline_years(mix: pd.DataFrame) -> tuple[int, ...]:
-    """The years with any hotline record (`victims.source_mix`); none where the release does
-    not name its sources."""
-    return tuple(int(y) for y in mix.loc[mix["hotline"] > 0, "year"])
-
-
 def model_label(name: str) -> str:
     """A sensitivity row's model in words, destinations by country name."""
     name = name.replace("Poisson, standard errors", "Poisson with standard errors")
@@ -1330,8 +1143,7 @@ def ratio_text(irr: float, lower: float, upper: float) -> str:
 
 
 def sensitivity_table(table: pd.DataFrame, confidence: float) -> tables.Table:
-    """`trends.sensitivity` as the reader sees it: per model, the IRR per year for women and
-    men with its interval, the AIC where the fit has a likelihood, and the counts modelled."""
+    """`trends.sensitivity` as the reader sees it."""
 
     def column(gender: str) -> list[str]:
         cols = [f"{gender}_{k}" for k in ("irr", "lower", "upper")]
@@ -1364,23 +1176,17 @@ def sensitivity_records(table: pd.DataFrame) -> list[dict]:
     return [{**r, "model": model_label(r["model"])} for r in rows]
 
 
-def _side(row, gender: str) -> str | None:
-    """'rising' / 'falling' where the row's interval excludes 1, else None."""
-    if row[f"{gender}_lower"] > 1:
-        return "rising"
-    if row[f"{gender}_upper"] < 1:
-        return "falling"
-    return None
-
-
 def _label_list(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def robust_text(table: pd.DataFrame, gender: str) -> str:
-    """For one gender: the trend, where `trends.robust_direction` finds one, else that no robust
-    trend is found and what the answer depends on (the rows that move it)."""
+    """For one gender: the robust trend, else that there is none and which rows move it."""
     who = GENDER_WORDS.get(gender, gender)
+
+    def side(row) -> str | None:
+        return trends.direction(row[f"{gender}_lower"], row[f"{gender}_upper"])
+
     fitted = table.dropna(subset=[f"{gender}_lower", f"{gender}_upper"])
     if fitted.empty:
         return f"No trend could be fitted for {who}."
@@ -1391,24 +1197,20 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
         return (f"Records of {who} are **{direction}** under every model of the table (rate "
                 f"ratio per year {spread}, every interval on the same side of 1).")  # fmt: skip
     main = fitted.iloc[0]
-    main_side = _side(main, gender)
+    main_side = side(main)
     # the first row is the report's model, on fewer destinations where some have few years
     ours = "the report's model" + (" on these destinations" if "without the" in main.model
                                    else "")  # fmt: skip
-    labels = {r.Index: model_label(r.model) for r in fitted.itertuples()}
+    sides = {model_label(r["model"]): side(r) for _, r in fitted.iterrows()}
+    estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
     if main_side:
-        moved = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) != main_side]
-        estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
+        moved = [m for m, s in sides.items() if s != main_side]
         change = {"rising": "rise", "falling": "fall"}[main_side]
         depends = (f"the {change} under {ours} ({estimate}) does not hold under "
                    f"{_label_list(moved)}")  # fmt: skip
     else:
-        parts = []
-        for side in ("rising", "falling"):
-            rows = [labels[i] for i, r in fitted.iterrows() if _side(r, gender) == side]
-            if rows:
-                parts.append(f"it is {side} under {_label_list(rows)}")
-        estimate = ratio_text(*(main[f"{gender}_{k}"] for k in ("irr", "lower", "upper")))
+        ways = {w: [m for m, s in sides.items() if s == w] for w in ("rising", "falling")}
+        parts = [f"it is {w} under {_label_list(rows)}" for w, rows in ways.items() if rows]
         depends = f"{ours} gives {estimate}, an interval that includes 1" + (
             "; " + "; ".join(parts) if parts else ", as does every other"
         )
@@ -1418,9 +1220,7 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
 
 
 def share_trend_text(share: dict) -> str:
-    """The within-destination shift in gender mix (`trends.share_trend`), in words, as a
-    statement about the contributors' records, with its second look: clustered by destination
-    and without each destination in turn; a direction only where all of them agree."""
+    """The within-destination shift in gender mix; a direction only where every check agrees."""
     odds = share["irr"]
     verb = "fell" if odds < 1 else "rose"
     unsettled = "robust" in share and share["robust"] is None
@@ -1434,8 +1234,24 @@ def share_trend_text(share: dict) -> str:
         f"{' (' if unsettled else ', '}quasi-binomial model of the female share in "
         f"{share['n_obs']} destination-years"
     )  # fmt: skip
-    checks = _share_checks(share)
-    text += f"; {checks})" if checks else ")"
+    checks = []  # the second look: clustered, without the zeros, one destination out
+    if (clustered := share.get("clustered")) and "failed" not in clustered:
+        checks.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
+    if (zeros := share.get("without_zeros")) and "failed" not in zeros:
+        checks.append(
+            f"without the {share['zero_rows']} destination-years with no records of one gender, "
+            f"which may be redactions, {ratio_text(zeros['irr'], zeros['lower'], zeros['upper'])}"
+        )
+    without = {d: w for d, w in share.get("without", {}).items() if "failed" not in w}
+    if without:
+        low = min(without, key=lambda d: without[d]["irr"])
+        high = max(without, key=lambda d: without[d]["irr"])
+        names = dict(zip([low, high], country_names([low, high]), strict=True))
+        checks.append(
+            f"leaving out one destination at a time, {without[low]['irr']:.2f} (without "
+            f"{names[low]}) to {without[high]['irr']:.2f} (without {names[high]})"
+        )
+    text += f"; {'; '.join(checks)})" if checks else ")"
     if unsettled:
         text += (f", but not every check agrees on its direction (not {unsettled_by(share)}): "
                  "no change in the mix is stated")  # fmt: skip
@@ -1451,8 +1267,7 @@ def share_trend_text(share: dict) -> str:
 
 
 def unsettled_by(share: dict, most: int = 3) -> str:
-    """The checks of the gender-mix model (`trends.share_trend`) whose interval includes 1,
-    or that could not be fitted, in words: why no direction is stated."""
+    """The checks of the gender-mix model that include 1 or failed: why no direction is stated."""
     checks = {"the model itself": share, "errors clustered by destination": share.get("clustered"),
               "without the possible redactions": share.get("without_zeros")}  # fmt: skip
     without = share.get("without", {})
@@ -1465,42 +1280,6 @@ def unsettled_by(share: dict, most: int = 3) -> str:
     ]
     more = f" and {len(failing) - most} more" if len(failing) > most else ""
     return ", ".join(failing[:most]) + more
-
-
-def _short_checks(share: dict) -> str:
-    """The second look of a gender-mix headline in few words: '; 0.76–0.96 clustered by
-    destination; it holds without each destination and without the zeros that may be
-    redactions'."""
-    text = ""
-    if (clustered := share.get("clustered")) and "failed" not in clustered:
-        text += f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
-    held = [w for w, key in (("each destination", "without"),
-                             ("the zeros that may be redactions", "without_zeros"))
-            if share.get(key)]  # fmt: skip
-    return text + (f"; it holds without {' and without '.join(held)}" if held else "")
-
-
-def _share_checks(share: dict) -> str:
-    """'clustered by destination 0.76–0.96; leaving out one destination at a time, 0.76
-    (without Russia) to 0.88 (without the United States)', from what `share` holds."""
-    parts = []
-    if (clustered := share.get("clustered")) and "failed" not in clustered:
-        parts.append(f"clustered by destination {clustered['lower']:.2f}–{clustered['upper']:.2f}")
-    if (zeros := share.get("without_zeros")) and "failed" not in zeros:
-        parts.append(
-            f"without the {share['zero_rows']} destination-years with no records of one gender, "
-            f"which may be redactions, {ratio_text(zeros['irr'], zeros['lower'], zeros['upper'])}"
-        )
-    without = {d: w for d, w in share.get("without", {}).items() if "failed" not in w}
-    if without:
-        low = min(without, key=lambda d: without[d]["irr"])
-        high = max(without, key=lambda d: without[d]["irr"])
-        names = dict(zip([low, high], country_names([low, high]), strict=True))
-        parts.append(
-            f"leaving out one destination at a time, {without[low]['irr']:.2f} (without "
-            f"{names[low]}) to {without[high]['irr']:.2f} (without {names[high]})"
-        )
-    return "; ".join(parts)
 
 
 def sensitivity_text(table: pd.DataFrame, share: dict, years: tuple[int, ...]) -> str:
@@ -1543,8 +1322,7 @@ def glotip_text(
     threshold: int,
     intervals: bool = True,
 ) -> str:
-    """How much GLOTIP publishes, and how its female shares agree with CTDC's (without
-    `intervals`, CTDC's shares have none to compare with)."""
+    """How much GLOTIP publishes, and how its female shares agree with CTDC's."""
     share = pooled_record(pooled, threshold)["share"]
     text = (
         f"GLOTIP ({vintage} export) publishes a usable female share for "
@@ -1556,30 +1334,23 @@ def glotip_text(
     if not agreement["country_years"]:
         return text + "No country-year is in both sources with an unsuppressed share."
     spearman = agreement["spearman"]
-    return text + (
+    text += (
         f"**{agreement['country_years']} country-years in {agreement['countries']} countries** "
         "are in both. The CTDC share minus the GLOTIP share has a median of "
         f"{100 * agreement['median_difference']:+.1f} percentage points and a mean absolute "
         f"value of {100 * agreement['mean_abs_difference']:.1f} points"
-        + (
-            "; the GLOTIP share lies inside the CTDC interval in "
-            f"{agreement['share_within_ctdc_interval']:.0%} of them"
-            if intervals
-            else ""
-        )
-        + (f", and the rank correlation is {spearman:.2f}." if spearman is not None else ".")
     )
-
-
-def compared_key(key: dict, vintage: str) -> dict:
-    """What the tables compared with GLOTIP depend on: the selection's key and the export."""
-    return {**key, "glotip": str(vintage)}
+    if intervals:
+        within = agreement["share_within_ctdc_interval"]
+        text += f"; the GLOTIP share lies inside the CTDC interval in {within:.0%} of them"
+    if spearman is not None:
+        text += f", and the rank correlation is {spearman:.2f}"
+    return text + "."
 
 
 def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
-    """The release's records of the tables compared with GLOTIP for this selection (the
-    arguments of `selection_key`) and export, or None where it holds none: an exploration."""
-    return released.held("trends_glotip", compared_key(selection_key(*selection), vintage))
+    """The release's tables compared with GLOTIP for this selection; None: an exploration."""
+    return released.held("trends_glotip", {**selection_key(*selection), "glotip": str(vintage)})
 
 
 def compared_tables(
@@ -1589,10 +1360,9 @@ def compared_tables(
     held: dict | None = None,
     release: str = "",
 ) -> dict[str, disclosure.CountTable]:
-    """Per destination outside the top ones that GLOTIP gives a female share for in some year
-    (`glotip_shares`): its records of known gender per year and gender in those years, the
-    female ones shown, the year's records published. Restored from the release where it holds
-    them (`held`: its records by destination), else protected here."""
+    """Per destination outside the top ones with a GLOTIP female share: its records of known
+    gender per year and gender in those years (female shown, the year's total published), as
+    the release holds them (`held`), else protected here."""
     threshold = published.grid.threshold
     known = chosen[chosen["exploitation_country"].notna()]
     table = shares(known, ["exploitation_country", "year"], threshold, None)
@@ -1637,17 +1407,14 @@ def country_year_shares(
     confidence: float,
     compared: dict[str, disclosure.CountTable],
 ) -> pd.DataFrame:
-    """CTDC female shares per destination-year that GLOTIP also has a share for, as they may
-    be compared: for a top destination where the gender grid fixes them (the same shares as
-    its figure), elsewhere from the destination's table compared with GLOTIP (`compared`,
-    `compared_tables`: female records and those of known gender per year, the only numbers
-    shown of it)."""
+    """CTDC female shares per destination-year that GLOTIP also has, where the gender grid (a
+    top destination) or the destination's table compared with GLOTIP fixes them."""
     threshold = published.grid.threshold
     known = chosen[chosen["exploitation_country"].notna()]
     table = shares(known, ["exploitation_country", "year"], threshold, confidence)
     hidden = pd.Series(table["female_suppressed"].to_numpy(), index=table.index)
     top = table["exploitation_country"].isin(published.codes)
-    hidden[top] |= _shares_of(table[top], published, by_year=True)["female_suppressed"]
+    hidden[top] |= _shares_of(table[top], published)["female_suppressed"]
     for code, grid in compared.items():
         for y in grid.counts.index.unique("year"):
             where = (table["exploitation_country"] == code) & (table["year"] == int(y))
@@ -1658,10 +1425,8 @@ def country_year_shares(
 
 
 def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 0) -> tables.Table:
-    """The `n` country-years whose CTDC and GLOTIP female shares differ most. In a
-    k-anonymised release (`redacted_below` = k) a CTDC share of 0% or 100% may rest on a
-    redacted gender (a 0 is 0 to k - 1): such country-years are not ranked, and the note
-    says how many."""
+    """The `n` country-years whose female shares differ most. In a k-anonymised release a CTDC
+    share of 0% or 100% may rest on a redacted gender (a 0 is 0 to k - 1): not ranked."""
     edge = pairs["female_share_ctdc"].isin([0.0, 1.0]) & bool(redacted_below)
     ranked = pairs[~edge]
     widest = ranked.assign(gap=ranked["difference"].abs()).sort_values("gap", ascending=False)
@@ -1681,14 +1446,13 @@ def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 
             ),
         }
     )
-    left = int(edge.sum())
-    note = (
-        f"Not ranked: {left} country-year{'s' if left != 1 else ''} in which the CTDC records "
-        f"have no women or no men, which in this release may be a redaction of 1 to "
-        f"{redacted_below - 1} records rather than none."
-        if left
-        else ""
-    )
+    left, note = int(edge.sum()), ""
+    if left:
+        note = (
+            f"Not ranked: {left} country-year{'s' if left != 1 else ''} in which the CTDC records "
+            f"have no women or no men, which in this release may be a redaction of 1 to "
+            f"{redacted_below - 1} records rather than none."
+        )
     return tables.Table(frame, caption="The largest disagreements between the two sources",
                         note=note)  # fmt: skip
 
@@ -1733,10 +1497,7 @@ def findings(
     years: tuple[int, int],
     sensitivity: tuple[pd.DataFrame, dict] | None = None,
 ) -> str:
-    """The report's findings as a Markdown list, from the numbers shown above it. The trend
-    comes from the sensitivity table (`sensitivity`: `trends.sensitivity` and
-    `trends.share_trend`); a release without inference (`releases.inference_allowed`) gets
-    none, nor a test."""
+    """The report's findings, from numbers shown above; a trend only from the sensitivity table."""
     destinations = "; ".join(
         f"{names[r['exploitation_country']]} {r['records_text']} records, "
         f"{row_share_text(r, 'female')} female"
@@ -1784,8 +1545,7 @@ def headlines(
     years: tuple[int, int],
     sensitivity: tuple[pd.DataFrame, dict] | None = None,
 ) -> list[str]:
-    """One to two sentences for the index, from numbers the report shows; a trend only where
-    the sensitivity table agrees on it."""
+    """One to two sentences for the index; a trend only where the sensitivity table agrees."""
     lines = [
         f"{row_share_text(overall, 'female')} of the {overall['female_of_text']} CTDC records "
         f"of known gender ({years[0]}–{years[1]}) are female."
@@ -1799,9 +1559,7 @@ def headlines(
 
 
 def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:
-    """The trend in one sentence (no full stop): a yearly trend per gender only where every
-    model of the sensitivity table agrees on it (`trends.robust_direction`), and the
-    within-destination gender mix with its second look (`trends.share_trend`)."""
+    """The trend in one sentence (no full stop): only what every model and check agrees on."""
     by_gender = fit.trend.set_index("gender")
     robust = [g for g in fit.levels if trends.robust_direction(table, g)]
     stated = [f"records of {GENDER_WORDS[g]} {by_gender.loc[g, 'irr'] - 1:+.1%} a year"
@@ -1817,7 +1575,15 @@ def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) ->
                 f"check (not {unsettled_by(share)})"
             )
         else:
-            mix += f" (odds ratio {odds:.2f}" + _short_checks(share) + ")"
+            mix += f" (odds ratio {odds:.2f}"
+            if (clustered := share.get("clustered")) and "failed" not in clustered:
+                mix += (
+                    f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
+                )
+            held = [w for w, key in (("each destination", "without"),
+                                     ("the zeros that may be redactions", "without_zeros"))
+                    if share.get(key)]  # fmt: skip
+            mix += (f"; it holds without {' and without '.join(held)}" if held else "") + ")"
     if stated:
         text = (
             f"Yearly trend within the top destinations, under every model: {' and '.join(stated)}"

@@ -1,20 +1,10 @@
 """The disclosure audit of a run: `python -m analysis audit`, and the last step of every run.
 
-Each report of a run leaves `results/<report>.tables.json`, its protected count tables as a
-reader sees them (`disclosure.CountTable.record`: shown cells and sums, `<10` and `(s)`, never
-a hidden value). Tables of the same population count the same people, and a table that slices
-a larger one (a profile's row of the protected release) is read as part of it
-(`disclosure.canonical`), so a reader who holds several reports can combine them: the audit
-links every table of the run (`disclosure.feasible_system`), works out the feasible range of
-each hidden cell by linear programming (`bounds.Ranges`, through `disclosure.linked_ranges`),
-and fails when a range gives a cell away (`disclosure.is_exposed`) or when the published
-numbers cannot all hold.
-
-A range is written out only while it holds two whole numbers or more; one that leaves a single
-possible value reads "pinned to one value", so nothing the audit prints states a hidden count.
-
-Exit status of the command: 0 the audit passes, 1 a hidden cell is exposed or published
-numbers are inconsistent, 2 the run cannot be audited (`AuditError`).
+It links every protected table of the run's reports (`results/<report>.tables.json`) and works
+out each hidden cell's feasible range by linear programming: a reader holding all the reports
+must not be able to recover a hidden count. A range that leaves one possible value reads
+"pinned to one value", so nothing the audit prints states a hidden count.
+Exit status: 0 passes, 1 a cell is exposed or numbers are inconsistent, 2 cannot audit.
 """
 
 from __future__ import annotations

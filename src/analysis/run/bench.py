@@ -1,13 +1,7 @@
 """`make bench`: the runner on the real data against plain sequential `jupyter nbconvert`.
 
-Measures a cold full run (no run-time history yet), a warm run with nothing changed, a run
-after one notebook changed, a forced full run once the runner knows each notebook's time,
-the peak memory of each kernel, the baseline (each notebook executed one after another with
-`jupyter nbconvert --execute --to html`), the fan-out of 20 country profiles (cold, per extra
-profile, against papermill + nbconvert one after another) and the MSE bootstrap of the
-headline table. Works
-on copies in a temporary folder, so the project's reports/ are not touched; the parse cache in
-data/processed/.cache is cleared before each cold measurement.
+Cold, warm, one-changed and forced runs, kernel memory, a 20-profile fan-out and the MSE
+bootstrap, on copies in a temporary folder (reports/ is not touched).
 """
 
 from __future__ import annotations

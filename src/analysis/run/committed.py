@@ -1,11 +1,7 @@
 """Notebooks as committed: a scheduled run executes what the commit it names holds.
 
-JupyterLab autosaves into the tracked notebook, changed parameter defaults and outputs
-included. A run then executes what was saved, and its reports would carry the commit's name
-without being made by it. So `run` compares each notebook it is about to execute with the one
-in git's HEAD (its cells' sources; outputs and metadata aside) and refuses one that differs,
-naming it and the parameters whose defaults changed, unless asked (`--allow-modified`); then
-the log and the report's header say so.
+JupyterLab autosaves into the tracked notebook, so a run refuses a notebook whose cells differ
+from HEAD unless asked (`--allow-modified`); then its log and report header say so.
 """
 
 from __future__ import annotations

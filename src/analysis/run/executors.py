@@ -1,10 +1,7 @@
 """Where a run's notebooks execute: a local process pool (default) or a Dask cluster.
 
-Both give a `concurrent.futures` executor whose `submit(fn, *args)` the runner calls.
-`distributed` is imported only when the Dask executor is chosen. Dask workers must see the
-checkout, the data and the reports folder at the same paths, with the same environment
-(README, "Running on a cluster"); each worker runs one notebook at a time (`--nthreads 1`),
-since a task sets environment variables for the kernel it starts.
+Dask workers must see the checkout, data and reports at the same paths and run one task at a
+time (`--nthreads 1`): a task sets environment variables for the kernel it starts.
 """
 
 from __future__ import annotations

@@ -1,11 +1,5 @@
-"""The index.html of a run: when, from which commit, the disclosure audit's verdict, each
-report in number order with its title, question and headline sentences, the sources; and
-profiles.html, a table of the run's country profiles, with a few key numbers each, that sorts
-and filters in the page.
-
-Titles and questions come from the executed notebooks in the run folder, headlines and profile
-figures from their results files (all plain JSON). The pages are jinja2 templates
-(`templates/pages/`), which escape every text.
+"""The index.html of a run (its reports, audit verdict and sources) and profiles.html (its
+country profiles), rendered from the run folder's JSON with jinja2 templates that escape text.
 """
 
 from __future__ import annotations

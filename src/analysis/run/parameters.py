@@ -1,10 +1,7 @@
 """Parameter values from the command line or a parameters file, checked before any kernel starts.
 
-Each value must have the type of the notebook's default (in its `parameters` cell): int, float,
-str, bool, a list (of str or of int), or None. A whole number given for a text default (`-p
-glotip_vintage=2023`, which YAML reads as a number) becomes text, as does each item of a list
-whose default holds text or is empty; anything else that does not fit is an error naming the
-notebook, the parameter, the value and the type expected.
+Each value must have the type of the notebook's default; a whole number given for a text
+default (`-p glotip_vintage=2023`, which YAML reads as a number) becomes text.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """Execute one notebook with papermill and render it to HTML.
 
-Every execution uses the project kernel (`KERNEL_NAME`), explicit start and execution
-timeouts, the notebook's own folder as working directory, and IPC sockets in a private
-temporary folder: no TCP ports to clash between kernels run side by side, and no
-"running over TCP without encryption" warning from ipykernel 7 in scheduled-run logs.
-
-Each runner worker imports this module, so it imports little at the top (not pandas, which
-analysis.run.steps pulls in through the catalog); papermill, nbconvert, nbformat and
-jupyter_client, which take seconds, are imported where they are used, so that neither a run
-with nothing to do nor a test that only names KERNEL_NAME pays for them.
+Kernels talk over IPC sockets in a private folder: no TCP ports clash between kernels side by
+side. papermill, nbconvert and jupyter_client take seconds to import: imported where used.
 """
 
 from __future__ import annotations

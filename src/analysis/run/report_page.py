@@ -1,9 +1,5 @@
-"""What a rendered report says about itself: its title and question (read from the notebook),
-the header line of its run, its key findings at the top and a table of contents.
-
-`finish` post-processes the HTML that nbconvert renders (BeautifulSoup, which nbconvert itself
-uses and imports only there); the rest reads notebooks as plain JSON, so that the index page
-needs neither nbconvert nor nbformat. Every text added to a page is HTML-escaped.
+"""What a rendered report says about itself: title, question, the run's header line, key
+findings and contents. Notebooks are read as plain JSON; every text added is HTML-escaped.
 """
 
 from __future__ import annotations

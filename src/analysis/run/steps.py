@@ -1,10 +1,7 @@
 """The notebook DAG, declared in one place: which notebook reads what.
 
-`reads` names raw sources (registry names, prefixed `raw:`) and processed tables (names in
-`analysis.catalog`). What a step writes comes from the catalog, which names each table's
-writer. A notebook runs after every notebook that writes something it reads. Every notebook in
-notebooks/ must have a step here, and every step a notebook; in a run, a notebook that reads
-anything its step does not declare fails (`analysis.data.guard.UndeclaredRead`).
+What a step writes comes from the catalog; a notebook that reads anything its step does not
+declare fails in a run (`analysis.data.guard.UndeclaredRead`).
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
-"""A content-addressed store of executed notebooks: a finished task's files, kept under its key.
+"""A content-addressed store of executed notebooks: a finished task's files under its key.
 
-A task's key (`runner.step_key`) hashes everything its outputs depend on: the notebook, its
-parameters, its inputs and the code it imports. As soon as a task finishes, its files (HTML,
-executed notebook, results, table and figure records, figures, tables) are linked into
-`reports/.store/<key>/`, with an `entry.json`. Any later run with the same key takes them from
-there, whichever run made them: a stopped or failed run loses no finished work, and a report
-once made is never made again. `prune` removes entries neither made nor reused within a given
-age.
-
-Files are read-only hard links where the filesystem allows (copies elsewhere), so the store
-costs no space while the run folders that share its files exist. An entry records each file's
-sha256 and is used only while every file still has it: a file edited in place is never reused.
+Any run with the same key takes them from there, so a stopped or failed run loses no finished
+work. Files are read-only hard links (no extra space), reused only while their sha256 holds.
 """
 
 from __future__ import annotations

@@ -25,9 +25,8 @@ def folder(root: Path, key: str) -> Path:
 
 
 def read_only(published: Iterable[Path]) -> None:
-    """Published files are read-only (0444 under umask 022): an editor that saves in place
-    fails rather than change every run and store entry that shares the file. (Root may still
-    write: every reuse re-hashes what it takes, `find` and `runner.unaltered`.)"""
+    """Published files are read-only: an editor that saves in place fails rather than change
+    every run and store entry sharing the file (root still can: every reuse re-hashes)."""
     mode = paths.file_mode() & ~0o222
     for path in published:
         path.chmod(mode)
@@ -44,9 +43,8 @@ def link(source: Path, target: Path) -> None:
 
 
 def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) -> None:
-    """Keep a finished task's files (`rels`, relative to `run_dir`), their sha256 and its
-    `record` under `key`; built beside the store and renamed into place, so an entry is whole
-    or absent."""
+    """Keep a finished task's files (`rels`, in `run_dir`) and `record` under `key`; built
+    beside the store and renamed into place, so an entry is whole or absent."""
     final = folder(root, key)
     if find(root, key) is not None:
         return
@@ -67,8 +65,7 @@ def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) ->
 
 
 def find(root: Path, key: str) -> dict | None:
-    """The entry stored under `key` with all its files present and as they were stored (the
-    sha256 recorded then), or None."""
+    """The entry stored under `key`, while all its files are as stored; else None."""
     entry_file = folder(root, key) / ENTRY
     try:
         entry = json.loads(entry_file.read_text(encoding="utf-8"))
@@ -85,8 +82,7 @@ def find(root: Path, key: str) -> dict | None:
 
 
 def restore(root: Path, entry: dict, run_dir: Path) -> None:
-    """Link an entry's files into a run folder, and note when it was last used (`prune`
-    keeps what a recent run reused, however long ago it was made)."""
+    """Link an entry's files into a run folder, and note when it was used (for `prune`)."""
     for rel in entry["files"]:
         link(folder(root, entry["key"]) / "files" / rel, run_dir / rel)
     with contextlib.suppress(OSError):
@@ -94,8 +90,7 @@ def restore(root: Path, entry: dict, run_dir: Path) -> None:
 
 
 def prune(root: Path, older_than_seconds: float) -> int:
-    """Remove the entries stored more than `older_than_seconds` ago (and half-built ones);
-    returns how many went."""
+    """Remove the entries neither stored nor used within `older_than_seconds`; how many."""
     store = root / STORE
     if not store.is_dir():
         return 0

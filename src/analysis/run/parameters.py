@@ -39,10 +39,6 @@ _SINGULAR = {"int": "a whole number", "str": "text", "float": "a number", "bool"
 _PLURAL = {"int": "whole numbers", "str": "texts", "float": "numbers", "bool": "true/false values"}
 
 
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _fits(value, default):
     """`value` as the default's type, or raise TypeError."""
     if default is ...:
@@ -61,7 +57,7 @@ def _fits(value, default):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif isinstance(default, float):
-        if _number(value):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
     elif isinstance(default, list) and isinstance(value, list):
         text = not default or all(isinstance(v, str) for v in default)
@@ -100,12 +96,8 @@ def check(notebook: str, name: str, value, default_source: str):
             f"{notebook}: parameter {name} must be {_type_name(default)} like its default "
             f"{default_source}; got {quoted(value)}"
         ) from None
-    if name == "min_cell":
-        _check_threshold(notebook, value)
-    return value
-
-
-def _check_threshold(notebook: str, value: int) -> None:
+    if name != "min_cell":
+        return value
     try:
         disclosure.check_threshold(value)
     except ValueError as exc:
@@ -121,3 +113,4 @@ def _check_threshold(notebook: str, value: int) -> None:
             f"{disclosure.DEFAULT_THRESHOLD}: its tables are NOT safe to publish",
             file=sys.stderr,
         )
+    return value

@@ -12,8 +12,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -78,19 +77,11 @@ class Outcome:
     warnings: tuple[str, ...] = ()  # `Report.warn` sentences of a finished notebook
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]):
     """Set environment variables for the kernel started inside the block (it inherits them)."""
-    before = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    from unittest import mock
+
+    return mock.patch.dict(os.environ, values)
 
 
 # A kernel kept between notebooks: the instances of a fanned-out notebook (the country

@@ -315,16 +315,6 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
     return [p.relative_to(run) for p in found if p.is_file()]
 
 
-def unaltered(run: Path, rels: Iterable[str], hashes: dict[str, str]) -> bool:
-    """Whether each file (`rels`, in `run`) still has the sha256 recorded when it was made: a
-    file edited in place (runs and the store share inodes) is never carried over."""
-    for rel in rels:
-        path = run / rel
-        if rel not in hashes or not path.is_file() or sha256_file(path) != hashes[rel]:
-            return False
-    return True
-
-
 def new_run_id(root: Path) -> str:
     base = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     run_id, n = base, 1
@@ -701,7 +691,7 @@ class Run:
             found.append("code changed: " + ", ".join(code[:3]) + more)
         if not found and old.get("processed_outputs") != output_hashes(self.tasks[name].step):
             found.append("its tables changed since it wrote them")
-        if not found and not unaltered(self.previous, old.get("files", []), self.published):
+        if not found and not store.unaltered(self.previous, old.get("files", []), self.published):
             found.append(f"its published files were edited after run {self.previous.name}")
         if not found and key and old.get("key") == key:
             found.append("its stored report was pruned or lost")

@@ -73,12 +73,17 @@ def find(root: Path, key: str) -> dict | None:
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
-    hashes = entry.get("sha256", {})
-    for rel in entry.get("files", []):
-        path = folder(root, key) / "files" / rel
-        if rel not in hashes or not path.is_file() or sources.sha256_of(path) != hashes[rel]:
-            return None
-    return entry
+    kept = unaltered(folder(root, key) / "files", entry.get("files", []), entry.get("sha256", {}))
+    return entry if kept else None
+
+
+def unaltered(base: Path, rels: Iterable[str], hashes: dict[str, str]) -> bool:
+    """Whether each file (`rels`, in `base`) still has the sha256 recorded when it was made: a
+    file edited in place (runs and the store share inodes) is never carried over."""
+    return all(
+        rel in hashes and (base / rel).is_file() and sources.sha256_of(base / rel) == hashes[rel]
+        for rel in rels
+    )
 
 
 def restore(root: Path, entry: dict, run_dir: Path) -> None:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -349,20 +350,13 @@ class Progress:
     """`[k/N] name: outcome · time left` per finished task: above a tqdm bar in a terminal,
     as timestamped lines in a log."""
 
-    def __init__(self, total: int, jobs: int = 1):
+    def __init__(self, total: int, jobs: int = 1, bar: bool = True):
         self.total, self.jobs, self.finished, self.durations = total, max(1, jobs), 0, []
-        self.tty = sys.stderr.isatty()
-        self._bar: tqdm | None = None
-
-    @property
-    def bar(self) -> tqdm | None:
-        """Drawn at the first line (a dry run draws none)."""
-        if self.tty and self._bar is None:
-            self._bar = tqdm(total=self.total, unit="notebook", file=sys.stderr)
-        return self._bar
+        shown = bar and sys.stderr.isatty()
+        self.bar = tqdm(total=total, unit="notebook", file=sys.stderr, disable=not shown)
 
     def line(self, text: str) -> None:
-        if self.bar is not None:
+        if not self.bar.disable:
             self.bar.write(text, file=sys.stderr)
         else:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -389,12 +383,7 @@ class Progress:
             "not run": "not run",
         }[result.status]
         self.line(f"[{self.finished}/{self.total}] {notebook}: {detail}{self.left()}")
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        self.bar.update(1)
 
 
 # The run.
@@ -575,7 +564,7 @@ class Run:
         self.code: dict[str, dict[str, str]] = {}  # task -> the code files its key counts
         self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
         self.stop = False
-        self.progress = Progress(len(tasks), options.jobs)
+        self.progress = Progress(len(tasks), options.jobs, bar=not options.dry_run)
         self.modified: dict = {}  # notebook stem -> `committed.Change`, run as asked
         self.inputs: dict[str, dict] = {}  # task -> its inputs' sha256 when it was decided
         self.why: dict[str, str] = {}  # task -> why it was executed (`reason`)
@@ -654,17 +643,14 @@ class Run:
 
     def incomplete(self) -> str:
         """Why the run does not become `latest`: what failed, and what `--only` left out."""
-
-        def named(status: set[str]) -> list[str]:
-            return sorted(n for n, r in self.results.items() if r.status in status)
-
-        broken, left = named(set(BROKEN)), named({"not run"})
+        broken = sorted(n for n, r in self.results.items() if r.status in BROKEN)
+        left = sum(r.status == "not run" for r in self.results.values())
         parts = []
         if broken:
             parts.append(f"{', '.join(broken[:5])}{' …' if len(broken) > 5 else ''} "
                          "failed or blocked")  # fmt: skip
         if left:
-            parts.append(f"{len(left)} of {len(self.results)} notebooks not selected "
+            parts.append(f"{left} of {len(self.results)} notebooks not selected "
                          "(only a complete run becomes the latest)")  # fmt: skip
         return "this run is not complete: " + "; ".join(parts or ["some notebooks did not run"])
 
@@ -719,50 +705,44 @@ class Run:
         selected = only is None or name in only or task.step.notebook in only
         forced = selected and self.options.force
         if failed:
-            return "blocked", key, failed
+            return "blocked", key, {"blocked_by": failed}
         if changed := self.changed_under_run(inputs):
-            return "failed", key, changed
+            return "failed", key, {"error": changed}
         if not forced and (entry := self.stored(name, key)):
             made_by = entry["run_id"]
             if not (self.root / made_by).is_dir():  # stopped before it was published, or removed
                 made_by += " (a run that is not a folder of reports/: its files were kept)"
             return "store", key, (entry, made_by)
         if self.stop or not selected:
-            return "not run", key, None
+            return "not run", key, {}
         return "execute", key, None
 
     def decide(self, name: str) -> None:
         task = self.tasks[name]
         what, key, detail = self.choose(name)
-        params = self.parameters[name]
-        if what == "blocked":
-            self.finish(name, StepResult("blocked", key=key, blocked_by=detail))
-        elif what == "failed":
-            self.finish(name, StepResult("failed", key=key, error=detail))
-        elif what == "store":
+        if what == "store":
             entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
-            result = StepResult("unchanged", key=key, reused_from=made_by)
-            result.last_seconds = entry.get("seconds", 0.0)
-            self.finish(name, result)
-        elif what == "not run":
-            self.finish(name, StepResult("not run", key=key))
-        else:
-            injected = dict(params)
-            if REPORT_DIR_PARAMETER in notebook_parameters(task.notebook):
-                injected[REPORT_DIR_PARAMETER] = str(self.partial)
-            reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
-            env = guard.environment(task.step.notebook, reads)
-            info = self.run_info(task, params)
-            # The instances of a fan-out share a kernel kept by each local worker (Dask
-            # workers outlive the run: a kept kernel would carry this run's code into the next).
-            keep = bool(task.fixed) and self.options.executor == "local"
-            args = (task.notebook, self.partial, injected, self.options.with_code, name, env,
-                    info, keep)  # fmt: skip
-            self.submitted[name] = args
-            self.submit(name, key)
-            self.why[name] = self.reason(name, params, key)
-            self.progress.line(f"{name}: running ({self.why[name]})")
+            seconds = entry.get("seconds", 0.0)
+            what, detail = "unchanged", {"reused_from": made_by, "last_seconds": seconds}
+        if what != "execute":
+            self.finish(name, StepResult(what, key=key, **detail))
+            return
+        params = self.parameters[name]
+        injected = dict(params)
+        if REPORT_DIR_PARAMETER in notebook_parameters(task.notebook):
+            injected[REPORT_DIR_PARAMETER] = str(self.partial)
+        reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
+        env = guard.environment(task.step.notebook, reads)
+        # The instances of a fan-out share a kernel kept by each local worker (Dask workers
+        # outlive the run: a kept kernel would carry this run's code into the next).
+        keep = bool(task.fixed) and self.options.executor == "local"
+        info = self.run_info(task, params)
+        self.submitted[name] = (task.notebook, self.partial, injected, self.options.with_code,
+                                name, env, info, keep)  # fmt: skip
+        self.submit(name, key)
+        self.why[name] = self.reason(name, params, key)
+        self.progress.line(f"{name}: running ({self.why[name]})")
 
     def explain(self) -> tuple[int, Path | None]:
         """--dry-run: what a run would do with each task and why, on stdout. A task after one
@@ -891,7 +871,7 @@ class Run:
         else:
             self.pool.shutdown()
         finally:
-            self.progress.close()
+            self.progress.bar.close()
             self.workers.close()
         try:
             return self.publish(started)
@@ -945,14 +925,11 @@ class Run:
 
     def counts(self) -> str:
         """'3 executed (1 failed), 10 unchanged, 1 blocked, 1 with warnings'."""
-        statuses = [r.status for r in self.results.values()]
-        failed = statuses.count("failed")
-        text = f"{statuses.count('ok') + failed} executed"
-        text += f" ({failed} failed)" if failed else ""
-        text += f", {statuses.count('unchanged')} unchanged"
-        text += "".join(
-            f", {statuses.count(s)} {s}" for s in ("blocked", "not run") if s in statuses
-        )
+        count = Counter(r.status for r in self.results.values())
+        text = f"{count['ok'] + count['failed']} executed"
+        text += f" ({count['failed']} failed)" if count["failed"] else ""
+        text += f", {count['unchanged']} unchanged"
+        text += "".join(f", {count[s]} {s}" for s in ("blocked", "not run") if count[s])
         warned = sum(bool(r.warnings) for r in self.results.values())
         return text + (f", {warned} with warnings" if warned else "")
 

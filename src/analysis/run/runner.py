@@ -352,11 +352,11 @@ class Progress:
 
     def __init__(self, total: int, jobs: int = 1, bar: bool = True):
         self.total, self.jobs, self.finished, self.durations = total, max(1, jobs), 0, []
-        shown = bar and sys.stderr.isatty()
-        self.bar = tqdm(total=total, unit="notebook", file=sys.stderr, disable=not shown)
+        self.tty = bar and sys.stderr.isatty()
+        self.bar = tqdm(total=total, unit="notebook", file=sys.stderr, disable=not self.tty)
 
     def line(self, text: str) -> None:
-        if not self.bar.disable:
+        if self.tty:
             self.bar.write(text, file=sys.stderr)
         else:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

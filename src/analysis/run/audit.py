@@ -38,10 +38,6 @@ class Table:
     system: bounds.System | None = None  # of this table alone (`_check_shape`)
 
     @property
-    def file(self) -> str:
-        return f"results/{self.report}{SUFFIX}"
-
-    @property
     def name(self) -> str:
         return self.record["name"]
 
@@ -161,7 +157,7 @@ def margin_problems(table: Table) -> list[str]:
         adds = number(least) if least == most else range_text(least, most, exact=True)
         margin = ", ".join(f"{d}: [{', '.join(map(str, vs))}]" for d, vs in total["of"].items())
         found.append(
-            f"{table.file}, table {table.name!r}, margin {{{margin}}}: "
+            f"results/{table.report}{SUFFIX}, table {table.name!r}, margin {{{margin}}}: "
             f"cells add up to {adds}, the margin reads {total['shown']}"
         )
     return found
@@ -178,11 +174,6 @@ class Hidden:
     unknown: int = 0  # in the linked system
     exposed: bool = False
 
-    @property
-    def kind(self) -> str:
-        shown = self.table.record["cells"][self.position]["shown"]
-        return "secondary" if shown == disclosure.SECONDARY else "small"
-
     def seen(self) -> tuple[float, float]:
         """A range the cell's true range holds (NaN when its numbers cannot all hold)."""
         return (math.nan, math.nan) if self.ranges is None else self.ranges.seen(self.unknown)
@@ -192,13 +183,12 @@ class Hidden:
         return (math.nan, math.nan) if self.ranges is None else self.ranges.range(self.unknown)
 
     def describe(self) -> dict:
-        record = self.table.record
-        key = record["cells"][self.position]["key"]
+        cell = self.table.record["cells"][self.position]
         return {
             "report": self.table.report,
             "table": self.table.name,
-            "key": dict(zip(record["dims"], key, strict=True)),
-            "kind": self.kind,
+            "key": dict(zip(self.table.record["dims"], cell["key"], strict=True)),
+            "kind": "secondary" if cell["shown"] == disclosure.SECONDARY else "small",
             "range": range_record(*self.range()),
         }
 
@@ -363,13 +353,10 @@ def audit(run_dir: Path, reports: list[str] | None = None, label: str = "") -> A
 # What it prints: one home for the command line, the run's log and index.html.
 
 
-def cell_text(cell: dict) -> str:
-    key = ", ".join(f"{d}: {v}" for d, v in cell["key"].items())
-    return f"{cell['report']}, table {cell['table']!r}, cell {{{key}}}"
-
-
 def exposed_text(cell: dict) -> str:
-    return f"{cell_text(cell)} ({cell['kind']}): feasible range {record_text(cell['range'])}"
+    key = ", ".join(f"{d}: {v}" for d, v in cell["key"].items())
+    where = f"{cell['report']}, table {cell['table']!r}, cell {{{key}}}"
+    return f"{where} ({cell['kind']}): feasible range {record_text(cell['range'])}"
 
 
 def verdict(summary: dict) -> str:

@@ -158,15 +158,13 @@ def _header(soup, info: RunInfo | None):
     parts = [f"Run {info.run_id}", info.created_utc, f"commit {info.commit}"]
     if info.data:
         parts.append("data: " + "; ".join(info.data))
-    line.append(" · ".join(parts) + " · ")
-    link = soup.new_tag("a", href=info.index)
-    link.string = "all reports of this run"
-    line.append(link)
-    if info.profiles:
-        line.append(" · ")
-        link = soup.new_tag("a", href=info.profiles)
-        link.string = "all country profiles"
-        line.append(link)
+    line.append(" · ".join(parts))
+    links = [(info.index, "all reports of this run"), (info.profiles, "all country profiles")]
+    for href, text in links:
+        if href:
+            link = soup.new_tag("a", href=href)
+            link.string = text
+            line.extend([" · ", link])
     alerts = [text for text in (unsafe_text(info.min_cell), info.modified) if text]
     if not alerts:
         return line

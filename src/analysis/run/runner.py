@@ -664,9 +664,6 @@ class Run:
         if old.get("status") not in ("ok", "unchanged"):
             return f"it was {old.get('status')} in the latest run"
 
-        def changed(now: dict, then: dict) -> list[str]:
-            return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
-
         found = []
         if params != old.get("parameters", {}):
             found.append("parameters changed: " + ", ".join(changed(params, old["parameters"])))
@@ -1113,9 +1110,12 @@ def _code_changes(entry: dict, folder: Path) -> list[str]:
     notebook = folder / f"{entry['notebook']}.ipynb"
     if not notebook.is_file() or not entry.get("code"):
         return []
-    now = code_hashes(notebook)
-    then = entry["code"]
-    return sorted(f for f in set(now) | set(then) if now.get(f) != then.get(f))
+    return changed(code_hashes(notebook), entry["code"])
+
+
+def changed(now: dict, then: dict) -> list[str]:
+    """The keys whose values differ between two mappings."""
+    return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
 
 
 def _print_verdict(recorded: dict, names: list[str], published: dict, states: dict,

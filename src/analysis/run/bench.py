@@ -97,15 +97,6 @@ PROFILE = "40_country_profile"
 FAN_OUT = 20  # country profiles in the fan-out measurement
 
 
-def fan_out_countries(n: int = FAN_OUT) -> list[str]:
-    """`n` countries spread evenly over every country with data (alphabetical by code)."""
-    from analysis.profiles import countries_with_data
-
-    codes = countries_with_data()
-    step = max(1, len(codes) // n)
-    return codes[::step][:n]
-
-
 def profile_baseline(project: Path, countries: list[str], out_dir: Path) -> float:
     """The same profiles one after another: the `papermill` command line, then `jupyter
     nbconvert` to HTML, as one would without the runner."""
@@ -130,7 +121,10 @@ def profile_baseline(project: Path, countries: list[str], out_dir: Path) -> floa
 def fan_out(project: Path, jobs: int) -> dict:
     """Cold runner time for one profile and for `FAN_OUT`, seconds per extra profile, and the
     sequential papermill + nbconvert baseline for the same profiles."""
-    countries = fan_out_countries()
+    from analysis.profiles import countries_with_data
+
+    codes = countries_with_data()  # `FAN_OUT` of them, spread evenly
+    countries = codes[:: max(1, len(codes) // FAN_OUT)][:FAN_OUT]
     only = ("--only", PROFILE, "--force", "--jobs", str(jobs), "--country")
     one = cli_run(project, *only, countries[0])
     many = cli_run(project, *only, *countries)
@@ -178,8 +172,7 @@ def cli_run(project: Path, *args: str) -> float:
     return time.perf_counter() - start
 
 
-def main(jobs: int | None = None) -> dict:
-    jobs = jobs or os.cpu_count() or 1
+def main(jobs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="thb-bench-") as scratch:
         project = scratch_project(Path(scratch))
         order = [project / "notebooks" / f"{s.notebook}.ipynb" for s in STEPS]

@@ -316,15 +316,6 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
     return [p.relative_to(run) for p in found if p.is_file()]
 
 
-def new_run_id(root: Path) -> str:
-    base = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-    run_id, n = base, 1
-    while (root / run_id).exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
-
-
 def has_records(entry: dict, notebook: str) -> bool:
     """Whether a notebook's files include its table records where they include its results
     (a run made before the audit has none: its reports must re-run)."""
@@ -555,8 +546,12 @@ class Run:
     ):
         self.options, self.tasks, self.root = options, tasks, root
         self.previous, self.before = previous, before  # the latest run and its manifest entries
-        self.run_id = new_run_id(root)
         self.started_utc = datetime.now(UTC)
+        base = self.started_utc.strftime("%Y-%m-%dT%H%M%SZ")
+        self.run_id, n = base, 1
+        while (root / self.run_id).exists():  # a run started in the same second
+            n += 1
+            self.run_id = f"{base}-{n}"
         self.partial = root / f".partial-{self.run_id}"
         self.deps = task_dependencies(tasks)
         self.results: dict[str, StepResult] = {}
@@ -1068,7 +1063,10 @@ def verify(
     fresh = load_manifest(fresh_dir)
     now = _checked_items(fresh, names)
     states = {i: _state(sha, now.get(i)) for i, sha in _checked_items(recorded, names).items()}
-    states.update(_page_states(run_dir, fresh_dir, names))
+    for name in (n for n in names if (run_dir / f"{n}.html").is_file()):  # each page's text
+        fresh = fresh_dir / f"{name}.html"
+        got = page_text(fresh) if fresh.is_file() else None
+        states[f"{name}.html (text)"] = _state(page_text(run_dir / f"{name}.html"), got)
     folder = notebook_dir or paths.notebooks_dir()
     bad = _print_verdict(recorded, names, published, states, folder)
     if bad:
@@ -1215,18 +1213,6 @@ def page_text(path: Path) -> str:
     for node in soup.select("p.thb-header, p.thb-unsafe, script, style"):
         node.decompose()
     return " ".join(soup.get_text(" ").split())
-
-
-def _page_states(run_dir: Path, fresh_dir: Path, names: list[str]) -> dict[str, str]:
-    """Each report page's text against the re-executed one's."""
-    states = {}
-    for name in names:
-        page, fresh = run_dir / f"{name}.html", fresh_dir / f"{name}.html"
-        if not page.is_file():
-            continue
-        got = page_text(fresh) if fresh.is_file() else None
-        states[f"{name}.html (text)"] = _state(page_text(page), got)
-    return states
 
 
 def _checked_items(manifest: dict, names: list[str]) -> dict[str, str]:

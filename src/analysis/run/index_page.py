@@ -41,10 +41,8 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def about(run_dir: Path | None, name: str) -> dict:
+def about(run_dir: Path, name: str) -> dict:
     """A report's title, question and results in a run folder; empty where files are missing."""
-    if run_dir is None:
-        return {"title": None, "question": None, "results": {}}
     notebook = _read_json(run_dir / f"{name}.ipynb")
     results = _read_json(run_dir / "results" / f"{name}.json").get("results", {})
     return {"title": title_of(notebook), "question": question_of(notebook), "results": results}
@@ -128,7 +126,7 @@ def _source(source: dict) -> dict:
     return {"title": source["title"], "vintage": source["vintage"], "cited": Markup(cited)}
 
 
-def render(manifest: dict, run_dir: Path | None = None) -> str:
+def render(manifest: dict, run_dir: Path) -> str:
     notebooks = manifest["notebooks"]
     names = ordered(notebooks)
     git = manifest["git"]
@@ -192,7 +190,7 @@ def _profile(name: str, entry: dict, found: dict, run_id: str) -> dict:
     }  # fmt: skip
 
 
-def render_profiles(manifest: dict, run_dir: Path | None = None) -> str:
+def render_profiles(manifest: dict, run_dir: Path) -> str:
     from analysis.publish.profile_views import MIN_RANKING_BASE
 
     notebooks = manifest["notebooks"]

@@ -200,14 +200,6 @@ def _findings(soup, warnings: Sequence[str] = ()):
     return box
 
 
-def _heading_text(heading) -> str:
-    return " ".join(
-        "".join(
-            s for s in heading.find_all(string=True) if not s.find_parent("a", class_="anchor-link")
-        ).split()
-    )
-
-
 def _toc(soup, main):
     """Links to every h2 of the report (and h3 when there are few headings); None without."""
     headings = [h for h in main.find_all(["h2", "h3"]) if not h.find_parent(class_="thb-findings")]
@@ -223,7 +215,9 @@ def _toc(soup, main):
         heading["id"] = heading.get("id") or f"section-{number + 1}"
         item = soup.new_tag("li", attrs={"class": f"thb-toc-{heading.name}"})
         link = soup.new_tag("a", href=f"#{heading['id']}")
-        link.string = _heading_text(heading)
+        texts = heading.find_all(string=True)  # less the anchor link nbconvert adds (¶)
+        text = "".join(s for s in texts if not s.find_parent("a", class_="anchor-link"))
+        link.string = " ".join(text.split())
         item.append(link)
         items.append(item)
     nav.extend([label, items])

@@ -607,8 +607,8 @@ class Run:
     @functools.cached_property
     def git(self) -> dict:
         def git(*args: str) -> str:
-            done = subprocess.run(["git", *args], cwd=paths.project_root(), capture_output=True,
-                                  text=True, check=False)  # fmt: skip
+            root = paths.project_root()
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
             return done.stdout.strip() if done.returncode == 0 else ""
 
         commit = git("rev-parse", "HEAD") or None

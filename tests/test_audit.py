@@ -254,14 +254,14 @@ def manifest_with(found: dict) -> dict:
 
 def test_index_names_each_exposed_cell_or_the_passing_verdict(tmp_path):
     leaking = write_run(tmp_path / "a", {"10_a": [BY_GENDER], "20_b": [by_age((28, 33, "<10"))]})
-    page = render(manifest_with(audit.audit(leaking).summary()))
+    page = render(manifest_with(audit.audit(leaking).summary()), leaking)
     section = page[page.index('<div class="audit-failed">') :].split("</div>")[0]
     assert "Disclosure audit failed" in section and "not published" in section
     assert "20_b, table &#39;Victims by gender and age&#39;, cell {gender: female, " in section
     assert "age: older} (small): feasible range pinned to one value" in section
     assert not states_a_three(section)
     holding = write_run(tmp_path / "b", {"10_a": [BY_GENDER]})
-    page = render(manifest_with(audit.audit(holding).summary()))
+    page = render(manifest_with(audit.audit(holding).summary()), holding)
     assert "Disclosure audit: 1 table in 1 report, 0 hidden cells, none recoverable: " in page
 
 

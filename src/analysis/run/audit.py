@@ -1,20 +1,10 @@
 """The disclosure audit of a run: `python -m analysis audit`, and the last step of every run.
 
-Each report of a run leaves `results/<report>.tables.json`, its protected count tables as a
-reader sees them (`disclosure.CountTable.record`: shown cells and sums, `<10` and `(s)`, never
-a hidden value). Tables of the same population count the same people, and a table that slices
-a larger one (a profile's row of the protected release) is read as part of it
-(`disclosure.canonical`), so a reader who holds several reports can combine them: the audit
-links every table of the run (`disclosure.feasible_system`), works out the feasible range of
-each hidden cell by linear programming (`bounds.Ranges`, through `disclosure.linked_ranges`),
-and fails when a range gives a cell away (`disclosure.is_exposed`) or when the published
-numbers cannot all hold.
-
-A range is written out only while it holds two whole numbers or more; one that leaves a single
-possible value reads "pinned to one value", so nothing the audit prints states a hidden count.
-
-Exit status of the command: 0 the audit passes, 1 a hidden cell is exposed or published
-numbers are inconsistent, 2 the run cannot be audited (`AuditError`).
+It links every protected table of the run's reports (`results/<report>.tables.json`) and works
+out each hidden cell's feasible range by linear programming: a reader holding all the reports
+must not be able to recover a hidden count. A range that leaves one possible value reads
+"pinned to one value", so nothing the audit prints states a hidden count.
+Exit status: 0 passes, 1 a cell is exposed or numbers are inconsistent, 2 cannot audit.
 """
 
 from __future__ import annotations
@@ -36,8 +26,7 @@ PINNED = "pinned to one value"
 
 
 class AuditError(Exception):
-    """The run cannot be audited: no records, a report without them, a record of another
-    version or shape. The message is one line."""
+    """The run cannot be audited (no records, or records of another version or shape)."""
 
 
 @dataclass(eq=False)
@@ -47,10 +36,6 @@ class Table:
     report: str
     record: dict
     system: bounds.System | None = None  # of this table alone (`_check_shape`)
-
-    @property
-    def file(self) -> str:
-        return f"results/{self.report}{SUFFIX}"
 
     @property
     def name(self) -> str:
@@ -87,10 +72,8 @@ def report_names(run_dir: Path) -> list[str]:
 def load(
     run_dir: Path, reports: list[str] | None = None, label: str = ""
 ) -> tuple[list[str], list[Table]]:
-    """The reports that have records (of `reports`, default: all of the run) and every table
-    record of theirs. A report with a results file but no record file, or a record file of
-    another version, is an `AuditError`; so is a run folder without any record file when no
-    reports are named."""
+    """The reports that have records (of `reports`, default all) and their table records; a
+    report with results but no records is an `AuditError`."""
     where = label or display(run_dir)
     if not run_dir.is_dir():
         raise AuditError(f"{where}: no such run folder")
@@ -142,9 +125,7 @@ def _by_meaning(record):
 
 
 def _check_shape(table: Table, where: str) -> None:
-    """A record the linear system can read: one key part per dimension, margins over the
-    table's own dimensions, cells and sums that read as counts, `<N` or `(s)`. Keeps the
-    table's own system."""
+    """Check that the linear system can read a record, and keep the table's own system."""
     record = table.record
     try:
         dims = record.get("dims", [])
@@ -164,14 +145,8 @@ def _check_shape(table: Table, where: str) -> None:
 # Consistency: each published margin against the cells it adds up.
 
 
-def margin_text(pattern: dict) -> str:
-    parts = [f"{d}: [{', '.join(str(v) for v in vs)}]" for d, vs in pattern.items()]
-    return "{" + ", ".join(parts) + "}"
-
-
 def margin_problems(table: Table) -> list[str]:
-    """Margins of one table that its own cells cannot meet: all shown and a different total,
-    or beyond what the shown and hidden cells can add up to."""
+    """Margins of one table that its own cells cannot add up to."""
     lower, upper = np.asarray(table.system.lower), np.asarray(table.system.upper)
     found = []
     for total, (members, low, high) in zip(table.record["sums"], table.system.sums, strict=True):
@@ -179,19 +154,13 @@ def margin_problems(table: Table) -> list[str]:
         least, most = lower[ids].sum(), upper[ids].sum()
         if least <= high + bounds.TOLERANCE and most >= low - bounds.TOLERANCE:
             continue
-        if least == most:
-            adds = f"cells add up to {number(least)}"
-        else:
-            adds = f"cells add up to {range_text(least, most, exact=True)}"
+        adds = number(least) if least == most else range_text(least, most, exact=True)
+        margin = ", ".join(f"{d}: [{', '.join(map(str, vs))}]" for d, vs in total["of"].items())
         found.append(
-            f"{table.file}, table {table.name!r}, margin {margin_text(total['of'])}: "
-            f"{adds}, the margin reads {total['shown']}"
+            f"results/{table.report}{SUFFIX}, table {table.name!r}, margin {{{margin}}}: "
+            f"cells add up to {adds}, the margin reads {total['shown']}"
         )
     return found
-
-
-# Feasible ranges: the linked system of each population, split into independent parts
-# (`bounds.Ranges`, through `disclosure.linked_ranges`).
 
 
 @dataclass
@@ -205,39 +174,28 @@ class Hidden:
     unknown: int = 0  # in the linked system
     exposed: bool = False
 
-    @property
-    def kind(self) -> str:
-        shown = self.table.record["cells"][self.position]["shown"]
-        return "secondary" if shown == disclosure.SECONDARY else "small"
-
     def seen(self) -> tuple[float, float]:
         """A range the cell's true range holds (NaN when its numbers cannot all hold)."""
-        if self.ranges is None:
-            return math.nan, math.nan
-        return self.ranges.seen(self.unknown)
+        return (math.nan, math.nan) if self.ranges is None else self.ranges.seen(self.unknown)
 
     def range(self) -> tuple[float, float]:
-        """The feasible range: the least and the greatest value the published numbers allow."""
-        if self.ranges is None:
-            return math.nan, math.nan
-        return self.ranges.range(self.unknown)
+        """The least and the greatest value the published numbers allow."""
+        return (math.nan, math.nan) if self.ranges is None else self.ranges.range(self.unknown)
 
     def describe(self) -> dict:
-        record = self.table.record
-        key = record["cells"][self.position]["key"]
+        cell = self.table.record["cells"][self.position]
         return {
             "report": self.table.report,
             "table": self.table.name,
-            "key": dict(zip(record["dims"], key, strict=True)),
-            "kind": self.kind,
+            "key": dict(zip(self.table.record["dims"], cell["key"], strict=True)),
+            "kind": "secondary" if cell["shown"] == disclosure.SECONDARY else "small",
             "range": range_record(*self.range()),
         }
 
 
 def feasible_ranges(tables: list[Table]) -> tuple[list[Hidden], list[str]]:
-    """Every hidden cell of `tables`, decided (`disclosure.is_exposed`) given all of them, and
-    the groups of tables whose published numbers cannot all hold. Tables of one population
-    are linked (`disclosure.linked_ranges`); populations are independent."""
+    """Every hidden cell of `tables`, decided given all of them (tables of one population are
+    linked), and the groups of tables whose published numbers cannot all hold."""
     populations: dict[str, list[Table]] = {}
     for table in tables:
         populations.setdefault(table.record["population"], []).append(table)
@@ -246,7 +204,12 @@ def feasible_ranges(tables: list[Table]) -> tuple[list[Hidden], list[str]]:
         ranges, unknowns = disclosure.linked_ranges([t.record for t in group])
         owner = {u: t for t, ids in zip(group, unknowns, strict=True) for u in ids}
         for members in ranges.broken:
-            problems.append(_inconsistent(population, {owner[u] for u in members}))
+            broken = {owner[u] for u in members}
+            named = "; ".join(sorted(f"{t.report}, table {t.name!r}" for t in broken))
+            problems.append(
+                f"population {population!r}: the published numbers of {named} cannot all hold "
+                "(their common margins disagree)"
+            )
         exposed = set(ranges.exposed())
         cells += [
             Hidden(table, i, ranges, ids[i], ids[i] in exposed)
@@ -254,17 +217,6 @@ def feasible_ranges(tables: list[Table]) -> tuple[list[Hidden], list[str]]:
             for i in hidden_positions(table)
         ]
     return cells, problems
-
-
-def _inconsistent(population: str, tables: set[Table]) -> str:
-    named = "; ".join(sorted(f"{t.report}, table {t.name!r}" for t in tables))
-    return (
-        f"population {population!r}: the published numbers of {named} cannot all hold "
-        "(their common margins disagree)"
-    )
-
-
-# The result.
 
 
 def number(value: float) -> str:
@@ -280,8 +232,8 @@ def one_value(low: float, high: float) -> bool:
 
 
 def range_text(low: float, high: float, exact: bool = False) -> str:
-    """'[1, 9]', '[12, ∞)', or 'pinned to one value' (a range is never printed when it
-    gives the value; `exact`: sums of published bounds, which give nothing hidden away)."""
+    """'[1, 9]', '[12, ∞)', or 'pinned to one value' (a range that gives the value is never
+    printed; `exact`: sums of published bounds, which give nothing hidden away)."""
     if not exact and one_value(low, high):
         return PINNED
     top = "∞)" if math.isinf(high) else f"{number(high)}]"
@@ -359,8 +311,8 @@ class AuditResult:
 
 
 def _narrowest(cells: list[Hidden]) -> dict | None:
-    """The cell with the narrowest feasible range. Only cells whose seen range is narrower
-    than the best found need their programs: the true range holds the seen one."""
+    """The cell with the narrowest feasible range; only cells whose seen range is narrower
+    than the best so far need their programs (the true range holds the seen one)."""
     ranged = [(c, _width(c.seen())) for c in cells if not math.isnan(c.seen()[0])]
     if not ranged:
         return None
@@ -379,9 +331,8 @@ def _width(found: tuple[float, float]) -> float:
 
 
 def audit(run_dir: Path, reports: list[str] | None = None, label: str = "") -> AuditResult:
-    """The disclosure audit of a run folder: every record of its reports (default: all),
-    checked margin by margin, then linked and solved. `AuditError` when it cannot run;
-    `label` names the folder in its message (default: its path)."""
+    """The disclosure audit of a run folder's reports (default all); `label` names the folder
+    in messages."""
     started = time.perf_counter()
     present, tables = load(run_dir, reports, label)
     problems, good, left_out = [], [], []
@@ -402,13 +353,10 @@ def audit(run_dir: Path, reports: list[str] | None = None, label: str = "") -> A
 # What it prints: one home for the command line, the run's log and index.html.
 
 
-def cell_text(cell: dict) -> str:
-    key = ", ".join(f"{d}: {v}" for d, v in cell["key"].items())
-    return f"{cell['report']}, table {cell['table']!r}, cell {{{key}}}"
-
-
 def exposed_text(cell: dict) -> str:
-    return f"{cell_text(cell)} ({cell['kind']}): feasible range {record_text(cell['range'])}"
+    key = ", ".join(f"{d}: {v}" for d, v in cell["key"].items())
+    where = f"{cell['report']}, table {cell['table']!r}, cell {{{key}}}"
+    return f"{where} ({cell['kind']}): feasible range {record_text(cell['range'])}"
 
 
 def verdict(summary: dict) -> str:
@@ -430,8 +378,8 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
-def report_lines(summary: dict) -> list[str]:
-    """A header, then per report: tables, hidden cells, the narrowest range among them."""
+def report_text(summary: dict) -> str:
+    """The human report: one line per report, the exposed cells, the problems, the verdict."""
     width = max([len("report"), *(len(r["report"]) for r in summary["per_report"])])
     lines = [f"{'report':<{width}}  tables  hidden cells  narrowest range"]
     for r in summary["per_report"]:
@@ -439,12 +387,6 @@ def report_lines(summary: dict) -> list[str]:
         lines.append(
             f"{r['report']:<{width}}  {r['tables']:>6}  {r['hidden_cells']:>12}  {narrowest}"
         )
-    return lines
-
-
-def report_text(summary: dict) -> str:
-    """The human report: one line per report, the exposed cells, the problems, the verdict."""
-    lines = report_lines(summary)
     if summary["exposed"]:
         lines += ["", "exposed cells:", *(f"  {c['text']}" for c in summary["exposed"])]
     if summary["inconsistent"]:

@@ -1,13 +1,7 @@
 """`make bench`: the runner on the real data against plain sequential `jupyter nbconvert`.
 
-Measures a cold full run (no run-time history yet), a warm run with nothing changed, a run
-after one notebook changed, a forced full run once the runner knows each notebook's time,
-the peak memory of each kernel, the baseline (each notebook executed one after another with
-`jupyter nbconvert --execute --to html`), the fan-out of 20 country profiles (cold, per extra
-profile, against papermill + nbconvert one after another) and the MSE bootstrap of the
-headline table. Works
-on copies in a temporary folder, so the project's reports/ are not touched; the parse cache in
-data/processed/.cache is cleared before each cold measurement.
+Cold, warm, one-changed and forced runs, kernel memory, a 20-profile fan-out and the MSE
+bootstrap, on copies in a temporary folder (reports/ is not touched).
 """
 
 from __future__ import annotations
@@ -103,15 +97,6 @@ PROFILE = "40_country_profile"
 FAN_OUT = 20  # country profiles in the fan-out measurement
 
 
-def fan_out_countries(n: int = FAN_OUT) -> list[str]:
-    """`n` countries spread evenly over every country with data (alphabetical by code)."""
-    from analysis.profiles import countries_with_data
-
-    codes = countries_with_data()
-    step = max(1, len(codes) // n)
-    return codes[::step][:n]
-
-
 def profile_baseline(project: Path, countries: list[str], out_dir: Path) -> float:
     """The same profiles one after another: the `papermill` command line, then `jupyter
     nbconvert` to HTML, as one would without the runner."""
@@ -136,7 +121,10 @@ def profile_baseline(project: Path, countries: list[str], out_dir: Path) -> floa
 def fan_out(project: Path, jobs: int) -> dict:
     """Cold runner time for one profile and for `FAN_OUT`, seconds per extra profile, and the
     sequential papermill + nbconvert baseline for the same profiles."""
-    countries = fan_out_countries()
+    from analysis.profiles import countries_with_data
+
+    codes = countries_with_data()  # `FAN_OUT` of them, spread evenly
+    countries = codes[:: max(1, len(codes) // FAN_OUT)][:FAN_OUT]
     only = ("--only", PROFILE, "--force", "--jobs", str(jobs), "--country")
     one = cli_run(project, *only, countries[0])
     many = cli_run(project, *only, *countries)
@@ -184,8 +172,7 @@ def cli_run(project: Path, *args: str) -> float:
     return time.perf_counter() - start
 
 
-def main(jobs: int | None = None) -> dict:
-    jobs = jobs or os.cpu_count() or 1
+def main(jobs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="thb-bench-") as scratch:
         project = scratch_project(Path(scratch))
         order = [project / "notebooks" / f"{s.notebook}.ipynb" for s in STEPS]

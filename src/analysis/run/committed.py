@@ -1,11 +1,7 @@
 """Notebooks as committed: a scheduled run executes what the commit it names holds.
 
-JupyterLab autosaves into the tracked notebook, changed parameter defaults and outputs
-included. A run then executes what was saved, and its reports would carry the commit's name
-without being made by it. So `run` compares each notebook it is about to execute with the one
-in git's HEAD (its cells' sources; outputs and metadata aside) and refuses one that differs,
-naming it and the parameters whose defaults changed, unless asked (`--allow-modified`); then
-the log and the report's header say so.
+JupyterLab autosaves into the tracked notebook, so a run refuses a notebook whose cells differ
+from HEAD unless asked (`--allow-modified`); then its log and report header say so.
 """
 
 from __future__ import annotations
@@ -45,13 +41,9 @@ class Change:
 
 
 def committed_text(path: Path) -> str | None:
-    """The notebook as git's HEAD holds it; None when it is not tracked there, or the
-    project is not a git checkout (a notebook outside the project: None too)."""
+    """The notebook (inside the project) as git's HEAD holds it; None when it is not there."""
     root = paths.project_root()
-    try:
-        relative = path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return None
+    relative = path.resolve().relative_to(root.resolve())
     shown = subprocess.run(["git", "show", f"HEAD:{relative.as_posix()}"], cwd=root,
                            capture_output=True, text=True, check=False)  # fmt: skip
     return shown.stdout if shown.returncode == 0 else None
@@ -84,11 +76,8 @@ def change(path: Path) -> Change | None:
 def changes(notebooks: dict[str, Path]) -> dict[str, Change]:
     """The notebooks (stem: path) that differ from the commit; none outside a git checkout or
     for notebooks outside the project (a test's fixture notebooks)."""
-    inside = {}
     root = paths.project_root().resolve()
-    for stem, path in notebooks.items():
-        if path.resolve().is_relative_to(root):
-            inside[stem] = path
+    inside = {stem: path for stem, path in notebooks.items() if path.resolve().is_relative_to(root)}
     if not inside or not in_git():
         return {}
     found = {stem: change(path) for stem, path in inside.items()}

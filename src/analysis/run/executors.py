@@ -1,10 +1,7 @@
 """Where a run's notebooks execute: a local process pool (default) or a Dask cluster.
 
-Both give a `concurrent.futures` executor whose `submit(fn, *args)` the runner calls.
-`distributed` is imported only when the Dask executor is chosen. Dask workers must see the
-checkout, the data and the reports folder at the same paths, with the same environment
-(README, "Running on a cluster"); each worker runs one notebook at a time (`--nthreads 1`),
-since a task sets environment variables for the kernel it starts.
+Dask workers must see the checkout, data and reports at the same paths and run one task at a
+time (`--nthreads 1`): a task sets environment variables for the kernel it starts.
 """
 
 from __future__ import annotations
@@ -32,10 +29,6 @@ class ExecutorError(Exception):
     """The executor cannot be had (a scheduler that cannot be reached, no scheduler named)."""
 
 
-def scheduler_address(given: str | None) -> str | None:
-    return given or os.environ.get(SCHEDULER_ENV) or None
-
-
 def make(kind: str, jobs: int, scheduler: str | None = None) -> Executor:
     if kind == LOCAL:
         context = multiprocessing.get_context("spawn")
@@ -47,7 +40,7 @@ def make(kind: str, jobs: int, scheduler: str | None = None) -> Executor:
         pool._safe_to_dynamically_spawn_children = False
         return pool
     if kind == DASK:
-        return DaskExecutor(scheduler_address(scheduler))
+        return DaskExecutor(scheduler or os.environ.get(SCHEDULER_ENV))
     raise ExecutorError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
 
 
@@ -66,9 +59,8 @@ def tracked(marker: str, fn, *args):
 
 
 class Workers:
-    """Which local worker ran which task: when a worker is killed (the OOM killer, SIGKILL),
-    the pool fails every task in flight at once; the task whose worker died fails, naming how,
-    and the others run again in a new pool (`runner.Run.resubmit`), each once."""
+    """Which local worker ran which task: a killed worker fails every task in the pool at
+    once; only the task whose worker died fails, the others run again (each once)."""
 
     def __init__(self):
         self.folder: Path | None = None
@@ -86,8 +78,8 @@ class Workers:
         return str(self.folder / name)
 
     def lost(self, name: str, pool: ProcessPoolExecutor) -> str:
-        """Why the task `name` failed when the pool broke, or '' when it only stood beside the
-        worker that died (and was not retried yet): it may run again."""
+        """Why the task `name` failed when the pool broke; '' when it only stood beside the
+        worker that died (and was not retried yet)."""
         marker = self.folder / name if self.folder else None
         pid = int(marker.read_text()) if marker and marker.is_file() else None
         process = {**self.ended, **(getattr(pool, "_processes", None) or {})}.get(pid)
@@ -106,9 +98,8 @@ class Workers:
 
 
 def _exit_code(process, wait: float = 3.0) -> int | None:
-    """The worker's exit code, waiting a moment for it: the pool fails the tasks in flight
-    before it ends the other workers, and a killed worker may not be reaped yet, so right
-    away both can still read None (running), which would make a killed worker a neighbour."""
+    """The worker's exit code, waiting a moment: right after the pool broke, a killed worker
+    may not be reaped yet and would read None, like a neighbour."""
     if process is None:
         return None
     deadline = time.monotonic() + wait
@@ -124,8 +115,7 @@ def _with_environment(values: dict[str, str], fn, *args):
 
 
 class DaskExecutor(Executor):
-    """`distributed.Client(address).get_executor(pure=False)`, connected within
-    CONNECT_TIMEOUT_S; each task carries the runner's ANALYSIS_* variables to its worker."""
+    """A Dask client's executor; each task carries the runner's ANALYSIS_* variables."""
 
     def __init__(self, address: str | None):
         if not address:
@@ -168,9 +158,7 @@ class DaskExecutor(Executor):
 
 
 def task_error(exc: BaseException, pool: Executor | None = None) -> str:
-    """A task's future raised instead of returning: what its failed entry says. A worker
-    that died (Dask's KilledWorker) is named, and so is a scheduler the run lost (its
-    futures are cancelled)."""
+    """What a task whose future raised says: the worker that died, or the scheduler lost."""
     worker = getattr(getattr(exc, "last_worker", None), "address", None)
     if worker:
         return f"the worker {worker} died while running it ({type(exc).__name__})"

@@ -1,11 +1,5 @@
-"""The index.html of a run: when, from which commit, the disclosure audit's verdict, each
-report in number order with its title, question and headline sentences, the sources; and
-profiles.html, a table of the run's country profiles, with a few key numbers each, that sorts
-and filters in the page.
-
-Titles and questions come from the executed notebooks in the run folder, headlines and profile
-figures from their results files (all plain JSON). The pages are jinja2 templates
-(`templates/pages/`), which escape every text.
+"""The index.html of a run (its reports, audit verdict and sources) and profiles.html (its
+country profiles), rendered from the run folder's JSON with jinja2 templates that escape text.
 """
 
 from __future__ import annotations
@@ -40,10 +34,6 @@ def _environment():
     )
 
 
-def _render(template: str, **values) -> str:
-    return _environment().get_template(template).render(**values)
-
-
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -51,19 +41,15 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def about(run_dir: Path | None, name: str) -> dict:
-    """A report's title, question (from its executed notebook) and results (from its results
-    file) in a run folder; empty where the files are missing."""
-    if run_dir is None:
-        return {"title": None, "question": None, "results": {}}
+def about(run_dir: Path, name: str) -> dict:
+    """A report's title, question and results in a run folder; empty where files are missing."""
     notebook = _read_json(run_dir / f"{name}.ipynb")
     results = _read_json(run_dir / "results" / f"{name}.json").get("results", {})
     return {"title": title_of(notebook), "question": question_of(notebook), "results": results}
 
 
 def ordered(notebooks: dict) -> list[str]:
-    """Reports in number order, the instances of a fanned-out notebook (the country profiles)
-    after all the others."""
+    """Reports in number order, the country profiles (fan-out instances) after all others."""
     return sorted(notebooks, key=lambda n: ("fan_out" in notebooks[n], n))
 
 
@@ -98,8 +84,8 @@ def _report(name: str, entry: dict, found: dict) -> dict:
 
 
 def _audit(found: dict | None) -> dict | None:
-    """The audit's verdict (recorded in the manifest by the runner); when it failed, each
-    exposed cell (report, table, cell key, range: never a value) and each inconsistency."""
+    """The audit's verdict and, when it failed, each exposed cell (never a value) and each
+    inconsistency."""
     if found is None:
         return None
     items = [c["text"] for c in found.get("exposed", [])] + found.get("inconsistent", [])
@@ -140,21 +126,18 @@ def _source(source: dict) -> dict:
     return {"title": source["title"], "vintage": source["vintage"], "cited": Markup(cited)}
 
 
-def _commit(git: dict) -> str:
-    commit = (git["commit"] or "unknown")[:12]
-    return commit + (" (with uncommitted changes)" if git["dirty"] else "")
-
-
-def render(manifest: dict, run_dir: Path | None = None) -> str:
+def render(manifest: dict, run_dir: Path) -> str:
     notebooks = manifest["notebooks"]
     names = ordered(notebooks)
-    return _render(
-        "index.html.j2",
+    git = manifest["git"]
+    template = _environment().get_template("index.html.j2")
+    return template.render(
         title=f"thb-analysis report {manifest['run_id']}",
         unsafe=below_threshold(manifest),
         run_id=manifest["run_id"],
         created=manifest["created_utc"],
-        commit=_commit(manifest["git"]),
+        commit=(git["commit"] or "unknown")[:12]
+        + (" (with uncommitted changes)" if git["dirty"] else ""),
         python=manifest["python"],
         seconds=manifest["seconds"],
         audit=_audit(manifest.get("audit")),
@@ -184,8 +167,7 @@ def glotip_years(series: dict) -> tuple[str, int]:
 
 
 def _profile(name: str, entry: dict, found: dict, run_id: str) -> dict:
-    """What the profiles page shows of one profile: its counts and its key numbers
-    (`profile_views.key_numbers`), each with the value it sorts by."""
+    """What the profiles page shows of one profile, each number with the value it sorts by."""
     results = found["results"]
     records = results.get("records_by_release", {}).get(PROFILE_RELEASE, "–")
     years, count = glotip_years(results.get("glotip_series") or {})
@@ -208,13 +190,13 @@ def _profile(name: str, entry: dict, found: dict, run_id: str) -> dict:
     }  # fmt: skip
 
 
-def render_profiles(manifest: dict, run_dir: Path | None = None) -> str:
+def render_profiles(manifest: dict, run_dir: Path) -> str:
     from analysis.publish.profile_views import MIN_RANKING_BASE
 
     notebooks = manifest["notebooks"]
     names = [n for n in ordered(notebooks) if "fan_out" in notebooks[n]]
-    return _render(
-        "profiles.html.j2",
+    template = _environment().get_template("profiles.html.j2")
+    return template.render(
         title=f"Country profiles, run {manifest['run_id']}",
         run_id=manifest["run_id"],
         min_base=MIN_RANKING_BASE,

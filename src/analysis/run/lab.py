@@ -1,10 +1,5 @@
-"""JupyterLab for the project (`make lab`): notebooks are saved without outputs.
-
-JupyterLab autosaves into the tracked notebook. With this hook (the server's
-`ContentsManager.pre_save_hook`, set by `make lab`) what is saved holds the code and the text,
-never the outputs or execution counts: a saved notebook stays committable and small, and a
-figure or a count shown in the lab never lands in git. The run refuses a notebook whose cells
-differ from the commit (`analysis.run.committed`).
+"""JupyterLab for the project (`make lab`): notebooks are saved without outputs, so a figure
+or count shown in the lab never lands in git (`ContentsManager.pre_save_hook`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Processes that end with the runner: nothing it starts outlives it.
 
-- Pool workers ask Linux to kill them when the runner dies (`die_with_parent`, as the pool's
-  initializer), even by SIGKILL; their kernels (ipykernel) exit when their parent is gone.
-- SIGTERM (what `timeout`, CI and systemd send) is handled like Ctrl-C: `Terminated` is raised
-  in the runner, which stops its workers (`stop_pool`), removes its partial folder and says so.
-- A worker that gets SIGTERM kills its kernels and waits for them before it exits
-  (`end_with_children`): no kernel writes into the partial folder after the runner removed it.
+Pool workers die with the runner (even by SIGKILL); SIGTERM is handled like Ctrl-C; a worker
+that gets SIGTERM kills its kernels first, so none writes into a partial folder once removed.
 """
 
 from __future__ import annotations

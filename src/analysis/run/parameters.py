@@ -1,10 +1,7 @@
 """Parameter values from the command line or a parameters file, checked before any kernel starts.
 
-Each value must have the type of the notebook's default (in its `parameters` cell): int, float,
-str, bool, a list (of str or of int), or None. A whole number given for a text default (`-p
-glotip_vintage=2023`, which YAML reads as a number) becomes text, as does each item of a list
-whose default holds text or is empty; anything else that does not fit is an error naming the
-notebook, the parameter, the value and the type expected.
+Each value must have the type of the notebook's default; a whole number given for a text
+default (`-p glotip_vintage=2023`, which YAML reads as a number) becomes text.
 """
 
 from __future__ import annotations
@@ -42,10 +39,6 @@ _SINGULAR = {"int": "a whole number", "str": "text", "float": "a number", "bool"
 _PLURAL = {"int": "whole numbers", "str": "texts", "float": "numbers", "bool": "true/false values"}
 
 
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _fits(value, default):
     """`value` as the default's type, or raise TypeError."""
     if default is ...:
@@ -64,7 +57,7 @@ def _fits(value, default):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif isinstance(default, float):
-        if _number(value):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
     elif isinstance(default, list) and isinstance(value, list):
         text = not default or all(isinstance(v, str) for v in default)
@@ -103,12 +96,8 @@ def check(notebook: str, name: str, value, default_source: str):
             f"{notebook}: parameter {name} must be {_type_name(default)} like its default "
             f"{default_source}; got {quoted(value)}"
         ) from None
-    if name == "min_cell":
-        _check_threshold(notebook, value)
-    return value
-
-
-def _check_threshold(notebook: str, value: int) -> None:
+    if name != "min_cell":
+        return value
     try:
         disclosure.check_threshold(value)
     except ValueError as exc:
@@ -124,3 +113,4 @@ def _check_threshold(notebook: str, value: int) -> None:
             f"{disclosure.DEFAULT_THRESHOLD}: its tables are NOT safe to publish",
             file=sys.stderr,
         )
+    return value

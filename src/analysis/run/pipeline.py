@@ -1,14 +1,7 @@
 """Execute one notebook with papermill and render it to HTML.
 
-Every execution uses the project kernel (`KERNEL_NAME`), explicit start and execution
-timeouts, the notebook's own folder as working directory, and IPC sockets in a private
-temporary folder: no TCP ports to clash between kernels run side by side, and no
-"running over TCP without encryption" warning from ipykernel 7 in scheduled-run logs.
-
-Each runner worker imports this module, so it imports little at the top (not pandas, which
-analysis.run.steps pulls in through the catalog); papermill, nbconvert, nbformat and
-jupyter_client, which take seconds, are imported where they are used, so that neither a run
-with nothing to do nor a test that only names KERNEL_NAME pays for them.
+Kernels talk over IPC sockets in a private folder: no TCP ports clash between kernels side by
+side. papermill, nbconvert and jupyter_client take seconds to import: imported where used.
 """
 
 from __future__ import annotations
@@ -19,8 +12,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,8 +37,8 @@ def _peak_rss_bytes(pid: int | None) -> int | None:
 
 
 def _kernel_manager(sockets: Path) -> type:
-    """A kernel manager on IPC sockets in `sockets` that notes the kernel's peak memory and
-    the clients it made (so that a kernel kept for the next notebook can close them)."""
+    """A kernel manager on IPC sockets in `sockets`; it notes the kernel's peak memory and its
+    clients (a kept kernel closes them)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class ProjectKernelManager(AsyncKernelManager):
@@ -85,19 +77,11 @@ class Outcome:
     warnings: tuple[str, ...] = ()  # `Report.warn` sentences of a finished notebook
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]):
     """Set environment variables for the kernel started inside the block (it inherits them)."""
-    before = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    from unittest import mock
+
+    return mock.patch.dict(os.environ, values)
 
 
 # A kernel kept between notebooks: the instances of a fanned-out notebook (the country
@@ -196,11 +180,8 @@ def execute(
     env: dict[str, str] | None = None,
     keep_kernel: bool = False,
 ) -> Outcome:
-    """Run `notebook` into `output`. Papermill saves the output even when a cell fails.
-
-    `env` goes to the kernel's environment: the runner names the step and its declared reads
-    there (`analysis.data.guard`). With `keep_kernel`, the kernel is kept for the next
-    notebook of the same name and environment (`KeptKernel`)."""
+    """Run `notebook` into `output` (saved even when a cell fails), `env` in its kernel's
+    environment; `keep_kernel`: keep the kernel for the next instance (`KeptKernel`)."""
     start = time.perf_counter()
     if keep_kernel:
         return _execute_in_kept_kernel(notebook, output, parameters, env or {}, start)
@@ -216,7 +197,7 @@ def _execute_in_kept_kernel(
     notebook: Path, output: Path, parameters: dict, env: dict[str, str], start: float
 ) -> Outcome:
     """`execute` in the kept kernel, cleared after the notebook (discarded when the kernel
-    failed, rather than a cell); the peak memory is the kernel's so far."""
+    rather than a cell failed)."""
     from jupyter_core.utils import run_sync
 
     try:
@@ -242,8 +223,7 @@ def _execute_in_kept_kernel(
 
 
 def _papermill(notebook: Path, output: Path, parameters: dict, sockets: Path, **kernel) -> str:
-    """Execute with papermill in a new kernel (`kernel_manager_class`) or a started one
-    (`km`); the error as one line, '' when every cell ran."""
+    """Execute with papermill; the error as one line, '' when every cell ran."""
     import papermill
 
     try:
@@ -308,9 +288,8 @@ def render_html(
     info: report_page.RunInfo | None = None,
     warnings: Sequence[str] = (),
 ) -> None:
-    """Render an executed notebook to one self-contained HTML file (images are inline), titled
-    with its first heading; `info` (the run that made it) gives it its header line, and its
-    `warnings` open the key findings."""
+    """Render an executed notebook to one self-contained HTML file, with the run's header line
+    (`info`) and its `warnings` at the top."""
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
@@ -325,17 +304,13 @@ def run_notebook(
     out_dir: Path,
     parameters: dict,
     with_code: bool,
-    name: str | None = None,
-    env: dict[str, str] | None = None,
-    info: report_page.RunInfo | None = None,
-    keep_kernel: bool = False,
+    name: str,
+    env: dict[str, str],
+    info: report_page.RunInfo,
+    keep_kernel: bool,
 ) -> Outcome:
-    """Execute and render one notebook into `out_dir` as `name` (default: the notebook's stem).
-
-    A failed notebook is still saved and rendered, with its error. `keep_kernel`: see
-    `execute`.
-    """
-    executed = out_dir / f"{name or notebook.stem}.ipynb"
+    """Execute and render one notebook into `out_dir` as `name`, also when it fails."""
+    executed = out_dir / f"{name}.ipynb"
     with paths.atomic_path(executed) as tmp:
         outcome = execute(notebook, tmp, parameters, env, keep_kernel)
         if not tmp.stat().st_size:  # the kernel never started: keep the source notebook
@@ -347,7 +322,7 @@ def run_notebook(
 
 
 def report_warnings(run_dir: Path, name: str) -> tuple[str, ...]:
-    """The warnings a report recorded (`Report.warn`) in its results file; none without."""
+    """The warnings a report recorded (`Report.warn`) in its results file."""
     path = run_dir / "results" / f"{name}.json"
     try:
         found = json.loads(path.read_text(encoding="utf-8")).get("results", {}).get("warnings")

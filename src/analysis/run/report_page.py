@@ -1,9 +1,5 @@
-"""What a rendered report says about itself: its title and question (read from the notebook),
-the header line of its run, its key findings at the top and a table of contents.
-
-`finish` post-processes the HTML that nbconvert renders (BeautifulSoup, which nbconvert itself
-uses and imports only there); the rest reads notebooks as plain JSON, so that the index page
-needs neither nbconvert nor nbformat. Every text added to a page is HTML-escaped.
+"""What a rendered report says about itself: title, question, the run's header line, key
+findings and contents. Notebooks are read as plain JSON; every text added is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -103,15 +99,12 @@ def _output_h1(output: dict) -> str | None:
     return None
 
 
-# A cell with this tag is shown in JupyterLab and left out of the report (the country profile's
-# generic title: the report prints the country's own).
-LAB_ONLY = "lab-only"
+LAB_ONLY = "lab-only"  # a cell shown in JupyterLab only (the profile's generic title)
 
 
 def title_of(notebook: dict) -> str | None:
-    """The first level-1 heading, in a markdown cell or in a markdown or HTML output of a code
-    cell (a country profile prints its own), as plain text; None when there is none. Cells
-    tagged LAB_ONLY are not in the report: their headings are not its title."""
+    """The first level-1 heading, in a markdown cell or a code cell's output (a country profile
+    prints its own), as plain text; cells tagged LAB_ONLY are not in the report."""
     for cell in notebook.get("cells", []):
         if LAB_ONLY in cell.get("metadata", {}).get("tags", []):
             continue
@@ -137,32 +130,25 @@ def question_of(notebook: dict) -> str | None:
 
 
 def finish(page: str, title: str, info: RunInfo | None = None, warnings: Sequence[str] = ()) -> str:
-    """The page with `title` as its <title>, the run's header line under the first h1, the
-    "Key findings" box (the report's `warnings` first) and a table of contents after it, and
-    every table in a scrolling div."""
+    """The page titled, with the run's header line, the key findings and the contents under
+    its first h1 (one with `title` when it has none), every table in a scrolling div."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page, "html.parser")
     if soup.title is not None:
         soup.title.string = title
     main = soup.find("main") or soup.body
-    anchor = _top(soup, main, title)
+    anchor = main.find("h1")
+    if anchor is None:
+        anchor = soup.new_tag("h1")
+        anchor.string = title
+        main.insert(0, anchor)
     for block in (_header(soup, info), _findings(soup, warnings), _toc(soup, main)):
         if block is not None:
             anchor.insert_after(block)
             anchor = block
     _scroll_tables(soup)
     return str(soup)
-
-
-def _top(soup, main, title: str):
-    """The first h1 of the page; a new one with `title` at the top when there is none."""
-    first = main.find("h1")
-    if first is None:
-        first = soup.new_tag("h1")
-        first.string = title
-        main.insert(0, first)
-    return first
 
 
 def _header(soup, info: RunInfo | None):
@@ -172,15 +158,13 @@ def _header(soup, info: RunInfo | None):
     parts = [f"Run {info.run_id}", info.created_utc, f"commit {info.commit}"]
     if info.data:
         parts.append("data: " + "; ".join(info.data))
-    line.append(" · ".join(parts) + " · ")
-    link = soup.new_tag("a", href=info.index)
-    link.string = "all reports of this run"
-    line.append(link)
-    if info.profiles:
-        line.append(" · ")
-        link = soup.new_tag("a", href=info.profiles)
-        link.string = "all country profiles"
-        line.append(link)
+    line.append(" · ".join(parts))
+    links = [(info.index, "all reports of this run"), (info.profiles, "all country profiles")]
+    for href, text in links:
+        if href:
+            link = soup.new_tag("a", href=href)
+            link.string = text
+            line.extend([" · ", link])
     alerts = [text for text in (unsafe_text(info.min_cell), info.modified) if text]
     if not alerts:
         return line
@@ -194,8 +178,7 @@ def _header(soup, info: RunInfo | None):
 
 
 def _findings(soup, warnings: Sequence[str] = ()):
-    """The report's warnings and the cells tagged `findings`, taken out of their place, in one
-    box; None without either."""
+    """The report's warnings and the cells tagged `findings` in one box; None without."""
     cells = soup.select(f"div.jp-Cell.celltag_{FINDINGS_TAG}")
     if not warnings and not any(cell.get_text(strip=True) or cell.find("img") for cell in cells):
         return None  # none, or nothing in them (a cell that failed before its output)
@@ -217,14 +200,6 @@ def _findings(soup, warnings: Sequence[str] = ()):
     return box
 
 
-def _heading_text(heading) -> str:
-    return " ".join(
-        "".join(
-            s for s in heading.find_all(string=True) if not s.find_parent("a", class_="anchor-link")
-        ).split()
-    )
-
-
 def _toc(soup, main):
     """Links to every h2 of the report (and h3 when there are few headings); None without."""
     headings = [h for h in main.find_all(["h2", "h3"]) if not h.find_parent(class_="thb-findings")]
@@ -240,7 +215,9 @@ def _toc(soup, main):
         heading["id"] = heading.get("id") or f"section-{number + 1}"
         item = soup.new_tag("li", attrs={"class": f"thb-toc-{heading.name}"})
         link = soup.new_tag("a", href=f"#{heading['id']}")
-        link.string = _heading_text(heading)
+        texts = heading.find_all(string=True)  # less the anchor link nbconvert adds (¶)
+        text = "".join(s for s in texts if not s.find_parent("a", class_="anchor-link"))
+        link.string = " ".join(text.split())
         item.append(link)
         items.append(item)
     nav.extend([label, items])

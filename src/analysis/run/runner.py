@@ -1,12 +1,7 @@
 """Run the notebook DAG into a dated report folder: incremental, parallel, atomic, locked.
 
-A run writes into `reports/.partial-<run>/` and renames it to `reports/<run>/` only at the
-end, then points `reports/latest` at it: a crash or Ctrl-C leaves the previous report as it
-was. Before that, the disclosure audit (`audit.py`) checks the tables of all its reports
-together; when it fails, the run folder is still written but `latest` stays where it was.
-A notebook is re-executed only when its source, parameters, inputs or the code it imports
-(`code_hashes`) changed since the latest run (or with `force`); otherwise its outputs are
-carried over from that run. Independent notebooks run side by side in worker processes.
+A run is written into `reports/.partial-<run>/` and renamed into place at the end, so a crash
+leaves the previous report as it was; `latest` moves only when the run passed its audit.
 """
 
 from __future__ import annotations
@@ -24,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -123,18 +119,15 @@ LOCK_FILE = "requirements.lock"
 
 
 def code_hashes(notebook: Path) -> dict[str, str]:
-    """sha256 of the code a notebook's outputs depend on, by path (`analysis/mse.py`).
-
-    The `analysis` modules its code cells import, closed over those modules' own imports, so
-    that editing a module re-runs only the notebooks that use it. Counted for every notebook:
-    the lock file (library versions) and the package's non-Python files (mappings, registry,
-    templates), which code reads by path at run time where imports cannot trace them. A
-    notebook whose code does not parse counts every module.
-    """
+    """sha256 of the code a notebook's outputs depend on, by path (`analysis/mse.py`): the
+    modules it imports, closed over their imports, so that editing a module re-runs only the
+    notebooks using it; plus the lock file and the package's non-Python files, read by path."""
     modules = _imported_files(_notebook_code(notebook))
     closure = _closure(modules) if modules is not None else _package_files("*.py")
     data = [p for p in _package_files("*") if p.suffix != ".py"]
-    hashes = {_code_name(p): sha256_file(p) for p in sorted({*closure, *data})}
+    hashes = {
+        str(p.relative_to(PACKAGE_ROOT.parent)): sha256_file(p) for p in sorted({*closure, *data})
+    }
     lock = paths.project_root() / LOCK_FILE
     hashes[LOCK_FILE] = sha256_file(lock) if lock.is_file() else "missing"
     return hashes
@@ -143,10 +136,6 @@ def code_hashes(notebook: Path) -> dict[str, str]:
 def _package_files(pattern: str) -> list[Path]:
     found = PACKAGE_ROOT.rglob(pattern)
     return [p for p in found if p.is_file() and "__pycache__" not in p.parts]
-
-
-def _code_name(path: Path) -> str:
-    return str(path.relative_to(PACKAGE_ROOT.parent))
 
 
 def _notebook_code(notebook: Path) -> str:
@@ -182,8 +171,7 @@ def _module_imports(path: Path, mtime_ns: int, size: int) -> frozenset[Path]:
 
 
 def _imported_files(source: str, package: tuple[str, ...] = ()) -> set[Path] | None:
-    """The package files that the imports in `source` run (every import statement, also
-    inside functions); None when the source does not parse."""
+    """The package files the imports in `source` run; None when it does not parse."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -201,9 +189,7 @@ def _imported_files(source: str, package: tuple[str, ...] = ()) -> set[Path] | N
 
 
 def _files_of(name: str) -> list[Path]:
-    """The files importing module `name` runs: each package's __init__.py, then the module
-    (nothing outside the package; a trailing name that is no module, e.g. a function, is
-    ignored)."""
+    """The files importing module `name` runs: each package's __init__.py, then the module."""
     parts = name.split(".")
     if parts[0] != PACKAGE_ROOT.name:
         return []
@@ -235,26 +221,18 @@ def output_hashes(step: Step) -> dict[str, str]:
 
 
 def project_relative(path: Path) -> str:
-    """A path as the manifest names it: a processed table as data/processed/<name> wherever
-    the processed folder is (`verify` re-executes into a scratch one)."""
+    """A processed table as data/processed/<name> wherever it is (`verify` uses a scratch one)."""
     with contextlib.suppress(ValueError):
         return str(Path("data/processed") / path.relative_to(paths.processed_dir()))
     return str(path.relative_to(paths.project_root()))
 
 
-def step_key(
-    step: Step,
-    notebook: Path,
-    parameters: dict,
-    with_code: bool,
-    code: dict[str, str],
-    inputs: dict[str, str] | None = None,
-) -> str:
+def step_key(notebook: Path, parameters: dict, with_code: bool, code: dict, inputs: dict) -> str:
     blob = json.dumps(
         {
             "notebook": sha256_file(notebook),
             "parameters": parameters,
-            "inputs": input_hashes(step) if inputs is None else inputs,
+            "inputs": inputs,
             "code": code,
             "with_code": with_code,
         },
@@ -302,8 +280,7 @@ def latest_run(root: Path) -> Path | None:
 
 
 def previous_run(root: Path) -> tuple[Path | None, dict]:
-    """The latest run and its manifest; a damaged manifest is named in one line, and the run
-    goes on as if there were no earlier run."""
+    """The latest run and its manifest; a damaged one is named and treated as no earlier run."""
     previous = latest_run(root)
     if previous is None:
         return None, {}
@@ -339,36 +316,15 @@ def notebook_files(run: Path, notebook: str) -> list[Path]:
     return [p.relative_to(run) for p in found if p.is_file()]
 
 
-def unaltered(run: Path, rels: Iterable[str], hashes: dict[str, str]) -> bool:
-    """Whether each file (`rels`, relative to `run`) still has the sha256 recorded when it was
-    made: a published file edited in place (a run's files and the store's share inodes) is
-    never carried into another run; its notebook is executed again."""
-    for rel in rels:
-        path = run / rel
-        if rel not in hashes or not path.is_file() or sha256_file(path) != hashes[rel]:
-            return False
-    return True
-
-
-def new_run_id(root: Path) -> str:
-    base = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-    run_id, n = base, 1
-    while (root / run_id).exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
-
-
 def has_records(entry: dict, notebook: str) -> bool:
-    """Whether a notebook's files in a manifest include its table records wherever they
-    include its results (a run made before the audit has none: its reports must re-run)."""
+    """Whether a notebook's files include its table records where they include its results
+    (a run made before the audit has none: its reports must re-run)."""
     files = entry.get("files", [])
     return f"results/{notebook}.json" not in files or f"results/{notebook}.tables.json" in files
 
 
 def publish(partial: Path, final: Path, latest: bool = True) -> None:
-    """Rename the finished run into place, then point `latest` at it (both atomic renames);
-    `latest=False` leaves `latest` where it was (a run that failed its audit)."""
+    """Rename the finished run into place, then (atomically) point `latest` at it."""
     os.replace(partial, final)
     if not latest:
         return
@@ -383,23 +339,15 @@ def publish(partial: Path, final: Path, latest: bool = True) -> None:
 
 class Progress:
     """`[k/N] name: outcome · time left` per finished task: above a tqdm bar in a terminal,
-    as timestamped lines in a log. Time left: the mean time of the tasks executed so far, times
-    those still to do, over the workers."""
+    as timestamped lines in a log."""
 
-    def __init__(self, total: int, jobs: int = 1):
+    def __init__(self, total: int, jobs: int = 1, bar: bool = True):
         self.total, self.jobs, self.finished, self.durations = total, max(1, jobs), 0, []
-        self.tty = sys.stderr.isatty()
-        self._bar: tqdm | None = None
-
-    @property
-    def bar(self) -> tqdm | None:
-        """The terminal's progress bar, drawn at the first line (a dry run draws none)."""
-        if self.tty and self._bar is None:
-            self._bar = tqdm(total=self.total, unit="notebook", file=sys.stderr)
-        return self._bar
+        self.tty = bar and sys.stderr.isatty()
+        self.bar = tqdm(total=total, unit="notebook", file=sys.stderr, disable=not self.tty)
 
     def line(self, text: str) -> None:
-        if self.bar is not None:
+        if self.tty:
             self.bar.write(text, file=sys.stderr)
         else:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -426,12 +374,7 @@ class Progress:
             "not run": "not run",
         }[result.status]
         self.line(f"[{self.finished}/{self.total}] {notebook}: {detail}{self.left()}")
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        self.bar.update(1)
 
 
 # The run.
@@ -541,8 +484,7 @@ def run(
 
 
 def check_committed(plan: dict[str, tuple[Step, Path]], options: RunOptions) -> dict:
-    """The notebooks of the run that differ from the commit (`committed.changes`): refused,
-    naming each, unless `allow_modified`; then each is named in the log."""
+    """The run's notebooks that differ from the commit: refused unless `allow_modified`."""
     chosen = {n: nb for n, (_, nb) in plan.items() if not options.only or n in options.only}
     found = committed.changes(chosen)
     if not found:
@@ -560,8 +502,7 @@ def check_committed(plan: dict[str, tuple[Step, Path]], options: RunOptions) -> 
 
 
 def check_raw_files(steps: Iterable[Step]) -> None:
-    """Refuse to start when a raw file the steps read is missing or no longer matches the
-    registry (hashed again only where its size or modification time changed)."""
+    """Refuse to start when a raw file the steps read is missing or altered."""
     names = {name for step in steps for name in step.raw_sources}
     if not names:
         return
@@ -579,11 +520,9 @@ def kept_fan_out(
     plan: dict[str, tuple[Step, Path]], before: dict, asked: dict[str, list], drop: dict,
     recorded: dict | None = None,
 ) -> dict[str, list]:  # fmt: skip
-    """The fan-out values of a run: those asked for, then those of the latest run's reports,
-    less those dropped. A country profile published once stays in `latest` (re-executed when
-    its inputs or code change) until it is dropped; with none at all, the notebook's default,
-    unless the latest run had none because they were dropped (its manifest's `fan_out`,
-    `recorded`, holds an empty list)."""
+    """The fan-out values of a run: those asked for, then the latest run's, less those
+    dropped (a profile once published stays until dropped). With none: the notebook's
+    default, unless the latest run had none because they were dropped (`recorded` is [])."""
     recorded = recorded or {}
     values: dict[str, list] = {}
     for stem, (step, notebook) in plan.items():
@@ -607,8 +546,12 @@ class Run:
     ):
         self.options, self.tasks, self.root = options, tasks, root
         self.previous, self.before = previous, before  # the latest run and its manifest entries
-        self.run_id = new_run_id(root)
         self.started_utc = datetime.now(UTC)
+        base = self.started_utc.strftime("%Y-%m-%dT%H%M%SZ")
+        self.run_id, n = base, 1
+        while (root / self.run_id).exists():  # a run started in the same second
+            n += 1
+            self.run_id = f"{base}-{n}"
         self.partial = root / f".partial-{self.run_id}"
         self.deps = task_dependencies(tasks)
         self.results: dict[str, StepResult] = {}
@@ -616,7 +559,7 @@ class Run:
         self.code: dict[str, dict[str, str]] = {}  # task -> the code files its key counts
         self.running: dict[Future, tuple[str, str]] = {}  # future -> (notebook, key)
         self.stop = False
-        self.progress = Progress(len(tasks), options.jobs)
+        self.progress = Progress(len(tasks), options.jobs, bar=not options.dry_run)
         self.modified: dict = {}  # notebook stem -> `committed.Change`, run as asked
         self.inputs: dict[str, dict] = {}  # task -> its inputs' sha256 when it was decided
         self.why: dict[str, str] = {}  # task -> why it was executed (`reason`)
@@ -637,21 +580,16 @@ class Run:
         ]
         return sorted(ready, key=lambda n: -self.priority[n])
 
-    def last_seconds(self, name: str) -> float:
-        old = self.before.get(name, {})
-        return old.get("seconds") or old.get("last_seconds") or 0.0
-
     def estimate(self, name: str) -> float:
-        """A task's seconds: its last run time, else the typical time of its notebook
-        (`TYPICAL_SECONDS`), else 1 s."""
+        """A task's seconds: its last run time, else its notebook's typical time, else 1 s."""
+        old = self.before.get(name, {})
         typical = TYPICAL_SECONDS.get(self.tasks[name].step.notebook, 1.0)
-        return self.last_seconds(name) or typical
+        return old.get("seconds") or old.get("last_seconds") or typical
 
     @functools.cached_property
     def priority(self) -> dict[str, float]:
-        """The longest chain of work from a task to the end of the run, by last run times
-        (typical times where unknown, `estimate`): starting the task that heads the longest
-        chain first keeps both cores busy (critical-path list scheduling)."""
+        """The longest chain of work from each task to the end of the run: starting the
+        longest chain first keeps both cores busy (critical-path list scheduling)."""
         after: dict[str, set[str]] = {name: set() for name in self.tasks}
         for name, before in self.deps.items():
             for dep in before:
@@ -668,7 +606,13 @@ class Run:
 
     @functools.cached_property
     def git(self) -> dict:
-        return git_state()
+        def git(*args: str) -> str:
+            root = paths.project_root()
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+            return done.stdout.strip() if done.returncode == 0 else ""
+
+        commit = git("rev-parse", "HEAD") or None
+        return {"commit": commit, "dirty": bool(git("status", "--porcelain"))}
 
     def run_info(self, task: Task, parameters: dict) -> RunInfo:
         """What the header line of the task's report says: this run, its commit, the data."""
@@ -676,43 +620,37 @@ class Run:
         commit += " (with uncommitted changes)" if self.git["dirty"] else ""
         steps = {t.step.notebook: t.step for t in self.tasks.values()}
         names = used_raw_sources(task.step, steps)
+        given = {**defaults(task.notebook), **parameters}
         if "*" in names:
             data = ("every registered source",)
         else:
-            values = parameter_values({**defaults(task.notebook), **parameters})
             registry = sources.registry()
             data = tuple(
                 source_label(n, registry[n].title if n in registry else "")
-                for n in chosen_vintages(names, values)
+                for n in chosen_vintages(names, parameter_values(given))
             )
         created = self.started_utc.strftime("%Y-%m-%d %H:%M UTC")
-        min_cell = {**defaults(task.notebook), **parameters}.get("min_cell")
+        min_cell = given.get("min_cell")
         change = self.modified.get(task.step.notebook)
         return RunInfo(self.run_id, created, commit, data, min_cell=min_cell,
                        modified=change.header() if change else "",
                        profiles=PROFILES_PAGE if task.step.fan_out else "")  # fmt: skip
 
     def incomplete(self) -> str:
-        """Why the run does not become `latest`, in words: the notebooks that failed or were
-        blocked, and how many an `--only` run left out (not a failure)."""
-
-        def named(status: set[str]) -> list[str]:
-            return sorted(n for n, r in self.results.items() if r.status in status)
-
-        broken, left = named(set(BROKEN)), named({"not run"})
+        """Why the run does not become `latest`: what failed, and what `--only` left out."""
+        broken = sorted(n for n, r in self.results.items() if r.status in BROKEN)
+        left = sum(r.status == "not run" for r in self.results.values())
         parts = []
         if broken:
             parts.append(f"{', '.join(broken[:5])}{' …' if len(broken) > 5 else ''} "
                          "failed or blocked")  # fmt: skip
         if left:
-            parts.append(f"{len(left)} of {len(self.results)} notebooks not selected "
+            parts.append(f"{left} of {len(self.results)} notebooks not selected "
                          "(only a complete run becomes the latest)")  # fmt: skip
         return "this run is not complete: " + "; ".join(parts or ["some notebooks did not run"])
 
     def reason(self, name: str, params: dict, key: str = "") -> str:
-        """Why a task runs, against the latest run: asked (--force), new, its last run failed,
-        a parameter, an input (which) or a code file (which) changed, its stored report is
-        gone (its `key` unchanged), else its notebook."""
+        """Why a task runs, against the latest run (as the log and --dry-run say it)."""
         old = self.before.get(name)
         if old is None:
             return "not in the latest run"
@@ -720,9 +658,6 @@ class Run:
             return "forced"
         if old.get("status") not in ("ok", "unchanged"):
             return f"it was {old.get('status')} in the latest run"
-
-        def changed(now: dict, then: dict) -> list[str]:
-            return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
 
         found = []
         if params != old.get("parameters", {}):
@@ -734,86 +669,76 @@ class Run:
             found.append("code changed: " + ", ".join(code[:3]) + more)
         if not found and old.get("processed_outputs") != output_hashes(self.tasks[name].step):
             found.append("its tables changed since it wrote them")
-        if not found and not unaltered(self.previous, old.get("files", []), self.published):
+        if not found and not store.unaltered(self.previous, old.get("files", []), self.published):
             found.append(f"its published files were edited after run {self.previous.name}")
         if not found and key and old.get("key") == key:
             found.append("its stored report was pruned or lost")
         return "; ".join(found) or "the notebook changed"
 
     def stored(self, name: str, key: str) -> dict | None:
-        """The store's entry for this task and key, where its processed tables are still
-        the ones it wrote and its table records are there."""
+        """The store's entry for this key, while its tables are the ones it wrote."""
         entry = store.find(self.root, key)
         if entry is None or entry.get("processed_outputs") != output_hashes(self.tasks[name].step):
             return None
         return entry if has_records(entry, name) else None
 
     def choose(self, name: str) -> tuple[str, str, object]:
-        """What to do with a task whose dependencies are done, its key and a detail: blocked
-        (the failed dependencies), failed (a table changed under the run), store (its entry:
-        the store is the one way a report is reused, whichever run made it), not run, or
-        execute."""
+        """What to do with a task whose dependencies are done: blocked, failed (a table changed
+        under the run), store (reused from whichever run made it), not run, or execute; its
+        key and a detail."""
         task = self.tasks[name]
         params = {**self.options.parameters.get(task.step.notebook, {}), **task.fixed}
         self.parameters[name] = params
         self.code[name] = code_hashes(task.notebook)
         self.inputs[name] = inputs = input_hashes(task.step)
-        key = step_key(task.step, task.notebook, params, self.options.with_code, self.code[name],
-                       inputs)  # fmt: skip
+        key = step_key(task.notebook, params, self.options.with_code, self.code[name], inputs)
         failed = sorted(d for d in self.deps[name] if self.results[d].status in BROKEN)
         only = self.options.only
         selected = only is None or name in only or task.step.notebook in only
         forced = selected and self.options.force
         if failed:
-            return "blocked", key, failed
+            return "blocked", key, {"blocked_by": failed}
         if changed := self.changed_under_run(inputs):
-            return "failed", key, changed
+            return "failed", key, {"error": changed}
         if not forced and (entry := self.stored(name, key)):
             made_by = entry["run_id"]
             if not (self.root / made_by).is_dir():  # stopped before it was published, or removed
                 made_by += " (a run that is not a folder of reports/: its files were kept)"
             return "store", key, (entry, made_by)
         if self.stop or not selected:
-            return "not run", key, None
+            return "not run", key, {}
         return "execute", key, None
 
     def decide(self, name: str) -> None:
         task = self.tasks[name]
         what, key, detail = self.choose(name)
-        params = self.parameters[name]
-        if what == "blocked":
-            self.finish(name, StepResult("blocked", key=key, blocked_by=detail))
-        elif what == "failed":
-            self.finish(name, StepResult("failed", key=key, error=detail))
-        elif what == "store":
+        if what == "store":
             entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
-            result = StepResult("unchanged", key=key, reused_from=made_by)
-            result.last_seconds = entry.get("seconds", 0.0)
-            self.finish(name, result)
-        elif what == "not run":
-            self.finish(name, StepResult("not run", key=key))
-        else:
-            injected = dict(params)
-            if REPORT_DIR_PARAMETER in notebook_parameters(task.notebook):
-                injected[REPORT_DIR_PARAMETER] = str(self.partial)
-            reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
-            env = guard.environment(task.step.notebook, reads)
-            info = self.run_info(task, params)
-            # The instances of a fan-out share a kernel kept by each local worker (Dask
-            # workers outlive the run: a kept kernel would carry this run's code into the next).
-            keep = bool(task.fixed) and self.options.executor == "local"
-            args = (task.notebook, self.partial, injected, self.options.with_code, name, env,
-                    info, keep)  # fmt: skip
-            self.submitted[name] = args
-            self.submit(name, key)
-            self.why[name] = self.reason(name, params, key)
-            self.progress.line(f"{name}: running ({self.why[name]})")
+            seconds = entry.get("seconds", 0.0)
+            what, detail = "unchanged", {"reused_from": made_by, "last_seconds": seconds}
+        if what != "execute":
+            self.finish(name, StepResult(what, key=key, **detail))
+            return
+        params = self.parameters[name]
+        injected = dict(params)
+        if REPORT_DIR_PARAMETER in notebook_parameters(task.notebook):
+            injected[REPORT_DIR_PARAMETER] = str(self.partial)
+        reads = (*task.step.reads, *task.step.writes)  # a step may read back its own tables
+        env = guard.environment(task.step.notebook, reads)
+        # The instances of a fan-out share a kernel kept by each local worker (Dask workers
+        # outlive the run: a kept kernel would carry this run's code into the next).
+        keep = bool(task.fixed) and self.options.executor == "local"
+        info = self.run_info(task, params)
+        self.submitted[name] = (task.notebook, self.partial, injected, self.options.with_code,
+                                name, env, info, keep)  # fmt: skip
+        self.submit(name, key)
+        self.why[name] = self.reason(name, params, key)
+        self.progress.line(f"{name}: running ({self.why[name]})")
 
     def explain(self) -> tuple[int, Path | None]:
-        """--dry-run: what a run would do with each task and why, in the order it would take
-        them, on stdout; nothing is executed or written. A task after one that would run is
-        judged on the tables as they are now: it runs too if that one's tables change."""
+        """--dry-run: what a run would do with each task and why, on stdout. A task after one
+        that would run is judged on the tables as they are now."""
         would: set[str] = set()
         while len(self.results) < len(self.tasks):
             for name in self.ready():
@@ -837,7 +762,7 @@ class Run:
         return 0, self.previous
 
     def submit(self, name: str, key: str) -> None:
-        """Start a task in the pool (a local worker notes its pid first: `executors.tracked`)."""
+        """Start a task in the pool (a local worker notes its pid first)."""
         args = (pipeline.run_notebook, *self.submitted[name])
         if isinstance(self.pool, ProcessPoolExecutor):
             args = (executors.tracked, self.workers.marker(name), *args)
@@ -896,9 +821,8 @@ class Run:
         self.progress.done(name, result)
 
     def changed_under_run(self, hashes: dict[str, str]) -> str:
-        """The processed tables (of `hashes`, as now) that differ from what their step wrote in
-        this run: a notebook run outside the runner (in JupyterLab, say) wrote them since. A
-        sentence naming each, or ''."""
+        """The processed tables (of `hashes`) that differ from what their step wrote in this
+        run (a notebook run in JupyterLab meanwhile), in a sentence; or ''."""
         changed = [f"{rel} (written by {self.pinned[rel][1]})" for rel, sha in hashes.items()
                    if rel in self.pinned and self.pinned[rel][0] != sha]  # fmt: skip
         if not changed:
@@ -939,7 +863,7 @@ class Run:
         else:
             self.pool.shutdown()
         finally:
-            self.progress.close()
+            self.progress.bar.close()
             self.workers.close()
         try:
             return self.publish(started)
@@ -992,22 +916,17 @@ class Run:
         return (1 if broken or not found["passed"] else 0), final
 
     def counts(self) -> str:
-        """'3 executed (1 failed), 10 unchanged, 1 blocked, 1 with warnings': each task once
-        among executed, unchanged, blocked and not run."""
-        statuses = [r.status for r in self.results.values()]
-        failed = statuses.count("failed")
-        text = f"{statuses.count('ok') + failed} executed"
-        text += f" ({failed} failed)" if failed else ""
-        text += f", {statuses.count('unchanged')} unchanged"
-        text += "".join(
-            f", {statuses.count(s)} {s}" for s in ("blocked", "not run") if s in statuses
-        )
+        """'3 executed (1 failed), 10 unchanged, 1 blocked, 1 with warnings'."""
+        count = Counter(r.status for r in self.results.values())
+        text = f"{count['ok'] + count['failed']} executed"
+        text += f" ({count['failed']} failed)" if count["failed"] else ""
+        text += f", {count['unchanged']} unchanged"
+        text += "".join(f", {count[s]} {s}" for s in ("blocked", "not run") if count[s])
         warned = sum(bool(r.warnings) for r in self.results.values())
         return text + (f", {warned} with warnings" if warned else "")
 
     def audit(self, final: Path) -> dict:
-        """The disclosure audit of the partial run (all its reports' tables together), as
-        the manifest records it; its verdict and any exposed cell go to the log too."""
+        """The disclosure audit of the partial run, as the manifest records it (and the log)."""
         from analysis.run import audit  # scipy: imported only by a run that publishes
 
         try:
@@ -1020,16 +939,6 @@ class Run:
         for line in [c["text"] for c in found.get("exposed", [])] + found.get("inconsistent", []):
             self.progress.line(f"  {line}")
         return found
-
-
-def git_state() -> dict:
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=paths.project_root(), capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain"))}
 
 
 def build_manifest(run: Run, started: float) -> dict:
@@ -1049,6 +958,7 @@ def build_manifest(run: Run, started: float) -> dict:
         entry["files"] = [str(p) for p in notebook_files(run.partial, name)]
         notebooks[name] = entry
     written = sorted(p for p in run.partial.rglob("*") if p.is_file() and p.name != MANIFEST)
+    used = {src for task in run.tasks.values() for src in task.step.raw_sources}
     return {
         "run_id": run.run_id,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -1067,15 +977,14 @@ def build_manifest(run: Run, started: float) -> dict:
                 "citation": s.citation,
                 "landing_page": s.landing_page,
             }
-            for s in sources.select(sorted(used_sources(run.tasks)))
+            for s in sources.select(sorted(sources.registry() if "*" in used else used))
         },
     }
 
 
 def used_raw_sources(step: Step, steps: dict[str, Step]) -> list[str]:
-    """The registry names a step's report rests on: its own raw reads and, for each processed
-    table it reads, those of the table's writer that carry the table's name (all of the
-    writer's raw reads when none does: `victims` comes from every CTDC release)."""
+    """The registry names a step's report rests on: its own raw reads and those of its tables'
+    writers that carry the table's name (all of them when none does: `victims`)."""
     names = list(step.raw_sources)
     for table in step.processed_inputs:
         writer = steps.get(catalog.table(table).writer)
@@ -1085,9 +994,8 @@ def used_raw_sources(step: Step, steps: dict[str, Step]) -> list[str]:
 
 
 def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
-    """Of several vintages of one family (ctdc_..., glotip_...), those that a parameter value
-    names (release "kanon_2021": ctdc_kanon_2021; glotip_vintage "2025": glotip_2025); all
-    of them when none is named."""
+    """Of several vintages of one family (glotip_...), those a parameter value names
+    (glotip_vintage "2025": glotip_2025); all of them when none is named."""
     families: dict[str, list[str]] = {}
     for name in names:
         families.setdefault(name.split("_")[0], []).append(name)
@@ -1100,11 +1008,8 @@ def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
 
 def defaults(notebook: Path) -> dict:
     """A notebook's parameters with their default values (those that are literals)."""
-    found = {}
-    for name, source in notebook_parameters(notebook).items():
-        with contextlib.suppress(ValueError, SyntaxError):
-            found[name] = ast.literal_eval(source)
-    return found
+    found = {n: parameters.default_value(s) for n, s in notebook_parameters(notebook).items()}
+    return {name: value for name, value in found.items() if value is not ...}
 
 
 def parameter_values(parameters: dict) -> set[str]:
@@ -1114,11 +1019,6 @@ def parameter_values(parameters: dict) -> set[str]:
         items = value if isinstance(value, list | tuple) else [value]
         values.update(str(item) for item in items if isinstance(item, str | int))
     return values
-
-
-def used_sources(tasks: dict[str, Task]) -> set[str]:
-    names = {src for task in tasks.values() for src in task.step.raw_sources}
-    return set(sources.registry()) if "*" in names else names
 
 
 def resolve_parameters(
@@ -1147,17 +1047,9 @@ def verify(
     steps: tuple[Step, ...] = STEPS,
     only: list[str] | None = None,
 ) -> int:
-    """Check a run (default: latest) as published, then re-execute it and compare.
-
-    First every published file of the run (HTML, executed notebooks, figures, results, tables)
-    and every processed table it wrote is hashed against the manifest: an altered or missing
-    file is named. Then the run's notebooks (`only`: those of these notebook names), with the
-    steps they read from, are re-executed into scratch folders (reports and processed tables:
-    `data/processed` is never rewritten), under the reports folder's lock, and everything a
-    reader gets is compared: figures, results, table CSVs, processed tables and each page's
-    text (its run header aside). One line per notebook, naming what differs and the code files
-    changed since the run; the re-executed run is kept (and named) when anything differs.
-    0 when all match."""
+    """Hash a run's published files against its manifest, then re-execute its notebooks (and
+    the steps they read from) into scratch folders and compare what a reader gets; 0 when all
+    match. `data/processed` is never rewritten; a run that differs is kept for comparison."""
     root = paths.reports_dir()
     run_dir = run_dir.resolve() if run_dir else latest_run(root)
     if run_dir is None or not (run_dir / MANIFEST).is_file():
@@ -1169,8 +1061,12 @@ def verify(
         published = _published_states(run_dir, recorded, names)
         fresh_dir = _re_execute(recorded, names, jobs, notebook_dir, steps, scratch)
     fresh = load_manifest(fresh_dir)
-    states = _compare(_checked_items(recorded, names), _checked_items(fresh, names))
-    states.update(_page_states(run_dir, fresh_dir, names))
+    now = _checked_items(fresh, names)
+    states = {i: _state(sha, now.get(i)) for i, sha in _checked_items(recorded, names).items()}
+    for name in (n for n in names if (run_dir / f"{n}.html").is_file()):  # each page's text
+        fresh = fresh_dir / f"{name}.html"
+        got = page_text(fresh) if fresh.is_file() else None
+        states[f"{name}.html (text)"] = _state(page_text(run_dir / f"{name}.html"), got)
     folder = notebook_dir or paths.notebooks_dir()
     bad = _print_verdict(recorded, names, published, states, folder)
     if bad:
@@ -1197,10 +1093,6 @@ def _state(expected: str, got: str | None) -> str:
     return "match" if got == expected else ("MISSING" if got is None else "ALTERED")
 
 
-def _compare(expected: dict[str, str], actual: dict[str, str]) -> dict[str, str]:
-    return {item: _state(expected[item], actual.get(item)) for item in expected}
-
-
 def _owner(item: str, recorded: dict, names: list[str]) -> str:
     """The report a checked item belongs to (its manifest `files` or processed outputs)."""
     for name in names:
@@ -1212,13 +1104,16 @@ def _owner(item: str, recorded: dict, names: list[str]) -> str:
 
 
 def _code_changes(entry: dict, folder: Path) -> list[str]:
-    """The code files whose content differs from the run's (`code_hashes`)."""
+    """The code files whose content differs from the run's."""
     notebook = folder / f"{entry['notebook']}.ipynb"
     if not notebook.is_file() or not entry.get("code"):
         return []
-    now = code_hashes(notebook)
-    then = entry["code"]
-    return sorted(f for f in set(now) | set(then) if now.get(f) != then.get(f))
+    return changed(code_hashes(notebook), entry["code"])
+
+
+def changed(now: dict, then: dict) -> list[str]:
+    """The keys whose values differ between two mappings."""
+    return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
 
 
 def _print_verdict(recorded: dict, names: list[str], published: dict, states: dict,
@@ -1251,8 +1146,8 @@ def _print_verdict(recorded: dict, names: list[str], published: dict, states: di
 
 
 def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = None) -> dict:
-    """Each published file of the run and each processed table it wrote (of the reports
-    `names`, default all), hashed now against the manifest: match, ALTERED or MISSING."""
+    """Each published file and processed table of the reports `names` (default all) against
+    the manifest: match, ALTERED, MISSING or EXTRA."""
     names = list(manifest["notebooks"]) if names is None else names
     everything = len(names) == len(manifest["notebooks"])
     mine = {f for n in names for f in manifest["notebooks"][n].get("files", [])}
@@ -1276,8 +1171,7 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
 
 
 def _re_execute(recorded: dict, names: list[str], jobs, notebook_dir, steps, scratch: Path) -> Path:
-    """Re-execute a run's reports `names` with its parameters, and the steps they read from,
-    into `scratch` (reports and processed tables); the fresh run's folder."""
+    """Re-execute a run's reports `names` and the steps they read from into `scratch`."""
     parameters: dict[str, dict] = {}
     fan_out: dict[str, list] = {}
     for name in names:
@@ -1321,22 +1215,8 @@ def page_text(path: Path) -> str:
     return " ".join(soup.get_text(" ").split())
 
 
-def _page_states(run_dir: Path, fresh_dir: Path, names: list[str]) -> dict[str, str]:
-    """Each report page's text against the re-executed one's (`page_text`)."""
-    states = {}
-    for name in names:
-        page, fresh = run_dir / f"{name}.html", fresh_dir / f"{name}.html"
-        if not page.is_file():
-            continue
-        got = page_text(fresh) if fresh.is_file() else None
-        states[f"{name}.html (text)"] = _state(page_text(page), got)
-    return states
-
-
-def _checked_items(manifest: dict, names: list[str] | None = None) -> dict[str, str]:
-    """What a reader gets of a run's reports (`names`, default all), with their sha256: its
-    figures, results files, table CSVs and processed data."""
-    names = list(manifest["notebooks"]) if names is None else names
+def _checked_items(manifest: dict, names: list[str]) -> dict[str, str]:
+    """What a reader gets of the reports `names`, with their sha256: figures, results, tables."""
     items = {}
     for name in names:
         entry = manifest["notebooks"].get(name, {})

@@ -1,10 +1,7 @@
 """The notebook DAG, declared in one place: which notebook reads what.
 
-`reads` names raw sources (registry names, prefixed `raw:`) and processed tables (names in
-`analysis.catalog`). What a step writes comes from the catalog, which names each table's
-writer. A notebook runs after every notebook that writes something it reads. Every notebook in
-notebooks/ must have a step here, and every step a notebook; in a run, a notebook that reads
-anything its step does not declare fails (`analysis.data.guard.UndeclaredRead`).
+What a step writes comes from the catalog; a notebook that reads anything its step does not
+declare fails in a run (`analysis.data.guard.UndeclaredRead`).
 """
 
 from __future__ import annotations
@@ -29,12 +26,10 @@ class Step:
 
     @property
     def processed_inputs(self) -> list[str]:
-        """The catalog names of the processed tables it reads."""
         return [r for r in self.reads if not r.startswith("raw:")]
 
     @property
     def writes(self) -> list[str]:
-        """The catalog names of the tables it writes."""
         return [t.name for t in catalog.written_by(self.notebook)]
 
 
@@ -91,16 +86,13 @@ def notebook_paths(folder: Path) -> list[Path]:
 
 
 def notebook_parameters(notebook: Path) -> dict[str, str]:
-    """Each name assigned in the cell tagged `parameters`, with its default's source text.
-
-    Plain json and ast, not papermill: importing papermill/nbformat takes seconds, and a run
-    with nothing to do should not.
-    """
+    """Each name assigned in the cell tagged `parameters`, with its default's source text
+    (json and ast: importing papermill takes seconds, and a run with nothing to do should not)."""
     return parameters_of(json.loads(notebook.read_text(encoding="utf-8"))["cells"])
 
 
 def parameters_of(cells: list[dict]) -> dict[str, str]:
-    """`notebook_parameters` of a notebook's cells (as in the .ipynb JSON)."""
+    """`notebook_parameters` of a notebook's cells."""
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not tagged:
         return {}

@@ -1,16 +1,7 @@
-"""A content-addressed store of executed notebooks: a finished task's files, kept under its key.
+"""A content-addressed store of executed notebooks: a finished task's files under its key.
 
-A task's key (`runner.step_key`) hashes everything its outputs depend on: the notebook, its
-parameters, its inputs and the code it imports. As soon as a task finishes, its files (HTML,
-executed notebook, results, table and figure records, figures, tables) are linked into
-`reports/.store/<key>/`, with an `entry.json`. Any later run with the same key takes them from
-there, whichever run made them: a stopped or failed run loses no finished work, and a report
-once made is never made again. `prune` removes entries neither made nor reused within a given
-age.
-
-Files are read-only hard links where the filesystem allows (copies elsewhere), so the store
-costs no space while the run folders that share its files exist. An entry records each file's
-sha256 and is used only while every file still has it: a file edited in place is never reused.
+Any run with the same key takes them from there, so a stopped or failed run loses no finished
+work. Files are read-only hard links (no extra space), reused only while their sha256 holds.
 """
 
 from __future__ import annotations
@@ -34,9 +25,8 @@ def folder(root: Path, key: str) -> Path:
 
 
 def read_only(published: Iterable[Path]) -> None:
-    """Published files are read-only (0444 under umask 022): an editor that saves in place
-    fails rather than change every run and store entry that shares the file. (Root may still
-    write: every reuse re-hashes what it takes, `find` and `runner.unaltered`.)"""
+    """Published files are read-only: an editor that saves in place fails rather than change
+    every run and store entry sharing the file (root still can: every reuse re-hashes)."""
     mode = paths.file_mode() & ~0o222
     for path in published:
         path.chmod(mode)
@@ -53,9 +43,8 @@ def link(source: Path, target: Path) -> None:
 
 
 def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) -> None:
-    """Keep a finished task's files (`rels`, relative to `run_dir`), their sha256 and its
-    `record` under `key`; built beside the store and renamed into place, so an entry is whole
-    or absent."""
+    """Keep a finished task's files (`rels`, in `run_dir`) and `record` under `key`; built
+    beside the store and renamed into place, so an entry is whole or absent."""
     final = folder(root, key)
     if find(root, key) is not None:
         return
@@ -76,8 +65,7 @@ def save(root: Path, key: str, run_dir: Path, rels: list[Path], record: dict) ->
 
 
 def find(root: Path, key: str) -> dict | None:
-    """The entry stored under `key` with all its files present and as they were stored (the
-    sha256 recorded then), or None."""
+    """The entry stored under `key`, while all its files are as stored; else None."""
     entry_file = folder(root, key) / ENTRY
     try:
         entry = json.loads(entry_file.read_text(encoding="utf-8"))
@@ -85,17 +73,21 @@ def find(root: Path, key: str) -> dict | None:
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
-    hashes = entry.get("sha256", {})
-    for rel in entry.get("files", []):
-        path = folder(root, key) / "files" / rel
-        if rel not in hashes or not path.is_file() or sources.sha256_of(path) != hashes[rel]:
-            return None
-    return entry
+    kept = unaltered(folder(root, key) / "files", entry.get("files", []), entry.get("sha256", {}))
+    return entry if kept else None
+
+
+def unaltered(base: Path, rels: Iterable[str], hashes: dict[str, str]) -> bool:
+    """Whether each file (`rels`, in `base`) still has the sha256 recorded when it was made: a
+    file edited in place (runs and the store share inodes) is never carried over."""
+    return all(
+        rel in hashes and (base / rel).is_file() and sources.sha256_of(base / rel) == hashes[rel]
+        for rel in rels
+    )
 
 
 def restore(root: Path, entry: dict, run_dir: Path) -> None:
-    """Link an entry's files into a run folder, and note when it was last used (`prune`
-    keeps what a recent run reused, however long ago it was made)."""
+    """Link an entry's files into a run folder, and note when it was used (for `prune`)."""
     for rel in entry["files"]:
         link(folder(root, entry["key"]) / "files" / rel, run_dir / rel)
     with contextlib.suppress(OSError):
@@ -103,8 +95,7 @@ def restore(root: Path, entry: dict, run_dir: Path) -> None:
 
 
 def prune(root: Path, older_than_seconds: float) -> int:
-    """Remove the entries stored more than `older_than_seconds` ago (and half-built ones);
-    returns how many went."""
+    """Remove the entries neither stored nor used within `older_than_seconds`; how many."""
     store = root / STORE
     if not store.is_dir():
         return 0

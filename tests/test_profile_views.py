@@ -483,7 +483,7 @@ def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
     assert points[0].startswith("In the CTDC K-anonymised release (2021), ") and len(points) == 4
     assert points[1].startswith("The main foreign destinations were Russia (800, 93%; ")
     assert points[3] == ("In GLOTIP for 2022, Belarus reported 210 detected victims: 2.30 per "
-                         "100,000 (2022: war year, see the enforcement section).")  # fmt: skip
+                         "100,000. 2022: war year, see the enforcement section.")  # fmt: skip
     assert all(len(point) <= 260 for point in points)
     text = " ".join(points)
     assert "shelter" not in text and "a year of war" not in text  # the notes are in the sections
@@ -494,6 +494,29 @@ def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
         "**Context, 2022.** A year of war. Source: Another source."
     )
     assert pv.context_text(facts, "origins") == ""
+    two = {
+        "victims": {
+            "year": 2022,
+            "count": "210",
+            "rate": "2.30",
+            "region_rate": "1.07",
+            "region": "rest of Eastern Europe",
+            "check": None,
+        },
+        "convicted": {
+            "year": 2019,
+            "count": "39",
+            "rate": "0.41",
+            "region_rate": "0.29",
+            "region": "rest of Eastern Europe",
+            "check": "total below its parts",
+        },
+    }
+    assert pv.glotip_point({**facts, "glotip": two, "context": []}) == (
+        "In GLOTIP, Belarus last reported 210 detected victims (2022) and 39 persons convicted "
+        "(2019; as published, though below its published parts): 2.30 and 0.41 per 100,000 (the "
+        "rest of Eastern Europe in the same years: 1.07 and 0.29)."
+    )  # fmt: skip
     notes = " ".join(pv.context_text(facts, role) for role in ("destinations", "glotip"))
     assert "an old crisis" not in notes and "not Belarus" not in notes
     assert "other country" not in text + notes

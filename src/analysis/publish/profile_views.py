@@ -967,32 +967,29 @@ def summary_points(facts: dict) -> list[str]:
 
 
 def glotip_point(facts: dict) -> str:
-    """The country's last GLOTIP figures in one point: per indicator its count and rate, and the
-    region's rate; in one sentence per kind when every figure is of one year."""
+    """The country's last GLOTIP figures in one point: the counts (with their years when these
+    differ), their rates per 100,000 and the region's rates."""
     name, glotip = facts["country"], facts["glotip"]
     if glotip is None:
         return f"GLOTIP publishes no enforcement totals for {name} in these years."
-    counts = {k: f"{f['count']} {en.LABELS[k]}" + (f" ({CHECK_WORDS[f['check']]})"
-              if f.get("check") in CHECK_WORDS else "") for k, f in glotip.items()}  # fmt: skip
     years = sorted({f["year"] for f in glotip.values()})
+    counts = []
+    for key, f in glotip.items():
+        details = [] if len(years) == 1 else [str(f["year"])]
+        details += [CHECK_WORDS[f["check"]]] if f.get("check") in CHECK_WORDS else []
+        details = f" ({'; '.join(details)})" if details else ""
+        counts.append(f"{f['count']} {en.LABELS[key]}{details}")
+    lead = f"In GLOTIP for {years[0]}, {name} reported" if len(years) == 1 else (
+        f"In GLOTIP, {name} last reported")  # fmt: skip
+    text = f"{lead} {_joined(counts)}: {_joined([f['rate'] for f in glotip.values()])} per 100,000"
     regions = {f["region"] for f in glotip.values() if f["region_rate"]}
-    notes = [f"{x['about']}: {x['short']}, see the enforcement section"
+    if len(regions) == 1:
+        rates = _joined([f["region_rate"] or "no figure" for f in glotip.values()])
+        same = "" if len(years) == 1 else " in the same years"
+        text += f" (the {regions.pop()}{same}: {rates})"
+    notes = [f" {x['about']}: {x['short']}, see the enforcement section."
              for x in facts.get("context", []) if x["role"] == "glotip"]  # fmt: skip
-    if len(years) == 1 and len(regions) <= 1:
-        text = (f"In GLOTIP for {years[0]}, {name} reported {_joined(list(counts.values()))}: "
-                f"{_joined([f['rate'] for f in glotip.values()])} per 100,000")  # fmt: skip
-        if regions:
-            rates = [f["region_rate"] or "no figure" for f in glotip.values()]
-            text += f" (the {regions.pop()}: {_joined(rates)})"
-    else:
-        parts = []
-        for key, f in glotip.items():
-            part = f"{counts[key]} in {f['year']} ({f['rate']} per 100,000"
-            if f["region_rate"]:
-                part += f"; {f['region_rate']} in the {f['region']}"
-            parts.append(part + ")")
-        text = f"In GLOTIP, {name} last reported {_joined(parts)}"
-    return text + (f" ({'; '.join(notes)})." if notes else ".")
+    return text + "." + "".join(notes)
 
 
 def context_text(facts: dict, role: str) -> str:

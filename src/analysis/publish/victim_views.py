@@ -1574,16 +1574,8 @@ def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) ->
                 "the gender mix within destinations has no direction that holds under every "
                 f"check (not {unsettled_by(share)})"
             )
-        else:
-            mix += f" (odds ratio {odds:.2f}"
-            if (clustered := share.get("clustered")) and "failed" not in clustered:
-                mix += (
-                    f"; {clustered['lower']:.2f}–{clustered['upper']:.2f} clustered by destination"
-                )
-            held = [w for w, key in (("each destination", "without"),
-                                     ("the zeros that may be redactions", "without_zeros"))
-                    if share.get(key)]  # fmt: skip
-            mix += (f"; it holds without {' and without '.join(held)}" if held else "") + ")"
+        else:  # the checks and their intervals are in the trend section
+            mix += ", under every check the report makes"
     if stated:
         text = (
             f"Yearly trend within the top destinations, under every model: {' and '.join(stated)}"

@@ -156,6 +156,8 @@ def test_a_fragile_headline_gives_the_range_and_no_single_figure():
     low, high = spread["low"], spread["high"]
     text = views.headline_text(est, spread)
     assert "**Fragile estimate:**" in text and "differ by more than a factor of 2" in text
+    assert text.startswith("- The lists saw **2,744** cases.\n- ") and text.count("\n- ") == 2
+    assert all(len(line) <= 260 for line in text.splitlines())  # two lines of a page at most
     assert "stepwise" not in text and "BIC" not in text  # the choices are named below
     assert f"between **{low:,.0f}** and **{high:,.0f}**" in text
     assert f"between **{2_744 / high:.0%}** and **{2_744 / low:.0%}** of it" in text

@@ -148,13 +148,14 @@ def headline_text(est: mse.Estimate, spread: dict | None = None) -> str:
     if spread and spread["flagged"]:  # the range under every model choice, not one number
         low, high = spread["low"], spread["high"]
         return (
-            f"The lists saw **{est.observed:,}** cases. **Fragile estimate:** how many they missed "
-            "depends on how the lists are assumed to overlap, and the models compared here differ "
-            f"by more than a factor of 2. They put the total between **{low:,.0f}** and "
-            f"**{high:,.0f}**, so the lists found between **{est.observed / high:.0%}** and "
-            f"**{est.observed / low:.0%}** of it. The data cannot tell these models apart, so no "
-            "single figure is given; the section on how much the answer depends on the choices "
-            "shows each estimate."
+            f"- The lists saw **{est.observed:,}** cases.\n"
+            f"- **Fragile estimate:** the models compared here put the total between "
+            f"**{low:,.0f}** and **{high:,.0f}** (they differ by more than a factor of 2), so the "
+            f"lists found between **{est.observed / high:.0%}** and "
+            f"**{est.observed / low:.0%}** of it.\n"
+            "- How many the lists missed depends on how they are assumed to overlap; the data "
+            "cannot tell the models apart, so no single figure is given (the section on the "
+            "choices shows each estimate)."
         )
     interval = _interval(est, "BCa ", True) or " (no interval: no bootstrap replicates were drawn)"
     seen_range = ""

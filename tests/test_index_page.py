@@ -58,7 +58,15 @@ def fixture_run(run: Path) -> dict:
     profile(run, "MDA", "Moldova", "Eastern Europe", "<10", {})
     notebooks = {
         "10_trends": entry("10_trends"),
-        "40_profile-UKR": entry("40_profile-UKR", {"iso3": "UKR"}, reused_from="2026-11-30T0"),
+        "40_profile-UKR": entry(
+            "40_profile-UKR",
+            {"iso3": "UKR"},
+            status="unchanged",
+            seconds=0.0,
+            reused_from="2026-11-30T0",
+            last_seconds=2.25,
+            last_peak_rss_bytes=310 * 2**20,
+        ),
         "02_clean": entry("02_clean"),
         "40_profile-MDA": entry("40_profile-MDA", {"iso3": "MDA"}),
         "00_sources": {"status": "blocked", "blocked_by": ["02_clean"], "files": []},
@@ -93,6 +101,9 @@ def test_reports_in_number_order_with_title_question_and_headlines(tmp_path):
     assert not [h for h in hrefs if h.endswith(".ipynb")]  # the notebook link is the report
     assert "results/10_trends.json" in hrefs
     assert soup.find("a", href="profiles.html")
+    cells = [" ".join(td.get_text().split()) for td in rows[4].find_all("td")]
+    assert "2.2 s when made" in cells and "310 MiB when made" in cells  # taken from the store
+    assert "1.5 s" in [" ".join(td.get_text().split()) for td in rows[2].find_all("td")]
 
 
 def test_citation_addresses_are_links():

@@ -398,6 +398,15 @@ def test_any_earlier_run_s_reports_are_reused_from_the_store(dag):
         f"{first.name} (a run that is not a folder of reports/: its files were kept)"
     )
     assert results(again, "02_use") == made
+    # An exploration, then the defaults again: every report of the plain run comes from the
+    # store, yet latest held the exploration's, so the run is written and becomes latest.
+    status, explored = run(dag, parameters={"03_alone": {"pause": 0.01}})
+    assert status == 0 and manifest_of(explored)["notebooks"]["03_alone"]["parameters"]
+    status, plain = run(dag)
+    assert status == 0 and plain != explored
+    assert set(statuses(plain).values()) == {"unchanged"}
+    assert manifest_of(plain)["notebooks"]["03_alone"]["parameters"] == {}
+    assert (dag / "reports/latest").resolve() == plain
 
 
 @pytest.mark.slow

@@ -63,6 +63,10 @@ def _report(name: str, entry: dict, found: dict) -> dict:
     """What the index shows of one report."""
     warnings = entry.get("warnings", [])  # the runner's record of `Report.warn`
     files = set(entry.get("files", []))
+    # a report taken from the store: its time and memory when it was made
+    made = " when made" if entry.get("reused_from") else ""
+    seconds = entry.get("seconds") or entry.get("last_seconds")
+    peak = entry.get("peak_rss_bytes") or entry.get("last_peak_rss_bytes")
     links = [(rel, label) for rel, label in ((f"results/{name}.json", "results JSON"),
                                              (f"results/{name}.tables.json", "tables JSON"))
              if rel in files]  # fmt: skip
@@ -72,9 +76,8 @@ def _report(name: str, entry: dict, found: dict) -> dict:
         "question": found["question"],
         "headlines": headlines(found["results"]),
         "status": entry["status"] + (" with warnings" if warnings else ""),
-        "seconds": f"{entry['seconds']:.1f} s" if entry.get("seconds") else "",
-        "memory": f"{entry['peak_rss_bytes'] / 2**20:.0f} MiB" if entry.get("peak_rss_bytes")
-        else "",
+        "seconds": f"{seconds:.1f} s{made}" if seconds else "",
+        "memory": f"{peak / 2**20:.0f} MiB{made}" if peak else "",
         "links": links,
         "warnings": warnings,
         "error": entry.get("error"),

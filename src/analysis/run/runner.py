@@ -96,6 +96,7 @@ class StepResult:
     peak_rss_bytes: int | None = None
     reused_from: str | None = None
     last_seconds: float | None = None  # an unchanged notebook's time when it last ran
+    last_peak_rss_bytes: int | None = None  # and its kernel's peak memory then
     blocked_by: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # `Report.warn`: ends "ok with warnings"
 
@@ -716,7 +717,14 @@ class Run:
             entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
             seconds = entry.get("seconds", 0.0)
-            what, detail = "unchanged", {"reused_from": made_by, "last_seconds": seconds}
+            what, detail = (
+                "unchanged",
+                {
+                    "reused_from": made_by,
+                    "last_seconds": seconds,
+                    "last_peak_rss_bytes": entry.get("peak_rss_bytes"),
+                },
+            )
         if what != "execute":
             self.finish(name, StepResult(what, key=key, **detail))
             return
@@ -796,6 +804,7 @@ class Run:
             seconds = round(outcome.seconds, 2)
             if outcome.ok:  # kept at once: a run stopped later loses no finished work
                 record = {"name": name, "run_id": self.run_id, "seconds": seconds,
+                          "peak_rss_bytes": outcome.peak_rss,
                           "processed_outputs": output_hashes(self.tasks[name].step)}  # fmt: skip
                 store.save(self.root, key, self.partial, notebook_files(self.partial, name), record)
             result = StepResult(status, seconds, key, outcome.error, outcome.peak_rss)
@@ -875,7 +884,11 @@ class Run:
         statuses = [r.status for r in self.results.values()]
         executed = sum(s in ("ok", "failed") for s in statuses)
         broken = sum(s in BROKEN for s in statuses)
-        same_reports = set(self.tasks) == set(self.before)  # none dropped, none added
+        # none dropped, none added, and each the latest run's own (not one of other parameters
+        # taken from the store)
+        same_reports = set(self.tasks) == set(self.before) and all(
+            self.results[n].key == self.before[n].get("key") for n in self.tasks
+        )
         if self.previous is not None and not executed and not broken and same_reports:
             shutil.rmtree(self.partial)
             self.progress.line(f"nothing changed since {self.previous.name}: report is up to date")

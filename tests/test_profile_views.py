@@ -661,3 +661,18 @@ def test_a_release_made_before_it_held_profiles_is_an_error_not_an_exploration()
     assert pv.held_parts(released, "NGA", "global_2020", pv.DEFAULT_TOP) is None  # exploration
     assert set(pv.held_parts(released, "NGA", pv.DEFAULT_RELEASE, pv.DEFAULT_TOP)) == {
         "over_time", "gender", "form", "destinations_map"}  # fmt: skip
+
+
+def test_a_profile_from_an_earlier_export_names_what_the_latest_revised():
+    revised = pr.revised_totals("UKR", [2003, 2022], "2023")
+    assert revised.to_dict("records") == [
+        {"indicator": "victims", "year": 2019, "before": 1345, "after": 262},
+        {"indicator": "victims", "year": 2020, "before": 1680, "after": 219},
+    ]  # the 2025 export's figures, against those of 30 May 2023
+    assert pv.revisions_text(revised, "2023") == (
+        "**Revised since.** The UNODC GLOTIP export of 14 April 2025 changes figures shown here "
+        "from the UNODC GLOTIP export of 30 May 2023: detected victims in 2019 from 1,345 to 262 "
+        "and detected victims in 2020 from 1,680 to 219."
+    )
+    assert pr.revised_totals("UKR", [2003, 2022], "2025").empty  # the latest revises nothing
+    assert pv.revisions_text(pr.revised_totals("BLR", [2003, 2022], "2023"), "2023") == ""

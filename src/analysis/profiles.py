@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import catalog, victims
 from analysis import enforcement as en
-from analysis.data import countries
+from analysis.data import countries, releases
 from analysis.data import population as wpp
 from analysis.schemas.victims import GENDERS
 
@@ -223,6 +223,34 @@ def enforcement_series(
                "rate_lower", "rate_upper", "n_countries", "no_population", "check"]  # fmt: skip
     out = pd.concat([p[columns] for p in parts], ignore_index=True)
     return out.sort_values(["indicator", "scope", "year"], ignore_index=True)
+
+
+# A later export that moves a published total by at least this factor and this many persons
+# revised it (UKR 2020: 1,680 detected victims in the 2023 export, 219 in the 2025 one).
+REVISED_FACTOR, REVISED_BY = 2, 20
+
+
+def revised_totals(iso3: str, years: Sequence[int], vintage: str) -> pd.DataFrame:
+    """The country's exact totals (all sexes) in `years` that the latest GLOTIP export revised,
+    as published in `vintage` (`before`) and in the latest (`after`); none for the latest."""
+    latest = max(releases.GLOTIP)
+    columns = ["indicator", "year", "before", "after"]
+    if vintage == latest:
+        return pd.DataFrame(columns=columns)
+    first, last = int(years[0]), int(years[-1])
+    both = [en.country_totals(en.load_glotip(v)) for v in (vintage, latest)]
+    own = [t[(t["iso3"] == iso3) & t["year"].between(first, last)] for t in both]
+    keys = ["indicator", "year"]
+    pair = (
+        own[0]
+        .merge(own[1], on=keys, suffixes=("_before", "_after"))
+        .dropna(subset=["value_before", "value_after"])
+    )
+    low = pair[["value_before", "value_after"]].min(axis=1).clip(lower=1)
+    high = pair[["value_before", "value_after"]].max(axis=1)
+    pair = pair[(high >= REVISED_FACTOR * low) & (high - low >= REVISED_BY)]
+    pair = pair.rename(columns={"value_before": "before", "value_after": "after"})
+    return pair[columns].astype({"before": int, "after": int}).reset_index(drop=True)
 
 
 def abroad_rows(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:

@@ -992,6 +992,19 @@ def glotip_point(facts: dict) -> str:
     return text + "." + "".join(notes)
 
 
+def revisions_text(revised: pd.DataFrame, vintage: str) -> str:
+    """What the latest GLOTIP export changed of the totals shown; '' without a revision."""
+    if revised.empty:
+        return ""
+    changes = _joined([f"{en.LABELS[r.indicator]} in {r.year} from {r.before:,} to {r.after:,}"
+                       for r in revised.itertuples()])  # fmt: skip
+    latest = releases.GLOTIP[max(releases.GLOTIP)].label
+    return (
+        f"**Revised since.** The {latest} changes figures shown here from the "
+        f"{releases.GLOTIP[vintage].label}: {changes}."
+    )
+
+
 def context_text(facts: dict, role: str) -> str:
     """The cited notes on one part of the profile (destinations, origins or GLOTIP), as
     Markdown paragraphs; '' without one."""

@@ -1,16 +1,8 @@
 """Clean the CTDC victim releases into one tidy table (`analysis.schemas.victims`).
 
-The three releases describe the same kind of record with different conventions (see
-`ctdc/SOURCE.md` in the shared data and the k-anon data dictionary 20210825):
-
-- synthetic 2021-08-25: ISO3 codes; flags are 1 or empty; age bands like `09--17`;
-- k-anon 2021-07-15: ISO2 codes; flags 1/0; gender `Not Known`; a `Datasource` column;
-- Global Dataset 2020-04-14 subset: ISO2; flags 0/1/empty (empty was -99); citizenship `0`.
-
-`CODINGS` states these quirks as data, so one set of small functions cleans all three. A
-row is quarantined (with a reason) when a value is not one the release can hold; a missing
-column or an unreadable file is a `DataError` naming the file. Every raw row ends up either
-in the table or in the quarantine, and `accounting.summarise` checks that.
+The three releases code the same records differently (`ctdc/SOURCE.md`, the k-anon data
+dictionary 20210825); `CODINGS` states each one's quirks as data. A value a release cannot
+hold quarantines its row, with a reason; a missing column is a `DataError` naming the file.
 """
 
 from __future__ import annotations
@@ -245,12 +237,6 @@ class Victims:
     quality: dict
 
 
-def coding(name: str) -> Coding:
-    if name not in CODINGS:
-        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(CODINGS)}")
-    return CODINGS[name]
-
-
 def read_raw(rel: Coding, path: Path) -> pd.DataFrame:
     """All columns as text (`NA` stays Namibia); a missing column is an error naming the file."""
     raw = sources.read_csv(path, dtype="string", engine="pyarrow")
@@ -352,10 +338,7 @@ def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
 
 
 def _first_reason(index: pd.Index, problems: list[pd.Series]) -> pd.Series:
-    """The first problem found per row (rules run in order); <NA> for a clean row.
-
-    Each problem holds only the rows it rejects, so this stays cheap on clean data.
-    """
+    """The first problem found per row (rules run in order); <NA> for a clean row."""
     found = [p for p in problems if len(p)]
     if not found:
         return pd.Series(pd.NA, index=index, dtype="string")
@@ -467,7 +450,9 @@ def clean_release(
     name: str, path: Path | None = None, raw_root: Path | None = None
 ) -> tuple[Cleaned, dict]:
     """Clean one release: its table, its quarantine, and its part of the quality summary."""
-    rel = coding(name)
+    if name not in CODINGS:
+        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(CODINGS)}")
+    rel = CODINGS[name]
     path = Path(path) if path is not None else rel.raw_file(raw_root)
     raw = read_raw(rel, path)
     table, reason, country_counts = harmonise(raw, rel)
@@ -476,7 +461,8 @@ def clean_release(
         accounting.quarantine(raw, reason == text, text).assign(release=rel.name)
         for text in sorted(reason[rejected].unique())
     ]
-    quarantine = pd.concat(parts, ignore_index=True) if parts else _no_quarantine(raw, rel)
+    empty = accounting.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
+    quarantine = pd.concat(parts, ignore_index=True) if parts else empty
     cleaned = Cleaned(
         catalog.validate("victims", table[~rejected].reset_index(drop=True), str(path)), quarantine
     )
@@ -495,10 +481,6 @@ def clean_release(
         flag_false_means=rel.false_means,
     )
     return cleaned, quality
-
-
-def _no_quarantine(raw: pd.DataFrame, rel: Coding) -> pd.DataFrame:
-    return accounting.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
 
 
 def _stack_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -537,15 +519,6 @@ def clean(
     return Victims(table, quarantine, quality)
 
 
-def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
-    """Write the three outputs, each atomically (a failure leaves earlier files as they were)."""
-    return {
-        "table": catalog.write("victims", victims.table, output_dir),
-        "quarantine": catalog.write("victims_quarantine", victims.quarantine, output_dir),
-        "quality": catalog.write("victims_quality", victims.quality, output_dir),
-    }
-
-
 def build(
     names: list[str] | None = None,
     raw_root: Path | None = None,
@@ -554,7 +527,9 @@ def build(
 ) -> Victims:
     """Clean, then write. Nothing is written unless every release cleans and validates."""
     victims = clean(names, raw_root, files)
-    write(victims, output_dir)
+    catalog.write("victims", victims.table, output_dir)
+    catalog.write("victims_quarantine", victims.quarantine, output_dir)
+    catalog.write("victims_quality", victims.quality, output_dir)
     return victims
 
 
@@ -564,22 +539,12 @@ SUMMARY_KEYS = ["rows_in", "rows_out", "rows_quarantined", "quarantined_by_reaso
 
 def accounting_table(victims: Victims) -> pd.DataFrame:
     """Rows in, out and quarantined per release and reason, for display (aggregates only)."""
-    rows = []
-    for name, quality in victims.quality["releases"].items():
-        rows.append(
-            {
-                "release": name,
-                "rows_in": quality["rows_in"],
-                "rows_out": quality["rows_out"],
-                "rows_quarantined": quality["rows_quarantined"],
-                "quarantine_reasons": "; ".join(
-                    f"{reason}: {count:,}"
-                    for reason, count in quality["quarantined_by_reason"].items()
-                )
-                or "none",
-            }
-        )
-    return pd.DataFrame(rows)
+    quality = pd.DataFrame.from_dict(victims.quality["releases"], orient="index")
+    reasons = quality["quarantined_by_reason"].map(
+        lambda by: "; ".join(f"{reason}: {n:,}" for reason, n in by.items()) or "none"
+    )
+    table = quality[["rows_in", "rows_out", "rows_quarantined"]].assign(quarantine_reasons=reasons)
+    return table.rename_axis("release").reset_index()
 
 
 def country_codes_table(victims: Victims) -> pd.DataFrame:

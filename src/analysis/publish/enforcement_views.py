@@ -1,9 +1,5 @@
-"""How enforcement figures are shown: bounds as text, and the tables, sentences and results
-records of the enforcement report. The figures come from `analysis.enforcement`.
-
-A figure that GLOTIP's `<5` cells leave open is shown as its range, '1,234–1,246', an exact one
-as a number, '1,234' (`analysis.publish.bounded`).
-"""
+"""The tables, sentences and results records of the enforcement report (figures from
+`analysis.enforcement`); a figure that `<5` cells leave open reads as a range, '1,234–1,246'."""
 
 from __future__ import annotations
 
@@ -113,12 +109,6 @@ def rates_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) 
     """Per year: each indicator's rate per 100,000 population of the reporting countries."""
     labels = {k: f"{en.LABELS[k]} per 100,000" for k in shown}
     return bounds_table(sums, "indicator", years, shown, labels, ("rate_lower", "rate_upper"), 2)
-
-
-def ratios_table(ratio: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
-    """Per year: both conviction ratios and the countries each runs over."""
-    countries = {n: f"countries ({n.split()[-1]})" for n in en.RATIOS}
-    return bounds_table(ratio, "ratio", years, sorted(en.RATIOS), decimals=2, countries=countries)
 
 
 def totals_record(sums: pd.DataFrame, shown: Sequence[str], year: int) -> dict:
@@ -283,34 +273,19 @@ def _decimals(measure: str) -> int:
     return 1 if "%" in measure or "per million" in measure else 0
 
 
-def is_share(measure: str) -> bool:
-    """Whether a Eurostat measure is a share (%), whose differences read in points."""
-    return en.EUROSTAT_MEASURES[measure][2] == "female_share"
-
-
-def gap_points(measure: str, gap_pct, eurostat) -> float | None:
-    """The gap of a share in percentage points (`gap_pct` is in per cent of the Eurostat
-    figure); None for counts and rates, or without a gap."""
-    if not is_share(measure) or pd.isna(gap_pct):
-        return None
-    return float(gap_pct) * float(eurostat) / 100
-
-
-def gap_text(measure: str, gap_pct, eurostat) -> str:
-    """A gap as the reader reads it: '+7.2 points' for a share, '-14.2% of the Eurostat
-    figure' for a count or a rate; '' without one."""
+def gap_text(gap_pct, gap_points) -> str:
+    """A gap as the reader reads it: '+7.2 points' for a share (`gap_points` set), '-14.2% of
+    the Eurostat figure' for a count or a rate; '' without one."""
     if pd.isna(gap_pct):
         return ""
-    points = gap_points(measure, gap_pct, eurostat)
-    if points is not None:
-        return f"{points:+.1f} points"
+    if pd.notna(gap_points):
+        return f"{gap_points:+.1f} points"
     return f"{gap_pct:+.1f}% of the Eurostat figure"
 
 
 def _gap_record(r) -> dict:
-    points = gap_points(r.measure, r.gap_pct, r.eurostat)
-    return {"gap_pct": round(float(r.gap_pct), 2),
-            "gap_points": None if points is None else round(points, 2)}  # fmt: skip
+    points = None if pd.isna(r.gap_points) else round(float(r.gap_points), 2)
+    return {"gap_pct": round(float(r.gap_pct), 2), "gap_points": points}
 
 
 def _eurostat_text(value, decimals: int, secondary) -> str:
@@ -339,10 +314,7 @@ def eu27_table(eu: pd.DataFrame) -> pd.DataFrame:
             "release": eu["eurostat_release"].fillna(""),
             "GLOTIP": glotip,
             "members reporting": eu["glotip_countries"].astype(str) + " of 27",
-            "gap": [
-                gap_text(m, g, e)
-                for m, g, e in zip(eu["measure"], eu["gap_pct"], eu["eurostat"], strict=True)
-            ],
+            "gap": [gap_text(g, p) for g, p in zip(eu["gap_pct"], eu["gap_points"], strict=True)],
         }
     )
     return table[eu["eurostat"].notna() | eu["glotip_lower"].notna()]
@@ -377,7 +349,7 @@ def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
         notes.append(
             f"- **{r.measure}, {int(r.year)}**: Eurostat {r.eurostat:,.{digits}f}, GLOTIP "
             f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} (gap "
-            f"{gap_text(r.measure, r.gap_pct, r.eurostat)}); "
+            f"{gap_text(r.gap_pct, r.gap_points)}); "
             f"members without a GLOTIP {en.LABELS[key]} total: "
             f"{', '.join(country_names(missing)) if missing else 'none'}."
         )
@@ -450,7 +422,7 @@ def gap_lines(gaps: pd.DataFrame) -> list[str]:
     r = next(gaps.itertuples())
     return [
         f"- **EU-27 against Eurostat:** the largest gap is in {r.measure}, {int(r.year)}: "
-        f"GLOTIP differs by {gap_text(r.measure, r.gap_pct, r.eurostat)} "
+        f"GLOTIP differs by {gap_text(r.gap_pct, r.gap_points)} "
         f"({int(r.glotip_countries)} of 27 members in GLOTIP)"
         + ("; the section on the EU-27 gives the others." if len(gaps) > 1 else ".")
     ]
@@ -489,10 +461,12 @@ def eu27_record(totals: pd.DataFrame, years: Sequence[int], vintage: str) -> dic
 
 
 def ratios_view(ratio: pd.DataFrame, years: Sequence[int]) -> tables.Table:
-    """`ratios_table` with its country columns named in full."""
+    """Per year: both conviction ratios and the countries each runs over."""
+    countries = {n: f"countries ({n.split()[-1]})" for n in en.RATIOS}
+    table = bounds_table(ratio, "ratio", years, sorted(en.RATIOS), decimals=2, countries=countries)
     labels = {f"countries ({n.split()[-1]})": f"countries ({n})" for n in en.RATIOS}
-    return view(ratios_table(ratio, years), "Convictions per prosecution and per detected "
-                "victim, same-year ratios", labels=labels)  # fmt: skip
+    return view(table, "Convictions per prosecution and per detected victim, same-year ratios",
+                labels=labels)  # fmt: skip
 
 
 def headlines(sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int) -> list[str]:

@@ -64,10 +64,6 @@ TABLE_NAMES = {
 }
 
 
-def _count(value) -> str:
-    return tables.number_text(value)
-
-
 def enforcement_accounting(quality: dict, names) -> tables.Table:
     """Rows in, kept, quarantined and written per GLOTIP export and per small table."""
 
@@ -103,23 +99,20 @@ def glotip_reasons(quality: dict) -> tables.Table:
 
 def glotip_suppressed(quality: dict, quarantines: dict[str, pd.DataFrame]) -> tables.Table:
     """Suppressed ('<5') cells: in the export, kept, quarantined; values with separators."""
+    quality = {
+        v: r | {"in_quarantine": int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum())}
+        for v, r in quality.items()
+    }
     entries = [
-        ("'<5' cells in the export", lambda r: r["suppressed_cells_in"]),
-        ("'<5' cells kept", lambda r: r["suppressed_cells_kept"]),
-        ("'<5' cells in quarantined rows", None),
-        ("values with a thousands separator", lambda r: r["values_with_thousands_separator"]),
+        (label, lambda r, key=key: r[key])
+        for label, key in [
+            ("'<5' cells in the export", "suppressed_cells_in"),
+            ("'<5' cells kept", "suppressed_cells_kept"),
+            ("'<5' cells in quarantined rows", "in_quarantine"),
+            ("values with a thousands separator", "values_with_thousands_separator"),
+        ]
     ]
-    frame = pd.DataFrame(
-        {
-            f"export {v}": [
-                int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum()) if get is None
-                else get(r)
-                for _, get in entries
-            ]
-            for v, r in quality.items()
-        }
-    )  # fmt: skip
-    frame.insert(0, "cells", [label for label, _ in entries])
+    frame = _by_vintage(quality, entries).rename(columns={"": "cells"})
     return tables.Table(frame, caption="Suppressed cells and thousands separators")
 
 
@@ -139,13 +132,13 @@ def glotip_repeats(quality: dict) -> tables.Table:
 def glotip_consistency(quality: dict) -> tables.Table:
     """Per vintage, the rows the export's own totals contradict, by the rule that resolved them."""
     entries = [
-        ("totals rebuilt from their parts",
-         lambda r: r["consistency"]["totals_rebuilt_from_parts"]),
-        ("totals below their parts, kept and marked",
-         lambda r: r["consistency"]["totals_below_parts_kept"]),
-        ("rows by citizenship without a total, marked",
-         lambda r: r["consistency"]["rows_without_a_total"]),
-    ]  # fmt: skip
+        (label, lambda r, key=key: r["consistency"][key])
+        for label, key in [
+            ("totals rebuilt from their parts", "totals_rebuilt_from_parts"),
+            ("totals below their parts, kept and marked", "totals_below_parts_kept"),
+            ("rows by citizenship without a total, marked", "rows_without_a_total"),
+        ]
+    ]
     frame = _by_vintage(quality, entries).rename(columns={"": "finding"})
     return tables.Table(frame, caption="GLOTIP figures that contradict the export itself")
 

@@ -73,19 +73,14 @@ PART_YEAR = (
 
 
 def _crimes(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    verdict, text = _crimes_evidence(claim, ev)
-    return verdict, PART_YEAR + text
-
-
-def _crimes_evidence(claim: pd.Series, ev: dict) -> tuple[str, str]:
     blr, value = ev["belarus"], int(claim["value"])
     if blr.get("offences") is not None:
         lower, upper = blr["offences"]["bounds"]
         same = lower <= 1.05 * value and upper >= 0.95 * value  # within 5%
         verdict = "consistent" if same else "contradicted"
-        return (
-            verdict,
-            f"GLOTIP records {_text(blr['offences'])} offences for Belarus in {claims.YEAR}.",
+        return verdict, (
+            f"{PART_YEAR}GLOTIP records {_text(blr['offences'])} offences for Belarus in "
+            f"{claims.YEAR}."
         )
     if blr.get("offences_first") is None:
         start = "it publishes no offences series for Belarus"
@@ -97,7 +92,7 @@ def _crimes_evidence(claim: pd.Series, ev: dict) -> tuple[str, str]:
     prosecuted = _text(_needed(ev, "prosecuted", claim))
     convicted = _text(_needed(ev, "convicted", claim))
     text = (
-        f"GLOTIP has no offences figure for Belarus in {claims.YEAR}: {start}. "
+        f"{PART_YEAR}GLOTIP has no offences figure for Belarus in {claims.YEAR}: {start}. "
         f"For {claims.YEAR} it gives {prosecuted} persons prosecuted and "
         f"{convicted} convicted, which count persons, not crimes."
     )

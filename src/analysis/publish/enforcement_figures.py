@@ -56,48 +56,42 @@ def trends_figure(sums: pd.DataFrame, panel_sums: pd.DataFrame, shown: Sequence[
     return fig
 
 
-def rates_figure(sums: pd.DataFrame, shown: Sequence[str], scope: str, source: str):
-    """Each indicator per 100,000 population of the reporting countries."""
+def _bands_figure(parts, title: str, ylabel: str, source: str, bounds=None, colours=None):
+    """One series per (label, rows) of `parts`: a line at the lower bound, a band to the upper."""
+    lower, upper = bounds or ("lower", "upper")
     fig, ax = plots.figure(8, 4.2)
-    for key in shown:
-        part = sums[sums["indicator"] == key]
-        plots.bounds_band(ax, part["year"], part["rate_lower"], part["rate_upper"], en.LABELS[key])
+    for label, part in parts:
+        colour = colours[label] if colours else None
+        plots.bounds_band(ax, part["year"], part[lower], part[upper], label, color=colour)
     ax.legend(frameon=False, fontsize=9)
-    plots.finish(fig, ax, title=f"Rates per 100,000 population, {scope}",
-                 xlabel="reference year", ylabel="persons per 100,000 population",
-                 source=plots.with_note(source, "Rates are per 100,000 population of the "
-                                        "countries reporting that year"))  # fmt: skip
+    plots.finish(fig, ax, title=title, xlabel="reference year", ylabel=ylabel, source=source)
     plots.integer_years(fig.axes)
     return fig
+
+
+def rates_figure(sums: pd.DataFrame, shown: Sequence[str], scope: str, source: str):
+    """Each indicator per 100,000 population of the reporting countries."""
+    parts = [(en.LABELS[key], sums[sums["indicator"] == key]) for key in shown]
+    note = "Rates are per 100,000 population of the countries reporting that year"
+    title, ylabel = f"Rates per 100,000 population, {scope}", "persons per 100,000 population"
+    bounds = ("rate_lower", "rate_upper")
+    return _bands_figure(parts, title, ylabel, plots.with_note(source, note), bounds)
 
 
 def ratios_figure(ratio: pd.DataFrame, scope: str, source: str):
     """Convictions per prosecution and per detected victim (`enforcement.ratios`)."""
-    fig, ax = plots.figure(8, 4.2)
-    for name, part in ratio.groupby("ratio"):
-        plots.bounds_band(ax, part["year"], part["lower"], part["upper"], name)
-    ax.legend(frameon=False, fontsize=9)
     title = f"Convictions relative to prosecutions and detected victims, {scope}"
-    plots.finish(fig, ax, title=title,
-                 xlabel="reference year", ylabel="persons convicted per person (ratio)",
-                 source=plots.with_note(source, "Same-year ratios over the countries reporting "
-                                        "both; not cohort rates"))  # fmt: skip
-    plots.integer_years(fig.axes)
-    return fig
+    note = "Same-year ratios over the countries reporting both; not cohort rates"
+    ylabel = "persons convicted per person (ratio)"
+    return _bands_figure(ratio.groupby("ratio"), title, ylabel, plots.with_note(source, note))
 
 
 def sex_figure(by_sex: pd.DataFrame, scope: str, source: str):
     """Persons convicted per year, women and men (`enforcement.sum_bounds` by sex)."""
-    fig, ax = plots.figure(8, 4.2)
-    for sex, part in by_sex.groupby("sex"):
-        colour = plots.GENDER_COLOURS[sex.lower()]
-        plots.bounds_band(ax, part["year"], part["lower"], part["upper"], sex.lower(), color=colour)
-    ax.legend(frameon=False, fontsize=9)
-    plots.finish(fig, ax, title=f"Persons convicted of trafficking by sex, {scope}",
-                 xlabel="reference year", ylabel="persons convicted (count)",
-                 source=source)  # fmt: skip
-    plots.integer_years(fig.axes)
-    return fig
+    parts = [(sex.lower(), part) for sex, part in by_sex.groupby("sex")]
+    title = f"Persons convicted of trafficking by sex, {scope}"
+    ylabel = "persons convicted (count)"
+    return _bands_figure(parts, title, ylabel, source, colours=plots.GENDER_COLOURS)
 
 
 def tip_figure(tip: pd.DataFrame, source: str):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import catalog
 from analysis.clean import accounting
-from analysis.clean.accounting import Cleaned
+from analysis.clean.accounting import Cleaned, counts
 from analysis.data import countries, releases, sources
 from analysis.data.errors import DataError
 from analysis.schemas import victims as schema
@@ -281,11 +281,7 @@ def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd
     iso3 = raw.map(iso3_of).astype("string")
     bad = raw.notna() & ~unknown & iso3.isna()
     reasons = raw[bad].map(lambda v: f"{column}: not an {codes} country code {str(v)[:40]!r}")
-    return iso3, reasons.astype("string"), _counts(raw[bad]), _counts(raw[unknown])
-
-
-def _counts(values: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+    return iso3, reasons.astype("string"), counts(raw[bad]), counts(raw[unknown])
 
 
 def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str, str]:
@@ -357,11 +353,12 @@ def _record_ids(raw: pd.DataFrame, rel: Coding) -> tuple[pd.Series, list[pd.Seri
     return case, [missing, duplicate]
 
 
-def _majority(raw: pd.DataFrame, column: str | None) -> tuple[pd.Series, list[pd.Series]]:
+def _optional(raw: pd.DataFrame, column: str | None, mapping: dict, dtype) -> tuple:
+    """A column only some releases have: its labels mapped (all <NA> without it), and reasons."""
     if column is None:
-        return pd.Series(pd.NA, index=raw.index, dtype="boolean"), []
-    value, reasons = _labels(raw[column], MAJORITY, pd.NA, column)
-    return value.astype("boolean"), [reasons]
+        return pd.Series(pd.NA, index=raw.index, dtype=dtype), []
+    value, reason = _labels(raw[column], mapping, pd.NA, column)
+    return value.astype(dtype), [reason]
 
 
 def _reason_where(mask: pd.Series, text: str) -> pd.Series:
@@ -380,7 +377,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
     problems.append(reason)
 
     band_minor = age_band.isin(MINOR_BANDS).where(age_band.notna() & (age_band != "unknown"))
-    stated_minor, reasons = _majority(raw, rel.majority)
+    stated_minor, reasons = _optional(raw, rel.majority, MAJORITY, "boolean")
     problems += reasons
     problems.append(
         _reason_where(
@@ -391,7 +388,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
     is_minor = band_minor.astype("boolean").fillna(stated_minor)
-    at_exploit, reasons = _majority(raw, rel.majority_at_exploit)
+    at_exploit, reasons = _optional(raw, rel.majority_at_exploit, MAJORITY, "boolean")
     problems += reasons
     problems.append(
         _reason_where(
@@ -400,14 +397,10 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
 
-    datasource = pd.Series(pd.NA, index=raw.index, dtype=object)
-    if rel.datasource:
-        datasource, reason = _labels(raw[rel.datasource], DATASOURCE, pd.NA, rel.datasource)
-        problems.append(reason)
-    months = pd.Series(pd.NA, index=raw.index, dtype=object)
-    if rel.months:
-        months, reason = _labels(raw[rel.months], MONTHS, pd.NA, rel.months)
-        problems.append(reason)
+    datasource, reasons = _optional(raw, rel.datasource, DATASOURCE, "string")
+    problems += reasons
+    months, reasons = _optional(raw, rel.months, MONTHS, schema.MONTHS)
+    problems += reasons
 
     country_counts = {"unmatched": {}, "unknown": {}}
     iso3 = {}
@@ -426,12 +419,12 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
             "release": pd.Series(rel.name, index=raw.index, dtype="string"),
             "record_id": record_id.astype("string"),
             "year": year,
-            "datasource": datasource.astype("string"),
+            "datasource": datasource,
             "gender": gender.astype("string"),
             "age_band": age_band.astype(schema.AGE_BAND),
             "is_minor": is_minor,
             "is_minor_at_exploit": at_exploit,
-            "months_trafficked": months.astype(schema.MONTHS),
+            "months_trafficked": months,
             "citizenship": iso3["citizenship"],
             "citizenship_un_region": countries.un_region(iso3["citizenship"]),
             "citizenship_eu27": countries.is_eu27(iso3["citizenship"]),

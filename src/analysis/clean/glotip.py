@@ -223,9 +223,7 @@ def aggregate_repeats(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
         "summed_groups": int(len(summed)),
         "rows_removed_by_summing": int(len(parts) - len(summed)),
         "groups_by_kind": {k: int(v) for k, v in groups.groupby(level="kind").size().items()},
-        "groups_by_size": {
-            str(k): int(v) for k, v in summed["n_parts"].value_counts().sort_index().items()
-        },
+        "groups_by_size": accounting.counts(summed["n_parts"]),
         "unrecognised_rows": int(unrecognised.sum()),
     }
     return out, table[unrecognised], report
@@ -285,9 +283,8 @@ def check_totals(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     below = found[exact_below | (found["upper"] < found["published"])]
     rebuilt = below[below["exact"]]
     at = rebuilt["index"].to_numpy()
-    table.loc[at, "value"] = rebuilt["parts_lower"].to_numpy()
-    table.loc[at, "lower"] = rebuilt["parts_lower"].to_numpy()
-    table.loc[at, "upper"] = rebuilt["parts_lower"].to_numpy()
+    for column in ("value", "lower", "upper"):
+        table.loc[at, column] = rebuilt["parts_lower"].to_numpy()
     table.loc[at, "is_suppressed"] = False
     table.loc[at, "check"] = TOTAL_REBUILT
     table.loc[below.loc[~below["exact"], "index"].to_numpy(), "check"] = TOTAL_BELOW_PARTS
@@ -381,14 +378,10 @@ def category_report(rows: pd.DataFrame) -> dict:
     in_scope = rows[rows["dimension"].isin(COUNTRY_DIMENSIONS)]
     mojibake = in_scope[in_scope["category"].str.contains("\ufffd", regex=False).fillna(False)]
     return {
-        "rows_by_kind": {
-            str(k): int(v) for k, v in in_scope["category_kind"].value_counts().sort_index().items()
-        },
+        "rows_by_kind": accounting.counts(in_scope["category_kind"]),
         "mojibake_rows": len(mojibake),
         "mojibake_labels": int(mojibake["category"].nunique()),
-        "mojibake_rows_by_kind": {
-            str(k): int(v) for k, v in mojibake["category_kind"].value_counts().sort_index().items()
-        },
+        "mojibake_rows_by_kind": accounting.counts(mojibake["category_kind"]),
         "unmapped_labels": sorted(
             in_scope.loc[in_scope["category_kind"] == "unmapped", "category"].unique().tolist()
         ),
@@ -424,9 +417,7 @@ def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
-    return summary.astype(
-        {"cells": "Int64", "countries": "Int64", "first_year": "Int64", "last_year": "Int64"}
-    )
+    return summary.astype(dict.fromkeys(["cells", "countries", "first_year", "last_year"], "Int64"))
 
 
 def revisions(cells: pd.DataFrame, recent: tuple[int, ...] = (2021, 2022)) -> dict:

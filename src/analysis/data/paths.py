@@ -81,11 +81,7 @@ def file_mode() -> int:
 @contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside `dest`; rename it onto `dest` only if the block succeeds.
-
-    A crash, an exception or Ctrl-C leaves the previous `dest` as it was. The file (and any
-    folder made for it) follows the umask, so that others can read a report or a table that
-    a scheduled run wrote.
-    """
+    The file follows the umask, so that others can read what a scheduled run wrote."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(

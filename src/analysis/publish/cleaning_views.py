@@ -321,8 +321,7 @@ def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
     releases = eurostat.groupby(["indicator", "year"])["release"].transform("size")
     revised = eurostat[(releases > 1) & ~eurostat["latest"]]
     text = latest["value"].map(lambda v: f"{v:,g}")
-    marked = latest.assign(value=text.where(~latest.set_index(["indicator", "year"]).index.isin(
-        revised.set_index(["indicator", "year"]).index), text + "*"))  # fmt: skip
+    marked = latest.assign(value=text.where(releases[latest.index] == 1, text + "*"))
     frame = marked.pivot(index="indicator", columns="year", values="value")
     frame = frame.rename_axis(columns=None).reset_index().fillna("")
     frame["indicator"] = frame["indicator"].map(tables.words)

@@ -165,8 +165,7 @@ def select(
 def scope_countries(
     glotip: pd.DataFrame, country_codes: Sequence[str] | None = None, region: str = WORLD
 ) -> list[str]:
-    """Every country of the export (any indicator, any year) in the chosen countries or region:
-    the denominator of coverage."""
+    """Every country of the export in the chosen countries or region: coverage's denominator."""
     codes = pd.Series(sorted(glotip["iso3"].unique()), dtype="string")
     return codes[select(codes, country_codes, region).to_numpy()].tolist()
 

@@ -285,11 +285,8 @@ def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd
 
 
 def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str, str]:
-    """ISO3 for every distinct well-formed code of `columns`, in one country_converter call.
-
-    The format check matters: country_converter 1.3.2 matches ISO2 codes as fragments, so an
-    ISO2 column holding 'GBR' would become BRA, and 'USA' gives two matches.
-    """
+    """ISO3 for every distinct well-formed code of `columns`, in one country_converter call
+    (1.3.2 matches ISO2 codes as fragments: 'GBR' in an ISO2 column would become BRA)."""
     values = pd.concat([raw[c] for c in columns]).dropna().drop_duplicates()
     values = values[
         values.str.fullmatch(CODE_FORMAT[codes].pattern) & ~values.isin(UNKNOWN_COUNTRY)
@@ -318,11 +315,8 @@ def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series
 
 
 def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
-    """Where 0 cannot be told from unknown, a group with no flag set is unknown as a whole.
-
-    Every victim has some form of exploitation; a row with none flagged says nothing about
-    it. The same holds for means of control, recruiter relation and the labour and sex types.
-    """
+    """Where 0 cannot be told from unknown, a group with no flag set is unknown as a whole:
+    every victim has some form of exploitation, so a row with none flagged says nothing."""
     present = {FLAG_NAMES[c] for c in rel.flags if c in FLAG_NAMES}
     flags = flags.copy()
     for group in schema.FLAG_GROUPS.values():

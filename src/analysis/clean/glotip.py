@@ -454,15 +454,6 @@ def clean_vintages(
     return results
 
 
-def build(
-    vintages: list[str] | None = None, output_dir: Path | None = None, raw_root: Path | None = None
-) -> dict[str, Vintage]:
-    """Clean the vintages, then write: a failure leaves the previous outputs as they were."""
-    results = clean_vintages(vintages, raw_root)
-    write(results, output_dir)
-    return results
-
-
 def write(results: dict[str, Vintage], output_dir: Path | None = None) -> None:
     table = pd.concat([r.table for r in results.values()], ignore_index=True)
     quarantined = pd.concat(

@@ -1,9 +1,6 @@
-"""Where the project's folders are, independent of the working directory.
-
-Notebooks run from `notebooks/` (JupyterLab) or from anywhere (papermill); both must
-find the same `data/` and `reports/`. The root is, in order: `$ANALYSIS_ROOT`, the
-checkout that holds this package (editable install), or the nearest parent of the
-working directory with a `pyproject.toml` naming thb-analysis.
+"""Where the project's folders are, whatever the working directory: the root is
+`$ANALYSIS_ROOT`, the checkout holding this package, or the nearest parent of the working
+directory with a `pyproject.toml` naming thb-analysis.
 """
 
 from __future__ import annotations
@@ -109,9 +106,8 @@ DISK_ERRORS = {
 
 
 def disk_problem(exc: BaseException, writing_in: Path | None = None) -> str | None:
-    """One line for an error writing to a full or read-only disk: the folder (the error's
-    file's, else `writing_in`, the folder the command writes in) and the space free there;
-    None for any other error."""
+    """One line for an error writing to a full or read-only disk: the folder and the space free
+    there; None for any other error."""
     if not isinstance(exc, OSError) or exc.errno not in DISK_ERRORS:
         return None
     folder = Path(exc.filename).parent if exc.filename else (writing_in or Path.cwd())

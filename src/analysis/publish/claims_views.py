@@ -1,5 +1,4 @@
-"""The verdicts of the 2009 claims check, each with its reason written from the evidence
-numbers (`analysis.claims.evidence`), and the tables the report shows beside them."""
+"""The verdicts of the 2009 claims check, their reasons written from `claims.evidence`."""
 
 from __future__ import annotations
 
@@ -16,8 +15,7 @@ from analysis.publish.bounded import bounds_table, country_totals_record, format
 def glotip_series(
     glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)
 ) -> pd.DataFrame:
-    """The country's published totals per year as text: persons (victims, prosecuted,
-    convicted) and offences, a range where a `<5` cell stands, '' where nothing is published."""
+    """The country's published totals of persons and offences per year, as text."""
     totals = en.country_totals(glotip)
     persons = totals[totals["iso3"] == country]
     crimes = claims.offences(glotip, country).assign(indicator="offences")
@@ -28,8 +26,7 @@ def glotip_series(
 
 
 def glotip_record(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
-    """For the disclosure audit, the country's published totals of persons that
-    `glotip_series` shows, as UNODC published them (linked to every report that shows them)."""
+    """For the disclosure audit, the country's published totals that `glotip_series` shows."""
     totals = en.country_totals(glotip)
     rows = totals[(totals["iso3"] == country) & totals["year"].between(*years)]
     caption = f"{countries.name(pd.Series([country], dtype='string')).iloc[0]} in GLOTIP"
@@ -261,8 +258,7 @@ def source_of(table: pd.DataFrame) -> str:
 
 
 def quote_check(table: pd.DataFrame, text: str) -> str:
-    """One line saying that every quote is in the report's text; a quote it does not contain
-    word for word stops the report with the claims named."""
+    """One line saying that every quote is in the report; a missing one stops the report."""
     missing = claims.unquoted(table, text)
     if missing:
         named = table.set_index("claim_id").loc[missing, "figure"]
@@ -278,8 +274,7 @@ def quote_check(table: pd.DataFrame, text: str) -> str:
 
 
 def claims_record(checked: pd.DataFrame) -> list[dict]:
-    """Each claim with its quote, speaker, date, period, value (None: no figure), verdict and
-    reason, for the results JSON."""
+    """Each claim with its quote, speaker, date, period, value, verdict and reason."""
     columns = ["claim_id", "figure", "value", "source_sentence", "said_by", "source_date",
                "reference_period", "verdict", "reason"]  # fmt: skip
     rows = checked[columns].astype(object).to_dict("records")
@@ -305,9 +300,8 @@ def names(codes) -> str:
 
 
 def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
-    """The verdicts in short, as Markdown bullets: how many of each; per verdict its claims,
-    named where there are at most `listed`; for more, how many no data here count and the
-    claims that the data count otherwise; where each claim's reason is."""
+    """The verdicts in short: how many of each, and per verdict its claims (named up to
+    `listed`; beyond, those no data here count and those the data count otherwise)."""
     counts = verdict_counts(checked)
     head = ", ".join(f"**{n}** {v}" for v, n in counts.items() if n)
     lines = [f"- Of {len(checked)} claims quoted in 2009: {head}."]

@@ -1,6 +1,5 @@
-"""What the cleaning reports show (01 victims, 02 enforcement): the warnings both give, and the
-enforcement report's tables (`publish.tables.Table`). They publish no count of victim records
-by a coded column: the release step does (`publish.release`)."""
+"""What the cleaning reports show: the warnings of 01 and 02, and the tables of 02. They publish
+no count of victim records by a coded column: the release step does (`publish.release`)."""
 
 from __future__ import annotations
 
@@ -25,8 +24,7 @@ MOST_QUARANTINED = 0.5  # a release or export with more of its rows quarantined:
 
 
 def quarantine_warnings(parts: dict[str, dict]) -> list[str]:
-    """A warning for each part (label: its row accounting) that quarantined more than
-    `MOST_QUARANTINED` of its raw rows."""
+    """A warning per part (label: its row accounting) that quarantined most of its rows."""
     return [
         f"{label}: {q['rows_quarantined']:,} of its {q['rows_in']:,} raw rows "
         f"({q['rows_quarantined'] / q['rows_in']:.0%}) were quarantined, so what the reports "
@@ -37,8 +35,7 @@ def quarantine_warnings(parts: dict[str, dict]) -> list[str]:
 
 
 def cleaning_warnings(quality: dict) -> list[str]:
-    """What the reader of the victims cleaning must be warned of: a release mostly
-    quarantined, a release with columns the cleaning does not know."""
+    """A CTDC release mostly quarantined, or with columns the cleaning does not know."""
     by_release = quality["releases"]
     found = quarantine_warnings({release_label(n): q for n, q in by_release.items()})
     found += [
@@ -183,8 +180,7 @@ def mojibake_view(mapping: pd.DataFrame) -> tables.Table:
 
 
 def age_parts_sentence(table: pd.DataFrame, vintage: str) -> str:
-    """How many summed age-part cells agree with the sum of the published age bands (within the
-    bounds of suppressed cells): the check behind summing them."""
+    """How many summed age-part cells agree with the published age bands: why they are summed."""
     total = table["dimension"] == "Total"
     summed = table[(table["n_parts"] > 1) & total]
     bands = table[total & (table["sex"] != "Total")
@@ -277,8 +273,7 @@ def belarus_press_view(press: pd.DataFrame) -> tables.Table:
 
 
 def source_checks_view(checks: list[dict]) -> tables.Table:
-    """Eurostat against itself (`enforcement_tables.checks_summary`): per check, the years
-    checked and those that contradict it."""
+    """Eurostat against itself: per check, the years checked and those that contradict it."""
 
     def years(values: list[int]) -> str:
         return ", ".join(str(y) for y in values) if values else "none"
@@ -315,8 +310,7 @@ def us_tip_view(tip: pd.DataFrame) -> tables.Table:
 
 
 def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
-    """Eurostat's EU-27 headline figures, indicator by year, each in its latest release; a
-    figure revised in a later release is marked, with the earlier value in the note."""
+    """Eurostat's EU-27 headline figures in their latest release; revised ones are marked."""
     latest = eurostat[eurostat["latest"]]
     releases = eurostat.groupby(["indicator", "year"])["release"].transform("size")
     revised = eurostat[(releases > 1) & ~eurostat["latest"]]

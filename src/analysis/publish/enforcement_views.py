@@ -21,8 +21,7 @@ RANGE_NOTE = "A range such as 1,234–1,246 is a figure that suppressed ('<5') c
 
 
 def view(frame: pd.DataFrame, caption: str, note: str = RANGE_NOTE, **options) -> tables.Table:
-    """A table of this module (years or countries as its index, '' where there is no figure)
-    as the reader sees it: the index as the first column, no figure as '–'."""
+    """A table of this module as the reader sees it: its index a column, no figure as '–'."""
     options.setdefault("index", True)
     return tables.Table(frame.replace("", tables.MISSING), caption=caption, note=note, **options)
 
@@ -180,9 +179,8 @@ def female_share_record(share: pd.DataFrame, year: int) -> list[float] | None:
 def country_table(
     country_year: pd.DataFrame, shown: Sequence[str], top: int, per_capita: bool, year: int
 ) -> tuple[pd.DataFrame, str]:
-    """The `top` countries with the largest totals in `year` (ranked by detected victims, or the
-    first indicator shown), with their rates; and the sentence saying how many of how many
-    countries the table lists. `country_year`: that year's totals with `add_rates`."""
+    """The `top` countries by their totals in `year` (detected victims, else the first indicator
+    shown), with rates; and a sentence saying how many of how many countries it lists."""
     wide = country_year.pivot(index="iso3", columns="indicator")
     rank_by = "victims" if "victims" in shown else shown[0]
     order = wide["lower"][rank_by].dropna().sort_values(ascending=False).index[:top]
@@ -219,8 +217,7 @@ def tip_editions(tip: pd.DataFrame) -> str:
 
 
 def tip_table(tip: pd.DataFrame) -> pd.DataFrame:
-    """Per year and measure: the TIP figure, the GLOTIP world sum (a range from `<5` cells)
-    and their ratio."""
+    """Per year and measure: the TIP figure, the GLOTIP world sum and their ratio."""
     table = tip.assign(
         TIP=tip["tip"].map("{:,}".format),
         GLOTIP=format_bounds(tip["glotip_lower"], tip["glotip_upper"]),
@@ -248,8 +245,7 @@ def tip_ratio_summary(tip: pd.DataFrame) -> dict:
 
 
 def tip_below_text(below: pd.DataFrame) -> str:
-    """Where the GLOTIP sum exceeds the TIP figure (the rows of `enforcement.glotip_above_tip`,
-    at least one), and the largest single contributor there."""
+    """Where the GLOTIP sum exceeds the TIP figure, and the largest contributor there."""
     big = below.loc[below["share_lower"].astype(float).idxmax()]
     where = "; for ".join(
         f"{m.replace('_', ' ')} in {', '.join(str(y) for y in p['year'])} (largest GLOTIP "
@@ -274,8 +270,7 @@ def _decimals(measure: str) -> int:
 
 
 def gap_text(gap_pct, gap_points) -> str:
-    """A gap as the reader reads it: '+7.2 points' for a share (`gap_points` set), '-14.2% of
-    the Eurostat figure' for a count or a rate; '' without one."""
+    """'+7.2 points' for a share, '-14.2% of the Eurostat figure' for a count or a rate."""
     if pd.isna(gap_pct):
         return ""
     if pd.notna(gap_points):
@@ -295,8 +290,7 @@ def _eurostat_text(value, decimals: int, secondary) -> str:
 
 
 def eu27_table(eu: pd.DataFrame) -> pd.DataFrame:
-    """The years and measures with a figure from either source, side by side; † marks a
-    Eurostat value taken from a secondary quotation."""
+    """The years and measures with a figure from either source, side by side."""
     digits = [_decimals(m) for m in eu["measure"]]
     eurostat = [
         _eurostat_text(v, d, s)
@@ -338,8 +332,7 @@ def eu27_records(both: pd.DataFrame) -> list[dict]:
 
 
 def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
-    """The largest discrepancies (`en.largest_gaps`), each with the members missing from the
-    GLOTIP sum."""
+    """The largest gaps, each with the members missing from the GLOTIP sum."""
     members = en.eu27_members()
     notes = []
     for r in gaps.itertuples():
@@ -415,8 +408,7 @@ def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
 
 
 def gap_lines(gaps: pd.DataFrame) -> list[str]:
-    """One bullet: the largest discrepancy between GLOTIP and Eurostat (`en.largest_gaps`
-    ranks counts and rates first)."""
+    """One bullet: the largest gap between GLOTIP and Eurostat."""
     if gaps.empty:
         return []
     r = next(gaps.itertuples())
@@ -452,8 +444,7 @@ def eu27_view(eu: pd.DataFrame) -> tables.Table:
 
 def eu27_record(totals: pd.DataFrame, years: Sequence[int], vintage: str) -> dict:
     """For the disclosure audit, the GLOTIP counts over the EU-27 members that `eu27_table`
-    prints (victims and persons convicted, per year), over the totals UNODC published. Not
-    recorded: the female shares and the rate."""
+    prints (victims and persons convicted, per year; not the shares and the rate)."""
     counted = [i for _, i, kind in en.EUROSTAT_MEASURES.values() if kind == "count"]
     rows = totals[totals["iso3"].isin(en.eu27_members()) & totals["year"].isin(list(years))
                   & (totals["sex"] == "Total") & totals["indicator"].isin(counted)]  # fmt: skip
@@ -470,8 +461,7 @@ def ratios_view(ratio: pd.DataFrame, years: Sequence[int]) -> tables.Table:
 
 
 def headlines(sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int) -> list[str]:
-    """One short sentence per indicator shown (at most three): its sum in `year` and over how
-    many countries, for the index page."""
+    """For the index page, per indicator shown (at most three): its sum in `year`."""
     rows = sums[sums["year"] == year].set_index("indicator")
     return [
         f"{en.LABELS[k].capitalize()}, {year}: {bounds_text(r.lower, r.upper)} in the "

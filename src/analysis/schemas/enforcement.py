@@ -209,9 +209,7 @@ SCHEMAS = ("GLOTIP", "GLOTIP_VINTAGE_DIFF", "US_TIP", "EUROSTAT", "BELARUS")
 
 
 def __getattr__(name: str):
-    """The schemas are pandera objects, built on first use: a kernel that only reads the
-    processed tables needs the codes above, not pandera, whose import takes half a second
-    at every kernel's start."""
+    """The pandera schemas, built on first use: importing pandera takes half a second."""
     if name in SCHEMAS:
         globals().update(_schemas())
         return globals()[name]

@@ -291,7 +291,7 @@ def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str,
     values = values[
         values.str.fullmatch(CODE_FORMAT[codes].pattern) & ~values.isin(UNKNOWN_COUNTRY)
     ]
-    iso3 = countries.to_iso3(values.reset_index(drop=True), src=codes).iso3
+    iso3 = countries.to_iso3(values.reset_index(drop=True), src=codes)
     return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
 
 

@@ -134,7 +134,7 @@ def parse_years(raw: pd.DataFrame, path: Path | str = "") -> pd.Series:
 def junk_reasons(raw: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
     """The first reason each junk row is rejected, <NA> for rows to keep (order matters)."""
     iso3 = raw["Iso3_code"]
-    valid = countries.to_iso3(iso3, src="ISO3").iso3.notna()
+    valid = countries.to_iso3(iso3, src="ISO3").notna()
     rules = [
         ("questionnaire code as category (Q6.…)", raw["Category"].str.startswith("Q6.")),
         (f"date-like value above {DATE_LIKE_ABOVE:,}", values["value"] > DATE_LIKE_ABOVE),

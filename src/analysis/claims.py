@@ -132,8 +132,7 @@ REPORTED_BY = ("by citizenship", "by country of repatriation")
 def glotip_reporters(
     glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW, dimensions=REPORTED_BY
 ) -> list[str]:
-    """Countries that reported to GLOTIP victims with the country's citizenship (or repatriated
-    to or from it) in `years`."""
+    """Countries that reported to GLOTIP victims of the country's citizenship or repatriation."""
     rows = glotip[
         (glotip["indicator"] == en.INDICATORS["victims"])
         & glotip["dimension"].isin(dimensions)

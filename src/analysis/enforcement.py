@@ -310,15 +310,6 @@ def coverage(
     return out.astype({"year": "Int64", "n_reporting": "Int64", "n_universe": "Int64"})
 
 
-def not_reporting(
-    totals: pd.DataFrame, universe: Sequence[str], indicator: str, year: int
-) -> list[str]:
-    """The countries of `universe` with no published total for `indicator` in `year`."""
-    t = totals[(totals["sex"] == "Total") & (totals["indicator"] == indicator)]
-    reporting = set(t.loc[t["year"] == year, "iso3"])
-    return sorted(set(universe) - reporting)
-
-
 def largest_contributor(totals: pd.DataFrame) -> pd.DataFrame:
     """Per indicator and year: the country with the largest published total and its share (%)."""
     t = totals[totals["sex"] == "Total"]

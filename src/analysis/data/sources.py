@@ -69,18 +69,14 @@ class FileStatus:
     detail: str = ""
 
 
-def load_registry(path: Path = REGISTRY_FILE) -> dict[str, Source]:
-    entries = tomllib.loads(path.read_text(encoding="utf-8"))["source"]
-    registry = {}
-    for entry in entries:
-        files = tuple(RawFile(source=entry["name"], **f) for f in entry.pop("file"))
-        registry[entry["name"]] = Source(**entry, files=files)
-    return registry
-
-
 @cache
 def registry() -> dict[str, Source]:
-    return load_registry()
+    entries = tomllib.loads(REGISTRY_FILE.read_text(encoding="utf-8"))["source"]
+    sources = {}
+    for entry in entries:
+        files = tuple(RawFile(source=entry["name"], **f) for f in entry.pop("file"))
+        sources[entry["name"]] = Source(**entry, files=files)
+    return sources
 
 
 def select(names: Iterable[str] | None = None) -> list[Source]:
@@ -229,8 +225,7 @@ def fetch(
     raw_root: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> list[FileStatus]:
-    """Make every file of the named sources present and verified; raise if any cannot be.
-    The mirror folder is looked at only when a file has to be fetched."""
+    """Make every file of the named sources present and verified; raise if any cannot be."""
     mirror_dir, results, failures = None, [], []
     for source in select(names):
         for f in source.files:

@@ -149,8 +149,7 @@ def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
 
 
 def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    """Judged against the estimates of prevalence (the ILO's); shares of detected victims are
-    context only, since detections follow who is looked for."""
+    """Judged against the ILO's estimates of prevalence; shares of detected victims are context."""
     ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
     fcse_2005 = claims.ilo_value(ilo, 2005, "female share of forced commercial sexual exploitation")
     fcse_2012 = claims.ilo_value(ilo, 2012, "female share of forced sexual exploitation")
@@ -189,8 +188,7 @@ def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
 
 
 def _definition(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    """The 2011 Directive against the Framework Decision it replaced: each addition, and
-    whether the UN Protocol and the Council of Europe Convention already named it."""
+    """The 2011 Directive's additions to the Framework Decision, against the UN and CoE texts."""
     added = ev["definition"]
     references = [c for c in added.columns if c not in ("kind", "element", "label")]
     both = added[added[references].all(axis=1)]["label"].tolist()

@@ -1,6 +1,4 @@
-"""The figures of the enforcement report, from the tables of `analysis.enforcement`: series
-known only within bounds (GLOTIP's `<5` cells) are drawn as a line at the lower bound with a
-band up to the upper one (`plots.bounds_band`)."""
+"""The figures of the enforcement report, from the tables of `analysis.enforcement`."""
 
 from __future__ import annotations
 
@@ -15,8 +13,7 @@ from analysis.publish.enforcement_views import TIP_ORDER
 
 def coverage_figure(cover: pd.DataFrame, shown: Sequence[str], universe: int, scope: str,
                     source: str):  # fmt: skip
-    """Countries reporting per year (left, against the scope's size) and the share of the
-    scope's population they hold (right), one line per indicator."""
+    """Countries reporting per year (left) and the share of the scope's population (right)."""
     fig, (left, right) = plots.figure(11, 4.2, ncols=2)
     for key, part in cover[cover["indicator"].isin(shown)].groupby("indicator"):
         left.plot(part["year"], part["n_reporting"], marker="o", ms=3, label=en.LABELS[key])
@@ -37,8 +34,7 @@ def coverage_figure(cover: pd.DataFrame, shown: Sequence[str], universe: int, sc
 
 def trends_figure(sums: pd.DataFrame, panel_sums: pd.DataFrame, shown: Sequence[str],
                   window: Sequence[int], scope: str, source: str):  # fmt: skip
-    """One panel per indicator: the sum over all reporting countries and, dashed, over the
-    countries reporting in every year of `window` (a constant-coverage series)."""
+    """Per indicator: the sum over the reporting countries and, dashed, over a fixed set."""
     fig, axes = plots.figure(4 * len(shown), 4, ncols=len(shown), squeeze=False)
     for ax, key in zip(axes[0], shown, strict=True):
         part = sums[sums["indicator"] == key]
@@ -95,8 +91,7 @@ def sex_figure(by_sex: pd.DataFrame, scope: str, source: str):
 
 
 def tip_figure(tip: pd.DataFrame, source: str):
-    """The US TIP global figures against the GLOTIP world sums, one panel per measure
-    (`enforcement.tip_comparison`)."""
+    """The US TIP global figures against the GLOTIP world sums, one panel per measure."""
     fig, axes = plots.figure(12, 4.2, ncols=3, squeeze=False)
     for ax, measure in zip(axes[0], TIP_ORDER, strict=True):
         part = tip[tip["measure"] == measure]

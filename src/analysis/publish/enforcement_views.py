@@ -333,11 +333,12 @@ def eu27_records(both: pd.DataFrame) -> list[dict]:
 
 def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
     """The largest gaps, each with the members missing from the GLOTIP sum."""
-    members = en.eu27_members()
+    members, published = en.eu27_members(), totals[totals["sex"] == "Total"]
     notes = []
     for r in gaps.itertuples():
         key = en.EUROSTAT_MEASURES[r.measure][1]
-        missing = en.not_reporting(totals, members, key, int(r.year))
+        rows = published[(published["indicator"] == key) & (published["year"] == int(r.year))]
+        missing = sorted(set(members) - set(rows["iso3"]))
         digits = _decimals(r.measure)
         notes.append(
             f"- **{r.measure}, {int(r.year)}**: Eurostat {r.eurostat:,.{digits}f}, GLOTIP "

@@ -10,7 +10,7 @@ from analysis import catalog
 from analysis import claims as cl
 from analysis import enforcement as en
 from analysis.clean import glotip as glotip_raw
-from analysis.data import paths, releases
+from analysis.data import paths, releases, seed
 from analysis.data.errors import DataError
 from analysis.definitions import instruments as ins
 from analysis.publish import claims_views as views
@@ -61,7 +61,7 @@ def test_the_claims_table_holds_the_2009_figures_with_their_sources():
 
 
 def test_every_quote_is_found_word_for_word_in_the_report():
-    text = cl.article_text()
+    text = seed.article_text()
     claims = cl.load_claims()
     assert cl.unquoted(claims, text) == []
     for quote in claims["source_sentence"]:  # white space aside: the report has no-break spaces
@@ -72,7 +72,7 @@ def test_every_quote_is_found_word_for_word_in_the_report():
 
 
 def test_the_quote_check_stops_the_report_and_names_a_changed_quote():
-    text = cl.article_text()
+    text = seed.article_text()
     claims = cl.load_claims()
     line = views.quote_check(claims, text)
     assert f"({len(claims)} claims)" in line and "found word for word" in line
@@ -268,7 +268,7 @@ def test_the_claims_notebook_records_each_verdict(tmp_path, raw_blr_2009):
         for cell in json.loads((tmp_path / "out.ipynb").read_text())["cells"]
         for o in cell.get("outputs", [])
     )
-    assert views.quote_check(claims, cl.article_text()) in text  # said once in the report
+    assert views.quote_check(claims, seed.article_text()) in text  # said once in the report
     counts = results["verdict_counts"]  # the findings count the verdicts the claims record
     head = ", ".join(f"**{counts[v]}** {v}" for v in cl.VERDICTS if counts.get(v))
     assert f"- Of {len(recorded)} claims quoted in 2009: {head}." in text
@@ -316,7 +316,7 @@ def the_claims_table_quotes_each_claim(shown: pd.DataFrame, claims: pd.DataFrame
         "period the figure refers to", "verdict", "reason",
     ]  # fmt: skip
     assert len(shown) == len(claims) and "definition" in " ".join(shown["claim"])
-    text = " ".join(cl.article_text().split())
+    text = " ".join(seed.article_text().split())
     for quote in shown["quote"]:
         assert quote[0] == "\u201c" and quote[-1] == "\u201d" and quote[1:-1] in text
     unattributed = shown[shown["claim"].str.contains("1 million 250 thousand|98 percent")]

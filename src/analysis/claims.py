@@ -13,7 +13,6 @@ import pandas as pd
 
 from analysis import catalog, victims
 from analysis import enforcement as en
-from analysis.data import sources
 from analysis.data.errors import DataError
 from analysis.definitions import instruments
 
@@ -60,11 +59,6 @@ def load_claims(path: Path = CLAIMS_FILE) -> pd.DataFrame:
         rows = [int(i) + 2 for i in table.index[empty]]
         raise DataError(f"{path}: source_sentence, source_date or said_by empty in line(s) {rows}")
     return table.assign(value=value.astype("Float64"))
-
-
-def article_text() -> str:
-    """The full text of the 2009 report, from its registered, checksum-verified raw file."""
-    return sources.raw_path("euroradio_2009").read_text(encoding="utf-8")
 
 
 def _spaced(text: str) -> str:

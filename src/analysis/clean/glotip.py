@@ -46,10 +46,6 @@ class Vintage:
     published: pd.DataFrame | None = None  # `table` before `check_totals`: as UNODC published
 
 
-def where(path: Path | str, sheet: str) -> str:
-    return f"{path}, sheet {sheet!r}"
-
-
 def excel_rows(index: pd.Index, limit: int = 10) -> str:
     rows = [str(i + HEADER_ROWS + 1) for i in index[:limit]]
     more = f" and {len(index) - limit} more" if len(index) > limit else ""
@@ -68,12 +64,12 @@ def read_export(path: Path) -> pd.DataFrame:
     if grid.shape[0] < HEADER_ROWS or str(grid.iat[0, 0]).strip() != BANNER:
         first = "empty" if grid.empty else repr(grid.iat[0, 0])
         raise DataError(
-            f"{where(path, sheet)}: row 1 should be the {BANNER!r} banner (two banner rows, "
+            f"{path}, sheet {sheet!r}: row 1 should be the {BANNER!r} banner (two banner rows, "
             f"then the header in row 3), found {first}; is this a GLOTIP data-portal export?"
         )
     header = [str(v).strip() for v in grid.iloc[2].tolist()]
     accounting.check_columns(
-        header, COLUMNS, f"{where(path, sheet)}, header row 3", "GLOTIP layout"
+        header, COLUMNS, f"{path}, sheet {sheet!r}, header row 3", "GLOTIP layout"
     )
     data = grid.iloc[HEADER_ROWS:].reset_index(drop=True)
     data.columns = COLUMNS
@@ -93,7 +89,7 @@ def parse_values(raw: pd.DataFrame, path: Path | str = "") -> pd.DataFrame:
     units = raw["Unit of measurement"] != "Counts"
     if units.fillna(True).any():
         raise DataError(
-            f"{where(path, raw['sheet'].iat[0])}, column 'Unit of measurement': not 'Counts' "
+            f"{path}, sheet {raw['sheet'].iat[0]!r}, column 'Unit of measurement': not 'Counts' "
             f"in rows {excel_rows(raw.index[units.fillna(True).astype(bool)])}"
         )
     suppressed = text == SUPPRESSED
@@ -103,7 +99,7 @@ def parse_values(raw: pd.DataFrame, path: Path | str = "") -> pd.DataFrame:
         sheet = raw["sheet"].iat[0] if "sheet" in raw else "?"
         examples = sorted(map(repr, text[bad].fillna("<empty>").unique()[:5]))
         raise DataError(
-            f"{where(path, sheet)}, column 'txtVALUE': {int(bad.sum())} value(s) are neither a "
+            f"{path}, sheet {sheet!r}, column 'txtVALUE': {int(bad.sum())} value(s) are neither a "
             f"count nor {SUPPRESSED!r} ({', '.join(examples)}) in rows "
             f"{excel_rows(raw.index[bad])}"
         )
@@ -125,7 +121,7 @@ def parse_years(raw: pd.DataFrame, path: Path | str = "") -> pd.Series:
     bad = year.isna() | (year < 1990) | (year > 2100)
     if bad.any():
         raise DataError(
-            f"{where(path, raw['sheet'].iat[0])}, column 'Year': not a year in rows "
+            f"{path}, sheet {raw['sheet'].iat[0]!r}, column 'Year': not a year in rows "
             f"{excel_rows(raw.index[bad])} ({sorted(set(raw['Year'][bad].fillna('<empty>')))[:5]})"
         )
     return year

@@ -7,7 +7,6 @@ hold quarantines its row, with a reason; a missing column is a `DataError` namin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,9 +271,6 @@ def _year(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return number.where(ok).astype("Int64"), reasons.astype("string")
 
 
-CODE_FORMAT = {"ISO2": re.compile(r"^[A-Z]{2}$"), "ISO3": re.compile(r"^[A-Z]{3}$")}
-
-
 def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd.Series, ...]:
     """ISO3 per row; the 'unknown country' code becomes missing; other misses give a reason."""
     unknown = raw.isin(UNKNOWN_COUNTRY)
@@ -285,12 +281,8 @@ def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd
 
 
 def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str, str]:
-    """ISO3 for every distinct well-formed code of `columns`, in one country_converter call
-    (1.3.2 matches ISO2 codes as fragments: 'GBR' in an ISO2 column would become BRA)."""
+    """ISO3 for every distinct code of `columns` (`countries.to_iso3` refuses malformed ones)."""
     values = pd.concat([raw[c] for c in columns]).dropna().drop_duplicates()
-    values = values[
-        values.str.fullmatch(CODE_FORMAT[codes].pattern) & ~values.isin(UNKNOWN_COUNTRY)
-    ]
     iso3 = countries.to_iso3(values.reset_index(drop=True), src=codes)
     return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
 

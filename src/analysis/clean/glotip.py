@@ -39,7 +39,6 @@ class Vintage:
     """One export after cleaning: the tidy table, its quarantine and what was done to it."""
 
     vintage: str
-    export_date: str
     cleaned: accounting.Cleaned  # row level: every raw row is in `table` or `quarantine`
     table: pd.DataFrame  # after summing repeated keys: one row per key
     quality: dict
@@ -366,7 +365,7 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
         "categories": category_report(cleaned.table),
         "consistency": consistency,
     }
-    return Vintage(vintage, quality["export_date"], cleaned, table, quality, published)
+    return Vintage(vintage, cleaned, table, quality, published)
 
 
 def category_report(rows: pd.DataFrame) -> dict:

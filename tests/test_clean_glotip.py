@@ -152,14 +152,14 @@ def test_failure_leaves_earlier_outputs_intact(tmp_path, quirks, monkeypatch):
     bad = glotip.read_export(write_xlsx(tmp_path / "bad.xlsx", rows))
     out = tmp_path / "processed"
     monkeypatch.setattr(glotip, "read_vintage", lambda v, raw_root=None: (good, quirks))
-    glotip.build(["2025", "2023"], output_dir=out)
+    glotip.write(glotip.clean_vintages(["2025", "2023"]), out)
     before = {p: p.read_bytes() for p in out.rglob("*.parquet")}
     assert len(before) == 3
     monkeypatch.setattr(
         glotip, "read_vintage", lambda v, raw_root=None: (good if v == "2025" else bad, quirks)
     )
     with pytest.raises(DataError, match="'five'"):
-        glotip.build(["2025", "2023"], output_dir=out)
+        glotip.write(glotip.clean_vintages(["2025", "2023"]), out)
     assert {p: p.read_bytes() for p in out.rglob("*.parquet")} == before
 
 
@@ -167,10 +167,10 @@ def test_a_single_vintage_removes_the_stale_vintage_diff(tmp_path, quirks, monke
     good = glotip.read_export(quirks)
     out = tmp_path / "processed"
     monkeypatch.setattr(glotip, "read_vintage", lambda v, raw_root=None: (good, quirks))
-    glotip.build(["2025", "2023"], output_dir=out)
+    glotip.write(glotip.clean_vintages(["2025", "2023"]), out)
     diff = catalog.table("glotip_vintage_diff").location(out)
     assert diff.is_file()
-    glotip.build(["2025"], output_dir=out)
+    glotip.write(glotip.clean_vintages(["2025"]), out)
     assert not diff.exists()
     assert catalog.table("glotip").location(out).is_file()
 

@@ -206,7 +206,8 @@ def test_eurostat_against_glotip():
          "glotip_lower": pd.array([6000.0, 61.04, pd.NA], "Float64"),
          "glotip_upper": pd.array([6004.0, 62.5, pd.NA], "Float64"),
          "glotip_countries": pd.array([20, 18, 0], "Int64"),
-         "gap_pct": pd.array([-14.2, -1.2, pd.NA], "Float64")}
+         "gap_pct": pd.array([-14.2, -1.2, pd.NA], "Float64"),
+         "gap_points": pd.array([pd.NA, -1.2 * 63.27 / 100, pd.NA], "Float64")}
     )  # fmt: skip
     table = ev.eu27_table(eu)
     assert len(table) == 2  # 2021 has a figure from neither source
@@ -250,11 +251,13 @@ def test_eurostat_against_glotip():
 def test_a_gap_in_shares_reads_in_points_and_a_gap_in_counts_in_per_cent():
     # the example: Eurostat 63.0%, GLOTIP 70.2-70.3% is 7.2 points (11.4% relative)
     share = "female share of registered victims (%)"
+    assert en.is_share_measure(share) and not en.is_share_measure("registered victims")
     gap = float(en.gap_percent([63.0], [70.2], [70.3]).iloc[0])
-    assert ev.gap_text(share, gap, 63.0) == "+7.2 points"
-    assert ev.gap_points(share, gap, 63.0) == pytest.approx(7.2)
-    assert ev.gap_text("registered victims", gap, 63.0) == f"{gap:+.1f}% of the Eurostat figure"
-    assert ev.gap_text(share, pd.NA, 63.0) == ""
+    points = float(en.gap_distance([63.0], [70.2], [70.3]).iloc[0])
+    assert points == pytest.approx(7.2)
+    assert ev.gap_text(gap, points) == "+7.2 points"
+    assert ev.gap_text(gap, pd.NA) == f"{gap:+.1f}% of the Eurostat figure"
+    assert ev.gap_text(pd.NA, pd.NA) == ""
 
 
 def test_a_bounds_band_draws_the_lower_bound_and_fills_up_to_the_upper():

@@ -1,8 +1,6 @@
 """Every processed table, declared once: its name, file, schema and the step that writes it.
-
-Cleaning steps write through `write`, analyses read through `read`, and the run's DAG takes
-each step's outputs from here (`written_by`). In a run, reading a table the step did not
-declare, or writing one another step owns, is an `UndeclaredRead` (`analysis.data.guard`).
+In a run, reading a table the step did not declare, or writing one another step owns, is an
+`UndeclaredRead` (`analysis.data.guard`).
 """
 
 from __future__ import annotations
@@ -95,13 +93,7 @@ def read(
     folder: str | Path | None = None,
 ) -> pd.DataFrame:
     """A processed table; a missing file or column is a DataError naming the file."""
-    entry = table(name)
-    guard.check_read(name)
-    path = entry.location(folder)
-    if not path.is_file():
-        raise DataError(
-            f"{path} is missing: run the step {entry.writer} first (python -m analysis run)"
-        )
+    path = _existing(name, folder)
     frame = pd.read_parquet(path, columns=columns)
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -110,12 +102,18 @@ def read(
 
 
 def read_json(name: str, folder: str | Path | None = None):
+    return json.loads(_existing(name, folder).read_text(encoding="utf-8"))
+
+
+def _existing(name: str, folder: str | Path | None) -> Path:
     entry = table(name)
     guard.check_read(name)
     path = entry.location(folder)
     if not path.is_file():
-        raise DataError(f"{path} is missing: run the step {entry.writer} first")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise DataError(
+            f"{path} is missing: run the step {entry.writer} first (python -m analysis run)"
+        )
+    return path
 
 
 def _check_writer(entry: Table) -> None:
@@ -134,14 +132,13 @@ def remove(name: str, folder: str | Path | None = None) -> None:
 
 
 def validate(name: str, frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The frame checked against the pandera schema the catalog names for table `name`; a
-    failure is a DataError naming `label` (the file or table), the columns, checks and rows."""
+    """The frame checked against the pandera schema the catalog names for table `name`."""
     return check(table(name).load_schema(), frame, label)
 
 
 def check(schema, frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    """`frame` checked against a pandera `schema`, a failure a DataError as `validate` says it
-    (also for the transcribed tables that are no processed table)."""
+    """`frame` checked against a pandera `schema`; a failure is a DataError naming `label` (the
+    file or table), the columns, checks and rows."""
     import pandera.errors
 
     try:
@@ -160,9 +157,8 @@ def check(schema, frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def write(name: str, data, folder: str | Path | None = None) -> Path:
-    """Write a processed table (a frame as parquet, anything else as JSON), atomically. A frame
-    of a table with a schema is checked against it first (`validate`): what is written is
-    what the catalog says, whatever a step checked before."""
+    """Write a processed table (a frame as parquet, anything else as JSON), atomically; a frame
+    is checked against its schema first, whatever a step checked before."""
     entry = table(name)
     _check_writer(entry)
     path = entry.location(folder)

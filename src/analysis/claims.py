@@ -1,12 +1,8 @@
-"""The claims of the 2009 report that started the project, checked against the data here.
+"""The claims of the 2009 report that started the project, and the evidence for each.
 
-The report is a registered raw file (read by `analysis.data.seed.article_text`); each claim
-(mappings/claims_2009.csv) quotes it word for word (`unquoted` finds any that it does not
-contain), with the speaker as the report names them and the date of the press conference, and
-names a `check`: the evidence this module computes for it
-from the processed tables (CTDC, GLOTIP, US TIP, Belarus press figures) and the ILO estimates
-recorded in definitions/NOTES.md (mappings/ilo_estimates.csv). A verdict is one of VERDICTS and
-its reason is written from the evidence numbers, so a reviewer can recompute every one of them.
+Each claim (mappings/claims_2009.csv) quotes the registered report word for word and names a
+`check`: the evidence computed here from the processed tables and the ILO estimates
+(mappings/ilo_estimates.csv), from which its verdict's reason is written.
 """
 
 from __future__ import annotations
@@ -93,11 +89,8 @@ def ilo_value(ilo: pd.DataFrame, estimate_year: int, measure: str) -> float:
 
 
 def load_belarus_victims(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """CTDC records (all releases) of Belarusian citizens, with forms of exploitation.
-
-    Records without a year are kept: "over all years" counts them (profiles.load_victims
-    selects a year range and so leaves them out).
-    """
+    """CTDC records (all releases) of Belarusian citizens, with forms of exploitation; records
+    without a year are kept, since "over all years" counts them."""
     frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED, data_dir)
     mine = frame[frame["citizenship"].eq(COUNTRY).fillna(False)].reset_index(drop=True)
     return victims.add_groups(mine)
@@ -133,8 +126,7 @@ REPORTED_BY = ("by citizenship", "by country of repatriation")
 def glotip_reporters(
     glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW, dimensions=REPORTED_BY
 ) -> list[str]:
-    """Countries that reported to GLOTIP victims with the country's citizenship (or repatriated
-    to or from it) in `years`."""
+    """Countries that reported to GLOTIP victims of the country's citizenship or repatriation."""
     rows = glotip[
         (glotip["indicator"] == en.INDICATORS["victims"])
         & glotip["dimension"].isin(dimensions)

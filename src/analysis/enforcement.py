@@ -1,13 +1,8 @@
 """Enforcement trends from GLOTIP, and how GLOTIP compares with US TIP and Eurostat.
 
-GLOTIP publishes counts of 1 to 4 as `<5` (cleaned to `lower` = 1, `upper` = 4). A sum over
-countries that includes such cells is an interval, not a number: every sum, rate and ratio here
-carries `lower` and `upper` through, and `value` is filled only when both agree. Nothing is
-imputed. Sums run only over the countries that reported, so `n_countries` travels with every
-aggregate, and `coverage` says how many countries that is in each year.
-
-One vintage per series: GLOTIP exports revise earlier years, so frames holding more than one
-vintage are refused rather than spliced.
+A sum over `<5` cells is an interval: every sum, rate and ratio carries `lower` and `upper`,
+and `value` only where they agree; nothing is imputed. Sums run over the countries that
+reported (`n_countries`). Exports revise earlier years, so vintages are never spliced.
 """
 
 from __future__ import annotations
@@ -26,6 +21,7 @@ from analysis.schemas.enforcement import INDICATOR_NAMES as INDICATORS
 LABELS = {"victims": "detected victims", "prosecuted": "persons prosecuted",
           "convicted": "persons convicted"}  # fmt: skip
 PER = 100_000  # rates per 100,000 population
+BOUNDS = ["lower", "upper"]
 WORLD, EU27 = "World", "EU27"
 RATIOS = {  # name: (numerator, denominator)
     "convictions per prosecution": ("convicted", "prosecuted"),
@@ -86,12 +82,8 @@ def country_totals(
     indicators: Iterable[str] = tuple(INDICATORS),
     sexes: Sequence[str] = ("Total",),
 ) -> pd.DataFrame:
-    """One row per country, year, indicator and sex: the published total (all ages, all forms).
-
-    Only published totals are used: a country-year with a breakdown but no total is not
-    reconstructed from its parts. A total below its own parts is the one the cleaning step
-    rebuilt from them, marked in `check` (`clean.glotip.check_totals`).
-    """
+    """One row per country, year, indicator and sex: the published total (all ages, all forms);
+    a country-year without a total is not rebuilt from its breakdown."""
     vintage_of(glotip)
     keys = indicator_keys(indicators)
     wanted = glotip["indicator"].isin([INDICATORS[k] for k in keys])
@@ -113,11 +105,8 @@ def country_totals(
 def total_and_later_peak(
     glotip: pd.DataFrame, iso3: str, year: int, indicator: str = "victims"
 ) -> dict:
-    """One country's published total in `year` and its largest total in a later year, as bounds.
-
-    Comparing an estimate for one year with the detections of that year and after needs one
-    export (vintage) throughout. A year without a published total is a DataError naming it.
-    """
+    """One country's published total in `year` and its largest total in a later year, as bounds
+    (one vintage throughout); a year without a published total is a DataError naming it."""
     vintage = vintage_of(glotip)
     totals = country_totals(glotip, [indicator])
     series = totals[totals["iso3"] == iso3].set_index("year")
@@ -176,8 +165,7 @@ def select(
 def scope_countries(
     glotip: pd.DataFrame, country_codes: Sequence[str] | None = None, region: str = WORLD
 ) -> list[str]:
-    """Every country of the export (any indicator, any year) in the chosen countries or region:
-    the denominator of coverage."""
+    """Every country of the export in the chosen countries or region: coverage's denominator."""
     codes = pd.Series(sorted(glotip["iso3"].unique()), dtype="string")
     return codes[select(codes, country_codes, region).to_numpy()].tolist()
 
@@ -198,11 +186,8 @@ def attach_population(frame: pd.DataFrame, population: pd.DataFrame) -> pd.DataF
 
 
 def sum_bounds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Sum `lower` and `upper` (and `population` when present) over the rows of each group.
-
-    `value` is the exact sum when no suppressed cell took part, else <NA>; `n_countries` and
-    `n_suppressed` count the rows summed and the `<5` cells among them.
-    """
+    """Sum `lower` and `upper` (and `population` when present) per group; `value` where no `<5`
+    cell took part; `n_countries` and `n_suppressed` count the rows and the `<5` cells."""
     aggregations = {
         "lower": ("lower", "sum"),
         "upper": ("upper", "sum"),
@@ -230,10 +215,8 @@ def add_rates(frame: pd.DataFrame, per: int = PER) -> pd.DataFrame:
 
 
 def ratio_bounds(num_lower, num_upper, den_lower, den_upper) -> pd.DataFrame:
-    """Bounds of num/den when both are intervals: [num_lower/den_upper, num_upper/den_lower].
-
-    A denominator that may be zero gives no upper bound (<NA>); one that is zero, no ratio.
-    """
+    """Bounds of num/den when both are intervals: [num_lower/den_upper, num_upper/den_lower];
+    a denominator that may be zero gives no upper bound (<NA>), one that is zero no ratio."""
     num_lower = pd.Series(num_lower, dtype="Float64")
     num_upper = pd.Series(num_upper, dtype="Float64", index=num_lower.index)
     den_lower = pd.Series(den_lower, dtype="Float64", index=num_lower.index)
@@ -257,11 +240,8 @@ def paired(totals: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFra
 
 
 def ratios(totals: pd.DataFrame, by_country: bool = False) -> pd.DataFrame:
-    """Convictions per prosecution and per detected victim, by year (and country), with bounds.
-
-    Aggregates run over the countries that report both indicators that year. These are
-    ratios of flows in the same year, not the share of a cohort's cases ending in conviction.
-    """
+    """Convictions per prosecution and per detected victim, by year (and country), with bounds,
+    over the countries reporting both that year: same-year flows, not cohort rates."""
     parts = []
     for name, (num, den) in RATIOS.items():
         both = paired(totals, num, den)
@@ -310,10 +290,8 @@ def coverage(
     years: Sequence[int],
     population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per indicator and year: countries reporting a total, out of `universe`, and their share.
-
-    With `population`, also the share of the universe's population living in reporting countries.
-    """
+    """Per indicator and year: countries reporting a total, out of `universe`, and their share
+    (with `population`, also the share of the universe's population they hold)."""
     universe = sorted(set(universe))
     t = totals[(totals["sex"] == "Total") & totals["iso3"].isin(universe)]
     grid = pd.MultiIndex.from_product(
@@ -332,20 +310,8 @@ def coverage(
     return out.astype({"year": "Int64", "n_reporting": "Int64", "n_universe": "Int64"})
 
 
-def not_reporting(
-    totals: pd.DataFrame, universe: Sequence[str], indicator: str, year: int
-) -> list[str]:
-    """The countries of `universe` with no published total for `indicator` in `year`."""
-    t = totals[(totals["sex"] == "Total") & (totals["indicator"] == indicator)]
-    reporting = set(t.loc[t["year"] == year, "iso3"])
-    return sorted(set(universe) - reporting)
-
-
 def largest_contributor(totals: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator and year: the country with the largest published total and its share (%).
-
-    World and regional sums are often one country's figure; this says when.
-    """
+    """Per indicator and year: the country with the largest published total and its share (%)."""
     t = totals[totals["sex"] == "Total"]
     sums = sum_bounds(t, ["indicator", "year"]).set_index(["indicator", "year"])
     top = t.sort_values(["lower", "iso3"], ascending=[False, True]).drop_duplicates(
@@ -360,10 +326,8 @@ def largest_contributor(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 def balanced_panel(totals: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
-    """Rows of countries that report an indicator in every one of `years` (per indicator, sex).
-
-    Its sums change only when the countries' figures do, not when coverage does.
-    """
+    """Rows of countries that report an indicator in every one of `years` (per indicator, sex):
+    sums whose changes are not changes of coverage."""
     years = list(years)
     t = totals[totals["year"].isin(years)]
     n_years = t.groupby(["indicator", "sex", "iso3"])["year"].transform("nunique")
@@ -374,11 +338,8 @@ def balanced_panel(totals: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
 
 
 def tip_comparison(us_tip: pd.DataFrame, world: pd.DataFrame) -> pd.DataFrame:
-    """US TIP global figures beside GLOTIP sums over reporting countries, year by year.
-
-    `world` is `sum_bounds(..., by=["indicator", "year"])` of sex-Total rows. `ratio_*` is
-    TIP divided by the GLOTIP bounds; each row keeps its TIP report edition.
-    """
+    """US TIP global figures beside the GLOTIP world sums (`world`: `sum_bounds` by indicator
+    and year), year by year; `ratio_*` is TIP divided by the GLOTIP bounds."""
     rows = []
     for column, indicator in TIP_MEASURES.items():
         tip = us_tip[["year", column, "tip_report_edition", "is_secondary"]].rename(
@@ -399,8 +360,8 @@ def tip_comparison(us_tip: pd.DataFrame, world: pd.DataFrame) -> pd.DataFrame:
 
 
 def glotip_above_tip(tip: pd.DataFrame, top: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `tip_comparison` where even the GLOTIP lower bound exceeds the TIP figure
-    (ratio below 1), with that year's largest GLOTIP contributor (`largest_contributor`)."""
+    """The rows of `tip_comparison` where the GLOTIP lower bound exceeds the TIP figure, with
+    that year's largest GLOTIP contributor (`largest_contributor`)."""
     rows = tip.assign(indicator=tip["measure"].map(TIP_MEASURES))
     return rows[rows["ratio_high"] < 1].merge(top, on=["indicator", "year"], how="left")
 
@@ -410,39 +371,28 @@ def _glotip_eu_figures(totals: pd.DataFrame, population: pd.DataFrame, years) ->
     members = eu27_members()
     eu = totals[totals["iso3"].isin(members) & totals["year"].isin(list(years))]
     sums = sum_bounds(eu[eu["sex"] == "Total"], ["indicator", "year"])
-    shares = female_share(eu)
     eu_pop = population[population["iso3"].isin(members)].groupby("year")["population"].sum()
-    rows = []
-    for measure, (_, indicator, kind) in EUROSTAT_MEASURES.items():
-        if kind == "female_share":
-            part = shares[shares["indicator"] == indicator]
-        else:
-            part = sums[sums["indicator"] == indicator].copy()
-            if kind == "per_million":
-                pop = part["year"].map(eu_pop).astype("Float64")
-                part["lower"] = part["lower"].astype("Float64") / pop * 1e6
-                part["upper"] = part["upper"].astype("Float64") / pop * 1e6
-        rows.append(
-            pd.DataFrame(
-                {
-                    "measure": measure,
-                    "year": part["year"].astype("Int64").to_numpy(),
-                    "glotip_lower": part["lower"].astype("Float64").to_numpy(),
-                    "glotip_upper": part["upper"].astype("Float64").to_numpy(),
-                    "glotip_countries": part["n_countries"].astype("Int64").to_numpy(),
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
+    pop = sums["year"].map(eu_pop).astype("Float64")
+    per_million = sums.assign(**{b: sums[b].astype("Float64") / pop * 1e6 for b in BOUNDS})
+    of_kind = {"count": sums, "per_million": per_million, "female_share": female_share(eu)}
+    out = pd.concat(
+        [of_kind[kind][of_kind[kind]["indicator"] == indicator].assign(measure=measure)
+         for measure, (_, indicator, kind) in EUROSTAT_MEASURES.items()], ignore_index=True
+    )  # fmt: skip
+    return pd.DataFrame(
+        {
+            "measure": out["measure"],
+            "year": out["year"].astype("Int64"),
+            "glotip_lower": out["lower"].astype("Float64"),
+            "glotip_upper": out["upper"].astype("Float64"),
+            "glotip_countries": out["n_countries"].astype("Int64"),
+        }
+    )
 
 
 def gap_distance(reference, lower, upper) -> pd.Series:
-    """How far the interval [lower, upper] lies from `reference`, in the units of both (for
-    shares in per cent: percentage points).
-
-    Zero when the reference lies inside the interval; otherwise the signed distance to the
-    nearest bound: the discrepancy that remains whatever the suppressed cells hold.
-    """
+    """How far [lower, upper] lies from `reference`, in their units (for shares: points): zero
+    inside, else the signed distance to the nearest bound, whatever the `<5` cells hold."""
     reference = pd.Series(reference, dtype="Float64")
     lower = pd.Series(lower, dtype="Float64", index=reference.index)
     upper = pd.Series(upper, dtype="Float64", index=reference.index)
@@ -469,14 +419,9 @@ def eu27_comparison(
     population: pd.DataFrame,
     years: Sequence[int],
 ) -> pd.DataFrame:
-    """Eurostat EU-27 headlines beside the GLOTIP sum over the EU-27 members, per year.
-
-    `totals` needs sexes Total and Female. Every year and measure appears; a source without a
-    figure shows <NA>. Eurostat figures are each one's latest release (`latest`). `gap_pct`
-    is GLOTIP's distance from Eurostat (see `gap_percent`). GLOTIP per-million figures
-    divide by the population of all 27 members, as Eurostat does, although only
-    `glotip_countries` members reported.
-    """
+    """Eurostat EU-27 headlines (latest releases) beside the GLOTIP sum over the members, per
+    year and measure (<NA> where a source has no figure). GLOTIP per-million figures divide by
+    the population of all 27 members, as Eurostat does, though fewer reported."""
     years = list(years)
     grid = pd.DataFrame(
         [(m, y) for m in EUROSTAT_MEASURES for y in years], columns=["measure", "year"]
@@ -505,10 +450,9 @@ def eu27_comparison(
 
 
 def largest_gaps(table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-    """The `n` largest discrepancies among the counts and rates, by their absolute distance in
-    per cent of the Eurostat figure (`gap_pct`), then the `n` largest among the shares, by
-    their absolute distance in percentage points (`gap_points`): a share's relative per cent
-    would rank a small share's few points above a large share's many."""
+    """The `n` largest gaps of counts and rates (`gap_pct`), then of shares in points
+    (`gap_points`): a relative per cent would rank a small share's few points above a large
+    share's many."""
     share = table["measure"].map(is_share_measure).astype(bool)
     parts = []
     for rows, column in ((table[~share], "gap_pct"), (table[share], "gap_points")):

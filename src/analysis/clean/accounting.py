@@ -28,6 +28,11 @@ def empty_quarantine(raw: pd.DataFrame) -> pd.DataFrame:
     return quarantine(raw, pd.Series(False, index=raw.index), "")
 
 
+def counts(values: pd.Series) -> dict[str, int]:
+    """Rows per distinct value, in the order of the values, for a quality record."""
+    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
 def missingness(frame: pd.DataFrame) -> dict[str, float]:
     """Share of missing values per column, rounded to 4 decimals."""
     return {col: round(float(share), 4) for col, share in frame.isna().mean().items()}

@@ -1,21 +1,12 @@
 """Clean the CTDC victim releases into one tidy table (`analysis.schemas.victims`).
 
-The three releases describe the same kind of record with different conventions (see
-`ctdc/SOURCE.md` in the shared data and the k-anon data dictionary 20210825):
-
-- synthetic 2021-08-25: ISO3 codes; flags are 1 or empty; age bands like `09--17`;
-- k-anon 2021-07-15: ISO2 codes; flags 1/0; gender `Not Known`; a `Datasource` column;
-- Global Dataset 2020-04-14 subset: ISO2; flags 0/1/empty (empty was -99); citizenship `0`.
-
-`CODINGS` states these quirks as data, so one set of small functions cleans all three. A
-row is quarantined (with a reason) when a value is not one the release can hold; a missing
-column or an unreadable file is a `DataError` naming the file. Every raw row ends up either
-in the table or in the quarantine, and `accounting.summarise` checks that.
+The three releases code the same records differently (`ctdc/SOURCE.md`, the k-anon data
+dictionary 20210825); `CODINGS` states each one's quirks as data. A value a release cannot
+hold quarantines its row, with a reason; a missing column is a `DataError` naming the file.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +14,7 @@ import pandas as pd
 
 from analysis import catalog
 from analysis.clean import accounting
-from analysis.clean.accounting import Cleaned
+from analysis.clean.accounting import Cleaned, counts
 from analysis.data import countries, releases, sources
 from analysis.data.errors import DataError
 from analysis.schemas import victims as schema
@@ -245,12 +236,6 @@ class Victims:
     quality: dict
 
 
-def coding(name: str) -> Coding:
-    if name not in CODINGS:
-        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(CODINGS)}")
-    return CODINGS[name]
-
-
 def read_raw(rel: Coding, path: Path) -> pd.DataFrame:
     """All columns as text (`NA` stays Namibia); a missing column is an error naming the file."""
     raw = sources.read_csv(path, dtype="string", engine="pyarrow")
@@ -286,33 +271,19 @@ def _year(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return number.where(ok).astype("Int64"), reasons.astype("string")
 
 
-CODE_FORMAT = {"ISO2": re.compile(r"^[A-Z]{2}$"), "ISO3": re.compile(r"^[A-Z]{3}$")}
-
-
 def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd.Series, ...]:
     """ISO3 per row; the 'unknown country' code becomes missing; other misses give a reason."""
     unknown = raw.isin(UNKNOWN_COUNTRY)
     iso3 = raw.map(iso3_of).astype("string")
     bad = raw.notna() & ~unknown & iso3.isna()
     reasons = raw[bad].map(lambda v: f"{column}: not an {codes} country code {str(v)[:40]!r}")
-    return iso3, reasons.astype("string"), _counts(raw[bad]), _counts(raw[unknown])
-
-
-def _counts(values: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+    return iso3, reasons.astype("string"), counts(raw[bad]), counts(raw[unknown])
 
 
 def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str, str]:
-    """ISO3 for every distinct well-formed code of `columns`, in one country_converter call.
-
-    The format check matters: country_converter 1.3.2 matches ISO2 codes as fragments, so an
-    ISO2 column holding 'GBR' would become BRA, and 'USA' gives two matches.
-    """
+    """ISO3 for every distinct code of `columns` (`countries.to_iso3` refuses malformed ones)."""
     values = pd.concat([raw[c] for c in columns]).dropna().drop_duplicates()
-    values = values[
-        values.str.fullmatch(CODE_FORMAT[codes].pattern) & ~values.isin(UNKNOWN_COUNTRY)
-    ]
-    iso3 = countries.to_iso3(values.reset_index(drop=True), src=codes).iso3
+    iso3 = countries.to_iso3(values.reset_index(drop=True), src=codes)
     return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
 
 
@@ -336,11 +307,8 @@ def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series
 
 
 def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
-    """Where 0 cannot be told from unknown, a group with no flag set is unknown as a whole.
-
-    Every victim has some form of exploitation; a row with none flagged says nothing about
-    it. The same holds for means of control, recruiter relation and the labour and sex types.
-    """
+    """Where 0 cannot be told from unknown, a group with no flag set is unknown as a whole:
+    every victim has some form of exploitation, so a row with none flagged says nothing."""
     present = {FLAG_NAMES[c] for c in rel.flags if c in FLAG_NAMES}
     flags = flags.copy()
     for group in schema.FLAG_GROUPS.values():
@@ -352,10 +320,7 @@ def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
 
 
 def _first_reason(index: pd.Index, problems: list[pd.Series]) -> pd.Series:
-    """The first problem found per row (rules run in order); <NA> for a clean row.
-
-    Each problem holds only the rows it rejects, so this stays cheap on clean data.
-    """
+    """The first problem found per row (rules run in order); <NA> for a clean row."""
     found = [p for p in problems if len(p)]
     if not found:
         return pd.Series(pd.NA, index=index, dtype="string")
@@ -374,11 +339,12 @@ def _record_ids(raw: pd.DataFrame, rel: Coding) -> tuple[pd.Series, list[pd.Seri
     return case, [missing, duplicate]
 
 
-def _majority(raw: pd.DataFrame, column: str | None) -> tuple[pd.Series, list[pd.Series]]:
+def _optional(raw: pd.DataFrame, column: str | None, mapping: dict, dtype) -> tuple:
+    """A column only some releases have: its labels mapped (all <NA> without it), and reasons."""
     if column is None:
-        return pd.Series(pd.NA, index=raw.index, dtype="boolean"), []
-    value, reasons = _labels(raw[column], MAJORITY, pd.NA, column)
-    return value.astype("boolean"), [reasons]
+        return pd.Series(pd.NA, index=raw.index, dtype=dtype), []
+    value, reason = _labels(raw[column], mapping, pd.NA, column)
+    return value.astype(dtype), [reason]
 
 
 def _reason_where(mask: pd.Series, text: str) -> pd.Series:
@@ -397,7 +363,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
     problems.append(reason)
 
     band_minor = age_band.isin(MINOR_BANDS).where(age_band.notna() & (age_band != "unknown"))
-    stated_minor, reasons = _majority(raw, rel.majority)
+    stated_minor, reasons = _optional(raw, rel.majority, MAJORITY, "boolean")
     problems += reasons
     problems.append(
         _reason_where(
@@ -408,7 +374,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
     is_minor = band_minor.astype("boolean").fillna(stated_minor)
-    at_exploit, reasons = _majority(raw, rel.majority_at_exploit)
+    at_exploit, reasons = _optional(raw, rel.majority_at_exploit, MAJORITY, "boolean")
     problems += reasons
     problems.append(
         _reason_where(
@@ -417,14 +383,10 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
 
-    datasource = pd.Series(pd.NA, index=raw.index, dtype=object)
-    if rel.datasource:
-        datasource, reason = _labels(raw[rel.datasource], DATASOURCE, pd.NA, rel.datasource)
-        problems.append(reason)
-    months = pd.Series(pd.NA, index=raw.index, dtype=object)
-    if rel.months:
-        months, reason = _labels(raw[rel.months], MONTHS, pd.NA, rel.months)
-        problems.append(reason)
+    datasource, reasons = _optional(raw, rel.datasource, DATASOURCE, "string")
+    problems += reasons
+    months, reasons = _optional(raw, rel.months, MONTHS, schema.MONTHS)
+    problems += reasons
 
     country_counts = {"unmatched": {}, "unknown": {}}
     iso3 = {}
@@ -443,12 +405,12 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
             "release": pd.Series(rel.name, index=raw.index, dtype="string"),
             "record_id": record_id.astype("string"),
             "year": year,
-            "datasource": datasource.astype("string"),
+            "datasource": datasource,
             "gender": gender.astype("string"),
             "age_band": age_band.astype(schema.AGE_BAND),
             "is_minor": is_minor,
             "is_minor_at_exploit": at_exploit,
-            "months_trafficked": months.astype(schema.MONTHS),
+            "months_trafficked": months,
             "citizenship": iso3["citizenship"],
             "citizenship_un_region": countries.un_region(iso3["citizenship"]),
             "citizenship_eu27": countries.is_eu27(iso3["citizenship"]),
@@ -467,7 +429,9 @@ def clean_release(
     name: str, path: Path | None = None, raw_root: Path | None = None
 ) -> tuple[Cleaned, dict]:
     """Clean one release: its table, its quarantine, and its part of the quality summary."""
-    rel = coding(name)
+    if name not in CODINGS:
+        raise DataError(f"unknown CTDC release {name!r}; known: {', '.join(CODINGS)}")
+    rel = CODINGS[name]
     path = Path(path) if path is not None else rel.raw_file(raw_root)
     raw = read_raw(rel, path)
     table, reason, country_counts = harmonise(raw, rel)
@@ -476,7 +440,8 @@ def clean_release(
         accounting.quarantine(raw, reason == text, text).assign(release=rel.name)
         for text in sorted(reason[rejected].unique())
     ]
-    quarantine = pd.concat(parts, ignore_index=True) if parts else _no_quarantine(raw, rel)
+    empty = accounting.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
+    quarantine = pd.concat(parts, ignore_index=True) if parts else empty
     cleaned = Cleaned(
         catalog.validate("victims", table[~rejected].reset_index(drop=True), str(path)), quarantine
     )
@@ -495,10 +460,6 @@ def clean_release(
         flag_false_means=rel.false_means,
     )
     return cleaned, quality
-
-
-def _no_quarantine(raw: pd.DataFrame, rel: Coding) -> pd.DataFrame:
-    return accounting.empty_quarantine(raw).assign(release=pd.Series(dtype="string"))
 
 
 def _stack_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -537,15 +498,6 @@ def clean(
     return Victims(table, quarantine, quality)
 
 
-def write(victims: Victims, output_dir: Path | None = None) -> dict[str, Path]:
-    """Write the three outputs, each atomically (a failure leaves earlier files as they were)."""
-    return {
-        "table": catalog.write("victims", victims.table, output_dir),
-        "quarantine": catalog.write("victims_quarantine", victims.quarantine, output_dir),
-        "quality": catalog.write("victims_quality", victims.quality, output_dir),
-    }
-
-
 def build(
     names: list[str] | None = None,
     raw_root: Path | None = None,
@@ -554,7 +506,9 @@ def build(
 ) -> Victims:
     """Clean, then write. Nothing is written unless every release cleans and validates."""
     victims = clean(names, raw_root, files)
-    write(victims, output_dir)
+    catalog.write("victims", victims.table, output_dir)
+    catalog.write("victims_quarantine", victims.quarantine, output_dir)
+    catalog.write("victims_quality", victims.quality, output_dir)
     return victims
 
 
@@ -564,22 +518,12 @@ SUMMARY_KEYS = ["rows_in", "rows_out", "rows_quarantined", "quarantined_by_reaso
 
 def accounting_table(victims: Victims) -> pd.DataFrame:
     """Rows in, out and quarantined per release and reason, for display (aggregates only)."""
-    rows = []
-    for name, quality in victims.quality["releases"].items():
-        rows.append(
-            {
-                "release": name,
-                "rows_in": quality["rows_in"],
-                "rows_out": quality["rows_out"],
-                "rows_quarantined": quality["rows_quarantined"],
-                "quarantine_reasons": "; ".join(
-                    f"{reason}: {count:,}"
-                    for reason, count in quality["quarantined_by_reason"].items()
-                )
-                or "none",
-            }
-        )
-    return pd.DataFrame(rows)
+    quality = pd.DataFrame.from_dict(victims.quality["releases"], orient="index")
+    reasons = quality["quarantined_by_reason"].map(
+        lambda by: "; ".join(f"{reason}: {n:,}" for reason, n in by.items()) or "none"
+    )
+    table = quality[["rows_in", "rows_out", "rows_quarantined"]].assign(quarantine_reasons=reasons)
+    return table.rename_axis("release").reset_index()
 
 
 def country_codes_table(victims: Victims) -> pd.DataFrame:

@@ -1,9 +1,7 @@
 """Hand-transcribed enforcement tables: US TIP global figures, Eurostat EU headlines, Belarus press.
 
-Each row of these files is a fact copied from a cited page, so nothing is dropped or guessed:
-a value that does not parse, or a column that is missing or renamed, stops the step with an
-error naming the file, column and rows. The tables keep their source address, edition or
-release and note columns, and say whether a row comes from a secondary source.
+Each row is a fact copied from a cited page, so nothing is dropped or guessed: a bad value or
+column stops the step with an error naming the file, column and rows.
 """
 
 from __future__ import annotations
@@ -19,10 +17,6 @@ from analysis.data import countries, sources
 from analysis.data import population as wpp
 from analysis.data.errors import DataError
 from analysis.schemas.enforcement import US_TIP_COUNTS
-
-US_TIP_SOURCE = "us_tip_law_enforcement"
-EUROSTAT_SOURCE = "eurostat_thb_headlines"
-BELARUS_SOURCE = "belarus_press"
 
 US_TIP_COLUMNS = ["year", *US_TIP_COUNTS, "tip_report_edition", "source_address", "note"]
 EUROSTAT_COLUMNS = ["year", "geo", "indicator", "value", "unit", "eurostat_table_named_in_source",
@@ -54,20 +48,12 @@ def to_number(frame: pd.DataFrame, column: str, path: Path, dtype: str = "Int64"
     return number.astype(dtype)
 
 
-def is_secondary_address(address: pd.Series, host: str) -> pd.Series:
-    hosts = address.map(lambda a: urlparse(a).hostname or "", na_action="ignore")
-    return (~hosts.str.endswith(host)).astype("boolean")
-
-
 def clean_us_tip(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned:
     """One row per year, as the TIP table prints it; labour figures are subsets of the totals."""
-    table = pd.DataFrame({"year": to_number(raw, "year", path)})
-    for col in US_TIP_COUNTS:
-        table[col] = to_number(raw, col, path)
+    table = pd.DataFrame({col: to_number(raw, col, path) for col in ["year", *US_TIP_COUNTS]})
     table["tip_report_edition"] = raw["tip_report_edition"]
     table["is_secondary"] = raw["tip_report_edition"].str.contains("secondary").astype("boolean")
-    table["source_address"] = raw["source_address"]
-    table["note"] = raw["note"]
+    table[["source_address", "note"]] = raw[["source_address", "note"]]
     table = catalog.validate("us_tip", table, f"US TIP table ({path})")
     return accounting.Cleaned(table, accounting.empty_quarantine(raw))
 
@@ -79,9 +65,8 @@ EUROSTAT_REVISIONS = Path(__file__).parents[1] / "mappings" / "eurostat_revision
 def clean_eurostat(
     raw: pd.DataFrame, path: Path | str = "", revisions: Path = EUROSTAT_REVISIONS
 ) -> accounting.Cleaned:
-    """Long form as transcribed, with the revisions that the file gives only in notes (their
-    own rows, of their release); each figure's latest release is marked `latest`, the one
-    every comparison uses; older releases stay as the vintage record."""
+    """Long form as transcribed, plus the revisions the file gives only in notes (rows of their
+    release); `latest` marks each figure's latest release, the one every comparison uses."""
     added = _eurostat_rows(read_table(revisions, EUROSTAT_COLUMNS), revisions)
     table = pd.concat([_eurostat_rows(raw, path), added], ignore_index=True)
     key = ["year", "geo", "indicator"]
@@ -101,7 +86,8 @@ def _eurostat_rows(raw: pd.DataFrame, path: Path | str) -> pd.DataFrame:
     if release_month.isna().any():
         rows = [int(i) + 2 for i in raw.index[release_month.isna()]]
         raise DataError(f"{path}, column 'release': not like 'Jan 2024 release' in line(s) {rows}")
-    table = pd.DataFrame(
+    hosts = raw["source_address"].map(lambda a: urlparse(a).hostname or "", na_action="ignore")
+    return pd.DataFrame(
         {
             "year": to_number(raw, "year", path),
             "geo": raw["geo"],
@@ -111,32 +97,24 @@ def _eurostat_rows(raw: pd.DataFrame, path: Path | str) -> pd.DataFrame:
             "eurostat_table": raw["eurostat_table_named_in_source"],
             "release": raw["release"],
             "release_month": release_month.dt.strftime("%Y-%m").astype("string"),
-            "is_secondary": is_secondary_address(raw["source_address"], EUROSTAT_HOST),
+            "is_secondary": (~hosts.str.endswith(EUROSTAT_HOST)).astype("boolean"),
             "source_address": raw["source_address"],
             "note": raw["note"],
         }
     )
-    return table
-
-
-def split_years(raw: pd.DataFrame, path: Path | str = "") -> tuple[pd.Series, pd.Series]:
-    """`2007` is one year; `2002-2013` is a cumulative figure over a range of years."""
-    parts = raw["year"].str.extract(r"^(\d{4})(?:-(\d{4}))?$")
-    bad = parts[0].isna()
-    if bad.any():
-        rows = [int(i) + 2 for i in raw.index[bad]]
-        raise DataError(f"{path}, column 'year': not a year or year range in line(s) {rows}")
-    start = parts[0].astype("Int64")
-    return start, parts[1].fillna(parts[0]).astype("Int64")
 
 
 def clean_belarus(raw: pd.DataFrame, path: Path | str = "") -> accounting.Cleaned:
-    """Press-quoted figures; indicators mix definitions, so they are kept as named in the source."""
-    year_start, year_end = split_years(raw, path)
+    """Press-quoted figures; indicators mix definitions, so they are kept as named in the source.
+    `2007` is one year; `2002-2013` a cumulative figure over a range of years."""
+    years = raw["year"].str.extract(r"^(\d{4})(?:-(\d{4}))?$")
+    if years[0].isna().any():
+        rows = [int(i) + 2 for i in raw.index[years[0].isna()]]
+        raise DataError(f"{path}, column 'year': not a year or year range in line(s) {rows}")
     table = pd.DataFrame(
         {
-            "year_start": year_start,
-            "year_end": year_end,
+            "year_start": years[0].astype("Int64"),
+            "year_end": years[1].fillna(years[0]).astype("Int64"),
             "period": raw["period"],
             "indicator": raw["indicator"],
             "value": to_number(raw, "value", path),
@@ -165,11 +143,9 @@ EUROSTAT_COUNTS = ("victims_sexual_exploitation", "victims_forced_labour",
 
 
 def source_checks(eurostat: pd.DataFrame, population=None) -> pd.DataFrame:
-    """Every place where Eurostat's parts meet a whole, one row per check and year: its shares
-    adding up to 100 (within ROUNDING points when all parts are published, at most 100 when
-    one is missing), its counts by form within the total and, with `population` (WPP), its
-    rate per million against its total. `agrees` False is a contradiction for 02 to show.
-    (US TIP's only parts, its labour figures, are checked against their totals when read.)"""
+    """Every place where Eurostat's parts meet a whole, one row per check and year: shares
+    adding up to 100 (at most 100 when one is not published), counts by form within the total
+    and, with `population` (WPP), the rate per million against the total."""
     rows = []
     latest = eurostat[eurostat["latest"].fillna(False).astype(bool)]
     wide = latest.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
@@ -210,9 +186,9 @@ def checks_summary(checks: pd.DataFrame) -> list[dict]:
 
 
 TABLES = {  # output name: (registered source, expected columns, cleaning function)
-    "us_tip": (US_TIP_SOURCE, US_TIP_COLUMNS, clean_us_tip),
-    "eurostat_thb": (EUROSTAT_SOURCE, EUROSTAT_COLUMNS, clean_eurostat),
-    "belarus_press": (BELARUS_SOURCE, BELARUS_COLUMNS, clean_belarus),
+    "us_tip": ("us_tip_law_enforcement", US_TIP_COLUMNS, clean_us_tip),
+    "eurostat_thb": ("eurostat_thb_headlines", EUROSTAT_COLUMNS, clean_eurostat),
+    "belarus_press": ("belarus_press", BELARUS_COLUMNS, clean_belarus),
 }
 
 
@@ -231,31 +207,20 @@ def clean_all(raw_root: Path | None = None) -> tuple[dict[str, pd.DataFrame], di
     return tables, quality
 
 
-def write(tables: dict[str, pd.DataFrame], output_dir: Path | None = None) -> None:
-    for name, table in tables.items():
-        catalog.write(name, table, output_dir)
-
-
-def write_quality(quality: dict, output_dir: Path | None = None) -> Path:
-    """The row accounting of every enforcement source in one JSON file."""
-    return catalog.write("enforcement_quality", quality, output_dir)
-
-
 def build(
     vintages: list[str] | None = None,
     output_dir: Path | None = None,
     raw_root: Path | None = None,
 ) -> tuple[dict[str, glotip.Vintage], dict[str, pd.DataFrame], dict]:
-    """The whole enforcement step: clean everything first, then write every output.
-
-    Any error is raised before the first write, so earlier outputs stay intact.
-    """
+    """The whole enforcement step: clean everything, then write (an error leaves earlier
+    outputs intact)."""
     vintage_results = glotip.clean_vintages(vintages, raw_root)
     tables, quality = clean_all(raw_root)
     quality = {"glotip": {v: r.quality for v, r in vintage_results.items()}, **quality}
     checks = source_checks(tables["eurostat_thb"], wpp.load(raw_root))
     quality["eurostat_thb"]["consistency"] = checks_summary(checks)
     glotip.write(vintage_results, output_dir)
-    write(tables, output_dir)
-    write_quality(quality, output_dir)
+    for name, table in tables.items():
+        catalog.write(name, table, output_dir)
+    catalog.write("enforcement_quality", quality, output_dir)
     return vintage_results, tables, quality

@@ -1,10 +1,8 @@
 """UNODC GLOTIP country data (data_glotip.xlsx exports) to one tidy, validated long table.
 
-The export is text throughout: two banner rows (`UNODC`, export date) come before the header,
-`txtVALUE` holds counts as text with `<5` for suppressed cells and `1,192` for thousands, and
-each vintage has its own junk (questionnaire codes, date-like values, regional aggregates).
-Every raw row ends up either in the table or in the quarantine with a reason; repeated keys
-are summed explicitly (see `aggregate_repeats`), never left for a pivot to pick one.
+The export is text: two banner rows before the header, `<5` for suppressed cells, `1,192` for
+thousands, and junk rows per vintage. Every raw row ends up in the table or the quarantine;
+repeated keys are summed explicitly, never left for a pivot to pick one.
 """
 
 from __future__ import annotations
@@ -41,15 +39,10 @@ class Vintage:
     """One export after cleaning: the tidy table, its quarantine and what was done to it."""
 
     vintage: str
-    export_date: str
     cleaned: accounting.Cleaned  # row level: every raw row is in `table` or `quarantine`
     table: pd.DataFrame  # after summing repeated keys: one row per key
     quality: dict
     published: pd.DataFrame | None = None  # `table` before `check_totals`: as UNODC published
-
-
-def where(path: Path | str, sheet: str) -> str:
-    return f"{path}, sheet {sheet!r}"
 
 
 def excel_rows(index: pd.Index, limit: int = 10) -> str:
@@ -58,40 +51,29 @@ def excel_rows(index: pd.Index, limit: int = 10) -> str:
     return ", ".join(rows) + more
 
 
-def parse_export(grid: pd.DataFrame, path: Path | str, sheet: str) -> pd.DataFrame:
-    """Check the banner and header of a sheet read without a header; return the data rows.
-
-    A sheet without the banner, or with a renamed or moved column, is refused: reading it
-    with `skiprows=2` would silently take a data row as the header.
-    """
-    if grid.shape[0] < HEADER_ROWS or str(grid.iat[0, 0]).strip() != BANNER:
-        first = "empty" if grid.empty else repr(grid.iat[0, 0])
-        raise DataError(
-            f"{where(path, sheet)}: row 1 should be the {BANNER!r} banner (two banner rows, "
-            f"then the header in row 3), found {first}; is this a GLOTIP data-portal export?"
-        )
-    header = [str(v).strip() for v in grid.iloc[2].tolist()]
-    accounting.check_columns(
-        header, COLUMNS, f"{where(path, sheet)}, header row 3", "GLOTIP layout"
-    )
-    data = grid.iloc[HEADER_ROWS:].reset_index(drop=True)
-    data.columns = COLUMNS
-    data = data.astype("string").apply(lambda col: col.str.strip())
-    return data.assign(sheet=sheet, export_date=str(grid.iat[1, 0]).strip())
-
-
 def read_export(path: Path) -> pd.DataFrame:
-    """Read the first sheet as text and check its layout.
-
-    calamine reads the 58,769-row export in about 1 s (openpyxl: about 6 s), cell for cell
-    the same text.
-    """
+    """The first sheet as text, its layout checked: a sheet without the banner, or with a
+    renamed or moved column, is refused (`skiprows=2` would take a data row as the header).
+    calamine reads the 58,769-row export in about 1 s (openpyxl: about 6 s)."""
     with pd.ExcelFile(path, engine="calamine") as book:
         sheet = book.sheet_names[0]
         grid = pd.read_excel(
             book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, na_values=[""]
         )
-    return parse_export(grid, path, sheet)
+    if grid.shape[0] < HEADER_ROWS or str(grid.iat[0, 0]).strip() != BANNER:
+        first = "empty" if grid.empty else repr(grid.iat[0, 0])
+        raise DataError(
+            f"{path}, sheet {sheet!r}: row 1 should be the {BANNER!r} banner (two banner rows, "
+            f"then the header in row 3), found {first}; is this a GLOTIP data-portal export?"
+        )
+    header = [str(v).strip() for v in grid.iloc[2].tolist()]
+    accounting.check_columns(
+        header, COLUMNS, f"{path}, sheet {sheet!r}, header row 3", "GLOTIP layout"
+    )
+    data = grid.iloc[HEADER_ROWS:].reset_index(drop=True)
+    data.columns = COLUMNS
+    data = data.astype("string").apply(lambda col: col.str.strip())
+    return data.assign(sheet=sheet, export_date=str(grid.iat[1, 0]).strip())
 
 
 def read_vintage(vintage: str, raw_root: Path | None = None) -> tuple[pd.DataFrame, Path]:
@@ -101,15 +83,12 @@ def read_vintage(vintage: str, raw_root: Path | None = None) -> tuple[pd.DataFra
 
 
 def parse_values(raw: pd.DataFrame, path: Path | str = "") -> pd.DataFrame:
-    """`txtVALUE` as numbers: `<5` is suppressed (bounds 1-4), `1,192` is 1192.
-
-    Anything else is an error naming the sheet, the column and the spreadsheet rows.
-    """
+    """`txtVALUE` as numbers: `<5` is suppressed (bounds 1-4), `1,192` is 1192."""
     text = raw["txtVALUE"]
     units = raw["Unit of measurement"] != "Counts"
     if units.fillna(True).any():
         raise DataError(
-            f"{where(path, raw['sheet'].iat[0])}, column 'Unit of measurement': not 'Counts' "
+            f"{path}, sheet {raw['sheet'].iat[0]!r}, column 'Unit of measurement': not 'Counts' "
             f"in rows {excel_rows(raw.index[units.fillna(True).astype(bool)])}"
         )
     suppressed = text == SUPPRESSED
@@ -119,7 +98,7 @@ def parse_values(raw: pd.DataFrame, path: Path | str = "") -> pd.DataFrame:
         sheet = raw["sheet"].iat[0] if "sheet" in raw else "?"
         examples = sorted(map(repr, text[bad].fillna("<empty>").unique()[:5]))
         raise DataError(
-            f"{where(path, sheet)}, column 'txtVALUE': {int(bad.sum())} value(s) are neither a "
+            f"{path}, sheet {sheet!r}, column 'txtVALUE': {int(bad.sum())} value(s) are neither a "
             f"count nor {SUPPRESSED!r} ({', '.join(examples)}) in rows "
             f"{excel_rows(raw.index[bad])}"
         )
@@ -141,7 +120,7 @@ def parse_years(raw: pd.DataFrame, path: Path | str = "") -> pd.Series:
     bad = year.isna() | (year < 1990) | (year > 2100)
     if bad.any():
         raise DataError(
-            f"{where(path, raw['sheet'].iat[0])}, column 'Year': not a year in rows "
+            f"{path}, sheet {raw['sheet'].iat[0]!r}, column 'Year': not a year in rows "
             f"{excel_rows(raw.index[bad])} ({sorted(set(raw['Year'][bad].fillna('<empty>')))[:5]})"
         )
     return year
@@ -150,7 +129,7 @@ def parse_years(raw: pd.DataFrame, path: Path | str = "") -> pd.Series:
 def junk_reasons(raw: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
     """The first reason each junk row is rejected, <NA> for rows to keep (order matters)."""
     iso3 = raw["Iso3_code"]
-    valid = countries.to_iso3(iso3, src="ISO3").iso3.notna()
+    valid = countries.to_iso3(iso3, src="ISO3").notna()
     rules = [
         ("questionnaire code as category (Q6.…)", raw["Category"].str.startswith("Q6.")),
         (f"date-like value above {DATE_LIKE_ABOVE:,}", values["value"] > DATE_LIKE_ABOVE),
@@ -178,11 +157,8 @@ def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
 
 
 def map_categories(frame: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
-    """Add `category_iso3` and `category_kind` for citizenship and repatriation categories.
-
-    Labels missing from the mapping are kept, with kind 'unmapped', and counted in the quality
-    summary.
-    """
+    """Add `category_iso3` and `category_kind` for citizenship and repatriation categories
+    (kind 'unmapped' for a label missing from the mapping)."""
     lookup = mapping.set_index("label")["target"]
     target = frame["category"].map(lookup).astype("string")
     in_scope = frame["dimension"].isin(COUNTRY_DIMENSIONS)
@@ -195,34 +171,11 @@ def map_categories(frame: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def tidy(raw: pd.DataFrame, values: pd.DataFrame, year: pd.Series, vintage: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "iso3": raw["Iso3_code"],
-            "country": raw["Country"],
-            "year": year,
-            "indicator": raw["Indicator"],
-            "dimension": raw["Dimension"],
-            "category": raw["Category"],
-            "sex": raw["Sex"],
-            "age": raw["Age"],
-            **values,
-            "vintage": vintage,
-            "source_row": raw.index.astype("int64"),
-        }
-    ).astype({"vintage": "string"})
-
-
 def repeat_kind(frame: pd.DataFrame) -> pd.Series:
-    """Name the two known kinds of repeated key; anything else is 'unrecognised'.
-
-    - 'age parts labelled Total': dimension Total, one sex, age Total, with one row per age
-      band whose age label was lost (e.g. BGR 2019 female victims 31 and 322 = the 0-17 and
-      18+ rows). Their sum equals the published age bands in every case checked.
-    - 'sub-forms of other exploitation': "Other forms of exploitation" comes as several rows,
-      the sub-forms of the questionnaire (begging, criminal activity, forced marriage, organ
-      removal, mixed, other) whose own labels the export dropped.
-    """
+    """Name the two known kinds of repeated key, each a cell's parts whose label the export
+    dropped; anything else is 'unrecognised'. Age parts labelled Total: e.g. BGR 2019 female
+    victims 31 and 322 are the 0-17 and 18+ rows. Sub-forms of other exploitation: begging,
+    criminal activity, forced marriage, organ removal, mixed, other."""
     kind = pd.Series("unrecognised", index=frame.index, dtype="string")
     age_parts = (
         (frame["dimension"] == "Total") & (frame["sex"] != "Total") & (frame["age"] == "Total")
@@ -232,12 +185,9 @@ def repeat_kind(frame: pd.DataFrame) -> pd.Series:
 
 
 def aggregate_repeats(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Sum rows that share a key, explicitly; return (table, unrecognised repeats, report).
-
-    A sum with any suppressed part is itself suppressed: `value` is <NA> and `lower`/`upper`
-    add the parts' bounds (1-4 for each `<5`). Repeats of an unrecognised kind are not summed:
-    they go back to the caller for the quarantine, so no pivot ever takes one of them silently.
-    """
+    """Sum rows that share a key; return (table, unrecognised repeats, report). A sum with a
+    `<5` part is suppressed, its bounds the parts' sums; unrecognised repeats are not summed
+    but returned for the quarantine."""
     repeated = table.duplicated(KEY, keep=False)
     kind = repeat_kind(table)
     unrecognised = repeated & (kind == "unrecognised")
@@ -268,9 +218,7 @@ def aggregate_repeats(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
         "summed_groups": int(len(summed)),
         "rows_removed_by_summing": int(len(parts) - len(summed)),
         "groups_by_kind": {k: int(v) for k, v in groups.groupby(level="kind").size().items()},
-        "groups_by_size": {
-            str(k): int(v) for k, v in summed["n_parts"].value_counts().sort_index().items()
-        },
+        "groups_by_size": accounting.counts(summed["n_parts"]),
         "unrecognised_rows": int(unrecognised.sum()),
     }
     return out, table[unrecognised], report
@@ -293,11 +241,9 @@ def _is_total(frame: pd.DataFrame) -> pd.Series:
 
 
 def total_parts(table: pd.DataFrame) -> pd.DataFrame:
-    """Per country, year and indicator: the sum of the total's parts by sex (each sex's
-    all-ages row, or its age rows where it has none), or by age where no sex is given; their
-    least and greatest sum (`<5` parts count 1 to 4), whether every part is exact, and the sum
-    of the exact parts alone (`published`: a `<5` part as 0, should a publisher's `<5` hold a
-    zero)."""
+    """Per country, year and indicator: the bounds of the sum of the total's parts by sex (each
+    sex's all-ages row, else its age rows), or by age where no sex is given; whether every part
+    is exact; and `published`, the exact parts alone (a publisher's `<5` may hold a zero)."""
     head = (table["dimension"] == "Total") & (table["category"] == "Total")
     by_sex = table[head & (table["sex"] != "Total")]
     whole = by_sex[by_sex["age"] == "Total"]
@@ -321,15 +267,10 @@ def total_parts(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_totals(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """The export checked against itself, each finding resolved by a stated rule and named in
-    the `check` column:
-    - a total below the sum of its parts by sex (or age) cannot be right: where every part is
-      exact, the total is rebuilt as their sum (TOTAL_REBUILT; Germany's 2022 victims, `<5`
-      with parts of 1,294); where some part is `<5` and the exact parts alone exceed the total,
-      it is kept and marked (TOTAL_BELOW_PARTS);
-    - a row by citizenship or country of repatriation whose country, year and indicator has
-      no total is kept and marked (NO_TOTAL), so that a report can say it stands alone.
-    Returns the table and the counts per rule, with the largest rebuilt totals."""
+    """The export against itself, each finding marked in `check`: a total below its exact parts
+    by sex (or age) is rebuilt as their sum (Germany's 2022 victims: `<5`, parts 1,294); one
+    below its exact parts beside a `<5` part is kept and marked; a row by citizenship or
+    repatriation without a total is marked. Returns the table and the counts per rule."""
     table = table.assign(check=pd.Series(pd.NA, index=table.index, dtype="string"))
     total = _is_total(table)
     found = table[total].reset_index().merge(total_parts(table), on=GROUP, how="inner")
@@ -337,9 +278,8 @@ def check_totals(table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     below = found[exact_below | (found["upper"] < found["published"])]
     rebuilt = below[below["exact"]]
     at = rebuilt["index"].to_numpy()
-    table.loc[at, "value"] = rebuilt["parts_lower"].to_numpy()
-    table.loc[at, "lower"] = rebuilt["parts_lower"].to_numpy()
-    table.loc[at, "upper"] = rebuilt["parts_lower"].to_numpy()
+    for column in ("value", "lower", "upper"):
+        table.loc[at, column] = rebuilt["parts_lower"].to_numpy()
     table.loc[at, "is_suppressed"] = False
     table.loc[at, "check"] = TOTAL_REBUILT
     table.loc[below.loc[~below["exact"], "index"].to_numpy(), "check"] = TOTAL_BELOW_PARTS
@@ -382,7 +322,18 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
     reasons = junk_reasons(raw, values)
     keep = reasons.isna()
     rejected = [accounting.quarantine(raw, reasons == r, r) for r in reasons.dropna().unique()]
-    rows = tidy(raw[keep], values[keep], year[keep], vintage)
+    kept = raw[keep]
+    rows = pd.DataFrame(
+        {
+            "iso3": kept["Iso3_code"],
+            "country": kept["Country"],
+            "year": year[keep],
+            **{c.lower(): kept[c] for c in ["Indicator", "Dimension", "Category", "Sex", "Age"]},
+            **values[keep],
+            "vintage": pd.Series(vintage, index=kept.index, dtype="string"),
+            "source_row": kept.index.astype("int64"),
+        }
+    )
     rows = map_categories(rows, load_mapping())
     table, unrecognised, repeats = aggregate_repeats(rows)
     if len(unrecognised):
@@ -414,7 +365,7 @@ def clean(raw: pd.DataFrame, vintage: str, path: Path | str = "") -> Vintage:
         "categories": category_report(cleaned.table),
         "consistency": consistency,
     }
-    return Vintage(vintage, quality["export_date"], cleaned, table, quality, published)
+    return Vintage(vintage, cleaned, table, quality, published)
 
 
 def category_report(rows: pd.DataFrame) -> dict:
@@ -422,14 +373,10 @@ def category_report(rows: pd.DataFrame) -> dict:
     in_scope = rows[rows["dimension"].isin(COUNTRY_DIMENSIONS)]
     mojibake = in_scope[in_scope["category"].str.contains("\ufffd", regex=False).fillna(False)]
     return {
-        "rows_by_kind": {
-            str(k): int(v) for k, v in in_scope["category_kind"].value_counts().sort_index().items()
-        },
+        "rows_by_kind": accounting.counts(in_scope["category_kind"]),
         "mojibake_rows": len(mojibake),
         "mojibake_labels": int(mojibake["category"].nunique()),
-        "mojibake_rows_by_kind": {
-            str(k): int(v) for k, v in mojibake["category_kind"].value_counts().sort_index().items()
-        },
+        "mojibake_rows_by_kind": accounting.counts(mojibake["category_kind"]),
         "unmapped_labels": sorted(
             in_scope.loc[in_scope["category_kind"] == "unmapped", "category"].unique().tolist()
         ),
@@ -453,8 +400,7 @@ def vintage_cells(
 
 
 def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
-    """`vintage_cells` counted per indicator, dimension and status (of the figures as
-    published: `Vintage.published`, before totals are rebuilt from their parts)."""
+    """`vintage_cells` counted per indicator, dimension and status (of `Vintage.published`)."""
     summary = (
         vintage_cells(new, old)
         .groupby(["indicator", "dimension", "status"])
@@ -466,15 +412,12 @@ def vintage_diff(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
-    return summary.astype(
-        {"cells": "Int64", "countries": "Int64", "first_year": "Int64", "last_year": "Int64"}
-    )
+    return summary.astype(dict.fromkeys(["cells", "countries", "first_year", "last_year"], "Int64"))
 
 
 def revisions(cells: pd.DataFrame, recent: tuple[int, ...] = (2021, 2022)) -> dict:
-    """What a newer export changed (`vintage_cells`): cells added (and the share of them in the
-    `recent` years), dropped (and the share that are citizenship categories), revised, and the
-    revised headline totals (all sexes, all ages)."""
+    """What a newer export changed (`vintage_cells`): cells added (share in `recent` years),
+    dropped (share of citizenship categories), revised, and the revised headline totals."""
     added, dropped = cells[cells["status"] == "added"], cells[cells["status"] == "dropped"]
     revised = cells[cells["status"] == "revised"]
     headline = (revised["dimension"] == "Total") & (revised["sex"] == "Total")
@@ -503,19 +446,6 @@ def clean_vintages(
     for vintage in vintages:
         raw, path = read_vintage(vintage, raw_root)
         results[vintage] = clean(raw, vintage, path)
-    return results
-
-
-def build(
-    vintages: list[str] | None = None, output_dir: Path | None = None, raw_root: Path | None = None
-) -> dict[str, Vintage]:
-    """Clean the vintages and write glotip.parquet, its quarantine and the vintage diff.
-
-    Nothing is written until every vintage has been cleaned and validated, so a failure
-    leaves the previous outputs as they were.
-    """
-    results = clean_vintages(vintages, raw_root)
-    write(results, output_dir)
     return results
 
 

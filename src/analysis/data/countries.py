@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import country_converter as coco
 import pandas as pd
 
-# coco logs every unmatched value; to_iso3 reports them as a table instead.
+# coco logs every unmatched value; the cleaning steps count them instead.
 logging.getLogger("country_converter").setLevel(logging.ERROR)
 
 INT_COLUMNS = ["ISOnumeric", "UNcode", "FAOcode", "GBDcode", "EURO", "UN", "UNmember",
@@ -42,17 +41,11 @@ def converter() -> coco.CountryConverter:
     return coco.CountryConverter(country_data=_country_table())
 
 
-@dataclass(frozen=True)
-class Harmonised:
-    iso3: pd.Series  # string dtype, <NA> where the input was missing or unmatched
-    unmatched: pd.Series  # count of rows per input value that matched no country
-
-
 CODE_SHAPE = {"ISO2": "[A-Z]{2}", "ISO3": "[A-Z]{3}"}
 
 
-def to_iso3(values: pd.Series, src: str = "ISO2") -> Harmonised:
-    """Convert codes (ISO2, ISO3, ...) to ISO3; unmatched values are counted, never hidden."""
+def to_iso3(values: pd.Series, src: str = "ISO2") -> pd.Series:
+    """ISO3 per code (ISO2, ISO3, ...); <NA> where the input is missing or matches no country."""
     values = values.astype("string")
     known = set(converter().data["ISO3"])
     # coco matches ISO2 codes by regex, so a 3-letter code would match a fragment (GBR -> BRA).
@@ -65,10 +58,7 @@ def to_iso3(values: pd.Series, src: str = "ISO2") -> Harmonised:
         iso3 = converter().convert(value, src=src, to="ISO3", not_found=None)
         # not_found=None echoes the input; an ambiguous name gives a list: both unmatched.
         lookup[value] = iso3 if isinstance(iso3, str) and iso3 in known else None
-    iso3 = values.map(lookup).astype("string")
-    unmatched_rows = values.notna() & iso3.isna()
-    unmatched = values[unmatched_rows].value_counts().rename("rows")
-    return Harmonised(iso3, unmatched)
+    return values.map(lookup).astype("string")
 
 
 @cache

@@ -12,12 +12,8 @@ from analysis.data import paths
 
 
 def _json_default(value):
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+    if isinstance(value, np.generic):  # numpy integers, floats and booleans
+        return value.item()
     if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, Path):

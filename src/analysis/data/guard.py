@@ -1,9 +1,6 @@
-"""What the running step may read: the contract between the runner and a notebook's kernel.
-
-The runner starts each kernel with the step's name and its declared reads in the environment
-(`STEP_ENV`, `READS_ENV`). Every read of a processed table (`analysis.catalog.read`) or a raw
-source (`analysis.data.sources.raw_path`) calls `check_read`, which refuses anything the step
-does not declare. Without a runner (JupyterLab, tests) every read is allowed.
+"""What the running step may read: the runner puts the step and its declared reads in the
+kernel's environment, and every read of a table or raw source calls `check_read`. Without a
+runner (JupyterLab, tests) every read is allowed.
 """
 
 from __future__ import annotations

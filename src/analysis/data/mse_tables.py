@@ -18,14 +18,11 @@ SOURCE = "mse_tables"
 
 @dataclass(frozen=True)
 class TableInfo:
-    """What a published table is: a title for reports, whether it holds trafficking or
-    modern-slavery cases (False: a methods benchmark), the years its lists pool (one table over
-    several years breaks the closed-population assumption of MSE), and a published estimate of
-    the same population to hold a result against (as in the deposit's description)."""
+    """What a published table is, and a published estimate to hold a result against."""
 
     title: str
-    trafficking: bool = True
-    years: str = ""  # the registration years pooled in the table, where several
+    trafficking: bool = True  # False: a methods benchmark
+    years: str = ""  # the years pooled, where several (MSE assumes a closed population)
     published: tuple[float, float] | None = None  # low and high of a published estimate
     published_note: str = ""  # what the published estimate is, and who published it
 

@@ -1,9 +1,6 @@
-"""Where the project's folders are, independent of the working directory.
-
-Notebooks run from `notebooks/` (JupyterLab) or from anywhere (papermill); both must
-find the same `data/` and `reports/`. The root is, in order: `$ANALYSIS_ROOT`, the
-checkout that holds this package (editable install), or the nearest parent of the
-working directory with a `pyproject.toml` naming thb-analysis.
+"""Where the project's folders are, whatever the working directory: the root is
+`$ANALYSIS_ROOT`, the checkout holding this package, or the nearest parent of the working
+directory with a `pyproject.toml` naming thb-analysis.
 """
 
 from __future__ import annotations
@@ -81,11 +78,7 @@ def file_mode() -> int:
 @contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside `dest`; rename it onto `dest` only if the block succeeds.
-
-    A crash, an exception or Ctrl-C leaves the previous `dest` as it was. The file (and any
-    folder made for it) follows the umask, so that others can read a report or a table that
-    a scheduled run wrote.
-    """
+    The file follows the umask, so that others can read what a scheduled run wrote."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(
@@ -113,9 +106,8 @@ DISK_ERRORS = {
 
 
 def disk_problem(exc: BaseException, writing_in: Path | None = None) -> str | None:
-    """One line for an error writing to a full or read-only disk: the folder (the error's
-    file's, else `writing_in`, the folder the command writes in) and the space free there;
-    None for any other error."""
+    """One line for an error writing to a full or read-only disk: the folder and the space free
+    there; None for any other error."""
     if not isinstance(exc, OSError) or exc.errno not in DISK_ERRORS:
         return None
     folder = Path(exc.filename).parent if exc.filename else (writing_in or Path.cwd())

@@ -1,11 +1,6 @@
-"""UN World Population Prospects 2024 (Our World in Data export): population by ISO3 and year.
-
-The denominator of every rate per 100,000 in the enforcement analyses. UNODC itself uses WPP,
-so rates here are comparable with GLOTIP's own. The export has two columns: WPP estimates
-(1950-2023) and the medium-variant projection (2024-2100); a year takes the estimate when
-there is one and the projection otherwise, and says which (`variant`). OWID aggregates
-(World, continents, income groups) have no three-letter code and are left out; Kosovo is
-mapped once, in `countries.wpp_to_iso3`.
+"""UN World Population Prospects 2024 (Our World in Data export): population by ISO3 and year,
+the denominator of every rate (UNODC uses WPP too). A year takes the WPP estimate (1950-2023)
+where there is one, else the medium-variant projection, and says which (`variant`).
 """
 
 from __future__ import annotations

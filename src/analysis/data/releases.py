@@ -38,6 +38,5 @@ GLOTIP: dict[str, Release] = {
 
 def inference_allowed(release: str) -> bool:
     """Whether a release's rows are records of persons, so that intervals, tests and models
-    mean something (not for the synthetic release); a name outside CTDC is not a release of
-    generated rows."""
+    mean something (not for the synthetic release)."""
     return CTDC[release].persons if release in CTDC else True

@@ -1,10 +1,6 @@
-"""The data registry: every raw file the project reads, where it comes from, and its checksum.
-
-Entries live in `registry.toml` beside this module. `fetch` copies each file from a mirror
-folder (or downloads it where a byte-identical public copy is registered) into
-`data/raw/<source>/`, verifies sha256 and size, and only then renames it into place, so a good
-file is never replaced by a bad one. Everything that reads raw data goes through `raw_path`,
-which refuses a missing or altered file with a message that says what to do.
+"""The data registry (`registry.toml`): every raw file the project reads, where it comes from,
+and its checksum. `fetch` renames a file into place only once its sha256 matches, so a good file
+is never replaced by a bad one; `raw_path` refuses a missing or altered file.
 """
 
 from __future__ import annotations
@@ -73,18 +69,14 @@ class FileStatus:
     detail: str = ""
 
 
-def load_registry(path: Path = REGISTRY_FILE) -> dict[str, Source]:
-    entries = tomllib.loads(path.read_text(encoding="utf-8"))["source"]
-    registry = {}
-    for entry in entries:
-        files = tuple(RawFile(source=entry["name"], **f) for f in entry.pop("file"))
-        registry[entry["name"]] = Source(**entry, files=files)
-    return registry
-
-
 @cache
 def registry() -> dict[str, Source]:
-    return load_registry()
+    entries = tomllib.loads(REGISTRY_FILE.read_text(encoding="utf-8"))["source"]
+    sources = {}
+    for entry in entries:
+        files = tuple(RawFile(source=entry["name"], **f) for f in entry.pop("file"))
+        sources[entry["name"]] = Source(**entry, files=files)
+    return sources
 
 
 def select(names: Iterable[str] | None = None) -> list[Source]:
@@ -147,11 +139,8 @@ VERIFIED_RECORD = ".verified.json"  # in the raw folder: each file's size and mt
 
 
 def recheck(names: Iterable[str] | None = None, raw_root: Path | None = None) -> list[FileStatus]:
-    """The files of the named sources that are missing or no longer match the registry.
-
-    A file is hashed again only where its size or modification time changed since it last
-    matched (`VERIFIED_RECORD`), so a run notices a file altered after it was fetched and
-    does not hash unchanged files."""
+    """The files of the named sources that are missing or no longer match the registry; a file
+    is hashed again only where its size or mtime changed since it last matched."""
     record_path = (raw_root or paths.raw_dir()) / VERIFIED_RECORD
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -236,8 +225,7 @@ def fetch(
     raw_root: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> list[FileStatus]:
-    """Make every file of the named sources present and verified; raise if any cannot be.
-    The mirror folder is looked at only when a file has to be fetched."""
+    """Make every file of the named sources present and verified; raise if any cannot be."""
     mirror_dir, results, failures = None, [], []
     for source in select(names):
         for f in source.files:
@@ -292,11 +280,8 @@ def raw_path(source: str, name: str | None = None, raw_root: Path | None = None)
 
 
 def read_csv(path: Path, **kwargs) -> pd.DataFrame:
-    """pandas.read_csv that names the file when it is truncated or not valid gzip.
-
-    Country codes are data: `NA` is Namibia, so only the empty string means missing unless
-    the caller says otherwise.
-    """
+    """pandas.read_csv that names the file when it is truncated or not valid gzip; only the
+    empty string means missing by default (`NA` is Namibia)."""
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("na_values", [""])
     try:
@@ -310,17 +295,18 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
 
 
 def cached_parse(path: Path, parse: Callable[[Path], pd.DataFrame], label: str) -> pd.DataFrame:
-    """Parse a slow raw file once; later calls read a parquet copy.
-
-    The copy is keyed on the raw file's sha256 and on the parser's code (the source of the
-    module that defines `parse`), and the sha256 of the copy itself is kept beside it: a copy
-    that is damaged, edited or stale is never trusted but parsed again, with a warning."""
+    """Parse a slow raw file once; later calls read a parquet copy, keyed on the raw file's
+    sha256 and the parser's module source. A copy whose own sha256 (kept beside it) does not
+    match is parsed again, with a warning."""
     code = hashlib.sha256(inspect.getsource(inspect.getmodule(parse)).encode()).hexdigest()
     cached = paths.processed_dir() / ".cache" / f"{label}-{sha256_of(path)[:16]}-{code[:8]}.parquet"
     stamp = cached.with_suffix(".sha256")
     if cached.is_file():
-        problem = _cache_problem(cached, stamp)
-        if problem is None:
+        if not stamp.is_file():
+            problem = "no checksum beside it"
+        elif stamp.read_text(encoding="utf-8").strip() != sha256_of(cached):
+            problem = "its content does not match its checksum (edited or damaged)"
+        else:
             return pd.read_parquet(cached)
         print(f"warning: {cached}: {problem}; parsing {path.name} again", file=sys.stderr)
     frame = parse(path)
@@ -330,15 +316,6 @@ def cached_parse(path: Path, parse: Callable[[Path], pd.DataFrame], label: str) 
     with paths.atomic_path(stamp) as tmp:
         tmp.write_text(digest + "\n", encoding="utf-8")
     return frame
-
-
-def _cache_problem(cached: Path, stamp: Path) -> str | None:
-    """Why a cached parse cannot be trusted, or None."""
-    if not stamp.is_file():
-        return "no checksum beside it"
-    if stamp.read_text(encoding="utf-8").strip() != sha256_of(cached):
-        return "its content does not match its checksum (edited or damaged)"
-    return None
 
 
 def inventory(names: Iterable[str] | None = None, raw_root: Path | None = None) -> pd.DataFrame:

@@ -1,5 +1,4 @@
-"""The verdicts of the 2009 claims check, each with its reason written from the evidence
-numbers (`analysis.claims.evidence`), and the tables the report shows beside them."""
+"""The verdicts of the 2009 claims check, their reasons written from `claims.evidence`."""
 
 from __future__ import annotations
 
@@ -16,8 +15,7 @@ from analysis.publish.bounded import bounds_table, country_totals_record, format
 def glotip_series(
     glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)
 ) -> pd.DataFrame:
-    """The country's published totals per year as text: persons (victims, prosecuted,
-    convicted) and offences, a range where a `<5` cell stands, '' where nothing is published."""
+    """The country's published totals of persons and offences per year, as text."""
     totals = en.country_totals(glotip)
     persons = totals[totals["iso3"] == country]
     crimes = claims.offences(glotip, country).assign(indicator="offences")
@@ -28,8 +26,7 @@ def glotip_series(
 
 
 def glotip_record(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
-    """For the disclosure audit, the country's published totals of persons that
-    `glotip_series` shows, as UNODC published them (linked to every report that shows them)."""
+    """For the disclosure audit, the country's published totals that `glotip_series` shows."""
     totals = en.country_totals(glotip)
     rows = totals[(totals["iso3"] == country) & totals["year"].between(*years)]
     caption = f"{countries.name(pd.Series([country], dtype='string')).iloc[0]} in GLOTIP"
@@ -73,19 +70,14 @@ PART_YEAR = (
 
 
 def _crimes(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    verdict, text = _crimes_evidence(claim, ev)
-    return verdict, PART_YEAR + text
-
-
-def _crimes_evidence(claim: pd.Series, ev: dict) -> tuple[str, str]:
     blr, value = ev["belarus"], int(claim["value"])
     if blr.get("offences") is not None:
         lower, upper = blr["offences"]["bounds"]
         same = lower <= 1.05 * value and upper >= 0.95 * value  # within 5%
         verdict = "consistent" if same else "contradicted"
-        return (
-            verdict,
-            f"GLOTIP records {_text(blr['offences'])} offences for Belarus in {claims.YEAR}.",
+        return verdict, (
+            f"{PART_YEAR}GLOTIP records {_text(blr['offences'])} offences for Belarus in "
+            f"{claims.YEAR}."
         )
     if blr.get("offences_first") is None:
         start = "it publishes no offences series for Belarus"
@@ -97,7 +89,7 @@ def _crimes_evidence(claim: pd.Series, ev: dict) -> tuple[str, str]:
     prosecuted = _text(_needed(ev, "prosecuted", claim))
     convicted = _text(_needed(ev, "convicted", claim))
     text = (
-        f"GLOTIP has no offences figure for Belarus in {claims.YEAR}: {start}. "
+        f"{PART_YEAR}GLOTIP has no offences figure for Belarus in {claims.YEAR}: {start}. "
         f"For {claims.YEAR} it gives {prosecuted} persons prosecuted and "
         f"{convicted} convicted, which count persons, not crimes."
     )
@@ -157,8 +149,7 @@ def _victims_total(claim: pd.Series, ev: dict) -> tuple[str, str]:
 
 
 def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    """Judged against the estimates of prevalence (the ILO's); shares of detected victims are
-    context only, since detections follow who is looked for."""
+    """Judged against the ILO's estimates of prevalence; shares of detected victims are context."""
     ilo, w, value = ev["ilo"], ev["world"], float(claim["value"])
     fcse_2005 = claims.ilo_value(ilo, 2005, "female share of forced commercial sexual exploitation")
     fcse_2012 = claims.ilo_value(ilo, 2012, "female share of forced sexual exploitation")
@@ -197,8 +188,7 @@ def _female_share(claim: pd.Series, ev: dict) -> tuple[str, str]:
 
 
 def _definition(claim: pd.Series, ev: dict) -> tuple[str, str]:
-    """The 2011 Directive against the Framework Decision it replaced: each addition, and
-    whether the UN Protocol and the Council of Europe Convention already named it."""
+    """The 2011 Directive's additions to the Framework Decision, against the UN and CoE texts."""
     added = ev["definition"]
     references = [c for c in added.columns if c not in ("kind", "element", "label")]
     both = added[added[references].all(axis=1)]["label"].tolist()
@@ -266,8 +256,7 @@ def source_of(table: pd.DataFrame) -> str:
 
 
 def quote_check(table: pd.DataFrame, text: str) -> str:
-    """One line saying that every quote is in the report's text; a quote it does not contain
-    word for word stops the report with the claims named."""
+    """One line saying that every quote is in the report; a missing one stops the report."""
     missing = claims.unquoted(table, text)
     if missing:
         named = table.set_index("claim_id").loc[missing, "figure"]
@@ -283,8 +272,7 @@ def quote_check(table: pd.DataFrame, text: str) -> str:
 
 
 def claims_record(checked: pd.DataFrame) -> list[dict]:
-    """Each claim with its quote, speaker, date, period, value (None: no figure), verdict and
-    reason, for the results JSON."""
+    """Each claim with its quote, speaker, date, period, value, verdict and reason."""
     columns = ["claim_id", "figure", "value", "source_sentence", "said_by", "source_date",
                "reference_period", "verdict", "reason"]  # fmt: skip
     rows = checked[columns].astype(object).to_dict("records")
@@ -310,9 +298,8 @@ def names(codes) -> str:
 
 
 def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
-    """The verdicts in short, as Markdown bullets: how many of each; per verdict its claims,
-    named where there are at most `listed`; for more, how many no data here count and the
-    claims that the data count otherwise; where each claim's reason is."""
+    """The verdicts in short: how many of each, and per verdict its claims (named up to
+    `listed`; beyond, those no data here count and those the data count otherwise)."""
     counts = verdict_counts(checked)
     head = ", ".join(f"**{n}** {v}" for v, n in counts.items() if n)
     lines = [f"- Of {len(checked)} claims quoted in 2009: {head}."]

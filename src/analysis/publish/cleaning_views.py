@@ -1,6 +1,5 @@
-"""What the cleaning reports show (01 victims, 02 enforcement): the warnings both give, and the
-enforcement report's tables (`publish.tables.Table`). They publish no count of victim records
-by a coded column: the release step does (`publish.release`)."""
+"""What the cleaning reports show: the warnings of 01 and 02, and the tables of 02. They publish
+no count of victim records by a coded column: the release step does (`publish.release`)."""
 
 from __future__ import annotations
 
@@ -25,8 +24,7 @@ MOST_QUARANTINED = 0.5  # a release or export with more of its rows quarantined:
 
 
 def quarantine_warnings(parts: dict[str, dict]) -> list[str]:
-    """A warning for each part (label: its row accounting) that quarantined more than
-    `MOST_QUARANTINED` of its raw rows."""
+    """A warning per part (label: its row accounting) that quarantined most of its rows."""
     return [
         f"{label}: {q['rows_quarantined']:,} of its {q['rows_in']:,} raw rows "
         f"({q['rows_quarantined'] / q['rows_in']:.0%}) were quarantined, so what the reports "
@@ -37,8 +35,7 @@ def quarantine_warnings(parts: dict[str, dict]) -> list[str]:
 
 
 def cleaning_warnings(quality: dict) -> list[str]:
-    """What the reader of the victims cleaning must be warned of: a release mostly
-    quarantined, a release with columns the cleaning does not know."""
+    """A CTDC release mostly quarantined, or with columns the cleaning does not know."""
     by_release = quality["releases"]
     found = quarantine_warnings({release_label(n): q for n, q in by_release.items()})
     found += [
@@ -62,10 +59,6 @@ TABLE_NAMES = {
     "eurostat_thb": "Eurostat EU-27 headline figures",
     "belarus_press": "Belarus Ministry of Internal Affairs figures (press)",
 }
-
-
-def _count(value) -> str:
-    return tables.number_text(value)
 
 
 def enforcement_accounting(quality: dict, names) -> tables.Table:
@@ -103,23 +96,20 @@ def glotip_reasons(quality: dict) -> tables.Table:
 
 def glotip_suppressed(quality: dict, quarantines: dict[str, pd.DataFrame]) -> tables.Table:
     """Suppressed ('<5') cells: in the export, kept, quarantined; values with separators."""
+    quality = {
+        v: r | {"in_quarantine": int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum())}
+        for v, r in quality.items()
+    }
     entries = [
-        ("'<5' cells in the export", lambda r: r["suppressed_cells_in"]),
-        ("'<5' cells kept", lambda r: r["suppressed_cells_kept"]),
-        ("'<5' cells in quarantined rows", None),
-        ("values with a thousands separator", lambda r: r["values_with_thousands_separator"]),
+        (label, lambda r, key=key: r[key])
+        for label, key in [
+            ("'<5' cells in the export", "suppressed_cells_in"),
+            ("'<5' cells kept", "suppressed_cells_kept"),
+            ("'<5' cells in quarantined rows", "in_quarantine"),
+            ("values with a thousands separator", "values_with_thousands_separator"),
+        ]
     ]
-    frame = pd.DataFrame(
-        {
-            f"export {v}": [
-                int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum()) if get is None
-                else get(r)
-                for _, get in entries
-            ]
-            for v, r in quality.items()
-        }
-    )  # fmt: skip
-    frame.insert(0, "cells", [label for label, _ in entries])
+    frame = _by_vintage(quality, entries).rename(columns={"": "cells"})
     return tables.Table(frame, caption="Suppressed cells and thousands separators")
 
 
@@ -139,13 +129,13 @@ def glotip_repeats(quality: dict) -> tables.Table:
 def glotip_consistency(quality: dict) -> tables.Table:
     """Per vintage, the rows the export's own totals contradict, by the rule that resolved them."""
     entries = [
-        ("totals rebuilt from their parts",
-         lambda r: r["consistency"]["totals_rebuilt_from_parts"]),
-        ("totals below their parts, kept and marked",
-         lambda r: r["consistency"]["totals_below_parts_kept"]),
-        ("rows by citizenship without a total, marked",
-         lambda r: r["consistency"]["rows_without_a_total"]),
-    ]  # fmt: skip
+        (label, lambda r, key=key: r["consistency"][key])
+        for label, key in [
+            ("totals rebuilt from their parts", "totals_rebuilt_from_parts"),
+            ("totals below their parts, kept and marked", "totals_below_parts_kept"),
+            ("rows by citizenship without a total, marked", "rows_without_a_total"),
+        ]
+    ]
     frame = _by_vintage(quality, entries).rename(columns={"": "finding"})
     return tables.Table(frame, caption="GLOTIP figures that contradict the export itself")
 
@@ -190,8 +180,7 @@ def mojibake_view(mapping: pd.DataFrame) -> tables.Table:
 
 
 def age_parts_sentence(table: pd.DataFrame, vintage: str) -> str:
-    """How many summed age-part cells agree with the sum of the published age bands (within the
-    bounds of suppressed cells): the check behind summing them."""
+    """How many summed age-part cells agree with the published age bands: why they are summed."""
     total = table["dimension"] == "Total"
     summed = table[(table["n_parts"] > 1) & total]
     bands = table[total & (table["sex"] != "Total")
@@ -284,8 +273,7 @@ def belarus_press_view(press: pd.DataFrame) -> tables.Table:
 
 
 def source_checks_view(checks: list[dict]) -> tables.Table:
-    """Eurostat against itself (`enforcement_tables.checks_summary`): per check, the years
-    checked and those that contradict it."""
+    """Eurostat against itself: per check, the years checked and those that contradict it."""
 
     def years(values: list[int]) -> str:
         return ", ".join(str(y) for y in values) if values else "none"
@@ -322,14 +310,12 @@ def us_tip_view(tip: pd.DataFrame) -> tables.Table:
 
 
 def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
-    """Eurostat's EU-27 headline figures, indicator by year, each in its latest release; a
-    figure revised in a later release is marked, with the earlier value in the note."""
+    """Eurostat's EU-27 headline figures in their latest release; revised ones are marked."""
     latest = eurostat[eurostat["latest"]]
     releases = eurostat.groupby(["indicator", "year"])["release"].transform("size")
     revised = eurostat[(releases > 1) & ~eurostat["latest"]]
     text = latest["value"].map(lambda v: f"{v:,g}")
-    marked = latest.assign(value=text.where(~latest.set_index(["indicator", "year"]).index.isin(
-        revised.set_index(["indicator", "year"]).index), text + "*"))  # fmt: skip
+    marked = latest.assign(value=text.where(releases[latest.index] == 1, text + "*"))
     frame = marked.pivot(index="indicator", columns="year", values="value")
     frame = frame.rename_axis(columns=None).reset_index().fillna("")
     frame["indicator"] = frame["indicator"].map(tables.words)

@@ -1,6 +1,4 @@
-"""The figures of the enforcement report, from the tables of `analysis.enforcement`: series
-known only within bounds (GLOTIP's `<5` cells) are drawn as a line at the lower bound with a
-band up to the upper one (`plots.bounds_band`)."""
+"""The figures of the enforcement report, from the tables of `analysis.enforcement`."""
 
 from __future__ import annotations
 
@@ -15,8 +13,7 @@ from analysis.publish.enforcement_views import TIP_ORDER
 
 def coverage_figure(cover: pd.DataFrame, shown: Sequence[str], universe: int, scope: str,
                     source: str):  # fmt: skip
-    """Countries reporting per year (left, against the scope's size) and the share of the
-    scope's population they hold (right), one line per indicator."""
+    """Countries reporting per year (left) and the share of the scope's population (right)."""
     fig, (left, right) = plots.figure(11, 4.2, ncols=2)
     for key, part in cover[cover["indicator"].isin(shown)].groupby("indicator"):
         left.plot(part["year"], part["n_reporting"], marker="o", ms=3, label=en.LABELS[key])
@@ -37,8 +34,7 @@ def coverage_figure(cover: pd.DataFrame, shown: Sequence[str], universe: int, sc
 
 def trends_figure(sums: pd.DataFrame, panel_sums: pd.DataFrame, shown: Sequence[str],
                   window: Sequence[int], scope: str, source: str):  # fmt: skip
-    """One panel per indicator: the sum over all reporting countries and, dashed, over the
-    countries reporting in every year of `window` (a constant-coverage series)."""
+    """Per indicator: the sum over the reporting countries and, dashed, over a fixed set."""
     fig, axes = plots.figure(4 * len(shown), 4, ncols=len(shown), squeeze=False)
     for ax, key in zip(axes[0], shown, strict=True):
         part = sums[sums["indicator"] == key]
@@ -56,53 +52,46 @@ def trends_figure(sums: pd.DataFrame, panel_sums: pd.DataFrame, shown: Sequence[
     return fig
 
 
-def rates_figure(sums: pd.DataFrame, shown: Sequence[str], scope: str, source: str):
-    """Each indicator per 100,000 population of the reporting countries."""
+def _bands_figure(parts, title: str, ylabel: str, source: str, bounds=None, colours=None):
+    """One series per (label, rows) of `parts`: a line at the lower bound, a band to the upper."""
+    lower, upper = bounds or ("lower", "upper")
     fig, ax = plots.figure(8, 4.2)
-    for key in shown:
-        part = sums[sums["indicator"] == key]
-        plots.bounds_band(ax, part["year"], part["rate_lower"], part["rate_upper"], en.LABELS[key])
+    for label, part in parts:
+        colour = colours[label] if colours else None
+        plots.bounds_band(ax, part["year"], part[lower], part[upper], label, color=colour)
     ax.legend(frameon=False, fontsize=9)
-    plots.finish(fig, ax, title=f"Rates per 100,000 population, {scope}",
-                 xlabel="reference year", ylabel="persons per 100,000 population",
-                 source=plots.with_note(source, "Rates are per 100,000 population of the "
-                                        "countries reporting that year"))  # fmt: skip
+    plots.finish(fig, ax, title=title, xlabel="reference year", ylabel=ylabel, source=source)
     plots.integer_years(fig.axes)
     return fig
+
+
+def rates_figure(sums: pd.DataFrame, shown: Sequence[str], scope: str, source: str):
+    """Each indicator per 100,000 population of the reporting countries."""
+    parts = [(en.LABELS[key], sums[sums["indicator"] == key]) for key in shown]
+    note = "Rates are per 100,000 population of the countries reporting that year"
+    title, ylabel = f"Rates per 100,000 population, {scope}", "persons per 100,000 population"
+    bounds = ("rate_lower", "rate_upper")
+    return _bands_figure(parts, title, ylabel, plots.with_note(source, note), bounds)
 
 
 def ratios_figure(ratio: pd.DataFrame, scope: str, source: str):
     """Convictions per prosecution and per detected victim (`enforcement.ratios`)."""
-    fig, ax = plots.figure(8, 4.2)
-    for name, part in ratio.groupby("ratio"):
-        plots.bounds_band(ax, part["year"], part["lower"], part["upper"], name)
-    ax.legend(frameon=False, fontsize=9)
     title = f"Convictions relative to prosecutions and detected victims, {scope}"
-    plots.finish(fig, ax, title=title,
-                 xlabel="reference year", ylabel="persons convicted per person (ratio)",
-                 source=plots.with_note(source, "Same-year ratios over the countries reporting "
-                                        "both; not cohort rates"))  # fmt: skip
-    plots.integer_years(fig.axes)
-    return fig
+    note = "Same-year ratios over the countries reporting both; not cohort rates"
+    ylabel = "persons convicted per person (ratio)"
+    return _bands_figure(ratio.groupby("ratio"), title, ylabel, plots.with_note(source, note))
 
 
 def sex_figure(by_sex: pd.DataFrame, scope: str, source: str):
     """Persons convicted per year, women and men (`enforcement.sum_bounds` by sex)."""
-    fig, ax = plots.figure(8, 4.2)
-    for sex, part in by_sex.groupby("sex"):
-        colour = plots.GENDER_COLOURS[sex.lower()]
-        plots.bounds_band(ax, part["year"], part["lower"], part["upper"], sex.lower(), color=colour)
-    ax.legend(frameon=False, fontsize=9)
-    plots.finish(fig, ax, title=f"Persons convicted of trafficking by sex, {scope}",
-                 xlabel="reference year", ylabel="persons convicted (count)",
-                 source=source)  # fmt: skip
-    plots.integer_years(fig.axes)
-    return fig
+    parts = [(sex.lower(), part) for sex, part in by_sex.groupby("sex")]
+    title = f"Persons convicted of trafficking by sex, {scope}"
+    ylabel = "persons convicted (count)"
+    return _bands_figure(parts, title, ylabel, source, colours=plots.GENDER_COLOURS)
 
 
 def tip_figure(tip: pd.DataFrame, source: str):
-    """The US TIP global figures against the GLOTIP world sums, one panel per measure
-    (`enforcement.tip_comparison`)."""
+    """The US TIP global figures against the GLOTIP world sums, one panel per measure."""
     fig, axes = plots.figure(12, 4.2, ncols=3, squeeze=False)
     for ax, measure in zip(axes[0], TIP_ORDER, strict=True):
         part = tip[tip["measure"] == measure]

@@ -1,9 +1,5 @@
-"""How enforcement figures are shown: bounds as text, and the tables, sentences and results
-records of the enforcement report. The figures come from `analysis.enforcement`.
-
-A figure that GLOTIP's `<5` cells leave open is shown as its range, '1,234–1,246', an exact one
-as a number, '1,234' (`analysis.publish.bounded`).
-"""
+"""The tables, sentences and results records of the enforcement report (figures from
+`analysis.enforcement`); a figure that `<5` cells leave open reads as a range, '1,234–1,246'."""
 
 from __future__ import annotations
 
@@ -25,8 +21,7 @@ RANGE_NOTE = "A range such as 1,234–1,246 is a figure that suppressed ('<5') c
 
 
 def view(frame: pd.DataFrame, caption: str, note: str = RANGE_NOTE, **options) -> tables.Table:
-    """A table of this module (years or countries as its index, '' where there is no figure)
-    as the reader sees it: the index as the first column, no figure as '–'."""
+    """A table of this module as the reader sees it: its index a column, no figure as '–'."""
     options.setdefault("index", True)
     return tables.Table(frame.replace("", tables.MISSING), caption=caption, note=note, **options)
 
@@ -115,12 +110,6 @@ def rates_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) 
     return bounds_table(sums, "indicator", years, shown, labels, ("rate_lower", "rate_upper"), 2)
 
 
-def ratios_table(ratio: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
-    """Per year: both conviction ratios and the countries each runs over."""
-    countries = {n: f"countries ({n.split()[-1]})" for n in en.RATIOS}
-    return bounds_table(ratio, "ratio", years, sorted(en.RATIOS), decimals=2, countries=countries)
-
-
 def totals_record(sums: pd.DataFrame, shown: Sequence[str], year: int) -> dict:
     rows = sums[sums["year"] == year].set_index("indicator")
     return {
@@ -190,9 +179,8 @@ def female_share_record(share: pd.DataFrame, year: int) -> list[float] | None:
 def country_table(
     country_year: pd.DataFrame, shown: Sequence[str], top: int, per_capita: bool, year: int
 ) -> tuple[pd.DataFrame, str]:
-    """The `top` countries with the largest totals in `year` (ranked by detected victims, or the
-    first indicator shown), with their rates; and the sentence saying how many of how many
-    countries the table lists. `country_year`: that year's totals with `add_rates`."""
+    """The `top` countries by their totals in `year` (detected victims, else the first indicator
+    shown), with rates; and a sentence saying how many of how many countries it lists."""
     wide = country_year.pivot(index="iso3", columns="indicator")
     rank_by = "victims" if "victims" in shown else shown[0]
     order = wide["lower"][rank_by].dropna().sort_values(ascending=False).index[:top]
@@ -229,8 +217,7 @@ def tip_editions(tip: pd.DataFrame) -> str:
 
 
 def tip_table(tip: pd.DataFrame) -> pd.DataFrame:
-    """Per year and measure: the TIP figure, the GLOTIP world sum (a range from `<5` cells)
-    and their ratio."""
+    """Per year and measure: the TIP figure, the GLOTIP world sum and their ratio."""
     table = tip.assign(
         TIP=tip["tip"].map("{:,}".format),
         GLOTIP=format_bounds(tip["glotip_lower"], tip["glotip_upper"]),
@@ -258,8 +245,7 @@ def tip_ratio_summary(tip: pd.DataFrame) -> dict:
 
 
 def tip_below_text(below: pd.DataFrame) -> str:
-    """Where the GLOTIP sum exceeds the TIP figure (the rows of `enforcement.glotip_above_tip`,
-    at least one), and the largest single contributor there."""
+    """Where the GLOTIP sum exceeds the TIP figure, and the largest contributor there."""
     big = below.loc[below["share_lower"].astype(float).idxmax()]
     where = "; for ".join(
         f"{m.replace('_', ' ')} in {', '.join(str(y) for y in p['year'])} (largest GLOTIP "
@@ -283,34 +269,18 @@ def _decimals(measure: str) -> int:
     return 1 if "%" in measure or "per million" in measure else 0
 
 
-def is_share(measure: str) -> bool:
-    """Whether a Eurostat measure is a share (%), whose differences read in points."""
-    return en.EUROSTAT_MEASURES[measure][2] == "female_share"
-
-
-def gap_points(measure: str, gap_pct, eurostat) -> float | None:
-    """The gap of a share in percentage points (`gap_pct` is in per cent of the Eurostat
-    figure); None for counts and rates, or without a gap."""
-    if not is_share(measure) or pd.isna(gap_pct):
-        return None
-    return float(gap_pct) * float(eurostat) / 100
-
-
-def gap_text(measure: str, gap_pct, eurostat) -> str:
-    """A gap as the reader reads it: '+7.2 points' for a share, '-14.2% of the Eurostat
-    figure' for a count or a rate; '' without one."""
+def gap_text(gap_pct, gap_points) -> str:
+    """'+7.2 points' for a share, '-14.2% of the Eurostat figure' for a count or a rate."""
     if pd.isna(gap_pct):
         return ""
-    points = gap_points(measure, gap_pct, eurostat)
-    if points is not None:
-        return f"{points:+.1f} points"
+    if pd.notna(gap_points):
+        return f"{gap_points:+.1f} points"
     return f"{gap_pct:+.1f}% of the Eurostat figure"
 
 
 def _gap_record(r) -> dict:
-    points = gap_points(r.measure, r.gap_pct, r.eurostat)
-    return {"gap_pct": round(float(r.gap_pct), 2),
-            "gap_points": None if points is None else round(points, 2)}  # fmt: skip
+    points = None if pd.isna(r.gap_points) else round(float(r.gap_points), 2)
+    return {"gap_pct": round(float(r.gap_pct), 2), "gap_points": points}
 
 
 def _eurostat_text(value, decimals: int, secondary) -> str:
@@ -320,8 +290,7 @@ def _eurostat_text(value, decimals: int, secondary) -> str:
 
 
 def eu27_table(eu: pd.DataFrame) -> pd.DataFrame:
-    """The years and measures with a figure from either source, side by side; † marks a
-    Eurostat value taken from a secondary quotation."""
+    """The years and measures with a figure from either source, side by side."""
     digits = [_decimals(m) for m in eu["measure"]]
     eurostat = [
         _eurostat_text(v, d, s)
@@ -339,10 +308,7 @@ def eu27_table(eu: pd.DataFrame) -> pd.DataFrame:
             "release": eu["eurostat_release"].fillna(""),
             "GLOTIP": glotip,
             "members reporting": eu["glotip_countries"].astype(str) + " of 27",
-            "gap": [
-                gap_text(m, g, e)
-                for m, g, e in zip(eu["measure"], eu["gap_pct"], eu["eurostat"], strict=True)
-            ],
+            "gap": [gap_text(g, p) for g, p in zip(eu["gap_pct"], eu["gap_points"], strict=True)],
         }
     )
     return table[eu["eurostat"].notna() | eu["glotip_lower"].notna()]
@@ -366,18 +332,18 @@ def eu27_records(both: pd.DataFrame) -> list[dict]:
 
 
 def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
-    """The largest discrepancies (`en.largest_gaps`), each with the members missing from the
-    GLOTIP sum."""
-    members = en.eu27_members()
+    """The largest gaps, each with the members missing from the GLOTIP sum."""
+    members, published = en.eu27_members(), totals[totals["sex"] == "Total"]
     notes = []
     for r in gaps.itertuples():
         key = en.EUROSTAT_MEASURES[r.measure][1]
-        missing = en.not_reporting(totals, members, key, int(r.year))
+        rows = published[(published["indicator"] == key) & (published["year"] == int(r.year))]
+        missing = sorted(set(members) - set(rows["iso3"]))
         digits = _decimals(r.measure)
         notes.append(
             f"- **{r.measure}, {int(r.year)}**: Eurostat {r.eurostat:,.{digits}f}, GLOTIP "
             f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} (gap "
-            f"{gap_text(r.measure, r.gap_pct, r.eurostat)}); "
+            f"{gap_text(r.gap_pct, r.gap_points)}); "
             f"members without a GLOTIP {en.LABELS[key]} total: "
             f"{', '.join(country_names(missing)) if missing else 'none'}."
         )
@@ -443,14 +409,13 @@ def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
 
 
 def gap_lines(gaps: pd.DataFrame) -> list[str]:
-    """One bullet: the largest discrepancy between GLOTIP and Eurostat (`en.largest_gaps`
-    ranks counts and rates first)."""
+    """One bullet: the largest gap between GLOTIP and Eurostat."""
     if gaps.empty:
         return []
     r = next(gaps.itertuples())
     return [
         f"- **EU-27 against Eurostat:** the largest gap is in {r.measure}, {int(r.year)}: "
-        f"GLOTIP differs by {gap_text(r.measure, r.gap_pct, r.eurostat)} "
+        f"GLOTIP differs by {gap_text(r.gap_pct, r.gap_points)} "
         f"({int(r.glotip_countries)} of 27 members in GLOTIP)"
         + ("; the section on the EU-27 gives the others." if len(gaps) > 1 else ".")
     ]
@@ -480,8 +445,7 @@ def eu27_view(eu: pd.DataFrame) -> tables.Table:
 
 def eu27_record(totals: pd.DataFrame, years: Sequence[int], vintage: str) -> dict:
     """For the disclosure audit, the GLOTIP counts over the EU-27 members that `eu27_table`
-    prints (victims and persons convicted, per year), over the totals UNODC published. Not
-    recorded: the female shares and the rate."""
+    prints (victims and persons convicted, per year; not the shares and the rate)."""
     counted = [i for _, i, kind in en.EUROSTAT_MEASURES.values() if kind == "count"]
     rows = totals[totals["iso3"].isin(en.eu27_members()) & totals["year"].isin(list(years))
                   & (totals["sex"] == "Total") & totals["indicator"].isin(counted)]  # fmt: skip
@@ -489,15 +453,16 @@ def eu27_record(totals: pd.DataFrame, years: Sequence[int], vintage: str) -> dic
 
 
 def ratios_view(ratio: pd.DataFrame, years: Sequence[int]) -> tables.Table:
-    """`ratios_table` with its country columns named in full."""
+    """Per year: both conviction ratios and the countries each runs over."""
+    countries = {n: f"countries ({n.split()[-1]})" for n in en.RATIOS}
+    table = bounds_table(ratio, "ratio", years, sorted(en.RATIOS), decimals=2, countries=countries)
     labels = {f"countries ({n.split()[-1]})": f"countries ({n})" for n in en.RATIOS}
-    return view(ratios_table(ratio, years), "Convictions per prosecution and per detected "
-                "victim, same-year ratios", labels=labels)  # fmt: skip
+    return view(table, "Convictions per prosecution and per detected victim, same-year ratios",
+                labels=labels)  # fmt: skip
 
 
 def headlines(sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int) -> list[str]:
-    """One short sentence per indicator shown (at most three): its sum in `year` and over how
-    many countries, for the index page."""
+    """For the index page, per indicator shown (at most three): its sum in `year`."""
     rows = sums[sums["year"] == year].set_index("indicator")
     return [
         f"{en.LABELS[k].capitalize()}, {year}: {bounds_text(r.lower, r.upper)} in the "

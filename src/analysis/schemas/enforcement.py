@@ -59,10 +59,6 @@ def _bounds_agree(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _category_iso3_in_scope(frame: pd.DataFrame) -> pd.Series:
-    return frame["category_iso3"].isna() | (frame["category_kind"] == "country")
-
-
 def _schemas() -> dict[str, object]:
     """The pandera schemas of the enforcement tables (built once, on first use)."""
     import pandera.pandas as pa
@@ -96,7 +92,10 @@ def _schemas() -> dict[str, object]:
         },
         checks=[
             pa.Check(_bounds_agree, error="value, is_suppressed and lower/upper disagree"),
-            pa.Check(_category_iso3_in_scope, error="category_iso3 set for a non-country category"),
+            pa.Check(
+                lambda f: f["category_iso3"].isna() | (f["category_kind"] == "country"),
+                error="category_iso3 set for a non-country category",
+            ),
         ],
         unique=["iso3", "year", "indicator", "dimension", "category", "sex", "age", "vintage"],
         strict=True,
@@ -209,9 +208,7 @@ SCHEMAS = ("GLOTIP", "GLOTIP_VINTAGE_DIFF", "US_TIP", "EUROSTAT", "BELARUS")
 
 
 def __getattr__(name: str):
-    """The schemas are pandera objects, built on first use: a kernel that only reads the
-    processed tables needs the codes above, not pandera, whose import takes half a second
-    at every kernel's start."""
+    """The pandera schemas, built on first use: importing pandera takes half a second."""
     if name in SCHEMAS:
         globals().update(_schemas())
         return globals()[name]

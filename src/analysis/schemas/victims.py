@@ -157,9 +157,7 @@ def _schema() -> tuple[dict, object]:
 
 
 def __getattr__(name: str):
-    """`COLUMNS` (name -> pandera column, in order) and `VICTIMS` (the schema) are built on
-    first use: a kernel that only reads the processed tables needs the codes above, not
-    pandera, whose import takes half a second at every kernel's start."""
+    """`COLUMNS` and `VICTIMS` (the schema), built on first use: pandera is slow to import."""
     if name in ("COLUMNS", "VICTIMS"):
         globals()["COLUMNS"], globals()["VICTIMS"] = _schema()
         return globals()[name]

@@ -173,10 +173,8 @@ def combined_irr(result, terms: list[str], confidence: float = 0.95) -> dict:
 def slope_by_group(
     result, slope: str, group: str, levels: list[str], confidence: float = 0.95
 ) -> pd.DataFrame:
-    """IRR per unit of `slope` within each level of a treatment-coded `C(group)` interaction.
-
-    The reference level's slope is the main effect; another level adds its interaction term.
-    """
+    """IRR per unit of `slope` within each level of a treatment-coded `C(group)` interaction:
+    the reference level's slope is the main effect; another level adds its interaction term."""
     rows = []
     for level in levels:
         names = [f"{slope}:C({group})[T.{level}]", f"C({group})[T.{level}]:{slope}"]

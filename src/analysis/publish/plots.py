@@ -48,9 +48,6 @@ def figure(width: float = 8, height: float = 4.5, **kwargs):
     return plt.subplots(figsize=(width, height), **kwargs)
 
 
-# --- Source lines -----------------------------------------------------------------------------
-
-
 def sentence(text: str) -> str:
     """`text` as a sentence: first letter capitalised, a full stop at the end."""
     text = " ".join(str(text).split()).strip(" .;")
@@ -72,15 +69,6 @@ def with_note(source: str, note: str) -> str:
     return f"{source.rstrip('.')}. {sentence(note)}"
 
 
-# --- Captions and layout ----------------------------------------------------------------------
-
-
-def caption_size(fig) -> float:
-    """The caption's font size: 9 pt at a 9-inch width, larger for a wider figure, so that it
-    reads the same when the page scales the figure to its width."""
-    return round(CAPTION_PT * max(1.0, fig.get_figwidth() / PAGE_INCHES), 1)
-
-
 def wrap_text(fig, text: str, fontsize: float, width_px: float) -> str:
     """`text` broken into lines (at spaces) no wider than `width_px` on the figure's canvas."""
     renderer = fig.canvas.get_renderer()
@@ -98,10 +86,27 @@ def wrap_text(fig, text: str, fontsize: float, width_px: float) -> str:
     return "\n".join(lines)
 
 
-def add_caption(fig, source: str) -> float:
-    """Put the source line, wrapped, at the bottom of a figure made taller by the caption's
-    height; returns the height (fraction of the figure) left free below the plots."""
-    size = caption_size(fig)
+class CountFormatter(ScalarFormatter):
+    """Tick labels with thousands separators (12,500) when every tick is a whole number, else
+    matplotlib's own."""
+
+    def format_ticks(self, values):
+        if len(values) and all(float(v).is_integer() for v in values):
+            return [f"{v:,.0f}".replace("-", "\N{MINUS SIGN}") for v in values]
+        return super().format_ticks(values)
+
+
+def add_caption(fig, labels: tuple[str, ...], source: str) -> float:
+    """Thousands separators on linear count axes, and the source line, wrapped, at the bottom of
+    a figure made taller by its height; returns the height (fraction) left below the plots."""
+    if not (all(labels) and source):
+        raise ValueError("every figure needs a title, both axis labels and a source")
+    for ax in fig.axes:
+        if type(ax.yaxis.get_major_formatter()) is ScalarFormatter and ax.get_yscale() == "linear":
+            ax.yaxis.set_major_formatter(CountFormatter())
+    # 9 pt at a 9-inch width, larger for a wider figure: it reads the same when a page scales
+    # the figure to its width
+    size = round(CAPTION_PT * max(1.0, fig.get_figwidth() / PAGE_INCHES), 1)
     pad = PAD_INCHES * fig.dpi
     # 4% to spare: text measured at this resolution is a little wider at the saved one
     text = wrap_text(fig, source, size, 0.96 * (fig.bbox.width - 2 * pad))
@@ -114,38 +119,12 @@ def add_caption(fig, source: str) -> float:
     return (height + 2 * PAD_INCHES) / fig.get_figheight()
 
 
-class CountFormatter(ScalarFormatter):
-    """Tick labels with thousands separators (12,500) when every tick is a whole number, else
-    matplotlib's own."""
-
-    def format_ticks(self, values):
-        if len(values) and all(float(v).is_integer() for v in values):
-            return [f"{v:,.0f}".replace("-", "\N{MINUS SIGN}") for v in values]
-        return super().format_ticks(values)
-
-
-def count_ticks(axes) -> None:
-    """Thousands separators on the linear y axes of `axes` that use the default formatter."""
-    for ax in np.ravel(axes):
-        default = type(ax.yaxis.get_major_formatter()) is ScalarFormatter
-        if default and ax.get_yscale() == "linear":
-            ax.yaxis.set_major_formatter(CountFormatter())
-
-
-def _caption(fig, labels: tuple[str, ...], source: str) -> float:
-    """Count ticks and the source line under the figure; the height `add_caption` leaves."""
-    if not (all(labels) and source):
-        raise ValueError("every figure needs a title, both axis labels and a source")
-    count_ticks(fig.axes)
-    return add_caption(fig, source)
-
-
 def finish(fig, ax, *, title: str, xlabel: str, ylabel: str, source: str):
     """Label the axes (with units), title the figure and put the source line under it."""
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    fig.tight_layout(rect=(0, _caption(fig, (title, xlabel, ylabel), source), 1, 1))
+    fig.tight_layout(rect=(0, add_caption(fig, (title, xlabel, ylabel), source), 1, 1))
     return fig
 
 
@@ -156,7 +135,7 @@ def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str)
         ax.set_xlabel("")
         ax.set_ylabel("")
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    bottom = _caption(fig, (title, xlabel, ylabel), source)
+    bottom = add_caption(fig, (title, xlabel, ylabel), source)
     size = plt.rcParams["axes.labelsize"]
     fig.supxlabel(xlabel, y=bottom, va="bottom", fontsize=size)
     fig.supylabel(ylabel, x=0.005, y=(1 + bottom) / 2, ha="left", fontsize=size)
@@ -223,12 +202,10 @@ def count_heatmap(ax, counts, threshold: int, hidden=None, wrap: int = 0):
     mesh = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype=float)), cmap="Blues", aspect="auto")
     labels = disclosure.cell_text(counts, mask, threshold)
     top = np.nanmax(shown.to_numpy(dtype=float)) if shown.notna().any().any() else 1.0
-    for i in range(counts.shape[0]):
-        for j in range(counts.shape[1]):
-            value = shown.iat[i, j]
-            dark = not np.isnan(value) and value > 0.6 * top
-            ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=7,
-                    color="white" if dark else "#333333")  # fmt: skip
+    for (i, j), value in np.ndenumerate(shown.to_numpy(dtype=float)):
+        dark = not np.isnan(value) and value > 0.6 * top
+        ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=7,
+                color="white" if dark else "#333333")  # fmt: skip
     if wrap:
         wrapped = [textwrap.fill(str(c), wrap, break_long_words=False) for c in counts.columns]
         ax.set_xticks(range(counts.shape[1]), wrapped, fontsize=8)
@@ -240,10 +217,9 @@ def count_heatmap(ax, counts, threshold: int, hidden=None, wrap: int = 0):
 
 
 def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)", horizontal=False):
-    """Stacked bars (one per row of `values`) that never draw a hidden cell as zero or at a
-    position that would give it away: the shown segments come first, then one hatched segment
-    for the hidden cells together (total minus shown), and a row whose total is missing or
-    hidden is left out (a gap)."""
+    """Stacked bars (one per row of `values`) that never draw a hidden cell as zero or where it
+    would give it away: the shown segments, then one hatched segment for the hidden cells
+    together (total minus shown); a row whose total is missing or hidden is a gap."""
     hidden = hidden.reindex_like(values).fillna(False).astype(bool)
     shown = values.astype("float64").mask(hidden).fillna(0.0)
     totals = pd.Series(totals, index=values.index, dtype="float64")
@@ -263,9 +239,6 @@ def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)"
     ticks = ax.set_yticks if horizontal else ax.set_xticks
     ticks(range(len(values)), [str(i) for i in values.index])
     return ax
-
-
-# --- Line charts of named series --------------------------------------------------------------
 
 
 def named_lines(ax, frame: pd.DataFrame, *, other=None, unknown=None) -> list:
@@ -303,9 +276,6 @@ def count_axis(ax, maximum: float, linthresh: int = 10) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylim(0, 10**top)
-
-
-# --- Checking a drawn figure -------------------------------------------------------------------
 
 
 def _short(text: str) -> str:

@@ -75,7 +75,6 @@ FLAGS = {
     "is_other_exploit": "other forms of exploitation",
 }
 MARGINS = {**FLAGS, "gender": "gender", "age_band": "age band", "age_group": "age group"}
-FLAG_VALUES = {True: "yes", False: "no"}  # and "unknown" where missing
 
 
 def margin_counts(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
@@ -83,8 +82,8 @@ def margin_counts(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
     if column == "age_group" and column not in frame:
         frame = frame.assign(age_group=victims.age_group(frame))
     if column in FLAGS:
-        frame = frame.assign(**{column: frame[column].map(FLAG_VALUES).astype("string")
-                                .fillna("unknown")})  # fmt: skip
+        flag = frame[column].map({True: "yes", False: "no"}).astype("string").fillna("unknown")
+        frame = frame.assign(**{column: flag})
         categories = ["yes", "no", "unknown"]
     else:
         categories = victims.DOMAINS[column]
@@ -305,12 +304,6 @@ def write(
 
 # --- What the release report shows of the margins ------------------------------------------------
 
-ALL_RECORDS = "all records"
-FALSE_MEANS_WORDS = {
-    "not_flagged": "not flagged",
-    "not_flagged_or_unknown": "not flagged or unknown",
-}
-
 
 def margin_view(
     by_release: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
@@ -321,7 +314,7 @@ def margin_view(
     for release, table in by_release.items():
         text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
         row = dict(zip(table.counts.index.get_level_values(0), text, strict=True))
-        row[ALL_RECORDS] = table.sum_text({})
+        row["all records"] = table.sum_text({})
         rows[release] = row
     frame = pd.DataFrame.from_dict(rows, orient="index")
     if extra is not None:
@@ -334,4 +327,4 @@ def margin_view(
 def flag_meanings(records: pd.DataFrame) -> pd.Series:
     """Per release, what a 'no' of its flags means, in words."""
     first = records.groupby("release", observed=True)["flag_false_means"].first()
-    return first.map(lambda v: FALSE_MEANS_WORDS.get(v, tables.words(v))).rename("'no' means")
+    return first.map(tables.words).rename("'no' means")

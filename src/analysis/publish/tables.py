@@ -55,10 +55,8 @@ def number_text(value, digits: int = 1) -> str:
 
 def percent_text(value, digits: int = 1) -> str:
     """A share (0–1) as per cent; missing as '–'; text (a range, 'suppressed') as is."""
-    if _is_missing(value):
-        return MISSING
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str) or _is_missing(value):
+        return cell_text(value)
     return f"{float(value):.{digits}%}"
 
 
@@ -68,11 +66,7 @@ def is_year_column(name) -> bool:
 
 
 def year_text(value) -> str:
-    """A year as written: 2019 (no thousands separator); missing as '–'; text as is."""
-    if isinstance(value, str):
-        return value
-    if _is_missing(value):
-        return MISSING
+    """A year as written: 2019 (no thousands separator); anything else as `cell_text`."""
     if isinstance(value, numbers.Number) and float(value).is_integer():
         return str(int(value))
     return cell_text(value)
@@ -157,9 +151,7 @@ class Table:
         caption = f"<caption>{escape(self.caption)}</caption>" if self.caption else ""
         body = (f'<table class="{TABLE_CLASS}">{caption}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
-        under = []
-        if self.note:
-            under.append(escape(self.note))
+        under = [escape(self.note)] if self.note else []
         if self.link:
             under.append(f'<a href="{escape(self.link)}">table as CSV</a>')
         foot = f"<p><small>{' · '.join(under)}</small></p>" if under else ""

@@ -154,8 +154,7 @@ def diagnostics(model: CountModel) -> dict:
 
 def combined_irr(result, terms: list[str], confidence: float = 0.95) -> dict:
     """IRR of a sum of coefficients (e.g. the year slope plus a year x group interaction)."""
-    missing = [t for t in terms if t not in result.params.index]
-    if missing:
+    if missing := [t for t in terms if t not in result.params.index]:
         raise ValueError(f"terms not in the model: {missing}; it has {list(result.params.index)}")
     weights = pd.Series(0.0, index=result.params.index)
     weights[terms] = 1.0

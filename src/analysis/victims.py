@@ -251,8 +251,7 @@ def glotip_by_sex_age(
     """GLOTIP detected victims per country-year by sex (all ages) and by age (all sexes). Cells
     GLOTIP suppressed (<5) are <NA>, so shares that need them are missing; `other_suppressed`
     tells a suppressed 'Other' sex (1 to 4 victims) from one not reported."""
-    missing = [c for c in GLOTIP_REQUIRED if c not in glotip.columns]
-    if missing:
+    if missing := [c for c in GLOTIP_REQUIRED if c not in glotip.columns]:
         raise DataError(f"glotip table: columns {missing} are missing")
     rows = glotip[
         (glotip["indicator"] == INDICATOR_NAMES["victims"])

@@ -50,8 +50,7 @@ def bounds_table(
     lower, upper = bounds
     for key in keys:
         part = frame[frame[key_col] == key]
-        repeated = sorted(part.loc[part["year"].duplicated(), "year"].unique())
-        if repeated:
+        if repeated := sorted(part.loc[part["year"].duplicated(), "year"].unique()):
             raise ValueError(f"{key_col} {key!r} has more than one row for year(s) {repeated}")
         part = part.set_index("year").reindex(years)
         table[labels.get(key, key)] = format_bounds(part[lower], part[upper], decimals).to_numpy()

@@ -153,15 +153,13 @@ class Report:
         naming every offending key, and nothing written, when a count is a small cell, a
         suppressed record still holds its count, share or interval, or the notebook's own
         tables give a hidden cell away."""
-        leaks = disclosure.check_results(self.results, self.min_cell)
-        if leaks:
+        if leaks := disclosure.check_results(self.results, self.min_cell):
             raise disclosure.DisclosureError(
                 f"{self.notebook}: results would reveal small cells (below {self.min_cell}): "
                 + "; ".join(leaks[:10])
                 + (f"; and {len(leaks) - 10} more" if len(leaks) > 10 else "")
             )
-        exposed = disclosure.exposed_cells(self.tables)
-        if exposed:
+        if exposed := disclosure.exposed_cells(self.tables):
             where = "; ".join(f"{c['table']}: {c['kind']} cell {c['key']}" for c in exposed[:5])
             raise disclosure.DisclosureError(
                 f"{self.notebook}: its published tables give hidden cells away: {where}"

@@ -4,10 +4,6 @@ Counts of detected victims are rarely Poisson: one contributor's year can double
 count. So a Poisson GLM is fitted first, its Pearson chi2/df is checked, and when that ratio
 exceeds `DISPERSION_LIMIT` a negative binomial GLM is fitted instead (alpha estimated by
 maximum likelihood, then held fixed in the GLM so both families share one interface).
-
-    model = models.fit_counts("count ~ year_c * C(gender) + C(destination)", grid)
-    models.tidy(model.result)          # IRRs with confidence intervals
-    models.diagnostics(model)          # dispersion, deviance, AIC, ...
 """
 
 from __future__ import annotations
@@ -60,10 +56,12 @@ def fit_poisson(formula: str, data: pd.DataFrame, offset=None, cov: str = "model
     model = smf.glm(formula, data, family=sm.families.Poisson(), offset=offset)
     if cov == "quasi-poisson":
         return model.fit(scale="X2")
-    if cov == "poisson-clustered":
-        codes = pd.factorize(pd.Series(groups).to_numpy())[0]
-        return model.fit(cov_type="cluster", cov_kwds={"groups": codes})
-    return model.fit()
+    return _clustered(model, groups) if cov == "poisson-clustered" else model.fit()
+
+
+def _clustered(model, groups):
+    """Robust standard errors, clustered by `groups` (rows of one group are not independent)."""
+    return model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(np.asarray(groups))[0]})
 
 
 def _fit_nb(formula: str, data: pd.DataFrame, start, kind: str, offset=None):
@@ -85,17 +83,6 @@ def fit_nb1(formula: str, data: pd.DataFrame, offset=None):
     return result
 
 
-def estimate_alpha(formula: str, data: pd.DataFrame, start, offset=None) -> float:
-    """NB2 alpha by maximum likelihood, started from the Poisson coefficients."""
-    fit = _fit_nb(formula, data, start, "nb2", offset)
-    alpha = float(fit.params.iloc[-1])
-    if not np.isfinite(alpha) or alpha <= 0:
-        raise ValueError(
-            f"the negative binomial alpha did not converge to a positive value ({alpha})"
-        )
-    return alpha
-
-
 def fit_counts(
     formula: str, data: pd.DataFrame, dispersion_limit: float = DISPERSION_LIMIT, offset=None
 ) -> CountModel:
@@ -105,7 +92,11 @@ def fit_counts(
     dispersion = pearson_dispersion(poisson)
     if dispersion <= dispersion_limit:
         return CountModel("poisson", poisson, poisson, dispersion, None)
-    alpha = estimate_alpha(formula, data, poisson.params, offset)
+    alpha = float(_fit_nb(formula, data, poisson.params, "nb2", offset).params.iloc[-1])
+    if not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(
+            f"the negative binomial alpha did not converge to a positive value ({alpha})"
+        )
     family = sm.families.NegativeBinomial(alpha=alpha)
     result = smf.glm(formula, data, family=family, offset=offset).fit()
     return CountModel("negative binomial", result, poisson, dispersion, alpha)
@@ -120,8 +111,7 @@ def fit_share(successes: str, failures: str, terms: str, data: pd.DataFrame, gro
     formula = f"{successes} + {failures} ~ {terms}"
     model = smf.glm(formula, data, family=sm.families.Binomial())
     if groups is not None:
-        codes = pd.factorize(pd.Series(groups).to_numpy())[0]
-        return model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+        return _clustered(model, groups)
     # scale="X2" does not see the trials of a two-column response: Pearson chi2/df, computed
     # by the fit itself, is the quasi-binomial dispersion
     first = model.fit()
@@ -164,8 +154,7 @@ def diagnostics(model: CountModel) -> dict:
 
 def combined_irr(result, terms: list[str], confidence: float = 0.95) -> dict:
     """IRR of a sum of coefficients (e.g. the year slope plus a year x group interaction)."""
-    missing = [t for t in terms if t not in result.params.index]
-    if missing:
+    if missing := [t for t in terms if t not in result.params.index]:
         raise ValueError(f"terms not in the model: {missing}; it has {list(result.params.index)}")
     weights = pd.Series(0.0, index=result.params.index)
     weights[terms] = 1.0
@@ -183,10 +172,8 @@ def combined_irr(result, terms: list[str], confidence: float = 0.95) -> dict:
 def slope_by_group(
     result, slope: str, group: str, levels: list[str], confidence: float = 0.95
 ) -> pd.DataFrame:
-    """IRR per unit of `slope` within each level of a treatment-coded `C(group)` interaction.
-
-    The reference level's slope is the main effect; another level adds its interaction term.
-    """
+    """IRR per unit of `slope` within each level of a treatment-coded `C(group)` interaction:
+    the reference level's slope is the main effect; another level adds its interaction term."""
     rows = []
     for level in levels:
         names = [f"{slope}:C({group})[T.{level}]", f"C({group})[T.{level}]:{slope}"]
@@ -226,13 +213,14 @@ def association(table: pd.DataFrame) -> dict:
             f"a test of association needs at least 2 x 2 non-empty cells, got {table.shape}"
         )
     chi2, p, dof, expected = sps.chi2_contingency(np.asarray(table, dtype=float), correction=False)
+    v, df_star = cramers_v(table), min(table.shape) - 1
     return {
         "chi2": float(chi2),
         "dof": int(dof),
         "p_value": float(p),
-        "cramers_v": cramers_v(table),
-        "df_star": min(table.shape) - 1,
-        "effect": effect_size(cramers_v(table), min(table.shape) - 1),
+        "cramers_v": v,
+        "df_star": df_star,
+        "effect": effect_size(v, df_star),
         "n": int(np.asarray(table).sum()),
         "min_expected": float(expected.min()),
     }

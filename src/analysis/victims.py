@@ -36,11 +36,9 @@ DOMAINS = {"gender": GENDERS, "age_group": AGE_GROUPS, "age_band": AGE_BANDS}
 
 def population(release: str, years=None, records: pd.DataFrame | None = None) -> str:
     """Who a table of one release counts, named by the records it holds: tables of the same
-    population are linked by the disclosure audit through their common margins. Without
-    `years`, all records of the release. With `years`, those registered in them, the range
-    narrowed to the years the release has registrations in (`records`: its rows, or rows of
-    several releases), so that two ranges holding the same records give the same name; a
-    range that holds every record of the release (none lacks a year) is all records."""
+    population are linked by the disclosure audit through their common margins. `years` is
+    narrowed to the years `records` of the release are registered in, so that two ranges
+    holding the same records give the same name (all records: every record has a year)."""
     whole = f"CTDC {release}: all records"
     if years is None:
         return whole
@@ -126,10 +124,8 @@ def add_groups(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def exploitation_form(frame: pd.DataFrame) -> pd.Series:
-    """One form per record: both sexual and labour flags win, then sexual, labour, other; else NA.
-
-    NA means the release has no exploitation flag set for the record (unknown form).
-    """
+    """One form per record: both sexual and labour flags win, then sexual, labour, other; else
+    NA (the release has no exploitation flag set for the record: unknown form)."""
 
     def flag(col: str) -> pd.Series:
         return frame[col].eq(True).fillna(False)
@@ -156,11 +152,8 @@ def top_destinations(frame: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def year_destination_gender(frame: pd.DataFrame, destinations: list[str]) -> pd.DataFrame:
-    """Records per year x destination x gender, zeros included, for destination-years that report.
-
-    A destination-year with no record at all is a year in which no contributor covered the
-    country, not a year without victims, so it is left out rather than counted as zero.
-    """
+    """Records per year x destination x gender, zeros included. A destination-year without any
+    record is one no contributor covered, not one without victims: it is left out, not zero."""
     sub = frame[frame["exploitation_country"].isin(destinations).fillna(False)]
     counts = sub.groupby(["year", "exploitation_country", "gender"]).size()
     reporting = counts.groupby(level=[0, 1]).sum().index
@@ -174,10 +167,8 @@ def year_destination_gender(frame: pd.DataFrame, destinations: list[str]) -> pd.
 
 
 def shares(frame: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
-    """Female share (of known gender) and child share (of known age) per group, with intervals.
-
-    Nothing is hidden here: `victim_views.shares` hides what would reveal a small cell.
-    """
+    """Female share (of known gender) and child share (of known age) per group, with intervals;
+    nothing is hidden here (`victim_views.shares` hides what would reveal a small cell)."""
     keyed = frame.assign(
         _female=frame["gender"].eq("female"),
         _known_gender=frame["gender"].isin(KNOWN_GENDERS),
@@ -257,13 +248,10 @@ def forms_by_group(frame: pd.DataFrame) -> pd.DataFrame:
 def glotip_by_sex_age(
     glotip: pd.DataFrame, vintage: str, countries_: list[str] | None = None
 ) -> pd.DataFrame:
-    """GLOTIP detected victims per country-year: counts by sex (all ages) and by age (all sexes).
-
-    Cells GLOTIP suppressed (<5) have no value here (<NA>), so shares that need them are missing;
-    `other_suppressed` tells a suppressed 'Other' sex (1 to 4 victims) from one not reported.
-    """
-    missing = [c for c in GLOTIP_REQUIRED if c not in glotip.columns]
-    if missing:
+    """GLOTIP detected victims per country-year by sex (all ages) and by age (all sexes). Cells
+    GLOTIP suppressed (<5) are <NA>, so shares that need them are missing; `other_suppressed`
+    tells a suppressed 'Other' sex (1 to 4 victims) from one not reported."""
+    if missing := [c for c in GLOTIP_REQUIRED if c not in glotip.columns]:
         raise DataError(f"glotip table: columns {missing} are missing")
     rows = glotip[
         (glotip["indicator"] == INDICATOR_NAMES["victims"])
@@ -276,13 +264,14 @@ def glotip_by_sex_age(
         rows = rows[rows["iso3"].isin(countries_)]
     by_sex = _unstack(rows[rows["age"] == "Total"], "sex")
     by_age = _unstack(rows[rows["sex"] == "Total"], "age")
-    out = pd.DataFrame(index=by_sex.index.union(by_age.index))
-    names = {"Female": "female", "Male": "male", "Other": "other", "Total": "total"}
-    for label, col in names.items():
-        out[col] = by_sex[label] if label in by_sex.columns else pd.NA
-    out["child"] = by_age["0 to 17 years"] if "0 to 17 years" in by_age.columns else pd.NA
-    out["adult"] = by_age["18 years or over"] if "18 years or over" in by_age.columns else pd.NA
-    out = out.astype("Int64")
+    index = by_sex.index.union(by_age.index)
+    sexes = by_sex.reindex(index=index, columns=["Female", "Male", "Other", "Total"])
+    ages = by_age.reindex(index=index, columns=["0 to 17 years", "18 years or over"])
+    out = (
+        pd.concat([sexes, ages], axis=1)
+        .set_axis(["female", "male", "other", "total", "child", "adult"], axis=1)
+        .astype("Int64")
+    )
     other = rows[(rows["age"] == "Total") & (rows["sex"] == "Other")]
     suppressed = other.set_index(["iso3", "year"])["value"].isna()
     out["other_suppressed"] = suppressed.reindex(out.index, fill_value=False).astype(bool)
@@ -323,10 +312,8 @@ def select_country_years(
 
 def glotip_shares(table: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """GLOTIP female share of known sex (female + male + other) and child share of known age.
-
     An 'Other' sex not reported counts as zero; a suppressed one (1 to 4) leaves the
-    denominator unknown, so that country-year has no female share.
-    """
+    denominator unknown, so that country-year has no female share."""
     known_sex = table[["female", "male"]].sum(axis=1, skipna=False) + table["other"].fillna(0)
     ok_sex = table["female"].notna() & table["male"].notna() & (known_sex > 0)
     if "other_suppressed" in table:

@@ -1,7 +1,5 @@
 """Figures that published ranges leave open (GLOTIP's `<5` cells, 1 to 4), as text: the
-range, '1,234–1,246', or the number when exact, '1,234'. `bounds_text` is the one formatter
-of bounds; every report module that shows such a figure imports it from here, and
-`glotip_record` describes such figures for the disclosure audit.
+range, '1,234–1,246', or the number when exact; `glotip_record` describes them for the audit.
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ def bounds_table(
     frame: pd.DataFrame,
     key_col: str,
     years: Sequence[int],
-    keys: Sequence[str] | None = None,
+    keys: Sequence[str],
     labels: Mapping[str, str] | None = None,
     bounds: tuple[str, str] = ("lower", "upper"),
     decimals: int = 0,
@@ -44,20 +42,15 @@ def bounds_table(
     drop_empty: bool = True,
 ) -> pd.DataFrame:
     """One row per year, one text column per key of `key_col` (named by `labels`): the figure,
-    or its range where `<5` cells took part, '' where there is none (see `bounds_text`).
-
-    `countries` maps a key to the name of a column holding its `n_countries` next to it;
-    `drop_empty` leaves out the years in which no key has a figure.
-    """
+    or its range where `<5` cells took part, '' where there is none. `countries` maps a key to
+    the name of a column holding its `n_countries` next to it."""
     years = list(years)
-    keys = list(dict.fromkeys(frame[key_col])) if keys is None else list(keys)
     labels, countries = labels or {}, countries or {}
     table = pd.DataFrame(index=pd.Index(years, name="year"))
     lower, upper = bounds
     for key in keys:
         part = frame[frame[key_col] == key]
-        repeated = sorted(part.loc[part["year"].duplicated(), "year"].unique())
-        if repeated:
+        if repeated := sorted(part.loc[part["year"].duplicated(), "year"].unique()):
             raise ValueError(f"{key_col} {key!r} has more than one row for year(s) {repeated}")
         part = part.set_index("year").reindex(years)
         table[labels.get(key, key)] = format_bounds(part[lower], part[upper], decimals).to_numpy()
@@ -71,8 +64,7 @@ def bounds_table(
 
 
 def _shown(lower, upper, cell: bool = True):
-    """A figure as a table record holds it: the number, or the range as the page prints it
-    ('1–4' for a sum of one `<5` cell); a cell UNODC published as `<5` is `<5`."""
+    """A figure as a table record holds it: the number, `<5` for such a cell, else the range."""
     if lower == upper:
         return int(lower)
     if cell and (lower, upper) == (1, GLOTIP_SMALL - 1):
@@ -87,12 +79,10 @@ def glotip_record(
     dims: Sequence[str],
     sums: Sequence[Sequence[str]] = (),
 ) -> dict:
-    """GLOTIP figures as a reader sees them, for the disclosure audit (the record of
-    `disclosure.CountTable.record`): each figure of `cells` (one row per combination of
-    `dims`, with `lower` and `upper`) as UNODC published it (a number, `<5`, or the range of a
-    total rebuilt from `<5` parts), and every sum a report publishes over them: one per group
-    of each list of dims in `sums`, as its text. Two records of one `population` share their
-    figures; every dimension is partial (a report shows some countries and years)."""
+    """GLOTIP figures as a reader sees them, for the disclosure audit (as
+    `disclosure.CountTable.record`): each figure of `cells` (`lower`, `upper` per combination
+    of `dims`) and the sum over each group of each list of dims in `sums`. Every dimension is
+    partial (a report shows some countries and years)."""
     dims = list(dims)
     rows = cells.dropna(subset=["lower"]).sort_values(dims)
     keys = rows[dims].astype(str).to_numpy().tolist()
@@ -119,9 +109,8 @@ def country_totals_record(
     sums: Sequence[Sequence[str]] = (),
     base: bool = False,
 ) -> dict:
-    """`glotip_record` of published country totals (`enforcement.country_totals` rows): one
-    population per export, whichever report shows them. `base`: every total of the export in
-    the report's years (the enforcement report's), to which the others are linked."""
+    """`glotip_record` of published country totals: one population per export. `base`: every
+    total of the export in the report's years, to which the others are linked."""
     record = glotip_record(name, f"GLOTIP {vintage}: published country totals", totals,
                            TOTALS_DIMS, sums)  # fmt: skip
     return record | {"base": True} if base else record

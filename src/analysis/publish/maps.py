@@ -1,15 +1,9 @@
 """Offline choropleth maps from the Natural Earth 1:110m country polygons (matplotlib only).
 
-The polygons come from `analysis.data.shapes` (keyed by ISO3). N. Cyprus and Somaliland have
-no ISO3 code and are drawn as part of the base map only. Many small states (Malta, Singapore,
-most small island states) have no polygon at this scale: `choropleth` returns them so that a
-notebook can list them next to the map.
-
-Every map uses one fixed set of classes (fewer than the threshold, then up to 24, 49, 249,
-999 and 1,000 or more), each with its own colour, so maps of different countries compare.
-Small cells are never coloured by value: a count of 1 to threshold-1 falls in one grey, hatched
-"fewer than N" class. The drawing order depends only on the data, so the saved files are
-byte-for-byte reproducible.
+Many small states (Malta, Singapore) have no polygon at this scale: `choropleth` returns them
+so that a notebook can list them next to the map. Every map uses one fixed set of classes, so
+maps of different countries compare. Small cells are never coloured by value: a count of 1 to
+threshold-1 falls in one grey, hatched "fewer than N" class.
 """
 
 from __future__ import annotations
@@ -88,14 +82,12 @@ def class_colours(bounds: list[float]) -> dict[str, tuple]:
 
 def class_labels(bounds: list[float]) -> list[str]:
     """'10–24', '25–99', ..., '1,000 or more' for integer counts."""
-    labels = []
-    for i, low in enumerate(bounds):
-        if i + 1 < len(bounds):
-            high = int(np.ceil(bounds[i + 1])) - 1
-            labels.append(f"{int(np.ceil(low)):,}–{high:,}" if high > low else f"{int(low):,}")
-        else:
-            labels.append(f"{int(np.ceil(low)):,} or more")
-    return labels
+    lows = [int(np.ceil(b)) for b in bounds]
+    labels = [
+        f"{low:,}–{high - 1:,}" if high - 1 > low else f"{low:,}"
+        for low, high in zip(lows, lows[1:], strict=False)
+    ]
+    return [*labels, f"{lows[-1]:,} or more"]
 
 
 def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Series:
@@ -104,26 +96,18 @@ def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Serie
     small = disclosure.is_small(values, threshold)
     labels = class_labels(bounds)
     out = pd.Series(disclosure.fewer_than(threshold), index=values.index, dtype="string")
-    if bounds:
-        position = np.searchsorted(np.asarray(bounds), values.to_numpy(dtype=float), "right") - 1
-        big = ~small.to_numpy()
-        out[big] = [labels[i] for i in position[big]]
+    position = np.searchsorted(np.asarray(bounds), values.to_numpy(dtype=float), "right") - 1
+    big = ~small.to_numpy()
+    out[big] = [labels[i] for i in position[big]]
     return out
 
 
-def lon_span(shape: base_map.Shape) -> float:
-    ring = shape.largest()[0]
-    return float(ring[:, 0].max() - ring[:, 0].min())
-
-
 def extent_for(codes: list[str], shapes: dict[str, base_map.Shape], pad: float = 12.0):
-    """A lon/lat window around the given countries (their largest parts' mean points).
-
-    Very wide countries (Russia, Canada, the USA...) would stretch the window to the whole
-    world; they are left out of the window when smaller ones are present (they still show).
-    """
+    """A lon/lat window around the given countries (their largest parts' mean points). Very
+    wide countries (Russia, Canada) would stretch it to the whole world: they are left out of
+    the window when smaller ones are present (they still show)."""
     present = [c for c in codes if c in shapes]
-    compact = [c for c in present if lon_span(shapes[c]) <= WIDE_DEGREES]
+    compact = [c for c in present if np.ptp(shapes[c].largest()[0][:, 0]) <= WIDE_DEGREES]
     points = [shapes[c].centroid() for c in (compact or present)]
     if not points:
         return WORLD_EXTENT
@@ -140,11 +124,6 @@ def extent_for(codes: list[str], shapes: dict[str, base_map.Shape], pad: float =
     return (max(lon_min, w[0]), min(lon_max, w[1]), max(lat_min, w[2]), min(lat_max, w[3]))
 
 
-def base_map_credit() -> str:
-    entry = sources.registry()[base_map.SOURCE]
-    return f"{entry.publisher} 1:110m Admin 0 countries, {entry.vintage}"
-
-
 def choropleth(
     values: pd.Series,
     threshold: int,
@@ -155,18 +134,12 @@ def choropleth(
     home: str | None = None,
     home_label: str | None = None,
     extent: str | tuple[float, float, float, float] = "world",
-    shapes: dict[str, base_map.Shape] | None = None,
-    width: float = 10,
 ):
-    """A choropleth of counts per ISO3 code (index), with small cells in a hatched grey class.
-
-    `home` is outlined (not coloured: the map shows other countries) and named `home_label`
-    in the legend. The classes and their colours are the same on every map (`breaks`).
-    `extent` is "world", "auto" (around the coloured countries and home) or (lon_min, lon_max,
-    lat_min, lat_max).
-    Returns (figure, MapInfo).
-    """
-    shapes = shapes if shapes is not None else base_map.load_shapes()
+    """A choropleth of counts per ISO3 code (index) and its `MapInfo`. `home` is outlined (not
+    coloured: the map shows other countries); `extent` is "world", "auto" (around the coloured
+    countries and home) or (lon_min, lon_max, lat_min, lat_max)."""
+    shapes = base_map.load_shapes()
+    width = 10
     values = pd.Series(values, dtype="Float64").dropna()
     values = values[values > 0].sort_index()
     bounds = breaks(threshold)
@@ -218,8 +191,10 @@ def choropleth(
     ax.legend(handles=handles, title=units, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=9, title_fontsize=9, frameon=False, borderaxespad=0.0)  # fmt: skip
     not_drawn = sorted(c for c in classes.index if c not in shapes)
+    entry = sources.registry()[base_map.SOURCE]
+    credit = f"Map: {entry.publisher} 1:110m Admin 0 countries, {entry.vintage}"
+    source = plots.with_note(source, credit)
     plots.finish(fig, ax, title=title, xlabel="longitude (degrees east)",
-                 ylabel="latitude (degrees north)",
-                 source=plots.with_note(source, f"Map: {base_map_credit()}"))  # fmt: skip
+                 ylabel="latitude (degrees north)", source=source)  # fmt: skip
     info = MapInfo(bounds, {k: str(v) for k, v in classes.items()}, not_drawn, window)
     return fig, info

@@ -1,12 +1,5 @@
 """One house style for every figure: title, axis labels with units, a source line.
 
-fig, ax = plots.figure()
-ax.plot(...)
-plots.finish(fig, ax, title="...", xlabel="year", ylabel="victims (count)",
-             source=plots.source_line("ctdc_synthetic_2021"))
-plots.layout_problems(fig)   # [] when no text is clipped or covers another
-report.figure(fig, "name")   # deterministic PNG and SVG (analysis.publish.report)
-
 The source line (caption) is wrapped to the figure's width and set below the axes in space
 reserved for it, at a size that stays legible when a page shows the figure 1,000 px wide.
 """
@@ -32,7 +25,6 @@ from analysis.data import sources
 from analysis.publish import disclosure, style
 from analysis.schemas.victims import GENDERS
 
-PALETTE = "colorblind"
 GENDER_COLOURS = dict(zip(GENDERS, style.COLORBLIND, strict=False))  # seaborn's "colorblind"
 # Named series of a line chart: Paul Tol's "muted" scheme and three of his "light" colours,
 # twelve colours that colour-blind readers tell apart; "other" and "unknown" are greys.
@@ -51,17 +43,9 @@ PAD_INCHES = 0.08
 TOUCH_PX = 1.0  # text boxes may touch (share up to a pixel), not overlap
 
 
-def apply_style() -> None:
-    plt.rcParams.update(style.SEABORN_THEME)
-    plt.rcParams.update(style.PROJECT)
-
-
 def figure(width: float = 8, height: float = 4.5, **kwargs):
-    apply_style()
+    plt.rcParams.update(style.SEABORN_THEME | style.PROJECT)
     return plt.subplots(figsize=(width, height), **kwargs)
-
-
-# --- Source lines -----------------------------------------------------------------------------
 
 
 def sentence(text: str) -> str:
@@ -71,8 +55,7 @@ def sentence(text: str) -> str:
 
 
 def source_line(*source_names: str, note: str = "") -> str:
-    """'Source: publisher, title.' (or 'Sources: A; B.') from the registry, then the note as a
-    sentence of its own."""
+    """'Source: publisher, title.' (or 'Sources: A; B.') from the registry, then the note."""
     parts = [f"{s.publisher.split(',')[0]}, {s.title}" for s in sources.select(source_names)]
     head = "Source: " if len(parts) == 1 else "Sources: "
     return with_note(head + "; ".join(parts) + ".", note)
@@ -84,15 +67,6 @@ def with_note(source: str, note: str) -> str:
     if not note:
         return source
     return f"{source.rstrip('.')}. {sentence(note)}"
-
-
-# --- Captions and layout ----------------------------------------------------------------------
-
-
-def caption_size(fig) -> float:
-    """The caption's font size: 9 pt at a 9-inch width, larger for a wider figure, so that it
-    reads the same when the page scales the figure to its width."""
-    return round(CAPTION_PT * max(1.0, fig.get_figwidth() / PAGE_INCHES), 1)
 
 
 def wrap_text(fig, text: str, fontsize: float, width_px: float) -> str:
@@ -112,10 +86,27 @@ def wrap_text(fig, text: str, fontsize: float, width_px: float) -> str:
     return "\n".join(lines)
 
 
-def add_caption(fig, source: str) -> float:
-    """Put the source line, wrapped, at the bottom of a figure made taller by the caption's
-    height; returns the height (fraction of the figure) left free below the plots."""
-    size = caption_size(fig)
+class CountFormatter(ScalarFormatter):
+    """Tick labels with thousands separators (12,500) when every tick is a whole number, else
+    matplotlib's own."""
+
+    def format_ticks(self, values):
+        if len(values) and all(float(v).is_integer() for v in values):
+            return [f"{v:,.0f}".replace("-", "\N{MINUS SIGN}") for v in values]
+        return super().format_ticks(values)
+
+
+def add_caption(fig, labels: tuple[str, ...], source: str) -> float:
+    """Thousands separators on linear count axes, and the source line, wrapped, at the bottom of
+    a figure made taller by its height; returns the height (fraction) left below the plots."""
+    if not (all(labels) and source):
+        raise ValueError("every figure needs a title, both axis labels and a source")
+    for ax in fig.axes:
+        if type(ax.yaxis.get_major_formatter()) is ScalarFormatter and ax.get_yscale() == "linear":
+            ax.yaxis.set_major_formatter(CountFormatter())
+    # 9 pt at a 9-inch width, larger for a wider figure: it reads the same when a page scales
+    # the figure to its width
+    size = round(CAPTION_PT * max(1.0, fig.get_figwidth() / PAGE_INCHES), 1)
     pad = PAD_INCHES * fig.dpi
     # 4% to spare: text measured at this resolution is a little wider at the saved one
     text = wrap_text(fig, source, size, 0.96 * (fig.bbox.width - 2 * pad))
@@ -128,51 +119,23 @@ def add_caption(fig, source: str) -> float:
     return (height + 2 * PAD_INCHES) / fig.get_figheight()
 
 
-class CountFormatter(ScalarFormatter):
-    """Tick labels with thousands separators (12,500) when every tick is a whole number, else
-    matplotlib's own."""
-
-    def format_ticks(self, values):
-        if len(values) and all(float(v).is_integer() for v in values):
-            return [f"{v:,.0f}".replace("-", "\N{MINUS SIGN}") for v in values]
-        return super().format_ticks(values)
-
-
-def count_ticks(axes) -> None:
-    """Thousands separators on the linear y axes of `axes` that use the default formatter."""
-    for ax in np.ravel(axes):
-        default = type(ax.yaxis.get_major_formatter()) is ScalarFormatter
-        if default and ax.get_yscale() == "linear":
-            ax.yaxis.set_major_formatter(CountFormatter())
-
-
-def _check_labels(title: str, xlabel: str, ylabel: str, source: str) -> None:
-    if not (title and xlabel and ylabel and source):
-        raise ValueError("every figure needs a title, both axis labels and a source")
-
-
 def finish(fig, ax, *, title: str, xlabel: str, ylabel: str, source: str):
     """Label the axes (with units), title the figure and put the source line under it."""
-    _check_labels(title, xlabel, ylabel, source)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    count_ticks(fig.axes)
-    bottom = add_caption(fig, source)
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    fig.tight_layout(rect=(0, add_caption(fig, (title, xlabel, ylabel), source), 1, 1))
     return fig
 
 
 def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str):
     """`finish` for panels: one title, one x-label under and one y-label beside all panels,
     and the source line."""
-    _check_labels(title, xlabel, ylabel, source)
     for ax in np.ravel(axes):
         ax.set_xlabel("")
         ax.set_ylabel("")
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    count_ticks(fig.axes)
-    bottom = add_caption(fig, source)
+    bottom = add_caption(fig, (title, xlabel, ylabel), source)
     size = plt.rcParams["axes.labelsize"]
     fig.supxlabel(xlabel, y=bottom, va="bottom", fontsize=size)
     fig.supylabel(ylabel, x=0.005, y=(1 + bottom) / 2, ha="left", fontsize=size)
@@ -184,8 +147,7 @@ def small_multiples(
     panels: dict, draw, *, title: str, xlabel: str, ylabel: str, source: str, sharey=False
 ):
     """One small panel per key of `panels` (titled with its value), four to a row, sharing the
-    x axis of years (ticked at whole years: no 2012.5): `draw(ax, key)` draws a panel; the
-    first panel holds the legend."""
+    x axis of years: `draw(ax, key)` draws a panel; the first panel holds the legend."""
     ncols = 4
     nrows = int(np.ceil(len(panels) / ncols))
     fig, axes = figure(
@@ -202,8 +164,8 @@ def small_multiples(
 
 
 def rows_of(table: pd.DataFrame, column: str, key, years) -> pd.DataFrame:
-    """The rows of `table` whose `column` is `key`, indexed by year over all of `years`: a year
-    without a row is a gap in a line, not a zero."""
+    """The rows of `table` whose `column` is `key` over all of `years`: a year without a row is
+    a gap in a line, not a zero."""
     return table[table[column] == key].set_index("year").reindex(years)
 
 
@@ -229,26 +191,21 @@ def integer_years(axes, nbins: int = 6) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
 
 
-def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None, wrap: int = 0):
+def count_heatmap(ax, counts, threshold: int, hidden=None, wrap: int = 0):
     """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured.
-
-    `hidden` (`disclosure.hidden_cells`) blanks more cells, labelled "(s)" as in the table, so a
-    figure never shows a cell its table hides. `wrap`: column labels broken into lines of at
-    most that many characters and set level (a few short columns), else slanted.
-    """
+    `hidden` blanks more cells, labelled "(s)" as in the table, so a figure never shows a cell
+    its table hides. `wrap`: column labels wrapped at that many characters, else slanted."""
     mask = disclosure.is_small(counts, threshold)
     if hidden is not None:
         mask = mask | hidden.reindex_like(counts).fillna(False).astype(bool)
     shown = counts.astype("float64").mask(mask)
-    mesh = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype=float)), cmap=cmap, aspect="auto")
+    mesh = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype=float)), cmap="Blues", aspect="auto")
     labels = disclosure.cell_text(counts, mask, threshold)
     top = np.nanmax(shown.to_numpy(dtype=float)) if shown.notna().any().any() else 1.0
-    for i in range(counts.shape[0]):
-        for j in range(counts.shape[1]):
-            value = shown.iat[i, j]
-            dark = not np.isnan(value) and value > 0.6 * top
-            ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=7,
-                    color="white" if dark else "#333333")  # fmt: skip
+    for (i, j), value in np.ndenumerate(shown.to_numpy(dtype=float)):
+        dark = not np.isnan(value) and value > 0.6 * top
+        ax.text(j, i, labels.iat[i, j], ha="center", va="center", fontsize=7,
+                color="white" if dark else "#333333")  # fmt: skip
     if wrap:
         wrapped = [textwrap.fill(str(c), wrap, break_long_words=False) for c in counts.columns]
         ax.set_xticks(range(counts.shape[1]), wrapped, fontsize=8)
@@ -260,10 +217,9 @@ def count_heatmap(ax, counts, threshold: int, cmap: str = "Blues", hidden=None, 
 
 
 def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)", horizontal=False):
-    """Stacked bars (one per row of `values`) that never draw a hidden cell as zero or at a
-    position that would give it away: the shown segments come first, then one hatched segment
-    for the hidden cells together (total minus shown), and a row whose total is missing or
-    hidden is left out (a gap)."""
+    """Stacked bars (one per row of `values`) that never draw a hidden cell as zero or where it
+    would give it away: the shown segments, then one hatched segment for the hidden cells
+    together (total minus shown); a row whose total is missing or hidden is a gap."""
     hidden = hidden.reindex_like(values).fillna(False).astype(bool)
     shown = values.astype("float64").mask(hidden).fillna(0.0)
     totals = pd.Series(totals, index=values.index, dtype="float64")
@@ -285,31 +241,25 @@ def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)"
     return ax
 
 
-# --- Line charts of named series --------------------------------------------------------------
-
-
 def named_lines(ax, frame: pd.DataFrame, *, other=None, unknown=None) -> list:
-    """One line per column of `frame` (x: its index) in column order, each in its own colour and
-    marker; the column `other` in dark grey and `unknown` grey dashed, drawn last. At most
-    `MAX_SERIES` named columns are drawn: returns the names of those left out."""
+    """One line per column of `frame` (x: its index) in its own colour and marker; `other` in
+    dark grey and `unknown` grey dashed, drawn last. Returns the columns beyond `MAX_SERIES`,
+    which are not drawn."""
     named = [c for c in frame.columns if c not in (other, unknown)]
     for i, column in enumerate(named[:MAX_SERIES]):
         ax.plot(frame.index, frame[column], marker=MARKERS[i], ms=4, lw=1.6,
                 color=SERIES_COLOURS[i], label=str(column))  # fmt: skip
-    if other is not None and other in frame.columns:
-        ax.plot(frame.index, frame[other], marker=".", lw=1.4, color=OTHER_COLOUR,
-                label=str(other))  # fmt: skip
-    if unknown is not None and unknown in frame.columns:
-        ax.plot(frame.index, frame[unknown], marker=".", lw=1.4, ls="--", color=UNKNOWN_COLOUR,
-                label=str(unknown))  # fmt: skip
+    for column, colour, line in ((other, OTHER_COLOUR, "-"), (unknown, UNKNOWN_COLOUR, "--")):
+        if column is not None and column in frame.columns:
+            ax.plot(frame.index, frame[column], marker=".", lw=1.4, ls=line, color=colour,
+                    label=str(column))  # fmt: skip
     return named[MAX_SERIES:]
 
 
-def side_legend(ax, **kwargs):
+def side_legend(ax):
     """The legend to the right of the axes, outside the plot."""
-    options = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False,
-               "fontsize": 9, "borderaxespad": 0.0} | kwargs  # fmt: skip
-    return ax.legend(**options)
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9,
+                     borderaxespad=0.0)  # fmt: skip
 
 
 def count_axis(ax, maximum: float, linthresh: int = 10) -> None:
@@ -328,18 +278,13 @@ def count_axis(ax, maximum: float, linthresh: int = 10) -> None:
     ax.set_ylim(0, 10**top)
 
 
-# --- Checking a drawn figure -------------------------------------------------------------------
-
-
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 40 else text[:37] + "..."
 
 
 def text_boxes(fig) -> list[tuple[str, object]]:
-    """Every visible, non-empty text of a drawn figure with a plain description of it:
-    figure titles and labels, captions, and per panel its titles, axis labels, the tick labels
-    drawn, its texts and annotations and its legend."""
+    """Every visible, non-empty text of a drawn figure with a plain description of it."""
     found: list[tuple[str, object]] = []
 
     def add(kind: str, artist, where: str = "") -> None:
@@ -382,9 +327,8 @@ def text_boxes(fig) -> list[tuple[str, object]]:
 
 
 def layout_problems(fig, drawn: bool = False) -> list[str]:
-    """What a reader would see clipped or covered: every text of the figure drawn must lie
-    inside the canvas and no two text boxes may overlap (they may touch). [] when the layout
-    is clean. `drawn`: the canvas was just drawn (at any dpi), so it is measured as it is."""
+    """What a reader would see clipped or covered: texts outside the canvas or overlapping (they
+    may touch). `drawn`: the canvas was just drawn (at any dpi), so it is measured as it is."""
     if not drawn:
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

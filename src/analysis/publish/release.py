@@ -1,18 +1,12 @@
 """The protected release: the victim counts that every report of a run slices, protected once.
 
-"Citizens of A exploited in B" is one cell of one grid per CTDC release: citizenship x place
-of exploitation over every country (unknown included), with each row's and each column's
-total and the grand total. A's profile shows its row, B's profile its column. Protected page
-by page, one page could print what another hides; protected here as one table (`protect`:
-small cells, then secondary cells and withheld totals, checked by linear programming), every
-page shows a cell exactly as the release does, and a total only where the release publishes
-it. The release step (notebook 05) builds it; the catalog table `release_places` holds what
-a reader may see of it (`CountTable.record`: counts, `<10`, `(s)`), never a hidden value.
-
-The release holds more tables, protected with the grid: each release's records by form, gender
-and age (`build_margins`; reports that add the same records up take them as published,
-`Released.margin`), and the trends report's tables and the definitions report's grids at
-those reports' defaults (`Released.held`; the reports restore them with `restore`).
+"Citizens of A exploited in B" is one cell of one grid per CTDC release (citizenship x place
+of exploitation, with row, column and grand totals); A's profile shows its row, B's its column.
+Protected page by page, one page could print what another hides; protected here as one table,
+every page shows a cell exactly as the release does, and a total only where the release
+publishes it. The catalog table `release_places` holds what a reader may see of it (counts,
+`<10`, `(s)`), never a hidden value. The release also holds each release's records by form,
+gender and age, and other reports' tables at their defaults (`Released.held`).
 
 A report made with another year range or threshold than the release's cannot slice it: it
 protects its own tables and says that it is an exploration outside the audited release.
@@ -44,8 +38,8 @@ AXIS = {"destinations": (ROWS, COLUMNS), "origins": (COLUMNS, ROWS)}  # role: (f
 
 
 def place_grid(frame: pd.DataFrame, release: str, years: Sequence[int] = YEARS) -> pd.Series:
-    """Records of one release per citizenship and place of exploitation (unknown as a value),
-    registered in `years`: the non-zero cells (a missing cell is a zero, shown as such)."""
+    """Records of one release per citizenship and place of exploitation (unknown as a value):
+    the non-zero cells (a missing cell is a zero, shown as such)."""
     rows = frame[(frame["release"] == release) & frame["year"].between(*years).fillna(False)]
     keys = [rows[c].astype("string").fillna(pr.UNKNOWN).rename(name)
             for c, name in (("citizenship", ROWS), ("exploitation_country", COLUMNS))]  # fmt: skip
@@ -56,8 +50,7 @@ def place_grid(frame: pd.DataFrame, release: str, years: Sequence[int] = YEARS) 
 def protect_grid(
     counts: pd.Series, release: str, population: str, threshold: int
 ) -> disclosure.CountTable:
-    """One release's grid protected as one table with its row, column and grand totals;
-    `population`: who it counts (`victims.population`)."""
+    """One release's grid protected as one table with its row, column and grand totals."""
     sums = disclosure.margins(counts, [(ROWS,), (COLUMNS,), ()])
     name = f"Records by citizenship and place of exploitation ({releases.CTDC[release].label})"
     table = disclosure.protect(name, population, counts, sums, threshold)
@@ -82,17 +75,15 @@ FLAGS = {
     "is_other_exploit": "other forms of exploitation",
 }
 MARGINS = {**FLAGS, "gender": "gender", "age_band": "age band", "age_group": "age group"}
-FLAG_VALUES = {True: "yes", False: "no"}  # and "unknown" where missing
 
 
 def margin_counts(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
-    """Per release in `frame`: its records per category of `column` (a `MARGINS` column;
-    every category, zeros included; a form flag as yes, no or unknown)."""
+    """Per release in `frame`: its records per category of `column`, zeros included."""
     if column == "age_group" and column not in frame:
         frame = frame.assign(age_group=victims.age_group(frame))
     if column in FLAGS:
-        frame = frame.assign(**{column: frame[column].map(FLAG_VALUES).astype("string")
-                                .fillna("unknown")})  # fmt: skip
+        flag = frame[column].map({True: "yes", False: "no"}).astype("string").fillna("unknown")
+        frame = frame.assign(**{column: flag})
         categories = ["yes", "no", "unknown"]
     else:
         categories = victims.DOMAINS[column]
@@ -132,8 +123,7 @@ def record(
     reports: Reports | None = None,
 ) -> dict:
     """What the catalog keeps of the release: what a reader sees, never a hidden value.
-    `reports`: per report (`trends`, `definitions`), its tables at its defaults, each set
-    under its key (what the tables depend on), by part."""
+    `reports`: per report, its tables at its defaults under their key, by part."""
     return {"years": [int(years[0]), int(years[-1])], "threshold": int(threshold),
             "tables": {r: t.record() for r, t in tables.items()},
             "margins": {c: {r: t.record() for r, t in by.items()}
@@ -168,28 +158,22 @@ class Released:
 
     @classmethod
     def of(cls, data: dict) -> Released:
-        """The release from its record (`record`, as the catalog keeps it)."""
         return cls(tuple(data["years"]), int(data["threshold"]), data["tables"],
                    data.get("margins", {}), data.get("reports", {}))  # fmt: skip
 
     def held(self, report: str, key: dict) -> dict[str, dict] | None:
-        """The records of `report`'s tables that the release holds under `key`, by part;
-        None where it holds none (the report protects its own: an exploration)."""
+        """`report`'s table records held under `key`, by part; None: an exploration."""
         return self.reports.get(report, {}).get(_key(key))
 
     def covers(self, years: Sequence[int], threshold: int) -> bool:
-        """Whether a report with these parameters can slice the release."""
         return (int(years[0]), int(years[-1])) == self.years and int(threshold) == self.threshold
 
     def slice(
         self, release: str, iso3: str, role: str, counts: pd.Series, name: str, population_: str
     ) -> disclosure.CountTable:
-        """A profile's column of the release comparison: the row (destinations) or column
-        (origins) of the country in `release`'s grid, over the places of `counts` (its exact
-        records per place, zeros included; every place of the grid's row or column must be
-        there). Each cell is hidden where the release hides it, and the total is the
-        release's. A shown number that differs from `counts` is a DataError: the release is
-        older than the victim records."""
+        """The country's row (destinations) or column (origins) of `release`'s grid over the
+        places of `counts` (its exact records per place, zeros included), hidden where the
+        release hides it, with the release's total."""
         fixed, place = AXIS[role]
         record = self.tables[release]
         at = {d: i for i, d in enumerate(record["dims"])}
@@ -199,10 +183,9 @@ class Released:
         if missing := sorted(set(shown) - set(places)):
             raise ValueError(f"{name}: places of the release missing from the counts: {missing}")
         hidden = []
-        for code, n in zip(places, counts.to_numpy(), strict=True):
-            text = shown.get(code, 0)
-            _check(release, f"{fixed} {iso3}, {place} {code}", text, n, self.threshold)
-            hidden.append(not isinstance(text, int))
+        for code, n in zip(places, counts, strict=True):
+            where = f"{fixed} {iso3}, {place} {code}"
+            hidden.append(_check(release, where, shown.get(code, 0), n, self.threshold))
         total = [s["shown"] for s in record["sums"] if s["of"] == {fixed: [iso3]}]
         index = pd.MultiIndex.from_arrays([places], names=["place"])
         table = disclosure.CountTable(
@@ -217,19 +200,18 @@ class Released:
     def cells(
         self, release: str, counts: pd.Series, name: str, population_: str, threshold: int
     ) -> disclosure.CountTable | None:
-        """Cells of `release`'s grid (`counts`: indexed by citizenship and a place of
-        exploitation, `destination`; the exact records), as the release shows them, for a
-        table of the same records (`population_` is the grid's) and threshold; None where
-        the table counts other records. No sum is published with them."""
+        """Cells of `release`'s grid (`counts`: by citizenship and destination) as the release
+        shows them; None where the table counts other records or uses another threshold."""
         record = self.tables.get(release)
         if record is None or (record["population"], self.threshold) != (population_, threshold):
             return None
         shown = {tuple(c["key"]): c["shown"] for c in record["cells"]}
         hidden = []
-        for key, n in counts.items():
-            text = shown.get(tuple(str(k) for k in key), 0)
-            _check(release, f"{ROWS} {key[0]}, {COLUMNS} {key[1]}", text, n, threshold)
-            hidden.append(not isinstance(text, int))
+        for (origin, place), n in counts.items():
+            text = shown.get((str(origin), str(place)), 0)
+            hidden.append(
+                _check(release, f"{ROWS} {origin}, {COLUMNS} {place}", text, n, threshold)
+            )
         table = disclosure.CountTable(
             name, population_, counts.astype("int64"), pd.Series(hidden, index=counts.index),
             (), threshold, tuple(counts.index.names),
@@ -240,9 +222,8 @@ class Released:
     def margin(
         self, frame: pd.DataFrame, column: str, threshold: int
     ) -> dict[str, disclosure.CountTable]:
-        """Per release in `frame` (all its records): its `MARGINS` table of `column`, as the
-        release publishes it (`restore`). With another `threshold` than the release's, the
-        table is protected here as the release step would (an exploration)."""
+        """Per release in `frame`: its `MARGINS` table of `column` as the release publishes it;
+        with another `threshold`, protected here (an exploration)."""
         if int(threshold) != self.threshold:
             return margin_tables(frame, column, threshold)
         tables = {}
@@ -254,45 +235,42 @@ class Released:
 
 
 def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTable:
-    """A released table as a `CountTable`: hidden where the release hides it, its sums
-    withheld where the release withholds them, with the cells' counts (`counts`, in the
-    record's order). A cell or sum that `counts` would show otherwise is a DataError
-    (`_check`): the release is older than the victim records."""
-    shown = [c["shown"] for c in record["cells"]]
+    """A released table as a `CountTable` with the cells' `counts` (in the record's order):
+    hidden and withheld where the release hides and withholds."""
     keys = [tuple(str(k) for k in c["key"]) for c in record["cells"]]
     mine = [tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
             for key in counts.index]  # fmt: skip
     if keys != mine:
         raise ValueError(f"{record['name']}: the counts are not of the release's cells")
+    threshold = int(record["threshold"])
+    hidden = [
+        _check(release, f"{key} in {record['name']!r}", cell["shown"], n, threshold)
+        for key, cell, n in zip(keys, record["cells"], counts, strict=True)
+    ]
     table = disclosure.CountTable(
         record["name"], record["population"], counts.astype("int64"),
-        pd.Series([not isinstance(v, int) for v in shown], index=counts.index),
-        tuple(s["of"] for s in record["sums"]), int(record["threshold"]),
+        pd.Series(hidden, index=counts.index),
+        tuple(s["of"] for s in record["sums"]), threshold,
         tuple(record["partial"]),
         withheld={k for k, s in enumerate(record["sums"]) if s["shown"] == disclosure.SECONDARY},
         of=record.get("of"),
     )  # fmt: skip
-    values, threshold = counts.to_numpy(), int(record["threshold"])
-    for key, text, n in zip(keys, shown, values, strict=True):
-        _check(release, f"{key} in {record['name']!r}", text, n, threshold)
     for total in record["sums"]:
-        n = values[table.members(total["of"])].sum()
+        n = counts.to_numpy()[table.members(total["of"])].sum()
         where = f"the sum of {total['of'] or 'all'} in {record['name']!r}"
         _check(release, where, total["shown"], n, threshold, cell=False)
     return table
 
 
 def stale(what: str) -> DataError:
-    """The error of a report that finds the protected release older than what it needs:
-    `what` says what, and the error says to re-run the release step."""
+    """The error of a report that finds the protected release older than what it needs."""
     return DataError(f"{what}: re-run the release step (python -m analysis run)")
 
 
-def _check(release: str, where: str, shown, count, threshold: int, cell: bool = True) -> None:
-    """What the release shows of a cell or sum (`shown`) must hold for the victim records'
-    `count`: the same number, 1 to threshold - 1 for `<N`, at least the threshold for a `(s)`
-    cell (a withheld sum may be anything). Else a DataError that quotes the count only as a
-    reader may see it: the release is older than the records."""
+def _check(release: str, where: str, shown, count, threshold: int, cell: bool = True) -> bool:
+    """Whether the release hides a cell or sum (`shown`: what it shows). What it shows must
+    hold for the records' `count` (a withheld sum may be anything), else a DataError that
+    quotes the count only as a reader may see it: the release is older than the records."""
     count = int(count)
     if isinstance(shown, int):
         agrees = shown == count
@@ -306,10 +284,10 @@ def _check(release: str, where: str, shown, count, threshold: int, cell: bool = 
             f"the protected release ({release}) shows {shown} records for {where}; the victim "
             f"records give {seen}"
         )
+    return not isinstance(shown, int)
 
 
 def load(folder=None) -> Released:
-    """The release that the release step wrote."""
     return Released.of(catalog.read_json(TABLE, folder))
 
 
@@ -326,23 +304,17 @@ def write(
 
 # --- What the release report shows of the margins ------------------------------------------------
 
-ALL_RECORDS = "all records"
-FALSE_MEANS_WORDS = {
-    "not_flagged": "not flagged",
-    "not_flagged_or_unknown": "not flagged or unknown",
-}
-
 
 def margin_view(
     by_release: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
 ) -> tables.Table:
-    """A `MARGINS` table of every release for the reader: one row per release (by name), one
-    column per category and the release's records, `extra` (by release) as a last column."""
+    """A `MARGINS` table of every release for the reader: one row per release, one column per
+    category, the release's records and `extra` (by release)."""
     rows = {}
     for release, table in by_release.items():
         text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
         row = dict(zip(table.counts.index.get_level_values(0), text, strict=True))
-        row[ALL_RECORDS] = table.sum_text({})
+        row["all records"] = table.sum_text({})
         rows[release] = row
     frame = pd.DataFrame.from_dict(rows, orient="index")
     if extra is not None:
@@ -355,4 +327,4 @@ def margin_view(
 def flag_meanings(records: pd.DataFrame) -> pd.Series:
     """Per release, what a 'no' of its flags means, in words."""
     first = records.groupby("release", observed=True)["flag_false_means"].first()
-    return first.map(lambda v: FALSE_MEANS_WORDS.get(v, tables.words(v))).rename("'no' means")
+    return first.map(tables.words).rename("'no' means")

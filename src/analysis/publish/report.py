@@ -4,13 +4,6 @@ In a run, the runner injects `report_dir` (the run folder); opened in JupyterLab
 nothing is written, so exploring never touches a published report. `save` is the gate every
 results file passes: it refuses one that holds a small count or any part of a hidden share
 (`disclosure.check_results`), in JupyterLab too.
-
-    report = Report("10_victim_trends", report_dir, min_cell)
-    report.record("female_share", 0.71)
-    report.headline("71% of the records of known gender are of women and girls.")
-    report.warn("Most rows of one release were set aside in cleaning.")  # "ok with warnings"
-    report.figure(fig, "female_share_by_year")   # shows it (alt text: its title) and saves it
-    report.save()
 """
 
 from __future__ import annotations
@@ -57,7 +50,7 @@ def figure_bytes(fig, kind: str) -> bytes:
 
 def drawn_png(fig) -> tuple[bytes, list[str]]:
     """Draw `fig` once at `FIGURE_DPI`: its PNG (the bytes `figure_bytes` gives) and the layout
-    problems of that drawing (`plots.layout_problems`)."""
+    problems of that drawing."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -68,14 +61,6 @@ def drawn_png(fig) -> tuple[bytes, list[str]]:
     mpl.image.imsave(buffer, canvas.buffer_rgba(), format="png", origin="upper",
                      dpi=FIGURE_DPI, metadata=PNG_METADATA)  # fmt: skip
     return buffer.getvalue(), problems
-
-
-def show_png(png: bytes, alt: str) -> None:
-    """Display a 2x PNG at half its pixel size, with alt text (the report's template reads it
-    from the output's metadata)."""
-    from IPython.display import Image, display
-
-    display(Image(data=png, format="png", retina=True, metadata={"alt": alt}))
 
 
 class Report:
@@ -99,16 +84,14 @@ class Report:
         self.results[key] = value
 
     def table(self, table: disclosure.CountTable | dict):
-        """Keep a protected table's record (what a reader sees of it, no hidden value; a
-        GLOTIP table is its record already: `bounded.glotip_record`) for
-        results/<notebook>.tables.json, which `analysis audit` reads; returns the table."""
+        """Keep a protected table's record (or a GLOTIP record) for the disclosure audit
+        (results/<notebook>.tables.json); returns the table."""
         self.tables.append(table if isinstance(table, dict) else table.record())
         return table
 
     def show_table(self, table: Table, name: str) -> Table:
-        """A table for the reader (`publish.tables.Table`): in a run, also written as
-        tables/<notebook>/<name>.csv (the text the reader sees, after suppression) and linked
-        under the table. Returns it, so that a notebook cell ending with it displays it."""
+        """A table for the reader: in a run, also written as tables/<notebook>/<name>.csv (the
+        text the reader sees) and linked under it. Returns it, so that a cell displays it."""
         if self.folder is not None:
             rel = f"tables/{self.notebook}/{name}.csv"
             with atomic_path(self.folder / rel) as tmp:
@@ -117,12 +100,11 @@ class Report:
         return table
 
     def figure(self, fig, name: str) -> None:
-        """Show `fig` in the notebook as a 2x PNG with its title as alt text, and close it (so
-        the inline backend does not show it again). In a run, also save it as PNG (the same
-        bytes) and SVG under figures/<notebook>/, and keep its name, title and layout problems
-        (`plots.layout_problems`) for results/<notebook>.figures.json; a problem is also a
-        warning (`warn`), so the run and its index show it. A report made with
-        `svg=False` (one of many country profiles) draws each figure once, as its PNG."""
+        """Show `fig` as a 2x PNG (displayed at half its pixel size) with its title as alt text,
+        and close it. In a run, also save it (PNG, and SVG unless `svg=False`) and keep its
+        name, title and layout problems; a problem is also a warning, so the run shows it."""
+        from IPython.display import Image, display
+
         title = figure_title(fig) or name.replace("_", " ")
         png, problems = drawn_png(fig)
         if self.folder is not None:
@@ -132,16 +114,15 @@ class Report:
                 with atomic_path(target / f"{name}{suffix}") as tmp:
                     tmp.write_bytes(data)
         self.figures.append({"name": name, "title": title, "problems": problems})
-        show_png(png, title)
+        display(Image(data=png, format="png", retina=True, metadata={"alt": title}))
         plt.close(fig)
         if problems:  # a label cut off or covering another: the run says so, not only the file
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             self.warn(f"The figure '{title}' may be hard to read: {problems[0]}{more}.")
 
     def warn(self, text: str) -> None:
-        """A warning the reader must see (results "warnings"): shown here, and in a run at the
-        top of the report's key findings, in the run's log and on its index, where the
-        notebook ends "ok with warnings". The same warning again is kept once."""
+        """A warning the reader must see: shown here, and in a run atop the report's key
+        findings, in its log and on its index ("ok with warnings"). Kept once."""
         from IPython.display import HTML, display
 
         text = " ".join(str(text).split())
@@ -168,35 +149,26 @@ class Report:
         lines.append(text)
 
     def save(self) -> None:
-        """Write results/<notebook>.json (returns nothing, so the notebook shows nothing).
-
-        Also writes results/<notebook>.tables.json, the records of its protected tables, and
-        results/<notebook>.figures.json, its figures' names, titles and layout problems.
-        A `DisclosureError` naming every offending key, and nothing written, when a count
-        is a small cell, a suppressed record still holds its count, share or interval, or
-        the notebook's own tables give a hidden cell away (`disclosure.exposed_cells`)."""
-        leaks = disclosure.check_results(self.results, self.min_cell)
-        if leaks:
+        """Write results/<notebook>.json, .tables.json and .figures.json. A `DisclosureError`
+        naming every offending key, and nothing written, when a count is a small cell, a
+        suppressed record still holds its count, share or interval, or the notebook's own
+        tables give a hidden cell away."""
+        if leaks := disclosure.check_results(self.results, self.min_cell):
             raise disclosure.DisclosureError(
                 f"{self.notebook}: results would reveal small cells (below {self.min_cell}): "
                 + "; ".join(leaks[:10])
                 + (f"; and {len(leaks) - 10} more" if len(leaks) > 10 else "")
             )
-        exposed = disclosure.exposed_cells(self.tables)
-        if exposed:
+        if exposed := disclosure.exposed_cells(self.tables):
             where = "; ".join(f"{c['table']}: {c['kind']} cell {c['key']}" for c in exposed[:5])
             raise disclosure.DisclosureError(
                 f"{self.notebook}: its published tables give hidden cells away: {where}"
             )
         if self.folder is not None:
-            results = self.folder / "results"
-            files.write_json({"notebook": self.notebook, "results": self.results},
-                             results / f"{self.notebook}.json")  # fmt: skip
-            files.write_json(
-                {"notebook": self.notebook, "version": TABLES_VERSION, "tables": self.tables},
-                results / f"{self.notebook}.tables.json",
-            )
-            files.write_json(
-                {"notebook": self.notebook, "version": FIGURES_VERSION, "figures": self.figures},
-                results / f"{self.notebook}.figures.json",
-            )
+            for suffix, record in (
+                ("", {"results": self.results}),
+                (".tables", {"version": TABLES_VERSION, "tables": self.tables}),
+                (".figures", {"version": FIGURES_VERSION, "figures": self.figures}),
+            ):
+                path = self.folder / "results" / f"{self.notebook}{suffix}.json"
+                files.write_json({"notebook": self.notebook, **record}, path)

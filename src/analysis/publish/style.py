@@ -1,10 +1,7 @@
-"""The look of every figure: seaborn's theme (style "whitegrid", context "notebook", palette
-"colorblind") written out as matplotlib settings, plus the project's font and bold titles.
-
-Importing seaborn imports scipy.stats, 1.3 s at the start of every kernel, and a country
-profile needs neither otherwise; `tests/test_style.py` checks that these are exactly the
-settings `seaborn.set_theme` makes. Seaborn's default colour map is left out: every image
-here names its own.
+"""The look of every figure: seaborn's theme ("whitegrid", "notebook", "colorblind") written
+out as matplotlib settings, plus the project's font and bold titles. Importing seaborn costs
+1.3 s (scipy.stats) at the start of every kernel; `tests/test_style.py` checks that these are
+exactly the settings `seaborn.set_theme` makes (but its colour map: every image names its own).
 """
 
 from __future__ import annotations

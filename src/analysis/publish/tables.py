@@ -1,20 +1,9 @@
 """The one table formatter: how every table of a report looks to a reader.
 
-`Table(frame)` renders a DataFrame as an HTML table, the same way everywhere:
-
-- missing values read '–'; True/False read 'yes'/'no';
-- whole numbers (also when stored as floats, e.g. 1295.0) read with thousands separators;
-- columns named in `shares` read as per cent (0.748 → '74.8%'); year columns as 2019;
-- other numbers get `digits` decimals, with thousands separators;
-- text (already formatted counts such as '<10', '(s)', '1,234', or ranges) is shown as is;
-- column names read in words ('size_kb' → 'size kb', or `labels`), the pandas index is not shown
-  unless `index=True` (then it becomes the first columns);
-- every cell, header and caption is HTML-escaped;
-- a wide table scrolls inside the page instead of widening it.
-
-`Report.show_table` (publish/report.py) displays a `Table` and writes it as CSV to the run folder.
-
-    display(Table(frame, caption="Records per year", shares=["female_share"]))
+`Table(frame)` renders a DataFrame as an HTML table the same way everywhere: '–' for missing,
+yes/no, whole numbers (also as floats) with thousands separators, `shares` as per cent, years
+as 2019, text (already formatted counts such as '<10', '(s)') as is, column names in words; a
+wide table scrolls inside the page instead of widening it.
 """
 
 from __future__ import annotations
@@ -44,9 +33,7 @@ def words(name) -> str:
 
 
 def _is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def number_text(value, digits: int = 1) -> str:
@@ -68,25 +55,18 @@ def number_text(value, digits: int = 1) -> str:
 
 def percent_text(value, digits: int = 1) -> str:
     """A share (0–1) as per cent; missing as '–'; text (a range, 'suppressed') as is."""
-    if _is_missing(value):
-        return MISSING
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str) or _is_missing(value):
+        return cell_text(value)
     return f"{float(value):.{digits}%}"
 
 
 def is_year_column(name) -> bool:
-    """A column of years ('year', 'year_start', 'first reference year'): shown as 2019, not
-    2,019."""
+    """A column of years ('year', 'year_start', 'first reference year')."""
     return "year" in words(name).lower().split()
 
 
 def year_text(value) -> str:
-    """A year as written: 2019 (no thousands separator); missing as '–'; text as is."""
-    if isinstance(value, str):
-        return value
-    if _is_missing(value):
-        return MISSING
+    """A year as written: 2019 (no thousands separator); anything else as `cell_text`."""
     if isinstance(value, numbers.Number) and float(value).is_integer():
         return str(int(value))
     return cell_text(value)
@@ -96,15 +76,8 @@ def cell_text(value, digits: int = 1) -> str:
     """Any cell as text: numbers by `number_text`, booleans as yes/no, text as is."""
     if isinstance(value, str):
         return value
-    if _is_missing(value):
-        return MISSING
-    if isinstance(value, bool | np.bool_ | numbers.Number):
+    if isinstance(value, bool | np.bool_ | numbers.Number) or _is_missing(value):
         return number_text(value, digits)
-    try:
-        if pd.isna(value):
-            return MISSING
-    except (TypeError, ValueError):
-        pass
     return str(value)
 
 
@@ -114,10 +87,8 @@ def model_term(
     names: Mapping[str, str] | None = None,
 ) -> str:
     """A patsy model term in words, with the reference category stated where given:
-    'C(destination)[T.IDN]:C(gender)[T.male]' → 'destination IDN (against USA) × gender male
-    (against female)'; 'Intercept' → 'baseline (all reference categories)'. `names` gives
-    words for variables and levels ('year_c' → 'year', 'IDN' → 'Indonesia'), also for the
-    reference categories."""
+    'C(destination)[T.IDN]' → 'destination IDN (against USA)'; `names` gives words for
+    variables and levels ('year_c' → 'year', 'IDN' → 'Indonesia')."""
     if term == "Intercept":
         return "baseline (all reference categories)"
     references, names = references or {}, names or {}
@@ -180,9 +151,7 @@ class Table:
         caption = f"<caption>{escape(self.caption)}</caption>" if self.caption else ""
         body = (f'<table class="{TABLE_CLASS}">{caption}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
-        under = []
-        if self.note:
-            under.append(escape(self.note))
+        under = [escape(self.note)] if self.note else []
         if self.link:
             under.append(f'<a href="{escape(self.link)}">table as CSV</a>')
         foot = f"<p><small>{' · '.join(under)}</small></p>" if under else ""

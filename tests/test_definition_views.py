@@ -230,14 +230,14 @@ def test_glotip_results_record_the_range_and_nothing_hidden(mapping):
     overall = views.protect_glotip_shares(
         shares.glotip_explicit_shares(glotip_rows(), mapping, "2025"), 10
     )
-    record = views.glotip_results_shares(overall, ["vintage"])["2025"][ins.EU_2024.key]
+    record = views.nested_records(overall, ["vintage"])["2025"][ins.EU_2024.key]
     assert record["count"] is None and record["total"] is None  # not exact
     assert (record["count_lower"], record["count_upper"]) == (196, 199)
     assert (record["total_lower"], record["total_upper"]) == (238, 244)
     assert record["share_min"] == pytest.approx(196 / 241) and record["share"] is None
     assert record["suppressed_cells"] == 2 and not record["suppressed"]
     groups = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025", shares.GROUPING)
-    results = views.glotip_results_shares(views.protect_glotip_shares(groups, 10), ["gender"])
+    results = views.nested_records(views.protect_glotip_shares(groups, 10), ["gender"])
     female = results["female"][ins.PALERMO_2000.key]  # 8 of 10: a small count
     assert female["suppressed"] and female["count"] is None and female["share"] is None
     assert disclosure.check_results(results, 10) == []

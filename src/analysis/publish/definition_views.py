@@ -413,7 +413,7 @@ def results_shares(
             out["share_range"] = [float(row["share_min"]), float(row["share_max"])]
         return out
 
-    return _nested(table, keys, record)
+    return nested_records(table, keys, record)
 
 
 def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
@@ -682,8 +682,9 @@ def glotip_share_record(row: dict) -> dict:
     return record
 
 
-def _nested(table: pd.DataFrame, keys: list[str], record) -> dict:
-    """{key: ... {instrument: record(row)}} for results JSON."""
+def nested_records(table: pd.DataFrame, keys: list[str], record=glotip_share_record) -> dict:
+    """{key: ... {instrument: record(row)}} for results JSON (by default `glotip_share_record`
+    of each row of a protected GLOTIP table)."""
     out: dict = {}
     for row in table.to_dict("records"):
         node = out
@@ -691,11 +692,6 @@ def _nested(table: pd.DataFrame, keys: list[str], record) -> dict:
             node = node.setdefault(str(row[key]), {})
         node[row["instrument"]] = record(row)
     return out
-
-
-def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
-    """`glotip_share_record` of each row of a protected GLOTIP table, nested by `keys`."""
-    return _nested(table, keys, glotip_share_record)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -575,11 +575,13 @@ def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
-def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """Per release: records, the shares of minors, and the share with no means recorded."""
+def limits_published(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
+    """Per release: records, the shares of minors, and the share with no means recorded, as a
+    shown table; and {"minor_share": {release: share}, "no_means_share": {...}} for results
+    JSON, None where not shown."""
     published = _published_limits(limits, threshold)
     shown = {name: share_column(published, threshold, name) for name in LIMIT_SHARES}
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "release": published["release"],
             "records": disclosure.suppress(published["records"], threshold),
@@ -592,15 +594,12 @@ def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRES
             ),
         }
     )
-
-
-def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
-    """{"minor_share": {release: share}, "no_means_share": {...}}; None where not shown."""
-    published = _published_limits(limits, threshold).set_index("release")
-    return {
-        f"{name}_share": {r: _number(v, float) for r, v in published[f"{name}_share"].items()}
+    by_release = published.set_index("release")
+    record = {
+        f"{name}_share": {r: _number(v, float) for r, v in by_release[f"{name}_share"].items()}
         for name in ("minor", "no_means")
     }
+    return table, record
 
 
 # ---------------------------------------------------------------------------------------------

@@ -82,12 +82,9 @@ def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
 
 def spread_record(spread: dict) -> dict:
     """`mse.spread` for results JSON."""
-    return {
-        "estimates": {k: round(float(v), 2) for k, v in spread["estimates"].items()},
-        "low": round(float(spread["low"]), 2),
-        "high": round(float(spread["high"]), 2),
-        "fragile": bool(spread["flagged"]),
-    }
+    estimates = {k: round(float(v), 2) for k, v in spread["estimates"].items()}
+    ends = {k: round(float(spread[k]), 2) for k in ("low", "high")}
+    return {"estimates": estimates, **ends, "fragile": bool(spread["flagged"])}
 
 
 def _interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str:
@@ -125,11 +122,9 @@ def skipped_view(skipped) -> tables.Table:
                         caption="Candidate models that could not be fitted")  # fmt: skip
 
 
-def _thousands(ax) -> None:
+def _estimate_axis(ax, observed: int) -> None:
+    """Thousands on the axis of the estimates, and a line at the observed count."""
     ax.xaxis.set_major_formatter(plots.plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-
-
-def _observed_line(ax, observed: int) -> None:
     ax.axvline(observed, color="#333333", linestyle=":", label=f"observed {observed:,}")
 
 
@@ -181,13 +176,12 @@ def plot_bootstrap(est: mse.Estimate, dataset: str, source: str):
     """The bootstrap estimates of the total, with the observed count, estimate and interval."""
     fig, ax = plots.figure()
     ax.hist(est.boot[np.isfinite(est.boot)], bins=40, color="#9db4c0", edgecolor="white")
-    _observed_line(ax, est.observed)
+    _estimate_axis(ax, est.observed)
     ax.axvline(est.estimate, color=INTERVAL_COLOUR, label=f"estimate {est.estimate:,.0f}")
     for x in est.ci:
         ax.axvline(x, color=INTERVAL_COLOUR, linestyle="--", linewidth=1)
     ax.plot([], [], color=INTERVAL_COLOUR, linestyle="--", linewidth=1,
             label=f"{est.level:.0%} BCa interval")  # fmt: skip
-    _thousands(ax)
     ax.legend(frameon=False)
     plots.finish(
         fig, ax, title=f"{dataset}: bootstrap estimates of the total ({est.nboot:,} replicates)",
@@ -220,11 +214,10 @@ def plot_sensitivity(sens: pd.DataFrame, est: mse.Estimate, dataset: str, source
     """The estimate under each model choice, beside the observed count and the headline interval."""
     fig, ax = plots.figure(height=0.45 * len(sens) + 1.5)
     ax.scatter(sens["estimate"], sens["label"], color="#2c7fb8", zorder=3)
-    _observed_line(ax, est.observed)
+    _estimate_axis(ax, est.observed)
     if est.ci:
         ax.axvspan(*est.ci, color=INTERVAL_COLOUR, alpha=0.12,
                    label=f"{est.level:.0%} interval of the headline")  # fmt: skip
-    _thousands(ax)
     ax.invert_yaxis()
     ax.legend(frameon=False, loc="center right")
     plots.finish(

@@ -384,20 +384,6 @@ def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT
     return shown[columns].rename(columns={"share": "named explicitly (every instrument)"})
 
 
-def glotip_coverage_text(forms: pd.DataFrame, vintage: str) -> str:
-    """Victims and country-years behind the GLOTIP shares (`shares.glotip_form_totals`), and
-    the export's `<5` cells, which make them ranges."""
-    cells, sums = int(forms["suppressed_cells"].sum()), int(forms["suppressed_sums"].sum())
-    victims = bounds_text(forms["victims_lower"].sum(), forms["victims_upper"].sum())
-    return (
-        f"GLOTIP {vintage}: {victims} detected victims in "
-        f"{int(forms['country_years'].iloc[0]):,} country-years with a complete breakdown by "
-        f"form. Of their {int(forms['country_years'].sum()):,} cells, {cells - sums:,} are "
-        f"`<5` and {sums:,} are sums of sub-forms with a `<5` part; each counts within its "
-        "bounds (a `<5` cell as 1 to 4), so counts and shares are ranges."
-    )
-
-
 def results_shares(
     table: pd.DataFrame, keys: list[str], threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict:
@@ -548,16 +534,6 @@ def eu_only_published(
         for release, part in shown.groupby("release")
     }  # fmt: skip
     return text[columns], record, tables
-
-
-def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
-    """The releases that record no EU-only form, and the EU purposes no dataset records."""
-    absent = sorted(set(eu_only.loc[~eu_only["recorded_in_release"], "release"]))
-    return (
-        f"Releases that record none of these forms: {', '.join(map(release_label, absent))}. "
-        "Purposes the EU texts add that **no dataset category records**: "
-        f"{', '.join(PURPOSES[p] for p in without_data)}."
-    )
 
 
 LIMIT_SHARES = ("minor", "minor_at_exploit", "no_means")

@@ -386,7 +386,7 @@ def _later_text(peak: dict | None, uk_mse: mse.Estimate, spread: dict) -> str:
     return f"Detections then grew to **{_bounds(peak)}** in {peak['year']}, {where}; "
 
 
-def _reach_text(overview: pd.DataFrame) -> str:
+def reach_text(overview: pd.DataFrame) -> str:
     """How large the trafficking estimates get and how much of them the lists saw, over the
     tables whose model choices agree within a factor of 2; the fragile ones by their range."""
     trafficking = overview[overview["trafficking"]]
@@ -408,9 +408,9 @@ def _reach_text(overview: pd.DataFrame) -> str:
     return text.strip()
 
 
-def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict) -> str:
-    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`), and what MSE
-    can and cannot say about the '1.25 million' claim; no single figure of a fragile table."""
+def uk_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
+    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`); no single
+    figure of a fragile table."""
     return (
         f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
         f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "
@@ -421,16 +421,5 @@ def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict
         "MSE cannot say whether victims became more numerous, "
         "identification widened (the UK's referral system and its definition changed after the "
         "Modern Slavery Act 2015), or the 2013 estimate was too low (heterogeneity, above). A "
-        "2013 estimate is not a ceiling for later years.\n\n"
-        '**The "1.25 million".** The 2009 news report that prompted this project says, in its '
-        'own words and without naming a speaker, an area, a period or a source: "1 million 250 '
-        'thousand people have become victims of trafficking, including 98 percent of women". '
-        "How the figure was made is not known (the estimates of the time, such as the ILO's "
-        "2005 estimate of 2.45 million people in forced labour as a result of trafficking, "
-        "extrapolated from samples of reported cases). The estimates here cannot confirm or "
-        "refute it. MSE estimates the hidden part of one closed population covered by one set "
-        "of linked lists; no such lists exist for the world, and summing national estimates "
-        "made with different lists, definitions and years would not give a global total. What "
-        "MSE does show is the size of the gap between detection and the hidden total where "
-        f"lists exist, in the trafficking and modern-slavery tables above. {_reach_text(overview)}"
+        "2013 estimate is not a ceiling for later years."
     )

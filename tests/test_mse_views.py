@@ -210,10 +210,9 @@ def test_the_overview_flags_the_netherlands_and_sets_the_published_estimates_bes
     ned = published.loc["Netherlands, 6 lists (Ned)"]
     assert "Dutch National Rapporteur" in ned["published estimate"]
     assert ned["registration years in one table"] == "2010–2015"
-    pooled = views.pooled_text(overview)
-    assert "Netherlands, 6 lists (Ned): the registrations of 2010–2015, pooled" in pooled
-    assert "closed population" in pooled and "UK" not in pooled and "Korea" not in pooled
-    assert views.pooled_text(overview[overview["table"] == "Korea"]) == ""
+    pooled = views.pooled_names(overview)
+    assert pooled == "Netherlands, 6 lists (Ned): the registrations of 2010–2015"
+    assert views.pooled_names(overview[overview["table"] == "Korea"]) == ""
     record = views.tables_record(overview, estimates)
     assert record["Ned"]["fragile"] and not record["Korea"]["fragile"]
     assert record["Ned"]["pooled_years"] == "2010–2015" and record["Korea"]["pooled_years"] is None

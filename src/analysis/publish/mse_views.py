@@ -332,25 +332,11 @@ def published_view(overview: pd.DataFrame) -> tables.Table | None:
                         "of the same populations, and the years each table pools")  # fmt: skip
 
 
-def pooled_text(overview: pd.DataFrame) -> str:
-    """What pooling years in one table does to the closed-population assumption ('' if none)."""
-    pooled = overview[overview["pooled years"] != ""]
-    if pooled.empty:
-        return ""
-    groups = pooled.groupby("pooled years", sort=False)["table"]
-    names = "; ".join(" and ".join(table_title(n) for n in group) + f": the registrations of {y}"
-                      for y, group in groups)  # fmt: skip
-    return (
-        f"**Several years in one table.** {names}, pooled in one table. MSE assumes one closed "
-        "population: nobody arrives, leaves or stops being a victim while the lists are "
-        "compiled, so that every person could have been found by every list. Over several "
-        "years people enter and leave (they are brought into the country, move on, are freed), "
-        "and a person who had left before another list was compiled could not appear on it: "
-        "the overlaps shrink and the estimate grows. Such an estimate is of everyone who was a "
-        "victim at some time in those years, under an assumption that does not hold over them; "
-        "it is not a figure for one year, so it is held against the published range for the "
-        "same pooled table, not against a yearly figure."
-    )
+def pooled_names(overview: pd.DataFrame) -> str:
+    """The tables that pool several years in one, with their years ('' if none)."""
+    groups = overview[overview["pooled years"] != ""].groupby("pooled years", sort=False)
+    return "; ".join(" and ".join(table_title(n) for n in group) + f": the registrations of {y}"
+                     for y, group in groups["table"])  # fmt: skip
 
 
 def _bounds(figure: dict) -> str:

@@ -594,3 +594,5 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
         "surrogacy, exploitation of illegal adoption." in text
     )
     assert "GLOTIP 2025: 391,413–395,439 detected victims in 950 country-years" in text
+    [headline] = results["headline"]  # the index's one line, in the notebook
+    assert headline.startswith("In the real CTDC cases, ") and "amended EU Directive" in headline

@@ -742,15 +742,3 @@ def marks_note(threshold: int) -> str:
     return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
             f"{disclosure.SECONDARY}: hidden so that the totals published here and in the "
             "report on the protected release cannot give a small cell away.")  # fmt: skip
-
-
-def headlines(ctdc: pd.DataFrame) -> list[str]:
-    """One sentence for the index: the real cases' explicit share under Palermo and under the
-    amended EU Directive (as `closing_text` states them)."""
-    share = ctdc.set_index(["release", "instrument"])["share"].map(disclosure.share_text)
-    k = REAL_CASES
-    return [
-        f"In the real CTDC cases, {share[k, PALERMO_2000.key]} of records with a known form have "
-        f"a form the Palermo Protocol names explicitly; under the amended EU Directive "
-        f"{share[k, EU_2024.key]}."
-    ]

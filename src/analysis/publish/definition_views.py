@@ -379,7 +379,13 @@ def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT
     victims = format_bounds(part["victims_lower"], part["victims_upper"]).where(
         ~hidden, disclosure.cell_text(part["victims_upper"], hidden, threshold)
     )
-    shown = part.assign(share=glotip_share_column(part, threshold), victims=victims)
+    numbers = [part[c].astype(float) for c in [*shares.RANGE_COLUMNS, "lower", "upper"]]
+    share = [  # 'suppressed (<threshold)' where the share would reveal a small cell
+        disclosure.hidden_share_text(threshold) if gone else glotip_share_text(*row)
+        for *row, gone in zip(*numbers, part["suppressed"].astype(bool), strict=True)
+    ]
+    share = pd.Series(share, index=part.index, dtype="string")
+    shown = part.assign(share=share, victims=victims)
     columns = [*shares.GROUPING, "victims", "share", "suppressed_cells"]
     return shown[columns].rename(columns={"share": "named explicitly (every instrument)"})
 
@@ -623,20 +629,6 @@ def glotip_share_text(share_min, share_max, lower=None, upper=None) -> str:
     if pd.isna(lower) or pd.isna(upper):
         return text
     return f"{text} ({bounds_text(100 * lower, 100 * upper, 1)})"
-
-
-def glotip_share_column(
-    table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
-) -> pd.Series:
-    """`glotip_share_text` per row of a protected GLOTIP table; 'suppressed (<threshold)'
-    where the share would reveal a small cell."""
-    columns = [table[c].astype(float) for c in [*shares.RANGE_COLUMNS, "lower", "upper"]]
-    gone_text = disclosure.hidden_share_text(threshold)
-    text = [
-        gone_text if gone else glotip_share_text(*numbers)
-        for *numbers, gone in zip(*columns, table["suppressed"].astype(bool), strict=True)
-    ]
-    return pd.Series(text, index=table.index, dtype="string")
 
 
 def _number(value, kind=int):

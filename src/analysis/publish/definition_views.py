@@ -58,17 +58,16 @@ def differences_text() -> str:
             f"{', '.join(added) or 'nothing'}."
         )
     texts = [i for i in COMPARED if not i.amends]  # an amendment keeps what it does not change
-    defining = [i for i in texts if i.vulnerability_definition]
+    defining = [
+        f'the {i.short} ({i.articles["vulnerability"]}: "{i.quote}")'
+        for i in texts
+        if i.vulnerability_definition
+    ]
     silent = [i.short for i in texts if not i.vulnerability_definition]
     lines.append(
         f"- Only **{COE_2005.short}** defines the victim ({COE_2005.articles['victim']}). The "
-        "position of vulnerability is defined by "
-        + " and ".join(
-            f'the {i.short} ({i.articles["vulnerability"]}: "{i.quote}")' for i in defining
-        )  # fmt: skip
-        + ", not by the "
-        + " or the ".join(silent)
-        + "."
+        f"position of vulnerability is defined by {' and '.join(defining)}, not by the "
+        f"{' or the '.join(silent)}."
     )
     lines.append(
         f"- Only the **{PALERMO_2000.short}** limits its application to transnational offences "

@@ -85,27 +85,28 @@ def test_eu_only_counts_hide_a_second_category_of_the_same_text():
             "marriage": {"flagged": None, "only_eu_explicit": None},
         }
     }
-    note = views.eu_only_note(eu_only, ["surrogacy"])
-    assert note.startswith("Releases that record none of these forms: q.")
-    assert note.endswith(": exploitation of surrogacy.")
+    absent = set(eu_only.loc[~eu_only["recorded_in_release"], "release"])
+    assert absent == {"q"}  # the notebook names the releases that record none of the forms
 
 
 def test_minors_and_means_as_published():
     limits = shares.minors_and_means(victim_records())
-    shown = views.limits_table(limits, 1).set_index("release")
+    shown, record = views.limits_published(limits, 1)
+    shown = shown.set_index("release")
     assert shown.loc["kanon_2021", "records"] == "7"
     assert shown.loc["kanon_2021", "minors at registration"].startswith("33.3% (")
     assert shown.loc["kanon_2021", "no means of control recorded"].startswith("85.7% (")
     assert shown.loc["synthetic_2021", "no means of control recorded"] == "not in this release"
     assert shown.loc["synthetic_2021", "minors when exploitation began"] == "not in this release"
-    hidden = views.limits_table(limits, 10).set_index("release")
+    hidden, hidden_record = views.limits_published(limits, 10)
+    hidden = hidden.set_index("release")
     assert hidden.loc["kanon_2021", ["records", "minors at registration"]].tolist() == [
         "<10",
         "suppressed (<10)",
     ]
-    assert views.limits_record(limits, 1)["minor_share"]["kanon_2021"] == pytest.approx(2 / 6)
-    assert views.limits_record(limits, 1)["no_means_share"]["synthetic_2021"] is None
-    assert views.limits_record(limits, 10) == {
+    assert record["minor_share"]["kanon_2021"] == pytest.approx(2 / 6)
+    assert record["no_means_share"]["synthetic_2021"] is None
+    assert hidden_record == {
         "minor_share": {"kanon_2021": None, "synthetic_2021": None},
         "no_means_share": {"kanon_2021": None, "synthetic_2021": None},
     }
@@ -135,7 +136,7 @@ def test_the_synthetic_release_gets_counts_and_shares_without_intervals(mapping)
     record = views.results_shares(ctdc, ["release"], 1)["synthetic_2021"][ins.PALERMO_2000.key]
     assert record["share"] == pytest.approx(share)
     assert record["lower"] is None and record["upper"] is None and record["count"] is not None
-    limits = views.limits_table(shares.minors_and_means(victim_records()), 1)
+    limits = views.limits_published(shares.minors_and_means(victim_records()), 1)[0]
     minors = limits.set_index("release")["minors at registration"]
     assert minors["synthetic_2021"].endswith("%") and "(" not in minors["synthetic_2021"]
     assert minors["kanon_2021"].startswith("33.3% (")
@@ -169,11 +170,11 @@ def test_glotip_tables_and_text(mapping):
         },
     ]
     forms = shares.glotip_form_totals(glotip_rows(), "2025")
-    assert views.glotip_coverage_text(forms, "2025") == (
-        "GLOTIP 2025: 238–244 detected victims in 3 country-years with a complete breakdown by "
-        "form. Of their 9 cells, 1 are `<5` and 1 are sums of sub-forms with a `<5` part; each "
-        "counts within its bounds (a `<5` cell as 1 to 4), so counts and shares are ranges."
-    )
+    # the notebook's coverage sentence: 238–244 victims in 3 country-years; of their 9 cells,
+    # 1 is `<5` and 1 a sum of sub-forms with a `<5` part
+    assert (forms["victims_lower"].sum(), forms["victims_upper"].sum()) == (238, 244)
+    assert (forms["country_years"].iloc[0], forms["country_years"].sum()) == (3, 9)
+    assert (forms["suppressed_cells"].sum(), forms["suppressed_sums"].sum()) == (2, 1)
 
 
 def test_glotip_share_text_states_a_range_only_where_the_bounds_differ():
@@ -230,14 +231,14 @@ def test_glotip_results_record_the_range_and_nothing_hidden(mapping):
     overall = views.protect_glotip_shares(
         shares.glotip_explicit_shares(glotip_rows(), mapping, "2025"), 10
     )
-    record = views.glotip_results_shares(overall, ["vintage"])["2025"][ins.EU_2024.key]
+    record = views.nested_records(overall, ["vintage"])["2025"][ins.EU_2024.key]
     assert record["count"] is None and record["total"] is None  # not exact
     assert (record["count_lower"], record["count_upper"]) == (196, 199)
     assert (record["total_lower"], record["total_upper"]) == (238, 244)
     assert record["share_min"] == pytest.approx(196 / 241) and record["share"] is None
     assert record["suppressed_cells"] == 2 and not record["suppressed"]
     groups = shares.glotip_explicit_shares(glotip_rows(), mapping, "2025", shares.GROUPING)
-    results = views.glotip_results_shares(views.protect_glotip_shares(groups, 10), ["gender"])
+    results = views.nested_records(views.protect_glotip_shares(groups, 10), ["gender"])
     female = results["female"][ins.PALERMO_2000.key]  # 8 of 10: a small count
     assert female["suppressed"] and female["count"] is None and female["share"] is None
     assert disclosure.check_results(results, 10) == []
@@ -249,9 +250,8 @@ def test_glotip_views_on_the_real_2025_vintage(mapping):
     share = views.glotip_share_text(*overall[shares.RANGE_COLUMNS].iloc[0])
     assert share == "74.8–75.4%"  # issue 14; checked against a pandas sum in test_definitions
     forms = shares.glotip_form_totals(glotip, "2025")
-    text = views.glotip_coverage_text(forms, "2025")
-    total = f"{overall['victims_lower'].iloc[0]:,}–{overall['victims_upper'].iloc[0]:,}"
-    assert text.startswith(f"GLOTIP 2025: {total} detected victims")
+    total = (overall["victims_lower"].iloc[0], overall["victims_upper"].iloc[0])
+    assert (forms["victims_lower"].sum(), forms["victims_upper"].sum()) == total
 
 
 def test_the_texts_about_the_instruments():

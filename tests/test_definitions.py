@@ -588,3 +588,11 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     assert not any(widening[k][i] for k in ("begging", "criminal_activities")
                    for i in ("palermo_2000", "coe_2005"))  # fmt: skip
     assert "Neither contains begging" in text  # in the findings
+    assert "Releases that record none of these forms: CTDC Global Dataset (2020), CTDC " in text
+    assert (
+        "Purposes the EU texts add that **no dataset category records**: exploitation of "
+        "surrogacy, exploitation of illegal adoption." in text
+    )
+    assert "GLOTIP 2025: 391,413–395,439 detected victims in 950 country-years" in text
+    [headline] = results["headline"]  # the index's one line, in the notebook
+    assert headline.startswith("In the real CTDC cases, ") and "amended EU Directive" in headline

@@ -386,6 +386,7 @@ def test_notebook_records_the_published_estimates_and_the_glotip_comparison(tmp_
         "Several years in one table.** Netherlands, 6 lists (Ned): the registrations of 2010–2015"
         in text
     )
+    assert "MSE assumes one closed population" in " ".join(text.split())
     uk_low, uk_high = tables["UKdat_5"]["spread"]
     assert tables["UKdat_5"]["fragile"]  # so the UK paragraph gives its range, not one figure
     assert f"between **{uk_low:,.0f}** and **{uk_high:,.0f}**, depending on the model" in text

@@ -120,28 +120,26 @@ def test_uk_text_sets_the_estimate_against_the_detections(korea):
                              "fragile": [False, False, False, True]})  # fmt: skip
     steady = {"low": 200.0, "high": 300.0, "flagged": False}
     uk = {"vintage": "2025", "lower": 1_000, "upper": 1_004, "later_peak": None}
-    text = views.uk_text(uk, korea, overview, steady)
+    text = views.uk_text(uk, korea, steady)
     assert f"count **1,000–1,004** {en.INDICATORS['victims'].lower()} in the UK in 2013" in text
     assert "GLOTIP has no later UK figure in this export; " in text
     assert "MSE puts the 2013 total at **269**" in text
     assert "The published estimate is 10,000–13,000 potential victims in 2013 (Home Office" in text
     # neither the benchmark table nor the fragile one gives the largest figure or the shares
-    assert "reach at most about 12,000 people" in text
-    assert "the lists saw between 25% and 40% of the estimated total." in text
-    assert "their estimates range over d 40,000–150,000." in text
+    reach = views.reach_text(overview)
+    assert "reach at most about 12,000 people" in reach
+    assert "the lists saw between 25% and 40% of the estimated total." in reach
+    assert "their estimates range over d 40,000–150,000." in reach
     peak = {"year": 2020, "lower": 300, "upper": 300}
-    text = views.uk_text(dict(uk, later_peak=peak), korea, overview, steady)
+    text = views.uk_text(dict(uk, later_peak=peak), korea, steady)
     assert "grew to **300** in 2020, above the 2013 estimate; " in text  # 300 > 268.78
 
 
 def test_a_fragile_uk_estimate_is_given_as_its_range(korea):
-    overview = pd.DataFrame({"table": ["a"], "trafficking": [True], "estimate": [500.0],
-                             "seen share": [0.4], "spread low": [450.0], "spread high": [600.0],
-                             "fragile": [False]})  # fmt: skip
     fragile = {"low": 11_313.0, "high": 22_991.0, "flagged": True}
     peak = {"year": 2020, "lower": 16_000, "upper": 16_000}
     uk = {"vintage": "2025", "lower": 1_000, "upper": 1_004, "later_peak": peak}
-    text = views.uk_text(uk, korea, overview, fragile)
+    text = views.uk_text(uk, korea, fragile)
     assert "between **11,313** and **22,991**, depending on the model (fragile: the models " in text
     assert "about 11 to 23 times the GLOTIP detections" in text  # 11,313 / 1,004; 22,991 / 1,004
     assert "**269**" not in text  # no single figure of a fragile table
@@ -212,10 +210,9 @@ def test_the_overview_flags_the_netherlands_and_sets_the_published_estimates_bes
     ned = published.loc["Netherlands, 6 lists (Ned)"]
     assert "Dutch National Rapporteur" in ned["published estimate"]
     assert ned["registration years in one table"] == "2010–2015"
-    pooled = views.pooled_text(overview)
-    assert "Netherlands, 6 lists (Ned): the registrations of 2010–2015, pooled" in pooled
-    assert "closed population" in pooled and "UK" not in pooled and "Korea" not in pooled
-    assert views.pooled_text(overview[overview["table"] == "Korea"]) == ""
+    pooled = views.pooled_names(overview)
+    assert pooled == "Netherlands, 6 lists (Ned): the registrations of 2010–2015"
+    assert views.pooled_names(overview[overview["table"] == "Korea"]) == ""
     record = views.tables_record(overview, estimates)
     assert record["Ned"]["fragile"] and not record["Korea"]["fragile"]
     assert record["Ned"]["pooled_years"] == "2010–2015" and record["Korea"]["pooled_years"] is None

@@ -93,17 +93,15 @@ def unmapped(
     mapping: pd.DataFrame, victims: pd.DataFrame | None = None, glotip: pd.DataFrame | None = None
 ) -> dict[str, list[str]]:
     """Categories present in the data that the mapping lacks (empty lists when complete)."""
-    out = {}
+    found = {}
     if victims is not None:
-        known = set(mapping.loc[mapping["dataset"] == "ctdc", "category"])
         flags = victims[CTDC_FORM_COLUMNS].fillna(False)
         flags[NO_LISTED_FORM] = form_known(victims) & ~flags.any(axis=1)
-        out["ctdc"] = [c for c in flags.columns[flags.any()] if c not in known]
+        found["ctdc"] = flags.columns[flags.any()]
     if glotip is not None:
-        known = set(mapping.loc[mapping["dataset"] == "glotip", "category"])
-        found = sorted(glotip_forms(glotip)["category"].dropna().unique())
-        out["glotip"] = [c for c in found if c not in known]
-    return out
+        found["glotip"] = sorted(glotip_forms(glotip)["category"].dropna().unique())
+    known = mapping.groupby("dataset")["category"].agg(set)
+    return {d: [c for c in cats if c not in known.get(d, set())] for d, cats in found.items()}
 
 
 def require_mapped(mapping: pd.DataFrame, **data) -> None:

@@ -230,15 +230,11 @@ def glotip_explicit_shares(
         part = rows.assign(
             explicit_lower=rows["lower"].where(explicit, 0),
             explicit_upper=rows["upper"].where(explicit, 0),
+            victims_lower=rows["lower"],
+            victims_upper=rows["upper"],
+            suppressed_cells=rows["suppressed_cell"],
         )
-        counts = part.groupby(keys).agg(
-            explicit_lower=("explicit_lower", "sum"),
-            explicit_upper=("explicit_upper", "sum"),
-            victims_lower=("lower", "sum"),
-            victims_upper=("upper", "sum"),
-            suppressed_cells=("suppressed_cell", "sum"),
-        )
-        counts = counts.astype("int64")
+        counts = part.groupby(keys)[[*BOUND_COLUMNS, "suppressed_cells"]].sum().astype("int64")
         counts = counts.join(share_range(*(counts[c] for c in BOUND_COLUMNS)))
         frame = counts.reset_index() if by else counts.reset_index(drop=True)
         out.append(frame.assign(instrument=inst.key, vintage=vintage))

@@ -58,17 +58,16 @@ def differences_text() -> str:
             f"{', '.join(added) or 'nothing'}."
         )
     texts = [i for i in COMPARED if not i.amends]  # an amendment keeps what it does not change
-    defining = [i for i in texts if i.vulnerability_definition]
+    defining = [
+        f'the {i.short} ({i.articles["vulnerability"]}: "{i.quote}")'
+        for i in texts
+        if i.vulnerability_definition
+    ]
     silent = [i.short for i in texts if not i.vulnerability_definition]
     lines.append(
         f"- Only **{COE_2005.short}** defines the victim ({COE_2005.articles['victim']}). The "
-        "position of vulnerability is defined by "
-        + " and ".join(
-            f'the {i.short} ({i.articles["vulnerability"]}: "{i.quote}")' for i in defining
-        )  # fmt: skip
-        + ", not by the "
-        + " or the ".join(silent)
-        + "."
+        f"position of vulnerability is defined by {' and '.join(defining)}, not by the "
+        f"{' or the '.join(silent)}."
     )
     lines.append(
         f"- Only the **{PALERMO_2000.short}** limits its application to transnational offences "
@@ -379,23 +378,15 @@ def glotip_group_table(groups: pd.DataFrame, threshold: int = disclosure.DEFAULT
     victims = format_bounds(part["victims_lower"], part["victims_upper"]).where(
         ~hidden, disclosure.cell_text(part["victims_upper"], hidden, threshold)
     )
-    shown = part.assign(share=glotip_share_column(part, threshold), victims=victims)
+    numbers = [part[c].astype(float) for c in [*shares.RANGE_COLUMNS, "lower", "upper"]]
+    share = [  # 'suppressed (<threshold)' where the share would reveal a small cell
+        disclosure.hidden_share_text(threshold) if gone else glotip_share_text(*row)
+        for *row, gone in zip(*numbers, part["suppressed"].astype(bool), strict=True)
+    ]
+    share = pd.Series(share, index=part.index, dtype="string")
+    shown = part.assign(share=share, victims=victims)
     columns = [*shares.GROUPING, "victims", "share", "suppressed_cells"]
     return shown[columns].rename(columns={"share": "named explicitly (every instrument)"})
-
-
-def glotip_coverage_text(forms: pd.DataFrame, vintage: str) -> str:
-    """Victims and country-years behind the GLOTIP shares (`shares.glotip_form_totals`), and
-    the export's `<5` cells, which make them ranges."""
-    cells, sums = int(forms["suppressed_cells"].sum()), int(forms["suppressed_sums"].sum())
-    victims = bounds_text(forms["victims_lower"].sum(), forms["victims_upper"].sum())
-    return (
-        f"GLOTIP {vintage}: {victims} detected victims in "
-        f"{int(forms['country_years'].iloc[0]):,} country-years with a complete breakdown by "
-        f"form. Of their {int(forms['country_years'].sum()):,} cells, {cells - sums:,} are "
-        f"`<5` and {sums:,} are sums of sub-forms with a `<5` part; each counts within its "
-        "bounds (a `<5` cell as 1 to 4), so counts and shares are ranges."
-    )
 
 
 def results_shares(
@@ -413,7 +404,7 @@ def results_shares(
             out["share_range"] = [float(row["share_min"]), float(row["share_max"])]
         return out
 
-    return _nested(table, keys, record)
+    return nested_records(table, keys, record)
 
 
 def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
@@ -550,16 +541,6 @@ def eu_only_published(
     return text[columns], record, tables
 
 
-def eu_only_note(eu_only: pd.DataFrame, without_data: list[str]) -> str:
-    """The releases that record no EU-only form, and the EU purposes no dataset records."""
-    absent = sorted(set(eu_only.loc[~eu_only["recorded_in_release"], "release"]))
-    return (
-        f"Releases that record none of these forms: {', '.join(map(release_label, absent))}. "
-        "Purposes the EU texts add that **no dataset category records**: "
-        f"{', '.join(PURPOSES[p] for p in without_data)}."
-    )
-
-
 LIMIT_SHARES = ("minor", "minor_at_exploit", "no_means")
 
 
@@ -575,11 +556,13 @@ def _published_limits(limits: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
-def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
-    """Per release: records, the shares of minors, and the share with no means recorded."""
+def limits_published(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD):
+    """Per release: records, the shares of minors, and the share with no means recorded, as a
+    shown table; and {"minor_share": {release: share}, "no_means_share": {...}} for results
+    JSON, None where not shown."""
     published = _published_limits(limits, threshold)
     shown = {name: share_column(published, threshold, name) for name in LIMIT_SHARES}
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "release": published["release"],
             "records": disclosure.suppress(published["records"], threshold),
@@ -592,15 +575,12 @@ def limits_table(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRES
             ),
         }
     )
-
-
-def limits_record(limits: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> dict:
-    """{"minor_share": {release: share}, "no_means_share": {...}}; None where not shown."""
-    published = _published_limits(limits, threshold).set_index("release")
-    return {
-        f"{name}_share": {r: _number(v, float) for r, v in published[f"{name}_share"].items()}
+    by_release = published.set_index("release")
+    record = {
+        f"{name}_share": {r: _number(v, float) for r, v in by_release[f"{name}_share"].items()}
         for name in ("minor", "no_means")
     }
+    return table, record
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,20 +630,6 @@ def glotip_share_text(share_min, share_max, lower=None, upper=None) -> str:
     return f"{text} ({bounds_text(100 * lower, 100 * upper, 1)})"
 
 
-def glotip_share_column(
-    table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
-) -> pd.Series:
-    """`glotip_share_text` per row of a protected GLOTIP table; 'suppressed (<threshold)'
-    where the share would reveal a small cell."""
-    columns = [table[c].astype(float) for c in [*shares.RANGE_COLUMNS, "lower", "upper"]]
-    gone_text = disclosure.hidden_share_text(threshold)
-    text = [
-        gone_text if gone else glotip_share_text(*numbers)
-        for *numbers, gone in zip(*columns, table["suppressed"].astype(bool), strict=True)
-    ]
-    return pd.Series(text, index=table.index, dtype="string")
-
-
 def _number(value, kind=int):
     return None if pd.isna(value) else kind(value)
 
@@ -682,8 +648,9 @@ def glotip_share_record(row: dict) -> dict:
     return record
 
 
-def _nested(table: pd.DataFrame, keys: list[str], record) -> dict:
-    """{key: ... {instrument: record(row)}} for results JSON."""
+def nested_records(table: pd.DataFrame, keys: list[str], record=glotip_share_record) -> dict:
+    """{key: ... {instrument: record(row)}} for results JSON (by default `glotip_share_record`
+    of each row of a protected GLOTIP table)."""
     out: dict = {}
     for row in table.to_dict("records"):
         node = out
@@ -691,11 +658,6 @@ def _nested(table: pd.DataFrame, keys: list[str], record) -> dict:
             node = node.setdefault(str(row[key]), {})
         node[row["instrument"]] = record(row)
     return out
-
-
-def glotip_results_shares(table: pd.DataFrame, keys: list[str]) -> dict:
-    """`glotip_share_record` of each row of a protected GLOTIP table, nested by `keys`."""
-    return _nested(table, keys, glotip_share_record)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,15 +733,3 @@ def marks_note(threshold: int) -> str:
     return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
             f"{disclosure.SECONDARY}: hidden so that the totals published here and in the "
             "report on the protected release cannot give a small cell away.")  # fmt: skip
-
-
-def headlines(ctdc: pd.DataFrame) -> list[str]:
-    """One sentence for the index: the real cases' explicit share under Palermo and under the
-    amended EU Directive (as `closing_text` states them)."""
-    share = ctdc.set_index(["release", "instrument"])["share"].map(disclosure.share_text)
-    k = REAL_CASES
-    return [
-        f"In the real CTDC cases, {share[k, PALERMO_2000.key]} of records with a known form have "
-        f"a form the Palermo Protocol names explicitly; under the amended EU Directive "
-        f"{share[k, EU_2024.key]}."
-    ]

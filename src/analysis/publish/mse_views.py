@@ -82,12 +82,9 @@ def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
 
 def spread_record(spread: dict) -> dict:
     """`mse.spread` for results JSON."""
-    return {
-        "estimates": {k: round(float(v), 2) for k, v in spread["estimates"].items()},
-        "low": round(float(spread["low"]), 2),
-        "high": round(float(spread["high"]), 2),
-        "fragile": bool(spread["flagged"]),
-    }
+    estimates = {k: round(float(v), 2) for k, v in spread["estimates"].items()}
+    ends = {k: round(float(spread[k]), 2) for k in ("low", "high")}
+    return {"estimates": estimates, **ends, "fragile": bool(spread["flagged"])}
 
 
 def _interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str:
@@ -125,11 +122,9 @@ def skipped_view(skipped) -> tables.Table:
                         caption="Candidate models that could not be fitted")  # fmt: skip
 
 
-def _thousands(ax) -> None:
+def _estimate_axis(ax, observed: int) -> None:
+    """Thousands on the axis of the estimates, and a line at the observed count."""
     ax.xaxis.set_major_formatter(plots.plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-
-
-def _observed_line(ax, observed: int) -> None:
     ax.axvline(observed, color="#333333", linestyle=":", label=f"observed {observed:,}")
 
 
@@ -181,13 +176,12 @@ def plot_bootstrap(est: mse.Estimate, dataset: str, source: str):
     """The bootstrap estimates of the total, with the observed count, estimate and interval."""
     fig, ax = plots.figure()
     ax.hist(est.boot[np.isfinite(est.boot)], bins=40, color="#9db4c0", edgecolor="white")
-    _observed_line(ax, est.observed)
+    _estimate_axis(ax, est.observed)
     ax.axvline(est.estimate, color=INTERVAL_COLOUR, label=f"estimate {est.estimate:,.0f}")
     for x in est.ci:
         ax.axvline(x, color=INTERVAL_COLOUR, linestyle="--", linewidth=1)
     ax.plot([], [], color=INTERVAL_COLOUR, linestyle="--", linewidth=1,
             label=f"{est.level:.0%} BCa interval")  # fmt: skip
-    _thousands(ax)
     ax.legend(frameon=False)
     plots.finish(
         fig, ax, title=f"{dataset}: bootstrap estimates of the total ({est.nboot:,} replicates)",
@@ -220,11 +214,10 @@ def plot_sensitivity(sens: pd.DataFrame, est: mse.Estimate, dataset: str, source
     """The estimate under each model choice, beside the observed count and the headline interval."""
     fig, ax = plots.figure(height=0.45 * len(sens) + 1.5)
     ax.scatter(sens["estimate"], sens["label"], color="#2c7fb8", zorder=3)
-    _observed_line(ax, est.observed)
+    _estimate_axis(ax, est.observed)
     if est.ci:
         ax.axvspan(*est.ci, color=INTERVAL_COLOUR, alpha=0.12,
                    label=f"{est.level:.0%} interval of the headline")  # fmt: skip
-    _thousands(ax)
     ax.invert_yaxis()
     ax.legend(frameon=False, loc="center right")
     plots.finish(
@@ -339,25 +332,11 @@ def published_view(overview: pd.DataFrame) -> tables.Table | None:
                         "of the same populations, and the years each table pools")  # fmt: skip
 
 
-def pooled_text(overview: pd.DataFrame) -> str:
-    """What pooling years in one table does to the closed-population assumption ('' if none)."""
-    pooled = overview[overview["pooled years"] != ""]
-    if pooled.empty:
-        return ""
-    groups = pooled.groupby("pooled years", sort=False)["table"]
-    names = "; ".join(" and ".join(table_title(n) for n in group) + f": the registrations of {y}"
-                      for y, group in groups)  # fmt: skip
-    return (
-        f"**Several years in one table.** {names}, pooled in one table. MSE assumes one closed "
-        "population: nobody arrives, leaves or stops being a victim while the lists are "
-        "compiled, so that every person could have been found by every list. Over several "
-        "years people enter and leave (they are brought into the country, move on, are freed), "
-        "and a person who had left before another list was compiled could not appear on it: "
-        "the overlaps shrink and the estimate grows. Such an estimate is of everyone who was a "
-        "victim at some time in those years, under an assumption that does not hold over them; "
-        "it is not a figure for one year, so it is held against the published range for the "
-        "same pooled table, not against a yearly figure."
-    )
+def pooled_names(overview: pd.DataFrame) -> str:
+    """The tables that pool several years in one, with their years ('' if none)."""
+    groups = overview[overview["pooled years"] != ""].groupby("pooled years", sort=False)
+    return "; ".join(" and ".join(table_title(n) for n in group) + f": the registrations of {y}"
+                     for y, group in groups["table"])  # fmt: skip
 
 
 def _bounds(figure: dict) -> str:
@@ -393,7 +372,7 @@ def _later_text(peak: dict | None, uk_mse: mse.Estimate, spread: dict) -> str:
     return f"Detections then grew to **{_bounds(peak)}** in {peak['year']}, {where}; "
 
 
-def _reach_text(overview: pd.DataFrame) -> str:
+def reach_text(overview: pd.DataFrame) -> str:
     """How large the trafficking estimates get and how much of them the lists saw, over the
     tables whose model choices agree within a factor of 2; the fragile ones by their range."""
     trafficking = overview[overview["trafficking"]]
@@ -415,9 +394,9 @@ def _reach_text(overview: pd.DataFrame) -> str:
     return text.strip()
 
 
-def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict) -> str:
-    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`), and what MSE
-    can and cannot say about the '1.25 million' claim; no single figure of a fragile table."""
+def uk_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
+    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`); no single
+    figure of a fragile table."""
     return (
         f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
         f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "
@@ -428,16 +407,5 @@ def uk_text(uk: dict, uk_mse: mse.Estimate, overview: pd.DataFrame, spread: dict
         "MSE cannot say whether victims became more numerous, "
         "identification widened (the UK's referral system and its definition changed after the "
         "Modern Slavery Act 2015), or the 2013 estimate was too low (heterogeneity, above). A "
-        "2013 estimate is not a ceiling for later years.\n\n"
-        '**The "1.25 million".** The 2009 news report that prompted this project says, in its '
-        'own words and without naming a speaker, an area, a period or a source: "1 million 250 '
-        'thousand people have become victims of trafficking, including 98 percent of women". '
-        "How the figure was made is not known (the estimates of the time, such as the ILO's "
-        "2005 estimate of 2.45 million people in forced labour as a result of trafficking, "
-        "extrapolated from samples of reported cases). The estimates here cannot confirm or "
-        "refute it. MSE estimates the hidden part of one closed population covered by one set "
-        "of linked lists; no such lists exist for the world, and summing national estimates "
-        "made with different lists, definitions and years would not give a global total. What "
-        "MSE does show is the size of the gap between detection and the hidden total where "
-        f"lists exist, in the trafficking and modern-slavery tables above. {_reach_text(overview)}"
+        "2013 estimate is not a ceiling for later years."
     )

@@ -68,11 +68,8 @@ def cells(glotip: pd.DataFrame, kind: str = "groups") -> pd.DataFrame:
         key = pd.Series(list(zip(v["sex"], v["age"], strict=True)), index=v.index)
         names = {cell: group for group, cell in GROUPS.items()}
     elif kind == "forms":
-        v = v[
-            (v["dimension"] == "by form of exploitation")
-            & (v["sex"] == "Total")
-            & (v["age"] == "Total")
-        ]
+        v = v[(v["sex"] == "Total") & (v["age"] == "Total")]
+        v = v[v["dimension"] == "by form of exploitation"]
         key = v["category"]
         names = {category: form for form, category in FORMS.items()}
     else:
@@ -232,12 +229,8 @@ def published_profile(
     figures: pd.DataFrame, edition: int, year: int, parts: Sequence[str] = tuple(GROUPS)
 ) -> pd.Series:
     """The published shares (%) of `parts` in one edition for one year, by part."""
-    rows = figures[
-        (figures["edition"] == edition)
-        & (figures["reference_year"] == year)
-        & (figures["measure"] == "share")
-        & figures["group"].isin(list(parts))
-    ]
+    rows = figures[(figures["edition"] == edition) & (figures["reference_year"] == year)]
+    rows = rows[(rows["measure"] == "share") & rows["group"].isin(list(parts))]
     return rows.set_index("group")["value"].astype(float)
 
 

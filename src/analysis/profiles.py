@@ -241,11 +241,8 @@ def revised_totals(iso3: str, years: Sequence[int], vintage: str) -> pd.DataFram
     both = [en.country_totals(en.load_glotip(v)) for v in (vintage, latest)]
     own = [t[(t["iso3"] == iso3) & t["year"].between(first, last)] for t in both]
     keys = ["indicator", "year"]
-    pair = (
-        own[0]
-        .merge(own[1], on=keys, suffixes=("_before", "_after"))
-        .dropna(subset=["value_before", "value_after"])
-    )
+    pair = own[0].merge(own[1], on=keys, suffixes=("_before", "_after"))
+    pair = pair.dropna(subset=["value_before", "value_after"])
     low = pair[["value_before", "value_after"]].min(axis=1).clip(lower=1)
     high = pair[["value_before", "value_after"]].max(axis=1)
     pair = pair[(high >= REVISED_FACTOR * low) & (high - low >= REVISED_BY)]
@@ -256,15 +253,10 @@ def revised_totals(iso3: str, years: Sequence[int], vintage: str) -> pd.DataFram
 def abroad_rows(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
     """GLOTIP's victims with the country's citizenship detected by other countries, per year."""
     first, last = int(years[0]), int(years[-1])
-    return glotip[
-        (glotip["indicator"] == en.INDICATORS["victims"])
-        & (glotip["dimension"] == "by citizenship")
-        & (glotip["category_iso3"] == iso3)
-        & (glotip["iso3"] != iso3)
-        & (glotip["sex"] == "Total")
-        & (glotip["age"] == "Total")
-        & glotip["year"].between(first, last)
-    ]
+    keep = (glotip["sex"] == "Total") & (glotip["age"] == "Total") & (glotip["iso3"] != iso3)
+    keep &= (glotip["indicator"] == en.INDICATORS["victims"]) & glotip["year"].between(first, last)
+    keep &= (glotip["dimension"] == "by citizenship") & (glotip["category_iso3"] == iso3)
+    return glotip[keep]
 
 
 def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from analysis import enforcement as en
 from analysis import global_profile as gp
 from analysis.data import countries as cty
 from analysis.data import releases
+from analysis.profiles import country_name
 from analysis.publish import bounded, plots
 from analysis.publish.bounded import bounds_text
 from analysis.publish.tables import Table
@@ -140,26 +141,14 @@ def profile_figure(
                 ax.fill_between(x, p["lower"].astype(float), p["upper"].astype(float),
                                 color=colour, alpha=0.15, lw=0)  # fmt: skip
         mine = published[published["group"] == part]
-        ax.scatter(
-            mine["reference_year"].astype(int),
-            mine["value"].astype(float),
-            marker="X",
-            s=50,
-            color="black",
-            zorder=5,
-            label="Global Report (published)",
-        )
+        x, y = mine["reference_year"].astype(int), mine["value"].astype(float)
+        label = "Global Report (published)"
+        ax.scatter(x, y, marker="X", s=50, color="black", zorder=5, label=label)
         ax.set_title(part, loc="left", fontsize=10)
         ax.set_ylim(0, 100 if len(parts) < 4 else 70)
     _legend_clear_of_lines(list(axes.flat), len(parts), ncols)
-    plots.finish_grid(
-        fig,
-        axes,
-        title=title,
-        xlabel="reference year",
-        ylabel="share of detected victims (%)",
-        source=source,
-    )
+    ylabel = "share of detected victims (%)"
+    plots.finish_grid(fig, axes, title=title, xlabel="reference year", ylabel=ylabel, source=source)
     plots.integer_years(fig.axes)
     return fig
 
@@ -342,7 +331,10 @@ def rule_choice_lines(
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
     held = ", ".join(str(y) for y in years)
-    off_in = years[worst.loc[rule, years.index].astype(float).idxmax()]
+
+    def worst_year(rule: str) -> int:
+        return years[worst.loc[rule, years.index].astype(float).idxmax()]
+
     if largest <= CLOSE_ENOUGH:
         lines = [
             f"{RULE_NAMES[rule].capitalize()} gives the Global Report's profile of detected "
@@ -353,19 +345,19 @@ def rule_choice_lines(
             f"None of the {len(gp.RULES)} ways of adding up the countries gives the Global "
             f"Report's profile of detected victims within {CLOSE_ENOUGH:.0f} points in every "
             f"edition held ({held}); the closest, and the default here, is {RULE_NAMES[rule]}, "
-            f"up to {points(largest, False)} off ({off_in})."
+            f"up to {points(largest, False)} off ({worst_year(rule)})."
         ]
     if used is not None and used != rule:
-        used_in = years[worst.loc[used, years.index].astype(float).idxmax()]
-        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to "
-                     f"{points(worst.at[used, 'worst'], False)} off ({used_in}).")  # fmt: skip
+        off = points(worst.at[used, "worst"], False)
+        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to {off} off "
+                     f"({worst_year(used)}).")  # fmt: skip
     alone = by_edition[by_edition["year"] == year_alone]
     if alone.empty:
         return lines
     other, distance = gp.closest_rule(alone)
     if other == rule:
         return lines
-    other_in = years[worst.loc[other, years.index].astype(float).idxmax()]
+    other_in = worst_year(other)
     text = (
         f"The closest rule for {year_alone} alone, {RULE_NAMES[other]} "
         f"({points(distance, False)}), is {points(worst.at[other, 'worst'], False)} off for "
@@ -419,15 +411,10 @@ def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
 
 
 def totals_records(totals: pd.DataFrame) -> dict:
-    return {
-        str(int(r.year)): {
-            "export": r.vintage,
-            "victims_lower": int(r.lower),
-            "victims_upper": int(r.upper),
-            "countries": int(r.countries),
-        }
-        for r in totals.itertuples()
-    }
+    names = {"vintage": "export", "lower": "victims_lower", "upper": "victims_upper"}
+    table = totals.astype({"lower": int, "upper": int, "countries": int}).rename(columns=names)
+    table.index = totals["year"].astype(int).astype(str)
+    return table[["export", "victims_lower", "victims_upper", "countries"]].to_dict("index")
 
 
 def sources_table(figures: pd.DataFrame) -> Table:
@@ -477,35 +464,6 @@ def without_largest_table(
 
 
 # --- Findings --------------------------------------------------------------------------------
-
-
-def country_name(iso3: str) -> str:
-    return str(cty.name(pd.Series([iso3])).fillna(iso3).iloc[0])
-
-
-def revision_totals(rev: dict) -> tuple[str, ...]:
-    """The revised country's totals before and after, as text."""
-    return tuple(bounds_text(*t) if t else "no total" for t in (rev["before"], rev["after"]))
-
-
-def headlines(
-    choice: list[str],
-    vintage: str,
-    later: tuple[str, float],
-    rev: dict,
-) -> list[str]:
-    """At most three sentences for the index: the rule chosen; what the later export does to it."""
-    lines = list(choice[:2])
-    later_vintage, later_distance = later
-    if later_vintage != vintage:
-        old, new = revision_totals(rev)
-        lines.append(
-            f"On {export_name(later_vintage)} this report's rule is "
-            f"{points(later_distance, False)} off the compared year's published profile, because "
-            f"{country_name(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
-            "victims."
-        )
-    return lines
 
 
 MAX_FINDINGS = 5

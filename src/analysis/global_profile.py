@@ -362,11 +362,9 @@ def paired_totals(
         totals = totals[totals["year"].isin([y for y, v in years.items() if v == vintage])]
         out = en.sum_bounds(totals, ["year"])[["year", "lower", "upper", "n_countries"]]
         frames.append(out.rename(columns={"n_countries": "countries"}).assign(vintage=vintage))
-    part = entering_cells.groupby("year").agg(
-        entering_lower=("lower", "sum"),
-        entering_upper=("upper", "sum"),
-        entering_countries=("iso3", "nunique"),
-    )
+    by_year = entering_cells.groupby("year")
+    part = by_year[["lower", "upper"]].sum().add_prefix("entering_")
+    part["entering_countries"] = by_year["iso3"].nunique()
     out = pd.concat(frames, ignore_index=True).merge(part.reset_index(), on="year", how="left")
     return out.sort_values("year", ignore_index=True)
 

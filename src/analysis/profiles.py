@@ -108,27 +108,24 @@ def over_time(
     table = _bucketed(frame, iso3, release, role, keep).groupby(["year", "bucket"]).size()
     table = table.unstack(fill_value=0)
     order = [*keep, OTHER_FOREIGN, iso3, UNKNOWN]
-    return table.reindex(columns=[c for c in order if c in table.columns]).rename_axis(
-        index="year", columns="place"
-    )
+    table = table.reindex(columns=[c for c in order if c in table.columns])
+    return table.rename_axis(index="year", columns="place")
 
 
 def by_group(
     frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str], column: str
 ) -> pd.DataFrame:
     """Records per place (rows) and gender or form of exploitation (columns, unknown kept)."""
-    if column not in ("gender", "form", "age_group"):
+    orders = {"gender": GENDERS, "form": [*victims.FORMS, UNKNOWN], "age_group": victims.AGE_GROUPS}
+    if column not in orders:
         raise ValueError(f"column must be gender, form or age_group, got {column!r}")
     rows = _bucketed(frame, iso3, release, role, keep)
     rows = rows.assign(**{column: rows[column].astype("string").fillna(UNKNOWN)})
     table = rows.groupby(["bucket", column]).size().unstack(fill_value=0)
-    order = {"gender": GENDERS, "form": [*victims.FORMS, UNKNOWN],
-             "age_group": victims.AGE_GROUPS}[column]  # fmt: skip
-    table = table.reindex(columns=[c for c in order if c in table.columns])
+    table = table.reindex(columns=[c for c in orders[column] if c in table.columns])
     places = [*keep, OTHER_FOREIGN, iso3, UNKNOWN]
-    return table.reindex([p for p in places if p in table.index]).rename_axis(
-        index="place", columns=column
-    )
+    table = table.reindex([p for p in places if p in table.index])
+    return table.rename_axis(index="place", columns=column)
 
 
 # --- What a figure cannot show: one programme's caseload, a crisis year --------------------------

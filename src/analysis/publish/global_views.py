@@ -200,15 +200,9 @@ def distance_table(dist: pd.DataFrame, caption: str) -> Table:
     """The published shares first, then per export and rule each part's share and distance."""
     parts = list(dict.fromkeys(dist["part"]))
     first = dist.drop_duplicates("part").set_index("part")["published"]
-    rows = [
-        {
-            "export": "Global Report",
-            "rule": "published",
-            **{f"{part} (%)": f"{first[part]:.0f}" for part in parts},
-            "largest distance": "–",
-            "published share inside the range": "–",
-        }
-    ]
+    shares = {f"{part} (%)": f"{first[part]:.0f}" for part in parts}
+    blank = dict.fromkeys(["largest distance", "published share inside the range"], "–")
+    rows = [{"export": "Global Report", "rule": "published", **shares, **blank}]
     for (vintage, rule), p in dist.groupby(["vintage", "rule"], sort=False):
         p = p.set_index("part")
         row = {"export": export_name(vintage, ""), "rule": RULE_NAMES[rule]}

@@ -65,8 +65,7 @@ def ranked_table(
                 keys, values, shown = [*keys, code], [*values, n], [*shown, each]
         else:
             keys, values, shown = [*keys, row["place"]], [*values, row["records"]], [*shown, True]
-    counts = pd.Series(values, index=pd.MultiIndex.from_arrays([keys], names=["place"]),
-                       dtype="int64")  # fmt: skip
+    counts = map_counts(pd.Series(values, index=keys))
     known = [k for k in keys if k != pr.UNKNOWN]
     sums = [p for p in place_patterns(table) if len(p["place"]) > 1]
     sums += [{"place": known}] if known and len(known) < len(keys) else []
@@ -261,9 +260,7 @@ def comparison_tables(
     sums = ({"place": small},) if small else ()
     tables = {}
     for release in rows.columns:
-        column = rows[release]
-        index = pd.MultiIndex.from_arrays([column.index.astype(str)], names=["place"])
-        cells = pd.Series(column.to_numpy(dtype="int64"), index=index)
+        column, cells = rows[release], map_counts(rows[release])
         name = f"Records by place in each release ({release})"
         where = population(release, iso3, role, years)
         if released is not None:
@@ -439,7 +436,7 @@ def held_parts(
 
 
 def map_counts(values: pd.Series) -> pd.Series:
-    """A map's records per foreign place (`profiles.foreign_places`) as a table's counts."""
+    """Records per place (a map's: `profiles.foreign_places`) as a protected table's counts."""
     index = pd.MultiIndex.from_arrays([values.index.astype(str)], names=["place"])
     return pd.Series(values.to_numpy(dtype="int64"), index=index)
 
@@ -609,8 +606,7 @@ def drawable(values: pd.Series, table: disclosure.CountTable | None) -> pd.Serie
     if table is None:
         return values
     kinds = table.kinds()
-    secondary = kinds[kinds == "secondary"].index.get_level_values("place")
-    return values.drop(index=[c for c in values.index if c in set(secondary)])
+    return values[~values.index.isin(kinds[kinds == "secondary"].index.get_level_values("place"))]
 
 
 def place_map(
@@ -815,9 +811,8 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
         counts = timeline[place]
         total, year = int(counts.sum()), counts.idxmax()
         n = int(counts[year])
-        if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place]:
-            continue
-        if disclosure.is_small(n, table.threshold):  # shown as '<N', not as a number
+        small = disclosure.is_small(n, table.threshold)  # shown as '<N', not as a number
+        if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place] or small:
             continue
         count = "all" if n == total else f"{n:,}"
         marks[str(place)] = f"{count} registered in {year}"

@@ -96,13 +96,11 @@ def glotip_records(
 def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) -> Table:
     """One row per year and rule, one column per part: share (%) and its range."""
     rows = []
-    for year in sorted(profiles["year"].unique()):
-        for rule in [r for r in gp.RULES if r in set(profiles["rule"])]:
-            p = profiles[(profiles["year"] == year) & (profiles["rule"] == rule)]
-            if p.empty:
-                continue
-            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule], **_shares(p, parts)}
-            rows.append({**row, "countries": int(p["countries"].iloc[0])})
+    in_order = profiles.assign(order=profiles["rule"].map(gp.RULES.index))
+    for (year, _), p in in_order.groupby(["year", "order"]):
+        rule = RULE_NAMES[p["rule"].iloc[0]]
+        row = {"reference year": str(int(year)), "rule": rule, **_shares(p, parts)}
+        rows.append({**row, "countries": int(p["countries"].iloc[0])})
     return Table(pd.DataFrame(rows), caption=caption, note=RANGE_NOTE)
 
 
@@ -301,21 +299,6 @@ def minimum_records(sensitivity: pd.DataFrame) -> dict:
     return out
 
 
-def minimum_line(sensitivity: pd.DataFrame) -> str:
-    """Whether a minimum brings a mean rule within CLOSE_ENOUGH of every edition."""
-    worst = sensitivity.groupby(["rule", "minimum"])["worst"].first()
-    (rule, minimum), best = worst.idxmin(), float(worst.min())
-    plain = worst.xs(0, level="minimum")
-    nearest = (f"at best {points(best, False)} off ({RULE_NAMES[rule]}, countries with at "
-               f"least {minimum:,} victims)")  # fmt: skip
-    if best <= CLOSE_ENOUGH:
-        return f"A minimum brings a mean rule within {CLOSE_ENOUGH:.0f} points: {nearest}."
-    return (
-        f"No minimum number of victims brings a mean rule within {CLOSE_ENOUGH:.0f} points of "
-        f"every edition: {nearest}, against {points(plain.min(), False)} with every country."
-    )
-
-
 def rule_choice_lines(
     by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
 ) -> list[str]:
@@ -342,9 +325,8 @@ def rule_choice_lines(
             f"up to {points(largest, False)} off ({worst_year(rule)})."
         ]
     if used is not None and used != rule:
-        off = points(worst.at[used, "worst"], False)
-        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to {off} off "
-                     f"({worst_year(used)}).")  # fmt: skip
+        off, used_in = points(worst.at[used, "worst"], False), worst_year(used)
+        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to {off} off ({used_in}).")
     alone = by_edition[by_edition["year"] == year_alone]
     if alone.empty:
         return lines

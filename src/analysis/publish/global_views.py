@@ -494,7 +494,7 @@ def statement_label(row) -> str:
     return f"Share of {group} trafficked for {form}, {int(row['year'])}"
 
 
-def _range_pct(low: float, high: float, signed: bool = True) -> str:
+def range_pct(low: float, high: float, signed: bool = True) -> str:
     """'+9.7% to +9.8%' ('+9.7%' when they agree); unsigned for a share."""
     form = "{:+.1f}%" if signed else "{:.1f}%"
     a, b = form.format(low), form.format(high)
@@ -507,7 +507,7 @@ def _every_country(row) -> str:
         return "–"
     (b_low, b_high, b_n), (a_low, a_high, a_n) = row["all_base"], row["all_year"]
     low, high = 100 * (a_low / b_high - 1), 100 * (a_high / b_low - 1)
-    return f"{_range_pct(low, high)} ({b_n} → {a_n} countries)"
+    return f"{range_pct(low, high)} ({b_n} → {a_n} countries)"
 
 
 def statements_table(checks: pd.DataFrame, edition: int) -> Table:
@@ -518,7 +518,7 @@ def statements_table(checks: pd.DataFrame, edition: int) -> Table:
         f"Global Report {edition}": [f"{v:+.0f}%" if c else f"{v:.0f}%"
                                      for v, c in zip(checks["published"], signed, strict=True)],
         "export, the same countries": [
-            _range_pct(lo, hi, c)
+            range_pct(lo, hi, c)
             for lo, hi, c in zip(checks["lower"], checks["upper"], signed, strict=True)],
         "countries": checks["countries"].astype(int).astype(str),
         "export, every reporting country": [_every_country(r) for _, r in checks.iterrows()],
@@ -541,22 +541,3 @@ def statements_records(checks: pd.DataFrame) -> list[dict]:
     out = checks.reindex(columns=keep).astype(object).where(checks.reindex(columns=keep).notna())
     return [{k: (None if v is None else (float(v) if isinstance(v, float | np.floating) else v))
              for k, v in row.items()} for row in out.to_dict(orient="records")]  # fmt: skip
-
-
-def statements_line(checks: pd.DataFrame, edition: int) -> str:
-    """The findings' bullet: how many statements agree, and the headline one."""
-    if checks.empty:
-        return ""
-    agree = int((checks["gap"] == 0).sum())
-    head = checks[(checks["group"] == gp.ALL_VICTIMS) & (checks["measure"] == "change")]
-    agreeing = f"{agree} of the" if agree else "None of the"
-    line = (f"- **The Global Report {edition}'s trends.** {agreeing} {len(checks)} statements of "
-            "change and shares checked here agree with the export within a point.")  # fmt: skip
-    if len(head):
-        r = head.sort_values("base").iloc[0]
-        line += (
-            f" It reports detected victims {r['published']:+.0f}% from {int(r['base'])} to "
-            f"{int(r['year'])}; the {int(r['countries'])} countries that report both years "
-            f"give {_range_pct(r['lower'], r['upper'])}."
-        )
-    return line

@@ -407,15 +407,9 @@ def sources_table(figures: pd.DataFrame) -> Table:
     shown = grouped.agg(", ".join).reset_index()
     shown = shown[["edition", "reference_year", "figure", *keys[2:]]]
     shown = shown.astype({"edition": str, "reference_year": str})
-    labels = {
-        "reference_year": "reference year",
-        "figure": "figures",
-        "page_or_figure": "where in the source",
-        "provenance": "status",
-    }
-    return Table(
-        shown, caption="Global Report figures used here and where each was found", labels=labels
-    )
+    labels = {"figure": "figures", "page_or_figure": "where in the source", "provenance": "status"}
+    caption = "Global Report figures used here and where each was found"
+    return Table(shown, caption=caption, labels=labels)
 
 
 def without_largest_table(

@@ -137,9 +137,9 @@ def ranked(
     if len(rest) > 1 and disclosure.is_small(rest, threshold).all():
         each = f", each {disclosure.fewer_than(threshold)}"
         table.loc[table["kind"] == "other", "country"] += each
-    if sliced is None:
-        sliced = ranked_table(table, population(release, iso3, role, years), threshold, compared)
     protected = sliced
+    if protected is None:
+        protected = ranked_table(table, population(release, iso3, role, years), threshold, compared)
     patterns = place_patterns(table)
     table["records_text"] = [disclosure.sum_words(protected, p, words=False) for p in patterns]
     table["hidden"] = ~table["records_text"].str[0].str.isdigit()
@@ -481,9 +481,8 @@ def default_parts(
     """For the release step: every country's breakdowns at the profile's defaults, with keys."""
     years, threshold = list(released.years), released.threshold
     # The breakdowns depend on the detailed release's places alone: only its records are read.
-    frame = frame[
-        frame["year"].between(*years).fillna(False) & (frame["release"] == DEFAULT_RELEASE)
-    ]
+    in_years = frame["year"].between(*years).fillna(False)
+    frame = frame[in_years & (frame["release"] == DEFAULT_RELEASE)]
     codes = sorted(set(frame["citizenship"].dropna()) | set(frame["exploitation_country"].dropna()))
     records = victims.add_groups(frame.reset_index(drop=True))[list(PART_COLUMNS)]
     found = []
@@ -661,9 +660,8 @@ def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
         part = own[own["indicator"] == key].set_index("year").reindex(table.index)
         marks = part["check"].map(CHECK_MARKS).fillna("") if "check" in part else ""
         table[en.LABELS[key]] = (format_bounds(part["lower"], part["upper"]) + marks).to_numpy()
-        table[f"{en.LABELS[key]} per 100,000"] = format_bounds(
-            part["rate_lower"], part["rate_upper"], 2
-        ).to_numpy()
+        rates = format_bounds(part["rate_lower"], part["rate_upper"], 2)
+        table[f"{en.LABELS[key]} per 100,000"] = rates.to_numpy()
     return table
 
 
@@ -731,17 +729,13 @@ MIN_RANKING_BASE = 100
 
 def headlines(facts: dict) -> list[str]:
     """One or two sentences for the index, from `summary_facts`; a ranking as `ranking_line`."""
-    name, dest, lines = facts["country"], facts["destinations"], []
-    if dest["records"]:
-        records = disclosure.count_words(dest["records"], facts["threshold"])
-        release = facts["release_label"]
-        lines.append(f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the "
-                     f"{release}.")  # fmt: skip
-        if ranking := ranking_line(dest):
-            lines.append(ranking)
-    else:
-        lines.append(f"The {facts['release_label']} holds no records of citizens of {name}.")
-    return lines
+    name, dest, release = facts["country"], facts["destinations"], facts["release_label"]
+    if not dest["records"]:
+        return [f"The {release} holds no records of citizens of {name}."]
+    records = disclosure.count_words(dest["records"], facts["threshold"])
+    first = f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the {release}."
+    ranking = ranking_line(dest)
+    return [first, ranking] if ranking else [first]
 
 
 def ranking_line(dest: dict) -> str | None:
@@ -783,11 +777,9 @@ def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) 
     rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
     parts = []
     for r in rows.itertuples():
-        inner = [f"{r.records:,}"]
-        if pd.notna(r.share):
-            inner.append(disclosure.share_text(r.share, digits=0))
-        parts.append(f"{r.country} ({', '.join(inner)}"
-                     + "".join(f"; {m}" for m in marks.get(r.place, [])) + ")")  # fmt: skip
+        share = [] if pd.isna(r.share) else [disclosure.share_text(r.share, digits=0)]
+        inner = "; ".join([", ".join([f"{r.records:,}", *share]), *marks.get(r.place, [])])
+        parts.append(f"{r.country} ({inner})")
     return parts
 
 

@@ -39,8 +39,7 @@ def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
     ctdc = catalog.read("victims", columns=list(ROLES["destinations"]), folder=data_dir)
     glotip = catalog.read("glotip", columns=["iso3", "category_iso3"], folder=data_dir)
     codes = pd.concat([ctdc[c] for c in ctdc.columns] + [glotip[c] for c in glotip.columns])
-    codes = set(codes.dropna().astype(str))
-    return sorted(codes & known_codes())
+    return sorted(set(codes.dropna().astype(str)) & known_codes())
 
 
 def check_iso3(iso3: str) -> str:
@@ -66,8 +65,7 @@ def load_victims(
     frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED, data_dir)
     mine = frame["citizenship"].eq(iso3) | frame["exploitation_country"].eq(iso3)
     frame = frame[(mine & frame["year"].between(first, last)).fillna(False)]
-    frame = frame.reset_index(drop=True)
-    return victims.add_groups(frame)
+    return victims.add_groups(frame.reset_index(drop=True))
 
 
 # --- Places: destinations of the country's citizens, origins of those exploited in it -----------

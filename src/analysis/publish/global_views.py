@@ -10,7 +10,6 @@ import pandas as pd
 
 from analysis import enforcement as en
 from analysis import global_profile as gp
-from analysis.data import countries as cty
 from analysis.data import releases
 from analysis.profiles import country_name
 from analysis.publish import bounded, plots
@@ -38,8 +37,7 @@ def share_text(share, lower, upper) -> str:
     """'41.0 (40.5–41.1)': the central share with its range; '41.0' when they agree; '–'."""
     if pd.isna(share):
         return "–"
-    middle = f"{share:.1f}"
-    span = bounds_text(lower, upper, 1)
+    middle, span = f"{share:.1f}", bounds_text(lower, upper, 1)
     return middle if span == middle else f"{middle} ({span})"
 
 
@@ -54,7 +52,6 @@ def points(value, signed: bool = True) -> str:
 def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
     """Per year: the export, the countries entering, their victims and the largest reporter."""
     t = totals.merge(top, on="year", how="left")
-    names = cty.name(t["iso3"].astype("string"))
     victims = list(map(bounds_text, t["entering_lower"], t["entering_upper"]))
     shares = list(map(bounds_text, t["share_lower"], t["share_upper"], [1] * len(t)))
     frame = pd.DataFrame(
@@ -64,7 +61,7 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
             "countries with the full breakdown": t["entering_countries"],
             "countries reporting a total": t["countries"],
             "victims in them (women, girls, men, boys)": victims,
-            "largest reporter": names.fillna(t["iso3"]),
+            "largest reporter": [country_name(c) for c in t["iso3"]],
             "its share of those victims (%)": shares,
         }
     )
@@ -119,8 +116,7 @@ def profile_figure(
     profiles: pd.DataFrame, figures: pd.DataFrame, parts: Sequence[str], title: str, source: str
 ):
     """One panel per part: each rule's share per year (line: central, band: range), published."""
-    ncols = 2
-    nrows = int(np.ceil(len(parts) / ncols))
+    ncols, nrows = 2, (len(parts) + 1) // 2
     fig, axes = plots.figure(
         10, 3.2 * nrows + 1.2, nrows=nrows, ncols=ncols, sharex=True, sharey=True, squeeze=False
     )
@@ -358,9 +354,8 @@ def region_table(profiles: pd.DataFrame, rule: str, year: int) -> Table:
         victims = bounds_text(p["victims_lower"].iloc[0], p["victims_upper"].iloc[0])
         row = {"region": region, "countries": int(p["countries"].iloc[0])}
         rows.append({**row, "victims (women, girls, men, boys)": victims, **_shares(p, gp.GROUPS)})
-    frame = pd.DataFrame(rows).sort_values("region", ignore_index=True)
     caption = f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})"
-    return Table(frame, caption=caption, note=RANGE_NOTE)
+    return Table(pd.DataFrame(rows), caption=caption, note=RANGE_NOTE)
 
 
 def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:

@@ -174,9 +174,8 @@ def listing(table: pd.DataFrame, caption: str = "", note: str = "") -> tables.Ta
 def ranked_view(table: pd.DataFrame, share_label: str, caption: str = "",
                 threshold: int = disclosure.DEFAULT_THRESHOLD) -> tables.Table:  # fmt: skip
     """A `ranked` table as the report shows it: place, records, share of the known places."""
-    shown = table[["country", "records_text", "share_text"]].rename(
-        columns={"records_text": "victim records", "share_text": share_label}
-    )
+    names = {"records_text": "victim records", "share_text": share_label}
+    shown = table[["country", "records_text", "share_text"]].rename(columns=names)
     return listing(shown, caption, marks_note(threshold))
 
 
@@ -221,11 +220,6 @@ def top_records(table: pd.DataFrame) -> list[dict]:
          "share_of_known": None if pd.isna(r.share) else round(float(r.share), 4)}
         for r in rows.itertuples()
     ]  # fmt: skip
-
-
-def records_by_release(tables: dict[str, disclosure.CountTable]) -> dict[str, str]:
-    """Each release's total as its comparison table publishes it, in words."""
-    return {release: table.sum_text({}, words=True) for release, table in tables.items()}
 
 
 def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd.DataFrame, list]:
@@ -715,7 +709,7 @@ def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:
 
 def no_population_text(series: pd.DataFrame) -> str | None:
     """The region's members without a WPP population, in its counts but not its rates."""
-    lacking = sorted({c for s in series["no_population"] for c in s.split(", ") if c})
+    lacking = {c for s in series["no_population"] for c in s.split(", ") if c}
     if not lacking:
         return None
     names = sorted(pr.country_name(c) for c in lacking)
@@ -801,8 +795,7 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
     marks = {}
     for place in timeline.columns:
         counts = timeline[place]
-        total, year = int(counts.sum()), counts.idxmax()
-        n = int(counts[year])
+        total, year, n = int(counts.sum()), counts.idxmax(), int(counts.max())
         small = disclosure.is_small(n, table.threshold)  # shown as '<N', not as a number
         if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place] or small:
             continue

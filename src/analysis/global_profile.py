@@ -62,24 +62,12 @@ def vintages_for(years: Sequence[int], vintage: str = NEAREST) -> dict[int, str]
 def cells(glotip: pd.DataFrame, kind: str = "groups") -> pd.DataFrame:
     """One export's detected victims per country, year and part (`GROUPS` or `FORMS`), bounds."""
     en.vintage_of(glotip)
-    v = glotip[glotip["indicator"] == VICTIMS]
-    if kind == "groups":
-        v = v[v["dimension"] == "Total"]
-        key = pd.Series(list(zip(v["sex"], v["age"], strict=True)), index=v.index)
-        names = {cell: group for group, cell in GROUPS.items()}
-    elif kind == "forms":
-        v = v[
-            (v["dimension"] == "by form of exploitation")
-            & (v["sex"] == "Total")
-            & (v["age"] == "Total")
-        ]
-        key = v["category"]
-        names = {category: form for form, category in FORMS.items()}
-    else:
+    if kind not in ("groups", "forms"):
         raise ValueError(f"kind must be 'groups' or 'forms': {kind!r}")
-    part = key.map(names)
-    rows = v[part.notna()].assign(part=part[part.notna()].astype("string"))
-    out = rows[["iso3", "year", "part", "lower", "upper", "is_suppressed"]]
+    parts = GROUPS if kind == "groups" else FORMS
+    out = pd.concat([group_counts(glotip, part).assign(part=part) for part in parts])
+    out = out.astype({"part": "string"})
+    out = out[["iso3", "year", "part", "lower", "upper", "is_suppressed"]]
     # Only country-years that publish a total: the 2023 export gives all three forms, often as
     # `<5`, for some 50 more countries a year in 2017-2020 than publish a total.
     totals = en.country_totals(glotip, ["victims"]).set_index(["iso3", "year"]).index
@@ -232,12 +220,8 @@ def published_profile(
     figures: pd.DataFrame, edition: int, year: int, parts: Sequence[str] = tuple(GROUPS)
 ) -> pd.Series:
     """The published shares (%) of `parts` in one edition for one year, by part."""
-    rows = figures[
-        (figures["edition"] == edition)
-        & (figures["reference_year"] == year)
-        & (figures["measure"] == "share")
-        & figures["group"].isin(list(parts))
-    ]
+    rows = figures[(figures["edition"] == edition) & (figures["reference_year"] == year)]
+    rows = rows[(rows["measure"] == "share") & rows["group"].isin(list(parts))]
     return rows.set_index("group")["value"].astype(float)
 
 
@@ -369,11 +353,9 @@ def paired_totals(
         totals = totals[totals["year"].isin([y for y, v in years.items() if v == vintage])]
         out = en.sum_bounds(totals, ["year"])[["year", "lower", "upper", "n_countries"]]
         frames.append(out.rename(columns={"n_countries": "countries"}).assign(vintage=vintage))
-    part = entering_cells.groupby("year").agg(
-        entering_lower=("lower", "sum"),
-        entering_upper=("upper", "sum"),
-        entering_countries=("iso3", "nunique"),
-    )
+    by_year = entering_cells.groupby("year")
+    part = by_year[["lower", "upper"]].sum().add_prefix("entering_")
+    part["entering_countries"] = by_year["iso3"].nunique()
     out = pd.concat(frames, ignore_index=True).merge(part.reset_index(), on="year", how="left")
     return out.sort_values("year", ignore_index=True)
 
@@ -382,12 +364,9 @@ def on_every_export(
     glotip_by_vintage: dict[str, pd.DataFrame], year: int, population: pd.DataFrame
 ) -> pd.DataFrame:
     """`all_rules` for one year from each export that holds it: how a revision moves a rule."""
-    frames = []
-    for vintage, glotip in sorted(glotip_by_vintage.items()):
-        if year not in set(int(y) for y in glotip["year"]):
-            continue
-        found = profile_cells(glotip_by_vintage, {year: vintage})
-        frames.append(all_rules(found, population).assign(vintage=vintage))
+    held = [v for v, glotip in sorted(glotip_by_vintage.items()) if year in set(glotip["year"])]
+    found = {v: profile_cells(glotip_by_vintage, {year: v}) for v in held}
+    frames = [all_rules(rows, population).assign(vintage=v) for v, rows in found.items()]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -418,7 +397,7 @@ def group_counts(glotip: pd.DataFrame, group: str) -> pd.DataFrame:
         keep &= (v["dimension"] == "by form of exploitation") & (v["category"] == FORMS[form])
     else:
         keep &= v["dimension"] == "Total"
-    return v.loc[keep, ["iso3", "year", "lower", "upper"]].reset_index(drop=True)
+    return v.loc[keep, ["iso3", "year", "lower", "upper", "is_suppressed"]].reset_index(drop=True)
 
 
 def change(glotip: pd.DataFrame, group: str, base: int, year: int) -> dict:

@@ -39,8 +39,7 @@ def countries_with_data(data_dir: str | Path | None = None) -> list[str]:
     ctdc = catalog.read("victims", columns=list(ROLES["destinations"]), folder=data_dir)
     glotip = catalog.read("glotip", columns=["iso3", "category_iso3"], folder=data_dir)
     codes = pd.concat([ctdc[c] for c in ctdc.columns] + [glotip[c] for c in glotip.columns])
-    codes = set(codes.dropna().astype(str))
-    return sorted(codes & known_codes())
+    return sorted(set(codes.dropna().astype(str)) & known_codes())
 
 
 def check_iso3(iso3: str) -> str:
@@ -66,8 +65,7 @@ def load_victims(
     frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED, data_dir)
     mine = frame["citizenship"].eq(iso3) | frame["exploitation_country"].eq(iso3)
     frame = frame[(mine & frame["year"].between(first, last)).fillna(False)]
-    frame = frame.reset_index(drop=True)
-    return victims.add_groups(frame)
+    return victims.add_groups(frame.reset_index(drop=True))
 
 
 # --- Places: destinations of the country's citizens, origins of those exploited in it -----------
@@ -108,27 +106,24 @@ def over_time(
     table = _bucketed(frame, iso3, release, role, keep).groupby(["year", "bucket"]).size()
     table = table.unstack(fill_value=0)
     order = [*keep, OTHER_FOREIGN, iso3, UNKNOWN]
-    return table.reindex(columns=[c for c in order if c in table.columns]).rename_axis(
-        index="year", columns="place"
-    )
+    table = table.reindex(columns=[c for c in order if c in table.columns])
+    return table.rename_axis(index="year", columns="place")
 
 
 def by_group(
     frame: pd.DataFrame, iso3: str, release: str, role: str, keep: list[str], column: str
 ) -> pd.DataFrame:
     """Records per place (rows) and gender or form of exploitation (columns, unknown kept)."""
-    if column not in ("gender", "form", "age_group"):
+    orders = {"gender": GENDERS, "form": [*victims.FORMS, UNKNOWN], "age_group": victims.AGE_GROUPS}
+    if column not in orders:
         raise ValueError(f"column must be gender, form or age_group, got {column!r}")
     rows = _bucketed(frame, iso3, release, role, keep)
     rows = rows.assign(**{column: rows[column].astype("string").fillna(UNKNOWN)})
     table = rows.groupby(["bucket", column]).size().unstack(fill_value=0)
-    order = {"gender": GENDERS, "form": [*victims.FORMS, UNKNOWN],
-             "age_group": victims.AGE_GROUPS}[column]  # fmt: skip
-    table = table.reindex(columns=[c for c in order if c in table.columns])
+    table = table.reindex(columns=[c for c in orders[column] if c in table.columns])
     places = [*keep, OTHER_FOREIGN, iso3, UNKNOWN]
-    return table.reindex([p for p in places if p in table.index]).rename_axis(
-        index="place", columns=column
-    )
+    table = table.reindex([p for p in places if p in table.index])
+    return table.rename_axis(index="place", columns=column)
 
 
 # --- What a figure cannot show: one programme's caseload, a crisis year --------------------------
@@ -241,11 +236,8 @@ def revised_totals(iso3: str, years: Sequence[int], vintage: str) -> pd.DataFram
     both = [en.country_totals(en.load_glotip(v)) for v in (vintage, latest)]
     own = [t[(t["iso3"] == iso3) & t["year"].between(first, last)] for t in both]
     keys = ["indicator", "year"]
-    pair = (
-        own[0]
-        .merge(own[1], on=keys, suffixes=("_before", "_after"))
-        .dropna(subset=["value_before", "value_after"])
-    )
+    pair = own[0].merge(own[1], on=keys, suffixes=("_before", "_after"))
+    pair = pair.dropna(subset=["value_before", "value_after"])
     low = pair[["value_before", "value_after"]].min(axis=1).clip(lower=1)
     high = pair[["value_before", "value_after"]].max(axis=1)
     pair = pair[(high >= REVISED_FACTOR * low) & (high - low >= REVISED_BY)]
@@ -256,15 +248,10 @@ def revised_totals(iso3: str, years: Sequence[int], vintage: str) -> pd.DataFram
 def abroad_rows(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:
     """GLOTIP's victims with the country's citizenship detected by other countries, per year."""
     first, last = int(years[0]), int(years[-1])
-    return glotip[
-        (glotip["indicator"] == en.INDICATORS["victims"])
-        & (glotip["dimension"] == "by citizenship")
-        & (glotip["category_iso3"] == iso3)
-        & (glotip["iso3"] != iso3)
-        & (glotip["sex"] == "Total")
-        & (glotip["age"] == "Total")
-        & glotip["year"].between(first, last)
-    ]
+    keep = (glotip["sex"] == "Total") & (glotip["age"] == "Total") & (glotip["iso3"] != iso3)
+    keep &= (glotip["indicator"] == en.INDICATORS["victims"]) & glotip["year"].between(first, last)
+    keep &= (glotip["dimension"] == "by citizenship") & (glotip["category_iso3"] == iso3)
+    return glotip[keep]
 
 
 def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd.DataFrame:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from analysis import enforcement as en
 from analysis import global_profile as gp
-from analysis.data import countries as cty
 from analysis.data import releases
+from analysis.profiles import country_name
 from analysis.publish import bounded, plots
 from analysis.publish.bounded import bounds_text
 from analysis.publish.tables import Table
@@ -37,8 +37,7 @@ def share_text(share, lower, upper) -> str:
     """'41.0 (40.5–41.1)': the central share with its range; '41.0' when they agree; '–'."""
     if pd.isna(share):
         return "–"
-    middle = f"{share:.1f}"
-    span = bounds_text(lower, upper, 1)
+    middle, span = f"{share:.1f}", bounds_text(lower, upper, 1)
     return middle if span == middle else f"{middle} ({span})"
 
 
@@ -53,7 +52,6 @@ def points(value, signed: bool = True) -> str:
 def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
     """Per year: the export, the countries entering, their victims and the largest reporter."""
     t = totals.merge(top, on="year", how="left")
-    names = cty.name(t["iso3"].astype("string"))
     victims = list(map(bounds_text, t["entering_lower"], t["entering_upper"]))
     shares = list(map(bounds_text, t["share_lower"], t["share_upper"], [1] * len(t)))
     frame = pd.DataFrame(
@@ -63,7 +61,7 @@ def entering_table(totals: pd.DataFrame, top: pd.DataFrame) -> Table:
             "countries with the full breakdown": t["entering_countries"],
             "countries reporting a total": t["countries"],
             "victims in them (women, girls, men, boys)": victims,
-            "largest reporter": names.fillna(t["iso3"]),
+            "largest reporter": [country_name(c) for c in t["iso3"]],
             "its share of those victims (%)": shares,
         }
     )
@@ -95,13 +93,11 @@ def glotip_records(
 def profile_table(profiles: pd.DataFrame, parts: Sequence[str], caption: str) -> Table:
     """One row per year and rule, one column per part: share (%) and its range."""
     rows = []
-    for year in sorted(profiles["year"].unique()):
-        for rule in [r for r in gp.RULES if r in set(profiles["rule"])]:
-            p = profiles[(profiles["year"] == year) & (profiles["rule"] == rule)]
-            if p.empty:
-                continue
-            row = {"reference year": str(int(year)), "rule": RULE_NAMES[rule], **_shares(p, parts)}
-            rows.append({**row, "countries": int(p["countries"].iloc[0])})
+    in_order = profiles.assign(order=profiles["rule"].map(gp.RULES.index))
+    for (year, _), p in in_order.groupby(["year", "order"]):
+        rule = RULE_NAMES[p["rule"].iloc[0]]
+        row = {"reference year": str(int(year)), "rule": rule, **_shares(p, parts)}
+        rows.append({**row, "countries": int(p["countries"].iloc[0])})
     return Table(pd.DataFrame(rows), caption=caption, note=RANGE_NOTE)
 
 
@@ -120,8 +116,7 @@ def profile_figure(
     profiles: pd.DataFrame, figures: pd.DataFrame, parts: Sequence[str], title: str, source: str
 ):
     """One panel per part: each rule's share per year (line: central, band: range), published."""
-    ncols = 2
-    nrows = int(np.ceil(len(parts) / ncols))
+    ncols, nrows = 2, (len(parts) + 1) // 2
     fig, axes = plots.figure(
         10, 3.2 * nrows + 1.2, nrows=nrows, ncols=ncols, sharex=True, sharey=True, squeeze=False
     )
@@ -140,26 +135,14 @@ def profile_figure(
                 ax.fill_between(x, p["lower"].astype(float), p["upper"].astype(float),
                                 color=colour, alpha=0.15, lw=0)  # fmt: skip
         mine = published[published["group"] == part]
-        ax.scatter(
-            mine["reference_year"].astype(int),
-            mine["value"].astype(float),
-            marker="X",
-            s=50,
-            color="black",
-            zorder=5,
-            label="Global Report (published)",
-        )
+        x, y = mine["reference_year"].astype(int), mine["value"].astype(float)
+        label = "Global Report (published)"
+        ax.scatter(x, y, marker="X", s=50, color="black", zorder=5, label=label)
         ax.set_title(part, loc="left", fontsize=10)
         ax.set_ylim(0, 100 if len(parts) < 4 else 70)
     _legend_clear_of_lines(list(axes.flat), len(parts), ncols)
-    plots.finish_grid(
-        fig,
-        axes,
-        title=title,
-        xlabel="reference year",
-        ylabel="share of detected victims (%)",
-        source=source,
-    )
+    ylabel = "share of detected victims (%)"
+    plots.finish_grid(fig, axes, title=title, xlabel="reference year", ylabel=ylabel, source=source)
     plots.integer_years(fig.axes)
     return fig
 
@@ -211,15 +194,9 @@ def distance_table(dist: pd.DataFrame, caption: str) -> Table:
     """The published shares first, then per export and rule each part's share and distance."""
     parts = list(dict.fromkeys(dist["part"]))
     first = dist.drop_duplicates("part").set_index("part")["published"]
-    rows = [
-        {
-            "export": "Global Report",
-            "rule": "published",
-            **{f"{part} (%)": f"{first[part]:.0f}" for part in parts},
-            "largest distance": "–",
-            "published share inside the range": "–",
-        }
-    ]
+    shares = {f"{part} (%)": f"{first[part]:.0f}" for part in parts}
+    blank = dict.fromkeys(["largest distance", "published share inside the range"], "–")
+    rows = [{"export": "Global Report", "rule": "published", **shares, **blank}]
     for (vintage, rule), p in dist.groupby(["vintage", "rule"], sort=False):
         p = p.set_index("part")
         row = {"export": export_name(vintage, ""), "rule": RULE_NAMES[rule]}
@@ -318,21 +295,6 @@ def minimum_records(sensitivity: pd.DataFrame) -> dict:
     return out
 
 
-def minimum_line(sensitivity: pd.DataFrame) -> str:
-    """Whether a minimum brings a mean rule within CLOSE_ENOUGH of every edition."""
-    worst = sensitivity.groupby(["rule", "minimum"])["worst"].first()
-    (rule, minimum), best = worst.idxmin(), float(worst.min())
-    plain = worst.xs(0, level="minimum")
-    nearest = (f"at best {points(best, False)} off ({RULE_NAMES[rule]}, countries with at "
-               f"least {minimum:,} victims)")  # fmt: skip
-    if best <= CLOSE_ENOUGH:
-        return f"A minimum brings a mean rule within {CLOSE_ENOUGH:.0f} points: {nearest}."
-    return (
-        f"No minimum number of victims brings a mean rule within {CLOSE_ENOUGH:.0f} points of "
-        f"every edition: {nearest}, against {points(plain.min(), False)} with every country."
-    )
-
-
 def rule_choice_lines(
     by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
 ) -> list[str]:
@@ -342,7 +304,10 @@ def rule_choice_lines(
     worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
     rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
     held = ", ".join(str(y) for y in years)
-    off_in = years[worst.loc[rule, years.index].astype(float).idxmax()]
+
+    def worst_year(rule: str) -> int:
+        return years[worst.loc[rule, years.index].astype(float).idxmax()]
+
     if largest <= CLOSE_ENOUGH:
         lines = [
             f"{RULE_NAMES[rule].capitalize()} gives the Global Report's profile of detected "
@@ -353,19 +318,18 @@ def rule_choice_lines(
             f"None of the {len(gp.RULES)} ways of adding up the countries gives the Global "
             f"Report's profile of detected victims within {CLOSE_ENOUGH:.0f} points in every "
             f"edition held ({held}); the closest, and the default here, is {RULE_NAMES[rule]}, "
-            f"up to {points(largest, False)} off ({off_in})."
+            f"up to {points(largest, False)} off ({worst_year(rule)})."
         ]
     if used is not None and used != rule:
-        used_in = years[worst.loc[used, years.index].astype(float).idxmax()]
-        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to "
-                     f"{points(worst.at[used, 'worst'], False)} off ({used_in}).")  # fmt: skip
+        off, used_in = points(worst.at[used, "worst"], False), worst_year(used)
+        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to {off} off ({used_in}).")
     alone = by_edition[by_edition["year"] == year_alone]
     if alone.empty:
         return lines
     other, distance = gp.closest_rule(alone)
     if other == rule:
         return lines
-    other_in = years[worst.loc[other, years.index].astype(float).idxmax()]
+    other_in = worst_year(other)
     text = (
         f"The closest rule for {year_alone} alone, {RULE_NAMES[other]} "
         f"({points(distance, False)}), is {points(worst.at[other, 'worst'], False)} off for "
@@ -390,9 +354,8 @@ def region_table(profiles: pd.DataFrame, rule: str, year: int) -> Table:
         victims = bounds_text(p["victims_lower"].iloc[0], p["victims_upper"].iloc[0])
         row = {"region": region, "countries": int(p["countries"].iloc[0])}
         rows.append({**row, "victims (women, girls, men, boys)": victims, **_shares(p, gp.GROUPS)})
-    frame = pd.DataFrame(rows).sort_values("region", ignore_index=True)
     caption = f"Profile per UN sub-region, {year} ({RULE_NAMES[rule]})"
-    return Table(frame, caption=caption, note=RANGE_NOTE)
+    return Table(pd.DataFrame(rows), caption=caption, note=RANGE_NOTE)
 
 
 def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
@@ -419,15 +382,10 @@ def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
 
 
 def totals_records(totals: pd.DataFrame) -> dict:
-    return {
-        str(int(r.year)): {
-            "export": r.vintage,
-            "victims_lower": int(r.lower),
-            "victims_upper": int(r.upper),
-            "countries": int(r.countries),
-        }
-        for r in totals.itertuples()
-    }
+    names = {"vintage": "export", "lower": "victims_lower", "upper": "victims_upper"}
+    table = totals.astype({"lower": int, "upper": int, "countries": int}).rename(columns=names)
+    table.index = totals["year"].astype(int).astype(str)
+    return table[["export", "victims_lower", "victims_upper", "countries"]].to_dict("index")
 
 
 def sources_table(figures: pd.DataFrame) -> Table:
@@ -444,15 +402,9 @@ def sources_table(figures: pd.DataFrame) -> Table:
     shown = grouped.agg(", ".join).reset_index()
     shown = shown[["edition", "reference_year", "figure", *keys[2:]]]
     shown = shown.astype({"edition": str, "reference_year": str})
-    labels = {
-        "reference_year": "reference year",
-        "figure": "figures",
-        "page_or_figure": "where in the source",
-        "provenance": "status",
-    }
-    return Table(
-        shown, caption="Global Report figures used here and where each was found", labels=labels
-    )
+    labels = {"figure": "figures", "page_or_figure": "where in the source", "provenance": "status"}
+    caption = "Global Report figures used here and where each was found"
+    return Table(shown, caption=caption, labels=labels)
 
 
 def without_largest_table(
@@ -477,35 +429,6 @@ def without_largest_table(
 
 
 # --- Findings --------------------------------------------------------------------------------
-
-
-def country_name(iso3: str) -> str:
-    return str(cty.name(pd.Series([iso3])).fillna(iso3).iloc[0])
-
-
-def revision_totals(rev: dict) -> tuple[str, ...]:
-    """The revised country's totals before and after, as text."""
-    return tuple(bounds_text(*t) if t else "no total" for t in (rev["before"], rev["after"]))
-
-
-def headlines(
-    choice: list[str],
-    vintage: str,
-    later: tuple[str, float],
-    rev: dict,
-) -> list[str]:
-    """At most three sentences for the index: the rule chosen; what the later export does to it."""
-    lines = list(choice[:2])
-    later_vintage, later_distance = later
-    if later_vintage != vintage:
-        old, new = revision_totals(rev)
-        lines.append(
-            f"On {export_name(later_vintage)} this report's rule is "
-            f"{points(later_distance, False)} off the compared year's published profile, because "
-            f"{country_name(rev['iso3'])}'s {rev['year']} figure was revised from {old} to {new} "
-            "victims."
-        )
-    return lines
 
 
 MAX_FINDINGS = 5
@@ -560,7 +483,7 @@ def statement_label(row) -> str:
     return f"Share of {group} trafficked for {form}, {int(row['year'])}"
 
 
-def _range_pct(low: float, high: float, signed: bool = True) -> str:
+def range_pct(low: float, high: float, signed: bool = True) -> str:
     """'+9.7% to +9.8%' ('+9.7%' when they agree); unsigned for a share."""
     form = "{:+.1f}%" if signed else "{:.1f}%"
     a, b = form.format(low), form.format(high)
@@ -573,7 +496,7 @@ def _every_country(row) -> str:
         return "–"
     (b_low, b_high, b_n), (a_low, a_high, a_n) = row["all_base"], row["all_year"]
     low, high = 100 * (a_low / b_high - 1), 100 * (a_high / b_low - 1)
-    return f"{_range_pct(low, high)} ({b_n} → {a_n} countries)"
+    return f"{range_pct(low, high)} ({b_n} → {a_n} countries)"
 
 
 def statements_table(checks: pd.DataFrame, edition: int) -> Table:
@@ -584,7 +507,7 @@ def statements_table(checks: pd.DataFrame, edition: int) -> Table:
         f"Global Report {edition}": [f"{v:+.0f}%" if c else f"{v:.0f}%"
                                      for v, c in zip(checks["published"], signed, strict=True)],
         "export, the same countries": [
-            _range_pct(lo, hi, c)
+            range_pct(lo, hi, c)
             for lo, hi, c in zip(checks["lower"], checks["upper"], signed, strict=True)],
         "countries": checks["countries"].astype(int).astype(str),
         "export, every reporting country": [_every_country(r) for _, r in checks.iterrows()],
@@ -607,22 +530,3 @@ def statements_records(checks: pd.DataFrame) -> list[dict]:
     out = checks.reindex(columns=keep).astype(object).where(checks.reindex(columns=keep).notna())
     return [{k: (None if v is None else (float(v) if isinstance(v, float | np.floating) else v))
              for k, v in row.items()} for row in out.to_dict(orient="records")]  # fmt: skip
-
-
-def statements_line(checks: pd.DataFrame, edition: int) -> str:
-    """The findings' bullet: how many statements agree, and the headline one."""
-    if checks.empty:
-        return ""
-    agree = int((checks["gap"] == 0).sum())
-    head = checks[(checks["group"] == gp.ALL_VICTIMS) & (checks["measure"] == "change")]
-    agreeing = f"{agree} of the" if agree else "None of the"
-    line = (f"- **The Global Report {edition}'s trends.** {agreeing} {len(checks)} statements of "
-            "change and shares checked here agree with the export within a point.")  # fmt: skip
-    if len(head):
-        r = head.sort_values("base").iloc[0]
-        line += (
-            f" It reports detected victims {r['published']:+.0f}% from {int(r['base'])} to "
-            f"{int(r['year'])}; the {int(r['countries'])} countries that report both years "
-            f"give {_range_pct(r['lower'], r['upper'])}."
-        )
-    return line

@@ -65,8 +65,7 @@ def ranked_table(
                 keys, values, shown = [*keys, code], [*values, n], [*shown, each]
         else:
             keys, values, shown = [*keys, row["place"]], [*values, row["records"]], [*shown, True]
-    counts = pd.Series(values, index=pd.MultiIndex.from_arrays([keys], names=["place"]),
-                       dtype="int64")  # fmt: skip
+    counts = map_counts(pd.Series(values, index=keys))
     known = [k for k in keys if k != pr.UNKNOWN]
     sums = [p for p in place_patterns(table) if len(p["place"]) > 1]
     sums += [{"place": known}] if known and len(known) < len(keys) else []
@@ -138,9 +137,9 @@ def ranked(
     if len(rest) > 1 and disclosure.is_small(rest, threshold).all():
         each = f", each {disclosure.fewer_than(threshold)}"
         table.loc[table["kind"] == "other", "country"] += each
-    if sliced is None:
-        sliced = ranked_table(table, population(release, iso3, role, years), threshold, compared)
     protected = sliced
+    if protected is None:
+        protected = ranked_table(table, population(release, iso3, role, years), threshold, compared)
     patterns = place_patterns(table)
     table["records_text"] = [disclosure.sum_words(protected, p, words=False) for p in patterns]
     table["hidden"] = ~table["records_text"].str[0].str.isdigit()
@@ -175,9 +174,8 @@ def listing(table: pd.DataFrame, caption: str = "", note: str = "") -> tables.Ta
 def ranked_view(table: pd.DataFrame, share_label: str, caption: str = "",
                 threshold: int = disclosure.DEFAULT_THRESHOLD) -> tables.Table:  # fmt: skip
     """A `ranked` table as the report shows it: place, records, share of the known places."""
-    shown = table[["country", "records_text", "share_text"]].rename(
-        columns={"records_text": "victim records", "share_text": share_label}
-    )
+    names = {"records_text": "victim records", "share_text": share_label}
+    shown = table[["country", "records_text", "share_text"]].rename(columns=names)
     return listing(shown, caption, marks_note(threshold))
 
 
@@ -224,11 +222,6 @@ def top_records(table: pd.DataFrame) -> list[dict]:
     ]  # fmt: skip
 
 
-def records_by_release(tables: dict[str, disclosure.CountTable]) -> dict[str, str]:
-    """Each release's total as its comparison table publishes it, in words."""
-    return {release: table.sum_text({}, words=True) for release, table in tables.items()}
-
-
 def comparison_rows(counts: pd.DataFrame, iso3: str, threshold: int) -> tuple[pd.DataFrame, list]:
     """Places x releases: the foreign places, largest first, those small in every release (one
     row of the comparison: their sum), domestic and unknown; and the codes of the small ones."""
@@ -261,9 +254,7 @@ def comparison_tables(
     sums = ({"place": small},) if small else ()
     tables = {}
     for release in rows.columns:
-        column = rows[release]
-        index = pd.MultiIndex.from_arrays([column.index.astype(str)], names=["place"])
-        cells = pd.Series(column.to_numpy(dtype="int64"), index=index)
+        column, cells = rows[release], map_counts(rows[release])
         name = f"Records by place in each release ({release})"
         where = population(release, iso3, role, years)
         if released is not None:
@@ -439,7 +430,7 @@ def held_parts(
 
 
 def map_counts(values: pd.Series) -> pd.Series:
-    """A map's records per foreign place (`profiles.foreign_places`) as a table's counts."""
+    """Records per place (a map's: `profiles.foreign_places`) as a protected table's counts."""
     index = pd.MultiIndex.from_arrays([values.index.astype(str)], names=["place"])
     return pd.Series(values.to_numpy(dtype="int64"), index=index)
 
@@ -484,9 +475,8 @@ def default_parts(
     """For the release step: every country's breakdowns at the profile's defaults, with keys."""
     years, threshold = list(released.years), released.threshold
     # The breakdowns depend on the detailed release's places alone: only its records are read.
-    frame = frame[
-        frame["year"].between(*years).fillna(False) & (frame["release"] == DEFAULT_RELEASE)
-    ]
+    in_years = frame["year"].between(*years).fillna(False)
+    frame = frame[in_years & (frame["release"] == DEFAULT_RELEASE)]
     codes = sorted(set(frame["citizenship"].dropna()) | set(frame["exploitation_country"].dropna()))
     records = victims.add_groups(frame.reset_index(drop=True))[list(PART_COLUMNS)]
     found = []
@@ -609,8 +599,7 @@ def drawable(values: pd.Series, table: disclosure.CountTable | None) -> pd.Serie
     if table is None:
         return values
     kinds = table.kinds()
-    secondary = kinds[kinds == "secondary"].index.get_level_values("place")
-    return values.drop(index=[c for c in values.index if c in set(secondary)])
+    return values[~values.index.isin(kinds[kinds == "secondary"].index.get_level_values("place"))]
 
 
 def place_map(
@@ -665,9 +654,8 @@ def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
         part = own[own["indicator"] == key].set_index("year").reindex(table.index)
         marks = part["check"].map(CHECK_MARKS).fillna("") if "check" in part else ""
         table[en.LABELS[key]] = (format_bounds(part["lower"], part["upper"]) + marks).to_numpy()
-        table[f"{en.LABELS[key]} per 100,000"] = format_bounds(
-            part["rate_lower"], part["rate_upper"], 2
-        ).to_numpy()
+        rates = format_bounds(part["rate_lower"], part["rate_upper"], 2)
+        table[f"{en.LABELS[key]} per 100,000"] = rates.to_numpy()
     return table
 
 
@@ -721,7 +709,7 @@ def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:
 
 def no_population_text(series: pd.DataFrame) -> str | None:
     """The region's members without a WPP population, in its counts but not its rates."""
-    lacking = sorted({c for s in series["no_population"] for c in s.split(", ") if c})
+    lacking = {c for s in series["no_population"] for c in s.split(", ") if c}
     if not lacking:
         return None
     names = sorted(pr.country_name(c) for c in lacking)
@@ -735,17 +723,13 @@ MIN_RANKING_BASE = 100
 
 def headlines(facts: dict) -> list[str]:
     """One or two sentences for the index, from `summary_facts`; a ranking as `ranking_line`."""
-    name, dest, lines = facts["country"], facts["destinations"], []
-    if dest["records"]:
-        records = disclosure.count_words(dest["records"], facts["threshold"])
-        release = facts["release_label"]
-        lines.append(f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the "
-                     f"{release}.")  # fmt: skip
-        if ranking := ranking_line(dest):
-            lines.append(ranking)
-    else:
-        lines.append(f"The {facts['release_label']} holds no records of citizens of {name}.")
-    return lines
+    name, dest, release = facts["country"], facts["destinations"], facts["release_label"]
+    if not dest["records"]:
+        return [f"The {release} holds no records of citizens of {name}."]
+    records = disclosure.count_words(dest["records"], facts["threshold"])
+    first = f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the {release}."
+    ranking = ranking_line(dest)
+    return [first, ranking] if ranking else [first]
 
 
 def ranking_line(dest: dict) -> str | None:
@@ -787,11 +771,9 @@ def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) 
     rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
     parts = []
     for r in rows.itertuples():
-        inner = [f"{r.records:,}"]
-        if pd.notna(r.share):
-            inner.append(disclosure.share_text(r.share, digits=0))
-        parts.append(f"{r.country} ({', '.join(inner)}"
-                     + "".join(f"; {m}" for m in marks.get(r.place, [])) + ")")  # fmt: skip
+        share = [] if pd.isna(r.share) else [disclosure.share_text(r.share, digits=0)]
+        inner = "; ".join([", ".join([f"{r.records:,}", *share]), *marks.get(r.place, [])])
+        parts.append(f"{r.country} ({inner})")
     return parts
 
 
@@ -813,11 +795,9 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
     marks = {}
     for place in timeline.columns:
         counts = timeline[place]
-        total, year = int(counts.sum()), counts.idxmax()
-        n = int(counts[year])
-        if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place]:
-            continue
-        if disclosure.is_small(n, table.threshold):  # shown as '<N', not as a number
+        total, year, n = int(counts.sum()), counts.idxmax(), int(counts.max())
+        small = disclosure.is_small(n, table.threshold)  # shown as '<N', not as a number
+        if not total or n < ONE_YEAR_SHARE * total or hidden.at[year, place] or small:
             continue
         count = "all" if n == total else f"{n:,}"
         marks[str(place)] = f"{count} registered in {year}"

@@ -36,6 +36,11 @@ UNKNOWN = "unknown"
 SELECTION = ["selected", "not selected", "no year of registration"]
 KNOWN_GENDERS = list(victims.KNOWN_GENDERS)
 KNOWN_AGES = victims.AGE_GROUPS[:2]
+# a share: the `Published` table that fixes it, its column, the groups counted and of known value
+SHARE_GRIDS = {
+    "female": ("grid", "gender", ["female"], KNOWN_GENDERS),
+    "child": ("ages", "age_group", KNOWN_AGES[:1], KNOWN_AGES),
+}
 SOURCES = [*DATASOURCES, UNKNOWN]
 
 
@@ -367,23 +372,20 @@ def overall_shares(
 ) -> pd.Series:
     """The selection's female and child shares, where its gender and age tables fix them."""
     row = _shares_of(_shares(chosen, [], confidence), published).iloc[0]
-    row["female_of_text"] = disclosure.sum_words(published.grid, {"gender": KNOWN_GENDERS})
-    row["child_of_text"] = disclosure.sum_words(published.ages, {"age_group": KNOWN_AGES})
+    for name, (role, column, _, known) in SHARE_GRIDS.items():
+        row[f"{name}_of_text"] = disclosure.sum_words(getattr(published, role), {column: known})
     return row
 
 
 def _shares_of(table: pd.DataFrame, published: Published) -> pd.DataFrame:
     """Hide the shares of `table` (in all, or per destination and year) that the grids don't fix."""
-    grid, ages, t = published.grid, published.ages, published.grid.threshold
     keys = {"exploitation_country": "destination", "year": "year"}  # column: the grids' key
-    female, child = [], []
-    for row in table.to_dict("records"):
-        where = {keys[c]: [str(row[c])] for c in keys if c in row}
-        female.append(disclosure.share_hidden((grid, {**where, "gender": ["female"]}),
-                                   (grid, {**where, "gender": KNOWN_GENDERS}), t))  # fmt: skip
-        child.append(disclosure.share_hidden((ages, {**where, "age_group": [KNOWN_AGES[0]]}),
-                                  (ages, {**where, "age_group": KNOWN_AGES}), t))  # fmt: skip
-    return mask_share(mask_share(table, "female", female), "child", child)
+    rows = [{keys[c]: [str(r[c])] for c in keys if c in r} for r in table.to_dict("records")]
+    for name, (role, column, counted, known) in SHARE_GRIDS.items():
+        grid = getattr(published, role)
+        sums = [((grid, {**w, column: counted}), (grid, {**w, column: known})) for w in rows]
+        table = mask_share(table, name, [disclosure.share_hidden(*c, grid.threshold) for c in sums])
+    return table
 
 
 def destination_shares(
@@ -395,16 +397,12 @@ def destination_shares(
                     ["exploitation_country"], confidence)  # fmt: skip
     table = table.set_index("exploitation_country").loc[codes].reset_index()
     table = _shares_of(table, published)
-    grid, ages = published.grid, published.ages
-    table["records_text"] = [grid.sum_text({"destination": [d]}) for d in codes]
-    table["female_of_text"] = [
-        disclosure.sum_words(grid, {"destination": [d], "gender": KNOWN_GENDERS}, False)
-        for d in codes
-    ]
-    table["child_of_text"] = [
-        disclosure.sum_words(ages, {"destination": [d], "age_group": KNOWN_AGES}, False)
-        for d in codes
-    ]
+    table["records_text"] = [published.grid.sum_text({"destination": [d]}) for d in codes]
+    for name, (role, column, _, known) in SHARE_GRIDS.items():
+        grid = getattr(published, role)
+        table[f"{name}_of_text"] = [
+            disclosure.sum_words(grid, {"destination": [d], column: known}, False) for d in codes
+        ]
     return table
 
 

@@ -74,8 +74,8 @@ class Published:
         return list(self.roles().values())
 
     def roles(self) -> dict[str, disclosure.CountTable]:
-        found = {"selection": self.selection, "grid": self.grid, "ages": self.ages}
-        return found | ({"sources": self.sources} if self.sources is not None else {})
+        found = {r: getattr(self, r) for r in ("selection", "grid", "ages", "sources")}
+        return {r: t for r, t in found.items() if t is not None}
 
 
 def columns_of(codes: list[str]) -> list[str]:
@@ -247,8 +247,7 @@ def selection_tables(
     if held["ages"]["dims"] == ["age_group"]:
         counts["ages"] = _age_groups(counts["ages"])
     tables = {role: rel.restore(held[role], counts[role], release) for role in counts}
-    return Published(tables["grid"].population, list(codes), tables["selection"],
-                     tables["grid"], tables["ages"], tables.get("sources")), held  # fmt: skip
+    return Published(tables["grid"].population, list(codes), **{"sources": None, **tables}), held
 
 
 def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
@@ -1020,13 +1019,12 @@ def trend_text(fit: trends.GenderTrend) -> str:
         f"{diag['n_obs']} year × destination × gender counts. Poisson Pearson χ²/df = "
         f"**{diag['poisson_dispersion']:.1f}**, so the model used is **{diag['family']}**"
     )
-    if diag["alpha"]:
-        text += (
-            f" (α = {diag['alpha']:.2f}; its Pearson χ²/df = {diag['dispersion']:.2f}, "
-            f"AIC {diag['aic']:,.0f} against {diag['poisson_aic']:,.0f} for Poisson)."
-        )
-    else:
-        text += "."
+    text += (
+        f" (α = {diag['alpha']:.2f}; its Pearson χ²/df = {diag['dispersion']:.2f}, "
+        f"AIC {diag['aic']:,.0f} against {diag['poisson_aic']:,.0f} for Poisson)."
+        if diag["alpha"]
+        else "."
+    )
     if ratio:
         text += (
             " The ratio of the male to the female yearly trend is "
@@ -1056,10 +1054,8 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
     left.xaxis.get_major_locator().set_params(integer=True)
     right.scatter(drawn["fitted"], drawn["resid"], s=10, alpha=0.6, color="#444444")
     right.axhline(0, color="black", lw=0.8)
-    right.set_xscale("log")
+    right.set(xscale="log", xlabel="fitted records (count, log scale)", ylabel="Pearson residual")
     right.set_title("Pearson residuals against fitted counts", fontsize=10, loc="left")
-    right.set_xlabel("fitted records (count, log scale)")
-    right.set_ylabel("Pearson residual")
     note = ("Right: one point per year, destination and gender; the cells the table hides "
             "are left out")  # fmt: skip
     return plots.finish(
@@ -1467,9 +1463,7 @@ def agreement_figure(pairs: pd.DataFrame, source: str):
         fmt="o", ms=4, color=plots.GENDER_COLOURS["female"], ecolor="#bbbbbb", elinewidth=1,
     )  # fmt: skip
     ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls=":")
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_aspect("equal")
+    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), aspect="equal")
     return plots.finish(
         fig,
         ax,

@@ -169,7 +169,7 @@ def protect_selection(
     )  # fmt: skip
     margins = _margins(records, threshold, released) if whole else None
     grid = _protect_grid(genders, clean, codes, population, margins, threshold)
-    ages = _settled_ages(ages, clean, codes, population, grid, margins, threshold)
+    ages = _protect_ages(ages, clean, codes, population, grid, margins, threshold)
     sources = None
     if "sources" in found:
         counts = found["sources"]
@@ -257,29 +257,6 @@ def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
     return {c: margin(records, c, threshold)[release] for c in ("gender", "age_group")}
 
 
-def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
-    """The age grid; where no protection of it keeps the gender grid's hidden cells hidden,
-    only the age groups of the whole selection (no child share per destination)."""
-    try:
-        return _protect_ages(counts, clean, codes, population, grid, margins, threshold)
-    except disclosure.DisclosureError:
-        pass
-    overall = _age_groups(counts)
-    shared = list(disclosure.fixed_sums(grid, [{}]))
-    if margins is not None:
-        table = margins["age_group"]
-        shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
-    return disclosure.protect(
-        "Records by age group",
-        population,
-        overall,
-        ({"age_group": KNOWN_AGES},),
-        threshold,
-        shared=tuple(shared),
-        linked=(grid.record(), *_linked(margins, "age_group")),
-    )
-
-
 def _linked(margins, column: str) -> tuple[dict, ...]:
     """Over a whole release, its published table by `column`, which the same records keep."""
     return (margins[column].record(),) if margins is not None else ()
@@ -311,22 +288,37 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
 
 def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
     """Year x destination x age group, of which only the sums of the child shares are shown;
-    the gender grid's totals are shared and its small cells kept (`beside`)."""
+    the gender grid's totals are shared and its small cells kept (`beside`). Where no
+    protection of it keeps the gender grid's hidden cells hidden, only the age groups of the
+    whole selection (no child share per destination)."""
     sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
             {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
     for d in codes:
         sums += [{"destination": [d], "age_group": KNOWN_AGES},
                  {"destination": [d], "age_group": KNOWN_AGES[:1]}]  # fmt: skip
     totals = disclosure.margins(counts, [("year", "destination"), ("year",), ("destination",)])
-    shared = list(disclosure.fixed_sums(grid, [*totals, {}]))
+    released = []
     if margins is not None:
         table = margins["age_group"]
-        shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
-    return disclosure.protect_shown(
-        "Records by year of registration, destination and age group", population, counts,
-        False, sums, threshold, shared, linked=_linked(margins, "age_group"),
-        beside=(grid.record(),),
-    )  # fmt: skip
+        released = disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
+    linked = _linked(margins, "age_group")
+    try:
+        return disclosure.protect_shown(
+            "Records by year of registration, destination and age group", population, counts,
+            False, sums, threshold, [*disclosure.fixed_sums(grid, [*totals, {}]), *released],
+            linked=linked, beside=(grid.record(),),
+        )  # fmt: skip
+    except disclosure.DisclosureError:
+        pass
+    return disclosure.protect(
+        "Records by age group",
+        population,
+        _age_groups(counts),
+        ({"age_group": KNOWN_AGES},),
+        threshold,
+        shared=(*disclosure.fixed_sums(grid, [{}]), *released),
+        linked=(grid.record(), *linked),
+    )
 
 
 # --- Shares next to protected tables -----------------------------------------------------------

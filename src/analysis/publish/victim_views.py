@@ -119,29 +119,24 @@ def _age_groups(ages: pd.Series) -> pd.Series:
 
 
 def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshold: int):
-    """Per year x top destination: whether its shares may be published (True), it has no
-    record (None: a table shows '–') or neither (False: a cell of it, by gender or by age, is
-    small; its records by gender and by age are linked through their total, so both go)."""
+    """The top destination-years whose shares may be published: with records, and no small
+    cell by gender or by age (its records by gender and by age are linked through their total,
+    so both go)."""
 
     def holds_small(counts):
         small = disclosure.is_small(counts, threshold)
         return small.groupby(level=["year", "destination"]).any()
 
     totals = genders.groupby(level=["year", "destination"]).sum()
-    clean = ~(holds_small(genders) | holds_small(ages))
-    clean = clean.astype(object).where(totals > 0, None)
-    return clean[clean.index.get_level_values("destination").isin(codes)]
+    clean = ~(holds_small(genders) | holds_small(ages)) & (totals > 0)
+    clean = clean[clean.index.get_level_values("destination").isin(codes)]
+    return [{"year": [y], "destination": [d]} for (y, d), ok in clean.items() if ok]
 
 
-def _year_sums(clean: pd.Series, column: str, counts: list[str]) -> list[dict]:
-    """Per destination-year with published shares: its records of known `column` and `counts`."""
-    known = {"gender": KNOWN_GENDERS, "age_group": KNOWN_AGES}[column]
-    sums = []
-    for (y, d), ok in clean.items():
-        if ok:
-            where = {"year": [y], "destination": [d]}
-            sums += [{**where, column: known}, *({**where, column: [c]} for c in counts)]
-    return sums
+def _share_sums(name: str, wheres) -> list[dict]:
+    """The sums the `name` share of each of `wheres` rests on: records of known value, counted."""
+    _, column, counted, known = SHARE_GRIDS[name]
+    return [{**w, column: v} for w in wheres for v in (known, counted)]
 
 
 def protect_selection(
@@ -269,10 +264,8 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
     sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
             *({"year": [y], "destination": m} for y in counts.index.unique("year")
               for m in bar_groups(codes).values()),
-            *_year_sums(clean, "gender", [])]  # fmt: skip
-    for d in codes:
-        sums += [{"destination": [d], "gender": KNOWN_GENDERS},
-                 {"destination": [d], "gender": ["female"]}]  # fmt: skip
+            *({**w, "gender": KNOWN_GENDERS} for w in clean),
+            *_share_sums("female", [{"destination": [d]} for d in codes])]  # fmt: skip
     overall, shared = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}]
     if margins is not None:
         whole = margins["gender"]
@@ -291,11 +284,7 @@ def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
     the gender grid's totals are shared and its small cells kept (`beside`). Where no
     protection of it keeps the gender grid's hidden cells hidden, only the age groups of the
     whole selection (no child share per destination)."""
-    sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
-            {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
-    for d in codes:
-        sums += [{"destination": [d], "age_group": KNOWN_AGES},
-                 {"destination": [d], "age_group": KNOWN_AGES[:1]}]  # fmt: skip
+    sums = _share_sums("child", [*clean, {}, *({"destination": [d]} for d in codes)])
     totals = disclosure.margins(counts, [("year", "destination"), ("year",), ("destination",)])
     released = []
     if margins is not None:
@@ -1022,12 +1011,7 @@ def trend_text(fit: trends.GenderTrend) -> str:
             " The ratio of the male to the female yearly trend is "
             f"{irr_text(ratio['irr'], ratio['lower'], ratio['upper'])}."
         )
-    return text + (
-        " The last column refits with one gender ratio for all destinations (the simpler form "
-        "`year × gender + destination`): where it differs, the gender trend is partly a shift "
-        "between destinations. Whether the trend holds under other models is tested in the next "
-        "table; the findings state a trend only where every model there agrees."
-    )
+    return text
 
 
 def trend_figure(fit: trends.GenderTrend, published: Published, source: str):

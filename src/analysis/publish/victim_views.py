@@ -745,8 +745,8 @@ def labelled_corridors(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The corridor counts and the cells their table hides, labelled for the reader."""
     hidden = table.hidden.unstack("destination").reindex_like(corridor)
-    codes = pd.Series(corridor.index)
-    rows = [f"{n} ({c})" for n, c in zip(countries.name(codes).fillna(codes), codes, strict=True)]
+    codes = corridor.index
+    rows = [f"{n} ({c})" for n, c in zip(country_names(codes), codes, strict=True)]
     columns = [names[c] for c in corridor.columns]
     return tuple(f.set_axis(rows, axis=0).set_axis(columns, axis=1) for f in (corridor, hidden))
 
@@ -1117,9 +1117,7 @@ def sensitivity_table(table: pd.DataFrame, confidence: float) -> tables.Table:
 
     def column(gender: str) -> list[str]:
         cols = [f"{gender}_{k}" for k in ("irr", "lower", "upper")]
-        if cols[0] not in table:
-            return [tables.MISSING] * len(table)
-        return [ratio_text(*r) for r in table[cols].to_numpy()]
+        return [ratio_text(*r) for r in table.reindex(columns=cols).to_numpy()]  # NaN: '–'
 
     aic = table["aic"] if "aic" in table else pd.Series([np.nan] * len(table))
     frame = pd.DataFrame(
@@ -1316,11 +1314,6 @@ def glotip_text(
     if spearman is not None:
         text += f", and the rank correlation is {spearman:.2f}"
     return text + "."
-
-
-def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
-    """The release's tables compared with GLOTIP for this selection; None: an exploration."""
-    return released.held("trends_glotip", {**selection_key(*selection), "glotip": str(vintage)})
 
 
 def compared_tables(

@@ -50,13 +50,9 @@ def selection_population(
     """Who the tables of a selection count; the audit links tables of the same population."""
     if whole:
         return victims.population(release)
-    destinations, region = scope
+    places = [", ".join(sorted(scope[0] or [])), scope[1]]  # the destinations, the region
     text = victims.population(release, years, records)
-    if destinations:
-        text += f", exploited in {', '.join(sorted(destinations))}"
-    if region:
-        text += f", exploited in {region}"
-    return text
+    return text + "".join(f", exploited in {p}" for p in places if p)
 
 
 @dataclass
@@ -528,12 +524,9 @@ def selection_text(
                  else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
     seen = chosen["year"].dropna().astype(int)
     total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
-    destinations, region = scope
-    places = [
-        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
-        f"region {region}" if region else "",
-    ]
-    places = ", ".join(filter(None, places)) or "all destinations (including unknown)"
+    places = [f"destinations {', '.join(country_names(scope[0]))}"] if scope[0] else []
+    places += [f"region {scope[1]}"] if scope[1] else []
+    places = ", ".join(places) or "all destinations (including unknown)"
     return (
         f"**{release_label(release)}**: {total} records, of which "
         f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "

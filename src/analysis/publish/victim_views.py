@@ -962,9 +962,7 @@ def trend_records(fit: trends.GenderTrend) -> dict:
             fit.common_ratio_trend.set_index("gender")[keys].to_dict("index")
         ),
     }
-    if fit.ratio:
-        out["irr_year_male_vs_female"] = fit.ratio
-    return out
+    return out | ({"irr_year_male_vs_female": fit.ratio} if fit.ratio else {})
 
 
 def trend_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:

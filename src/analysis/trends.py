@@ -51,20 +51,13 @@ def gender_trend(grid: pd.DataFrame, confidence: float) -> GenderTrend:
     model = models.fit_counts(formula, data)
     interactions = [t for t in model.result.params.index if t.startswith("year_c:C(gender)")]
     common = models.fit_counts(TREND + (" + C(destination)" if several else ""), data)
-    return GenderTrend(
-        formula=formula,
-        data=data,
-        levels=levels,
-        model=model,
-        diagnostics=models.diagnostics(model),
-        trend=models.slope_by_group(model.result, "year_c", "gender", levels, confidence),
-        ratio=models.combined_irr(model.result, interactions, confidence)
-        if len(levels) > 1
-        else None,
-        common_ratio_trend=models.slope_by_group(
-            common.result, "year_c", "gender", levels, confidence
-        ),
+    trend, common_trend = (
+        models.slope_by_group(m.result, "year_c", "gender", levels, confidence)
+        for m in (model, common)
     )
+    ratio = models.combined_irr(model.result, interactions, confidence) if len(levels) > 1 else None
+    diagnostics = models.diagnostics(model)
+    return GenderTrend(formula, data, levels, model, diagnostics, trend, ratio, common_trend)
 
 
 def coefficients(fit: GenderTrend, confidence: float) -> pd.DataFrame:

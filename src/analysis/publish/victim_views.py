@@ -36,6 +36,11 @@ UNKNOWN = "unknown"
 SELECTION = ["selected", "not selected", "no year of registration"]
 KNOWN_GENDERS = list(victims.KNOWN_GENDERS)
 KNOWN_AGES = victims.AGE_GROUPS[:2]
+# a share: the `Published` table that fixes it, its column, the groups counted and of known value
+SHARE_GRIDS = {
+    "female": ("grid", "gender", ["female"], KNOWN_GENDERS),
+    "child": ("ages", "age_group", KNOWN_AGES[:1], KNOWN_AGES),
+}
 SOURCES = [*DATASOURCES, UNKNOWN]
 
 
@@ -45,13 +50,9 @@ def selection_population(
     """Who the tables of a selection count; the audit links tables of the same population."""
     if whole:
         return victims.population(release)
-    destinations, region = scope
+    places = [", ".join(sorted(scope[0] or [])), scope[1]]  # the destinations, the region
     text = victims.population(release, years, records)
-    if destinations:
-        text += f", exploited in {', '.join(sorted(destinations))}"
-    if region:
-        text += f", exploited in {region}"
-    return text
+    return text + "".join(f", exploited in {p}" for p in places if p)
 
 
 @dataclass
@@ -69,8 +70,8 @@ class Published:
         return list(self.roles().values())
 
     def roles(self) -> dict[str, disclosure.CountTable]:
-        found = {"selection": self.selection, "grid": self.grid, "ages": self.ages}
-        return found | ({"sources": self.sources} if self.sources is not None else {})
+        found = {r: getattr(self, r) for r in ("selection", "grid", "ages", "sources")}
+        return {r: t for r, t in found.items() if t is not None}
 
 
 def columns_of(codes: list[str]) -> list[str]:
@@ -114,29 +115,24 @@ def _age_groups(ages: pd.Series) -> pd.Series:
 
 
 def _clean_years(genders: pd.Series, ages: pd.Series, codes: list[str], threshold: int):
-    """Per year x top destination: whether its shares may be published (True), it has no
-    record (None: a table shows '–') or neither (False: a cell of it, by gender or by age, is
-    small; its records by gender and by age are linked through their total, so both go)."""
+    """The top destination-years whose shares may be published: with records, and no small
+    cell by gender or by age (its records by gender and by age are linked through their total,
+    so both go)."""
 
     def holds_small(counts):
         small = disclosure.is_small(counts, threshold)
         return small.groupby(level=["year", "destination"]).any()
 
     totals = genders.groupby(level=["year", "destination"]).sum()
-    clean = ~(holds_small(genders) | holds_small(ages))
-    clean = clean.astype(object).where(totals > 0, None)
-    return clean[clean.index.get_level_values("destination").isin(codes)]
+    clean = ~(holds_small(genders) | holds_small(ages)) & (totals > 0)
+    clean = clean[clean.index.get_level_values("destination").isin(codes)]
+    return [{"year": [y], "destination": [d]} for (y, d), ok in clean.items() if ok]
 
 
-def _year_sums(clean: pd.Series, column: str, counts: list[str]) -> list[dict]:
-    """Per destination-year with published shares: its records of known `column` and `counts`."""
-    known = {"gender": KNOWN_GENDERS, "age_group": KNOWN_AGES}[column]
-    sums = []
-    for (y, d), ok in clean.items():
-        if ok:
-            where = {"year": [y], "destination": [d]}
-            sums += [{**where, column: known}, *({**where, column: [c]} for c in counts)]
-    return sums
+def _share_sums(name: str, wheres) -> list[dict]:
+    """The sums the `name` share of each of `wheres` rests on: records of known value, counted."""
+    _, column, counted, known = SHARE_GRIDS[name]
+    return [{**w, column: v} for w in wheres for v in (known, counted)]
 
 
 def protect_selection(
@@ -164,7 +160,7 @@ def protect_selection(
     )  # fmt: skip
     margins = _margins(records, threshold, released) if whole else None
     grid = _protect_grid(genders, clean, codes, population, margins, threshold)
-    ages = _settled_ages(ages, clean, codes, population, grid, margins, threshold)
+    ages = _protect_ages(ages, clean, codes, population, grid, margins, threshold)
     sources = None
     if "sources" in found:
         counts = found["sources"]
@@ -242,8 +238,7 @@ def selection_tables(
     if held["ages"]["dims"] == ["age_group"]:
         counts["ages"] = _age_groups(counts["ages"])
     tables = {role: rel.restore(held[role], counts[role], release) for role in counts}
-    return Published(tables["grid"].population, list(codes), tables["selection"],
-                     tables["grid"], tables["ages"], tables.get("sources")), held  # fmt: skip
+    return Published(tables["grid"].population, list(codes), **{"sources": None, **tables}), held
 
 
 def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
@@ -251,29 +246,6 @@ def _margins(records, threshold, released) -> dict[str, disclosure.CountTable]:
     release = str(records["release"].iloc[0])
     margin = rel.margin_tables if released is None else released.margin
     return {c: margin(records, c, threshold)[release] for c in ("gender", "age_group")}
-
-
-def _settled_ages(counts, clean, codes, population, grid, margins, threshold):
-    """The age grid; where no protection of it keeps the gender grid's hidden cells hidden,
-    only the age groups of the whole selection (no child share per destination)."""
-    try:
-        return _protect_ages(counts, clean, codes, population, grid, margins, threshold)
-    except disclosure.DisclosureError:
-        pass
-    overall = _age_groups(counts)
-    shared = list(disclosure.fixed_sums(grid, [{}]))
-    if margins is not None:
-        table = margins["age_group"]
-        shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
-    return disclosure.protect(
-        "Records by age group",
-        population,
-        overall,
-        ({"age_group": KNOWN_AGES},),
-        threshold,
-        shared=tuple(shared),
-        linked=(grid.record(), *_linked(margins, "age_group")),
-    )
 
 
 def _linked(margins, column: str) -> tuple[dict, ...]:
@@ -288,10 +260,8 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
     sums = [*disclosure.margins(counts, [("year",), ("destination",)]),
             *({"year": [y], "destination": m} for y in counts.index.unique("year")
               for m in bar_groups(codes).values()),
-            *_year_sums(clean, "gender", [])]  # fmt: skip
-    for d in codes:
-        sums += [{"destination": [d], "gender": KNOWN_GENDERS},
-                 {"destination": [d], "gender": ["female"]}]  # fmt: skip
+            *({**w, "gender": KNOWN_GENDERS} for w in clean),
+            *_share_sums("female", [{"destination": [d]} for d in codes])]  # fmt: skip
     overall, shared = [{"gender": KNOWN_GENDERS}, {"gender": ["female"]}], [{}]
     if margins is not None:
         whole = margins["gender"]
@@ -307,22 +277,33 @@ def _protect_grid(counts, clean, codes, population, margins, threshold) -> discl
 
 def _protect_ages(counts, clean, codes, population, grid, margins, threshold):
     """Year x destination x age group, of which only the sums of the child shares are shown;
-    the gender grid's totals are shared and its small cells kept (`beside`)."""
-    sums = [*_year_sums(clean, "age_group", KNOWN_AGES[:1]), {"age_group": KNOWN_AGES},
-            {"age_group": KNOWN_AGES[:1]}]  # fmt: skip
-    for d in codes:
-        sums += [{"destination": [d], "age_group": KNOWN_AGES},
-                 {"destination": [d], "age_group": KNOWN_AGES[:1]}]  # fmt: skip
+    the gender grid's totals are shared and its small cells kept (`beside`). Where no
+    protection of it keeps the gender grid's hidden cells hidden, only the age groups of the
+    whole selection (no child share per destination)."""
+    sums = _share_sums("child", [*clean, {}, *({"destination": [d]} for d in codes)])
     totals = disclosure.margins(counts, [("year", "destination"), ("year",), ("destination",)])
-    shared = list(disclosure.fixed_sums(grid, [*totals, {}]))
+    released = []
     if margins is not None:
         table = margins["age_group"]
-        shared += disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
-    return disclosure.protect_shown(
-        "Records by year of registration, destination and age group", population, counts,
-        False, sums, threshold, shared, linked=_linked(margins, "age_group"),
-        beside=(grid.record(),),
-    )  # fmt: skip
+        released = disclosure.fixed_sums(table, disclosure.margins(table.counts, [("age_group",)]))
+    linked = _linked(margins, "age_group")
+    try:
+        return disclosure.protect_shown(
+            "Records by year of registration, destination and age group", population, counts,
+            False, sums, threshold, [*disclosure.fixed_sums(grid, [*totals, {}]), *released],
+            linked=linked, beside=(grid.record(),),
+        )  # fmt: skip
+    except disclosure.DisclosureError:
+        pass
+    return disclosure.protect(
+        "Records by age group",
+        population,
+        _age_groups(counts),
+        ({"age_group": KNOWN_AGES},),
+        threshold,
+        shared=(*disclosure.fixed_sums(grid, [{}]), *released),
+        linked=(grid.record(), *linked),
+    )
 
 
 # --- Shares next to protected tables -----------------------------------------------------------
@@ -367,23 +348,20 @@ def overall_shares(
 ) -> pd.Series:
     """The selection's female and child shares, where its gender and age tables fix them."""
     row = _shares_of(_shares(chosen, [], confidence), published).iloc[0]
-    row["female_of_text"] = disclosure.sum_words(published.grid, {"gender": KNOWN_GENDERS})
-    row["child_of_text"] = disclosure.sum_words(published.ages, {"age_group": KNOWN_AGES})
+    for name, (role, column, _, known) in SHARE_GRIDS.items():
+        row[f"{name}_of_text"] = disclosure.sum_words(getattr(published, role), {column: known})
     return row
 
 
 def _shares_of(table: pd.DataFrame, published: Published) -> pd.DataFrame:
     """Hide the shares of `table` (in all, or per destination and year) that the grids don't fix."""
-    grid, ages, t = published.grid, published.ages, published.grid.threshold
     keys = {"exploitation_country": "destination", "year": "year"}  # column: the grids' key
-    female, child = [], []
-    for row in table.to_dict("records"):
-        where = {keys[c]: [str(row[c])] for c in keys if c in row}
-        female.append(disclosure.share_hidden((grid, {**where, "gender": ["female"]}),
-                                   (grid, {**where, "gender": KNOWN_GENDERS}), t))  # fmt: skip
-        child.append(disclosure.share_hidden((ages, {**where, "age_group": [KNOWN_AGES[0]]}),
-                                  (ages, {**where, "age_group": KNOWN_AGES}), t))  # fmt: skip
-    return mask_share(mask_share(table, "female", female), "child", child)
+    rows = [{keys[c]: [str(r[c])] for c in keys if c in r} for r in table.to_dict("records")]
+    for name, (role, column, counted, known) in SHARE_GRIDS.items():
+        grid = getattr(published, role)
+        sums = [((grid, {**w, column: counted}), (grid, {**w, column: known})) for w in rows]
+        table = mask_share(table, name, [disclosure.share_hidden(*c, grid.threshold) for c in sums])
+    return table
 
 
 def destination_shares(
@@ -395,16 +373,12 @@ def destination_shares(
                     ["exploitation_country"], confidence)  # fmt: skip
     table = table.set_index("exploitation_country").loc[codes].reset_index()
     table = _shares_of(table, published)
-    grid, ages = published.grid, published.ages
-    table["records_text"] = [grid.sum_text({"destination": [d]}) for d in codes]
-    table["female_of_text"] = [
-        disclosure.sum_words(grid, {"destination": [d], "gender": KNOWN_GENDERS}, False)
-        for d in codes
-    ]
-    table["child_of_text"] = [
-        disclosure.sum_words(ages, {"destination": [d], "age_group": KNOWN_AGES}, False)
-        for d in codes
-    ]
+    table["records_text"] = [published.grid.sum_text({"destination": [d]}) for d in codes]
+    for name, (role, column, _, known) in SHARE_GRIDS.items():
+        grid = getattr(published, role)
+        table[f"{name}_of_text"] = [
+            disclosure.sum_words(grid, {"destination": [d], column: known}, False) for d in codes
+        ]
     return table
 
 
@@ -550,12 +524,9 @@ def selection_text(
                  else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
     seen = chosen["year"].dropna().astype(int)
     total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
-    destinations, region = scope
-    places = [
-        f"destinations {', '.join(country_names(destinations))}" if destinations else "",
-        f"region {region}" if region else "",
-    ]
-    places = ", ".join(filter(None, places)) or "all destinations (including unknown)"
+    places = [f"destinations {', '.join(country_names(scope[0]))}"] if scope[0] else []
+    places += [f"region {scope[1]}"] if scope[1] else []
+    places = ", ".join(places) or "all destinations (including unknown)"
     return (
         f"**{release_label(release)}**: {total} records, of which "
         f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
@@ -767,8 +738,8 @@ def labelled_corridors(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The corridor counts and the cells their table hides, labelled for the reader."""
     hidden = table.hidden.unstack("destination").reindex_like(corridor)
-    codes = pd.Series(corridor.index)
-    rows = [f"{n} ({c})" for n, c in zip(countries.name(codes).fillna(codes), codes, strict=True)]
+    codes = corridor.index
+    rows = [f"{n} ({c})" for n, c in zip(country_names(codes), codes, strict=True)]
     columns = [names[c] for c in corridor.columns]
     return tuple(f.set_axis(rows, axis=0).set_axis(columns, axis=1) for f in (corridor, hidden))
 
@@ -991,9 +962,7 @@ def trend_records(fit: trends.GenderTrend) -> dict:
             fit.common_ratio_trend.set_index("gender")[keys].to_dict("index")
         ),
     }
-    if fit.ratio:
-        out["irr_year_male_vs_female"] = fit.ratio
-    return out
+    return out | ({"irr_year_male_vs_female": fit.ratio} if fit.ratio else {})
 
 
 def trend_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
@@ -1022,24 +991,18 @@ def trend_text(fit: trends.GenderTrend) -> str:
         f"{diag['n_obs']} year × destination × gender counts. Poisson Pearson χ²/df = "
         f"**{diag['poisson_dispersion']:.1f}**, so the model used is **{diag['family']}**"
     )
-    if diag["alpha"]:
-        text += (
-            f" (α = {diag['alpha']:.2f}; its Pearson χ²/df = {diag['dispersion']:.2f}, "
-            f"AIC {diag['aic']:,.0f} against {diag['poisson_aic']:,.0f} for Poisson)."
-        )
-    else:
-        text += "."
+    text += (
+        f" (α = {diag['alpha']:.2f}; its Pearson χ²/df = {diag['dispersion']:.2f}, "
+        f"AIC {diag['aic']:,.0f} against {diag['poisson_aic']:,.0f} for Poisson)."
+        if diag["alpha"]
+        else "."
+    )
     if ratio:
         text += (
             " The ratio of the male to the female yearly trend is "
             f"{irr_text(ratio['irr'], ratio['lower'], ratio['upper'])}."
         )
-    return text + (
-        " The last column refits with one gender ratio for all destinations (the simpler form "
-        "`year × gender + destination`): where it differs, the gender trend is partly a shift "
-        "between destinations. Whether the trend holds under other models is tested in the next "
-        "table; the findings state a trend only where every model there agrees."
-    )
+    return text
 
 
 def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
@@ -1058,10 +1021,8 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
     left.xaxis.get_major_locator().set_params(integer=True)
     right.scatter(drawn["fitted"], drawn["resid"], s=10, alpha=0.6, color="#444444")
     right.axhline(0, color="black", lw=0.8)
-    right.set_xscale("log")
+    right.set(xscale="log", xlabel="fitted records (count, log scale)", ylabel="Pearson residual")
     right.set_title("Pearson residuals against fitted counts", fontsize=10, loc="left")
-    right.set_xlabel("fitted records (count, log scale)")
-    right.set_ylabel("Pearson residual")
     note = ("Right: one point per year, destination and gender; the cells the table hides "
             "are left out")  # fmt: skip
     return plots.finish(
@@ -1147,9 +1108,7 @@ def sensitivity_table(table: pd.DataFrame, confidence: float) -> tables.Table:
 
     def column(gender: str) -> list[str]:
         cols = [f"{gender}_{k}" for k in ("irr", "lower", "upper")]
-        if cols[0] not in table:
-            return [tables.MISSING] * len(table)
-        return [ratio_text(*r) for r in table[cols].to_numpy()]
+        return [ratio_text(*r) for r in table.reindex(columns=cols).to_numpy()]  # NaN: '–'
 
     aic = table["aic"] if "aic" in table else pd.Series([np.nan] * len(table))
     frame = pd.DataFrame(
@@ -1348,11 +1307,6 @@ def glotip_text(
     return text + "."
 
 
-def released_compared(released: rel.Released, vintage: str, *selection) -> dict | None:
-    """The release's tables compared with GLOTIP for this selection; None: an exploration."""
-    return released.held("trends_glotip", {**selection_key(*selection), "glotip": str(vintage)})
-
-
 def compared_tables(
     chosen: pd.DataFrame,
     glotip: pd.DataFrame,
@@ -1469,9 +1423,7 @@ def agreement_figure(pairs: pd.DataFrame, source: str):
         fmt="o", ms=4, color=plots.GENDER_COLOURS["female"], ecolor="#bbbbbb", elinewidth=1,
     )  # fmt: skip
     ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls=":")
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_aspect("equal")
+    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), aspect="equal")
     return plots.finish(
         fig,
         ax,

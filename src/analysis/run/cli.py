@@ -251,28 +251,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AGE",
         help="first remove stored reports older than AGE (e.g. 90d, 12h)",
     )
-    run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
-    run.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="say which notebooks would run and why (a parameter, an input, code), and which "
-        "would be carried over; run nothing",
-    )
-    run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
-    run.add_argument(
-        "--keep-going", action="store_true", help="after a failure, finish the other notebooks"
-    )
-    run.add_argument(
-        "--publish-below-threshold",
-        action="store_true",
-        help="let a run whose small-cell threshold (min_cell) is below 10 become the latest",
-    )
-    run.add_argument(
-        "--allow-modified",
-        action="store_true",
-        help="run notebooks that differ from the commit (saved from JupyterLab, say); "
-        "their reports say so",
-    )
+    flags = {
+        "--force": "re-run even unchanged notebooks",
+        "--dry-run": "say which notebooks would run and why (a parameter, an input, code), and "
+        "which would be carried over; run nothing",
+        "--with-code": "show code cells in the HTML",
+        "--keep-going": "after a failure, finish the other notebooks",
+        "--publish-below-threshold": "let a run whose small-cell threshold (min_cell) is below "
+        "10 become the latest",
+        "--allow-modified": "run notebooks that differ from the commit (saved from JupyterLab, "
+        "say); their reports say so",
+    }
+    for flag, text in flags.items():
+        run.add_argument(flag, action="store_true", help=text)
     run.set_defaults(handler=_cmd_run)
 
     audit = commands.add_parser(

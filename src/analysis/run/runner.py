@@ -229,17 +229,8 @@ def project_relative(path: Path) -> str:
 
 
 def step_key(notebook: Path, parameters: dict, with_code: bool, code: dict, inputs: dict) -> str:
-    blob = json.dumps(
-        {
-            "notebook": sha256_file(notebook),
-            "parameters": parameters,
-            "inputs": inputs,
-            "code": code,
-            "with_code": with_code,
-        },
-        sort_keys=True,
-        default=str,
-    )
+    fields = {"notebook": sha256_file(notebook), "parameters": parameters, "inputs": inputs}
+    blob = json.dumps({**fields, "code": code, "with_code": with_code}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -716,15 +707,9 @@ class Run:
         if what == "store":
             entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
-            seconds = entry.get("seconds", 0.0)
-            what, detail = (
-                "unchanged",
-                {
-                    "reused_from": made_by,
-                    "last_seconds": seconds,
-                    "last_peak_rss_bytes": entry.get("peak_rss_bytes"),
-                },
-            )
+            last = {"last_seconds": entry.get("seconds", 0.0)}
+            last["last_peak_rss_bytes"] = entry.get("peak_rss_bytes")
+            what, detail = "unchanged", {"reused_from": made_by, **last}
         if what != "execute":
             self.finish(name, StepResult(what, key=key, **detail))
             return
@@ -841,11 +826,7 @@ class Run:
 
     def tables_changed(self) -> str:
         """`changed_under_run` of every table the run pinned, hashed again now."""
-        now = {}
-        for rel in self.pinned:
-            path = paths.processed_dir() / Path(rel).relative_to("data/processed")
-            now[rel] = sources.sha256_of(path) if path.is_file() else "missing"
-        return self.changed_under_run(now)
+        return self.changed_under_run({rel: _table_hash(rel, "missing") for rel in self.pinned})
 
     def execute(self) -> tuple[int, Path | None]:
         if self.options.dry_run:
@@ -984,12 +965,7 @@ def build_manifest(run: Run, started: float) -> dict:
         "fan_out": run.fan_out,  # [] when every report of a fan-out was dropped
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in written},
         "sources": {
-            s.name: {
-                "title": s.title,
-                "vintage": s.vintage,
-                "citation": s.citation,
-                "landing_page": s.landing_page,
-            }
+            s.name: {k: getattr(s, k) for k in ("title", "vintage", "citation", "landing_page")}
             for s in sources.select(sorted(sources.registry() if "*" in used else used))
         },
     }
@@ -1172,8 +1148,7 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
         states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
     for name in names:
         for rel, sha in manifest["notebooks"][name].get("processed_outputs", {}).items():
-            path = paths.processed_dir() / Path(rel).relative_to("data/processed")
-            states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
+            states[rel] = _state(sha, _table_hash(rel))
     listed = {*manifest.get("outputs", {}), MANIFEST}
     if INDEX not in manifest.get("outputs", {}):  # a run made before its index was hashed
         listed |= {INDEX, PROFILES_PAGE}
@@ -1181,6 +1156,12 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
         if str(path.relative_to(run_dir)) not in listed:
             states[str(path.relative_to(run_dir))] = "EXTRA"
     return states
+
+
+def _table_hash(rel: str, missing: str | None = None) -> str | None:
+    """The sha256 of a processed table named as data/processed/<name>, or `missing`."""
+    path = paths.processed_dir() / Path(rel).relative_to("data/processed")
+    return sources.sha256_of(path) if path.is_file() else missing
 
 
 def _re_execute(recorded: dict, names: list[str], jobs, notebook_dir, steps, scratch: Path) -> Path:

@@ -1177,11 +1177,9 @@ def _re_execute(recorded: dict, names: list[str], jobs, notebook_dir, steps, scr
         parameters[entry["notebook"]] = shared
     wanted = {recorded["notebooks"][n]["notebook"] for n in names}
     needs = dependencies(steps)
-    todo = list(wanted)
-    while todo:  # and every step they read from, into the scratch processed folder
-        for upstream in needs.get(todo.pop(), set()) - wanted:
-            wanted.add(upstream)
-            todo.append(upstream)
+    # and every step they read from, into the scratch processed folder
+    while upstream := {u for w in wanted for u in needs.get(w, set())} - wanted:
+        wanted |= upstream
     options = RunOptions(
         only=sorted(wanted),
         parameters=parameters,

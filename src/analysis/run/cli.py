@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -141,21 +142,13 @@ def _cmd_run(args) -> int:
     values.update(dict(args.parameter))
     countries = _countries(args.country, args.country_file)
     dropped = _countries(args.drop_country, None)
+    # the options named as on the command line (--only, --jobs, --force, --dry-run, ...)
+    same = {f.name for f in dataclasses.fields(runner.RunOptions)} & set(vars(args))
     options = runner.RunOptions(
-        only=args.only,
+        **{name: getattr(args, name) for name in same},
         fan_out={"iso3": countries} if countries else {},
         drop={"iso3": dropped} if dropped else {},
-        prune_older_than=args.prune_older_than,
         parameters=runner.resolve_parameters(plan, values),
-        jobs=args.jobs,
-        force=args.force,
-        with_code=args.with_code,
-        keep_going=args.keep_going,
-        executor=args.executor,
-        scheduler=args.scheduler,
-        allow_modified=args.allow_modified,
-        publish_below_threshold=args.publish_below_threshold,
-        dry_run=args.dry_run,
     )
     status, _ = runner.run(options)
     return status

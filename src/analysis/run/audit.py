@@ -247,11 +247,8 @@ def range_record(low: float, high: float) -> dict | None:
     width = None if math.isinf(high) else round(high - low, 6)
     if one_value(low, high):
         return {"pinned": True, "width": width}
-    return {
-        "low": round(low, 6),
-        "high": None if math.isinf(high) else round(high, 6),
-        "width": width,
-    }
+    top = None if math.isinf(high) else round(high, 6)
+    return {"low": round(low, 6), "high": top, "width": width}
 
 
 def record_text(found: dict | None) -> str:

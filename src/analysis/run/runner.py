@@ -296,13 +296,10 @@ def load_manifest(run: Path) -> dict:
 
 def notebook_files(run: Path, notebook: str) -> list[Path]:
     """A notebook's files in a run folder, relative to it."""
-    found = [
-        run / f"{notebook}.ipynb",
-        run / f"{notebook}.html",
-        run / "results" / f"{notebook}.json",
-        run / "results" / f"{notebook}.tables.json",  # its table records, for the audit
-        run / "results" / f"{notebook}.figures.json",  # its figures' titles and layout checks
-    ]
+    # results: its results, table records (for the audit), figures' titles and layout checks
+    ends = (".json", ".tables.json", ".figures.json")
+    found = [run / f"{notebook}.ipynb", run / f"{notebook}.html"]
+    found += [run / "results" / f"{notebook}{end}" for end in ends]
     for folder in (run / "figures" / notebook, run / "tables" / notebook):
         found += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return [p.relative_to(run) for p in found if p.is_file()]
@@ -1082,16 +1079,6 @@ def _state(expected: str, got: str | None) -> str:
     return "match" if got == expected else ("MISSING" if got is None else "ALTERED")
 
 
-def _owner(item: str, recorded: dict, names: list[str]) -> str:
-    """The report a checked item belongs to (its manifest `files` or processed outputs)."""
-    for name in names:
-        entry = recorded["notebooks"][name]
-        mine = {*entry.get("files", []), *entry.get("processed_outputs", {}), f"{name}.html (text)"}
-        if item in mine:
-            return name
-    return "the run"
-
-
 def _code_changes(entry: dict, folder: Path) -> list[str]:
     """The code files whose content differs from the run's."""
     notebook = folder / f"{entry['notebook']}.ipynb"
@@ -1115,9 +1102,14 @@ def _print_verdict(recorded: dict, names: list[str], published: dict, states: di
             print(f"EXTRA     {item} (not published by the run: added after it)")
         elif state != "match":
             print(f"{state:9} {item} (published file, edited or removed after the run)")
+    owner = {}  # the report a checked item belongs to (its manifest `files` or processed outputs)
+    for name in reversed(names):  # the first that lists it
+        entry = recorded["notebooks"][name]
+        mine = [*entry.get("files", []), *entry.get("processed_outputs", {}), f"{name}.html (text)"]
+        owner.update(dict.fromkeys(mine, name))
     altered = 0
     for name in names:
-        own = {i: s for i, s in states.items() if _owner(i, recorded, names) == name}
+        own = {i: s for i, s in states.items() if owner.get(i) == name}
         wrong = sorted(i for i, s in own.items() if s != "match")
         if not wrong:
             continue

@@ -281,14 +281,8 @@ class AuditResult:
         per_report = []
         for report in self.reports:
             cells = [c for c in self.cells if c.table.report == report]
-            per_report.append(
-                {
-                    "report": report,
-                    "tables": sum(t.report == report for t in self.tables),
-                    "hidden_cells": len(cells),
-                    "narrowest": _narrowest(cells),
-                }
-            )
+            found = {"report": report, "tables": sum(t.report == report for t in self.tables)}
+            per_report.append({**found, "hidden_cells": len(cells), "narrowest": _narrowest(cells)})
         found = {
             "run": self.run.resolve().name,
             "passed": self.status == 0,

@@ -247,11 +247,8 @@ def range_record(low: float, high: float) -> dict | None:
     width = None if math.isinf(high) else round(high - low, 6)
     if one_value(low, high):
         return {"pinned": True, "width": width}
-    return {
-        "low": round(low, 6),
-        "high": None if math.isinf(high) else round(high, 6),
-        "width": width,
-    }
+    top = None if math.isinf(high) else round(high, 6)
+    return {"low": round(low, 6), "high": top, "width": width}
 
 
 def record_text(found: dict | None) -> str:
@@ -284,14 +281,8 @@ class AuditResult:
         per_report = []
         for report in self.reports:
             cells = [c for c in self.cells if c.table.report == report]
-            per_report.append(
-                {
-                    "report": report,
-                    "tables": sum(t.report == report for t in self.tables),
-                    "hidden_cells": len(cells),
-                    "narrowest": _narrowest(cells),
-                }
-            )
+            found = {"report": report, "tables": sum(t.report == report for t in self.tables)}
+            per_report.append({**found, "hidden_cells": len(cells), "narrowest": _narrowest(cells)})
         found = {
             "run": self.run.resolve().name,
             "passed": self.status == 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -141,21 +142,13 @@ def _cmd_run(args) -> int:
     values.update(dict(args.parameter))
     countries = _countries(args.country, args.country_file)
     dropped = _countries(args.drop_country, None)
+    # the options named as on the command line (--only, --jobs, --force, --dry-run, ...)
+    same = {f.name for f in dataclasses.fields(runner.RunOptions)} & set(vars(args))
     options = runner.RunOptions(
-        only=args.only,
+        **{name: getattr(args, name) for name in same},
         fan_out={"iso3": countries} if countries else {},
         drop={"iso3": dropped} if dropped else {},
-        prune_older_than=args.prune_older_than,
         parameters=runner.resolve_parameters(plan, values),
-        jobs=args.jobs,
-        force=args.force,
-        with_code=args.with_code,
-        keep_going=args.keep_going,
-        executor=args.executor,
-        scheduler=args.scheduler,
-        allow_modified=args.allow_modified,
-        publish_below_threshold=args.publish_below_threshold,
-        dry_run=args.dry_run,
     )
     status, _ = runner.run(options)
     return status
@@ -251,28 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AGE",
         help="first remove stored reports older than AGE (e.g. 90d, 12h)",
     )
-    run.add_argument("--force", action="store_true", help="re-run even unchanged notebooks")
-    run.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="say which notebooks would run and why (a parameter, an input, code), and which "
-        "would be carried over; run nothing",
-    )
-    run.add_argument("--with-code", action="store_true", help="show code cells in the HTML")
-    run.add_argument(
-        "--keep-going", action="store_true", help="after a failure, finish the other notebooks"
-    )
-    run.add_argument(
-        "--publish-below-threshold",
-        action="store_true",
-        help="let a run whose small-cell threshold (min_cell) is below 10 become the latest",
-    )
-    run.add_argument(
-        "--allow-modified",
-        action="store_true",
-        help="run notebooks that differ from the commit (saved from JupyterLab, say); "
-        "their reports say so",
-    )
+    flags = {
+        "--force": "re-run even unchanged notebooks",
+        "--dry-run": "say which notebooks would run and why (a parameter, an input, code), and "
+        "which would be carried over; run nothing",
+        "--with-code": "show code cells in the HTML",
+        "--keep-going": "after a failure, finish the other notebooks",
+        "--publish-below-threshold": "let a run whose small-cell threshold (min_cell) is below "
+        "10 become the latest",
+        "--allow-modified": "run notebooks that differ from the commit (saved from JupyterLab, "
+        "say); their reports say so",
+    }
+    for flag, text in flags.items():
+        run.add_argument(flag, action="store_true", help=text)
     run.set_defaults(handler=_cmd_run)
 
     audit = commands.add_parser(

@@ -222,8 +222,7 @@ def below_threshold(manifest: dict) -> list[str]:
 
 def write_index(manifest: dict, run_dir: Path) -> None:
     """index.html of the run folder, and profiles.html when the run has country profiles."""
-    with paths.atomic_path(run_dir / INDEX) as tmp:
-        tmp.write_text(render(manifest, run_dir), encoding="utf-8")
-    if any("fan_out" in entry for entry in manifest["notebooks"].values()):
-        with paths.atomic_path(run_dir / PROFILES_PAGE) as tmp:
-            tmp.write_text(render_profiles(manifest, run_dir), encoding="utf-8")
+    profiles = any("fan_out" in entry for entry in manifest["notebooks"].values())
+    for page, make in [(INDEX, render)] + [(PROFILES_PAGE, render_profiles)] * profiles:
+        with paths.atomic_path(run_dir / page) as tmp:
+            tmp.write_text(make(manifest, run_dir), encoding="utf-8")

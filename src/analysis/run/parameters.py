@@ -41,23 +41,20 @@ _PLURAL = {"int": "whole numbers", "str": "texts", "float": "numbers", "bool": "
 
 def _fits(value, default):
     """`value` as the default's type, or raise TypeError."""
-    if default is ...:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if default is ... or (value is None and default is None):
         return value
     if default is None or isinstance(default, str):
-        if value is None and default is None:
-            return None
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, str) or whole:
             return str(value)  # -p glotip_vintage=2023: YAML reads a number
     elif isinstance(default, bool):
         if isinstance(value, bool):
             return value
     elif isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
+        if whole:
             return value
     elif isinstance(default, float):
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if whole or isinstance(value, float):
             return float(value)
     elif isinstance(default, list) and isinstance(value, list):
         text = not default or all(isinstance(v, str) for v in default)

@@ -23,6 +23,16 @@ KERNEL_NAME = "thb-analysis"  # the Jupyter kernel every notebook runs with
 TEMPLATES = Path(__file__).with_name("templates")  # thb: the lab template, nothing from the web
 START_TIMEOUT_S = 120
 EXECUTION_TIMEOUT_S = 1800
+PAPERMILL = {
+    "kernel_name": KERNEL_NAME,
+    "start_timeout": START_TIMEOUT_S,
+    "execution_timeout": EXECUTION_TIMEOUT_S,
+    "progress_bar": False,
+    "log_output": False,
+    # Written once at the end (or at the failing cell), not after every cell: a notebook
+    # with its figures is a megabyte, and each save re-validates it.
+    "request_save_on_cell_execute": False,
+}
 
 
 def _peak_rss_bytes(pid: int | None) -> int | None:
@@ -228,19 +238,7 @@ def _papermill(notebook: Path, output: Path, parameters: dict, sockets: Path, **
 
     try:
         papermill.execute_notebook(
-            notebook,
-            output,
-            parameters=parameters,
-            kernel_name=KERNEL_NAME,
-            cwd=notebook.parent,
-            start_timeout=START_TIMEOUT_S,
-            execution_timeout=EXECUTION_TIMEOUT_S,
-            progress_bar=False,
-            log_output=False,
-            # Written once at the end (or at the failing cell), not after every cell: a
-            # notebook with its figures is a megabyte, and each save re-validates it.
-            request_save_on_cell_execute=False,
-            **kernel,
+            notebook, output, parameters=parameters, cwd=notebook.parent, **PAPERMILL, **kernel
         )
     except papermill.PapermillExecutionError as exc:
         return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"

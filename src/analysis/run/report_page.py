@@ -140,10 +140,9 @@ def finish(page: str, title: str, info: RunInfo | None = None, warnings: Sequenc
     main = soup.find("main") or soup.body
     anchor = main.find("h1")
     if anchor is None:
-        anchor = soup.new_tag("h1")
-        anchor.string = title
+        anchor = _tag(f"<h1>{html.escape(title)}</h1>")
         main.insert(0, anchor)
-    for block in (_header(soup, info), _findings(soup, warnings), _toc(soup, main)):
+    for block in (_header(info), _findings(soup, warnings), _toc(main)):
         if block is not None:
             anchor.insert_after(block)
             anchor = block
@@ -151,30 +150,28 @@ def finish(page: str, title: str, info: RunInfo | None = None, warnings: Sequenc
     return str(soup)
 
 
-def _header(soup, info: RunInfo | None):
+def _tag(markup: str):
+    """The element an HTML snippet holds (its texts escaped by the caller)."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(markup, "html.parser").contents[0]
+
+
+def _header(info: RunInfo | None):
     if info is None:
         return None
-    line = soup.new_tag("p", attrs={"class": "thb-header"})
     parts = [f"Run {info.run_id}", info.created_utc, f"commit {info.commit}"]
-    if info.data:
-        parts.append("data: " + "; ".join(info.data))
-    line.append(" · ".join(parts))
+    parts += ["data: " + "; ".join(info.data)] if info.data else []
     links = [(info.index, "all reports of this run"), (info.profiles, "all country profiles")]
-    for href, text in links:
-        if href:
-            link = soup.new_tag("a", href=href)
-            link.string = text
-            line.extend([" · ", link])
+    line = html.escape(" · ".join(parts)) + "".join(
+        f' · <a href="{html.escape(href)}">{text}</a>' for href, text in links if href
+    )
+    line = f'<p class="thb-header">{line}</p>'
     alerts = [text for text in (unsafe_text(info.min_cell), info.modified) if text]
-    if not alerts:
-        return line
-    wrapper = soup.new_tag("div")
-    wrapper.append(line)
-    for text in alerts:
-        box = soup.new_tag("p", attrs={"class": "thb-unsafe", "role": "alert"})
-        box.string = text
-        wrapper.append(box)
-    return wrapper
+    boxes = "".join(
+        f'<p class="thb-unsafe" role="alert">{html.escape(text)}</p>' for text in alerts
+    )
+    return _tag(f"<div>{line}{boxes}</div>" if alerts else line)
 
 
 def _findings(soup, warnings: Sequence[str] = ()):
@@ -182,46 +179,35 @@ def _findings(soup, warnings: Sequence[str] = ()):
     cells = soup.select(f"div.jp-Cell.celltag_{FINDINGS_TAG}")
     if not warnings and not any(cell.get_text(strip=True) or cell.find("img") for cell in cells):
         return None  # none, or nothing in them (a cell that failed before its output)
-    box = soup.new_tag("section", attrs={"class": "thb-findings", "aria-label": "Key findings"})
-    heading = soup.new_tag("h2", id="key-findings")
-    heading.string = "Key findings"
-    box.append(heading)
-    if warnings:
-        listed = soup.new_tag("ul", attrs={"class": "thb-warnings", "role": "alert"})
-        for text in warnings:
-            item = soup.new_tag("li")
-            label = soup.new_tag("b")
-            label.string = "Warning."
-            item.extend([label, f" {text}"])
-            listed.append(item)
-        box.append(listed)
+    items = "".join(f"<li><b>Warning.</b> {html.escape(text)}</li>" for text in warnings)
+    listed = f'<ul class="thb-warnings" role="alert">{items}</ul>' if warnings else ""
+    heading = '<h2 id="key-findings">Key findings</h2>'
+    box = _tag(
+        f'<section class="thb-findings" aria-label="Key findings">{heading}{listed}</section>'
+    )
     for cell in cells:
         box.append(cell.extract())
     return box
 
 
-def _toc(soup, main):
+def _toc(main):
     """Links to every h2 of the report (and h3 when there are few headings); None without."""
     headings = [h for h in main.find_all(["h2", "h3"]) if not h.find_parent(class_="thb-findings")]
     if len(headings) > TOC_H3_LIMIT:
         headings = [h for h in headings if h.name == "h2"]
     if len(headings) < 2:
         return None
-    nav = soup.new_tag("nav", attrs={"class": "thb-toc", "aria-label": "Contents"})
-    label = soup.new_tag("p", attrs={"class": "thb-toc-title"})
-    label.string = "Contents"
-    items = soup.new_tag("ul")
+    items = []
     for number, heading in enumerate(headings):
         heading["id"] = heading.get("id") or f"section-{number + 1}"
-        item = soup.new_tag("li", attrs={"class": f"thb-toc-{heading.name}"})
-        link = soup.new_tag("a", href=f"#{heading['id']}")
         texts = heading.find_all(string=True)  # less the anchor link nbconvert adds (¶)
         text = "".join(s for s in texts if not s.find_parent("a", class_="anchor-link"))
-        link.string = " ".join(text.split())
-        item.append(link)
-        items.append(item)
-    nav.extend([label, items])
-    return nav
+        link = f'<a href="#{html.escape(heading["id"])}">{html.escape(" ".join(text.split()))}</a>'
+        items.append(f'<li class="thb-toc-{heading.name}">{link}</li>')
+    label = '<p class="thb-toc-title">Contents</p>'
+    return _tag(
+        f'<nav class="thb-toc" aria-label="Contents">{label}<ul>{"".join(items)}</ul></nav>'
+    )
 
 
 def _scroll_tables(soup) -> None:

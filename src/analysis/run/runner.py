@@ -229,17 +229,8 @@ def project_relative(path: Path) -> str:
 
 
 def step_key(notebook: Path, parameters: dict, with_code: bool, code: dict, inputs: dict) -> str:
-    blob = json.dumps(
-        {
-            "notebook": sha256_file(notebook),
-            "parameters": parameters,
-            "inputs": inputs,
-            "code": code,
-            "with_code": with_code,
-        },
-        sort_keys=True,
-        default=str,
-    )
+    fields = {"notebook": sha256_file(notebook), "parameters": parameters, "inputs": inputs}
+    blob = json.dumps({**fields, "code": code, "with_code": with_code}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -305,13 +296,10 @@ def load_manifest(run: Path) -> dict:
 
 def notebook_files(run: Path, notebook: str) -> list[Path]:
     """A notebook's files in a run folder, relative to it."""
-    found = [
-        run / f"{notebook}.ipynb",
-        run / f"{notebook}.html",
-        run / "results" / f"{notebook}.json",
-        run / "results" / f"{notebook}.tables.json",  # its table records, for the audit
-        run / "results" / f"{notebook}.figures.json",  # its figures' titles and layout checks
-    ]
+    # results: its results, table records (for the audit), figures' titles and layout checks
+    ends = (".json", ".tables.json", ".figures.json")
+    found = [run / f"{notebook}.ipynb", run / f"{notebook}.html"]
+    found += [run / "results" / f"{notebook}{end}" for end in ends]
     for folder in (run / "figures" / notebook, run / "tables" / notebook):
         found += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return [p.relative_to(run) for p in found if p.is_file()]
@@ -716,15 +704,9 @@ class Run:
         if what == "store":
             entry, made_by = detail
             store.restore(self.root, entry, self.partial)  # made by an earlier run, any run
-            seconds = entry.get("seconds", 0.0)
-            what, detail = (
-                "unchanged",
-                {
-                    "reused_from": made_by,
-                    "last_seconds": seconds,
-                    "last_peak_rss_bytes": entry.get("peak_rss_bytes"),
-                },
-            )
+            last = {"last_seconds": entry.get("seconds", 0.0)}
+            last["last_peak_rss_bytes"] = entry.get("peak_rss_bytes")
+            what, detail = "unchanged", {"reused_from": made_by, **last}
         if what != "execute":
             self.finish(name, StepResult(what, key=key, **detail))
             return
@@ -841,11 +823,7 @@ class Run:
 
     def tables_changed(self) -> str:
         """`changed_under_run` of every table the run pinned, hashed again now."""
-        now = {}
-        for rel in self.pinned:
-            path = paths.processed_dir() / Path(rel).relative_to("data/processed")
-            now[rel] = sources.sha256_of(path) if path.is_file() else "missing"
-        return self.changed_under_run(now)
+        return self.changed_under_run({rel: _table_hash(rel, "missing") for rel in self.pinned})
 
     def execute(self) -> tuple[int, Path | None]:
         if self.options.dry_run:
@@ -984,12 +962,7 @@ def build_manifest(run: Run, started: float) -> dict:
         "fan_out": run.fan_out,  # [] when every report of a fan-out was dropped
         "outputs": {str(p.relative_to(run.partial)): sha256_file(p) for p in written},
         "sources": {
-            s.name: {
-                "title": s.title,
-                "vintage": s.vintage,
-                "citation": s.citation,
-                "landing_page": s.landing_page,
-            }
+            s.name: {k: getattr(s, k) for k in ("title", "vintage", "citation", "landing_page")}
             for s in sources.select(sorted(sources.registry() if "*" in used else used))
         },
     }
@@ -1106,16 +1079,6 @@ def _state(expected: str, got: str | None) -> str:
     return "match" if got == expected else ("MISSING" if got is None else "ALTERED")
 
 
-def _owner(item: str, recorded: dict, names: list[str]) -> str:
-    """The report a checked item belongs to (its manifest `files` or processed outputs)."""
-    for name in names:
-        entry = recorded["notebooks"][name]
-        mine = {*entry.get("files", []), *entry.get("processed_outputs", {}), f"{name}.html (text)"}
-        if item in mine:
-            return name
-    return "the run"
-
-
 def _code_changes(entry: dict, folder: Path) -> list[str]:
     """The code files whose content differs from the run's."""
     notebook = folder / f"{entry['notebook']}.ipynb"
@@ -1139,9 +1102,14 @@ def _print_verdict(recorded: dict, names: list[str], published: dict, states: di
             print(f"EXTRA     {item} (not published by the run: added after it)")
         elif state != "match":
             print(f"{state:9} {item} (published file, edited or removed after the run)")
+    owner = {}  # the report a checked item belongs to (its manifest `files` or processed outputs)
+    for name in reversed(names):  # the first that lists it
+        entry = recorded["notebooks"][name]
+        mine = [*entry.get("files", []), *entry.get("processed_outputs", {}), f"{name}.html (text)"]
+        owner.update(dict.fromkeys(mine, name))
     altered = 0
     for name in names:
-        own = {i: s for i, s in states.items() if _owner(i, recorded, names) == name}
+        own = {i: s for i, s in states.items() if owner.get(i) == name}
         wrong = sorted(i for i, s in own.items() if s != "match")
         if not wrong:
             continue
@@ -1172,8 +1140,7 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
         states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
     for name in names:
         for rel, sha in manifest["notebooks"][name].get("processed_outputs", {}).items():
-            path = paths.processed_dir() / Path(rel).relative_to("data/processed")
-            states[rel] = _state(sha, sources.sha256_of(path) if path.is_file() else None)
+            states[rel] = _state(sha, _table_hash(rel))
     listed = {*manifest.get("outputs", {}), MANIFEST}
     if INDEX not in manifest.get("outputs", {}):  # a run made before its index was hashed
         listed |= {INDEX, PROFILES_PAGE}
@@ -1181,6 +1148,12 @@ def _published_states(run_dir: Path, manifest: dict, names: list[str] | None = N
         if str(path.relative_to(run_dir)) not in listed:
             states[str(path.relative_to(run_dir))] = "EXTRA"
     return states
+
+
+def _table_hash(rel: str, missing: str | None = None) -> str | None:
+    """The sha256 of a processed table named as data/processed/<name>, or `missing`."""
+    path = paths.processed_dir() / Path(rel).relative_to("data/processed")
+    return sources.sha256_of(path) if path.is_file() else missing
 
 
 def _re_execute(recorded: dict, names: list[str], jobs, notebook_dir, steps, scratch: Path) -> Path:
@@ -1196,11 +1169,9 @@ def _re_execute(recorded: dict, names: list[str], jobs, notebook_dir, steps, scr
         parameters[entry["notebook"]] = shared
     wanted = {recorded["notebooks"][n]["notebook"] for n in names}
     needs = dependencies(steps)
-    todo = list(wanted)
-    while todo:  # and every step they read from, into the scratch processed folder
-        for upstream in needs.get(todo.pop(), set()) - wanted:
-            wanted.add(upstream)
-            todo.append(upstream)
+    # and every step they read from, into the scratch processed folder
+    while upstream := {u for w in wanted for u in needs.get(w, set())} - wanted:
+        wanted |= upstream
     options = RunOptions(
         only=sorted(wanted),
         parameters=parameters,

@@ -320,7 +320,7 @@ def test_closing_text_quotes_the_real_cases_and_glotip(mapping):
         shares.glotip_explicit_shares(glotip_rows(), mapping, "2025"), 1
     )
     text = views.closing_text(ctdc, overall, "2025")
-    assert "- Real cases (CTDC K-anonymised release (2021)): " in text
+    assert "- Real cases, CTDC K-anonymised release (2021): " in text
     assert "kanon_2021" not in text
     # 3, 4 and 5 of 6
     assert "**50.0%** of records under the UN Protocol, **66.7%** under the EU Directive" in text
@@ -369,6 +369,8 @@ def test_the_widening_of_2011_against_the_framework_decision():
     assert line.endswith(f"; {begging} and {crime} go beyond both the UN Protocol and the Council "
                          "of Europe Convention.")  # fmt: skip
     assert "go beyond" not in views.widening_line(added.assign(palermo_2000=True))
+    one = views.widening_line(added[added["label"] != crime])  # one element beyond both
+    assert f"; {begging} goes beyond both" in one and "the EU text in force in 2009" in one
     scope = views.shares_scope_text()
     assert "names no purpose that none of them names" in scope
     assert f"lacks {organs}, which all four name" in scope

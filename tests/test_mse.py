@@ -270,7 +270,7 @@ def test_bic_bootstrap_reselects_in_every_replicate(korea):
     [
         (
             pd.DataFrame({"A": [1, 0, 2], "B": [0, 1, 1], "n": [3, 4, 5]}),
-            r"list column 'A' must hold only 0 or 1; rows 2",
+            r"list column 'A' must hold only 0 or 1; rows 2 hold \['2'\]",
         ),
         (
             pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "n": [3, -4, 5]}),

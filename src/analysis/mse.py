@@ -81,11 +81,18 @@ def as_table(frame: pd.DataFrame, label: str = "table") -> Table:
         raise DataError(f"{label}: list columns must have distinct names, found {list_cols}")
     bits = frame[list_cols].apply(pd.to_numeric, errors="coerce")
     counts = pd.to_numeric(frame[count_col], errors="coerce")
-    checks = {f"list column {c!r} must hold only 0 or 1;": ~bits[c].isin([0, 1]) for c in list_cols}
-    checks[f"count column {count_col!r} is not a whole number in"] = counts.isna() | (
-        counts != np.floor(counts)
-    )
-    checks[f"count column {count_col!r} is negative in"] = counts < 0
+    for column in list_cols:
+        if (bad := ~bits[column].isin([0, 1])).any():
+            held = sorted(map(str, frame.loc[bad, column].unique()))[:5]
+            raise DataError(
+                f"{label}: list column {column!r} must hold only 0 or 1; rows {_rows(bad)} "
+                f"hold {held}"
+            )
+    checks = {
+        f"count column {count_col!r} is not a whole number in": counts.isna()
+        | (counts != np.floor(counts)),
+        f"count column {count_col!r} is negative in": counts < 0,
+    }
     for what, bad in checks.items():
         if bad.any():
             raise DataError(f"{label}: {what} rows {_rows(bad)}")

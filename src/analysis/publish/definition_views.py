@@ -453,7 +453,7 @@ def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str)
     k, un, eu11, eu24 = REAL_CASES, PALERMO_2000.key, EU_2011.key, EU_2024.key
     glotip_share = glotip_share_text(*glotip_overall[shares.RANGE_COLUMNS].iloc[0])
     return (
-        f"- Real cases ({release_label(k)}): the recorded form is named explicitly for "
+        f"- Real cases, {release_label(k)}: the recorded form is named explicitly for "
         f"**{share[k, un]}** of records under the UN Protocol, **{share[k, eu11]}** under the "
         f"EU Directive of 2011 and **{share[k, eu24]}** as amended in 2024.\n"
         f"- GLOTIP {vintage}: **{glotip_share}** of detected victims have a form every "
@@ -469,10 +469,11 @@ def widening_line(added: pd.DataFrame) -> str:
     neither = added.loc[~added[[i.key for i in REFERENCES]].any(axis=1), "label"].tolist()
     text = (
         f"- {EU_2011.short} adds {len(added)} elements to the {FRAMEWORK_2002.short}, the EU "
-        "text of 2009"
+        "text in force in 2009"
     )
     if neither:
-        text += (f"; {_listed(neither)} go beyond both the UN Protocol and the Council of "
+        verb = "goes" if len(neither) == 1 else "go"
+        text += (f"; {_listed(neither)} {verb} beyond both the UN Protocol and the Council of "
                  "Europe Convention")  # fmt: skip
     return text + "."
 

@@ -238,7 +238,7 @@ def test_countries_reporting_belarusian_victims_are_counted_from_the_raw_export(
     victims = raw["Indicator"] == en.INDICATORS["victims"]
     rows = raw[victims & (raw["Iso3_code"] != "BLR") & (raw["Category"] == "Belarus")]
     citizenship = rows.loc[rows["Dimension"] == "by citizenship", "Iso3_code"]
-    either = rows.loc[rows["Dimension"].isin(cl.REPORTED_BY), "Iso3_code"]
+    either = rows.loc[rows["Dimension"].isin(glotip_raw.COUNTRY_DIMENSIONS), "Iso3_code"]
     assert ev["glotip_citizenship_all_years"] == sorted(citizenship.unique())
     assert ev["glotip_reporters_all_years"] == sorted(either.unique())
     assert len(either.unique()) > len(citizenship.unique())  # repatriation adds countries

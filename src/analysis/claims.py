@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis import catalog, victims
 from analysis import enforcement as en
+from analysis.clean.glotip import COUNTRY_DIMENSIONS
 from analysis.data.errors import DataError
 from analysis.definitions import instruments
 
@@ -120,11 +121,8 @@ def ctdc_destinations(records: pd.DataFrame, country: str = COUNTRY) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-REPORTED_BY = ("by citizenship", "by country of repatriation")
-
-
 def glotip_reporters(
-    glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW, dimensions=REPORTED_BY
+    glotip: pd.DataFrame, country: str = COUNTRY, years=WINDOW, dimensions=COUNTRY_DIMENSIONS
 ) -> list[str]:
     """Countries that reported to GLOTIP victims of the country's citizenship or repatriation."""
     rows = glotip[

@@ -197,9 +197,9 @@ def _definition(claim: pd.Series, ev: dict) -> tuple[str, str]:
         "The EU text then in force was Council Framework Decision 2002/629/JHA; the amendments "
         "drafted in 2009 became Directive 2011/36/EU. Against the Framework Decision, the "
         f"Directive adds: {'; '.join(added['label'])}. The UN Protocol and the Council of "
-        f"Europe Convention already name {_listed(both)}"
+        f"Europe Convention already name {tables.listed(both)}"
     )
-    text += f"; neither names {_listed(neither, 'or')}." if neither else "."
+    text += f"; neither names {tables.listed(neither, 'or')}." if neither else "."
     if len(both) == len(added):
         return "consistent", text
     if both:
@@ -207,12 +207,6 @@ def _definition(claim: pd.Series, ev: dict) -> tuple[str, str]:
             " The definition was widened in line with those instruments, and beyond them."
         )
     return "contradicted", text
-
-
-def _listed(labels: list[str], conjunction: str = "and") -> str:
-    if len(labels) < 2:
-        return "".join(labels)
-    return f"{', '.join(labels[:-1])} {conjunction} {labels[-1]}"
 
 
 RULES = {

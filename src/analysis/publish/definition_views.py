@@ -123,10 +123,6 @@ def widening_table(added: pd.DataFrame) -> tables.Table:
     return tables.Table(frame, caption=f"What {EU_2011.short} added to the {FRAMEWORK_2002.short}")
 
 
-def _listed(labels: list[str], conjunction: str = "and") -> str:
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} {conjunction} {labels[-1]}"
-
-
 def widening_text(added: pd.DataFrame) -> str:
     """The widening of 2011 in one paragraph: what is in line with the UN Protocol and the
     Council of Europe Convention, and what goes beyond both."""
@@ -139,9 +135,9 @@ def widening_text(added: pd.DataFrame) -> str:
     )
     if both:
         text += (" The UN Protocol and the Council of Europe Convention already contain "
-                 f"{_listed(both)}.")  # fmt: skip
+                 f"{tables.listed(both)}.")  # fmt: skip
     if neither:
-        text += f" Neither contains {_listed(neither, 'or')}: there the EU went beyond both."
+        text += f" Neither contains {tables.listed(neither, 'or')}: there the EU went beyond both."
     return text
 
 
@@ -154,13 +150,13 @@ def shares_scope_text() -> str:
     in_some = [PURPOSES[x] for x in PURPOSES if PURPOSES[x] not in in_all
                and x not in FRAMEWORK_2002.purposes
                and any(x in i.purposes for i in INSTRUMENTS)]  # fmt: skip
-    names = f"names {_listed(only)}, which none of them names" if only else (
+    names = f"names {tables.listed(only)}, which none of them names" if only else (
         "names no purpose that none of them names")  # fmt: skip
     text = f"The shares below stay on the four instruments: the {FRAMEWORK_2002.short} {names}"
     if in_all:
-        text += f", and lacks {_listed(in_all)}, which all four name"
+        text += f", and lacks {tables.listed(in_all)}, which all four name"
     if in_some:
-        text += f" (and {_listed(in_some)}, which only the later EU texts name)"
+        text += f" (and {tables.listed(in_some)}, which only the later EU texts name)"
     return text + "."
 
 
@@ -473,8 +469,8 @@ def widening_line(added: pd.DataFrame) -> str:
     )
     if neither:
         verb = "goes" if len(neither) == 1 else "go"
-        text += (f"; {_listed(neither)} {verb} beyond both the UN Protocol and the Council of "
-                 "Europe Convention")  # fmt: skip
+        beyond = "beyond both the UN Protocol and the Council of Europe Convention"
+        text += f"; {tables.listed(neither)} {verb} {beyond}"
     return text + "."
 
 

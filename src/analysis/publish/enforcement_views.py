@@ -366,10 +366,6 @@ def _countries(n) -> str:
     return f"{int(n)} {'country' if int(n) == 1 else 'countries'}"
 
 
-def _joined(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-
-
 def total_lines(
     sums: pd.DataFrame, shown: Sequence[str], year: int, universe: int, per_capita: bool
 ) -> list[str]:
@@ -380,10 +376,10 @@ def total_lines(
         return []
     parts = [f"{bounds_text(rows.loc[k].lower, rows.loc[k].upper)} {en.LABELS[k]} "
              f"({int(rows.loc[k].n_countries)} of {universe} countries)" for k in keys]  # fmt: skip
-    line = f"- **{year}:** {_joined(parts)}."
+    line = f"- **{year}:** {tables.listed(parts)}."
     if per_capita:
         rates = [bounds_text(rows.loc[k].rate_lower, rows.loc[k].rate_upper, 2) for k in keys]
-        line += f" Per 100,000 people in the reporting countries: {_joined(rates)}."
+        line += f" Per 100,000 people in the reporting countries: {tables.listed(rates)}."
     return [line]
 
 
@@ -394,7 +390,7 @@ def ratio_lines(ratio: pd.DataFrame, year: int) -> list[str]:
              "reporting both)" for name, r in rows.iterrows()]  # fmt: skip
     if not parts:
         return []
-    return [f"- **From prosecution to conviction, {year}:** {_joined(parts)}; counts of the "
+    return [f"- **From prosecution to conviction, {year}:** {tables.listed(parts)}; counts of the "
             "same year, not of the same people."]  # fmt: skip
 
 
@@ -405,7 +401,7 @@ def tip_lines(summary: dict, years: Sequence[int]) -> list[str]:
     parts = [f"{bounds_text(s['min_ratio'], s['max_ratio'], 2)} for {m.replace('_', ' ')} "
              f"(highest in {s['year_of_max']})" for m, s in summary.items()]  # fmt: skip
     return [f"- **US TIP Report against GLOTIP, {years[0]}–{years[-1]}:** as a multiple of the "
-            f"GLOTIP world sum, the TIP figure is {_joined(parts)}."]  # fmt: skip
+            f"GLOTIP world sum, the TIP figure is {tables.listed(parts)}."]  # fmt: skip
 
 
 def gap_lines(gaps: pd.DataFrame) -> list[str]:

@@ -743,7 +743,7 @@ def ranking_line(dest: dict) -> str | None:
     if known < dest["records"]:
         base += f", {disclosure.share_text(known / dest['records'], digits=0)} of all"
     for n in range(len(parts), 0, -1):
-        line = f"Main foreign destinations ({base}): {_joined(parts[:n])}."
+        line = f"Main foreign destinations ({base}): {tables.listed(parts[:n])}."
         if len(line) <= MAX_HEADLINE_CHARS:
             return line
     return None
@@ -775,10 +775,6 @@ def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) 
         inner = "; ".join([", ".join([f"{r.records:,}", *share]), *marks.get(r.place, [])])
         parts.append(f"{r.country} ({inner})")
     return parts
-
-
-def _joined(parts: list[str]) -> str:
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 # A place whose records come mostly from one registration year is one caseload (one programme,
@@ -872,7 +868,7 @@ def summary_facts(
             "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
             "domestic": _stated(domestic, threshold),
             "parts": parts,
-            "sentence": _joined(parts),
+            "sentence": tables.listed(parts),
             "first": (top_records(table) or [None])[0],
         }
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
@@ -959,16 +955,21 @@ def glotip_point(facts: dict) -> str:
         details += [CHECK_WORDS[f["check"]]] if f.get("check") in CHECK_WORDS else []
         details = f" ({'; '.join(details)})" if details else ""
         counts.append(f"{f['count']} {en.LABELS[key]}{details}")
-    lead = f"In GLOTIP for {years[0]}, {name} reported" if len(years) == 1 else (
-        f"In GLOTIP, {name} last reported")  # fmt: skip
-    text = f"{lead} {_joined(counts)}: {_joined([f['rate'] for f in glotip.values()])} per 100,000"
+    lead = f"In GLOTIP, {name} last reported"
+    if len(years) == 1:
+        lead = f"In GLOTIP for {years[0]}, {name} reported"
+    rates = tables.listed([f["rate"] for f in glotip.values()])
+    text = f"{lead} {tables.listed(counts)}: {rates} per 100,000"
     regions = {f["region"] for f in glotip.values() if f["region_rate"]}
     if len(regions) == 1:
-        rates = _joined([f["region_rate"] or "no figure" for f in glotip.values()])
+        rates = tables.listed([f["region_rate"] or "no figure" for f in glotip.values()])
         same = "" if len(years) == 1 else " in the same years"
         text += f" (the {regions.pop()}{same}: {rates})"
-    notes = [f" {x['about']}: {x['short']}, see the enforcement section."
-             for x in facts.get("context", []) if x["role"] == "glotip"]  # fmt: skip
+    notes = [
+        f" {x['about']}: {x['short']}, see the enforcement section."
+        for x in facts.get("context", [])
+        if x["role"] == "glotip"
+    ]
     return text + "." + "".join(notes)
 
 
@@ -976,12 +977,14 @@ def revisions_text(revised: pd.DataFrame, vintage: str) -> str:
     """What the latest GLOTIP export changed of the totals shown; '' without a revision."""
     if revised.empty:
         return ""
-    changes = _joined([f"{en.LABELS[r.indicator]} in {r.year} from {r.before:,} to {r.after:,}"
-                       for r in revised.itertuples()])  # fmt: skip
+    changes = [
+        f"{en.LABELS[r.indicator]} in {r.year} from {r.before:,} to {r.after:,}"
+        for r in revised.itertuples()
+    ]
     latest = releases.GLOTIP[max(releases.GLOTIP)].label
     return (
         f"**Revised since.** The {latest} changes figures shown here from the "
-        f"{releases.GLOTIP[vintage].label}: {changes}."
+        f"{releases.GLOTIP[vintage].label}: {tables.listed(changes)}."
     )
 
 

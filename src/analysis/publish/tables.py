@@ -32,6 +32,13 @@ def words(name) -> str:
     return str(name).replace("_", " ").strip()
 
 
+def listed(items: list[str], conjunction: str = "and") -> str:
+    """Items as a sentence lists them: 'a, b and c' ('' for none)."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
 def _is_missing(value) -> bool:
     return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 

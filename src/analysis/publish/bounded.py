@@ -1,6 +1,5 @@
-"""Figures that published ranges leave open (GLOTIP's `<5` cells, 1 to 4), as text: the
-range, '1,234–1,246', or the number when exact; `glotip_record` describes them for the audit.
-"""
+"""Figures that GLOTIP's `<5` cells leave as ranges, as text ('1,234–1,246'), and their
+records for the audit."""
 
 from __future__ import annotations
 
@@ -12,8 +11,7 @@ GLOTIP_SMALL = 5  # UNODC publishes a count of 1 to 4 as `<5`
 
 
 def bounds_text(lower, upper, decimals: int = 0) -> str:
-    """'1,234' when exact, '1,234–1,246' when suppressed cells leave a range, '≥1,234' without
-    an upper bound, '' when there is no figure."""
+    """'1,234', '1,234–1,246', '≥1,234' without an upper bound, '' without a figure."""
     if pd.isna(lower):
         return ""
     if pd.isna(upper):
@@ -23,7 +21,6 @@ def bounds_text(lower, upper, decimals: int = 0) -> str:
 
 
 def format_bounds(lower, upper, decimals: int = 0) -> pd.Series:
-    """`bounds_text` for each pair of a column of lower and a column of upper bounds."""
     lower = pd.Series(lower, dtype="Float64")
     upper = pd.Series(upper, dtype="Float64", index=lower.index)
     labels = [bounds_text(lo, hi, decimals) for lo, hi in zip(lower, upper, strict=True)]
@@ -41,9 +38,8 @@ def bounds_table(
     countries: Mapping[str, str] | None = None,
     drop_empty: bool = True,
 ) -> pd.DataFrame:
-    """One row per year, one text column per key of `key_col` (named by `labels`): the figure,
-    or its range where `<5` cells took part, '' where there is none. `countries` maps a key to
-    the name of a column holding its `n_countries` next to it."""
+    """One row per year, one column of `bounds_text` per key; `countries` maps a key to the
+    name of a column of its `n_countries`."""
     years = list(years)
     labels, countries = labels or {}, countries or {}
     table = pd.DataFrame(index=pd.Index(years, name="year"))
@@ -64,7 +60,7 @@ def bounds_table(
 
 
 def _shown(lower, upper, cell: bool = True):
-    """A figure as a table record holds it: the number, `<5` for such a cell, else the range."""
+    """A figure as a record holds it: the number, `<5`, else the range."""
     if lower == upper:
         return int(lower)
     if cell and (lower, upper) == (1, GLOTIP_SMALL - 1):
@@ -79,10 +75,8 @@ def glotip_record(
     dims: Sequence[str],
     sums: Sequence[Sequence[str]] = (),
 ) -> dict:
-    """GLOTIP figures as a reader sees them, for the disclosure audit (as
-    `disclosure.CountTable.record`): each figure of `cells` (`lower`, `upper` per combination
-    of `dims`) and the sum over each group of each list of dims in `sums`. Every dimension is
-    partial (a report shows some countries and years)."""
+    """GLOTIP figures (`lower`, `upper` per `dims`) and the sums over each of `sums` as a
+    reader sees them, for the audit; every dimension is partial."""
     dims = list(dims)
     rows = cells.dropna(subset=["lower"]).sort_values(dims)
     keys = rows[dims].astype(str).to_numpy().tolist()
@@ -109,8 +103,7 @@ def country_totals_record(
     sums: Sequence[Sequence[str]] = (),
     base: bool = False,
 ) -> dict:
-    """`glotip_record` of published country totals: one population per export. `base`: every
-    total of the export in the report's years, to which the others are linked."""
+    """`glotip_record` of country totals; `base`: every total of the export in the years."""
     record = glotip_record(name, f"GLOTIP {vintage}: published country totals", totals,
                            TOTALS_DIMS, sums)  # fmt: skip
     return record | {"base": True} if base else record

@@ -1,9 +1,5 @@
-"""Offline choropleth maps from the Natural Earth 1:110m country polygons (matplotlib only).
-
-Many small states (Malta, Singapore) have no polygon at this scale: `choropleth` returns them
-so that a notebook can list them next to the map. Every map uses one fixed set of classes, so
-maps of different countries compare. Small cells are never coloured by value: a count of 1 to
-threshold-1 falls in one grey, hatched "fewer than N" class.
+"""Choropleth maps from the Natural Earth 1:110m polygons, one fixed set of classes for every
+map. Small cells are never coloured by value: they fall in one grey, hatched "fewer than N" class.
 """
 
 from __future__ import annotations
@@ -33,8 +29,6 @@ WIDE_DEGREES = 45.0  # a country wider than this does not set an automatic map w
 
 @dataclass
 class MapInfo:
-    """What a map shows, for the notebook's text and the results JSON."""
-
     breaks: list[float]
     classes: dict[str, str]  # ISO3 -> class label, for every country with a value
     not_drawn: list[str] = field(default_factory=list)  # codes with a value but no polygon
@@ -42,7 +36,7 @@ class MapInfo:
 
 
 def country_path(shape: base_map.Shape) -> MplPath:
-    """One compound path: exteriors counter-clockwise, holes clockwise (nonzero fill rule)."""
+    """One path: exteriors counter-clockwise, holes clockwise (nonzero fill rule)."""
     vertices, codes = [], []
     for rings in shape.polygons:
         for i, ring in enumerate(rings):
@@ -57,7 +51,6 @@ def country_path(shape: base_map.Shape) -> MplPath:
 
 
 def in_window(path: MplPath, window: tuple[float, ...], margin: float = 1.0) -> bool:
-    """Whether any of the country can show in the lon/lat window (edges included)."""
     box = path.get_extents()
     return not (
         box.x1 < window[0] - margin
@@ -68,13 +61,11 @@ def in_window(path: MplPath, window: tuple[float, ...], margin: float = 1.0) -> 
 
 
 def breaks(threshold: int) -> list[float]:
-    """The class lower bounds of every map: the threshold (below it everything is 'fewer
-    than N'), then the fixed bounds above it; the same whatever a map's values."""
+    """The class lower bounds of every map: the threshold, then the fixed ones above it."""
     return [float(threshold), *(float(b) for b in CLASS_BOUNDS if b > threshold)]
 
 
 def class_colours(bounds: list[float]) -> dict[str, tuple]:
-    """One colour per class label, light to dark, fixed by the bounds alone."""
     cmap = plt.get_cmap(CMAP)
     shades = np.linspace(0.15, 0.95, len(bounds))
     return {label: cmap(x) for label, x in zip(class_labels(bounds), shades, strict=True)}
@@ -91,7 +82,7 @@ def class_labels(bounds: list[float]) -> list[str]:
 
 
 def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Series:
-    """Class label per code: 'fewer than N' for small cells, else its range; zeros drop out."""
+    """'fewer than N' for a small cell, else its class; zeros drop out."""
     values = values[values.fillna(0) > 0]
     small = disclosure.is_small(values, threshold)
     labels = class_labels(bounds)
@@ -103,9 +94,8 @@ def classify(values: pd.Series, threshold: int, bounds: list[float]) -> pd.Serie
 
 
 def extent_for(codes: list[str], shapes: dict[str, base_map.Shape], pad: float = 12.0):
-    """A lon/lat window around the given countries (their largest parts' mean points). Very
-    wide countries (Russia, Canada) would stretch it to the whole world: they are left out of
-    the window when smaller ones are present (they still show)."""
+    """A lon/lat window around the countries; very wide ones (Russia) do not set it when
+    smaller ones are present."""
     present = [c for c in codes if c in shapes]
     compact = [c for c in present if np.ptp(shapes[c].largest()[0][:, 0]) <= WIDE_DEGREES]
     points = [shapes[c].centroid() for c in (compact or present)]
@@ -135,9 +125,8 @@ def choropleth(
     home_label: str | None = None,
     extent: str | tuple[float, float, float, float] = "world",
 ):
-    """A choropleth of counts per ISO3 code (index) and its `MapInfo`. `home` is outlined (not
-    coloured: the map shows other countries); `extent` is "world", "auto" (around the coloured
-    countries and home) or (lon_min, lon_max, lat_min, lat_max)."""
+    """A choropleth of counts per ISO3 code and its `MapInfo`; `home` is outlined, not coloured;
+    `extent`: "world", "auto" or (lon_min, lon_max, lat_min, lat_max)."""
     shapes = base_map.load_shapes()
     width = 10
     values = pd.Series(values, dtype="Float64").dropna()

@@ -1,8 +1,4 @@
-"""One house style for every figure: title, axis labels with units, a source line.
-
-The source line (caption) is wrapped to the figure's width and set below the axes in space
-reserved for it, at a size that stays legible when a page shows the figure 1,000 px wide.
-"""
+"""One house style for every figure: title, axis labels with units, a source line below."""
 
 from __future__ import annotations
 
@@ -26,14 +22,9 @@ from analysis.publish import disclosure, style
 from analysis.schemas.victims import GENDERS
 
 GENDER_COLOURS = dict(zip(GENDERS, style.COLORBLIND, strict=False))  # seaborn's "colorblind"
-# Named series of a line chart: Paul Tol's "muted" scheme and three of his "light" colours,
-# twelve colours that colour-blind readers tell apart; "other" and "unknown" are greys.
-SERIES_COLOURS = (
-    "#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255",
-    "#44AA99", "#EE8866", "#AA4499", "#999933", "#77AADD", "#BBCC33",
-)  # fmt: skip
+SERIES_COLOURS = style.SERIES  # see style.toml
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-OTHER_COLOUR = "#555555"
+OTHER_COLOUR = "#555555"  # "other" and "unknown" are greys
 UNKNOWN_COLOUR = "#999999"
 MAX_SERIES = 8  # named lines in one chart, plus "other" and "unknown"
 CAPTION_COLOUR = "#444444"
@@ -55,7 +46,7 @@ def sentence(text: str) -> str:
 
 
 def source_line(*source_names: str, note: str = "") -> str:
-    """'Source: publisher, title.' (or 'Sources: A; B.') from the registry, then the note."""
+    """'Source: publisher, title.' (or 'Sources: A; B.'), then the note."""
     parts = [f"{s.publisher.split(',')[0]}, {s.title}" for s in sources.select(source_names)]
     head = "Source: " if len(parts) == 1 else "Sources: "
     return with_note(head + "; ".join(parts) + ".", note)
@@ -87,8 +78,7 @@ def wrap_text(fig, text: str, fontsize: float, width_px: float) -> str:
 
 
 class CountFormatter(ScalarFormatter):
-    """Tick labels with thousands separators (12,500) when every tick is a whole number, else
-    matplotlib's own."""
+    """Tick labels as 12,500 when every tick is a whole number."""
 
     def format_ticks(self, values):
         if len(values) and all(float(v).is_integer() for v in values):
@@ -97,8 +87,8 @@ class CountFormatter(ScalarFormatter):
 
 
 def add_caption(fig, labels: tuple[str, ...], source: str) -> float:
-    """Thousands separators on linear count axes, and the source line, wrapped, at the bottom of
-    a figure made taller by its height; returns the height (fraction) left below the plots."""
+    """The source line, wrapped, below a figure made taller for it; returns the height
+    (fraction) left below the plots."""
     if not (all(labels) and source):
         raise ValueError("every figure needs a title, both axis labels and a source")
     for ax in fig.axes:
@@ -129,8 +119,7 @@ def finish(fig, ax, *, title: str, xlabel: str, ylabel: str, source: str):
 
 
 def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str):
-    """`finish` for panels: one title, one x-label under and one y-label beside all panels,
-    and the source line."""
+    """`finish` for panels: one title, x-label, y-label and source line for all."""
     for ax in np.ravel(axes):
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -146,8 +135,7 @@ def finish_grid(fig, axes, *, title: str, xlabel: str, ylabel: str, source: str)
 def small_multiples(
     panels: dict, draw, *, title: str, xlabel: str, ylabel: str, source: str, sharey=False
 ):
-    """One small panel per key of `panels` (titled with its value), four to a row, sharing the
-    x axis of years: `draw(ax, key)` draws a panel; the first panel holds the legend."""
+    """One panel per key of `panels`, four to a row: `draw(ax, key)` draws a panel."""
     ncols = 4
     nrows = int(np.ceil(len(panels) / ncols))
     fig, axes = figure(
@@ -164,8 +152,7 @@ def small_multiples(
 
 
 def rows_of(table: pd.DataFrame, column: str, key, years) -> pd.DataFrame:
-    """The rows of `table` whose `column` is `key` over all of `years`: a year without a row is
-    a gap in a line, not a zero."""
+    """The rows of `key` over all of `years`: a year without a row is a gap, not a zero."""
     return table[table[column] == key].set_index("year").reindex(years)
 
 
@@ -178,8 +165,7 @@ def share_band(ax, table: pd.DataFrame, name: str, *, color, label: str):
 
 
 def bounds_band(ax, x, lower, upper, label: str, *, marker: str = "o", alpha=0.3, color=None):
-    """A series known only within bounds (`<5` cells): a line at the lower bound and a band up
-    to the upper one, so the figure shows the range rather than one guessed value."""
+    """A series known only within bounds: a line at the lower bound, a band to the upper."""
     colour = {} if color is None else {"color": color}  # else both follow the colour cycle
     ax.plot(x, lower.astype(float), marker=marker, ms=3, label=label, **colour)
     ax.fill_between(x, lower.astype(float), upper.astype(float), alpha=alpha, **colour)
@@ -192,9 +178,8 @@ def integer_years(axes, nbins: int = 6) -> None:
 
 
 def count_heatmap(ax, counts, threshold: int, hidden=None, wrap: int = 0):
-    """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured.
-    `hidden` blanks more cells, labelled "(s)" as in the table, so a figure never shows a cell
-    its table hides. `wrap`: column labels wrapped at that many characters, else slanted."""
+    """Heatmap of counts: small cells are left blank and labelled '<threshold', never coloured;
+    `hidden` cells are blank and "(s)", as in the table."""
     mask = disclosure.is_small(counts, threshold)
     if hidden is not None:
         mask = mask | hidden.reindex_like(counts).fillna(False).astype(bool)
@@ -217,9 +202,8 @@ def count_heatmap(ax, counts, threshold: int, hidden=None, wrap: int = 0):
 
 
 def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)", horizontal=False):
-    """Stacked bars (one per row of `values`) that never draw a hidden cell as zero or where it
-    would give it away: the shown segments, then one hatched segment for the hidden cells
-    together (total minus shown); a row whose total is missing or hidden is a gap."""
+    """Stacked bars that never draw a hidden cell: one hatched segment holds a row's hidden
+    cells together (total minus shown); a row whose total is hidden is a gap."""
     hidden = hidden.reindex_like(values).fillna(False).astype(bool)
     shown = values.astype("float64").mask(hidden).fillna(0.0)
     totals = pd.Series(totals, index=values.index, dtype="float64")
@@ -242,9 +226,8 @@ def stacked_bars(ax, values, hidden, totals, label: str = "hidden (small cells)"
 
 
 def named_lines(ax, frame: pd.DataFrame, *, other=None, unknown=None) -> list:
-    """One line per column of `frame` (x: its index) in its own colour and marker; `other` in
-    dark grey and `unknown` grey dashed, drawn last. Returns the columns beyond `MAX_SERIES`,
-    which are not drawn."""
+    """One line per column, `other` and `unknown` in greys; returns the columns beyond
+    `MAX_SERIES`, which are not drawn."""
     named = [c for c in frame.columns if c not in (other, unknown)]
     for i, column in enumerate(named[:MAX_SERIES]):
         ax.plot(frame.index, frame[column], marker=MARKERS[i], ms=4, lw=1.6,
@@ -263,8 +246,7 @@ def side_legend(ax):
 
 
 def count_axis(ax, maximum: float, linthresh: int = 10) -> None:
-    """A y axis for counts up to `maximum`: linear up to 100 (whole numbers), else symmetric
-    log with a tick at 0 and every power of ten (10, 100, 1,000...)."""
+    """A count axis: linear up to 100, else symmetric log ticked at 0 and powers of ten."""
     if not np.isfinite(maximum) or maximum < 10 * linthresh:
         ax.set_yscale("linear")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
@@ -327,8 +309,7 @@ def text_boxes(fig) -> list[tuple[str, object]]:
 
 
 def layout_problems(fig, drawn: bool = False) -> list[str]:
-    """What a reader would see clipped or covered: texts outside the canvas or overlapping (they
-    may touch). `drawn`: the canvas was just drawn (at any dpi), so it is measured as it is."""
+    """Texts outside the canvas or overlapping (they may touch); `drawn`: already drawn."""
     if not drawn:
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

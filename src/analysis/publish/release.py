@@ -3,13 +3,9 @@
 "Citizens of A exploited in B" is one cell of one grid per CTDC release (citizenship x place
 of exploitation, with row, column and grand totals); A's profile shows its row, B's its column.
 Protected page by page, one page could print what another hides; protected here as one table,
-every page shows a cell exactly as the release does, and a total only where the release
-publishes it. The catalog table `release_places` holds what a reader may see of it (counts,
-`<10`, `(s)`), never a hidden value. The release also holds each release's records by form,
-gender and age, and other reports' tables at their defaults (`Released.held`).
-
-A report made with another year range or threshold than the release's cannot slice it: it
-protects its own tables and says that it is an exploration outside the audited release.
+every page shows a cell exactly as the release does. The catalog table `release_places` holds
+what a reader may see of it, never a hidden value. A report with other years or another
+threshold protects its own tables and says that it is an exploration outside the release.
 """
 
 from __future__ import annotations
@@ -38,8 +34,7 @@ AXIS = {"destinations": (ROWS, COLUMNS), "origins": (COLUMNS, ROWS)}  # role: (f
 
 
 def place_grid(frame: pd.DataFrame, release: str, years: Sequence[int] = YEARS) -> pd.Series:
-    """Records of one release per citizenship and place of exploitation (unknown as a value):
-    the non-zero cells (a missing cell is a zero, shown as such)."""
+    """Records of one release per citizenship and place of exploitation: the non-zero cells."""
     rows = frame[(frame["release"] == release) & frame["year"].between(*years).fillna(False)]
     keys = [rows[c].astype("string").fillna(pr.UNKNOWN).rename(name)
             for c, name in (("citizenship", ROWS), ("exploitation_country", COLUMNS))]  # fmt: skip
@@ -50,7 +45,6 @@ def place_grid(frame: pd.DataFrame, release: str, years: Sequence[int] = YEARS) 
 def protect_grid(
     counts: pd.Series, release: str, population: str, threshold: int
 ) -> disclosure.CountTable:
-    """One release's grid protected as one table with its row, column and grand totals."""
     sums = disclosure.margins(counts, [(ROWS,), (COLUMNS,), ()])
     name = f"Records by citizenship and place of exploitation ({releases.CTDC[release].label})"
     table = disclosure.protect(name, population, counts, sums, threshold)
@@ -61,7 +55,6 @@ def protect_grid(
 def build(
     frame: pd.DataFrame, years: Sequence[int] = YEARS, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict[str, disclosure.CountTable]:
-    """The protected grid of every release in `frame` (the cleaned victim records)."""
     found = [r for r in releases.CTDC if r in set(frame["release"].astype(str))]
     return {r: protect_grid(place_grid(frame, r, years), r, victims.population(r, years, frame),
                             threshold) for r in found}  # fmt: skip
@@ -78,7 +71,6 @@ MARGINS = {**FLAGS, "gender": "gender", "age_band": "age band", "age_group": "ag
 
 
 def margin_counts(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
-    """Per release in `frame`: its records per category of `column`, zeros included."""
     if column == "age_group" and column not in frame:
         frame = frame.assign(age_group=victims.age_group(frame))
     if column in FLAGS:
@@ -94,7 +86,6 @@ def margin_counts(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
 def margin_tables(
     frame: pd.DataFrame, column: str, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict[str, disclosure.CountTable]:
-    """Per release: all its records by `column`, with the release's total, protected."""
     return {release: disclosure.protect(f"Records by {MARGINS[column]} ({release})",
                                         victims.population(release), counts,
                                         disclosure.margins(counts, [()]), threshold)
@@ -104,7 +95,6 @@ def margin_tables(
 def build_margins(
     frame: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD
 ) -> dict[str, dict[str, disclosure.CountTable]]:
-    """Every `MARGINS` table of every release in `frame`: column -> release -> table."""
     return {column: margin_tables(frame, column, threshold) for column in MARGINS}
 
 
@@ -122,8 +112,7 @@ def record(
     margins: dict[str, dict[str, disclosure.CountTable]] | None = None,
     reports: Reports | None = None,
 ) -> dict:
-    """What the catalog keeps of the release: what a reader sees, never a hidden value.
-    `reports`: per report, its tables at its defaults under their key, by part."""
+    """What the catalog keeps of the release: what a reader sees, never a hidden value."""
     return {"years": [int(years[0]), int(years[-1])], "threshold": int(threshold),
             "tables": {r: t.record() for r, t in tables.items()},
             "margins": {c: {r: t.record() for r, t in by.items()}
@@ -133,23 +122,8 @@ def record(
                         for name, sets in (reports or {}).items()}}  # fmt: skip
 
 
-def summary(tables: dict[str, disclosure.CountTable]) -> pd.DataFrame:
-    """Per release: records, non-zero cells, small and secondary cells, totals withheld."""
-    rows = []
-    for release, table in tables.items():
-        kinds = table.kinds().value_counts()
-        rows.append({"release": releases.CTDC[release].label,
-                     "records": int(table.counts.sum()), "cells": len(table.counts),
-                     "small": int(kinds.get("small", 0)),
-                     "secondary": int(kinds.get("secondary", 0)),
-                     "totals": len(table.sums), "withheld": len(table.withheld)})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
 @dataclass
 class Released:
-    """The release as the catalog holds it (`load`): per CTDC release, its grid's record."""
-
     years: tuple[int, int]
     threshold: int
     tables: dict[str, dict]
@@ -172,8 +146,7 @@ class Released:
         self, release: str, iso3: str, role: str, counts: pd.Series, name: str, population_: str
     ) -> disclosure.CountTable:
         """The country's row (destinations) or column (origins) of `release`'s grid over the
-        places of `counts` (its exact records per place, zeros included), hidden where the
-        release hides it, with the release's total."""
+        places of `counts`, hidden where the release hides it."""
         fixed, place = AXIS[role]
         record = self.tables[release]
         at = {d: i for i, d in enumerate(record["dims"])}
@@ -200,8 +173,8 @@ class Released:
     def cells(
         self, release: str, counts: pd.Series, name: str, population_: str, threshold: int
     ) -> disclosure.CountTable | None:
-        """Cells of `release`'s grid (`counts`: by citizenship and destination) as the release
-        shows them; None where the table counts other records or uses another threshold."""
+        """Cells of `release`'s grid as the release shows them; None for other records or
+        another threshold."""
         record = self.tables.get(release)
         if record is None or (record["population"], self.threshold) != (population_, threshold):
             return None
@@ -222,8 +195,8 @@ class Released:
     def margin(
         self, frame: pd.DataFrame, column: str, threshold: int
     ) -> dict[str, disclosure.CountTable]:
-        """Per release in `frame`: its `MARGINS` table of `column` as the release publishes it;
-        with another `threshold`, protected here (an exploration)."""
+        """Per release: its `MARGINS` table of `column` as released (another `threshold`:
+        protected here)."""
         if int(threshold) != self.threshold:
             return margin_tables(frame, column, threshold)
         tables = {}
@@ -235,8 +208,7 @@ class Released:
 
 
 def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTable:
-    """A released table as a `CountTable` with the cells' `counts` (in the record's order):
-    hidden and withheld where the release hides and withholds."""
+    """A released table as a `CountTable` with the cells' `counts`, hidden as released."""
     keys = [tuple(str(k) for k in c["key"]) for c in record["cells"]]
     mine = [tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
             for key in counts.index]  # fmt: skip
@@ -263,14 +235,12 @@ def restore(record: dict, counts: pd.Series, release: str) -> disclosure.CountTa
 
 
 def stale(what: str) -> DataError:
-    """The error of a report that finds the protected release older than what it needs."""
     return DataError(f"{what}: re-run the release step (python -m analysis run)")
 
 
 def _check(release: str, where: str, shown, count, threshold: int, cell: bool = True) -> bool:
-    """Whether the release hides a cell or sum (`shown`: what it shows). What it shows must
-    hold for the records' `count` (a withheld sum may be anything), else a DataError that
-    quotes the count only as a reader may see it: the release is older than the records."""
+    """Whether the release hides a cell or sum; a DataError (quoting the count only as a reader
+    may see it) when what it shows does not hold for `count`: the release is stale."""
     count = int(count)
     if isinstance(shown, int):
         agrees = shown == count
@@ -308,8 +278,7 @@ def write(
 def margin_view(
     by_release: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
 ) -> tables.Table:
-    """A `MARGINS` table of every release for the reader: one row per release, one column per
-    category, the release's records and `extra` (by release)."""
+    """A `MARGINS` table for the reader: a row per release, a column per category, `extra`."""
     rows = {}
     for release, table in by_release.items():
         text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
@@ -325,6 +294,5 @@ def margin_view(
 
 
 def flag_meanings(records: pd.DataFrame) -> pd.Series:
-    """Per release, what a 'no' of its flags means, in words."""
     first = records.groupby("release", observed=True)["flag_false_means"].first()
     return first.map(tables.words).rename("'no' means")

@@ -1,9 +1,6 @@
-"""Everything the release step protects, as one linked set (notebook 05 and the test set-up
-build it the same way): each release's citizenship x place grid (`release.build`), its margins
-by form, gender and age (`release.build_margins`), and, at their defaults, the trends report's
-tables (`victim_views.default_selection`, those compared with GLOTIP included) and the
-definitions report's grids (`definition_views.named_grids`) and every country profile's
-breakdowns and maps (`profile_views.default_parts`), each protected with what came before it."""
+"""Everything the release step protects, as one linked set: each release's grid and margins,
+and at their defaults the trends, definitions and profile reports' tables, each protected with
+what came before it."""
 
 from __future__ import annotations
 
@@ -29,19 +26,16 @@ class ReleaseSet:
     profiles: list = ()  # [(key, {part: table})]: each country profile's breakdowns and maps
 
     def reports(self) -> dict[str, list[disclosure.CountTable]]:
-        """The tables held for reports at their defaults: `trends`, `definitions`, `profiles`."""
         return {"trends": [t for _, p in [*self.selections, *self.compared] for t in p.values()],
                 "definitions": list(self.named.values()),
                 "profiles": [t for _, p in self.profiles for t in p.values()]}  # fmt: skip
 
     def tables(self) -> list[disclosure.CountTable]:
-        """Every table of the set, for the audit (`Report.table`)."""
         margins = [t for by in self.margins.values() for t in by.values()]
         held = [t for found in self.reports().values() for t in found]
         return [*self.grids.values(), *margins, *held]
 
     def hidden(self, part: str) -> int:
-        """Cells hidden in the tables held for one report (a key of `reports`)."""
         return sum(int((t.kinds() != "shown").sum()) for t in self.reports()[part])
 
     def write(self, folder=None):
@@ -57,8 +51,7 @@ def build(
     threshold: int = 10,
     glotip: pd.DataFrame | None = None,
 ) -> ReleaseSet:
-    """The set from the victim records of every release (all columns) and, for the tables
-    compared with GLOTIP, the GLOTIP table (every export)."""
+    """The set from the victim records of every release and the GLOTIP table."""
     span = (int(years[0]), int(years[-1]))
     grids = rel.build(records, span, threshold)
     margins = rel.build_margins(records, threshold)

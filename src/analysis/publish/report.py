@@ -1,10 +1,5 @@
-"""What a notebook hands to its report: key numbers (results JSON) and figure files.
-
-In a run, the runner injects `report_dir` (the run folder); opened in JupyterLab it is None and
-nothing is written, so exploring never touches a published report. `save` is the gate every
-results file passes: it refuses one that holds a small count or any part of a hidden share
-(`disclosure.check_results`), in JupyterLab too.
-"""
+"""What a notebook hands to its report: key numbers (results JSON) and figure files; with no
+`report_dir` (JupyterLab) nothing is written. `save` refuses results that reveal a small cell."""
 
 from __future__ import annotations
 
@@ -49,8 +44,7 @@ def figure_bytes(fig, kind: str) -> bytes:
 
 
 def drawn_png(fig) -> tuple[bytes, list[str]]:
-    """Draw `fig` once at `FIGURE_DPI`: its PNG (the bytes `figure_bytes` gives) and the layout
-    problems of that drawing."""
+    """Draw `fig` once: its PNG (as `figure_bytes`) and the layout problems of that drawing."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -84,14 +78,12 @@ class Report:
         self.results[key] = value
 
     def table(self, table: disclosure.CountTable | dict):
-        """Keep a protected table's record (or a GLOTIP record) for the disclosure audit
-        (results/<notebook>.tables.json); returns the table."""
+        """Keep a protected table's record (or a GLOTIP record) for the audit; returns it."""
         self.tables.append(table if isinstance(table, dict) else table.record())
         return table
 
     def show_table(self, table: Table, name: str) -> Table:
-        """A table for the reader: in a run, also written as tables/<notebook>/<name>.csv (the
-        text the reader sees) and linked under it. Returns it, so that a cell displays it."""
+        """A table for the reader; in a run also written as tables/<notebook>/<name>.csv."""
         if self.folder is not None:
             rel = f"tables/{self.notebook}/{name}.csv"
             with atomic_path(self.folder / rel) as tmp:
@@ -100,9 +92,8 @@ class Report:
         return table
 
     def figure(self, fig, name: str) -> None:
-        """Show `fig` as a 2x PNG (displayed at half its pixel size) with its title as alt text,
-        and close it. In a run, also save it (PNG, and SVG unless `svg=False`) and keep its
-        name, title and layout problems; a problem is also a warning, so the run shows it."""
+        """Show `fig` as a 2x PNG and close it; in a run also save it. A layout problem is also
+        a warning, so the run shows it."""
         from IPython.display import Image, display
 
         title = figure_title(fig) or name.replace("_", " ")
@@ -121,8 +112,7 @@ class Report:
             self.warn(f"The figure '{title}' may be hard to read: {problems[0]}{more}.")
 
     def warn(self, text: str) -> None:
-        """A warning the reader must see: shown here, and in a run atop the report's key
-        findings, in its log and on its index ("ok with warnings"). Kept once."""
+        """A warning the reader must see: here, atop the key findings and on the index."""
         from IPython.display import HTML, display
 
         text = " ".join(str(text).split())
@@ -134,8 +124,7 @@ class Report:
             display(HTML(f'<p class="thb-warning"><b>Warning.</b> {html.escape(text)}</p>'))
 
     def headline(self, text: str) -> None:
-        """One of at most `MAX_HEADLINES` short sentences that the index shows for the report
-        (results "headline"); the same sentence again is kept once."""
+        """One of at most `MAX_HEADLINES` short sentences that the index shows."""
         text = " ".join(str(text).split())
         if not text or len(text) > MAX_HEADLINE_CHARS:
             raise ValueError(f"a headline is 1 to {MAX_HEADLINE_CHARS} characters: {text!r}")
@@ -149,10 +138,8 @@ class Report:
         lines.append(text)
 
     def save(self) -> None:
-        """Write results/<notebook>.json, .tables.json and .figures.json. A `DisclosureError`
-        naming every offending key, and nothing written, when a count is a small cell, a
-        suppressed record still holds its count, share or interval, or the notebook's own
-        tables give a hidden cell away."""
+        """Write the results, tables and figures JSON; nothing, and a `DisclosureError` naming
+        every offending key, when they would reveal a small or hidden cell."""
         if leaks := disclosure.check_results(self.results, self.min_cell):
             raise disclosure.DisclosureError(
                 f"{self.notebook}: results would reveal small cells (below {self.min_cell}): "

@@ -1,10 +1,5 @@
-"""The one table formatter: how every table of a report looks to a reader.
-
-`Table(frame)` renders a DataFrame as an HTML table the same way everywhere: '–' for missing,
-yes/no, whole numbers (also as floats) with thousands separators, `shares` as per cent, years
-as 2019, text (already formatted counts such as '<10', '(s)') as is, column names in words; a
-wide table scrolls inside the page instead of widening it.
-"""
+"""The one table formatter: every table of a report as a reader sees it ('–' for missing,
+yes/no, 1,234, shares as per cent, years as 2019, text such as '<10' as is, names in words)."""
 
 from __future__ import annotations
 
@@ -25,8 +20,7 @@ _TERM = re.compile(r"C\((?P<var>[^),]+).*?\)\[T\.(?P<level>[^\]]+)\]|(?P<plain>[
 
 
 def words(name) -> str:
-    """A column or index name as words: underscores become spaces ('rows_quarantined' →
-    'rows quarantined'); a tuple (MultiIndex column) joins its parts with ' – '."""
+    """A column name as words ('rows_quarantined' → 'rows quarantined'; a tuple: ' – ')."""
     if isinstance(name, tuple):
         return " – ".join(words(part) for part in name if str(part) != "")
     return str(name).replace("_", " ").strip()
@@ -44,8 +38,7 @@ def _is_missing(value) -> bool:
 
 
 def number_text(value, digits: int = 1) -> str:
-    """A number as a reader reads it: whole numbers with thousands separators, others with
-    `digits` decimals; missing as '–'."""
+    """Whole numbers as 1,234, others with `digits` decimals; missing as '–'."""
     if _is_missing(value):
         return MISSING
     if isinstance(value, bool | np.bool_):
@@ -93,9 +86,8 @@ def model_term(
     references: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> str:
-    """A patsy model term in words, with the reference category stated where given:
-    'C(destination)[T.IDN]' → 'destination IDN (against USA)'; `names` gives words for
-    variables and levels ('year_c' → 'year', 'IDN' → 'Indonesia')."""
+    """A patsy term in words: 'C(destination)[T.IDN]' → 'destination IDN (against USA)';
+    `names` gives words for variables and levels."""
     if term == "Intercept":
         return "baseline (all reference categories)"
     references, names = references or {}, names or {}
@@ -128,7 +120,7 @@ class Table:
     link: str = ""  # set by `Report.show_table`: the table's CSV in the run folder
 
     def shown(self) -> pd.DataFrame:
-        """The table as text, with reader's column names: what the HTML and the CSV hold."""
+        """The table as text (what the HTML and the CSV hold)."""
         frame = self.frame.reset_index() if self.index else self.frame
         text = pd.DataFrame(index=range(len(frame)))
         for position, column in enumerate(frame.columns):

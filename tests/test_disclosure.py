@@ -408,17 +408,16 @@ def test_a_partial_table_is_not_linked_to_one_without_its_partial_dimension():
     assert disclosure.exposed_cells([b.record(), c.record()]) == []
 
 
-def test_hidden_cells_keeps_its_contract_for_rows_tables_also_and_missing_counts():
+def test_hidden_cells_keeps_its_contract_for_rows_tables_and_missing_counts():
     rows = pd.DataFrame([[3, 30, 31], [50, 60, 70]], columns=["x", "y", "z"])
     assert disclosure.hidden_cells(rows, 10, lines="rows").to_numpy().tolist() == [
         [True, True, False], [False, False, False]]  # fmt: skip
     whole = pd.DataFrame([[3, 40], [50, 60]])
     assert disclosure.hidden_cells(whole, 10, lines="table").to_numpy().sum() == 2
     frame = pd.DataFrame({"a": [20, 30, 31], "b": [5, 50, 60]}, index=["p", "q", "r"])
-    also = pd.DataFrame({"a": [True, False, False]}, index=["p", "q", "r"])
-    hidden = disclosure.hidden_cells(frame, 10, "columns", also=also)
+    hidden = disclosure.hidden_cells(frame, 10, "columns")
     assert hidden.index.tolist() == ["p", "q", "r"] and hidden.columns.tolist() == ["a", "b"]
-    assert hidden.to_dict("list") == {"a": [True, True, False], "b": [True, True, False]}
+    assert hidden.to_dict("list") == {"a": [False, False, False], "b": [True, True, False]}
     missing = pd.DataFrame({"a": [3.0, np.nan, 40.0, 50.0]})
     assert disclosure.hidden_cells(missing, 10)["a"].tolist() == [True, False, True, False]
     with pytest.raises(ValueError, match="lines must be"):

@@ -35,7 +35,7 @@ FORMS = {  # form: category in dimension "by form of exploitation" (sex and age 
 WITHOUT_LARGEST = "_without_largest"
 RULES = ("pooled", "country_mean", "region_mean", "population_weighted",
          "pooled" + WITHOUT_LARGEST, "population_weighted" + WITHOUT_LARGEST)  # fmt: skip
-CLOSEST = "closest"  # the rule parameter's default: `chosen_rule` over every edition held
+CLOSEST = "closest"  # the rule parameter's default: best `worst_cases` over every edition held
 # Export: (the Global Report edition it was published with, that edition's latest full year).
 EDITIONS = {"2023": (2022, 2020), "2025": (2024, 2022)}
 NEAREST = "nearest"
@@ -231,8 +231,7 @@ def gap(published, lower, upper) -> pd.Series:
     published = pd.Series(published, dtype=float)
     lower = pd.Series(lower, dtype=float, index=published.index)
     upper = pd.Series(upper, dtype=float, index=published.index)
-    out = pd.Series(0.0, index=published.index)
-    return out.mask(upper < published, upper - published).mask(lower > published, lower - published)
+    return (published.clip(lower, upper) - published).fillna(0.0)
 
 
 def distances(profiles: pd.DataFrame, published: pd.Series, year: int) -> pd.DataFrame:
@@ -316,13 +315,6 @@ def minimum_sensitivity(
     return table.assign(worst=table.groupby(["rule", "minimum"])["largest"].transform("max"))
 
 
-def chosen_rule(by_edition: pd.DataFrame) -> tuple[str, float]:
-    """The rule with the smallest worst case over every edition held, and that worst case:
-    chosen on all editions so that no single revised year picks it."""
-    table = worst_cases(by_edition)
-    return str(table.index[0]), float(table["worst"].iloc[0])
-
-
 def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> dict:
     """The country whose total of detected victims in `year` changed most from one export to
     the other: its code and both totals as bounds (None where an export has none)."""
@@ -358,16 +350,6 @@ def paired_totals(
     part["entering_countries"] = by_year["iso3"].nunique()
     out = pd.concat(frames, ignore_index=True).merge(part.reset_index(), on="year", how="left")
     return out.sort_values("year", ignore_index=True)
-
-
-def on_every_export(
-    glotip_by_vintage: dict[str, pd.DataFrame], year: int, population: pd.DataFrame
-) -> pd.DataFrame:
-    """`all_rules` for one year from each export that holds it: how a revision moves a rule."""
-    held = [v for v, glotip in sorted(glotip_by_vintage.items()) if year in set(glotip["year"])]
-    found = {v: profile_cells(glotip_by_vintage, {year: v}) for v in held}
-    frames = [all_rules(rows, population).assign(vintage=v) for v, rows in found.items()]
-    return pd.concat(frames, ignore_index=True)
 
 
 # --- The Global Report's statements of change, against the export ---------------------------

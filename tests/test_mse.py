@@ -156,9 +156,6 @@ def test_a_table_is_read_under_its_file_name_and_each_move_is_recorded(korea):
     assert [m.added for m in est.moves] == ["L1×L2", None]  # one interaction, then stop
     assert est.moves[-1].p_value >= 0.02
     assert est.moves[0].estimate_after == pytest.approx(268.78, abs=0.005)
-    path = mse.moves_frame(est)
-    assert path["interaction added"].tolist() == ["L1×L2", "none: stop"]
-    assert path["step"].tolist() == [1, 2]
 
 
 def test_stepwise_threshold_decides_whether_the_interaction_enters(korea):

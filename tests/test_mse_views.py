@@ -85,7 +85,8 @@ def test_the_overlaps_and_the_stepwise_path(korea):
     sizes = views.overlaps_view(mse.overlaps(uk), "UKdat_5").shown()
     assert sizes.columns[0] == "list" and sizes["list"].tolist() == list(uk.lists)
     moves = views.moves_view(korea).shown()
-    assert moves["interaction added"].tolist()[-1] == "none: stop"
+    assert moves["interaction added"].tolist() == ["L1×L2", "none: stop"]
+    assert moves["step"].tolist() == ["1", "2"]
     assert moves["estimate after"].tolist()[-1] == "269"
 
 

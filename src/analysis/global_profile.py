@@ -327,12 +327,10 @@ def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> di
     both = both.join(per_country(after).add_suffix("_after"), how="outer")
     change = (both["lower_after"].fillna(0) - both["lower_before"].fillna(0)).abs()
     iso3 = str(change.astype(float).sort_values(ascending=False, kind="stable").index[0])
-
-    def figure(when: str) -> list[int] | None:
-        lower, upper = both.at[iso3, f"lower_{when}"], both.at[iso3, f"upper_{when}"]
-        return None if pd.isna(lower) else [int(lower), int(upper)]
-
-    return {"iso3": iso3, "year": int(year), "before": figure("before"), "after": figure("after")}
+    row = both.loc[iso3]
+    bounds = {w: [row[f"lower_{w}"], row[f"upper_{w}"]] for w in ("before", "after")}
+    figures = {w: None if pd.isna(b[0]) else [int(b[0]), int(b[1])] for w, b in bounds.items()}
+    return {"iso3": iso3, "year": int(year), **figures}
 
 
 def paired_totals(
@@ -403,12 +401,10 @@ def form_share(glotip: pd.DataFrame, group: str, form: str, year: int) -> dict:
     parts = {f: group_counts(glotip, f"{group}: {f}") for f in FORMS}
     rows = pd.concat([p[p["year"] == year].assign(part=f) for f, p in parts.items()])
     rows = entering(rows, list(FORMS))
-    mine, rest = rows[rows["part"] == form], rows[rows["part"] != form]
-    low = mine["lower"].sum() / (mine["lower"].sum() + rest["upper"].sum())
-    high = mine["upper"].sum() / (mine["upper"].sum() + rest["lower"].sum())
+    share = part_bounds(rows, ["year"]).set_index("part").reindex([form])
     return {"group": f"{group}: {form}", "year": int(year),
             "countries": int(rows["iso3"].nunique()),
-            "lower": round(100 * float(low), 1), "upper": round(100 * float(high), 1)}  # fmt: skip
+            **{k: round(float(share[k].iloc[0]), 1) for k in ("lower", "upper")}}  # fmt: skip
 
 
 def statement_checks(glotip: pd.DataFrame, figures: pd.DataFrame, edition: int) -> pd.DataFrame:

@@ -604,18 +604,6 @@ def overlaps(table: Table) -> pd.DataFrame:
     return pd.DataFrame(both, index=list(table.lists), columns=list(table.lists))
 
 
-def moves_frame(est: Estimate) -> pd.DataFrame:
-    """The stepwise path: the interaction added at each cycle, its p-value, the estimate after."""
-    return pd.DataFrame(
-        {
-            "step": range(1, len(est.moves) + 1),
-            "interaction added": [m.added or "none: stop" for m in est.moves],
-            "p-value": [m.p_value for m in est.moves],
-            "estimate after": [m.estimate_after for m in est.moves],
-        }
-    )
-
-
 def overview(
     names: Sequence[str] | None = None,
     nboot: int = 0,

@@ -255,15 +255,6 @@ def rule_choice_table(by_edition: pd.DataFrame) -> Table:
                  note=note)  # fmt: skip
 
 
-def rule_choice_records(by_edition: pd.DataFrame) -> dict:
-    """Per rule, its distance (points) to each edition held and its worst case."""
-    worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
-    columns = {**{f"{e} edition ({y})": e for e, y in years.items()}, "worst": "worst"}
-    return {
-        r: {k: round(float(worst.at[r, c]), 2) for k, c in columns.items()} for r in worst.index
-    }
-
-
 def minimum_table(sensitivity: pd.DataFrame) -> Table:
     """Per minimum of victims for a country to enter: the countries and each mean rule's worst."""
     years = _edition_years(sensitivity)
@@ -283,16 +274,6 @@ def minimum_table(sensitivity: pd.DataFrame) -> Table:
     )
     return Table(pd.DataFrame(rows), caption="Mean rules with a minimum of victims per country",
                  note=note)  # fmt: skip
-
-
-def minimum_records(sensitivity: pd.DataFrame) -> dict:
-    """{rule: {minimum: {"worst": points, edition-year: {"distance": points, "countries": n}}}}."""
-    out: dict = {}
-    for r in sensitivity.itertuples():
-        entry = out.setdefault(r.rule, {}).setdefault(str(r.minimum), {"worst": round(r.worst, 2)})
-        entry[f"{r.edition} edition ({r.year})"] = {"distance": round(r.largest, 2),
-                                                    "countries": int(r.countries)}  # fmt: skip
-    return out
 
 
 # --- Regions, forms and totals ---------------------------------------------------------------
@@ -330,13 +311,6 @@ def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
             }
         )
     return Table(pd.DataFrame(rows), caption="Detected victims per reference year")
-
-
-def totals_records(totals: pd.DataFrame) -> dict:
-    names = {"vintage": "export", "lower": "victims_lower", "upper": "victims_upper"}
-    table = totals.astype({"lower": int, "upper": int, "countries": int}).rename(columns=names)
-    table.index = totals["year"].astype(int).astype(str)
-    return table[["export", "victims_lower", "victims_upper", "countries"]].to_dict("index")
 
 
 def sources_table(figures: pd.DataFrame) -> Table:

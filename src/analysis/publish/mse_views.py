@@ -55,9 +55,17 @@ def interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str
 
 
 def moves_view(est: mse.Estimate) -> tables.Table:
-    """The stepwise path (`mse.moves_frame`) for the reader."""
-    moves = mse.moves_frame(est)
-    moves["p-value"] = [f"{p:.2g}" if pd.notna(p) else tables.MISSING for p in moves["p-value"]]
+    """The stepwise path: the interaction added at each cycle, its p-value, the estimate after."""
+    moves = pd.DataFrame(
+        {
+            "step": range(1, len(est.moves) + 1),
+            "interaction added": [m.added or "none: stop" for m in est.moves],
+            "p-value": [
+                f"{m.p_value:.2g}" if pd.notna(m.p_value) else tables.MISSING for m in est.moves
+            ],
+            "estimate after": [m.estimate_after for m in est.moves],
+        }
+    )
     return tables.Table(moves, digits=0, caption="Stepwise path: the interaction added in each "
                         "cycle (the last row is where it stopped)")  # fmt: skip
 

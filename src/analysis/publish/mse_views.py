@@ -39,13 +39,6 @@ MODEL_CHOICES = (
 )
 
 
-def spread_record(spread: dict) -> dict:
-    """`mse.spread` for results JSON."""
-    estimates = {k: round(float(v), 2) for k, v in spread["estimates"].items()}
-    ends = {k: round(float(spread[k]), 2) for k in ("low", "high")}
-    return {"estimates": estimates, **ends, "fragile": bool(spread["flagged"])}
-
-
 def interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str:
     """' (95% interval 1 to 2)', with its kind and its replicates if asked; '' without one."""
     if not est.ci:
@@ -68,11 +61,6 @@ def moves_view(est: mse.Estimate) -> tables.Table:
     )
     return tables.Table(moves, digits=0, caption="Stepwise path: the interaction added in each "
                         "cycle (the last row is where it stopped)")  # fmt: skip
-
-
-def skipped_view(skipped) -> tables.Table:
-    return tables.Table(pd.DataFrame(skipped, columns=["model", "reason"]),
-                        caption="Candidate models that could not be fitted")  # fmt: skip
 
 
 def _estimate_axis(ax, observed: int) -> None:
@@ -103,11 +91,6 @@ def sensitivity_labels(sens: pd.DataFrame) -> list[str]:
     """How each row of `mse.sensitivity` is named: 'stepwise p < 0.02' or 'BIC'."""
     return [f"stepwise p < {p:g}" if m == "stepwise" else "BIC"
             for m, p in zip(sens["method"], sens["pthresh"], strict=True)]  # fmt: skip
-
-
-def sensitivity_record(sens: pd.DataFrame) -> dict[str, float]:
-    """The estimate under each model choice, for results JSON."""
-    return {label: round(v, 2) for label, v in zip(sens["label"], sens["estimate"], strict=True)}
 
 
 def sensitivity_view(sens: pd.DataFrame, name: str) -> tables.Table:

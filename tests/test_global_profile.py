@@ -448,3 +448,43 @@ def test_the_glotip_records_hold_the_sums_the_report_prints():
     assert sums == printed and len(sums) == len(paired)
     assert any(c["shown"] == "<5" for c in records[1]["cells"])
     assert disclosure.exposed_cells(records) == []
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_notebook_records_the_rule_choice_and_says_it_first(tmp_path):
+    """The default run: the rule chosen over every edition, its worst case, the rule closest
+    for 2020 alone and what pulls it off, in the records and in the findings box."""
+    import json
+    from pathlib import Path
+
+    from analysis.run import pipeline
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "15_global_profile.ipynb"
+    report_dir = tmp_path / "report"
+    outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", {"report_dir": str(report_dir)})
+    assert outcome.ok, outcome.error
+    results = json.loads((report_dir / "results" / "15_global_profile.json").read_text())
+    results = results["results"]
+    assert results["parameters"]["rule_used"] == "population_weighted_without_largest"
+    by_edition = results["rule_by_edition"]
+    chosen = by_edition["population_weighted_without_largest"]
+    assert chosen["worst"] == pytest.approx(3.7, abs=0.05)
+    assert by_edition["pooled"]["2024 edition (2022)"] == by_edition["pooled"]["worst"]
+    assert results["closest_rule"]["rule"] == "pooled"  # for 2020 alone
+    first, alone, later = results["headline"]
+    assert first.endswith("largest reporter left out, up to 3.7 points off (2022).")
+    assert alone.startswith(
+        "The closest rule for 2020 alone, pooled counts (1.2 points), is 18.9 points off for "
+        "2022, when Pakistan holds 35.5"
+    )
+    assert "Pakistan's 2020 figure was revised" in later
+    cells = json.loads((tmp_path / "out.ipynb").read_text())["cells"]
+    outputs = [o.get("data", {}) for c in cells for o in c.get("outputs", [])]
+    shown = ["".join(data.get("text/markdown", "")) for data in outputs]
+    [box] = [text for text in shown if text.startswith(f"- {first}")]  # the findings box
+    bullets = box.splitlines()
+    assert len(bullets) == 5 and bullets[:2] == [f"- {first}", f"- {alone}"]
+    totals = results["totals"]["2020"]
+    low, high = totals["victims_lower"], totals["victims_upper"]
+    assert bullets[-1].startswith(f"- **Totals, 2020:** {low:,}–{high:,} detected victims in ")

@@ -246,23 +246,16 @@ def test_the_default_rule_is_nearest_every_edition_held_not_one_year(glotip):
     assert worst.at["pooled", "worst"] == pytest.approx(18.9, abs=0.05)
     assert worst.at["population_weighted", "worst"] == pytest.approx(5.5, abs=0.05)
     # Leaving each year's largest reporter out of the population weights comes nearest: 3.7.
-    chosen = gp.chosen_rule(by_edition)
-    assert chosen == ("population_weighted_without_largest", pytest.approx(3.7, abs=0.05))
+    assert worst.index[0] == "population_weighted_without_largest"
+    assert worst["worst"].iloc[0] == pytest.approx(3.7, abs=0.05)
     assert (worst["worst"] > views.CLOSE_ENOUGH).all()  # no rule within 3 points of all
+    # Pooled counts, the closest for 2020 alone, is farthest from the 2024 edition (2022),
+    # the year Pakistan holds a third of the victims that enter.
+    assert worst.loc["pooled", [2020, 2022, 2024]].astype(float).idxmax() == 2024
+    assert gp.closest_rule(by_edition[by_edition["year"] == 2020])[0] == "pooled"
     top = gp.largest_reporter(gp.entering(gp.cells(by_vintage["2025"]), list(gp.GROUPS)))
-    first, second = views.rule_choice_lines(by_edition, top, 2020)
-    assert first.startswith(
-        "None of the 6 ways of adding up the countries gives the Global Report's profile of "
-        "detected victims within 3 points in every edition held (2018, 2020, 2022); the "
-        "closest, and the default here, is population-weighted mean of country shares, "
-        "largest reporter left out, up to 3.7 points off (2022)."
-    )
-    asked = views.rule_choice_lines(by_edition, top, 2020, used="pooled")
-    assert asked[1] == "This report uses pooled counts, as asked: up to 18.9 points off (2022)."
-    assert second.startswith(
-        "The closest rule for 2020 alone, pooled counts (1.2 points), is 18.9 points off for "
-        "2022, when Pakistan holds 35.5"
-    )
+    pakistan = top.set_index("year").loc[2022]
+    assert pakistan["iso3"] == "PAK" and f"{pakistan['share_lower']:.1f}" == "35.5"
 
 
 def test_pakistans_2020_revision_and_its_weight_in_2022(glotip):
@@ -432,24 +425,6 @@ def test_a_minimum_of_victims_for_the_mean_rules_is_a_sensitivity(glotip):
     assert views.points(worst.xs(0, level="minimum").min(), False) == "7.5 points"
 
 
-def test_the_findings_lead_with_the_choice_in_at_most_five_bullets():
-    figures = gp.published_figures()
-    totals = pd.DataFrame({"year": [2020], "lower": [47_975], "upper": [48_038],
-                           "countries": [125], "vintage": ["2023"]})  # fmt: skip
-    choice = ["None of the 6 ways … up to 3.7 points off (2022).", "The closest rule for 2020 …"]
-    statements = "- **The Global Report 2024's trends.** …"
-    text = views.findings(choice, "On the later export the rule is 5.6 points off …", "2023",
-                          2020, totals, figures, statements)  # fmt: skip
-    bullets = text.splitlines()
-    assert bullets[:2] == [f"- {line}" for line in choice]
-    assert bullets[2].startswith("- On the later export") and len(bullets) == 5
-    assert bullets[4].startswith("- **Totals, 2020:** 47,975–48,038 detected victims in 125 ")
-    # No room for the totals once five bullets are said.
-    crowded = views.findings([*choice, "A third line."], "Later …", "2023", 2020, totals,
-                             figures, "- Statements …")  # fmt: skip
-    assert len(crowded.splitlines()) == 5 and "Totals" not in crowded
-
-
 def test_the_glotip_records_hold_the_sums_the_report_prints():
     """What the audit reads of this report: each year's detected victims and the victims of
     the countries entering, as the tables print them, over the cells UNODC published."""
@@ -473,3 +448,43 @@ def test_the_glotip_records_hold_the_sums_the_report_prints():
     assert sums == printed and len(sums) == len(paired)
     assert any(c["shown"] == "<5" for c in records[1]["cells"])
     assert disclosure.exposed_cells(records) == []
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_notebook_records_the_rule_choice_and_says_it_first(tmp_path):
+    """The default run: the rule chosen over every edition, its worst case, the rule closest
+    for 2020 alone and what pulls it off, in the records and in the findings box."""
+    import json
+    from pathlib import Path
+
+    from analysis.run import pipeline
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "15_global_profile.ipynb"
+    report_dir = tmp_path / "report"
+    outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", {"report_dir": str(report_dir)})
+    assert outcome.ok, outcome.error
+    results = json.loads((report_dir / "results" / "15_global_profile.json").read_text())
+    results = results["results"]
+    assert results["parameters"]["rule_used"] == "population_weighted_without_largest"
+    by_edition = results["rule_by_edition"]
+    chosen = by_edition["population_weighted_without_largest"]
+    assert chosen["worst"] == pytest.approx(3.7, abs=0.05)
+    assert by_edition["pooled"]["2024 edition (2022)"] == by_edition["pooled"]["worst"]
+    assert results["closest_rule"]["rule"] == "pooled"  # for 2020 alone
+    first, alone, later = results["headline"]
+    assert first.endswith("largest reporter left out, up to 3.7 points off (2022).")
+    assert alone.startswith(
+        "The closest rule for 2020 alone, pooled counts (1.2 points), is 18.9 points off for "
+        "2022, when Pakistan holds 35.5"
+    )
+    assert "Pakistan's 2020 figure was revised" in later
+    cells = json.loads((tmp_path / "out.ipynb").read_text())["cells"]
+    outputs = [o.get("data", {}) for c in cells for o in c.get("outputs", [])]
+    shown = ["".join(data.get("text/markdown", "")) for data in outputs]
+    [box] = [text for text in shown if text.startswith(f"- {first}")]  # the findings box
+    bullets = box.splitlines()
+    assert len(bullets) == 5 and bullets[:2] == [f"- {first}", f"- {alone}"]
+    totals = results["totals"]["2020"]
+    low, high = totals["victims_lower"], totals["victims_upper"]
+    assert bullets[-1].startswith(f"- **Totals, 2020:** {low:,}–{high:,} detected victims in ")

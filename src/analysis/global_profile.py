@@ -35,7 +35,7 @@ FORMS = {  # form: category in dimension "by form of exploitation" (sex and age 
 WITHOUT_LARGEST = "_without_largest"
 RULES = ("pooled", "country_mean", "region_mean", "population_weighted",
          "pooled" + WITHOUT_LARGEST, "population_weighted" + WITHOUT_LARGEST)  # fmt: skip
-CLOSEST = "closest"  # the rule parameter's default: `chosen_rule` over every edition held
+CLOSEST = "closest"  # the rule parameter's default: best `worst_cases` over every edition held
 # Export: (the Global Report edition it was published with, that edition's latest full year).
 EDITIONS = {"2023": (2022, 2020), "2025": (2024, 2022)}
 NEAREST = "nearest"
@@ -231,8 +231,7 @@ def gap(published, lower, upper) -> pd.Series:
     published = pd.Series(published, dtype=float)
     lower = pd.Series(lower, dtype=float, index=published.index)
     upper = pd.Series(upper, dtype=float, index=published.index)
-    out = pd.Series(0.0, index=published.index)
-    return out.mask(upper < published, upper - published).mask(lower > published, lower - published)
+    return (published.clip(lower, upper) - published).fillna(0.0)
 
 
 def distances(profiles: pd.DataFrame, published: pd.Series, year: int) -> pd.DataFrame:
@@ -316,13 +315,6 @@ def minimum_sensitivity(
     return table.assign(worst=table.groupby(["rule", "minimum"])["largest"].transform("max"))
 
 
-def chosen_rule(by_edition: pd.DataFrame) -> tuple[str, float]:
-    """The rule with the smallest worst case over every edition held, and that worst case:
-    chosen on all editions so that no single revised year picks it."""
-    table = worst_cases(by_edition)
-    return str(table.index[0]), float(table["worst"].iloc[0])
-
-
 def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> dict:
     """The country whose total of detected victims in `year` changed most from one export to
     the other: its code and both totals as bounds (None where an export has none)."""
@@ -335,12 +327,10 @@ def largest_revision(before: pd.DataFrame, after: pd.DataFrame, year: int) -> di
     both = both.join(per_country(after).add_suffix("_after"), how="outer")
     change = (both["lower_after"].fillna(0) - both["lower_before"].fillna(0)).abs()
     iso3 = str(change.astype(float).sort_values(ascending=False, kind="stable").index[0])
-
-    def figure(when: str) -> list[int] | None:
-        lower, upper = both.at[iso3, f"lower_{when}"], both.at[iso3, f"upper_{when}"]
-        return None if pd.isna(lower) else [int(lower), int(upper)]
-
-    return {"iso3": iso3, "year": int(year), "before": figure("before"), "after": figure("after")}
+    row = both.loc[iso3]
+    bounds = {w: [row[f"lower_{w}"], row[f"upper_{w}"]] for w in ("before", "after")}
+    figures = {w: None if pd.isna(b[0]) else [int(b[0]), int(b[1])] for w, b in bounds.items()}
+    return {"iso3": iso3, "year": int(year), **figures}
 
 
 def paired_totals(
@@ -358,16 +348,6 @@ def paired_totals(
     part["entering_countries"] = by_year["iso3"].nunique()
     out = pd.concat(frames, ignore_index=True).merge(part.reset_index(), on="year", how="left")
     return out.sort_values("year", ignore_index=True)
-
-
-def on_every_export(
-    glotip_by_vintage: dict[str, pd.DataFrame], year: int, population: pd.DataFrame
-) -> pd.DataFrame:
-    """`all_rules` for one year from each export that holds it: how a revision moves a rule."""
-    held = [v for v, glotip in sorted(glotip_by_vintage.items()) if year in set(glotip["year"])]
-    found = {v: profile_cells(glotip_by_vintage, {year: v}) for v in held}
-    frames = [all_rules(rows, population).assign(vintage=v) for v, rows in found.items()]
-    return pd.concat(frames, ignore_index=True)
 
 
 # --- The Global Report's statements of change, against the export ---------------------------
@@ -421,12 +401,10 @@ def form_share(glotip: pd.DataFrame, group: str, form: str, year: int) -> dict:
     parts = {f: group_counts(glotip, f"{group}: {f}") for f in FORMS}
     rows = pd.concat([p[p["year"] == year].assign(part=f) for f, p in parts.items()])
     rows = entering(rows, list(FORMS))
-    mine, rest = rows[rows["part"] == form], rows[rows["part"] != form]
-    low = mine["lower"].sum() / (mine["lower"].sum() + rest["upper"].sum())
-    high = mine["upper"].sum() / (mine["upper"].sum() + rest["lower"].sum())
+    share = part_bounds(rows, ["year"]).set_index("part").reindex([form])
     return {"group": f"{group}: {form}", "year": int(year),
             "countries": int(rows["iso3"].nunique()),
-            "lower": round(100 * float(low), 1), "upper": round(100 * float(high), 1)}  # fmt: skip
+            **{k: round(float(share[k].iloc[0]), 1) for k in ("lower", "upper")}}  # fmt: skip
 
 
 def statement_checks(glotip: pd.DataFrame, figures: pd.DataFrame, edition: int) -> pd.DataFrame:

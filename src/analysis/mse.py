@@ -148,18 +148,6 @@ def pair_label(table: Table, pair: tuple[int, int]) -> str:
     return f"{table.lists[pair[0]]}×{table.lists[pair[1]]}"
 
 
-def _model_of(table: Table, interactions: Iterable) -> tuple[int, ...]:
-    """Pair indices from pairs of list names or list positions, e.g. [("LA", "NG")]."""
-    index = {p: k for k, p in enumerate(_pairs(table.t))}
-    model = set()
-    for a, b in interactions:
-        i, j = (table.lists.index(x) if isinstance(x, str) else int(x) for x in (a, b))
-        if (min(i, j), max(i, j)) not in index:
-            raise ModelError(f"{table.label}: ({a}, {b}) is not a pair of two different lists")
-        model.add(index[(min(i, j), max(i, j))])
-    return tuple(sorted(model))
-
-
 @dataclass(frozen=True)
 class Check:
     """Whether a model can be fitted to a table with this support (which histories are seen)."""
@@ -242,11 +230,6 @@ def _check_table(table: Table, model: tuple[int, ...]) -> Check:
     return _check(table.t, model, (table.counts > 0).tobytes())
 
 
-def check_model(table: Table, interactions: Iterable) -> Check:
-    """Existence of the extended MLE and identifiability of the model with these interactions."""
-    return _check_table(table, _model_of(table, interactions))
-
-
 @dataclass(frozen=True)
 class Fit:
     model: tuple[int, ...]
@@ -311,11 +294,6 @@ def _glm(y: np.ndarray, x: np.ndarray, start: list[float] | None):
             if abs(deviance - previous) <= 1e-8:
                 return params, mu
     return None
-
-
-def fit_model(table: Table, interactions: Iterable = ()) -> Fit:
-    """Fit the model with all main effects and these two-list interactions, or say why not."""
-    return _fit(table, _model_of(table, interactions))
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,18 +602,6 @@ def overlaps(table: Table) -> pd.DataFrame:
     bits = (np.arange(1, 2**table.t)[:, None] >> np.arange(table.t)) & 1
     both = (bits * table.counts[:, None]).T @ bits
     return pd.DataFrame(both, index=list(table.lists), columns=list(table.lists))
-
-
-def moves_frame(est: Estimate) -> pd.DataFrame:
-    """The stepwise path: the interaction added at each cycle, its p-value, the estimate after."""
-    return pd.DataFrame(
-        {
-            "step": range(1, len(est.moves) + 1),
-            "interaction added": [m.added or "none: stop" for m in est.moves],
-            "p-value": [m.p_value for m in est.moves],
-            "estimate after": [m.estimate_after for m in est.moves],
-        }
-    )
 
 
 def overview(

@@ -255,15 +255,6 @@ def rule_choice_table(by_edition: pd.DataFrame) -> Table:
                  note=note)  # fmt: skip
 
 
-def rule_choice_records(by_edition: pd.DataFrame) -> dict:
-    """Per rule, its distance (points) to each edition held and its worst case."""
-    worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
-    columns = {**{f"{e} edition ({y})": e for e, y in years.items()}, "worst": "worst"}
-    return {
-        r: {k: round(float(worst.at[r, c]), 2) for k, c in columns.items()} for r in worst.index
-    }
-
-
 def minimum_table(sensitivity: pd.DataFrame) -> Table:
     """Per minimum of victims for a country to enter: the countries and each mean rule's worst."""
     years = _edition_years(sensitivity)
@@ -283,65 +274,6 @@ def minimum_table(sensitivity: pd.DataFrame) -> Table:
     )
     return Table(pd.DataFrame(rows), caption="Mean rules with a minimum of victims per country",
                  note=note)  # fmt: skip
-
-
-def minimum_records(sensitivity: pd.DataFrame) -> dict:
-    """{rule: {minimum: {"worst": points, edition-year: {"distance": points, "countries": n}}}}."""
-    out: dict = {}
-    for r in sensitivity.itertuples():
-        entry = out.setdefault(r.rule, {}).setdefault(str(r.minimum), {"worst": round(r.worst, 2)})
-        entry[f"{r.edition} edition ({r.year})"] = {"distance": round(r.largest, 2),
-                                                    "countries": int(r.countries)}  # fmt: skip
-    return out
-
-
-def rule_choice_lines(
-    by_edition: pd.DataFrame, top: pd.DataFrame, year_alone: int, used: str | None = None
-) -> list[str]:
-    """The default rule and its worst case over every edition held; the rule `used` if asked
-    for instead; and the rule closest for `year_alone` alone, with the largest reporter's weight
-    in the year that pulls it off."""
-    worst, years = gp.worst_cases(by_edition), _edition_years(by_edition)
-    rule, largest = str(worst.index[0]), float(worst["worst"].iloc[0])
-    held = ", ".join(str(y) for y in years)
-
-    def worst_year(rule: str) -> int:
-        return years[worst.loc[rule, years.index].astype(float).idxmax()]
-
-    if largest <= CLOSE_ENOUGH:
-        lines = [
-            f"{RULE_NAMES[rule].capitalize()} gives the Global Report's profile of detected "
-            f"victims within {points(largest, False)} in every edition held ({held})."
-        ]
-    else:
-        lines = [
-            f"None of the {len(gp.RULES)} ways of adding up the countries gives the Global "
-            f"Report's profile of detected victims within {CLOSE_ENOUGH:.0f} points in every "
-            f"edition held ({held}); the closest, and the default here, is {RULE_NAMES[rule]}, "
-            f"up to {points(largest, False)} off ({worst_year(rule)})."
-        ]
-    if used is not None and used != rule:
-        off, used_in = points(worst.at[used, "worst"], False), worst_year(used)
-        lines.append(f"This report uses {RULE_NAMES[used]}, as asked: up to {off} off ({used_in}).")
-    alone = by_edition[by_edition["year"] == year_alone]
-    if alone.empty:
-        return lines
-    other, distance = gp.closest_rule(alone)
-    if other == rule:
-        return lines
-    other_in = worst_year(other)
-    text = (
-        f"The closest rule for {year_alone} alone, {RULE_NAMES[other]} "
-        f"({points(distance, False)}), is {points(worst.at[other, 'worst'], False)} off for "
-        f"{other_in}"
-    )
-    heaviest = top[top["year"] == other_in]
-    if len(heaviest):
-        h = heaviest.iloc[0]
-        share = (f"{h.share_lower:.1f}%" if h.share_upper - h.share_lower < 0.05
-                 else f"{h.share_lower:.1f}–{h.share_upper:.1f}%")  # fmt: skip
-        text += f", when {country_name(h.iso3)} holds {share} of the victims that enter"
-    return [*lines, text + "."]
 
 
 # --- Regions, forms and totals ---------------------------------------------------------------
@@ -379,13 +311,6 @@ def totals_table(totals: pd.DataFrame, figures: pd.DataFrame) -> Table:
             }
         )
     return Table(pd.DataFrame(rows), caption="Detected victims per reference year")
-
-
-def totals_records(totals: pd.DataFrame) -> dict:
-    names = {"vintage": "export", "lower": "victims_lower", "upper": "victims_upper"}
-    table = totals.astype({"lower": int, "upper": int, "countries": int}).rename(columns=names)
-    table.index = totals["year"].astype(int).astype(str)
-    return table[["export", "victims_lower", "victims_upper", "countries"]].to_dict("index")
 
 
 def sources_table(figures: pd.DataFrame) -> Table:
@@ -426,40 +351,6 @@ def without_largest_table(
             row[f"{part} (%): with → without"] = f"{a['share']:.1f} → {after}"
         rows.append(row)
     return Table(pd.DataFrame(rows), caption=f"Without the largest reporter ({RULE_NAMES[rule]})")
-
-
-# --- Findings --------------------------------------------------------------------------------
-
-
-MAX_FINDINGS = 5
-
-
-def findings(
-    choice: list[str],
-    later_line: str,
-    vintage: str,
-    year: int,
-    totals: pd.DataFrame,
-    figures: pd.DataFrame,
-    statements: str = "",
-) -> str:
-    """The findings box, at most MAX_FINDINGS bullets: the rule chosen, the revision behind the
-    later export's distance, the Global Report's statements, and the totals if there is room."""
-    lines = [f"- {line}" for line in choice]
-    if later_line and vintage != max(gp.EDITIONS):
-        lines.append(f"- {later_line}")
-    if statements:
-        lines.append(statements)
-    said = figures[(figures["measure"] == "total") & (figures["reference_year"] == year)]
-    row = totals[totals["year"] == year]
-    if len(said) and len(row) and len(lines) < MAX_FINDINGS:
-        q, r = said.iloc[0], row.iloc[0]
-        lines.append(
-            f"- **Totals, {year}:** {bounds_text(r.lower, r.upper)} detected victims in "
-            f"{int(r.countries)} countries in {export_name(r.vintage)}; the {int(q.edition)} "
-            f"edition is quoted as {q.qualifier} {int(q.value):,}."
-        )
-    return "\n".join(lines[:MAX_FINDINGS])
 
 
 def region_records(profiles: pd.DataFrame) -> dict:

@@ -1,4 +1,4 @@
-"""What the hidden-population report shows of its estimates: sentences, tables, results records
+"""What the hidden-population report shows of its estimates: tables, results records
 and figures, from the `analysis.mse` estimates and the GLOTIP detections they are set against.
 """
 
@@ -7,34 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import enforcement as en
 from analysis import mse
 from analysis.data import mse_tables
 from analysis.publish import plots, tables
-from analysis.publish.bounded import bounds_text
 
 ESTIMATE_AXIS = "estimated total population (persons)"
 INTERVAL_COLOUR = "#c0392b"
-
-# What each list of a table is, in the words of the tables' documentation (the data sets of the
-# R package MultipleSystemsEstimation 1.2.0, B. W. Silverman, and the studies it cites). Lists
-# the documentation does not spell out (Netherlands, Korea, New Orleans, the Western site,
-# Kosovo's ABA/OSCE/HRW) are not explained.
-LIST_SOURCE = (
-    "the documentation of the data sets of the R package MultipleSystemsEstimation 1.2.0 "
-    "(B. W. Silverman), after Home Office (2014), Modern Slavery: an application of multiple "
-    "systems estimation"
-)
-UK_LISTS = {
-    "LA": "local authorities",
-    "NG": "non-governmental organisations (NGOs)",
-    "PF": "police forces",
-    "NCA": "the National Crime Agency",
-    "PFNCA": "police forces and the National Crime Agency, merged into one list",
-    "GO": "government organisations",
-    "GP": "the general public",
-}
-LIST_NAMES = {"UKdat": UK_LISTS, "UKdat_5": UK_LISTS}
 
 
 def table_title(name: str) -> str:
@@ -43,16 +21,6 @@ def table_title(name: str) -> str:
     if info is None or name.lower() in info.title.lower():
         return info.title if info else name
     return f"{info.title} ({name})"
-
-
-def lists_text(name: str, lists) -> str:
-    """What each list of table `name` is, as a Markdown sentence, with its source."""
-    known = LIST_NAMES.get(name, {})
-    if not all(code in known for code in lists):
-        return (f"**The lists** ({', '.join(lists)}): the tables' documentation does not say "
-                "which agencies they are (confidential or unnamed in the study).")  # fmt: skip
-    named = "; ".join(f"**{code}**, {known[code]}" for code in lists)
-    return f"**The lists.** {named} (from {LIST_SOURCE})."
 
 
 def overlaps_view(sizes: pd.DataFrame, name: str) -> tables.Table:
@@ -71,23 +39,7 @@ MODEL_CHOICES = (
 )
 
 
-def spread_of(overview: pd.DataFrame, name: str) -> dict | None:
-    """Table `name`'s spread (low, high, flagged) from an `mse.overview` frame, if it holds it."""
-    rows = overview[overview["table"] == name]
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
-    return {"low": row["spread low"], "high": row["spread high"], "flagged": bool(row["fragile"])}
-
-
-def spread_record(spread: dict) -> dict:
-    """`mse.spread` for results JSON."""
-    estimates = {k: round(float(v), 2) for k, v in spread["estimates"].items()}
-    ends = {k: round(float(spread[k]), 2) for k in ("low", "high")}
-    return {"estimates": estimates, **ends, "fragile": bool(spread["flagged"])}
-
-
-def _interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str:
+def interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> str:
     """' (95% interval 1 to 2)', with its kind and its replicates if asked; '' without one."""
     if not est.ci:
         return ""
@@ -95,81 +47,26 @@ def _interval(est: mse.Estimate, kind: str = "", replicates: bool = False) -> st
     return f" ({est.level:.0%} {kind}interval {est.ci[0]:,.0f} to {est.ci[1]:,.0f}{boot})"
 
 
-def _rule(est: mse.Estimate) -> str:
-    return f"stepwise, p < {est.pthresh}" if est.method == "stepwise" else "smallest BIC"
-
-
-def headline_sentence(est: mse.Estimate, name: str, spread: dict | None = None) -> str:
-    """One sentence for the index: observed, estimate and interval, or the range if fragile."""
-    if spread and spread["flagged"]:
-        return (f"{table_title(name)}: the lists saw {est.observed:,} cases; depending on the "
-                f"model, multiple systems estimation puts the total between {spread['low']:,.0f} "
-                f"and {spread['high']:,.0f} ({FRAGILE}).")  # fmt: skip
-    return (f"{table_title(name)}: the lists saw {est.observed:,} cases; multiple systems "
-            f"estimation puts the total at {est.estimate:,.0f}{_interval(est)}.")  # fmt: skip
-
-
 def moves_view(est: mse.Estimate) -> tables.Table:
-    """The stepwise path (`mse.moves_frame`) for the reader."""
-    moves = mse.moves_frame(est)
-    moves["p-value"] = [f"{p:.2g}" if pd.notna(p) else tables.MISSING for p in moves["p-value"]]
+    """The stepwise path: the interaction added at each cycle, its p-value, the estimate after."""
+    moves = pd.DataFrame(
+        {
+            "step": range(1, len(est.moves) + 1),
+            "interaction added": [m.added or "none: stop" for m in est.moves],
+            "p-value": [
+                f"{m.p_value:.2g}" if pd.notna(m.p_value) else tables.MISSING for m in est.moves
+            ],
+            "estimate after": [m.estimate_after for m in est.moves],
+        }
+    )
     return tables.Table(moves, digits=0, caption="Stepwise path: the interaction added in each "
                         "cycle (the last row is where it stopped)")  # fmt: skip
-
-
-def skipped_view(skipped) -> tables.Table:
-    return tables.Table(pd.DataFrame(skipped, columns=["model", "reason"]),
-                        caption="Candidate models that could not be fitted")  # fmt: skip
 
 
 def _estimate_axis(ax, observed: int) -> None:
     """Thousands on the axis of the estimates, and a line at the observed count."""
     ax.xaxis.set_major_formatter(plots.plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.axvline(observed, color="#333333", linestyle=":", label=f"observed {observed:,}")
-
-
-def chosen_model_text(est: mse.Estimate) -> str:
-    """The chosen model's estimate and interval, as one of several (for a fragile table)."""
-    return (
-        f"Under the model chosen for this report ({_rule(est)}: main effects of every list plus "
-        f"the interactions **{', '.join(est.model) or 'none'}**), the estimate is "
-        f"{est.estimate:,.0f}{_interval(est, 'BCa ', True)}. The interval covers the sampling "
-        "error within that model, not the choice among models."
-    )
-
-
-def headline_text(est: mse.Estimate, spread: dict | None = None) -> str:
-    """The observed and estimated totals, the interval, the share seen and the model."""
-    if spread and spread["flagged"]:  # the range under every model choice, not one number
-        low, high = spread["low"], spread["high"]
-        return (
-            f"- The lists saw **{est.observed:,}** cases.\n"
-            f"- **Fragile estimate:** the models compared here put the total between "
-            f"**{low:,.0f}** and **{high:,.0f}** (they differ by more than a factor of 2), so the "
-            f"lists found between **{est.observed / high:.0%}** and "
-            f"**{est.observed / low:.0%}** of it.\n"
-            "- How many the lists missed depends on how they are assumed to overlap; the data "
-            "cannot tell the models apart, so no single figure is given (the section on the "
-            "choices shows each estimate)."
-        )
-    interval = _interval(est, "BCa ", True) or " (no interval: no bootstrap replicates were drawn)"
-    seen_range = ""
-    if est.ci:
-        seen_range = f" (between {est.observed / est.ci[1]:.0%} and {est.observed / est.ci[0]:.0%})"
-    chosen = ", ".join(est.model) or "none (the lists are treated as independent)"
-    text = (
-        f"The lists saw **{est.observed:,}** cases. The estimated total is "
-        f"**{est.estimate:,.0f}**{interval}, so about **{est.hidden:,.0f}** were seen by none "
-        f"of the lists: the lists found **{est.observed / est.estimate:.0%}** of the estimated "
-        f"total{seen_range}.\n\n"
-        f"Model ({_rule(est)}): main effects of every list plus the interactions **{chosen}**."
-    )
-    if est.neginf:
-        text += (
-            " Interactions estimated at minus infinity (pairs of lists with no common case): "
-            f"{', '.join(est.neginf)}."
-        )
-    return text
 
 
 def plot_bootstrap(est: mse.Estimate, dataset: str, source: str):
@@ -194,11 +91,6 @@ def sensitivity_labels(sens: pd.DataFrame) -> list[str]:
     """How each row of `mse.sensitivity` is named: 'stepwise p < 0.02' or 'BIC'."""
     return [f"stepwise p < {p:g}" if m == "stepwise" else "BIC"
             for m, p in zip(sens["method"], sens["pthresh"], strict=True)]  # fmt: skip
-
-
-def sensitivity_record(sens: pd.DataFrame) -> dict[str, float]:
-    """The estimate under each model choice, for results JSON."""
-    return {label: round(v, 2) for label, v in zip(sens["label"], sens["estimate"], strict=True)}
 
 
 def sensitivity_view(sens: pd.DataFrame, name: str) -> tables.Table:
@@ -330,82 +222,3 @@ def published_view(overview: pd.DataFrame) -> tables.Table | None:
         return None
     return tables.Table(pd.DataFrame(rows), caption="Estimates beside the published estimates "
                         "of the same populations, and the years each table pools")  # fmt: skip
-
-
-def pooled_names(overview: pd.DataFrame) -> str:
-    """The tables that pool several years in one, with their years ('' if none)."""
-    groups = overview[overview["pooled years"] != ""].groupby("pooled years", sort=False)
-    return "; ".join(" and ".join(table_title(n) for n in group) + f": the registrations of {y}"
-                     for y, group in groups["table"])  # fmt: skip
-
-
-def _bounds(figure: dict) -> str:
-    return bounds_text(figure["lower"], figure["upper"])
-
-
-def _uk_estimate_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
-    """The MSE total for the UK 2013 (its range, if fragile) and its ratio to detections."""
-    published = mse_tables.TABLES["UKdat_5"].published_note
-    if spread["flagged"]:
-        return (
-            f"MSE puts the 2013 total between **{spread['low']:,.0f}** and "
-            f"**{spread['high']:,.0f}**, depending on the model ({FRAGILE}): about "
-            f"{spread['low'] / uk['upper']:.0f} to {spread['high'] / uk['upper']:.0f} times the "
-            f"GLOTIP detections. The published estimate is {published}."
-        )
-    return (f"MSE puts the 2013 total at **{uk_mse.estimate:,.0f}**{_interval(uk_mse)}: about "
-            f"{uk_mse.estimate / uk['upper']:.0f} times the GLOTIP detections. The published "
-            f"estimate is {published}.")  # fmt: skip
-
-
-def _later_text(peak: dict | None, uk_mse: mse.Estimate, spread: dict) -> str:
-    if peak is None:
-        return "GLOTIP has no later UK figure in this export; "
-    if not spread["flagged"]:
-        where = ("above" if peak["lower"] > uk_mse.estimate else "not above") + " the 2013 estimate"
-    elif peak["lower"] > spread["high"]:
-        where = "above every 2013 estimate"
-    elif peak["upper"] < spread["low"]:
-        where = "below every 2013 estimate"
-    else:
-        where = "within the range of the 2013 estimates"
-    return f"Detections then grew to **{_bounds(peak)}** in {peak['year']}, {where}; "
-
-
-def reach_text(overview: pd.DataFrame) -> str:
-    """How large the trafficking estimates get and how much of them the lists saw, over the
-    tables whose model choices agree within a factor of 2; the fragile ones by their range."""
-    trafficking = overview[overview["trafficking"]]
-    steady = trafficking[~trafficking["fragile"].astype(bool)]
-    fragile = trafficking[trafficking["fragile"].astype(bool)]
-    text = ""
-    if not steady.empty:
-        text = (
-            f"Where the model choices agree within a factor of 2, the estimates here reach at "
-            f"most about {steady['estimate'].max():,.0f} people in one country and period, and "
-            f"the lists saw between {steady['seen share'].min():.0%} and "
-            f"{steady['seen share'].max():.0%} of the estimated total. "
-        )
-    if not fragile.empty:
-        ranges = zip(fragile["table"], fragile["spread low"], fragile["spread high"], strict=True)
-        names = "; ".join(f"{table_title(n)} {lo:,.0f}–{hi:,.0f}" for n, lo, hi in ranges)
-        text += (f"The tables marked fragile give no single figure: their estimates range over "
-                 f"{names}.")  # fmt: skip
-    return text.strip()
-
-
-def uk_text(uk: dict, uk_mse: mse.Estimate, spread: dict) -> str:
-    """The UK 2013 estimate against GLOTIP detections (`en.total_and_later_peak`); no single
-    figure of a fragile table."""
-    return (
-        f"**UK 2013.** UNODC's GLOTIP data (vintage {uk['vintage']}) "
-        f"count **{_bounds(uk)}** {en.INDICATORS['victims'].lower()} in the UK in 2013. The lists "
-        f"of the 2013 strategic assessment held **{uk_mse.observed:,}** potential victims of "
-        "modern slavery (a wider notion that includes forced labour and servitude without a "
-        "trafficking process, and cases not formally identified). "
-        f"{_uk_estimate_text(uk, uk_mse, spread)} {_later_text(uk['later_peak'], uk_mse, spread)}"
-        "MSE cannot say whether victims became more numerous, "
-        "identification widened (the UK's referral system and its definition changed after the "
-        "Modern Slavery Act 2015), or the 2013 estimate was too low (heterogeneity, above). A "
-        "2013 estimate is not a ceiling for later years."
-    )

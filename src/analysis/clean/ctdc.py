@@ -113,21 +113,23 @@ def _unknown_label(raw: pd.Series, known: pd.Series, column: str) -> pd.Series:
     return bad.map(lambda v: f"{column}: unknown value {str(v)[:40]!r}").astype("string")
 
 
-def _labels(raw: pd.Series, mapping: dict, default, column: str) -> tuple[pd.Series, pd.Series]:
-    """Map labels; empty becomes `default`; a label outside `mapping` gives a reason."""
+def _labels(raw: pd.Series, mapping: dict, default, column: str, problems: list) -> pd.Series:
+    """Map labels; empty becomes `default`; a label outside `mapping` adds a reason."""
     known = raw.isin(list(mapping))
+    problems.append(_unknown_label(raw, known, column))
     mapped = raw.where(known).map(mapping, na_action="ignore").astype(object)
-    return mapped.where(raw.notna(), default), _unknown_label(raw, known, column)
+    return mapped.where(raw.notna(), default)
 
 
-def _year(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _year(raw: pd.Series, problems: list) -> pd.Series:
     number = pd.to_numeric(raw, errors="coerce")
     ok = number.notna() & (number % 1 == 0) & number.between(*schema.YEARS)
     low, high = schema.YEARS
     reasons = raw[raw.notna() & ~ok].map(
         lambda v: f"yearOfRegistration: not a year in {low}-{high} {str(v)[:40]!r}"
     )
-    return number.where(ok).astype("Int64"), reasons.astype("string")
+    problems.append(reasons.astype("string"))
+    return number.where(ok).astype("Int64")
 
 
 def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd.Series, ...]:
@@ -146,13 +148,13 @@ def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str,
     return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
 
 
-def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series]]:
+def _flags(raw: pd.DataFrame, rel: Coding, problems: list) -> pd.DataFrame:
     """Nullable booleans per tidy flag; <NA> where unknown or absent from the release."""
     block = raw[list(rel.flags)]
     true = block.isin([k for k, v in rel.flag_values.items() if v])
     false = block.isin([k for k, v in rel.flag_values.items() if not v])
     known = true | false | block.isin(MISSING_FLAG)
-    reasons = [_unknown_label(block[c], known[c], c) for c in rel.flags if not known[c].all()]
+    problems += [_unknown_label(block[c], known[c], c) for c in rel.flags if not known[c].all()]
     values = true.astype("boolean").mask(~(true | false))  # <NA> for -99, Unknown and empty
     if rel.empty_flag is not None:
         values = values.mask(block.isna(), rel.empty_flag)
@@ -160,9 +162,7 @@ def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series
     for column in rel.flags:
         if column in FLAG_NAMES:
             flags[FLAG_NAMES[column]] = values[column]
-    if rel.group_rule:
-        flags = _unknown_groups(flags, rel)
-    return flags, reasons
+    return _unknown_groups(flags, rel) if rel.group_rule else flags
 
 
 def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
@@ -198,12 +198,11 @@ def _record_ids(raw: pd.DataFrame, rel: Coding) -> tuple[pd.Series, list[pd.Seri
     return case, [missing, duplicate]
 
 
-def _optional(raw: pd.DataFrame, column: str | None, mapping: dict, dtype) -> tuple:
-    """A column only some releases have: its labels mapped (all <NA> without it), and reasons."""
+def _optional(raw: pd.DataFrame, column: str | None, mapping: dict, dtype, problems: list):
+    """A column only some releases have: its labels mapped (all <NA> without it)."""
     if column is None:
-        return pd.Series(pd.NA, index=raw.index, dtype=dtype), []
-    value, reason = _labels(raw[column], mapping, pd.NA, column)
-    return value.astype(dtype), [reason]
+        return pd.Series(pd.NA, index=raw.index, dtype=dtype)
+    return _labels(raw[column], mapping, pd.NA, column, problems).astype(dtype)
 
 
 def _reason_where(mask: pd.Series, text: str) -> pd.Series:
@@ -214,16 +213,12 @@ def _reason_where(mask: pd.Series, text: str) -> pd.Series:
 def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, dict]:
     """The tidy frame for every raw row, the quarantine reason per row, and country counts."""
     record_id, problems = _record_ids(raw, rel)
-    year, reason = _year(raw["yearOfRegistration"])
-    problems.append(reason)
-    gender, reason = _labels(raw["gender"], GENDER, "unknown", "gender")
-    problems.append(reason)
-    age_band, reason = _labels(raw["ageBroad"], AGE, "unknown", "ageBroad")
-    problems.append(reason)
+    year = _year(raw["yearOfRegistration"], problems)
+    gender = _labels(raw["gender"], GENDER, "unknown", "gender", problems)
+    age_band = _labels(raw["ageBroad"], AGE, "unknown", "ageBroad", problems)
 
     band_minor = age_band.isin(MINOR_BANDS).where(age_band.notna() & (age_band != "unknown"))
-    stated_minor, reasons = _optional(raw, rel.majority, MAJORITY, "boolean")
-    problems += reasons
+    stated_minor = _optional(raw, rel.majority, MAJORITY, "boolean", problems)
     problems.append(
         _reason_where(
             stated_minor.notna()
@@ -233,8 +228,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
     is_minor = band_minor.astype("boolean").fillna(stated_minor)
-    at_exploit, reasons = _optional(raw, rel.majority_at_exploit, MAJORITY, "boolean")
-    problems += reasons
+    at_exploit = _optional(raw, rel.majority_at_exploit, MAJORITY, "boolean", problems)
     problems.append(
         _reason_where(
             (at_exploit == False) & (band_minor == True),  # noqa: E712 (nullable booleans)
@@ -242,10 +236,8 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
 
-    datasource, reasons = _optional(raw, rel.datasource, DATASOURCE, "string")
-    problems += reasons
-    months, reasons = _optional(raw, rel.months, MONTHS, schema.MONTHS)
-    problems += reasons
+    datasource = _optional(raw, rel.datasource, DATASOURCE, "string", problems)
+    months = _optional(raw, rel.months, MONTHS, schema.MONTHS, problems)
 
     country_counts = {"unmatched": {}, "unknown": {}}
     iso3 = {}
@@ -256,9 +248,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         country_counts["unmatched"][column] = unmatched
         country_counts["unknown"][column] = unknown
 
-    flags, reasons = _flags(raw, rel)
-    problems += reasons
-
+    flags = _flags(raw, rel, problems)
     table = pd.DataFrame(
         {
             "release": pd.Series(rel.name, index=raw.index, dtype="string"),

@@ -19,17 +19,14 @@ MONTH_BANDS = ["0-12", "13-24", "25-60", "61+"]
 DATASOURCES = ["case_management", "hotline"]
 YEARS = (2002, 2021)  # years of registration covered by the three releases
 
+MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 AGE_BAND = pd.CategoricalDtype(AGE_BANDS, ordered=True)
 MONTHS = pd.CategoricalDtype(MONTH_BANDS, ordered=True)
 
 # Every raw CTDC flag with its tidy name and group, and the releases that hold it (empty tidy
 # name: a k-anon "not specified" flag). Within a group, a row with no flag set has the whole group
 # unknown (<NA>) where the release cannot tell 0 from unknown; see analysis.clean.ctdc.
-FLAG_TABLE = pd.read_csv(
-    Path(__file__).resolve().parents[1] / "mappings" / "ctdc_flags.csv",
-    dtype="string",
-    keep_default_na=False,
-)
+FLAG_TABLE = pd.read_csv(MAPPINGS / "ctdc_flags.csv", dtype="string").fillna("")
 
 
 def _group(name: str) -> list[str]:
@@ -47,23 +44,8 @@ FLAG_GROUPS = {
 }
 FLAGS = [*EXPLOITATION, *STANDALONE, *CONTROL, *LABOUR, *SEX, *RECRUITER]
 FALSE_MEANS = ["not_flagged", "not_flagged_or_unknown"]
-TITLES = {  # the non-flag columns as a reader names them (each pandera column's title)
-    "record_id": "record identifier",
-    "year": "year of registration",
-    "datasource": "data source (organisation type)",
-    "gender": "gender",
-    "age_band": "age band",
-    "is_minor": "minor at registration",
-    "is_minor_at_exploit": "minor when exploitation began",
-    "months_trafficked": "months trafficked",
-    "citizenship": "citizenship",
-    "citizenship_un_region": "citizenship: UN sub-region",
-    "citizenship_eu27": "citizenship: EU-27 member",
-    "exploitation_country": "country of exploitation",
-    "exploitation_un_region": "country of exploitation: UN sub-region",
-    "exploitation_eu27": "country of exploitation: EU-27 member",
-    "flag_false_means": "what an unset flag means",
-}
+# The non-flag columns as a reader names them (each pandera column's title).
+TITLES = dict(pd.read_csv(MAPPINGS / "victims_titles.csv", dtype="string").values)
 
 
 def _minor_matches_age(frame: pd.DataFrame) -> pd.Series:

@@ -1,5 +1,5 @@
-"""The CTDC releases and GLOTIP vintages the project reads: one table of each, imported by
-everything that names a release or a vintage."""
+"""The CTDC releases and GLOTIP vintages the project reads (listed in mappings/releases.toml):
+one table of each, imported by everything that names a release or a vintage."""
 
 from __future__ import annotations
 

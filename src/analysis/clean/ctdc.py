@@ -7,6 +7,7 @@ hold quarantines its row, with a reason; a missing column is a `DataError` namin
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,108 +26,33 @@ UNKNOWN_COUNTRY = ["0", "00"]
 # Dictionary "Lookups": -99 = missing (case management), Unknown = not collected (hotline).
 MISSING_FLAG = ["-99", "Unknown"]
 
-GENDER = {
-    "Female": "female",
-    "Male": "male",
-    "Transgender/NonConforming": "transgender_nonconforming",
-    "Unknown": "unknown",
-    "Not Known": "unknown",  # k-anon 2021: the intermediary's label for a blank
+MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
+# Raw label -> tidy value per raw column, with a note where a release spells a label its own way.
+_labels_file = sources.read_csv(MAPPINGS / "ctdc_labels.csv", dtype="string")
+LABELS = {
+    c: dict(zip(p["label"], p["value"], strict=True)) for c, p in _labels_file.groupby("column")
 }
-AGE = {
-    "0--8": "0-8",
-    "09--17": "9-17",  # synthetic 2021
-    "9--17": "9-17",
-    "18--20": "18-20",
-    "21--23": "21-23",
-    "24--26": "24-26",
-    "27--29": "27-29",
-    "30--38": "30-38",
-    "39--47": "39-47",
-    "48+": "48+",
-    "Not Specified": "unknown",  # k-anon 2021: probably a filled blank
-    "Unknown": "unknown",
-}
-MAJORITY = {"Minor": True, "Adult": False, "Unknown": pd.NA}
-DATASOURCE = {
-    "Case Management": "case_management",
-    "Case management": "case_management",  # the dictionary's spelling
-    "Hotline": "hotline",
-}
-MONTHS = {
-    "0--12 (0-1 yr)": "0-12",
-    "13--24 (1-2 yrs)": "13-24",
-    "25--60 (2-5 yrs)": "25-60",
-    "61+ (5+ yrs)": "61+",
-}
+GENDER, AGE, DATASOURCE, MONTHS = (
+    LABELS[c] for c in ("gender", "ageBroad", "Datasource", "traffickMonths")
+)
+MAJORITY = {label: pd.NA if pd.isna(v) else v == "True" for label, v in LABELS["majority"].items()}
 MINOR_BANDS = ["0-8", "9-17"]
-
-# Raw CTDC flag name -> tidy name (schema.FLAGS).
-FLAG_NAMES = {
-    "isSexualExploit": "is_sexual_exploit",
-    "isForcedLabour": "is_forced_labour",
-    "isOtherExploit": "is_other_exploit",
-    "isSexAndLabour": "is_sex_and_labour",
-    "isForcedMarriage": "is_forced_marriage",
-    "isSlaveryAndPractices": "is_slavery_and_practices",
-    "isAbduction": "is_abduction",
-    "meansOfControlDebtBondage": "control_debt_bondage",
-    "meansOfControlTakesEarnings": "control_takes_earnings",
-    "meansOfControlRestrictsFinancialAccess": "control_restricts_financial_access",
-    "meansOfControlThreats": "control_threats",
-    "meansOfControlPsychologicalAbuse": "control_psychological_abuse",
-    "meansOfControlPhysicalAbuse": "control_physical_abuse",
-    "meansOfControlSexualAbuse": "control_sexual_abuse",
-    "meansOfControlFalsePromises": "control_false_promises",
-    "meansOfControlPsychoactiveSubstances": "control_psychoactive_substances",
-    "meansOfControlRestrictsMovement": "control_restricts_movement",
-    "meansOfControlRestrictsMedicalCare": "control_restricts_medical_care",
-    "meansOfControlExcessiveWorkingHours": "control_excessive_working_hours",
-    "meansOfControlUsesChildren": "control_uses_children",
-    "meansOfControlThreatOfLawEnforcement": "control_threat_of_law_enforcement",
-    "meansOfControlThreatOfLawEnforce": "control_threat_of_law_enforcement",  # synthetic
-    "meansOfControlWithholdsNecessities": "control_withholds_necessities",
-    "meansOfControlWithholdsDocuments": "control_withholds_documents",
-    "meansOfControlOther": "control_other",
-    "typeOfLabourAgriculture": "labour_agriculture",
-    "typeOfLabourAquafarming": "labour_aquafarming",
-    "typeOfLabourBegging": "labour_begging",
-    "typeOfLabourConstruction": "labour_construction",
-    "typeOfLabourDomesticWork": "labour_domestic_work",
-    "typeOfLabourHospitality": "labour_hospitality",
-    "typeOfLabourIllicitActivities": "labour_illicit_activities",
-    "typeOfLabourManufacturing": "labour_manufacturing",
-    "typeOfLabourPeddling": "labour_peddling",
-    "typeOfLabourTransportation": "labour_transportation",
-    "typeOfLabourOther": "labour_other",
-    "typeOfSexProstitution": "sex_prostitution",
-    "typeOfSexPornography": "sex_pornography",
-    "typeOfSexRemoteInteractiveServices": "sex_remote_interactive_services",
-    "typeOfSexPrivateSexualServices": "sex_private_sexual_services",
-    "typeOfSexOther": "sex_other",
-    "recruiterRelationIntimatePartner": "recruiter_intimate_partner",
-    "recruiterRelationFriend": "recruiter_friend",
-    "recruiterRelationFamily": "recruiter_family",
-    "recruiterRelationOther": "recruiter_other",
-}
-# "Not specified" flags (k-anon): read and checked, but carried by the group rule instead.
-NOT_SPECIFIED = [
-    "meansOfControlNotSpecified",
-    "typeOfLabourNotSpecified",
-    "recruiterRelationUnknown",
-]
+# Raw CTDC flag name -> tidy name (schema.FLAGS); the k-anon "not specified" flags have none:
+# they are read and checked, but carried by the group rule instead.
+FLAG_NAMES = dict(schema.FLAG_TABLE.loc[schema.FLAG_TABLE["tidy"] != "", ["raw", "tidy"]].values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Coding:
     """How one CTDC release (`releases.CTDC`) writes its values, and which file holds them."""
 
     name: str  # the release
-    file: str | None
+    file: str | None = None
     codes: str  # "ISO2" or "ISO3"
     columns: tuple[str, ...]  # raw columns other than flags that the reader needs
-    flags: tuple[str, ...]  # raw flag columns (FLAG_NAMES keys or NOT_SPECIFIED)
+    flags: tuple[str, ...]  # raw flag columns (FLAG_NAMES keys or "not specified" flags)
     flag_values: dict[str, bool]  # raw flag text -> value; MISSING_FLAG always means unknown
-    empty_flag: bool | None  # what an empty flag cell means (None: unknown)
+    empty_flag: bool | None = None  # what an empty flag cell means (None: unknown)
     group_rule: bool  # a group with no flag set is unknown (0 and unknown not told apart)
     false_means: str  # schema.FALSE_MEANS
     case_column: str | None = None  # raw case number; None: the 0-based data-row number
@@ -145,85 +71,18 @@ class Coding:
 
 
 BASE = ("yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation")
-SYNTHETIC_FLAGS = tuple(
-    name
-    for name in FLAG_NAMES
-    if name
-    not in {
-        "isSexAndLabour",
-        "isForcedMarriage",
-        "isSlaveryAndPractices",
-        "isAbduction",
-        "meansOfControlRestrictsFinancialAccess",
-        "meansOfControlUsesChildren",
-        "meansOfControlThreatOfLawEnforcement",
-        "typeOfLabourAquafarming",
-        "typeOfLabourBegging",
-        "typeOfLabourIllicitActivities",
-        "typeOfLabourManufacturing",
-        "typeOfLabourPeddling",
-        "typeOfLabourTransportation",
-        "typeOfSexRemoteInteractiveServices",
-        "typeOfSexPrivateSexualServices",
-    }
-)
-KANON_FLAGS = tuple(
-    name
-    for name in FLAG_NAMES
-    if name not in {"meansOfControlThreatOfLawEnforce", "typeOfSexOther"}
-) + tuple(NOT_SPECIFIED)
+
+
+def _coding(name: str, entry: dict) -> Coding:
+    """One entry of ctdc_codings.toml; its flags default to those ctdc_flags.csv gives it."""
+    flags = entry.pop("flags", None) or schema.FLAG_TABLE.loc[schema.FLAG_TABLE[name] == "1", "raw"]
+    columns, ignored = BASE + tuple(entry.pop("columns", ())), tuple(entry.pop("ignored", ()))
+    return Coding(name=name, columns=columns, flags=tuple(flags), ignored=ignored, **entry)
+
 
 CODINGS: dict[str, Coding] = {
-    "synthetic_2021": Coding(
-        name="synthetic_2021",
-        file=None,
-        codes="ISO3",
-        columns=BASE + ("majorityStatusAtExploit", "traffickMonths"),
-        flags=SYNTHETIC_FLAGS,
-        flag_values={"1": True},
-        empty_flag=False,
-        group_rule=True,
-        false_means="not_flagged_or_unknown",
-        majority_at_exploit="majorityStatusAtExploit",
-        months="traffickMonths",
-    ),
-    "kanon_2021": Coding(
-        name="kanon_2021",
-        file="ctdc_global_kanon_20210715_cases.csv.gz",
-        codes="ISO2",
-        columns=BASE
-        + ("caseNo", "Datasource", "majorityStatus", "majorityStatusAtExploit", "majorityEntry"),
-        flags=KANON_FLAGS,
-        flag_values={"0": False, "1": True},
-        empty_flag=None,
-        group_rule=True,
-        false_means="not_flagged_or_unknown",
-        case_column="caseNo",
-        majority="majorityStatus",
-        majority_at_exploit="majorityStatusAtExploit",
-        datasource="Datasource",
-    ),
-    "global_2020": Coding(
-        name="global_2020",
-        file=None,
-        codes="ISO2",
-        columns=BASE,
-        flags=("isForcedLabour", "isSexualExploit"),
-        flag_values={"0": False, "1": True, "0.0": False, "1.0": True},
-        empty_flag=None,  # the re-publisher read -99 as missing
-        group_rule=False,
-        false_means="not_flagged",
-        ignored=(
-            "nacionalidade_lat",
-            "nacionalidade_long",
-            "nacionalidade",
-            "pais_exploracao_lat",
-            "pais_exploracao_long",
-            "pais_exploracao",
-            "nacionalidade_alpha3",
-            "pais_exploracao_alpha3",
-        ),
-    ),
+    name: _coding(name, entry)
+    for name, entry in tomllib.loads((MAPPINGS / "ctdc_codings.toml").read_text()).items()
 }
 
 
@@ -254,21 +113,23 @@ def _unknown_label(raw: pd.Series, known: pd.Series, column: str) -> pd.Series:
     return bad.map(lambda v: f"{column}: unknown value {str(v)[:40]!r}").astype("string")
 
 
-def _labels(raw: pd.Series, mapping: dict, default, column: str) -> tuple[pd.Series, pd.Series]:
-    """Map labels; empty becomes `default`; a label outside `mapping` gives a reason."""
+def _labels(raw: pd.Series, mapping: dict, default, column: str, problems: list) -> pd.Series:
+    """Map labels; empty becomes `default`; a label outside `mapping` adds a reason."""
     known = raw.isin(list(mapping))
+    problems.append(_unknown_label(raw, known, column))
     mapped = raw.where(known).map(mapping, na_action="ignore").astype(object)
-    return mapped.where(raw.notna(), default), _unknown_label(raw, known, column)
+    return mapped.where(raw.notna(), default)
 
 
-def _year(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _year(raw: pd.Series, problems: list) -> pd.Series:
     number = pd.to_numeric(raw, errors="coerce")
     ok = number.notna() & (number % 1 == 0) & number.between(*schema.YEARS)
     low, high = schema.YEARS
     reasons = raw[raw.notna() & ~ok].map(
         lambda v: f"yearOfRegistration: not a year in {low}-{high} {str(v)[:40]!r}"
     )
-    return number.where(ok).astype("Int64"), reasons.astype("string")
+    problems.append(reasons.astype("string"))
+    return number.where(ok).astype("Int64")
 
 
 def _country(raw: pd.Series, iso3_of: dict, codes: str, column: str) -> tuple[pd.Series, ...]:
@@ -287,13 +148,13 @@ def _iso3_lookup(raw: pd.DataFrame, columns: list[str], codes: str) -> dict[str,
     return {v: i for v, i in zip(values, iso3, strict=True) if not pd.isna(i)}
 
 
-def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series]]:
+def _flags(raw: pd.DataFrame, rel: Coding, problems: list) -> pd.DataFrame:
     """Nullable booleans per tidy flag; <NA> where unknown or absent from the release."""
     block = raw[list(rel.flags)]
     true = block.isin([k for k, v in rel.flag_values.items() if v])
     false = block.isin([k for k, v in rel.flag_values.items() if not v])
     known = true | false | block.isin(MISSING_FLAG)
-    reasons = [_unknown_label(block[c], known[c], c) for c in rel.flags if not known[c].all()]
+    problems += [_unknown_label(block[c], known[c], c) for c in rel.flags if not known[c].all()]
     values = true.astype("boolean").mask(~(true | false))  # <NA> for -99, Unknown and empty
     if rel.empty_flag is not None:
         values = values.mask(block.isna(), rel.empty_flag)
@@ -301,9 +162,7 @@ def _flags(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, list[pd.Series
     for column in rel.flags:
         if column in FLAG_NAMES:
             flags[FLAG_NAMES[column]] = values[column]
-    if rel.group_rule:
-        flags = _unknown_groups(flags, rel)
-    return flags, reasons
+    return _unknown_groups(flags, rel) if rel.group_rule else flags
 
 
 def _unknown_groups(flags: pd.DataFrame, rel: Coding) -> pd.DataFrame:
@@ -339,12 +198,11 @@ def _record_ids(raw: pd.DataFrame, rel: Coding) -> tuple[pd.Series, list[pd.Seri
     return case, [missing, duplicate]
 
 
-def _optional(raw: pd.DataFrame, column: str | None, mapping: dict, dtype) -> tuple:
-    """A column only some releases have: its labels mapped (all <NA> without it), and reasons."""
+def _optional(raw: pd.DataFrame, column: str | None, mapping: dict, dtype, problems: list):
+    """A column only some releases have: its labels mapped (all <NA> without it)."""
     if column is None:
-        return pd.Series(pd.NA, index=raw.index, dtype=dtype), []
-    value, reason = _labels(raw[column], mapping, pd.NA, column)
-    return value.astype(dtype), [reason]
+        return pd.Series(pd.NA, index=raw.index, dtype=dtype)
+    return _labels(raw[column], mapping, pd.NA, column, problems).astype(dtype)
 
 
 def _reason_where(mask: pd.Series, text: str) -> pd.Series:
@@ -355,16 +213,12 @@ def _reason_where(mask: pd.Series, text: str) -> pd.Series:
 def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, dict]:
     """The tidy frame for every raw row, the quarantine reason per row, and country counts."""
     record_id, problems = _record_ids(raw, rel)
-    year, reason = _year(raw["yearOfRegistration"])
-    problems.append(reason)
-    gender, reason = _labels(raw["gender"], GENDER, "unknown", "gender")
-    problems.append(reason)
-    age_band, reason = _labels(raw["ageBroad"], AGE, "unknown", "ageBroad")
-    problems.append(reason)
+    year = _year(raw["yearOfRegistration"], problems)
+    gender = _labels(raw["gender"], GENDER, "unknown", "gender", problems)
+    age_band = _labels(raw["ageBroad"], AGE, "unknown", "ageBroad", problems)
 
     band_minor = age_band.isin(MINOR_BANDS).where(age_band.notna() & (age_band != "unknown"))
-    stated_minor, reasons = _optional(raw, rel.majority, MAJORITY, "boolean")
-    problems += reasons
+    stated_minor = _optional(raw, rel.majority, MAJORITY, "boolean", problems)
     problems.append(
         _reason_where(
             stated_minor.notna()
@@ -374,8 +228,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
     is_minor = band_minor.astype("boolean").fillna(stated_minor)
-    at_exploit, reasons = _optional(raw, rel.majority_at_exploit, MAJORITY, "boolean")
-    problems += reasons
+    at_exploit = _optional(raw, rel.majority_at_exploit, MAJORITY, "boolean", problems)
     problems.append(
         _reason_where(
             (at_exploit == False) & (band_minor == True),  # noqa: E712 (nullable booleans)
@@ -383,10 +236,8 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         )
     )
 
-    datasource, reasons = _optional(raw, rel.datasource, DATASOURCE, "string")
-    problems += reasons
-    months, reasons = _optional(raw, rel.months, MONTHS, schema.MONTHS)
-    problems += reasons
+    datasource = _optional(raw, rel.datasource, DATASOURCE, "string", problems)
+    months = _optional(raw, rel.months, MONTHS, schema.MONTHS, problems)
 
     country_counts = {"unmatched": {}, "unknown": {}}
     iso3 = {}
@@ -397,9 +248,7 @@ def harmonise(raw: pd.DataFrame, rel: Coding) -> tuple[pd.DataFrame, pd.Series, 
         country_counts["unmatched"][column] = unmatched
         country_counts["unknown"][column] = unknown
 
-    flags, reasons = _flags(raw, rel)
-    problems += reasons
-
+    flags = _flags(raw, rel, problems)
     table = pd.DataFrame(
         {
             "release": pd.Series(rel.name, index=raw.index, dtype="string"),

@@ -17,6 +17,7 @@ from analysis import catalog
 from analysis.clean import accounting
 from analysis.data import countries, releases, sources
 from analysis.data.errors import DataError
+from analysis.schemas.enforcement import GLOTIP_CHECKS
 
 VINTAGES = {v.name: v.source for v in releases.GLOTIP.values()}
 COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
@@ -226,10 +227,7 @@ def aggregate_repeats(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
 
 # --- The export against itself: totals and their parts, rows without a total ---------------------
 
-TOTAL_REBUILT = "total rebuilt from its parts"
-TOTAL_BELOW_PARTS = "total below its parts"
-NO_TOTAL = "no total for its country and year"
-CHECKS = [TOTAL_REBUILT, TOTAL_BELOW_PARTS, NO_TOTAL]  # as `schemas.enforcement.GLOTIP_CHECKS`
+TOTAL_REBUILT, TOTAL_BELOW_PARTS, NO_TOTAL = GLOTIP_CHECKS
 GROUP = ["iso3", "year", "indicator"]
 
 

@@ -7,7 +7,9 @@ names the tables and reads them from data/raw.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -31,38 +33,22 @@ class TableInfo:
 # encoded by Binette and Steorts (2021, "On the Reliability of Multiple Systems Estimation for
 # the Quantification of Modern Slavery"; repository OlivierBinette/MSETools,
 # analyses/real_data/real_data_analysis.Rmd, `published_estimates`), citing the study behind it.
-MSETOOLS = "as encoded by Binette and Steorts, 2021"
-_NED_PUBLISHED = (42000.0, 58000.0)
-_NED_NOTE = ("42,000–58,000 presumed victims over 2010–2015, the pooled table's own population "
-             "(van Dijk, Cruyff, van der Heijden and Kragten-Heerdink, 2017, for the Dutch "
-             f"National Rapporteur and UNODC; {MSETOOLS}); the same study's yearly figure is "
-             "about 6,250")  # fmt: skip
-_UK_PUBLISHED = (10000.0, 13000.0)
-_UK_NOTE = "10,000–13,000 potential victims in 2013 (Home Office, 2014, B. W. Silverman)"
-_NEW_ORLEANS_PUBLISHED = (650.0, 1700.0)
-_NEW_ORLEANS_NOTE = ("650–1,700 victims in Greater New Orleans (Bales, Murphy and Silverman, "
-                     f"2020; {MSETOOLS})")  # fmt: skip
-_WESTERN_PUBLISHED = (1600.0, 3600.0)
-_WESTERN_NOTE = ("1,600–3,600 victims at the US Western site (Farrell and colleagues, 2019, for "
-                 f"the National Institute of Justice; {MSETOOLS})")  # fmt: skip
+TABLES_FILE = Path(__file__).resolve().parents[1] / "mappings" / "mse_tables.csv"
 
-TABLES = {
-    "UKdat_5": TableInfo("UK 2013, 5 lists", published=_UK_PUBLISHED, published_note=_UK_NOTE),
-    "UKdat": TableInfo("UK 2013, 6 lists", published=_UK_PUBLISHED, published_note=_UK_NOTE),
-    "Ned_5": TableInfo("Netherlands, 5 lists", years="2010–2015", published=_NED_PUBLISHED,
-                       published_note=_NED_NOTE),
-    "Ned": TableInfo("Netherlands, 6 lists", years="2010–2015", published=_NED_PUBLISHED,
-                     published_note=_NED_NOTE),
-    "NewOrl_5": TableInfo("New Orleans, 5 lists", published=_NEW_ORLEANS_PUBLISHED,
-                          published_note=_NEW_ORLEANS_NOTE),
-    "NewOrl": TableInfo("New Orleans, 8 lists", published=_NEW_ORLEANS_PUBLISHED,
-                        published_note=_NEW_ORLEANS_NOTE),
-    "Western": TableInfo("US Western site", published=_WESTERN_PUBLISHED,
-                         published_note=_WESTERN_NOTE),
-    "Korea": TableInfo("Korea"),
-    "Kosovo": TableInfo("Kosovo 1999 (killings)", trafficking=False),
-    "Artificial_3": TableInfo("artificial example", trafficking=False),
-}  # fmt: skip
+
+def _table_info(row: dict[str, str]) -> TableInfo:
+    low, high = row["published_low"], row["published_high"]
+    return TableInfo(
+        row["title"],
+        trafficking=row["trafficking"] == "1",
+        years=row["years"],
+        published=(float(low), float(high)) if low else None,
+        published_note=row["published_note"],
+    )
+
+
+with TABLES_FILE.open(encoding="utf-8", newline="") as _fh:
+    TABLES = {row["table"]: _table_info(row) for row in csv.DictReader(_fh)}
 
 
 def file_name(name: str) -> str:

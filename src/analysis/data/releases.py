@@ -1,9 +1,11 @@
-"""The CTDC releases and GLOTIP vintages the project reads: one table of each, imported by
-everything that names a release or a vintage."""
+"""The CTDC releases and GLOTIP vintages the project reads (listed in mappings/releases.toml):
+one table of each, imported by everything that names a release or a vintage."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -13,27 +15,15 @@ class Release:
     name: str  # the value in the processed table
     source: str  # its registry entry
     label: str  # how a report names it
-    redacted_below: int = 0  # k-anonymised: sets of fewer records are redacted (k), 0: none
-    persons: bool = True  # False: its rows are generated records, not persons (synthetic)
+    redacted_below: int = 0  # k of a k-anonymised release; 0: none
+    persons: bool = True  # False: generated records (synthetic)
 
 
-CTDC: dict[str, Release] = {
-    r.name: r
-    for r in (
-        Release("synthetic_2021", "ctdc_synthetic_2021", "CTDC synthetic release (2021)",
-                persons=False),
-        Release("kanon_2021", "ctdc_kanon_2021", "CTDC K-anonymised release (2021)", 11),
-        Release("global_2020", "ctdc_global_2020", "CTDC Global Dataset (2020)"),
-    )
-}
-
-GLOTIP: dict[str, Release] = {
-    r.name: r
-    for r in (
-        Release("2025", "glotip_2025", "UNODC GLOTIP export of 14 April 2025"),
-        Release("2023", "glotip_2023", "UNODC GLOTIP export of 30 May 2023"),
-    )
-}
+_TABLE = tomllib.loads(
+    (Path(__file__).resolve().parents[1] / "mappings" / "releases.toml").read_text("utf-8")
+)
+CTDC: dict[str, Release] = {name: Release(name, **r) for name, r in _TABLE["ctdc"].items()}
+GLOTIP: dict[str, Release] = {name: Release(name, **r) for name, r in _TABLE["glotip"].items()}
 
 
 def inference_allowed(release: str) -> bool:

@@ -106,11 +106,8 @@ def find_file(source: str, name: str | None = None) -> RawFile:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _mismatch(f: RawFile, origin: str, sha: str, size: int) -> str:

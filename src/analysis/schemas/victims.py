@@ -6,6 +6,8 @@ dictionary (`analysis/data_dictionary/victims.csv`) and every analysis share.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from analysis.data import countries, releases
@@ -17,65 +19,22 @@ MONTH_BANDS = ["0-12", "13-24", "25-60", "61+"]
 DATASOURCES = ["case_management", "hotline"]
 YEARS = (2002, 2021)  # years of registration covered by the three releases
 
+MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 AGE_BAND = pd.CategoricalDtype(AGE_BANDS, ordered=True)
 MONTHS = pd.CategoricalDtype(MONTH_BANDS, ordered=True)
 
-# Flags by group. Within a group, a row with no flag set has the whole group unknown (<NA>)
-# where the release cannot tell 0 from unknown; see analysis.clean.ctdc.
-EXPLOITATION = [
-    "is_sexual_exploit",
-    "is_forced_labour",
-    "is_other_exploit",
-    "is_sex_and_labour",
-    "is_forced_marriage",
-    "is_slavery_and_practices",
-]
-CONTROL = [
-    "control_debt_bondage",
-    "control_takes_earnings",
-    "control_restricts_financial_access",
-    "control_threats",
-    "control_psychological_abuse",
-    "control_physical_abuse",
-    "control_sexual_abuse",
-    "control_false_promises",
-    "control_psychoactive_substances",
-    "control_restricts_movement",
-    "control_restricts_medical_care",
-    "control_excessive_working_hours",
-    "control_uses_children",
-    "control_threat_of_law_enforcement",
-    "control_withholds_necessities",
-    "control_withholds_documents",
-    "control_other",
-]
-LABOUR = [
-    "labour_agriculture",
-    "labour_aquafarming",
-    "labour_begging",
-    "labour_construction",
-    "labour_domestic_work",
-    "labour_hospitality",
-    "labour_illicit_activities",
-    "labour_manufacturing",
-    "labour_peddling",
-    "labour_transportation",
-    "labour_other",
-]
-SEX = [
-    "sex_prostitution",
-    "sex_pornography",
-    "sex_remote_interactive_services",
-    "sex_private_sexual_services",
-    "sex_other",
-]
-RECRUITER = [
-    "recruiter_intimate_partner",
-    "recruiter_friend",
-    "recruiter_family",
-    "recruiter_other",
-]
-STANDALONE = ["is_abduction"]
+# Every raw CTDC flag with its tidy name and group, and the releases that hold it (empty tidy
+# name: a k-anon "not specified" flag). Within a group, a row with no flag set has the whole group
+# unknown (<NA>) where the release cannot tell 0 from unknown; see analysis.clean.ctdc.
+FLAG_TABLE = pd.read_csv(MAPPINGS / "ctdc_flags.csv", dtype="string").fillna("")
+
+
+def _group(name: str) -> list[str]:
+    return list(dict.fromkeys(FLAG_TABLE.loc[FLAG_TABLE["group"] == name, "tidy"]))
+
+
+EXPLOITATION, STANDALONE = _group("exploitation"), _group("standalone")
+CONTROL, LABOUR, SEX, RECRUITER = map(_group, ["control", "labour", "sex", "recruiter"])
 FLAG_GROUPS = {
     "exploitation": EXPLOITATION,
     "control": CONTROL,
@@ -85,23 +44,8 @@ FLAG_GROUPS = {
 }
 FLAGS = [*EXPLOITATION, *STANDALONE, *CONTROL, *LABOUR, *SEX, *RECRUITER]
 FALSE_MEANS = ["not_flagged", "not_flagged_or_unknown"]
-TITLES = {  # the non-flag columns as a reader names them (each pandera column's title)
-    "record_id": "record identifier",
-    "year": "year of registration",
-    "datasource": "data source (organisation type)",
-    "gender": "gender",
-    "age_band": "age band",
-    "is_minor": "minor at registration",
-    "is_minor_at_exploit": "minor when exploitation began",
-    "months_trafficked": "months trafficked",
-    "citizenship": "citizenship",
-    "citizenship_un_region": "citizenship: UN sub-region",
-    "citizenship_eu27": "citizenship: EU-27 member",
-    "exploitation_country": "country of exploitation",
-    "exploitation_un_region": "country of exploitation: UN sub-region",
-    "exploitation_eu27": "country of exploitation: EU-27 member",
-    "flag_false_means": "what an unset flag means",
-}
+# The non-flag columns as a reader names them (each pandera column's title).
+TITLES = dict(pd.read_csv(MAPPINGS / "victims_titles.csv", dtype="string").values)
 
 
 def _minor_matches_age(frame: pd.DataFrame) -> pd.Series:

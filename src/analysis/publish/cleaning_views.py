@@ -54,30 +54,6 @@ def enforcement_warnings(quality: dict) -> list[str]:
 
 # --- The enforcement cleaning report (02) --------------------------------------------------------
 
-TABLE_NAMES = {
-    "us_tip": "US TIP Report, global law-enforcement table",
-    "eurostat_thb": "Eurostat EU-27 headline figures",
-    "belarus_press": "Belarus Ministry of Internal Affairs figures (press)",
-}
-
-
-def enforcement_accounting(quality: dict, names) -> tables.Table:
-    """Rows in, kept, quarantined and written per GLOTIP export and per small table."""
-
-    def row(name: str, entry: dict) -> dict:
-        return {
-            "table": name,
-            "raw rows": entry["rows_in"],
-            "rows kept": entry["rows_out"],
-            "rows quarantined": entry["rows_quarantined"],
-            "rows written": entry.get("rows_written", entry["rows_out"]),
-        }
-
-    rows = [row(f"GLOTIP export {v}", r) for v, r in quality["glotip"].items()]
-    rows += [row(TABLE_NAMES.get(n, tables.words(n)), quality[n]) for n in names]
-    caption = "Raw rows per table: kept, quarantined, written"
-    return tables.Table(pd.DataFrame(rows), caption=caption)
-
 
 def _by_vintage(quality: dict, entries) -> pd.DataFrame:
     """One row per (label, value-getter) of `entries`, one column per GLOTIP export."""
@@ -169,80 +145,6 @@ def glotip_categories(quality: dict) -> tables.Table:
     return tables.Table(frame, caption="Citizenship and repatriation labels, by kind")
 
 
-def mojibake_view(mapping: pd.DataFrame) -> tables.Table:
-    """The mapping's labels with broken characters (U+FFFD), what each maps to, and why."""
-    broken = mapping[mapping["label"].str.contains("\ufffd", regex=False)]
-    return tables.Table(
-        broken[["label", "target", "note"]],
-        caption="Labels with broken characters and what they are mapped to",
-        labels={"label": "published label", "target": "mapped to"},
-    )
-
-
-def age_parts_sentence(table: pd.DataFrame, vintage: str) -> str:
-    """How many summed age-part cells agree with the published age bands: why they are summed."""
-    total = table["dimension"] == "Total"
-    summed = table[(table["n_parts"] > 1) & total]
-    bands = table[total & (table["sex"] != "Total")
-                  & table["age"].isin(["0 to 17 years", "18 years or over"])]  # fmt: skip
-    by = ["iso3", "indicator", "sex", "year"]
-    band_sum = bands.groupby(by)[["lower", "upper"]].sum().add_suffix("_bands")
-    both = summed.join(band_sum, on=by, how="inner")
-    agree = ((both["lower"] <= both["upper_bands"]) & (both["upper"] >= both["lower_bands"])).sum()
-    return (
-        f"Export {vintage}: **{agree:,} of {len(summed):,}** summed age-part cells agree with the "
-        "sum of the published age bands (within the bounds of suppressed cells)."
-    )
-
-
-def vintage_status_view(diff: pd.DataFrame) -> tables.Table:
-    """Cells added, dropped, revised and unchanged per indicator (2025 export against 2023)."""
-    frame = diff.pivot_table(index="indicator", columns="status", values="cells",
-                             aggfunc="sum", fill_value=0)  # fmt: skip
-    frame = frame.astype(int).rename_axis(columns=None).reset_index()
-    return tables.Table(frame, caption="Cells of the 2025 export against the 2023 export")
-
-
-def vintage_spans_view(diff: pd.DataFrame) -> tables.Table:
-    """The reference years of the cells the newer export adds, per indicator."""
-    added = diff[diff["status"] == "added"].groupby("indicator")
-    frame = added.agg(first=("first_year", "min"), last=("last_year", "max")).reset_index()
-    return tables.Table(
-        frame, caption="Years of the added cells",
-        labels={"first": "first reference year", "last": "last reference year"},
-    )  # fmt: skip
-
-
-def revisions_text(changed: dict) -> str:
-    """`glotip.revisions` as Markdown bullets."""
-    return (
-        f"- Added: {changed['added']:,} cells, {changed['added_recent_share']:.0%} of them "
-        "for 2021-2022.\n"
-        f"- Dropped: {changed['dropped']:,} cells, {changed['dropped_citizenship_share']:.0%} "
-        "of them citizenship categories.\n"
-        f"- Revised: {changed['revised']:,} cells, of which {len(changed['revised_totals']):,} "
-        "are headline totals (all sexes, all ages)."
-    )
-
-
-def revised_totals_view(revised: pd.DataFrame, rows: int = 8) -> tables.Table:
-    """The first `rows` revised headline totals: country, indicator, year, both exports."""
-    part = revised.head(rows)
-    frame = pd.DataFrame(
-        {
-            "country": cty.name(part["iso3"]).fillna(part["iso3"]).to_numpy(),
-            "indicator": part["indicator"].to_numpy(),
-            "year": part["year"].to_numpy(),
-            "export 2023": bounds_text_column(part["lower_2023"], part["upper_2023"]),
-            "export 2025": bounds_text_column(part["lower_2025"], part["upper_2025"]),
-        }
-    )
-    return tables.Table(
-        frame, caption=f"Revised headline totals: the first {len(part)} of {len(revised):,}",
-        note="A range such as 1–4 is a suppressed ('<5') cell.",
-    )  # fmt: skip
-
-
 def bounds_text_column(lower: pd.Series, upper: pd.Series) -> list[str]:
     """Bounds as text, '–' (missing) where there is no figure."""
     texts = format_bounds(lower.to_numpy(), upper.to_numpy()).tolist()
@@ -260,36 +162,6 @@ def belarus_series_view(table: pd.DataFrame, years: range = range(2003, 2013)) -
         frame[indicator] = bounds_text_column(part["lower"], part["upper"])
     return tables.Table(frame, caption="Belarus in GLOTIP, all sexes and ages",
                         note="A range such as 1–4 is a suppressed ('<5') cell.")  # fmt: skip
-
-
-def belarus_press_view(press: pd.DataFrame) -> tables.Table:
-    frame = press[["year_start", "year_end", "period", "indicator", "value", "value_qualifier",
-                   "note"]]  # fmt: skip
-    frame = frame.assign(indicator=frame["indicator"].map(tables.words))
-    return tables.Table(
-        frame, caption="Belarus Ministry of Internal Affairs figures quoted in the press",
-        labels={"year_start": "from", "year_end": "to", "value_qualifier": "qualifier"},
-    )  # fmt: skip
-
-
-def source_checks_view(checks: list[dict]) -> tables.Table:
-    """Eurostat against itself: per check, the years checked and those that contradict it."""
-
-    def years(values: list[int]) -> str:
-        return ", ".join(str(y) for y in values) if values else "none"
-
-    frame = pd.DataFrame(
-        {"check": [c["check"] for c in checks],
-         "years checked": [years(c["years"]) for c in checks],
-         "years that contradict it": [years(c["disagree"]) for c in checks]}
-    )  # fmt: skip
-    note = (
-        "Shares are published to whole per cent (some to a tenth), so they may add up to "
-        "99-101. The rate per million is set against the EU-27 population of UN World "
-        "Population Prospects 2024 and agrees when it rounds to the published rate."
-    )
-    return tables.Table(frame, caption="Eurostat's EU-27 figures: parts against their whole",
-                        note=note)  # fmt: skip
 
 
 def us_tip_view(tip: pd.DataFrame) -> tables.Table:
@@ -330,31 +202,3 @@ def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
                  "comparison; the earlier figure: " + "; ".join(earlier) + ".")  # fmt: skip
     return tables.Table(frame, caption="Eurostat EU-27 headline figures, by reference year "
                         "(each in its latest release)", note=note)  # fmt: skip
-
-
-def enforcement_findings(quality: dict, names) -> str:
-    """The enforcement cleaning's key numbers, as Markdown bullets."""
-    lines = [
-        f"- **GLOTIP export {v}:** {r['rows_in']:,} raw rows, {r['rows_quarantined']:,} "
-        f"quarantined, {r['rows_written']:,} cells written; {r['suppressed_cells_kept']:,} "
-        "suppressed ('<5') values kept as bounds of 1 to 4."
-        for v, r in quality["glotip"].items()
-    ]
-    lines += [
-        f"- **{TABLE_NAMES.get(n, tables.words(n))}:** {quality[n]['rows_out']:,} rows"
-        + (
-            f", {t} of them revisions the file gives only in a note, transcribed with their "
-            "citation"
-            if (t := quality[n].get("rows_transcribed"))
-            else ""
-        )  # fmt: skip
-        + "."
-        for n in names
-    ]
-    return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])
-
-
-def enforcement_headline(quality: dict) -> str:
-    parts = [f"{r['rows_written']:,} cells of the GLOTIP {v} export" for v, r in
-             quality["glotip"].items()]  # fmt: skip
-    return "Cleaned " + " and ".join(parts) + ", with the US TIP, Eurostat and Belarus tables."

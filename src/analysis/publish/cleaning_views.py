@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean import glotip
-from analysis.data import countries as cty
 from analysis.data import releases
 from analysis.publish import tables
 from analysis.publish.bounded import format_bounds
@@ -102,49 +101,6 @@ def glotip_repeats(quality: dict) -> tables.Table:
     return tables.Table(frame, caption="Repeated keys, summed")
 
 
-def glotip_consistency(quality: dict) -> tables.Table:
-    """Per vintage, the rows the export's own totals contradict, by the rule that resolved them."""
-    entries = [
-        (label, lambda r, key=key: r["consistency"][key])
-        for label, key in [
-            ("totals rebuilt from their parts", "totals_rebuilt_from_parts"),
-            ("totals below their parts, kept and marked", "totals_below_parts_kept"),
-            ("rows by citizenship without a total, marked", "rows_without_a_total"),
-        ]
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "finding"})
-    return tables.Table(frame, caption="GLOTIP figures that contradict the export itself")
-
-
-def glotip_rebuilt(quality: dict, vintage: str) -> tables.Table:
-    """The largest totals of one vintage rebuilt from their parts: published and rebuilt."""
-    rows = pd.DataFrame(quality[vintage]["consistency"]["largest_rebuilt"])
-    if rows.empty:
-        return tables.Table(rows, caption="No total was rebuilt")
-    rows["country"] = cty.name(rows["iso3"]).fillna(rows["iso3"])
-    rows["published"] = rows["published"].map(lambda v: v if isinstance(v, str) else f"{v:,}")
-    rows["rebuilt"] = rows["rebuilt"].map("{:,}".format)
-    view = rows[["country", "year", "indicator", "published", "rebuilt"]].rename(
-        columns={"published": "published total", "rebuilt": "sum of its parts by sex"}
-    )
-    caption = f"The largest totals rebuilt from their parts ({vintage} export)"
-    return tables.Table(view, caption=caption)
-
-
-def glotip_categories(quality: dict) -> tables.Table:
-    """Citizenship rows per kind of label, mojibake rows and labels, unmapped labels."""
-    kinds = sorted({k for r in quality.values() for k in r["categories"]["rows_by_kind"]})
-    entries = [(f"rows: {k}", lambda r, k=k: r["categories"]["rows_by_kind"].get(k, 0))
-               for k in kinds]  # fmt: skip
-    entries += [
-        ("rows with broken characters", lambda r: r["categories"]["mojibake_rows"]),
-        ("labels with broken characters", lambda r: r["categories"]["mojibake_labels"]),
-        ("labels not in the mapping", lambda r: len(r["categories"]["unmapped_labels"])),
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "citizenship labels"})
-    return tables.Table(frame, caption="Citizenship and repatriation labels, by kind")
-
-
 def bounds_text_column(lower: pd.Series, upper: pd.Series) -> list[str]:
     """Bounds as text, '–' (missing) where there is no figure."""
     texts = format_bounds(lower.to_numpy(), upper.to_numpy()).tolist()
@@ -179,26 +135,3 @@ def us_tip_view(tip: pd.DataFrame) -> tables.Table:
         frame, caption="US TIP Report: global law-enforcement figures", labels=labels,
         note="'secondary': taken from a page that quotes the report; 'report': from the report.",
     )  # fmt: skip
-
-
-def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
-    """Eurostat's EU-27 headline figures in their latest release; revised ones are marked."""
-    latest = eurostat[eurostat["latest"]]
-    releases = eurostat.groupby(["indicator", "year"])["release"].transform("size")
-    revised = eurostat[(releases > 1) & ~eurostat["latest"]]
-    text = latest["value"].map(lambda v: f"{v:,g}")
-    marked = latest.assign(value=text.where(releases[latest.index] == 1, text + "*"))
-    frame = marked.pivot(index="indicator", columns="year", values="value")
-    frame = frame.rename_axis(columns=None).reset_index().fillna("")
-    frame["indicator"] = frame["indicator"].map(tables.words)
-    frame.columns = [str(c) for c in frame.columns]
-    note = "Shares are in per cent; rates per million inhabitants."
-    earlier = [
-        f"{tables.words(r.indicator)} {r.year}: {r.value:,g} in the {r.release}"
-        for r in revised.itertuples()
-    ]
-    if earlier:
-        note += (" * Revised in a later release, whose value is shown and used in every "
-                 "comparison; the earlier figure: " + "; ".join(earlier) + ".")  # fmt: skip
-    return tables.Table(frame, caption="Eurostat EU-27 headline figures, by reference year "
-                        "(each in its latest release)", note=note)  # fmt: skip

@@ -265,16 +265,6 @@ def quote_check(table: pd.DataFrame, text: str) -> str:
     )
 
 
-def claims_record(checked: pd.DataFrame) -> list[dict]:
-    """Each claim with its quote, speaker, date, period, value, verdict and reason."""
-    columns = ["claim_id", "figure", "value", "source_sentence", "said_by", "source_date",
-               "reference_period", "verdict", "reason"]  # fmt: skip
-    rows = checked[columns].astype(object).to_dict("records")
-    for row in rows:
-        row["value"] = None if pd.isna(row["value"]) else float(row["value"])
-    return rows
-
-
 def glotip_view(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
     """`glotip_series` for the reader: one row per year, '–' where nothing is published."""
     table = glotip_series(glotip, country, years).replace("", tables.MISSING)

@@ -61,18 +61,6 @@ def contributor_table(top: pd.DataFrame, shown: Sequence[str]) -> pd.DataFrame:
 # --- Totals, rates, ratios and the sexes of the last year -----------------------------------------
 
 
-def totals_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
-    """Per year: each indicator's sum over the reporting countries, and how many they were."""
-    countries = {k: f"countries reporting {en.LABELS[k]}" for k in shown}
-    return bounds_table(sums, "indicator", years, shown, labels=en.LABELS, countries=countries)
-
-
-def rates_table(sums: pd.DataFrame, shown: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
-    """Per year: each indicator's rate per 100,000 population of the reporting countries."""
-    labels = {k: f"{en.LABELS[k]} per 100,000" for k in shown}
-    return bounds_table(sums, "indicator", years, shown, labels, ("rate_lower", "rate_upper"), 2)
-
-
 def sex_table(by_sex: pd.DataFrame, share: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
     """Persons convicted by sex per year, the female share (%) and the countries it covers."""
     share_table = bounds_table(
@@ -137,23 +125,6 @@ def tip_table(tip: pd.DataFrame) -> pd.DataFrame:
     table = table[order].fillna("")
     table.columns.names = [None, None]
     return table.rename(columns={"victims_identified": "victims identified"}, level=0)
-
-
-def tip_below_text(below: pd.DataFrame) -> str:
-    """Where the GLOTIP sum exceeds the TIP figure, and the largest contributor there."""
-    big = below.loc[below["share_lower"].astype(float).idxmax()]
-    where = "; for ".join(
-        f"{m.replace('_', ' ')} in {', '.join(str(y) for y in p['year'])} (largest GLOTIP "
-        f"contributors in those years: {', '.join(country_names(sorted(set(p['iso3'].dropna()))))})"
-        for m, p in below.groupby("measure")
-    )
-    return (
-        f"The GLOTIP sum exceeds the TIP figure (ratio below 1) for {where}. At the extreme, "
-        f"{country_names([big.iso3])[0]} alone makes up at least {big.share_lower:.0f}% of the "
-        "GLOTIP "
-        f"{en.LABELS[big.indicator]} sum in {int(big.year)}: one large reporter can outweigh "
-        "the TIP global figure."
-    )
 
 
 # --- EU-27: Eurostat against GLOTIP ---------------------------------------------------------------

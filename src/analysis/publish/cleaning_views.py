@@ -54,14 +54,6 @@ def enforcement_warnings(quality: dict) -> list[str]:
 # --- The enforcement cleaning report (02) --------------------------------------------------------
 
 
-def _by_vintage(quality: dict, entries) -> pd.DataFrame:
-    """One row per (label, value-getter) of `entries`, one column per GLOTIP export."""
-    frame = pd.DataFrame(
-        {f"export {v}": {label: get(r) for label, get in entries} for v, r in quality.items()}
-    )
-    return frame.rename_axis("").reset_index()
-
-
 def glotip_reasons(quality: dict) -> tables.Table:
     """GLOTIP rows quarantined per reason and export (0 where a reason does not occur)."""
     frame = pd.DataFrame({f"export {v}": r["quarantined_by_reason"] for v, r in quality.items()})
@@ -71,33 +63,38 @@ def glotip_reasons(quality: dict) -> tables.Table:
 
 def glotip_suppressed(quality: dict, quarantines: dict[str, pd.DataFrame]) -> tables.Table:
     """Suppressed ('<5') cells: in the export, kept, quarantined; values with separators."""
-    quality = {
-        v: r | {"in_quarantine": int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum())}
-        for v, r in quality.items()
-    }
-    entries = [
-        (label, lambda r, key=key: r[key])
-        for label, key in [
-            ("'<5' cells in the export", "suppressed_cells_in"),
-            ("'<5' cells kept", "suppressed_cells_kept"),
-            ("'<5' cells in quarantined rows", "in_quarantine"),
-            ("values with a thousands separator", "values_with_thousands_separator"),
-        ]
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "cells"})
+    frame = pd.DataFrame(
+        {
+            f"export {v}": {
+                "'<5' cells in the export": r["suppressed_cells_in"],
+                "'<5' cells kept": r["suppressed_cells_kept"],
+                "'<5' cells in quarantined rows": int(
+                    (quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum()
+                ),
+                "values with a thousands separator": r["values_with_thousands_separator"],
+            }
+            for v, r in quality.items()
+        }
+    )
+    frame = frame.rename_axis("cells").reset_index()
     return tables.Table(frame, caption="Suppressed cells and thousands separators")
 
 
 def glotip_repeats(quality: dict) -> tables.Table:
     """Groups of repeated keys by kind, rows with a repeated key and rows removed by summing."""
-    kinds = sorted({k for r in quality.values() for k in r["repeated_keys"]["groups_by_kind"]})
-    entries = [(f"groups: {k}", lambda r, k=k: r["repeated_keys"]["groups_by_kind"].get(k, 0))
-               for k in kinds]  # fmt: skip
-    entries += [
-        ("rows with a repeated key", lambda r: r["repeated_keys"]["rows_with_repeated_key"]),
-        ("rows removed by summing", lambda r: r["repeated_keys"]["rows_removed_by_summing"]),
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "repeated keys"})
+    repeated = {v: r["repeated_keys"] for v, r in quality.items()}
+    kinds = sorted({k for r in repeated.values() for k in r["groups_by_kind"]})
+    frame = pd.DataFrame(
+        {
+            f"export {v}": {f"groups: {k}": r["groups_by_kind"].get(k, 0) for k in kinds}
+            | {
+                "rows with a repeated key": r["rows_with_repeated_key"],
+                "rows removed by summing": r["rows_removed_by_summing"],
+            }
+            for v, r in repeated.items()
+        }
+    )
+    frame = frame.rename_axis("repeated keys").reset_index()
     return tables.Table(frame, caption="Repeated keys, summed")
 
 

@@ -53,19 +53,22 @@ TOTALS = frame([cell("AAA", 2020, "victims", 30), cell("BBB", 2020, "victims", N
 
 def test_coverage_table_counts_countries_and_their_share():
     cover = en.coverage(TOTALS, ["AAA", "BBB", "CCC"], [2020, 2021], POPULATION)
-    table = ev.coverage_table(cover, ["victims", "convicted"])
-    assert table.loc[2020].tolist() == ["2 (67%)", "0 (0%)"]
-    assert table.loc[2021].tolist() == ["1 (33%)", "2 (67%)"]
+    table = cover.pivot(index="year", columns="indicator", values="n_reporting")
+    assert table.loc[2020, ["victims", "convicted"]].tolist() == [2, 0]
+    assert table.loc[2021, ["victims", "convicted"]].tolist() == [1, 2]
+    assert cover["n_universe"].unique().tolist() == [3]
     latest = cover[cover["year"] == 2021].set_index("indicator")
     assert latest.at["victims", "population_share"] == pytest.approx(250 / 350)
 
 
 def test_the_largest_contributor_and_its_share_of_the_sum():
     top = en.largest_contributor(TOTALS)
-    table = ev.contributor_table(top, ["victims", "convicted"])
     # 2020: AAA's 30 of 31-34 is 88.2-96.8%; 2021: AAA's 6 of 8 convictions is 75%.
-    assert table.loc[2020].tolist() == ["AAA 88–97%", ""]
-    assert table.loc[2021].tolist() == ["AAA 100%", "AAA 75%"]
+    shares = top.set_index(["indicator", "year"])[["iso3", "share_lower", "share_upper"]]
+    assert shares.loc[("victims", 2020)].tolist() == ["AAA", 30 / 34 * 100, 30 / 31 * 100]
+    assert shares.loc[("victims", 2021)].tolist() == ["AAA", 100, 100]
+    assert shares.loc[("convicted", 2021)].tolist() == ["AAA", 75, 75]
+    assert ("convicted", 2020) not in shares.index
 
 
 def test_totals_and_rates_per_year():

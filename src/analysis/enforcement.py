@@ -235,7 +235,8 @@ def ratios(totals: pd.DataFrame) -> pd.DataFrame:
     of = {k: t.loc[t["indicator"] == k, ["lower", "upper"]] for k in INDICATORS}
     parts = []
     for name, (num, den) in RATIOS.items():
-        both = of[num].join(of[den], how="inner", lsuffix="_num", rsuffix="_den").reset_index()
+        both = of[num].merge(of[den], on=["iso3", "year"], suffixes=("_num", "_den"))
+        both = both.reset_index()
         sums = both.groupby("year").agg(
             num_lower=("lower_num", "sum"),
             num_upper=("upper_num", "sum"),

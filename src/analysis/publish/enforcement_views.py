@@ -1,5 +1,5 @@
-"""The tables, sentences and results records of the enforcement report (figures from
-`analysis.enforcement`); a figure that `<5` cells leave open reads as a range, '1,234–1,246'."""
+"""The tables and the sentences that branch on the data of the enforcement report; a figure
+that `<5` cells leave open reads as a range, '1,234–1,246'."""
 
 from __future__ import annotations
 
@@ -10,11 +10,7 @@ import pandas as pd
 from analysis import enforcement as en
 from analysis.data import countries as cty
 from analysis.publish import tables
-from analysis.publish.bounded import (
-    bounds_table,
-    bounds_text,
-    format_bounds,
-)
+from analysis.publish.bounded import bounds_table, bounds_text, format_bounds
 
 RANGE_NOTE = "A range such as 1,234–1,246 is a figure that suppressed ('<5') cells leave open."
 
@@ -34,31 +30,7 @@ def country_names(codes) -> list[str]:
 TIP_ORDER = ["prosecutions", "convictions", "victims_identified"]
 
 
-# --- Coverage and the largest contributor ---------------------------------------------------------
-
-
-def coverage_table(cover: pd.DataFrame, shown: Sequence[str]) -> pd.DataFrame:
-    """Countries reporting each indicator per year, as 'n (share of the scope's countries %)'."""
-    part = cover[cover["indicator"].isin(shown)]
-    share = (part["share"] * 100).round().astype(int).astype(str)
-    text = part.assign(text=part["n_reporting"].astype(str) + " (" + share + "%)")
-    table = text.pivot(index="year", columns="indicator", values="text")[list(shown)]
-    table.columns = [en.LABELS[k] for k in shown]
-    return table
-
-
-def contributor_table(top: pd.DataFrame, shown: Sequence[str]) -> pd.DataFrame:
-    """Per year and indicator: the largest contributor and its share of the sum, 'USA 40–41%'."""
-    top = top[top["indicator"].isin(shown)]
-    names = pd.Series(country_names(top["iso3"]), index=top.index, dtype="string")
-    text = names + " " + format_bounds(top["share_lower"], top["share_upper"]) + "%"
-    table = top.assign(text=text).pivot(index="year", columns="indicator", values="text")
-    table = table[[k for k in shown if k in set(top["indicator"])]]
-    table.columns = [en.LABELS[k] for k in table.columns]
-    return table.fillna("")
-
-
-# --- Totals, rates, ratios and the sexes of the last year -----------------------------------------
+# --- Convictions by sex and the countries of the last year ----------------------------------------
 
 
 def sex_table(by_sex: pd.DataFrame, share: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:

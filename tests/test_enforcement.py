@@ -344,4 +344,12 @@ def test_notebook_on_the_eu(tmp_path, real):
         len(raw),
     )
     assert results["coverage_last_year"]["prosecuted"]["countries"] == len(raw)
+    # the records the notebook writes from its last year: every ratio, rate and gap it reports
+    ratios = results["ratios_last_year"]
+    assert set(ratios) == set(en.RATIOS) and all(r["lower"] <= r["upper"] for r in ratios.values())
+    assert set(results["rate_per_100k_last_year"]) == set(results["totals_last_year"])
+    gaps = results["eu27_largest_gaps"]
+    assert gaps and all(set(g) == {"year", "measure", "gap_pct", "gap_points"} for g in gaps)
+    low, high = results["female_share_convicted_last_year_pct"]
+    assert 0 <= low <= high <= 100
     assert (tmp_path / "figures" / "20_enforcement_trends" / "trends.png").is_file()

@@ -89,21 +89,21 @@ def ilo_value(ilo: pd.DataFrame, estimate_year: int, measure: str) -> float:
 # --- Evidence from the data ---------------------------------------------------------------------
 
 
-def load_belarus_victims(data_dir: str | Path | None = None) -> pd.DataFrame:
+def load_belarus_victims() -> pd.DataFrame:
     """CTDC records (all releases) of Belarusian citizens, with forms of exploitation; records
     without a year are kept, since "over all years" counts them."""
-    frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED, data_dir)
+    frame = catalog.read("victims", victims.REQUIRED, victims.REQUIRED)
     mine = frame[frame["citizenship"].eq(COUNTRY).fillna(False)].reset_index(drop=True)
     return victims.add_groups(mine)
 
 
-def ctdc_destinations(records: pd.DataFrame, country: str = COUNTRY) -> pd.DataFrame:
-    """Per CTDC release: distinct foreign places of exploitation of the country's citizens,
+def ctdc_destinations(records: pd.DataFrame) -> pd.DataFrame:
+    """Per CTDC release: distinct foreign places of exploitation of Belarusian citizens,
     for any form and for sexual exploitation, over all years and around 2009 (WINDOW)."""
     foreign = records[
-        (records["citizenship"] == country)
+        (records["citizenship"] == COUNTRY)
         & records["exploitation_country"].notna()
-        & (records["exploitation_country"] != country)
+        & (records["exploitation_country"] != COUNTRY)
     ]
     sexual = foreign["form"].isin(SEXUAL_FORMS).fillna(False)
     around = foreign["year"].between(*WINDOW).fillna(False)
@@ -154,17 +154,17 @@ def offences(glotip: pd.DataFrame, country: str = COUNTRY) -> pd.DataFrame:
     return rows[columns].sort_values("year", ignore_index=True)
 
 
-def glotip_country_year(glotip: pd.DataFrame, country: str = COUNTRY, year: int = YEAR) -> dict:
-    """The country's published totals for one year (sex Total and Female), and where its
+def glotip_country_year(glotip: pd.DataFrame) -> dict:
+    """Belarus' published totals in 2009 (sex Total and Female), and where its
     offences series starts. Each figure is its exact value (None for a `<5` cell) and bounds."""
     totals = en.country_totals(glotip, sexes=("Total", "Female"))
-    mine = totals[(totals["iso3"] == country) & (totals["year"] == year)]
-    out: dict = {"vintage": en.vintage_of(glotip), "iso3": country, "year": year}
+    mine = totals[(totals["iso3"] == COUNTRY) & (totals["year"] == YEAR)]
+    out: dict = {"vintage": en.vintage_of(glotip), "iso3": COUNTRY, "year": YEAR}
     for row in mine.itertuples():
         key = row.indicator if row.sex == "Total" else f"{row.indicator}_female"
         out[key] = _figure(row.value, row.lower, row.upper)
-    series = offences(glotip, country)
-    same_year = series[series["year"] == year]
+    series = offences(glotip, COUNTRY)
+    same_year = series[series["year"] == YEAR]
     out["offences"] = (
         _figure(*same_year[["value", "lower", "upper"]].iloc[0]) if len(same_year) else None
     )
@@ -175,14 +175,14 @@ def glotip_country_year(glotip: pd.DataFrame, country: str = COUNTRY, year: int 
     return out
 
 
-def glotip_world(glotip: pd.DataFrame, year: int = YEAR) -> dict:
+def glotip_world(glotip: pd.DataFrame) -> dict:
     """World sums of detected victims (bounds, countries) and their female share (percent)."""
     totals = en.country_totals(glotip, ["victims"], sexes=("Total", "Female"))
-    totals = totals[totals["year"] == year]
+    totals = totals[totals["year"] == YEAR]
     if not (totals["sex"] == "Total").any():
         raise DataError(
             f"{catalog.table('glotip').location()} (vintage {en.vintage_of(glotip)}): no "
-            f"country publishes a total of {en.INDICATORS['victims']!r} for {year}"
+            f"country publishes a total of {en.INDICATORS['victims']!r} for {YEAR}"
         )
     sums = en.sum_bounds(totals[totals["sex"] == "Total"], ["indicator"]).iloc[0]
     share = en.female_share(totals).iloc[0]

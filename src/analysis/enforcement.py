@@ -203,14 +203,14 @@ def sum_bounds(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def add_rates(frame: pd.DataFrame, per: int = PER) -> pd.DataFrame:
-    """Rates per `per` population for `value`, `lower` and `upper` (needs `population`)."""
+def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rates per 100,000 population for `value`, `lower` and `upper` (needs `population`)."""
     pop = frame["population"].astype("Float64")
     pop = pop.where(pop > 0)
     return frame.assign(
-        rate=frame["value"].astype("Float64") / pop * per,
-        rate_lower=frame["lower"].astype("Float64") / pop * per,
-        rate_upper=frame["upper"].astype("Float64") / pop * per,
+        rate=frame["value"].astype("Float64") / pop * PER,
+        rate_lower=frame["lower"].astype("Float64") / pop * PER,
+        rate_upper=frame["upper"].astype("Float64") / pop * PER,
     )
 
 
@@ -228,25 +228,16 @@ def ratio_bounds(num_lower, num_upper, den_lower, den_upper) -> pd.DataFrame:
     return pd.DataFrame({"value": value, "lower": lower, "upper": upper})
 
 
-def paired(totals: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
-    """Country-years that report both indicators (sex Total): their bounds side by side."""
-    keys = ["iso3", "year"]
-    t = totals[totals["sex"] == "Total"]
-    num = t[t["indicator"] == numerator].set_index(keys)[["lower", "upper", "is_suppressed"]]
-    den = t[t["indicator"] == denominator].set_index(keys)[["lower", "upper", "is_suppressed"]]
-    return num.merge(
-        den, left_index=True, right_index=True, suffixes=("_num", "_den")
-    ).reset_index()
-
-
-def ratios(totals: pd.DataFrame, by_country: bool = False) -> pd.DataFrame:
-    """Convictions per prosecution and per detected victim, by year (and country), with bounds,
-    over the countries reporting both that year: same-year flows, not cohort rates."""
+def ratios(totals: pd.DataFrame) -> pd.DataFrame:
+    """Convictions per prosecution and per detected victim, by year, with bounds, over the
+    countries reporting both that year (sex Total): same-year flows, not cohort rates."""
+    t = totals[totals["sex"] == "Total"].set_index(["iso3", "year"])
+    of = {k: t.loc[t["indicator"] == k, ["lower", "upper"]] for k in INDICATORS}
     parts = []
     for name, (num, den) in RATIOS.items():
-        both = paired(totals, num, den)
-        by = ["iso3", "year"] if by_country else ["year"]
-        sums = both.groupby(by).agg(
+        both = of[num].merge(of[den], on=["iso3", "year"], suffixes=("_num", "_den"))
+        both = both.reset_index()
+        sums = both.groupby("year").agg(
             num_lower=("lower_num", "sum"),
             num_upper=("upper_num", "sum"),
             den_lower=("lower_den", "sum"),
@@ -258,17 +249,16 @@ def ratios(totals: pd.DataFrame, by_country: bool = False) -> pd.DataFrame:
         bounds.index = sums.index
         parts.append(sums.join(bounds).reset_index().assign(ratio=name))
     out = pd.concat(parts, ignore_index=True)
-    lead = ["ratio", *(["iso3"] if by_country else []), "year"]
-    return out[lead + [c for c in out.columns if c not in lead]]
+    return out[["ratio", "year", *[c for c in out.columns if c not in ("ratio", "year")]]]
 
 
-def female_share(totals: pd.DataFrame, by: Sequence[str] = ("year",)) -> pd.DataFrame:
+def female_share(totals: pd.DataFrame) -> pd.DataFrame:
     """Share of females in the total (percent), over country-years reporting both, with bounds."""
     keys = ["iso3", "year"]
     fem = totals[totals["sex"] == "Female"].set_index([*keys, "indicator"])[["lower", "upper"]]
     tot = totals[totals["sex"] == "Total"].set_index([*keys, "indicator"])[["lower", "upper"]]
     both = fem.merge(tot, left_index=True, right_index=True, suffixes=("_f", "_t")).reset_index()
-    sums = both.groupby(["indicator", *by]).agg(
+    sums = both.groupby(["indicator", "year"]).agg(
         f_lower=("lower_f", "sum"),
         f_upper=("upper_f", "sum"),
         t_lower=("lower_t", "sum"),
@@ -288,10 +278,10 @@ def coverage(
     totals: pd.DataFrame,
     universe: Sequence[str],
     years: Sequence[int],
-    population: pd.DataFrame | None = None,
+    population: pd.DataFrame,
 ) -> pd.DataFrame:
     """Per indicator and year: countries reporting a total, out of `universe`, and their share
-    (with `population`, also the share of the universe's population they hold)."""
+    of the universe's countries and of its population."""
     universe = sorted(set(universe))
     t = totals[(totals["sex"] == "Total") & totals["iso3"].isin(universe)]
     grid = pd.MultiIndex.from_product(
@@ -301,12 +291,11 @@ def coverage(
     out = counts.rename("n_reporting").reset_index()
     out["n_universe"] = len(universe)
     out["share"] = out["n_reporting"] / len(universe) if universe else np.nan
-    if population is not None:
-        pop = population[population["iso3"].isin(universe)]
-        total_pop = pop.groupby("year")["population"].sum()
-        reporting = attach_population(t, population).groupby(["indicator", "year"])["population"]
-        covered = reporting.sum().reindex(grid, fill_value=0).to_numpy()
-        out["population_share"] = covered / out["year"].map(total_pop).astype(float).to_numpy()
+    pop = population[population["iso3"].isin(universe)]
+    total_pop = pop.groupby("year")["population"].sum()
+    reporting = attach_population(t, population).groupby(["indicator", "year"])["population"]
+    covered = reporting.sum().reindex(grid, fill_value=0).to_numpy()
+    out["population_share"] = covered / out["year"].map(total_pop).astype(float).to_numpy()
     return out.astype({"year": "Int64", "n_reporting": "Int64", "n_universe": "Int64"})
 
 

@@ -12,21 +12,8 @@ from analysis.publish import tables
 from analysis.publish.bounded import bounds_table, country_totals_record, format_bounds
 
 
-def glotip_series(
-    glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)
-) -> pd.DataFrame:
-    """The country's published totals of persons and offences per year, as text."""
-    totals = en.country_totals(glotip)
-    persons = totals[totals["iso3"] == country]
-    crimes = claims.offences(glotip, country).assign(indicator="offences")
-    both = pd.concat([persons, crimes], ignore_index=True)
-    keys = [*en.INDICATORS, "offences"]
-    return bounds_table(both, "indicator", range(years[0], years[1] + 1), keys,
-                           labels=en.LABELS)  # fmt: skip
-
-
 def glotip_record(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
-    """For the disclosure audit, the country's published totals that `glotip_series` shows."""
+    """For the disclosure audit, the country's published totals that `glotip_view` shows."""
     totals = en.country_totals(glotip)
     rows = totals[(totals["iso3"] == country) & totals["year"].between(*years)]
     caption = f"{countries.name(pd.Series([country], dtype='string')).iloc[0]} in GLOTIP"
@@ -265,20 +252,15 @@ def quote_check(table: pd.DataFrame, text: str) -> str:
     )
 
 
-def claims_record(checked: pd.DataFrame) -> list[dict]:
-    """Each claim with its quote, speaker, date, period, value, verdict and reason."""
-    columns = ["claim_id", "figure", "value", "source_sentence", "said_by", "source_date",
-               "reference_period", "verdict", "reason"]  # fmt: skip
-    rows = checked[columns].astype(object).to_dict("records")
-    for row in rows:
-        row["value"] = None if pd.isna(row["value"]) else float(row["value"])
-    return rows
-
-
 def glotip_view(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007, 2011)):
-    """`glotip_series` for the reader: one row per year, '–' where nothing is published."""
-    table = glotip_series(glotip, country, years).replace("", tables.MISSING)
-    table.index = table.index.astype(str)
+    """The country's published totals of persons and offences, one row per year with one."""
+    totals = en.country_totals(glotip)
+    crimes = claims.offences(glotip, country).assign(indicator="offences")
+    both = pd.concat([totals[totals["iso3"] == country], crimes], ignore_index=True)
+    keys = [*en.INDICATORS, "offences"]
+    span = range(years[0], years[1] + 1)
+    table = bounds_table(both, "indicator", span, keys, labels=en.LABELS)
+    table = table.replace("", tables.MISSING).set_axis(table.index.astype(str))
     name = countries.name(pd.Series([country], dtype="string")).iloc[0]
     note = "1–4: a figure UNODC published as fewer than 5; –: none published."
     return tables.Table(table, caption=f"{name} in GLOTIP, {years[0]}–{years[1]}", index=True,

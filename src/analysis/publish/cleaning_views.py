@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean import glotip
-from analysis.data import countries as cty
 from analysis.data import releases
 from analysis.publish import tables
 from analysis.publish.bounded import format_bounds
@@ -54,38 +53,6 @@ def enforcement_warnings(quality: dict) -> list[str]:
 
 # --- The enforcement cleaning report (02) --------------------------------------------------------
 
-TABLE_NAMES = {
-    "us_tip": "US TIP Report, global law-enforcement table",
-    "eurostat_thb": "Eurostat EU-27 headline figures",
-    "belarus_press": "Belarus Ministry of Internal Affairs figures (press)",
-}
-
-
-def enforcement_accounting(quality: dict, names) -> tables.Table:
-    """Rows in, kept, quarantined and written per GLOTIP export and per small table."""
-
-    def row(name: str, entry: dict) -> dict:
-        return {
-            "table": name,
-            "raw rows": entry["rows_in"],
-            "rows kept": entry["rows_out"],
-            "rows quarantined": entry["rows_quarantined"],
-            "rows written": entry.get("rows_written", entry["rows_out"]),
-        }
-
-    rows = [row(f"GLOTIP export {v}", r) for v, r in quality["glotip"].items()]
-    rows += [row(TABLE_NAMES.get(n, tables.words(n)), quality[n]) for n in names]
-    caption = "Raw rows per table: kept, quarantined, written"
-    return tables.Table(pd.DataFrame(rows), caption=caption)
-
-
-def _by_vintage(quality: dict, entries) -> pd.DataFrame:
-    """One row per (label, value-getter) of `entries`, one column per GLOTIP export."""
-    frame = pd.DataFrame(
-        {f"export {v}": {label: get(r) for label, get in entries} for v, r in quality.items()}
-    )
-    return frame.rename_axis("").reset_index()
-
 
 def glotip_reasons(quality: dict) -> tables.Table:
     """GLOTIP rows quarantined per reason and export (0 where a reason does not occur)."""
@@ -96,151 +63,39 @@ def glotip_reasons(quality: dict) -> tables.Table:
 
 def glotip_suppressed(quality: dict, quarantines: dict[str, pd.DataFrame]) -> tables.Table:
     """Suppressed ('<5') cells: in the export, kept, quarantined; values with separators."""
-    quality = {
-        v: r | {"in_quarantine": int((quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum())}
-        for v, r in quality.items()
-    }
-    entries = [
-        (label, lambda r, key=key: r[key])
-        for label, key in [
-            ("'<5' cells in the export", "suppressed_cells_in"),
-            ("'<5' cells kept", "suppressed_cells_kept"),
-            ("'<5' cells in quarantined rows", "in_quarantine"),
-            ("values with a thousands separator", "values_with_thousands_separator"),
-        ]
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "cells"})
+    frame = pd.DataFrame(
+        {
+            f"export {v}": {
+                "'<5' cells in the export": r["suppressed_cells_in"],
+                "'<5' cells kept": r["suppressed_cells_kept"],
+                "'<5' cells in quarantined rows": int(
+                    (quarantines[v]["txtVALUE"] == glotip.SUPPRESSED).sum()
+                ),
+                "values with a thousands separator": r["values_with_thousands_separator"],
+            }
+            for v, r in quality.items()
+        }
+    )
+    frame = frame.rename_axis("cells").reset_index()
     return tables.Table(frame, caption="Suppressed cells and thousands separators")
 
 
 def glotip_repeats(quality: dict) -> tables.Table:
     """Groups of repeated keys by kind, rows with a repeated key and rows removed by summing."""
-    kinds = sorted({k for r in quality.values() for k in r["repeated_keys"]["groups_by_kind"]})
-    entries = [(f"groups: {k}", lambda r, k=k: r["repeated_keys"]["groups_by_kind"].get(k, 0))
-               for k in kinds]  # fmt: skip
-    entries += [
-        ("rows with a repeated key", lambda r: r["repeated_keys"]["rows_with_repeated_key"]),
-        ("rows removed by summing", lambda r: r["repeated_keys"]["rows_removed_by_summing"]),
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "repeated keys"})
-    return tables.Table(frame, caption="Repeated keys, summed")
-
-
-def glotip_consistency(quality: dict) -> tables.Table:
-    """Per vintage, the rows the export's own totals contradict, by the rule that resolved them."""
-    entries = [
-        (label, lambda r, key=key: r["consistency"][key])
-        for label, key in [
-            ("totals rebuilt from their parts", "totals_rebuilt_from_parts"),
-            ("totals below their parts, kept and marked", "totals_below_parts_kept"),
-            ("rows by citizenship without a total, marked", "rows_without_a_total"),
-        ]
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "finding"})
-    return tables.Table(frame, caption="GLOTIP figures that contradict the export itself")
-
-
-def glotip_rebuilt(quality: dict, vintage: str) -> tables.Table:
-    """The largest totals of one vintage rebuilt from their parts: published and rebuilt."""
-    rows = pd.DataFrame(quality[vintage]["consistency"]["largest_rebuilt"])
-    if rows.empty:
-        return tables.Table(rows, caption="No total was rebuilt")
-    rows["country"] = cty.name(rows["iso3"]).fillna(rows["iso3"])
-    rows["published"] = rows["published"].map(lambda v: v if isinstance(v, str) else f"{v:,}")
-    rows["rebuilt"] = rows["rebuilt"].map("{:,}".format)
-    view = rows[["country", "year", "indicator", "published", "rebuilt"]].rename(
-        columns={"published": "published total", "rebuilt": "sum of its parts by sex"}
-    )
-    caption = f"The largest totals rebuilt from their parts ({vintage} export)"
-    return tables.Table(view, caption=caption)
-
-
-def glotip_categories(quality: dict) -> tables.Table:
-    """Citizenship rows per kind of label, mojibake rows and labels, unmapped labels."""
-    kinds = sorted({k for r in quality.values() for k in r["categories"]["rows_by_kind"]})
-    entries = [(f"rows: {k}", lambda r, k=k: r["categories"]["rows_by_kind"].get(k, 0))
-               for k in kinds]  # fmt: skip
-    entries += [
-        ("rows with broken characters", lambda r: r["categories"]["mojibake_rows"]),
-        ("labels with broken characters", lambda r: r["categories"]["mojibake_labels"]),
-        ("labels not in the mapping", lambda r: len(r["categories"]["unmapped_labels"])),
-    ]
-    frame = _by_vintage(quality, entries).rename(columns={"": "citizenship labels"})
-    return tables.Table(frame, caption="Citizenship and repatriation labels, by kind")
-
-
-def mojibake_view(mapping: pd.DataFrame) -> tables.Table:
-    """The mapping's labels with broken characters (U+FFFD), what each maps to, and why."""
-    broken = mapping[mapping["label"].str.contains("\ufffd", regex=False)]
-    return tables.Table(
-        broken[["label", "target", "note"]],
-        caption="Labels with broken characters and what they are mapped to",
-        labels={"label": "published label", "target": "mapped to"},
-    )
-
-
-def age_parts_sentence(table: pd.DataFrame, vintage: str) -> str:
-    """How many summed age-part cells agree with the published age bands: why they are summed."""
-    total = table["dimension"] == "Total"
-    summed = table[(table["n_parts"] > 1) & total]
-    bands = table[total & (table["sex"] != "Total")
-                  & table["age"].isin(["0 to 17 years", "18 years or over"])]  # fmt: skip
-    by = ["iso3", "indicator", "sex", "year"]
-    band_sum = bands.groupby(by)[["lower", "upper"]].sum().add_suffix("_bands")
-    both = summed.join(band_sum, on=by, how="inner")
-    agree = ((both["lower"] <= both["upper_bands"]) & (both["upper"] >= both["lower_bands"])).sum()
-    return (
-        f"Export {vintage}: **{agree:,} of {len(summed):,}** summed age-part cells agree with the "
-        "sum of the published age bands (within the bounds of suppressed cells)."
-    )
-
-
-def vintage_status_view(diff: pd.DataFrame) -> tables.Table:
-    """Cells added, dropped, revised and unchanged per indicator (2025 export against 2023)."""
-    frame = diff.pivot_table(index="indicator", columns="status", values="cells",
-                             aggfunc="sum", fill_value=0)  # fmt: skip
-    frame = frame.astype(int).rename_axis(columns=None).reset_index()
-    return tables.Table(frame, caption="Cells of the 2025 export against the 2023 export")
-
-
-def vintage_spans_view(diff: pd.DataFrame) -> tables.Table:
-    """The reference years of the cells the newer export adds, per indicator."""
-    added = diff[diff["status"] == "added"].groupby("indicator")
-    frame = added.agg(first=("first_year", "min"), last=("last_year", "max")).reset_index()
-    return tables.Table(
-        frame, caption="Years of the added cells",
-        labels={"first": "first reference year", "last": "last reference year"},
-    )  # fmt: skip
-
-
-def revisions_text(changed: dict) -> str:
-    """`glotip.revisions` as Markdown bullets."""
-    return (
-        f"- Added: {changed['added']:,} cells, {changed['added_recent_share']:.0%} of them "
-        "for 2021-2022.\n"
-        f"- Dropped: {changed['dropped']:,} cells, {changed['dropped_citizenship_share']:.0%} "
-        "of them citizenship categories.\n"
-        f"- Revised: {changed['revised']:,} cells, of which {len(changed['revised_totals']):,} "
-        "are headline totals (all sexes, all ages)."
-    )
-
-
-def revised_totals_view(revised: pd.DataFrame, rows: int = 8) -> tables.Table:
-    """The first `rows` revised headline totals: country, indicator, year, both exports."""
-    part = revised.head(rows)
+    repeated = {v: r["repeated_keys"] for v, r in quality.items()}
+    kinds = sorted({k for r in repeated.values() for k in r["groups_by_kind"]})
     frame = pd.DataFrame(
         {
-            "country": cty.name(part["iso3"]).fillna(part["iso3"]).to_numpy(),
-            "indicator": part["indicator"].to_numpy(),
-            "year": part["year"].to_numpy(),
-            "export 2023": bounds_text_column(part["lower_2023"], part["upper_2023"]),
-            "export 2025": bounds_text_column(part["lower_2025"], part["upper_2025"]),
+            f"export {v}": {f"groups: {k}": r["groups_by_kind"].get(k, 0) for k in kinds}
+            | {
+                "rows with a repeated key": r["rows_with_repeated_key"],
+                "rows removed by summing": r["rows_removed_by_summing"],
+            }
+            for v, r in repeated.items()
         }
     )
-    return tables.Table(
-        frame, caption=f"Revised headline totals: the first {len(part)} of {len(revised):,}",
-        note="A range such as 1–4 is a suppressed ('<5') cell.",
-    )  # fmt: skip
+    frame = frame.rename_axis("repeated keys").reset_index()
+    return tables.Table(frame, caption="Repeated keys, summed")
 
 
 def bounds_text_column(lower: pd.Series, upper: pd.Series) -> list[str]:
@@ -262,36 +117,6 @@ def belarus_series_view(table: pd.DataFrame, years: range = range(2003, 2013)) -
                         note="A range such as 1–4 is a suppressed ('<5') cell.")  # fmt: skip
 
 
-def belarus_press_view(press: pd.DataFrame) -> tables.Table:
-    frame = press[["year_start", "year_end", "period", "indicator", "value", "value_qualifier",
-                   "note"]]  # fmt: skip
-    frame = frame.assign(indicator=frame["indicator"].map(tables.words))
-    return tables.Table(
-        frame, caption="Belarus Ministry of Internal Affairs figures quoted in the press",
-        labels={"year_start": "from", "year_end": "to", "value_qualifier": "qualifier"},
-    )  # fmt: skip
-
-
-def source_checks_view(checks: list[dict]) -> tables.Table:
-    """Eurostat against itself: per check, the years checked and those that contradict it."""
-
-    def years(values: list[int]) -> str:
-        return ", ".join(str(y) for y in values) if values else "none"
-
-    frame = pd.DataFrame(
-        {"check": [c["check"] for c in checks],
-         "years checked": [years(c["years"]) for c in checks],
-         "years that contradict it": [years(c["disagree"]) for c in checks]}
-    )  # fmt: skip
-    note = (
-        "Shares are published to whole per cent (some to a tenth), so they may add up to "
-        "99-101. The rate per million is set against the EU-27 population of UN World "
-        "Population Prospects 2024 and agrees when it rounds to the published rate."
-    )
-    return tables.Table(frame, caption="Eurostat's EU-27 figures: parts against their whole",
-                        note=note)  # fmt: skip
-
-
 def us_tip_view(tip: pd.DataFrame) -> tables.Table:
     """The US TIP table as transcribed (no addresses or notes), secondary rows marked."""
     frame = tip.drop(columns=["source_address", "note"])
@@ -307,54 +132,3 @@ def us_tip_view(tip: pd.DataFrame) -> tables.Table:
         frame, caption="US TIP Report: global law-enforcement figures", labels=labels,
         note="'secondary': taken from a page that quotes the report; 'report': from the report.",
     )  # fmt: skip
-
-
-def eurostat_view(eurostat: pd.DataFrame) -> tables.Table:
-    """Eurostat's EU-27 headline figures in their latest release; revised ones are marked."""
-    latest = eurostat[eurostat["latest"]]
-    releases = eurostat.groupby(["indicator", "year"])["release"].transform("size")
-    revised = eurostat[(releases > 1) & ~eurostat["latest"]]
-    text = latest["value"].map(lambda v: f"{v:,g}")
-    marked = latest.assign(value=text.where(releases[latest.index] == 1, text + "*"))
-    frame = marked.pivot(index="indicator", columns="year", values="value")
-    frame = frame.rename_axis(columns=None).reset_index().fillna("")
-    frame["indicator"] = frame["indicator"].map(tables.words)
-    frame.columns = [str(c) for c in frame.columns]
-    note = "Shares are in per cent; rates per million inhabitants."
-    earlier = [
-        f"{tables.words(r.indicator)} {r.year}: {r.value:,g} in the {r.release}"
-        for r in revised.itertuples()
-    ]
-    if earlier:
-        note += (" * Revised in a later release, whose value is shown and used in every "
-                 "comparison; the earlier figure: " + "; ".join(earlier) + ".")  # fmt: skip
-    return tables.Table(frame, caption="Eurostat EU-27 headline figures, by reference year "
-                        "(each in its latest release)", note=note)  # fmt: skip
-
-
-def enforcement_findings(quality: dict, names) -> str:
-    """The enforcement cleaning's key numbers, as Markdown bullets."""
-    lines = [
-        f"- **GLOTIP export {v}:** {r['rows_in']:,} raw rows, {r['rows_quarantined']:,} "
-        f"quarantined, {r['rows_written']:,} cells written; {r['suppressed_cells_kept']:,} "
-        "suppressed ('<5') values kept as bounds of 1 to 4."
-        for v, r in quality["glotip"].items()
-    ]
-    lines += [
-        f"- **{TABLE_NAMES.get(n, tables.words(n))}:** {quality[n]['rows_out']:,} rows"
-        + (
-            f", {t} of them revisions the file gives only in a note, transcribed with their "
-            "citation"
-            if (t := quality[n].get("rows_transcribed"))
-            else ""
-        )  # fmt: skip
-        + "."
-        for n in names
-    ]
-    return "\n".join(["**Key numbers.** Every raw row is accounted for.", *lines])
-
-
-def enforcement_headline(quality: dict) -> str:
-    parts = [f"{r['rows_written']:,} cells of the GLOTIP {v} export" for v, r in
-             quality["glotip"].items()]  # fmt: skip
-    return "Cleaned " + " and ".join(parts) + ", with the US TIP, Eurostat and Belarus tables."

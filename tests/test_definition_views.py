@@ -278,8 +278,6 @@ def test_the_texts_about_the_instruments():
     assert unverified[-1] == f"† {views.UNCHECKED_NOTE}"
     for word in ("knowledge", "retrieved", "NOTES.md", "secondary source"):
         assert not any(word in line for line in points), word
-    assert views.unchecked_point("Entry into force 1 February 2008: from knowledge, not "
-                                 "retrieved.") == "Entry into force 1 February 2008."  # fmt: skip
     assert views.purposes_added() == {
         "eu_2011_vs_framework_2002": ["begging", "criminal_activities", "removal_of_organs"],
         "eu_2011_vs_palermo": ["begging", "criminal_activities"],

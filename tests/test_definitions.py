@@ -140,6 +140,27 @@ def test_an_instrument_with_an_unknown_purpose_is_refused():
         ins.amend(EU11, key="bad", purposes=("organ_trade",))
 
 
+def test_every_unchecked_point_is_stated_apart_from_its_basis():
+    """The report shows `point`; where it comes from (`basis`) stays in the data file."""
+    points = [u for i in ins.COMPARED for u in i.unverified]
+    assert len(points) == 13 and all(set(u) <= {"point", "basis"} for u in points)
+    assert all(u["point"].endswith(".") for u in points)
+    for word in ("knowledge", "retrieved", "NOTES.md", "secondary source"):
+        assert not any(word in u["point"] for u in points), word
+
+
+def test_a_data_file_with_an_unknown_element_or_base_is_refused(tmp_path):
+    text = ins.DATA_FILE.read_text(encoding="utf-8")
+    bad = tmp_path / "instruments.toml"
+    bad.write_text(text.replace('"surrogacy", "forced_marriage"', '"surrogacy", "organ_trade"'))
+    with pytest.raises(DataError, match=r"instruments.toml: instrument 'eu_2024'.*organ_trade"):
+        ins.load(bad)
+    bad.write_text(text.replace('amends = "eu_2011"', 'amends = "eu_2099"'))
+    with pytest.raises(DataError, match=r"instruments.toml: instrument 'eu_2024'.*eu_2099"):
+        ins.load(bad)
+    assert ins.load() == {i.key: i for i in ins.COMPARED}
+
+
 # --- the reviewed mapping --------------------------------------------------------------------
 
 

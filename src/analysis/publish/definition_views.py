@@ -8,8 +8,6 @@ its total, or a difference between two published counts would be a small cell.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
@@ -81,24 +79,12 @@ UNCHECKED_NOTE = (
     "These points are not checked against the official texts in this release of the report: "
     "check them there before quoting."
 )
-# How the instruments' notes say where a point comes from; a reader gets UNCHECKED_NOTE instead.
-PROVENANCE = re.compile(
-    r"\s*(?:[:;,]\s*|\s+and\s+)(?:was not retrieved|from knowledge[^.]*|from a secondary "
-    r"source and knowledge|from the consolidated text as summarised in NOTES\.md)(?=\.\s*$)"
-    r"|\s*\b(?:Not retrieved|From knowledge)\.\s*$"
-)
-
-
-def unchecked_point(point: str) -> str:
-    """An instrument's unverified point without its note on where it comes from."""
-    text = PROVENANCE.sub("", point).strip()
-    return text if text.endswith(".") else text + "."
 
 
 def unverified_text() -> str:
     """Every point not checked against an official text, of the five texts compared, as
     Markdown bullets marked with a footnote (`UNCHECKED_NOTE`)."""
-    points = [f"- *{i.short}*: {unchecked_point(p)} †" for i in COMPARED for p in i.unverified]
+    points = [f"- *{i.short}*: {p['point']} †" for i in COMPARED for p in i.unverified]
     return "\n".join(points) + f"\n\n† {UNCHECKED_NOTE}"
 
 

@@ -135,6 +135,20 @@ def test_side_by_side_names_every_instrument_and_element():
     assert "begging" not in table.loc["purposes", PAL.short]
 
 
+def test_the_widening_of_2011_against_the_framework_decision():
+    fd = ins.FRAMEWORK_2002
+    added = ins.widening(fd, EU11, (PAL, COE)).set_index("element")
+    purposes = ["begging", "criminal_activities", "removal_of_organs"]
+    assert list(added.index) == [*purposes, "purposes_minimum"]
+    assert added.loc["removal_of_organs", ["palermo_2000", "coe_2005"]].all()
+    assert not added.loc[["begging", "criminal_activities"], ["palermo_2000", "coe_2005"]].any(
+        axis=None
+    )
+    assert added.loc["purposes_minimum", "label"].endswith("already read 'including at least'")
+    assert ins.differences(fd, EU11)["purposes"]["added"] == purposes
+    assert ins.widening(EU11, EU11, (PAL,)).empty
+
+
 def test_an_instrument_with_an_unknown_purpose_is_refused():
     with pytest.raises(ValueError, match="unknown purposes"):
         ins.amend(EU11, key="bad", purposes=("organ_trade",))
@@ -609,6 +623,13 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     assert not any(widening[k][i] for k in ("begging", "criminal_activities")
                    for i in ("palermo_2000", "coe_2005"))  # fmt: skip
     assert "Neither contains begging" in text  # in the findings
+    assert "lacks removal of organs, which all four name" in text
+    assert "The CTDC synthetic release (2021) is described, not inferred from" in text
+    assert results["purposes_added"]["eu_2024_vs_eu_2011"] == [
+        "surrogacy",
+        "forced_marriage",
+        "illegal_adoption",
+    ]
     assert "Releases that record none of these forms: CTDC Global Dataset (2020), CTDC " in text
     assert (
         "Purposes the EU texts add that **no dataset category records**: exploitation of "

@@ -251,24 +251,6 @@ def results_shares(
     return nested_records(table, keys, record)
 
 
-def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
-    """Per release, as Markdown bullets: records with a known form, those named explicitly by
-    Palermo, and what each later text adds (the grid's column totals)."""
-    lines = []
-    for release, table in tables.items():
-        words = {n: table.sum_text({"named": [n]}, words=True) for n in shares.NAMED}
-        unknown = table.sum_range({"named": [shares.FORM_UNKNOWN]})
-        known = disclosure.count_words(int(table.counts.sum()) - unknown[0], table.threshold)
-        if not bounds.pinned(*unknown):
-            known = "an undisclosed number of"
-        lines.append(
-            f"- **{release_label(release)}**: {known} records with a known form; named explicitly "
-            f"by Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
-            f"{words[EU_2011.key]}, EU 2024 {words[EU_2024.key]}."
-        )
-    return "\n".join(lines)
-
-
 def plot_shares(table: pd.DataFrame, source: str):
     """Explicit share per release (rows) and instrument (markers), with Wilson intervals."""
     fig, ax = plots.figure(width=10, height=3.8)

@@ -268,7 +268,7 @@ def test_readable_tables_name_releases_and_groups_in_words():
     assert shown.iloc[0].tolist() == [
         "CTDC K-anonymised release (2021)", "transgender or gender non-conforming", "EU 2011", "12",
     ]  # fmt: skip
-    assert views.category_label("sex_remote_interactive_services") == (
+    assert views.category_words()["sex_remote_interactive_services"] == (
         "sexual exploitation: remote interactive services"
     )
 

@@ -244,9 +244,11 @@ def test_mapping_that_calls_begging_explicit_under_palermo_is_refused(tmp_path):
 def test_mapping_without_a_reason_or_with_an_unknown_level_is_refused(tmp_path):
     def edit(table):
         table.loc[0, "reason"] = pd.NA
+        table.loc[2, "label"] = pd.NA
         table.loc[1, "eu_2011"] = "maybe"
 
-    with pytest.raises(DataError, match=r"empty reason in rows \[2\].*'eu_2011'.*rows \[3\]"):
+    expected = r"empty reason in rows \[2\]; empty label in rows \[4\].*'eu_2011'.*rows \[3\]"
+    with pytest.raises(DataError, match=expected):
         mp.load_mapping(_write_mapping(tmp_path, edit))
 
 

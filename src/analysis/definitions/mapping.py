@@ -34,6 +34,7 @@ MAPPING_FILE = Path(__file__).resolve().parents[1] / "mappings" / "definitions_c
 MAPPING_COLUMNS = [
     "dataset",
     "category",
+    "label",  # the category as a reader names it
     "group",
     "parent",
     "purpose",
@@ -59,6 +60,7 @@ def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
         raise DataError(f"{path}: columns should be {MAPPING_COLUMNS}, found {list(table.columns)}")
     checks = {
         "empty reason": table["reason"].isna(),
+        "empty label": table["label"].isna(),
         "repeated category": table.duplicated(["dataset", "category"]),
         f"dataset not in {DATASETS}": ~table["dataset"].isin(DATASETS),
         "unknown purpose": table["purpose"].notna() & ~table["purpose"].isin(list(PURPOSES)),

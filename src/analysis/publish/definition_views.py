@@ -8,6 +8,8 @@ its total, or a difference between two published counts would be a small cell.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
@@ -22,6 +24,7 @@ from analysis.definitions.instruments import (
     INSTRUMENTS,
     PALERMO_2000,
 )
+from analysis.definitions.mapping import load_mapping
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish import release as rel
 from analysis.publish.bounded import bounds_text, format_bounds
@@ -460,15 +463,6 @@ def nested_records(table: pd.DataFrame, keys: list[str], record=glotip_share_rec
 # The tables as a reader sees them: codes in words
 
 
-CATEGORY_WORDS = {  # CTDC form categories (`analysis.victims`) in words
-    "is_sexual_exploit": "sexual exploitation",
-    "is_forced_labour": "forced labour",
-    "is_other_exploit": "other exploitation",
-    "is_sex_and_labour": "sexual exploitation and forced labour",
-    "is_forced_marriage": "forced marriage",
-    "is_slavery_and_practices": "slavery and similar practices",
-    "no_listed_form": "form group known, no listed form flagged",
-}
 WORDS = {
     "ctdc": "CTDC",
     "glotip": "GLOTIP",
@@ -487,15 +481,11 @@ def release_label(release: str) -> str:
     return releases.CTDC[release].label if release in releases.CTDC else release
 
 
-def category_label(code: str) -> str:
-    """A CTDC form category in words ('labour_domestic_work' → 'forced labour: domestic
-    work'); GLOTIP's categories are words already."""
-    if code in CATEGORY_WORDS:
-        return CATEGORY_WORDS[code]
-    for prefix, kind in (("labour_", "forced labour"), ("sex_", "sexual exploitation")):
-        if code.startswith(prefix):
-            return f"{kind}: {tables.words(code.removeprefix(prefix))}"
-    return code
+@functools.cache
+def category_words() -> dict[str, str]:
+    """Each category of the reviewed mapping as a reader names it ('labour_begging' → 'forced
+    labour: begging'); GLOTIP's categories are words already."""
+    return dict(load_mapping()[["category", "label"]].itertuples(index=False))
 
 
 def _word(value):
@@ -505,7 +495,7 @@ def _word(value):
         return release_label(value)
     for code in releases.CTDC:  # a release named inside a text (a mapping's reason)
         value = value.replace(f"{code} records", f"records of the {release_label(code)}")
-    return WORDS.get(value) or category_label(value)
+    return WORDS.get(value) or category_words().get(value, value)
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:

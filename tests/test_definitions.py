@@ -206,7 +206,6 @@ def test_mapping_encodes_the_eu_widening():
         "labour_begging",
         "labour_illicit_activities",
     ]
-    assert mp.eu_purposes_without_data(mapping.reset_index()) == ["surrogacy", "illegal_adoption"]
 
 
 def test_every_ctdc_form_column_of_the_schema_is_mapped():

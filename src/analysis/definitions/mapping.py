@@ -20,7 +20,6 @@ from analysis.definitions.instruments import (
     INSTRUMENTS,
     PALERMO_2000,
     PURPOSES,
-    differences,
 )
 from analysis.schemas import victims as victims_schema
 
@@ -161,9 +160,3 @@ def eu_only_categories(mapping: pd.DataFrame) -> pd.DataFrame:
     part = mapping[eu & ~un_coe].copy()
     part["first_explicit_in"] = part[EU_2011.key].map({"explicit": EU_2011.key}).fillna(EU_2024.key)
     return part
-
-
-def eu_purposes_without_data(mapping: pd.DataFrame) -> list[str]:
-    """Purposes the EU texts add to Palermo that no dataset category records."""
-    added = differences(PALERMO_2000, EU_2024)["purposes"]["added"]
-    return [p for p in added if p not in set(mapping["purpose"].dropna())]

@@ -285,20 +285,9 @@ def test_the_shares_the_findings_quote(mapping):
     assert shown == "81.3–82.6%"  # 196 / 241, 199 / 241
 
 
-def test_the_five_instruments_side_by_side_and_as_a_matrix():
-    table = ins.side_by_side(ins.COMPARED)
-    assert list(table.columns) == [i.short for i in (ins.FRAMEWORK_2002, *ins.INSTRUMENTS)]
-    fd = table[ins.FRAMEWORK_2002.short]
-    assert "2002/629/JHA" in fd["citation"] and fd["definition"].startswith("Art. 1:")
-    assert "removal of organs" not in fd["purposes"] and "begging" not in fd["purposes"]
-    # "labour or services, including at least ...": a minimum for labour, not for every purpose
-    assert fd["purposes"].endswith("(labour purposes a minimum: 'including at least')")
-    assert "Art. 1(1)(c)" in fd["position of vulnerability"]
-    assert "surrogacy, not encoded" in table.loc["child", ins.EU_2024.short]
-    shown = views.table_view(table, "five").shown()
-    assert len(shown.columns) == 6  # the element and five instruments
+def test_the_five_instruments_as_a_matrix():
     matrix = ins.element_matrix(ins.COMPARED)
-    assert list(matrix.columns) == list(table.columns)
+    assert list(matrix.columns) == [i.short for i in ins.COMPARED]
     assert matrix.loc[("purpose", ins.PURPOSES["removal_of_organs"])].tolist() == [0, 2, 2, 2, 2]
     assert matrix.loc[("rule", "purposes are a minimum (open list)")].tolist() == [1, 2, 2, 2, 2]
     assert matrix[list(matrix.columns)[1:]].equals(ins.element_matrix())  # the four unchanged

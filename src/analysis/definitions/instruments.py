@@ -152,46 +152,6 @@ def widening(
     return pd.DataFrame(rows, columns=["kind", "element", "label", *(r.key for r in references)])
 
 
-def _column(inst: Instrument) -> dict[str, str]:
-    """One instrument's column of `side_by_side`."""
-    a = inst.articles
-    scope = (
-        "applies to transnational offences involving an organised criminal group"
-        if inst.requires_transnational and inst.requires_organised_group
-        else "national or transnational, with or without organised crime"
-    )
-    return {
-        "citation": inst.citation,
-        "in force": inst.in_force,
-        "definition": f"{inst.definition_article}: {inst.term}",
-        "acts": "; ".join(ACTS[x] for x in inst.acts),
-        "means": "; ".join(MEANS[x] for x in inst.means),
-        "purposes": "; ".join(PURPOSES[x] for x in inst.purposes)
-        + OPEN_LIST_NOTE[inst.purposes_minimum],
-        "position of vulnerability": f"defined ({a['vulnerability']}): "
-        f"{inst.vulnerability_definition}"
-        if inst.vulnerability_definition
-        else "not defined in the text",
-        "consent": f"irrelevant once a means is used, {inst.consent_covers} ({a['consent']})",
-        "child": f"under {inst.child_below_age} ({a['child_age']}); "
-        + ("no means needed" if inst.child_needs_no_means else "means needed")
-        + f" ({a['child_rule']})",
-        "victim": f"defined ({a['victim']}): {inst.victim_definition}"
-        if inst.victim_definition
-        else "not defined",
-        "scope": f"{scope} ({a['scope']})" + (f"; {inst.scope_note}" if inst.scope_note else ""),
-        "knowing use of a victim's services": f"{KNOWING_USE[inst.knowing_use_offence]} "
-        f"({a['knowing_use']})",
-    }
-
-
-def side_by_side(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
-    """A readable table: one row per element, one column per instrument."""
-    table = pd.DataFrame({inst.short: _column(inst) for inst in instruments})
-    table.index.name = "element"
-    return table.astype("string")
-
-
 def element_matrix(instruments: Iterable[Instrument] = INSTRUMENTS) -> pd.DataFrame:
     """Instruments x elements as 0 (no), 1 (partly, or only "shall consider"), 2 (yes)."""
     lists = (("act", "acts", ACTS), ("means", "means", MEANS), ("purpose", "purposes", PURPOSES))

@@ -140,10 +140,6 @@ def test_the_synthetic_release_gets_counts_and_shares_without_intervals(mapping)
     minors = limits.set_index("release")["minors at registration"]
     assert minors["synthetic_2021"].endswith("%") and "(" not in minors["synthetic_2021"]
     assert minors["kanon_2021"].startswith("33.3% (")
-    text = views.described_text(ctdc["release"])
-    assert text.startswith("The CTDC synthetic release (2021) is described, not inferred from")
-    assert "not persons" in text and "multiple of 5" in text and text.count(". ") == 0
-    assert views.described_text(["kanon_2021", "global_2020"]) == ""
 
 
 def test_glotip_tables_and_text(mapping):
@@ -254,45 +250,8 @@ def test_glotip_views_on_the_real_2025_vintage(mapping):
     assert (forms["victims_lower"].sum(), forms["victims_upper"].sum()) == total
 
 
-def test_the_texts_about_the_instruments():
-    text = views.differences_text().splitlines()
-    assert text[0] == (
-        f"- **{ins.COE_2005.short}** compared with **{ins.PALERMO_2000.short}** adds to the "
-        "lists: nothing."
-    )
-    assert text[2].endswith(
-        "purposes: exploitation of surrogacy; exploitation of forced marriage; exploitation of "
-        "illegal adoption."
-    )
-    assert "(Art. 4(e))" in text[3] and "(Art. 4);" in text[4]
-    unverified = views.unverified_text().splitlines()
-    points = [line for line in unverified if line.startswith("- ")]
-    assert len(points) == sum(len(i.unverified) for i in ins.COMPARED)
-    assert sum(line.startswith(f"- *{ins.FRAMEWORK_2002.short}*:") for line in points) == len(
-        ins.FRAMEWORK_2002.unverified
-    )
-    child_2024 = [line for line in points if "Art. 2(5)" in line]  # the 2024 child rule
-    assert len(child_2024) == 1 and child_2024[0].startswith(f"- *{ins.EU_2024.short}*:")
-    assert "surrogacy" in child_2024[0] and "not been checked" in child_2024[0]
-    assert all(line.endswith(". †") for line in points)
-    assert unverified[-1] == f"† {views.UNCHECKED_NOTE}"
-    for word in ("knowledge", "retrieved", "NOTES.md", "secondary source"):
-        assert not any(word in line for line in points), word
-    assert views.unchecked_point("Entry into force 1 February 2008: from knowledge, not "
-                                 "retrieved.") == "Entry into force 1 February 2008."  # fmt: skip
-    assert views.purposes_added() == {
-        "eu_2011_vs_framework_2002": ["begging", "criminal_activities", "removal_of_organs"],
-        "eu_2011_vs_palermo": ["begging", "criminal_activities"],
-        "eu_2024_vs_eu_2011": ["surrogacy", "forced_marriage", "illegal_adoption"],
-    }
-
-
-def test_mapping_table_names_each_level(mapping):
-    shown = views.mapping_table(mapping).set_index("category")
-    assert list(shown.columns) == ["dataset", *views.NAMES.values(), "reason"]
-    assert shown.loc["labour_begging", ins.PALERMO_2000.short] == mp.LEVEL_LABELS["open_ended"]
-    assert shown.loc["labour_begging", ins.EU_2011.short] == "named explicitly"
-    seen = views.table_view(views.mapping_table(mapping), "m", index=False).shown()
+def test_the_mapping_names_its_categories_in_words(mapping):
+    seen = views.table_view(mapping, "m", index=False).shown()
     assert "forced labour: begging" in set(seen["category"]) and "CTDC" in set(seen["dataset"])
     assert not any("_" in c for c in seen["category"])
 
@@ -309,71 +268,29 @@ def test_readable_tables_name_releases_and_groups_in_words():
     assert shown.iloc[0].tolist() == [
         "CTDC K-anonymised release (2021)", "transgender or gender non-conforming", "EU 2011", "12",
     ]  # fmt: skip
-    assert views.category_label("sex_remote_interactive_services") == (
+    assert views.category_words()["sex_remote_interactive_services"] == (
         "sexual exploitation: remote interactive services"
     )
 
 
-def test_closing_text_quotes_the_real_cases_and_glotip(mapping):
+def test_the_shares_the_findings_quote(mapping):
     ctdc = _protected(victim_records(), mapping, threshold=1)
+    share = ctdc.set_index(["release", "instrument"])["share"].map(disclosure.share_text)
+    kanon = [share[views.REAL_CASES, i.key] for i in ins.INSTRUMENTS]
+    assert kanon == ["50.0%", "50.0%", "66.7%", "83.3%"]  # 3, 3, 4 and 5 of 6
     overall = views.protect_glotip_shares(
         shares.glotip_explicit_shares(glotip_rows(), mapping, "2025"), 1
     )
-    text = views.closing_text(ctdc, overall, "2025")
-    assert "- Real cases, CTDC K-anonymised release (2021): " in text
-    assert "kanon_2021" not in text
-    # 3, 4 and 5 of 6
-    assert "**50.0%** of records under the UN Protocol, **66.7%** under the EU Directive" in text
-    assert "and **83.3%** as amended in 2024" in text
-    assert all(len(line) <= 260 for line in text.splitlines())  # two lines of a page at most
-    assert "GLOTIP 2025: **81.3–82.6%** of detected victims" in text  # 196 / 241, 199 / 241
+    shown = views.glotip_share_text(*overall[shares.RANGE_COLUMNS].iloc[0])
+    assert shown == "81.3–82.6%"  # 196 / 241, 199 / 241
 
 
-def test_the_five_instruments_side_by_side_and_as_a_matrix():
-    table = ins.side_by_side(ins.COMPARED)
-    assert list(table.columns) == [i.short for i in (ins.FRAMEWORK_2002, *ins.INSTRUMENTS)]
-    fd = table[ins.FRAMEWORK_2002.short]
-    assert "2002/629/JHA" in fd["citation"] and fd["definition"].startswith("Art. 1:")
-    assert "removal of organs" not in fd["purposes"] and "begging" not in fd["purposes"]
-    # "labour or services, including at least ...": a minimum for labour, not for every purpose
-    assert fd["purposes"].endswith("(labour purposes a minimum: 'including at least')")
-    assert "Art. 1(1)(c)" in fd["position of vulnerability"]
-    assert "surrogacy, not encoded" in table.loc["child", ins.EU_2024.short]
-    shown = views.table_view(table, "five").shown()
-    assert len(shown.columns) == 6  # the element and five instruments
+def test_the_five_instruments_as_a_matrix():
     matrix = ins.element_matrix(ins.COMPARED)
-    assert list(matrix.columns) == list(table.columns)
+    assert list(matrix.columns) == [i.short for i in ins.COMPARED]
     assert matrix.loc[("purpose", ins.PURPOSES["removal_of_organs"])].tolist() == [0, 2, 2, 2, 2]
     assert matrix.loc[("rule", "purposes are a minimum (open list)")].tolist() == [1, 2, 2, 2, 2]
     assert matrix[list(matrix.columns)[1:]].equals(ins.element_matrix())  # the four unchanged
-
-
-def test_the_widening_of_2011_against_the_framework_decision():
-    added = ins.widening(ins.FRAMEWORK_2002, ins.EU_2011, views.REFERENCES)
-    table = views.widening_table(added).shown().set_index("addition")
-    organs, begging = ins.PURPOSES["removal_of_organs"], ins.PURPOSES["begging"]
-    crime = ins.PURPOSES["criminal_activities"]
-    open_list = ("purposes as a minimum (an open list) for every purpose, where the labour "
-                 "purposes already read 'including at least'")  # fmt: skip
-    assert set(table.index) == {organs, begging, crime, open_list}
-    references = [f"already in the {i.short}" for i in (ins.PALERMO_2000, ins.COE_2005)]
-    assert table.loc[organs, references].tolist() == ["yes", "yes"]
-    assert table.loc[[begging, crime], references].eq("no").all().all()
-    text = views.widening_text(added)
-    assert text.startswith(f"Measured against the {ins.FRAMEWORK_2002.short}")
-    assert f"already contain {organs} and" in text
-    assert f"Neither contains {begging} or {crime}" in text
-    assert "already contain" not in views.widening_text(added.assign(palermo_2000=False))
-    line = views.widening_line(added)
-    assert line.startswith(f"- {ins.EU_2011.short} adds 4 elements to the ")
-    assert line.endswith(f"; {begging} and {crime} go beyond both the UN Protocol and the Council "
-                         "of Europe Convention.")  # fmt: skip
-    assert "go beyond" not in views.widening_line(added.assign(palermo_2000=True))
-    one = views.widening_line(added[added["label"] != crime])  # one element beyond both
-    assert f"; {begging} goes beyond both" in one and "the EU text in force in 2009" in one
-    scope = views.shares_scope_text()
-    assert "names no purpose that none of them names" in scope
-    assert f"lacks {organs}, which all four name" in scope
 
 
 def test_purposes_against_other_instruments():

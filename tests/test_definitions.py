@@ -126,18 +126,44 @@ def test_element_matrix_is_computed_from_the_instruments():
     assert (purposes == 2).sum().tolist() == [len(i.purposes) for i in ins.INSTRUMENTS]
 
 
-def test_side_by_side_names_every_instrument_and_element():
-    table = ins.side_by_side()
-    assert list(table.columns) == [i.short for i in ins.INSTRUMENTS]
-    assert "Art. 4(e)" in table.loc["victim", COE.short]
-    assert table.loc["victim", PAL.short] == "not defined"
-    assert "begging" in table.loc["purposes", EU11.short]
-    assert "begging" not in table.loc["purposes", PAL.short]
+def test_the_widening_of_2011_against_the_framework_decision():
+    fd = ins.FRAMEWORK_2002
+    added = ins.widening(fd, EU11, (PAL, COE)).set_index("element")
+    purposes = ["begging", "criminal_activities", "removal_of_organs"]
+    assert list(added.index) == [*purposes, "purposes_minimum"]
+    assert added.loc["removal_of_organs", ["palermo_2000", "coe_2005"]].all()
+    assert not added.loc[["begging", "criminal_activities"], ["palermo_2000", "coe_2005"]].any(
+        axis=None
+    )
+    assert added.loc["purposes_minimum", "label"].endswith("already read 'including at least'")
+    assert ins.differences(fd, EU11)["purposes"]["added"] == purposes
+    assert ins.widening(EU11, EU11, (PAL,)).empty
 
 
 def test_an_instrument_with_an_unknown_purpose_is_refused():
     with pytest.raises(ValueError, match="unknown purposes"):
         ins.amend(EU11, key="bad", purposes=("organ_trade",))
+
+
+def test_every_unchecked_point_is_stated_apart_from_its_basis():
+    """The report shows `point`; where it comes from (`basis`) stays in the data file."""
+    points = [u for i in ins.COMPARED for u in i.unverified]
+    assert len(points) == 13 and all(set(u) <= {"point", "basis"} for u in points)
+    assert all(u["point"].endswith(".") for u in points)
+    for word in ("knowledge", "retrieved", "NOTES.md", "secondary source"):
+        assert not any(word in u["point"] for u in points), word
+
+
+def test_a_data_file_with_an_unknown_element_or_base_is_refused(tmp_path):
+    text = ins.DATA_FILE.read_text(encoding="utf-8")
+    bad = tmp_path / "instruments.toml"
+    bad.write_text(text.replace('"surrogacy", "forced_marriage"', '"surrogacy", "organ_trade"'))
+    with pytest.raises(DataError, match=r"instruments.toml: instrument 'eu_2024'.*organ_trade"):
+        ins.load(bad)
+    bad.write_text(text.replace('amends = "eu_2011"', 'amends = "eu_2099"'))
+    with pytest.raises(DataError, match=r"instruments.toml: instrument 'eu_2024'.*eu_2099"):
+        ins.load(bad)
+    assert ins.load() == {i.key: i for i in ins.COMPARED}
 
 
 # --- the reviewed mapping --------------------------------------------------------------------
@@ -171,7 +197,6 @@ def test_mapping_encodes_the_eu_widening():
         "labour_begging",
         "labour_illicit_activities",
     ]
-    assert mp.eu_purposes_without_data(mapping.reset_index()) == ["surrogacy", "illegal_adoption"]
 
 
 def test_every_ctdc_form_column_of_the_schema_is_mapped():
@@ -209,9 +234,11 @@ def test_mapping_that_calls_begging_explicit_under_palermo_is_refused(tmp_path):
 def test_mapping_without_a_reason_or_with_an_unknown_level_is_refused(tmp_path):
     def edit(table):
         table.loc[0, "reason"] = pd.NA
+        table.loc[2, "label"] = pd.NA
         table.loc[1, "eu_2011"] = "maybe"
 
-    with pytest.raises(DataError, match=r"empty reason in rows \[2\].*'eu_2011'.*rows \[3\]"):
+    expected = r"empty reason in rows \[2\]; empty label in rows \[4\].*'eu_2011'.*rows \[3\]"
+    with pytest.raises(DataError, match=expected):
         mp.load_mapping(_write_mapping(tmp_path, edit))
 
 
@@ -577,8 +604,17 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     assert results["minor_share"]["kanon_2021"] == pytest.approx(kanon_minor.mean())
     assert (tmp_path / "figures" / "30_definitions" / "element_matrix.png").is_file()
     # the five instruments side by side, and the widening measured against the Framework Decision
-    shown = pd.read_csv(tmp_path / "tables" / "30_definitions" / "instruments.csv")
-    assert list(shown.columns)[1:] == [i.short for i in ins.COMPARED]
+    shown = pd.read_csv(tmp_path / "tables" / "30_definitions" / "instruments.csv", index_col=0)
+    assert list(shown.columns) == [i.short for i in ins.COMPARED]
+    assert "Art. 4(e)" in shown.loc["victim", COE.short]
+    assert shown.loc["victim", PAL.short] == "not defined"
+    assert "begging" in shown.loc["purposes", EU11.short]
+    assert "begging" not in shown.loc["purposes", PAL.short]
+    fd = shown[ins.FRAMEWORK_2002.short]  # "labour or services, including at least ..."
+    assert fd["purposes"].endswith("(labour purposes a minimum: 'including at least')")
+    assert "removal of organs" not in fd["purposes"] and "begging" not in fd["purposes"]
+    assert "Art. 1(1)(c)" in fd["position of vulnerability"]
+    assert "surrogacy, not encoded" in shown.loc["child", EU24.short]
     widening = {r["element"]: r for r in results["widening_2011_vs_framework_2002"]}
     assert set(widening) == {"begging", "criminal_activities", "removal_of_organs",
                              "purposes_minimum"}  # fmt: skip
@@ -588,6 +624,13 @@ def test_notebook_publishes_no_small_count_and_no_small_gain(tmp_path):
     assert not any(widening[k][i] for k in ("begging", "criminal_activities")
                    for i in ("palermo_2000", "coe_2005"))  # fmt: skip
     assert "Neither contains begging" in text  # in the findings
+    assert "lacks removal of organs, which all four name" in text
+    assert "The CTDC synthetic release (2021) is described, not inferred from" in text
+    assert results["purposes_added"]["eu_2024_vs_eu_2011"] == [
+        "surrogacy",
+        "forced_marriage",
+        "illegal_adoption",
+    ]
     assert "Releases that record none of these forms: CTDC Global Dataset (2020), CTDC " in text
     assert (
         "Purposes the EU texts add that **no dataset category records**: exploitation of "

@@ -20,7 +20,6 @@ from analysis.definitions.instruments import (
     INSTRUMENTS,
     PALERMO_2000,
     PURPOSES,
-    differences,
 )
 from analysis.schemas import victims as victims_schema
 
@@ -34,6 +33,7 @@ MAPPING_FILE = Path(__file__).resolve().parents[1] / "mappings" / "definitions_c
 MAPPING_COLUMNS = [
     "dataset",
     "category",
+    "label",  # the category as a reader names it
     "group",
     "parent",
     "purpose",
@@ -59,6 +59,7 @@ def load_mapping(path: Path = MAPPING_FILE) -> pd.DataFrame:
         raise DataError(f"{path}: columns should be {MAPPING_COLUMNS}, found {list(table.columns)}")
     checks = {
         "empty reason": table["reason"].isna(),
+        "empty label": table["label"].isna(),
         "repeated category": table.duplicated(["dataset", "category"]),
         f"dataset not in {DATASETS}": ~table["dataset"].isin(DATASETS),
         "unknown purpose": table["purpose"].notna() & ~table["purpose"].isin(list(PURPOSES)),
@@ -159,9 +160,3 @@ def eu_only_categories(mapping: pd.DataFrame) -> pd.DataFrame:
     part = mapping[eu & ~un_coe].copy()
     part["first_explicit_in"] = part[EU_2011.key].map({"explicit": EU_2011.key}).fillna(EU_2024.key)
     return part
-
-
-def eu_purposes_without_data(mapping: pd.DataFrame) -> list[str]:
-    """Purposes the EU texts add to Palermo that no dataset category records."""
-    added = differences(PALERMO_2000, EU_2024)["purposes"]["added"]
-    return [p for p in added if p not in set(mapping["purpose"].dropna())]

@@ -1,5 +1,5 @@
-"""What the definitions report shows: the shares it may publish, their texts, tables, results
-records and figures.
+"""What the definitions report shows: the shares it may publish, their tables, results records
+and figures (its sentences are in notebook 30).
 
 The analyses (`analysis.definitions`) return plain counts and shares. Here they pass the
 small-cell rule (`analysis.publish.disclosure`): a share is hidden when its count, the rest of
@@ -8,7 +8,7 @@ its total, or a difference between two published counts would be a small cell.
 
 from __future__ import annotations
 
-import re
+import functools
 
 import numpy as np
 import pandas as pd
@@ -19,18 +19,12 @@ from analysis.data import releases
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
     COE_2005,
-    COMPARED,
-    ELEMENTS,
     EU_2011,
     EU_2024,
-    FRAMEWORK_2002,
     INSTRUMENTS,
     PALERMO_2000,
-    PURPOSES,
-    differences,
-    purposes_against,
 )
-from analysis.definitions.mapping import LEVEL_LABELS
+from analysis.definitions.mapping import load_mapping
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish import release as rel
 from analysis.publish.bounded import bounds_text, format_bounds
@@ -38,127 +32,6 @@ from analysis.publish.bounded import bounds_text, format_bounds
 NAMES = {i.key: i.short for i in INSTRUMENTS}  # column headings of every table
 NOT_IN_RELEASE = "not in this release"
 REAL_CASES = releases.CTDC["kanon_2021"].name  # the release of real (K-anonymised) cases
-
-# ---------------------------------------------------------------------------------------------
-# The instruments
-
-
-def differences_text() -> str:
-    """What each later text adds to the lists of an earlier one, and the elements only some
-    texts define, as Markdown bullets."""
-    lines = []
-    for before, after in ((PALERMO_2000, COE_2005), (PALERMO_2000, EU_2011), (EU_2011, EU_2024)):
-        added = [
-            f"{part}: " + "; ".join(ELEMENTS[part][x] for x in d["added"])
-            for part, d in differences(before, after).items()
-            if d["added"]
-        ]
-        lines.append(
-            f"- **{after.short}** compared with **{before.short}** adds to the lists: "
-            f"{', '.join(added) or 'nothing'}."
-        )
-    texts = [i for i in COMPARED if not i.amends]  # an amendment keeps what it does not change
-    defining = [
-        f'the {i.short} ({i.articles["vulnerability"]}: "{i.quote}")'
-        for i in texts
-        if i.vulnerability_definition
-    ]
-    silent = [i.short for i in texts if not i.vulnerability_definition]
-    lines.append(
-        f"- Only **{COE_2005.short}** defines the victim ({COE_2005.articles['victim']}). The "
-        f"position of vulnerability is defined by {' and '.join(defining)}, not by the "
-        f"{' or the '.join(silent)}."
-    )
-    lines.append(
-        f"- Only the **{PALERMO_2000.short}** limits its application to transnational offences "
-        f"involving an organised criminal group ({PALERMO_2000.articles['scope']}); "
-        f"{PALERMO_2000.scope_note}."
-    )
-    return "\n".join(lines)
-
-
-UNCHECKED_NOTE = (
-    "These points are not checked against the official texts in this release of the report: "
-    "check them there before quoting."
-)
-# How the instruments' notes say where a point comes from; a reader gets UNCHECKED_NOTE instead.
-PROVENANCE = re.compile(
-    r"\s*(?:[:;,]\s*|\s+and\s+)(?:was not retrieved|from knowledge[^.]*|from a secondary "
-    r"source and knowledge|from the consolidated text as summarised in NOTES\.md)(?=\.\s*$)"
-    r"|\s*\b(?:Not retrieved|From knowledge)\.\s*$"
-)
-
-
-def unchecked_point(point: str) -> str:
-    """An instrument's unverified point without its note on where it comes from."""
-    text = PROVENANCE.sub("", point).strip()
-    return text if text.endswith(".") else text + "."
-
-
-def unverified_text() -> str:
-    """Every point not checked against an official text, of the five texts compared, as
-    Markdown bullets marked with a footnote (`UNCHECKED_NOTE`)."""
-    points = [f"- *{i.short}*: {unchecked_point(p)} †" for i in COMPARED for p in i.unverified]
-    return "\n".join(points) + f"\n\n† {UNCHECKED_NOTE}"
-
-
-def purposes_added() -> dict[str, list[str]]:
-    """The purposes each EU text adds, for results JSON."""
-    return {
-        "eu_2011_vs_framework_2002": differences(FRAMEWORK_2002, EU_2011)["purposes"]["added"],
-        "eu_2011_vs_palermo": differences(PALERMO_2000, EU_2011)["purposes"]["added"],
-        "eu_2024_vs_eu_2011": differences(EU_2011, EU_2024)["purposes"]["added"],
-    }
-
-
-REFERENCES = (PALERMO_2000, COE_2005)  # the instruments the 2009 report said the EU would follow
-
-
-def widening_table(added: pd.DataFrame) -> tables.Table:
-    """`instruments.widening` of 2011 for the reader: yes/no per reference instrument."""
-    kinds = {"acts": "act", "means": "means", "purposes": "purpose", "rule": "rule"}
-    frame = pd.DataFrame({"addition": added["label"], "part": added["kind"].map(kinds)})
-    for inst in REFERENCES:
-        frame[f"already in the {inst.short}"] = added[inst.key].map({True: "yes", False: "no"})
-    return tables.Table(frame, caption=f"What {EU_2011.short} added to the {FRAMEWORK_2002.short}")
-
-
-def widening_text(added: pd.DataFrame) -> str:
-    """The widening of 2011 in one paragraph: what is in line with the UN Protocol and the
-    Council of Europe Convention, and what goes beyond both."""
-    keys = [i.key for i in REFERENCES]
-    both = added.loc[added[keys].all(axis=1), "label"].tolist()
-    neither = added.loc[~added[keys].any(axis=1), "label"].tolist()
-    text = (
-        f"Measured against the {FRAMEWORK_2002.short}, the EU text in force in 2009, "
-        f"{EU_2011.short} adds {len(added)} elements to the definition."
-    )
-    if both:
-        text += (" The UN Protocol and the Council of Europe Convention already contain "
-                 f"{tables.listed(both)}.")  # fmt: skip
-    if neither:
-        text += f" Neither contains {tables.listed(neither, 'or')}: there the EU went beyond both."
-    return text
-
-
-def shares_scope_text() -> str:
-    """Why the share tables stay on the four instruments: what the Framework Decision names
-    that they do not, and what they name that it lacks (`purposes_against`)."""
-    against = purposes_against(FRAMEWORK_2002, INSTRUMENTS)
-    only = [PURPOSES[x] for x in against["only_here"]]
-    in_all = [PURPOSES[x] for x in against["missing"]]
-    in_some = [PURPOSES[x] for x in PURPOSES if PURPOSES[x] not in in_all
-               and x not in FRAMEWORK_2002.purposes
-               and any(x in i.purposes for i in INSTRUMENTS)]  # fmt: skip
-    names = f"names {tables.listed(only)}, which none of them names" if only else (
-        "names no purpose that none of them names")  # fmt: skip
-    text = f"The shares below stay on the four instruments: the {FRAMEWORK_2002.short} {names}"
-    if in_all:
-        text += f", and lacks {tables.listed(in_all)}, which all four name"
-    if in_some:
-        text += f" (and {tables.listed(in_some)}, which only the later EU texts name)"
-    return text + "."
-
 
 MATRIX_VALUES = {0: "no", 1: "partly", 2: "yes"}
 MIDDLE = {"offence": "consider"}  # the middle value of a group where it is not "partly"
@@ -185,13 +58,6 @@ def plot_element_matrix(matrix: pd.DataFrame, source: str):
                  xlabel="instrument", ylabel="element of the definition",
                  source=source)  # fmt: skip
     return fig
-
-
-def mapping_table(mapping: pd.DataFrame) -> pd.DataFrame:
-    """The reviewed mapping as shown: one column per instrument with the level's label."""
-    shown = mapping.assign(**{k: mapping[k].map(LEVEL_LABELS) for k in NAMES})
-    shown = shown.rename(columns=NAMES)
-    return shown[["dataset", "category", *NAMES.values(), "reason"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,21 +153,6 @@ def without_intervals(table: pd.DataFrame, columns=("lower", "upper")) -> pd.Dat
     described = ~out["release"].astype(str).map(releases.inference_allowed).astype(bool)
     out.loc[described, list(columns)] = np.nan
     return out
-
-
-def described_text(releases_: list[str]) -> str:
-    """The one sentence on why a described release's shares have no interval; '' when every
-    release shown allows inference."""
-    described = sorted({r for r in map(str, releases_) if not releases.inference_allowed(r)})
-    if not described:
-        return ""
-    names = " and ".join(f"the {release_label(r)}" for r in described)
-    return (
-        f"{names[0].upper()}{names[1:]} is described, not inferred from: its counts and shares "
-        "are given without intervals, because its rows are generated records, not persons "
-        "(every one-way marginal is a multiple of 5), so there is no sample for an interval "
-        "to describe."
-    )
 
 
 def protect_shares(
@@ -403,24 +254,6 @@ def results_shares(
     return nested_records(table, keys, record)
 
 
-def gains_text(tables: dict[str, disclosure.CountTable]) -> str:
-    """Per release, as Markdown bullets: records with a known form, those named explicitly by
-    Palermo, and what each later text adds (the grid's column totals)."""
-    lines = []
-    for release, table in tables.items():
-        words = {n: table.sum_text({"named": [n]}, words=True) for n in shares.NAMED}
-        unknown = table.sum_range({"named": [shares.FORM_UNKNOWN]})
-        known = disclosure.count_words(int(table.counts.sum()) - unknown[0], table.threshold)
-        if not bounds.pinned(*unknown):
-            known = "an undisclosed number of"
-        lines.append(
-            f"- **{release_label(release)}**: {known} records with a known form; named explicitly "
-            f"by Palermo {words[PALERMO_2000.key]}; CoE adds {words[COE_2005.key]}, EU 2011 "
-            f"{words[EU_2011.key]}, EU 2024 {words[EU_2024.key]}."
-        )
-    return "\n".join(lines)
-
-
 def plot_shares(table: pd.DataFrame, source: str):
     """Explicit share per release (rows) and instrument (markers), with Wilson intervals."""
     fig, ax = plots.figure(width=10, height=3.8)
@@ -434,44 +267,13 @@ def plot_shares(table: pd.DataFrame, source: str):
     ax.set_yticks(range(len(releases_)), [release_label(r) for r in releases_])
     ax.invert_yaxis()
     xlabel = "share of records with a known form (%, 95% Wilson interval)"
-    if described_text(releases_):
+    if not all(releases.inference_allowed(str(r)) for r in releases_):
         xlabel = xlabel.replace(")", "; none for the synthetic release)")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=True)
     plots.finish(fig, ax, title="Records whose recorded form the instrument names explicitly",
                  xlabel=xlabel,
                  ylabel="CTDC release", source=source)  # fmt: skip
     return fig
-
-
-def closing_text(ctdc: pd.DataFrame, glotip_overall: pd.DataFrame, vintage: str) -> str:
-    """The key findings as Markdown bullets, from protected CTDC and GLOTIP tables."""
-    share = ctdc.set_index(["release", "instrument"])["share"].map(disclosure.share_text)
-    k, un, eu11, eu24 = REAL_CASES, PALERMO_2000.key, EU_2011.key, EU_2024.key
-    glotip_share = glotip_share_text(*glotip_overall[shares.RANGE_COLUMNS].iloc[0])
-    return (
-        f"- Real cases, {release_label(k)}: the recorded form is named explicitly for "
-        f"**{share[k, un]}** of records under the UN Protocol, **{share[k, eu11]}** under the "
-        f"EU Directive of 2011 and **{share[k, eu24]}** as amended in 2024.\n"
-        f"- GLOTIP {vintage}: **{glotip_share}** of detected victims have a form every "
-        "instrument names; the rest are UNODC's bundled 'other forms'.\n"
-        "- The widening concerns few recorded cases: it matters more for what may be charged "
-        "than for the counts. No dataset here records surrogacy or illegal adoption."
-    )
-
-
-def widening_line(added: pd.DataFrame) -> str:
-    """The widening of 2011 as one key finding: how many elements, and which go beyond both
-    the UN Protocol and the Council of Europe Convention (`widening_text` says the rest)."""
-    neither = added.loc[~added[[i.key for i in REFERENCES]].any(axis=1), "label"].tolist()
-    text = (
-        f"- {EU_2011.short} adds {len(added)} elements to the {FRAMEWORK_2002.short}, the EU "
-        "text in force in 2009"
-    )
-    if neither:
-        verb = "goes" if len(neither) == 1 else "go"
-        beyond = "beyond both the UN Protocol and the Council of Europe Convention"
-        text += f"; {tables.listed(neither)} {verb} {beyond}"
-    return text + "."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -661,15 +463,6 @@ def nested_records(table: pd.DataFrame, keys: list[str], record=glotip_share_rec
 # The tables as a reader sees them: codes in words
 
 
-CATEGORY_WORDS = {  # CTDC form categories (`analysis.victims`) in words
-    "is_sexual_exploit": "sexual exploitation",
-    "is_forced_labour": "forced labour",
-    "is_other_exploit": "other exploitation",
-    "is_sex_and_labour": "sexual exploitation and forced labour",
-    "is_forced_marriage": "forced marriage",
-    "is_slavery_and_practices": "slavery and similar practices",
-    "no_listed_form": "form group known, no listed form flagged",
-}
 WORDS = {
     "ctdc": "CTDC",
     "glotip": "GLOTIP",
@@ -688,15 +481,11 @@ def release_label(release: str) -> str:
     return releases.CTDC[release].label if release in releases.CTDC else release
 
 
-def category_label(code: str) -> str:
-    """A CTDC form category in words ('labour_domestic_work' → 'forced labour: domestic
-    work'); GLOTIP's categories are words already."""
-    if code in CATEGORY_WORDS:
-        return CATEGORY_WORDS[code]
-    for prefix, kind in (("labour_", "forced labour"), ("sex_", "sexual exploitation")):
-        if code.startswith(prefix):
-            return f"{kind}: {tables.words(code.removeprefix(prefix))}"
-    return code
+@functools.cache
+def category_words() -> dict[str, str]:
+    """Each category of the reviewed mapping as a reader names it ('labour_begging' → 'forced
+    labour: begging'); GLOTIP's categories are words already."""
+    return dict(load_mapping()[["category", "label"]].itertuples(index=False))
 
 
 def _word(value):
@@ -706,7 +495,7 @@ def _word(value):
         return release_label(value)
     for code in releases.CTDC:  # a release named inside a text (a mapping's reason)
         value = value.replace(f"{code} records", f"records of the {release_label(code)}")
-    return WORDS.get(value) or category_label(value)
+    return WORDS.get(value) or category_words().get(value, value)
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -723,10 +512,3 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 def table_view(frame: pd.DataFrame, caption: str, note: str = "", index: bool = True):
     """A table of this report for the reader (`tables.Table`), its codes in words."""
     return tables.Table(readable(frame), caption=caption, note=note, index=index)
-
-
-def marks_note(threshold: int) -> str:
-    """The key to the marks of a count table."""
-    return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
-            f"{disclosure.SECONDARY}: hidden so that the totals published here and in the "
-            "report on the protected release cannot give a small cell away.")  # fmt: skip

@@ -398,7 +398,7 @@ def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
         row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
     )  # fmt: skip
     text = row.get(f"{name}_of_text")
-    if text is not None and _count_record(str(text)) is None:
+    if text is not None and count_record(str(text)) is None:
         record["total"] = None
     return record
 
@@ -471,20 +471,10 @@ def country_names(codes) -> list[str]:
     return countries.name(codes).fillna(codes).tolist()
 
 
-def _cell(table: disclosure.CountTable, key: str) -> int | None:
+def cell_count(table: disclosure.CountTable, key: str) -> int | None:
     """A one-dimensional table's cell for results JSON: None where hidden or small."""
     value, hidden = int(table.counts[key]), bool(table.hidden[key])
     return None if hidden or disclosure.is_small(value, table.threshold) else value
-
-
-def selection_record(selection: disclosure.CountTable) -> dict:
-    """Records of the release, selected, and without a year of registration (left out)."""
-    total = int(selection.counts.sum())
-    return {
-        "release": None if disclosure.is_small(total, selection.threshold) else total,
-        "selected": _cell(selection, SELECTION[0]),
-        "without_year": _cell(selection, SELECTION[2]),
-    }
 
 
 def cell_words(table: disclosure.CountTable, key: str) -> str:
@@ -509,12 +499,12 @@ def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
     keep = values.sum(axis=1) > 0
     values = values.loc[keep, [g for g in values if values[g].sum() > 0]]
     hidden = pd.DataFrame(
-        [[_count_record(disclosure.sum_words(grid, {"year": [y], "destination": groups[g]},
+        [[count_record(disclosure.sum_words(grid, {"year": [y], "destination": groups[g]},
                                              False)) is None
           for g in values] for y in values.index],
         index=values.index, columns=values.columns,
     )  # fmt: skip
-    totals = [_count_record(grid.sum_text({"year": [y]})) for y in values.index]
+    totals = [count_record(grid.sum_text({"year": [y]})) for y in values.index]
     values.index = hidden.index = values.index.astype(int)
     values.columns.name = hidden.columns.name = "destination"
     return values, hidden, pd.Series(totals, index=values.index, dtype=float)
@@ -552,21 +542,9 @@ def known_share(published: Published, codes: list[str]) -> float:
     return table.sum_range(count[1])[0] / table.sum_range(known[1])[0]
 
 
-def _count_record(text: str) -> int | None:
+def count_record(text: str) -> int | None:
     """A count as a table shows it ('1,234', '<10', '(s)') for results JSON: the number or None."""
     return int(text.replace(",", "")) if text.replace(",", "").isdigit() else None
-
-
-def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
-    """Records and shares per top destination for results JSON."""
-    return {
-        row["exploitation_country"]: {
-            "records": _count_record(row["records_text"]),
-            "female_share": row_share_record(row, "female", threshold),
-            "child_share": row_share_record(row, "child", threshold),
-        }
-        for _, row in per_dest.iterrows()
-    }
 
 
 # --- Corridors ---------------------------------------------------------------------------------

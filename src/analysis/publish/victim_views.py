@@ -1,5 +1,5 @@
-"""What the victims report shows: protected tables and the shares they fix, texts, figures and
-results records.
+"""What the victims report shows: protected tables and the shares they fix, figures, and the
+sentences that branch on the data (the fixed sentences are in notebook 10).
 
 `analysis.victims` and `analysis.trends` compute counts, shares and models with nothing hidden;
 everything here decides what a reader may see, under the one small-cell rule of

@@ -84,7 +84,7 @@ def test_recorded_female_share_of_the_synthetic_release_is_the_cleaned_count(tmp
     assert not {"irr_year_by_gender", "trend_model", "trend_sensitivity"} & set(results)
     assert len(results["headline"]) == 1
     cells = json.loads((tmp_path / "out.ipynb").read_text())["cells"]
-    selection = next(c for c in cells if "views.selection_text" in "".join(c["source"]))
+    selection = next(c for c in cells if "views.cell_words" in "".join(c["source"]))
     assert "not persons" in json.dumps(selection["outputs"])  # the release's one sentence
     assert results["records"]["without_year"] == int(
         table.loc[table["release"] == "synthetic_2021", "year"].isna().sum()

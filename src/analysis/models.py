@@ -184,15 +184,6 @@ def slope_by_group(
     return pd.DataFrame(rows)
 
 
-def cramers_v(table: pd.DataFrame) -> float:
-    """Cramér's V of a contingency table (0 = no association, 1 = complete)."""
-    observed = np.asarray(table, dtype=float)
-    chi2 = sps.chi2_contingency(observed, correction=False)[0]
-    n = observed.sum()
-    k = min(observed.shape) - 1
-    return float(np.sqrt(chi2 / (n * k))) if n and k else float("nan")
-
-
 # Cohen's (1988) conventions for the effect size w of a chi-square test: small, medium, large.
 COHEN_W = ((0.5, "large"), (0.3, "medium"), (0.1, "small"))
 
@@ -212,8 +203,10 @@ def association(table: pd.DataFrame) -> dict:
         raise ValueError(
             f"a test of association needs at least 2 x 2 non-empty cells, got {table.shape}"
         )
-    chi2, p, dof, expected = sps.chi2_contingency(np.asarray(table, dtype=float), correction=False)
-    v, df_star = cramers_v(table), min(table.shape) - 1
+    observed = np.asarray(table, dtype=float)
+    chi2, p, dof, expected = sps.chi2_contingency(observed, correction=False)
+    df_star = min(table.shape) - 1
+    v = float(np.sqrt(chi2 / (observed.sum() * df_star)))  # Cramér's V
     return {
         "chi2": float(chi2),
         "dof": int(dof),
@@ -221,17 +214,11 @@ def association(table: pd.DataFrame) -> dict:
         "cramers_v": v,
         "df_star": df_star,
         "effect": effect_size(v, df_star),
-        "n": int(np.asarray(table).sum()),
+        "n": int(observed.sum()),
         "min_expected": float(expected.min()),
     }
 
 
 def adjusted_residuals(table: pd.DataFrame) -> pd.DataFrame:
     """Haberman's adjusted standardised residuals: which cells drive the association (|r| > 2)."""
-    observed = table.astype(float)
-    n = observed.to_numpy().sum()
-    rows = observed.sum(axis=1).to_numpy()[:, None] / n
-    cols = observed.sum(axis=0).to_numpy()[None, :] / n
-    expected = n * rows * cols
-    resid = (observed.to_numpy() - expected) / np.sqrt(expected * (1 - rows) * (1 - cols))
-    return pd.DataFrame(resid, index=table.index, columns=table.columns)
+    return sm.stats.Table(table, shift_zeros=False).standardized_resids

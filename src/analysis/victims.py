@@ -245,9 +245,7 @@ def forms_by_group(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def glotip_by_sex_age(
-    glotip: pd.DataFrame, vintage: str, countries_: list[str] | None = None
-) -> pd.DataFrame:
+def glotip_by_sex_age(glotip: pd.DataFrame, vintage: str) -> pd.DataFrame:
     """GLOTIP detected victims per country-year by sex (all ages) and by age (all sexes). Cells
     GLOTIP suppressed (<5) are <NA>, so shares that need them are missing; `other_suppressed`
     tells a suppressed 'Other' sex (1 to 4 victims) from one not reported."""
@@ -260,8 +258,6 @@ def glotip_by_sex_age(
     ]
     if rows.empty:
         raise DataError(f"glotip table: no detected-victim totals for vintage {vintage!r}")
-    if countries_:
-        rows = rows[rows["iso3"].isin(countries_)]
     by_sex = _unstack(rows[rows["age"] == "Total"], "sex")
     by_age = _unstack(rows[rows["sex"] == "Total"], "age")
     index = by_sex.index.union(by_age.index)

@@ -1,5 +1,5 @@
-"""What the victims report shows: protected tables and the shares they fix, texts, figures and
-results records.
+"""What the victims report shows: protected tables and the shares they fix, figures, and the
+sentences that branch on the data (the fixed sentences are in notebook 10).
 
 `analysis.victims` and `analysis.trends` compute counts, shares and models with nothing hidden;
 everything here decides what a reader may see, under the one small-cell rule of
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import trends, victims
-from analysis.data import countries, releases
+from analysis.data import countries
 from analysis.publish import bounds, disclosure, plots, tables
 from analysis.publish import release as rel
 from analysis.schemas.victims import DATASOURCES
@@ -398,7 +398,7 @@ def row_share_record(row: pd.Series, name: str, threshold: int) -> dict:
         row[f"{name}_upper"], threshold, hidden=bool(row[f"{name}_suppressed"]),
     )  # fmt: skip
     text = row.get(f"{name}_of_text")
-    if text is not None and _count_record(str(text)) is None:
+    if text is not None and count_record(str(text)) is None:
         record["total"] = None
     return record
 
@@ -435,19 +435,6 @@ def counts_table(published: Published) -> pd.DataFrame:
     return table[published.codes].loc[reporting.groupby(level="year").any()]
 
 
-def grid_table(published: Published) -> tables.Table:
-    """`counts_table` for the reader: a year column, destinations by name."""
-    frame = counts_table(published)
-    frame.columns = country_names(frame.columns)
-    frame = frame.rename_axis(index="year of registration", columns=None).reset_index()
-    frame["year of registration"] = frame["year of registration"].astype(str)
-    return tables.Table(
-        frame,
-        caption="Female / male records per year of registration and destination",
-        note=legend(published.grid.threshold),
-    )
-
-
 def legend(threshold: int) -> str:
     """The key to the marks of a protected table."""
     return (
@@ -478,63 +465,24 @@ def drawable_fit(fit: trends.GenderTrend, published: Published) -> tuple[pd.Data
 # --- The selection and who reported ------------------------------------------------------------
 
 
-def release_label(release: str) -> str:
-    """A CTDC release as a reader names it ('CTDC K-anonymised release (2021)')."""
-    return releases.CTDC[release].label if release in releases.CTDC else release
-
-
 def country_names(codes) -> list[str]:
     """Country names of ISO3 codes (the code where there is no name)."""
     codes = pd.Series(list(codes), dtype="string")
     return countries.name(codes).fillna(codes).tolist()
 
 
-def _cell(table: disclosure.CountTable, key: str) -> int | None:
+def cell_count(table: disclosure.CountTable, key: str) -> int | None:
     """A one-dimensional table's cell for results JSON: None where hidden or small."""
     value, hidden = int(table.counts[key]), bool(table.hidden[key])
     return None if hidden or disclosure.is_small(value, table.threshold) else value
 
 
-def selection_record(selection: disclosure.CountTable) -> dict:
-    """Records of the release, selected, and without a year of registration (left out)."""
-    total = int(selection.counts.sum())
-    return {
-        "release": None if disclosure.is_small(total, selection.threshold) else total,
-        "selected": _cell(selection, SELECTION[0]),
-        "without_year": _cell(selection, SELECTION[2]),
-    }
-
-
-def _cell_words(table: disclosure.CountTable, key: str) -> str:
+def cell_words(table: disclosure.CountTable, key: str) -> str:
+    """A one-dimensional table's cell in a sentence: 'fewer than 10' where small, 'an
+    undisclosed number of' where hidden to protect another."""
     if table.hidden[key] and not disclosure.is_small(table.counts[key], table.threshold):
         return "an undisclosed number of"
     return disclosure.count_words(int(table.counts[key]), table.threshold)
-
-
-def selection_text(
-    selection: disclosure.CountTable,
-    chosen: pd.DataFrame,
-    release: str,
-    years: tuple[int, int],
-    scope: tuple[list[str], str],
-    confidence: float | None,
-) -> str:
-    """What was selected and what was left out."""
-    intervals = ("Shares have no intervals" if confidence is None
-                 else f"Intervals are {confidence:.0%} Wilson intervals")  # fmt: skip
-    seen = chosen["year"].dropna().astype(int)
-    total = disclosure.count_words(int(selection.counts.sum()), selection.threshold)
-    places = [f"destinations {', '.join(country_names(scope[0]))}"] if scope[0] else []
-    places += [f"region {scope[1]}"] if scope[1] else []
-    places = ", ".join(places) or "all destinations (including unknown)"
-    return (
-        f"**{release_label(release)}**: {total} records, of which "
-        f"**{_cell_words(selection, SELECTION[0])}** were registered in {years[0]}-{years[1]} "
-        f"({seen.min()}-{seen.max()} present) for {places}. "
-        f"{_cell_words(selection, SELECTION[2])} records of the release have no year of "
-        f"registration and are left out of everything below. {intervals}; the small-cell "
-        f"threshold is {selection.threshold}."
-    )
 
 
 def bar_groups(codes: list[str]) -> dict[str, list[str]]:
@@ -551,12 +499,12 @@ def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
     keep = values.sum(axis=1) > 0
     values = values.loc[keep, [g for g in values if values[g].sum() > 0]]
     hidden = pd.DataFrame(
-        [[_count_record(disclosure.sum_words(grid, {"year": [y], "destination": groups[g]},
+        [[count_record(disclosure.sum_words(grid, {"year": [y], "destination": groups[g]},
                                              False)) is None
           for g in values] for y in values.index],
         index=values.index, columns=values.columns,
     )  # fmt: skip
-    totals = [_count_record(grid.sum_text({"year": [y]})) for y in values.index]
+    totals = [count_record(grid.sum_text({"year": [y]})) for y in values.index]
     values.index = hidden.index = values.index.astype(int)
     values.columns.name = hidden.columns.name = "destination"
     return values, hidden, pd.Series(totals, index=values.index, dtype=float)
@@ -581,73 +529,6 @@ def source_mix(frame: pd.DataFrame, published: Published) -> pd.DataFrame:
     return mix
 
 
-def mix_records(mix: pd.DataFrame, has_source: bool) -> dict:
-    """Reporting destinations per year and, where the release names sources, the hotline share."""
-    years = mix["year"].astype(int).tolist()
-    destinations = mix["destinations"].astype(int).tolist()
-    out = {"destinations_by_year": dict(zip(years, destinations, strict=True))}
-    if has_source:
-        shares = [None if pd.isna(s) else float(s) for s in mix["hotline_share"]]
-        out["hotline_share_by_year"] = dict(zip(years, shares, strict=True))
-    return out
-
-
-def mix_table(mix: pd.DataFrame, has_source: bool) -> tables.Table:
-    """Per year: records, destination countries and the shares ('suppressed' where hidden)."""
-
-    def column(name: str) -> list[str]:
-        return [
-            disclosure.share_text(v, hidden=disclosure.HIDDEN_SHARE if h else "")
-            for v, h in zip(mix[f"{name}_share"], mix[f"{name}_suppressed"], strict=True)
-        ]
-
-    table = pd.DataFrame(
-        {
-            "year of registration": mix["year"].astype(int).astype(str),
-            "records": mix["records_text"],
-            "destination countries": mix["destinations"],
-            "share in the United States": column("usa"),
-            "share without a destination": column("unknown_destination"),
-        }
-    )
-    if has_source:
-        table["share from the US hotline"] = column("hotline")
-    return tables.Table(table, caption="Records and contributors per year of registration")
-
-
-def mix_note(mix: pd.DataFrame, published: Published, has_source: bool) -> str:
-    """What the contributor mix says about reading a trend."""
-    peak = mix.loc[mix["records"].idxmax()]
-    year = str(int(peak["year"]))
-    grid = published.grid
-    hidden = disclosure.share_hidden((grid, {"year": [year]}), (grid, {}), grid.threshold)
-    part = "an undisclosed share" if hidden else f"{peak['records'] / mix['records'].sum():.0%}"
-    note = (
-        f"The busiest year, {year}, holds {part} of all selected records; "
-        f"{int(mix['destinations'].min())} to {int(mix['destinations'].max())} destination "
-        f"countries appear per year. A share that would reveal "
-        f"{disclosure.fewer_than(grid.threshold)} records reads *{disclosure.HIDDEN_SHARE}*."
-    )
-    if not has_source:
-        return note + (
-            " This release does not say which contributor a record came from; the US share "
-            "(hotline-dominated) is the closest proxy."
-        )
-    hot = mix[mix["hotline"] > 0]["year"].astype(int)
-    if len(hot):
-        note += (
-            f" Hotline records exist only for {hot.min()}-{hot.max()}: a change in the count "
-            "across those boundaries is a change of contributor first."
-        )
-    if mix["hotline_share"].gt(mix["usa_share"]).any():
-        note += (
-            " The hotline's share is of the records whose contributor is known, and some hotline "
-            "records name no place of exploitation, so in some years it is above the United "
-            "States' share."
-        )
-    return note
-
-
 # --- Top destinations --------------------------------------------------------------------------
 
 
@@ -661,57 +542,9 @@ def known_share(published: Published, codes: list[str]) -> float:
     return table.sum_range(count[1])[0] / table.sum_range(known[1])[0]
 
 
-def top_table(top: pd.DataFrame, per_dest: pd.DataFrame, published: Published) -> tables.Table:
-    """The top destinations (`per_dest`: `destination_shares` in the order of `top`)."""
-    frame = pd.DataFrame(
-        {
-            "destination": [f"{n} ({c})" for n, c in zip(top["country"], top["iso3"], strict=True)],
-            "records": per_dest["records_text"].to_numpy(),
-            "share of records with a known destination": [
-                disclosure.share_text(known_share(published, [c])) for c in top["iso3"]
-            ],
-            "female share (interval)": [
-                row_share_text(r, "female") for _, r in per_dest.iterrows()
-            ],
-            "records of known gender": per_dest["female_of_text"].to_numpy(),
-            "child share (interval)": [row_share_text(r, "child") for _, r in per_dest.iterrows()],
-            "records of known age": per_dest["child_of_text"].to_numpy(),
-        }
-    )
-    return tables.Table(frame, caption="The top destinations: records, female and child shares")
-
-
-def _count_record(text: str) -> int | None:
+def count_record(text: str) -> int | None:
     """A count as a table shows it ('1,234', '<10', '(s)') for results JSON: the number or None."""
     return int(text.replace(",", "")) if text.replace(",", "").isdigit() else None
-
-
-def destination_records(per_dest: pd.DataFrame, threshold: int) -> dict:
-    """Records and shares per top destination for results JSON."""
-    return {
-        row["exploitation_country"]: {
-            "records": _count_record(row["records_text"]),
-            "female_share": row_share_record(row, "female", threshold),
-            "child_share": row_share_record(row, "child", threshold),
-        }
-        for _, row in per_dest.iterrows()
-    }
-
-
-def overall_text(overall: pd.Series, published: Published) -> str:
-    """The female and child shares of the selection, and how much the top destinations hold."""
-    codes = published.codes
-    held = known_share(published, codes)
-    held = "an undisclosed share" if np.isnan(held) else f"{held:.0%}"
-    known = str(overall["female_of_text"])  # 'the 1,234' but 'an undisclosed number'
-    known = known if known.startswith("an ") else f"the {known}"
-    return (
-        f"Across the selection, **{row_share_text(overall, 'female')}** of "
-        f"{known} records with a known gender are female, and "
-        f"**{row_share_text(overall, 'child')}** of the {overall['child_of_text']} with a known "
-        f"age were children at registration. The top {len(codes)} destinations hold "
-        f"{held} of the records with a known destination."
-    )
 
 
 # --- Corridors ---------------------------------------------------------------------------------
@@ -889,32 +722,6 @@ def forms_figure(row_share: pd.DataFrame, source: str):
     return fig
 
 
-def forms_view(
-    forms: pd.DataFrame, table: disclosure.CountTable, row_share: pd.DataFrame
-) -> tables.Table:
-    """Counts with the row percentage, as the forms table shows them: one row per group."""
-    percent = row_share.map(lambda v: "" if pd.isna(v) else f" ({v:.0%})")
-    hidden = table.hidden.unstack("form").reindex_like(forms)
-    frame = disclosure.cell_text(forms, hidden, table.threshold) + percent
-    return tables.Table(
-        frame.rename_axis(index="person group", columns=None).reset_index(),
-        caption="Records by person group and form of exploitation (row percentage)",
-        note=legend(table.threshold),
-    )
-
-
-def residuals_view(residuals: pd.DataFrame) -> tables.Table:
-    """`forms_residuals` for the reader: signed, one decimal, '–' where hidden."""
-    text = residuals.map(lambda v: tables.MISSING if pd.isna(v) else f"{v:+.1f}")
-    text = text.rename_axis(index="person group", columns=None).reset_index()
-    return tables.Table(text, caption="Adjusted standardised residuals, person group × form")
-
-
-def row_share_records(row_share: pd.DataFrame) -> dict:
-    """`forms_table` row shares for results JSON (None where hidden)."""
-    return row_share.astype(object).where(row_share.notna(), None).to_dict("index")
-
-
 def p_text(p: float, relation: bool = False) -> str:
     """A p-value as a table shows it ('0.042', '< 0.001'); with `relation`, after 'p'."""
     if p < 0.001:
@@ -922,87 +729,7 @@ def p_text(p: float, relation: bool = False) -> str:
     return f"= {p:.3f}" if relation else f"{p:.3f}"
 
 
-def forms_text(test: dict | None, forms: disclosure.CountTable, published: Published) -> str:
-    """The test of association between group and form in words; without a test, the counts."""
-    n = forms.sum_text({}, words=True)
-    rest = "an undisclosed number"
-    if forms.determined({}):
-        left = published.grid.sum_range({})[0] - forms.sum_range({})[0]
-        rest = disclosure.count_words(int(left), forms.threshold)
-    if test is None:
-        return f"{n} records have a known group and form ({rest} do not). Counts and row shares:"
-    return (
-        f"{n} records have a known group and form ({rest} do not). "
-        f"Chi-square test of independence: χ² = {test['chi2']:,.0f} on {test['dof']} df, "
-        f"p {p_text(test['p_value'], relation=True)}; "
-        f"**Cramér's V = {test['cramers_v']:.2f}** (0 = no association, 1 = complete), a "
-        f"{test['effect']} association by Cohen's conventions for a table with "
-        f"min(rows, columns) − 1 = {test['df_star']} (w = V·√{test['df_star']} = "
-        f"{test['cramers_v'] * test['df_star'] ** 0.5:.2f}). "
-        f"Smallest expected count: {test['min_expected']:.0f}. Counts with the row percentage "
-        "(a row with a hidden cell has no percentages, since they would reveal it):"
-    )
-
-
 # --- Trend models ------------------------------------------------------------------------------
-
-
-def irr_text(irr: float, lower: float, upper: float) -> str:
-    """'0.953 (0.940–0.966)': an incidence-rate ratio with its interval."""
-    return f"{irr:.3f} ({lower:.3f}–{upper:.3f})"
-
-
-def trend_records(fit: trends.GenderTrend) -> dict:
-    """The trend model's results JSON."""
-    keys = ["irr", "lower", "upper"]
-    out = {
-        "trend_model": {"formula": fit.formula, **fit.diagnostics},
-        "irr_year_by_gender": fit.trend.set_index("gender")[[*keys, "p_value"]].to_dict("index"),
-        "irr_year_by_gender_common_gender_ratio": (
-            fit.common_ratio_trend.set_index("gender")[keys].to_dict("index")
-        ),
-    }
-    return out | ({"irr_year_male_vs_female": fit.ratio} if fit.ratio else {})
-
-
-def trend_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
-    """IRR per year by gender, as change per year, and the same with one gender ratio."""
-    trend = fit.trend
-    frame = pd.DataFrame(
-        {
-            "gender": trend["gender"],
-            f"incidence-rate ratio per year ({confidence:.0%} interval)": [
-                irr_text(r.irr, r.lower, r.upper) for r in trend.itertuples()
-            ],
-            "change per year": [f"{r.irr - 1:+.1%}" for r in trend.itertuples()],
-            "p-value": [p_text(p) for p in trend["p_value"]],
-            "same, with one gender ratio for all destinations": [
-                irr_text(r.irr, r.lower, r.upper) for r in fit.common_ratio_trend.itertuples()
-            ],
-        }
-    )
-    return tables.Table(frame, caption="Yearly trend of the records by gender")
-
-
-def trend_text(fit: trends.GenderTrend) -> str:
-    """Which model was used and why (the Poisson dispersion), and the male against female trend."""
-    diag, ratio = fit.diagnostics, fit.ratio
-    text = (
-        f"{diag['n_obs']} year × destination × gender counts. Poisson Pearson χ²/df = "
-        f"**{diag['poisson_dispersion']:.1f}**, so the model used is **{diag['family']}**"
-    )
-    text += (
-        f" (α = {diag['alpha']:.2f}; its Pearson χ²/df = {diag['dispersion']:.2f}, "
-        f"AIC {diag['aic']:,.0f} against {diag['poisson_aic']:,.0f} for Poisson)."
-        if diag["alpha"]
-        else "."
-    )
-    if ratio:
-        text += (
-            " The ratio of the male to the female yearly trend is "
-            f"{irr_text(ratio['irr'], ratio['lower'], ratio['upper'])}."
-        )
-    return text
 
 
 def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
@@ -1035,48 +762,6 @@ def trend_figure(fit: trends.GenderTrend, published: Published, source: str):
     )
 
 
-def coefficient_table(fit: trends.GenderTrend, confidence: float) -> tables.Table:
-    """Every IRR of the model but the intercept; reference categories are patsy's first levels."""
-    coef = trends.coefficients(fit, confidence)
-    codes = sorted(set(fit.data["destination"]))
-    refs = {"gender": fit.levels[0], "destination": codes[0]}
-    names = {"year_c": "yearly trend", **dict(zip(codes, country_names(codes), strict=True))}
-    frame = pd.DataFrame(
-        {
-            "term": [tables.model_term(t, refs, names) for t in coef["term"]],
-            "incidence-rate ratio": coef["irr"].map("{:.3f}".format),
-            f"{confidence:.0%} interval": [
-                f"{lo:.3f}–{hi:.3f}" for lo, hi in coef[["irr_lower", "irr_upper"]].to_numpy()
-            ],
-            "p-value": coef["p_value"].map(p_text),
-        }
-    )
-    refs_text = ", ".join(f"{k} {names.get(v, v)}" for k, v in refs.items())
-    return tables.Table(
-        frame,
-        caption="All incidence-rate ratios of the trend model",
-        note=f"Reference categories: {refs_text}. '×' marks an interaction: the yearly trend "
-        "× gender male is how much the male trend differs from the female one.",
-    )
-
-
-def diagnostics_table(diag: dict) -> tables.Table:
-    """`models.diagnostics` as a two-column table: measure and value."""
-    values = {
-        "model family": diag["family"],
-        "observations": f"{diag['n_obs']:,}",
-        "residual degrees of freedom": f"{diag['df_resid']:.0f}",
-        "Poisson Pearson χ²/df": f"{diag['poisson_dispersion']:.2f}",
-        "final Pearson χ²/df": f"{diag['dispersion']:.2f}",
-        "deviance / df": f"{diag['deviance_per_df']:.2f}",
-        "negative binomial α": tables.MISSING if diag["alpha"] is None else f"{diag['alpha']:.3f}",
-        "AIC (final / Poisson)": f"{diag['aic']:,.0f} / {diag['poisson_aic']:,.0f}",
-        "fit converged": "yes" if diag["converged"] else "no",
-    }
-    frame = pd.DataFrame({"measure": list(values), "value": list(values.values())})
-    return tables.Table(frame, caption="Diagnostics of the trend model")
-
-
 # --- Does the trend hold? The sensitivity table ------------------------------------------------
 
 DESCRIBED_NOTE = (
@@ -1101,42 +786,6 @@ def ratio_text(irr: float, lower: float, upper: float) -> str:
     if pd.isna(irr):
         return tables.MISSING
     return f"{irr:.2f} ({lower:.2f}–{upper:.2f})"
-
-
-def sensitivity_table(table: pd.DataFrame, confidence: float) -> tables.Table:
-    """`trends.sensitivity` as the reader sees it."""
-
-    def column(gender: str) -> list[str]:
-        cols = [f"{gender}_{k}" for k in ("irr", "lower", "upper")]
-        return [ratio_text(*r) for r in table.reindex(columns=cols).to_numpy()]  # NaN: '–'
-
-    aic = table["aic"] if "aic" in table else pd.Series([np.nan] * len(table))
-    frame = pd.DataFrame(
-        {
-            "model": [model_label(n) for n in table["model"]],
-            f"women: rate ratio per year ({confidence:.0%} interval)": column("female"),
-            f"men: rate ratio per year ({confidence:.0%} interval)": column("male"),
-            "AIC": [tables.MISSING if pd.isna(a) else f"{a:,.0f}" for a in aic],
-            "counts modelled": table["n_obs"].map("{:,}".format),
-        }
-    )
-    failed = [model_label(r.model) for r in table.itertuples() if getattr(r, "note", "")]
-    note = ("A rate ratio above 1 is a rising count. AIC only for fits with a likelihood "
-            "(quasi-Poisson and clustered errors have none); lower is better among fits of the "
-            "same counts.")  # fmt: skip
-    if failed:
-        note += f" Did not converge: {', '.join(failed)}."
-    return tables.Table(frame, caption="The yearly trend under other models and data", note=note)
-
-
-def sensitivity_records(table: pd.DataFrame) -> list[dict]:
-    """The sensitivity table for results JSON: model estimates (no counts but `n_obs`)."""
-    rows = table.astype(object).where(table.notna(), None).to_dict("records")
-    return [{**r, "model": model_label(r["model"])} for r in rows]
-
-
-def _label_list(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def robust_text(table: pd.DataFrame, gender: str) -> str:
@@ -1166,10 +815,10 @@ def robust_text(table: pd.DataFrame, gender: str) -> str:
         moved = [m for m, s in sides.items() if s != main_side]
         change = {"rising": "rise", "falling": "fall"}[main_side]
         depends = (f"the {change} under {ours} ({estimate}) does not hold under "
-                   f"{_label_list(moved)}")  # fmt: skip
+                   f"{tables.listed(moved)}")  # fmt: skip
     else:
         ways = {w: [m for m, s in sides.items() if s == w] for w in ("rising", "falling")}
-        parts = [f"it is {w} under {_label_list(rows)}" for w, rows in ways.items() if rows]
+        parts = [f"it is {w} under {tables.listed(rows)}" for w, rows in ways.items() if rows]
         depends = f"{ours} gives {estimate}, an interval that includes 1" + (
             "; " + "; ".join(parts) if parts else ", as does every other"
         )
@@ -1241,70 +890,12 @@ def unsettled_by(share: dict, most: int = 3) -> str:
     return ", ".join(failing[:most]) + more
 
 
-def sensitivity_text(table: pd.DataFrame, share: dict, years: tuple[int, ...]) -> str:
-    """What the sensitivity table says for women and men, and the gender-mix shift beside it."""
-    hot = "the release does not name its sources, so no hotline years are left out"
-    if years:
-        hot = (f"the hotline years are {min(years)}–{max(years)}, the years in which the "
-               "release has records from the US hotline")  # fmt: skip
-    return (
-        f"The same trend under other models and data (destinations with at least "
-        f"{trends.MIN_YEARS} years of records; {hot}). A trend is stated only where every row's "
-        "interval lies on the same side of 1.\n\n"
-        f"- {robust_text(table, 'female')}\n- {robust_text(table, 'male')}\n"
-        f"- {share_trend_text(share)}"
-    )
-
-
 # --- GLOTIP, the second source -----------------------------------------------------------------
 
 
 def glotip_shares(table: pd.DataFrame, threshold: int, confidence: float) -> pd.DataFrame:
     """`victims.glotip_shares` with the shares a report may show."""
     return hide_shares(victims.glotip_shares(table, confidence), SHARES, threshold)
-
-
-def pooled_record(pooled: dict, threshold: int) -> dict:
-    """`victims.pooled_female_share` for results JSON (`disclosure.share_record`)."""
-    record = disclosure.share_record(
-        pooled["female"], pooled["known"], pooled["share"], pooled["lower"], pooled["upper"],
-        threshold,
-    )  # fmt: skip
-    return {**record, "country_years": pooled["country_years"], "countries": pooled["countries"]}
-
-
-def glotip_text(
-    pooled: dict,
-    agreement: dict,
-    ctdc_female: str,
-    vintage: str,
-    threshold: int,
-    intervals: bool = True,
-) -> str:
-    """How much GLOTIP publishes, and how its female shares agree with CTDC's."""
-    share = pooled_record(pooled, threshold)["share"]
-    text = (
-        f"GLOTIP ({vintage} export) publishes a usable female share for "
-        f"{pooled['country_years']:,} country-years in {pooled['countries']} countries of this "
-        f"selection; pooled, {disclosure.share_text(share, hidden='n/a')} of their "
-        f"{disclosure.count_words(pooled['known'], threshold)} detected victims of known sex "
-        f"are female (CTDC: {ctdc_female}). "
-    )
-    if not agreement["country_years"]:
-        return text + "No country-year is in both sources with an unsuppressed share."
-    spearman = agreement["spearman"]
-    text += (
-        f"**{agreement['country_years']} country-years in {agreement['countries']} countries** "
-        "are in both. The CTDC share minus the GLOTIP share has a median of "
-        f"{100 * agreement['median_difference']:+.1f} percentage points and a mean absolute "
-        f"value of {100 * agreement['mean_abs_difference']:.1f} points"
-    )
-    if intervals:
-        within = agreement["share_within_ctdc_interval"]
-        text += f"; the GLOTIP share lies inside the CTDC interval in {within:.0%} of them"
-    if spearman is not None:
-        text += f", and the rank correlation is {spearman:.2f}"
-    return text + "."
 
 
 def compared_tables(
@@ -1435,79 +1026,6 @@ def agreement_figure(pairs: pd.DataFrame, source: str):
 
 
 # --- Findings ----------------------------------------------------------------------------------
-
-
-def findings(
-    overall: pd.Series,
-    per_dest: pd.DataFrame,
-    names: dict[str, str],
-    test: dict | None,
-    forms: disclosure.CountTable,
-    fit: trends.GenderTrend | None,
-    agreement: dict,
-    release: str,
-    years: tuple[int, int],
-    sensitivity: tuple[pd.DataFrame, dict] | None = None,
-) -> str:
-    """The report's findings, from numbers shown above; a trend only from the sensitivity table."""
-    destinations = "; ".join(
-        f"{names[r['exploitation_country']]} {r['records_text']} records, "
-        f"{row_share_text(r, 'female')} female"
-        for _, r in per_dest.head(4).iterrows()
-    )
-    n_forms = forms.sum_text({}, words=True)
-    if test is None:
-        forms_line = f"- **Forms.** {n_forms} records have a known group and form (see the table)."
-    else:
-        forms_line = ("- **Forms.** The form of exploitation depends strongly on gender and age "
-                      f"(Cramér's V = {test['cramers_v']:.2f}, n = {n_forms}).")  # fmt: skip
-    if fit is None or sensitivity is None:
-        trend_line = f"- **No trend model.** {DESCRIBED_NOTE}"
-    else:
-        trend_line = (f"- **Trend.** {trend_sentence(fit, *sensitivity)}. The section on trend "
-                      "models gives each model and check.")  # fmt: skip
-    lines = [
-        f"- **Female share.** {row_share_text(overall, 'female')} of "
-        f"{overall['female_of_text']} records of the {release_label(release)} "
-        f"with known gender ({years[0]}-{years[1]}); children are "
-        f"{row_share_text(overall, 'child')} of those with known age.",
-        f"- **Destinations.** {destinations}.",
-        forms_line,
-        trend_line,
-    ]
-    if agreement["country_years"]:
-        lines.append(
-            f"- **Second source.** On {agreement['country_years']} shared country-years, CTDC "
-            f"and GLOTIP female shares differ by {100 * agreement['mean_abs_difference']:.0f} "
-            "percentage points "
-            "on average: a CTDC country-year usually reflects one contributor's caseload, not "
-            "the country's detected victims."
-        )
-    lines.append(
-        "- **Read with care.** These are identified cases; the trend follows the contributors "
-        "(see the first section), so it is evidence about detection and reporting, "
-        "not about prevalence."
-    )
-    return "\n".join(lines)
-
-
-def headlines(
-    overall: pd.Series,
-    fit: trends.GenderTrend | None,
-    years: tuple[int, int],
-    sensitivity: tuple[pd.DataFrame, dict] | None = None,
-) -> list[str]:
-    """One to two sentences for the index; a trend only where the sensitivity table agrees."""
-    lines = [
-        f"{row_share_text(overall, 'female')} of the {overall['female_of_text']} CTDC records "
-        f"of known gender ({years[0]}–{years[1]}) are female."
-    ]
-    if pd.isna(overall["female_share"]):
-        lines = [f"The female share of the CTDC records ({years[0]}–{years[1]}) is suppressed: "
-                 "it would reveal a small cell."]  # fmt: skip
-    if fit is None or sensitivity is None or len(fit.levels) < 2:
-        return lines
-    return [*lines, f"{trend_sentence(fit, *sensitivity)}."]
 
 
 def trend_sentence(fit: trends.GenderTrend, table: pd.DataFrame, share: dict) -> str:

@@ -15,6 +15,7 @@ from analysis import profiles as pr
 from analysis.data.errors import DataError
 from analysis.publish import disclosure, plots
 from analysis.publish import profile_views as pv
+from analysis.publish.bounded import format_bounds
 
 COUNTS = pd.DataFrame(
     {
@@ -54,23 +55,22 @@ def test_release_comparison_never_adds_releases():
 
 
 def _paragraph(dest_counts: pd.DataFrame, orig_counts: pd.DataFrame, threshold: int = 10):
-    """The summary facts, and per role what notebook 40's findings state of them: the records
-    and those naming a place (in words), the domestic count and the ranked places."""
+    """What the findings may state per role (`stated`), and the numbers notebook 40 states of
+    it: the records and those naming a place (in words), the domestic count and the records of
+    each foreign place shown."""
     dest = pv.ranked(dest_counts, "kanon_2021", "BLR", "destinations", threshold)
     orig = pv.ranked(orig_counts, "kanon_2021", "BLR", "origins", threshold)
-    empty = pd.DataFrame(columns=["scope", "indicator", "year", "lower", "upper"])
-    facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2021], dest, orig, empty,
-                                   pd.DataFrame(), threshold)  # fmt: skip
-    stated = {}
-    for role in ("destinations", "origins"):
-        said = facts[role]
+    facts = {"destinations": pv.stated(dest, threshold), "origins": pv.stated(orig, threshold)}
+    text = {}
+    for role, said in facts.items():
         counts = [
             disclosure.count_words(n, threshold)
             for n in (said["records"], said["known"])
             if n is not None
         ]
-        stated[role] = " ".join([*counts, said["domestic"] or "", said["sentence"]])
-    return facts, stated, dest, orig
+        places = [f"{n:,}" for n in said["shown"]["records"].head(3)]
+        text[role] = " ".join([*counts, said["domestic"] or "", *places])
+    return facts, text, dest, orig
 
 
 def _stated_counts(text: str) -> set[int]:
@@ -112,11 +112,11 @@ def test_the_paragraph_states_small_counts_as_fewer_than_n():
                             "records": [4, 12, 30]})  # fmt: skip
     facts, stated, _, orig = _paragraph(COUNTS, origins)
     assert (facts["destinations"]["records"], facts["destinations"]["known"]) == (1459, 863)
-    # 800 / 863 known; Poland protects the other 7
-    assert facts["destinations"]["sentence"] == "Russia (800, 93%)"
+    # 800 / 863 known; Poland protects the other 7, so Russia alone is named
+    assert facts["destinations"]["shown"]["place"].tolist() == ["RUS"]
+    assert facts["destinations"]["shown"]["share"].tolist() == [pytest.approx(800 / 863)]
     assert facts["origins"]["records"] == 46
     assert facts["origins"]["domestic"] == "fewer than 10"
-    assert facts["glotip"] is None
     by_place = orig.set_index("place")["records"]
     assert _recoverable_small_cells(by_place, _stated_counts(stated["origins"]), 10) == []
     assert _recoverable_small_cells(by_place, {46, 12, 30}, 10) == ["BLR=4"]  # all stated
@@ -366,12 +366,6 @@ def test_glotip_tables_show_ranges_for_suppressed_cells():
         "persons prosecuted per 100,000",
     ]  # fmt: skip
     assert both.loc[2021].tolist() == ["", "", "1–4", "0.01–0.04"]  # no figure: '–' on the page
-    abroad = pd.DataFrame({"iso3": ["POL"], "country": ["Poland"], "years": [3], "first": [2018],
-                           "last": [2020], "lower": [7], "upper": [13]})  # fmt: skip
-    assert pv.abroad_table(abroad).to_dict("records") == [
-        {"country": "Poland", "first year": 2018, "last year": 2020, "years reported": 3,
-         "victims (sum)": "7–13"}
-    ]  # fmt: skip
 
 
 def test_a_ranked_table_for_the_reader():
@@ -429,11 +423,7 @@ def _context(rows: list[dict]) -> pd.DataFrame:
     return frame.astype({"first_year": "Int64", "last_year": "Int64"})
 
 
-def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
-    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
-    series = pd.DataFrame({"scope": ["country"], "indicator": ["victims"], "year": [2022],
-                           "lower": [210], "upper": [210], "rate_lower": [2.3],
-                           "rate_upper": [2.3]})  # fmt: skip
+def test_cited_notes_meet_the_years_and_the_country_they_concern():
     context = _context([
         {"iso3": "BLR", "role": "destinations", "place": "RUS", "first_year": 2015,
          "last_year": 2019, "short": "one programme", "note": "one shelter's cases",
@@ -445,41 +435,37 @@ def test_cited_notes_mark_a_programme_caseload_and_a_crisis_year():
         {"iso3": "UKR", "role": "destinations", "place": "RUS", "first_year": 2015,
          "last_year": 2019, "short": "other country", "note": "not Belarus", "source": "S"},
     ])  # fmt: skip
-    facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
-                             pd.DataFrame(), 10, one_year={"RUS": "all registered in 2019"},
-                             context=context)  # fmt: skip
-    assert facts["destinations"]["parts"][0] == (
-        "Russia (800, 93%; all registered in 2019; one programme)"
-    )
-    assert facts["context"] == [  # the notes on what the profile shows, in their years
-        {
-            "role": "destinations",
-            "about": "Russia",
-            "short": "one programme",
-            "note": "one shelter's cases",
-            "source": "A cited source",
-        },
-        {
-            "role": "glotip",
-            "about": "2022",
-            "short": "war year",
-            "note": "a year of war",
-            "source": "Another source",
-        },
+    assert pr.context_for(context, "BLR", "destinations", [2002, 2022])["short"].tolist() == [
+        "one programme"
     ]
-    assert facts["glotip"]["victims"] == {
-        "year": 2022,
-        "count": "210",
-        "rate": "2.30",
-        "rate_bounds": [2.3, 2.3],
-        "region_rate": None,
-        "region": None,
-        "check": None,
+    assert pr.context_for(context, "BLR", "glotip", [2022, 2022])["short"].tolist() == ["war year"]
+    assert pr.context_for(context, "BLR", "destinations", [2020, 2022]).empty
+
+
+def test_the_last_glotip_figures_with_the_regions_rate():
+    series = pd.DataFrame(
+        {
+            "scope": ["country", "country", "rest of Eastern Europe"],
+            "indicator": ["victims"] * 3,
+            "year": [2021, 2022, 2022],
+            "lower": [200, 1, 50],
+            "upper": [200, 4, 53],
+            "rate_lower": [2.2, 0.01, 0.2],
+            "rate_upper": [2.2, 0.04, 0.21],
+        }
+    )
+    assert pv.glotip_latest(series) == {
+        "victims": {
+            "year": 2022,
+            "count": "1–4",
+            "rate": "0.01–0.04",
+            "rate_bounds": [0.01, 0.04],
+            "region_rate": "0.20–0.21",
+            "region": "rest of Eastern Europe",
+            "check": None,
+        }
     }
-    # Without notes the same facts read as before.
-    plain = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
-                             pd.DataFrame(), 10)  # fmt: skip
-    assert plain["destinations"]["parts"][0] == "Russia (800, 93%)" and plain["context"] == []
+    assert pv.glotip_latest(series.iloc[:0]) is None
 
 
 def test_the_cited_notes_are_valid_and_the_nga_and_ukr_rows_are_there():
@@ -511,18 +497,16 @@ def test_key_numbers_follow_the_reports_own_base_rule():
     series = pd.DataFrame({"scope": ["country", "country"], "indicator": ["victims"] * 2,
                            "year": [2021, 2022], "lower": [200, 1], "upper": [200, 4],
                            "rate_lower": [2.2, 0.01], "rate_upper": [2.2, 0.04]})  # fmt: skip
-    facts = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table, table.iloc[:0], series,
-                             pd.DataFrame(), 10)  # fmt: skip
-    key = pv.key_numbers(facts, ranked=True)
+    dest, latest = pv.stated(table, 10), pv.glotip_latest(series)
+    key = pv.key_numbers(dest, latest, ranked=True)
     # The latest year, as a range where UNODC published fewer than 5.
     assert key["victims_per_100k"] == {"year": 2022, "text": "0.01–0.04", "bounds": [0.01, 0.04]}
     assert key["main_destination"] == {"country": "Russia", "records": 800, "share": 0.9270,
                                        "share_text": "93%", "base": 863}  # fmt: skip
     # No main destination where no headline ranks them (a thin base: notebook 40).
-    assert pv.key_numbers(facts, ranked=False)["main_destination"] is None
-    none = pv.summary_facts("BLR", "kanon_2021", [2002, 2022], table.iloc[:0], table.iloc[:0],
-                            series.iloc[:0], pd.DataFrame(), 10)  # fmt: skip
-    assert pv.key_numbers(none, ranked=False) == {
+    assert pv.key_numbers(dest, latest, ranked=False)["main_destination"] is None
+    none = pv.stated(table.iloc[:0], 10)
+    assert pv.key_numbers(none, None, ranked=False) == {
         "victims_per_100k": None,
         "main_destination": None,
     }
@@ -592,10 +576,10 @@ def test_the_glotip_records_hold_what_the_profile_shows_of_glotip():
     for year, text in victims[victims != ""].items():
         assert str(shown[("victims", str(year))]).replace("<5", "1–4") == text.replace(",", "")
     sums = {s["of"]["iso3"][0]: str(s["shown"]) for s in detected["sums"]}
-    page = pv.abroad_table(abroad).head(pv.ABROAD_ROWS)
+    page = abroad.head(pv.ABROAD_ROWS)  # as notebook 40 prints them
     assert len(sums) == len(page) > 0
-    for iso3, text in zip(abroad["iso3"], page["victims (sum)"], strict=False):
-        assert sums[iso3].replace(",", "") == text.removesuffix(" *").replace(",", "")
+    for iso3, text in zip(page["iso3"], format_bounds(page["lower"], page["upper"]), strict=True):
+        assert sums[iso3].replace(",", "") == text.replace(",", "")
     assert detected["population"] == "GLOTIP 2025: victims with the citizenship of BLR " \
         "detected abroad"  # fmt: skip
     assert disclosure.exposed_cells([own, detected]) == []

@@ -15,7 +15,7 @@ from analysis import enforcement as en
 from analysis import profiles as pr
 from analysis import victims
 from analysis.data import releases
-from analysis.publish import bounded, disclosure, maps, plots, tables
+from analysis.publish import bounded, disclosure, maps, plots
 from analysis.publish import release as rel
 from analysis.publish.bounded import bounds_text, format_bounds
 
@@ -613,33 +613,11 @@ def glotip_records(
     return records
 
 
-def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:
-    """`profiles.detected_abroad` as the report shows it: the sums as text (ranges for `<5`)."""
-    alone = abroad["alone"].gt(0).map({True: " *", False: ""}) if "alone" in abroad else ""
-    table = abroad[["country", "first", "last", "years"]].assign(
-        victims=(format_bounds(abroad["lower"], abroad["upper"]) + alone).to_numpy()
-    )
-    names = {"first": "first year", "last": "last year", "years": "years reported",
-             "victims": "victims (sum)"}  # fmt: skip
-    return table.rename(columns=names)
-
-
 # Records that name the place of exploitation: a ranking of places on fewer is no headline.
 MIN_RANKING_BASE = 100
 
 
-# --- The summary paragraph ------------------------------------------------------------------------
-
-
-def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) -> list[str]:
-    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places."""
-    rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
-    parts = []
-    for r in rows.itertuples():
-        share = [] if pd.isna(r.share) else [disclosure.share_text(r.share, digits=0)]
-        inner = "; ".join([", ".join([f"{r.records:,}", *share]), *marks.get(r.place, [])])
-        parts.append(f"{r.country} ({inner})")
-    return parts
+# --- The findings -------------------------------------------------------------------------------
 
 
 # A place whose records come mostly from one registration year is one caseload (one programme,
@@ -665,15 +643,14 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
     return marks
 
 
-def key_numbers(facts: dict, ranked: bool) -> dict:
-    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000,
-    and the main foreign destination only where the report's own ranking states it (`ranked`:
-    a headline ranks the destinations, on at least MIN_RANKING_BASE records naming a place)."""
-    victims = (facts.get("glotip") or {}).get("victims")
+def key_numbers(dest: dict, latest: dict | None, ranked: bool) -> dict:
+    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000
+    (`glotip_latest`), and the main foreign destination (`stated`) only where the report's own
+    ranking states it (`ranked`: a headline ranks them, on at least MIN_RANKING_BASE records)."""
+    victims = (latest or {}).get("victims")
     rate = None
     if victims and victims.get("rate_bounds"):
         rate = {"year": victims["year"], "text": victims["rate"], "bounds": victims["rate_bounds"]}
-    dest = facts["destinations"]
     first = dest.get("first")
     main = None
     if ranked and first and first["share_of_known"] is not None:
@@ -695,48 +672,24 @@ def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
     return None if bool(rows["hidden"].iloc[0]) else f"{n:,}"
 
 
-def summary_facts(
-    iso3: str,
-    release: str,
-    years: Sequence[int],
-    destinations: pd.DataFrame,
-    origins: pd.DataFrame,
-    series: pd.DataFrame,
-    abroad: pd.DataFrame,
-    threshold: int,
-    one_year: dict[str, str] | None = None,
-    context: pd.DataFrame | None = None,
-) -> dict:
-    """The numbers the paragraph states, from the profile's tables after their suppression: a
-    count a table hides is None, or 'fewer than N' when small. `one_year` and `context` (the
-    cited notes) mark the places and years that are one caseload or a crisis."""
-    context = pd.DataFrame(columns=pr.CONTEXT_COLUMNS) if context is None else context
-    facts: dict = {"iso3": iso3, "country": pr.country_name(iso3), "release": release,
-                   "release_label": releases.CTDC[release].label,
-                   "years": [int(years[0]), int(years[-1])], "threshold": threshold}  # fmt: skip
-    notes = []
-    for role, table in (("destinations", destinations), ("origins", origins)):
-        own = pr.context_for(context, iso3, role, years)
-        # A ranked place's marks: its one-year caseload and the short form of a cited note.
-        marks = {p: [text] for p, text in (one_year or {}).items() if role == "destinations"}
-        for row in own.dropna(subset=["place"]).itertuples():
-            marks.setdefault(row.place, []).append(row.short)
-        parts = _places_parts(table, marks)
-        named = set(table.loc[(table["kind"] == "foreign") & ~table["hidden"], "place"].head(3))
-        notes += [{"role": role, "about": pr.country_name(r.place), "short": r.short,
-                   "note": r.note, "source": r.source}
-                  for r in own.itertuples() if r.place in named]  # fmt: skip
-        total = int(table["records"].sum()) if len(table) else 0
-        unknown = table[table["kind"] == "unknown"]
-        domestic = table[table["kind"] == "domestic"]
-        facts[role] = {
-            "records": total,
-            "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
-            "domestic": _stated(domestic, threshold),
-            "parts": parts,
-            "sentence": tables.listed(parts),
-            "first": (top_records(table) or [None])[0],
-        }
+def stated(table: pd.DataFrame, threshold: int) -> dict:
+    """What the findings may state of a ranked table after its suppression: the records, those
+    naming a place (None where the unknown row is hidden), the domestic count, the foreign places
+    shown with their count (the findings name the first three) and the first for results JSON."""
+    total = int(table["records"].sum()) if len(table) else 0
+    unknown = table[table["kind"] == "unknown"]
+    return {
+        "records": total,
+        "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
+        "domestic": _stated(table[table["kind"] == "domestic"], threshold),
+        "shown": table[(table["kind"] == "foreign") & ~table["hidden"]],
+        "first": (top_records(table) or [None])[0],
+    }
+
+
+def glotip_latest(series: pd.DataFrame) -> dict | None:
+    """Per indicator, the country's last GLOTIP figure (bounds for `<5`) and its rate per
+    100,000, with the rate of the rest of its region that year; None without a figure."""
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
     latest = {}
     for key in [k for k in en.INDICATORS if k in set(own["indicator"])]:
@@ -755,15 +708,4 @@ def summary_facts(
             "region": pooled["scope"].iloc[0] if len(pooled) else None,
             "check": None if pd.isna(row.get("check", pd.NA)) else str(row["check"]),
         }  # fmt: skip
-    facts["glotip"] = latest or None
-    years_shown = sorted({f["year"] for f in latest.values()})
-    if years_shown:
-        glotip_notes = pr.context_for(context, iso3, "glotip", [years_shown[0], years_shown[-1]])
-        notes += [{"role": "glotip", "about": f"{r.first_year}" if r.first_year == r.last_year
-                   else f"{r.first_year}–{r.last_year}", "short": r.short, "note": r.note,
-                   "source": r.source}
-                  for r in glotip_notes.itertuples()
-                  if any(r.first_year <= y <= r.last_year for y in years_shown)]  # fmt: skip
-    facts["context"] = notes
-    facts["abroad_countries"] = int(len(abroad))
-    return facts
+    return latest or None

@@ -492,26 +492,6 @@ def test_a_bad_cited_note_is_an_error_naming_file_column_and_line(tmp_path, line
     assert column in str(caught.value)
 
 
-def test_key_numbers_follow_the_reports_own_base_rule():
-    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
-    series = pd.DataFrame({"scope": ["country", "country"], "indicator": ["victims"] * 2,
-                           "year": [2021, 2022], "lower": [200, 1], "upper": [200, 4],
-                           "rate_lower": [2.2, 0.01], "rate_upper": [2.2, 0.04]})  # fmt: skip
-    dest, latest = pv.stated(table, 10), pv.glotip_latest(series)
-    key = pv.key_numbers(dest, latest, ranked=True)
-    # The latest year, as a range where UNODC published fewer than 5.
-    assert key["victims_per_100k"] == {"year": 2022, "text": "0.01–0.04", "bounds": [0.01, 0.04]}
-    assert key["main_destination"] == {"country": "Russia", "records": 800, "share": 0.9270,
-                                       "share_text": "93%", "base": 863}  # fmt: skip
-    # No main destination where no headline ranks them (a thin base: notebook 40).
-    assert pv.key_numbers(dest, latest, ranked=False)["main_destination"] is None
-    none = pv.stated(table.iloc[:0], 10)
-    assert pv.key_numbers(none, None, ranked=False) == {
-        "victims_per_100k": None,
-        "main_destination": None,
-    }
-
-
 def test_the_release_holds_the_profiles_breakdowns_at_the_notebooks_defaults():
     """A scheduled profile slices the release only while its defaults are the release's."""
     import ast

@@ -643,45 +643,22 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
     return marks
 
 
-def key_numbers(dest: dict, latest: dict | None, ranked: bool) -> dict:
-    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000
-    (`glotip_latest`), and the main foreign destination (`stated`) only where the report's own
-    ranking states it (`ranked`: a headline ranks them, on at least MIN_RANKING_BASE records)."""
-    victims = (latest or {}).get("victims")
-    rate = None
-    if victims and victims.get("rate_bounds"):
-        rate = {"year": victims["year"], "text": victims["rate"], "bounds": victims["rate_bounds"]}
-    first = dest.get("first")
-    main = None
-    if ranked and first and first["share_of_known"] is not None:
-        share = first["share_of_known"]
-        main = {"country": first["country"], "records": first["records"], "share": share,
-                "share_text": disclosure.share_text(share, digits=0),
-                "base": dest["known"]}  # fmt: skip
-    return {"victims_per_100k": rate, "main_destination": main}
-
-
-def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
-    """A ranked row's count as the paragraph may state it: exact, 'fewer than N', or None when
-    the row is absent or hidden only to protect another."""
-    if rows.empty or int(rows["records"].iloc[0]) == 0:
-        return None
-    n = int(rows["records"].iloc[0])
-    if disclosure.is_small(n, threshold):
-        return disclosure.fewer_than(threshold)
-    return None if bool(rows["hidden"].iloc[0]) else f"{n:,}"
-
-
 def stated(table: pd.DataFrame, threshold: int) -> dict:
     """What the findings may state of a ranked table after its suppression: the records, those
-    naming a place (None where the unknown row is hidden), the domestic count, the foreign places
-    shown with their count (the findings name the first three) and the first for results JSON."""
+    naming a place (None where the unknown row is hidden), the domestic count (None where absent
+    or hidden only to protect another), the foreign places shown with their count (the findings
+    name the first three) and the first of them for results JSON."""
     total = int(table["records"].sum()) if len(table) else 0
-    unknown = table[table["kind"] == "unknown"]
+    unknown, domestic = (table[table["kind"] == k] for k in ("unknown", "domestic"))
+    n = int(domestic["records"].sum())  # stated exact, as 'fewer than N', or not (hidden)
+    if n and disclosure.is_small(n, threshold):
+        domestic = disclosure.fewer_than(threshold)
+    else:
+        domestic = f"{n:,}" if n and not domestic["hidden"].any() else None
     return {
         "records": total,
         "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
-        "domestic": _stated(table[table["kind"] == "domestic"], threshold),
+        "domestic": domestic,
         "shown": table[(table["kind"] == "foreign") & ~table["hidden"]],
         "first": (top_records(table) or [None])[0],
     }

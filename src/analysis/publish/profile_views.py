@@ -546,15 +546,6 @@ def rates_figure(series: pd.DataFrame, name: str, *, source: str):
     return fig
 
 
-def drawable(values: pd.Series, table: disclosure.CountTable | None) -> pd.Series:
-    """The counts a map may draw: without those its table hides only to protect another (a
-    small one is drawn hatched, as fewer than the threshold)."""
-    if table is None:
-        return values
-    kinds = table.kinds()
-    return values[~values.index.isin(kinds[kinds == "secondary"].index.get_level_values("place"))]
-
-
 def place_map(
     values: pd.Series,
     iso3: str,
@@ -565,8 +556,13 @@ def place_map(
     extent,
     table: disclosure.CountTable | None = None,
 ) -> tuple:
-    """A choropleth of the `drawable` records per foreign place, the country itself outlined."""
-    return maps.choropleth(drawable(values, table), threshold, title=title,
+    """A choropleth of the records per foreign place, the country itself outlined. A place its
+    table hides only to protect another is not drawn (a small one is drawn hatched)."""
+    if table is not None:
+        kinds = table.kinds()
+        secondary = kinds[kinds == "secondary"].index.get_level_values("place")
+        values = values[~values.index.isin(secondary)]
+    return maps.choropleth(values, threshold, title=title,
                            units="victim records (count)", source=source, home=iso3,
                            home_label=pr.country_name(iso3), extent=extent)  # fmt: skip
 

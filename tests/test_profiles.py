@@ -128,6 +128,21 @@ def test_belarus_profile_names_its_top_destinations_from_the_data(fanned):
     assert top[0]["iso3"] == foreign.index[0] == "RUS"
     assert [t["records"] for t in top] == [int(n) for n in foreign[foreign >= 10]]
     assert results["BLR"]["glotip_series"]["prosecuted"]["2009"] == [154, 154]
+    # The profiles page's numbers: the main destination as the ranking headline states it, on
+    # its base of records naming a place, and the last GLOTIP rate of detected victims.
+    from analysis.publish.profile_views import MIN_RANKING_BASE
+
+    key, latest = results["BLR"]["key_numbers"], results["BLR"]["glotip_latest"]["victims"]
+    main = key["main_destination"]
+    assert (main["country"], main["records"]) == (top[0]["country"], top[0]["records"])
+    assert main["base"] >= MIN_RANKING_BASE and main["share"] == top[0]["share_of_known"]
+    assert f"of the {main['base']:,} records that name" in results["BLR"]["headline"][1]
+    assert key["victims_per_100k"] == {
+        "year": latest["year"],
+        "text": latest["rate"],
+        "bounds": latest["rate_bounds"],
+    }
+    assert results["TUV"]["key_numbers"]["main_destination"] is None  # no ranking headline
 
 
 @pytest.mark.slow

@@ -258,10 +258,6 @@ def detected_abroad(glotip: pd.DataFrame, iso3: str, years: Sequence[int]) -> pd
     """`abroad_rows` per reporting country: years reported, the sum (bounds), and `alone`: the
     years without a total of the reporting country."""
     rows = abroad_rows(glotip, iso3, years)
-    if rows.empty:
-        return pd.DataFrame(
-            columns=["iso3", "country", "years", "first", "last", "lower", "upper", "alone"]
-        )
     alone = rows["check"].eq(NO_TOTAL).fillna(False) if "check" in rows else False
     out = rows.assign(alone=alone).groupby("iso3").agg(
         years=("year", "nunique"), first=("year", "min"), last=("year", "max"),

@@ -15,19 +15,12 @@ from analysis import enforcement as en
 from analysis import profiles as pr
 from analysis import victims
 from analysis.data import releases
-from analysis.publish import bounded, disclosure, maps, plots, tables
+from analysis.publish import bounded, disclosure, maps, plots
 from analysis.publish import release as rel
 from analysis.publish.bounded import bounds_text, format_bounds
-from analysis.publish.report import MAX_HEADLINE_CHARS
 
 ABROAD_ROWS = 15  # reporting countries of the detected-abroad table
 OTHER = "other countries"  # the row of the foreign places a ranked table does not name
-EXPLORATION = (
-    "An exploration outside the run's protected release: this profile counts other years, "
-    "details another release, names another number of places or uses another small-cell "
-    "threshold, so its tables are protected on their own and were not checked together with "
-    "the other reports of the run."
-)
 
 
 # --- Who is counted: the populations and their protected tables ----------------------------------
@@ -157,54 +150,6 @@ def ranked(
     columns = ["place", "country", "kind", "records", "records_text", "hidden", "share",
                "share_text", "members"]  # fmt: skip
     return table[columns]
-
-
-def marks_note(threshold: int) -> str:
-    """The key to the marks of a profile table."""
-    return (f"{disclosure.small_text(threshold)}: fewer than {threshold} records; "
-            f"{disclosure.SECONDARY}: hidden so that a published total cannot reveal a small "
-            "cell; –: none.")  # fmt: skip
-
-
-def listing(table: pd.DataFrame, caption: str = "", note: str = "") -> tables.Table:
-    """A table of countries as the report shows it: '–' where there is no figure."""
-    return tables.Table(table.replace("", tables.MISSING), caption=caption, note=note)
-
-
-def ranked_view(table: pd.DataFrame, share_label: str, caption: str = "",
-                threshold: int = disclosure.DEFAULT_THRESHOLD) -> tables.Table:  # fmt: skip
-    """A `ranked` table as the report shows it: place, records, share of the known places."""
-    names = {"records_text": "victim records", "share_text": share_label}
-    shown = table[["country", "records_text", "share_text"]].rename(columns=names)
-    return listing(shown, caption, marks_note(threshold))
-
-
-def comparison_view(comparison: pd.DataFrame, role: str, name: str,
-                    threshold: int) -> tables.Table:  # fmt: skip
-    """`release_comparison` for the reader, captioned for the role."""
-    if role == "destinations":
-        caption = f"Records of citizens of {name} by place of exploitation, per CTDC release"
-    else:
-        caption = f"Records of victims exploited in {name} by citizenship, per CTDC release"
-    note = marks_note(threshold) + " The releases share cases: a row is never summed."
-    return tables.Table(comparison, caption=caption, index=True, note=note)
-
-
-def over_time_view(timeline: pd.DataFrame, table: disclosure.CountTable, iso3: str, role: str,
-                   caption: str) -> tables.Table:  # fmt: skip
-    """`profiles.over_time` as its protected table shows it: one row per year of registration."""
-    text = disclosure.cell_text(timeline, hidden_like(table, "place", timeline), table.threshold)
-    text = readable_places(text, iso3, role, axis="columns")
-    text = text.rename_axis(index="year of registration", columns=None)
-    text.index = text.index.astype(str)
-    return tables.Table(text, caption=caption, index=True, note=marks_note(table.threshold))
-
-
-def group_view(text: pd.DataFrame, column: str, threshold: int) -> tables.Table:
-    """A breakdown table of `group_heatmaps` for the reader: places by `column`."""
-    text = text.rename_axis(index="place of exploitation", columns=None)
-    return tables.Table(text, caption=f"Victim records by place of exploitation and {column}",
-                        index=True, note=marks_note(threshold))  # fmt: skip
 
 
 def main_places(table: pd.DataFrame) -> list[str]:
@@ -494,6 +439,14 @@ def default_parts(
 # --- Figures: notes under them and maps -----------------------------------------------------------
 
 
+def map_text(values: pd.Series, table: disclosure.CountTable) -> pd.Series:
+    """A map's counts per place as its protected table shows them ('<10', '(s)' or the count)."""
+    hidden = pd.Series(table.hidden.to_numpy(), index=table.counts.index.get_level_values(0))
+    return disclosure.cell_text(
+        values, hidden.reindex(values.index, fill_value=False), table.threshold
+    )
+
+
 def hidden_like(table: disclosure.CountTable, columns: str, like: pd.DataFrame) -> pd.DataFrame:
     """A protected table's hidden cells, `columns` as columns, laid out as `like` (else False)."""
     return table.hidden.unstack(columns).reindex_like(like).fillna(False).astype(bool)
@@ -593,15 +546,6 @@ def rates_figure(series: pd.DataFrame, name: str, *, source: str):
     return fig
 
 
-def drawable(values: pd.Series, table: disclosure.CountTable | None) -> pd.Series:
-    """The counts a map may draw: without those its table hides only to protect another (a
-    small one is drawn hatched, as fewer than the threshold)."""
-    if table is None:
-        return values
-    kinds = table.kinds()
-    return values[~values.index.isin(kinds[kinds == "secondary"].index.get_level_values("place"))]
-
-
 def place_map(
     values: pd.Series,
     iso3: str,
@@ -612,38 +556,21 @@ def place_map(
     extent,
     table: disclosure.CountTable | None = None,
 ) -> tuple:
-    """A choropleth of the `drawable` records per foreign place, the country itself outlined."""
-    return maps.choropleth(drawable(values, table), threshold, title=title,
+    """A choropleth of the records per foreign place, the country itself outlined. A place its
+    table hides only to protect another is not drawn (a small one is drawn hatched)."""
+    if table is not None:
+        kinds = table.kinds()
+        secondary = kinds[kinds == "secondary"].index.get_level_values("place")
+        values = values[~values.index.isin(secondary)]
+    return maps.choropleth(values, threshold, title=title,
                            units="victim records (count)", source=source, home=iso3,
                            home_label=pr.country_name(iso3), extent=extent)  # fmt: skip
-
-
-def not_drawn_text(
-    values: pd.Series,
-    info: maps.MapInfo,
-    threshold: int,
-    table: disclosure.CountTable | None = None,
-) -> str | None:
-    """The places a map has no polygon for, with their counts as `table` shows them, or None."""
-    if not info.not_drawn:
-        return None
-    hidden = None
-    if table is not None:
-        hidden = pd.Series(table.hidden.to_numpy(), index=table.counts.index.get_level_values(0))
-        hidden = hidden.reindex(values.index, fill_value=False)
-    counts = disclosure.cell_text(values, hidden, threshold)
-    listed = ", ".join(f"{pr.country_name(c)} ({counts[c]})" for c in info.not_drawn)
-    return f"Not drawn (no polygon at 1:110m): {listed}."
 
 
 # --- GLOTIP ---------------------------------------------------------------------------------------
 
 
 CHECK_MARKS = {"total rebuilt from its parts": " *", "total below its parts": " †"}
-CHECK_WORDS = {
-    "total rebuilt from its parts": "the sum of its parts by sex, as UNODC's total is smaller",
-    "total below its parts": "as published, though below its published parts",
-}
 
 
 def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
@@ -657,20 +584,6 @@ def enforcement_table(series: pd.DataFrame) -> pd.DataFrame:
         rates = format_bounds(part["rate_lower"], part["rate_upper"], 2)
         table[f"{en.LABELS[key]} per 100,000"] = rates.to_numpy()
     return table
-
-
-def enforcement_view(series: pd.DataFrame, name: str) -> tables.Table:
-    """`enforcement_table` for the reader: '–' where GLOTIP has no figure for a year."""
-    table = enforcement_table(series).replace("", tables.MISSING)
-    table.index = table.index.astype(str)
-    return tables.Table(
-        table,
-        caption=f"GLOTIP figures for {name}: counts and rates per 100,000 population",
-        index=True,
-        note="A range (1–4) is a figure that UNODC published as fewer than 5. *: UNODC's total "
-        "is below the sum of its parts by sex; shown is that sum. †: UNODC's total is below its "
-        "published parts; shown as published.",
-    )
 
 
 def glotip_records(
@@ -696,85 +609,11 @@ def glotip_records(
     return records
 
 
-def abroad_table(abroad: pd.DataFrame) -> pd.DataFrame:
-    """`profiles.detected_abroad` as the report shows it: the sums as text (ranges for `<5`)."""
-    alone = abroad["alone"].gt(0).map({True: " *", False: ""}) if "alone" in abroad else ""
-    table = abroad[["country", "first", "last", "years"]].assign(
-        victims=(format_bounds(abroad["lower"], abroad["upper"]) + alone).to_numpy()
-    )
-    names = {"first": "first year", "last": "last year", "years": "years reported",
-             "victims": "victims (sum)"}  # fmt: skip
-    return table.rename(columns=names)
-
-
-def no_population_text(series: pd.DataFrame) -> str | None:
-    """The region's members without a WPP population, in its counts but not its rates."""
-    lacking = {c for s in series["no_population"] for c in s.split(", ") if c}
-    if not lacking:
-        return None
-    names = sorted(pr.country_name(c) for c in lacking)
-    return ("Without a population in the UN World Population Prospects, so in the regional "
-            f"counts but not in the regional rates: {', '.join(names)}.")  # fmt: skip
-
-
 # Records that name the place of exploitation: a ranking of places on fewer is no headline.
 MIN_RANKING_BASE = 100
 
 
-def headlines(facts: dict) -> list[str]:
-    """One or two sentences for the index, from `summary_facts`; a ranking as `ranking_line`."""
-    name, dest, release = facts["country"], facts["destinations"], facts["release_label"]
-    if not dest["records"]:
-        return [f"The {release} holds no records of citizens of {name}."]
-    records = disclosure.count_words(dest["records"], facts["threshold"])
-    first = f"{records[:1].upper()}{records[1:]} records of citizens of {name} in the {release}."
-    ranking = ranking_line(dest)
-    return [first, ranking] if ranking else [first]
-
-
-def ranking_line(dest: dict) -> str | None:
-    """'Main foreign destinations (of the 242 records that name the place of exploitation, 3%
-    of all): Serbia (160, 66%) …', or None where that base is hidden or under MIN_RANKING_BASE;
-    places are dropped from the end until it fits a headline."""
-    known, parts = dest["known"], dest["parts"]
-    if not parts or known is None or known < MIN_RANKING_BASE:
-        return None
-    base = f"of the {known:,} records that name the place of exploitation"
-    if known < dest["records"]:
-        base += f", {disclosure.share_text(known / dest['records'], digits=0)} of all"
-    for n in range(len(parts), 0, -1):
-        line = f"Main foreign destinations ({base}): {tables.listed(parts[:n])}."
-        if len(line) <= MAX_HEADLINE_CHARS:
-            return line
-    return None
-
-
-def abroad_records(abroad: pd.DataFrame) -> list[dict]:
-    counts = ["years", "first", "last", "lower", "upper"]
-    return abroad[["iso3", *counts]].astype(dict.fromkeys(counts, int)).to_dict("records")
-
-
-def series_record(series: pd.DataFrame) -> dict:
-    """The country's published bounds per indicator and year, for results JSON."""
-    own = series[series["scope"] == "country"]
-    return {
-        key: {int(r.year): [int(r.lower), int(r.upper)] for r in part.itertuples()}
-        for key, part in own.groupby("indicator")
-    }
-
-
-# --- The summary paragraph ------------------------------------------------------------------------
-
-
-def _places_parts(table: pd.DataFrame, marks: dict[str, list[str]], n: int = 3) -> list[str]:
-    """'Mali (554, 52%; 412 registered in 2019)' for the first `n` shown foreign places."""
-    rows = table[(table["kind"] == "foreign") & ~table["hidden"]].head(n)
-    parts = []
-    for r in rows.itertuples():
-        share = [] if pd.isna(r.share) else [disclosure.share_text(r.share, digits=0)]
-        inner = "; ".join([", ".join([f"{r.records:,}", *share]), *marks.get(r.place, [])])
-        parts.append(f"{r.country} ({inner})")
-    return parts
+# --- The findings -------------------------------------------------------------------------------
 
 
 # A place whose records come mostly from one registration year is one caseload (one programme,
@@ -800,77 +639,30 @@ def one_year_marks(timeline: pd.DataFrame, table: disclosure.CountTable | None) 
     return marks
 
 
-def key_numbers(facts: dict) -> dict:
-    """The numbers the profiles page sorts by: the latest GLOTIP detected victims per 100,000,
-    and the main foreign destination only where the report's own ranking states it."""
-    victims = (facts.get("glotip") or {}).get("victims")
-    rate = None
-    if victims and victims.get("rate_bounds"):
-        rate = {"year": victims["year"], "text": victims["rate"], "bounds": victims["rate_bounds"]}
-    dest = facts["destinations"]
-    first = dest.get("first")
-    main = None
-    if first and first["share_of_known"] is not None and ranking_line(dest) is not None:
-        share = first["share_of_known"]
-        main = {"country": first["country"], "records": first["records"], "share": share,
-                "share_text": disclosure.share_text(share, digits=0),
-                "base": dest["known"]}  # fmt: skip
-    return {"victims_per_100k": rate, "main_destination": main}
+def stated(table: pd.DataFrame, threshold: int) -> dict:
+    """What the findings may state of a ranked table after its suppression: the records, those
+    naming a place (None where the unknown row is hidden), the domestic count (None where absent
+    or hidden only to protect another), the foreign places shown with their count (the findings
+    name the first three) and the first of them for results JSON."""
+    total = int(table["records"].sum()) if len(table) else 0
+    unknown, domestic = (table[table["kind"] == k] for k in ("unknown", "domestic"))
+    n = int(domestic["records"].sum())  # stated exact, as 'fewer than N', or not (hidden)
+    if n and disclosure.is_small(n, threshold):
+        domestic = disclosure.fewer_than(threshold)
+    else:
+        domestic = f"{n:,}" if n and not domestic["hidden"].any() else None
+    return {
+        "records": total,
+        "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
+        "domestic": domestic,
+        "shown": table[(table["kind"] == "foreign") & ~table["hidden"]],
+        "first": (top_records(table) or [None])[0],
+    }
 
 
-def _stated(rows: pd.DataFrame, threshold: int) -> str | None:
-    """A ranked row's count as the paragraph may state it: exact, 'fewer than N', or None when
-    the row is absent or hidden only to protect another."""
-    if rows.empty or int(rows["records"].iloc[0]) == 0:
-        return None
-    n = int(rows["records"].iloc[0])
-    if disclosure.is_small(n, threshold):
-        return disclosure.fewer_than(threshold)
-    return None if bool(rows["hidden"].iloc[0]) else f"{n:,}"
-
-
-def summary_facts(
-    iso3: str,
-    release: str,
-    years: Sequence[int],
-    destinations: pd.DataFrame,
-    origins: pd.DataFrame,
-    series: pd.DataFrame,
-    abroad: pd.DataFrame,
-    threshold: int,
-    one_year: dict[str, str] | None = None,
-    context: pd.DataFrame | None = None,
-) -> dict:
-    """The numbers the paragraph states, from the profile's tables after their suppression: a
-    count a table hides is None, or 'fewer than N' when small. `one_year` and `context` (the
-    cited notes) mark the places and years that are one caseload or a crisis."""
-    context = pd.DataFrame(columns=pr.CONTEXT_COLUMNS) if context is None else context
-    facts: dict = {"iso3": iso3, "country": pr.country_name(iso3), "release": release,
-                   "release_label": releases.CTDC[release].label,
-                   "years": [int(years[0]), int(years[-1])], "threshold": threshold}  # fmt: skip
-    notes = []
-    for role, table in (("destinations", destinations), ("origins", origins)):
-        own = pr.context_for(context, iso3, role, years)
-        # A ranked place's marks: its one-year caseload and the short form of a cited note.
-        marks = {p: [text] for p, text in (one_year or {}).items() if role == "destinations"}
-        for row in own.dropna(subset=["place"]).itertuples():
-            marks.setdefault(row.place, []).append(row.short)
-        parts = _places_parts(table, marks)
-        named = set(table.loc[(table["kind"] == "foreign") & ~table["hidden"], "place"].head(3))
-        notes += [{"role": role, "about": pr.country_name(r.place), "short": r.short,
-                   "note": r.note, "source": r.source}
-                  for r in own.itertuples() if r.place in named]  # fmt: skip
-        total = int(table["records"].sum()) if len(table) else 0
-        unknown = table[table["kind"] == "unknown"]
-        domestic = table[table["kind"] == "domestic"]
-        facts[role] = {
-            "records": total,
-            "known": None if unknown["hidden"].any() else total - int(unknown["records"].sum()),
-            "domestic": _stated(domestic, threshold),
-            "parts": parts,
-            "sentence": tables.listed(parts),
-            "first": (top_records(table) or [None])[0],
-        }
+def glotip_latest(series: pd.DataFrame) -> dict | None:
+    """Per indicator, the country's last GLOTIP figure (bounds for `<5`) and its rate per
+    100,000, with the rate of the rest of its region that year; None without a figure."""
     own = series[series["scope"] == "country"].dropna(subset=["lower"])
     latest = {}
     for key in [k for k in en.INDICATORS if k in set(own["indicator"])]:
@@ -889,109 +681,4 @@ def summary_facts(
             "region": pooled["scope"].iloc[0] if len(pooled) else None,
             "check": None if pd.isna(row.get("check", pd.NA)) else str(row["check"]),
         }  # fmt: skip
-    facts["glotip"] = latest or None
-    years_shown = sorted({f["year"] for f in latest.values()})
-    if years_shown:
-        glotip_notes = pr.context_for(context, iso3, "glotip", [years_shown[0], years_shown[-1]])
-        notes += [{"role": "glotip", "about": f"{r.first_year}" if r.first_year == r.last_year
-                   else f"{r.first_year}–{r.last_year}", "short": r.short, "note": r.note,
-                   "source": r.source}
-                  for r in glotip_notes.itertuples()
-                  if any(r.first_year <= y <= r.last_year for y in years_shown)]  # fmt: skip
-    facts["context"] = notes
-    facts["abroad_countries"] = int(len(abroad))
-    return facts
-
-
-def summary_points(facts: dict) -> list[str]:
-    """The key findings, one short point per subject, every number from `summary_facts`. The
-    cited notes are in the sections they concern (`context_text`); a point names their gist."""
-    name, n = facts["country"], facts["threshold"]
-    first, last = facts["years"]
-    points = []
-    dest = facts["destinations"]
-    if dest["records"] == 0:
-        points.append(f"The {facts['release_label']} holds no records of citizens of {name} "
-                      f"registered in {first}–{last}.")  # fmt: skip
-    else:
-        known = (f"; {disclosure.count_words(dest['known'], n)} of them name the place of "
-                 "exploitation" if dest["known"] is not None else "")  # fmt: skip
-        points.append(
-            f"In the {facts['release_label']}, {disclosure.count_words(dest['records'], n)} "
-            f"records registered in {first}–{last} concern citizens of {name}{known}."
-        )
-        places = [f"The main foreign destinations were {dest['sentence']}."]
-        places = places if dest["sentence"] else []
-        if dest["domestic"]:
-            places.append(f"{dest['domestic'].capitalize()} were exploited within {name}.")
-        if places:
-            points.append(" ".join(places))
-    orig = facts["origins"]
-    if orig["records"] == 0:
-        points.append(f"No record of that release names {name} as the place of exploitation.")
-    else:
-        own = (f"; {orig['domestic']} of them concern its own citizens"
-               if orig["domestic"] else "")  # fmt: skip
-        foreign = f"; the main foreign origins were {orig['sentence']}" if orig["sentence"] else ""
-        points.append(f"{disclosure.count_words(orig['records'], n).capitalize()} records name "
-                      f"{name} as the place of exploitation{own}{foreign}.")  # fmt: skip
-    points.append(glotip_point(facts))
-    if facts["abroad_countries"]:
-        points.append(f"{facts['abroad_countries']} other countries reported detecting victims "
-                      f"with {name}'s citizenship to GLOTIP in these years.")  # fmt: skip
-    return points
-
-
-def glotip_point(facts: dict) -> str:
-    """The country's last GLOTIP figures in one point: the counts (with their years when these
-    differ), their rates per 100,000 and the region's rates."""
-    name, glotip = facts["country"], facts["glotip"]
-    if glotip is None:
-        return f"GLOTIP publishes no enforcement totals for {name} in these years."
-    years = sorted({f["year"] for f in glotip.values()})
-    counts = []
-    for key, f in glotip.items():
-        details = [] if len(years) == 1 else [str(f["year"])]
-        details += [CHECK_WORDS[f["check"]]] if f.get("check") in CHECK_WORDS else []
-        details = f" ({'; '.join(details)})" if details else ""
-        counts.append(f"{f['count']} {en.LABELS[key]}{details}")
-    lead = f"In GLOTIP, {name} last reported"
-    if len(years) == 1:
-        lead = f"In GLOTIP for {years[0]}, {name} reported"
-    rates = tables.listed([f["rate"] for f in glotip.values()])
-    text = f"{lead} {tables.listed(counts)}: {rates} per 100,000"
-    regions = {f["region"] for f in glotip.values() if f["region_rate"]}
-    if len(regions) == 1:
-        rates = tables.listed([f["region_rate"] or "no figure" for f in glotip.values()])
-        same = "" if len(years) == 1 else " in the same years"
-        text += f" (the {regions.pop()}{same}: {rates})"
-    notes = [
-        f" {x['about']}: {x['short']}, see the enforcement section."
-        for x in facts.get("context", [])
-        if x["role"] == "glotip"
-    ]
-    return text + "." + "".join(notes)
-
-
-def revisions_text(revised: pd.DataFrame, vintage: str) -> str:
-    """What the latest GLOTIP export changed of the totals shown; '' without a revision."""
-    if revised.empty:
-        return ""
-    changes = [
-        f"{en.LABELS[r.indicator]} in {r.year} from {r.before:,} to {r.after:,}"
-        for r in revised.itertuples()
-    ]
-    latest = releases.GLOTIP[max(releases.GLOTIP)].label
-    return (
-        f"**Revised since.** The {latest} changes figures shown here from the "
-        f"{releases.GLOTIP[vintage].label}: {tables.listed(changes)}."
-    )
-
-
-def context_text(facts: dict, role: str) -> str:
-    """The cited notes on one part of the profile (destinations, origins or GLOTIP), as
-    Markdown paragraphs; '' without one."""
-    return "\n\n".join(
-        f"**Context, {x['about']}.** {plots.sentence(x['note'])} Source: {x['source']}."
-        for x in facts.get("context", []) if x["role"] == role
-    )  # fmt: skip
+    return latest or None

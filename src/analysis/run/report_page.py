@@ -4,30 +4,18 @@ findings and contents. Notebooks are read as plain JSON; every text added is HTM
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 FINDINGS_TAG = "findings"  # the cell(s) whose output goes into the "Key findings" box
 TOC_H3_LIMIT = 14  # list h3 headings too when the report has at most this many h2 + h3
-SOURCE_LABELS = {  # registry name -> the plain name of the dataset and its vintage
-    "ctdc_synthetic_2021": "CTDC synthetic release 2021",
-    "ctdc_kanon_2021": "CTDC K-anonymised release 2021",
-    "ctdc_global_2020": "CTDC Global Dataset 2020",
-    "ctdc_vp_synthetic_2022": "CTDC victim-perpetrator synthetic release 2022",
-    "glotip_2025": "UNODC GLOTIP 2025 export",
-    "glotip_2023": "UNODC GLOTIP 2023 export",
-    "us_tip_law_enforcement": "US TIP Report law-enforcement table 2003-2023",
-    "eurostat_thb_headlines": "Eurostat trafficking statistics 2019-2023",
-    "belarus_press": "Belarus Interior Ministry figures as quoted in the press",
-    "euroradio_2009": "Euroradio report of October 2009",
-    "un_wpp2024_population": "UN World Population Prospects 2024",
-    "worldbank_population": "World Bank population (WDI)",
-    "natural_earth_110m": "Natural Earth 1:110m countries (v4.1.0)",
-    "unsd_m49": "UN M49 country and area codes",
-    "mse_tables": "published capture-history tables (MultipleSystemsEstimation 1.2.0)",
-}
+LABELS_FILE = Path(__file__).resolve().parents[1] / "mappings" / "source_labels.csv"
+with LABELS_FILE.open(encoding="utf-8", newline="") as rows:  # registry name -> dataset, vintage
+    SOURCE_LABELS = {row["source"]: row["label"] for row in csv.DictReader(rows)}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ country profiles), rendered from the run folder's JSON with jinja2 templates tha
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from html import escape
@@ -12,26 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from analysis.data import paths
-from analysis.run.report_page import question_of, title_of
+from analysis.run.report_page import environment, question_of, title_of
 
 INDEX = "index.html"
 PROFILES_PAGE = "profiles.html"
 PROFILE_RELEASE = "kanon_2021"  # the CTDC release whose record count the profiles page shows
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "pages"
-
-
-@functools.cache
-def _environment():
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 def _read_json(path: Path) -> dict:
@@ -133,7 +117,7 @@ def render(manifest: dict, run_dir: Path) -> str:
     notebooks = manifest["notebooks"]
     names = ordered(notebooks)
     git = manifest["git"]
-    template = _environment().get_template("index.html.j2")
+    template = environment().get_template("index.html.j2")
     return template.render(
         title=f"thb-analysis report {manifest['run_id']}",
         unsafe=below_threshold(manifest),
@@ -198,7 +182,7 @@ def render_profiles(manifest: dict, run_dir: Path) -> str:
 
     notebooks = manifest["notebooks"]
     names = [n for n in ordered(notebooks) if "fan_out" in notebooks[n]]
-    template = _environment().get_template("profiles.html.j2")
+    template = environment().get_template("profiles.html.j2")
     return template.render(
         title=f"Country profiles, run {manifest['run_id']}",
         run_id=manifest["run_id"],

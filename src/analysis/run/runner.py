@@ -806,10 +806,6 @@ class Run:
         return (f"{', '.join(changed)} changed during this run, after its step wrote it (a "
                 "notebook run outside the runner, in JupyterLab?); run again")  # fmt: skip
 
-    def tables_changed(self) -> str:
-        """`changed_under_run` of every table the run pinned, hashed again now."""
-        return self.changed_under_run({rel: _table_hash(rel, "missing") for rel in self.pinned})
-
     def execute(self) -> tuple[int, Path | None]:
         if self.options.dry_run:
             return self.explain()
@@ -868,7 +864,7 @@ class Run:
         store.read_only(p for p in self.partial.rglob("*") if p.is_file())
         complete = all(s in ("ok", "unchanged") for s in statuses)
         unsafe = below_threshold(manifest) and not self.options.publish_below_threshold
-        moved = self.tables_changed()
+        moved = self.changed_under_run({r: _table_hash(r, "missing") for r in self.pinned})
         latest = found["passed"] and complete and not unsafe and not moved
         publish(self.partial, final, latest=latest)
         self.progress.line(

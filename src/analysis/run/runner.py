@@ -588,20 +588,23 @@ class Run:
         commit = git("rev-parse", "HEAD") or None
         return {"commit": commit, "dirty": bool(git("status", "--porcelain"))}
 
-    def run_info(self, task: Task, parameters: dict) -> RunInfo:
+    def run_info(self, task: Task, params: dict) -> RunInfo:
         """What the header line of the task's report says: this run, its commit, the data."""
         commit = (self.git["commit"] or "unknown")[:7]
         commit += " (with uncommitted changes)" if self.git["dirty"] else ""
         steps = {t.step.notebook: t.step for t in self.tasks.values()}
         names = used_raw_sources(task.step, steps)
-        given = {**defaults(task.notebook), **parameters}
+        found = {
+            n: parameters.default_value(s) for n, s in notebook_parameters(task.notebook).items()
+        }
+        given = {n: value for n, value in found.items() if value is not ...} | params  # literals
         if "*" in names:
             data = ("every registered source",)
         else:
             registry = sources.registry()
             data = tuple(
                 source_label(n, registry[n].title if n in registry else "")
-                for n in chosen_vintages(names, parameter_values(given))
+                for n in chosen_vintages(names, given)
             )
         created = self.started_utc.strftime("%Y-%m-%d %H:%M UTC")
         min_cell = given.get("min_cell")
@@ -960,9 +963,13 @@ def used_raw_sources(step: Step, steps: dict[str, Step]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
-    """Of several vintages of one family (glotip_...), those a parameter value names
-    (glotip_vintage "2025": glotip_2025); all of them when none is named."""
+def chosen_vintages(names: list[str], given: dict) -> list[str]:
+    """Of several vintages of one family (glotip_...), those a parameter value or an item of a
+    list value names (glotip_vintage "2025": glotip_2025); all of them when none is named."""
+    values = set()
+    for value in given.values():
+        items = value if isinstance(value, list | tuple) else [value]
+        values.update(str(item) for item in items if isinstance(item, str | int))
     families: dict[str, list[str]] = {}
     for name in names:
         families.setdefault(name.split("_")[0], []).append(name)
@@ -971,21 +978,6 @@ def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
         named = [m for m in members if m.split("_", 1)[-1] in values]
         kept += named if named and len(members) > 1 else members
     return kept
-
-
-def defaults(notebook: Path) -> dict:
-    """A notebook's parameters with their default values (those that are literals)."""
-    found = {n: parameters.default_value(s) for n, s in notebook_parameters(notebook).items()}
-    return {name: value for name, value in found.items() if value is not ...}
-
-
-def parameter_values(parameters: dict) -> set[str]:
-    """The text of every parameter value, and of each item of a list value."""
-    values = set()
-    for value in parameters.values():
-        items = value if isinstance(value, list | tuple) else [value]
-        values.update(str(item) for item in items if isinstance(item, str | int))
-    return values
 
 
 def resolve_parameters(

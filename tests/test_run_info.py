@@ -22,10 +22,10 @@ def test_a_report_rests_on_the_raw_sources_of_the_tables_it_reads():
         "glotip_2025",
         "glotip_2023",
     ]  # glotip: only the GLOTIP files of the enforcement cleaning, not US TIP or Eurostat
-    chosen = runner.chosen_vintages([*ctdc, "glotip_2025", "glotip_2023", "mse_tables"],
-                                    {"kanon_2021", "2023", "stepwise"})  # fmt: skip
+    given = {"release": "kanon_2021", "vintages": ["2023"], "n": 3}
+    chosen = runner.chosen_vintages([*ctdc, "glotip_2025", "glotip_2023", "mse_tables"], given)
     assert chosen == ["ctdc_kanon_2021", "glotip_2023", "mse_tables"]
-    assert runner.chosen_vintages(ctdc, set()) == ctdc
+    assert runner.chosen_vintages(ctdc, {}) == ctdc
 
 
 def test_run_info_names_the_run_commit_and_chosen_vintages(tmp_path):

@@ -34,38 +34,11 @@ class Table:
         return getattr(importlib.import_module(f"analysis.schemas.{module}"), name)
 
 
-VICTIMS_STEP = "01_clean_victims"
-ENFORCEMENT_STEP = "02_clean_enforcement"
-RELEASE_STEP = "05_release"
-
+CATALOG_FILE = Path(__file__).resolve().parent / "mappings" / "catalog.csv"
 TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        Table("victims", "victims.parquet", VICTIMS_STEP, "victims:VICTIMS",
-              "CTDC victim records of every release, one row per record"),
-        Table("victims_quarantine", "quarantine/victims.parquet", VICTIMS_STEP, None,
-              "CTDC raw rows rejected by cleaning, with a reason each"),
-        Table("victims_quality", "quality/victims.json", VICTIMS_STEP, None,
-              "rows in, out and quarantined per CTDC release; missingness"),
-        Table("glotip", "glotip.parquet", ENFORCEMENT_STEP, "enforcement:GLOTIP",
-              "UNODC GLOTIP country figures of both vintages, with <5 bounds"),
-        Table("glotip_vintage_diff", "glotip_vintage_diff.parquet", ENFORCEMENT_STEP,
-              "enforcement:GLOTIP_VINTAGE_DIFF", "GLOTIP figures that differ between vintages"),
-        Table("glotip_quarantine", "quarantine/glotip.parquet", ENFORCEMENT_STEP, None,
-              "GLOTIP raw rows rejected by cleaning, with a reason each"),
-        Table("us_tip", "us_tip.parquet", ENFORCEMENT_STEP, "enforcement:US_TIP",
-              "US TIP Report global law-enforcement figures"),
-        Table("eurostat_thb", "eurostat_thb.parquet", ENFORCEMENT_STEP, "enforcement:EUROSTAT",
-              "Eurostat EU-27 headline figures"),
-        Table("belarus_press", "belarus_press.parquet", ENFORCEMENT_STEP,
-              "enforcement:BELARUS", "Belarus Interior Ministry figures quoted in the press"),
-        Table("enforcement_quality", "quality/enforcement.json", ENFORCEMENT_STEP, None,
-              "rows in, out and quarantined per enforcement source"),
-        Table("release_places", "release/places.json", RELEASE_STEP, None,
-              "the protected release: per CTDC release, citizenship x place of exploitation "
-              "as a reader may see it (counts, <10, (s), published totals)"),
-    )
-}  # fmt: skip
+    row["name"]: Table(**{**row, "schema": row["schema"] or None})
+    for row in pd.read_csv(CATALOG_FILE, dtype=str, keep_default_na=False).to_dict("records")
+}
 
 
 def table(name: str) -> Table:

@@ -1,7 +1,7 @@
 """`make bench`: the runner on the real data against plain sequential `jupyter nbconvert`.
 
-Cold, warm, one-changed and forced runs, kernel memory, a 20-profile fan-out and the MSE
-bootstrap, on copies in a temporary folder (reports/ is not touched).
+Cold, warm, one-changed and forced runs, kernel memory, the audit, a 20-profile fan-out and the
+MSE bootstrap, on copies in a temporary folder (reports/ is not touched).
 """
 
 from __future__ import annotations
@@ -63,34 +63,7 @@ def audit_time(run_dir: Path) -> dict:
     start = time.perf_counter()
     summary = audit.audit(run_dir).summary()
     seconds = time.perf_counter() - start
-    return {"audit_of_full_run_s": round(seconds, 2), "audit": audit.verdict(summary)}
-
-
-def protect_time(rows: int = 40, columns: int = 12, seed: int = 1) -> dict:
-    """Time `disclosure.protect` and the audit of one table on a random grid of counts."""
-    import numpy as np
-    import pandas as pd
-
-    from analysis.publish import disclosure
-
-    rng = np.random.default_rng(seed)
-    index = pd.MultiIndex.from_product([range(rows), range(columns)], names=["r", "c"])
-    counts = pd.Series(rng.choice([0, 0, 1, 3, 5, 8, 12, 30, 100, 500], size=len(index)),
-                       index=index)  # fmt: skip
-    start = time.perf_counter()
-    table = disclosure.protect("bench", "bench", counts,
-                               shared=disclosure.margins(counts, [("r",), ("c",), ()]))  # fmt: skip
-    protected = time.perf_counter() - start
-    start = time.perf_counter()
-    disclosure.exposed_cells([table.record()])
-    return {
-        f"protect_{rows}x{columns}_s": round(protected, 2),
-        f"exposed_cells_{rows}x{columns}_s": round(time.perf_counter() - start, 2),
-        f"protect_{rows}x{columns}_hidden_of_small": [
-            int(table.hidden.sum()),
-            int(disclosure.is_small(counts).sum()),
-        ],
-    }
+    return {"audit_of_full_run_s": round(seconds, 2), "audit": summary["verdict"]}
 
 
 PROFILE = "40_country_profile"
@@ -203,7 +176,6 @@ def main(jobs: int) -> dict:
     }
     figures.update(audited)
     figures.update(profiles)
-    figures.update(protect_time())
     figures.update(mse_bootstrap(jobs=jobs))  # MSE: 1,000 bootstrap replicates
     width = max(map(len, figures))
     for key, value in figures.items():

@@ -40,37 +40,30 @@ class Change:
         )
 
 
-def committed_text(path: Path) -> str | None:
-    """The notebook (inside the project) as git's HEAD holds it; None when it is not there."""
+def changed(now: dict, then: dict) -> list[str]:
+    """The keys whose values differ between two mappings."""
+    return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
     root = paths.project_root()
-    relative = path.resolve().relative_to(root.resolve())
-    shown = subprocess.run(["git", "show", f"HEAD:{relative.as_posix()}"], cwd=root,
-                           capture_output=True, text=True, check=False)  # fmt: skip
-    return shown.stdout if shown.returncode == 0 else None
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
 
 
-def in_git() -> bool:
-    found = subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=paths.project_root(),
-                           capture_output=True, check=False)  # fmt: skip
-    return found.returncode == 0
-
-
-def sources(cells: list[dict]) -> list[tuple[str, str]]:
+def _sources(cells: list[dict]) -> list[tuple[str, str]]:
     return [(c["cell_type"], "".join(c.get("source", ""))) for c in cells]
 
 
 def change(path: Path) -> Change | None:
     """How the notebook at `path` differs from the committed one; None when it does not."""
-    committed = committed_text(path)
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    if committed is None:
+    relative = path.resolve().relative_to(paths.project_root().resolve()).as_posix()
+    shown = _git("show", f"HEAD:{relative}")
+    if shown.returncode:
         return Change(path.stem, new=True)
-    before = json.loads(committed)["cells"]
-    if sources(cells) == sources(before):
+    now, then = (json.loads(text)["cells"] for text in (path.read_text("utf-8"), shown.stdout))
+    if _sources(now) == _sources(then):
         return None
-    now, then = parameters_of(cells), parameters_of(before)
-    changed = sorted(n for n in set(now) | set(then) if now.get(n) != then.get(n))
-    return Change(path.stem, tuple(changed))
+    return Change(path.stem, tuple(changed(parameters_of(now), parameters_of(then))))
 
 
 def changes(notebooks: dict[str, Path]) -> dict[str, Change]:
@@ -78,7 +71,7 @@ def changes(notebooks: dict[str, Path]) -> dict[str, Change]:
     for notebooks outside the project (a test's fixture notebooks)."""
     root = paths.project_root().resolve()
     inside = {stem: path for stem, path in notebooks.items() if path.resolve().is_relative_to(root)}
-    if not inside or not in_git():
+    if not inside or _git("rev-parse", "--verify", "HEAD").returncode:
         return {}
     found = {stem: change(path) for stem, path in inside.items()}
     return {stem: c for stem, c in found.items() if c is not None}

@@ -4,7 +4,6 @@ country profiles), rendered from the run folder's JSON with jinja2 templates tha
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from html import escape
@@ -12,26 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from analysis.data import paths
-from analysis.run.report_page import question_of, title_of
+from analysis.run.report_page import environment, question_of, title_of
 
 INDEX = "index.html"
 PROFILES_PAGE = "profiles.html"
 PROFILE_RELEASE = "kanon_2021"  # the CTDC release whose record count the profiles page shows
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "pages"
-
-
-@functools.cache
-def _environment():
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 def _read_json(path: Path) -> dict:
@@ -45,7 +29,8 @@ def about(run_dir: Path, name: str) -> dict:
     """A report's title, question and results in a run folder; empty where files are missing."""
     notebook = _read_json(run_dir / f"{name}.ipynb")
     results = _read_json(run_dir / "results" / f"{name}.json").get("results", {})
-    return {"title": title_of(notebook), "question": question_of(notebook), "results": results}
+    found = {"title": title_of(notebook), "question": question_of(notebook), "results": results}
+    return {**found, "headlines": headlines(results)}
 
 
 def ordered(notebooks: dict) -> list[str]:
@@ -57,42 +42,6 @@ def headlines(results: dict) -> list[str]:
     """The report's headline sentences (`Report.headline`): a list of texts, else none."""
     found = results.get("headline")
     return [h for h in found if isinstance(h, str)] if isinstance(found, list) else []
-
-
-def _report(name: str, entry: dict, found: dict) -> dict:
-    """What the index shows of one report."""
-    warnings = entry.get("warnings", [])  # the runner's record of `Report.warn`
-    files = set(entry.get("files", []))
-    # a report taken from the store: its time and memory when it was made
-    made = " when made" if entry.get("reused_from") else ""
-    seconds = entry.get("seconds") or entry.get("last_seconds")
-    peak = entry.get("peak_rss_bytes") or entry.get("last_peak_rss_bytes")
-    links = [(rel, label) for rel, label in ((f"results/{name}.json", "results JSON"),
-                                             (f"results/{name}.tables.json", "tables JSON"))
-             if rel in files]  # fmt: skip
-    return {
-        "title": found["title"] or name,
-        "page": f"{name}.html" if f"{name}.html" in files else None,
-        "question": found["question"],
-        "headlines": headlines(found["results"]),
-        "status": entry["status"] + (" with warnings" if warnings else ""),
-        "seconds": f"{seconds:.1f} s{made}" if seconds else "",
-        "memory": f"{peak / 2**20:.0f} MiB{made}" if peak else "",
-        "links": links,
-        "warnings": warnings,
-        "error": entry.get("error"),
-        "blocked_by": ", ".join(entry.get("blocked_by", [])),
-        "reused_from": entry.get("reused_from"),
-    }  # fmt: skip
-
-
-def _audit(found: dict | None) -> dict | None:
-    """The audit's verdict and, when it failed, each exposed cell (never a value) and each
-    inconsistency."""
-    if found is None:
-        return None
-    items = [c["text"] for c in found.get("exposed", [])] + found.get("inconsistent", [])
-    return {"passed": found["passed"], "verdict": found["verdict"], "listed": items}
 
 
 DOMAIN = re.compile(r"\b(?:https?://)?(?:[a-z0-9-]+\.)+(?:org|com|int|net|eu|fm|gov|info)\b\S*")
@@ -133,7 +82,7 @@ def render(manifest: dict, run_dir: Path) -> str:
     notebooks = manifest["notebooks"]
     names = ordered(notebooks)
     git = manifest["git"]
-    template = _environment().get_template("index.html.j2")
+    template = environment().get_template("index.html.j2")
     return template.render(
         title=f"thb-analysis report {manifest['run_id']}",
         unsafe=below_threshold(manifest),
@@ -143,10 +92,10 @@ def render(manifest: dict, run_dir: Path) -> str:
         + (" (with uncommitted changes)" if git["dirty"] else ""),
         python=manifest["python"],
         seconds=manifest["seconds"],
-        audit=_audit(manifest.get("audit")),
+        audit=manifest.get("audit"),
         profiles=sum("fan_out" in notebooks[n] for n in names),
         profiles_page=PROFILES_PAGE,
-        reports=[_report(n, notebooks[n], about(run_dir, n)) for n in names],
+        reports=[(n, {"files": [], **notebooks[n]}, about(run_dir, n)) for n in names],
         sources=[_source(s) for s in manifest["sources"].values()],
     )
 
@@ -169,43 +118,20 @@ def glotip_years(series: dict) -> tuple[str, int]:
     return f"{span} ({len(years)} year{'s' if len(years) > 1 else ''})", len(years)
 
 
-def _profile(name: str, entry: dict, found: dict, run_id: str) -> dict:
-    """What the profiles page shows of one profile, each number with the value it sorts by."""
-    results = found["results"]
-    records = results.get("records_by_release", {}).get(PROFILE_RELEASE, "–")
-    years, count = glotip_years(results.get("glotip_series") or {})
-    key = results.get("key_numbers") or {}
-    main, rate = key.get("main_destination"), key.get("victims_per_100k")
-    return {
-        "country": str(results.get("country") or name),
-        "page": f"{name}.html" if f"{name}.html" in entry.get("files", []) else None,
-        "region": str(results.get("region") or "–"),
-        "records": str(records),
-        "records_value": _count_value(records),
-        "destination": f"{main['country']} ({main['share_text']} of {main['base']:,})" if main
-        else "–",
-        "destination_value": main["share"] if main else "",
-        "rate": f"{rate['text']} ({rate['year']})" if rate else "–",
-        "rate_value": sum(rate["bounds"]) / 2 if rate else "",
-        "years": years,
-        "years_count": count,
-        "made": (entry.get("reused_from") or run_id)[:10],
-    }  # fmt: skip
-
-
 def render_profiles(manifest: dict, run_dir: Path) -> str:
     from analysis.publish.profile_views import MIN_RANKING_BASE
 
     notebooks = manifest["notebooks"]
     names = [n for n in ordered(notebooks) if "fan_out" in notebooks[n]]
-    template = _environment().get_template("profiles.html.j2")
+    template = environment().get_template("profiles.html.j2")
     return template.render(
         title=f"Country profiles, run {manifest['run_id']}",
         run_id=manifest["run_id"],
         min_base=MIN_RANKING_BASE,
-        profiles=[
-            _profile(n, notebooks[n], about(run_dir, n), manifest["run_id"]) for n in names
-        ],  # fmt: skip
+        release=PROFILE_RELEASE,
+        count_value=_count_value,
+        glotip_years=glotip_years,
+        profiles=[(n, notebooks[n], about(run_dir, n)["results"]) for n in names],
     )
 
 

@@ -4,30 +4,20 @@ findings and contents. Notebooks are read as plain JSON; every text added is HTM
 
 from __future__ import annotations
 
+import csv
+import functools
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 FINDINGS_TAG = "findings"  # the cell(s) whose output goes into the "Key findings" box
 TOC_H3_LIMIT = 14  # list h3 headings too when the report has at most this many h2 + h3
-SOURCE_LABELS = {  # registry name -> the plain name of the dataset and its vintage
-    "ctdc_synthetic_2021": "CTDC synthetic release 2021",
-    "ctdc_kanon_2021": "CTDC K-anonymised release 2021",
-    "ctdc_global_2020": "CTDC Global Dataset 2020",
-    "ctdc_vp_synthetic_2022": "CTDC victim-perpetrator synthetic release 2022",
-    "glotip_2025": "UNODC GLOTIP 2025 export",
-    "glotip_2023": "UNODC GLOTIP 2023 export",
-    "us_tip_law_enforcement": "US TIP Report law-enforcement table 2003-2023",
-    "eurostat_thb_headlines": "Eurostat trafficking statistics 2019-2023",
-    "belarus_press": "Belarus Interior Ministry figures as quoted in the press",
-    "euroradio_2009": "Euroradio report of October 2009",
-    "un_wpp2024_population": "UN World Population Prospects 2024",
-    "worldbank_population": "World Bank population (WDI)",
-    "natural_earth_110m": "Natural Earth 1:110m countries (v4.1.0)",
-    "unsd_m49": "UN M49 country and area codes",
-    "mse_tables": "published capture-history tables (MultipleSystemsEstimation 1.2.0)",
-}
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "pages"
+LABELS_FILE = Path(__file__).resolve().parents[1] / "mappings" / "source_labels.csv"
+with LABELS_FILE.open(encoding="utf-8", newline="") as rows:  # registry name -> dataset, vintage
+    SOURCE_LABELS = {row["source"]: row["label"] for row in csv.DictReader(rows)}
 
 
 @dataclass(frozen=True)
@@ -42,19 +32,6 @@ class RunInfo:
     min_cell: int | None = None  # the report's small-cell threshold, where it has one
     modified: str = ""  # made from a notebook that differs from the commit: what the header says
     profiles: str = ""  # the run's page of every country profile, linked from each profile
-
-
-def unsafe_text(min_cell: int | None) -> str:
-    """The header's warning when the report's small-cell threshold is below the safe one."""
-    from analysis.publish.disclosure import DEFAULT_THRESHOLD
-
-    if min_cell is None or min_cell >= DEFAULT_THRESHOLD:
-        return ""
-    return (
-        f"Not safe to publish: this report hides counts below {min_cell}, not below "
-        f"{DEFAULT_THRESHOLD}, so its tables and figures may show cells small enough to "
-        "identify people."
-    )
 
 
 def source_label(name: str, title: str = "") -> str:
@@ -134,6 +111,8 @@ def finish(page: str, title: str, info: RunInfo | None = None, warnings: Sequenc
     its first h1 (one with `title` when it has none), every table in a scrolling div."""
     from bs4 import BeautifulSoup
 
+    from analysis.publish.disclosure import DEFAULT_THRESHOLD
+
     soup = BeautifulSoup(page, "html.parser")
     if soup.title is not None:
         soup.title.string = title
@@ -142,11 +121,14 @@ def finish(page: str, title: str, info: RunInfo | None = None, warnings: Sequenc
     if anchor is None:
         anchor = _tag(f"<h1>{html.escape(title)}</h1>")
         main.insert(0, anchor)
-    for block in (_header(info), _findings(soup, warnings), _toc(main)):
-        if block is not None:
-            anchor.insert_after(block)
-            anchor = block
-    _scroll_tables(soup)
+    parts = environment().get_template("report_parts.html.j2").module
+    header = _tag(parts.header(info, DEFAULT_THRESHOLD)) if info else None
+    for block in filter(None, (header, _findings(soup, warnings, parts), _toc(main, parts))):
+        anchor.insert_after(block)
+        anchor = block
+    for table in soup.find_all("table"):  # each in a div that scrolls sideways, not the page
+        if table.find_parent("table") is None and "thb-scroll" not in table.parent.get("class", []):
+            table.wrap(soup.new_tag("div", attrs={"class": "thb-scroll"}))
     return str(soup)
 
 
@@ -157,40 +139,18 @@ def _tag(markup: str):
     return BeautifulSoup(markup, "html.parser").contents[0]
 
 
-def _header(info: RunInfo | None):
-    if info is None:
-        return None
-    parts = [f"Run {info.run_id}", info.created_utc, f"commit {info.commit}"]
-    parts += ["data: " + "; ".join(info.data)] if info.data else []
-    links = [(info.index, "all reports of this run"), (info.profiles, "all country profiles")]
-    line = html.escape(" · ".join(parts)) + "".join(
-        f' · <a href="{html.escape(href)}">{text}</a>' for href, text in links if href
-    )
-    line = f'<p class="thb-header">{line}</p>'
-    alerts = [text for text in (unsafe_text(info.min_cell), info.modified) if text]
-    boxes = "".join(
-        f'<p class="thb-unsafe" role="alert">{html.escape(text)}</p>' for text in alerts
-    )
-    return _tag(f"<div>{line}{boxes}</div>" if alerts else line)
-
-
-def _findings(soup, warnings: Sequence[str] = ()):
+def _findings(soup, warnings: Sequence[str], parts):
     """The report's warnings and the cells tagged `findings` in one box; None without."""
     cells = soup.select(f"div.jp-Cell.celltag_{FINDINGS_TAG}")
     if not warnings and not any(cell.get_text(strip=True) or cell.find("img") for cell in cells):
         return None  # none, or nothing in them (a cell that failed before its output)
-    items = "".join(f"<li><b>Warning.</b> {html.escape(text)}</li>" for text in warnings)
-    listed = f'<ul class="thb-warnings" role="alert">{items}</ul>' if warnings else ""
-    heading = '<h2 id="key-findings">Key findings</h2>'
-    box = _tag(
-        f'<section class="thb-findings" aria-label="Key findings">{heading}{listed}</section>'
-    )
+    box = _tag(parts.findings(warnings))
     for cell in cells:
         box.append(cell.extract())
     return box
 
 
-def _toc(main):
+def _toc(main, parts):
     """Links to every h2 of the report (and h3 when there are few headings); None without."""
     headings = [h for h in main.find_all(["h2", "h3"]) if not h.find_parent(class_="thb-findings")]
     if len(headings) > TOC_H3_LIMIT:
@@ -202,16 +162,20 @@ def _toc(main):
         heading["id"] = heading.get("id") or f"section-{number + 1}"
         texts = heading.find_all(string=True)  # less the anchor link nbconvert adds (¶)
         text = "".join(s for s in texts if not s.find_parent("a", class_="anchor-link"))
-        link = f'<a href="#{html.escape(heading["id"])}">{html.escape(" ".join(text.split()))}</a>'
-        items.append(f'<li class="thb-toc-{heading.name}">{link}</li>')
-    label = '<p class="thb-toc-title">Contents</p>'
-    return _tag(
-        f'<nav class="thb-toc" aria-label="Contents">{label}<ul>{"".join(items)}</ul></nav>'
+        items.append((heading.name, heading["id"], " ".join(text.split())))
+    return _tag(parts.toc(items))
+
+
+@functools.cache
+def environment():
+    """The jinja2 environment of the pages' templates; every text is escaped."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-
-
-def _scroll_tables(soup) -> None:
-    """Each table inside a div that scrolls sideways, so a wide table never widens the page."""
-    for table in soup.find_all("table"):
-        if table.find_parent("table") is None and "thb-scroll" not in table.parent.get("class", []):
-            table.wrap(soup.new_tag("div", attrs={"class": "thb-scroll"}))

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from analysis import catalog
 from analysis.data import files, guard, paths, sources
 from analysis.run import committed, executors, parameters, pipeline, store
+from analysis.run.committed import changed
 from analysis.run.index_page import INDEX, PROFILES_PAGE, below_threshold, write_index
 from analysis.run.report_page import RunInfo, source_label
 from analysis.run.steps import (
@@ -47,21 +48,6 @@ MANIFEST = "manifest.json"
 LATEST = "latest"
 REPORT_DIR_PARAMETER = "report_dir"
 BROKEN = ("failed", "blocked")
-# Typical seconds of each notebook on the 2-core development machine (runs of December 2026):
-# with no history, a cold run still starts the longest chain first.
-TYPICAL_SECONDS = {
-    "60_hidden_population": 56.0,
-    "10_victim_trends": 43.0,
-    "01_clean_victims": 20.0,
-    "30_definitions": 19.0,
-    "02_clean_enforcement": 16.0,
-    "20_enforcement_trends": 15.0,
-    "05_release": 15.0,
-    "15_global_profile": 14.0,
-    "40_country_profile": 10.0,
-    "00_data_sources": 5.0,
-    "50_claims_check": 5.0,
-}
 
 
 class RunError(Exception):
@@ -570,10 +556,9 @@ class Run:
         return sorted(ready, key=lambda n: -self.priority[n])
 
     def estimate(self, name: str) -> float:
-        """A task's seconds: its last run time, else its notebook's typical time, else 1 s."""
+        """A task's seconds: its last run time, else its step's typical time."""
         old = self.before.get(name, {})
-        typical = TYPICAL_SECONDS.get(self.tasks[name].step.notebook, 1.0)
-        return old.get("seconds") or old.get("last_seconds") or typical
+        return old.get("seconds") or old.get("last_seconds") or self.tasks[name].step.seconds
 
     @functools.cached_property
     def priority(self) -> dict[str, float]:
@@ -603,20 +588,23 @@ class Run:
         commit = git("rev-parse", "HEAD") or None
         return {"commit": commit, "dirty": bool(git("status", "--porcelain"))}
 
-    def run_info(self, task: Task, parameters: dict) -> RunInfo:
+    def run_info(self, task: Task, params: dict) -> RunInfo:
         """What the header line of the task's report says: this run, its commit, the data."""
         commit = (self.git["commit"] or "unknown")[:7]
         commit += " (with uncommitted changes)" if self.git["dirty"] else ""
         steps = {t.step.notebook: t.step for t in self.tasks.values()}
         names = used_raw_sources(task.step, steps)
-        given = {**defaults(task.notebook), **parameters}
+        found = {
+            n: parameters.default_value(s) for n, s in notebook_parameters(task.notebook).items()
+        }
+        given = {n: value for n, value in found.items() if value is not ...} | params  # literals
         if "*" in names:
             data = ("every registered source",)
         else:
             registry = sources.registry()
             data = tuple(
                 source_label(n, registry[n].title if n in registry else "")
-                for n in chosen_vintages(names, parameter_values(given))
+                for n in chosen_vintages(names, given)
             )
         created = self.started_utc.strftime("%Y-%m-%d %H:%M UTC")
         min_cell = given.get("min_cell")
@@ -821,10 +809,6 @@ class Run:
         return (f"{', '.join(changed)} changed during this run, after its step wrote it (a "
                 "notebook run outside the runner, in JupyterLab?); run again")  # fmt: skip
 
-    def tables_changed(self) -> str:
-        """`changed_under_run` of every table the run pinned, hashed again now."""
-        return self.changed_under_run({rel: _table_hash(rel, "missing") for rel in self.pinned})
-
     def execute(self) -> tuple[int, Path | None]:
         if self.options.dry_run:
             return self.explain()
@@ -883,7 +867,7 @@ class Run:
         store.read_only(p for p in self.partial.rglob("*") if p.is_file())
         complete = all(s in ("ok", "unchanged") for s in statuses)
         unsafe = below_threshold(manifest) and not self.options.publish_below_threshold
-        moved = self.tables_changed()
+        moved = self.changed_under_run({r: _table_hash(r, "missing") for r in self.pinned})
         latest = found["passed"] and complete and not unsafe and not moved
         publish(self.partial, final, latest=latest)
         self.progress.line(
@@ -979,9 +963,13 @@ def used_raw_sources(step: Step, steps: dict[str, Step]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
-    """Of several vintages of one family (glotip_...), those a parameter value names
-    (glotip_vintage "2025": glotip_2025); all of them when none is named."""
+def chosen_vintages(names: list[str], given: dict) -> list[str]:
+    """Of several vintages of one family (glotip_...), those a parameter value or an item of a
+    list value names (glotip_vintage "2025": glotip_2025); all of them when none is named."""
+    values = set()
+    for value in given.values():
+        items = value if isinstance(value, list | tuple) else [value]
+        values.update(str(item) for item in items if isinstance(item, str | int))
     families: dict[str, list[str]] = {}
     for name in names:
         families.setdefault(name.split("_")[0], []).append(name)
@@ -990,21 +978,6 @@ def chosen_vintages(names: list[str], values: set[str]) -> list[str]:
         named = [m for m in members if m.split("_", 1)[-1] in values]
         kept += named if named and len(members) > 1 else members
     return kept
-
-
-def defaults(notebook: Path) -> dict:
-    """A notebook's parameters with their default values (those that are literals)."""
-    found = {n: parameters.default_value(s) for n, s in notebook_parameters(notebook).items()}
-    return {name: value for name, value in found.items() if value is not ...}
-
-
-def parameter_values(parameters: dict) -> set[str]:
-    """The text of every parameter value, and of each item of a list value."""
-    values = set()
-    for value in parameters.values():
-        items = value if isinstance(value, list | tuple) else [value]
-        values.update(str(item) for item in items if isinstance(item, str | int))
-    return values
 
 
 def resolve_parameters(
@@ -1047,19 +1020,20 @@ def verify(
         published = _published_states(run_dir, recorded, names)
         fresh_dir = _re_execute(recorded, names, jobs, notebook_dir, steps, scratch)
     fresh = load_manifest(fresh_dir)
-    now = _checked_items(fresh, names)
-    states = {i: _state(sha, now.get(i)) for i, sha in _checked_items(recorded, names).items()}
-    for name in (n for n in names if (run_dir / f"{n}.html").is_file()):  # each page's text
-        fresh = fresh_dir / f"{name}.html"
-        got = page_text(fresh) if fresh.is_file() else None
-        states[f"{name}.html (text)"] = _state(page_text(run_dir / f"{name}.html"), got)
-    folder = notebook_dir or paths.notebooks_dir()
-    bad = _print_verdict(recorded, names, published, states, folder)
+    states = {}  # report -> each item a reader gets of it -> match, ALTERED or MISSING
+    for name in names:
+        now = _checked_items(fresh, name)
+        states[name] = {i: _state(s, now.get(i)) for i, s in _checked_items(recorded, name).items()}
+        if (run_dir / f"{name}.html").is_file():  # the page's text
+            page = fresh_dir / f"{name}.html"
+            got = page_text(page) if page.is_file() else None
+            states[name][f"{name}.html (text)"] = _state(page_text(run_dir / f"{name}.html"), got)
+    bad = _print_verdict(recorded, published, states, notebook_dir or paths.notebooks_dir())
     if bad:
         print(f"the re-executed run is kept for comparison: {fresh_dir}")
     else:
         shutil.rmtree(scratch, ignore_errors=True)
-    return 1 if bad or not states else 0
+    return 1 if bad or not any(states.values()) else 0
 
 
 def _verified(recorded: dict, only: list[str] | None) -> list[str]:
@@ -1079,48 +1053,29 @@ def _state(expected: str, got: str | None) -> str:
     return "match" if got == expected else ("MISSING" if got is None else "ALTERED")
 
 
-def _code_changes(entry: dict, folder: Path) -> list[str]:
-    """The code files whose content differs from the run's."""
-    notebook = folder / f"{entry['notebook']}.ipynb"
-    if not notebook.is_file() or not entry.get("code"):
-        return []
-    return changed(code_hashes(notebook), entry["code"])
-
-
-def changed(now: dict, then: dict) -> list[str]:
-    """The keys whose values differ between two mappings."""
-    return sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
-
-
-def _print_verdict(recorded: dict, names: list[str], published: dict, states: dict,
-                   folder: Path) -> bool:  # fmt: skip
-    """Print what differs, one line per notebook, then the verdict; whether anything does."""
-    print(f"verify run {recorded['run_id']}: {len(names)} reports, "
-          f"{len(published)} published files hashed, {len(states)} items re-executed")  # fmt: skip
+def _print_verdict(recorded: dict, published: dict, states: dict, folder: Path) -> bool:
+    """Print what differs, one line per report, then the verdict; whether anything does."""
+    print(f"verify run {recorded['run_id']}: {len(states)} reports, {len(published)} published "
+          f"files hashed, {sum(map(len, states.values()))} items re-executed")  # fmt: skip
     for item, state in sorted(published.items()):
         if state == "EXTRA":
             print(f"EXTRA     {item} (not published by the run: added after it)")
         elif state != "match":
             print(f"{state:9} {item} (published file, edited or removed after the run)")
-    owner = {}  # the report a checked item belongs to (its manifest `files` or processed outputs)
-    for name in reversed(names):  # the first that lists it
-        entry = recorded["notebooks"][name]
-        mine = [*entry.get("files", []), *entry.get("processed_outputs", {}), f"{name}.html (text)"]
-        owner.update(dict.fromkeys(mine, name))
     altered = 0
-    for name in names:
-        own = {i: s for i, s in states.items() if owner.get(i) == name}
-        wrong = sorted(i for i, s in own.items() if s != "match")
-        if not wrong:
+    for name, own in states.items():
+        if not (wrong := sorted(i for i, s in own.items() if s != "match")):
             continue
         altered += 1
         what = ", ".join(f"{i} ({own[i]})" if own[i] == "MISSING" else i for i in wrong)
-        code = _code_changes(recorded["notebooks"][name], folder)
-        changed = f"; code changed since the run: {', '.join(code)}" if code else ""
-        print(f"ALTERED   {name}: {what}{changed}")
-    matched = len(names) - altered
+        entry, code = recorded["notebooks"][name], []
+        notebook = folder / f"{entry['notebook']}.ipynb"
+        if notebook.is_file() and entry.get("code"):  # the code files that differ from the run's
+            code = changed(code_hashes(notebook), entry["code"])
+        code_text = f"; code changed since the run: {', '.join(code)}" if code else ""
+        print(f"ALTERED   {name}: {what}{code_text}")
     edited = sum(s != "match" for s in published.values())
-    print(f"{matched} of {len(names)} reports match on re-execution"
+    print(f"{len(states) - altered} of {len(states)} reports match on re-execution"
           + (f", {altered} ALTERED" if altered else "")
           + (f"; {edited} published files edited, removed or added" if edited else ""))  # fmt: skip
     return bool(altered or edited)
@@ -1199,13 +1154,9 @@ def page_text(path: Path) -> str:
     return " ".join(soup.get_text(" ").split())
 
 
-def _checked_items(manifest: dict, names: list[str]) -> dict[str, str]:
-    """What a reader gets of the reports `names`, with their sha256: figures, results, tables."""
-    items = {}
-    for name in names:
-        entry = manifest["notebooks"].get(name, {})
-        for rel in entry.get("files", []):
-            if rel.startswith(("figures/", "results/", "tables/")) and rel in manifest["outputs"]:
-                items[rel] = manifest["outputs"][rel]
-        items.update(entry.get("processed_outputs", {}))
-    return items
+def _checked_items(manifest: dict, name: str) -> dict[str, str]:
+    """What a reader gets of report `name`, with its sha256: figures, results, tables."""
+    entry, outputs = manifest["notebooks"].get(name, {}), manifest["outputs"]
+    kept = ("figures/", "results/", "tables/")
+    items = {r: outputs[r] for r in entry.get("files", []) if r.startswith(kept) and r in outputs}
+    return {**items, **entry.get("processed_outputs", {})}

@@ -19,6 +19,9 @@ class Step:
     notebook: str  # file stem in notebooks/
     reads: tuple[str, ...] = ()
     fan_out: str | None = None  # a parameter: one report per value (`run --country ...`)
+    # Typical seconds on the 2-core development machine (runs of December 2026): with no
+    # history, a cold run still starts the longest chain first.
+    seconds: float = 1.0
 
     @property
     def raw_sources(self) -> list[str]:
@@ -44,17 +47,18 @@ ENFORCEMENT = (
 )
 
 STEPS: tuple[Step, ...] = (
-    Step("00_data_sources", reads=("raw:*",)),
-    Step("01_clean_victims", reads=CTDC),
-    Step("02_clean_enforcement", reads=ENFORCEMENT),
-    Step("05_release", reads=("victims", "glotip")),
-    Step("10_victim_trends", reads=("victims", "glotip", "release_places")),
-    Step("15_global_profile", reads=("raw:un_wpp2024_population", "glotip")),
+    Step("00_data_sources", reads=("raw:*",), seconds=5),
+    Step("01_clean_victims", reads=CTDC, seconds=20),
+    Step("02_clean_enforcement", reads=ENFORCEMENT, seconds=16),
+    Step("05_release", reads=("victims", "glotip"), seconds=15),
+    Step("10_victim_trends", reads=("victims", "glotip", "release_places"), seconds=43),
+    Step("15_global_profile", reads=("raw:un_wpp2024_population", "glotip"), seconds=14),
     Step(
         "20_enforcement_trends",
         reads=("raw:un_wpp2024_population", "glotip", "us_tip", "eurostat_thb"),
+        seconds=15,
     ),
-    Step("30_definitions", reads=("victims", "glotip", "release_places")),
+    Step("30_definitions", reads=("victims", "glotip", "release_places"), seconds=19),
     Step(
         "40_country_profile",
         reads=(
@@ -65,12 +69,14 @@ STEPS: tuple[Step, ...] = (
             "release_places",
         ),
         fan_out="iso3",
+        seconds=10,
     ),
     Step(
         "50_claims_check",
         reads=("raw:euroradio_2009", "victims", "glotip", "us_tip", "belarus_press"),
+        seconds=5,
     ),
-    Step("60_hidden_population", reads=("raw:mse_tables", "glotip")),
+    Step("60_hidden_population", reads=("raw:mse_tables", "glotip"), seconds=56),
 )
 
 

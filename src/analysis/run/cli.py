@@ -7,14 +7,13 @@ import dataclasses
 import json
 import os
 import sys
-import tomllib
 from pathlib import Path
 
 import yaml
 
 from analysis.data import paths, sources
 from analysis.data.errors import DataError
-from analysis.run import lifetime, parameters, runner, store
+from analysis.run import executors, lifetime, parameters, runner, store
 
 
 def _cmd_fetch(args) -> int:
@@ -184,28 +183,105 @@ def _cmd_bench(args) -> int:
     return 0
 
 
-TYPES = {"parameter": _parse_parameter, "age": _age, "jobs": _jobs}
-COMMANDS = tomllib.loads(Path(__file__).with_name("cli.toml").read_text(encoding="utf-8"))
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command declared in cli.toml."""
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
-    groups = {"": parser.add_subparsers(dest="command", required=True)}
-    for name, spec in COMMANDS.items():
-        parent, _, last = name.rpartition(" ")
-        command = groups[parent].add_parser(last, help=spec["help"])
-        for argument in spec.get("arguments", []):
-            options = {k: v for k, v in argument.items() if k not in ("flags", "type")}
-            if kind := argument.get("type"):
-                options["type"] = TYPES[kind]
-            if kind == "jobs":
-                options["default"] = os.cpu_count() or 1
-            command.add_argument(*argument["flags"], **options)
-        if "handler" in spec:  # looked up now: a test may replace it
-            command.set_defaults(handler=globals()[spec["handler"]])
-        else:
-            groups[name] = command.add_subparsers(dest=f"{last}_command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="fetch, verify and list the registered raw data")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    fetch = data_commands.add_parser("fetch", help="copy or download raw files, verify sha256")
+    fetch.add_argument("--mirror", help=f"mirror folder (default: ${sources.MIRROR_ENV})")
+    fetch.set_defaults(handler=_cmd_fetch)
+    verify = data_commands.add_parser("verify", help="check present files against the registry")
+    verify.set_defaults(handler=_cmd_data_verify)
+    listing = data_commands.add_parser("list", help="registered sources and what is present")
+    listing.set_defaults(handler=_cmd_list)
+    for sub in (fetch, verify, listing):
+        sub.add_argument("sources", nargs="*", metavar="SOURCE", help="source names (all)")
+
+    run = commands.add_parser("run", help="execute the notebooks and write HTML reports")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="notebook names (file stems)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        type=_parse_parameter,
+        metavar="KEY=VALUE",
+        help="parameter for every notebook that declares it, or notebook.key=value "
+        "for one (YAML value); repeatable",
+    )
+    run.add_argument("--params", metavar="FILE", help="YAML file of parameters")
+    run.add_argument(
+        "--country",
+        nargs="+",
+        metavar="ISO3",
+        help="one country profile per code (or `all`: every country with data)",
+    )
+    run.add_argument("--country-file", metavar="FILE", help="ISO3 codes, one per line")
+    run.add_argument(
+        "--drop-country",
+        nargs="+",
+        metavar="ISO3",
+        help="remove these country profiles from the report (a profile once made stays "
+        "until dropped)",
+    )
+    run.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, help="notebooks at once")
+    run.add_argument(
+        "--executor",
+        choices=executors.EXECUTORS,
+        default=executors.LOCAL,
+        help="local: a process pool on this machine; dask: the workers of a Dask cluster",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=f"the Dask scheduler, e.g. tcp://HOST:8786 (default: ${executors.SCHEDULER_ENV})",
+    )
+    run.add_argument(
+        "--prune-older-than",
+        type=_age,
+        metavar="AGE",
+        help="first remove stored reports older than AGE (e.g. 90d, 12h)",
+    )
+    flags = {
+        "--force": "re-run even unchanged notebooks",
+        "--dry-run": "say which notebooks would run and why (a parameter, an input, code), and "
+        "which would be carried over; run nothing",
+        "--with-code": "show code cells in the HTML",
+        "--keep-going": "after a failure, finish the other notebooks",
+        "--publish-below-threshold": "let a run whose small-cell threshold (min_cell) is below "
+        "10 become the latest",
+        "--allow-modified": "run notebooks that differ from the commit (saved from JupyterLab, "
+        "say); their reports say so",
+    }
+    for flag, text in flags.items():
+        run.add_argument(flag, action="store_true", help=text)
+    run.set_defaults(handler=_cmd_run)
+
+    audit = commands.add_parser(
+        "audit",
+        help="check that no hidden cell of a run's tables can be worked out from all its "
+        "reports together (exit 0 pass, 1 a cell is exposed, 2 cannot audit)",
+    )
+    audit.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
+    audit.add_argument("--json", action="store_true", help="print the summary as JSON")
+    audit.set_defaults(handler=_cmd_audit)
+
+    check = commands.add_parser(
+        "verify",
+        help="re-execute a run and compare what readers get: pages, tables, figures, results",
+    )
+    check.add_argument("run", nargs="?", help="run folder (default: reports/latest)")
+    check.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1)
+    check.add_argument(
+        "--only", nargs="+", metavar="NAME", help="verify the reports of these notebooks only"
+    )
+    check.set_defaults(handler=_cmd_verify)
+
+    timing = commands.add_parser("bench", help="time the runner against sequential nbconvert")
+    timing.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1)
+    timing.set_defaults(handler=_cmd_bench)
     return parser
 
 

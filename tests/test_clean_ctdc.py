@@ -231,20 +231,6 @@ def test_outputs_are_written_and_accounted(tmp_path):
     assert victims.quality["total"] == {"rows_in": 11, "rows_out": 11, "rows_quarantined": 0}
 
 
-def test_country_codes_table_lists_every_unknown_and_unmatched_code(tmp_path):
-    victims = ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
-    table = ctdc.country_codes_table(victims)
-    expected = sum(
-        n
-        for quality in victims.quality["releases"].values()
-        for kind in ("unknown_country_codes", "unmatched_country_codes")
-        for codes in quality[kind].values()
-        for n in codes.values()
-    )
-    assert table["rows"].sum() == expected > 0
-    assert set(table["kind"]) <= {"unknown", "unmatched"}
-
-
 def test_earlier_outputs_stay_untouched_on_failure(tmp_path):
     ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
     before = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}

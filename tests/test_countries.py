@@ -43,6 +43,7 @@ def test_regions_and_eu_membership():
     ]
     assert countries.is_eu27(iso3).tolist() == [False, True, False, pd.NA]
     assert countries.name(pd.Series(["BLR"])).tolist() == ["Belarus"]
+    assert countries.names(["DEU", "AAA"]) == ["Germany", "AAA"]  # unknown codes kept
 
 
 def test_eu27_has_27_members():

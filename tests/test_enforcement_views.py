@@ -102,10 +102,6 @@ def tables_missing(shown: pd.DataFrame) -> int:
     return int((shown == "–").sum().sum())
 
 
-def test_countries_are_named_and_unknown_codes_kept():
-    assert ev.country_names(["DEU", "AAA"]) == ["Germany", "AAA"]
-
-
 def test_ratios_and_convictions_by_sex():
     totals = frame([cell("AAA", 2020, "convicted", 20), cell("AAA", 2020, "prosecuted", 40),
                     cell("AAA", 2020, "convicted", 5, "Female"),

@@ -228,12 +228,19 @@ def test_the_enforcement_figures_have_a_clean_layout():
     tip = en.tip_comparison(us_tip[us_tip["year"].between(first, last)],
                             en.sum_bounds(tot, ["indicator", "year"]))  # fmt: skip
     cover = en.coverage(totals, universe, list(range(first, last + 1)), population)
+    rates = [(en.LABELS[key], sums[sums["indicator"] == key]) for key in shown]
+    conv_by_sex = en.sum_bounds(conv, ["sex", "year"]).groupby("sex")
+    by_sex = [(sex.lower(), part) for sex, part in conv_by_sex]
     assert_clean({
         "coverage": ef.coverage_figure(cover, shown, len(universe), scope, source),
         "trends": ef.trends_figure(sums, panel, shown, window, scope, source),
-        "rates": ef.rates_figure(sums, shown, scope, source),
-        "ratios": ef.ratios_figure(en.ratios(totals), scope, source),
-        "by_sex": ef.sex_figure(en.sum_bounds(conv, ["sex", "year"]), scope, source),
+        "rates": ef.bands_figure(rates, "Rates per 100,000 population", "persons per 100,000",
+                                 plots.with_note(source, "Rates per 100,000"),
+                                 bounds=("rate_lower", "rate_upper")),
+        "ratios": ef.bands_figure(en.ratios(totals).groupby("ratio"), "Convictions relative",
+                                  "persons convicted per person (ratio)", source),
+        "by_sex": ef.bands_figure(by_sex, "Persons convicted by sex", "persons convicted (count)",
+                                  source, colours=plots.GENDER_COLOURS),
         "tip": ef.tip_figure(tip, plots.source_line("us_tip_law_enforcement", "glotip_2025")),
     })  # fmt: skip
 

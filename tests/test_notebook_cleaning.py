@@ -73,6 +73,15 @@ def test_victims_cleaning_report_accounts_for_every_raw_row_in_words(tmp_path):
     [header, *rows] = shown["row_accounting"]
     assert header == ["release", "raw rows", "rows in the table", "rows quarantined", "reasons"]
     assert sum(int(r[1].replace(",", "")) for r in rows) == total["rows_in"]
+    recorded = sum(
+        n
+        for release in ("synthetic_2021", "kanon_2021", "global_2020")
+        for kind in ("unknown_country_codes", "unmatched_country_codes")
+        for codes in results[release][kind].values()
+        for n in codes.values()
+    )
+    shown_codes = sum(int(r[-1].replace(",", "")) for r in shown["country_codes"][1:])
+    assert shown_codes == recorded > 0  # every unknown and unmatched code, with its rows
     [header, *rows] = shown["missingness"]
     assert header[0] == "column" and len(header) == 4
     assert [r[0] for r in rows][:2] == ["record identifier", "year of registration"]

@@ -359,29 +359,3 @@ def build(
     catalog.write("victims_quarantine", victims.quarantine, output_dir)
     catalog.write("victims_quality", victims.quality, output_dir)
     return victims
-
-
-SUMMARY_KEYS = ["rows_in", "rows_out", "rows_quarantined", "quarantined_by_reason",
-                "unknown_country_codes", "unmatched_country_codes", "flag_false_means"]  # fmt: skip
-
-
-def accounting_table(victims: Victims) -> pd.DataFrame:
-    """Rows in, out and quarantined per release and reason, for display (aggregates only)."""
-    quality = pd.DataFrame.from_dict(victims.quality["releases"], orient="index")
-    reasons = quality["quarantined_by_reason"].map(
-        lambda by: "; ".join(f"{reason}: {n:,}" for reason, n in by.items()) or "none"
-    )
-    table = quality[["rows_in", "rows_out", "rows_quarantined"]].assign(quarantine_reasons=reasons)
-    return table.rename_axis("release").reset_index()
-
-
-def country_codes_table(victims: Victims) -> pd.DataFrame:
-    """Unknown and unmatched country codes per release and column, with their rows (aggregates)."""
-    rows = [
-        {"release": name, "column": column, "kind": kind.split("_")[0], "code": code, "rows": n}
-        for name, quality in victims.quality["releases"].items()
-        for kind in ("unknown_country_codes", "unmatched_country_codes")
-        for column, codes in quality[kind].items()
-        for code, n in codes.items()
-    ]
-    return pd.DataFrame(rows, columns=["release", "column", "kind", "code", "rows"])

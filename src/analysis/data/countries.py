@@ -84,6 +84,12 @@ def name(iso3: pd.Series) -> pd.Series:
     return iso3.astype("string").map(_attribute("name_short")).astype("string")
 
 
+def names(codes) -> list[str]:
+    """Names for a reader: the code itself where it has no name (a test fixture's 'AAA')."""
+    codes = pd.Series(list(codes), dtype="string")
+    return name(codes).fillna(codes).tolist()
+
+
 # --- Population codes (UN WPP 2024 via Our World in Data) -------------------------------------
 # WPP/OWID codes Kosovo as OWID_KOS (country_converter and the World Bank use XKX) and keeps
 # Taiwan as TWN; its other OWID_ codes are aggregates (OWID_WRL). Handled here, once.

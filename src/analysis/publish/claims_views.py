@@ -267,12 +267,6 @@ def glotip_view(glotip: pd.DataFrame, country: str = claims.COUNTRY, years=(2007
                         note=note)  # fmt: skip
 
 
-def names(codes) -> str:
-    """Countries by name, in order, for a sentence ('Germany, Poland, Russia')."""
-    codes = pd.Series(list(codes), dtype="string")
-    return ", ".join(sorted(countries.name(codes).fillna(codes)))
-
-
 def findings_text(checked: pd.DataFrame, listed: int = 3) -> str:
     """The verdicts in short: how many of each, and per verdict its claims (named up to
     `listed`; beyond, those no data here count and those the data count otherwise)."""

@@ -52,7 +52,7 @@ def trends_figure(sums: pd.DataFrame, panel_sums: pd.DataFrame, shown: Sequence[
     return fig
 
 
-def _bands_figure(parts, title: str, ylabel: str, source: str, bounds=None, colours=None):
+def bands_figure(parts, title: str, ylabel: str, source: str, bounds=None, colours=None):
     """One series per (label, rows) of `parts`: a line at the lower bound, a band to the upper."""
     lower, upper = bounds or ("lower", "upper")
     fig, ax = plots.figure(8, 4.2)
@@ -63,31 +63,6 @@ def _bands_figure(parts, title: str, ylabel: str, source: str, bounds=None, colo
     plots.finish(fig, ax, title=title, xlabel="reference year", ylabel=ylabel, source=source)
     plots.integer_years(fig.axes)
     return fig
-
-
-def rates_figure(sums: pd.DataFrame, shown: Sequence[str], scope: str, source: str):
-    """Each indicator per 100,000 population of the reporting countries."""
-    parts = [(en.LABELS[key], sums[sums["indicator"] == key]) for key in shown]
-    note = "Rates are per 100,000 population of the countries reporting that year"
-    title, ylabel = f"Rates per 100,000 population, {scope}", "persons per 100,000 population"
-    bounds = ("rate_lower", "rate_upper")
-    return _bands_figure(parts, title, ylabel, plots.with_note(source, note), bounds)
-
-
-def ratios_figure(ratio: pd.DataFrame, scope: str, source: str):
-    """Convictions per prosecution and per detected victim (`enforcement.ratios`)."""
-    title = f"Convictions relative to prosecutions and detected victims, {scope}"
-    note = "Same-year ratios over the countries reporting both; not cohort rates"
-    ylabel = "persons convicted per person (ratio)"
-    return _bands_figure(ratio.groupby("ratio"), title, ylabel, plots.with_note(source, note))
-
-
-def sex_figure(by_sex: pd.DataFrame, scope: str, source: str):
-    """Persons convicted per year, women and men (`enforcement.sum_bounds` by sex)."""
-    parts = [(sex.lower(), part) for sex, part in by_sex.groupby("sex")]
-    title = f"Persons convicted of trafficking by sex, {scope}"
-    ylabel = "persons convicted (count)"
-    return _bands_figure(parts, title, ylabel, source, colours=plots.GENDER_COLOURS)
 
 
 def tip_figure(tip: pd.DataFrame, source: str):

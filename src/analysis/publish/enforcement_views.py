@@ -21,12 +21,6 @@ def view(frame: pd.DataFrame, caption: str, note: str = RANGE_NOTE, **options) -
     return tables.Table(frame.replace("", tables.MISSING), caption=caption, note=note, **options)
 
 
-def country_names(codes) -> list[str]:
-    """Countries by name (the code where a code has no name, e.g. a test fixture's 'AAA')."""
-    codes = pd.Series(list(codes), dtype="string")
-    return cty.name(codes).fillna(codes).tolist()
-
-
 TIP_ORDER = ["prosecutions", "convictions", "victims_identified"]
 
 
@@ -166,7 +160,7 @@ def gap_notes(gaps: pd.DataFrame, totals: pd.DataFrame) -> str:
             f"{bounds_text(r.glotip_lower, r.glotip_upper, digits)} (gap "
             f"{gap_text(r.gap_pct, r.gap_points)}); "
             f"members without a GLOTIP {en.LABELS[key]} total: "
-            f"{', '.join(country_names(missing)) if missing else 'none'}."
+            f"{', '.join(cty.names(missing)) if missing else 'none'}."
         )
     if not notes:
         return "No year has both sources."

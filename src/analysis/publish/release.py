@@ -20,7 +20,7 @@ from analysis import catalog, victims
 from analysis import profiles as pr
 from analysis.data import releases
 from analysis.data.errors import DataError
-from analysis.publish import disclosure, tables
+from analysis.publish import disclosure
 
 TABLE = "release_places"
 EXPLORATION = (
@@ -270,29 +270,3 @@ def write(
     folder=None,
 ):
     return catalog.write(TABLE, record(tables, years, threshold, margins, reports), folder)
-
-
-# --- What the release report shows of the margins ------------------------------------------------
-
-
-def margin_view(
-    by_release: dict[str, disclosure.CountTable], caption: str, extra: pd.Series | None = None
-) -> tables.Table:
-    """A `MARGINS` table for the reader: a row per release, a column per category, `extra`."""
-    rows = {}
-    for release, table in by_release.items():
-        text = disclosure.cell_text(table.counts, table.hidden, table.threshold)
-        row = dict(zip(table.counts.index.get_level_values(0), text, strict=True))
-        row["all records"] = table.sum_text({})
-        rows[release] = row
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    if extra is not None:
-        frame = frame.join(extra)
-    frame.index = [releases.CTDC[r].label if r in releases.CTDC else r for r in frame.index]
-    frame.index.name = "release"
-    return tables.Table(frame, caption=caption, index=True)
-
-
-def flag_meanings(records: pd.DataFrame) -> pd.Series:
-    first = records.groupby("release", observed=True)["flag_false_means"].first()
-    return first.map(tables.words).rename("'no' means")

@@ -1,12 +1,17 @@
 """What a reader can work out about hidden cells: the smallest and the largest value each one
 can take, given every published cell and sum (linear programs, solved with HiGHS).
 
-A `System` holds unknown counts with the bounds a reader knows (a published cell is fixed, a
-`<10` cell lies in [1, 9], a `(s)` cell is >= 10) and published sums of them. `Ranges` settles
-many hidden cells at once, part by independent part. The LP relaxation is used, as in
-tau-ARGUS's audit: its range holds every whole-number solution; ranges are rounded inward to
-whole numbers, and on the project's tables the two agree (tests/test_disclosure.py compares
-them with an exact mixed-integer reader).
+A `System` holds unknown counts, each with the bounds a reader knows (a published cell is
+fixed, a `<10` cell lies in [1, 9], a `(s)` cell is >= 10) and published sums of them (a
+margin, a total published in another report). `ranges` gives the feasible range of each
+unknown asked for, two programs each on the whole system. `Ranges` is the engine for many
+hidden cells at once: it splits the system into independent parts, settles many cells with
+one program, and solves a cell's own programs only when a test still needs them (used by
+`disclosure.exposed_cells` and `analysis audit`). The LP relaxation is used, as in
+tau-ARGUS's audit: its range holds every whole-number solution, so it can be wider than what a
+reader who uses whole numbers works out; ranges are rounded inward to whole numbers
+(`whole_numbers`), and on the project's tables (margins of two-way tables) the two agree
+(tests/test_disclosure.py compares them with an exact mixed-integer reader).
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ class System:
         return len(self.lower) - 1
 
     def add_sum(self, members, lower: float, upper: float | None = None) -> None:
-        """The unknowns `members` (indices, or index: coefficient) add up to a value in
-        [lower, upper] (exactly `lower` without `upper`)."""
+        """The unknowns `members` add up to a value in [lower, upper] (exactly `lower` if no
+        upper is given). `members` lists indices, or maps them to coefficients."""
         upper = lower if upper is None else upper
         if not isinstance(members, dict):
             members = dict.fromkeys((int(m) for m in members), 1.0)
@@ -86,7 +91,8 @@ class System:
         return a_ub, b_ub, a_eq, b_eq
 
     def ranges(self, targets) -> np.ndarray:
-        """[[min, max], ...] of each target unknown (max may be inf)."""
+        """[[min, max], ...] of each target unknown (max may be inf). `Inconsistent` when the
+        published numbers cannot all hold."""
         return np.array([self.sum_range([t]) for t in targets], dtype=float).reshape(-1, 2)
 
     def sum_range(self, members) -> tuple[float, float]:
@@ -103,7 +109,8 @@ class System:
         return constant + found[0], constant + found[1]
 
     def _program(self, lower: np.ndarray, upper: np.ndarray, free: np.ndarray) -> Program:
-        """The program over the free unknowns (kept while the bounds are the same)."""
+        """The program over the free unknowns, the fixed ones moved to the right-hand side
+        (kept while the bounds are the same)."""
         key = (lower.tobytes(), upper.tobytes())
         if self._program_for is None or self._program_for[0] != key:
             a_ub, b_ub, a_eq, b_eq = self.matrices()
@@ -120,8 +127,9 @@ class System:
 
 
 class Program:
-    """The sums and bounds, loaded into HiGHS once: each `least` changes only the objective and
-    starts from the last solution's basis."""
+    """The sums (`matrices`: A_ub, b_ub, A_eq, b_eq) and the unknowns' bounds, loaded into
+    HiGHS once: each `least` changes only the objective and starts from the last solution's
+    basis, so the many programs of one system cost a few pivots each."""
 
     def __init__(self, matrices: tuple, lower: np.ndarray, upper: np.ndarray):
         import highspy  # imported on first use: most reports solve no LP
@@ -145,7 +153,8 @@ class Program:
         self.columns = np.arange(n, dtype=np.int32)
 
     def least(self, weights: np.ndarray) -> tuple[float, np.ndarray | None]:
-        """The least value of weights . x and a point that reaches it ((-inf, None): none)."""
+        """The least value of weights . x and a point that reaches it: (-inf, None) when
+        there is no least value; `Inconsistent` when the published numbers cannot all hold."""
         self.highs.changeColsCost(len(self.columns), self.columns, np.asarray(weights, float))
         self.highs.run()
         status = self.highs.getModelStatus()
@@ -181,9 +190,14 @@ Rule = Callable[[int, float, float], bool]
 
 
 class Part:
-    """An independent part of a system: free unknowns that share sums. Each program's solution
-    is a point the published numbers allow, so it widens the range seen of every unknown of the
-    part: an unknown whose seen range is already wide enough needs no program of its own."""
+    """An independent part of a system: free unknowns that share sums, directly or through
+    each other, once the fixed unknowns are moved into the sums (`rows`: free members, lower,
+    upper, all members).
+
+    The solution of each program is a point that the published numbers allow, so it widens
+    the range seen of every unknown of the part (`low`, `high`): the true range holds the seen
+    one, and an unknown whose seen range is already wide enough needs no program of its own.
+    `settle` first pushes many targets at once."""
 
     def __init__(self, rows: list, lower: np.ndarray, upper: np.ndarray):
         self.members = sorted({i for row in rows for i in row[3]})  # for naming the tables
@@ -208,9 +222,10 @@ class Part:
         return float(self.low[k]), float(self.high[k])
 
     def least(self, weights: np.ndarray, capped: bool = False) -> float:
-        """The least value of weights . x, widening the seen ranges. `capped`: unbounded
-        unknowns held below a cap above every published number, so that pushing them up still
-        gives a point."""
+        """The least value of weights . x (-inf when there is none), widening the seen
+        ranges; `Inconsistent` when the numbers cannot all hold. `capped`: unbounded unknowns
+        held below a cap above every published number, so that pushing them up still gives
+        a point (one the published numbers allow, as every point found is)."""
         try:
             value, point = self.program(capped).least(weights)
         except Inconsistent:
@@ -222,6 +237,7 @@ class Part:
         return value
 
     def program(self, capped: bool) -> Program:
+        """The part's program, its unknowns capped or not (see `least`); kept."""
         if capped not in self.programs_by:
             top = self.upper
             if capped:
@@ -231,8 +247,8 @@ class Part:
         return self.programs_by[capped]
 
     def end(self, unknown: int, sign: float) -> float:
-        """The least (sign 1) or greatest (-1) value of an unknown: a bound of its own that a
-        seen point reaches, else one program."""
+        """The least (sign 1) or the greatest (sign -1) value of one unknown of the whole
+        system: a bound of its own that a seen point reaches, else one program."""
         k = self.index[unknown]
         if (k, sign) not in self.exact:
             low, high = self.lower[k], self.upper[k]
@@ -248,8 +264,9 @@ class Part:
         return self.exact[k, sign]
 
     def settle(self, safe: SafeTest) -> None:
-        """Push all targets not yet seen safe down together, then up, while that shows more of
-        them safe; `failed` when its numbers cannot all hold."""
+        """Push all targets not yet seen safe down together, then up, while that shows more
+        of them safe; the rest are left to `Ranges.exposed`. Marks the part `failed` when its
+        numbers cannot all hold."""
 
         def unsafe(target: int, sign: float) -> bool:
             return not safe(target, sign, *self.seen(target))
@@ -273,9 +290,14 @@ def never_safe(target: int, sign: float, low: float, high: float) -> bool:
 
 class Ranges:
     """The feasible ranges of the `targets` of a system, each worked out only as far as a test
-    needs it, part by independent part. `safe` tells when a range seen is wide enough; `rule`
-    decides on a feasible range (default: not safe at both ends). `broken`: the members of each
-    sum or part whose numbers cannot all hold."""
+    needs it. The fixed unknowns are moved into the sums, which splits the rest into
+    independent parts (`Part`; a sum that its members' bounds meet anyway, a withheld one,
+    links nothing); each part that holds a target is settled at once (`Part.settle`).
+
+    `safe` (a `SafeTest`; default: never) tells when a range seen is wide enough; `rule` (a
+    `Rule`; default: not safe at both ends) decides on a feasible range, and must say no where
+    `safe` holds at both ends. `broken`: the members of each sum or part whose numbers cannot
+    all hold (only parts that hold a target are solved)."""
 
     def __init__(
         self,
@@ -313,6 +335,7 @@ class Ranges:
         return target in self.part and self.part[target].failed
 
     def seen(self, target: int) -> tuple[float, float]:
+        """A range the target's feasible range holds (NaN when its part cannot hold)."""
         if self.failed(target):
             return np.nan, np.nan
         if target not in self.part:
@@ -320,7 +343,8 @@ class Ranges:
         return self.part[target].seen(target)
 
     def range(self, target: int) -> tuple[float, float]:
-        """The feasible range (NaN when its part cannot hold)."""
+        """The feasible range: the least and the greatest value the sums allow (NaN when its
+        part cannot hold; its own bounds when it is in no sum)."""
         if self.failed(target) or target not in self.part:
             return self.seen(target)
         part = self.part[target]
@@ -330,7 +354,9 @@ class Ranges:
         return self.safe(target, 1.0, low, high) and self.safe(target, -1.0, low, high)
 
     def exposed(self) -> list[int]:
-        """The targets that `rule` calls exposed, in order (none of a part that cannot hold)."""
+        """The targets that `rule` calls exposed, in order (none of a part that cannot hold):
+        each end not yet seen safe is solved, and `rule` is asked only where one still is
+        not."""
         found = []
         for target in self.targets:
             if self.failed(target):
@@ -346,8 +372,9 @@ class Ranges:
 
 
 def _free_rows(system: System, lower: np.ndarray, upper: np.ndarray) -> tuple[list, list]:
-    """The sums over the free unknowns as (free members, lower, upper, all members), but those
-    their members' bounds meet anyway; and the members of each fixed sum that fails."""
+    """The sums over the free unknowns, the fixed ones moved to the right-hand side, as
+    (free members, lower, upper, all members), leaving out those that the bounds of their
+    members meet anyway; and the members of each sum left without free members that fails."""
     fixed = lower == upper
     rows, broken = [], []
     for members, low, high in system.sums:
@@ -365,7 +392,7 @@ def _free_rows(system: System, lower: np.ndarray, upper: np.ndarray) -> tuple[li
 
 
 def _labels(n: int, rows: list[dict]) -> np.ndarray:
-    """A label per unknown: unknowns that share a sum, directly or not, share one."""
+    """A part label per unknown: unknowns that share a sum, directly or not, share a label."""
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
@@ -400,9 +427,10 @@ def safe_end(
     threshold: int,
     required: tuple | None = None,
 ) -> bool:
-    """Whether a hidden cell's range shows it safe at its low end (`sign` 1) or high end (-1):
-    a small cell reaches 1 and threshold - 1 (or the ends of `required`); a secondary cell is
-    not pinned to one value."""
+    """Whether a hidden cell's range (its feasible range, or one that range holds) shows it
+    safe at its low end (`sign` 1) or its high end (-1): a small cell (`kind` 'small') reaches
+    1 at the low end and threshold - 1 at the high end (or the ends of `required`); a cell
+    hidden to protect another ('secondary') is not pinned to one value (at either end)."""
     if kind == "small":
         least, most = whole_numbers(low, high)
         first, last = required or (1, threshold - 1)
@@ -413,6 +441,7 @@ def safe_end(
 def exposed(
     low: float, high: float, kind: str, threshold: int, required: tuple | None = None
 ) -> bool:
-    """Whether a hidden cell's feasible range gives too much away: a small cell must be able to
-    take every value 1 .. threshold - 1 (or `required`); a secondary one must not be pinned."""
+    """Whether a hidden cell's feasible range gives too much away: a small cell (`kind`
+    'small') must be able to take every value 1 .. threshold - 1 (or the `required` part of
+    it); a cell hidden to protect another ('secondary') must not be pinned to one value."""
     return not all(safe_end(low, high, sign, kind, threshold, required) for sign in (1.0, -1.0))

@@ -9,7 +9,10 @@ the rest of its total is hidden: a Wilson interval at 0% or 100% gives its n awa
 A count table is published as a `CountTable` (`protect`): its secondary cells are chosen, and
 checked by linear programming (`analysis.publish.bounds`), so that no shown cell or sum, in
 this report or, through shared margins, in another, lets a reader work a small cell out.
-`Report.save()` refuses results that break the rule (`check_results`, `exposed_cells`).
+
+Every table, figure, sentence and results JSON of a report goes through these functions, and
+`Report.save()` refuses a results file that breaks the rule (`check_results`) and tables that
+give a hidden cell away (`exposed_cells`).
 """
 
 from __future__ import annotations
@@ -50,8 +53,8 @@ def is_small(counts, threshold: int = DEFAULT_THRESHOLD):
 
 
 def may_be_small(lower, upper, threshold: int = DEFAULT_THRESHOLD):
-    """Whether a count known only to lie in [lower, upper] may be a small cell: its least
-    non-zero value is."""
+    """Whether a count known only to lie in [lower, upper] (a sum with a publisher's `<5`
+    cell) may be a small cell: its least non-zero value is."""
     least = np.maximum(lower, 1)
     return (least <= upper) & is_small(least, threshold)
 
@@ -67,7 +70,7 @@ def fewer_than(threshold: int = DEFAULT_THRESHOLD) -> str:
 
 
 def count_words(n: int, threshold: int = DEFAULT_THRESHOLD) -> str:
-    """'1,234', or 'fewer than 10' for a small cell."""
+    """A count as a sentence states it: '1,234', or 'fewer than 10' for a small cell."""
     return fewer_than(threshold) if is_small(n, threshold) else f"{int(n):,}"
 
 
@@ -87,7 +90,7 @@ def suppress(counts, threshold: int = DEFAULT_THRESHOLD):
 
 def cell_text(counts, hidden=None, threshold: int = DEFAULT_THRESHOLD):
     """Counts as a table shows them: '<threshold' for a small cell, '(s)' for a cell that
-    `hidden` marks only to protect another, else '1,234'."""
+    `hidden` marks only to protect another (secondary suppression), else '1,234'."""
     text = suppress(counts, threshold)
     if hidden is None:
         return text
@@ -102,18 +105,28 @@ def cell_text(counts, hidden=None, threshold: int = DEFAULT_THRESHOLD):
 LINES = {"columns": [("column",)], "rows": [("row",)], "table": [()]}
 
 
-def hidden_cells(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, lines: str = "columns"):
-    """Cells to hide in a table that publishes the totals of its `lines` ('columns', 'rows',
-    'table'): small cells, and as many more as `protect` needs so that no total gives a hidden
-    cell away. Missing counts count as zero."""
+def hidden_cells(
+    counts: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    lines: str = "columns",
+    also: pd.DataFrame | None = None,
+):
+    """Cells to hide in a table that publishes the totals of its `lines` (each column, each
+    row, or only the whole table): small cells (and `also`, cells hidden for a reason found
+    elsewhere), and as many more as `protect` needs so that no total gives a hidden cell away.
+    Missing counts are shown blank and count as zero."""
     if lines not in LINES:
         raise ValueError(f"lines must be 'columns', 'rows' or 'table', got {lines!r}")
     grid = counts.astype("float64").fillna(0).astype("int64").to_numpy()
     index = pd.MultiIndex.from_product([range(grid.shape[0]), range(grid.shape[1])],
                                        names=["row", "column"])  # fmt: skip
     cells = pd.Series(grid.ravel(), index=index)
+    extra = None
+    if also is not None:
+        extra = also.reindex(index=counts.index, columns=counts.columns, fill_value=False)
+        extra = pd.Series(extra.to_numpy(dtype=bool).ravel(), index=index)
     lines_ = margins(cells, LINES[lines])  # shown by the caller: never withheld
-    table = protect("table", "", cells, threshold=threshold, shared=lines_)
+    table = protect("table", "", cells, threshold=threshold, also=extra, shared=lines_)
     hidden = table.hidden.to_numpy().reshape(grid.shape)
     return pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
 
@@ -126,8 +139,8 @@ def hidden_shares(counts: pd.Series, totals: pd.Series, threshold: int = DEFAULT
 
 
 def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits: int = 1) -> str:
-    """'76.4% (76.1–76.6)' (or '76%'); `hidden` where the share is missing, which is where it
-    would reveal a small cell."""
+    """'76.4% (76.1–76.6)' (or '76%' without an interval); `hidden` where the share is missing,
+    which is where it would reveal a small cell. The one formatter of every published share."""
     if share is None or pd.isna(share):
         return hidden
     text = f"{100 * share:.{digits}f}%"
@@ -142,7 +155,8 @@ def share_text(share, lower=None, upper=None, hidden: str = HIDDEN_SHARE, digits
 
 
 def share_range_text(low, high, hidden: str = HIDDEN_SHARE, digits: int = 1) -> str:
-    """'74.8–75.4%' (one value where both ends read the same); `hidden` where one is missing."""
+    """A share known only to lie between `low` and `high`: '74.8–75.4%', or one value where
+    both ends read the same; `hidden` where either end is missing."""
     if low is None or high is None or pd.isna(low) or pd.isna(high):
         return hidden
     low_text, high_text = f"{100 * low:.{digits}f}", f"{100 * high:.{digits}f}"
@@ -150,7 +164,7 @@ def share_range_text(low, high, hidden: str = HIDDEN_SHARE, digits: int = 1) -> 
 
 
 def hidden_share_text(threshold: int = DEFAULT_THRESHOLD) -> str:
-    """'suppressed (<10)'."""
+    """How a table names a share hidden by the small-cell rule: 'suppressed (<10)'."""
     return f"{HIDDEN_SHARE} (<{check_threshold(threshold)})"
 
 
@@ -176,8 +190,9 @@ def share_record(
 
 
 def check_results(results, threshold: int = DEFAULT_THRESHOLD, path: str = "") -> list[str]:
-    """Every 'key/path=value' of a results tree that breaks the rule: a count key holding a
-    small cell, or a `suppressed` record that still holds its count, share or interval."""
+    """Every place in a results tree that breaks the rule, as 'key/path=value': a count key
+    (`COUNT_KEYS`) holding a small cell, or a record marked `suppressed` that still holds its
+    count, share or interval."""
     check_threshold(threshold)
     found = []
     if isinstance(results, dict):
@@ -235,14 +250,15 @@ class CountTable:
         return [str(n) for n in self.counts.index.names]
 
     def kinds(self) -> pd.Series:
-        """'shown', 'small' or 'secondary' per cell; a zero is always shown."""
+        """'shown', 'small' (a `<threshold` cell) or 'secondary' (a `(s)` cell) per cell; a
+        zero is always shown."""
         small = is_small(self.counts, self.threshold)
         secondary = self.hidden.to_numpy() & (self.counts.to_numpy() > 0)
         kind = np.where(small, "small", np.where(secondary, "secondary", "shown"))
         return pd.Series(kind, index=self.counts.index)
 
     def members(self, pattern: dict) -> np.ndarray:
-        """Positions of the cells a sum adds up (kept)."""
+        """Positions of the cells a sum adds up (kept: protection asks for the same sums often)."""
         key = tuple(sorted((d, tuple(str(v) for v in vs)) for d, vs in pattern.items()))
         cache = self.__dict__.setdefault("_members", {})
         if key not in cache:
@@ -256,7 +272,8 @@ class CountTable:
         return cache[key]
 
     def sum_range(self, pattern: dict) -> tuple[float, float]:
-        """The least and the greatest value the published table leaves for a sum of cells."""
+        """The least and the greatest value that the published table leaves for the sum of
+        the cells `pattern` selects: a number computed from these alone reveals nothing more."""
         members = self.members(pattern)
         if not self.hidden.iloc[members].any():
             value = float(self.counts.iloc[members].sum())
@@ -279,7 +296,8 @@ class CountTable:
         return small_text(self.threshold) if is_small(total, self.threshold) else total
 
     def sum_text(self, pattern: dict, words: bool = False) -> str:
-        """'1,234', '<10' or '(s)' (`words`: 'fewer than 10', 'an undisclosed number')."""
+        """How the table shows one of its sums: '1,234', '<10' or '(s)' (in a sentence:
+        'fewer than 10', 'an undisclosed number')."""
         normal = {d: [str(v) for v in vs] for d, vs in pattern.items()}
         found = [k for k, p in enumerate(self.sums)
                  if {d: [str(v) for v in vs] for d, vs in p.items()} == normal]  # fmt: skip
@@ -317,7 +335,8 @@ class CountTable:
 
 
 def margins(counts: pd.Series, keep: list[tuple[str, ...]]) -> tuple[dict, ...]:
-    """One sum per combination of the values of each tuple of `keep` (`()`: the total)."""
+    """The sums a table publishes as margins: for each tuple of dimensions in `keep`, one sum
+    per combination of their values (`()`: the grand total)."""
     out = []
     for dims in keep:
         if not dims:
@@ -329,7 +348,8 @@ def margins(counts: pd.Series, keep: list[tuple[str, ...]]) -> tuple[dict, ...]:
 
 
 def _range_of(shown) -> tuple[float, float] | None:
-    """The bounds of a published range ('1,234–1,246'), or None."""
+    """The bounds a published range reads ('1,234–1,246': a figure that holds GLOTIP `<5`
+    cells), or None for any other text."""
     if not isinstance(shown, str) or shown.count("–") != 1:
         return None
     low, high = (part.replace(",", "") for part in shown.split("–"))
@@ -355,7 +375,8 @@ def _bounds_of(shown, threshold: int | None = None) -> tuple[float, float]:
 
 
 def is_hidden(shown) -> bool:
-    """Whether a published cell's text hides its count (`<N` or `(s)`)."""
+    """Whether a published cell's text hides its count (`<N` or `(s)`): not a number, nor a
+    range that the cell's own published parts leave (a total rebuilt from `<5` cells)."""
     return _hidden_kind(shown) is not None
 
 
@@ -366,7 +387,7 @@ def _key_columns(record: dict) -> dict[str, np.ndarray]:
 
 
 def _groups(record: dict, common: list[str], kept: dict) -> dict[tuple, list[int]]:
-    """The cells of a record per combination of `common` dimensions (kept)."""
+    """The cells of a record per combination of `common` dimensions (kept per record)."""
     key = (id(record), tuple(common))
     if key not in kept:
         at = [record["dims"].index(d) for d in common]
@@ -378,9 +399,10 @@ def _groups(record: dict, common: list[str], kept: dict) -> dict[tuple, list[int
 
 
 def canonical(record: dict) -> dict:
-    """A record described by what it counts (its `of`): in the population and dimensions of
-    the grid it slices, so that "citizens of A exploited in B" is one cell whichever report
-    publishes it."""
+    """A record described by what it counts (its `of`): in the population of the whole grid it
+    slices, its dimensions renamed to the grid's, and each fixed dimension added to every key
+    and sum (and partial: one value of it). "Citizens of A exploited in B" is then one cell
+    whichever profile, table or report publishes it. A record without `of` is returned as is."""
     of = record.get("of")
     if not of:
         return record
@@ -408,8 +430,9 @@ def _linked_dims(a: dict, b: dict) -> list[str] | None:
 
 
 def _through_base(bases: list[dict], a: dict, b: dict, common: list[str]) -> bool:
-    """Whether two records are both linked to a complete grid (`base`) that holds their common
-    dimensions: their equal sums follow from the grid's, so the pair needs no links of its own."""
+    """Whether two records are both linked to a complete grid (`base`, of their population)
+    that holds their common dimensions: their equal sums follow from the grid's, so the pair
+    needs no links of its own (this keeps a run with every profile linear in its tables)."""
     if a.get("base") or b.get("base"):
         return False
     return any(
@@ -420,8 +443,10 @@ def _through_base(bases: list[dict], a: dict, b: dict, common: list[str]) -> boo
 
 
 def feasible_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]]:
-    """The linear system of table records: one unknown per cell, within what its text says;
-    each published sum; equal sums between tables of one population over their common dims."""
+    """The linear system of a set of table records (each read by what it counts: `canonical`):
+    one unknown per cell, within what its text says; each published sum; and, between two
+    tables of the same population, equal sums over every combination of their common
+    dimensions (partial dimensions must be common)."""
     records = [canonical(r) for r in records]
     system = bounds.System()
     unknowns = []
@@ -464,19 +489,16 @@ def _hidden_kind(shown) -> str | None:
     return "secondary" if shown == SECONDARY else "small"
 
 
-def _all_hidden(cells: list[dict]) -> list[dict]:
-    """Cells as if every non-zero one were hidden."""
-    return [{**c, "shown": SECONDARY} if isinstance(c["shown"], int) and c["shown"] > 0 else c
-            for c in cells]  # fmt: skip
-
-
 def _small_totals_only(record: dict) -> dict:
     """A record as if every non-zero cell were hidden and only its small sums (`<N`) shown."""
+    cells = [{**c, "shown": SECONDARY} if isinstance(c["shown"], int) and c["shown"] > 0
+             else c for c in record["cells"]]  # fmt: skip
     sums = [t for t in record["sums"] if isinstance(t["shown"], str) and t["shown"] != SECONDARY]
-    return {**record, "cells": _all_hidden(record["cells"]), "sums": sums}
+    return {**record, "cells": cells, "sums": sums}
 
 
 def small_totals_system(records: list[dict]) -> tuple[bounds.System, list[list[int]]]:
+    """The linked system of `records` with only their small totals (`_small_totals_only`)."""
     return feasible_system([_small_totals_only(r) for r in records])
 
 
@@ -484,7 +506,9 @@ def required_range(
     records: list[dict], table: int, cell: int, small: tuple | None = None
 ) -> tuple[float, float]:
     """The values a small cell must be able to take: 1 .. threshold - 1, as far as the small
-    totals (`<N`) alone allow (two small cells of a `<10` total cannot both reach 9)."""
+    totals (`<N`) of the tables alone allow. (Two small cells of a `<10` total cannot both
+    reach 9 whatever else is hidden; a total shown exactly can always be protected.)
+    `small`: `small_totals_system(records)`, when the caller keeps it for many cells."""
     system, unknowns = small or small_totals_system(records)
     least, most = bounds.whole_numbers(*system.ranges([unknowns[table][cell]])[0])
     return max(least, 1.0), min(most, records[table]["threshold"] - 1.0)
@@ -493,8 +517,8 @@ def required_range(
 def is_exposed(
     records: list[dict], table: int, cell: int, low: float, high: float, small=None
 ) -> bool:
-    """`bounds.exposed` for a cell of linked `records`; a small cell against its
-    `required_range`."""
+    """`bounds.exposed` for cell `cell` of table `table` of linked `records`, whose feasible
+    range is [low, high]; a small cell against its `required_range` (`small`: as there)."""
     record = records[table]
     kind = _hidden_kind(record["cells"][cell]["shown"])
     if not bounds.exposed(low, high, kind, record["threshold"]):
@@ -506,8 +530,9 @@ def is_exposed(
 
 
 def linked_ranges(records: list[dict]) -> tuple[bounds.Ranges, list[list[int]]]:
-    """The feasible ranges of the hidden cells of linked `records` (`bounds.Ranges`, with
-    `is_exposed` as its rule) and the unknown of each cell, per record."""
+    """The feasible ranges of the hidden cells of linked `records` (`bounds.Ranges`), settled
+    as far as the quick test of `is_exposed` (`bounds.safe_end`, 1 .. threshold - 1) needs,
+    with `is_exposed` as its rule; and the unknown of each cell, per record."""
     system, unknowns = feasible_system(records)
     cells = {u: (t, i) for t, (record, ids) in enumerate(zip(records, unknowns, strict=True))
              for i, (cell, u) in enumerate(zip(record["cells"], ids, strict=True))
@@ -535,7 +560,9 @@ def linked_ranges(records: list[dict]) -> tuple[bounds.Ranges, list[list[int]]]:
 
 
 def _exposed(records: list[dict]) -> list[tuple[int, int, str, float, float]]:
-    """`exposed_cells` as (record, cell, kind, low, high)."""
+    """Every hidden cell of linked `records` whose feasible range gives too much away
+    (`is_exposed`), as (record, cell, kind, low, high). `bounds.Inconsistent` when the
+    published numbers cannot all hold."""
     ranges, unknowns = linked_ranges(records)
     # Only a cell that needs a program can fail (as with `System.ranges`): not a fixed one.
     if ranges.broken and any(ranges.lower[u] != ranges.upper[u] for u in ranges.targets):
@@ -547,8 +574,9 @@ def _exposed(records: list[dict]) -> list[tuple[int, int, str, float, float]]:
 
 
 def exposed_cells(records: list[dict]) -> list[dict]:
-    """Every hidden cell of linked tables whose feasible range gives too much away, as {table,
-    key, kind, low, high}: the range, never the value."""
+    """Every hidden cell of linked tables whose feasible range gives too much away
+    (`is_exposed`), as {table, key, kind, low, high}: the range, never the value.
+    `bounds.Inconsistent` when the published numbers cannot all hold."""
     return [{"table": records[t]["name"], "key": records[t]["cells"][i]["key"], "kind": kind,
              "low": low, "high": high} for t, i, kind, low, high in _exposed(records)]  # fmt: skip
 
@@ -565,13 +593,19 @@ def protect(
     linked: tuple[dict, ...] = (),
 ) -> CountTable:
     """A `CountTable` whose hidden cells no published cell or sum gives away, in this table or
-    together with `linked` (other reports' records of the same population).
+    together with `linked`, the records of other reports' tables of the same population.
 
-    While a small cell's feasible range is too narrow, the smallest shown non-zero cell of the
-    shortest sum through it is hidden too, or, with none left, its shortest own sum is withheld
-    (`(s)`). Hiding only widens ranges, so a cell once safe stays safe. Last, a secondary cell
-    that the published numbers fix anyway is shown again. `also`: cells hidden for a reason
-    found elsewhere."""
+    Small cells are hidden; a sum with one hidden cell hides its smallest other non-zero cell
+    (`_hide_partners`); then each small cell's feasible range is checked (`bounds.exposed`):
+    while it is too narrow, the smallest shown non-zero cell of the shortest sum through it is
+    hidden too, or, with none left, the shortest of its sums that is not `shared` (published
+    elsewhere too) is withheld (`(s)`); with no such sum either, where the path runs through
+    `linked` tables, the smallest shown non-zero cell of the table is hidden. Where the sums
+    alone would pin it, they are withheld first (`_withhold_sums`). Hiding only widens
+    ranges, so a cell once safe stays safe.
+    Last, a secondary cell that the published numbers fix anyway is shown again
+    (`_show_pinned`). `also` marks cells hidden for a reason found elsewhere.
+    """
     check_threshold(threshold)
     counts = counts.astype("int64")
     hidden = pd.Series(is_small(counts, threshold).to_numpy(), index=counts.index)
@@ -632,12 +666,15 @@ def protect(
 def _withhold_sums(
     table: CountTable, groups: list[np.ndarray], where: int, linked: tuple[dict, ...] = ()
 ) -> bool:
-    """Withhold own sums (through the cell first, then the smallest) while its sums alone pin
-    the small cell `where`: no hiding of cells could protect it then. Whether any was."""
+    """Withhold sums of the table's own (those through the cell first, then the smallest)
+    until its sums alone, with every non-zero cell hidden, no longer pin the small cell
+    `where`: no hiding of cells could protect it then. Whether any was withheld."""
     changed = False
     while True:
         record = table.record()
-        record["cells"] = _all_hidden(record["cells"])
+        for cell in record["cells"]:
+            if isinstance(cell["shown"], int) and cell["shown"] > 0:
+                cell["shown"] = SECONDARY
         system, _ = feasible_system([record, *linked])
         if not is_exposed([record, *linked], 0, where, *system.ranges([where])[0]):
             return changed
@@ -654,8 +691,8 @@ def _withhold_sums(
 
 
 def _show_pinned(table: CountTable, system: bounds.System, keep: set[int]) -> None:
-    """Show again each secondary cell (but `keep`) that the published numbers fix anyway:
-    hiding it protects nothing, and showing a fixed value changes no range."""
+    """Show again each secondary cell (but those in `keep`) that the published numbers fix
+    anyway: hiding it protects nothing, and showing a fixed value changes no range."""
     for where in np.flatnonzero(table.hidden.to_numpy()):
         if where in keep:
             continue
@@ -669,7 +706,7 @@ def _key(key) -> list:
 
 
 def _candidates(table: CountTable, sums: list[np.ndarray]) -> list[int]:
-    """Shown non-zero cells of the shortest of `sums` that has any."""
+    """Shown non-zero cells of the shortest of `sums` that has any: where a secondary goes."""
     for size in sorted({len(g) for g in sums}):
         near = {i for g in sums if len(g) == size for i in g}
         found = [i for i in sorted(near) if not table.hidden.iloc[i] and table.counts.iloc[i] > 0]
@@ -679,8 +716,9 @@ def _candidates(table: CountTable, sums: list[np.ndarray]) -> list[int]:
 
 
 def _hide_partners(table: CountTable, sums: list[np.ndarray]) -> None:
-    """In a published sum with exactly one hidden cell, which the sum would give away by
-    subtraction, hide its smallest shown non-zero cell too, until none is left."""
+    """Until none is left: in a published sum with exactly one hidden cell, which the sum would
+    give away by subtraction, hide its smallest shown non-zero cell too (the quick rule;
+    `protect`'s range check then catches what it leaves, such as two small cells of a line)."""
     hidden, counts = table.hidden.to_numpy().copy(), table.counts.to_numpy()
     changed = True
     while changed:
@@ -699,7 +737,8 @@ def _hide_partners(table: CountTable, sums: list[np.ndarray]) -> None:
 
 
 def fixed_sums(table: CountTable, patterns) -> tuple[dict, ...]:
-    """The sums of `patterns` that `table` fixes."""
+    """The sums of `patterns` that `table` fixes: another table of the same people publishes
+    them too (its `shared` sums)."""
     return tuple(p for p in patterns if table.determined(p))
 
 
@@ -715,10 +754,14 @@ def protect_shown(
     linked: tuple[dict, ...] = (),
     beside: tuple[dict, ...] = (),
 ) -> CountTable:
-    """`protect` of a table that shows only some of its cells (`shown`): the others are hidden
-    unless the published sums give them away. While it gives away a hidden cell of `linked`
-    (final records of the same people; `beside`: only their small cells), it shows less and
-    is protected again."""
+    """`protect` of a table that shows only some of its cells (`shown`) and its
+    `sums`: the others are hidden (`also`) unless the published sums give them away
+    (`unshown`). A cell worked out from a sum that protection then withholds is hidden after
+    all (and the table protected again). With `linked` (the records of tables of the same
+    people published beside it, as they are final), while the table gives away a hidden cell
+    of theirs that they keep on their own, it shows less (`_show_less`) and is protected
+    again; with `beside` (tables published with it, whose cells hidden only because they are
+    not shown may still be shown where the tables fix them: `show_derived`), a small cell."""
     shown = np.broadcast_to(np.asarray(shown, dtype=bool), len(counts)).copy()
     sums, shared, withheld = list(sums), list(shared), set()
     others = [canonical(r) for r in (*linked, *beside)]
@@ -749,9 +792,11 @@ def protect_shown(
 
 
 def _show_less(table: CountTable, shown: np.ndarray, sums: list, other: dict, cell: int) -> bool:
-    """One step to keep cell `cell` of `other` hidden: the smallest shown cell that adds up to
-    it (else to any cell it hides) is shown no more; with none left, the least sum through
-    them that splits by the shared dimensions is not published. Whether a step was left."""
+    """One step to keep cell `cell` of a linked table (`other`, canonical) hidden: of the
+    table's cells that add up to it, else to any cell that table hides, the smallest one
+    shown is shown no more; with none left, the sum through them that splits by the
+    dimensions the tables share (a share's total, say) and counts least is not published.
+    Whether a step was left (changes `shown` and `sums`)."""
     own = canonical(table.record())
     common = _linked_dims(own, other)
     if common is None:
@@ -773,7 +818,8 @@ def _show_less(table: CountTable, shown: np.ndarray, sums: list, other: dict, ce
 
 
 def _linked_cells(own: dict, other: dict, common: list[str], cell: int) -> list[list[int]]:
-    """The cells of `own` that add up to cell `cell` of `other`, and to any cell it hides."""
+    """The cells of a record (`own`) that add up to cell `cell` of a linked one (`other`; both
+    canonical), and those that add up to any cell it hides."""
     groups = _groups(own, common, {})
 
     def combo(i: int) -> tuple:
@@ -785,8 +831,10 @@ def _linked_cells(own: dict, other: dict, common: list[str], cell: int) -> list[
 
 
 def unshown(counts: pd.Series, shown, sums, threshold: int) -> pd.Series:
-    """The cells a table does not show that no published sum (not small, its other cells all
-    known) lets a reader work out: what `protect` gets as `also`."""
+    """The cells a table does not show (`shown` False) that no published sum lets a reader
+    work out either (a sum, not small, whose other cells are all known; a zero is always
+    shown): what `protect` gets as `also`. A cell that can be worked out is recorded as
+    shown."""
     levels = {n: counts.index.get_level_values(n).astype(str).to_numpy()
               for n in counts.index.names}  # fmt: skip
     groups = []
@@ -809,8 +857,10 @@ def unshown(counts: pd.Series, shown, sums, threshold: int) -> pd.Series:
 
 
 def show_derived(tables: list[CountTable]) -> list[dict]:
-    """Show each hidden cell of linked `tables` that their published numbers fix anyway (as
-    `protect` does within one table); the small cells they give away, if any."""
+    """Show each hidden cell of linked `tables` that their published numbers fix anyway, as
+    `protect` does within one table (hiding it protects nothing, showing it changes no
+    range): a cell a table does not show may follow from another table's sums. Returns the
+    small cells they give away (`exposed_cells`), if any."""
     by_name = {t.name: t for t in tables}
     while exposed := exposed_cells([t.record() for t in tables]):
         small = [e for e in exposed if e["kind"] == "small"]
@@ -825,8 +875,9 @@ def show_derived(tables: list[CountTable]) -> list[dict]:
 
 
 def share_hidden(count, total, threshold: int) -> bool:
-    """Whether a share of (table, pattern) pairs must be hidden: it is shown only where the
-    tables fix both and neither the count nor the rest of the total is a small cell."""
+    """Whether a share must be hidden: `count` and `total` are (table, pattern) pairs, and the
+    share is shown only where the published tables fix both and neither the count nor the rest
+    of the total is a small cell."""
     (c_table, c_pattern), (t_table, t_pattern) = count, total
     dims = set(c_table.dims) & set(t_table.dims)
     if not set(c_pattern) | set(t_pattern) <= dims:
@@ -838,8 +889,9 @@ def share_hidden(count, total, threshold: int) -> bool:
 
 
 def sum_words(table: CountTable, pattern: dict, words: bool = True) -> str:
-    """A sum as its table shows it; else its value where the table fixes it, or 'an
-    undisclosed number' ('(s)')."""
+    """A sum as a sentence (or, not `words`, a table) states it: as its table shows it where
+    it publishes it; else its value where the table fixes it anyway, or 'an undisclosed
+    number' ('(s)')."""
     try:
         return table.sum_text(pattern, words=words)
     except KeyError:

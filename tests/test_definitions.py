@@ -163,7 +163,10 @@ def test_a_data_file_with_an_unknown_element_or_base_is_refused(tmp_path):
     bad.write_text(text.replace('amends = "eu_2011"', 'amends = "eu_2099"'))
     with pytest.raises(DataError, match=r"instruments.toml: instrument 'eu_2024'.*eu_2099"):
         ins.load(bad)
-    assert ins.load() == {i.key: i for i in ins.COMPARED}
+    loaded = ins.load()  # the amendment: the 2011 text with its three added purposes
+    eu11, eu24 = loaded["eu_2011"], loaded["eu_2024"]
+    added = ("surrogacy", "forced_marriage", "illegal_adoption")
+    assert eu24.purposes == eu11.purposes + added and eu24.acts == eu11.acts
 
 
 # --- the reviewed mapping --------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -100,3 +102,68 @@ def test_every_link_on_a_page_leads_somewhere_in_the_run(run_dir):
             elif not target.path and target.fragment and target.fragment not in ids:
                 broken.append(f"{page.name}: {link['href']}")
     assert not broken, "links that lead nowhere:\n" + "\n".join(broken[:20])
+
+
+# Counts a profile's findings state, with what is not a count of records blanked: ranges such
+# as GLOTIP's "1–4", years and year spans, shares, "fewer than N", rates.
+NOT_COUNTS = re.compile(
+    r"[\d,]+–[\d,]+|\b(?:19|20)\d\d\b|\d+(?:\.\d+)?%|fewer than [\d,]+|\d+\.\d+|per 100,000"
+)
+
+
+def _audited_counts(tables_json: Path) -> set[int]:
+    """The counts a report recorded for the audit: shown cells, sums, and a sum less a shown
+    cell of the same table (a total less the unknown place)."""
+    known = set()
+    for table in json.loads(tables_json.read_text())["tables"]:
+        shown = {c["shown"] for c in table.get("cells", []) if isinstance(c.get("shown"), int)}
+        sums = {s["shown"] for s in table.get("sums", []) if isinstance(s.get("shown"), int)}
+        known |= shown | sums | {s - c for s in sums for c in shown}
+    return known
+
+
+def _unaudited_findings(run_dir: Path) -> list[str]:
+    found = []
+    for page in sorted(run_dir.glob("40_country_profile-*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        box = soup.find(class_="thb-findings")
+        points = [li.get_text(" ", strip=True) for li in box.find_all("li")] if box else []
+        stated = {
+            int(n.replace(",", ""))
+            for point in points
+            if "GLOTIP" not in point  # published aggregates, not records
+            for n in re.findall(r"\d[\d,]*", NOT_COUNTS.sub(" ", point))
+        }
+        extra = stated - _audited_counts(run_dir / "results" / f"{page.stem}.tables.json")
+        found += [f"{page.stem}: {sorted(extra)}"] if extra else []
+    return found
+
+
+def test_every_count_a_profile_s_findings_state_is_one_the_audit_knows(run_dir):
+    """The findings of a profile are sentences of the notebook: a count they state that no
+    table of the report records (a base, a difference) escapes the run's disclosure audit."""
+    found = _unaudited_findings(run_dir)
+    assert not found, "counts stated in findings but not recorded for the audit:\n" + "\n".join(
+        found[:20]
+    )
+
+
+def test_the_findings_check_finds_a_count_the_audit_does_not_know(tmp_path):
+    (tmp_path / "results").mkdir()
+    table = {"cells": [{"key": ["MLI"], "shown": 554}, {"key": ["unknown"], "shown": 11}],
+             "sums": [{"of": {}, "shown": 1070}]}  # fmt: skip
+    (tmp_path / "results" / "40_country_profile-NGA.tables.json").write_text(
+        json.dumps({"tables": [table]})
+    )
+    page = tmp_path / "40_country_profile-NGA.html"
+    points = [
+        "1,070 records registered in 2002–2022; 1,059 of them name the place.",
+        "Mali (554, 52%; fewer than 10 registered in 2019).",
+        "In GLOTIP for 2022, Nigeria reported 2,883 detected victims: 1.29 per 100,000.",
+    ]
+    box = "".join(f"<li>{p}</li>" for p in points)
+    page.write_text(f'<section class="thb-findings"><ul>{box}</ul></section>')
+    assert _unaudited_findings(tmp_path) == []
+    box += "<li>7 were minors.</li>"  # a count no table records
+    page.write_text(f'<section class="thb-findings"><ul>{box}</ul></section>')
+    assert _unaudited_findings(tmp_path) == ["40_country_profile-NGA: [7]"]

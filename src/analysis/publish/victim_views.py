@@ -481,8 +481,13 @@ def cell_words(table: disclosure.CountTable, key: str) -> str:
 
 def bar_groups(codes: list[str]) -> dict[str, list[str]]:
     """The yearly figure's destination groups and the grid's destinations in each."""
-    members = [[USA], [c for c in codes if c != USA], [OTHER_KNOWN], [UNKNOWN]]
-    return {g: m for g, m in zip(victims.DESTINATION_GROUPS, members, strict=True) if m}
+    groups = {
+        "United States": [USA],
+        "other top destinations": [c for c in codes if c != USA],
+        "other known destinations": [OTHER_KNOWN],
+        "unknown destination": [UNKNOWN],
+    }
+    return {g: m for g, m in groups.items() if m}
 
 
 def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:

@@ -81,7 +81,7 @@ def _build_missing_tables(catalog) -> None:
         ("01_clean_victims", "analysis.clean.ctdc"),
         ("02_clean_enforcement", "analysis.clean.enforcement_tables"),
     ):
-        if not all(path.is_file() for path in catalog.outputs_of(step).values()):
+        if not all(t.location().is_file() for t in catalog.written_by(step)):
             importlib.import_module(module).build()
     if not catalog.table("release_places").location().is_file():  # what the reports slice
         from analysis.publish import release_set

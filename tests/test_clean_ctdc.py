@@ -222,9 +222,14 @@ STEP = "01_clean_victims"
 FIXTURE_FILES = {name: FIXTURES / f"{name}.csv" for name in ctdc.CODINGS}
 
 
+def outputs(folder) -> dict[str, Path]:
+    """The files the cleaning step writes into `folder`, by table name."""
+    return {t.name: t.location(folder) for t in catalog.written_by(STEP)}
+
+
 def test_outputs_are_written_and_accounted(tmp_path):
     victims = ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
-    target = catalog.outputs_of(STEP, tmp_path)
+    target = outputs(tmp_path)
     table = pd.read_parquet(target["victims"])
     assert len(table) == 11 and table["age_band"].dtype == schema.AGE_BAND
     assert pd.read_parquet(target["victims_quarantine"]).empty
@@ -233,11 +238,11 @@ def test_outputs_are_written_and_accounted(tmp_path):
 
 def test_earlier_outputs_stay_untouched_on_failure(tmp_path):
     ctdc.build(files=FIXTURE_FILES, output_dir=tmp_path)
-    before = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}
+    before = {k: p.read_bytes() for k, p in outputs(tmp_path).items()}
     broken = truncated_gzip(FIXTURES / "global_2020.csv", tmp_path / "global.csv.gz")
     with pytest.raises(DataError):
         ctdc.build(files={**FIXTURE_FILES, "global_2020": broken}, output_dir=tmp_path)
-    after = {k: p.read_bytes() for k, p in catalog.outputs_of(STEP, tmp_path).items()}
+    after = {k: p.read_bytes() for k, p in outputs(tmp_path).items()}
     assert after == before
     assert sorted(p.name for p in tmp_path.rglob("*.part*")) == []
 
@@ -246,8 +251,8 @@ def test_outputs_are_deterministic(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     ctdc.build(files=FIXTURE_FILES, output_dir=first)
     ctdc.build(files=FIXTURE_FILES, output_dir=second)
-    for key, path in catalog.outputs_of(STEP, first).items():
-        assert path.read_bytes() == catalog.outputs_of(STEP, second)[key].read_bytes(), key
+    for key, path in outputs(first).items():
+        assert path.read_bytes() == outputs(second)[key].read_bytes(), key
 
 
 def test_data_dictionary_documents_every_column_for_every_release():

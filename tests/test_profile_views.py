@@ -27,7 +27,7 @@ COUNTS = pd.DataFrame(
 
 
 def test_ranked_places_collapse_small_cells_and_keep_domestic_and_unknown():
-    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
+    table, _ = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
     assert table["place"].tolist() == ["RUS", "POL", "other countries (2)", "BLR", "unknown"]
     other = table.iloc[2]
     assert other["country"] == "other countries (2), each fewer than 10"
@@ -58,8 +58,8 @@ def _paragraph(dest_counts: pd.DataFrame, orig_counts: pd.DataFrame, threshold: 
     """What the findings may state per role (`stated`), and the numbers notebook 40 states of
     it: the records and those naming a place (in words), the domestic count and the records of
     each foreign place shown."""
-    dest = pv.ranked(dest_counts, "kanon_2021", "BLR", "destinations", threshold)
-    orig = pv.ranked(orig_counts, "kanon_2021", "BLR", "origins", threshold)
+    dest, _ = pv.ranked(dest_counts, "kanon_2021", "BLR", "destinations", threshold)
+    orig, _ = pv.ranked(orig_counts, "kanon_2021", "BLR", "origins", threshold)
     facts = {"destinations": pv.stated(dest, threshold), "origins": pv.stated(orig, threshold)}
     text = {}
     for role, said in facts.items():
@@ -369,7 +369,7 @@ def test_glotip_tables_show_ranges_for_suppressed_cells():
 
 
 def test_a_ranked_table_for_the_reader():
-    table = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
+    table, _ = pv.ranked(COUNTS, "kanon_2021", "BLR", "destinations", threshold=10, top=5)
     shown = table.set_index("country")[["records_text", "share_text"]]
     assert shown.loc["place of exploitation unknown"].tolist() == ["596", ""]  # '–' on the page
     assert shown.loc["Poland"].tolist() == ["(s)", "suppressed"]

@@ -54,11 +54,6 @@ def written_by(step: str) -> list[Table]:
     return [t for t in TABLES.values() if t.writer == step]
 
 
-def outputs_of(step: str, folder: str | Path | None = None) -> dict[str, Path]:
-    """The files a step writes, by table name."""
-    return {t.name: t.location(folder) for t in written_by(step)}
-
-
 def read(
     name: str,
     columns: list[str] | None = None,

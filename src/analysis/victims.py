@@ -229,11 +229,6 @@ def source_mix(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-DESTINATION_GROUPS = [
-    "United States", "other top destinations", "other known destinations", "unknown destination"
-]  # fmt: skip
-
-
 def forms_by_group(frame: pd.DataFrame) -> pd.DataFrame:
     """Records of women, men, girls and boys (rows) by form of exploitation (columns); records
     without a known group or form are left out."""

@@ -30,3 +30,10 @@ def inference_allowed(release: str) -> bool:
     """Whether a release's rows are records of persons, so that intervals, tests and models
     mean something (not for the synthetic release)."""
     return CTDC[release].persons if release in CTDC else True
+
+
+def release_label(release: str) -> str:
+    """A CTDC release as a report names it ('CTDC synthetic release (2021)'); any other value as
+    it is."""
+    known = CTDC.get(str(release))
+    return known.label if known else str(release)

@@ -6,17 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean import glotip
-from analysis.data import releases
+from analysis.data.releases import release_label
 from analysis.publish import tables
 from analysis.publish.bounded import format_bounds
 
 # --- What readers are warned of ------------------------------------------------------------------
-
-
-def release_label(release: str) -> str:
-    """A CTDC release as a report names it ('CTDC synthetic release (2021)')."""
-    known = releases.CTDC.get(str(release))
-    return known.label if known else str(release)
 
 
 MOST_QUARANTINED = 0.5  # a release or export with more of its rows quarantined: a warning

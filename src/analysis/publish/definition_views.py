@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap
 
 from analysis import victims as vic
 from analysis.data import releases
+from analysis.data.releases import release_label
 from analysis.definitions import shares
 from analysis.definitions.instruments import (
     COE_2005,
@@ -474,11 +475,6 @@ WORDS = {
     "only_eu_explicit": "named explicitly only by the EU texts",
     "records": "records of the release",
 }
-
-
-def release_label(release: str) -> str:
-    """A CTDC release as a reader names it ('CTDC K-anonymised release (2021)')."""
-    return releases.CTDC[release].label if release in releases.CTDC else release
 
 
 @functools.cache

@@ -104,12 +104,13 @@ def ranked(
     years: Sequence[int] | None = None,
     compared: disclosure.CountTable | None = None,
     sliced: disclosure.CountTable | None = None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, disclosure.CountTable | None]:
     """One release's places: the top `top` foreign places with at least `threshold` records,
     one row for the other foreign places, then domestic and unknown. `records` is exact and
     internal; `records_text` is shown. The rows add up to the published total, so a single small
     row hides one more ('(s)'); a hidden unknown row hides the known places' total and every
-    share of it. `sliced`: the protected release's slice of these records, shown instead."""
+    share of it. `sliced`: the protected release's slice of these records, shown instead.
+    Returned with the protected table it shows (None: no places)."""
     part = counts[counts["release"] == release].set_index("place")["records"]
     foreign = part.drop([pr.UNKNOWN, iso3], errors="ignore")
     foreign = foreign.sort_index().sort_values(ascending=False, kind="stable")
@@ -124,7 +125,7 @@ def ranked(
             rows.append((code, int(part[code]), kind, {}))
     table = pd.DataFrame(rows, columns=["place", "records", "kind", "members"])
     if table.empty:
-        return table.assign(country=[], records_text=[], hidden=[], share=[], share_text=[])
+        return table.assign(country=[], records_text=[], hidden=[], share=[], share_text=[]), sliced
     pairs = zip(table["place"], table["kind"], strict=True)
     table["country"] = [p if k == "other" else place_label(p, iso3, role) for p, k in pairs]
     if len(rest) > 1 and disclosure.is_small(rest, threshold).all():
@@ -149,7 +150,7 @@ def ranked(
     ]
     columns = ["place", "country", "kind", "records", "records_text", "hidden", "share",
                "share_text", "members"]  # fmt: skip
-    return table[columns]
+    return table[columns], protected
 
 
 def main_places(table: pd.DataFrame) -> list[str]:
@@ -317,11 +318,7 @@ def places(
         comparison = comparison_tables(counts, iso3, role, threshold, years, released)
     compared = comparison.get(release)
     sliced = compared if released is not None else None
-    table = ranked(counts, release, iso3, role, threshold, top, years, compared, sliced)
-    protected = sliced
-    if not table.empty and sliced is None:
-        protected = ranked_table(table, population(release, iso3, role, years), threshold,
-                                 compared)  # fmt: skip
+    table, protected = ranked(counts, release, iso3, role, threshold, top, years, compared, sliced)
     return Places(release, table, protected, comparison)
 
 

@@ -465,12 +465,6 @@ def drawable_fit(fit: trends.GenderTrend, published: Published) -> tuple[pd.Data
 # --- The selection and who reported ------------------------------------------------------------
 
 
-def country_names(codes) -> list[str]:
-    """Country names of ISO3 codes (the code where there is no name)."""
-    codes = pd.Series(list(codes), dtype="string")
-    return countries.name(codes).fillna(codes).tolist()
-
-
 def cell_count(table: disclosure.CountTable, key: str) -> int | None:
     """A one-dimensional table's cell for results JSON: None where hidden or small."""
     value, hidden = int(table.counts[key]), bool(table.hidden[key])
@@ -487,8 +481,13 @@ def cell_words(table: disclosure.CountTable, key: str) -> str:
 
 def bar_groups(codes: list[str]) -> dict[str, list[str]]:
     """The yearly figure's destination groups and the grid's destinations in each."""
-    members = [[USA], [c for c in codes if c != USA], [OTHER_KNOWN], [UNKNOWN]]
-    return {g: m for g, m in zip(victims.DESTINATION_GROUPS, members, strict=True) if m}
+    groups = {
+        "United States": [USA],
+        "other top destinations": [c for c in codes if c != USA],
+        "other known destinations": [OTHER_KNOWN],
+        "unknown destination": [UNKNOWN],
+    }
+    return {g: m for g, m in groups.items() if m}
 
 
 def destination_bars(published: Published) -> tuple[pd.DataFrame, ...]:
@@ -572,7 +571,7 @@ def labelled_corridors(
     """The corridor counts and the cells their table hides, labelled for the reader."""
     hidden = table.hidden.unstack("destination").reindex_like(corridor)
     codes = corridor.index
-    rows = [f"{n} ({c})" for n, c in zip(country_names(codes), codes, strict=True)]
+    rows = [f"{n} ({c})" for n, c in zip(countries.names(codes), codes, strict=True)]
     columns = [names[c] for c in corridor.columns]
     return tuple(f.set_axis(rows, axis=0).set_axis(columns, axis=1) for f in (corridor, hidden))
 
@@ -777,7 +776,7 @@ def model_label(name: str) -> str:
     name = name.replace("Poisson, standard errors", "Poisson with standard errors")
     words = name.split()
     if len(words) == 3 and words[:2] == ["NB2", "without"] and len(words[2]) == 3:
-        return f"NB2 without {country_names([words[2]])[0]}"
+        return f"NB2 without {countries.names([words[2]])[0]}"
     return name
 
 
@@ -854,7 +853,7 @@ def share_trend_text(share: dict) -> str:
     if without:
         low = min(without, key=lambda d: without[d]["irr"])
         high = max(without, key=lambda d: without[d]["irr"])
-        names = dict(zip([low, high], country_names([low, high]), strict=True))
+        names = dict(zip([low, high], countries.names([low, high]), strict=True))
         checks.append(
             f"leaving out one destination at a time, {without[low]['irr']:.2f} (without "
             f"{names[low]}) to {without[high]['irr']:.2f} (without {names[high]})"
@@ -865,7 +864,7 @@ def share_trend_text(share: dict) -> str:
                  "no change in the mix is stated")  # fmt: skip
     largest = share.get("largest")
     if largest:
-        name = country_names([largest["destination"]])[0]
+        name = countries.names([largest["destination"]])[0]
         text += f". {name} holds {largest['share']:.0%} of these records"
     return text + (
         ". The intervals treat records as independent draws within the model's dispersion; "
@@ -879,7 +878,7 @@ def unsettled_by(share: dict, most: int = 3) -> str:
     checks = {"the model itself": share, "errors clustered by destination": share.get("clustered"),
               "without the possible redactions": share.get("without_zeros")}  # fmt: skip
     without = share.get("without", {})
-    names = dict(zip(without, country_names(list(without)), strict=True))
+    names = dict(zip(without, countries.names(list(without)), strict=True))
     checks.update({f"without {names[d]}": w for d, w in without.items()})
     failing = [
         label + (" (not fitted)" if "failed" in check else "")
@@ -976,7 +975,7 @@ def widest_disagreements(pairs: pd.DataFrame, n: int = 8, redacted_below: int = 
     ranked = pairs[~edge]
     widest = ranked.assign(gap=ranked["difference"].abs()).sort_values("gap", ascending=False)
     widest = widest.head(n)
-    names = country_names(widest["iso3"])
+    names = countries.names(widest["iso3"])
     frame = pd.DataFrame(
         {
             "country and year": [f"{c} {y}" for c, y in zip(names, widest["year"], strict=True)],

@@ -28,7 +28,6 @@ class RunInfo:
     created_utc: str  # e.g. "2026-12-02 03:04 UTC"
     commit: str  # short, possibly "… (with uncommitted changes)"
     data: tuple[str, ...] = ()  # plain names of the datasets and vintages it rests on
-    index: str = "index.html"
     min_cell: int | None = None  # the report's small-cell threshold, where it has one
     modified: str = ""  # made from a notebook that differs from the commit: what the header says
     profiles: str = ""  # the run's page of every country profile, linked from each profile

@@ -373,15 +373,6 @@ def resolve_steps(
     return {name: (declared[name], on_disk[name]) for name in declared}
 
 
-def check_parameters(plan: dict[str, tuple[Step, Path]], parameters: dict[str, dict]) -> None:
-    for notebook, values in parameters.items():
-        if notebook not in plan:
-            raise RunError(f"parameters given for unknown notebook {notebook!r}")
-        unknown = set(values) - set(notebook_parameters(plan[notebook][1]))
-        if unknown:
-            raise RunError(f"{notebook} has no parameter {', '.join(sorted(unknown))}")
-
-
 @dataclass(frozen=True)
 class Task:
     """One notebook execution: a step, or one instance of a fan-out step (`stem-VALUE`)."""
@@ -438,7 +429,11 @@ def run(
     plan = resolve_steps(notebook_dir or paths.notebooks_dir(), steps)
     if options.only and (unknown := set(options.only) - set(plan)):
         raise RunError(f"no notebook named {', '.join(sorted(unknown))}; have {', '.join(plan)}")
-    check_parameters(plan, options.parameters)
+    for notebook, values in options.parameters.items():
+        if notebook not in plan:
+            raise RunError(f"parameters given for unknown notebook {notebook!r}")
+        if unknown := set(values) - set(notebook_parameters(plan[notebook][1])):
+            raise RunError(f"{notebook} has no parameter {', '.join(sorted(unknown))}")
     modified = check_committed(plan, options)
     check_raw_files(step for step, _ in plan.values())
     with ReportLock(root):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.data import files, guard, paths
-from analysis.data.errors import DataError
+from analysis.data.errors import DataError, check_rows
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,28 @@ class Table:
 
 
 CATALOG_FILE = Path(__file__).resolve().parent / "mappings" / "catalog.csv"
-TABLES: dict[str, Table] = {
-    row["name"]: Table(**{**row, "schema": row["schema"] or None})
-    for row in pd.read_csv(CATALOG_FILE, dtype=str, keep_default_na=False).to_dict("records")
-}
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+
+def load_catalog(path: Path = CATALOG_FILE) -> dict[str, Table]:
+    """The catalog, checked: a schema is "module:NAME" of a module under analysis.schemas."""
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    module = rows["schema"].str.extract(r"^(\w+):\w+$")[0]
+    known = module.isin([p.stem for p in SCHEMAS.glob("[!_]*.py")])
+    check_rows(
+        path,
+        {
+            "repeated table name": rows.duplicated("name"),
+            "column 'schema': unknown schema": (rows["schema"] != "") & ~known,
+        },
+    )
+    return {
+        row["name"]: Table(**{**row, "schema": row["schema"] or None})
+        for row in rows.to_dict("records")
+    }
+
+
+TABLES = load_catalog()
 
 
 def table(name: str) -> Table:

@@ -17,7 +17,7 @@ from analysis import catalog
 from analysis.clean import accounting
 from analysis.clean.accounting import Cleaned, counts
 from analysis.data import countries, releases, sources
-from analysis.data.errors import DataError
+from analysis.data.errors import DataError, check_entry, check_rows
 from analysis.schemas import victims as schema
 
 # Country codes that mean "unknown": '00' is "Unknown Country" in the dictionary's country
@@ -27,11 +27,36 @@ UNKNOWN_COUNTRY = ["0", "00"]
 MISSING_FLAG = ["-99", "Unknown"]
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
-# Raw label -> tidy value per raw column, with a note where a release spells a label its own way.
-_labels_file = sources.read_csv(MAPPINGS / "ctdc_labels.csv", dtype="string")
-LABELS = {
-    c: dict(zip(p["label"], p["value"], strict=True)) for c, p in _labels_file.groupby("column")
+LABELS_FILE, CODINGS_FILE = MAPPINGS / "ctdc_labels.csv", MAPPINGS / "ctdc_codings.toml"
+# The tidy values of each raw column ("" for majority: unknown).
+VALUES = {
+    "gender": schema.GENDERS,
+    "ageBroad": schema.AGE_BANDS,
+    "majority": ["True", "False", ""],
+    "Datasource": schema.DATASOURCES,
+    "traffickMonths": schema.MONTH_BANDS,
 }
+
+
+def load_labels(path: Path = LABELS_FILE) -> dict[str, dict[str, str]]:
+    """Raw label -> tidy value per raw column, with a note where a release spells a label its
+    own way."""
+    table = sources.read_csv(path, dtype="string")
+    pairs = table["column"] + "=" + table["value"].fillna("")
+    check_rows(
+        path,
+        {
+            "repeated (column, label)": table.duplicated(["column", "label"]),
+            f"column 'column' not in {list(VALUES)}": ~table["column"].isin(list(VALUES)),
+            "column 'value' not a tidy value of its column": ~pairs.isin(
+                [f"{c}={v}" for c, values in VALUES.items() for v in values]
+            ),
+        },
+    )
+    return {c: dict(zip(p["label"], p["value"], strict=True)) for c, p in table.groupby("column")}
+
+
+LABELS = load_labels()
 GENDER, AGE, DATASOURCE, MONTHS = (
     LABELS[c] for c in ("gender", "ageBroad", "Datasource", "traffickMonths")
 )
@@ -73,17 +98,25 @@ class Coding:
 BASE = ("yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation")
 
 
-def _coding(name: str, entry: dict) -> Coding:
-    """One entry of ctdc_codings.toml; its flags default to those ctdc_flags.csv gives it."""
-    flags = entry.pop("flags", None) or schema.FLAG_TABLE.loc[schema.FLAG_TABLE[name] == "1", "raw"]
-    columns, ignored = BASE + tuple(entry.pop("columns", ())), tuple(entry.pop("ignored", ()))
-    return Coding(name=name, columns=columns, flags=tuple(flags), ignored=ignored, **entry)
+def load_codings(path: Path = CODINGS_FILE) -> dict[str, Coding]:
+    """One Coding per release; its flags default to those ctdc_flags.csv marks for it."""
+    codings = tomllib.loads(path.read_text("utf-8"))
+    if sorted(codings) != sorted(releases.CTDC):
+        raise DataError(
+            f"{path}: the entries should be {list(releases.CTDC)}, found {list(codings)}"
+        )
+    out = {}
+    for name, entry in codings.items():
+        check_entry(path, name, entry, Coding, optional=("columns", "flags"))
+        flags = (
+            entry.pop("flags", None) or schema.FLAG_TABLE.loc[schema.FLAG_TABLE[name] == "1", "raw"]
+        )
+        columns, ignored = BASE + tuple(entry.pop("columns", ())), tuple(entry.pop("ignored", ()))
+        out[name] = Coding(name=name, columns=columns, flags=tuple(flags), ignored=ignored, **entry)
+    return out
 
 
-CODINGS: dict[str, Coding] = {
-    name: _coding(name, entry)
-    for name, entry in tomllib.loads((MAPPINGS / "ctdc_codings.toml").read_text()).items()
-}
+CODINGS = load_codings()
 
 
 @dataclass

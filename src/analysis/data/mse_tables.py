@@ -7,13 +7,13 @@ names the tables and reads them from data/raw.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.data import sources
+from analysis.data.errors import check_rows
 
 SOURCE = "mse_tables"
 
@@ -36,19 +36,33 @@ class TableInfo:
 TABLES_FILE = Path(__file__).resolve().parents[1] / "mappings" / "mse_tables.csv"
 
 
-def _table_info(row: dict[str, str]) -> TableInfo:
-    low, high = row["published_low"], row["published_high"]
-    return TableInfo(
-        row["title"],
-        trafficking=row["trafficking"] == "1",
-        years=row["years"],
-        published=(float(low), float(high)) if low else None,
-        published_note=row["published_note"],
-    )
+def load_tables(path: Path = TABLES_FILE) -> dict[str, TableInfo]:
+    table = sources.read_csv(path, dtype="string").fillna("")
+    low, high = table["published_low"], table["published_high"]
+    checks = {
+        "repeated table": table.duplicated("table"),
+        "column 'trafficking' not 0 or 1": ~table["trafficking"].isin(["0", "1"]),
+        "published_low and published_high: one without the other": (low == "") != (high == ""),
+    }
+    for column in (low, high):
+        number = pd.to_numeric(column, errors="coerce")
+        checks[f"column {column.name!r} not a number"] = (column != "") & number.isna()
+    check_rows(path, checks)
+    return {
+        row.table: TableInfo(
+            row.title,
+            trafficking=row.trafficking == "1",
+            years=row.years,
+            published=(float(row.published_low), float(row.published_high))
+            if row.published_low
+            else None,
+            published_note=row.published_note,
+        )
+        for row in table.itertuples()
+    }
 
 
-with TABLES_FILE.open(encoding="utf-8", newline="") as _fh:
-    TABLES = {row["table"]: _table_info(row) for row in csv.DictReader(_fh)}
+TABLES = load_tables()
 
 
 def file_name(name: str) -> str:

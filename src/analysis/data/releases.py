@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.data.errors import DataError, check_entry
+
 
 @dataclass(frozen=True)
 class Release:
@@ -19,12 +21,24 @@ class Release:
     persons: bool = True  # False: generated records (synthetic)
 
 
-_TABLE = tomllib.loads(
-    (Path(__file__).resolve().parents[1] / "mappings" / "releases.toml").read_text("utf-8")
-)
-CTDC: dict[str, Release] = {name: Release(name, **r) for name, r in _TABLE["ctdc"].items()}
-GLOTIP: dict[str, Release] = {name: Release(name, **r) for name, r in _TABLE["glotip"].items()}
+RELEASES_FILE = Path(__file__).resolve().parents[1] / "mappings" / "releases.toml"
+KINDS = ("ctdc", "glotip")
 
+
+def load(path: Path = RELEASES_FILE) -> dict[str, dict[str, Release]]:
+    """The releases of each kind, in the file's order."""
+    table = tomllib.loads(path.read_text("utf-8"))
+    if sorted(table) != sorted(KINDS):
+        raise DataError(f"{path}: the tables should be {list(KINDS)}, found {list(table)}")
+    for kind, entries in table.items():
+        for name, entry in entries.items():
+            check_entry(path, f"{kind}.{name}", entry, Release)
+    return {kind: {n: Release(n, **e) for n, e in table[kind].items()} for kind in KINDS}
+
+
+_TABLE = load()
+CTDC: dict[str, Release] = _TABLE["ctdc"]
+GLOTIP: dict[str, Release] = _TABLE["glotip"]
 
 def inference_allowed(release: str) -> bool:
     """Whether a release's rows are records of persons, so that intervals, tests and models

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import countries, releases
+from analysis.data import countries, releases, sources
+from analysis.data.errors import DataError, check_rows
 
 RELEASES = list(releases.CTDC)
 GENDERS = ["female", "male", "transgender_nonconforming", "unknown"]
@@ -26,7 +27,32 @@ MONTHS = pd.CategoricalDtype(MONTH_BANDS, ordered=True)
 # Every raw CTDC flag with its tidy name and group, and the releases that hold it (empty tidy
 # name: a k-anon "not specified" flag). Within a group, a row with no flag set has the whole group
 # unknown (<NA>) where the release cannot tell 0 from unknown; see analysis.clean.ctdc.
-FLAG_TABLE = pd.read_csv(MAPPINGS / "ctdc_flags.csv", dtype="string").fillna("")
+FLAGS_FILE = MAPPINGS / "ctdc_flags.csv"
+GROUPS = ["exploitation", "standalone", "control", "labour", "sex", "recruiter"]
+
+
+def load_flags(path: Path = FLAGS_FILE) -> pd.DataFrame:
+    """The flag table, checked. Two raw names may share a tidy name (two releases' spellings
+    of one flag), never within one release."""
+    table = sources.read_csv(path, dtype="string").fillna("")
+    if list(table.columns[:3]) != ["raw", "tidy", "group"] or set(table.columns[3:]) - {*RELEASES}:
+        raise DataError(f"{path}: columns should be raw, tidy, group, then releases of {RELEASES}")
+    named = table["tidy"] != ""
+    checks = {
+        "repeated raw name": table.duplicated("raw"),
+        f"column 'group' not in {GROUPS}": named != table["group"].isin(GROUPS),
+        "one tidy name in two groups": table.groupby("tidy")["group"].transform("nunique") > 1,
+    }
+    for release in table.columns[3:]:
+        checks[f"column {release!r}: not '0' or '1'"] = ~table[release].isin(["0", "1"])
+        checks[f"column {release!r}: repeated tidy name"] = (
+            named & (table[release] == "1") & table.duplicated(["tidy", release])
+        )
+    check_rows(path, checks)
+    return table
+
+
+FLAG_TABLE = load_flags()
 
 
 def _group(name: str) -> list[str]:

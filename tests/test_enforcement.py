@@ -353,3 +353,19 @@ def test_notebook_on_the_eu(tmp_path, real):
     low, high = results["female_share_convicted_last_year_pct"]
     assert 0 <= low <= high <= 100
     assert (tmp_path / "figures" / "20_enforcement_trends" / "trends.png").is_file()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_notebook_on_three_countries_of_the_earlier_export(tmp_path):
+    """A few chosen countries (fewer than the small-cell threshold: a count of countries is not
+    a count of persons) from the 2023 export, whose years end in 2021, with the default years."""
+    notebook = paths.notebooks_dir() / "20_enforcement_trends.ipynb"
+    params = {"countries": ["DEU", "FRA", "ITA"], "vintage": "2023", "report_dir": str(tmp_path)}
+    outcome = pipeline.execute(notebook, tmp_path / "out.ipynb", params)
+    assert outcome.ok, outcome.error
+    results = json.loads((tmp_path / "results" / "20_enforcement_trends.json").read_text())
+    results = results["results"]
+    last = int(en.load_glotip("2023")["year"].max())
+    assert last == 2021 and results["years"] == [2003, last]
+    assert results["coverage_last_year"]["victims"]["scope_countries"] == 3

@@ -146,3 +146,91 @@ def test_sensitivity_plot_marks_each_model_choice(korea):
     fig = views.plot_sensitivity(sens, korea, "Korea", "Source: test.")
     points = fig.axes[0].collections[0].get_offsets()
     np.testing.assert_allclose(points[:, 0], sens["estimate"])
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_the_notebook_on_a_steady_table_without_the_uk_in_its_overview(tmp_path):
+    """Artificial_3 (model choices agree: one figure, not a range) with a short bootstrap, and an
+    overview of Korea alone without intervals, so the UK paragraph computes its own range."""
+    import json
+    from pathlib import Path
+
+    from analysis import enforcement as en
+    from analysis.data import mse_tables
+    from analysis.run import pipeline
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "60_hidden_population.ipynb"
+    executed = tmp_path / "out.ipynb"
+    params = {"dataset": "Artificial_3", "nboot": 200, "nboot_all": 0, "tables": ["Korea"],
+              "report_dir": str(tmp_path)}  # fmt: skip
+    outcome = pipeline.execute(notebook, executed, params)
+    assert outcome.ok, outcome.error
+    results = json.loads((tmp_path / "results" / "60_hidden_population.json").read_text())
+    results = results["results"]
+    cells = json.loads(executed.read_text())["cells"]
+
+    def said(marker: str) -> str:
+        cell = next(c for c in cells if marker in "".join(c["source"]))
+        return "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
+
+    # The headline: one figure with its BCa interval (the model choices agree).
+    table = mse.read_table("Artificial_3")
+    point = mse.estimate_population(table, progress=False)  # no replicates: the same estimate
+    assert not mse.spread(table)["flagged"] and not results["headline_spread"]["fragile"]
+    est = results["headline_estimate"]
+    assert (est["observed"], est["estimate"], est["nboot"]) == (
+        table.observed, round(point.estimate, 2), 200)  # fmt: skip
+    low, high = est["ci"]
+    assert low < est["estimate"] < high
+    seen, total = table.observed, est["estimate"]
+    title = views.table_title("Artificial_3")
+    assert results["headline"] == [
+        f"{title}: the lists saw {seen:,} cases; multiple systems estimation puts the total at "
+        f"{total:,.0f} (95% interval {low:,.0f} to {high:,.0f})."
+    ]
+    findings = said("display(Markdown(headline_text))")
+    assert findings.startswith(
+        f"The lists saw **{seen:,}** cases. The estimated total is **{total:,.0f}** (95% BCa "
+        f"interval {low:,.0f} to {high:,.0f}, from 200 bootstrap replicates), so about "
+        f"**{total - seen:,.0f}** were seen by none of the lists: the lists found "
+        f"**{seen / total:.0%}** of the estimated total (between {seen / high:.0%} and "
+        f"{seen / low:.0%})."
+    )
+    assert "Fragile" not in findings and "no interval" not in findings
+    # The overview holds Korea alone, drawn without replicates: no interval.
+    korea = results["tables"]["Korea"]
+    assert list(results["tables"]) == ["Korea"] and korea["ci"] is None and korea["nboot"] == 0
+    # The UK paragraph: the UK 2013 range from its own spread, against GLOTIP's detections.
+    uk = mse.spread(mse.read_table("UKdat_5"))
+    assert uk["flagged"]
+    glotip = en.load_glotip("2025")
+    gbr = glotip[(glotip["iso3"] == "GBR") & (glotip["indicator"] == en.INDICATORS["victims"])
+                 & (glotip["dimension"] == "Total") & (glotip["sex"] == "Total")
+                 & (glotip["age"] == "Total")].set_index("year")["value"]  # fmt: skip
+    detected, later = int(gbr[2013]), gbr[gbr.index > 2013]
+    peak_year, peak = int(later.idxmax()), int(later.max())
+    assert results["uk_glotip_detected_2013"]["upper"] == detected
+    recorded = results["uk_glotip_detected_peak"]
+    assert (recorded["year"], recorded["upper"]) == (peak_year, peak)
+    assert uk["low"] <= peak <= uk["high"]  # so the later peak lies within the 2013 range
+    paragraph = said("**UK 2013.**")
+    assert (
+        f"count **{detected:,}** detected trafficking victims in the UK in 2013. The lists of "
+        f"the 2013 strategic assessment held **{mse.read_table('UKdat_5').observed:,}** "
+        "potential victims"
+    ) in paragraph
+    assert (
+        f"MSE puts the 2013 total between **{uk['low']:,.0f}** and **{uk['high']:,.0f}**, "
+        f"depending on the model ({views.FRAGILE}): about {uk['low'] / detected:.0f} to "
+        f"{uk['high'] / detected:.0f} times the GLOTIP detections. The published estimate is "
+        f"{mse_tables.TABLES['UKdat_5'].published_note}. Detections then grew to **{peak:,}** in "
+        f"{peak_year}, within the range of the 2013 estimates; MSE cannot say"
+    ) in paragraph
+    # The "1.25 million": Korea, the one steady trafficking table, gives the largest estimate.
+    claim = said('The "1.25 million"')
+    assert (
+        "Where the model choices agree within a factor of 2, the estimates here reach at most "
+        f"about {korea['estimate']:,.0f} people in one country and period"
+    ) in claim
+    assert "marked fragile" not in claim

@@ -178,3 +178,67 @@ def test_a_region_member_without_population_stays_in_the_sums_but_not_the_rate()
     assert (both.loc[named, "population_lacking"] < both.loc[named, "population"]).all()
     assert (both.loc[~named, "population_lacking"] == both.loc[~named, "population"]).all()
     assert set(both["no_population"]) == {""}
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_a_profile_from_the_earlier_export_names_what_the_latest_revised(tmp_path):
+    """Ukraine from the 2023 GLOTIP export (the vintage passed as a string, as the runner does):
+    its figures are that export's, and a paragraph names the totals the latest export revised."""
+    from pathlib import Path
+
+    from analysis.data import releases
+    from analysis.run import pipeline
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "40_country_profile.ipynb"
+    executed = tmp_path / "out.ipynb"
+    params = {"iso3": "UKR", "glotip_vintage": "2023", "report_dir": str(tmp_path)}
+    outcome = pipeline.execute(notebook, executed, params)
+    assert outcome.ok, outcome.error
+    results = json.loads((tmp_path / "results" / "40_country_profile-UKR.json").read_text())
+    results = results["results"]
+    cells = json.loads(executed.read_text())["cells"]
+
+    def said(marker: str) -> str:
+        cell = next(c for c in cells if marker in "".join(c["source"]))
+        return "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
+
+    newest = max(releases.GLOTIP)
+    assert results["glotip_vintage"] == "2023" != newest
+    first, last = results["years"]
+
+    def totals(vintage: str) -> pd.DataFrame:  # Ukraine's published totals, as in the raw export
+        g = en.load_glotip(vintage)
+        keep = (g["iso3"] == "UKR") & (g["dimension"] == "Total") & (g["sex"] == "Total")
+        keep &= (g["age"] == "Total") & g["year"].between(first, last)
+        names = {raw: key for key, raw in en.INDICATORS.items()}
+        rows = g[keep & g["indicator"].isin(names)].dropna(subset=["value"])
+        return rows.assign(indicator=rows["indicator"].map(names))[["indicator", "year", "value"]]
+
+    before, after = totals("2023"), totals(newest)
+    pair = before.merge(after, on=["indicator", "year"], suffixes=("_before", "_after"))
+    low = pair[["value_before", "value_after"]].min(axis=1).clip(lower=1)
+    high = pair[["value_before", "value_after"]].max(axis=1)
+    pair = pair[(high >= profiles.REVISED_FACTOR * low) & (high - low >= profiles.REVISED_BY)]
+    expected = {(r.indicator, int(r.year), int(r.value_before), int(r.value_after))
+                for r in pair.itertuples()}  # fmt: skip
+    recorded = {(r["indicator"], r["year"], r["before"], r["after"])
+                for r in results["glotip_revised_since"]}  # fmt: skip
+    assert recorded == expected
+    victims_2019 = pair[(pair["indicator"] == "victims") & (pair["year"] == 2019)]
+    assert len(victims_2019) == 1  # the revision the paragraph must name (1,345 to 262)
+    paragraph = said("pr.revised_totals(")
+    assert paragraph.startswith(
+        f"**Revised since.** The {releases.GLOTIP[newest].label} changes figures shown here "
+        f"from the {releases.GLOTIP['2023'].label}: "
+    )
+    for indicator, year, was, now in expected:
+        assert f"{en.LABELS[indicator]} in {year} from {was:,} to {now:,}" in paragraph
+    # The figures shown are the 2023 export's: its last published count of detected victims.
+    mine = before[before["indicator"] == "victims"].sort_values("year")
+    year, count = int(mine["year"].iloc[-1]), int(mine["value"].iloc[-1])
+    latest = results["glotip_latest"]["victims"]
+    assert (latest["year"], latest["count"]) == (year, f"{count:,}")
+    summary = said('report.record("summary"')
+    assert f"In GLOTIP, Ukraine last reported {count:,} detected victims ({year})" in summary
+    assert results["summary"].startswith(f"In the {releases.CTDC['kanon_2021'].label}, ")

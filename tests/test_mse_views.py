@@ -66,13 +66,14 @@ def test_overview_record_and_table(korea):
     assert record["Korea"]["spread_ratio"] == pytest.approx(
         max(korea_models.values()) / min(korea_models.values()), abs=0.01
     )
-    assert shown.caption == "Stepwise (p < 0.02) estimates; 95% BCa intervals from 0 replicates"
+    assert shown.caption == "Stepwise (p < 0.02) estimates; no intervals"
     boot = mse.estimate_population(mse.read_table("Korea"), nboot=30, seed=11, progress=False)
     with_ci, _ = mse.overview(["Korea"], known={"Korea": boot})
-    shown = views.overview_table(with_ci, 0.02, 0.95, 100, {"Korea": boot})
+    shown = views.overview_table(with_ci, 0.02, 0.95, 100, {"Korea": boot, "UKdat_5": boot})
     lo, hi = boot.ci
     assert shown.shown()["95% interval"].tolist() == [f"{lo:,.0f}–{hi:,.0f}"]
-    assert shown.caption.endswith("from 100 replicates (30 for Korea)")
+    # a reused estimate is named only where the overview shows its table
+    assert shown.caption.endswith("from 100 replicates (30 replicates for Korea)")
 
 
 def test_the_overlaps_and_the_stepwise_path(korea):
@@ -231,6 +232,9 @@ def test_the_notebook_on_a_steady_table_without_the_uk_in_its_overview(tmp_path)
     claim = said('The "1.25 million"')
     assert (
         "Where the model choices agree within a factor of 2, the estimates here reach at most "
-        f"about {korea['estimate']:,.0f} people in one country and period"
-    ) in claim
+        f"about {korea['estimate']:,.0f} people in one country and period, and the lists saw "
+        f"{korea['observed'] / korea['estimate']:.0%} of the estimated total."
+    ) in claim  # one table: one share, not a range from a share to itself
     assert "marked fragile" not in claim
+    overview = said("Stepwise (p < 0.02) estimates")
+    assert "no intervals" in overview and "replicates" not in overview

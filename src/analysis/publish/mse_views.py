@@ -173,7 +173,8 @@ def overview_table(
     known: dict[str, mse.Estimate],
 ) -> tables.Table:
     """`mse.overview` as the reader sees it; the caption names the replicates of any reused
-    estimate (`known`) that has a different number."""
+    estimate (`known`) of the overview that has a different number, or says there are no
+    intervals."""
     interval = [
         tables.MISSING if np.isnan(lo) else f"{lo:,.0f}–{hi:,.0f}"
         for lo, hi in zip(overview["lower"], overview["upper"], strict=True)
@@ -191,10 +192,11 @@ def overview_table(
         },
     )  # fmt: skip
     columns = [c for c in OVERVIEW_COLUMNS if nboot or c != "interval"]
-    caption = (
-        f"Stepwise (p < {pthresh}) estimates; {level:.0%} BCa intervals from {nboot:,} replicates"
-    ) + "".join(
-        f" ({e.nboot:,} for {table_title(name)})" for name, e in known.items() if e.nboot != nboot
+    intervals = f"{level:.0%} BCa intervals from {nboot:,} replicates" if nboot else "no intervals"
+    caption = f"Stepwise (p < {pthresh}) estimates; {intervals}" + "".join(
+        f" ({e.nboot:,} replicates for {table_title(name)})"
+        for name, e in known.items()
+        if nboot and e.nboot != nboot and name in set(overview["table"])
     )
     return tables.Table(
         shown[columns], caption=caption, shares=["seen share"], share_digits=0, digits=0,

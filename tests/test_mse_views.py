@@ -154,26 +154,14 @@ def test_sensitivity_plot_marks_each_model_choice(korea):
 def test_the_notebook_on_a_steady_table_without_the_uk_in_its_overview(tmp_path):
     """Artificial_3 (model choices agree: one figure, not a range) with a short bootstrap, and an
     overview of Korea alone without intervals, so the UK paragraph computes its own range."""
-    import json
-    from pathlib import Path
+    from executed_notebook import execute
 
     from analysis import enforcement as en
     from analysis.data import mse_tables
-    from analysis.run import pipeline
 
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "60_hidden_population.ipynb"
-    executed = tmp_path / "out.ipynb"
-    params = {"dataset": "Artificial_3", "nboot": 200, "nboot_all": 0, "tables": ["Korea"],
-              "report_dir": str(tmp_path)}  # fmt: skip
-    outcome = pipeline.execute(notebook, executed, params)
-    assert outcome.ok, outcome.error
-    results = json.loads((tmp_path / "results" / "60_hidden_population.json").read_text())
-    results = results["results"]
-    cells = json.loads(executed.read_text())["cells"]
-
-    def said(marker: str) -> str:
-        cell = next(c for c in cells if marker in "".join(c["source"]))
-        return "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
+    params = {"dataset": "Artificial_3", "nboot": 200, "nboot_all": 0, "tables": ["Korea"]}
+    run = execute("60_hidden_population", "60_hidden_population", params, tmp_path)
+    results, said = run.results, run.said
 
     # The headline: one figure with its BCa interval (the model choices agree).
     table = mse.read_table("Artificial_3")
@@ -236,6 +224,5 @@ def test_the_notebook_on_a_steady_table_without_the_uk_in_its_overview(tmp_path)
         f"{korea['observed'] / korea['estimate']:.0%} of the estimated total."
     ) in claim  # one table: one share, not a range from a share to itself
     assert "marked fragile" not in claim
-    cell = next(c for c in cells if "views.overview_table(" in "".join(c["source"]))
-    overview = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell["outputs"])
+    overview = said("views.overview_table(", "text/html")
     assert "estimates; no intervals" in overview and "replicates" not in overview

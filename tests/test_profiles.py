@@ -185,23 +185,14 @@ def test_a_region_member_without_population_stays_in_the_sums_but_not_the_rate()
 def test_a_profile_from_the_earlier_export_names_what_the_latest_revised(tmp_path):
     """Ukraine from the 2023 GLOTIP export (the vintage passed as a string, as the runner does):
     its figures are that export's, and a paragraph names the totals the latest export revised."""
-    from pathlib import Path
+
+    from executed_notebook import execute
 
     from analysis.data import releases
-    from analysis.run import pipeline
 
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "40_country_profile.ipynb"
-    executed = tmp_path / "out.ipynb"
-    params = {"iso3": "UKR", "glotip_vintage": "2023", "report_dir": str(tmp_path)}
-    outcome = pipeline.execute(notebook, executed, params)
-    assert outcome.ok, outcome.error
-    results = json.loads((tmp_path / "results" / "40_country_profile-UKR.json").read_text())
-    results = results["results"]
-    cells = json.loads(executed.read_text())["cells"]
-
-    def said(marker: str) -> str:
-        cell = next(c for c in cells if marker in "".join(c["source"]))
-        return "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
+    params = {"iso3": "UKR", "glotip_vintage": "2023"}
+    run = execute("40_country_profile", "40_country_profile-UKR", params, tmp_path)
+    results, said = run.results, run.said
 
     newest = max(releases.GLOTIP)
     assert results["glotip_vintage"] == "2023" != newest

@@ -565,29 +565,17 @@ def test_the_release_protects_the_selection_of_the_reports_defaults():
     assert (defaults["destinations"], defaults["region"]) == ([], "")
 
 
-def _said(notebook, marker: str) -> str:
-    """The Markdown an executed notebook's cell (the first whose source holds `marker`) shows."""
-    cells = json.loads(notebook.read_text())["cells"]
-    cell = next(c for c in cells if marker in "".join(c["source"]))
-    return "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
-
-
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_the_notebook_on_a_release_that_does_not_name_its_sources(tmp_path):
     """global_2020 has records of persons (intervals and a trend model) but no contributor per
     record: the US share stands in for the hotline's, and no hotline years are left out."""
-    from pathlib import Path
+    from executed_notebook import execute
 
     from analysis.data import paths
-    from analysis.run import pipeline
 
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "10_victim_trends.ipynb"
-    executed = tmp_path / "out.ipynb"
-    params = {"release": "global_2020", "report_dir": str(tmp_path)}
-    outcome = pipeline.execute(notebook, executed, params)
-    assert outcome.ok, outcome.error
-    results = json.loads((tmp_path / "results" / "10_victim_trends.json").read_text())["results"]
+    run = execute("10_victim_trends", "10_victim_trends", {"release": "global_2020"}, tmp_path)
+    results, said = run.results, run.said
     table = pd.read_parquet(paths.processed_dir() / "victims.parquet")
     rows = table[table["release"] == "global_2020"]
     assert rows["datasource"].isna().all()  # the branch: the release names no contributor
@@ -606,14 +594,14 @@ def test_the_notebook_on_a_release_that_does_not_name_its_sources(tmp_path):
     assert female["lower"] < female["share"] < female["upper"]  # persons: with intervals
     # The selection sentence: the release's name, its records and intervals (no described-only).
     label = releases.CTDC["global_2020"].label
-    selection = _said(executed, "views.cell_words(counted")
+    selection = said("views.cell_words(counted")
     assert selection.startswith(f"**{label}**: {len(rows):,} records, of which **{len(chosen):,}**")
     assert f"({int(records.index.min())}-{int(records.index.max())} present)" in selection
     assert "Intervals are 95% Wilson intervals" in selection
     assert views.DESCRIBED_NOTE not in selection
     # The contributor note: the busiest year, and the US share as the closest proxy.
     peak = int(records.idxmax())
-    note = _said(executed, "What the contributor mix means")
+    note = said("What the contributor mix means")
     assert note.startswith(
         f"The busiest year, {peak}, holds {records.max() / records.sum():.0%} of all selected "
         f"records; {destinations.min()} to {destinations.max()} destination countries appear"
@@ -625,8 +613,8 @@ def test_the_notebook_on_a_release_that_does_not_name_its_sources(tmp_path):
     assert "Hotline records exist only" not in note and "hotline's share" not in note
     # The trend section: fitted, and its checks say why no hotline years are left out.
     assert results["trend_model"]["n_obs"] > 0
-    checks = _said(executed, "trends.sensitivity(")
+    checks = said("trends.sensitivity(")
     assert "the release does not name its sources, so no hotline years are left out" in checks
     assert not any("hotline years" in r["model"] for r in results["trend_sensitivity"])
-    findings = _said(executed, "Read with care")
+    findings = said("Read with care")
     assert "**No trend model.**" not in findings and "- **Trend.** " in findings
